@@ -1,0 +1,28 @@
+// The CLI is a thin front end: each module registers its subcommands here and calls the library.
+// Every command returns its exit code through CliContext::exit_code:
+// 0 success (any decision is a success), 2 invalid input, 1 anything else.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace exportctl::cli {
+
+struct CliContext {
+  // Directory of the bundled, cited regulatory data (countries, chips, regimes).
+  std::string regulatory_data_dir;
+  // Working data directory: imported lists, the embedded ledger, the audit log, API keys.
+  std::string data_dir = "./exportctl-data";
+  int exit_code = 0;
+};
+
+void RegisterEngineCommands(CLI::App& app, CliContext& ctx);  // chips, classify, check, regimes, countries
+void RegisterLedgerCommands(CLI::App& app, CliContext& ctx);  // ledger …
+void RegisterScreenCommands(CLI::App& app, CliContext& ctx);  // screen …, lists …
+void RegisterAuditCommands(CLI::App& app, CliContext& ctx);   // audit …, keys …
+void RegisterServeCommand(CLI::App& app, CliContext& ctx);    // serve
+
+// Prints {"error":{"code","field","message"}} on stderr.
+void PrintJsonError(const std::string& code, const std::string& field, const std::string& message);
+
+}  // namespace exportctl::cli

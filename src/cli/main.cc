@@ -1,0 +1,45 @@
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/json_writer.h"
+
+namespace exportctl::cli {
+
+void PrintJsonError(const std::string& code, const std::string& field, const std::string& message) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Key("error").BeginObject();
+  w.Field("code", code).Field("field", field).Field("message", message);
+  w.EndObject().EndObject();
+  std::cerr << out << '\n';
+}
+
+}  // namespace exportctl::cli
+
+int main(int argc, char** argv) {
+  using namespace exportctl::cli;
+  CLI::App app{"exportctl: US export-control determinations for advanced AI chips"};
+  app.require_subcommand(1);
+  CliContext ctx;
+  const char* env_data = std::getenv("EXPORTCTL_REGULATORY_DATA");
+  ctx.regulatory_data_dir = env_data ? env_data : EXPORTCTL_DEFAULT_DATA_DIR;
+  app.add_option("--regulatory-data", ctx.regulatory_data_dir,
+                 "Directory of the bundled regulatory data (default: the repository's data/)");
+  app.add_option("--data-dir", ctx.data_dir,
+                 "Working directory for imported lists, ledger, audit log (default ./exportctl-data)");
+
+  RegisterEngineCommands(app, ctx);
+  RegisterLedgerCommands(app, ctx);
+  RegisterScreenCommands(app, ctx);
+  RegisterAuditCommands(app, ctx);
+  RegisterServeCommand(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,91 @@
+// The decision: an outcome an officer can defend, with every reason cited.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "classify/classify.h"
+#include "determine/transaction.h"
+
+namespace exportctl {
+
+enum class Outcome {
+  kNoLicenseRequired,
+  kLicenseException,
+  kLicenseRequired,
+  kProhibited,
+  kNeedsReview,
+};
+const char* OutcomeName(Outcome o);
+
+enum class ReviewPolicy { kNone, kPresumptionOfApproval, kCaseByCase, kPresumptionOfDenial };
+const char* ReviewPolicyName(ReviewPolicy p);  // "" for kNone
+
+// What one rule concluded. Effects combine in one place (Combine, in combine.h).
+enum class Effect {
+  kInfo,               // context, no effect on the outcome
+  kNoLicenseRequired,
+  kLicenseException,   // an exception overcomes the item's license requirements
+  kLicenseRequired,
+  kProhibited,
+  kUnresolved,         // a fact is missing or a check was not possible: fail closed
+};
+const char* EffectName(Effect e);
+
+struct Finding {
+  std::string rule;        // rule id from the regime data, e.g. "acs.license_area"
+  std::string citation;    // e.g. "15 CFR 742.6(a)(6)(iii)"
+  std::string summary;     // one line an officer can read aloud
+  Effect effect = Effect::kInfo;
+  ReviewPolicy review_policy = ReviewPolicy::kNone;
+  std::string policy_wording;  // the rule's own words, e.g. "policy of denial"
+  std::string license_exception;
+  int item = -1;           // index into the transaction's items; -1 = whole transaction
+  bool verified = true;    // false when the rule rests on secondary or incomplete sources
+};
+
+struct ItemResult {
+  std::string label;
+  Classification classification;
+  int64_t quantity = 0;
+  double total_tpp = 0;  // tpp × quantity (0 when unknown)
+  Outcome outcome = Outcome::kNoLicenseRequired;
+  std::string license_exception;
+  ReviewPolicy review_policy = ReviewPolicy::kNone;
+};
+
+// Status of a pipeline step that may be plugged in later (screening, allocation).
+struct StepStatus {
+  std::string step;      // "classification", "screening", "allocation", "red_flags"
+  std::string status;    // "performed", "not_performed", "unresolved"
+  std::string detail;
+};
+
+struct AlternateOutcome {
+  Posture posture = Posture::kCodified;
+  Outcome outcome = Outcome::kNoLicenseRequired;
+  std::string license_exception;
+  ReviewPolicy review_policy = ReviewPolicy::kNone;
+  std::vector<std::string> rules;  // the rules that made the difference
+};
+
+struct Decision {
+  std::string decision_id;
+  std::string reference;
+  Date as_of;
+  Posture posture = Posture::kEnforced;
+  Outcome outcome = Outcome::kNeedsReview;
+  std::string license_exception;
+  ReviewPolicy review_policy = ReviewPolicy::kNone;
+  std::vector<std::string> regimes;   // ids of regimes in force (under this posture) on as_of
+  std::string data_version;
+  std::vector<ItemResult> items;
+  std::vector<Finding> reasons;       // in the order the rules ran
+  std::vector<std::string> obligations;
+  std::vector<std::string> warnings;
+  std::vector<StepStatus> steps;
+  std::optional<AlternateOutcome> alternate;
+};
+
+}  // namespace exportctl

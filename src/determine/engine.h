@@ -1,0 +1,73 @@
+// The determination engine: transaction + regulatory data (+ optional screening and ledger)
+// → decision. Thread-safe for concurrent Determine calls once constructed.
+//
+//   auto data = Dataset::Load("data/");            // validated, cited regulatory data
+//   Engine engine(*data);
+//   Decision d = engine.Determine(tx, {.posture = Posture::kEnforced});
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "determine/decision.h"
+#include "determine/transaction.h"
+
+namespace exportctl {
+
+class Dataset;
+
+// Screening plugs in here: returns the listings found for a party (empty = screened, no hit).
+// Possible matches carry score < 1.0. Returning an error makes the step "unresolved".
+class PartyScreener {
+ public:
+  virtual ~PartyScreener() = default;
+  virtual Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const = 0;
+  // Versions of the lists used, recorded in the decision.
+  virtual std::vector<std::string> ListVersions() const = 0;
+};
+
+// Allocation accounting plugs in here (the ledger). Amounts in TPP.
+struct AllocationQuery {
+  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare };
+  Account account = Account::kCountryAllocation;
+  std::string country;     // destination
+  std::string consignee;   // ultimate consignee name
+  std::string exporter;    // exporter name (H200 rule)
+  std::string product;     // product (H200 rule)
+  Date as_of;
+};
+struct AllocationBalance {
+  double cap = 0;
+  double used = 0;      // committed + reserved
+  double remaining() const { return cap - used; }
+};
+class AllocationView {
+ public:
+  virtual ~AllocationView() = default;
+  virtual Result<AllocationBalance> Balance(const AllocationQuery& q) const = 0;
+};
+
+struct DetermineOptions {
+  std::optional<Posture> posture;        // overrides the transaction's posture
+  bool compute_alternate = true;         // also evaluate the other posture
+  const PartyScreener* screener = nullptr;
+  const AllocationView* allocations = nullptr;
+  std::string decision_id;               // assigned by the caller (edge); empty = generated
+};
+
+class Engine {
+ public:
+  explicit Engine(const Dataset& data);
+  Decision Determine(const Transaction& tx, const DetermineOptions& options = {}) const;
+  const Dataset& data() const { return data_; }
+
+ private:
+  const Dataset& data_;
+};
+
+// A fresh random decision id ("dec_" + 26 hex chars); thread-safe.
+std::string NewDecisionId();
+
+}  // namespace exportctl

@@ -1,0 +1,105 @@
+// A transaction as a compliance officer describes it: what, to whom, where, when, for what use.
+// ParseTransaction validates JSON into this struct; every error names the field path.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classify/classify.h"
+#include "core/date.h"
+#include "core/status.h"
+
+namespace exportctl {
+
+enum class Posture { kEnforced, kCodified };
+const char* PostureName(Posture p);
+
+enum class Activity { kExport, kReexport, kTransfer, kUse };
+const char* ActivityName(Activity a);
+
+enum class PartyRole { kPurchaser, kIntermediateConsignee, kUltimateConsignee, kEndUser, kExporter };
+const char* PartyRoleName(PartyRole r);
+
+// A restricted-list listing already known for a party (from screening, or stated by the caller).
+enum class RestrictedList { kEntityList, kDeniedPersons, kUnverified, kMilitaryEndUser, kSdn };
+const char* RestrictedListName(RestrictedList l);
+
+struct Listing {
+  RestrictedList list = RestrictedList::kEntityList;
+  int footnote = 0;           // Entity List footnote (1 = Huawei FDP, 4 = advanced computing FDP)
+  std::string entry;          // the list record's name, as listed
+  std::string citation;       // e.g. Federal Register citation of the listing
+  std::string record_id;      // list record id, when from our screening
+  double score = 1.0;         // 1.0 = certain; below the certain threshold = possible match
+};
+
+struct Party {
+  PartyRole role = PartyRole::kUltimateConsignee;
+  std::string name;
+  std::string country;        // resolved ISO code ("" when not given)
+  std::string headquarters;   // resolved ISO code of the headquarters ("" when not given)
+  std::string ultimate_parent_headquarters;  // resolved ISO code ("" when not given)
+  bool listings_known = false;               // caller stated "restricted_lists" (possibly empty)
+  std::vector<Listing> listings;
+};
+
+struct EndUse {
+  std::string ai_model_training_for_headquarters;   // ISO code, "" = none stated
+  std::string ai_model_inference_for_headquarters;  // ISO code, "" = none stated
+  bool technical_evaluation = false;  // GP10 safe harbour: acquisition solely for evaluation/testing
+  bool military_intelligence = false;
+  bool weapons_of_mass_destruction = false;
+  bool supercomputer = false;
+};
+
+// License Exception HBM (15 CFR 740.25) facts the exporter attests to.
+struct HbmFacts {
+  std::string exporter_headquarters;   // ISO code
+  bool direct_to_copackager = false;   // purchased directly by the co-package designer, shipped to the packaging site
+};
+
+// Exporter certifications of the 2026 H200 rule (91 FR 1684).
+struct H200Certifications {
+  bool sufficient_us_supply = false;
+  bool no_foundry_diversion = false;
+  bool china_volume_within_half_of_us = false;
+  bool know_your_customer_and_remote_access = false;
+  bool third_party_testing_in_us = false;
+  bool all() const {
+    return sufficient_us_supply && no_foundry_diversion && china_volume_within_half_of_us &&
+           know_your_customer_and_remote_access && third_party_testing_in_us;
+  }
+};
+
+struct TransactionItem {
+  ItemSpec spec;            // what the item is (catalog chip, explicit specs, system, HBM, weights)
+  int64_t quantity = 1;
+  std::string label;        // how the caller named it, for messages
+};
+
+struct Transaction {
+  std::string reference;
+  Date as_of;
+  std::optional<Posture> posture;      // absent = the caller's default (enforced)
+  Activity activity = Activity::kExport;
+  std::string destination;             // resolved ISO code (regions like "UA-43" allowed)
+  std::string destination_input;       // as written by the caller
+  std::vector<TransactionItem> items;
+  std::vector<Party> parties;
+  EndUse end_use;
+  std::optional<HbmFacts> hbm;
+  std::optional<H200Certifications> h200_certifications;
+  std::vector<std::string> red_flags;  // diversion red flags the exporter has observed
+  bool aia_certification_obtained = false;  // AIA one-time ultimate-consignee certification on file
+  bool model_weights_secure_storage = false;  // storage meets Supp. 10 to Part 748 ¶¶14, 15, 18
+};
+
+class Dataset;
+
+// Parses and validates a transaction. Country names and aliases resolve through the dataset;
+// catalog chips are looked up there too. Never returns a partial transaction.
+Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data);
+
+}  // namespace exportctl
