@@ -1,0 +1,154 @@
+// The bundled regulatory data, loaded and validated once at start-up: countries and dated
+// Country Group membership, the chip catalog, and the regimes with their cited rules and
+// parameters. Immutable after Load; safe to share between threads.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "classify/classify.h"
+#include "core/date.h"
+#include "core/status.h"
+#include "determine/transaction.h"
+
+namespace exportctl {
+
+struct Country {
+  std::string code;          // ISO 3166-1 alpha-2, or ISO 3166-2 for covered regions (UA-43)
+  std::string name;
+  std::string ear_name;      // name in 15 CFR Part 740 Supp. No. 1, when listed there
+  std::vector<std::string> aliases;
+  std::string treat_as;      // e.g. HK → CN
+  std::string treat_as_citation;
+  std::string parent;        // region's country
+  std::string note;
+};
+
+struct ChipRecord {
+  std::string id, vendor, model, variant, name;
+  std::vector<std::string> aliases;
+  std::vector<Throughput> throughput;
+  std::optional<double> tpp;
+  std::string tpp_basis;
+  std::optional<double> die_area_mm2;
+  bool die_area_verified = false;
+  std::string die_area_basis;
+  std::optional<double> memory_gb;
+  std::optional<double> memory_bandwidth_gbps;
+  bool datacenter = true;
+  std::string designer_headquarters;
+  std::string reference_eccn_note;
+  std::string row_note;
+  std::vector<std::string> sources;
+  bool verified = true;
+};
+
+// A cited parameter of a regime (a number, list or table), kept as JSON plus its citation.
+struct Parameter {
+  std::string name;
+  nlohmann::json value;      // the whole parameter object as written in the data file
+  std::string citation;
+  bool verified = true;
+};
+
+struct Window {
+  Date from;
+  std::optional<Date> to;    // exclusive
+  bool Contains(Date d) const { return d >= from && (!to || d < *to); }
+};
+
+struct RuleDef {
+  std::string id, step, citation, summary, policy_wording, regime_id;
+  bool verified = true;
+  std::vector<Window> enforced, codified;
+  bool ActiveOn(Date d, Posture p) const;
+};
+
+struct Regime {
+  std::string id, title, fr, fr_date;
+  Date effective;
+  std::optional<Date> compliance;
+  bool verified = true;
+  std::vector<std::string> notes, sources;
+  std::vector<std::string> rule_ids;
+  std::unordered_map<std::string, Parameter> parameters;
+  // True when any rule of the regime binds on date d under posture p.
+  bool InForce(Date d, Posture p, const std::vector<RuleDef>& rules) const;
+};
+
+// Country Groups, as bits.
+enum class Group : uint8_t { A1, A2, A3, A4, A5, A6, B, D1, D2, D3, D4, D5, E1, E2, kCount };
+std::optional<Group> ParseGroup(std::string_view name);  // "D:5" → Group::D5
+const char* GroupName(Group g);
+
+struct MembershipChange {
+  Group group;
+  std::string country;
+  std::optional<Date> from, to;   // to exclusive
+  std::optional<Date> table_conformed;
+  std::string citation;
+  bool verified = true;
+};
+
+class Dataset {
+ public:
+  // Loads countries.json, chips.json and regimes/*.json from dir; any problem is a kDataError
+  // naming the file and field.
+  static Result<std::unique_ptr<Dataset>> Load(const std::string& dir);
+
+  const std::string& version() const { return version_; }
+  const std::string& dir() const { return dir_; }
+
+  // Countries. Resolve accepts a code ("cn"), a name or an alias, case-insensitively.
+  Result<std::string> ResolveCountry(std::string_view input) const;
+  const Country* FindCountry(std::string_view code) const;
+  // The code whose Country Group membership applies (HK → CN; UA-43 → UA-43).
+  std::string_view EffectiveCode(std::string_view code) const;
+  bool InGroup(std::string_view code, Group g, Date d) const;
+  // The dated change that decided membership, if one applies around d (for warnings).
+  const MembershipChange* ChangeFor(std::string_view code, Group g) const;
+  const std::vector<Country>& countries() const { return countries_; }
+  const std::vector<MembershipChange>& membership_changes() const { return changes_; }
+
+  // Chips. Find by id, full name, or an alias, case-insensitively; ambiguous model names (e.g.
+  // "H100" with three variants) fail with the candidates listed.
+  Result<const ChipRecord*> FindChip(std::string_view query) const;
+  const std::vector<ChipRecord>& chips() const { return chips_; }
+
+  // Regimes and rules.
+  const std::vector<Regime>& regimes() const { return regimes_; }
+  const std::vector<RuleDef>& rules() const { return rules_; }
+  const RuleDef* FindRule(std::string_view id) const;
+  const Regime* FindRegime(std::string_view id) const;
+  // A regime parameter, e.g. Param("ai-diffusion-2025", "lpp_tpp_per_consignee_per_year").
+  const Parameter* Param(std::string_view regime, std::string_view name) const;
+  // The 3A090 thresholds in force on d (HBM / 4E091 presence depends on the date and posture).
+  Thresholds ThresholdsOn(Date d, Posture p) const;
+  // Earliest date any regime binds; before it, there is no regime data.
+  Date first_effective() const { return first_effective_; }
+
+ private:
+  std::string dir_, version_;
+  std::vector<Country> countries_;
+  std::unordered_map<std::string, size_t> country_index_;   // lower-case code/name/alias → index
+  struct CountryGroups {
+    uint32_t base = 0;  // bitmask of groups per the snapshot, before dated changes
+  };
+  std::unordered_map<std::string, CountryGroups> groups_;
+  std::vector<MembershipChange> changes_;
+  std::vector<ChipRecord> chips_;
+  std::unordered_map<std::string, std::vector<size_t>> chip_index_;  // normalized key → chips
+  std::vector<Regime> regimes_;
+  std::vector<RuleDef> rules_;
+  Date first_effective_;
+  Thresholds base_thresholds_;
+};
+
+}  // namespace exportctl
