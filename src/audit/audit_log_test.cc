@@ -1,0 +1,264 @@
+#include "audit/audit_log.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+namespace exportctl::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("audit_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    path_ = (dir_ / "audit.sqlite").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<AuditLog> Open() {
+    SqliteAuditOptions options{.path = path_, .clock = [this] { return Now(); }};
+    auto log = OpenSqliteAuditLog(options);
+    EXPORTCTL_CHECK_OK(log);
+    return std::move(log).value();
+  }
+  std::chrono::system_clock::time_point Now() {
+    // 2026-01-01T00:00:00Z plus one hour per call: deterministic times.
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1767225600)) +
+           std::chrono::hours(ticks_++);
+  }
+  void AppendN(AuditLog& log, int n) {
+    for (int i = 0; i < n; ++i) {
+      auto r = log.Append({.id = "dec_" + std::to_string(i + 1), .kind = "decision",
+                           .actor = "key1", .payload = R"({"n":)" + std::to_string(i + 1) + "}"});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+  }
+  // Runs SQL directly on the file, as an attacker with file access would.
+  void Tamper(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+  static void EXPORTCTL_CHECK_OK(const Result<std::unique_ptr<AuditLog>>& r) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+
+  fs::path dir_;
+  std::string path_;
+  int ticks_ = 0;
+};
+
+TEST_F(AuditLogTest, EmptyLogVerifies) {
+  auto log = Open();
+  const VerifyReport r = log->Verify();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.records_checked, 0);
+  EXPECT_EQ(r.head_hash, kGenesisHash);
+}
+
+TEST_F(AuditLogTest, AppendChainsRecords) {
+  auto log = Open();
+  AppendN(*log, 3);
+  auto first = log->Get("dec_1");
+  auto second = log->Get("dec_2");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->seq, 1);
+  EXPECT_EQ(first->prev_hash, kGenesisHash);
+  EXPECT_EQ(second->prev_hash, first->hash);
+  EXPECT_EQ(second->hash, RecordHash(*second));
+  EXPECT_EQ(first->time, "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(first->payload, R"({"n":1})");
+  const VerifyReport r = log->Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.records_checked, 3);
+  EXPECT_EQ(r.head_seq, 3);
+  auto head = log->Head();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->hash, log->Get("dec_3")->hash);
+}
+
+TEST_F(AuditLogTest, ChainContinuesAfterReopen) {
+  { auto log = Open(); AppendN(*log, 2); }
+  auto log = Open();
+  auto r = log->Append({.id = "", .kind = "config", .actor = "cli", .payload = "{}"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->seq, 3);
+  EXPECT_EQ(r->id.rfind("evt_", 0), 0u);
+  EXPECT_EQ(r->prev_hash, log->Get("dec_2")->hash);
+  EXPECT_TRUE(log->Verify().ok);
+}
+
+TEST_F(AuditLogTest, RejectsBadEntriesAndWritesNothing) {
+  auto log = Open();
+  AppendN(*log, 1);
+  auto dup = log->Append({.id = "dec_1", .kind = "decision", .actor = "k", .payload = "{}"});
+  EXPECT_EQ(dup.status().code(), ErrorCode::kConflict);
+  auto bad_json = log->Append({.id = "x", .kind = "decision", .actor = "k", .payload = "{oops"});
+  EXPECT_EQ(bad_json.status().code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(bad_json.status().field(), "payload");
+  auto no_kind = log->Append({.id = "y", .kind = "", .actor = "k", .payload = "{}"});
+  EXPECT_EQ(no_kind.status().code(), ErrorCode::kInvalidInput);
+  const VerifyReport r = log->Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.records_checked, 1);
+  EXPECT_EQ(log->Get("x").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(AuditLogTest, ConcurrentAppendsFormOneChain) {
+  auto log = Open();
+  constexpr int kThreads = 8, kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = log->Append({.id = "t" + std::to_string(t) + "_" + std::to_string(i),
+                              .kind = "decision", .actor = "k", .payload = "[1,2,3]"});
+        if (!r.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  const VerifyReport r = log->Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.records_checked, kThreads * kPerThread);
+}
+
+// Each kind of tampering is caught and the first bad record is named.
+struct TamperCase {
+  const char* name;
+  const char* sql;
+  int64_t first_bad_seq;
+  const char* problem_contains;
+};
+
+class AuditTamperTest : public AuditLogTest, public ::testing::WithParamInterface<TamperCase> {};
+
+TEST_P(AuditTamperTest, VerifyNamesFirstBadRecord) {
+  {
+    auto log = Open();
+    AppendN(*log, 5);
+    ASSERT_TRUE(log->Verify().ok);
+  }
+  Tamper(GetParam().sql);
+  auto log = Open();
+  const VerifyReport r = log->Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, GetParam().first_bad_seq) << r.problem;
+  EXPECT_NE(r.problem.find(GetParam().problem_contains), std::string::npos) << r.problem;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tampering, AuditTamperTest,
+    ::testing::Values(
+        TamperCase{"modified_payload",
+                   "UPDATE audit_records SET payload='{\"n\":99}' WHERE seq=3", 3, "modified"},
+        TamperCase{"modified_actor", "UPDATE audit_records SET actor='someone' WHERE seq=2", 2,
+                   "modified"},
+        TamperCase{"modified_time",
+                   "UPDATE audit_records SET time='2020-01-01T00:00:00.000Z' WHERE seq=1", 1,
+                   "modified"},
+        // A forged stored hash no longer matches the content.
+        TamperCase{"forged_hash",
+                   "UPDATE audit_records SET hash='aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' "
+                   "WHERE seq=3",
+                   3,
+                   "modified"},
+        TamperCase{"removed_middle", "DELETE FROM audit_records WHERE seq=3", 3, "missing"},
+        TamperCase{"removed_and_renumbered",
+                   "DELETE FROM audit_records WHERE seq=3; "
+                   "UPDATE audit_records SET seq=seq-1 WHERE seq>3",
+                   3, "prev_hash"},
+        TamperCase{"reordered",
+                   "UPDATE audit_records SET seq=-2 WHERE seq=2; "
+                   "UPDATE audit_records SET seq=2 WHERE seq=3; "
+                   "UPDATE audit_records SET seq=3 WHERE seq=-2",
+                   2, "prev_hash"},
+        TamperCase{"truncated_tail", "DELETE FROM audit_records WHERE seq>=4", 4,
+                   "removed from the end"},
+        TamperCase{"head_rewound", "UPDATE audit_head SET seq=3", 4, "added outside"}),
+    [](const ::testing::TestParamInfo<TamperCase>& info) { return std::string(info.param.name); });
+
+TEST_F(AuditLogTest, AnchorCatchesRewrittenTail) {
+  Anchor anchor;
+  {
+    auto log = Open();
+    AppendN(*log, 5);
+    anchor = *log->Head();
+  }
+  // An attacker truncates and fixes up the head so the chain itself looks whole.
+  auto fourth = [&] {
+    auto log = Open();
+    return log->Get("dec_3")->hash;
+  }();
+  Tamper("DELETE FROM audit_records WHERE seq>=4; UPDATE audit_head SET seq=3, hash='" + fourth +
+         "'");
+  auto log = Open();
+  EXPECT_TRUE(log->Verify().ok);
+  const VerifyReport r = log->Verify(anchor);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_seq, 4);
+  EXPECT_NE(r.problem.find("truncated"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, ParseAnchor) {
+  EXPECT_TRUE(ParseAnchor("12:" + std::string(64, 'f')).ok());
+  EXPECT_FALSE(ParseAnchor("12").ok());
+  EXPECT_FALSE(ParseAnchor("x:" + std::string(64, 'f')).ok());
+  EXPECT_FALSE(ParseAnchor("0:" + std::string(64, 'f')).ok());
+  EXPECT_FALSE(ParseAnchor("3:abc").ok());
+}
+
+TEST_F(AuditLogTest, ScanByTimeRangeAndExport) {
+  auto log = Open();
+  AppendN(*log, 30);  // one hour apart from 2026-01-01T00:00Z: 24 on Jan 1, 6 on Jan 2
+  std::vector<int64_t> seqs;
+  ASSERT_TRUE(log->Scan({.from = "2026-01-02", .to = "2026-01-02"}, [&](const AuditRecord& r) {
+                   seqs.push_back(r.seq);
+                   return true;
+                 }).ok());
+  ASSERT_EQ(seqs.size(), 6u);
+  EXPECT_EQ(seqs.front(), 25);
+  std::string jsonl;
+  ASSERT_TRUE(log->Scan({}, [&](const AuditRecord& r) {
+                   AppendRecordJsonl(r, jsonl);
+                   jsonl += '\n';
+                   return r.seq < 2;
+                 }).ok());
+  std::istringstream lines(jsonl);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["seq"], ++n);
+    EXPECT_EQ(j["payload"]["n"], n);
+  }
+  EXPECT_EQ(n, 2);
+  std::string csv;
+  AppendRecordCsv(*log->Get("dec_1"), csv);
+  EXPECT_EQ(csv.rfind("1,\"dec_1\",\"decision\",", 0), 0u);
+  EXPECT_NE(csv.find("\"{\"\"n\"\":1}\""), std::string::npos);
+}
+
+TEST_F(AuditLogTest, ReadOnlyOpenOfMissingFileFails) {
+  auto log = OpenSqliteAuditLog({.path = path_, .clock = {}, .read_only = true});
+  EXPECT_FALSE(log.ok());
+}
+
+}  // namespace
+}  // namespace exportctl::audit
