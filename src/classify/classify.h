@@ -75,7 +75,7 @@ struct Thresholds {
 
 // ECCN classes in order of severity; kIndeterminate when a missing input could change the class.
 enum class Eccn {
-  k3A090a, k3A090b, k3A090c, k4A090a, k4A090b, k4E091, k3A991p, kNotControlled4E091, kEar99,
+  k3A090a, k3A090b, k3A090c, k4A090a, k4A090b, k4E091, k3A991p, k4A994l, kNotControlled4E091, kEar99,
 };
 const char* EccnName(Eccn e);
 

@@ -1,4 +1,571 @@
+// chips, classify, check, regimes, countries: thin wrappers over the engine library.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
 #include "cli/commands.h"
+#include "cli/engine_hooks.h"
+#include "core/json_writer.h"
+#include "data/dataset.h"
+#include "determine/decision_json.h"
+#include "determine/engine.h"
+
 namespace exportctl::cli {
-void RegisterEngineCommands(CLI::App&, CliContext&) {}
+
+EngineHooks& Hooks() {
+  static EngineHooks hooks;
+  return hooks;
+}
+
+Date TodayUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
+}
+
+const Dataset* LoadDataset(CliContext& ctx) {
+  static std::unique_ptr<Dataset> data;
+  if (data) return data.get();
+  auto loaded = Dataset::Load(ctx.regulatory_data_dir);
+  if (!loaded.ok()) {
+    PrintJsonError(ErrorCodeName(loaded.status().code()), loaded.status().field(), loaded.status().message());
+    ctx.exit_code = 1;
+    return nullptr;
+  }
+  data = std::move(*loaded);
+  return data.get();
+}
+
+namespace {
+
+bool ReadInput(const std::string& path, std::string& out, CliContext& ctx) {
+  if (path == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    out = ss.str();
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    PrintJsonError("invalid_input", "file", "cannot open " + path);
+    ctx.exit_code = 2;
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+std::string FormatNum(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+// A readable rendering for terminals (the demo and officers at a shell).
+void PrintDecisionText(const Decision& d, std::ostream& os) {
+  os << "Decision " << d.decision_id << (d.reference.empty() ? "" : "  (" + d.reference + ")") << "\n";
+  os << "  as of " << d.as_of.ToString() << ", posture " << PostureName(d.posture) << "\n";
+  os << "  OUTCOME: " << OutcomeName(d.outcome);
+  if (!d.license_exception.empty()) os << "  exception " << d.license_exception;
+  if (d.review_policy != ReviewPolicy::kNone) os << "  review policy " << ReviewPolicyName(d.review_policy);
+  os << "\n";
+  for (const auto& it : d.items) {
+    const auto& c = it.classification;
+    os << "  item: " << it.label << " x" << it.quantity << "  ECCN "
+       << (c.determinate ? EccnName(c.eccn) : "indeterminate");
+    if (c.tpp) os << "  TPP " << FormatNum(*c.tpp);
+    if (c.performance_density) os << "  PD " << FormatNum(std::round(*c.performance_density * 100) / 100);
+    os << "  H100-eq " << FormatNum(std::round(c.h100_per_unit * it.quantity * 10) / 10) << "  -> " << OutcomeName(it.outcome);
+    if (!it.license_exception.empty()) os << " (" << it.license_exception << ")";
+    os << "\n";
+  }
+  os << "  reasons:\n";
+  for (const auto& f : d.reasons) {
+    os << "    - [" << EffectName(f.effect) << "] " << f.summary << "\n      " << f.rule << " — " << f.citation
+       << (f.verified ? "" : " (unverified)") << "\n";
+  }
+  for (const auto& o : d.obligations) os << "  obligation: " << o << "\n";
+  for (const auto& w : d.warnings) os << "  warning: " << w << "\n";
+  if (d.alternate) {
+    os << "  alternate (" << PostureName(d.alternate->posture) << "): " << OutcomeName(d.alternate->outcome);
+    if (!d.alternate->license_exception.empty()) os << " exception " << d.alternate->license_exception;
+    if (d.alternate->review_policy != ReviewPolicy::kNone) os << " review policy " << ReviewPolicyName(d.alternate->review_policy);
+    os << "\n";
+  }
+  os << "\n";
+}
+
+std::string CsvEscape(std::string_view s) {
+  if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void AppendDecisionCsv(const Decision& d, std::string& out) {
+  std::string eccns, rules;
+  for (const auto& it : d.items) eccns += (eccns.empty() ? "" : ";") + std::string(it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate");
+  for (const auto& f : d.reasons) {
+    if (f.effect == Effect::kInfo) continue;
+    rules += (rules.empty() ? "" : "; ") + std::string(f.rule) + " (" + std::string(f.citation) + ")";
+  }
+  out += CsvEscape(d.reference) + "," + d.as_of.ToString() + "," + PostureName(d.posture) + "," + OutcomeName(d.outcome) + "," +
+         CsvEscape(d.license_exception) + "," + ReviewPolicyName(d.review_policy) + "," + CsvEscape(eccns) + "," +
+         CsvEscape(rules) + "," + (d.alternate ? OutcomeName(d.alternate->outcome) : "") + "," + d.decision_id + "\n";
+}
+
+void PrintErrorLine(const Status& st, size_t line, std::string& out) {
+  JsonWriter w(out);
+  w.BeginObject().Key("error").BeginObject();
+  w.Field("code", ErrorCodeName(st.code())).Field("field", st.field()).Field("message", st.message());
+  if (line) w.Field("line", static_cast<int64_t>(line));
+  w.EndObject().EndObject();
+}
+
+struct CheckOptions {
+  std::string file;
+  std::string batch;
+  std::string posture;
+  bool csv = false;
+  bool text = false;
+  bool reserve = false;
+  std::string ledger;
+};
+
+int RunCheck(CliContext& ctx, const CheckOptions& o) {
+  const Dataset* data = LoadDataset(ctx);
+  if (!data) return ctx.exit_code;
+  Engine engine(*data);
+  DetermineOptions opts;
+  if (!o.posture.empty()) {
+    auto p = ParsePosture(o.posture);
+    if (!p.ok()) {
+      PrintJsonError("invalid_input", "--posture", p.status().message());
+      return 2;
+    }
+    opts.posture = *p;
+  }
+  std::unique_ptr<HookSession> session;
+  if (Hooks().open_session) {
+    auto s = Hooks().open_session(ctx, o.ledger, o.reserve);
+    if (!s.ok()) {
+      PrintJsonError(ErrorCodeName(s.status().code()), s.status().field(), s.status().message());
+      return s.status().code() == ErrorCode::kInvalidInput ? 2 : 1;
+    }
+    session = std::move(*s);
+    opts.screener = session->screener();
+    opts.allocations = session->allocations();
+  } else if (o.reserve) {
+    PrintJsonError("unavailable", "--reserve", "the allocation ledger is not available in this build");
+    return 1;
+  }
+  const Date today = TodayUtc();
+
+  if (!o.batch.empty()) {
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (o.batch != "-") {
+      file.open(o.batch, std::ios::binary);
+      if (!file) {
+        PrintJsonError("invalid_input", "--batch", "cannot open " + o.batch);
+        return 2;
+      }
+      in = &file;
+    }
+    std::ios::sync_with_stdio(false);
+    std::string line, out;
+    out.reserve(1 << 20);
+    if (o.csv) out += "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id\n";
+    size_t n = 0, errors = 0;
+    while (std::getline(*in, line)) {
+      ++n;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto tx = ParseTransaction(line, *data, today);
+      if (!tx.ok()) {
+        ++errors;
+        // One line per input line keeps outputs aligned with inputs; errors also go to stderr.
+        std::string err;
+        PrintErrorLine(tx.status(), n, err);
+        std::cerr << err << '\n';
+        if (!o.csv) out += err + "\n";
+        continue;
+      }
+      Decision d = engine.Determine(*tx, opts);
+      if (session) session->AfterDecision(*tx, d);
+      if (o.csv) AppendDecisionCsv(d, out);
+      else {
+        AppendDecisionJson(d, out);
+        out += '\n';
+      }
+      if (out.size() > (1 << 20)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+      }
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    return errors ? 2 : 0;
+  }
+
+  std::string input;
+  if (!ReadInput(o.file.empty() ? "-" : o.file, input, ctx)) return ctx.exit_code;
+  auto tx = ParseTransaction(input, *data, today);
+  if (!tx.ok()) {
+    PrintJsonError(ErrorCodeName(tx.status().code()), tx.status().field(), tx.status().message());
+    return 2;
+  }
+  Decision d = engine.Determine(*tx, opts);
+  if (session) {
+    Status st = session->AfterDecision(*tx, d);
+    if (!st.ok()) {
+      PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
+      return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
+    }
+  }
+  if (o.text) {
+    PrintDecisionText(d, std::cout);
+  } else {
+    std::string out;
+    AppendDecisionJson(d, out);
+    std::cout << out << '\n';
+  }
+  return 0;
+}
+
+void PrintChip(const ChipRecord& c, std::ostream& os) {
+  os << c.name << "  [" << c.id << "]\n";
+  os << "  vendor " << c.vendor << ", designer headquarters " << c.designer_headquarters
+     << (c.datacenter ? ", datacenter" : ", not datacenter") << "\n";
+  os << "  TPP " << (c.tpp ? FormatNum(*c.tpp) : "unknown") << " (" << c.tpp_basis << ")";
+  if (c.die_area_mm2) os << ", die area " << FormatNum(*c.die_area_mm2) << " mm2" << (c.die_area_verified ? "" : " (estimate)");
+  if (c.memory_bandwidth_gbps) os << ", memory bandwidth " << FormatNum(*c.memory_bandwidth_gbps) << " GB/s";
+  os << "\n  dense throughput:";
+  for (const auto& t : c.throughput) os << " " << FormatNum(t.dense_tops) << " TOPS@" << t.bit_length << "b";
+  os << "\n";
+  if (!c.row_note.empty()) os << "  note: " << c.row_note << "\n";
+  for (const auto& s : c.sources) os << "  source: " << s << "\n";
+}
+
+void ChipJson(const ChipRecord& c, JsonWriter& w) {
+  w.BeginObject();
+  w.Field("id", c.id).Field("vendor", c.vendor).Field("model", c.model).Field("variant", c.variant).Field("name", c.name);
+  w.Key("tpp");
+  if (c.tpp) w.Number(*c.tpp);
+  else w.Null();
+  w.Key("die_area_mm2");
+  if (c.die_area_mm2) w.Number(*c.die_area_mm2);
+  else w.Null();
+  w.Field("die_area_verified", c.die_area_verified);
+  w.Key("memory_bandwidth_gbps");
+  if (c.memory_bandwidth_gbps) w.Number(*c.memory_bandwidth_gbps);
+  else w.Null();
+  w.Field("datacenter", c.datacenter).Field("designer_headquarters", c.designer_headquarters);
+  w.Key("throughput").BeginArray();
+  for (const auto& t : c.throughput) w.BeginObject().Field("bit_length", t.bit_length).Field("dense_tops", t.dense_tops).EndObject();
+  w.EndArray();
+  w.Key("sources").BeginArray();
+  for (const auto& s : c.sources) w.String(s);
+  w.EndArray();
+  w.Field("verified", c.verified);
+  w.EndObject();
+}
+
+}  // namespace
+
+void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
+  // chips list | chips show NAME
+  auto* chips = app.add_subcommand("chips", "The cited chip catalog");
+  chips->require_subcommand(1);
+  auto* list = chips->add_subcommand("list", "List catalog chips");
+  static bool chips_json = false;
+  list->add_flag("--json", chips_json, "JSON output");
+  list->callback([&ctx] {
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    if (chips_json) {
+      std::string out;
+      JsonWriter w(out);
+      w.BeginArray();
+      for (const auto& c : data->chips()) ChipJson(c, w);
+      w.EndArray();
+      std::cout << out << '\n';
+      return;
+    }
+    std::printf("%-44s %-8s %10s %8s  %s\n", "NAME", "VENDOR", "TPP", "DIE mm2", "ID");
+    for (const auto& c : data->chips()) {
+      std::printf("%-44s %-8s %10s %8s  %s\n", c.name.c_str(), c.vendor.c_str(), c.tpp ? FormatNum(*c.tpp).c_str() : "unknown",
+                  c.die_area_mm2 ? FormatNum(*c.die_area_mm2).c_str() : "-", c.id.c_str());
+    }
+  });
+  auto* show = chips->add_subcommand("show", "Show one chip (by id, name or model, case-insensitive)");
+  static std::string show_name;
+  static bool show_json = false;
+  show->add_option("name", show_name, "Chip id, name or model")->required();
+  show->add_flag("--json", show_json, "JSON output");
+  show->callback([&ctx] {
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    auto chip = data->FindChip(show_name);
+    if (!chip.ok()) {
+      // An ambiguous model lists every variant; an unknown one is an error.
+      std::vector<const ChipRecord*> matches;
+      std::string q = show_name;
+      for (auto& ch : q) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      for (const auto& c : data->chips()) {
+        std::string m = c.model;
+        for (auto& ch : m) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (m == q || m.ends_with(" " + q)) matches.push_back(&c);
+      }
+      if (matches.empty() || chip.status().code() == ErrorCode::kNotFound) {
+        PrintJsonError(ErrorCodeName(chip.status().code()), "name", chip.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      for (const auto* c : matches) {
+        if (show_json) {
+          std::string out;
+          JsonWriter w(out);
+          ChipJson(*c, w);
+          std::cout << out << '\n';
+        } else {
+          PrintChip(*c, std::cout);
+        }
+      }
+      return;
+    }
+    if (show_json) {
+      std::string out;
+      JsonWriter w(out);
+      ChipJson(**chip, w);
+      std::cout << out << '\n';
+    } else {
+      PrintChip(**chip, std::cout);
+    }
+  });
+
+  // classify: a catalog chip, or explicit specs.
+  auto* classify = app.add_subcommand("classify", "Classify a chip: TPP, performance density, ECCN, H100-equivalents");
+  static std::string c_chip, c_as_of, c_posture;
+  static std::optional<double> c_tpp, c_die, c_pd, c_bw;
+  static std::optional<bool> c_dc;
+  static bool c_json = false;
+  classify->add_option("chip", c_chip, "Catalog chip (id, name or model)");
+  classify->add_option("--tpp", c_tpp, "Total Processing Performance");
+  classify->add_option("--die-area", c_die, "Applicable die area, mm2");
+  classify->add_option("--performance-density", c_pd, "Performance density (instead of die area)");
+  classify->add_option("--memory-bandwidth", c_bw, "Memory bandwidth, GB/s");
+  classify->add_option("--datacenter", c_dc, "Designed or marketed for datacenters (true/false)");
+  classify->add_option("--as-of", c_as_of, "Date (default today)");
+  classify->add_option("--posture", c_posture, "enforced (default) or codified");
+  classify->add_flag("--json", c_json, "JSON output");
+  classify->callback([&ctx] {
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    ItemSpec spec;
+    if (!c_chip.empty()) {
+      auto chip = data->FindChip(c_chip);
+      if (!chip.ok()) {
+        PrintJsonError(ErrorCodeName(chip.status().code()), "chip", chip.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      const ChipRecord& c = **chip;
+      spec.catalog = &c;
+      spec.tpp = c.tpp;
+      spec.die_area_mm2 = c.die_area_mm2;
+      spec.die_area_verified = c.die_area_verified;
+      spec.datacenter = c.datacenter;
+      spec.memory_bandwidth_gbps = c.memory_bandwidth_gbps;
+      spec.designer_headquarters = c.designer_headquarters;
+    } else if (!c_tpp) {
+      PrintJsonError("invalid_input", "chip", "give a catalog chip or --tpp");
+      ctx.exit_code = 2;
+      return;
+    }
+    if (c_tpp) {
+      if (*c_tpp < 0) {
+        PrintJsonError("invalid_input", "--tpp", "must not be negative");
+        ctx.exit_code = 2;
+        return;
+      }
+      spec.tpp = c_tpp;
+    }
+    if (c_die) {
+      if (*c_die <= 0) {
+        PrintJsonError("invalid_input", "--die-area", "must be positive");
+        ctx.exit_code = 2;
+        return;
+      }
+      spec.die_area_mm2 = c_die;
+      spec.die_area_verified = true;
+    }
+    if (c_pd) spec.performance_density = c_pd;
+    if (c_bw) spec.memory_bandwidth_gbps = c_bw;
+    if (c_dc) spec.datacenter = c_dc;
+    Date d = TodayUtc();
+    if (!c_as_of.empty()) {
+      auto parsed = Date::Parse(c_as_of);
+      if (!parsed.ok()) {
+        PrintJsonError("invalid_input", "--as-of", parsed.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      d = *parsed;
+    }
+    Posture posture = Posture::kEnforced;
+    if (!c_posture.empty()) {
+      auto p = ParsePosture(c_posture);
+      if (!p.ok()) {
+        PrintJsonError("invalid_input", "--posture", p.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      posture = *p;
+    }
+    Classification c = Classify(spec, data->ThresholdsOn(d, posture));
+    if (c_json) {
+      std::string out;
+      AppendClassificationJson(c, out);
+      std::cout << out << '\n';
+      return;
+    }
+    std::cout << (spec.catalog ? spec.catalog->name : std::string("explicit specs")) << "\n";
+    std::cout << "  ECCN " << (c.determinate ? EccnName(c.eccn) : "indeterminate");
+    if (!c.paragraph.empty()) std::cout << " (" << c.paragraph << ")";
+    std::cout << "\n";
+    if (!c.determinate) {
+      std::cout << "  candidates:";
+      for (Eccn e : c.candidates) std::cout << " " << EccnName(e);
+      std::cout << "\n  missing:";
+      for (const auto& m : c.missing) std::cout << " " << m;
+      std::cout << "\n";
+    }
+    if (c.tpp) std::cout << "  TPP " << FormatNum(*c.tpp) << "  H100-equivalents " << FormatNum(std::round(c.h100_per_unit * 1000) / 1000) << "\n";
+    if (c.performance_density) std::cout << "  performance density " << FormatNum(std::round(*c.performance_density * 100) / 100) << "\n";
+    for (const auto& n : c.notes) std::cout << "  note: " << n << "\n";
+    for (const auto& w : c.warnings) std::cout << "  warning: " << w << "\n";
+  });
+
+  // check FILE | check --batch FILE.jsonl [--csv]
+  auto* check = app.add_subcommand("check", "Decide one transaction (JSON) or a batch (JSONL)");
+  static CheckOptions co;
+  check->add_option("file", co.file, "Transaction JSON file, or - for stdin");
+  check->add_option("--batch", co.batch, "JSONL file (one transaction per line), or - for stdin");
+  check->add_flag("--csv", co.csv, "With --batch: CSV output for spreadsheets");
+  check->add_flag("--text", co.text, "Readable text instead of JSON (single transaction)");
+  check->add_option("--posture", co.posture, "enforced|codified: overrides the transaction's posture");
+  check->add_flag("--reserve", co.reserve, "Reserve the allocation atomically with the decision (needs the ledger)");
+  check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
+  check->callback([&ctx] { ctx.exit_code = RunCheck(ctx, co); });
+
+  // regimes [--as-of D] [--posture P] [--json]
+  auto* regimes = app.add_subcommand("regimes", "Regimes and rules in force on a date");
+  static std::string r_as_of, r_posture;
+  static bool r_json = false;
+  regimes->add_option("--as-of", r_as_of, "Date (default today)");
+  regimes->add_option("--posture", r_posture, "enforced (default) or codified");
+  regimes->add_flag("--json", r_json, "JSON output");
+  regimes->callback([&ctx] {
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    Date d = TodayUtc();
+    if (!r_as_of.empty()) {
+      auto parsed = Date::Parse(r_as_of);
+      if (!parsed.ok()) {
+        PrintJsonError("invalid_input", "--as-of", parsed.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      d = *parsed;
+    }
+    Posture p = Posture::kEnforced;
+    if (!r_posture.empty()) {
+      auto parsed = ParsePosture(r_posture);
+      if (!parsed.ok()) {
+        PrintJsonError("invalid_input", "--posture", parsed.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      p = *parsed;
+    }
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const auto& g : data->regimes()) {
+      w.BeginObject().Field("id", g.id).Field("title", g.title).Field("citation", g.fr).Field("effective", g.effective.ToString());
+      if (g.compliance) w.Field("compliance", g.compliance->ToString());
+      w.Field("in_force", g.InForce(d, p, data->rules())).Field("verified", g.verified);
+      w.Key("rules").BeginArray();
+      for (const auto& id : g.rule_ids) {
+        const RuleDef* r = data->FindRule(id);
+        w.BeginObject().Field("id", r->id).Field("citation", r->citation).Field("summary", r->summary);
+        w.Field("active", r->ActiveOn(d, p)).Field("verified", r->verified).EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+    if (r_json) {
+      std::cout << out << '\n';
+      return;
+    }
+    std::cout << "Regimes as of " << d.ToString() << " (" << PostureName(p) << " posture)\n";
+    for (const auto& g : data->regimes()) {
+      std::cout << (g.InForce(d, p, data->rules()) ? "  [in force] " : "  [-]        ") << g.id << ": " << g.title << " (" << g.fr << ")\n";
+    }
+  });
+
+  // countries CODE [--as-of D]
+  auto* countries = app.add_subcommand("countries", "Country Group membership of a destination on a date");
+  static std::string k_code, k_as_of;
+  countries->add_option("country", k_code, "ISO code, name or alias")->required();
+  countries->add_option("--as-of", k_as_of, "Date (default today)");
+  countries->callback([&ctx] {
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    auto code = data->ResolveCountry(k_code);
+    if (!code.ok()) {
+      PrintJsonError("invalid_input", "country", code.status().message());
+      ctx.exit_code = 2;
+      return;
+    }
+    Date d = TodayUtc();
+    if (!k_as_of.empty()) {
+      auto parsed = Date::Parse(k_as_of);
+      if (!parsed.ok()) {
+        PrintJsonError("invalid_input", "--as-of", parsed.status().message());
+        ctx.exit_code = 2;
+        return;
+      }
+      d = *parsed;
+    }
+    const Country* c = data->FindCountry(*code);
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Field("code", c->code).Field("name", c->name).Field("as_of", d.ToString());
+    if (!c->treat_as.empty()) w.Field("treated_as", c->treat_as);
+    w.Key("groups").BeginArray();
+    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+      if (data->InGroup(c->code, static_cast<Group>(g), d)) w.String(GroupName(static_cast<Group>(g)));
+    }
+    w.EndArray();
+    if (!c->note.empty()) w.Field("note", c->note);
+    w.EndObject();
+    std::cout << out << '\n';
+  });
+}
+
 }  // namespace exportctl::cli

@@ -1,1 +1,499 @@
-// in progress
+#include "data/dataset.h"
+
+#include "determine/engine.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace exportctl {
+namespace {
+
+using nlohmann::json;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Lower-case, with runs of spaces, hyphens and underscores collapsed to one space.
+std::string NormalizeKey(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == ' ' || c == '-' || c == '_' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
+Status DataError(const std::string& file, const std::string& field, const std::string& msg) {
+  return Status::Error(ErrorCode::kDataError, file + (field.empty() ? "" : ": " + field), msg);
+}
+
+Result<json> ReadJson(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return DataError(path.string(), "", "cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return DataError(path.string(), "", "is not valid JSON");
+  return j;
+}
+
+// Typed field access that reports the file and field on failure.
+class Reader {
+ public:
+  Reader(std::string file) : file_(std::move(file)) {}
+  Status status;
+  const std::string& file() const { return file_; }
+
+  std::string Str(const json& o, const char* key, const std::string& path, bool required = true) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) {
+      if (required) Fail(path + "." + key, "is required");
+      return "";
+    }
+    if (!it->is_string()) {
+      Fail(path + "." + key, "must be a string");
+      return "";
+    }
+    return it->get<std::string>();
+  }
+  std::optional<double> Num(const json& o, const char* key, const std::string& path) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number()) {
+      Fail(path + "." + key, "must be a number");
+      return std::nullopt;
+    }
+    return it->get<double>();
+  }
+  bool Bool(const json& o, const char* key, bool def) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return def;
+    if (!it->is_boolean()) {
+      Fail(key, "must be true or false");
+      return def;
+    }
+    return it->get<bool>();
+  }
+  std::optional<Date> DateField(const json& o, const char* key, const std::string& path,
+                                bool required) {
+    std::string s = Str(o, key, path, required);
+    if (s.empty()) return std::nullopt;
+    auto d = Date::Parse(s);
+    if (!d.ok()) {
+      Fail(path + "." + key, d.status().message());
+      return std::nullopt;
+    }
+    return *d;
+  }
+  std::vector<std::string> StrList(const json& o, const char* key, const std::string& path) {
+    std::vector<std::string> out;
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      Fail(path + "." + key, "must be an array of strings");
+      return out;
+    }
+    for (const auto& v : *it) {
+      if (!v.is_string()) {
+        Fail(path + "." + key, "must be an array of strings");
+        return out;
+      }
+      out.push_back(v.get<std::string>());
+    }
+    return out;
+  }
+  void Fail(const std::string& field, const std::string& msg) {
+    if (status.ok()) status = DataError(file_, field, msg);
+  }
+
+ private:
+  std::string file_;
+};
+
+}  // namespace
+
+const char* GroupName(Group g) {
+  static constexpr const char* kNames[] = {"A:1", "A:2", "A:3", "A:4", "A:5", "A:6", "B",
+                                           "D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2"};
+  return kNames[static_cast<int>(g)];
+}
+
+std::optional<Group> ParseGroup(std::string_view name) {
+  for (int i = 0; i < static_cast<int>(Group::kCount); ++i) {
+    if (name == GroupName(static_cast<Group>(i))) return static_cast<Group>(i);
+  }
+  return std::nullopt;
+}
+
+bool RuleDef::ActiveOn(Date d, Posture p) const {
+  const auto& ws = p == Posture::kEnforced ? enforced : codified;
+  for (const auto& w : ws) {
+    if (w.Contains(d)) return true;
+  }
+  return false;
+}
+
+bool Regime::InForce(Date d, Posture p, const std::vector<RuleDef>& rules) const {
+  for (const auto& r : rules) {
+    if (r.regime_id == id && r.ActiveOn(d, p)) return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
+  namespace fs = std::filesystem;
+  auto ds = std::make_unique<Dataset>();
+  ds->dir_ = dir;
+  if (!fs::is_directory(dir)) {
+    return DataError(dir, "", "regulatory data directory does not exist");
+  }
+
+  // Countries and Country Group membership.
+  {
+    const std::string file = (fs::path(dir) / "countries.json").string();
+    auto j = ReadJson(file);
+    if (!j.ok()) return j.status();
+    Reader r(file);
+    ds->version_ = r.Str(*j, "version", "", true);
+    const json& cs = (*j)["countries"];
+    if (!cs.is_array() || cs.empty()) return DataError(file, "countries", "must be a non-empty array");
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const std::string path = "countries[" + std::to_string(i) + "]";
+      Country c;
+      c.code = r.Str(cs[i], "code", path);
+      c.name = r.Str(cs[i], "name", path);
+      c.ear_name = r.Str(cs[i], "ear_name", path, false);
+      c.aliases = r.StrList(cs[i], "aliases", path);
+      c.treat_as = r.Str(cs[i], "treat_as", path, false);
+      c.treat_as_citation = r.Str(cs[i], "treat_as_citation", path, false);
+      c.parent = r.Str(cs[i], "parent", path, false);
+      c.note = r.Str(cs[i], "note", path, false);
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      const size_t idx = ds->countries_.size();
+      for (const std::string& key : {c.code, c.name, c.ear_name}) {
+        if (!key.empty()) ds->country_index_.emplace(Lower(key), idx);
+      }
+      for (const auto& a : c.aliases) ds->country_index_.emplace(Lower(a), idx);
+      ds->countries_.push_back(std::move(c));
+    }
+    for (const auto& c : ds->countries_) {
+      if (!c.treat_as.empty() && !ds->FindCountry(c.treat_as)) {
+        return DataError(file, c.code + ".treat_as", "names unknown country " + c.treat_as);
+      }
+    }
+    const json& ms = (*j)["membership"];
+    if (!ms.is_array()) return DataError(file, "membership", "must be an array");
+    for (size_t i = 0; i < ms.size(); ++i) {
+      const std::string path = "membership[" + std::to_string(i) + "]";
+      const std::string gname = r.Str(ms[i], "group", path);
+      const std::string code = r.Str(ms[i], "country", path);
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      auto g = ParseGroup(gname);
+      if (!g) return DataError(file, path + ".group", "unknown Country Group " + gname);
+      if (!ds->FindCountry(code)) return DataError(file, path + ".country", "unknown country " + code);
+      const bool dated = ms[i].contains("from") || ms[i].contains("to");
+      if (!dated) {
+        ds->groups_[code].base |= 1u << static_cast<int>(*g);
+        continue;
+      }
+      MembershipChange ch;
+      ch.group = *g;
+      ch.country = code;
+      ch.from = r.DateField(ms[i], "from", path, false);
+      ch.to = r.DateField(ms[i], "to", path, false);
+      ch.table_conformed = r.DateField(ms[i], "table_conformed", path, false);
+      ch.citation = r.Str(ms[i], "citation", path);
+      ch.verified = r.Bool(ms[i], "verified", true);
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      ds->changes_.push_back(std::move(ch));
+    }
+  }
+
+  // Chip catalog.
+  {
+    const std::string file = (fs::path(dir) / "chips.json").string();
+    auto j = ReadJson(file);
+    if (!j.ok()) return j.status();
+    Reader r(file);
+    const json& cs = (*j)["chips"];
+    if (!cs.is_array() || cs.empty()) return DataError(file, "chips", "must be a non-empty array");
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const std::string path = "chips[" + std::to_string(i) + "]";
+      const json& o = cs[i];
+      ChipRecord c;
+      c.id = r.Str(o, "id", path);
+      c.vendor = r.Str(o, "vendor", path);
+      c.model = r.Str(o, "model", path);
+      c.variant = r.Str(o, "variant", path, false);
+      c.name = r.Str(o, "name", path);
+      c.aliases = r.StrList(o, "aliases", path);
+      c.tpp = r.Num(o, "tpp", path);
+      c.tpp_basis = r.Str(o, "tpp_basis", path, false);
+      c.die_area_mm2 = r.Num(o, "die_area_mm2", path);
+      c.die_area_verified = r.Bool(o, "die_area_verified", false);
+      c.die_area_basis = r.Str(o, "die_area_basis", path, false);
+      c.memory_gb = r.Num(o, "memory_gb", path);
+      c.memory_bandwidth_gbps = r.Num(o, "memory_bandwidth_gbps", path);
+      c.datacenter = r.Bool(o, "datacenter", true);
+      c.designer_headquarters = r.Str(o, "designer_headquarters", path);
+      c.reference_eccn_note = r.Str(o, "reference_eccn_note", path, false);
+      c.row_note = r.Str(o, "row_note", path, false);
+      c.sources = r.StrList(o, "sources", path);
+      c.verified = r.Bool(o, "verified", true);
+      if (o.contains("throughput")) {
+        for (size_t k = 0; k < o["throughput"].size(); ++k) {
+          const std::string tp = path + ".throughput[" + std::to_string(k) + "]";
+          auto bits = r.Num(o["throughput"][k], "bit_length", tp);
+          auto tops = r.Num(o["throughput"][k], "dense_tops", tp);
+          if (!bits || !tops || *bits <= 0 || *tops < 0) r.Fail(tp, "needs positive bit_length and dense_tops");
+          else c.throughput.push_back({static_cast<int>(*bits), *tops});
+        }
+      }
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      // The listed TPP must be what the throughput figures give (the rule's own formula).
+      auto computed = ComputeTpp(c.throughput);
+      if (c.tpp && computed && std::abs(*computed - *c.tpp) > 1.0) {
+        return DataError(file, path + ".tpp",
+                         "listed TPP " + std::to_string(*c.tpp) + " differs from max(dense TOPS x bit length) = " +
+                             std::to_string(*computed));
+      }
+      if (!c.tpp) c.tpp = computed;
+      const size_t idx = ds->chips_.size();
+      std::vector<std::string> keys = {c.id, c.name, c.model, c.vendor + " " + c.name};
+      keys.insert(keys.end(), c.aliases.begin(), c.aliases.end());
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (const auto& k : keys) {
+        auto& v = ds->chip_index_[NormalizeKey(k)];
+        if (std::find(v.begin(), v.end(), idx) == v.end()) v.push_back(idx);
+      }
+      ds->chips_.push_back(std::move(c));
+    }
+  }
+
+  // Regimes.
+  std::vector<fs::path> files;
+  const fs::path rdir = fs::path(dir) / "regimes";
+  if (!fs::is_directory(rdir)) return DataError(rdir.string(), "", "regimes directory does not exist");
+  for (const auto& e : fs::directory_iterator(rdir)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return DataError(rdir.string(), "", "no regime files");
+  bool have_first = false;
+  for (const auto& f : files) {
+    auto j = ReadJson(f);
+    if (!j.ok()) return j.status();
+    Reader r(f.string());
+    Regime g;
+    g.id = r.Str(*j, "id", "");
+    g.title = r.Str(*j, "title", "");
+    if (j->contains("citation") && (*j)["citation"].is_object()) {
+      g.fr = r.Str((*j)["citation"], "fr", "citation");
+      g.fr_date = r.Str((*j)["citation"], "fr_date", "citation", false);
+    } else {
+      r.Fail("citation", "is required (object with fr, fr_date)");
+    }
+    auto eff = r.DateField(*j, "effective", "", true);
+    g.compliance = r.DateField(*j, "compliance", "", false);
+    g.verified = r.Bool(*j, "verified", true);
+    g.notes = r.StrList(*j, "notes", "");
+    g.sources = r.StrList(*j, "sources", "");
+    EXPORTCTL_RETURN_IF_ERROR(r.status);
+    g.effective = *eff;
+    if (ds->FindRegime(g.id)) return DataError(f.string(), "id", "duplicate regime id " + g.id);
+    if (j->contains("parameters")) {
+      for (auto& [name, val] : (*j)["parameters"].items()) {
+        Parameter p;
+        p.name = name;
+        p.value = val;
+        if (!val.is_object()) return DataError(f.string(), "parameters." + name, "must be an object");
+        p.citation = r.Str(val, "citation", "parameters." + name, false);
+        p.verified = r.Bool(val, "verified", true);
+        if (p.citation.empty() && !val.contains("value")) {
+          // Parameter groups (e.g. thresholds) carry their citation inline; all need one.
+        }
+        EXPORTCTL_RETURN_IF_ERROR(r.status);
+        g.parameters.emplace(name, std::move(p));
+      }
+    }
+    const json& rules = (*j)["rules"];
+    if (!rules.is_array() || rules.empty()) return DataError(f.string(), "rules", "must be a non-empty array");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const std::string path = "rules[" + std::to_string(i) + "]";
+      RuleDef rd;
+      rd.regime_id = g.id;
+      rd.id = r.Str(rules[i], "id", path);
+      rd.step = r.Str(rules[i], "step", path);
+      if (r.status.ok() && !IsKnownRuleStep(rd.step)) {
+        r.Fail(path + ".step", "unknown rule step \"" + rd.step + "\" (a new step needs code in src/determine)");
+      }
+      rd.citation = r.Str(rules[i], "citation", path);
+      rd.summary = r.Str(rules[i], "summary", path);
+      rd.policy_wording = r.Str(rules[i], "policy_wording", path, false);
+      rd.verified = r.Bool(rules[i], "verified", g.verified);
+      const json& w = rules[i]["windows"];
+      if (!w.is_object()) r.Fail(path + ".windows", "is required (object keyed by posture)");
+      for (auto& [posture, list] : w.items()) {
+        if (posture != "enforced" && posture != "codified") {
+          r.Fail(path + ".windows." + posture, "posture must be enforced or codified");
+          break;
+        }
+        for (size_t k = 0; k < list.size(); ++k) {
+          const std::string wp = path + ".windows." + posture + "[" + std::to_string(k) + "]";
+          auto from = r.DateField(list[k], "from", wp, true);
+          auto to = r.DateField(list[k], "to", wp, false);
+          if (!r.status.ok()) break;
+          if (to && *to <= *from) r.Fail(wp, "to must be after from");
+          (posture == "enforced" ? rd.enforced : rd.codified).push_back({*from, to});
+          if (!have_first || *from < ds->first_effective_) {
+            ds->first_effective_ = *from;
+            have_first = true;
+          }
+        }
+      }
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      if (ds->FindRule(rd.id)) return DataError(f.string(), path + ".id", "duplicate rule id " + rd.id);
+      g.rule_ids.push_back(rd.id);
+      ds->rules_.push_back(std::move(rd));
+    }
+    ds->regimes_.push_back(std::move(g));
+  }
+
+  // Thresholds come from the AC/S regime's parameters (and HBM / AI Diffusion for their parts).
+  const Parameter* th = ds->Param("acs-2023", "thresholds_3a090");
+  if (!th) return DataError(rdir.string(), "acs-2023.parameters.thresholds_3a090", "is required");
+  Thresholds& t = ds->base_thresholds_;
+  const json& v = th->value;
+  for (auto [key, dst] : std::initializer_list<std::pair<const char*, double*>>{
+           {"a1_tpp", &t.a1_tpp}, {"a2_tpp", &t.a2_tpp}, {"a2_pd", &t.a2_pd},
+           {"b1_tpp_min", &t.b1_tpp_min}, {"b1_tpp_max", &t.b1_tpp_max}, {"b1_pd_min", &t.b1_pd_min},
+           {"b1_pd_max", &t.b1_pd_max}, {"b2_tpp", &t.b2_tpp}, {"b2_pd_min", &t.b2_pd_min},
+           {"b2_pd_max", &t.b2_pd_max}, {"non_datacenter_tpp", &t.non_datacenter_tpp}}) {
+    if (!v.contains(key) || !v[key].is_number()) {
+      return DataError(rdir.string(), std::string("acs-2023.parameters.thresholds_3a090.") + key,
+                       "must be a number");
+    }
+    *dst = v[key].get<double>();
+  }
+  auto number_param = [&](const char* regime, const char* name, double& dst) -> Status {
+    const Parameter* p = ds->Param(regime, name);
+    if (!p || !p->value.contains("value") || !p->value["value"].is_number()) {
+      return DataError(rdir.string(), std::string(regime) + ".parameters." + name + ".value",
+                       "must be a number");
+    }
+    dst = p->value["value"].get<double>();
+    return Status::Ok();
+  };
+  EXPORTCTL_RETURN_IF_ERROR(number_param("acs-2023", "h100_equivalent_tpp", t.h100_tpp));
+  EXPORTCTL_RETURN_IF_ERROR(number_param("hbm-2024", "hbm_density_gbps_per_mm2", t.hbm_density));
+  EXPORTCTL_RETURN_IF_ERROR(number_param("ai-diffusion-2025", "model_weights_operations", t.weights_operations));
+  EXPORTCTL_RETURN_IF_ERROR(
+      number_param("ai-diffusion-2025", "derived_model_floor_operations", t.derived_operations_floor));
+  t.derived_fraction = ds->Param("ai-diffusion-2025", "derived_model_floor_operations")->value.value("fraction", 0.25);
+  return ds;
+}
+
+const Regime* Dataset::FindRegime(std::string_view id) const {
+  for (const auto& g : regimes_) {
+    if (g.id == id) return &g;
+  }
+  return nullptr;
+}
+
+const RuleDef* Dataset::FindRule(std::string_view id) const {
+  for (const auto& r : rules_) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+const Parameter* Dataset::Param(std::string_view regime, std::string_view name) const {
+  const Regime* g = FindRegime(regime);
+  if (!g) return nullptr;
+  auto it = g->parameters.find(std::string(name));
+  return it == g->parameters.end() ? nullptr : &it->second;
+}
+
+Thresholds Dataset::ThresholdsOn(Date d, Posture p) const {
+  Thresholds t = base_thresholds_;
+  const RuleDef* hbm = FindRule("hbm.classification");
+  t.hbm_active = hbm && hbm->ActiveOn(d, p);
+  const RuleDef* weights = FindRule("aid.model_weights");
+  t.weights_active = weights && weights->ActiveOn(d, p);
+  return t;
+}
+
+const Country* Dataset::FindCountry(std::string_view code) const {
+  for (const auto& c : countries_) {
+    if (c.code == code) return &c;
+  }
+  return nullptr;
+}
+
+Result<std::string> Dataset::ResolveCountry(std::string_view input) const {
+  std::string key = Lower(input);
+  while (!key.empty() && key.back() == ' ') key.pop_back();
+  while (!key.empty() && key.front() == ' ') key.erase(key.begin());
+  if (key.empty()) return Status::Invalid("", "must name a country (ISO 3166-1 alpha-2 code or name)");
+  auto it = country_index_.find(key);
+  if (it == country_index_.end()) {
+    return Status::Invalid("", "unknown country \"" + std::string(input) +
+                                   "\" (use an ISO 3166-1 alpha-2 code such as CN, or a country name)");
+  }
+  return countries_[it->second].code;
+}
+
+std::string_view Dataset::EffectiveCode(std::string_view code) const {
+  const Country* c = FindCountry(code);
+  if (c && !c->treat_as.empty()) return c->treat_as;
+  return code;
+}
+
+bool Dataset::InGroup(std::string_view code, Group g, Date d) const {
+  const std::string_view eff = EffectiveCode(code);
+  for (const auto& ch : changes_) {
+    if (ch.group == g && ch.country == eff) {
+      return (!ch.from || d >= *ch.from) && (!ch.to || d < *ch.to);
+    }
+  }
+  auto it = groups_.find(std::string(eff));
+  return it != groups_.end() && (it->second.base >> static_cast<int>(g) & 1u);
+}
+
+const MembershipChange* Dataset::ChangeFor(std::string_view code, Group g) const {
+  const std::string_view eff = EffectiveCode(code);
+  for (const auto& ch : changes_) {
+    if (ch.group == g && ch.country == eff) return &ch;
+  }
+  return nullptr;
+}
+
+Result<const ChipRecord*> Dataset::FindChip(std::string_view query) const {
+  auto it = chip_index_.find(NormalizeKey(query));
+  if (it == chip_index_.end()) {
+    return Status::Error(ErrorCode::kNotFound, "",
+                         "unknown chip \"" + std::string(query) + "\" (see `exportctl chips list`)");
+  }
+  if (it->second.size() > 1) {
+    std::string names;
+    for (size_t i : it->second) names += (names.empty() ? "" : ", ") + chips_[i].name;
+    return Status::Invalid("", "chip \"" + std::string(query) + "\" is ambiguous; one of: " + names);
+  }
+  return &chips_[it->second.front()];
+}
+
+}  // namespace exportctl

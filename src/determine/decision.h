@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "classify/classify.h"
@@ -33,14 +34,15 @@ enum class Effect {
 };
 const char* EffectName(Effect e);
 
+// rule, citation and policy_wording view strings owned by the Dataset, which outlives decisions.
 struct Finding {
-  std::string rule;        // rule id from the regime data, e.g. "acs.license_area"
-  std::string citation;    // e.g. "15 CFR 742.6(a)(6)(iii)"
-  std::string summary;     // one line an officer can read aloud
+  std::string_view rule;      // rule id from the regime data, e.g. "acs.license_area"
+  std::string_view citation;  // e.g. "15 CFR 742.6(a)(6)(iii)"
+  std::string summary;        // one line an officer can read aloud, with the facts used
   Effect effect = Effect::kInfo;
   ReviewPolicy review_policy = ReviewPolicy::kNone;
-  std::string policy_wording;  // the rule's own words, e.g. "policy of denial"
-  std::string license_exception;
+  std::string_view policy_wording;  // the rule's own words, e.g. "policy of denial"
+  std::string_view license_exception;
   int item = -1;           // index into the transaction's items; -1 = whole transaction
   bool verified = true;    // false when the rule rests on secondary or incomplete sources
 };

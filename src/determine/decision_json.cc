@@ -1,1 +1,140 @@
-// in progress
+#include "determine/decision_json.h"
+
+#include <cmath>
+
+#include "core/json_writer.h"
+
+namespace exportctl {
+namespace {
+
+void WriteOptional(JsonWriter& w, std::string_view key, const std::optional<double>& v) {
+  w.Key(key);
+  if (v) w.Number(*v);
+  else w.Null();
+}
+
+void WriteClassification(JsonWriter& w, const Classification& c) {
+  w.Field("eccn", c.determinate ? EccnName(c.eccn) : "indeterminate");
+  w.Field("determinate", c.determinate);
+  if (!c.paragraph.empty()) w.Field("paragraph", c.paragraph);
+  if (!c.determinate) {
+    w.Key("candidates").BeginArray();
+    for (Eccn e : c.candidates) w.String(EccnName(e));
+    w.EndArray();
+    w.Key("missing").BeginArray();
+    for (const auto& m : c.missing) w.String(m);
+    w.EndArray();
+  }
+  WriteOptional(w, "tpp", c.tpp);
+  if (c.performance_density) w.Key("performance_density").Number(std::round(*c.performance_density * 100) / 100);
+  else w.Key("performance_density").Null();
+  if (c.memory_bandwidth_density) w.Key("memory_bandwidth_density").Number(*c.memory_bandwidth_density);
+  w.Key("datacenter");
+  if (c.datacenter) w.Bool(*c.datacenter);
+  else w.Null();
+  if (c.datacenter_note_applied) w.Field("datacenter_note_applied", true);
+  w.Key("notes").BeginArray();
+  for (const auto& n : c.notes) w.String(n);
+  w.EndArray();
+}
+
+}  // namespace
+
+void AppendClassificationJson(const Classification& c, std::string& out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  WriteClassification(w, c);
+  w.Key("h100_equivalents").Number(std::round(c.h100_per_unit * 1000) / 1000);
+  w.Key("warnings").BeginArray();
+  for (const auto& x : c.warnings) w.String(x);
+  w.EndArray();
+  w.EndObject();
+}
+
+void AppendDecisionJson(const Decision& d, std::string& out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Field("decision_id", d.decision_id);
+  w.Field("reference", d.reference);
+  w.Field("as_of", d.as_of.ToString());
+  w.Field("outcome", OutcomeName(d.outcome));
+  w.Key("license_exception");
+  if (d.license_exception.empty()) w.Null();
+  else w.String(d.license_exception);
+  w.Key("review_policy");
+  if (d.review_policy == ReviewPolicy::kNone) w.Null();
+  else w.String(ReviewPolicyName(d.review_policy));
+  w.Field("posture", PostureName(d.posture));
+  w.Key("regimes").BeginArray();
+  for (const auto& r : d.regimes) w.String(r);
+  w.EndArray();
+  w.Field("data_version", d.data_version);
+  w.Key("items").BeginArray();
+  for (const auto& it : d.items) {
+    w.BeginObject();
+    w.Field("label", it.label);
+    WriteClassification(w, it.classification);
+    w.Field("quantity", it.quantity);
+    w.Key("total_tpp").Number(it.total_tpp);
+    w.Key("h100_equivalents").Number(std::round(it.classification.h100_per_unit * static_cast<double>(it.quantity) * 1000) / 1000);
+    w.Field("outcome", OutcomeName(it.outcome));
+    w.Key("license_exception");
+    if (it.license_exception.empty()) w.Null();
+    else w.String(it.license_exception);
+    w.Key("review_policy");
+    if (it.review_policy == ReviewPolicy::kNone) w.Null();
+    else w.String(ReviewPolicyName(it.review_policy));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("reasons").BeginArray();
+  for (const auto& f : d.reasons) {
+    w.BeginObject();
+    w.Field("rule", f.rule).Field("citation", f.citation).Field("summary", f.summary);
+    w.Field("effect", EffectName(f.effect));
+    if (f.review_policy != ReviewPolicy::kNone) w.Field("review_policy", ReviewPolicyName(f.review_policy));
+    if (!f.policy_wording.empty()) w.Field("policy_wording", f.policy_wording);
+    if (f.item >= 0) w.Field("item", f.item);
+    if (!f.verified) w.Field("verified", false);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("obligations").BeginArray();
+  for (const auto& o : d.obligations) w.String(o);
+  w.EndArray();
+  w.Key("warnings").BeginArray();
+  for (const auto& x : d.warnings) w.String(x);
+  w.EndArray();
+  w.Key("steps").BeginArray();
+  for (const auto& s : d.steps) {
+    w.BeginObject().Field("step", s.step).Field("status", s.status).Field("detail", s.detail).EndObject();
+  }
+  w.EndArray();
+  w.Key("alternate");
+  if (!d.alternate) {
+    w.Null();
+  } else {
+    const AlternateOutcome& a = *d.alternate;
+    w.BeginObject();
+    w.Field("posture", PostureName(a.posture)).Field("outcome", OutcomeName(a.outcome));
+    w.Key("license_exception");
+    if (a.license_exception.empty()) w.Null();
+    else w.String(a.license_exception);
+    w.Key("review_policy");
+    if (a.review_policy == ReviewPolicy::kNone) w.Null();
+    else w.String(ReviewPolicyName(a.review_policy));
+    w.Key("rules").BeginArray();
+    for (const auto& r : a.rules) w.String(r);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+std::string DecisionToJson(const Decision& d) {
+  std::string out;
+  AppendDecisionJson(d, out);
+  return out;
+}
+
+}  // namespace exportctl

@@ -1,1 +1,898 @@
-// in progress
+// The determination pipeline. Each rule step is a small function that reads the transaction's
+// facts and appends findings citing its rule; Combine (combine.cc) decides precedence.
+#include "determine/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "data/dataset.h"
+#include "determine/combine.h"
+
+namespace exportctl {
+
+namespace {
+
+constexpr std::string_view kSteps[] = {
+    "classification", "license_area_3a090", "headquarters_d5_macau", "review_policy_2023",
+    "exception_nac", "exception_aca", "red_flags", "supercomputer_end_use", "worldwide_license_a",
+    "license_area_b", "tier_policy", "country_allocation", "exception_aia", "exception_lpp",
+    "model_weights_4e091", "compliance_pending", "classification_hbm", "hbm_license",
+    "exception_hbm", "h20_is_informed", "aid_not_enforced", "gp10_prc_ics", "ai_training_policy",
+    "red_flags_2025", "h200_case_by_case", "embargo", "restricted_parties",
+};
+
+std::string FormatTpp(double v) {
+  char buf[48];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    // Thousands separators read better in reasons: 26,900,000.
+    std::string digits = std::to_string(static_cast<int64_t>(v));
+    std::string out;
+    int n = 0;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+      if (n && n % 3 == 0 && *it != '-') out.insert(out.begin(), ',');
+      out.insert(out.begin(), *it);
+      ++n;
+    }
+    return out;
+  }
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+std::string FormatDouble(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+}  // namespace
+
+bool IsKnownRuleStep(std::string_view step) {
+  return std::find(std::begin(kSteps), std::end(kSteps), step) != std::end(kSteps);
+}
+
+// Regime parameters the steps need, read once from the data (never constants in code).
+struct EmbargoEntry {
+  std::vector<std::string> codes;
+  std::string section, wording, summary;
+  bool verified = true;
+};
+struct ListEffect {
+  RestrictedList list;
+  std::string effect, citation, wording, summary;
+};
+
+struct CompiledRules {
+  // One rule definition per step (nullptr when the data has none).
+  std::unordered_map<std::string_view, const RuleDef*> by_step;
+  std::vector<std::string> tier1;
+  double lpp_limit = 0;
+  double aia_trigger = 0;
+  double country_allocation = 0;
+  std::string allocation_exhausted_wording;
+  std::vector<std::string> h20_named;
+  double h20_memory_bw = 0, h20_interconnect_bw = 0;
+  std::vector<std::string> gp10_named;
+  double h200_max_tpp = 0, h200_max_bw = 0;
+  double hbm_exception_max_density = 0;
+  double nac_days = 0;
+  std::vector<EmbargoEntry> embargoes;
+  std::vector<ListEffect> list_effects;
+  std::unordered_map<int, std::string> footnote_citations;
+  bool tier1_verified = true;
+
+  const RuleDef* Step(std::string_view s) const {
+    auto it = by_step.find(s);
+    return it == by_step.end() ? nullptr : it->second;
+  }
+};
+
+namespace {
+
+double NumberParam(const Dataset& d, const char* regime, const char* name) {
+  const Parameter* p = d.Param(regime, name);
+  if (!p || !p->value.contains("value") || !p->value["value"].is_number()) return 0;
+  return p->value["value"].get<double>();
+}
+
+std::vector<std::string> ListParam(const Dataset& d, const char* regime, const char* name) {
+  std::vector<std::string> out;
+  const Parameter* p = d.Param(regime, name);
+  if (!p || !p->value.contains("value") || !p->value["value"].is_array()) return out;
+  for (const auto& v : p->value["value"]) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
+  auto c = std::make_unique<CompiledRules>();
+  for (const auto& r : d.rules()) c->by_step.emplace(r.step, &r);
+  c->tier1 = ListParam(d, "ai-diffusion-2025", "tier1_destinations");
+  if (const Parameter* p = d.Param("ai-diffusion-2025", "tier1_destinations")) c->tier1_verified = p->verified;
+  c->lpp_limit = NumberParam(d, "ai-diffusion-2025", "lpp_tpp_per_consignee_per_year");
+  c->aia_trigger = NumberParam(d, "ai-diffusion-2025", "aia_certification_trigger_tpp");
+  c->country_allocation = NumberParam(d, "ai-diffusion-2025", "country_allocation_tpp");
+  if (const Parameter* p = d.Param("ai-diffusion-2025", "country_allocation_exhausted_wording")) {
+    c->allocation_exhausted_wording = p->value.value("value", "policy of denial");
+  }
+  c->h20_named = ListParam(d, "h20-2025", "named_chips");
+  c->h20_memory_bw = NumberParam(d, "h20-2025", "h20_memory_bandwidth_gbps");
+  c->h20_interconnect_bw = NumberParam(d, "h20-2025", "h20_interconnect_bandwidth_gbps");
+  c->gp10_named = ListParam(d, "guidance-2025-05", "named_prc_ics");
+  c->h200_max_tpp = NumberParam(d, "h200-2026", "zone_max_tpp");
+  c->h200_max_bw = NumberParam(d, "h200-2026", "zone_max_dram_bandwidth_gbps");
+  c->hbm_exception_max_density = NumberParam(d, "hbm-2024", "hbm_exception_max_density");
+  c->nac_days = NumberParam(d, "acs-2023", "nac_notification_days");
+  if (const Parameter* p = d.Param("embargoes", "destinations")) {
+    for (const auto& e : p->value["value"]) {
+      EmbargoEntry en;
+      for (const auto& code : e["codes"]) en.codes.push_back(code.get<std::string>());
+      en.section = e.value("section", "");
+      en.wording = e.value("wording", "policy of denial");
+      en.summary = e.value("summary", "");
+      en.verified = e.value("verified", true);
+      c->embargoes.push_back(std::move(en));
+    }
+  }
+  if (const Parameter* p = d.Param("restricted-lists", "lists")) {
+    for (const auto& e : p->value["value"]) {
+      ListEffect le;
+      const std::string name = e.value("list", "");
+      static constexpr RestrictedList kAll[] = {RestrictedList::kEntityList, RestrictedList::kDeniedPersons,
+                                                RestrictedList::kUnverified, RestrictedList::kMilitaryEndUser,
+                                                RestrictedList::kSdn};
+      for (RestrictedList l : kAll) {
+        if (name == RestrictedListName(l)) le.list = l;
+      }
+      le.effect = e.value("effect", "");
+      le.citation = e.value("citation", "");
+      le.wording = e.value("wording", "");
+      le.summary = e.value("summary", "");
+      c->list_effects.push_back(std::move(le));
+    }
+  }
+  if (const Parameter* p = d.Param("restricted-lists", "entity_list_footnotes")) {
+    for (const auto& e : p->value["value"]) {
+      c->footnote_citations[e.value("footnote", 0)] = e.value("citation", "") + " — " + e.value("summary", "");
+    }
+  }
+  return c;
+}
+
+bool IsA(Eccn e) { return e == Eccn::k3A090a || e == Eccn::k4A090a; }
+bool IsB(Eccn e) { return e == Eccn::k3A090b || e == Eccn::k4A090b; }
+bool IsAdvanced(Eccn e) { return IsA(e) || IsB(e); }
+
+// Exceptions in order of preference: no-notification authorizations first.
+enum class Exc : uint8_t { AIA, ACA, NAC, LPP, HBM, kCount };
+constexpr std::string_view kExcNames[] = {"AIA", "ACA", "NAC", "LPP", "HBM"};
+using ExcSet = uint8_t;
+constexpr ExcSet Bit(Exc e) { return static_cast<ExcSet>(1u << static_cast<int>(e)); }
+
+// One license requirement on an item, and which exceptions could overcome it.
+struct Requirement {
+  std::string_view rule;
+  ReviewPolicy policy = ReviewPolicy::kPresumptionOfApproval;
+  ExcSet exceptions = 0;
+};
+
+// One evaluation (one posture, one candidate class per item).
+class Evaluation {
+ public:
+  Evaluation(const Dataset& data, const CompiledRules& rules, const Transaction& tx, Posture posture,
+             const DetermineOptions& opt)
+      : data_(data), rules_(rules), tx_(tx), posture_(posture), opt_(opt), d_(tx.as_of) {}
+
+  void Run(Decision& out);
+
+ private:
+  // Facts derived once per evaluation.
+  bool Dest(Group g) const { return data_.InGroup(tx_.destination, g, d_); }
+  bool IsMacau(std::string_view code) const { return data_.EffectiveCode(code) == "MO"; }
+  bool D5OrMacau(std::string_view code) const {
+    return !code.empty() && (IsMacau(code) || data_.InGroup(code, Group::D5, d_));
+  }
+  bool Tier1(std::string_view code) const {
+    const std::string_view eff = data_.EffectiveCode(code);
+    return std::find(rules_.tier1.begin(), rules_.tier1.end(), eff) != rules_.tier1.end();
+  }
+  const RuleDef* Active(std::string_view step) const {
+    const RuleDef* r = rules_.Step(step);
+    return r && r->ActiveOn(d_, posture_) ? r : nullptr;
+  }
+  Finding& Add(const RuleDef* r, Effect effect, std::string summary, int item = -1) {
+    Finding f;
+    f.rule = r->id;
+    f.citation = r->citation;
+    f.summary = std::move(summary);
+    f.effect = effect;
+    f.item = item;
+    f.verified = r->verified;
+    findings_.push_back(std::move(f));
+    if (!r->verified) unverified_rules_.push_back(r->id);
+    return findings_.back();
+  }
+  void Warn(std::string w) {
+    if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end()) warnings_.push_back(std::move(w));
+  }
+  void Oblige(std::string o) {
+    if (std::find(obligations_.begin(), obligations_.end(), o) == obligations_.end()) obligations_.push_back(std::move(o));
+  }
+
+  void ComputeFacts();
+  void TransactionSteps();
+  // Runs the item rules for one class; returns the item outcome and appends findings.
+  struct ItemEval {
+    Outcome outcome = Outcome::kNoLicenseRequired;
+    ReviewPolicy policy = ReviewPolicy::kNone;
+    std::string_view exception;
+    size_t findings_begin = 0, findings_end = 0;
+  };
+  ItemEval EvaluateItem(size_t i, const Classification& c, Eccn eccn);
+
+  const Dataset& data_;
+  const CompiledRules& rules_;
+  const Transaction& tx_;
+  const Posture posture_;
+  const DetermineOptions& opt_;
+  const Date d_;
+
+  std::vector<Finding> findings_;
+  std::vector<std::string> warnings_, obligations_;
+  std::vector<std::string_view> unverified_rules_;
+  std::vector<StepStatus> steps_;
+  std::vector<Effect> tx_effects_;  // transaction-level effects (prohibitions, unresolved checks)
+
+  // Facts.
+  bool dest_us_ = false, dest_d5_macau_ = false, dest_macau_ = false, dest_embargo_ = false;
+  bool dest_license_area_ = false;  // D:1/D:4/D:5 excluding A:5/A:6
+  bool dest_china_macau_ = false;   // China (incl. Hong Kong) or Macau
+  const EmbargoEntry* embargo_ = nullptr;
+  bool hq_d5_macau_ = false;     // a recipient (or its parent) is headquartered in D:5 or Macau
+  bool hq_unknown_ = false;      // a recipient's headquarters is not stated
+  bool hq_all_tier1_ = false;    // every recipient is headquartered in a Supp. 5(a) destination
+  bool no_recipient_ = false;
+  bool exceptions_barred_ = false;  // Entity List / Unverified List
+  std::vector<Requirement> party_requirements_;  // Entity List, MEU: apply to every item
+  double lpp_tpp_ = 0;           // TPP of LPP-eligible items in this transaction
+};
+
+void Evaluation::ComputeFacts() {
+  const std::string_view dest = data_.EffectiveCode(tx_.destination);
+  dest_us_ = dest == "US";
+  dest_macau_ = dest == "MO";
+  dest_china_macau_ = dest == "CN" || dest == "MO";
+  dest_d5_macau_ = dest_macau_ || Dest(Group::D5);
+  dest_license_area_ = (Dest(Group::D1) || Dest(Group::D4) || Dest(Group::D5)) && !Dest(Group::A5) && !Dest(Group::A6);
+  for (const auto& e : rules_.embargoes) {
+    for (const auto& code : e.codes) {
+      if (code == dest || code == tx_.destination) embargo_ = &e;
+    }
+  }
+  dest_embargo_ = embargo_ != nullptr;
+
+  // Recipients: the ultimate consignee and end users (744.23(a)(3) "destined to an entity").
+  int recipients = 0, tier1 = 0;
+  for (const auto& p : tx_.parties) {
+    if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) continue;
+    ++recipients;
+    if (p.headquarters.empty()) hq_unknown_ = true;
+    if (D5OrMacau(p.headquarters) || D5OrMacau(p.ultimate_parent_headquarters)) hq_d5_macau_ = true;
+    const bool parent_ok = p.ultimate_parent_headquarters.empty() || Tier1(p.ultimate_parent_headquarters);
+    if (!p.headquarters.empty() && Tier1(p.headquarters) && parent_ok) ++tier1;
+  }
+  no_recipient_ = recipients == 0;
+  if (no_recipient_) hq_unknown_ = true;
+  hq_all_tier1_ = recipients > 0 && tier1 == recipients;
+}
+
+void Evaluation::TransactionSteps() {
+  // Cambodia and other dated Country Group changes: say which table the answer rests on.
+  if (const MembershipChange* ch = data_.ChangeFor(tx_.destination, Group::D5)) {
+    if (ch->to && d_ >= *ch->to && ch->table_conformed && d_ < *ch->table_conformed) {
+      Warn("Destination left Country Group D:5 on " + ch->to->ToString() + " but the BIS table listed it until " +
+           ch->table_conformed->ToString() + " (" + ch->citation + ")");
+    }
+    if (!ch->verified) Warn("Country Group D:5 membership change rests on secondary sources: " + ch->citation);
+  }
+  const Country* dc = data_.FindCountry(tx_.destination);
+  if (dc && !dc->treat_as.empty()) {
+    Warn(dc->name + " is treated as " + std::string(data_.EffectiveCode(tx_.destination)) + " (" + dc->treat_as_citation + ")");
+  }
+
+  // Embargoes (Part 746): every item needs a license, no exceptions, policy of denial.
+  if (dest_embargo_ && tx_.activity != Activity::kUse) {
+    if (const RuleDef* r = Active("embargo")) {
+      Finding& f = Add(r, Effect::kLicenseRequired, embargo_->summary + " (" + embargo_->section + ")");
+      f.citation = embargo_->section;
+      f.review_policy = ReviewPolicy::kPresumptionOfDenial;
+      f.policy_wording = embargo_->wording;
+      if (!embargo_->verified) {
+        f.verified = false;
+        unverified_rules_.push_back(r->id);
+      }
+      party_requirements_.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
+    }
+  }
+
+  // Restricted parties: as stated on the transaction, else from the plugged-in screener.
+  if (const RuleDef* r = Active("restricted_parties")) {
+    bool screened_all = true, any_screened = false;
+    for (const auto& p : tx_.parties) {
+      std::vector<Listing> listings;
+      if (p.listings_known) {
+        listings = p.listings;
+        any_screened = true;
+      } else if (opt_.screener) {
+        auto res = opt_.screener->Screen(p, d_);
+        if (!res.ok()) {
+          Add(r, Effect::kUnresolved, "Screening of \"" + p.name + "\" failed: " + res.status().message());
+          tx_effects_.push_back(Effect::kUnresolved);
+          continue;
+        }
+        listings = std::move(*res);
+        any_screened = true;
+      } else {
+        screened_all = false;
+        continue;
+      }
+      for (const auto& l : listings) {
+        const ListEffect* le = nullptr;
+        for (const auto& e : rules_.list_effects) {
+          if (e.list == l.list) le = &e;
+        }
+        if (!le) continue;
+        const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+        if (l.score < 1.0) {
+          Finding& f = Add(r, Effect::kUnresolved, "Possible match: " + who + " may be \"" + l.entry + "\" on the " +
+                                                       RestrictedListName(l.list) + " (score " + FormatDouble(l.score) + "); an officer must confirm or clear it");
+          f.citation = le->citation;
+          tx_effects_.push_back(Effect::kUnresolved);
+          continue;
+        }
+        std::string summary = who + " is on the " + std::string(RestrictedListName(l.list)) + " as \"" + l.entry + "\": " + le->summary;
+        if (l.list == RestrictedList::kEntityList && l.footnote) {
+          auto fn = rules_.footnote_citations.find(l.footnote);
+          if (fn != rules_.footnote_citations.end()) summary += "; " + fn->second;
+        }
+        if (le->effect == "prohibited") {
+          Finding& f = Add(r, Effect::kProhibited, summary);
+          f.citation = le->citation;
+          f.policy_wording = le->wording;
+          tx_effects_.push_back(Effect::kProhibited);
+        } else if (le->effect == "license_required") {
+          Finding& f = Add(r, Effect::kLicenseRequired, summary);
+          f.citation = le->citation;
+          f.review_policy = ReviewPolicy::kPresumptionOfDenial;
+          f.policy_wording = le->wording;
+          party_requirements_.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
+          exceptions_barred_ = true;
+        } else {  // no_exceptions (Unverified List)
+          Finding& f = Add(r, Effect::kInfo, summary);
+          f.citation = le->citation;
+          exceptions_barred_ = true;
+          Oblige("Obtain a UVL statement from the Unverified List party before export (15 CFR 744.15)");
+        }
+      }
+    }
+    if (opt_.screener || any_screened) {
+      steps_.push_back({"screening", screened_all ? "performed" : "partial",
+                        screened_all ? "parties screened" : "some parties were not screened"});
+      if (!screened_all) Warn("Restricted-party screening was not performed for every party");
+    } else {
+      steps_.push_back({"screening", "not_performed", "no screening lists configured and no listings stated"});
+      Warn("Restricted-party screening not performed: screen every party before shipping");
+    }
+  }
+
+  // Red flags of diversion: resolve before shipping.
+  if (!tx_.red_flags.empty()) {
+    const RuleDef* r = Active("red_flags_2025");
+    if (!r) r = Active("red_flags");
+    if (r) {
+      std::string flags;
+      for (const auto& f : tx_.red_flags) flags += (flags.empty() ? "" : ", ") + f;
+      Add(r, Effect::kUnresolved, "Red flags reported (" + flags + "): resolve them before proceeding; do not self-blind");
+      tx_effects_.push_back(Effect::kUnresolved);
+    }
+    steps_.push_back({"red_flags", "unresolved", std::to_string(tx_.red_flags.size()) + " red flag(s) reported"});
+  } else {
+    steps_.push_back({"red_flags", "performed", "no red flags reported"});
+  }
+
+  if (const RuleDef* r = Active("compliance_pending")) {
+    Add(r, Effect::kInfo, "AI Diffusion rule effective since 2025-01-13; its requirements bind from the compliance date 2025-05-15");
+    Warn("The AI Diffusion rule is effective but compliance is not required until 2025-05-15 (90 FR 4544)");
+  }
+}
+
+Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c, Eccn eccn) {
+  ItemEval ev;
+  ev.findings_begin = findings_.size();
+  const TransactionItem& item = tx_.items[i];
+  const int idx = static_cast<int>(i);
+  const std::string& label = item.label;
+  std::vector<Requirement> reqs = party_requirements_;
+  std::vector<Effect> effects;
+  ExcSet available = 0;  // exceptions whose own conditions hold for this item
+  const bool exporting = tx_.activity != Activity::kUse;
+  const bool advanced = IsAdvanced(eccn);
+  // Datacenter 3A090.a (or unknown datacenter status) is outside NAC/ACA (740.8).
+  const bool nac_aca_item = advanced && !(IsA(eccn) && !c.non_datacenter_high_tpp);
+  const double item_tpp = c.tpp ? *c.tpp * static_cast<double>(item.quantity) : 0;
+
+  // Review policy under the 2023 rule (and its AI Diffusion successor): D:5/Macau destinations and
+  // D:5/Macau-headquartered entities get a presumption of denial, the rest approval.
+  auto base_policy = [&]() {
+    return (dest_d5_macau_ || hq_d5_macau_) ? ReviewPolicy::kPresumptionOfDenial : ReviewPolicy::kPresumptionOfApproval;
+  };
+
+  // H200 rule: case-by-case for China/Macau exports of chips inside the performance zone.
+  bool h200_zone = false;
+  const RuleDef* h200 = Active("h200_case_by_case");
+  if (h200 && dest_china_macau_ && (advanced || eccn == Eccn::k3A991p) && c.tpp) {
+    std::optional<double> bw = item.spec.memory_bandwidth_gbps;
+    if (item.spec.kind == ItemKind::kSystem) bw.reset();
+    h200_zone = *c.tpp < rules_.h200_max_tpp && bw && *bw < rules_.h200_max_bw;
+  }
+  auto apply_h200 = [&](ReviewPolicy p) {
+    if (!h200_zone) return p;
+    if (tx_.activity != Activity::kExport) return p;  // reexports and transfers stay under denial
+    if (!tx_.h200_certifications || !tx_.h200_certifications->all()) return p;
+    return ReviewPolicy::kCaseByCase;
+  };
+
+  if (exporting && !dest_us_) {
+    // 742.6(a)(6)(iii) (2023 text): D:1, D:4, D:5 excluding A:5/A:6.
+    if (const RuleDef* r = Active("license_area_3a090"); r && advanced && dest_license_area_) {
+      ExcSet ex = 0;
+      if (nac_aca_item) ex = dest_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA);
+      Finding& f = Add(r, Effect::kLicenseRequired,
+                       label + " (" + EccnName(eccn) + ") to " + tx_.destination + ", which is in Country Group D:1, D:4 or D:5 and not A:5/A:6", idx);
+      f.review_policy = apply_h200(base_policy());
+      reqs.push_back({r->id, f.review_policy, ex});
+    }
+    // 744.23(a)(3): entities headquartered in D:5 or Macau, anywhere.
+    if (const RuleDef* r = Active("headquarters_d5_macau"); r && advanced) {
+      if (hq_d5_macau_) {
+        Finding& f = Add(r, Effect::kLicenseRequired, label + " (" + EccnName(eccn) + ") is destined to an entity headquartered (or with its ultimate parent) in D:5 or Macau", idx);
+        f.review_policy = apply_h200(ReviewPolicy::kPresumptionOfDenial);
+        f.policy_wording = "presumption of denial";
+        reqs.push_back({r->id, f.review_policy, nac_aca_item ? Bit(Exc::NAC) : ExcSet{0}});
+      } else if (hq_unknown_) {
+        Add(r, Effect::kUnresolved, no_recipient_ ? "No ultimate consignee or end user stated: whether it is headquartered in D:5 or Macau cannot be checked"
+                                                  : "Headquarters of the ultimate consignee or end user not stated: whether it is headquartered in D:5 or Macau cannot be checked", idx);
+        effects.push_back(Effect::kUnresolved);
+      }
+    }
+    // AI Diffusion (codified): worldwide license for .a items.
+    if (const RuleDef* r = Active("worldwide_license_a"); r && IsA(eccn)) {
+      ExcSet ex = nac_aca_item ? (dest_d5_macau_ || hq_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA)) : 0;
+      ex |= Bit(Exc::AIA) | Bit(Exc::LPP);
+      ReviewPolicy p;
+      std::string tier;
+      if (dest_d5_macau_ || hq_d5_macau_) {
+        p = ReviewPolicy::kPresumptionOfDenial;
+        tier = "Tier 3 (Macau or D:5, or an entity headquartered there)";
+      } else if (Tier1(tx_.destination) || hq_all_tier1_) {
+        p = ReviewPolicy::kPresumptionOfApproval;
+        tier = Tier1(tx_.destination) ? "a Supp. No. 5 paragraph (a) destination (Tier 1)" : "Tier 2, entity headquartered in Tier 1";
+      } else {
+        p = ReviewPolicy::kPresumptionOfApproval;
+        tier = "Tier 2 (presumption of approval up to the country allocation)";
+      }
+      p = apply_h200(p);
+      Finding& f = Add(r, Effect::kLicenseRequired, label + " (" + EccnName(eccn) + ") needs a license to any destination; " + tx_.destination + " is " + tier, idx);
+      f.review_policy = p;
+      if (p == ReviewPolicy::kPresumptionOfDenial) f.policy_wording = "presumption of denial";
+      reqs.push_back({r->id, p, ex});
+      // Country allocation (Tier 2, approval side only).
+      if (const RuleDef* ca = Active("country_allocation");
+          ca && p == ReviewPolicy::kPresumptionOfApproval && !Tier1(tx_.destination) && !hq_all_tier1_) {
+        if (opt_.allocations) {
+          AllocationQuery q;
+          q.account = AllocationQuery::Account::kCountryAllocation;
+          q.country = std::string(data_.EffectiveCode(tx_.destination));
+          q.as_of = d_;
+          auto bal = opt_.allocations->Balance(q);
+          if (!bal.ok()) {
+            Add(ca, Effect::kUnresolved, "Country allocation could not be read: " + bal.status().message(), idx);
+            effects.push_back(Effect::kUnresolved);
+          } else if (bal->remaining() < item_tpp) {
+            Finding& af = Add(ca, Effect::kLicenseRequired,
+                              "Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining())) +
+                                  " TPP remain of " + FormatTpp(bal->cap) + "; this item needs " + FormatTpp(item_tpp) +
+                                  " TPP. Once the allocation is met: \"" + rules_.allocation_exhausted_wording + "\"", idx);
+            af.review_policy = ReviewPolicy::kPresumptionOfDenial;
+            af.policy_wording = rules_.allocation_exhausted_wording;
+            reqs.push_back({ca->id, ReviewPolicy::kPresumptionOfDenial, Bit(Exc::LPP)});
+          } else {
+            Add(ca, Effect::kInfo, "Country allocation for " + tx_.destination + ": " + FormatTpp(bal->remaining()) + " TPP remain; this item needs " + FormatTpp(item_tpp), idx);
+          }
+        } else {
+          Add(ca, Effect::kInfo, "Country allocation (790,000,000 TPP for 2025-2027) not checked: allocation accounting not performed", idx);
+          Warn("Allocation accounting not performed: the country allocation and LPP limits were not checked against cumulative shipments");
+        }
+      }
+    }
+    // AI Diffusion (codified): .b items to D:1/D:4/D:5 (not A:5/A:6) and the UAE.
+    if (const RuleDef* r = Active("license_area_b"); r && IsB(eccn) &&
+                                                       (dest_license_area_ || data_.EffectiveCode(tx_.destination) == "AE")) {
+      Finding& f = Add(r, Effect::kLicenseRequired, label + " (" + EccnName(eccn) + ") to " + tx_.destination, idx);
+      f.review_policy = apply_h200(base_policy());
+      reqs.push_back({r->id, f.review_policy, nac_aca_item ? (dest_d5_macau_ || hq_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA)) : ExcSet{0}});
+    }
+    // 3A090.c (HBM) to Macau and D:5.
+    if (const RuleDef* r = Active("hbm_license"); r && eccn == Eccn::k3A090c && dest_d5_macau_) {
+      Finding& f = Add(r, Effect::kLicenseRequired, label + " (3A090.c) to " + tx_.destination + " (Macau or D:5)", idx);
+      f.review_policy = hq_d5_macau_ ? ReviewPolicy::kPresumptionOfDenial : ReviewPolicy::kPresumptionOfApproval;
+      if (hq_d5_macau_) f.policy_wording = "presumption of denial";
+      reqs.push_back({r->id, f.review_policy, Bit(Exc::HBM)});
+    }
+    // 4E091 model weights (codified).
+    if (const RuleDef* r = Active("model_weights_4e091"); r && eccn == Eccn::k4E091) {
+      const bool hq_outside = !hq_all_tier1_;
+      Finding& f = Add(r, Effect::kLicenseRequired, label + " (4E091) needs a license to any destination", idx);
+      f.review_policy = hq_outside ? ReviewPolicy::kPresumptionOfDenial : ReviewPolicy::kPresumptionOfApproval;
+      if (hq_outside) f.policy_wording = "presumption of denial";
+      reqs.push_back({r->id, f.review_policy, Bit(Exc::AIA)});
+      if (hq_unknown_) {
+        Add(r, Effect::kUnresolved, "Headquarters of the recipient not stated: the 4E091 policy and License Exception AIA depend on it", idx);
+        effects.push_back(Effect::kUnresolved);
+      }
+    }
+    // H20 / MI308 is-informed letters: China (incl. Hong Kong, Macau) and D:5.
+    if (const RuleDef* r = Active("h20_is_informed"); r && (dest_china_macau_ || dest_d5_macau_) &&
+                                                        item.spec.kind == ItemKind::kIntegratedCircuit) {
+      const bool named = item.spec.catalog &&
+                         std::find(rules_.h20_named.begin(), rules_.h20_named.end(), item.spec.catalog->id) != rules_.h20_named.end();
+      const auto& mb = item.spec.memory_bandwidth_gbps;
+      const auto& ib = item.spec.interconnect_bandwidth_gbps;
+      const bool by_memory = mb && *mb >= rules_.h20_memory_bw;
+      const bool by_interconnect = ib && *ib >= rules_.h20_interconnect_bw;
+      if (named || by_memory || by_interconnect) {
+        std::string why = named ? "named in the letters" : by_memory ? "memory bandwidth " + FormatTpp(*mb) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_memory_bw)
+                                                                      : "interconnect bandwidth " + FormatTpp(*ib) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_interconnect_bw);
+        Finding& f = Add(r, Effect::kLicenseRequired, label + " is covered by the H20/MI308 is-informed requirement (" + why + ")", idx);
+        f.review_policy = apply_h200(ReviewPolicy::kPresumptionOfDenial);
+        f.policy_wording = r->policy_wording;
+        reqs.push_back({r->id, f.review_policy, 0});
+      } else if (!mb && (advanced || eccn == Eccn::k3A991p)) {
+        Add(r, Effect::kUnresolved, label + ": memory bandwidth not given, so coverage by the H20 is-informed requirement cannot be ruled out", idx);
+        effects.push_back(Effect::kUnresolved);
+      } else if (!ib && (advanced || eccn == Eccn::k3A991p)) {
+        Warn(label + ": interconnect bandwidth not given; H20 coverage was judged on memory bandwidth alone");
+      }
+    }
+    // Supercomputer end use in Macau / D:5.
+    if (const RuleDef* r = Active("supercomputer_end_use"); r && tx_.end_use.supercomputer && dest_d5_macau_) {
+      Finding& f = Add(r, Effect::kLicenseRequired, label + " is for a supercomputer end use in " + tx_.destination, idx);
+      f.review_policy = ReviewPolicy::kPresumptionOfDenial;
+      f.policy_wording = r->policy_wording;
+      reqs.push_back({r->id, f.review_policy, 0});
+    }
+  }
+
+  // Policy statement of 2025-05-13: training (or serving) AI models for D:5/Macau-headquartered parties,
+  // including through IaaS (so also for "use").
+  if (const RuleDef* r = Active("ai_training_policy"); r && IsA(eccn)) {
+    const std::string& train = tx_.end_use.ai_model_training_for_headquarters;
+    const std::string& infer = tx_.end_use.ai_model_inference_for_headquarters;
+    if (D5OrMacau(train) || D5OrMacau(infer)) {
+      const bool training = D5OrMacau(train);
+      Finding& f = Add(r, Effect::kLicenseRequired,
+                       label + (training ? " will train AI models for a party headquartered in " + train
+                                         : " will serve (inference) AI models for a party headquartered in " + infer),
+                       idx);
+      f.review_policy = ReviewPolicy::kPresumptionOfDenial;
+      f.policy_wording = r->policy_wording;
+      if (!training) {
+        f.verified = false;
+        Warn("The inference aspect of the 2025-05-13 AI-training policy rests on the press release only; verbatim text not found");
+      }
+      reqs.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
+    }
+  }
+
+  // GP10: PRC-designed 3A090 ICs (Huawei Ascend 910B/910C/910D named), any activity, anywhere.
+  if (const RuleDef* r = Active("gp10_prc_ics")) {
+    const ItemSpec& s = item.spec;
+    const bool named = s.catalog && std::find(rules_.gp10_named.begin(), rules_.gp10_named.end(), s.catalog->id) != rules_.gp10_named.end();
+    const bool prc = D5OrMacau(s.designer_headquarters);
+    if (named || (prc && (IsAdvanced(eccn)))) {
+      if (tx_.end_use.technical_evaluation) {
+        Add(r, Effect::kInfo, label + " is a PRC advanced-computing IC; acquired solely for technical evaluation or destructive testing (safe harbour in the guidance)", idx);
+        Warn(label + ": GP10 safe harbour relied on; keep the item to technical evaluation or destructive testing");
+      } else {
+        Add(r, Effect::kProhibited, label + " is a PRC 3A090 IC" + std::string(named ? " named in BIS's guidance" : "") +
+                                        ": using, transferring or otherwise dealing in it risks violating General Prohibition 10", idx);
+        effects.push_back(Effect::kProhibited);
+      }
+    } else if (s.kind == ItemKind::kIntegratedCircuit && s.designer_headquarters.empty() && IsAdvanced(eccn)) {
+      Add(r, Effect::kUnresolved, label + ": designer headquarters not stated, so GP10 (PRC 3A090 ICs) cannot be ruled out", idx);
+      effects.push_back(Effect::kUnresolved);
+    }
+  }
+
+  // Exceptions: each checks its own conditions; a requirement is overcome only by one it allows.
+  if (!reqs.empty() && !exceptions_barred_) {
+    // NAC: Macau/D:5 destinations or D:5/Macau-headquartered entities; notification first.
+    if (Active("exception_nac") && nac_aca_item && (dest_d5_macau_ || hq_d5_macau_) && !dest_embargo_) available |= Bit(Exc::NAC);
+    // ACA: D:1/D:4 destinations other than Macau/D:5, entity not D:5/Macau-headquartered.
+    if (Active("exception_aca") && nac_aca_item && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && !dest_embargo_) available |= Bit(Exc::ACA);
+    // AIA: located and headquartered in Supp. 5 paragraph (a); not for training for non-Tier-1 entities.
+    if (Active("exception_aia") && Tier1(tx_.destination) && hq_all_tier1_ && !hq_d5_macau_) {
+      const bool weights_ok = eccn != Eccn::k4E091 || tx_.model_weights_secure_storage;
+      if (weights_ok) available |= Bit(Exc::AIA);
+    }
+    // LPP: within 26,900,000 TPP per consignee per calendar year; not for Tier 3.
+    if (Active("exception_lpp") && IsA(eccn) && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && c.tpp &&
+        lpp_tpp_ <= rules_.lpp_limit) {
+      available |= Bit(Exc::LPP);
+    }
+    if (Active("exception_hbm") && eccn == Eccn::k3A090c && tx_.hbm && tx_.hbm->direct_to_copackager &&
+        c.memory_bandwidth_density && *c.memory_bandwidth_density < rules_.hbm_exception_max_density &&
+        !D5OrMacau(tx_.hbm->exporter_headquarters) &&
+        (data_.EffectiveCode(tx_.hbm->exporter_headquarters) == "US" || data_.InGroup(tx_.hbm->exporter_headquarters, Group::A5, d_))) {
+      available |= Bit(Exc::HBM);
+    }
+  }
+
+  std::optional<Exc> chosen;
+  if (!reqs.empty() && !exceptions_barred_) {
+    for (int e = 0; e < static_cast<int>(Exc::kCount) && !chosen; ++e) {
+      const ExcSet bit = Bit(static_cast<Exc>(e));
+      if (!(available & bit)) continue;
+      bool all = true;
+      for (const auto& rq : reqs) all = all && (rq.exceptions & bit);
+      if (all) chosen = static_cast<Exc>(e);
+    }
+  }
+
+  if (reqs.empty()) {
+    effects.push_back(Effect::kNoLicenseRequired);
+  } else if (chosen) {
+    effects.push_back(Effect::kLicenseException);
+    ev.exception = kExcNames[static_cast<int>(*chosen)];
+  } else {
+    effects.push_back(Effect::kLicenseRequired);
+    for (const auto& rq : reqs) ev.policy = MostRestrictive(ev.policy, rq.policy);
+  }
+  ev.outcome = Combine(effects);
+  if (ev.outcome != Outcome::kLicenseRequired) ev.policy = ReviewPolicy::kNone;
+  ev.findings_end = findings_.size();
+  return ev;
+}
+
+void Evaluation::Run(Decision& out) {
+  out.posture = posture_;
+  out.as_of = d_;
+  out.reference = tx_.reference;
+  out.data_version = data_.version();
+  for (const auto& g : data_.regimes()) {
+    if (g.InForce(d_, posture_, data_.rules())) out.regimes.push_back(g.id);
+  }
+  if (d_ < data_.first_effective()) {
+    Finding f;
+    f.rule = "no_regime_data";
+    f.citation = "";
+    f.summary = "No regime data before " + data_.first_effective().ToString() + "; this engine does not decide earlier dates";
+    f.effect = Effect::kUnresolved;
+    out.reasons.push_back(std::move(f));
+    out.outcome = Outcome::kNeedsReview;
+    out.warnings.push_back("no regime data for " + d_.ToString());
+    return;
+  }
+  ComputeFacts();
+
+  // Classification first: LPP needs the transaction's TPP of .a items.
+  const Thresholds t = data_.ThresholdsOn(d_, posture_);
+  std::vector<Classification> classes;
+  classes.reserve(tx_.items.size());
+  bool all_determinate = true;
+  for (const auto& item : tx_.items) {
+    classes.push_back(Classify(item.spec, t));
+    const Classification& c = classes.back();
+    all_determinate = all_determinate && c.determinate;
+    if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp_ += *c.tpp * static_cast<double>(item.quantity);
+  }
+  steps_.push_back({"classification", all_determinate ? "performed" : "unresolved",
+                    all_determinate ? "every item classified" : "some items could not be classified from the facts given"});
+
+  TransactionSteps();
+
+  std::vector<Effect> effects = tx_effects_;
+  for (size_t i = 0; i < tx_.items.size(); ++i) {
+    const Classification& c = classes[i];
+    const TransactionItem& item = tx_.items[i];
+    ItemResult ir;
+    ir.label = item.label;
+    ir.classification = c;
+    ir.quantity = item.quantity;
+    ir.total_tpp = c.tpp ? *c.tpp * static_cast<double>(item.quantity) : 0;
+    for (const auto& w : c.warnings) Warn(item.label + ": " + w);
+    if (item.spec.catalog && !item.spec.catalog->verified) Warn(item.label + ": catalog figures rest on rumoured or reported specifications");
+
+    ItemEval ev;
+    if (c.determinate) {
+      ev = EvaluateItem(i, c, c.eccn);
+    } else {
+      // Fail closed unless every candidate class leads to the same outcome.
+      std::vector<ItemEval> evs;
+      const size_t keep = findings_.size();
+      for (Eccn cand : c.candidates) {
+        findings_.resize(keep);
+        evs.push_back(EvaluateItem(i, c, cand));
+      }
+      bool same = true;
+      for (const auto& e : evs) {
+        same = same && e.outcome == evs[0].outcome && e.exception == evs[0].exception && e.policy == evs[0].policy;
+      }
+      std::string cands;
+      for (Eccn e : c.candidates) cands += (cands.empty() ? "" : ", ") + std::string(EccnName(e));
+      std::string missing;
+      for (const auto& m : c.missing) missing += (missing.empty() ? "" : ", ") + m;
+      const RuleDef* cls = rules_.Step("classification");
+      if (same) {
+        ev = evs.back();  // findings of the last candidate are in place
+        Finding& f = Add(cls, Effect::kInfo, item.label + ": class indeterminate (" + cands + ") without " + missing + ", but every candidate gives the same outcome", static_cast<int>(i));
+        (void)f;
+      } else {
+        findings_.resize(keep);
+        ev = ItemEval{};
+        ev.outcome = Outcome::kNeedsReview;
+        Add(cls, Effect::kUnresolved, item.label + ": classification indeterminate (candidates " + cands + "); missing " + missing + " would decide the outcome", static_cast<int>(i));
+      }
+    }
+    ir.outcome = ev.outcome;
+    ir.license_exception = std::string(ev.exception);
+    ir.review_policy = ev.policy;
+    effects.push_back(EffectOf(ev.outcome));
+    out.items.push_back(std::move(ir));
+  }
+
+  out.outcome = Combine(effects);
+  // The transaction's exception and policy follow its items.
+  if (out.outcome == Outcome::kLicenseRequired) {
+    for (const auto& ir : out.items) out.review_policy = MostRestrictive(out.review_policy, ir.review_policy);
+    for (const auto& f : findings_) {
+      if (f.item < 0 && f.effect == Effect::kLicenseRequired) out.review_policy = MostRestrictive(out.review_policy, f.review_policy);
+    }
+    if (out.review_policy == ReviewPolicy::kNone) out.review_policy = ReviewPolicy::kPresumptionOfDenial;
+  }
+  if (out.outcome == Outcome::kLicenseException) {
+    for (const auto& ir : out.items) {
+      if (ir.license_exception.empty()) continue;
+      if (out.license_exception.empty()) out.license_exception = ir.license_exception;
+      else if (out.license_exception.find(ir.license_exception) == std::string::npos) out.license_exception += "+" + ir.license_exception;
+    }
+  }
+
+  // Obligations that follow from the outcome.
+  auto uses = [&](std::string_view e) {
+    for (const auto& ir : out.items) {
+      if (ir.license_exception == e) return true;
+    }
+    return false;
+  };
+  if (out.outcome == Outcome::kLicenseException || out.outcome == Outcome::kNeedsReview) {
+    if (uses("NAC")) Oblige("License Exception NAC: notify BIS via SNAP-R at least " + FormatTpp(rules_.nac_days) + " calendar days before export (TPP, performance density, datacenter datasheet), with a written purchase order; ship only if BIS does not require a license (15 CFR 740.8(a))");
+    if (uses("ACA")) Oblige("License Exception ACA: keep records of eligibility; no prior notification (15 CFR 740.8(b))");
+    if (uses("AIA")) {
+      Oblige("License Exception AIA: furnish the ECCN to the ultimate consignee, obtain its one-time certification, and give written notice with each shipment that it is made under AIA (15 CFR 740.27)");
+      Oblige("License Exception AIA: submit the consignee's certification to BIS once it has received " + FormatTpp(rules_.aia_trigger) + " cumulative TPP (15 CFR 740.27)");
+    }
+    if (uses("LPP")) Oblige("License Exception LPP: cumulative TPP to this ultimate consignee in calendar year " + std::to_string(d_.year()) + " must stay within " + FormatTpp(rules_.lpp_limit) + " (this transaction: " + FormatTpp(lpp_tpp_) + ") (15 CFR 740.29)");
+    if (uses("HBM")) Oblige("License Exception HBM: ship directly to the co-package designer's packaging site and report discrepancies above 1% (15 CFR 740.25)");
+  }
+  if (out.outcome == Outcome::kLicenseRequired) {
+    Oblige("Apply for a BIS license (SNAP-R) before export; do not ship until it is granted");
+    if (Active("h200_case_by_case") && dest_china_macau_ && out.review_policy == ReviewPolicy::kCaseByCase) {
+      Oblige("H200 rule: the application must carry the exporter's certifications (US supply, no foundry diversion, China/Macau volume at most 50% of US shipments, KYC and remote-access controls, third-party testing in the US) (91 FR 1684)");
+    }
+  }
+  if (Active("h200_case_by_case") && dest_china_macau_ && out.outcome == Outcome::kLicenseRequired &&
+      out.review_policy == ReviewPolicy::kPresumptionOfDenial && tx_.activity == Activity::kExport) {
+    for (size_t i = 0; i < out.items.size(); ++i) {
+      const auto& c = out.items[i].classification;
+      if (c.tpp && *c.tpp < rules_.h200_max_tpp && !tx_.items[i].spec.memory_bandwidth_gbps) {
+        Warn(out.items[i].label + ": total DRAM bandwidth not given, so the H200 rule's case-by-case zone could not be checked");
+      } else if (c.tpp && *c.tpp < rules_.h200_max_tpp && tx_.items[i].spec.memory_bandwidth_gbps &&
+                 *tx_.items[i].spec.memory_bandwidth_gbps < rules_.h200_max_bw && (!tx_.h200_certifications || !tx_.h200_certifications->all())) {
+        Warn(out.items[i].label + ": inside the H200 rule's zone, but case-by-case review needs all five exporter certifications (h200_certifications); without them the policy stays presumption of denial");
+      }
+    }
+  }
+
+  if (!rules_.tier1_verified && posture_ == Posture::kCodified && Active("exception_aia")) {
+    Warn("The Supp. No. 5 paragraph (a) (Tier 1) list rests on secondary sources");
+  }
+  std::sort(unverified_rules_.begin(), unverified_rules_.end());
+  unverified_rules_.erase(std::unique(unverified_rules_.begin(), unverified_rules_.end()), unverified_rules_.end());
+  for (auto id : unverified_rules_) {
+    bool relied = false;
+    for (const auto& f : findings_) relied = relied || (f.rule == id && f.effect != Effect::kInfo);
+    if (relied) Warn("Relies on an unverified fact (secondary or incomplete sources): rule " + std::string(id));
+  }
+  if (!opt_.allocations) {
+    steps_.push_back({"allocation", "not_performed", "no ledger configured"});
+  } else {
+    steps_.push_back({"allocation", "performed", "ledger consulted"});
+  }
+  out.reasons = std::move(findings_);
+  out.warnings = std::move(warnings_);
+  out.obligations = std::move(obligations_);
+  out.steps = std::move(steps_);
+}
+
+}  // namespace
+
+Engine::Engine(const Dataset& data) : data_(data), rules_(Compile(data)) {}
+Engine::~Engine() = default;
+
+std::string NewDecisionId() {
+  static std::atomic<uint64_t> counter{0};
+  thread_local std::mt19937_64 rng([] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }());
+  const uint64_t a = rng(), b = rng() ^ counter.fetch_add(1, std::memory_order_relaxed);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "dec_%016llx%010llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b & 0xffffffffffULL));
+  return buf;
+}
+
+Decision Engine::Determine(const Transaction& tx, const DetermineOptions& options) const {
+  const Posture posture = options.posture.value_or(tx.posture.value_or(Posture::kEnforced));
+  Decision d;
+  Evaluation(data_, *rules_, tx, posture, options).Run(d);
+  d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
+  if (options.compute_alternate && tx.as_of >= data_.first_effective()) {
+    const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
+    Decision alt;
+    Evaluation(data_, *rules_, tx, other, options).Run(alt);
+    if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
+      AlternateOutcome a;
+      a.posture = other;
+      a.outcome = alt.outcome;
+      a.license_exception = alt.license_exception;
+      a.review_policy = alt.review_policy;
+      // The rules that made the difference: present in one posture's reasons but not the other's.
+      auto has = [](const Decision& x, std::string_view rule) {
+        for (const auto& f : x.reasons) {
+          if (f.rule == rule && f.effect != Effect::kInfo) return true;
+        }
+        return false;
+      };
+      for (const auto& f : alt.reasons) {
+        if (f.effect != Effect::kInfo && !has(d, f.rule) &&
+            std::find(a.rules.begin(), a.rules.end(), f.rule) == a.rules.end()) a.rules.emplace_back(f.rule);
+      }
+      for (const auto& f : d.reasons) {
+        if (f.effect != Effect::kInfo && !has(alt, f.rule) &&
+            std::find(a.rules.begin(), a.rules.end(), f.rule) == a.rules.end()) a.rules.emplace_back(f.rule);
+      }
+      d.alternate = std::move(a);
+      if (posture == Posture::kEnforced) {
+        if (const RuleDef* r = rules_->Step("aid_not_enforced"); r && r->ActiveOn(tx.as_of, posture)) {
+          Finding f;
+          f.rule = r->id;
+          f.citation = r->citation;
+          f.summary = std::string("The codified AI Diffusion rule would give ") + OutcomeName(alt.outcome) +
+                      "; BIS does not enforce it, but it remains in the CFR (legal risk)";
+          f.effect = Effect::kInfo;
+          d.reasons.push_back(std::move(f));
+        }
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace exportctl

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "determine/decision.h"
@@ -57,15 +58,26 @@ struct DetermineOptions {
   std::string decision_id;               // assigned by the caller (edge); empty = generated
 };
 
+struct CompiledRules;
+
 class Engine {
  public:
+  // The dataset must outlive the engine and every decision it returns.
   explicit Engine(const Dataset& data);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
   Decision Determine(const Transaction& tx, const DetermineOptions& options = {}) const;
   const Dataset& data() const { return data_; }
 
  private:
   const Dataset& data_;
+  std::unique_ptr<const CompiledRules> rules_;
 };
+
+// Rule steps the engine implements; every rule in the data names one of these.
+bool IsKnownRuleStep(std::string_view step);
 
 // A fresh random decision id ("dec_" + 26 hex chars); thread-safe.
 std::string NewDecisionId();

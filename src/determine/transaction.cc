@@ -1,1 +1,497 @@
-// in progress
+#include "determine/transaction.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+
+#include "data/dataset.h"
+
+namespace exportctl {
+
+const char* PostureName(Posture p) {
+  switch (p) {
+    case Posture::kEnforced: return "enforced";
+    case Posture::kCodified: return "codified";
+  }
+  return "enforced";
+}
+
+const char* ActivityName(Activity a) {
+  switch (a) {
+    case Activity::kExport: return "export";
+    case Activity::kReexport: return "reexport";
+    case Activity::kTransfer: return "transfer";
+    case Activity::kUse: return "use";
+  }
+  return "export";
+}
+
+const char* PartyRoleName(PartyRole r) {
+  switch (r) {
+    case PartyRole::kPurchaser: return "purchaser";
+    case PartyRole::kIntermediateConsignee: return "intermediate_consignee";
+    case PartyRole::kUltimateConsignee: return "ultimate_consignee";
+    case PartyRole::kEndUser: return "end_user";
+    case PartyRole::kExporter: return "exporter";
+  }
+  return "ultimate_consignee";
+}
+
+const char* RestrictedListName(RestrictedList l) {
+  switch (l) {
+    case RestrictedList::kEntityList: return "entity_list";
+    case RestrictedList::kDeniedPersons: return "denied_persons";
+    case RestrictedList::kUnverified: return "unverified";
+    case RestrictedList::kMilitaryEndUser: return "military_end_user";
+    case RestrictedList::kSdn: return "sdn";
+  }
+  return "entity_list";
+}
+
+Result<Posture> ParsePosture(std::string_view s) {
+  if (s == "enforced") return Posture::kEnforced;
+  if (s == "codified") return Posture::kCodified;
+  return Status::Invalid("posture", "must be \"enforced\" or \"codified\", got \"" + std::string(s) + "\"");
+}
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+// Reads typed fields from a JSON object, recording the first error with its field path.
+class Fields {
+ public:
+  Fields(object o, std::string path) : o_(o), path_(std::move(path)) {}
+
+  std::string Path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  bool Has(std::string_view key) const {
+    element e;
+    return !o_.at_key(key).get(e) && !e.is_null();
+  }
+  std::optional<element> Get(std::string_view key) const {
+    element e;
+    if (o_.at_key(key).get(e) || e.is_null()) return std::nullopt;
+    return e;
+  }
+  std::optional<std::string> Str(std::string_view key, Status& st, bool required = false) const {
+    auto e = Get(key);
+    if (!e) {
+      if (required && st.ok()) st = Status::Invalid(Path(key), "is required");
+      return std::nullopt;
+    }
+    std::string_view v;
+    if (e->get_string().get(v)) {
+      if (st.ok()) st = Status::Invalid(Path(key), "must be a string");
+      return std::nullopt;
+    }
+    return std::string(v);
+  }
+  std::optional<double> Num(std::string_view key, Status& st, bool required = false,
+                            bool non_negative = true) const {
+    auto e = Get(key);
+    if (!e) {
+      if (required && st.ok()) st = Status::Invalid(Path(key), "is required");
+      return std::nullopt;
+    }
+    double v;
+    if (e->is_double() || e->is_int64() || e->is_uint64()) {
+      v = e->is_double() ? e->get_double().value_unsafe()
+          : e->is_int64() ? static_cast<double>(e->get_int64().value_unsafe())
+                          : static_cast<double>(e->get_uint64().value_unsafe());
+    } else {
+      if (st.ok()) st = Status::Invalid(Path(key), "must be a number");
+      return std::nullopt;
+    }
+    if (!std::isfinite(v)) {
+      if (st.ok()) st = Status::Invalid(Path(key), "must be a finite number");
+      return std::nullopt;
+    }
+    if (non_negative && v < 0) {
+      if (st.ok()) st = Status::Invalid(Path(key), "must not be negative, got " + FormatNumber(v));
+      return std::nullopt;
+    }
+    return v;
+  }
+  std::optional<bool> Bool(std::string_view key, Status& st) const {
+    auto e = Get(key);
+    if (!e) return std::nullopt;
+    bool b;
+    if (e->get_bool().get(b)) {
+      if (st.ok()) st = Status::Invalid(Path(key), "must be true or false");
+      return std::nullopt;
+    }
+    return b;
+  }
+  static std::string FormatNumber(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+  }
+
+ private:
+  object o_;
+  std::string path_;
+};
+
+Status ResolveCountryField(const Dataset& data, const Fields& f, std::string_view key, Status& st,
+                           std::string& out, bool required) {
+  auto s = f.Str(key, st, required);
+  if (!st.ok() || !s) return st;
+  auto code = data.ResolveCountry(*s);
+  if (!code.ok()) {
+    st = Status::Invalid(f.Path(key), code.status().message());
+    return st;
+  }
+  out = *code;
+  return st;
+}
+
+Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::string& label) {
+  Status st;
+  if (auto chip = f.Str("chip", st)) {
+    auto rec = data.FindChip(*chip);
+    if (!rec.ok()) return Status::Invalid(f.Path("chip"), rec.status().message());
+    const ChipRecord& c = **rec;
+    spec.catalog = &c;
+    spec.vendor = c.vendor;
+    spec.model = c.name;
+    spec.tpp = c.tpp;
+    spec.throughput = c.throughput;
+    spec.die_area_mm2 = c.die_area_mm2;
+    spec.die_area_verified = c.die_area_verified;
+    spec.datacenter = c.datacenter;
+    spec.memory_bandwidth_gbps = c.memory_bandwidth_gbps;
+    spec.designer_headquarters = c.designer_headquarters;
+    label = c.name;
+  }
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  // Explicit figures (alone, or overriding the catalog's).
+  if (auto v = f.Str("vendor", st)) spec.vendor = *v;
+  if (auto v = f.Str("model", st)) spec.model = *v;
+  if (auto v = f.Num("tpp", st)) spec.tpp = *v;
+  if (auto e = f.Get("throughput")) {
+    simdjson::dom::array arr;
+    if (e->get_array().get(arr)) return Status::Invalid(f.Path("throughput"), "must be an array");
+    spec.throughput.clear();
+    size_t i = 0;
+    for (element t : arr) {
+      object to;
+      const std::string tp = f.Path("throughput") + "[" + std::to_string(i++) + "]";
+      if (t.get_object().get(to)) return Status::Invalid(tp, "must be an object {bit_length, dense_tops}");
+      Fields tf(to, tp);
+      auto bits = tf.Num("bit_length", st, true);
+      auto tops = tf.Num("dense_tops", st, true);
+      EXPORTCTL_RETURN_IF_ERROR(st);
+      if (*bits < 1 || *bits > 128 || *bits != std::floor(*bits)) {
+        return Status::Invalid(tf.Path("bit_length"), "must be an integer between 1 and 128");
+      }
+      spec.throughput.push_back({static_cast<int>(*bits), *tops});
+    }
+    if (!f.Has("tpp")) spec.tpp = ComputeTpp(spec.throughput);
+  }
+  if (auto v = f.Num("die_area_mm2", st)) {
+    if (*v <= 0) return Status::Invalid(f.Path("die_area_mm2"), "must be positive");
+    spec.die_area_mm2 = *v;
+    spec.die_area_verified = true;
+    spec.performance_density.reset();
+  }
+  if (auto v = f.Num("performance_density", st)) spec.performance_density = *v;
+  if (auto v = f.Bool("datacenter", st)) spec.datacenter = *v;
+  if (auto v = f.Num("memory_bandwidth_gbps", st)) spec.memory_bandwidth_gbps = *v;
+  if (auto v = f.Num("interconnect_bandwidth_gbps", st)) spec.interconnect_bandwidth_gbps = *v;
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  std::string hq;
+  ResolveCountryField(data, f, "designer_headquarters", st, hq, false);
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  if (!hq.empty()) spec.designer_headquarters = hq;
+  if (label.empty()) {
+    label = (spec.vendor.empty() ? "" : spec.vendor + " ") + spec.model;
+    if (label.empty()) label = "unnamed item";
+  }
+  if (!spec.catalog && !spec.tpp && spec.throughput.empty() && spec.model.empty()) {
+    return Status::Invalid(f.Path("chip"), "an item needs \"chip\" (a catalog name) or its specs (\"tpp\" or \"throughput\")");
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> ParseQuantity(const Fields& f, bool required, std::string_view key = "quantity") {
+  auto e = f.Get(key);
+  if (!e) {
+    if (required) return Status::Invalid(f.Path(key), "is required (a positive integer)");
+    return int64_t{1};
+  }
+  int64_t q = 0;
+  if (e->is_int64()) q = e->get_int64().value_unsafe();
+  else if (e->is_uint64()) return Status::Invalid(f.Path(key), "is too large");
+  else if (e->is_double()) {
+    const double d = e->get_double().value_unsafe();
+    if (d != std::floor(d) || std::fabs(d) > 9e15) return Status::Invalid(f.Path(key), "must be a whole number");
+    q = static_cast<int64_t>(d);
+  } else {
+    return Status::Invalid(f.Path(key), "must be a positive integer");
+  }
+  if (q <= 0) return Status::Invalid(f.Path(key), "must be a positive integer, got " + std::to_string(q));
+  if (q > 1'000'000'000'000LL) return Status::Invalid(f.Path(key), "is implausibly large (over 10^12 units)");
+  return q;
+}
+
+Status ParseItem(const Dataset& data, element e, const std::string& path, TransactionItem& item) {
+  object o;
+  if (e.get_object().get(o)) return Status::Invalid(path, "must be an object");
+  Fields f(o, path);
+  Status st;
+  if (auto w = f.Get("model_weights")) {
+    object wo;
+    if (w->get_object().get(wo)) return Status::Invalid(f.Path("model_weights"), "must be an object");
+    Fields wf(wo, f.Path("model_weights"));
+    item.spec.kind = ItemKind::kModelWeights;
+    ModelWeightsSpec& m = item.spec.weights;
+    if (auto v = wf.Num("training_operations", st)) m.training_operations = *v;
+    m.published = wf.Bool("published", st).value_or(false);
+    if (!wf.Has("published") && st.ok()) return Status::Invalid(wf.Path("published"), "is required (true if the weights are published)");
+    m.derived_from_published = wf.Bool("derived_from_published", st).value_or(false);
+    if (auto v = wf.Num("additional_training_operations", st)) m.additional_training_operations = *v;
+    m.below_published_frontier = wf.Bool("below_published_frontier", st).value_or(false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    auto q = ParseQuantity(f, false);
+    if (!q.ok()) return q.status();
+    item.quantity = *q;
+    item.label = wf.Str("name", st).value_or("model weights");
+    return st;
+  }
+  if (auto h = f.Get("hbm")) {
+    object ho;
+    if (h->get_object().get(ho)) return Status::Invalid(f.Path("hbm"), "must be an object");
+    Fields hf(ho, f.Path("hbm"));
+    item.spec.kind = ItemKind::kHbm;
+    if (auto v = hf.Num("memory_bandwidth_gbps", st)) item.spec.memory_bandwidth_gbps = *v;
+    if (auto v = hf.Num("package_area_mm2", st)) {
+      if (*v <= 0) return Status::Invalid(hf.Path("package_area_mm2"), "must be positive");
+      item.spec.package_area_mm2 = *v;
+    }
+    if (auto v = hf.Num("memory_bandwidth_density", st)) item.spec.memory_bandwidth_density = *v;
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    item.label = hf.Str("model", st).value_or("HBM stack");
+    auto q = ParseQuantity(f, true);
+    if (!q.ok()) return q.status();
+    item.quantity = *q;
+    return st;
+  }
+  if (auto s = f.Get("system")) {
+    object so;
+    if (s->get_object().get(so)) return Status::Invalid(f.Path("system"), "must be an object");
+    Fields sf(so, f.Path("system"));
+    item.spec.kind = ItemKind::kSystem;
+    item.label = sf.Str("name", st).value_or("system");
+    auto comps = sf.Get("components");
+    simdjson::dom::array arr;
+    if (!comps || comps->get_array().get(arr) || arr.size() == 0) {
+      return Status::Invalid(sf.Path("components"), "is required: a non-empty array of {chip|specs, count}");
+    }
+    size_t i = 0;
+    for (element c : arr) {
+      const std::string cp = sf.Path("components") + "[" + std::to_string(i++) + "]";
+      object co;
+      if (c.get_object().get(co)) return Status::Invalid(cp, "must be an object");
+      Fields cf(co, cp);
+      SystemComponent comp;
+      std::string clabel;
+      EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, cf, comp.spec, clabel));
+      auto n = ParseQuantity(cf, true, "count");
+      if (!n.ok()) return n.status();
+      comp.count = *n;
+      item.spec.components.push_back(std::move(comp));
+    }
+    auto q = ParseQuantity(f, true);
+    if (!q.ok()) return q.status();
+    item.quantity = *q;
+    return Status::Ok();
+  }
+  EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, f, item.spec, item.label));
+  auto q = ParseQuantity(f, true);
+  if (!q.ok()) return q.status();
+  item.quantity = *q;
+  return Status::Ok();
+}
+
+Result<RestrictedList> ParseListName(std::string_view s) {
+  if (s == "entity_list") return RestrictedList::kEntityList;
+  if (s == "denied_persons") return RestrictedList::kDeniedPersons;
+  if (s == "unverified") return RestrictedList::kUnverified;
+  if (s == "military_end_user") return RestrictedList::kMilitaryEndUser;
+  if (s == "sdn") return RestrictedList::kSdn;
+  return Status::Invalid("list", "must be one of entity_list, denied_persons, unverified, military_end_user, sdn");
+}
+
+Status ParseParty(const Dataset& data, element e, const std::string& path, Party& p) {
+  object o;
+  if (e.get_object().get(o)) return Status::Invalid(path, "must be an object");
+  Fields f(o, path);
+  Status st;
+  auto role = f.Str("role", st, true);
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  static constexpr PartyRole kRoles[] = {PartyRole::kPurchaser, PartyRole::kIntermediateConsignee,
+                                         PartyRole::kUltimateConsignee, PartyRole::kEndUser,
+                                         PartyRole::kExporter};
+  bool found = false;
+  for (PartyRole r : kRoles) {
+    if (*role == PartyRoleName(r)) {
+      p.role = r;
+      found = true;
+    }
+  }
+  if (!found) {
+    return Status::Invalid(f.Path("role"), "must be one of purchaser, intermediate_consignee, ultimate_consignee, end_user, exporter");
+  }
+  p.name = f.Str("name", st).value_or("");
+  ResolveCountryField(data, f, "country", st, p.country, false);
+  ResolveCountryField(data, f, "headquarters", st, p.headquarters, false);
+  ResolveCountryField(data, f, "ultimate_parent_headquarters", st, p.ultimate_parent_headquarters, false);
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  if (auto lists = f.Get("restricted_lists")) {
+    simdjson::dom::array arr;
+    if (lists->get_array().get(arr)) return Status::Invalid(f.Path("restricted_lists"), "must be an array");
+    p.listings_known = true;
+    size_t i = 0;
+    for (element l : arr) {
+      const std::string lp = f.Path("restricted_lists") + "[" + std::to_string(i++) + "]";
+      object lo;
+      if (l.get_object().get(lo)) return Status::Invalid(lp, "must be an object {list, footnote, entry}");
+      Fields lf(lo, lp);
+      Listing listing;
+      auto name = lf.Str("list", st, true);
+      EXPORTCTL_RETURN_IF_ERROR(st);
+      auto parsed = ParseListName(*name);
+      if (!parsed.ok()) return Status::Invalid(lf.Path("list"), parsed.status().message());
+      listing.list = *parsed;
+      if (auto fn = lf.Num("footnote", st)) listing.footnote = static_cast<int>(*fn);
+      listing.entry = lf.Str("entry", st).value_or(p.name);
+      listing.citation = lf.Str("citation", st).value_or("");
+      if (auto sc = lf.Num("score", st)) {
+        if (*sc > 1) return Status::Invalid(lf.Path("score"), "must be between 0 and 1");
+        listing.score = *sc;
+      }
+      EXPORTCTL_RETURN_IF_ERROR(st);
+      p.listings.push_back(std::move(listing));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
+                                     std::optional<Date> default_as_of) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(json.data(), json.size()).get(root)) {
+    return Status::Invalid("", std::string("malformed JSON: ") + simdjson::error_message(err));
+  }
+  object o;
+  if (root.get_object().get(o)) return Status::Invalid("", "a transaction must be a JSON object");
+  Fields f(o, "");
+  Status st;
+  Transaction tx;
+  tx.reference = f.Str("reference", st).value_or("");
+  if (auto s = f.Str("as_of", st)) {
+    auto d = Date::Parse(*s);
+    if (!d.ok()) return Status::Invalid("as_of", d.status().message());
+    tx.as_of = *d;
+  } else if (st.ok()) {
+    if (!default_as_of) return Status::Invalid("as_of", "is required (YYYY-MM-DD)");
+    tx.as_of = *default_as_of;
+  }
+  if (auto s = f.Str("posture", st)) {
+    auto p = ParsePosture(*s);
+    if (!p.ok()) return p.status();
+    tx.posture = *p;
+  }
+  if (auto s = f.Str("activity", st)) {
+    static constexpr Activity kActs[] = {Activity::kExport, Activity::kReexport, Activity::kTransfer, Activity::kUse};
+    bool found = false;
+    for (Activity a : kActs) {
+      if (*s == ActivityName(a)) tx.activity = a, found = true;
+    }
+    if (!found) return Status::Invalid("activity", "must be one of export, reexport, transfer, use");
+  }
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  tx.destination_input = f.Str("destination", st, true).value_or("");
+  ResolveCountryField(data, f, "destination", st, tx.destination, true);
+  EXPORTCTL_RETURN_IF_ERROR(st);
+
+  auto items = f.Get("items");
+  simdjson::dom::array arr;
+  if (!items) return Status::Invalid("items", "is required: a non-empty array");
+  if (items->get_array().get(arr)) return Status::Invalid("items", "must be an array");
+  if (arr.size() == 0) return Status::Invalid("items", "must not be empty");
+  size_t i = 0;
+  for (element e : arr) {
+    TransactionItem item;
+    EXPORTCTL_RETURN_IF_ERROR(ParseItem(data, e, "items[" + std::to_string(i++) + "]", item));
+    tx.items.push_back(std::move(item));
+  }
+  if (auto parties = f.Get("parties")) {
+    if (parties->get_array().get(arr)) return Status::Invalid("parties", "must be an array");
+    i = 0;
+    for (element e : arr) {
+      Party p;
+      EXPORTCTL_RETURN_IF_ERROR(ParseParty(data, e, "parties[" + std::to_string(i++) + "]", p));
+      tx.parties.push_back(std::move(p));
+    }
+  }
+  if (auto eu = f.Get("end_use")) {
+    object euo;
+    if (eu->get_object().get(euo)) return Status::Invalid("end_use", "must be an object");
+    Fields ef(euo, "end_use");
+    ResolveCountryField(data, ef, "ai_model_training_for_headquarters", st, tx.end_use.ai_model_training_for_headquarters, false);
+    ResolveCountryField(data, ef, "ai_model_inference_for_headquarters", st, tx.end_use.ai_model_inference_for_headquarters, false);
+    tx.end_use.technical_evaluation = ef.Bool("technical_evaluation", st).value_or(false);
+    tx.end_use.military_intelligence = ef.Bool("military_intelligence", st).value_or(false);
+    tx.end_use.weapons_of_mass_destruction = ef.Bool("weapons_of_mass_destruction", st).value_or(false);
+    tx.end_use.supercomputer = ef.Bool("supercomputer", st).value_or(false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+  }
+  if (auto h = f.Get("hbm_exception")) {
+    object ho;
+    if (h->get_object().get(ho)) return Status::Invalid("hbm_exception", "must be an object");
+    Fields hf(ho, "hbm_exception");
+    HbmFacts facts;
+    ResolveCountryField(data, hf, "exporter_headquarters", st, facts.exporter_headquarters, true);
+    facts.direct_to_copackager = hf.Bool("direct_to_copackager", st).value_or(false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    tx.hbm = facts;
+  }
+  if (auto c = f.Get("h200_certifications")) {
+    object co;
+    if (c->get_object().get(co)) return Status::Invalid("h200_certifications", "must be an object");
+    Fields cf(co, "h200_certifications");
+    H200Certifications certs;
+    certs.sufficient_us_supply = cf.Bool("sufficient_us_supply", st).value_or(false);
+    certs.no_foundry_diversion = cf.Bool("no_foundry_diversion", st).value_or(false);
+    certs.china_volume_within_half_of_us = cf.Bool("china_volume_within_half_of_us", st).value_or(false);
+    certs.know_your_customer_and_remote_access = cf.Bool("know_your_customer_and_remote_access", st).value_or(false);
+    certs.third_party_testing_in_us = cf.Bool("third_party_testing_in_us", st).value_or(false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    tx.h200_certifications = certs;
+  }
+  if (auto rf = f.Get("red_flags")) {
+    if (rf->get_array().get(arr)) return Status::Invalid("red_flags", "must be an array of strings");
+    i = 0;
+    for (element e : arr) {
+      std::string_view s;
+      if (e.get_string().get(s)) return Status::Invalid("red_flags[" + std::to_string(i) + "]", "must be a string");
+      tx.red_flags.emplace_back(s);
+      ++i;
+    }
+  }
+  tx.aia_certification_obtained = f.Bool("aia_certification", st).value_or(false);
+  tx.model_weights_secure_storage = f.Bool("model_weights_secure_storage", st).value_or(false);
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  return tx;
+}
+
+}  // namespace exportctl

@@ -100,6 +100,11 @@ class Dataset;
 
 // Parses and validates a transaction. Country names and aliases resolve through the dataset;
 // catalog chips are looked up there too. Never returns a partial transaction.
-Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data);
+// default_as_of applies when the transaction has no "as_of" (the edge passes today's date);
+// without it a missing as_of is an error.
+Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
+                                     std::optional<Date> default_as_of = std::nullopt);
+
+Result<Posture> ParsePosture(std::string_view s);
 
 }  // namespace exportctl
