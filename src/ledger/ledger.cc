@@ -1,0 +1,474 @@
+// Posting semantics, once for both backends: validation, caps, idempotency, settle rules.
+#include "ledger/ledger.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ledger/store.h"
+
+namespace exportctl::ledger {
+namespace {
+
+using internal::Store;
+using internal::StoredPosting;
+using internal::StoreTxn;
+using internal::Totals;
+
+constexpr double kMaxTpp = 1e12;  // far above any cap; keeps milli-TPP inside int64
+constexpr char kSep = '\x1f';
+
+Status CheckText(const std::string& field, const std::string& value, bool required) {
+  if (required && value.empty()) return Status::Invalid(field, "is required");
+  if (value.size() > 200) return Status::Invalid(field, "is longer than 200 characters");
+  for (unsigned char c : value) {
+    if (c < 0x20) return Status::Invalid(field, "contains a control character");
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> AmountMilli(double tpp, bool allow_negative) {
+  if (!std::isfinite(tpp)) return Status::Invalid("tpp", "must be a finite number");
+  if (!allow_negative && tpp <= 0) return Status::Invalid("tpp", "must be positive, got " + std::to_string(tpp));
+  if (allow_negative && tpp == 0) return Status::Invalid("tpp", "must not be zero");
+  if (std::fabs(tpp) > kMaxTpp) return Status::Invalid("tpp", "is larger than 1e12 TPP");
+  const int64_t milli = std::llround(tpp * 1000.0);
+  if (milli == 0) return Status::Invalid("tpp", "is smaller than 0.001 TPP");
+  return milli;
+}
+
+// Writers that must see each other's postings share a lock key: the account itself, or the
+// group whose totals decide its cap.
+std::string LockKey(const AccountKey& key) {
+  switch (key.kind) {
+    case AccountKind::kUveuCountry: return "uveu:" + key.party;
+    case AccountKind::kH200China:
+    case AccountKind::kH200Us: return "h200:" + key.party + ":" + key.product;
+    case AccountKind::kCountryAllocation:
+    case AccountKind::kLppConsignee:
+    case AccountKind::kAiaCertification:
+    case AccountKind::kNveu: return key.ToString();
+  }
+  return key.ToString();
+}
+
+using TotalsFn = std::function<Result<Totals>(const std::string&, const std::string&)>;
+using PrefixFn =
+    std::function<Result<std::vector<std::pair<std::string, Totals>>>(const std::string&, const std::string&)>;
+
+struct Capacity {
+  std::optional<int64_t> cap;  // nullopt: uncapped
+  Totals own;
+};
+
+// The cap of an account and what it holds, reading totals through the given functions (either
+// inside a write transaction, or as of a date).
+Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey& key, const std::string& period,
+                                 Date as_of, const std::string& headquarters, const TotalsFn& totals,
+                                 const PrefixFn& with_prefix) {
+  Capacity c;
+  auto own = totals(key.ToString(), period);
+  if (!own.ok()) return own.status();
+  c.own = *own;
+  switch (key.kind) {
+    case AccountKind::kCountryAllocation:
+    case AccountKind::kLppConsignee:
+    case AccountKind::kAiaCertification:
+    case AccountKind::kNveu:
+    case AccountKind::kH200Us: c.cap = rules.CapMilli(key, as_of); return c;
+    case AccountKind::kH200China: {
+      auto us = totals(AccountKey::H200Us(key.party, key.product).ToString(), period);
+      if (!us.ok()) return us.status();
+      // Only shipped (committed) US units count as the base: fail closed.
+      c.cap = static_cast<int64_t>(std::floor(rules.h200_china_to_us_ratio() * static_cast<double>(us->used_milli)));
+      return c;
+    }
+    case AccountKind::kUveuCountry: {
+      auto all = with_prefix("uveu:" + key.party + ":", period);
+      if (!all.ok()) return all.status();
+      double total = 0, outside_tier1 = 0, us = 0;
+      for (const auto& [account, t] : *all) {
+        const std::string country = account.substr(account.rfind(':') + 1);
+        total += static_cast<double>(t.held());
+        if (!rules.IsTier1(country)) outside_tier1 += static_cast<double>(t.held());
+        if (country == "US") us += static_cast<double>(t.held());
+      }
+      const double own_held = static_cast<double>(c.own.held());
+      double fits = std::numeric_limits<double>::infinity();
+      if (!rules.IsTier1(key.country)) {
+        const double m = rules.uveu_max_single_tier2();
+        fits = std::min(fits, (m * total - own_held) / (1 - m));
+        const double t1 = rules.uveu_min_tier1();
+        fits = std::min(fits, ((1 - t1) * total - outside_tier1) / t1);
+      }
+      if (headquarters == "US" && key.country != "US") {
+        const double u = rules.uveu_min_us_when_us_headquartered();
+        fits = std::min(fits, ((1 - u) * total - (total - us)) / u);
+      }
+      if (!std::isinf(fits)) c.cap = c.own.held() + std::max<int64_t>(0, static_cast<int64_t>(std::floor(fits + 1e-6)));
+      return c;
+    }
+  }
+  return Status::Error(ErrorCode::kInternal, "account.kind", "unknown account kind");
+}
+
+std::string Fingerprint(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& p : parts) {
+    out += p;
+    out += kSep;
+  }
+  return out;
+}
+
+Status KeyConflict(const StoredPosting& existing) {
+  return Status::Error(ErrorCode::kConflict, "idempotency_key",
+                       "was already used for a different request (" +
+                           std::string(PostingKindName(existing.posting.kind)) + " posting " +
+                           std::to_string(existing.posting.id) + " on " + existing.posting.account +
+                           "); nothing written");
+}
+
+class LedgerImpl final : public Ledger {
+ public:
+  LedgerImpl(std::unique_ptr<Store> store, AllocationRules rules)
+      : store_(std::move(store)), rules_(std::move(rules)) {}
+
+  Result<Reservation> Reserve(const ReserveRequest& req) override {
+    EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
+    auto milli = AmountMilli(req.tpp, false);
+    if (!milli.ok()) return milli.status();
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, true));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("decision_id", req.decision_id, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("transaction_ref", req.transaction_ref, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("company_headquarters", req.company_headquarters, false));
+    auto period = rules_.Period(req.account, req.as_of);
+    if (!period.ok()) return period.status();
+    const std::string account = req.account.ToString();
+    const std::string fingerprint =
+        Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(), req.decision_id,
+                     req.transaction_ref, req.company_headquarters});
+
+    Reservation out;
+    Status st = store_->Transact([&](StoreTxn& txn) -> Status {
+      out = Reservation();
+      auto existing = txn.FindByIdempotencyKey(req.idempotency_key);
+      if (!existing.ok()) return existing.status();
+      if (*existing) {
+        if ((*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
+        out.status = ReserveStatus::kReserved;
+        out.replayed = true;
+        out.posting = (*existing)->posting;
+        return Status::Ok();
+      }
+      EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
+      auto cap = ComputeCapacity(
+          rules_, req.account, *period, req.as_of, req.company_headquarters,
+          [&](const std::string& a, const std::string& p) { return txn.GetTotals(a, p); },
+          [&](const std::string& a, const std::string& p) { return txn.GetTotalsWithPrefix(a, p); });
+      if (!cap.ok()) return cap.status();
+      const int64_t before = cap->own.held();
+      out.before_tpp = static_cast<double>(before) / 1000.0;
+      if (cap->cap) out.cap_tpp = static_cast<double>(*cap->cap) / 1000.0;
+      const bool trigger = rules_.IsTrigger(req.account.kind);
+      if (cap->cap && !trigger) {
+        const int64_t fits = std::max<int64_t>(0, *cap->cap - before);
+        out.fits_tpp = static_cast<double>(fits) / 1000.0;
+        if (*milli > fits) {
+          out.status = ReserveStatus::kInsufficient;
+          return Status::Ok();
+        }
+      } else {
+        out.fits_tpp = std::numeric_limits<double>::infinity();
+      }
+      if (trigger && cap->cap) out.certification_due = before + *milli >= *cap->cap;
+      Posting p;
+      p.kind = PostingKind::kReserve;
+      p.account = account;
+      p.period = *period;
+      p.amount_milli = *milli;
+      p.as_of = req.as_of;
+      p.decision_id = req.decision_id;
+      p.transaction_ref = req.transaction_ref;
+      p.idempotency_key = req.idempotency_key;
+      EXPORTCTL_RETURN_IF_ERROR(txn.Append(p, fingerprint, *milli, 0));
+      out.status = ReserveStatus::kReserved;
+      out.posting = p;
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Result<Posting> Commit(const SettleRequest& req) override { return Settle(PostingKind::kCommit, req); }
+  Result<Posting> Release(const SettleRequest& req) override { return Settle(PostingKind::kRelease, req); }
+
+  Result<Posting> Adjust(const AdjustRequest& req) override {
+    EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
+    auto milli = AmountMilli(req.tpp, true);
+    if (!milli.ok()) return milli.status();
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", req.reason, true));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("decision_id", req.decision_id, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("transaction_ref", req.transaction_ref, false));
+    auto period = rules_.Period(req.account, req.as_of);
+    if (!period.ok()) return period.status();
+    const std::string account = req.account.ToString();
+    const std::string fingerprint = Fingerprint({"adjust", account, std::to_string(*milli), req.as_of.ToString(),
+                                                 req.reason, req.decision_id, req.transaction_ref});
+    Posting out;
+    Status st = store_->Transact([&](StoreTxn& txn) -> Status {
+      out = Posting();
+      if (!req.idempotency_key.empty()) {
+        auto existing = txn.FindByIdempotencyKey(req.idempotency_key);
+        if (!existing.ok()) return existing.status();
+        if (*existing) {
+          if ((*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
+          out = (*existing)->posting;
+          return Status::Ok();
+        }
+      }
+      EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
+      auto totals = txn.GetTotals(account, *period);
+      if (!totals.ok()) return totals.status();
+      if (totals->used_milli + *milli < 0) {
+        return Status::Invalid("tpp", "would make the used TPP of " + account + " negative (used " +
+                                          std::to_string(static_cast<double>(totals->used_milli) / 1000.0) + ")");
+      }
+      Posting p;
+      p.kind = PostingKind::kAdjust;
+      p.account = account;
+      p.period = *period;
+      p.amount_milli = *milli;
+      p.as_of = req.as_of;
+      p.decision_id = req.decision_id;
+      p.transaction_ref = req.transaction_ref;
+      p.idempotency_key = req.idempotency_key;
+      p.reason = req.reason;
+      EXPORTCTL_RETURN_IF_ERROR(txn.Append(p, fingerprint, 0, *milli));
+      out = p;
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Result<Balance> GetBalance(const AccountKey& key, Date as_of) override {
+    EXPORTCTL_RETURN_IF_ERROR(key.Validate());
+    auto period = rules_.Period(key, as_of);
+    if (!period.ok()) return period.status();
+    auto cap = ComputeCapacity(
+        rules_, key, *period, as_of, "",
+        [&](const std::string& a, const std::string& p) { return store_->TotalsAsOf(a, p, as_of); },
+        [&](const std::string& a, const std::string& p) { return store_->TotalsAsOfWithPrefix(a, p, as_of); });
+    if (!cap.ok()) return cap.status();
+    Balance b;
+    b.account = key.ToString();
+    b.period = *period;
+    if (cap->cap) b.cap_tpp = static_cast<double>(*cap->cap) / 1000.0;
+    b.reserved_tpp = static_cast<double>(cap->own.reserved_milli) / 1000.0;
+    b.used_tpp = static_cast<double>(cap->own.used_milli) / 1000.0;
+    b.h100_equivalent_tpp = rules_.h100_equivalent_tpp();
+    return b;
+  }
+
+  Result<std::vector<Balance>> Balances(Date as_of) override {
+    auto accounts = store_->Accounts();
+    if (!accounts.ok()) return accounts.status();
+    std::vector<Balance> out;
+    for (const auto& text : *accounts) {
+      auto key = AccountKey::Parse(text);
+      if (!key.ok()) return Status::Error(ErrorCode::kDataError, "account", "stored account \"" + text + "\" does not parse");
+      if (!rules_.Period(*key, as_of).ok()) continue;  // no period contains as_of (e.g. after 2027)
+      auto b = GetBalance(*key, as_of);
+      if (!b.ok()) return b.status();
+      out.push_back(std::move(*b));
+    }
+    return out;
+  }
+
+  Result<std::vector<Posting>> History(const std::string& account) override {
+    if (!account.empty()) {
+      auto key = AccountKey::Parse(account);
+      if (!key.ok()) return key.status();
+    }
+    return store_->Postings(account);
+  }
+
+  Result<Posting> GetPosting(int64_t id) override {
+    auto p = store_->FindPosting(id);
+    if (!p.ok()) return p.status();
+    if (!*p) return Status::Error(ErrorCode::kNotFound, "posting_id", "no posting " + std::to_string(id));
+    return **p;
+  }
+
+  const AllocationRules& rules() const override { return rules_; }
+  std::string backend() const override { return store_->name(); }
+
+ private:
+  Result<Posting> Settle(PostingKind kind, const SettleRequest& req) {
+    const char* verb = PostingKindName(kind);
+    if (req.reservation_id <= 0) return Status::Invalid("reservation_id", "must be a positive posting id");
+    if (!req.as_of.valid()) return Status::Invalid("as_of", "is required");
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", req.reason, false));
+    const std::string fingerprint =
+        Fingerprint({verb, std::to_string(req.reservation_id), req.as_of.ToString(), req.reason});
+    Posting out;
+    Status st = store_->Transact([&](StoreTxn& txn) -> Status {
+      out = Posting();
+      if (!req.idempotency_key.empty()) {
+        auto existing = txn.FindByIdempotencyKey(req.idempotency_key);
+        if (!existing.ok()) return existing.status();
+        if (*existing) {
+          if ((*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
+          out = (*existing)->posting;
+          return Status::Ok();
+        }
+      }
+      auto reservation = txn.FindById(req.reservation_id);
+      if (!reservation.ok()) return reservation.status();
+      if (!*reservation) {
+        return Status::Error(ErrorCode::kNotFound, "reservation_id",
+                             "no posting " + std::to_string(req.reservation_id));
+      }
+      const Posting& r = **reservation;
+      if (r.kind != PostingKind::kReserve) {
+        return Status::Invalid("reservation_id", "posting " + std::to_string(r.id) + " is a " +
+                                                     PostingKindName(r.kind) + ", not a reservation");
+      }
+      if (req.as_of < r.as_of) {
+        return Status::Invalid("as_of", std::string("cannot ") + verb + " on " + req.as_of.ToString() +
+                                            ", before the reservation's date " + r.as_of.ToString());
+      }
+      auto key = AccountKey::Parse(r.account);
+      if (!key.ok()) return key.status();
+      EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(*key)));
+      auto settled = txn.FindSettlement(r.id);
+      if (!settled.ok()) return settled.status();
+      if (*settled) {
+        const Posting& s = **settled;
+        return Status::Error(ErrorCode::kConflict, "reservation_id",
+                             "reservation " + std::to_string(r.id) + " was already " +
+                                 (s.kind == PostingKind::kCommit ? "committed" : "released") + " (posting " +
+                                 std::to_string(s.id) + " on " + s.as_of.ToString() + "); cannot " + verb +
+                                 " it; nothing written");
+      }
+      Posting p;
+      p.kind = kind;
+      p.account = r.account;
+      p.period = r.period;
+      p.amount_milli = r.amount_milli;
+      p.as_of = req.as_of;
+      p.reservation_id = r.id;
+      p.decision_id = r.decision_id;
+      p.transaction_ref = r.transaction_ref;
+      p.idempotency_key = req.idempotency_key;
+      p.reason = req.reason;
+      const int64_t used = kind == PostingKind::kCommit ? r.amount_milli : 0;
+      EXPORTCTL_RETURN_IF_ERROR(txn.Append(p, fingerprint, -r.amount_milli, used));
+      out = p;
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  std::unique_ptr<Store> store_;
+  AllocationRules rules_;
+};
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+namespace internal {
+
+Result<PostingKind> ParsePostingKind(const std::string& text) {
+  for (PostingKind k : {PostingKind::kReserve, PostingKind::kCommit, PostingKind::kRelease, PostingKind::kAdjust}) {
+    if (text == PostingKindName(k)) return k;
+  }
+  return Status::Error(ErrorCode::kDataError, "kind", "unknown posting kind \"" + text + "\"");
+}
+
+Totals SumPostings(const std::vector<Posting>& postings) {
+  Totals t;
+  for (const auto& p : postings) {
+    switch (p.kind) {
+      case PostingKind::kReserve: t.reserved_milli += p.amount_milli; break;
+      case PostingKind::kCommit:
+        t.reserved_milli -= p.amount_milli;
+        t.used_milli += p.amount_milli;
+        break;
+      case PostingKind::kRelease: t.reserved_milli -= p.amount_milli; break;
+      case PostingKind::kAdjust: t.used_milli += p.amount_milli; break;
+    }
+  }
+  return t;
+}
+
+}  // namespace internal
+
+std::string Ledger::DefaultLocation(const std::string& data_dir) { return data_dir + "/ledger.sqlite"; }
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const AllocationRules& rules) {
+  const std::string& loc = options.location;
+  if (loc.empty()) return Status::Invalid("ledger", "location is empty");
+  Result<std::unique_ptr<Store>> store = Status::Error(ErrorCode::kInternal, "", "");
+  if (loc.rfind("postgresql://", 0) == 0 || loc.rfind("postgres://", 0) == 0) {
+    store = internal::OpenPostgresStore(loc);
+  } else {
+    store = internal::OpenSqliteStore(loc, options.busy_timeout_ms);
+  }
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Ledger>(new LedgerImpl(std::move(*store), rules));
+}
+
+Result<AccountKey> LedgerAllocationView::AccountFor(const AllocationQuery& q) {
+  using A = AllocationQuery::Account;
+  AccountKey key;
+  switch (q.account) {
+    case A::kCountryAllocation: key = AccountKey::Country(q.country); break;
+    case A::kLppConsignee: key = AccountKey::Lpp(q.consignee); break;
+    case A::kAiaCertification: key = AccountKey::Aia(q.consignee); break;
+    case A::kH200ChinaShare: key = AccountKey::H200China(q.exporter, q.product); break;
+  }
+  EXPORTCTL_RETURN_IF_ERROR(key.Validate());
+  return key;
+}
+
+Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q) const {
+  auto key = AccountFor(q);
+  if (!key.ok()) return key.status();
+  auto b = ledger_.GetBalance(*key, q.as_of);
+  if (!b.ok()) return b.status();
+  AllocationBalance out;
+  out.cap = b->cap_tpp.value_or(0);  // uncapped accounts are not queried by the engine
+  out.used = b->reserved_tpp + b->used_tpp;
+  return out;
+}
+
+std::string PostingsToCsv(const std::vector<Posting>& postings) {
+  std::string out =
+      "id,kind,account,period,tpp,as_of,reservation_id,decision_id,transaction_ref,idempotency_key,reason,"
+      "recorded_at\r\n";
+  for (const auto& p : postings) {
+    char amount[64];
+    std::snprintf(amount, sizeof amount, "%.3f", p.tpp());
+    out += std::to_string(p.id) + "," + PostingKindName(p.kind) + "," + CsvField(p.account) + "," + p.period + "," +
+           amount + "," + p.as_of.ToString() + "," + (p.reservation_id ? std::to_string(p.reservation_id) : "") +
+           "," + CsvField(p.decision_id) + "," + CsvField(p.transaction_ref) + "," + CsvField(p.idempotency_key) +
+           "," + CsvField(p.reason) + "," + p.recorded_at + "\r\n";
+  }
+  return out;
+}
+
+}  // namespace exportctl::ledger

@@ -1,0 +1,253 @@
+// The allocation ledger: TPP accounts derived from the regulatory data (AI Diffusion country
+// allocations, License Exception LPP per consignee per calendar year, the AIA certification
+// counter, NVEU quarterly caps, UVEU geographic shares, the H200 China/US ratio), and an
+// append-only log of postings against them: reserve (hold), commit (shipped), release
+// (cancelled) and adjust (officer correction). Two backends share these semantics: an embedded
+// SQLite file (WAL, synchronous=FULL) and PostgreSQL (several servers, one ledger).
+//
+//   auto rules = AllocationRules::Load("data/");                   // caps come from the data
+//   auto ledger = Ledger::Open({.location = "exportctl-data/ledger.sqlite"}, *rules);
+//   auto r = (*ledger)->Reserve({.account = AccountKey::Country("AE"), .tpp = 1e6,
+//                                .as_of = today, .idempotency_key = "req-42",
+//                                .decision_id = decision.id});
+//   if (r.ok() && r->status == ReserveStatus::kReserved) { ... r->posting.id ... }
+//
+// Thread-safety: a Ledger is safe to share between threads; any number of processes may open
+// the same SQLite file or PostgreSQL database. Every mutating call is one transaction: it either
+// writes exactly one posting or nothing. Errors are values (Status/Result) naming the field.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/date.h"
+#include "core/status.h"
+#include "determine/engine.h"
+
+namespace exportctl::ledger {
+
+// What an account counts. The cap of each kind is read from the regime data files.
+enum class AccountKind {
+  kCountryAllocation,  // per destination country, 2025–2027 cumulative (742.6(b)(10)(iii)(B))
+  kLppConsignee,       // per ultimate consignee, per calendar year (740.29)
+  kAiaCertification,   // per consignee, cumulative; a trigger, not a cap (740.27)
+  kNveu,               // per company × country, cumulative cap stepping by quarter (748.15)
+  kUveuCountry,        // per UVEU company × country; geographic shares of the company total
+  kH200China,          // per exporter × product: China/Macau shipments, capped by the US base
+  kH200Us,             // per exporter × product: US shipments (the base; no cap)
+};
+const char* AccountKindName(AccountKind kind);  // "country", "lpp", "aia", "nveu", ...
+
+// An account's identity. Text form (used in the CLI and stored in the log):
+//   country:AE  lpp:<consignee>  aia:<consignee>  nveu:<company>:<country>
+//   uveu:<company>:<country>  h200-cn:<exporter>:<product>  h200-us:<exporter>:<product>
+// Names may not contain ':'; country codes are upper-case ISO 3166 codes.
+struct AccountKey {
+  AccountKind kind = AccountKind::kCountryAllocation;
+  std::string country;
+  std::string party;    // consignee (lpp, aia), company (nveu, uveu), exporter (h200)
+  std::string product;  // h200 only
+
+  static AccountKey Country(std::string country);
+  static AccountKey Lpp(std::string consignee);
+  static AccountKey Aia(std::string consignee);
+  static AccountKey Nveu(std::string company, std::string country);
+  static AccountKey Uveu(std::string company, std::string country);
+  static AccountKey H200China(std::string exporter, std::string product);
+  static AccountKey H200Us(std::string exporter, std::string product);
+
+  static Result<AccountKey> Parse(const std::string& text);  // field "account" on error
+  std::string ToString() const;
+  Status Validate() const;  // field "account.*" on error
+  bool operator==(const AccountKey&) const = default;
+};
+
+// Caps and periods, derived from data/regimes/*.json. Immutable; share freely.
+class AllocationRules {
+ public:
+  struct Options {
+    // Countries that gave government-to-government assurances: their country allocation is
+    // raised by government_assurance_uplift_fraction (742.6(b)(10)(iii)(C)). Not in the data.
+    std::set<std::string> government_assurance_countries;
+  };
+  // Reads ai-diffusion-2025.json, h200-2026.json and acs-2023.json under <data_dir>/regimes.
+  static Result<AllocationRules> Load(const std::string& regulatory_data_dir, Options options);
+  static Result<AllocationRules> Load(const std::string& regulatory_data_dir) {
+    return Load(regulatory_data_dir, Options());
+  }
+
+  // The period a posting dated `as_of` counts in ("2025-2027", "2026", "cumulative"); an error
+  // (field "as_of") when the account has no period containing the date (e.g. country allocation
+  // after 2027).
+  Result<std::string> Period(const AccountKey& account, Date as_of) const;
+  // The cap in milli-TPP for a period as of a date, or nullopt when the account is uncapped
+  // (h200-us). 0 where the data defines no cap on that date (fail closed).
+  std::optional<int64_t> CapMilli(const AccountKey& account, Date as_of) const;
+  bool IsTrigger(AccountKind kind) const { return kind == AccountKind::kAiaCertification; }
+
+  double h100_equivalent_tpp() const { return h100_tpp_; }
+  double h200_china_to_us_ratio() const { return h200_ratio_; }
+  const std::string& Citation(AccountKind kind) const;
+  // UVEU geographic shares (748 Supp. 10 ¶6).
+  double uveu_max_single_tier2() const { return uveu_max_tier2_; }
+  double uveu_min_tier1() const { return uveu_min_tier1_; }
+  double uveu_min_us_when_us_headquartered() const { return uveu_min_us_; }
+  bool IsTier1(const std::string& country) const { return tier1_.count(country) > 0; }
+
+ private:
+  AllocationRules() = default;
+  int64_t country_cap_milli_ = 0;
+  double uplift_fraction_ = 0;
+  Date country_from_, country_to_;  // inclusive
+  int64_t lpp_cap_milli_ = 0;
+  int64_t aia_trigger_milli_ = 0;
+  struct QuarterCap { int year; int quarter; int64_t cap_milli; };
+  std::vector<QuarterCap> nveu_caps_;
+  double uveu_max_tier2_ = 0, uveu_min_tier1_ = 0, uveu_min_us_ = 0;
+  std::set<std::string> tier1_;
+  double h200_ratio_ = 0;
+  double h100_tpp_ = 0;
+  std::vector<std::string> citations_;  // indexed by AccountKind
+  Options options_;
+};
+
+enum class PostingKind { kReserve, kCommit, kRelease, kAdjust };
+const char* PostingKindName(PostingKind kind);  // "reserve", "commit", "release", "adjust"
+
+// One immutable row of the log. Amounts are stored exactly, in thousandths of a TPP.
+struct Posting {
+  int64_t id = 0;                 // assigned by the store, increasing
+  PostingKind kind = PostingKind::kReserve;
+  std::string account;            // AccountKey text
+  std::string period;             // see AllocationRules::Period
+  int64_t amount_milli = 0;       // reserve/commit/release: > 0; adjust: signed (+ uses more)
+  Date as_of;                     // the date the posting takes effect
+  int64_t reservation_id = 0;     // commit/release: the reservation settled; else 0
+  std::string decision_id;
+  std::string transaction_ref;
+  std::string idempotency_key;    // empty when none was given
+  std::string reason;             // adjust (required), release (optional)
+  std::string recorded_at;        // UTC timestamp written by the store
+  double tpp() const { return static_cast<double>(amount_milli) / 1000.0; }
+};
+
+// State of an account in one period, as of a date. "used" in the engine's sense is
+// reserved + committed (AllocationView); here the two are kept apart.
+struct Balance {
+  std::string account;
+  std::string period;
+  std::optional<double> cap_tpp;  // nullopt: uncapped counter
+  double reserved_tpp = 0;        // held, not yet shipped
+  double used_tpp = 0;            // committed + adjustments
+  double remaining_tpp() const { return cap_tpp ? *cap_tpp - reserved_tpp - used_tpp : 0; }
+  double h100_equivalent_tpp = 15832;  // set from the rules; used for the H100 columns
+  double ToH100(double tpp) const { return tpp / h100_equivalent_tpp; }
+};
+
+struct ReserveRequest {
+  AccountKey account;
+  double tpp = 0;                 // > 0
+  Date as_of;                     // the decision date; decides the period and the cap
+  std::string idempotency_key;    // required: retrying the same request returns the same result
+  std::string decision_id;
+  std::string transaction_ref;
+  // UVEU only: where the company is headquartered ("US" tightens the US share).
+  std::string company_headquarters;
+};
+
+enum class ReserveStatus {
+  kReserved,      // a reserve posting was written (or had been, for a retried idempotency key)
+  kInsufficient,  // the request does not fit; nothing written; fits_tpp says what would
+};
+
+struct Reservation {
+  ReserveStatus status = ReserveStatus::kInsufficient;
+  Posting posting;                 // kReserved: the reserve posting
+  bool replayed = false;           // true when an earlier request with the same key is returned
+  std::optional<double> cap_tpp;   // cap in force for the period (nullopt: uncapped)
+  double before_tpp = 0;           // reserved + used in the period before this request
+  double fits_tpp = 0;             // how much would still fit (before this request)
+  bool certification_due = false;  // AIA: cumulative TPP reaches the certification trigger
+};
+
+// Commit or release a reservation.
+struct SettleRequest {
+  int64_t reservation_id = 0;
+  Date as_of;
+  std::string idempotency_key;  // optional; when given, a retry returns the same posting
+  std::string reason;           // optional
+};
+
+// An officer's correction: adds (or, negative, removes) used TPP, with a reason.
+struct AdjustRequest {
+  AccountKey account;
+  double tpp = 0;               // non-zero, signed
+  Date as_of;
+  std::string reason;           // required
+  std::string idempotency_key;  // optional
+  std::string decision_id;
+  std::string transaction_ref;
+};
+
+struct LedgerOptions {
+  // A file path (SQLite, created if missing, parent directory too) or a
+  // postgresql:// / postgres:// connection string.
+  std::string location;
+  // SQLite: how long a writer waits for the file lock before failing with kUnavailable.
+  int busy_timeout_ms = 30000;
+};
+
+class Ledger {
+ public:
+  virtual ~Ledger() = default;
+
+  // Opens (and creates or migrates the schema of) the ledger at options.location.
+  static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options,
+                                              const AllocationRules& rules);
+  // The default embedded location: <data_dir>/ledger.sqlite.
+  static std::string DefaultLocation(const std::string& data_dir);
+
+  // Checks the cap and writes the reservation in one transaction: two concurrent requests can
+  // never both take the last of an allocation. kInsufficient is a value, not an error; errors
+  // are invalid input (field named), kConflict (idempotency key reused with different content)
+  // and kUnavailable (store).
+  virtual Result<Reservation> Reserve(const ReserveRequest& request) = 0;
+  // Marks a reservation shipped (commit) or cancelled (release). Errors: kNotFound (no such
+  // reservation), kConflict (already committed or released).
+  virtual Result<Posting> Commit(const SettleRequest& request) = 0;
+  virtual Result<Posting> Release(const SettleRequest& request) = 0;
+  virtual Result<Posting> Adjust(const AdjustRequest& request) = 0;
+
+  // Balance of one account in the period containing as_of, counting postings dated <= as_of.
+  virtual Result<Balance> GetBalance(const AccountKey& account, Date as_of) = 0;
+  // Balances of every account with postings, each in the period containing as_of.
+  virtual Result<std::vector<Balance>> Balances(Date as_of) = 0;
+  // Postings of one account (all periods), oldest first; all postings when account is empty.
+  virtual Result<std::vector<Posting>> History(const std::string& account) = 0;
+  virtual Result<Posting> GetPosting(int64_t id) = 0;
+
+  virtual const AllocationRules& rules() const = 0;
+  virtual std::string backend() const = 0;  // "sqlite" or "postgresql"
+};
+
+// The determination engine's read-only view of the ledger (determine/engine.h). Maps the
+// engine's queries to accounts; "used" is reserved + committed. Errors (bad query, store down)
+// are returned as errors, which the engine treats as "unresolved" (fail closed).
+class LedgerAllocationView : public AllocationView {
+ public:
+  explicit LedgerAllocationView(Ledger& ledger) : ledger_(ledger) {}
+  Result<AllocationBalance> Balance(const AllocationQuery& query) const override;
+  static Result<AccountKey> AccountFor(const AllocationQuery& query);
+
+ private:
+  Ledger& ledger_;
+};
+
+// CSV export of the whole log (header + one row per posting), RFC 4180 quoting.
+std::string PostingsToCsv(const std::vector<Posting>& postings);
+
+}  // namespace exportctl::ledger

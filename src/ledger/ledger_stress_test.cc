@@ -1,0 +1,226 @@
+// Reliability on both backends: concurrent threads and processes against a nearly-full
+// allocation, and SIGKILL of the writing process at random points of a reservation stream.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "ledger/ledger_test_util.h"
+
+namespace exportctl::ledger {
+namespace {
+
+using testing::D;
+using testing::OpenOrDie;
+using testing::SpawnChild;
+using testing::SumLog;
+using testing::TestLocation;
+
+constexpr double kUnit = 1000;        // TPP per contended reservation
+constexpr int kSlotsLeft = 100;       // how many units still fit when the race starts
+
+class LedgerStressTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    loc_ = std::make_unique<TestLocation>(GetParam());
+    LEDGER_REQUIRE_BACKEND(*loc_);
+    ledger_ = OpenOrDie(loc_->location());
+    ASSERT_NE(ledger_, nullptr);
+  }
+
+  // Leaves exactly kSlotsLeft units of the AE allocation.
+  void FillAllocation() {
+    auto cap = ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-01"));
+    ASSERT_TRUE(cap.ok());
+    ReserveRequest r;
+    r.account = AccountKey::Country("AE");
+    r.tpp = *cap->cap_tpp - kSlotsLeft * kUnit;
+    r.as_of = D("2026-06-01");
+    r.idempotency_key = "fill";
+    auto res = ledger_->Reserve(r);
+    ASSERT_TRUE(res.ok() && res->status == ReserveStatus::kReserved);
+  }
+
+  // Every acknowledged reservation is in the log with its key, and totals reconcile with it.
+  void Verify(Ledger& ledger, const std::map<std::string, int64_t>& acked, bool expect_full) {
+    auto log = ledger.History("");
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    std::map<std::string, const Posting*> by_key;
+    for (const auto& p : *log) {
+      if (!p.idempotency_key.empty()) by_key[p.idempotency_key] = &p;
+      ASSERT_EQ(p.kind, PostingKind::kReserve);
+      ASSERT_EQ(p.account, "country:AE");
+      ASSERT_EQ(p.period, "2025-2027");
+      ASSERT_GT(p.amount_milli, 0);
+      ASSERT_EQ(p.decision_id, p.idempotency_key == "fill" ? "" : "dec_" + p.idempotency_key);
+    }
+    for (const auto& [key, id] : acked) {
+      auto it = by_key.find(key);
+      ASSERT_NE(it, by_key.end()) << "acknowledged reservation " << key << " (posting " << id << ") is lost";
+      EXPECT_EQ(it->second->id, id) << key;
+      EXPECT_EQ(it->second->amount_milli, std::llround(kUnit * 1000)) << key;
+    }
+    auto b = ledger.GetBalance(AccountKey::Country("AE"), D("2026-06-01"));
+    ASSERT_TRUE(b.ok());
+    auto sums = SumLog(*log);
+    const auto& s = sums[{"country:AE", "2025-2027"}];
+    EXPECT_EQ(std::llround(b->reserved_tpp * 1000), s.reserved_milli);
+    EXPECT_EQ(std::llround(b->used_tpp * 1000), s.used_milli);
+    EXPECT_LE(b->reserved_tpp + b->used_tpp, *b->cap_tpp) << "the cap was exceeded";
+    if (expect_full) {
+      EXPECT_EQ(acked.size(), static_cast<size_t>(kSlotsLeft));
+      EXPECT_DOUBLE_EQ(b->remaining_tpp(), 0);
+      EXPECT_EQ(log->size(), static_cast<size_t>(kSlotsLeft + 1));
+    }
+  }
+
+  std::unique_ptr<TestLocation> loc_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_P(LedgerStressTest, ConcurrentThreadsNeverExceedTheCap) {
+  FillAllocation();
+  constexpr int kThreads = 8, kPerThread = 25;  // 200 attempts for 100 slots
+  std::mutex mu;
+  std::map<std::string, int64_t> acked;
+  std::atomic<int> errors{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        ReserveRequest r;
+        r.account = AccountKey::Country("AE");
+        r.tpp = kUnit;
+        r.as_of = D("2026-06-01");
+        r.idempotency_key = "t" + std::to_string(t) + "-" + std::to_string(i);
+        r.decision_id = "dec_" + r.idempotency_key;
+        auto res = ledger_->Reserve(r);
+        if (!res.ok()) {
+          ++errors;
+          ADD_FAILURE() << res.status().ToString();
+        } else if (res->status == ReserveStatus::kReserved) {
+          std::lock_guard g(mu);
+          acked[r.idempotency_key] = res->posting.id;
+        } else {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(refused, kThreads * kPerThread - kSlotsLeft);
+  Verify(*ledger_, acked, true);
+}
+
+// Reads "ID KEY" lines from a child until EOF.
+void ReadAcks(int fd, std::map<std::string, int64_t>& acked, int* refused, std::string& buffer) {
+  char chunk[4096];
+  ssize_t n;
+  while ((n = read(fd, chunk, sizeof chunk)) > 0) buffer.append(chunk, static_cast<size_t>(n));
+  size_t pos;
+  while ((pos = buffer.find('\n')) != std::string::npos) {
+    const std::string line = buffer.substr(0, pos);
+    buffer.erase(0, pos + 1);
+    const size_t sp = line.find(' ');
+    if (line.substr(0, sp) == "X") {
+      ++*refused;
+    } else {
+      acked[line.substr(sp + 1)] = std::stoll(line.substr(0, sp));
+    }
+  }
+}
+
+TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
+  FillAllocation();
+  constexpr int kProcesses = 4, kPerProcess = 50;
+  std::vector<std::pair<int, int>> children;  // pid, fd
+  for (int c = 0; c < kProcesses; ++c) {
+    int fd = -1;
+    const int pid = SpawnChild({"--ledger-child=reserve", loc_->location(), "p" + std::to_string(c),
+                                std::to_string(kPerProcess), std::to_string(kUnit)},
+                               &fd);
+    ASSERT_GT(pid, 0);
+    children.push_back({pid, fd});
+  }
+  std::map<std::string, int64_t> acked;
+  int refused = 0;
+  for (auto [pid, fd] : children) {
+    std::string buffer;
+    ReadAcks(fd, acked, &refused, buffer);
+    close(fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child " << pid << " status " << status;
+  }
+  EXPECT_EQ(refused, kProcesses * kPerProcess - kSlotsLeft);
+  Verify(*ledger_, acked, true);
+}
+
+TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
+  constexpr int kKills = 100;
+  std::mt19937 rng(20260115);  // fixed seed: reproducible kill schedule
+  std::map<std::string, int64_t> acked;
+  int refused = 0, killed_mid_stream = 0;
+  ledger_.reset();
+  for (int k = 0; k < kKills; ++k) {
+    int fd = -1;
+    const int pid = SpawnChild(
+        {"--ledger-child=reserve", loc_->location(), "k" + std::to_string(k), "100000", std::to_string(kUnit)}, &fd);
+    ASSERT_GT(pid, 0);
+    // Let the child acknowledge a random number of reservations (0–5), then kill it after a
+    // random delay: it dies while opening, between postings, or inside a transaction.
+    const int wait_acks = std::uniform_int_distribution<int>(0, 5)(rng);
+    std::string buffer;
+    int seen = 0;
+    char chunk[256];
+    while (seen < wait_acks) {
+      const ssize_t n = read(fd, chunk, sizeof chunk);
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) seen += chunk[i] == '\n';
+      buffer.append(chunk, static_cast<size_t>(n));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    killed_mid_stream += WIFSIGNALED(status);
+    ReadAcks(fd, acked, &refused, buffer);  // lines written before the kill were acknowledged
+    close(fd);
+
+    // "Restart": a fresh process state opening the same ledger.
+    auto reopened = OpenOrDie(loc_->location());
+    ASSERT_NE(reopened, nullptr);
+    Verify(*reopened, acked, false);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_EQ(killed_mid_stream, kKills);
+  EXPECT_EQ(refused, 0);
+  EXPECT_GT(acked.size(), static_cast<size_t>(kKills));
+  // A retry of any acknowledged request after the crash returns the same posting.
+  auto reopened = OpenOrDie(loc_->location());
+  const auto& [key, id] = *acked.begin();
+  ReserveRequest r;
+  r.account = AccountKey::Country("AE");
+  r.tpp = kUnit;
+  r.as_of = D("2026-06-01");
+  r.idempotency_key = key;
+  r.decision_id = "dec_" + key;
+  auto again = reopened->Reserve(r);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->posting.id, id);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerStressTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace exportctl::ledger
