@@ -1,1 +1,157 @@
-// in progress
+// Runs every data-driven regulatory case in tests/cases/*.json (see tests/cases/README.md).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "determine/decision_json.h"
+#include "determine/engine.h"
+
+namespace exportctl {
+namespace {
+
+using nlohmann::json;
+
+struct Case {
+  std::string file, name;
+  json body;
+  json base;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.file << ": " << c.name; }
+
+std::vector<Case> LoadCases() {
+  std::vector<Case> out;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(EXPORTCTL_CASES_DIR)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    json j = json::parse(in);
+    for (const auto& c : j["cases"]) {
+      out.push_back({f.filename().string(), c.value("name", "?"), c, j.value("base", json::object())});
+    }
+  }
+  return out;
+}
+
+const Dataset& Data() {
+  static std::unique_ptr<Dataset> data = [] {
+    auto d = Dataset::Load(EXPORTCTL_DEFAULT_DATA_DIR);
+    if (!d.ok()) {
+      ADD_FAILURE() << d.status().ToString();
+      std::abort();
+    }
+    return std::move(*d);
+  }();
+  return *data;
+}
+
+class RegulatoryCase : public ::testing::TestWithParam<Case> {};
+
+std::string ItemEccn(const ItemResult& it) {
+  return it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate";
+}
+
+TEST_P(RegulatoryCase, MatchesExpectation) {
+  const Case& c = GetParam();
+  ASSERT_TRUE(c.body.contains("rule")) << "every case cites its rule";
+  std::string input;
+  if (c.body.contains("raw")) {
+    input = c.body["raw"].get<std::string>();
+  } else {
+    json tx = c.base;
+    tx.merge_patch(c.body.value("transaction", json::object()));
+    input = tx.dump();
+  }
+  auto tx = ParseTransaction(input, Data());
+  if (c.body.contains("expect_error")) {
+    ASSERT_FALSE(tx.ok()) << "expected an input error for " << input;
+    const json& e = c.body["expect_error"];
+    EXPECT_EQ(tx.status().field(), e.value("field", "")) << tx.status().ToString();
+    if (e.contains("message_contains")) {
+      EXPECT_NE(tx.status().message().find(e["message_contains"].get<std::string>()), std::string::npos)
+          << tx.status().message();
+    }
+    return;
+  }
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString() << "\ninput: " << input;
+  Engine engine(Data());
+  DetermineOptions opts;
+  if (c.body.contains("posture")) opts.posture = *ParsePosture(c.body["posture"].get<std::string>());
+  Decision d = engine.Determine(*tx, opts);
+  const std::string dump = DecisionToJson(d);
+  const json& ex = c.body["expect"];
+  if (ex.contains("outcome")) EXPECT_EQ(OutcomeName(d.outcome), ex["outcome"].get<std::string>()) << dump;
+  if (ex.contains("license_exception")) {
+    EXPECT_EQ(d.license_exception, ex["license_exception"].is_null() ? "" : ex["license_exception"].get<std::string>()) << dump;
+  }
+  if (ex.contains("review_policy")) {
+    EXPECT_EQ(ReviewPolicyName(d.review_policy), ex["review_policy"].is_null() ? "" : ex["review_policy"].get<std::string>()) << dump;
+  }
+  if (ex.contains("eccn")) {
+    std::vector<std::string> got;
+    for (const auto& it : d.items) got.push_back(ItemEccn(it));
+    EXPECT_EQ(got, ex["eccn"].get<std::vector<std::string>>()) << dump;
+  }
+  if (ex.contains("tpp")) {
+    for (size_t i = 0; i < ex["tpp"].size() && i < d.items.size(); ++i) {
+      ASSERT_TRUE(d.items[i].classification.tpp.has_value()) << dump;
+      EXPECT_DOUBLE_EQ(*d.items[i].classification.tpp, ex["tpp"][i].get<double>()) << dump;
+    }
+  }
+  for (const auto& r : ex.value("rules", json::array())) {
+    bool found = false;
+    for (const auto& f : d.reasons) found = found || f.rule == r.get<std::string>();
+    EXPECT_TRUE(found) << "rule " << r << " missing\n" << dump;
+  }
+  for (const auto& r : ex.value("citations", json::array())) {
+    bool found = false;
+    for (const auto& f : d.reasons) found = found || f.citation == r.get<std::string>();
+    EXPECT_TRUE(found) << "citation " << r << " missing\n" << dump;
+  }
+  if (ex.contains("policy_wording")) {
+    bool found = false;
+    for (const auto& f : d.reasons) found = found || f.policy_wording == ex["policy_wording"].get<std::string>();
+    EXPECT_TRUE(found) << "policy wording missing\n" << dump;
+  }
+  auto contains = [](const std::vector<std::string>& v, const std::string& needle) {
+    for (const auto& s : v) {
+      if (s.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  };
+  for (const auto& w : ex.value("warnings_contain", json::array())) {
+    EXPECT_TRUE(contains(d.warnings, w.get<std::string>())) << "warning " << w << " missing\n" << dump;
+  }
+  for (const auto& o : ex.value("obligations_contain", json::array())) {
+    EXPECT_TRUE(contains(d.obligations, o.get<std::string>())) << "obligation " << o << " missing\n" << dump;
+  }
+  if (ex.contains("alternate")) {
+    if (ex["alternate"].is_null()) {
+      EXPECT_FALSE(d.alternate.has_value()) << dump;
+    } else {
+      ASSERT_TRUE(d.alternate.has_value()) << dump;
+      const json& a = ex["alternate"];
+      if (a.contains("outcome")) EXPECT_EQ(OutcomeName(d.alternate->outcome), a["outcome"].get<std::string>()) << dump;
+      if (a.contains("license_exception")) EXPECT_EQ(d.alternate->license_exception, a["license_exception"].get<std::string>()) << dump;
+    }
+  }
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+  std::string n = info.param.file.substr(0, info.param.file.size() - 5) + "_" + std::to_string(info.index);
+  for (char& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RegulatoryCase, ::testing::ValuesIn(LoadCases()), CaseName);
+
+}  // namespace
+}  // namespace exportctl
