@@ -1,0 +1,512 @@
+// The Screener implementation: name expansion, the word index, and the brute-force reference.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "screen/jaro_winkler.h"
+#include "screen/scorer.h"
+#include "screen/screen.h"
+
+namespace exportctl::screen {
+namespace {
+
+using internal::PairChoice;
+using internal::PreparedName;
+
+constexpr std::string_view kIsnSuffix = "; and any successor, sub-unit, or subsidiary thereof";
+
+std::string CleanListedName(std::string_view raw) {
+  std::string name(raw);
+  if (const size_t pos = name.find(kIsnSuffix); pos != std::string::npos) name.erase(pos);
+  // BIS writes '?' for an apostrophe: "Lee?s" → "Lee's".
+  for (size_t pos = name.find("?s"); pos != std::string::npos; pos = name.find("?s", pos + 1)) {
+    if (pos > 0 && std::isalpha(static_cast<unsigned char>(name[pos - 1]))) name[pos] = '\'';
+  }
+  return name;
+}
+
+// "Parent Co., Ltd. (Parent). Affiliated Entity: Child Co., Ltd." → {"Parent Co., Ltd.", "Child …"}
+std::vector<std::string> SplitAffiliated(const std::string& name) {
+  constexpr std::string_view kMarker = "Affiliated Entity:";
+  const size_t pos = name.find(kMarker);
+  if (pos == std::string::npos) return {name};
+  std::string parent = name.substr(0, pos);
+  std::string child = name.substr(pos + kMarker.size());
+  // Drop the short-name parenthetical and trailing punctuation of the parent: "… (Huawei). "
+  while (!parent.empty() && (parent.back() == ' ' || parent.back() == '.')) parent.pop_back();
+  if (!parent.empty() && parent.back() == ')') {
+    if (const size_t open = parent.rfind('('); open != std::string::npos) parent.erase(open);
+  }
+  std::vector<std::string> out;
+  if (parent.find_first_not_of(" .") != std::string::npos) out.push_back(parent);
+  if (child.find_first_not_of(" .") != std::string::npos) out.push_back(child);
+  return out;
+}
+
+struct IndexedName {
+  uint32_t record = 0;
+  bool alias = false;
+  std::string text;  // as listed
+  PreparedName prepared;
+  std::vector<uint32_t> item_vocab;  // vocab id per item
+  float lambda = 0.3f;
+};
+
+bool IsIsoCode(const std::string& c) {
+  return c.size() == 2 && std::isalpha(static_cast<unsigned char>(c[0])) &&
+         std::isalpha(static_cast<unsigned char>(c[1]));
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) ==
+                  std::toupper(static_cast<unsigned char>(y));
+         });
+}
+
+// Fail closed: a record is dropped by the country filter only when every listed country is an
+// ISO code and none is the query's.
+bool PassesFilters(const ListRecord& r, const ScreenQuery& q) {
+  if (!q.country.empty() && !r.countries.empty()) {
+    bool all_codes = true, any_equal = false;
+    for (const auto& c : r.countries) {
+      all_codes = all_codes && IsIsoCode(c);
+      any_equal = any_equal || EqualsIgnoreCase(c, q.country);
+    }
+    if (all_codes && !any_equal) return false;
+  }
+  if (q.type && *q.type != PartyType::kUnknown && r.type != PartyType::kUnknown &&
+      r.type != *q.type) {
+    return false;
+  }
+  if (!q.sources.empty() &&
+      std::find(q.sources.begin(), q.sources.end(), r.source) == q.sources.end()) {
+    return false;
+  }
+  return true;
+}
+
+// Per-thread scratch, stamped so nothing is cleared between queries.
+struct Scratch {
+  uint32_t epoch = 0;
+  std::vector<uint32_t> vocab_stamp, vocab_slot;
+  std::vector<uint32_t> name_stamp;
+  std::vector<uint32_t> record_stamp, record_slot;
+  void Reserve(size_t vocab, size_t names, size_t records) {
+    if (vocab_stamp.size() < vocab) vocab_stamp.resize(vocab, 0), vocab_slot.resize(vocab, 0);
+    if (name_stamp.size() < names) name_stamp.resize(names, 0);
+    if (record_stamp.size() < records) record_stamp.resize(records, 0), record_slot.resize(records, 0);
+    if (++epoch == 0) {
+      std::fill(vocab_stamp.begin(), vocab_stamp.end(), 0);
+      std::fill(name_stamp.begin(), name_stamp.end(), 0);
+      std::fill(record_stamp.begin(), record_stamp.end(), 0);
+      epoch = 1;
+    }
+  }
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+struct QueryItem {
+  std::string text;
+  std::vector<uint64_t> keys;
+  uint64_t phonetic = 0;
+};
+
+class IndexImpl final : public Screener {
+ public:
+  explicit IndexImpl(std::vector<LoadedList> lists) {
+    for (auto& list : lists) {
+      versions_.push_back(list.version);
+      for (auto& r : list.records) records_.push_back(std::move(r));
+    }
+    BuildNames();
+    BuildVocabulary();
+    BuildKeys();
+  }
+
+  Result<std::vector<Hit>> Screen(const ScreenQuery& q) const override { return Run(q, false); }
+  Result<std::vector<Hit>> ScreenBruteForce(const ScreenQuery& q) const override {
+    return Run(q, true);
+  }
+  const std::vector<ListVersion>& versions() const override { return versions_; }
+  const std::vector<ListRecord>& records() const override { return records_; }
+  size_t name_count() const override { return names_.size(); }
+  size_t memory_bytes() const override { return memory_bytes_; }
+
+ private:
+  void BuildNames() {
+    for (uint32_t r = 0; r < records_.size(); ++r) {
+      const ListRecord& rec = records_[r];
+      auto add = [&](const std::string& raw, bool alias) {
+        std::string cleaned = CleanListedName(raw);
+        for (std::string& part : SplitAffiliated(cleaned)) {
+          const std::string text =
+              rec.type == PartyType::kIndividual ? ReorderSurnameFirst(part) : part;
+          IndexedName n;
+          n.record = r;
+          n.alias = alias;
+          n.text = part;
+          n.prepared.words = internal::NameWords(text);
+          if (n.prepared.words.empty()) continue;
+          n.lambda = rec.type == PartyType::kIndividual ? 0.5f : 0.3f;
+          names_.push_back(std::move(n));
+        }
+      };
+      add(rec.name, false);
+      for (const auto& alt : rec.alt_names) add(alt, true);
+    }
+  }
+
+  uint32_t Intern(const std::string& text) {
+    auto [it, inserted] = vocab_ids_.try_emplace(text, static_cast<uint32_t>(vocab_.size()));
+    if (inserted) vocab_.push_back(text);
+    return it->second;
+  }
+
+  void BuildVocabulary() {
+    // Word frequencies (names containing the word) for the weights.
+    std::unordered_map<std::string, uint32_t> df;
+    for (const auto& n : names_) {
+      std::vector<std::string> seen = n.prepared.words;
+      std::sort(seen.begin(), seen.end());
+      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+      for (const auto& w : seen) ++df[w];
+    }
+    total_names_ = static_cast<uint32_t>(names_.size());
+    word_frequency_ = std::move(df);
+    for (auto& n : names_) {
+      PreparedName& p = n.prepared;
+      for (const auto& w : p.words) {
+        const TokenClass c = ClassifyToken(w);
+        p.weights.push_back(static_cast<float>(WordWeight(w, c)));
+        p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
+      }
+      for (size_t item = 0; item < p.item_count(); ++item) {
+        n.item_vocab.push_back(Intern(p.ItemText(item)));
+      }
+    }
+    // Postings: all occurrences, and distinctive occurrences only.
+    std::vector<uint32_t> count_all(vocab_.size() + 1, 0), count_distinct(vocab_.size() + 1, 0);
+    for (const auto& n : names_) {
+      for (size_t item = 0; item < n.item_vocab.size(); ++item) {
+        ++count_all[n.item_vocab[item] + 1];
+        if (n.prepared.ItemDistinctive(item)) ++count_distinct[n.item_vocab[item] + 1];
+      }
+    }
+    std::partial_sum(count_all.begin(), count_all.end(), count_all.begin());
+    std::partial_sum(count_distinct.begin(), count_distinct.end(), count_distinct.begin());
+    postings_all_offsets_ = count_all;
+    postings_distinct_offsets_ = count_distinct;
+    postings_all_.resize(count_all.back());
+    postings_distinct_.resize(count_distinct.back());
+    for (uint32_t id = 0; id < names_.size(); ++id) {
+      const auto& n = names_[id];
+      for (size_t item = 0; item < n.item_vocab.size(); ++item) {
+        const uint32_t v = n.item_vocab[item];
+        // A name holding the same word twice is posted twice; candidates are deduplicated.
+        postings_all_[count_all[v]++] = id;
+        if (n.prepared.ItemDistinctive(item)) postings_distinct_[count_distinct[v]++] = id;
+      }
+    }
+  }
+
+  void BuildKeys() {
+    std::vector<uint64_t> keys;
+    vocab_key_offsets_.push_back(0);
+    for (uint32_t v = 0; v < vocab_.size(); ++v) {
+      keys.clear();
+      internal::DeletionKeys(vocab_[v], keys);
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (uint64_t k : keys) {
+        deletion_keys_.push_back({k, v});
+        vocab_keys_.push_back(k);
+      }
+      vocab_key_offsets_.push_back(static_cast<uint32_t>(vocab_keys_.size()));
+      const uint64_t ph = internal::PhoneticKey(vocab_[v]);
+      vocab_phonetic_.push_back(ph);
+      if (ph != 0) phonetic_keys_.push_back({ph, v});
+    }
+    std::sort(deletion_keys_.begin(), deletion_keys_.end());
+    std::sort(phonetic_keys_.begin(), phonetic_keys_.end());
+
+    size_t bytes = 0;
+    for (const auto& r : records_) {
+      bytes += sizeof(ListRecord) + r.name.capacity() + r.license_requirement.capacity() +
+               r.federal_register_notice.capacity() + r.record_id.capacity();
+      for (const auto& a : r.alt_names) bytes += sizeof(std::string) + a.capacity();
+    }
+    for (const auto& n : names_) {
+      bytes += sizeof(IndexedName) + n.text.capacity() + n.item_vocab.capacity() * 4 +
+               n.prepared.weights.capacity() * 4 + n.prepared.distinctive.capacity() / 8;
+      for (const auto& w : n.prepared.words) bytes += sizeof(std::string) + w.capacity();
+    }
+    for (const auto& v : vocab_) bytes += sizeof(std::string) + v.capacity() + 48;  // + map node
+    bytes += word_frequency_.size() * 64;
+    bytes += (postings_all_.size() + postings_distinct_.size()) * 4;
+    bytes += (postings_all_offsets_.size() + postings_distinct_offsets_.size()) * 4;
+    bytes += (deletion_keys_.size() + phonetic_keys_.size()) * 16;
+    bytes += vocab_keys_.size() * 8 + vocab_key_offsets_.size() * 4 + vocab_phonetic_.size() * 8;
+    memory_bytes_ = bytes;
+  }
+
+  double WordWeight(const std::string& w, TokenClass c) const {
+    auto it = word_frequency_.find(w);
+    const uint32_t df = it == word_frequency_.end() ? 0 : it->second;
+    return internal::ClassFactor(c) * internal::FrequencyFactor(df, total_names_);
+  }
+
+  // Vocabulary ids comparable with a query item (sharing a deletion or phonetic key).
+  template <typename Fn>
+  void ForComparable(const QueryItem& qi, Fn&& fn) const {
+    auto visit = [&](const std::vector<std::pair<uint64_t, uint32_t>>& table, uint64_t key) {
+      auto lo = std::lower_bound(table.begin(), table.end(), std::pair<uint64_t, uint32_t>{key, 0});
+      for (; lo != table.end() && lo->first == key; ++lo) fn(lo->second);
+    };
+    for (uint64_t k : qi.keys) visit(deletion_keys_, k);
+    if (qi.phonetic != 0) visit(phonetic_keys_, qi.phonetic);
+  }
+
+  bool ComparableByKeys(const QueryItem& qi, uint32_t v) const {
+    if (qi.phonetic != 0 && qi.phonetic == vocab_phonetic_[v]) return true;
+    for (uint32_t i = vocab_key_offsets_[v]; i < vocab_key_offsets_[v + 1]; ++i) {
+      if (std::find(qi.keys.begin(), qi.keys.end(), vocab_keys_[i]) != qi.keys.end()) return true;
+    }
+    return false;
+  }
+
+  Result<std::vector<Hit>> Run(const ScreenQuery& q, bool brute_force) const {
+    PreparedName query;
+    query.words = internal::NameWords(q.name);
+    if (query.words.empty()) {
+      return Status::Invalid("name", "has no letters or digits to match");
+    }
+    for (const auto& w : query.words) {
+      const TokenClass c = ClassifyToken(w);
+      query.weights.push_back(static_cast<float>(WordWeight(w, c)));
+      query.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
+    }
+    const size_t q_items = query.item_count();
+    std::vector<QueryItem> items(q_items);
+    for (size_t i = 0; i < q_items; ++i) {
+      items[i].text = query.ItemText(i);
+      internal::DeletionKeys(items[i].text, items[i].keys);
+      items[i].phonetic = internal::PhoneticKey(items[i].text);
+    }
+
+    Scratch& s = ThreadScratch();
+    s.Reserve(vocab_.size(), names_.size(), records_.size());
+    const uint32_t epoch = s.epoch;
+    // sims[slot * q_items + qi]: similarity of vocab word (slot) to query item qi.
+    std::vector<float> sims;
+    std::vector<uint32_t> matched_vocab;
+    auto slot_of = [&](uint32_t v) -> uint32_t {
+      if (s.vocab_stamp[v] != epoch) {
+        s.vocab_stamp[v] = epoch;
+        s.vocab_slot[v] = static_cast<uint32_t>(matched_vocab.size());
+        matched_vocab.push_back(v);
+        sims.resize(sims.size() + q_items, 0.0f);
+      }
+      return s.vocab_slot[v];
+    };
+    auto consider = [&](size_t qi, uint32_t v) {
+      const double sim = JaroWinkler(items[qi].text, vocab_[v]);
+      if (sim < internal::kMinWordSimilarity) return;
+      sims[slot_of(v) * q_items + qi] = static_cast<float>(sim);
+    };
+
+    std::vector<uint32_t> candidates;
+    if (brute_force) {
+      for (size_t qi = 0; qi < q_items; ++qi) {
+        for (uint32_t v = 0; v < vocab_.size(); ++v) {
+          if (ComparableByKeys(items[qi], v)) consider(qi, v);
+        }
+      }
+      candidates.resize(names_.size());
+      std::iota(candidates.begin(), candidates.end(), 0u);
+    } else {
+      std::vector<uint32_t> seen;  // vocab ids already tried for this item
+      for (size_t qi = 0; qi < q_items; ++qi) {
+        seen.clear();
+        ForComparable(items[qi], [&](uint32_t v) { seen.push_back(v); });
+        std::sort(seen.begin(), seen.end());
+        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+        for (uint32_t v : seen) consider(qi, v);
+      }
+      for (size_t slot = 0; slot < matched_vocab.size(); ++slot) {
+        const uint32_t v = matched_vocab[slot];
+        bool any = false, distinct_query = false;
+        for (size_t qi = 0; qi < q_items; ++qi) {
+          if (sims[slot * q_items + qi] > 0) {
+            any = true;
+            distinct_query = distinct_query || query.ItemDistinctive(qi);
+          }
+        }
+        if (!any) continue;
+        const auto& offsets = distinct_query ? postings_all_offsets_ : postings_distinct_offsets_;
+        const auto& postings = distinct_query ? postings_all_ : postings_distinct_;
+        for (uint32_t i = offsets[v]; i < offsets[v + 1]; ++i) {
+          const uint32_t id = postings[i];
+          if (s.name_stamp[id] == epoch) continue;
+          s.name_stamp[id] = epoch;
+          candidates.push_back(id);
+        }
+      }
+      std::sort(candidates.begin(), candidates.end());
+    }
+
+    struct Best {
+      uint32_t name;
+      double score;
+    };
+    std::vector<Best> best;  // one per record
+    std::vector<PairChoice> pairs;
+    for (uint32_t id : candidates) {
+      const IndexedName& n = names_[id];
+      if (!PassesFilters(records_[n.record], q)) continue;
+      pairs.clear();
+      for (size_t ci = 0; ci < n.item_vocab.size(); ++ci) {
+        const uint32_t v = n.item_vocab[ci];
+        if (s.vocab_stamp[v] != epoch) continue;
+        const float* row = &sims[s.vocab_slot[v] * q_items];
+        for (size_t qi = 0; qi < q_items; ++qi) {
+          if (row[qi] > 0) {
+            pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
+          }
+        }
+      }
+      if (pairs.empty()) continue;
+      const auto scored = internal::ScorePairs(query, n.prepared, n.lambda, pairs, false);
+      if (scored.score < q.threshold) continue;
+      if (s.record_stamp[n.record] != epoch) {
+        s.record_stamp[n.record] = epoch;
+        s.record_slot[n.record] = static_cast<uint32_t>(best.size());
+        best.push_back({id, scored.score});
+      } else if (scored.score > best[s.record_slot[n.record]].score) {
+        best[s.record_slot[n.record]] = {id, scored.score};
+      }
+    }
+    std::sort(best.begin(), best.end(), [&](const Best& a, const Best& b) {
+      if (a.score != b.score) return a.score > b.score;
+      return a.name < b.name;
+    });
+    if (best.size() > q.limit) best.resize(q.limit);
+
+    std::vector<Hit> hits;
+    for (const Best& b : best) {
+      const IndexedName& n = names_[b.name];
+      pairs.clear();
+      for (size_t ci = 0; ci < n.item_vocab.size(); ++ci) {
+        const uint32_t v = n.item_vocab[ci];
+        if (s.vocab_stamp[v] != epoch) continue;
+        const float* row = &sims[s.vocab_slot[v] * q_items];
+        for (size_t qi = 0; qi < q_items; ++qi) {
+          if (row[qi] > 0) pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
+        }
+      }
+      const auto scored = internal::ScorePairs(query, n.prepared, n.lambda, pairs, true);
+      Hit h;
+      h.record = &records_[n.record];
+      h.record_index = n.record;
+      h.matched_name = n.text;
+      h.alias = n.alias;
+      h.score = b.score;
+      for (const PairChoice& p : scored.pairs) {
+        auto show = [](const PreparedName& pn, size_t item) {
+          return item < pn.words.size() ? pn.words[item]
+                                        : pn.words[item - pn.words.size()] + "+" +
+                                              pn.words[item - pn.words.size() + 1];
+        };
+        h.matched.push_back({show(query, p.query_item), show(n.prepared, p.listed_item),
+                             std::round(p.similarity * 1000.0) / 1000.0});
+      }
+      for (size_t i = 0; i < query.words.size(); ++i) {
+        if (((scored.query_mask >> i) & 1u) == 0) h.unmatched_query_words.push_back(query.words[i]);
+      }
+      for (size_t i = 0; i < n.prepared.words.size(); ++i) {
+        if (((scored.listed_mask >> i) & 1u) == 0) {
+          h.unmatched_listed_words.push_back(n.prepared.words[i]);
+        }
+      }
+      hits.push_back(std::move(h));
+    }
+    return hits;
+  }
+
+  std::vector<ListVersion> versions_;
+  std::vector<ListRecord> records_;
+  std::vector<IndexedName> names_;
+  std::vector<std::string> vocab_;
+  std::unordered_map<std::string, uint32_t> vocab_ids_;
+  std::unordered_map<std::string, uint32_t> word_frequency_;
+  uint32_t total_names_ = 0;
+  std::vector<uint32_t> postings_all_offsets_, postings_all_;
+  std::vector<uint32_t> postings_distinct_offsets_, postings_distinct_;
+  std::vector<std::pair<uint64_t, uint32_t>> deletion_keys_, phonetic_keys_;
+  std::vector<uint64_t> vocab_keys_;
+  std::vector<uint32_t> vocab_key_offsets_;
+  std::vector<uint64_t> vocab_phonetic_;
+  size_t memory_bytes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Screener> Screener::Build(std::vector<LoadedList> lists) {
+  return std::make_unique<IndexImpl>(std::move(lists));
+}
+
+std::string Hit::Explain() const {
+  std::string out = fmt::format("{} '{}' ({} record {})", alias ? "alias" : "name", matched_name,
+                                record ? ListSourceCode(record->source) : "?",
+                                record ? record->record_id : "?");
+  out += ":";
+  for (const auto& m : matched) {
+    out += fmt::format(" {}~{} {:.2f};", m.query_word, m.listed_word, m.similarity);
+  }
+  if (!unmatched_query_words.empty()) {
+    out += " unmatched query words:";
+    for (const auto& w : unmatched_query_words) out += " " + w;
+    out += ";";
+  }
+  if (!unmatched_listed_words.empty()) {
+    out += " unmatched listed words:";
+    for (const auto& w : unmatched_listed_words) out += " " + w;
+    out += ";";
+  }
+  out += fmt::format(" score {:.3f}", score);
+  return out;
+}
+
+double CompareNames(std::string_view name1, std::string_view name2) {
+  auto prepare = [](std::string_view name) {
+    PreparedName p;
+    p.words = internal::NameWords(name);
+    for (const auto& w : p.words) {
+      const TokenClass c = ClassifyToken(w);
+      p.weights.push_back(static_cast<float>(internal::ClassFactor(c)));
+      p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
+    }
+    return p;
+  };
+  const PreparedName a = prepare(name1);
+  const PreparedName b = prepare(name2);
+  std::vector<PairChoice> pairs;
+  for (size_t i = 0; i < a.item_count(); ++i) {
+    const std::string ai = a.ItemText(i);
+    for (size_t j = 0; j < b.item_count(); ++j) {
+      const double sim = internal::WordSimilarity(ai, b.ItemText(j));
+      if (sim > 0) pairs.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});
+    }
+  }
+  return internal::ScorePairs(a, b, 0.5, pairs, false).score;
+}
+
+}  // namespace exportctl::screen

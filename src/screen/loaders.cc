@@ -1,0 +1,430 @@
+// List file parsers: CSL JSON and CSV, OFAC legacy CSV (+ alt/add), BIS DPL text.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "screen/screen.h"
+#include "screen/sha256.h"
+
+namespace exportctl::screen {
+namespace {
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::vector<std::string> SplitOn(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string part = Trim(s.substr(start, end - start));
+    if (!part.empty()) out.push_back(std::move(part));
+    start = end + 1;
+  }
+  return out;
+}
+
+// RFC 4180 CSV with a configurable separator; quotes may be absent.
+std::vector<std::vector<std::string>> ParseDelimited(std::string_view text, char sep) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool in_quotes = false, field_started = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field.push_back('"');
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else {
+        field.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"' && !field_started) {
+      in_quotes = true;
+      field_started = true;
+    } else if (c == sep) {
+      row.push_back(std::move(field));
+      field.clear();
+      field_started = false;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      row.push_back(std::move(field));
+      field.clear();
+      field_started = false;
+      if (!(row.size() == 1 && row[0].empty())) rows.push_back(std::move(row));
+      row.clear();
+    } else if (c == '\x1a') {
+      continue;  // OFAC end-of-file byte
+    } else {
+      field.push_back(c);
+      field_started = field_started || !std::isspace(static_cast<unsigned char>(c));
+    }
+  }
+  if (field_started || !row.empty()) {
+    row.push_back(std::move(field));
+    if (!(row.size() == 1 && Trim(row[0]).empty())) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string OfacValue(const std::string& s) {
+  std::string t = Trim(s);
+  return t == "-0-" ? std::string() : t;
+}
+
+ListSource SourceFromLabel(std::string_view label) {
+  struct Entry {
+    std::string_view needle;
+    ListSource source;
+  };
+  static constexpr Entry kEntries[] = {
+      {"(EL)", ListSource::kEntityList},        {"(DPL)", ListSource::kDeniedPersons},
+      {"(UVL)", ListSource::kUnverified},       {"(MEU)", ListSource::kMilitaryEndUser},
+      {"(SDN)", ListSource::kSdn},              {"(ISN)", ListSource::kNonproliferation},
+      {"(DTC)", ListSource::kItarDebarred},     {"(SSI)", ListSource::kSectoral},
+      {"(CMIC)", ListSource::kChineseMilitary}, {"(NS-MBS", ListSource::kMenuBased},
+      {"(PLC)", ListSource::kPalestinianCouncil}, {"(CAP)", ListSource::kCapta},
+      {"(FSE)", ListSource::kForeignEvaders},
+  };
+  for (const auto& e : kEntries) {
+    if (label.find(e.needle) != std::string_view::npos) return e.source;
+  }
+  return ListSource::kOther;
+}
+
+PartyType TypeFromLabel(std::string_view label) {
+  std::string l = Trim(label);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (l == "individual") return PartyType::kIndividual;
+  if (l == "entity" || l.empty()) return l.empty() ? PartyType::kUnknown : PartyType::kEntity;
+  if (l == "vessel") return PartyType::kVessel;
+  if (l == "aircraft") return PartyType::kAircraft;
+  return PartyType::kUnknown;
+}
+
+std::string DateFromFileName(const std::string& file_name) {
+  static const std::regex kDate(R"((\d{4})-(\d{2})(?:-(\d{2}))?)");
+  std::smatch m;
+  if (std::regex_search(file_name, m, kDate)) {
+    return m[3].matched ? m.str(0) : m.str(1) + "-" + m.str(2);
+  }
+  return "";
+}
+
+std::string BaseName(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(ErrorCode::kNotFound, "file", "cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- CSL JSON ----
+Result<LoadedList> ParseCslJson(std::string_view bytes) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(bytes);
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(padded).get(doc); err) {
+    return Status::Error(ErrorCode::kInvalidInput, "file", std::string("invalid JSON: ") +
+                                                               simdjson::error_message(err));
+  }
+  simdjson::dom::array results;
+  if (doc["results"].get_array().get(results)) {
+    return Status::Invalid("results", "CSL JSON needs a \"results\" array");
+  }
+  LoadedList out;
+  out.version.list_id = "csl";
+  out.version.format = "csl-json";
+  auto str = [](simdjson::dom::element e, std::string_view key) -> std::string {
+    std::string_view v;
+    if (e[key].get_string().get(v)) return "";
+    return std::string(v);
+  };
+  // Newest source_last_updated in sources_used, when present.
+  simdjson::dom::array sources;
+  if (!doc["sources_used"].get_array().get(sources)) {
+    for (auto s : sources) {
+      std::string d = str(s, "source_last_updated");
+      if (d.size() >= 10) d.resize(10);
+      if (d > out.version.source_date) out.version.source_date = d;
+    }
+  }
+  size_t index = 0;
+  for (auto item : results) {
+    ListRecord r;
+    r.source = SourceFromLabel(str(item, "source"));
+    r.type = TypeFromLabel(str(item, "type"));
+    r.name = str(item, "name");
+    if (r.name.empty()) return Status::Invalid(fmt::format("results[{}].name", index), "missing");
+    r.entity_number = str(item, "entity_number");
+    r.record_id = str(item, "id");
+    if (r.record_id.empty()) r.record_id = str(item, "_id");
+    if (r.record_id.empty()) r.record_id = fmt::format("csl-{}", index + 1);
+    r.federal_register_notice = str(item, "federal_register_notice");
+    r.license_requirement = str(item, "license_requirement");
+    r.license_policy = str(item, "license_policy");
+    r.source_list_url = str(item, "source_list_url");
+    r.start_date = str(item, "start_date");
+    simdjson::dom::array arr;
+    if (!item["alt_names"].get_array().get(arr)) {
+      for (auto a : arr) {
+        std::string_view v;
+        if (!a.get_string().get(v) && !v.empty()) r.alt_names.emplace_back(v);
+      }
+    } else if (std::string alts = str(item, "alt_names"); !alts.empty()) {
+      r.alt_names = SplitOn(alts, ';');
+    }
+    if (!item["programs"].get_array().get(arr)) {
+      for (auto a : arr) {
+        std::string_view v;
+        if (!a.get_string().get(v)) r.programs.emplace_back(v);
+      }
+    }
+    if (!item["addresses"].get_array().get(arr)) {
+      for (auto a : arr) {
+        std::string c = str(a, "country");
+        if (!c.empty() && std::find(r.countries.begin(), r.countries.end(), c) == r.countries.end()) {
+          r.countries.push_back(std::move(c));
+        }
+      }
+    }
+    out.records.push_back(std::move(r));
+    ++index;
+  }
+  return out;
+}
+
+// ---- CSL CSV (both header generations) ----
+Result<LoadedList> ParseCslCsv(std::string_view bytes) {
+  auto rows = ParseDelimited(bytes, ',');
+  if (rows.empty()) return Status::Invalid("file", "empty CSV");
+  std::unordered_map<std::string, size_t> col;
+  for (size_t i = 0; i < rows[0].size(); ++i) col[Trim(rows[0][i])] = i;
+  for (const char* required : {"source", "name"}) {
+    if (col.count(required) == 0) {
+      return Status::Invalid("header", std::string("CSL CSV header lacks column ") + required);
+    }
+  }
+  LoadedList out;
+  out.version.list_id = "csl";
+  out.version.format = col.count("_id") ? "csl-csv" : "csl-csv-legacy";
+  auto get = [&](const std::vector<std::string>& row, const char* name) -> std::string {
+    auto it = col.find(name);
+    if (it == col.end() || it->second >= row.size()) return "";
+    return Trim(row[it->second]);
+  };
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    ListRecord r;
+    r.source = SourceFromLabel(get(row, "source"));
+    r.type = TypeFromLabel(get(row, "type"));
+    r.name = get(row, "name");
+    if (r.name.empty()) return Status::Invalid(fmt::format("row {}.name", i + 1), "missing");
+    r.entity_number = get(row, "entity_number");
+    r.record_id = get(row, "_id");
+    if (r.record_id.empty()) {
+      r.record_id = r.entity_number.empty()
+                        ? fmt::format("{}:row{}", ListSourceCode(r.source), i)
+                        : fmt::format("{}:{}", ListSourceCode(r.source), r.entity_number);
+    }
+    r.federal_register_notice = get(row, "federal_register_notice");
+    r.license_requirement = get(row, "license_requirement");
+    r.license_policy = get(row, "license_policy");
+    r.source_list_url = get(row, "source_list_url");
+    r.start_date = get(row, "start_date");
+    r.alt_names = SplitOn(get(row, "alt_names"), ';');
+    r.programs = SplitOn(get(row, "programs"), ';');
+    // Addresses are ";"-joined, each ending with the country code: "…, Yerevan, Armenia, AM".
+    for (const auto& address : SplitOn(get(row, "addresses"), ';')) {
+      const size_t comma = address.rfind(',');
+      std::string c = Trim(comma == std::string::npos ? address : address.substr(comma + 1));
+      if (!c.empty() && std::find(r.countries.begin(), r.countries.end(), c) == r.countries.end()) {
+        r.countries.push_back(std::move(c));
+      }
+    }
+    out.records.push_back(std::move(r));
+  }
+  return out;
+}
+
+// ---- OFAC legacy CSV ----
+Result<LoadedList> ParseOfacCsv(std::string_view bytes, const std::string& path) {
+  auto rows = ParseDelimited(bytes, ',');
+  LoadedList out;
+  const std::string base = BaseName(path);
+  const bool consolidated = base.find("cons_") == 0;
+  out.version.list_id = consolidated ? "ofac-cons" : "ofac-sdn";
+  out.version.format = "ofac-csv";
+  std::unordered_map<std::string, size_t> by_number;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    if (row.size() < 4) {
+      return Status::Invalid(fmt::format("row {}", i + 1), "OFAC CSV rows have 12 columns");
+    }
+    ListRecord r;
+    r.entity_number = OfacValue(row[0]);
+    r.name = OfacValue(row[1]);
+    if (r.name.empty()) return Status::Invalid(fmt::format("row {}.name", i + 1), "missing");
+    const std::string type = OfacValue(row[2]);
+    r.type = type.empty() ? PartyType::kEntity : TypeFromLabel(type);
+    for (auto& p : SplitOn(OfacValue(row[3]), ']')) {
+      std::string program = p;
+      program.erase(std::remove(program.begin(), program.end(), '['), program.end());
+      program = Trim(program);
+      if (!program.empty()) r.programs.push_back(program);
+    }
+    const bool non_sdn = std::any_of(r.programs.begin(), r.programs.end(), [](const std::string& p) {
+      return p.rfind("NS-", 0) == 0 || p == "FSE-IR" || p == "FSE-SY" || p == "561-Related" ||
+             p.rfind("CMIC", 0) == 0;
+    });
+    r.source = consolidated && non_sdn ? ListSource::kOther : ListSource::kSdn;
+    if (consolidated) {
+      for (const auto& p : r.programs) {
+        if (p == "NS-PLC") r.source = ListSource::kPalestinianCouncil;
+        else if (p.rfind("FSE", 0) == 0) r.source = ListSource::kForeignEvaders;
+        else if (p.rfind("NS-MBS", 0) == 0 || p.rfind("NS-ISA", 0) == 0) r.source = ListSource::kMenuBased;
+        else if (p == "561-Related") r.source = ListSource::kCapta;
+        else if (p.rfind("CMIC", 0) == 0) r.source = ListSource::kChineseMilitary;
+        else if (p == "UKRAINE-EO13662" || p.rfind("SSI", 0) == 0) r.source = ListSource::kSectoral;
+      }
+    }
+    r.record_id = fmt::format("{}:{}", consolidated ? "OFAC-CONS" : "SDN", r.entity_number);
+    r.source_list_url = "https://sanctionslist.ofac.treas.gov/";
+    // Remarks carry more aliases: a.k.a. 'NAME'.
+    if (row.size() > 11) {
+      const std::string remarks = OfacValue(row[11]);
+      static const std::regex kAka(R"((?:a\.k\.a\.|f\.k\.a\.)\s*'([^']+)')");
+      for (auto it = std::sregex_iterator(remarks.begin(), remarks.end(), kAka);
+           it != std::sregex_iterator(); ++it) {
+        r.alt_names.push_back((*it)[1].str());
+      }
+    }
+    by_number[r.entity_number] = out.records.size();
+    out.records.push_back(std::move(r));
+  }
+  // Siblings: sdn.csv → alt.csv, add.csv; cons_prim.csv → cons_alt.csv, cons_add.csv.
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  const std::string alt_name = consolidated ? "cons_alt.csv" : "alt.csv";
+  const std::string add_name = consolidated ? "cons_add.csv" : "add.csv";
+  if (base == "sdn.csv" || base == "cons_prim.csv") {
+    if (auto alt = ReadFile((dir / alt_name).string()); alt.ok()) {
+      for (const auto& row : ParseDelimited(*alt, ',')) {
+        if (row.size() < 4) continue;
+        auto it = by_number.find(OfacValue(row[0]));
+        const std::string name = OfacValue(row[3]);
+        if (it != by_number.end() && !name.empty()) {
+          auto& alts = out.records[it->second].alt_names;
+          if (std::find(alts.begin(), alts.end(), name) == alts.end()) alts.push_back(name);
+        }
+      }
+      out.version.format += "+alt";
+    }
+    if (auto add = ReadFile((dir / add_name).string()); add.ok()) {
+      for (const auto& row : ParseDelimited(*add, ',')) {
+        if (row.size() < 5) continue;
+        auto it = by_number.find(OfacValue(row[0]));
+        const std::string country = OfacValue(row[4]);
+        if (it != by_number.end() && !country.empty()) {
+          auto& cs = out.records[it->second].countries;
+          if (std::find(cs.begin(), cs.end(), country) == cs.end()) cs.push_back(country);
+        }
+      }
+      out.version.format += "+add";
+    }
+  }
+  return out;
+}
+
+// ---- BIS DPL text ----
+Result<LoadedList> ParseDplText(std::string_view bytes) {
+  auto rows = ParseDelimited(bytes, '\t');
+  if (rows.empty()) return Status::Invalid("file", "empty DPL file");
+  std::unordered_map<std::string, size_t> col;
+  for (size_t i = 0; i < rows[0].size(); ++i) col[Trim(rows[0][i])] = i;
+  if (col.count("Name") == 0) return Status::Invalid("header", "DPL header lacks column Name");
+  auto get = [&](const std::vector<std::string>& row, const char* name) -> std::string {
+    auto it = col.find(name);
+    if (it == col.end() || it->second >= row.size()) return "";
+    return Trim(row[it->second]);
+  };
+  LoadedList out;
+  out.version.list_id = "bis-dpl";
+  out.version.format = "bis-dpl-txt";
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ListRecord r;
+    r.source = ListSource::kDeniedPersons;
+    r.name = get(rows[i], "Name");
+    if (r.name.empty()) return Status::Invalid(fmt::format("row {}.Name", i + 1), "missing");
+    const std::string country = get(rows[i], "Country");
+    if (!country.empty()) r.countries.push_back(country);
+    r.federal_register_notice = get(rows[i], "FR_Citation");
+    r.start_date = get(rows[i], "Effective_Date");
+    r.record_id = fmt::format("DPL:row{}", i);
+    r.license_requirement = "Denial order: all transactions subject to the EAR";
+    const std::string updated = get(rows[i], "Last_Update");
+    if (updated > out.version.source_date) out.version.source_date = updated.substr(0, 10);
+    out.records.push_back(std::move(r));
+  }
+  // DPL rows list the same person once per address; keep the first row's id per name.
+  return out;
+}
+
+}  // namespace
+
+Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& file_name) {
+  size_t start = 0;
+  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") start = 3;  // UTF-8 byte order mark
+  while (start < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[start]))) ++start;
+  if (start >= bytes.size()) return Status::Invalid("file", file_name + " is empty");
+  const std::string_view body = bytes.substr(start);
+  const std::string_view first_line = body.substr(0, body.find('\n'));
+  Result<LoadedList> parsed = Status::Invalid("file", "unrecognized list format: " + file_name);
+  if (body[0] == '{') {
+    parsed = ParseCslJson(body);
+  } else if (first_line.find("source") != std::string_view::npos &&
+             first_line.find("name") != std::string_view::npos) {
+    parsed = ParseCslCsv(body);
+  } else if (first_line.find("\"Name\"\t") != std::string_view::npos ||
+             first_line.rfind("Name\t", 0) == 0) {
+    parsed = ParseDplText(body);
+  } else if (std::isdigit(static_cast<unsigned char>(body[0]))) {
+    parsed = ParseOfacCsv(body, file_name);
+  }
+  if (!parsed.ok()) return parsed.status().WithFieldPrefix(BaseName(file_name));
+  LoadedList list = std::move(parsed).value();
+  list.version.file_name = BaseName(file_name);
+  list.version.sha256 = Sha256Hex(bytes);
+  list.version.record_count = list.records.size();
+  if (list.version.source_date.empty()) list.version.source_date = DateFromFileName(list.version.file_name);
+  return list;
+}
+
+Result<LoadedList> LoadListFile(const std::string& path) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  return ParseListBytes(*bytes, path);
+}
+
+}  // namespace exportctl::screen

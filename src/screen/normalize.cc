@@ -1,0 +1,187 @@
+#include "screen/normalize.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+namespace exportctl::screen {
+namespace {
+
+// Legal forms seen in the CSL, SDN and DPL, in several languages (transliterated to ASCII).
+const std::unordered_set<std::string_view>& LegalForms() {
+  static const std::unordered_set<std::string_view> kForms = {
+      // English
+      "co", "company", "companies", "corp", "corporation", "inc", "incorporated", "ltd", "limited",
+      "llc", "llp", "lp", "plc", "pte", "pvt", "pty", "private", "public", "lc",
+      // German, Dutch, Nordic
+      "gmbh", "ag", "kg", "mbh", "bv", "nv", "ab", "oy", "oyj", "asa", "aps",
+      // Romance
+      "sa", "sas", "sarl", "srl", "spa", "sl", "ltda", "cv", "sae", "sal", "scs", "eirl",
+      // Russian, Ukrainian, Belarusian (ООО, ОАО, ЗАО, ПАО, АО, ТОВ, ...)
+      "ooo", "oao", "zao", "pao", "ao", "tov", "jsc", "ojsc", "cjsc", "pjsc", "ojs", "chp", "ip",
+      "obshchestvo", "ogranichennoi", "ogranichennoy", "otvetstvennostiu", "otvetstvennostyu",
+      "aktsionernoe", "publichnoe", "zakrytoe", "otkrytoe", "tovarystvo",
+      // Middle East, Asia
+      "fzco", "fze", "fzc", "fz", "wll", "est", "sdn", "bhd", "tbk", "pt", "kk", "kabushiki",
+      "kaisha", "youxian", "gongsi", "zerenyouxiangongsi", "youxiangongsi", "gufenyouxiangongsi",
+      // Central and Eastern Europe
+      "doo", "dd", "ad", "ead", "sro", "zrt", "kft", "sp", "zoo", "ood", "eood",
+  };
+  return kForms;
+}
+
+const std::unordered_set<std::string_view>& StopWords() {
+  static const std::unordered_set<std::string_view> kWords = {
+      "the", "of", "and", "for", "in", "on", "at", "to", "an", "by", "with",     // English
+      "de", "del", "la", "le", "les", "el", "los", "las", "du", "des", "y", "et",  // Romance
+      "di", "da", "do", "dos", "das", "della", "e",                               // Italian, Portuguese
+      "der", "die", "und", "van", "von", "fur", "zu",                               // German, Dutch
+  };
+  return kWords;
+}
+
+// CJK legal forms are rewritten before transliteration so that "有限公司" becomes one legal-form
+// word instead of four syllables ("you xian gong si").
+constexpr std::array<std::pair<std::u16string_view, std::u16string_view>, 8> kScriptLegalForms = {{
+    {u"股份有限公司", u" gufenyouxiangongsi "},
+    {u"有限责任公司", u" youxiangongsi "},
+    {u"有限公司", u" youxiangongsi "},
+    {u"公司", u" gongsi "},
+    {u"株式会社", u" kabushiki kaisha "},
+    {u"有限會社", u" youxiangongsi "},
+    {u"주식회사", u" kabushiki kaisha "},
+    {u"유한회사", u" youxiangongsi "},
+}};
+
+class IcuFolder {
+ public:
+  IcuFolder() {
+    UErrorCode status = U_ZERO_ERROR;
+    nfkc_casefold_ = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) nfkc_casefold_ = nullptr;
+    status = U_ZERO_ERROR;
+    transliterator_.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII",
+                                                              UTRANS_FORWARD, status));
+    if (U_FAILURE(status)) transliterator_.reset();
+  }
+
+  std::string Fold(std::string_view utf8) const {
+    icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+    UErrorCode status = U_ZERO_ERROR;
+    if (nfkc_casefold_ != nullptr) {
+      icu::UnicodeString folded = nfkc_casefold_->normalize(text, status);
+      if (U_SUCCESS(status)) text = folded;
+    }
+    for (const auto& [from, to] : kScriptLegalForms) {
+      text.findAndReplace(icu::UnicodeString(false, from.data(), static_cast<int32_t>(from.size())),
+                          icu::UnicodeString(false, to.data(), static_cast<int32_t>(to.size())));
+    }
+    if (transliterator_) transliterator_->transliterate(text);
+    std::string out;
+    text.toUTF8String(out);
+    return out;
+  }
+
+ private:
+  const icu::Normalizer2* nfkc_casefold_ = nullptr;
+  std::unique_ptr<icu::Transliterator> transliterator_;
+};
+
+const IcuFolder& ThreadFolder() {
+  thread_local IcuFolder folder;
+  return folder;
+}
+
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Lowercases ASCII letters and digits; drops apostrophes and leftover non-ASCII (modifier letters
+// such as ʿ); everything else separates words.
+std::string AsciiWords(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool pending_space = false;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      if (pending_space && !out.empty()) out.push_back(' ');
+      pending_space = false;
+      out.push_back(static_cast<char>(c));
+    } else if (c >= 'A' && c <= 'Z') {
+      if (pending_space && !out.empty()) out.push_back(' ');
+      pending_space = false;
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else if (c == '\'' || c == '`' || c >= 0x80) {
+      continue;
+    } else {
+      pending_space = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* TokenClassName(TokenClass c) {
+  switch (c) {
+    case TokenClass::kName: return "name";
+    case TokenClass::kLegalForm: return "legal_form";
+    case TokenClass::kStopWord: return "stop_word";
+    case TokenClass::kInitial: return "initial";
+    case TokenClass::kNumber: return "number";
+  }
+  return "name";
+}
+
+std::string FoldToAscii(std::string_view utf8) {
+  if (IsAscii(utf8)) return AsciiWords(utf8);
+  return AsciiWords(ThreadFolder().Fold(utf8));
+}
+
+std::vector<std::string> Tokenize(std::string_view utf8) {
+  const std::string folded = FoldToAscii(utf8);
+  std::vector<std::string> tokens;
+  size_t start = 0;
+  while (start < folded.size()) {
+    size_t end = folded.find(' ', start);
+    if (end == std::string::npos) end = folded.size();
+    if (end > start) tokens.emplace_back(folded.substr(start, end - start));
+    start = end + 1;
+  }
+  return tokens;
+}
+
+TokenClass ClassifyToken(std::string_view token) {
+  if (std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return TokenClass::kNumber;
+  }
+  if (token.size() == 1) return TokenClass::kInitial;
+  if (LegalForms().count(token) > 0) return TokenClass::kLegalForm;
+  if (StopWords().count(token) > 0) return TokenClass::kStopWord;
+  return TokenClass::kName;
+}
+
+std::string ReorderSurnameFirst(std::string_view name) {
+  const size_t comma = name.find(',');
+  if (comma == std::string_view::npos || name.find(',', comma + 1) != std::string_view::npos) {
+    return std::string(name);
+  }
+  std::string_view surname = name.substr(0, comma);
+  std::string_view given = name.substr(comma + 1);
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  if (given.empty() || surname.empty()) return std::string(name);
+  std::string out(given);
+  out.push_back(' ');
+  out.append(surname);
+  return out;
+}
+
+}  // namespace exportctl::screen

@@ -1,0 +1,80 @@
+#include "screen/party_screener.h"
+
+#include <algorithm>
+
+namespace exportctl::screen {
+
+std::optional<RestrictedList> EngineList(ListSource source) {
+  switch (source) {
+    case ListSource::kEntityList: return RestrictedList::kEntityList;
+    case ListSource::kDeniedPersons: return RestrictedList::kDeniedPersons;
+    case ListSource::kUnverified: return RestrictedList::kUnverified;
+    case ListSource::kMilitaryEndUser: return RestrictedList::kMilitaryEndUser;
+    case ListSource::kSdn: return RestrictedList::kSdn;
+    case ListSource::kNonproliferation:
+    case ListSource::kItarDebarred:
+    case ListSource::kSectoral:
+    case ListSource::kChineseMilitary:
+    case ListSource::kMenuBased:
+    case ListSource::kPalestinianCouncil:
+    case ListSource::kCapta:
+    case ListSource::kForeignEvaders:
+    case ListSource::kOther: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+ListPartyScreener::ListPartyScreener(std::unique_ptr<Screener> index,
+                                     std::vector<Disposition> dispositions, double threshold)
+    : index_(std::move(index)), dispositions_(std::move(dispositions)), threshold_(threshold) {}
+
+Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date as_of) const {
+  ScreenQuery q;
+  q.name = party.name;
+  q.threshold = threshold_;
+  q.limit = 20;
+  // No country filter: a listed party's addresses are not a safe reason to drop it.
+  auto hits = index_->Screen(q);
+  if (!hits.ok()) return hits.status().WithFieldPrefix("party");
+  std::vector<Listing> out;
+  for (const Hit& h : *hits) {
+    const ListRecord& r = *h.record;
+    const auto list = EngineList(r.source);
+    if (!list) continue;
+    const bool cleared = std::any_of(dispositions_.begin(), dispositions_.end(), [&](const Disposition& d) {
+      return Clears(d, party.name, r, as_of);
+    });
+    if (cleared) continue;
+    Listing l;
+    l.list = *list;
+    l.footnote = r.Footnote();
+    l.entry = r.name;
+    l.citation = r.federal_register_notice;
+    l.record_id = r.record_id;
+    l.score = h.score >= kCertainThreshold ? 1.0 : h.score;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<std::string> ListPartyScreener::ListVersions() const {
+  std::vector<std::string> out;
+  for (const auto& v : index_->versions()) out.push_back(v.ToString());
+  return out;
+}
+
+Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir) {
+  auto lists = ListStore(data_dir).LoadAll();
+  if (!lists.ok()) return lists.status();
+  if (lists->empty()) {
+    return Status::Error(ErrorCode::kNotFound, "lists",
+                         "no restricted-party list imported in " + data_dir +
+                             "; run `exportctl lists import FILE`");
+  }
+  auto dispositions = DispositionStore(data_dir).LoadAll();
+  if (!dispositions.ok()) return dispositions.status();
+  return std::make_unique<ListPartyScreener>(Screener::Build(std::move(lists).value()),
+                                             std::move(dispositions).value());
+}
+
+}  // namespace exportctl::screen

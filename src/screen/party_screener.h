@@ -1,0 +1,45 @@
+// The determination engine's PartyScreener, backed by the lists imported into a data directory.
+//
+//   auto screener = screen::OpenPartyScreener(ctx.data_dir);   // Result<unique_ptr<…>>
+//   if (!screener.ok()) …                                      // e.g. no lists imported
+//   options.screener = screener->get();
+//
+// A hit at or above kCertainThreshold becomes a Listing with score 1.0; a hit between the match
+// threshold and the certain threshold keeps its score (< 1.0), which the engine turns into
+// NEEDS_REVIEW with the candidate. Only the five lists the engine knows (Entity List, DPL, UVL,
+// MEU, SDN) become Listings; hits on other CSL lists are left out (see docs/screening.md).
+// Pairs cleared by a disposition (same record content, not expired on the as-of date) are dropped.
+// Thread-safe: Screen may be called concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "determine/engine.h"
+#include "screen/screen.h"
+
+namespace exportctl::screen {
+
+class ListPartyScreener final : public PartyScreener {
+ public:
+  ListPartyScreener(std::unique_ptr<Screener> index, std::vector<Disposition> dispositions,
+                    double threshold = kDefaultThreshold);
+  Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override;
+  std::vector<std::string> ListVersions() const override;
+  const Screener& index() const { return *index_; }
+
+ private:
+  std::unique_ptr<Screener> index_;
+  std::vector<Disposition> dispositions_;
+  double threshold_;
+};
+
+// Loads every list in <data_dir>/lists and the dispositions in <data_dir>/screen. Fails (kNotFound)
+// when no list has been imported: screening against nothing must not look like "no hit".
+Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir);
+
+// The engine's list for a screening source, or nullopt for lists the engine has no effect for.
+std::optional<RestrictedList> EngineList(ListSource source);
+
+}  // namespace exportctl::screen

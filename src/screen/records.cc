@@ -1,0 +1,132 @@
+// Value-type helpers: list codes, record identity and hashing, version strings, list diffs.
+#include <algorithm>
+#include <regex>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "screen/normalize.h"
+#include "screen/screen.h"
+
+namespace exportctl::screen {
+
+const char* ListSourceCode(ListSource source) {
+  switch (source) {
+    case ListSource::kEntityList: return "EL";
+    case ListSource::kDeniedPersons: return "DPL";
+    case ListSource::kUnverified: return "UVL";
+    case ListSource::kMilitaryEndUser: return "MEU";
+    case ListSource::kSdn: return "SDN";
+    case ListSource::kNonproliferation: return "ISN";
+    case ListSource::kItarDebarred: return "DTC";
+    case ListSource::kSectoral: return "SSI";
+    case ListSource::kChineseMilitary: return "CMIC";
+    case ListSource::kMenuBased: return "NS-MBS";
+    case ListSource::kPalestinianCouncil: return "PLC";
+    case ListSource::kCapta: return "CAP";
+    case ListSource::kForeignEvaders: return "FSE";
+    case ListSource::kOther: return "OTHER";
+  }
+  return "OTHER";
+}
+
+std::optional<ListSource> ListSourceFromCode(std::string_view code) {
+  for (int i = 0; i <= static_cast<int>(ListSource::kOther); ++i) {
+    const auto s = static_cast<ListSource>(i);
+    std::string_view c = ListSourceCode(s);
+    if (c.size() == code.size() &&
+        std::equal(c.begin(), c.end(), code.begin(),
+                   [](char a, char b) { return a == std::toupper(static_cast<unsigned char>(b)); })) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+const char* PartyTypeName(PartyType type) {
+  switch (type) {
+    case PartyType::kUnknown: return "unknown";
+    case PartyType::kIndividual: return "individual";
+    case PartyType::kEntity: return "entity";
+    case PartyType::kVessel: return "vessel";
+    case PartyType::kAircraft: return "aircraft";
+  }
+  return "unknown";
+}
+
+std::optional<PartyType> PartyTypeFromName(std::string_view name) {
+  for (auto t : {PartyType::kIndividual, PartyType::kEntity, PartyType::kVessel,
+                 PartyType::kAircraft}) {
+    if (name == PartyTypeName(t)) return t;
+  }
+  return std::nullopt;
+}
+
+int ListRecord::Footnote() const {
+  if (source != ListSource::kEntityList) return 0;
+  // The CSL appends the footnote digit after the closing parenthesis: "…of the EAR)4".
+  static const std::regex kTrailing(R"(\)\s*(\d)\s*\.?\s*$)");
+  std::smatch m;
+  if (std::regex_search(license_requirement, m, kTrailing)) return std::stoi(m.str(1));
+  if (license_requirement.find("734.9(e)(1)") != std::string::npos) return 1;
+  if (license_requirement.find("734.9(e)(2)") != std::string::npos) return 4;
+  if (license_requirement.find("734.9(e)(3)") != std::string::npos) return 5;
+  return 0;
+}
+
+std::string ListRecord::DiffKey() const {
+  if (!entity_number.empty()) return fmt::format("{}:{}", ListSourceCode(source), entity_number);
+  return fmt::format("{}:{}", ListSourceCode(source), FoldToAscii(name));
+}
+
+std::string ListRecord::ContentHash() const {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](std::string_view s) {
+    for (char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+  };
+  mix(ListSourceCode(source));
+  mix(PartyTypeName(type));
+  mix(name);
+  for (const auto& a : alt_names) mix(a);
+  mix("|");
+  for (const auto& c : countries) mix(c);
+  mix("|");
+  for (const auto& p : programs) mix(p);
+  mix(federal_register_notice);
+  mix(license_requirement);
+  mix(license_policy);
+  return fmt::format("{:016x}", h);
+}
+
+std::string ListVersion::ToString() const {
+  return fmt::format("{}@{}#sha256:{} ({} records)", list_id,
+                     source_date.empty() ? "undated" : source_date, sha256.substr(0, 12),
+                     record_count);
+}
+
+ListDiff DiffLists(const LoadedList& old_list, const LoadedList& new_list) {
+  ListDiff diff;
+  std::unordered_map<std::string, const ListRecord*> old_by_key;
+  for (const auto& r : old_list.records) old_by_key.emplace(r.DiffKey(), &r);
+  std::unordered_map<std::string, const ListRecord*> new_by_key;
+  for (const auto& r : new_list.records) {
+    new_by_key.emplace(r.DiffKey(), &r);
+    auto it = old_by_key.find(r.DiffKey());
+    if (it == old_by_key.end()) {
+      diff.added.push_back(&r);
+    } else if (it->second->ContentHash() != r.ContentHash()) {
+      diff.changed.emplace_back(it->second, &r);
+    }
+  }
+  for (const auto& r : old_list.records) {
+    if (new_by_key.count(r.DiffKey()) == 0) diff.removed.push_back(&r);
+  }
+  return diff;
+}
+
+}  // namespace exportctl::screen

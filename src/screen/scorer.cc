@@ -1,0 +1,194 @@
+#include "screen/scorer.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "screen/jaro_winkler.h"
+
+namespace exportctl::screen::internal {
+namespace {
+
+uint64_t Hash64(std::string_view s, uint64_t seed) {
+  uint64_t h = 1469598103934665603ULL ^ seed;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 32;
+  return h == 0 ? 1 : h;
+}
+
+bool HasDigit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string Squeeze(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (out.empty() || out.back() != c) out.push_back(c);
+  }
+  return out;
+}
+
+char PhoneticCode(char c) {
+  switch (c) {
+    case 'b': case 'p': return 'b';
+    case 'f': case 'v': return 'f';
+    case 'c': case 'k': case 'q': case 'g': case 'j': return 'k';
+    case 's': case 'z': case 'x': return 's';
+    case 'd': case 't': return 'd';
+    case 'l': return 'l';
+    case 'm': case 'n': return 'm';
+    case 'r': return 'r';
+    default: return 0;  // vowels, h, w, y
+  }
+}
+
+}  // namespace
+
+double ClassFactor(TokenClass c) {
+  switch (c) {
+    case TokenClass::kName: return 1.0;
+    case TokenClass::kNumber: return 1.0;
+    case TokenClass::kLegalForm: return 0.15;
+    case TokenClass::kStopWord: return 0.1;
+    case TokenClass::kInitial: return 0.3;
+  }
+  return 1.0;
+}
+
+double FrequencyFactor(uint32_t names_with_word, uint32_t total_names) {
+  if (total_names == 0) return 1.0;
+  const double f = std::log(static_cast<double>(total_names) / (names_with_word + 1.0)) /
+                   std::log(1000.0);
+  return std::clamp(f, 0.3, 1.0);
+}
+
+std::string PreparedName::ItemText(size_t item) const {
+  const size_t n = words.size();
+  if (item < n) return words[item];
+  return words[item - n] + words[item - n + 1];
+}
+uint32_t PreparedName::ItemMask(size_t item) const {
+  const size_t n = words.size();
+  if (item < n) return 1u << item;
+  return 3u << (item - n);
+}
+float PreparedName::ItemWeight(size_t item) const {
+  const size_t n = words.size();
+  if (item < n) return weights[item];
+  return weights[item - n] + weights[item - n + 1];
+}
+bool PreparedName::ItemDistinctive(size_t item) const {
+  const size_t n = words.size();
+  if (item < n) return distinctive[item];
+  return distinctive[item - n] || distinctive[item - n + 1];
+}
+
+std::vector<std::string> NameWords(std::string_view name) {
+  std::vector<std::string> words = Tokenize(name);
+  if (words.size() > kMaxWords) words.resize(kMaxWords);
+  return words;
+}
+
+void DeletionKeys(std::string_view word, std::vector<uint64_t>& out) {
+  if (HasDigit(word)) {  // numbers match exactly
+    out.push_back(Hash64(word, 7));
+    return;
+  }
+  const std::string squeezed = Squeeze(word);
+  out.push_back(Hash64(squeezed, 1));
+  if (squeezed.size() <= 3) return;
+  std::string deleted;
+  for (size_t i = 0; i < squeezed.size(); ++i) {
+    if (i > 0 && squeezed[i] == squeezed[i - 1]) continue;  // same key as the previous deletion
+    deleted.assign(squeezed, 0, i);
+    deleted.append(squeezed, i + 1, std::string::npos);
+    out.push_back(Hash64(deleted, 1));
+  }
+}
+
+uint64_t PhoneticKey(std::string_view word) {
+  if (word.size() < 4 || HasDigit(word)) return 0;
+  std::string key;
+  const char first = word[0];
+  const bool vowel_start = PhoneticCode(first) == 0;
+  key.push_back(vowel_start ? 'a' : PhoneticCode(first));
+  for (size_t i = 1; i < word.size(); ++i) {
+    if (word[i] == 'h' && i > 0 && (word[i - 1] == 'p')) {  // ph → f
+      key.back() = 'f';
+      continue;
+    }
+    const char code = PhoneticCode(word[i]);
+    if (code == 0) continue;
+    if (key.back() != code) key.push_back(code);
+  }
+  if (key.size() < 2) return 0;
+  return Hash64(key, 3);
+}
+
+bool Comparable(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  const uint64_t pa = PhoneticKey(a);
+  if (pa != 0 && pa == PhoneticKey(b)) return true;
+  std::vector<uint64_t> ka, kb;
+  DeletionKeys(a, ka);
+  DeletionKeys(b, kb);
+  for (uint64_t x : ka) {
+    if (std::find(kb.begin(), kb.end(), x) != kb.end()) return true;
+  }
+  return false;
+}
+
+double WordSimilarity(std::string_view a, std::string_view b) {
+  if (!Comparable(a, b)) return 0.0;
+  const double s = JaroWinkler(a, b);
+  return s >= kMinWordSimilarity ? s : 0.0;
+}
+
+ScoreResult ScorePairs(const PreparedName& query, const PreparedName& listed, double lambda,
+                       std::vector<PairChoice>& pairs, bool want_pairs) {
+  ScoreResult result;
+  if (pairs.empty()) return result;
+  std::sort(pairs.begin(), pairs.end(), [&](const PairChoice& x, const PairChoice& y) {
+    if (x.similarity != y.similarity) return x.similarity > y.similarity;
+    const int cx = std::popcount(query.ItemMask(x.query_item)) +
+                   std::popcount(listed.ItemMask(x.listed_item));
+    const int cy = std::popcount(query.ItemMask(y.query_item)) +
+                   std::popcount(listed.ItemMask(y.listed_item));
+    if (cx != cy) return cx > cy;
+    if (x.query_item != y.query_item) return x.query_item < y.query_item;
+    return x.listed_item < y.listed_item;
+  });
+  double numerator = 0;
+  bool distinctive = false;
+  for (const PairChoice& p : pairs) {
+    const uint32_t qm = query.ItemMask(p.query_item);
+    const uint32_t lm = listed.ItemMask(p.listed_item);
+    if ((result.query_mask & qm) != 0 || (result.listed_mask & lm) != 0) continue;
+    result.query_mask |= qm;
+    result.listed_mask |= lm;
+    numerator += p.similarity * (query.ItemWeight(p.query_item) + listed.ItemWeight(p.listed_item));
+    distinctive = distinctive || query.ItemDistinctive(p.query_item) ||
+                  listed.ItemDistinctive(p.listed_item);
+    if (want_pairs) result.pairs.push_back(p);
+  }
+  if (!distinctive) {
+    result.pairs.clear();
+    return result;
+  }
+  double query_weight = 0, listed_matched = 0, listed_unmatched = 0;
+  for (size_t i = 0; i < query.words.size(); ++i) query_weight += query.weights[i];
+  for (size_t i = 0; i < listed.words.size(); ++i) {
+    ((result.listed_mask >> i) & 1u ? listed_matched : listed_unmatched) += listed.weights[i];
+  }
+  const double denominator = query_weight + listed_matched + lambda * listed_unmatched;
+  result.score = denominator > 0 ? std::min(1.0, numerator / denominator) : 0.0;
+  return result;
+}
+
+}  // namespace exportctl::screen::internal

@@ -1,0 +1,61 @@
+// The name scorer shared by the index, the brute-force scan and `screen compare` (internal).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "screen/normalize.h"
+
+namespace exportctl::screen::internal {
+
+inline constexpr size_t kMaxWords = 24;             // longer names keep their first 24 words
+inline constexpr double kMinWordSimilarity = 0.80;  // word pairs below this do not match
+
+// Word weights: a word's weight is its class factor times an inverse-frequency factor.
+double ClassFactor(TokenClass c);
+double FrequencyFactor(uint32_t names_with_word, uint32_t total_names);
+
+// A name prepared for scoring: words, then joins of adjacent words ("gazprom"+"bank").
+struct PreparedName {
+  std::vector<std::string> words;
+  std::vector<float> weights;       // per word
+  std::vector<bool> distinctive;    // per word: class kName or kNumber
+  // Items: word i for i < n, join (j, j+1) for item n + j.
+  size_t item_count() const { return words.empty() ? 0 : 2 * words.size() - 1; }
+  std::string ItemText(size_t item) const;
+  uint32_t ItemMask(size_t item) const;
+  float ItemWeight(size_t item) const;
+  bool ItemDistinctive(size_t item) const;
+};
+
+// Words of a name as the scorer sees them (≤ kMaxWords).
+std::vector<std::string> NameWords(std::string_view name);
+
+// Keys that decide which word pairs are compared at all (docs/screening.md, "Candidate words"):
+// two words are comparable iff they share a deletion key or a phonetic key.
+void DeletionKeys(std::string_view word, std::vector<uint64_t>& out);
+uint64_t PhoneticKey(std::string_view word);  // 0 = none
+bool Comparable(std::string_view a, std::string_view b);
+// Jaro-Winkler when comparable and ≥ kMinWordSimilarity, else 0.
+double WordSimilarity(std::string_view a, std::string_view b);
+
+struct PairChoice {
+  uint8_t query_item;
+  uint8_t listed_item;
+  float similarity;
+};
+struct ScoreResult {
+  double score = 0;
+  std::vector<PairChoice> pairs;  // accepted pairs
+  uint32_t query_mask = 0, listed_mask = 0;
+};
+
+// Greedy one-to-one best pairs over the candidate item pairs (similarity > 0), then
+//   score = Σ sim·(w_q + w_l) / (W_query + W_listed_matched + λ·W_listed_unmatched)
+// and 0 unless some accepted pair involves a distinctive word. `pairs` is consumed (sorted).
+ScoreResult ScorePairs(const PreparedName& query, const PreparedName& listed, double lambda,
+                       std::vector<PairChoice>& pairs, bool want_pairs);
+
+}  // namespace exportctl::screen::internal

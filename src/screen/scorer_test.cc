@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "screen/jaro_winkler.h"
+#include "screen/scorer.h"
+#include "screen/screen.h"
+#include "screen/test_data.h"
+
+namespace exportctl::screen {
+namespace {
+
+TEST(JaroWinkler, KnownValues) {
+  EXPECT_NEAR(JaroWinkler("martha", "marhta"), 0.961, 0.001);
+  EXPECT_NEAR(JaroWinkler("dwayne", "duane"), 0.84, 0.001);
+  EXPECT_NEAR(JaroWinkler("dixon", "dicksonx"), 0.813, 0.001);
+  EXPECT_EQ(JaroWinkler("abc", "abc"), 1.0);
+  EXPECT_EQ(JaroWinkler("abc", "xyz"), 0.0);
+  EXPECT_EQ(JaroWinkler("", "abc"), 0.0);
+}
+
+TEST(Comparable, TyposSharedKeysAndPhonetics) {
+  EXPECT_TRUE(internal::Comparable("mohammad", "mohamad"));    // doubled letter
+  EXPECT_TRUE(internal::Comparable("abdul", "abudl"));         // transposition
+  EXPECT_TRUE(internal::Comparable("faiz", "afiz"));           // first-letter transposition
+  EXPECT_TRUE(internal::Comparable("mohammed", "muhammad"));   // phonetic key
+  EXPECT_FALSE(internal::Comparable("huawei", "zte"));
+  EXPECT_FALSE(internal::Comparable("737", "738"));            // numbers match exactly
+}
+
+TEST(CompareNames, SplitJoinedOrderAndLegalForms) {
+  EXPECT_GE(CompareNames("Gazprom Bank", "GAZPROMBANK"), kCertainThreshold);
+  EXPECT_GE(CompareNames("AREFULLAHA REF GHAZI MOHAMMAD", "AREFULLAH AREF GHAZI MOHAMMAD"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("SALEK, ABDULHAI", "ABDULHAI SALEK"), kCertainThreshold);
+  EXPECT_GE(CompareNames("JSC ARGUMENT", "JSCARGUMENT"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES COMPANY LIMITED"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Владимир Путин", "Vladimir Putin"), kCertainThreshold);
+  // A shared legal form alone is no match (watchman #483).
+  EXPECT_EQ(CompareNames("BELLETECH CORP", "11420 CORP."), 0.0);
+  EXPECT_LT(CompareNames("emma daniels", "EMMA LLC"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Apple Inc.", "Apple Daily Limited Partners"), kDefaultThreshold);
+}
+
+// Agreement with Watchman's published BestPairsJaroWinkler vectors (±0.01).
+TEST(WatchmanBestPairs, AgreesWithPublishedVectors) {
+  const std::string path = testing::SharedData("eval/jaro_winkler_test_vectors.csv");
+  SKIP_WITHOUT_SHARED(path);
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  int total = 0, agree = 0;
+  while (std::getline(in, line)) {
+    // indexed,search,expected_score,comment with optional quotes
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) fields.push_back(field), field.clear();
+      else field.push_back(c);
+    }
+    fields.push_back(field);
+    if (fields.size() < 3) continue;
+    ++total;
+    const double got = WatchmanBestPairs(fields[1], fields[0]);
+    if (std::abs(got - std::stod(fields[2])) <= 0.01) ++agree;
+  }
+  EXPECT_EQ(total, 78);
+  EXPECT_GE(agree, 70) << agree << "/" << total;
+}
+
+}  // namespace
+}  // namespace exportctl::screen

@@ -1,0 +1,202 @@
+// The list store and the disposition log in the data directory (docs/screening.md, "Store").
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "screen/normalize.h"
+#include "screen/screen.h"
+
+namespace exportctl::screen {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path ListsDir(const std::string& data_dir) { return fs::path(data_dir) / "lists"; }
+
+Status WriteAtomically(const fs::path& path, const std::string& content) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot create " + path.parent_path().string());
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot write " + tmp.string());
+    out << content;
+    out.flush();
+    if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "write failed: " + tmp.string());
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot rename " + tmp.string());
+  return Status::Ok();
+}
+
+json VersionToJson(const ListVersion& v, const std::string& stored_dir) {
+  return json{{"list_id", v.list_id},         {"format", v.format},
+              {"file_name", v.file_name},     {"sha256", v.sha256},
+              {"record_count", v.record_count}, {"source_date", v.source_date},
+              {"stored_dir", stored_dir}};
+}
+
+Result<json> ReadManifest(const std::string& data_dir) {
+  const fs::path path = ListsDir(data_dir) / "manifest.json";
+  std::ifstream in(path);
+  if (!in) return json{{"lists", json::array()}};
+  try {
+    json m = json::parse(in);
+    if (!m.contains("lists") || !m["lists"].is_array()) {
+      return Status::Error(ErrorCode::kDataError, "manifest.json", "lacks a \"lists\" array");
+    }
+    return m;
+  } catch (const json::exception& e) {
+    return Status::Error(ErrorCode::kDataError, "manifest.json", e.what());
+  }
+}
+
+ListVersion VersionFromJson(const json& j) {
+  ListVersion v;
+  v.list_id = j.value("list_id", "");
+  v.format = j.value("format", "");
+  v.file_name = j.value("file_name", "");
+  v.sha256 = j.value("sha256", "");
+  v.record_count = j.value("record_count", size_t{0});
+  v.source_date = j.value("source_date", "");
+  return v;
+}
+
+}  // namespace
+
+Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
+  auto loaded = LoadListFile(path);
+  if (!loaded.ok()) return loaded.status();
+  auto manifest = ReadManifest(data_dir_);
+  if (!manifest.ok()) return manifest.status();
+  Imported result;
+  result.list = std::move(loaded).value();
+  const ListVersion& v = result.list.version;
+
+  // Copy the file (and OFAC alt/add siblings) into lists/files/<sha256 prefix>/.
+  const std::string stored_dir = "files/" + v.sha256.substr(0, 16);
+  const fs::path target = ListsDir(data_dir_) / stored_dir;
+  std::error_code ec;
+  fs::create_directories(target, ec);
+  if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot create " + target.string());
+  std::vector<fs::path> files = {fs::path(path)};
+  const std::string base = fs::path(path).filename().string();
+  const fs::path dir = fs::path(path).parent_path();
+  if (base == "sdn.csv") files.insert(files.end(), {dir / "alt.csv", dir / "add.csv"});
+  if (base == "cons_prim.csv") files.insert(files.end(), {dir / "cons_alt.csv", dir / "cons_add.csv"});
+  for (const auto& f : files) {
+    if (!fs::exists(f)) continue;
+    fs::copy_file(f, target / f.filename(), fs::copy_options::overwrite_existing, ec);
+    if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot copy " + f.string());
+  }
+
+  json& lists = (*manifest)["lists"];
+  json updated = json::array();
+  for (const auto& entry : lists) {
+    if (entry.value("list_id", "") == v.list_id) {
+      const fs::path old_file = ListsDir(data_dir_) / entry.value("stored_dir", "") /
+                                entry.value("file_name", "");
+      if (auto previous = LoadListFile(old_file.string()); previous.ok()) {
+        result.previous = std::move(previous).value();
+      }
+      continue;
+    }
+    updated.push_back(entry);
+  }
+  updated.push_back(VersionToJson(v, stored_dir));
+  (*manifest)["lists"] = updated;
+  EXPORTCTL_RETURN_IF_ERROR(WriteAtomically(ListsDir(data_dir_) / "manifest.json", manifest->dump(2)));
+  return result;
+}
+
+Result<std::vector<ListVersion>> ListStore::Status() const {
+  auto manifest = ReadManifest(data_dir_);
+  if (!manifest.ok()) return manifest.status();
+  std::vector<ListVersion> out;
+  for (const auto& entry : (*manifest)["lists"]) out.push_back(VersionFromJson(entry));
+  return out;
+}
+
+Result<std::vector<LoadedList>> ListStore::LoadAll() const {
+  auto manifest = ReadManifest(data_dir_);
+  if (!manifest.ok()) return manifest.status();
+  std::vector<LoadedList> out;
+  for (const auto& entry : (*manifest)["lists"]) {
+    const fs::path file = ListsDir(data_dir_) / entry.value("stored_dir", "") /
+                          entry.value("file_name", "");
+    auto list = LoadListFile(file.string());
+    if (!list.ok()) return list.status();
+    if (list->version.sha256 != entry.value("sha256", "")) {
+      return Status::Error(ErrorCode::kDataError, file.string(),
+                           "content hash differs from the manifest; re-import the list");
+    }
+    out.push_back(std::move(list).value());
+  }
+  return out;
+}
+
+Status DispositionStore::Add(const Disposition& d) const {
+  if (d.party.empty()) return Status::Invalid("party", "is required");
+  if (d.record_id.empty()) return Status::Invalid("record_id", "is required");
+  if (d.reason.empty()) return Status::Invalid("reason", "is required");
+  if (!d.expires.valid()) return Status::Invalid("expires", "must be a date (YYYY-MM-DD)");
+  const fs::path path = fs::path(data_dir_) / "screen" / "dispositions.jsonl";
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::ofstream out(path, std::ios::app);
+  if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot write " + path.string());
+  const json j{{"party", d.party},           {"record_id", d.record_id},
+               {"record_hash", d.record_hash}, {"reason", d.reason},
+               {"expires", d.expires.ToString()}, {"cleared_by", d.cleared_by},
+               {"cleared_on", d.cleared_on}};
+  out << j.dump() << '\n';
+  out.flush();
+  if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "write failed: " + path.string());
+  return Status::Ok();
+}
+
+Result<std::vector<Disposition>> DispositionStore::LoadAll() const {
+  const fs::path path = fs::path(data_dir_) / "screen" / "dispositions.jsonl";
+  std::vector<Disposition> out;
+  std::ifstream in(path);
+  if (!in) return out;
+  std::string line;
+  size_t line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.empty()) continue;
+    try {
+      const json j = json::parse(line);
+      Disposition d;
+      d.party = j.value("party", "");
+      d.record_id = j.value("record_id", "");
+      d.record_hash = j.value("record_hash", "");
+      d.reason = j.value("reason", "");
+      d.cleared_by = j.value("cleared_by", "");
+      d.cleared_on = j.value("cleared_on", "");
+      auto expires = Date::Parse(j.value("expires", ""));
+      if (!expires.ok()) {
+        return Status::Error(ErrorCode::kDataError, "dispositions.jsonl:" + std::to_string(line_number),
+                             "bad expires date");
+      }
+      d.expires = *expires;
+      out.push_back(std::move(d));
+    } catch (const json::exception& e) {
+      // A torn last line (crash during append) is ignored; anything earlier is corruption.
+      if (in.peek() == EOF) break;
+      return Status::Error(ErrorCode::kDataError, "dispositions.jsonl:" + std::to_string(line_number), e.what());
+    }
+  }
+  return out;
+}
+
+bool Clears(const Disposition& d, std::string_view party, const ListRecord& record, Date as_of) {
+  return FoldToAscii(d.party) == FoldToAscii(party) && d.record_id == record.record_id &&
+         d.record_hash == record.ContentHash() && as_of < d.expires;
+}
+
+}  // namespace exportctl::screen

@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "screen/party_screener.h"
+#include "screen/screen.h"
+#include "screen/test_data.h"
+
+namespace exportctl::screen {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("screen_test_" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+void WriteFile(const fs::path& p, const std::string& content) {
+  std::ofstream(p) << content;
+}
+
+const char* kListV1 = R"({"results":[
+  {"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","addresses":[{"country":"CN"}],"federal_register_notice":"90 FR 1","license_requirement":"For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)4"},
+  {"id":"b","source":"Denied Persons List (DPL) - Bureau of Industry and Security","name":"Acme Smuggling Inc","federal_register_notice":"80 FR 2"}]})";
+const char* kListV2 = R"({"results":[
+  {"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","alt_names":["Suanneng"],"addresses":[{"country":"CN"}],"federal_register_notice":"90 FR 1","license_requirement":"For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)4"},
+  {"id":"c","source":"Unverified List (UVL) - Bureau of Industry and Security","name":"Atlas Sanatgaran"}]})";
+
+TEST(ListStore, ImportStatusReplaceAndDiff) {
+  TempDir dir;
+  const fs::path v1 = fs::path(dir.str()) / "consolidated_2026-01-01.json";
+  const fs::path v2 = fs::path(dir.str()) / "consolidated_2026-02-01.json";
+  WriteFile(v1, kListV1);
+  WriteFile(v2, kListV2);
+  ListStore store(dir.str() + "/data");
+  auto first = store.Import(v1.string());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->previous.has_value());
+  auto second = store.Import(v2.string());
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(second->previous.has_value());
+  auto status = store.Status();
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->size(), 1u);
+  EXPECT_EQ((*status)[0].source_date, "2026-02-01");
+  EXPECT_EQ((*status)[0].record_count, 2u);
+
+  const ListDiff diff = DiffLists(*second->previous, second->list);
+  ASSERT_EQ(diff.added.size(), 1u);
+  EXPECT_EQ(diff.added[0]->name, "Atlas Sanatgaran");
+  ASSERT_EQ(diff.removed.size(), 1u);
+  EXPECT_EQ(diff.removed[0]->name, "Acme Smuggling Inc");
+  ASSERT_EQ(diff.changed.size(), 1u);
+  EXPECT_EQ(diff.changed[0].second->alt_names.size(), 1u);
+
+  auto all = store.LoadAll();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].version.sha256, second->list.version.sha256);
+}
+
+TEST(PartyScreener, ListingsFootnotesDispositionsAndNoLists) {
+  TempDir dir;
+  const std::string data = dir.str() + "/data";
+  auto none = OpenPartyScreener(data);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), ErrorCode::kNotFound);
+
+  const fs::path v1 = fs::path(dir.str()) / "consolidated_2026-01-01.json";
+  WriteFile(v1, kListV1);
+  ASSERT_TRUE(ListStore(data).Import(v1.string()).ok());
+  auto screener = OpenPartyScreener(data);
+  ASSERT_TRUE(screener.ok()) << screener.status().ToString();
+  Party party;
+  party.name = "SOPHGO TECHNOLOGIES LIMITED";
+  const Date as_of = Date::FromYmd(2026, 3, 1);
+  auto listings = (*screener)->Screen(party, as_of);
+  ASSERT_TRUE(listings.ok());
+  ASSERT_EQ(listings->size(), 1u);
+  EXPECT_EQ((*listings)[0].list, RestrictedList::kEntityList);
+  EXPECT_EQ((*listings)[0].footnote, 4);
+  EXPECT_EQ((*listings)[0].score, 1.0);
+  EXPECT_EQ((*listings)[0].citation, "90 FR 1");
+  EXPECT_EQ((*listings)[0].record_id, "a");
+  ASSERT_EQ((*screener)->ListVersions().size(), 1u);
+
+  party.name = "Sophgo Technolgy";  // a possible match keeps its score below 1
+  listings = (*screener)->Screen(party, as_of);
+  ASSERT_TRUE(listings.ok());
+  ASSERT_EQ(listings->size(), 1u);
+  EXPECT_LT((*listings)[0].score, 1.0);
+
+  // Clear the pair until 2026-06-01.
+  const ListRecord& record = (*screener)->index().records()[0];
+  Disposition d{.party = "Sophgo Technolgy", .record_id = "a", .record_hash = record.ContentHash(),
+                .reason = "different company, verified registration", .expires = Date::FromYmd(2026, 6, 1),
+                .cleared_by = "officer", .cleared_on = "2026-03-01"};
+  ASSERT_TRUE(DispositionStore(data).Add(d).ok());
+  screener = OpenPartyScreener(data);
+  ASSERT_TRUE(screener.ok());
+  listings = (*screener)->Screen(party, as_of);
+  ASSERT_TRUE(listings.ok());
+  EXPECT_TRUE(listings->empty());
+  listings = (*screener)->Screen(party, Date::FromYmd(2026, 7, 1));  // expired
+  ASSERT_TRUE(listings.ok());
+  EXPECT_EQ(listings->size(), 1u);
+}
+
+TEST(DispositionStore, RejectsIncompleteDispositions) {
+  TempDir dir;
+  DispositionStore store(dir.str());
+  Disposition d;
+  EXPECT_EQ(store.Add(d).field(), "party");
+  d.party = "x";
+  d.record_id = "r";
+  d.reason = "ok";
+  EXPECT_EQ(store.Add(d).field(), "expires");
+}
+
+TEST(DiffLists, RealSdnUpdate) {
+  const std::string old_path = testing::SharedData("ofac/sdn_2024-05-02.csv");
+  const std::string new_path = testing::SharedData("ofac/sdn_2024-05-03.csv");
+  SKIP_WITHOUT_SHARED(old_path);
+  SKIP_WITHOUT_SHARED(new_path);
+  auto a = LoadListFile(old_path);
+  auto b = LoadListFile(new_path);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const ListDiff diff = DiffLists(*a, *b);
+  EXPECT_EQ(diff.removed.size(), 8u);
+  EXPECT_TRUE(diff.added.empty());
+}
+
+}  // namespace
+}  // namespace exportctl::screen
