@@ -1,1 +1,137 @@
-// in progress
+#include "data/dataset.h"
+#include "data/test_data.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace exportctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+const Dataset& Data() { return BundledData(); }
+
+TEST(Dataset, LoadsBundledData) {
+  auto d = Dataset::Load(EXPORTCTL_DEFAULT_DATA_DIR);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_GE((*d)->chips().size(), 50u);
+  EXPECT_GE((*d)->countries().size(), 200u);
+  EXPECT_EQ((*d)->first_effective().ToString(), "2023-11-17");
+  for (const auto& r : (*d)->rules()) {
+    EXPECT_FALSE(r.citation.empty()) << r.id << " must cite its rule";
+    EXPECT_FALSE(r.summary.empty()) << r.id;
+  }
+}
+
+TEST(Dataset, ResolvesCountriesByCodeNameAndAlias) {
+  EXPECT_EQ(*Data().ResolveCountry("cn"), "CN");
+  EXPECT_EQ(*Data().ResolveCountry("People's Republic of China"), "CN");
+  EXPECT_EQ(*Data().ResolveCountry("Hong Kong"), "HK");
+  EXPECT_EQ(*Data().ResolveCountry("macao"), "MO");
+  EXPECT_EQ(*Data().ResolveCountry("UAE"), "AE");
+  EXPECT_EQ(*Data().ResolveCountry("Burma"), "MM");
+  EXPECT_EQ(*Data().ResolveCountry("Crimea"), "UA-43");
+  EXPECT_FALSE(Data().ResolveCountry("Narnia").ok());
+  EXPECT_FALSE(Data().ResolveCountry("").ok());
+  EXPECT_EQ(Data().EffectiveCode("HK"), "CN");
+}
+
+TEST(Dataset, DatedCountryGroupMembership) {
+  const Date before = *Date::Parse("2025-11-06"), after = *Date::Parse("2025-11-07");
+  EXPECT_TRUE(Data().InGroup("KH", Group::D5, before));
+  EXPECT_FALSE(Data().InGroup("KH", Group::D5, after));
+  EXPECT_TRUE(Data().InGroup("KH", Group::D1, after));
+  EXPECT_TRUE(Data().InGroup("CY", Group::D5, *Date::Parse("2024-05-29")));
+  EXPECT_FALSE(Data().InGroup("CY", Group::D5, *Date::Parse("2024-05-30")));
+  EXPECT_TRUE(Data().InGroup("HK", Group::D5, after));  // treated as China
+  EXPECT_FALSE(Data().InGroup("MO", Group::D5, after)); // Macau is not D:5
+  EXPECT_TRUE(Data().InGroup("MO", Group::D1, after));
+  EXPECT_TRUE(Data().InGroup("IL", Group::A6, after));
+  EXPECT_TRUE(Data().InGroup("IR", Group::E1, after));
+  EXPECT_TRUE(Data().InGroup("CU", Group::E2, after));
+}
+
+TEST(Dataset, FindsChipsCaseInsensitively) {
+  auto h = Data().FindChip("h100 sxm5 80gb");
+  ASSERT_TRUE(h.ok());
+  EXPECT_DOUBLE_EQ(*(*h)->tpp, 15832);
+  EXPECT_TRUE(Data().FindChip("nvidia-h100-sxm5-80gb").ok());
+  EXPECT_TRUE(Data().FindChip("H20").ok());
+  EXPECT_TRUE(Data().FindChip("MI300X").ok());
+  auto ambiguous = Data().FindChip("H100");
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_NE(ambiguous.status().message().find("H100 PCIe 80GB"), std::string::npos);
+  EXPECT_EQ(Data().FindChip("Z9000").status().code(), ErrorCode::kNotFound);
+}
+
+// A copy of the bundled data with one file edited, for rejection tests.
+class BrokenData : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("exportctl-data-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::copy(EXPORTCTL_DEFAULT_DATA_DIR, dir_, fs::copy_options::recursive);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Edit(const std::string& rel, const std::function<void(nlohmann::json&)>& f) {
+    nlohmann::json j;
+    {
+      std::ifstream in(dir_ / rel);
+      j = nlohmann::json::parse(in);
+    }
+    f(j);
+    std::ofstream(dir_ / rel) << j.dump();
+  }
+  Status LoadStatus() {
+    auto d = Dataset::Load(dir_.string());
+    return d.ok() ? Status::Ok() : d.status();
+  }
+  fs::path dir_;
+};
+
+TEST_F(BrokenData, RejectsBadDate) {
+  Edit("regimes/acs-2023.json", [](auto& j) { j["effective"] = "2023-02-30"; });
+  Status st = LoadStatus();
+  EXPECT_EQ(st.code(), ErrorCode::kDataError);
+  EXPECT_NE(st.field().find("acs-2023.json"), std::string::npos) << st.ToString();
+}
+
+TEST_F(BrokenData, RejectsUnknownRuleStep) {
+  Edit("regimes/h200-2026.json", [](auto& j) { j["rules"][0]["step"] = "guess"; });
+  EXPECT_NE(LoadStatus().message().find("unknown rule step"), std::string::npos);
+}
+
+TEST_F(BrokenData, RejectsTppThatContradictsThroughput) {
+  Edit("chips.json", [](auto& j) { j["chips"][0]["tpp"] = 9999; });
+  EXPECT_NE(LoadStatus().ToString().find("chips[0].tpp"), std::string::npos);
+}
+
+TEST_F(BrokenData, RejectsUnknownCountryGroup) {
+  Edit("countries.json", [](auto& j) { j["membership"][0]["group"] = "Z:9"; });
+  EXPECT_FALSE(LoadStatus().ok());
+}
+
+TEST_F(BrokenData, RejectsDuplicateRuleId) {
+  Edit("regimes/hbm-2024.json", [](auto& j) { j["rules"][1]["id"] = j["rules"][0]["id"]; });
+  EXPECT_NE(LoadStatus().message().find("duplicate"), std::string::npos);
+}
+
+TEST_F(BrokenData, RejectsMissingThreshold) {
+  Edit("regimes/acs-2023.json", [](auto& j) { j["parameters"]["thresholds_3a090"].erase("a2_pd"); });
+  EXPECT_NE(LoadStatus().ToString().find("a2_pd"), std::string::npos);
+}
+
+TEST_F(BrokenData, RejectsMalformedJson) {
+  std::ofstream(dir_ / "regimes" / "embargoes.json") << "{ not json";
+  EXPECT_NE(LoadStatus().message().find("not valid JSON"), std::string::npos);
+}
+
+TEST(Dataset, MissingDirectoryIsAnError) {
+  EXPECT_FALSE(Dataset::Load("/nonexistent/exportctl").ok());
+}
+
+}  // namespace
+}  // namespace exportctl

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "data/test_data.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
 
@@ -39,17 +40,7 @@ std::vector<Case> LoadCases() {
   return out;
 }
 
-const Dataset& Data() {
-  static std::unique_ptr<Dataset> data = [] {
-    auto d = Dataset::Load(EXPORTCTL_DEFAULT_DATA_DIR);
-    if (!d.ok()) {
-      ADD_FAILURE() << d.status().ToString();
-      std::abort();
-    }
-    return std::move(*d);
-  }();
-  return *data;
-}
+const Dataset& Data() { return BundledData(); }
 
 class RegulatoryCase : public ::testing::TestWithParam<Case> {};
 

@@ -1,1 +1,64 @@
-// in progress
+#include "determine/transaction.h"
+
+#include <gtest/gtest.h>
+
+#include "data/dataset.h"
+#include "data/test_data.h"
+
+namespace exportctl {
+namespace {
+
+const Dataset& Data() { return BundledData(); }
+
+TEST(ParseTransaction, IssueExample) {
+  const char* json = R"({"reference": "SO-1042", "as_of": "2025-06-01", "posture": "enforced",
+   "activity": "export", "destination": "IN",
+   "items": [{"chip": "H100 SXM5 80GB", "quantity": 1000},
+             {"vendor": "Acme", "model": "X1", "tpp": 2000, "die_area_mm2": 400, "datacenter": true,
+              "memory_bandwidth_gbps": 900, "designer_headquarters": "US", "quantity": 10},
+             {"model_weights": {"training_operations": 3e26, "published": false}}],
+   "parties": [{"role": "ultimate_consignee", "name": "Example Cloud Pvt Ltd", "country": "IN", "headquarters": "IN"}],
+   "end_use": {"ai_model_training_for_headquarters": "CN", "technical_evaluation": false}})";
+  auto tx = ParseTransaction(json, Data());
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  EXPECT_EQ(tx->reference, "SO-1042");
+  EXPECT_EQ(tx->destination, "IN");
+  ASSERT_EQ(tx->items.size(), 3u);
+  EXPECT_EQ(tx->items[0].quantity, 1000);
+  EXPECT_DOUBLE_EQ(*tx->items[0].spec.tpp, 15832);
+  EXPECT_DOUBLE_EQ(*tx->items[1].spec.die_area_mm2, 400);
+  EXPECT_EQ(tx->items[2].spec.kind, ItemKind::kModelWeights);
+  EXPECT_EQ(tx->end_use.ai_model_training_for_headquarters, "CN");
+  EXPECT_EQ(tx->parties[0].headquarters, "IN");
+}
+
+TEST(ParseTransaction, DefaultDateOnlyWhenGiven) {
+  const char* json = R"({"destination": "DE", "items": [{"chip": "H20", "quantity": 1}]})";
+  EXPECT_EQ(ParseTransaction(json, Data()).status().field(), "as_of");
+  auto tx = ParseTransaction(json, Data(), *Date::Parse("2026-01-01"));
+  ASSERT_TRUE(tx.ok());
+  EXPECT_EQ(tx->as_of.ToString(), "2026-01-01");
+}
+
+TEST(ParseTransaction, CatalogFiguresCanBeOverridden) {
+  const char* json = R"({"as_of": "2025-01-01", "destination": "DE", "items": [{"chip": "B200", "die_area_mm2": 1000, "quantity": 1}]})";
+  auto tx = ParseTransaction(json, Data());
+  ASSERT_TRUE(tx.ok());
+  EXPECT_DOUBLE_EQ(*tx->items[0].spec.die_area_mm2, 1000);
+  EXPECT_TRUE(tx->items[0].spec.die_area_verified);
+}
+
+TEST(ParseTransaction, HostileInputIsAnErrorNotACrash) {
+  const std::string deep(10000, '[');
+  for (const std::string& s : {std::string(""), std::string("null"), std::string("{"), deep,
+                               std::string("{\"as_of\":\"2025-01-01\",\"destination\":\"DE\",\"items\":[{\"chip\":\"H20\",\"quantity\":1e400}]}"),
+                               std::string("{\"as_of\":\"2025-01-01\",\"destination\":\"DE\",\"items\":[{\"chip\":\"H20\",\"quantity\":18446744073709551615}]}"),
+                               std::string("{\"as_of\":\"2025-01-01\",\"destination\":\"\xff\xfe\",\"items\":[]}")}) {
+    auto tx = ParseTransaction(s, Data());
+    EXPECT_FALSE(tx.ok()) << s.substr(0, 80);
+    EXPECT_FALSE(tx.status().message().empty());
+  }
+}
+
+}  // namespace
+}  // namespace exportctl
