@@ -29,7 +29,8 @@ Status CheckText(const std::string& field, const std::string& value, bool requir
 
 Result<int64_t> AmountMilli(double tpp, bool allow_negative) {
   if (!std::isfinite(tpp)) return Status::Invalid("tpp", "must be a finite number");
-  if (!allow_negative && tpp <= 0) return Status::Invalid("tpp", "must be positive, got " + std::to_string(tpp));
+  if (!allow_negative && tpp <= 0)
+    return Status::Invalid("tpp", "must be positive, got " + std::to_string(tpp));
   if (allow_negative && tpp == 0) return Status::Invalid("tpp", "must not be zero");
   if (std::fabs(tpp) > kMaxTpp) return Status::Invalid("tpp", "is larger than 1e12 TPP");
   const int64_t milli = std::llround(tpp * 1000.0);
@@ -41,20 +42,23 @@ Result<int64_t> AmountMilli(double tpp, bool allow_negative) {
 // group whose totals decide its cap.
 std::string LockKey(const AccountKey& key) {
   switch (key.kind) {
-    case AccountKind::kUveuCountry: return "uveu:" + key.party;
+    case AccountKind::kUveuCountry:
+      return "uveu:" + key.party;
     case AccountKind::kH200China:
-    case AccountKind::kH200Us: return "h200:" + key.party + ":" + key.product;
+    case AccountKind::kH200Us:
+      return "h200:" + key.party + ":" + key.product;
     case AccountKind::kCountryAllocation:
     case AccountKind::kLppConsignee:
     case AccountKind::kAiaCertification:
-    case AccountKind::kNveu: return key.ToString();
+    case AccountKind::kNveu:
+      return key.ToString();
   }
   return key.ToString();
 }
 
 using TotalsFn = std::function<Result<Totals>(const std::string&, const std::string&)>;
-using PrefixFn =
-    std::function<Result<std::vector<std::pair<std::string, Totals>>>(const std::string&, const std::string&)>;
+using PrefixFn = std::function<Result<std::vector<std::pair<std::string, Totals>>>(
+    const std::string&, const std::string&)>;
 
 struct Capacity {
   std::optional<int64_t> cap;  // nullopt: uncapped
@@ -63,8 +67,9 @@ struct Capacity {
 
 // The cap of an account and what it holds, reading totals through the given functions (either
 // inside a write transaction, or as of a date).
-Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey& key, const std::string& period,
-                                 Date as_of, const std::string& headquarters, const TotalsFn& totals,
+Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey& key,
+                                 const std::string& period, Date as_of,
+                                 const std::string& headquarters, const TotalsFn& totals,
                                  const PrefixFn& with_prefix) {
   Capacity c;
   auto own = totals(key.ToString(), period);
@@ -75,12 +80,15 @@ Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey&
     case AccountKind::kLppConsignee:
     case AccountKind::kAiaCertification:
     case AccountKind::kNveu:
-    case AccountKind::kH200Us: c.cap = rules.CapMilli(key, as_of); return c;
+    case AccountKind::kH200Us:
+      c.cap = rules.CapMilli(key, as_of);
+      return c;
     case AccountKind::kH200China: {
       auto us = totals(AccountKey::H200Us(key.party, key.product).ToString(), period);
       if (!us.ok()) return us.status();
       // Only shipped (committed) US units count as the base: fail closed.
-      c.cap = static_cast<int64_t>(std::floor(rules.h200_china_to_us_ratio() * static_cast<double>(us->used_milli)));
+      c.cap = static_cast<int64_t>(
+          std::floor(rules.h200_china_to_us_ratio() * static_cast<double>(us->used_milli)));
       return c;
     }
     case AccountKind::kUveuCountry: {
@@ -105,7 +113,8 @@ Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey&
         const double u = rules.uveu_min_us_when_us_headquartered();
         fits = std::min(fits, ((1 - u) * total - (total - us)) / u);
       }
-      if (!std::isinf(fits)) c.cap = c.own.held() + std::max<int64_t>(0, static_cast<int64_t>(std::floor(fits + 1e-6)));
+      if (!std::isinf(fits))
+        c.cap = c.own.held() + std::max<int64_t>(0, static_cast<int64_t>(std::floor(fits + 1e-6)));
       return c;
     }
   }
@@ -129,6 +138,17 @@ Status KeyConflict(const StoredPosting& existing) {
                            "); nothing written");
 }
 
+// The posting an earlier request with the same idempotency key wrote (same content), nothing
+// (new key), or kConflict (the key was used for different content).
+Result<std::optional<StoredPosting>> Replay(StoreTxn& txn, const std::string& key,
+                                            const std::string& fingerprint) {
+  if (key.empty()) return std::optional<StoredPosting>();
+  auto existing = txn.FindByIdempotencyKey(key);
+  if (!existing.ok()) return existing.status();
+  if (*existing && (*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
+  return existing;
+}
+
 class LedgerImpl final : public Ledger {
  public:
   LedgerImpl(std::unique_ptr<Store> store, AllocationRules rules)
@@ -146,16 +166,15 @@ class LedgerImpl final : public Ledger {
     if (!period.ok()) return period.status();
     const std::string account = req.account.ToString();
     const std::string fingerprint =
-        Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(), req.decision_id,
-                     req.transaction_ref, req.company_headquarters});
+        Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(),
+                     req.decision_id, req.transaction_ref, req.company_headquarters});
 
     Reservation out;
     Status st = store_->Transact([&](StoreTxn& txn) -> Status {
       out = Reservation();
-      auto existing = txn.FindByIdempotencyKey(req.idempotency_key);
+      auto existing = Replay(txn, req.idempotency_key, fingerprint);
       if (!existing.ok()) return existing.status();
       if (*existing) {
-        if ((*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
         out.status = ReserveStatus::kReserved;
         out.replayed = true;
         out.posting = (*existing)->posting;
@@ -165,7 +184,9 @@ class LedgerImpl final : public Ledger {
       auto cap = ComputeCapacity(
           rules_, req.account, *period, req.as_of, req.company_headquarters,
           [&](const std::string& a, const std::string& p) { return txn.GetTotals(a, p); },
-          [&](const std::string& a, const std::string& p) { return txn.GetTotalsWithPrefix(a, p); });
+          [&](const std::string& a, const std::string& p) {
+            return txn.GetTotalsWithPrefix(a, p);
+          });
       if (!cap.ok()) return cap.status();
       const int64_t before = cap->own.held();
       out.before_tpp = static_cast<double>(before) / 1000.0;
@@ -200,8 +221,12 @@ class LedgerImpl final : public Ledger {
     return out;
   }
 
-  Result<Posting> Commit(const SettleRequest& req) override { return Settle(PostingKind::kCommit, req); }
-  Result<Posting> Release(const SettleRequest& req) override { return Settle(PostingKind::kRelease, req); }
+  Result<Posting> Commit(const SettleRequest& req) override {
+    return Settle(PostingKind::kCommit, req);
+  }
+  Result<Posting> Release(const SettleRequest& req) override {
+    return Settle(PostingKind::kRelease, req);
+  }
 
   Result<Posting> Adjust(const AdjustRequest& req) override {
     EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
@@ -214,26 +239,25 @@ class LedgerImpl final : public Ledger {
     auto period = rules_.Period(req.account, req.as_of);
     if (!period.ok()) return period.status();
     const std::string account = req.account.ToString();
-    const std::string fingerprint = Fingerprint({"adjust", account, std::to_string(*milli), req.as_of.ToString(),
-                                                 req.reason, req.decision_id, req.transaction_ref});
+    const std::string fingerprint =
+        Fingerprint({"adjust", account, std::to_string(*milli), req.as_of.ToString(), req.reason,
+                     req.decision_id, req.transaction_ref});
     Posting out;
     Status st = store_->Transact([&](StoreTxn& txn) -> Status {
       out = Posting();
-      if (!req.idempotency_key.empty()) {
-        auto existing = txn.FindByIdempotencyKey(req.idempotency_key);
-        if (!existing.ok()) return existing.status();
-        if (*existing) {
-          if ((*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
-          out = (*existing)->posting;
-          return Status::Ok();
-        }
+      auto existing = Replay(txn, req.idempotency_key, fingerprint);
+      if (!existing.ok()) return existing.status();
+      if (*existing) {
+        out = (*existing)->posting;
+        return Status::Ok();
       }
       EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
       auto totals = txn.GetTotals(account, *period);
       if (!totals.ok()) return totals.status();
       if (totals->used_milli + *milli < 0) {
-        return Status::Invalid("tpp", "would make the used TPP of " + account + " negative (used " +
-                                          std::to_string(static_cast<double>(totals->used_milli) / 1000.0) + ")");
+        return Status::Invalid(
+            "tpp", "would make the used TPP of " + account + " negative (used " +
+                       std::to_string(static_cast<double>(totals->used_milli) / 1000.0) + ")");
       }
       Posting p;
       p.kind = PostingKind::kAdjust;
@@ -260,7 +284,9 @@ class LedgerImpl final : public Ledger {
     auto cap = ComputeCapacity(
         rules_, key, *period, as_of, "",
         [&](const std::string& a, const std::string& p) { return store_->TotalsAsOf(a, p, as_of); },
-        [&](const std::string& a, const std::string& p) { return store_->TotalsAsOfWithPrefix(a, p, as_of); });
+        [&](const std::string& a, const std::string& p) {
+          return store_->TotalsAsOfWithPrefix(a, p, as_of);
+        });
     if (!cap.ok()) return cap.status();
     Balance b;
     b.account = key.ToString();
@@ -278,7 +304,9 @@ class LedgerImpl final : public Ledger {
     std::vector<Balance> out;
     for (const auto& text : *accounts) {
       auto key = AccountKey::Parse(text);
-      if (!key.ok()) return Status::Error(ErrorCode::kDataError, "account", "stored account \"" + text + "\" does not parse");
+      if (!key.ok())
+        return Status::Error(ErrorCode::kDataError, "account",
+                             "stored account \"" + text + "\" does not parse");
       if (!rules_.Period(*key, as_of).ok()) continue;  // no period contains as_of (e.g. after 2027)
       auto b = GetBalance(*key, as_of);
       if (!b.ok()) return b.status();
@@ -298,7 +326,8 @@ class LedgerImpl final : public Ledger {
   Result<Posting> GetPosting(int64_t id) override {
     auto p = store_->FindPosting(id);
     if (!p.ok()) return p.status();
-    if (!*p) return Status::Error(ErrorCode::kNotFound, "posting_id", "no posting " + std::to_string(id));
+    if (!*p)
+      return Status::Error(ErrorCode::kNotFound, "posting_id", "no posting " + std::to_string(id));
     return **p;
   }
 
@@ -308,7 +337,8 @@ class LedgerImpl final : public Ledger {
  private:
   Result<Posting> Settle(PostingKind kind, const SettleRequest& req) {
     const char* verb = PostingKindName(kind);
-    if (req.reservation_id <= 0) return Status::Invalid("reservation_id", "must be a positive posting id");
+    if (req.reservation_id <= 0)
+      return Status::Invalid("reservation_id", "must be a positive posting id");
     if (!req.as_of.valid()) return Status::Invalid("as_of", "is required");
     EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, false));
     EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", req.reason, false));
@@ -317,14 +347,11 @@ class LedgerImpl final : public Ledger {
     Posting out;
     Status st = store_->Transact([&](StoreTxn& txn) -> Status {
       out = Posting();
-      if (!req.idempotency_key.empty()) {
-        auto existing = txn.FindByIdempotencyKey(req.idempotency_key);
-        if (!existing.ok()) return existing.status();
-        if (*existing) {
-          if ((*existing)->fingerprint != fingerprint) return KeyConflict(**existing);
-          out = (*existing)->posting;
-          return Status::Ok();
-        }
+      auto existing = Replay(txn, req.idempotency_key, fingerprint);
+      if (!existing.ok()) return existing.status();
+      if (*existing) {
+        out = (*existing)->posting;
+        return Status::Ok();
       }
       auto reservation = txn.FindById(req.reservation_id);
       if (!reservation.ok()) return reservation.status();
@@ -335,11 +362,13 @@ class LedgerImpl final : public Ledger {
       const Posting& r = **reservation;
       if (r.kind != PostingKind::kReserve) {
         return Status::Invalid("reservation_id", "posting " + std::to_string(r.id) + " is a " +
-                                                     PostingKindName(r.kind) + ", not a reservation");
+                                                     PostingKindName(r.kind) +
+                                                     ", not a reservation");
       }
       if (req.as_of < r.as_of) {
-        return Status::Invalid("as_of", std::string("cannot ") + verb + " on " + req.as_of.ToString() +
-                                            ", before the reservation's date " + r.as_of.ToString());
+        return Status::Invalid("as_of",
+                               std::string("cannot ") + verb + " on " + req.as_of.ToString() +
+                                   ", before the reservation's date " + r.as_of.ToString());
       }
       auto key = AccountKey::Parse(r.account);
       if (!key.ok()) return key.status();
@@ -350,9 +379,9 @@ class LedgerImpl final : public Ledger {
         const Posting& s = **settled;
         return Status::Error(ErrorCode::kConflict, "reservation_id",
                              "reservation " + std::to_string(r.id) + " was already " +
-                                 (s.kind == PostingKind::kCommit ? "committed" : "released") + " (posting " +
-                                 std::to_string(s.id) + " on " + s.as_of.ToString() + "); cannot " + verb +
-                                 " it; nothing written");
+                                 (s.kind == PostingKind::kCommit ? "committed" : "released") +
+                                 " (posting " + std::to_string(s.id) + " on " + s.as_of.ToString() +
+                                 "); cannot " + verb + " it; nothing written");
       }
       Posting p;
       p.kind = kind;
@@ -393,7 +422,8 @@ std::string CsvField(const std::string& s) {
 namespace internal {
 
 Result<PostingKind> ParsePostingKind(const std::string& text) {
-  for (PostingKind k : {PostingKind::kReserve, PostingKind::kCommit, PostingKind::kRelease, PostingKind::kAdjust}) {
+  for (PostingKind k :
+       {PostingKind::kReserve, PostingKind::kCommit, PostingKind::kRelease, PostingKind::kAdjust}) {
     if (text == PostingKindName(k)) return k;
   }
   return Status::Error(ErrorCode::kDataError, "kind", "unknown posting kind \"" + text + "\"");
@@ -403,13 +433,19 @@ Totals SumPostings(const std::vector<Posting>& postings) {
   Totals t;
   for (const auto& p : postings) {
     switch (p.kind) {
-      case PostingKind::kReserve: t.reserved_milli += p.amount_milli; break;
+      case PostingKind::kReserve:
+        t.reserved_milli += p.amount_milli;
+        break;
       case PostingKind::kCommit:
         t.reserved_milli -= p.amount_milli;
         t.used_milli += p.amount_milli;
         break;
-      case PostingKind::kRelease: t.reserved_milli -= p.amount_milli; break;
-      case PostingKind::kAdjust: t.used_milli += p.amount_milli; break;
+      case PostingKind::kRelease:
+        t.reserved_milli -= p.amount_milli;
+        break;
+      case PostingKind::kAdjust:
+        t.used_milli += p.amount_milli;
+        break;
     }
   }
   return t;
@@ -417,9 +453,12 @@ Totals SumPostings(const std::vector<Posting>& postings) {
 
 }  // namespace internal
 
-std::string Ledger::DefaultLocation(const std::string& data_dir) { return data_dir + "/ledger.sqlite"; }
+std::string Ledger::DefaultLocation(const std::string& data_dir) {
+  return data_dir + "/ledger.sqlite";
+}
 
-Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const AllocationRules& rules) {
+Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options,
+                                             const AllocationRules& rules) {
   const std::string& loc = options.location;
   if (loc.empty()) return Status::Invalid("ledger", "location is empty");
   Result<std::unique_ptr<Store>> store = Status::Error(ErrorCode::kInternal, "", "");
@@ -436,10 +475,18 @@ Result<AccountKey> LedgerAllocationView::AccountFor(const AllocationQuery& q) {
   using A = AllocationQuery::Account;
   AccountKey key;
   switch (q.account) {
-    case A::kCountryAllocation: key = AccountKey::Country(q.country); break;
-    case A::kLppConsignee: key = AccountKey::Lpp(q.consignee); break;
-    case A::kAiaCertification: key = AccountKey::Aia(q.consignee); break;
-    case A::kH200ChinaShare: key = AccountKey::H200China(q.exporter, q.product); break;
+    case A::kCountryAllocation:
+      key = AccountKey::Country(q.country);
+      break;
+    case A::kLppConsignee:
+      key = AccountKey::Lpp(q.consignee);
+      break;
+    case A::kAiaCertification:
+      key = AccountKey::Aia(q.consignee);
+      break;
+    case A::kH200ChinaShare:
+      key = AccountKey::H200China(q.exporter, q.product);
+      break;
   }
   EXPORTCTL_RETURN_IF_ERROR(key.Validate());
   return key;
@@ -458,15 +505,17 @@ Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q
 
 std::string PostingsToCsv(const std::vector<Posting>& postings) {
   std::string out =
-      "id,kind,account,period,tpp,as_of,reservation_id,decision_id,transaction_ref,idempotency_key,reason,"
+      "id,kind,account,period,tpp,as_of,reservation_id,decision_id,transaction_ref,idempotency_key,"
+      "reason,"
       "recorded_at\r\n";
   for (const auto& p : postings) {
     char amount[64];
     std::snprintf(amount, sizeof amount, "%.3f", p.tpp());
-    out += std::to_string(p.id) + "," + PostingKindName(p.kind) + "," + CsvField(p.account) + "," + p.period + "," +
-           amount + "," + p.as_of.ToString() + "," + (p.reservation_id ? std::to_string(p.reservation_id) : "") +
-           "," + CsvField(p.decision_id) + "," + CsvField(p.transaction_ref) + "," + CsvField(p.idempotency_key) +
-           "," + CsvField(p.reason) + "," + p.recorded_at + "\r\n";
+    out += std::to_string(p.id) + "," + PostingKindName(p.kind) + "," + CsvField(p.account) + "," +
+           p.period + "," + amount + "," + p.as_of.ToString() + "," +
+           (p.reservation_id ? std::to_string(p.reservation_id) : "") + "," +
+           CsvField(p.decision_id) + "," + CsvField(p.transaction_ref) + "," +
+           CsvField(p.idempotency_key) + "," + CsvField(p.reason) + "," + p.recorded_at + "\r\n";
   }
   return out;
 }

@@ -105,7 +105,11 @@ class AllocationRules {
   Date country_from_, country_to_;  // inclusive
   int64_t lpp_cap_milli_ = 0;
   int64_t aia_trigger_milli_ = 0;
-  struct QuarterCap { int year; int quarter; int64_t cap_milli; };
+  struct QuarterCap {
+    int year;
+    int quarter;
+    int64_t cap_milli;
+  };
   std::vector<QuarterCap> nveu_caps_;
   double uveu_max_tier2_ = 0, uveu_min_tier1_ = 0, uveu_min_us_ = 0;
   std::set<std::string> tier1_;
@@ -120,18 +124,18 @@ const char* PostingKindName(PostingKind kind);  // "reserve", "commit", "release
 
 // One immutable row of the log. Amounts are stored exactly, in thousandths of a TPP.
 struct Posting {
-  int64_t id = 0;                 // assigned by the store, increasing
+  int64_t id = 0;  // assigned by the store, increasing
   PostingKind kind = PostingKind::kReserve;
-  std::string account;            // AccountKey text
-  std::string period;             // see AllocationRules::Period
-  int64_t amount_milli = 0;       // reserve/commit/release: > 0; adjust: signed (+ uses more)
-  Date as_of;                     // the date the posting takes effect
-  int64_t reservation_id = 0;     // commit/release: the reservation settled; else 0
+  std::string account;         // AccountKey text
+  std::string period;          // see AllocationRules::Period
+  int64_t amount_milli = 0;    // reserve/commit/release: > 0; adjust: signed (+ uses more)
+  Date as_of;                  // the date the posting takes effect
+  int64_t reservation_id = 0;  // commit/release: the reservation settled; else 0
   std::string decision_id;
   std::string transaction_ref;
-  std::string idempotency_key;    // empty when none was given
-  std::string reason;             // adjust (required), release (optional)
-  std::string recorded_at;        // UTC timestamp written by the store
+  std::string idempotency_key;  // empty when none was given
+  std::string reason;           // adjust (required), release (optional)
+  std::string recorded_at;      // UTC timestamp written by the store
   double tpp() const { return static_cast<double>(amount_milli) / 1000.0; }
 };
 
@@ -150,9 +154,9 @@ struct Balance {
 
 struct ReserveRequest {
   AccountKey account;
-  double tpp = 0;                 // > 0
-  Date as_of;                     // the decision date; decides the period and the cap
-  std::string idempotency_key;    // required: retrying the same request returns the same result
+  double tpp = 0;               // > 0
+  Date as_of;                   // the decision date; decides the period and the cap
+  std::string idempotency_key;  // required: retrying the same request returns the same result
   std::string decision_id;
   std::string transaction_ref;
   // UVEU only: where the company is headquartered ("US" tightens the US share).
@@ -185,7 +189,7 @@ struct SettleRequest {
 // An officer's correction: adds (or, negative, removes) used TPP, with a reason.
 struct AdjustRequest {
   AccountKey account;
-  double tpp = 0;               // non-zero, signed
+  double tpp = 0;  // non-zero, signed
   Date as_of;
   std::string reason;           // required
   std::string idempotency_key;  // optional

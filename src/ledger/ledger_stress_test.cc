@@ -23,18 +23,11 @@ using testing::SpawnChild;
 using testing::SumLog;
 using testing::TestLocation;
 
-constexpr double kUnit = 1000;        // TPP per contended reservation
-constexpr int kSlotsLeft = 100;       // how many units still fit when the race starts
+constexpr double kUnit = 1000;   // TPP per contended reservation
+constexpr int kSlotsLeft = 100;  // how many units still fit when the race starts
 
-class LedgerStressTest : public ::testing::TestWithParam<std::string> {
+class LedgerStressTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    loc_ = std::make_unique<TestLocation>(GetParam());
-    LEDGER_REQUIRE_BACKEND(*loc_);
-    ledger_ = OpenOrDie(loc_->location());
-    ASSERT_NE(ledger_, nullptr);
-  }
-
   // Leaves exactly kSlotsLeft units of the AE allocation.
   void FillAllocation() {
     auto cap = ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-01"));
@@ -63,7 +56,8 @@ class LedgerStressTest : public ::testing::TestWithParam<std::string> {
     }
     for (const auto& [key, id] : acked) {
       auto it = by_key.find(key);
-      ASSERT_NE(it, by_key.end()) << "acknowledged reservation " << key << " (posting " << id << ") is lost";
+      ASSERT_NE(it, by_key.end()) << "acknowledged reservation " << key << " (posting " << id
+                                  << ") is lost";
       EXPECT_EQ(it->second->id, id) << key;
       EXPECT_EQ(it->second->amount_milli, std::llround(kUnit * 1000)) << key;
     }
@@ -80,9 +74,6 @@ class LedgerStressTest : public ::testing::TestWithParam<std::string> {
       EXPECT_EQ(log->size(), static_cast<size_t>(kSlotsLeft + 1));
     }
   }
-
-  std::unique_ptr<TestLocation> loc_;
-  std::unique_ptr<Ledger> ledger_;
 };
 
 TEST_P(LedgerStressTest, ConcurrentThreadsNeverExceedTheCap) {
@@ -158,7 +149,8 @@ TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
     close(fd);
     int status = 0;
     waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child " << pid << " status " << status;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "child " << pid << " status " << status;
   }
   EXPECT_EQ(refused, kProcesses * kPerProcess - kSlotsLeft);
   Verify(*ledger_, acked, true);
@@ -172,8 +164,9 @@ TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
   ledger_.reset();
   for (int k = 0; k < kKills; ++k) {
     int fd = -1;
-    const int pid = SpawnChild(
-        {"--ledger-child=reserve", loc_->location(), "k" + std::to_string(k), "100000", std::to_string(kUnit)}, &fd);
+    const int pid = SpawnChild({"--ledger-child=reserve", loc_->location(), "k" + std::to_string(k),
+                                "100000", std::to_string(kUnit)},
+                               &fd);
     ASSERT_GT(pid, 0);
     // Let the child acknowledge a random number of reservations (0–5), then kill it after a
     // random delay: it dies while opening, between postings, or inside a transaction.
@@ -187,7 +180,8 @@ TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
       for (ssize_t i = 0; i < n; ++i) seen += chunk[i] == '\n';
       buffer.append(chunk, static_cast<size_t>(n));
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);

@@ -15,16 +15,10 @@ using testing::TestLocation;
 
 #define EXPORTCTL_EXPECT_OK(r) EXPECT_TRUE((r).ok()) << (r).status().ToString()
 
-class LedgerTest : public ::testing::TestWithParam<std::string> {
+class LedgerTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    loc_ = std::make_unique<TestLocation>(GetParam());
-    LEDGER_REQUIRE_BACKEND(*loc_);
-    ledger_ = OpenOrDie(loc_->location());
-    ASSERT_NE(ledger_, nullptr);
-  }
-
-  ReserveRequest Req(AccountKey account, double tpp, const std::string& key, const char* as_of = "2026-06-01") {
+  ReserveRequest Req(AccountKey account, double tpp, const std::string& key,
+                     const char* as_of = "2026-06-01") {
     ReserveRequest r;
     r.account = std::move(account);
     r.tpp = tpp;
@@ -59,9 +53,6 @@ class LedgerTest : public ::testing::TestWithParam<std::string> {
       EXPECT_EQ(std::llround(b.used_tpp * 1000), s.used_milli) << b.account;
     }
   }
-
-  std::unique_ptr<TestLocation> loc_;
-  std::unique_ptr<Ledger> ledger_;
 };
 
 TEST_P(LedgerTest, ReservesUpToTheCountryAllocationAndSaysWhatStillFits) {
@@ -83,7 +74,8 @@ TEST_P(LedgerTest, ReservesUpToTheCountryAllocationAndSaysWhatStillFits) {
   EXPECT_NEAR(b->ToH100(*b->cap_tpp), 49899.0, 1.0);  // ≈ 49,900 H100-equivalents
 
   MustReserve(Req(AccountKey::Country("AE"), 90000000, "k3"));
-  EXPECT_EQ(ledger_->Reserve(Req(AccountKey::Country("AE"), 0.001, "k4"))->status, ReserveStatus::kInsufficient);
+  EXPECT_EQ(ledger_->Reserve(Req(AccountKey::Country("AE"), 0.001, "k4"))->status,
+            ReserveStatus::kInsufficient);
   // Other countries have their own allocation.
   MustReserve(Req(AccountKey::Country("SA"), 1000, "k5"));
   ExpectReconciles(D("2026-06-01"));
@@ -102,16 +94,20 @@ TEST_P(LedgerTest, RetryWithSameKeyReturnsTheSameReservation) {
 
 TEST_P(LedgerTest, KeyReusedWithDifferentContentIsAConflictAndWritesNothing) {
   MustReserve(Req(AccountKey::Country("AE"), 1000, "k"));
-  for (auto changed : {Req(AccountKey::Country("AE"), 2000, "k"), Req(AccountKey::Country("SA"), 1000, "k"),
-                       Req(AccountKey::Country("AE"), 1000, "k", "2026-06-02")}) {
+  for (auto changed :
+       {Req(AccountKey::Country("AE"), 2000, "k"), Req(AccountKey::Country("SA"), 1000, "k"),
+        Req(AccountKey::Country("AE"), 1000, "k", "2026-06-02")}) {
     auto r = ledger_->Reserve(changed);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kConflict);
     EXPECT_EQ(r.status().field(), "idempotency_key");
   }
   // A settle or adjust cannot reuse a reservation's key either.
-  auto adj = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 5, .as_of = D("2026-06-01"),
-                              .reason = "x", .idempotency_key = "k"});
+  auto adj = ledger_->Adjust({.account = AccountKey::Country("AE"),
+                              .tpp = 5,
+                              .as_of = D("2026-06-01"),
+                              .reason = "x",
+                              .idempotency_key = "k"});
   ASSERT_FALSE(adj.ok());
   EXPECT_EQ(adj.status().code(), ErrorCode::kConflict);
   EXPECT_EQ(LogSize(), 1u);
@@ -130,16 +126,19 @@ TEST_P(LedgerTest, BadReservationsNameTheFieldAndWriteNothing) {
       {"zero", [](ReserveRequest& r) { r.tpp = 0; }, ErrorCode::kInvalidInput, "tpp"},
       {"nan", [](ReserveRequest& r) { r.tpp = std::nan(""); }, ErrorCode::kInvalidInput, "tpp"},
       {"huge", [](ReserveRequest& r) { r.tpp = 1e300; }, ErrorCode::kInvalidInput, "tpp"},
-      {"no key", [](ReserveRequest& r) { r.idempotency_key = ""; }, ErrorCode::kInvalidInput, "idempotency_key"},
+      {"no key", [](ReserveRequest& r) { r.idempotency_key = ""; }, ErrorCode::kInvalidInput,
+       "idempotency_key"},
       {"no date", [](ReserveRequest& r) { r.as_of = Date(); }, ErrorCode::kInvalidInput, "as_of"},
       {"lower-case country", [](ReserveRequest& r) { r.account = AccountKey::Country("ae"); },
        ErrorCode::kInvalidInput, "account.country"},
-      {"no consignee", [](ReserveRequest& r) { r.account = AccountKey::Lpp(""); }, ErrorCode::kInvalidInput,
-       "account.consignee"},
+      {"no consignee", [](ReserveRequest& r) { r.account = AccountKey::Lpp(""); },
+       ErrorCode::kInvalidInput, "account.consignee"},
       {"colon in company", [](ReserveRequest& r) { r.account = AccountKey::Nveu("a:b", "AE"); },
        ErrorCode::kInvalidInput, "account.company"},
-      {"after 2027", [](ReserveRequest& r) { r.as_of = D("2028-01-01"); }, ErrorCode::kInvalidInput, "as_of"},
-      {"before 2025", [](ReserveRequest& r) { r.as_of = D("2024-12-31"); }, ErrorCode::kInvalidInput, "as_of"},
+      {"after 2027", [](ReserveRequest& r) { r.as_of = D("2028-01-01"); }, ErrorCode::kInvalidInput,
+       "as_of"},
+      {"before 2025", [](ReserveRequest& r) { r.as_of = D("2024-12-31"); },
+       ErrorCode::kInvalidInput, "as_of"},
   };
   for (const auto& c : cases) {
     ReserveRequest r = Req(AccountKey::Country("AE"), 1000, std::string("bad-") + c.name);
@@ -163,8 +162,8 @@ TEST_P(LedgerTest, UnknownAccountIsNotFound) {
   auto h = ledger_->History("quota:AE");
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.status().field(), "account");
-  for (const char* text : {"country:AE", "lpp:Acme GmbH", "aia:Acme GmbH", "nveu:Acme:AE", "uveu:Acme:IN",
-                           "h200-cn:Nvidia:H200", "h200-us:Nvidia:H200"}) {
+  for (const char* text : {"country:AE", "lpp:Acme GmbH", "aia:Acme GmbH", "nveu:Acme:AE",
+                           "uveu:Acme:IN", "h200-cn:Nvidia:H200", "h200-us:Nvidia:H200"}) {
     auto key = AccountKey::Parse(text);
     ASSERT_TRUE(key.ok()) << text << ": " << key.status().ToString();
     EXPECT_EQ(key->ToString(), text);
@@ -179,7 +178,8 @@ TEST_P(LedgerTest, CommitMovesReservedToUsedAndReleaseFreesTheCap) {
   EXPECT_EQ(c->kind, PostingKind::kCommit);
   EXPECT_EQ(c->reservation_id, a.id);
   EXPECT_EQ(c->amount_milli, 1000000);
-  auto r = ledger_->Release({.reservation_id = b.id, .as_of = D("2026-06-11"), .reason = "order cancelled"});
+  auto r = ledger_->Release(
+      {.reservation_id = b.id, .as_of = D("2026-06-11"), .reason = "order cancelled"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
 
   auto bal = ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-30"));
@@ -200,7 +200,8 @@ TEST_P(LedgerTest, ReleasingTwiceOrCommittingAReleasedReservationIsAConflict) {
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.status().code(), ErrorCode::kConflict);
   EXPECT_EQ(twice.status().field(), "reservation_id");
-  EXPECT_NE(twice.status().message().find("already released"), std::string::npos) << twice.status().message();
+  EXPECT_NE(twice.status().message().find("already released"), std::string::npos)
+      << twice.status().message();
   auto commit = ledger_->Commit({.reservation_id = a.id, .as_of = D("2026-06-03")});
   ASSERT_FALSE(commit.ok());
   EXPECT_EQ(commit.status().code(), ErrorCode::kConflict);
@@ -208,8 +209,10 @@ TEST_P(LedgerTest, ReleasingTwiceOrCommittingAReleasedReservationIsAConflict) {
 
   // With an idempotency key, retrying the same release returns the same posting.
   Posting b = MustReserve(Req(AccountKey::Country("AE"), 1000, "b"));
-  auto r1 = ledger_->Release({.reservation_id = b.id, .as_of = D("2026-06-02"), .idempotency_key = "rel-b"});
-  auto r2 = ledger_->Release({.reservation_id = b.id, .as_of = D("2026-06-02"), .idempotency_key = "rel-b"});
+  auto r1 = ledger_->Release(
+      {.reservation_id = b.id, .as_of = D("2026-06-02"), .idempotency_key = "rel-b"});
+  auto r2 = ledger_->Release(
+      {.reservation_id = b.id, .as_of = D("2026-06-02"), .idempotency_key = "rel-b"});
   ASSERT_TRUE(r1.ok() && r2.ok());
   EXPECT_EQ(r1->id, r2->id);
 }
@@ -219,7 +222,8 @@ TEST_P(LedgerTest, SettlingSomethingThatIsNotAReservationFails) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(missing.status().field(), "reservation_id");
-  EXPECT_EQ(ledger_->Commit({.reservation_id = 0, .as_of = D("2026-06-01")}).status().field(), "reservation_id");
+  EXPECT_EQ(ledger_->Commit({.reservation_id = 0, .as_of = D("2026-06-01")}).status().field(),
+            "reservation_id");
 
   Posting a = MustReserve(Req(AccountKey::Country("AE"), 1000, "a"));
   auto c = ledger_->Commit({.reservation_id = a.id, .as_of = D("2026-06-01")});
@@ -318,19 +322,27 @@ TEST_P(LedgerTest, UveuSharesLimitOneTier2Country) {
 }
 
 TEST_P(LedgerTest, AdjustNeedsAReasonAndCannotMakeUsedNegative) {
-  auto no_reason = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 5, .as_of = D("2026-06-01")});
+  auto no_reason =
+      ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 5, .as_of = D("2026-06-01")});
   ASSERT_FALSE(no_reason.ok());
   EXPECT_EQ(no_reason.status().field(), "reason");
-  auto zero = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 0, .as_of = D("2026-06-01"), .reason = "x"});
+  auto zero = ledger_->Adjust(
+      {.account = AccountKey::Country("AE"), .tpp = 0, .as_of = D("2026-06-01"), .reason = "x"});
   EXPECT_EQ(zero.status().field(), "tpp");
-  auto negative = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = -5, .as_of = D("2026-06-01"),
+  auto negative = ledger_->Adjust({.account = AccountKey::Country("AE"),
+                                   .tpp = -5,
+                                   .as_of = D("2026-06-01"),
                                    .reason = "correction"});
   ASSERT_FALSE(negative.ok());
   EXPECT_EQ(negative.status().field(), "tpp");
-  auto ok = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 1500, .as_of = D("2026-06-01"),
+  auto ok = ledger_->Adjust({.account = AccountKey::Country("AE"),
+                             .tpp = 1500,
+                             .as_of = D("2026-06-01"),
                              .reason = "shipment recorded outside exportctl (license D123456)"});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  auto down = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = -500, .as_of = D("2026-06-02"),
+  auto down = ledger_->Adjust({.account = AccountKey::Country("AE"),
+                               .tpp = -500,
+                               .as_of = D("2026-06-02"),
                                .reason = "returned units"});
   ASSERT_TRUE(down.ok()) << down.status().ToString();
   EXPECT_DOUBLE_EQ(ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-30"))->used_tpp, 1000);
@@ -371,8 +383,11 @@ TEST_P(LedgerTest, AllocationViewGivesTheEngineCapAndHeldTpp) {
 
 TEST_P(LedgerTest, PostingsSurviveReopenAndExportAsCsv) {
   MustReserve(Req(AccountKey::Country("AE"), 1234.5, "a"));
-  ASSERT_TRUE(ledger_->Adjust({.account = AccountKey::Lpp("Acme, \"Cloud\""), .tpp = 10, .as_of = D("2026-06-01"),
-                               .reason = "line1"})
+  ASSERT_TRUE(ledger_
+                  ->Adjust({.account = AccountKey::Lpp("Acme, \"Cloud\""),
+                            .tpp = 10,
+                            .as_of = D("2026-06-01"),
+                            .reason = "line1"})
                   .ok());
   ledger_.reset();
   ledger_ = OpenOrDie(loc_->location());
@@ -384,7 +399,9 @@ TEST_P(LedgerTest, PostingsSurviveReopenAndExportAsCsv) {
   EXPECT_EQ((*log)[0].decision_id, "dec_a");
   EXPECT_FALSE((*log)[0].recorded_at.empty());
   const std::string csv = PostingsToCsv(*log);
-  EXPECT_NE(csv.find("reserve,country:AE,2025-2027,1234.500,2026-06-01,,dec_a,tx-a,a,,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("reserve,country:AE,2025-2027,1234.500,2026-06-01,,dec_a,tx-a,a,,"),
+            std::string::npos)
+      << csv;
   EXPECT_NE(csv.find("\"lpp:Acme, \"\"Cloud\"\"\""), std::string::npos) << csv;
   auto one = ledger_->History("country:AE");
   ASSERT_TRUE(one.ok());

@@ -7,9 +7,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
-
 #include <pqxx/pqxx>
+#include <random>
 
 extern char** environ;
 
@@ -31,7 +30,8 @@ namespace {
 std::string Unique() {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  return std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(rd() % 100000);
+  return std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 100000);
 }
 bool InCi() {
   const char* ci = std::getenv("CI");
@@ -65,7 +65,8 @@ TestLocation::TestLocation(const std::string& backend) : backend_(backend) {
     }
     return;
   }
-  location_ = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
+  location_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
+              "options=-csearch_path%3D" + schema_;
 }
 
 TestLocation::~TestLocation() {
@@ -94,18 +95,32 @@ std::unique_ptr<Ledger> OpenOrDie(const std::string& location) {
   return std::move(*l);
 }
 
-std::map<std::pair<std::string, std::string>, Reconciled> SumLog(const std::vector<Posting>& postings) {
+void BackendTest::SetUp() {
+  loc_ = std::make_unique<TestLocation>(GetParam());
+  LEDGER_REQUIRE_BACKEND(*loc_);
+  ledger_ = OpenOrDie(loc_->location());
+  ASSERT_NE(ledger_, nullptr);
+}
+
+std::map<std::pair<std::string, std::string>, Reconciled> SumLog(
+    const std::vector<Posting>& postings) {
   std::map<std::pair<std::string, std::string>, Reconciled> out;
   for (const auto& p : postings) {
     auto& r = out[{p.account, p.period}];
     switch (p.kind) {
-      case PostingKind::kReserve: r.reserved_milli += p.amount_milli; break;
+      case PostingKind::kReserve:
+        r.reserved_milli += p.amount_milli;
+        break;
       case PostingKind::kCommit:
         r.reserved_milli -= p.amount_milli;
         r.used_milli += p.amount_milli;
         break;
-      case PostingKind::kRelease: r.reserved_milli -= p.amount_milli; break;
-      case PostingKind::kAdjust: r.used_milli += p.amount_milli; break;
+      case PostingKind::kRelease:
+        r.reserved_milli -= p.amount_milli;
+        break;
+      case PostingKind::kAdjust:
+        r.used_milli += p.amount_milli;
+        break;
     }
   }
   return out;
@@ -167,8 +182,9 @@ int RunChild(int argc, char** argv) {
       std::fprintf(stderr, "child: %s\n", r.status().ToString().c_str());
       return 1;
     }
-    std::string line = (r->status == ReserveStatus::kReserved ? std::to_string(r->posting.id) : std::string("X")) +
-                        " " + req.idempotency_key + "\n";
+    std::string line =
+        (r->status == ReserveStatus::kReserved ? std::to_string(r->posting.id) : std::string("X")) +
+        " " + req.idempotency_key + "\n";
     if (write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return 1;
   }
   return 0;

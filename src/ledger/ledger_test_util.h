@@ -13,7 +13,8 @@
 
 namespace exportctl::ledger::testing {
 
-const char* const kDefaultPostgres = "postgresql://exportctl:exportctl@127.0.0.1:5432/exportctl_test";
+const char* const kDefaultPostgres =
+    "postgresql://exportctl:exportctl@127.0.0.1:5432/exportctl_test";
 
 const AllocationRules& TestRules();
 inline Date D(const char* iso) { return *Date::Parse(iso); }
@@ -39,7 +40,8 @@ std::unique_ptr<Ledger> OpenOrDie(const std::string& location);
 struct Reconciled {
   int64_t reserved_milli = 0, used_milli = 0;
 };
-std::map<std::pair<std::string, std::string>, Reconciled> SumLog(const std::vector<Posting>& postings);
+std::map<std::pair<std::string, std::string>, Reconciled> SumLog(
+    const std::vector<Posting>& postings);
 
 // The path of this test binary (children are spawned from it).
 std::string SelfPath();
@@ -50,11 +52,19 @@ int SpawnChild(const std::vector<std::string>& args, int* out_fd);
 // Entry point of a child process; returns the exit code. argv[1] is "--ledger-child=MODE".
 int RunChild(int argc, char** argv);
 
+// A fresh ledger per test on the backend named by the test parameter.
+class BackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  std::unique_ptr<TestLocation> loc_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
 }  // namespace exportctl::ledger::testing
 
 // Skips (locally) or fails (CI) when the backend is unavailable.
-#define LEDGER_REQUIRE_BACKEND(loc)                                  \
-  do {                                                               \
-    if (!(loc).failure().empty()) FAIL() << (loc).failure();         \
+#define LEDGER_REQUIRE_BACKEND(loc)                                        \
+  do {                                                                     \
+    if (!(loc).failure().empty()) FAIL() << (loc).failure();               \
     if (!(loc).skip_reason().empty()) GTEST_SKIP() << (loc).skip_reason(); \
   } while (0)

@@ -3,10 +3,9 @@
 // group) serialise on a transaction-scoped advisory lock taken before the cap is read, so two
 // requests can never both take the last of an allocation. A unique-key race (two requests with
 // one idempotency key) or a deadlock/serialization failure retries the whole transaction.
-#include <pqxx/pqxx>
-
 #include <chrono>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <random>
 #include <thread>
 
@@ -15,39 +14,10 @@
 namespace exportctl::ledger::internal {
 namespace {
 
-constexpr const char* kSchema = R"sql(
-SELECT pg_advisory_xact_lock(7260531);
-CREATE TABLE IF NOT EXISTS ledger_meta(
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ledger_postings(
-  id BIGSERIAL PRIMARY KEY,
-  kind TEXT NOT NULL CHECK (kind IN ('reserve', 'commit', 'release', 'adjust')),
-  account TEXT NOT NULL,
-  period TEXT NOT NULL,
-  amount_milli BIGINT NOT NULL,
-  as_of TEXT NOT NULL,
-  reservation_id BIGINT REFERENCES ledger_postings(id),
-  decision_id TEXT NOT NULL DEFAULT '',
-  transaction_ref TEXT NOT NULL DEFAULT '',
-  idempotency_key TEXT UNIQUE,
-  reason TEXT NOT NULL DEFAULT '',
-  recorded_at TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  CHECK (kind = 'adjust' OR amount_milli > 0),
-  CHECK ((kind IN ('commit', 'release')) = (reservation_id IS NOT NULL))
-);
-CREATE UNIQUE INDEX IF NOT EXISTS ledger_postings_one_settlement
-  ON ledger_postings(reservation_id) WHERE reservation_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS ledger_postings_by_account ON ledger_postings(account, period, as_of);
-CREATE TABLE IF NOT EXISTS ledger_totals(
-  account TEXT NOT NULL,
-  period TEXT NOT NULL,
-  reserved_milli BIGINT NOT NULL,
-  used_milli BIGINT NOT NULL,
-  PRIMARY KEY (account, period)
-);
+// Tables shared with SQLite (store.h) plus PostgreSQL's append-only trigger. The advisory lock
+// keeps two processes from creating the schema at the same time.
+const std::string kSchema = "SELECT pg_advisory_xact_lock(7260531);\n" +
+                            LedgerTablesSql("BIGSERIAL PRIMARY KEY", "BIGINT") + R"sql(
 CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN RAISE EXCEPTION 'ledger postings are append-only'; END $$;
 DO $$ BEGIN
@@ -69,25 +39,34 @@ void Prepare(pqxx::connection& c) {
   c.prepare("settlement", kSelect + "WHERE reservation_id = $1");
   c.prepare("all", kSelect + "ORDER BY id");
   c.prepare("by_account", kSelect + "WHERE account = $1 ORDER BY id");
-  c.prepare("totals", "SELECT reserved_milli, used_milli FROM ledger_totals WHERE account = $1 AND period = $2");
+  c.prepare(
+      "totals",
+      "SELECT reserved_milli, used_milli FROM ledger_totals WHERE account = $1 AND period = $2");
   c.prepare("totals_prefix",
-            "SELECT account, reserved_milli, used_milli FROM ledger_totals WHERE starts_with(account, $1) AND "
+            "SELECT account, reserved_milli, used_milli FROM ledger_totals WHERE "
+            "starts_with(account, $1) AND "
             "period = $2");
   c.prepare("accounts", "SELECT DISTINCT account FROM ledger_totals ORDER BY account");
   c.prepare("sum_as_of",
-            "SELECT kind, COALESCE(SUM(amount_milli), 0)::bigint FROM ledger_postings WHERE account = $1 AND "
+            "SELECT kind, COALESCE(SUM(amount_milli), 0)::bigint FROM ledger_postings WHERE "
+            "account = $1 AND "
             "period = $2 AND as_of <= $3 GROUP BY kind");
-  c.prepare("append",
-            "WITH ins AS (INSERT INTO ledger_postings(kind, account, period, amount_milli, as_of, reservation_id, "
-            "decision_id, transaction_ref, idempotency_key, reason, recorded_at, fingerprint) VALUES ($1, $2, $3, "
-            "$4, $5, NULLIF($6::bigint, 0), $7, $8, NULLIF($9::text, ''), $10, "
-            "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), $11) "
-            "RETURNING id, recorded_at), "
-            "tot AS (INSERT INTO ledger_totals(account, period, reserved_milli, used_milli) VALUES ($2, $3, "
-            "$12::bigint, $13::bigint) ON CONFLICT (account, period) DO UPDATE SET reserved_milli = "
-            "ledger_totals.reserved_milli + EXCLUDED.reserved_milli, used_milli = ledger_totals.used_milli + "
-            "EXCLUDED.used_milli) "
-            "SELECT id, recorded_at FROM ins");
+  c.prepare(
+      "append",
+      "WITH ins AS (INSERT INTO ledger_postings(kind, account, period, amount_milli, as_of, "
+      "reservation_id, "
+      "decision_id, transaction_ref, idempotency_key, reason, recorded_at, fingerprint) VALUES "
+      "($1, $2, $3, "
+      "$4, $5, NULLIF($6::bigint, 0), $7, $8, NULLIF($9::text, ''), $10, "
+      "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), $11) "
+      "RETURNING id, recorded_at), "
+      "tot AS (INSERT INTO ledger_totals(account, period, reserved_milli, used_milli) VALUES ($2, "
+      "$3, "
+      "$12::bigint, $13::bigint) ON CONFLICT (account, period) DO UPDATE SET reserved_milli = "
+      "ledger_totals.reserved_milli + EXCLUDED.reserved_milli, used_milli = "
+      "ledger_totals.used_milli + "
+      "EXCLUDED.used_milli) "
+      "SELECT id, recorded_at FROM ins");
 }
 
 Result<Posting> ReadPosting(const pqxx::row& r) {
@@ -148,7 +127,9 @@ class PgTxn final : public StoreTxn {
   Result<std::optional<StoredPosting>> FindByIdempotencyKey(const std::string& key) override {
     return One(w_.exec_prepared("by_key", key));
   }
-  Result<std::optional<Posting>> FindById(int64_t id) override { return OnePosting(w_.exec_prepared("by_id", id)); }
+  Result<std::optional<Posting>> FindById(int64_t id) override {
+    return OnePosting(w_.exec_prepared("by_id", id));
+  }
   Result<std::optional<Posting>> FindSettlement(int64_t id) override {
     return OnePosting(w_.exec_prepared("settlement", id));
   }
@@ -157,18 +138,20 @@ class PgTxn final : public StoreTxn {
     if (r.empty()) return Totals();
     return Totals{r[0][0].as<int64_t>(), r[0][1].as<int64_t>()};
   }
-  Result<std::vector<std::pair<std::string, Totals>>> GetTotalsWithPrefix(const std::string& prefix,
-                                                                         const std::string& period) override {
+  Result<std::vector<std::pair<std::string, Totals>>> GetTotalsWithPrefix(
+      const std::string& prefix, const std::string& period) override {
     std::vector<std::pair<std::string, Totals>> out;
     for (const auto& row : w_.exec_prepared("totals_prefix", prefix, period)) {
       out.push_back({row[0].as<std::string>(), Totals{row[1].as<int64_t>(), row[2].as<int64_t>()}});
     }
     return out;
   }
-  Status Append(Posting& p, const std::string& fingerprint, int64_t delta_reserved, int64_t delta_used) override {
-    auto r = w_.exec_prepared("append", std::string(PostingKindName(p.kind)), p.account, p.period, p.amount_milli,
-                              p.as_of.ToString(), p.reservation_id, p.decision_id, p.transaction_ref,
-                              p.idempotency_key, p.reason, fingerprint, delta_reserved, delta_used);
+  Status Append(Posting& p, const std::string& fingerprint, int64_t delta_reserved,
+                int64_t delta_used) override {
+    auto r = w_.exec_prepared("append", std::string(PostingKindName(p.kind)), p.account, p.period,
+                              p.amount_milli, p.as_of.ToString(), p.reservation_id, p.decision_id,
+                              p.transaction_ref, p.idempotency_key, p.reason, fingerprint,
+                              delta_reserved, delta_used);
     p.id = r[0][0].as<int64_t>();
     p.recorded_at = r[0][1].as<std::string>();
     return Status::Ok();
@@ -180,7 +163,8 @@ class PgTxn final : public StoreTxn {
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(std::string connection_string) : connection_string_(std::move(connection_string)) {}
+  explicit PostgresStore(std::string connection_string)
+      : connection_string_(std::move(connection_string)) {}
 
   Status Init() {
     auto conn = Acquire();
@@ -190,7 +174,8 @@ class PostgresStore final : public Store {
       w.exec(kSchema);
       w.commit();
     } catch (const std::exception& e) {
-      return Status::Error(ErrorCode::kUnavailable, "ledger", std::string("creating the schema: ") + e.what());
+      return Status::Error(ErrorCode::kUnavailable, "ledger",
+                           std::string("creating the schema: ") + e.what());
     }
     Return(std::move(*conn));
     return Status::Ok();
@@ -214,9 +199,10 @@ class PostgresStore final : public Store {
         Return(std::move(*conn));
         return Status::Ok();
       } catch (const pqxx::in_doubt_error& e) {
-        return Status::Error(ErrorCode::kUnavailable, "ledger",
-                             std::string("the commit outcome is unknown (retry with the same idempotency key): ") +
-                                 e.what());
+        return Status::Error(
+            ErrorCode::kUnavailable, "ledger",
+            std::string("the commit outcome is unknown (retry with the same idempotency key): ") +
+                e.what());
       } catch (const pqxx::broken_connection& e) {
         if (attempt >= 1) return Status::Error(ErrorCode::kUnavailable, "ledger", e.what());
       } catch (const pqxx::transaction_rollback& e) {  // serialization failure, deadlock
@@ -225,7 +211,8 @@ class PostgresStore final : public Store {
         Backoff(attempt);
       } catch (const pqxx::unique_violation& e) {  // a concurrent request with the same key won
         Return(std::move(*conn));
-        if (attempt >= kAttempts) return Status::Error(ErrorCode::kConflict, "idempotency_key", e.what());
+        if (attempt >= kAttempts)
+          return Status::Error(ErrorCode::kConflict, "idempotency_key", e.what());
       } catch (const std::exception& e) {
         return Status::Error(ErrorCode::kUnavailable, "ledger", e.what());
       }
@@ -245,7 +232,8 @@ class PostgresStore final : public Store {
     });
   }
   Result<std::optional<Posting>> FindPosting(int64_t id) override {
-    return Read<std::optional<Posting>>([&](pqxx::work& w) { return OnePosting(w.exec_prepared("by_id", id)); });
+    return Read<std::optional<Posting>>(
+        [&](pqxx::work& w) { return OnePosting(w.exec_prepared("by_id", id)); });
   }
   Result<std::vector<std::string>> Accounts() override {
     return Read<std::vector<std::string>>([&](pqxx::work& w) -> Result<std::vector<std::string>> {
@@ -254,20 +242,21 @@ class PostgresStore final : public Store {
       return out;
     });
   }
-  Result<Totals> TotalsAsOf(const std::string& account, const std::string& period, Date as_of) override {
+  Result<Totals> TotalsAsOf(const std::string& account, const std::string& period,
+                            Date as_of) override {
     return Read<Totals>([&](pqxx::work& w) -> Result<Totals> {
       return SumRows(w.exec_prepared("sum_as_of", account, period, as_of.ToString()));
     });
   }
-  Result<std::vector<std::pair<std::string, Totals>>> TotalsAsOfWithPrefix(const std::string& prefix,
-                                                                          const std::string& period,
-                                                                          Date as_of) override {
+  Result<std::vector<std::pair<std::string, Totals>>> TotalsAsOfWithPrefix(
+      const std::string& prefix, const std::string& period, Date as_of) override {
     using Out = std::vector<std::pair<std::string, Totals>>;
     return Read<Out>([&](pqxx::work& w) -> Result<Out> {
       Out out;
       for (const auto& row : w.exec_prepared("totals_prefix", prefix, period)) {
         const std::string account = row[0].as<std::string>();
-        out.push_back({account, SumRows(w.exec_prepared("sum_as_of", account, period, as_of.ToString()))});
+        out.push_back(
+            {account, SumRows(w.exec_prepared("sum_as_of", account, period, as_of.ToString()))});
       }
       return out;
     });
@@ -291,7 +280,8 @@ class PostgresStore final : public Store {
       Prepare(*c);
       return c;
     } catch (const std::exception& e) {
-      return Status::Error(ErrorCode::kUnavailable, "ledger", std::string("cannot connect to PostgreSQL: ") + e.what());
+      return Status::Error(ErrorCode::kUnavailable, "ledger",
+                           std::string("cannot connect to PostgreSQL: ") + e.what());
     }
   }
   void Return(Conn c) {
@@ -302,7 +292,8 @@ class PostgresStore final : public Store {
   static void Backoff(int attempt) {
     thread_local std::mt19937 rng(std::random_device{}());
     const int max_us = 100 << std::min(attempt, 6);
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, max_us)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, max_us)(rng)));
   }
   template <typename T>
   Result<T> Read(const std::function<Result<T>(pqxx::work&)>& fn) {

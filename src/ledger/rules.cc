@@ -2,7 +2,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "ledger/ledger.h"
@@ -16,9 +15,12 @@ struct KindName {
   int parts;  // number of ':'-separated fields after the kind
 };
 constexpr KindName kKinds[] = {
-    {AccountKind::kCountryAllocation, "country", 1}, {AccountKind::kLppConsignee, "lpp", 1},
-    {AccountKind::kAiaCertification, "aia", 1},      {AccountKind::kNveu, "nveu", 2},
-    {AccountKind::kUveuCountry, "uveu", 2},          {AccountKind::kH200China, "h200-cn", 2},
+    {AccountKind::kCountryAllocation, "country", 1},
+    {AccountKind::kLppConsignee, "lpp", 1},
+    {AccountKind::kAiaCertification, "aia", 1},
+    {AccountKind::kNveu, "nveu", 2},
+    {AccountKind::kUveuCountry, "uveu", 2},
+    {AccountKind::kH200China, "h200-cn", 2},
     {AccountKind::kH200Us, "h200-us", 2},
 };
 
@@ -47,7 +49,9 @@ Status CheckName(const std::string& field, const std::string& value) {
 Status CheckCountry(const std::string& field, const std::string& code) {
   bool ok = code.size() >= 2 && code.size() <= 6;
   for (char c : code) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-');
-  if (!ok) return Status::Invalid(field, "must be an upper-case ISO 3166 code such as \"AE\", got \"" + code + "\"");
+  if (!ok)
+    return Status::Invalid(
+        field, "must be an upper-case ISO 3166 code such as \"AE\", got \"" + code + "\"");
   return Status::Ok();
 }
 
@@ -65,20 +69,25 @@ Result<nlohmann::json> ReadJson(const std::string& path) {
 Status Number(const nlohmann::json& regime, const std::string& file, const std::string& name,
               double& out, std::string* citation = nullptr) {
   const auto& params = regime["parameters"];
-  if (!params.contains(name) || !params[name].contains("value") || !params[name]["value"].is_number()) {
-    return Status::Error(ErrorCode::kDataError, file + ": parameters." + name + ".value", "missing or not a number");
+  if (!params.contains(name) || !params[name].contains("value") ||
+      !params[name]["value"].is_number()) {
+    return Status::Error(ErrorCode::kDataError, file + ": parameters." + name + ".value",
+                         "missing or not a number");
   }
   out = params[name]["value"].get<double>();
-  if (citation && params[name].contains("citation")) *citation = params[name]["citation"].get<std::string>();
+  if (citation && params[name].contains("citation"))
+    *citation = params[name]["citation"].get<std::string>();
   return Status::Ok();
 }
 
-Status DateField(const nlohmann::json& obj, const std::string& field_path, const char* key, Date& out) {
+Status DateField(const nlohmann::json& obj, const std::string& field_path, const char* key,
+                 Date& out) {
   if (!obj.contains(key) || !obj[key].is_string()) {
     return Status::Error(ErrorCode::kDataError, field_path + "." + key, "missing date");
   }
   auto d = Date::Parse(obj[key].get<std::string>());
-  if (!d.ok()) return Status::Error(ErrorCode::kDataError, field_path + "." + key, d.status().message());
+  if (!d.ok())
+    return Status::Error(ErrorCode::kDataError, field_path + "." + key, d.status().message());
   out = *d;
   return Status::Ok();
 }
@@ -94,10 +103,14 @@ const char* AccountKindName(AccountKind kind) {
 
 const char* PostingKindName(PostingKind kind) {
   switch (kind) {
-    case PostingKind::kReserve: return "reserve";
-    case PostingKind::kCommit: return "commit";
-    case PostingKind::kRelease: return "release";
-    case PostingKind::kAdjust: return "adjust";
+    case PostingKind::kReserve:
+      return "reserve";
+    case PostingKind::kCommit:
+      return "commit";
+    case PostingKind::kRelease:
+      return "release";
+    case PostingKind::kAdjust:
+      return "adjust";
   }
   return "unknown";
 }
@@ -105,7 +118,9 @@ const char* PostingKindName(PostingKind kind) {
 AccountKey AccountKey::Country(std::string country) {
   return {AccountKind::kCountryAllocation, std::move(country), "", ""};
 }
-AccountKey AccountKey::Lpp(std::string consignee) { return {AccountKind::kLppConsignee, "", std::move(consignee), ""}; }
+AccountKey AccountKey::Lpp(std::string consignee) {
+  return {AccountKind::kLppConsignee, "", std::move(consignee), ""};
+}
 AccountKey AccountKey::Aia(std::string consignee) {
   return {AccountKind::kAiaCertification, "", std::move(consignee), ""};
 }
@@ -124,13 +139,20 @@ AccountKey AccountKey::H200Us(std::string exporter, std::string product) {
 
 std::string AccountKey::ToString() const {
   switch (kind) {
-    case AccountKind::kCountryAllocation: return std::string("country:") + country;
-    case AccountKind::kLppConsignee: return "lpp:" + party;
-    case AccountKind::kAiaCertification: return "aia:" + party;
-    case AccountKind::kNveu: return "nveu:" + party + ":" + country;
-    case AccountKind::kUveuCountry: return "uveu:" + party + ":" + country;
-    case AccountKind::kH200China: return "h200-cn:" + party + ":" + product;
-    case AccountKind::kH200Us: return "h200-us:" + party + ":" + product;
+    case AccountKind::kCountryAllocation:
+      return std::string("country:") + country;
+    case AccountKind::kLppConsignee:
+      return "lpp:" + party;
+    case AccountKind::kAiaCertification:
+      return "aia:" + party;
+    case AccountKind::kNveu:
+      return "nveu:" + party + ":" + country;
+    case AccountKind::kUveuCountry:
+      return "uveu:" + party + ":" + country;
+    case AccountKind::kH200China:
+      return "h200-cn:" + party + ":" + product;
+    case AccountKind::kH200Us:
+      return "h200-us:" + party + ":" + product;
   }
   return "unknown";
 }
@@ -140,15 +162,20 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
   for (const auto& k : kKinds) {
     if (parts[0] != k.name) continue;
     if (static_cast<int>(parts.size()) != k.parts + 1) {
-      return Status::Invalid("account", "\"" + text + "\" has the wrong number of ':'-separated parts for a " +
-                                            k.name + " account");
+      return Status::Invalid("account",
+                             "\"" + text + "\" has the wrong number of ':'-separated parts for a " +
+                                 k.name + " account");
     }
     AccountKey key;
     key.kind = k.kind;
     switch (k.kind) {
-      case AccountKind::kCountryAllocation: key.country = parts[1]; break;
+      case AccountKind::kCountryAllocation:
+        key.country = parts[1];
+        break;
       case AccountKind::kLppConsignee:
-      case AccountKind::kAiaCertification: key.party = parts[1]; break;
+      case AccountKind::kAiaCertification:
+        key.party = parts[1];
+        break;
       case AccountKind::kNveu:
       case AccountKind::kUveuCountry:
         key.party = parts[1];
@@ -163,17 +190,20 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
     EXPORTCTL_RETURN_IF_ERROR(key.Validate());
     return key;
   }
-  return Status::Error(ErrorCode::kNotFound, "account",
-                       "unknown account \"" + text +
-                           "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
-                           "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT");
+  return Status::Error(
+      ErrorCode::kNotFound, "account",
+      "unknown account \"" + text +
+          "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
+          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT");
 }
 
 Status AccountKey::Validate() const {
   switch (kind) {
-    case AccountKind::kCountryAllocation: return CheckCountry("account.country", country);
+    case AccountKind::kCountryAllocation:
+      return CheckCountry("account.country", country);
     case AccountKind::kLppConsignee:
-    case AccountKind::kAiaCertification: return CheckName("account.consignee", party);
+    case AccountKind::kAiaCertification:
+      return CheckName("account.consignee", party);
     case AccountKind::kNveu:
     case AccountKind::kUveuCountry:
       EXPORTCTL_RETURN_IF_ERROR(CheckName("account.company", party));
@@ -200,9 +230,12 @@ Result<AllocationRules> AllocationRules::Load(const std::string& dir, Options op
   r.country_cap_milli_ = ToMilli(v);
   r.citations_[static_cast<int>(AccountKind::kCountryAllocation)] = cite;
   const auto& alloc = (*aid)["parameters"]["country_allocation_tpp"];
-  EXPORTCTL_RETURN_IF_ERROR(DateField(alloc, aid_file + ": parameters.country_allocation_tpp", "from", r.country_from_));
-  EXPORTCTL_RETURN_IF_ERROR(DateField(alloc, aid_file + ": parameters.country_allocation_tpp", "to", r.country_to_));
-  EXPORTCTL_RETURN_IF_ERROR(Number(*aid, aid_file, "government_assurance_uplift_fraction", r.uplift_fraction_));
+  EXPORTCTL_RETURN_IF_ERROR(
+      DateField(alloc, aid_file + ": parameters.country_allocation_tpp", "from", r.country_from_));
+  EXPORTCTL_RETURN_IF_ERROR(
+      DateField(alloc, aid_file + ": parameters.country_allocation_tpp", "to", r.country_to_));
+  EXPORTCTL_RETURN_IF_ERROR(
+      Number(*aid, aid_file, "government_assurance_uplift_fraction", r.uplift_fraction_));
 
   EXPORTCTL_RETURN_IF_ERROR(Number(*aid, aid_file, "lpp_tpp_per_consignee_per_year", v, &cite));
   r.lpp_cap_milli_ = ToMilli(v);
@@ -213,35 +246,41 @@ Result<AllocationRules> AllocationRules::Load(const std::string& dir, Options op
 
   const auto& params = (*aid)["parameters"];
   const std::string nveu_field = aid_file + ": parameters.nveu_cumulative_caps_tpp.value";
-  if (!params.contains("nveu_cumulative_caps_tpp") || !params["nveu_cumulative_caps_tpp"]["value"].is_array()) {
+  if (!params.contains("nveu_cumulative_caps_tpp") ||
+      !params["nveu_cumulative_caps_tpp"]["value"].is_array()) {
     return Status::Error(ErrorCode::kDataError, nveu_field, "missing quarterly table");
   }
-  r.citations_[static_cast<int>(AccountKind::kNveu)] = params["nveu_cumulative_caps_tpp"].value("citation", "");
+  r.citations_[static_cast<int>(AccountKind::kNveu)] =
+      params["nveu_cumulative_caps_tpp"].value("citation", "");
   for (const auto& row : params["nveu_cumulative_caps_tpp"]["value"]) {
     const std::string q = row.value("quarter", "");
     int year = 0, quarter = 0;
     if (std::sscanf(q.c_str(), "%d-Q%d", &year, &quarter) != 2 || quarter < 1 || quarter > 4 ||
         !row.contains("tpp") || !row["tpp"].is_number()) {
-      return Status::Error(ErrorCode::kDataError, nveu_field, "row \"" + q + "\" is not {quarter: YYYY-Qn, tpp}");
+      return Status::Error(ErrorCode::kDataError, nveu_field,
+                           "row \"" + q + "\" is not {quarter: YYYY-Qn, tpp}");
     }
     r.nveu_caps_.push_back({year, quarter, ToMilli(row["tpp"].get<double>())});
   }
 
   if (!params.contains("uveu_geographic_shares")) {
-    return Status::Error(ErrorCode::kDataError, aid_file + ": parameters.uveu_geographic_shares", "missing");
+    return Status::Error(ErrorCode::kDataError, aid_file + ": parameters.uveu_geographic_shares",
+                         "missing");
   }
   const auto& shares = params["uveu_geographic_shares"];
   for (auto [key, out] : {std::pair{"max_single_tier2_country", &r.uveu_max_tier2_},
                           std::pair{"min_tier1", &r.uveu_min_tier1_},
                           std::pair{"min_us_when_us_headquartered", &r.uveu_min_us_}}) {
     if (!shares.contains(key) || !shares[key].is_number()) {
-      return Status::Error(ErrorCode::kDataError, aid_file + ": parameters.uveu_geographic_shares." + key, "missing");
+      return Status::Error(ErrorCode::kDataError,
+                           aid_file + ": parameters.uveu_geographic_shares." + key, "missing");
     }
     *out = shares[key].get<double>();
   }
   r.citations_[static_cast<int>(AccountKind::kUveuCountry)] = shares.value("citation", "");
   if (!params.contains("tier1_destinations") || !params["tier1_destinations"]["value"].is_array()) {
-    return Status::Error(ErrorCode::kDataError, aid_file + ": parameters.tier1_destinations", "missing");
+    return Status::Error(ErrorCode::kDataError, aid_file + ": parameters.tier1_destinations",
+                         "missing");
   }
   for (const auto& c : params["tier1_destinations"]["value"]) r.tier1_.insert(c.get<std::string>());
 
@@ -268,17 +307,20 @@ Result<std::string> AllocationRules::Period(const AccountKey& account, Date as_o
   switch (account.kind) {
     case AccountKind::kCountryAllocation:
       if (as_of < country_from_ || as_of > country_to_) {
-        return Status::Invalid("as_of", "the country allocation covers " + country_from_.ToString() + " to " +
+        return Status::Invalid("as_of", "the country allocation covers " +
+                                            country_from_.ToString() + " to " +
                                             country_to_.ToString() + "; " + as_of.ToString() +
                                             " is outside it (" + Citation(account.kind) + ")");
       }
       return std::to_string(country_from_.year()) + "-" + std::to_string(country_to_.year());
-    case AccountKind::kLppConsignee: return std::to_string(as_of.year());
+    case AccountKind::kLppConsignee:
+      return std::to_string(as_of.year());
     case AccountKind::kAiaCertification:
     case AccountKind::kNveu:
     case AccountKind::kUveuCountry:
     case AccountKind::kH200China:
-    case AccountKind::kH200Us: return std::string("cumulative");
+    case AccountKind::kH200Us:
+      return std::string("cumulative");
   }
   return Status::Invalid("account.kind", "unknown account kind");
 }
@@ -287,11 +329,14 @@ std::optional<int64_t> AllocationRules::CapMilli(const AccountKey& account, Date
   switch (account.kind) {
     case AccountKind::kCountryAllocation: {
       const bool assured = options_.government_assurance_countries.count(account.country) > 0;
-      return assured ? static_cast<int64_t>(std::llround(static_cast<double>(country_cap_milli_) * (1.0 + uplift_fraction_)))
+      return assured ? static_cast<int64_t>(std::llround(static_cast<double>(country_cap_milli_) *
+                                                         (1.0 + uplift_fraction_)))
                      : country_cap_milli_;
     }
-    case AccountKind::kLppConsignee: return lpp_cap_milli_;
-    case AccountKind::kAiaCertification: return aia_trigger_milli_;
+    case AccountKind::kLppConsignee:
+      return lpp_cap_milli_;
+    case AccountKind::kAiaCertification:
+      return aia_trigger_milli_;
     case AccountKind::kNveu:
       for (const auto& q : nveu_caps_) {
         if (q.year == as_of.year() && q.quarter == as_of.quarter()) return q.cap_milli;
@@ -299,7 +344,8 @@ std::optional<int64_t> AllocationRules::CapMilli(const AccountKey& account, Date
       return 0;  // the table defines no cap for this quarter: nothing fits (fail closed)
     case AccountKind::kUveuCountry:
     case AccountKind::kH200China:  // depend on other accounts; computed by the ledger
-    case AccountKind::kH200Us: return std::nullopt;
+    case AccountKind::kH200Us:
+      return std::nullopt;
   }
   return 0;
 }

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "ledger/ledger_test_util.h"
@@ -26,7 +25,8 @@ TEST(AllocationRules, ReadsTheCitedParameters) {
   EXPECT_DOUBLE_EQ(r.h100_equivalent_tpp(), 15832);
   EXPECT_TRUE(r.IsTier1("US"));
   EXPECT_FALSE(r.IsTier1("IN"));
-  EXPECT_NE(r.Citation(AccountKind::kCountryAllocation).find("742.6(b)(10)(iii)(B)"), std::string::npos);
+  EXPECT_NE(r.Citation(AccountKind::kCountryAllocation).find("742.6(b)(10)(iii)(B)"),
+            std::string::npos);
   EXPECT_NE(r.Citation(AccountKind::kLppConsignee).find("740.29"), std::string::npos);
 }
 
@@ -41,9 +41,11 @@ TEST(AllocationRules, Periods) {
 }
 
 TEST(AllocationRules, GovernmentAssuranceRaisesTheCountryAllocation) {
-  auto r = AllocationRules::Load(EXPORTCTL_LEDGER_DATA_DIR, {.government_assurance_countries = {"AE"}});
+  auto r =
+      AllocationRules::Load(EXPORTCTL_LEDGER_DATA_DIR, {.government_assurance_countries = {"AE"}});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->CapMilli(AccountKey::Country("AE"), D("2026-01-01")), 1580000000000);  // up to 100% more
+  EXPECT_EQ(r->CapMilli(AccountKey::Country("AE"), D("2026-01-01")),
+            1580000000000);  // up to 100% more
   EXPECT_EQ(r->CapMilli(AccountKey::Country("SA"), D("2026-01-01")), 790000000000);
 }
 
@@ -79,7 +81,8 @@ TEST(AllocationRules, CapsFollowTheDataFile) {
 }
 
 TEST(AllocationRules, MissingParameterIsADataErrorNamingIt) {
-  auto r = LoadEdited([](nlohmann::json& j) { j["parameters"].erase("lpp_tpp_per_consignee_per_year"); });
+  auto r = LoadEdited(
+      [](nlohmann::json& j) { j["parameters"].erase("lpp_tpp_per_consignee_per_year"); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kDataError);
   EXPECT_NE(r.status().field().find("lpp_tpp_per_consignee_per_year"), std::string::npos);

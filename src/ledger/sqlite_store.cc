@@ -15,38 +15,8 @@
 namespace exportctl::ledger::internal {
 namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS ledger_meta(
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ledger_postings(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL CHECK (kind IN ('reserve', 'commit', 'release', 'adjust')),
-  account TEXT NOT NULL,
-  period TEXT NOT NULL,
-  amount_milli INTEGER NOT NULL,
-  as_of TEXT NOT NULL,
-  reservation_id INTEGER REFERENCES ledger_postings(id),
-  decision_id TEXT NOT NULL DEFAULT '',
-  transaction_ref TEXT NOT NULL DEFAULT '',
-  idempotency_key TEXT UNIQUE,
-  reason TEXT NOT NULL DEFAULT '',
-  recorded_at TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  CHECK (kind = 'adjust' OR amount_milli > 0),
-  CHECK ((kind IN ('commit', 'release')) = (reservation_id IS NOT NULL))
-);
-CREATE UNIQUE INDEX IF NOT EXISTS ledger_postings_one_settlement
-  ON ledger_postings(reservation_id) WHERE reservation_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS ledger_postings_by_account ON ledger_postings(account, period, as_of);
-CREATE TABLE IF NOT EXISTS ledger_totals(
-  account TEXT NOT NULL,
-  period TEXT NOT NULL,
-  reserved_milli INTEGER NOT NULL,
-  used_milli INTEGER NOT NULL,
-  PRIMARY KEY (account, period)
-);
+// Tables shared with PostgreSQL (store.h) plus SQLite's append-only triggers.
+const std::string kSchema = LedgerTablesSql("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER") + R"sql(
 CREATE TRIGGER IF NOT EXISTS ledger_postings_append_only_update BEFORE UPDATE ON ledger_postings
   BEGIN SELECT RAISE(ABORT, 'ledger postings are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS ledger_postings_append_only_delete BEFORE DELETE ON ledger_postings
@@ -84,7 +54,8 @@ class Stmt {
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   std::string Text(int col) const {
     const auto* p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(s_, col)))
              : std::string();
   }
   sqlite3* db() const { return db_; }
@@ -102,8 +73,9 @@ class Connection {
     if (db_) sqlite3_close_v2(db_);
   }
   Status Open(const std::string& path, int busy_timeout_ms) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) return Unavailable(db_, "opening " + path);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     sqlite3_extended_result_codes(db_, 1);
@@ -119,7 +91,7 @@ class Connection {
       std::string msg = err ? err : sqlite3_errstr(rc);
       sqlite3_free(err);
       return Status::Error(rc == SQLITE_BUSY || (rc & 0xff) == SQLITE_BUSY ? ErrorCode::kUnavailable
-                                                                          : ErrorCode::kInternal,
+                                                                           : ErrorCode::kInternal,
                            "ledger", std::string(sql).substr(0, 40) + ": " + msg);
     }
     return Status::Ok();
@@ -128,8 +100,10 @@ class Connection {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
       sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
-        return Status::Error(ErrorCode::kInternal, "ledger", "preparing \"" + sql + "\": " + sqlite3_errmsg(db_));
+      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+          SQLITE_OK) {
+        return Status::Error(ErrorCode::kInternal, "ledger",
+                             "preparing \"" + sql + "\": " + sqlite3_errmsg(db_));
       }
       it = cache_.emplace(sql, s).first;
     }
@@ -143,8 +117,8 @@ class Connection {
 };
 
 Status StepError(const Stmt& s, int rc) {
-  return Status::Error((rc & 0xff) == SQLITE_BUSY ? ErrorCode::kUnavailable : ErrorCode::kInternal, "ledger",
-                       sqlite3_errmsg(s.db()));
+  return Status::Error((rc & 0xff) == SQLITE_BUSY ? ErrorCode::kUnavailable : ErrorCode::kInternal,
+                       "ledger", sqlite3_errmsg(s.db()));
 }
 
 Result<Posting> ReadPosting(const Stmt& s) {
@@ -168,7 +142,8 @@ Result<Posting> ReadPosting(const Stmt& s) {
   return p;
 }
 
-const std::string kSelectPostings = std::string("SELECT ") + kPostingColumns + " FROM ledger_postings ";
+const std::string kSelectPostings =
+    std::string("SELECT ") + kPostingColumns + " FROM ledger_postings ";
 
 Result<std::optional<StoredPosting>> QueryOne(Connection& c, const std::string& where,
                                               const std::function<void(Stmt&)>& bind) {
@@ -183,9 +158,11 @@ Result<std::optional<StoredPosting>> QueryOne(Connection& c, const std::string& 
   return std::optional<StoredPosting>(StoredPosting{*p, s->Text(12)});
 }
 
-Result<Totals> SumAsOf(Connection& c, const std::string& account, const std::string& period, Date as_of) {
+Result<Totals> SumAsOf(Connection& c, const std::string& account, const std::string& period,
+                       Date as_of) {
   auto s = c.Prepare(
-      "SELECT kind, COALESCE(SUM(amount_milli), 0) FROM ledger_postings WHERE account = ?1 AND period = ?2 AND "
+      "SELECT kind, COALESCE(SUM(amount_milli), 0) FROM ledger_postings WHERE account = ?1 AND "
+      "period = ?2 AND "
       "as_of <= ?3 GROUP BY kind");
   if (!s.ok()) return s.status();
   s->Bind(1, account).Bind(2, period).Bind(3, as_of.ToString());
@@ -206,7 +183,9 @@ Result<Totals> SumAsOf(Connection& c, const std::string& account, const std::str
 class SqliteTxn final : public StoreTxn {
  public:
   explicit SqliteTxn(Connection& c) : c_(c) {}
-  Status Lock(const std::string&) override { return Status::Ok(); }  // BEGIN IMMEDIATE holds the write lock
+  Status Lock(const std::string&) override {
+    return Status::Ok();
+  }  // BEGIN IMMEDIATE holds the write lock
 
   Result<std::optional<StoredPosting>> FindByIdempotencyKey(const std::string& key) override {
     return QueryOne(c_, "WHERE idempotency_key = ?1", [&](Stmt& s) { s.Bind(1, key); });
@@ -215,10 +194,12 @@ class SqliteTxn final : public StoreTxn {
     return Unwrap(QueryOne(c_, "WHERE id = ?1", [&](Stmt& s) { s.Bind(1, id); }));
   }
   Result<std::optional<Posting>> FindSettlement(int64_t reservation_id) override {
-    return Unwrap(QueryOne(c_, "WHERE reservation_id = ?1", [&](Stmt& s) { s.Bind(1, reservation_id); }));
+    return Unwrap(
+        QueryOne(c_, "WHERE reservation_id = ?1", [&](Stmt& s) { s.Bind(1, reservation_id); }));
   }
   Result<Totals> GetTotals(const std::string& account, const std::string& period) override {
-    auto s = c_.Prepare("SELECT reserved_milli, used_milli FROM ledger_totals WHERE account = ?1 AND period = ?2");
+    auto s = c_.Prepare(
+        "SELECT reserved_milli, used_milli FROM ledger_totals WHERE account = ?1 AND period = ?2");
     if (!s.ok()) return s.status();
     s->Bind(1, account).Bind(2, period);
     int rc = s->Step();
@@ -226,23 +207,28 @@ class SqliteTxn final : public StoreTxn {
     if (rc != SQLITE_ROW) return StepError(*s, rc);
     return Totals{s->Int(0), s->Int(1)};
   }
-  Result<std::vector<std::pair<std::string, Totals>>> GetTotalsWithPrefix(const std::string& prefix,
-                                                                         const std::string& period) override {
+  Result<std::vector<std::pair<std::string, Totals>>> GetTotalsWithPrefix(
+      const std::string& prefix, const std::string& period) override {
     auto s = c_.Prepare(
-        "SELECT account, reserved_milli, used_milli FROM ledger_totals WHERE substr(account, 1, length(?1)) = ?1 "
+        "SELECT account, reserved_milli, used_milli FROM ledger_totals WHERE substr(account, 1, "
+        "length(?1)) = ?1 "
         "AND period = ?2");
     if (!s.ok()) return s.status();
     s->Bind(1, prefix).Bind(2, period);
     std::vector<std::pair<std::string, Totals>> out;
     int rc;
-    while ((rc = s->Step()) == SQLITE_ROW) out.push_back({s->Text(0), Totals{s->Int(1), s->Int(2)}});
+    while ((rc = s->Step()) == SQLITE_ROW)
+      out.push_back({s->Text(0), Totals{s->Int(1), s->Int(2)}});
     if (rc != SQLITE_DONE) return StepError(*s, rc);
     return out;
   }
-  Status Append(Posting& p, const std::string& fingerprint, int64_t delta_reserved, int64_t delta_used) override {
+  Status Append(Posting& p, const std::string& fingerprint, int64_t delta_reserved,
+                int64_t delta_used) override {
     auto s = c_.Prepare(
-        "INSERT INTO ledger_postings(kind, account, period, amount_milli, as_of, reservation_id, decision_id, "
-        "transaction_ref, idempotency_key, reason, recorded_at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "INSERT INTO ledger_postings(kind, account, period, amount_milli, as_of, reservation_id, "
+        "decision_id, "
+        "transaction_ref, idempotency_key, reason, recorded_at, fingerprint) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, "
         "?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?11) RETURNING id, recorded_at");
     if (!s.ok()) return s.status();
     s->Bind(1, std::string(PostingKindName(p.kind)))
@@ -254,8 +240,14 @@ class SqliteTxn final : public StoreTxn {
         .Bind(8, p.transaction_ref)
         .Bind(10, p.reason)
         .Bind(11, fingerprint);
-    if (p.reservation_id) s->Bind(6, p.reservation_id); else s->BindNull(6);
-    if (!p.idempotency_key.empty()) s->Bind(9, p.idempotency_key); else s->BindNull(9);
+    if (p.reservation_id)
+      s->Bind(6, p.reservation_id);
+    else
+      s->BindNull(6);
+    if (!p.idempotency_key.empty())
+      s->Bind(9, p.idempotency_key);
+    else
+      s->BindNull(9);
     int rc = s->Step();
     if (rc != SQLITE_ROW) return StepError(*s, rc);
     p.id = s->Int(0);
@@ -264,8 +256,10 @@ class SqliteTxn final : public StoreTxn {
     if (rc != SQLITE_DONE) return StepError(*s, rc);
 
     auto t = c_.Prepare(
-        "INSERT INTO ledger_totals(account, period, reserved_milli, used_milli) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT(account, period) DO UPDATE SET reserved_milli = reserved_milli + excluded.reserved_milli, "
+        "INSERT INTO ledger_totals(account, period, reserved_milli, used_milli) VALUES (?1, ?2, "
+        "?3, ?4) "
+        "ON CONFLICT(account, period) DO UPDATE SET reserved_milli = reserved_milli + "
+        "excluded.reserved_milli, "
         "used_milli = used_milli + excluded.used_milli");
     if (!t.ok()) return t.status();
     t->Bind(1, p.account).Bind(2, p.period).Bind(3, delta_reserved).Bind(4, delta_used);
@@ -289,10 +283,12 @@ class SqliteStore final : public Store {
     std::error_code ec;
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (ec) return Status::Error(ErrorCode::kUnavailable, "ledger", "cannot create " + parent.string() + ": " + ec.message());
+    if (ec)
+      return Status::Error(ErrorCode::kUnavailable, "ledger",
+                           "cannot create " + parent.string() + ": " + ec.message());
     EXPORTCTL_RETURN_IF_ERROR(writer_.Open(path, busy_timeout_ms));
     EXPORTCTL_RETURN_IF_ERROR(writer_.Exec("BEGIN IMMEDIATE"));
-    Status st = writer_.Exec(kSchema);
+    Status st = writer_.Exec(kSchema.c_str());
     if (!st.ok()) {
       (void)writer_.Exec("ROLLBACK");
       return st;
@@ -325,7 +321,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Posting>> Postings(const std::string& account) override {
     std::lock_guard g(reader_mu_);
-    auto s = reader_.Prepare(kSelectPostings + (account.empty() ? "ORDER BY id" : "WHERE account = ?1 ORDER BY id"));
+    auto s = reader_.Prepare(kSelectPostings +
+                             (account.empty() ? "ORDER BY id" : "WHERE account = ?1 ORDER BY id"));
     if (!s.ok()) return s.status();
     if (!account.empty()) s->Bind(1, account);
     std::vector<Posting> out;
@@ -355,18 +352,19 @@ class SqliteStore final : public Store {
     if (rc != SQLITE_DONE) return StepError(*s, rc);
     return out;
   }
-  Result<Totals> TotalsAsOf(const std::string& account, const std::string& period, Date as_of) override {
+  Result<Totals> TotalsAsOf(const std::string& account, const std::string& period,
+                            Date as_of) override {
     std::lock_guard g(reader_mu_);
     return SumAsOf(reader_, account, period, as_of);
   }
-  Result<std::vector<std::pair<std::string, Totals>>> TotalsAsOfWithPrefix(const std::string& prefix,
-                                                                          const std::string& period,
-                                                                          Date as_of) override {
+  Result<std::vector<std::pair<std::string, Totals>>> TotalsAsOfWithPrefix(
+      const std::string& prefix, const std::string& period, Date as_of) override {
     std::vector<std::string> accounts;
     {
       std::lock_guard g(reader_mu_);
       auto s = reader_.Prepare(
-          "SELECT DISTINCT account FROM ledger_totals WHERE substr(account, 1, length(?1)) = ?1 AND period = ?2");
+          "SELECT DISTINCT account FROM ledger_totals WHERE substr(account, 1, length(?1)) = ?1 "
+          "AND period = ?2");
       if (!s.ok()) return s.status();
       s->Bind(1, prefix).Bind(2, period);
       int rc;

@@ -1,0 +1,47 @@
+// The ledger's tables, the same on both backends (documented in docs/ledger.md).
+#include "ledger/store.h"
+
+namespace exportctl::ledger::internal {
+
+std::string LedgerTablesSql(const std::string& id_type, const std::string& int_type) {
+  return R"sql(
+CREATE TABLE IF NOT EXISTS ledger_meta(
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger_postings(
+  id )sql" +
+         id_type + R"sql(,
+  kind TEXT NOT NULL CHECK (kind IN ('reserve', 'commit', 'release', 'adjust')),
+  account TEXT NOT NULL,
+  period TEXT NOT NULL,
+  amount_milli )sql" +
+         int_type + R"sql( NOT NULL,
+  as_of TEXT NOT NULL,
+  reservation_id )sql" +
+         int_type + R"sql( REFERENCES ledger_postings(id),
+  decision_id TEXT NOT NULL DEFAULT '',
+  transaction_ref TEXT NOT NULL DEFAULT '',
+  idempotency_key TEXT UNIQUE,
+  reason TEXT NOT NULL DEFAULT '',
+  recorded_at TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  CHECK (kind = 'adjust' OR amount_milli > 0),
+  CHECK ((kind IN ('commit', 'release')) = (reservation_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ledger_postings_one_settlement
+  ON ledger_postings(reservation_id) WHERE reservation_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ledger_postings_by_account ON ledger_postings(account, period, as_of);
+CREATE TABLE IF NOT EXISTS ledger_totals(
+  account TEXT NOT NULL,
+  period TEXT NOT NULL,
+  reserved_milli )sql" +
+         int_type + R"sql( NOT NULL,
+  used_milli )sql" +
+         int_type + R"sql( NOT NULL,
+  PRIMARY KEY (account, period)
+);
+)sql";
+}
+
+}  // namespace exportctl::ledger::internal
