@@ -40,6 +40,12 @@ std::vector<std::string> SplitAffiliated(const std::string& name) {
   if (!parent.empty() && parent.back() == ')') {
     if (const size_t open = parent.rfind('('); open != std::string::npos) parent.erase(open);
   }
+  auto trim = [](std::string& x) {
+    while (!x.empty() && x.front() == ' ') x.erase(0, 1);
+    while (!x.empty() && x.back() == ' ') x.pop_back();
+  };
+  trim(parent);
+  trim(child);
   std::vector<std::string> out;
   if (parent.find_first_not_of(" .") != std::string::npos) out.push_back(parent);
   if (child.find_first_not_of(" .") != std::string::npos) out.push_back(child);

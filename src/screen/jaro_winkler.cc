@@ -95,7 +95,9 @@ double WatchmanTokenScore(std::string_view indexed, std::string_view search) {
   const double longer = static_cast<double>(std::max(indexed.size(), search.size()));
   const double length_ratio = shorter / longer;
   if (length_ratio < 0.9) score *= 1.0 - (1.0 - length_ratio) * 0.3;
-  if (indexed[0] != search[0]) score *= 0.9;
+  // Watchman's first-letter penalty (×0.9) applies only across phonetic classes, which the
+  // phonetic filter in WatchmanBestPairs already excludes; kept for clarity.
+  if (PhoneticClass(indexed[0]) != PhoneticClass(search[0])) score *= 0.9;
   return score;
 }
 

@@ -64,13 +64,21 @@ std::optional<PartyType> PartyTypeFromName(std::string_view name) {
 
 int ListRecord::Footnote() const {
   if (source != ListSource::kEntityList) return 0;
-  // The CSL appends the footnote digit after the closing parenthesis: "…of the EAR)4".
+  // The foreign direct product rule paragraph cited decides the footnote; the CSL text writes it
+  // in several ways: "734.9(e)(1)", "734.9(e)1", "734.9(e) 1" (footnote 1); "734.9(e)(2) …)4"
+  // (footnote 4); "734.9(e)(3) …)5" (footnote 5); "734.9(g),3" (footnote 3).
+  static const std::regex kE1(R"(734\.9\(e\)\s*(\(1\)|1))");
+  static const std::regex kE2(R"(734\.9\(e\)\s*\(2\))");
+  static const std::regex kE3(R"(734\.9\(e\)\s*\(3\))");
+  static const std::regex kG(R"(734\.9\(g\))");
   static const std::regex kTrailing(R"(\)\s*(\d)\s*\.?\s*$)");
+  const std::string& text = license_requirement;
+  if (std::regex_search(text, kE1)) return 1;
+  if (std::regex_search(text, kE2)) return 4;
+  if (std::regex_search(text, kE3)) return 5;
+  if (std::regex_search(text, kG)) return 3;
   std::smatch m;
-  if (std::regex_search(license_requirement, m, kTrailing)) return std::stoi(m.str(1));
-  if (license_requirement.find("734.9(e)(1)") != std::string::npos) return 1;
-  if (license_requirement.find("734.9(e)(2)") != std::string::npos) return 4;
-  if (license_requirement.find("734.9(e)(3)") != std::string::npos) return 5;
+  if (std::regex_search(text, m, kTrailing)) return std::stoi(m.str(1));
   return 0;
 }
 

@@ -50,6 +50,17 @@ char PhoneticCode(char c) {
 
 }  // namespace
 
+std::string CanonicalLegalForm(std::string w) {
+  static const std::pair<std::string_view, std::string_view> kSynonyms[] = {
+      {"company", "co"},       {"limited", "ltd"},     {"corporation", "corp"},
+      {"incorporated", "inc"}, {"companies", "co"},    {"gesellschaft", "gmbh"},
+  };
+  for (const auto& [from, to] : kSynonyms) {
+    if (w == from) return std::string(to);
+  }
+  return w;
+}
+
 double ClassFactor(TokenClass c) {
   switch (c) {
     case TokenClass::kName: return 1.0;
@@ -91,6 +102,7 @@ bool PreparedName::ItemDistinctive(size_t item) const {
 
 std::vector<std::string> NameWords(std::string_view name) {
   std::vector<std::string> words = Tokenize(name);
+  for (auto& w : words) w = CanonicalLegalForm(w);
   if (words.size() > kMaxWords) words.resize(kMaxWords);
   return words;
 }
@@ -160,7 +172,7 @@ ScoreResult ScorePairs(const PreparedName& query, const PreparedName& listed, do
                    std::popcount(listed.ItemMask(x.listed_item));
     const int cy = std::popcount(query.ItemMask(y.query_item)) +
                    std::popcount(listed.ItemMask(y.listed_item));
-    if (cx != cy) return cx > cy;
+    if (cx != cy) return cx < cy;  // on a tie, single words before joins
     if (x.query_item != y.query_item) return x.query_item < y.query_item;
     return x.listed_item < y.listed_item;
   });

@@ -30,7 +30,9 @@ struct PreparedName {
   bool ItemDistinctive(size_t item) const;
 };
 
-// Words of a name as the scorer sees them (≤ kMaxWords).
+// "company" → "co", "limited" → "ltd", "corporation" → "corp", …; other words unchanged.
+std::string CanonicalLegalForm(std::string word);
+// Words of a name as the scorer sees them (≤ kMaxWords), legal forms canonical.
 std::vector<std::string> NameWords(std::string_view name);
 
 // Keys that decide which word pairs are compared at all (docs/screening.md, "Candidate words"):

@@ -99,7 +99,7 @@ TEST(PartyScreener, ListingsFootnotesDispositionsAndNoLists) {
   EXPECT_EQ((*listings)[0].record_id, "a");
   ASSERT_EQ((*screener)->ListVersions().size(), 1u);
 
-  party.name = "Sophgo Technolgy";  // a possible match keeps its score below 1
+  party.name = "Sopgo Technologies";  // a possible match keeps its score below 1
   listings = (*screener)->Screen(party, as_of);
   ASSERT_TRUE(listings.ok());
   ASSERT_EQ(listings->size(), 1u);
@@ -107,7 +107,7 @@ TEST(PartyScreener, ListingsFootnotesDispositionsAndNoLists) {
 
   // Clear the pair until 2026-06-01.
   const ListRecord& record = (*screener)->index().records()[0];
-  Disposition d{.party = "Sophgo Technolgy", .record_id = "a", .record_hash = record.ContentHash(),
+  Disposition d{.party = "Sopgo Technologies", .record_id = "a", .record_hash = record.ContentHash(),
                 .reason = "different company, verified registration", .expires = Date::FromYmd(2026, 6, 1),
                 .cleared_by = "officer", .cleared_on = "2026-03-01"};
   ASSERT_TRUE(DispositionStore(data).Add(d).ok());
