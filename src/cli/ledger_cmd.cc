@@ -1,8 +1,326 @@
-// Placeholder until the ledger module lands; its owner replaces this file.
+// exportctl ledger …: balances, history, reserve, commit, release, adjust, export. A thin front
+// end over ledger/ledger.h; every error is printed as {"error":{code,field,message}}.
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
 #include "cli/commands.h"
+#include "core/json_writer.h"
+#include "ledger/ledger.h"
 
 namespace exportctl::cli {
+namespace {
 
-void RegisterLedgerCommands(CLI::App& /*app*/, CliContext& /*ctx*/) {}
+using ledger::AccountKey;
+using ledger::Ledger;
+
+struct LedgerCliOptions {
+  std::string location;  // --ledger
+  std::string as_of;     // --as-of (default today, UTC)
+  bool json = false;
+  bool csv = false;
+  std::string account;
+  double tpp = 0;
+  int64_t posting_id = 0;
+  std::string key, reason, decision_id, transaction_ref, headquarters;
+};
+
+int Fail(const Status& st) {
+  PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
+  return st.code() == ErrorCode::kInvalidInput || st.code() == ErrorCode::kNotFound ? 2 : 1;
+}
+
+Date Today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                       static_cast<unsigned>(tm.tm_mday));
+}
+
+Result<Date> AsOf(const LedgerCliOptions& o) {
+  if (o.as_of.empty()) return Today();
+  auto d = Date::Parse(o.as_of);
+  if (!d.ok()) return d.status().WithFieldPrefix("--as-of");
+  return d;
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
+  if (!rules.ok()) return rules.status();
+  const std::string location =
+      o.location.empty() ? Ledger::DefaultLocation(ctx.data_dir) : o.location;
+  return Ledger::Open({.location = location}, *rules);
+}
+
+std::string Num(double v) {
+  char buf[48];
+  if (std::fabs(v - std::round(v)) < 1e-9) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3f", v);
+  }
+  return buf;
+}
+
+void PostingJson(JsonWriter& w, const ledger::Posting& p) {
+  w.BeginObject()
+      .Field("id", p.id)
+      .Field("kind", ledger::PostingKindName(p.kind))
+      .Field("account", p.account)
+      .Field("period", p.period)
+      .Field("tpp", p.tpp())
+      .Field("as_of", p.as_of.ToString());
+  if (p.reservation_id) w.Field("reservation_id", p.reservation_id);
+  w.Field("decision_id", p.decision_id)
+      .Field("transaction_ref", p.transaction_ref)
+      .Field("idempotency_key", p.idempotency_key)
+      .Field("reason", p.reason)
+      .Field("recorded_at", p.recorded_at)
+      .EndObject();
+}
+
+void PrintPosting(const ledger::Posting& p) {
+  std::string out;
+  JsonWriter w(out);
+  PostingJson(w, p);
+  std::cout << out << '\n';
+}
+
+int RunBalances(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto as_of = AsOf(o);
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  auto balances = (*l)->Balances(*as_of);
+  if (!balances.ok()) return Fail(balances.status());
+  const auto& rules = (*l)->rules();
+  if (o.json) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject()
+        .Field("as_of", as_of->ToString())
+        .Field("backend", (*l)->backend())
+        .Field("h100_equivalent_tpp", rules.h100_equivalent_tpp());
+    w.Key("balances").BeginArray();
+    for (const auto& b : *balances) {
+      auto key = AccountKey::Parse(b.account);
+      w.BeginObject().Field("account", b.account).Field("period", b.period);
+      if (key.ok()) w.Field("citation", rules.Citation(key->kind));
+      auto amount = [&](const char* name, std::optional<double> tpp) {
+        w.Key(std::string(name) + "_tpp");
+        if (tpp)
+          w.Number(*tpp);
+        else
+          w.Null();
+        w.Key(std::string(name) + "_h100");
+        if (tpp)
+          w.Number(b.ToH100(*tpp));
+        else
+          w.Null();
+      };
+      amount("cap", b.cap_tpp);
+      amount("reserved", b.reserved_tpp);
+      amount("used", b.used_tpp);
+      amount("remaining", b.cap_tpp ? std::optional<double>(b.remaining_tpp()) : std::nullopt);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    std::cout << out << '\n';
+    return 0;
+  }
+  std::printf("Ledger balances as of %s (%s); H100-equivalent = %s TPP\n",
+              as_of->ToString().c_str(), (*l)->backend().c_str(),
+              Num(rules.h100_equivalent_tpp()).c_str());
+  std::printf("%-36s %-10s %16s %16s %16s %16s %10s\n", "ACCOUNT", "PERIOD", "CAP TPP",
+              "RESERVED TPP", "USED TPP", "REMAINING TPP", "LEFT H100");
+  for (const auto& b : *balances) {
+    const std::string cap = b.cap_tpp ? Num(*b.cap_tpp) : "-";
+    const std::string remaining = b.cap_tpp ? Num(b.remaining_tpp()) : "-";
+    const std::string h100 = b.cap_tpp ? Num(std::floor(b.ToH100(b.remaining_tpp()))) : "-";
+    std::printf("%-36s %-10s %16s %16s %16s %16s %10s\n", b.account.c_str(), b.period.c_str(),
+                cap.c_str(), Num(b.reserved_tpp).c_str(), Num(b.used_tpp).c_str(),
+                remaining.c_str(), h100.c_str());
+  }
+  return 0;
+}
+
+int RunHistory(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  auto postings = (*l)->History(o.account);
+  if (!postings.ok()) return Fail(postings.status());
+  for (const auto& p : *postings) PrintPosting(p);
+  return 0;
+}
+
+int RunReserve(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto account = AccountKey::Parse(o.account);
+  if (!account.ok()) return Fail(account.status());
+  auto as_of = AsOf(o);
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  ledger::ReserveRequest req;
+  req.account = *account;
+  req.tpp = o.tpp;
+  req.as_of = *as_of;
+  req.idempotency_key = o.key;
+  req.decision_id = o.decision_id;
+  req.transaction_ref = o.transaction_ref;
+  req.company_headquarters = o.headquarters;
+  auto r = (*l)->Reserve(req);
+  if (!r.ok()) return Fail(r.status());
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Field(
+      "status", r->status == ledger::ReserveStatus::kReserved ? "reserved" : "insufficient");
+  w.Field("replayed", r->replayed);
+  w.Key("cap_tpp");
+  if (r->cap_tpp)
+    w.Number(*r->cap_tpp);
+  else
+    w.Null();
+  w.Field("before_tpp", r->before_tpp);
+  w.Key("fits_tpp");
+  if (std::isfinite(r->fits_tpp))
+    w.Number(r->fits_tpp);
+  else
+    w.Null();
+  w.Field("certification_due", r->certification_due);
+  if (r->status == ledger::ReserveStatus::kReserved) {
+    w.Key("posting");
+    PostingJson(w, r->posting);
+  }
+  w.EndObject();
+  std::cout << out << '\n';
+  return 0;
+}
+
+int RunSettle(const CliContext& ctx, const LedgerCliOptions& o, bool commit) {
+  auto as_of = AsOf(o);
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  ledger::SettleRequest req{.reservation_id = o.posting_id,
+                            .as_of = *as_of,
+                            .idempotency_key = o.key,
+                            .reason = o.reason};
+  auto p = commit ? (*l)->Commit(req) : (*l)->Release(req);
+  if (!p.ok()) return Fail(p.status());
+  PrintPosting(*p);
+  return 0;
+}
+
+int RunAdjust(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto account = AccountKey::Parse(o.account);
+  if (!account.ok()) return Fail(account.status());
+  auto as_of = AsOf(o);
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  ledger::AdjustRequest req;
+  req.account = *account;
+  req.tpp = o.tpp;
+  req.as_of = *as_of;
+  req.reason = o.reason;
+  req.idempotency_key = o.key;
+  req.decision_id = o.decision_id;
+  req.transaction_ref = o.transaction_ref;
+  auto p = (*l)->Adjust(req);
+  if (!p.ok()) return Fail(p.status());
+  PrintPosting(*p);
+  return 0;
+}
+
+int RunExport(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  auto postings = (*l)->History("");
+  if (!postings.ok()) return Fail(postings.status());
+  if (o.csv) {
+    std::cout << ledger::PostingsToCsv(*postings);
+  } else {
+    for (const auto& p : *postings) PrintPosting(p);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterLedgerCommands(CLI::App& app, CliContext& ctx) {
+  static LedgerCliOptions o;
+  auto* cmd = app.add_subcommand("ledger", "Allocation ledger: balances, postings, export");
+  cmd->require_subcommand(1);
+  const std::string ledger_help =
+      "Ledger: a SQLite file or postgresql://… (default <data-dir>/ledger.sqlite)";
+  const std::string as_of_help = "Date YYYY-MM-DD (default today, UTC)";
+  auto common = [&](CLI::App* sub, bool with_as_of) {
+    sub->add_option("--ledger", o.location, ledger_help);
+    if (with_as_of) sub->add_option("--as-of", o.as_of, as_of_help);
+  };
+  cmd->add_option("--ledger", o.location, ledger_help);
+
+  auto* balances =
+      cmd->add_subcommand("balances", "Per account: cap, reserved, used, remaining (TPP, H100e)");
+  common(balances, true);
+  balances->add_flag("--json", o.json, "JSON output");
+  balances->callback([&ctx] { ctx.exit_code = RunBalances(ctx, o); });
+
+  auto* history =
+      cmd->add_subcommand("history", "Postings of one account, oldest first (JSON lines)");
+  common(history, false);
+  history->add_option("account", o.account, "e.g. country:AE, lpp:CONSIGNEE, nveu:COMPANY:CC")
+      ->required();
+  history->callback([&ctx] { ctx.exit_code = RunHistory(ctx, o); });
+
+  auto* reserve =
+      cmd->add_subcommand("reserve", "Hold TPP on an account if it fits (idempotent by --key)");
+  common(reserve, true);
+  reserve->add_option("account", o.account, "Account, e.g. country:AE")->required();
+  reserve->add_option("tpp", o.tpp, "TPP to hold (> 0)")->required();
+  reserve
+      ->add_option("--key", o.key, "Idempotency key: a retry with the same key never double-counts")
+      ->required();
+  reserve->add_option("--decision-id", o.decision_id, "Decision this reservation belongs to");
+  reserve->add_option("--transaction-ref", o.transaction_ref,
+                      "The exporter's transaction reference");
+  reserve->add_option("--headquarters", o.headquarters,
+                      "UVEU accounts: the company's headquarters country");
+  reserve->callback([&ctx] { ctx.exit_code = RunReserve(ctx, o); });
+
+  auto* commit = cmd->add_subcommand("commit", "Mark a reservation shipped");
+  common(commit, true);
+  commit->add_option("id", o.posting_id, "Posting id of the reservation")->required();
+  commit->add_option("--key", o.key, "Idempotency key (optional)");
+  commit->add_option("--reason", o.reason, "Note, e.g. the shipment reference");
+  commit->callback([&ctx] { ctx.exit_code = RunSettle(ctx, o, true); });
+
+  auto* release = cmd->add_subcommand("release", "Cancel a reservation (cancelled or expired)");
+  common(release, true);
+  release->add_option("id", o.posting_id, "Posting id of the reservation")->required();
+  release->add_option("--key", o.key, "Idempotency key (optional)");
+  release->add_option("--reason", o.reason, "Why it is released");
+  release->callback([&ctx] { ctx.exit_code = RunSettle(ctx, o, false); });
+
+  auto* adjust =
+      cmd->add_subcommand("adjust", "Officer correction: add (or, negative, remove) used TPP");
+  common(adjust, true);
+  adjust->add_option("account", o.account, "Account, e.g. country:AE")->required();
+  adjust->add_option("tpp", o.tpp, "Signed TPP")->required()->allow_extra_args(false);
+  adjust->add_option("--reason", o.reason, "Why (required)")->required();
+  adjust->add_option("--key", o.key, "Idempotency key (optional)");
+  adjust->add_option("--decision-id", o.decision_id, "Related decision");
+  adjust->add_option("--transaction-ref", o.transaction_ref, "Related transaction reference");
+  adjust->callback([&ctx] { ctx.exit_code = RunAdjust(ctx, o); });
+
+  auto* exp =
+      cmd->add_subcommand("export", "The whole posting log (CSV with --csv, else JSON lines)");
+  common(exp, false);
+  exp->add_flag("--csv", o.csv, "CSV (RFC 4180)");
+  exp->callback([&ctx] { ctx.exit_code = RunExport(ctx, o); });
+}
 
 }  // namespace exportctl::cli

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "ledger/store.h"
@@ -18,6 +19,15 @@ using internal::Totals;
 constexpr double kMaxTpp = 1e12;  // far above any cap; keeps milli-TPP inside int64
 constexpr char kSep = '\x1f';
 
+std::string FormatTpp(double tpp) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f", tpp);
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
 Status CheckText(const std::string& field, const std::string& value, bool required) {
   if (required && value.empty()) return Status::Invalid(field, "is required");
   if (value.size() > 200) return Status::Invalid(field, "is longer than 200 characters");
@@ -30,7 +40,7 @@ Status CheckText(const std::string& field, const std::string& value, bool requir
 Result<int64_t> AmountMilli(double tpp, bool allow_negative) {
   if (!std::isfinite(tpp)) return Status::Invalid("tpp", "must be a finite number");
   if (!allow_negative && tpp <= 0)
-    return Status::Invalid("tpp", "must be positive, got " + std::to_string(tpp));
+    return Status::Invalid("tpp", "must be positive, got " + FormatTpp(tpp));
   if (allow_negative && tpp == 0) return Status::Invalid("tpp", "must not be zero");
   if (std::fabs(tpp) > kMaxTpp) return Status::Invalid("tpp", "is larger than 1e12 TPP");
   const int64_t milli = std::llround(tpp * 1000.0);
@@ -174,13 +184,8 @@ class LedgerImpl final : public Ledger {
       out = Reservation();
       auto existing = Replay(txn, req.idempotency_key, fingerprint);
       if (!existing.ok()) return existing.status();
-      if (*existing) {
-        out.status = ReserveStatus::kReserved;
-        out.replayed = true;
-        out.posting = (*existing)->posting;
-        return Status::Ok();
-      }
-      EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
+      const bool replayed = existing->has_value();
+      if (!replayed) EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
       auto cap = ComputeCapacity(
           rules_, req.account, *period, req.as_of, req.company_headquarters,
           [&](const std::string& a, const std::string& p) { return txn.GetTotals(a, p); },
@@ -192,15 +197,20 @@ class LedgerImpl final : public Ledger {
       out.before_tpp = static_cast<double>(before) / 1000.0;
       if (cap->cap) out.cap_tpp = static_cast<double>(*cap->cap) / 1000.0;
       const bool trigger = rules_.IsTrigger(req.account.kind);
+      const int64_t fits = cap->cap ? std::max<int64_t>(0, *cap->cap - before) : 0;
+      out.fits_tpp = cap->cap && !trigger ? static_cast<double>(fits) / 1000.0
+                                          : std::numeric_limits<double>::infinity();
+      if (replayed) {  // the original posting; the cap fields describe the account now
+        out.status = ReserveStatus::kReserved;
+        out.replayed = true;
+        out.posting = (*existing)->posting;
+        return Status::Ok();
+      }
       if (cap->cap && !trigger) {
-        const int64_t fits = std::max<int64_t>(0, *cap->cap - before);
-        out.fits_tpp = static_cast<double>(fits) / 1000.0;
         if (*milli > fits) {
           out.status = ReserveStatus::kInsufficient;
           return Status::Ok();
         }
-      } else {
-        out.fits_tpp = std::numeric_limits<double>::infinity();
       }
       if (trigger && cap->cap) out.certification_due = before + *milli >= *cap->cap;
       Posting p;
@@ -257,7 +267,7 @@ class LedgerImpl final : public Ledger {
       if (totals->used_milli + *milli < 0) {
         return Status::Invalid(
             "tpp", "would make the used TPP of " + account + " negative (used " +
-                       std::to_string(static_cast<double>(totals->used_milli) / 1000.0) + ")");
+                       FormatTpp(static_cast<double>(totals->used_milli) / 1000.0) + ")");
       }
       Posting p;
       p.kind = PostingKind::kAdjust;

@@ -171,7 +171,8 @@ enum class ReserveStatus {
 struct Reservation {
   ReserveStatus status = ReserveStatus::kInsufficient;
   Posting posting;                 // kReserved: the reserve posting
-  bool replayed = false;           // true when an earlier request with the same key is returned
+  bool replayed = false;           // an earlier request with this key: posting is the original,
+                                   // the fields below describe the account now
   std::optional<double> cap_tpp;   // cap in force for the period (nullopt: uncapped)
   double before_tpp = 0;           // reserved + used in the period before this request
   double fits_tpp = 0;             // how much would still fit (before this request)
