@@ -78,6 +78,8 @@ class AuditLog {
   virtual ~AuditLog() = default;
   // kConflict when the id exists; kInvalidInput for an empty kind; kUnavailable on storage failure.
   virtual Result<AuditRecord> Append(AuditEntry entry) = 0;
+  // Appends several entries with one commit; one result per entry, in order.
+  virtual std::vector<Result<AuditRecord>> AppendMany(std::vector<AuditEntry> entries) = 0;
   virtual Result<AuditRecord> Get(const std::string& id) const = 0;
   // Records in seq order whose time is within the range; `visit` returning false stops early.
   virtual Status Scan(const TimeRange& range,

@@ -100,20 +100,45 @@ class SqliteAuditLog final : public AuditLog {
   }
 
   Result<AuditRecord> Append(AuditEntry entry) override {
-    if (options_.read_only) {
-      return Status::Error(ErrorCode::kInternal, "", "audit log opened read-only");
+    std::vector<AuditEntry> one;
+    one.push_back(std::move(entry));
+    return std::move(AppendMany(std::move(one)).front());
+  }
+
+  std::vector<Result<AuditRecord>> AppendMany(std::vector<AuditEntry> entries) override {
+    std::vector<std::optional<Result<AuditRecord>>> early(entries.size());
+    std::vector<Pending> pending;
+    pending.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      AuditEntry& e = entries[i];
+      if (options_.read_only) {
+        early[i] = Status::Error(ErrorCode::kInternal, "", "audit log opened read-only");
+      } else if (e.kind.empty()) {
+        early[i] = Status::Invalid("kind", "must not be empty");
+      } else if (!nlohmann::json::accept(e.payload)) {
+        early[i] = Status::Invalid("payload", "must be one valid JSON value");
+      } else {
+        if (e.id.empty()) e.id = NewEventId();
+        pending.push_back(Pending{std::move(e), std::nullopt});
+      }
     }
-    if (entry.kind.empty()) return Status::Invalid("kind", "must not be empty");
-    if (!nlohmann::json::accept(entry.payload)) {
-      return Status::Invalid("payload", "must be one valid JSON value");
+    if (!pending.empty()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      for (Pending& p : pending) queue_.push_back(&p);
+      work_cv_.notify_one();
+      done_cv_.wait(lock, [&] { return pending.back().result.has_value(); });
     }
-    if (entry.id.empty()) entry.id = NewEventId();
-    Pending pending{std::move(entry), std::nullopt};
-    std::unique_lock<std::mutex> lock(mu_);
-    queue_.push_back(&pending);
-    work_cv_.notify_one();
-    done_cv_.wait(lock, [&] { return pending.result.has_value(); });
-    return std::move(*pending.result);
+    std::vector<Result<AuditRecord>> results;
+    results.reserve(entries.size());
+    size_t next = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (early[i]) {
+        results.push_back(std::move(*early[i]));
+      } else {
+        results.push_back(std::move(*pending[next++].result));
+      }
+    }
+    return results;
   }
 
   Result<AuditRecord> Get(const std::string& id) const override {

@@ -1,8 +1,106 @@
-// Placeholder until the serve module lands; its owner replaces this file.
+// exportctl serve: the HTTP API until SIGTERM/SIGINT, then a graceful stop (requests in flight
+// finish, nothing new is accepted).
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+
+#include "audit/audit_log.h"
+#include "audit/key_store.h"
 #include "cli/commands.h"
+#include "cli/engine_hooks.h"
+#include "determine/engine.h"
+#include "server/server.h"
 
 namespace exportctl::cli {
+namespace {
 
-void RegisterServeCommand(CLI::App& /*app*/, CliContext& /*ctx*/) {}
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string ledger;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_batch_lines = 10000;
+  int threads = 64;
+  bool log_requests = false;
+};
+
+int Fail(const Status& st) {
+  PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
+  return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+int RunServe(CliContext& ctx, const ServeOptions& o) {
+  const Dataset* data = LoadDataset(ctx);
+  if (!data) return ctx.exit_code;
+  auto log = audit::OpenSqliteAuditLog(
+      {.path = ctx.data_dir + "/audit.sqlite", .clock = {}, .read_only = false});
+  if (!log.ok()) return Fail(log.status());
+  auto keys = audit::KeyStore::Open(ctx.data_dir + "/keys.sqlite");
+  if (!keys.ok()) return Fail(keys.status());
+  auto key_list = (*keys)->List();
+  if (key_list.ok() && key_list->empty()) {
+    std::cerr << "exportctl serve: no API keys yet; create one with `exportctl keys create --role "
+                 "analyst`\n";
+  }
+  if (!o.ledger.empty()) {
+    std::cerr << "exportctl serve: --ledger " << o.ledger
+              << " noted, but the ledger is not wired into the server yet: ledger routes and "
+                 "\"reserve\" answer 503\n";
+  }
+  Engine engine(*data);
+
+  server::ServerOptions options;
+  options.host = o.host;
+  options.port = o.port;
+  options.max_body_bytes = o.max_body_bytes;
+  options.max_batch_lines = o.max_batch_lines;
+  options.threads = o.threads;
+  options.log_requests = o.log_requests;
+
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  server::Server server(options, {.dataset = data,
+                                  .engine = &engine,
+                                  .audit = log->get(),
+                                  .keys = keys->get(),
+                                  .ledger = nullptr,
+                                  .screen = nullptr,
+                                  .list_versions = {}});
+  if (Status st = server.Start(); !st.ok()) return Fail(st);
+  std::cerr << "exportctl serve: listening on http://" << o.host << ":" << server.port()
+            << " (data " << data->version() << ", audit log " << ctx.data_dir
+            << "/audit.sqlite)\n";
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "exportctl serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ": finishing requests in flight\n";
+  server.Stop();
+  std::cerr << "exportctl serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
+  static ServeOptions o;
+  auto* serve = app.add_subcommand("serve", "Serve the HTTP API (docs/openapi.json)");
+  serve->add_option("--port", o.port, "TCP port (default 8080; 0 = any free port)");
+  serve->add_option("--host", o.host, "Address to listen on (default 127.0.0.1)");
+  serve->add_option("--data-dir", ctx.data_dir, "Working data directory: audit log, API keys, ledger");
+  serve->add_option("--ledger", o.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
+  serve->add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies get 413 (default 1 MiB)");
+  serve->add_option("--max-batch-lines", o.max_batch_lines, "Transactions per POST /v1/check/batch (default 10000)");
+  serve->add_option("--threads", o.threads, "Connections served at once (default 64)");
+  serve->add_flag("--log-requests", o.log_requests, "One line per request on stderr");
+  serve->callback([&ctx] { ctx.exit_code = RunServe(ctx, o); });
+}
 
 }  // namespace exportctl::cli

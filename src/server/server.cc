@@ -1,0 +1,879 @@
+// The HTTP front end. One dispatcher routes by exact path (no regular expressions on the hot
+// path), authenticates, runs the handler and records metrics.
+#include "server/server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "audit/crypto.h"
+#include "audit/replay.h"
+#include "core/json_writer.h"
+#include "data/dataset.h"
+#include "determine/decision_json.h"
+#include "determine/engine.h"
+#include "server/metrics.h"
+#include "server/request_json.h"
+
+namespace exportctl::server {
+
+using audit::ApiKeyInfo;
+using audit::Role;
+using Clock = std::chrono::steady_clock;
+
+Date UtcToday() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                       static_cast<unsigned>(tm.tm_mday));
+}
+
+namespace {
+
+int HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidInput: return 400;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kDataError: return 500;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string ErrorJson(std::string_view code, std::string_view field, std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Key("error").BeginObject();
+  w.Field("code", code).Field("message", message).Field("field", field);
+  w.EndObject().EndObject();
+  return out;
+}
+
+void SendJson(httplib::Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, std::string_view code, std::string_view field,
+               std::string_view message) {
+  SendJson(res, status, ErrorJson(code, field, message));
+}
+
+void SendStatus(httplib::Response& res, const Status& st) {
+  SendError(res, HttpStatusFor(st.code()), ErrorCodeName(st.code()), st.field(), st.message());
+}
+
+const char* DefaultCodeFor(int status) {
+  switch (status) {
+    case 400: return "invalid_input";
+    case 401: return "unauthenticated";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "conflict";
+    case 413: return "too_large";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal" : "invalid_input";
+  }
+}
+
+void ChipJson(const ChipRecord& c, JsonWriter& w) {
+  auto optional_number = [&](const char* key, const std::optional<double>& v) {
+    w.Key(key);
+    if (v) w.Number(*v);
+    else w.Null();
+  };
+  w.BeginObject();
+  w.Field("id", c.id).Field("vendor", c.vendor).Field("model", c.model).Field("variant", c.variant);
+  w.Field("name", c.name);
+  optional_number("tpp", c.tpp);
+  optional_number("die_area_mm2", c.die_area_mm2);
+  w.Field("die_area_verified", c.die_area_verified);
+  optional_number("memory_bandwidth_gbps", c.memory_bandwidth_gbps);
+  w.Field("datacenter", c.datacenter).Field("designer_headquarters", c.designer_headquarters);
+  w.Key("throughput").BeginArray();
+  for (const auto& t : c.throughput) {
+    w.BeginObject().Field("bit_length", t.bit_length).Field("dense_tops", t.dense_tops).EndObject();
+  }
+  w.EndArray();
+  w.Key("sources").BeginArray();
+  for (const auto& s : c.sources) w.String(s);
+  w.EndArray();
+  w.Field("verified", c.verified);
+  w.EndObject();
+}
+
+size_t CountJsonArray(const std::string& json_array) {
+  auto j = nlohmann::json::parse(json_array, nullptr, false);
+  return j.is_array() ? j.size() : 0;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  struct Call {
+    const httplib::Request& req;
+    httplib::Response& res;
+    ApiKeyInfo key;
+    std::string param;  // the {code} / {id} of the path, when the route has one
+  };
+  using Handler = void (Impl::*)(Call&);
+  struct Route {
+    const char* method;
+    const char* path;         // OpenAPI path; routes with a {param} match by prefix
+    std::optional<Role> role; // nullopt = public
+    Handler handler;
+  };
+
+  static const std::vector<Route>& Table() {
+    static const std::vector<Route> routes = {
+        {"POST", "/v1/check", Role::kAnalyst, &Impl::HandleCheck},
+        {"POST", "/v1/check/batch", Role::kAnalyst, &Impl::HandleCheckBatch},
+        {"POST", "/v1/classify", Role::kAnalyst, &Impl::HandleClassify},
+        {"GET", "/healthz", std::nullopt, &Impl::HandleHealth},
+        {"GET", "/metrics", Role::kViewer, &Impl::HandleMetrics},
+        {"GET", "/openapi.json", Role::kViewer, &Impl::HandleOpenApi},
+        {"GET", "/v1/chips", Role::kViewer, &Impl::HandleChips},
+        {"GET", "/v1/regimes", Role::kViewer, &Impl::HandleRegimes},
+        {"GET", "/v1/countries/{code}", Role::kViewer, &Impl::HandleCountry},
+        {"GET", "/v1/decisions/{id}", Role::kViewer, &Impl::HandleDecision},
+        {"GET", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenGet},
+        {"POST", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenPost},
+        {"POST", "/v1/screen/clear", Role::kOfficer, &Impl::HandleScreenClear},
+        {"GET", "/v1/lists", Role::kViewer, &Impl::HandleLists},
+        {"GET", "/v1/ledger/balances", Role::kViewer, &Impl::HandleLedgerBalances},
+        {"GET", "/v1/ledger/history", Role::kViewer, &Impl::HandleLedgerHistory},
+        {"POST", "/v1/ledger/commit", Role::kOfficer, &Impl::HandleLedgerCommit},
+        {"POST", "/v1/ledger/release", Role::kOfficer, &Impl::HandleLedgerRelease},
+        {"POST", "/v1/ledger/adjust", Role::kOfficer, &Impl::HandleLedgerAdjust},
+    };
+    return routes;
+  }
+
+  static std::vector<std::string> MetricLabels() {
+    std::vector<std::string> labels;
+    for (const auto& r : Table()) labels.push_back(std::string(r.method) + " " + r.path);
+    labels.push_back("unmatched");
+    return labels;
+  }
+
+  Impl(ServerOptions o, ServerDeps d)
+      : options(std::move(o)), deps(std::move(d)), metrics(MetricLabels()) {
+    if (!options.today) options.today = UtcToday;
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const auto& c : deps.dataset->chips()) ChipJson(c, w);
+    w.EndArray();
+    chips_json = std::move(out);
+    for (int i = 0; i < Metrics::kOutcomes; ++i) {
+      outcome_names.push_back(OutcomeName(static_cast<Outcome>(i)));
+    }
+  }
+
+  // ---- Dispatch -------------------------------------------------------------------------
+
+  // Finds the route for (method, path); *param receives the path parameter, if any.
+  const Route* Match(const std::string& method, const std::string& path, std::string* param,
+                     bool* path_known) const {
+    *path_known = false;
+    for (const auto& r : Table()) {
+      const char* brace = std::strchr(r.path, '{');
+      bool matches;
+      if (brace) {
+        const size_t prefix = static_cast<size_t>(brace - r.path);
+        matches = path.size() > prefix && path.compare(0, prefix, r.path, prefix) == 0 &&
+                  path.find('/', prefix) == std::string::npos;
+        if (matches) *param = path.substr(prefix);
+      } else {
+        matches = path == r.path;
+      }
+      if (!matches) continue;
+      *path_known = true;
+      if (method == r.method) return &r;
+    }
+    return nullptr;
+  }
+
+  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    const auto start = Clock::now();
+    std::string param;
+    bool path_known = false;
+    const Route* route = Match(req.method, req.path, &param, &path_known);
+    size_t route_index = Table().size();  // "unmatched"
+    if (!route) {
+      if (path_known) {
+        SendError(res, 405, "method_not_allowed", "", req.method + " is not allowed on " + req.path);
+      } else {
+        SendError(res, 404, "not_found", "", "no route " + req.path);
+      }
+    } else {
+      route_index = static_cast<size_t>(route - Table().data());
+      Call call{req, res, {}, std::move(param)};
+      if (Authorize(*route, call)) {
+        try {
+          (this->*(route->handler))(call);
+        } catch (const std::exception& e) {
+          std::cerr << "exportctl serve: internal error on " << route->method << " " << route->path
+                    << ": " << e.what() << "\n";
+          SendError(res, 500, "internal", "", "internal error");
+        }
+      }
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics.Observe(route_index, res.status, seconds);
+    if (options.log_requests) {
+      std::cerr << req.method << " " << req.path << " " << res.status << " "
+                << static_cast<int64_t>(seconds * 1e6) << "us\n";
+    }
+  }
+
+  bool Authorize(const Route& route, Call& call) {
+    if (!route.role) return true;
+    const std::string& header = call.req.get_header_value("Authorization");
+    auto deny = [&](int status, const char* code, const std::string& message,
+                    const std::string& log_detail) {
+      metrics.CountAuthFailure(status);
+      // Never log the token: only the key id (public) or the kind of failure.
+      std::cerr << "exportctl serve: " << status << " " << route.method << " " << route.path
+                << " from " << call.req.remote_addr << ": " << log_detail << "\n";
+      if (status == 401) call.res.set_header("WWW-Authenticate", "Bearer");
+      SendError(call.res, status, code, "authorization", message);
+      return false;
+    };
+    if (header.empty()) {
+      return deny(401, "unauthenticated", "send Authorization: Bearer <API key>", "no credentials");
+    }
+    if (header.size() < 7 || strncasecmp(header.c_str(), "Bearer ", 7) != 0) {
+      return deny(401, "unauthenticated", "use the Bearer scheme", "not a bearer credential");
+    }
+    auto key = deps.keys->Authenticate(std::string_view(header).substr(7));
+    if (!key.ok()) {
+      return deny(401, "unauthenticated", "invalid or revoked API key", key.status().message());
+    }
+    if (!audit::RoleAllows(key->role, *route.role)) {
+      return deny(403, "forbidden",
+                  std::string("this route needs the ") + audit::RoleName(*route.role) + " role",
+                  "key " + key->key_id + " has role " + audit::RoleName(key->role));
+    }
+    call.key = std::move(*key);
+    return true;
+  }
+
+  // ---- Shared helpers -------------------------------------------------------------------
+
+  // Reads ?as_of= and ?posture= (or the same keys of a JSON body).
+  Status ReadDateAndPosture(const std::string& as_of_text, const std::string& posture_text,
+                            Date* as_of, Posture* posture) const {
+    *as_of = options.today();
+    if (!as_of_text.empty()) {
+      auto d = Date::Parse(as_of_text);
+      if (!d.ok()) return Status::Invalid("as_of", d.status().message());
+      *as_of = *d;
+    }
+    *posture = Posture::kEnforced;
+    if (!posture_text.empty()) {
+      auto p = ParsePosture(posture_text);
+      if (!p.ok()) return Status::Invalid("posture", p.status().message());
+      *posture = *p;
+    }
+    return Status::Ok();
+  }
+
+  Result<nlohmann::json> BodyObject(const Call& call) const {
+    auto json = ParseRequestJson(call.req.body, options.max_json_depth);
+    if (!json.ok()) return json.status();
+    if (!json->is_object()) return Status::Invalid("", "the request body must be a JSON object");
+    return json;
+  }
+
+  audit::DecisionPayload PayloadFor(std::string request, std::string posture_override,
+                                    std::string decision, std::string postings,
+                                    const char* route) const {
+    audit::DecisionPayload p;
+    p.request = std::move(request);
+    p.posture_override = std::move(posture_override);
+    p.decision = std::move(decision);
+    p.list_versions = deps.list_versions;
+    p.ledger_postings = std::move(postings);
+    p.api_route = route;
+    return p;
+  }
+
+  // A prepared transaction: the request as the engine parses it, plus edge options.
+  struct CheckInput {
+    std::string request;  // normalized JSON the engine parsed (recorded for replay)
+    bool reserve = false;
+    Transaction tx;
+  };
+
+  Result<CheckInput> PrepareCheck(nlohmann::json body) const {
+    if (!body.is_object()) return Status::Invalid("", "a transaction must be a JSON object");
+    CheckInput in;
+    if (auto it = body.find("reserve"); it != body.end()) {
+      if (!it->is_boolean()) return Status::Invalid("reserve", "must be true or false");
+      in.reserve = it->get<bool>();
+      body.erase(it);
+    }
+    if (!body.contains("as_of")) body["as_of"] = options.today().ToString();
+    in.request = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    auto tx = ParseTransaction(in.request, *deps.dataset);
+    if (!tx.ok()) return tx.status();
+    in.tx = std::move(*tx);
+    return in;
+  }
+
+  Result<DetermineOptions> CheckOptions(const Call& call) const {
+    DetermineOptions o;
+    if (call.req.has_param("posture")) {
+      auto p = ParsePosture(call.req.get_param_value("posture"));
+      if (!p.ok()) return Status::Invalid("posture", p.status().message());
+      o.posture = *p;
+    }
+    o.screener = deps.screen ? deps.screen->screener() : nullptr;
+    o.allocations = deps.ledger ? deps.ledger->allocations() : nullptr;
+    return o;
+  }
+
+  // ---- Decisions ------------------------------------------------------------------------
+
+  void HandleCheck(Call& call) {
+    auto body = ParseRequestJson(call.req.body, options.max_json_depth);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    auto in = PrepareCheck(std::move(*body));
+    if (!in.ok()) return SendStatus(call.res, in.status());
+    auto opts = CheckOptions(call);
+    if (!opts.ok()) return SendStatus(call.res, opts.status());
+    const std::string posture_override = opts->posture ? PostureName(*opts->posture) : "";
+
+    // Idempotency-Key: the same key and request give the same recorded decision; the same key
+    // with a different request is a conflict.
+    const std::string idempotency_key = call.req.get_header_value("Idempotency-Key");
+    if (!idempotency_key.empty()) {
+      if (!deps.audit) {
+        return SendError(call.res, 503, "unavailable", "Idempotency-Key",
+                         "idempotent requests need the audit log");
+      }
+      opts->decision_id =
+          "dec_" + audit::Sha256Hex(call.key.key_id + "\n" + idempotency_key).substr(0, 26);
+      if (RespondFromRecord(call, opts->decision_id, in->request, posture_override)) return;
+    } else {
+      opts->decision_id = NewDecisionId();
+    }
+    if (in->reserve && !audit::RoleAllows(call.key.role, Role::kOfficer)) {
+      metrics.CountAuthFailure(403);
+      return SendError(call.res, 403, "forbidden", "reserve", "reserving needs the officer role");
+    }
+    if (in->reserve && !deps.ledger) {
+      return SendError(call.res, 503, "unavailable", "reserve",
+                       "the allocation ledger is not available on this server; nothing was decided "
+                       "or reserved");
+    }
+
+    Decision decision = deps.engine->Determine(in->tx, *opts);
+    std::string decision_json = DecisionToJson(decision);
+    std::string postings = "[]";
+    RequestContext ctx{call.key.key_id, idempotency_key};
+    if (in->reserve) {
+      auto reserved = deps.ledger->Reserve(in->tx, decision, ctx);
+      if (!reserved.ok()) return SendStatus(call.res, reserved.status());
+      postings = std::move(*reserved);
+      metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(postings)));
+    }
+    if (options.audit_decisions) {
+      const auto t0 = Clock::now();
+      auto record = deps.audit->Append(
+          {.id = decision.decision_id,
+           .kind = "decision",
+           .actor = call.key.key_id,
+           .payload = audit::BuildDecisionPayload(PayloadFor(
+               in->request, posture_override, decision_json, postings, "POST /v1/check"))});
+      metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
+      if (!record.ok()) {
+        if (in->reserve) (void)deps.ledger->Cancel(decision.decision_id, ctx);
+        if (record.status().code() == ErrorCode::kConflict && !idempotency_key.empty() &&
+            RespondFromRecord(call, decision.decision_id, in->request, posture_override)) {
+          return;  // a concurrent retry recorded it first
+        }
+        std::cerr << "exportctl serve: audit append failed: " << record.status().ToString() << "\n";
+        return SendError(call.res, 503, "unavailable", "",
+                         "the audit log cannot record the decision; nothing was decided");
+      }
+    }
+    metrics.CountDecision(static_cast<int>(decision.outcome));
+    if (in->reserve) {
+      decision_json.pop_back();
+      decision_json += ",\"ledger_postings\":" + postings + "}";
+    }
+    SendJson(call.res, 200, std::move(decision_json));
+  }
+
+  // When a decision with this id is recorded: replies with it (same request) or 409 (different
+  // request) and returns true. Returns false when there is no such record.
+  bool RespondFromRecord(Call& call, const std::string& id, const std::string& request,
+                         const std::string& posture_override) {
+    auto record = deps.audit->Get(id);
+    if (!record.ok()) {
+      if (record.status().code() == ErrorCode::kNotFound) return false;
+      SendStatus(call.res, record.status());
+      return true;
+    }
+    auto payload = nlohmann::json::parse(record->payload, nullptr, false);
+    const auto recorded_posture = payload.value("posture_override", nlohmann::json());
+    const bool same = payload.is_object() && payload.contains("request") &&
+                      payload["request"] == nlohmann::json::parse(request, nullptr, false) &&
+                      (recorded_posture.is_string() ? recorded_posture.get<std::string>() : "") ==
+                          posture_override;
+    if (!same) {
+      SendError(call.res, 409, "conflict", "Idempotency-Key",
+                "this Idempotency-Key was used with a different request");
+      return true;
+    }
+    std::string decision = payload["decision"].dump();
+    const auto& postings = payload.value("ledger_postings", nlohmann::json::array());
+    if (!postings.empty()) {
+      decision.pop_back();
+      decision += ",\"ledger_postings\":" + postings.dump() + "}";
+    }
+    call.res.set_header("Idempotent-Replayed", "true");
+    SendJson(call.res, 200, std::move(decision));
+    return true;
+  }
+
+  void HandleCheckBatch(Call& call) {
+    auto opts = CheckOptions(call);
+    if (!opts.ok()) return SendStatus(call.res, opts.status());
+    const std::string posture_override = opts->posture ? PostureName(*opts->posture) : "";
+    std::string_view body = call.req.body;
+    struct Line {
+      size_t number;
+      std::string output;        // decision JSON or error JSON
+      bool is_decision = false;
+      int outcome = 0;
+    };
+    std::vector<Line> lines;
+    std::vector<audit::AuditEntry> entries;
+    size_t number = 0, start = 0;
+    while (start < body.size()) {
+      size_t end = body.find('\n', start);
+      if (end == std::string_view::npos) end = body.size();
+      std::string_view text = body.substr(start, end - start);
+      start = end + 1;
+      ++number;
+      if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      if (lines.size() >= options.max_batch_lines) {
+        return SendError(call.res, 413, "too_large", "",
+                         "more than " + std::to_string(options.max_batch_lines) +
+                             " transactions in one batch");
+      }
+      Line line{number, "", false, 0};
+      auto fail = [&](const Status& st) {
+        std::string out;
+        JsonWriter w(out);
+        w.BeginObject().Field("line", static_cast<int64_t>(number)).Key("error").BeginObject();
+        w.Field("code", ErrorCodeName(st.code())).Field("message", st.message());
+        w.Field("field", st.field()).EndObject().EndObject();
+        line.output = std::move(out);
+        lines.push_back(std::move(line));
+      };
+      auto json = ParseRequestJson(text, options.max_json_depth);
+      if (!json.ok()) {
+        fail(json.status());
+        continue;
+      }
+      auto in = PrepareCheck(std::move(*json));
+      if (!in.ok()) {
+        fail(in.status());
+        continue;
+      }
+      if (in->reserve) {
+        fail(Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check"));
+        continue;
+      }
+      DetermineOptions line_opts = *opts;
+      line_opts.decision_id = NewDecisionId();
+      const Decision d = deps.engine->Determine(in->tx, line_opts);
+      line.output = DecisionToJson(d);
+      line.is_decision = true;
+      line.outcome = static_cast<int>(d.outcome);
+      if (options.audit_decisions) {
+        entries.push_back({.id = d.decision_id,
+                           .kind = "decision",
+                           .actor = call.key.key_id,
+                           .payload = audit::BuildDecisionPayload(PayloadFor(
+                               std::move(in->request), posture_override, line.output, "[]",
+                               "POST /v1/check/batch"))});
+      }
+      lines.push_back(std::move(line));
+    }
+    if (!entries.empty()) {
+      const auto t0 = Clock::now();
+      auto results = deps.audit->AppendMany(std::move(entries));
+      metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
+      for (const auto& r : results) {
+        if (!r.ok()) {
+          std::cerr << "exportctl serve: audit append failed: " << r.status().ToString() << "\n";
+          return SendError(call.res, 503, "unavailable", "",
+                           "the audit log cannot record the decisions; nothing was decided");
+        }
+      }
+    }
+    std::string out;
+    for (const auto& line : lines) {
+      if (line.is_decision) metrics.CountDecision(line.outcome);
+      out += line.output;
+      out += '\n';
+    }
+    call.res.status = 200;
+    call.res.set_content(std::move(out), "application/x-ndjson");
+  }
+
+  void HandleClassify(Call& call) {
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    const nlohmann::json& j = *body;
+    static const char* kKnown[] = {"chip", "tpp", "die_area_mm2", "performance_density",
+                                   "memory_bandwidth_gbps", "datacenter", "as_of", "posture"};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bool known = false;
+      for (const char* k : kKnown) known = known || it.key() == k;
+      // Unknown fields are refused: a misspelt spec (e.g. "die_area") would silently change
+      // the class.
+      if (!known) return SendStatus(call.res, Status::Invalid(it.key(), "unknown field"));
+    }
+    auto string_field = [&](const char* key, std::string* out) -> Status {
+      if (!j.contains(key)) return Status::Ok();
+      if (!j[key].is_string()) return Status::Invalid(key, "must be a string");
+      *out = j[key].get<std::string>();
+      return Status::Ok();
+    };
+    auto number_field = [&](const char* key, std::optional<double>* out, bool positive) -> Status {
+      if (!j.contains(key) || j[key].is_null()) return Status::Ok();
+      if (!j[key].is_number()) return Status::Invalid(key, "must be a number");
+      const double v = j[key].get<double>();
+      if (!std::isfinite(v) || v < 0 || (positive && v == 0) || v > 1e18) {
+        return Status::Invalid(key, positive ? "must be a positive number" : "must not be negative");
+      }
+      *out = v;
+      return Status::Ok();
+    };
+    std::string chip, as_of_text, posture_text;
+    std::optional<double> tpp, die, pd, bandwidth;
+    for (Status st : {string_field("chip", &chip), string_field("as_of", &as_of_text),
+                      string_field("posture", &posture_text), number_field("tpp", &tpp, false),
+                      number_field("die_area_mm2", &die, true),
+                      number_field("performance_density", &pd, false),
+                      number_field("memory_bandwidth_gbps", &bandwidth, false)}) {
+      if (!st.ok()) return SendStatus(call.res, st);
+    }
+    if (j.contains("datacenter") && !j["datacenter"].is_boolean() && !j["datacenter"].is_null()) {
+      return SendStatus(call.res, Status::Invalid("datacenter", "must be true or false"));
+    }
+    Date as_of;
+    Posture posture;
+    if (Status st = ReadDateAndPosture(as_of_text, posture_text, &as_of, &posture); !st.ok()) {
+      return SendStatus(call.res, st);
+    }
+    ItemSpec spec;
+    if (!chip.empty()) {
+      auto found = deps.dataset->FindChip(chip);
+      if (!found.ok()) return SendStatus(call.res, found.status().WithFieldPrefix("chip"));
+      const ChipRecord& c = **found;
+      spec.catalog = &c;
+      spec.tpp = c.tpp;
+      spec.die_area_mm2 = c.die_area_mm2;
+      spec.die_area_verified = c.die_area_verified;
+      spec.datacenter = c.datacenter;
+      spec.memory_bandwidth_gbps = c.memory_bandwidth_gbps;
+      spec.designer_headquarters = c.designer_headquarters;
+    } else if (!tpp) {
+      return SendStatus(call.res, Status::Invalid("chip", "give a catalog chip or tpp"));
+    }
+    if (tpp) spec.tpp = tpp;
+    if (die) {
+      spec.die_area_mm2 = die;
+      spec.die_area_verified = true;
+    }
+    if (pd) spec.performance_density = pd;
+    if (bandwidth) spec.memory_bandwidth_gbps = bandwidth;
+    if (j.contains("datacenter") && j["datacenter"].is_boolean()) {
+      spec.datacenter = j["datacenter"].get<bool>();
+    }
+    std::string out;
+    AppendClassificationJson(Classify(spec, deps.dataset->ThresholdsOn(as_of, posture)), out);
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  void HandleDecision(Call& call) {
+    if (!deps.audit) return SendError(call.res, 503, "unavailable", "", "no audit log configured");
+    auto record = deps.audit->Get(call.param);
+    if (!record.ok()) return SendStatus(call.res, record.status());
+    if (record->kind != "decision") {
+      return SendError(call.res, 404, "not_found", "id", "no decision with id " + call.param);
+    }
+    std::string out;
+    audit::AppendRecordJsonl(*record, out);
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  // ---- Reference data -------------------------------------------------------------------
+
+  void HandleHealth(Call& call) { SendJson(call.res, 200, R"({"status":"ok"})"); }
+
+  void HandleMetrics(Call& call) {
+    call.res.status = 200;
+    call.res.set_content(metrics.Render(outcome_names), "text/plain; version=0.0.4");
+  }
+
+  void HandleOpenApi(Call& call) { SendJson(call.res, 200, OpenApiJson()); }
+
+  void HandleChips(Call& call) { SendJson(call.res, 200, chips_json); }
+
+  void HandleRegimes(Call& call) {
+    Date d;
+    Posture p;
+    if (Status st = ReadDateAndPosture(call.req.get_param_value("as_of"),
+                                       call.req.get_param_value("posture"), &d, &p);
+        !st.ok()) {
+      return SendStatus(call.res, st);
+    }
+    const Dataset& data = *deps.dataset;
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const auto& g : data.regimes()) {
+      w.BeginObject().Field("id", g.id).Field("title", g.title).Field("citation", g.fr);
+      w.Field("effective", g.effective.ToString());
+      if (g.compliance) w.Field("compliance", g.compliance->ToString());
+      w.Field("in_force", g.InForce(d, p, data.rules())).Field("verified", g.verified);
+      w.Key("rules").BeginArray();
+      for (const auto& id : g.rule_ids) {
+        const RuleDef* r = data.FindRule(id);
+        if (!r) continue;
+        w.BeginObject().Field("id", r->id).Field("citation", r->citation).Field("summary", r->summary);
+        w.Field("active", r->ActiveOn(d, p)).Field("verified", r->verified).EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  void HandleCountry(Call& call) {
+    Date d;
+    Posture p;
+    if (Status st = ReadDateAndPosture(call.req.get_param_value("as_of"),
+                                       call.req.get_param_value("posture"), &d, &p);
+        !st.ok()) {
+      return SendStatus(call.res, st);
+    }
+    const Dataset& data = *deps.dataset;
+    auto code = data.ResolveCountry(call.param);
+    if (!code.ok()) {
+      return SendError(call.res, 404, "not_found", "code", code.status().message());
+    }
+    const Country* c = data.FindCountry(*code);
+    if (!c) return SendError(call.res, 404, "not_found", "code", "unknown country");
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Field("code", c->code).Field("name", c->name).Field("as_of", d.ToString());
+    w.Field("posture", PostureName(p));
+    if (!c->treat_as.empty()) w.Field("treated_as", c->treat_as);
+    w.Key("groups").BeginArray();
+    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+      if (data.InGroup(c->code, static_cast<Group>(g), d)) w.String(GroupName(static_cast<Group>(g)));
+    }
+    w.EndArray();
+    if (!c->note.empty()) w.Field("note", c->note);
+    w.EndObject();
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  // ---- Screening and ledger (plugged in through backends.h) -----------------------------
+
+  void Unavailable(Call& call, const char* what) {
+    SendError(call.res, 503, "unavailable", "",
+              std::string(what) + " is not available on this server yet");
+  }
+
+  void Reply(Call& call, const Result<std::string>& r) {
+    if (!r.ok()) return SendStatus(call.res, r.status());
+    SendJson(call.res, 200, *r);
+  }
+
+  void HandleScreenGet(Call& call) {
+    if (!deps.screen) return Unavailable(call, "screening");
+    if (call.req.get_param_value("name").empty()) {
+      return SendStatus(call.res, Status::Invalid("name", "is required"));
+    }
+    nlohmann::json body = {{"name", call.req.get_param_value("name")}};
+    if (call.req.has_param("country")) body["country"] = call.req.get_param_value("country");
+    Reply(call, deps.screen->Screen(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  }
+
+  void HandleScreenPost(Call& call) {
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    if (!deps.screen) return Unavailable(call, "screening");
+    Reply(call, deps.screen->Screen(body->dump()));
+  }
+
+  void HandleScreenClear(Call& call) {
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    if (!deps.screen) return Unavailable(call, "screening");
+    Reply(call, deps.screen->Clear(body->dump(), Context(call)));
+  }
+
+  void HandleLists(Call& call) {
+    if (!deps.screen) return Unavailable(call, "screening");
+    Reply(call, deps.screen->Lists());
+  }
+
+  RequestContext Context(const Call& call) const {
+    return {call.key.key_id, call.req.get_header_value("Idempotency-Key")};
+  }
+
+  void HandleLedgerBalances(Call& call) {
+    if (!deps.ledger) return Unavailable(call, "the allocation ledger");
+    Reply(call, deps.ledger->Balances(call.req.get_param_value("as_of")));
+  }
+
+  void HandleLedgerHistory(Call& call) {
+    if (!deps.ledger) return Unavailable(call, "the allocation ledger");
+    if (call.req.get_param_value("account").empty()) {
+      return SendStatus(call.res, Status::Invalid("account", "is required"));
+    }
+    Reply(call, deps.ledger->History(call.req.get_param_value("account")));
+  }
+
+  template <typename Fn>
+  void LedgerChange(Call& call, Fn fn) {
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    if (!deps.ledger) return Unavailable(call, "the allocation ledger");
+    auto r = fn(body->dump(), Context(call));
+    if (r.ok()) metrics.CountLedgerPostings(1);
+    Reply(call, r);
+  }
+
+  void HandleLedgerCommit(Call& call) {
+    LedgerChange(call, [&](const std::string& b, const RequestContext& c) { return deps.ledger->Commit(b, c); });
+  }
+  void HandleLedgerRelease(Call& call) {
+    LedgerChange(call, [&](const std::string& b, const RequestContext& c) { return deps.ledger->Release(b, c); });
+  }
+  void HandleLedgerAdjust(Call& call) {
+    LedgerChange(call, [&](const std::string& b, const RequestContext& c) { return deps.ledger->Adjust(b, c); });
+  }
+
+  ServerOptions options;
+  ServerDeps deps;
+  Metrics metrics;
+  std::vector<std::string> outcome_names;
+  std::string chips_json;
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  std::atomic<bool> started{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopped = false;
+};
+
+Server::Server(ServerOptions options, ServerDeps deps)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(deps))) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start() {
+  Impl& s = *impl_;
+  if (!s.deps.dataset || !s.deps.engine || !s.deps.keys ||
+      (s.options.audit_decisions && !s.deps.audit)) {
+    return Status::Error(ErrorCode::kInternal, "", "server started without its dependencies");
+  }
+  const int threads = s.options.threads > 0 ? s.options.threads : 64;
+  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.http.set_keep_alive_max_count(1u << 30);
+  s.http.set_keep_alive_timeout(5);
+  s.http.set_read_timeout(10);
+  s.http.set_write_timeout(10);
+  s.http.set_tcp_nodelay(true);
+  s.http.set_payload_max_length(s.options.max_body_bytes);
+  auto dispatch = [&s](const httplib::Request& req, httplib::Response& res) { s.Dispatch(req, res); };
+  s.http.Get(".*", dispatch);
+  s.http.Post(".*", dispatch);
+  s.http.Put(".*", dispatch);
+  s.http.Delete(".*", dispatch);
+  s.http.Patch(".*", dispatch);
+  s.http.Options(".*", dispatch);
+  // Errors raised by the HTTP layer itself (413, malformed request line, …) get our error shape.
+  s.http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string message = res.status == 413 ? "the request body is too large" : "request refused";
+    SendError(res, res.status, DefaultCodeFor(res.status), "", message);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  s.http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SendError(res, 500, "internal", "", "internal error");
+      });
+  if (s.options.port == 0) {
+    s.port = s.http.bind_to_any_port(s.options.host);
+    if (s.port <= 0) {
+      return Status::Error(ErrorCode::kUnavailable, "port", "cannot bind " + s.options.host);
+    }
+  } else {
+    if (!s.http.bind_to_port(s.options.host, s.options.port)) {
+      return Status::Error(ErrorCode::kUnavailable, "port",
+                           "cannot bind " + s.options.host + ":" + std::to_string(s.options.port));
+    }
+    s.port = s.options.port;
+  }
+  s.started = true;
+  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
+  return Status::Ok();
+}
+
+int Server::port() const { return impl_->port; }
+
+void Server::Stop() {
+  if (!impl_ || !impl_->started.exchange(false)) return;
+  // httplib::stop() closes the listening socket; the pool finishes requests in flight and
+  // keep-alive connections close after their current request. stop() is a no-op until the
+  // listener runs, so wait (briefly) for it first.
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!impl_->http.is_running() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  impl_->stopped = true;
+  impl_->stop_cv.notify_all();
+}
+
+void Server::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->stop_mu);
+  impl_->stop_cv.wait(lock, [&] { return impl_->stopped; });
+}
+
+std::vector<std::pair<std::string, std::string>> Server::Routes() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : Impl::Table()) out.emplace_back(r.method, r.path);
+  return out;
+}
+
+}  // namespace exportctl::server

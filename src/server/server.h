@@ -1,0 +1,84 @@
+// The HTTP API: the engine, the audit log and API keys behind JSON routes (docs/openapi.json).
+//
+//   Server server(options, {.dataset = data.get(), .engine = &engine, .audit = log.get(),
+//                           .keys = keys.get()});
+//   if (Status st = server.Start(); !st.ok()) …   // binds; port() is then known
+//   server.Wait();                                // until Stop() (e.g. from a SIGTERM watcher)
+//
+// Every route except GET /healthz needs `Authorization: Bearer <key>`; viewer keys read,
+// analyst keys check, classify and screen, officer keys reserve and change the ledger.
+// Every decision is appended to the audit log before the response is sent.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "audit/key_store.h"
+#include "core/date.h"
+#include "core/status.h"
+#include "server/backends.h"
+
+namespace exportctl {
+class Dataset;
+class Engine;
+}  // namespace exportctl
+
+namespace exportctl::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                        // 0 = any free port
+  size_t max_body_bytes = 1 << 20;        // larger bodies get 413
+  size_t max_batch_lines = 10000;         // POST /v1/check/batch
+  int max_json_depth = 32;                // deeper request JSON gets 400
+  int threads = 64;                       // connections served at once (keep-alive holds one)
+  bool audit_decisions = true;            // false only for benchmarks of the audit cost
+  std::function<Date()> today;            // the edge clock for a default as_of; default: UTC today
+  bool log_requests = false;              // one line per request on stderr
+};
+
+struct ServerDeps {
+  const Dataset* dataset = nullptr;       // required
+  const Engine* engine = nullptr;         // required
+  audit::AuditLog* audit = nullptr;       // required unless !options.audit_decisions
+  audit::KeyStore* keys = nullptr;        // required
+  LedgerService* ledger = nullptr;        // optional: absent → 503 on ledger routes
+  ScreenService* screen = nullptr;        // optional: absent → 503 on screening routes
+  std::vector<std::string> list_versions; // recorded in each decision's audit record
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, ServerDeps deps);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving on a background thread.
+  Status Start();
+  int port() const;
+  // Stops accepting; requests in flight finish; returns when the server thread has ended.
+  void Stop();
+  // Blocks until the server stops.
+  void Wait();
+
+  // (method, OpenAPI path) of every route, for the test that checks docs/openapi.json.
+  static std::vector<std::pair<std::string, std::string>> Routes();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The OpenAPI document embedded at build time from docs/openapi.json.
+const std::string& OpenApiJson();
+
+// Today's date in UTC from the system clock.
+Date UtcToday();
+
+}  // namespace exportctl::server

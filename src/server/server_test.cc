@@ -1,0 +1,530 @@
+// Drives the server over real sockets on 127.0.0.1: routes, auth, bad input, audit, crash safety.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "audit/replay.h"
+#include "data/dataset.h"
+#include "determine/engine.h"
+
+namespace exportctl::server {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const Dataset& SharedDataset() {
+  static std::unique_ptr<Dataset> data = [] {
+    auto d = Dataset::Load(EXPORTCTL_DEFAULT_DATA_DIR);
+    if (!d.ok()) {
+      std::cerr << d.status().ToString() << "\n";
+      std::abort();
+    }
+    return std::move(d).value();
+  }();
+  return *data;
+}
+
+constexpr char kTransaction[] =
+    R"({"reference":"SO-1","as_of":"2025-06-01","destination":"CN",)"
+    R"("items":[{"chip":"H100 SXM5 80GB","quantity":10}],)"
+    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN"}]})";
+
+fs::path TempDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("server_test_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Everything a running server needs, in one place, so tests and the crash child share it.
+struct Stack {
+  explicit Stack(const fs::path& dir, ServerOptions options = {}) : engine(SharedDataset()) {
+    auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
+                                          .read_only = false});
+    if (!log.ok()) std::abort();
+    audit_log = std::move(*log);
+    auto k = audit::KeyStore::Open((dir / "keys.sqlite").string(), {}, std::chrono::milliseconds(0));
+    if (!k.ok()) std::abort();
+    keys = std::move(*k);
+    options.host = "127.0.0.1";
+    options.port = 0;
+    server = std::make_unique<Server>(options, ServerDeps{.dataset = &SharedDataset(),
+                                                          .engine = &engine,
+                                                          .audit = audit_log.get(),
+                                                          .keys = keys.get()});
+  }
+  Engine engine;
+  std::unique_ptr<audit::AuditLog> audit_log;
+  std::unique_ptr<audit::KeyStore> keys;
+  std::unique_ptr<Server> server;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ServerOptions options;
+    options.max_body_bytes = 64 * 1024;
+    options.max_batch_lines = 100;
+    options.today = [] { return Date::FromYmd(2025, 6, 1); };
+    stack_ = std::make_unique<Stack>(dir_, options);
+    viewer_ = stack_->keys->Create(audit::Role::kViewer, "viewer")->token;
+    analyst_ = stack_->keys->Create(audit::Role::kAnalyst, "analyst")->token;
+    officer_ = stack_->keys->Create(audit::Role::kOfficer, "officer")->token;
+    ASSERT_TRUE(stack_->server->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", stack_->server->port());
+    client_->set_keep_alive(true);
+  }
+  void TearDown() override {
+    client_.reset();
+    stack_.reset();
+    fs::remove_all(dir_);
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& body, const std::string& key,
+                       httplib::Headers headers = {}) {
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    return client_->Post(path.c_str(), headers, body, "application/json");
+  }
+  httplib::Result Get(const std::string& path, const std::string& key) {
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    return client_->Get(path.c_str(), headers);
+  }
+  int64_t AuditCount() { return stack_->audit_log->Head()->seq; }
+  static json ErrorOf(const httplib::Result& r) {
+    auto j = json::parse(r->body, nullptr, false);
+    EXPECT_TRUE(j.is_object() && j.contains("error")) << r->body;
+    if (!j.is_object() || !j.contains("error")) return json::object();
+    EXPECT_TRUE(j["error"].contains("code") && j["error"].contains("message") &&
+                j["error"].contains("field"))
+        << r->body;
+    return j["error"];
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string viewer_, analyst_, officer_;
+};
+
+TEST_F(ServerTest, HealthzIsPublic) {
+  auto r = Get("/healthz", "");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["status"], "ok");
+}
+
+TEST_F(ServerTest, CheckDecidesAndRecords) {
+  auto r = Post("/v1/check", kTransaction, analyst_);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  json d = json::parse(r->body);
+  EXPECT_EQ(d["outcome"], "LICENSE_REQUIRED");
+  const std::string id = d["decision_id"];
+  EXPECT_EQ(AuditCount(), 1);
+
+  auto recorded = Get("/v1/decisions/" + id, viewer_);
+  ASSERT_EQ(recorded->status, 200) << recorded->body;
+  json rec = json::parse(recorded->body);
+  EXPECT_EQ(rec["kind"], "decision");
+  EXPECT_EQ(rec["payload"]["decision"], d);
+  EXPECT_EQ(rec["payload"]["request"]["destination"], "CN");
+  EXPECT_EQ(rec["actor"].get<std::string>().size(), 16u);  // the key id, never the token
+  EXPECT_EQ(recorded->body.find(analyst_), std::string::npos);
+
+  auto record = stack_->audit_log->Get(id);
+  ASSERT_TRUE(record.ok());
+  auto replay = audit::ReplayDecision(*record, stack_->engine);
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_TRUE(replay->agrees);
+  EXPECT_TRUE(replay->identical) << replay->differences.size();
+  EXPECT_TRUE(stack_->audit_log->Verify().ok);
+
+  EXPECT_EQ(Get("/v1/decisions/dec_nope", viewer_)->status, 404);
+}
+
+TEST_F(ServerTest, CheckDefaultsAsOfToTodayAtTheEdge) {
+  json tx = json::parse(kTransaction);
+  tx.erase("as_of");
+  auto r = Post("/v1/check", tx.dump(), analyst_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["as_of"], "2025-06-01");
+}
+
+TEST_F(ServerTest, AuthenticationAndRoles) {
+  auto none = Post("/v1/check", kTransaction, "");
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(ErrorOf(none)["code"], "unauthenticated");
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(Post("/v1/check", kTransaction, "exk_0000000000000000_" + std::string(64, '0'))->status,
+            401);
+  httplib::Headers basic{{"Authorization", "Basic dXNlcjpwYXNz"}};
+  EXPECT_EQ(client_->Post("/v1/check", basic, kTransaction, "application/json")->status, 401);
+  auto viewer_check = Post("/v1/check", kTransaction, viewer_);
+  EXPECT_EQ(viewer_check->status, 403);
+  EXPECT_EQ(ErrorOf(viewer_check)["code"], "forbidden");
+  EXPECT_EQ(Get("/v1/chips", "")->status, 401);
+  EXPECT_EQ(Get("/v1/chips", viewer_)->status, 200);
+  EXPECT_EQ(Post("/v1/ledger/adjust", "{}", analyst_)->status, 403);
+  EXPECT_EQ(AuditCount(), 0);
+
+  // Revocation takes effect on the next request.
+  const std::string key_id = analyst_.substr(4, 16);
+  ASSERT_TRUE(stack_->keys->Revoke(key_id).ok());
+  EXPECT_EQ(Post("/v1/check", kTransaction, analyst_)->status, 401);
+}
+
+// Bad input over HTTP: the right 4xx, the error shape, and nothing written.
+struct BadInput {
+  const char* name;
+  std::string body;
+  int status;
+  const char* field;  // nullptr = do not check
+};
+
+class ServerBadInputTest : public ServerTest, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(ServerBadInputTest, RefusedAndNothingWritten) {
+  const BadInput& c = GetParam();
+  auto r = Post("/v1/check", c.body, officer_);
+  ASSERT_TRUE(r) << "no response";
+  EXPECT_EQ(r->status, c.status) << r->body;
+  json error = ErrorOf(r);
+  if (c.field) EXPECT_EQ(error.value("field", ""), c.field) << r->body;
+  EXPECT_EQ(AuditCount(), 0);
+  // The server is still healthy.
+  EXPECT_EQ(Get("/healthz", "")->status, 200);
+}
+
+std::string WithItem(const std::string& item) {
+  return R"({"as_of":"2025-06-01","destination":"CN","items":[)" + item + "]}";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Http, ServerBadInputTest,
+    ::testing::Values(
+        BadInput{"empty", "", 400, ""},
+        BadInput{"malformed", R"({"destination": "CN",)", 400, ""},
+        BadInput{"not_an_object", "[1,2,3]", 400, ""},
+        BadInput{"scalar", "42", 400, ""},
+        BadInput{"wrong_type_quantity", WithItem(R"({"chip":"H100 SXM5 80GB","quantity":"ten"})"),
+                 400, "items[0].quantity"},
+        BadInput{"huge_quantity",
+                 WithItem(R"({"chip":"H100 SXM5 80GB","quantity":1e300})"), 400,
+                 "items[0].quantity"},
+        BadInput{"huge_integer",
+                 WithItem(R"({"chip":"H100 SXM5 80GB","quantity":123456789012345678901234567890})"),
+                 400, "items[0].quantity"},
+        BadInput{"overflowing_number", WithItem(R"({"chip":"H100 SXM5 80GB","quantity":1e999})"),
+                 400, nullptr},
+        BadInput{"negative_quantity", WithItem(R"({"chip":"H100 SXM5 80GB","quantity":-5})"), 400,
+                 "items[0].quantity"},
+        BadInput{"deep_nesting", std::string(10000, '[') + std::string(10000, ']'), 400, ""},
+        BadInput{"deep_nesting_in_object",
+                 R"({"reference":"x","extra":)" + std::string(200, '[') + std::string(200, ']') + "}",
+                 400, ""},
+        BadInput{"invalid_utf8", "{\"as_of\":\"2025-06-01\",\"destination\":\"C\xff\xfe\",\"items\":[]}",
+                 400, ""},
+        BadInput{"overlong_utf8", "{\"reference\":\"\xc0\xaf\"}", 400, ""},
+        BadInput{"unknown_chip", WithItem(R"({"chip":"Nonexistent 9000","quantity":1})"), 400,
+                 nullptr},
+        BadInput{"unknown_destination",
+                 R"({"as_of":"2025-06-01","destination":"Atlantis","items":[{"chip":"H100 SXM5 80GB"}]})",
+                 400, "destination"},
+        BadInput{"bad_date",
+                 R"({"as_of":"2025-13-45","destination":"CN","items":[{"chip":"H100 SXM5 80GB"}]})",
+                 400, "as_of"},
+        BadInput{"reserve_not_bool",
+                 R"({"reserve":"yes","as_of":"2025-06-01","destination":"CN","items":[]})", 400,
+                 "reserve"},
+        BadInput{"oversized", "{\"reference\":\"" + std::string(70 * 1024, 'a') + "\"}", 413, ""},
+        BadInput{"reserve_without_ledger", R"({"reserve":true,)" + std::string(kTransaction + 1),
+                 503, "reserve"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
+
+TEST_F(ServerTest, ReserveNeedsOfficer) {
+  auto r = Post("/v1/check", R"({"reserve":true,)" + std::string(kTransaction + 1), analyst_);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(ErrorOf(r)["field"], "reserve");
+  EXPECT_EQ(AuditCount(), 0);
+}
+
+TEST_F(ServerTest, IdempotencyKey) {
+  httplib::Headers h{{"Idempotency-Key", "order-42"}};
+  auto first = Post("/v1/check", kTransaction, analyst_, h);
+  ASSERT_EQ(first->status, 200) << first->body;
+  auto again = Post("/v1/check", kTransaction, analyst_, h);
+  ASSERT_EQ(again->status, 200);
+  EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(json::parse(again->body)["decision_id"], json::parse(first->body)["decision_id"]);
+  json other = json::parse(kTransaction);
+  other["destination"] = "DE";
+  auto conflict = Post("/v1/check", other.dump(), analyst_, h);
+  EXPECT_EQ(conflict->status, 409);
+  EXPECT_EQ(ErrorOf(conflict)["code"], "conflict");
+  EXPECT_EQ(AuditCount(), 1);
+}
+
+TEST_F(ServerTest, Batch) {
+  json tx = json::parse(kTransaction);
+  tx["destination"] = "DE";
+  tx["parties"][0]["country"] = "DE";
+  tx["parties"][0]["headquarters"] = "DE";
+  const std::string body = std::string(kTransaction) + "\n{broken\n\n" + tx.dump() + "\n";
+  auto r = Post("/v1/check/batch", body, analyst_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::istringstream lines(r->body);
+  std::string line;
+  std::vector<json> out;
+  while (std::getline(lines, line)) out.push_back(json::parse(line));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0]["outcome"], "LICENSE_REQUIRED");
+  EXPECT_EQ(out[1]["line"], 2);
+  EXPECT_EQ(out[1]["error"]["code"], "invalid_input");
+  EXPECT_EQ(out[2]["outcome"], "NO_LICENSE_REQUIRED");
+  EXPECT_EQ(AuditCount(), 2);
+
+  std::string many;
+  for (int i = 0; i < 101; ++i) many += std::string(kTransaction) + "\n";
+  EXPECT_EQ(Post("/v1/check/batch", many, analyst_)->status, 413);
+  EXPECT_EQ(AuditCount(), 2);
+}
+
+TEST_F(ServerTest, Classify) {
+  auto r = Post("/v1/classify", R"({"chip":"H100 SXM5 80GB","as_of":"2025-06-01"})", analyst_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["eccn"], "3A090.a");
+  auto specs = Post("/v1/classify", R"({"tpp":2000,"die_area_mm2":400,"datacenter":true})", analyst_);
+  ASSERT_EQ(specs->status, 200) << specs->body;
+  auto unknown = Post("/v1/classify", R"({"tpp":2000,"die_area":400})", analyst_);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_EQ(ErrorOf(unknown)["field"], "die_area");
+  EXPECT_EQ(ErrorOf(Post("/v1/classify", R"({"tpp":-1})", analyst_))["field"], "tpp");
+  EXPECT_EQ(ErrorOf(Post("/v1/classify", R"({"tpp":"big"})", analyst_))["field"], "tpp");
+  EXPECT_EQ(Post("/v1/classify", R"({"chip":"Nonexistent 9000"})", analyst_)->status, 404);
+  EXPECT_EQ(Post("/v1/classify", R"({"chip":"H100 SXM5 80GB"})", viewer_)->status, 403);
+}
+
+TEST_F(ServerTest, ReferenceData) {
+  auto chips = Get("/v1/chips", viewer_);
+  ASSERT_EQ(chips->status, 200);
+  EXPECT_GT(json::parse(chips->body).size(), 5u);
+  auto regimes = Get("/v1/regimes?as_of=2025-06-01&posture=codified", viewer_);
+  ASSERT_EQ(regimes->status, 200) << regimes->body;
+  EXPECT_TRUE(json::parse(regimes->body).is_array());
+  EXPECT_EQ(ErrorOf(Get("/v1/regimes?as_of=yesterday", viewer_))["field"], "as_of");
+  EXPECT_EQ(ErrorOf(Get("/v1/regimes?posture=lenient", viewer_))["field"], "posture");
+  auto cn = Get("/v1/countries/CN?as_of=2025-06-01", viewer_);
+  ASSERT_EQ(cn->status, 200) << cn->body;
+  json country = json::parse(cn->body);
+  EXPECT_EQ(country["code"], "CN");
+  EXPECT_NE(std::find(country["groups"].begin(), country["groups"].end(), "D:5"),
+            country["groups"].end());
+  EXPECT_EQ(Get("/v1/countries/Atlantis", viewer_)->status, 404);
+}
+
+TEST_F(ServerTest, UnwiredModulesAnswer503) {
+  for (const char* path : {"/v1/lists", "/v1/ledger/balances", "/v1/ledger/history?account=country:AE",
+                           "/v1/screen?name=Huawei"}) {
+    auto r = Get(path, officer_);
+    EXPECT_EQ(r->status, 503) << path;
+    EXPECT_EQ(ErrorOf(r)["code"], "unavailable");
+  }
+  for (const char* path : {"/v1/screen", "/v1/screen/clear", "/v1/ledger/commit",
+                           "/v1/ledger/release", "/v1/ledger/adjust"}) {
+    EXPECT_EQ(Post(path, R"({"name":"x"})", officer_)->status, 503) << path;
+    EXPECT_EQ(Post(path, "{bad", officer_)->status, 400) << path;
+  }
+}
+
+TEST_F(ServerTest, UnknownRoutesAndMethods) {
+  auto r = Get("/v2/nothing", viewer_);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(ErrorOf(r)["code"], "not_found");
+  auto m = Get("/v1/check", analyst_);
+  EXPECT_EQ(m->status, 405);
+  httplib::Headers h{{"Authorization", "Bearer " + officer_}};
+  EXPECT_EQ(client_->Delete("/v1/chips", h)->status, 405);
+}
+
+TEST_F(ServerTest, Metrics) {
+  ASSERT_EQ(Post("/v1/check", kTransaction, analyst_)->status, 200);
+  ASSERT_EQ(Post("/v1/check", "{", analyst_)->status, 400);
+  auto m = Get("/metrics", viewer_);
+  ASSERT_EQ(m->status, 200);
+  const std::string& t = m->body;
+  EXPECT_NE(t.find("exportctl_http_requests_total{route=\"POST /v1/check\",code=\"200\"} 1"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("exportctl_http_requests_total{route=\"POST /v1/check\",code=\"400\"} 1"),
+            std::string::npos);
+  EXPECT_NE(t.find("exportctl_http_request_duration_seconds_bucket{route=\"POST /v1/check\",le=\"+Inf\"} 2"),
+            std::string::npos);
+  EXPECT_NE(t.find("exportctl_decisions_total{outcome=\"LICENSE_REQUIRED\"} 1"), std::string::npos);
+  EXPECT_NE(t.find("exportctl_ledger_postings_total 0"), std::string::npos);
+  EXPECT_NE(t.find("exportctl_audit_append_seconds_count 1"), std::string::npos);
+}
+
+TEST_F(ServerTest, OpenApiDocumentsEveryRoute) {
+  std::ifstream in(EXPORTCTL_OPENAPI_PATH);
+  json doc = json::parse(in);
+  auto served = Get("/openapi.json", viewer_);
+  ASSERT_EQ(served->status, 200);
+  EXPECT_EQ(json::parse(served->body), doc);
+  std::set<std::pair<std::string, std::string>> documented, routed;
+  for (auto& [path, ops] : doc["paths"].items()) {
+    for (auto& [method, op] : ops.items()) {
+      std::string m = method;
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.emplace(m, path);
+      EXPECT_TRUE(op.contains("responses")) << path;
+    }
+  }
+  for (const auto& r : Server::Routes()) routed.insert(r);
+  for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << r.first << " " << r.second << " not in openapi.json";
+  for (const auto& d : documented) EXPECT_TRUE(routed.count(d)) << d.first << " " << d.second << " documented but not served";
+  EXPECT_EQ(doc["openapi"].get<std::string>().rfind("3.", 0), 0u);
+}
+
+TEST_F(ServerTest, ConcurrentChecksFormOneChain) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      httplib::Client c("127.0.0.1", stack_->server->port());
+      c.set_keep_alive(true);
+      httplib::Headers h{{"Authorization", "Bearer " + analyst_}};
+      for (int i = 0; i < 25; ++i) {
+        auto r = c.Post("/v1/check", h, kTransaction, "application/json");
+        if (r && r->status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 200);
+  const auto report = stack_->audit_log->Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.records_checked, 200);
+}
+
+// ---- Crash safety: SIGKILL during a burst, then restart --------------------------------------
+
+// Runs a server in a child process; returns its pid and port. The child exits on SIGTERM.
+pid_t StartChild(const fs::path& dir, int* port) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    {
+      Stack stack(dir);
+      if (!stack.server->Start().ok()) ::_exit(3);
+      const int p = stack.server->port();
+      if (::write(fds[1], &p, sizeof p) != sizeof p) ::_exit(4);
+      int sig = 0;
+      sigwait(&set, &sig);
+      stack.server->Stop();
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  if (::read(fds[0], port, sizeof *port) != sizeof *port) *port = 0;
+  ::close(fds[0]);
+  return pid;
+}
+
+TEST(ServerCrashTest, SigkillDuringBurstLosesNoAcknowledgedDecision) {
+  const fs::path dir = TempDir("crash");
+  SharedDataset();  // load before forking so the child does not repeat it
+  std::string token;
+  {
+    auto keys = audit::KeyStore::Open((dir / "keys.sqlite").string());
+    ASSERT_TRUE(keys.ok());
+    token = (*keys)->Create(audit::Role::kAnalyst, "burst")->token;
+  }
+  int port = 0;
+  pid_t pid = StartChild(dir, &port);
+  ASSERT_GT(pid, 0);
+  ASSERT_GT(port, 0);
+
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&] {
+      httplib::Client c("127.0.0.1", port);
+      c.set_keep_alive(true);
+      c.set_connection_timeout(1);
+      httplib::Headers h{{"Authorization", "Bearer " + token}};
+      while (!stop) {
+        auto r = c.Post("/v1/check", h, kTransaction, "application/json");
+        if (!r) continue;  // killed mid-request: not acknowledged
+        if (r->status == 200) {
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged.push_back(json::parse(r->body)["decision_id"]);
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  stop = true;
+  for (auto& t : clients) t.join();
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_GT(acknowledged.size(), 10u);
+
+  {
+    auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
+                                          .read_only = true});
+    ASSERT_TRUE(log.ok());
+    const auto report = (*log)->Verify();
+    EXPECT_TRUE(report.ok) << report.problem;
+    EXPECT_GE(report.records_checked, static_cast<int64_t>(acknowledged.size()));
+    for (const auto& id : acknowledged) EXPECT_TRUE((*log)->Get(id).ok()) << id << " lost";
+  }
+
+  // Restart: the chain continues, and SIGTERM shuts down gracefully.
+  pid = StartChild(dir, &port);
+  ASSERT_GT(port, 0);
+  {
+    httplib::Client c("127.0.0.1", port);
+    httplib::Headers h{{"Authorization", "Bearer " + token}};
+    auto r = c.Post("/v1/check", h, kTransaction, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
+                                        .read_only = true});
+  const auto report = (*log)->Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.records_checked, report.head_seq);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace exportctl::server
