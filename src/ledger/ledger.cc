@@ -179,52 +179,78 @@ class LedgerImpl final : public Ledger {
         Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(),
                      req.decision_id, req.transaction_ref, req.company_headquarters});
 
+    Posting p;
+    p.kind = PostingKind::kReserve;
+    p.account = account;
+    p.period = *period;
+    p.amount_milli = *milli;
+    p.as_of = req.as_of;
+    p.decision_id = req.decision_id;
+    p.transaction_ref = req.transaction_ref;
+    p.idempotency_key = req.idempotency_key;
+    const bool trigger = rules_.IsTrigger(req.account.kind);
+    // Accounts whose cap depends only on their own totals take the one-step path.
+    const bool own_cap = LockKey(req.account) == account;
+    const std::optional<int64_t> own_cap_milli = rules_.CapMilli(req.account, req.as_of);
+
     Reservation out;
     Status st = store_->Transact([&](StoreTxn& txn) -> Status {
       out = Reservation();
       auto existing = Replay(txn, req.idempotency_key, fingerprint);
       if (!existing.ok()) return existing.status();
       const bool replayed = existing->has_value();
-      if (!replayed) EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
-      auto cap = ComputeCapacity(
-          rules_, req.account, *period, req.as_of, req.company_headquarters,
-          [&](const std::string& a, const std::string& p) { return txn.GetTotals(a, p); },
-          [&](const std::string& a, const std::string& p) {
-            return txn.GetTotalsWithPrefix(a, p);
-          });
-      if (!cap.ok()) return cap.status();
-      const int64_t before = cap->own.held();
+      std::optional<Totals> appended_on;  // totals before our posting, when it was written
+      if (own_cap && !replayed) {
+        Posting attempt = p;
+        const int64_t limit =
+            own_cap_milli && !trigger ? *own_cap_milli : std::numeric_limits<int64_t>::max();
+        auto before = txn.AppendReserveIfFits(attempt, fingerprint, limit);
+        if (!before.ok()) return before.status();
+        if (*before) {
+          appended_on = **before;
+          out.posting = attempt;
+        }
+      } else if (!replayed) {
+        EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
+      }
+      Capacity cap;
+      if (appended_on) {
+        cap.cap = own_cap_milli;
+        cap.own = *appended_on;
+      } else {
+        auto computed = ComputeCapacity(
+            rules_, req.account, *period, req.as_of, req.company_headquarters,
+            [&](const std::string& a, const std::string& q) { return txn.GetTotals(a, q); },
+            [&](const std::string& a, const std::string& q) {
+              return txn.GetTotalsWithPrefix(a, q);
+            });
+        if (!computed.ok()) return computed.status();
+        cap = *computed;
+      }
+      const int64_t before = cap.own.held();
       out.before_tpp = static_cast<double>(before) / 1000.0;
-      if (cap->cap) out.cap_tpp = static_cast<double>(*cap->cap) / 1000.0;
-      const bool trigger = rules_.IsTrigger(req.account.kind);
-      const int64_t fits = cap->cap ? std::max<int64_t>(0, *cap->cap - before) : 0;
-      out.fits_tpp = cap->cap && !trigger ? static_cast<double>(fits) / 1000.0
-                                          : std::numeric_limits<double>::infinity();
+      if (cap.cap) out.cap_tpp = static_cast<double>(*cap.cap) / 1000.0;
+      const int64_t fits = cap.cap ? std::max<int64_t>(0, *cap.cap - before) : 0;
+      out.fits_tpp = cap.cap && !trigger ? static_cast<double>(fits) / 1000.0
+                                         : std::numeric_limits<double>::infinity();
       if (replayed) {  // the original posting; the cap fields describe the account now
         out.status = ReserveStatus::kReserved;
         out.replayed = true;
         out.posting = (*existing)->posting;
         return Status::Ok();
       }
-      if (cap->cap && !trigger) {
-        if (*milli > fits) {
-          out.status = ReserveStatus::kInsufficient;
-          return Status::Ok();
-        }
+      if (trigger && cap.cap) out.certification_due = before + *milli >= *cap.cap;
+      if (appended_on) {
+        out.status = ReserveStatus::kReserved;
+        return Status::Ok();
       }
-      if (trigger && cap->cap) out.certification_due = before + *milli >= *cap->cap;
-      Posting p;
-      p.kind = PostingKind::kReserve;
-      p.account = account;
-      p.period = *period;
-      p.amount_milli = *milli;
-      p.as_of = req.as_of;
-      p.decision_id = req.decision_id;
-      p.transaction_ref = req.transaction_ref;
-      p.idempotency_key = req.idempotency_key;
-      EXPORTCTL_RETURN_IF_ERROR(txn.Append(p, fingerprint, *milli, 0));
-      out.status = ReserveStatus::kReserved;
+      if (own_cap || (cap.cap && !trigger && *milli > fits)) {
+        out.status = ReserveStatus::kInsufficient;  // nothing written
+        return Status::Ok();
+      }
       out.posting = p;
+      EXPORTCTL_RETURN_IF_ERROR(txn.Append(out.posting, fingerprint, *milli, 0));
+      out.status = ReserveStatus::kReserved;
       return Status::Ok();
     });
     if (!st.ok()) return st;

@@ -30,6 +30,18 @@ END $$;
 INSERT INTO ledger_meta(key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 )sql";
 
+// Early lock release. Write connections run with synchronous_commit=off, so a transaction's locks
+// (the account's totals row, its advisory lock) are released as soon as its commit record is in
+// the WAL buffer, not after the flush: writers on a hot account no longer queue behind each
+// other's fsync. Before acknowledging, this tiny transaction takes an xid and commits with the
+// server's own synchronous_commit setting; its commit flushes the WAL up to its record, which lies
+// after ours, so our posting is on disk too (and the flushes of concurrent clients are grouped).
+// Anything another client read in between that a crash could undo was never acknowledged; a
+// request refused because of it was refused conservatively. It also runs after read-only
+// outcomes (replays, refusals), which may rest on another client's not-yet-flushed commit.
+constexpr const char* kWaitDurable =
+    "BEGIN; SET LOCAL synchronous_commit TO DEFAULT; SELECT txid_current(); COMMIT;";
+
 const std::string kSelect = std::string("SELECT ") + kPostingColumns + " FROM ledger_postings ";
 
 void Prepare(pqxx::connection& c) {
@@ -51,6 +63,24 @@ void Prepare(pqxx::connection& c) {
             "SELECT kind, COALESCE(SUM(amount_milli), 0)::bigint FROM ledger_postings WHERE "
             "account = $1 AND "
             "period = $2 AND as_of <= $3 GROUP BY kind");
+  // The one-step reservation: the conditional UPDATE waits for the totals row lock and then
+  // re-checks the cap on the latest committed totals (READ COMMITTED re-evaluation).
+  c.prepare(
+      "reserve_if_fits",
+      "WITH upd AS (UPDATE ledger_totals SET reserved_milli = reserved_milli + $3::bigint "
+      "WHERE account = $1 AND period = $2 AND reserved_milli + used_milli + $3::bigint <= "
+      "$9::bigint RETURNING reserved_milli, used_milli), "
+      "ins AS (INSERT INTO ledger_postings(kind, account, period, amount_milli, as_of, "
+      "reservation_id, decision_id, transaction_ref, idempotency_key, reason, recorded_at, "
+      "fingerprint) SELECT 'reserve', $1, $2, $3::bigint, $4, NULL, $5, $6, "
+      "NULLIF($7::text, ''), '', "
+      "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), $8 "
+      "FROM upd RETURNING id, recorded_at) "
+      "SELECT ins.id, ins.recorded_at, upd.reserved_milli, upd.used_milli FROM ins CROSS JOIN upd");
+  c.prepare(
+      "ensure_totals",
+      "INSERT INTO ledger_totals(account, period, reserved_milli, used_milli) VALUES ($1, $2, 0, "
+      "0) ON CONFLICT (account, period) DO NOTHING");
   c.prepare(
       "append",
       "WITH ins AS (INSERT INTO ledger_postings(kind, account, period, amount_milli, as_of, "
@@ -117,10 +147,16 @@ Totals SumRows(const pqxx::result& res) {
   return SumPostings(sums);
 }
 
+// Runs on a connection in autocommit mode and opens the explicit transaction lazily, at the first
+// step that needs one. The idempotency lookup and the one-step reservation are single
+// statements, so the common reservation needs no BEGIN/COMMIT round trips: the conditional
+// UPDATE + INSERT commits as one statement. (AppendReserveIfFits outside a transaction must
+// therefore be fn's last write; ledger.cc's Reserve guarantees that.)
 class PgTxn final : public StoreTxn {
  public:
-  explicit PgTxn(pqxx::work& w) : w_(w) {}
+  PgTxn(pqxx::transaction_base& w, bool& in_transaction) : w_(w), in_transaction_(in_transaction) {}
   Status Lock(const std::string& key) override {
+    Begin();
     w_.exec_prepared("lock", key);
     return Status::Ok();
   }
@@ -128,26 +164,56 @@ class PgTxn final : public StoreTxn {
     return One(w_.exec_prepared("by_key", key));
   }
   Result<std::optional<Posting>> FindById(int64_t id) override {
+    Begin();
     return OnePosting(w_.exec_prepared("by_id", id));
   }
   Result<std::optional<Posting>> FindSettlement(int64_t id) override {
+    Begin();
     return OnePosting(w_.exec_prepared("settlement", id));
   }
   Result<Totals> GetTotals(const std::string& account, const std::string& period) override {
+    Begin();
     auto r = w_.exec_prepared("totals", account, period);
     if (r.empty()) return Totals();
     return Totals{r[0][0].as<int64_t>(), r[0][1].as<int64_t>()};
   }
   Result<std::vector<std::pair<std::string, Totals>>> GetTotalsWithPrefix(
       const std::string& prefix, const std::string& period) override {
+    Begin();
     std::vector<std::pair<std::string, Totals>> out;
     for (const auto& row : w_.exec_prepared("totals_prefix", prefix, period)) {
       out.push_back({row[0].as<std::string>(), Totals{row[1].as<int64_t>(), row[2].as<int64_t>()}});
     }
     return out;
   }
+  Result<std::optional<Totals>> AppendReserveIfFits(Posting& p, const std::string& fingerprint,
+                                                    int64_t limit_milli) override {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto r = w_.exec_prepared("reserve_if_fits", p.account, p.period, p.amount_milli,
+                                p.as_of.ToString(), p.decision_id, p.transaction_ref,
+                                p.idempotency_key, fingerprint, limit_milli);
+      if (!r.empty()) {
+        p.id = r[0][0].as<int64_t>();
+        p.recorded_at = r[0][1].as<std::string>();
+        return std::optional<Totals>(
+            Totals{r[0][2].as<int64_t>() - p.amount_milli, r[0][3].as<int64_t>()});
+      }
+      // It does not fit, or the account had no totals row yet (create it and retry), or
+      // another client changed the totals in between (retry). After a few rounds of the
+      // latter, answer "does not fit": conservative.
+      auto t = w_.exec_prepared("totals", p.account, p.period);
+      if (t.empty()) {
+        w_.exec_prepared("ensure_totals", p.account, p.period);
+        continue;
+      }
+      const int64_t held = t[0][0].as<int64_t>() + t[0][1].as<int64_t>();
+      if (p.amount_milli > limit_milli - held) break;
+    }
+    return std::optional<Totals>();
+  }
   Status Append(Posting& p, const std::string& fingerprint, int64_t delta_reserved,
                 int64_t delta_used) override {
+    Begin();
     auto r = w_.exec_prepared("append", std::string(PostingKindName(p.kind)), p.account, p.period,
                               p.amount_milli, p.as_of.ToString(), p.reservation_id, p.decision_id,
                               p.transaction_ref, p.idempotency_key, p.reason, fingerprint,
@@ -158,7 +224,13 @@ class PgTxn final : public StoreTxn {
   }
 
  private:
-  pqxx::work& w_;
+  void Begin() {
+    if (in_transaction_) return;
+    w_.exec("BEGIN");
+    in_transaction_ = true;
+  }
+  pqxx::transaction_base& w_;
+  bool& in_transaction_;
 };
 
 class PostgresStore final : public Store {
@@ -186,34 +258,41 @@ class PostgresStore final : public Store {
     for (int attempt = 0;; ++attempt) {
       auto conn = Acquire();
       if (!conn.ok()) return conn.status();
+      bool in_transaction = false;
+      bool committing = false;
       try {
-        pqxx::work w(**conn);
-        PgTxn txn(w);
-        Status st = fn(txn);
-        if (!st.ok()) {
-          w.abort();
-          Return(std::move(*conn));
-          return st;
+        Status st;
+        {
+          pqxx::nontransaction n(**conn);  // must end before the connection goes back to the pool
+          PgTxn txn(n, in_transaction);
+          st = fn(txn);
+          if (!st.ok()) {
+            if (in_transaction) n.exec("ROLLBACK");
+          } else {
+            // COMMIT (asynchronous: releases locks without waiting for the disk), then wait
+            // until the WAL is flushed past it, in one round trip.
+            committing = true;
+            n.exec(in_transaction ? std::string("COMMIT; ") + kWaitDurable
+                                  : std::string(kWaitDurable));
+          }
         }
-        w.commit();
         Return(std::move(*conn));
-        return Status::Ok();
-      } catch (const pqxx::in_doubt_error& e) {
-        return Status::Error(
-            ErrorCode::kUnavailable, "ledger",
-            std::string("the commit outcome is unknown (retry with the same idempotency key): ") +
-                e.what());
+        return st;
       } catch (const pqxx::broken_connection& e) {
+        if (committing) return OutcomeUnknown(e);
         if (attempt >= 1) return Status::Error(ErrorCode::kUnavailable, "ledger", e.what());
       } catch (const pqxx::transaction_rollback& e) {  // serialization failure, deadlock
-        Return(std::move(*conn));
+        if (committing) return OutcomeUnknown(e);
+        Rollback(std::move(*conn), in_transaction);
         if (attempt >= kAttempts) return Status::Error(ErrorCode::kUnavailable, "ledger", e.what());
         Backoff(attempt);
       } catch (const pqxx::unique_violation& e) {  // a concurrent request with the same key won
-        Return(std::move(*conn));
-        if (attempt >= kAttempts)
+        Rollback(std::move(*conn), in_transaction);
+        if (attempt >= kAttempts) {
           return Status::Error(ErrorCode::kConflict, "idempotency_key", e.what());
+        }
       } catch (const std::exception& e) {
+        if (committing) return OutcomeUnknown(e);
         return Status::Error(ErrorCode::kUnavailable, "ledger", e.what());
       }
     }
@@ -277,6 +356,8 @@ class PostgresStore final : public Store {
     }
     try {
       auto c = std::make_unique<pqxx::connection>(connection_string_);
+      // Write transactions commit asynchronously and are then made durable (kWaitDurable).
+      pqxx::nontransaction(*c).exec("SET synchronous_commit TO off");
       Prepare(*c);
       return c;
     } catch (const std::exception& e) {
@@ -288,6 +369,20 @@ class PostgresStore final : public Store {
     if (!c || !c->is_open()) return;
     std::lock_guard g(mu_);
     free_.push_back(std::move(c));
+  }
+  static Status OutcomeUnknown(const std::exception& e) {
+    return Status::Error(ErrorCode::kUnavailable, "ledger",
+                         std::string("the commit was not confirmed durable; retry with the same "
+                                     "idempotency key: ") +
+                             e.what());
+  }
+  void Rollback(Conn conn, bool in_transaction) {
+    if (!in_transaction) return Return(std::move(conn));
+    try {
+      pqxx::nontransaction(*conn).exec("ROLLBACK");
+      Return(std::move(conn));
+    } catch (const std::exception&) {  // the connection is dropped
+    }
   }
   static void Backoff(int attempt) {
     thread_local std::mt19937 rng(std::random_device{}());
@@ -301,11 +396,14 @@ class PostgresStore final : public Store {
       auto conn = Acquire();
       if (!conn.ok()) return conn.status();
       try {
-        pqxx::work w(**conn);
-        Result<T> out = fn(w);
-        w.commit();
+        std::optional<Result<T>> out;
+        {
+          pqxx::work w(**conn);
+          out.emplace(fn(w));
+          w.commit();
+        }
         Return(std::move(*conn));
-        return out;
+        return std::move(*out);
       } catch (const pqxx::broken_connection& e) {
         if (attempt >= 1) return Status::Error(ErrorCode::kUnavailable, "ledger", e.what());
       } catch (const std::exception& e) {

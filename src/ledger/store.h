@@ -39,6 +39,13 @@ class StoreTxn {
   // Totals of every account whose text starts with prefix, in one period.
   virtual Result<std::vector<std::pair<std::string, Totals>>> GetTotalsWithPrefix(
       const std::string& prefix, const std::string& period) = 0;
+  // Appends a reserve posting if the held total (reserved + used) of (posting.account,
+  // posting.period) plus its amount stays within limit_milli, as one atomic step that needs no
+  // Lock(). Returns the totals before the posting, or nullopt when it does not fit (nothing
+  // written). The default locks the account and checks, then appends.
+  virtual Result<std::optional<Totals>> AppendReserveIfFits(Posting& posting,
+                                                            const std::string& fingerprint,
+                                                            int64_t limit_milli);
   // Appends the posting (id and recorded_at are assigned) and applies the deltas to the
   // running totals of (posting.account, posting.period).
   virtual Status Append(Posting& posting, const std::string& fingerprint, int64_t delta_reserved,

@@ -1,4 +1,5 @@
-// The ledger's tables, the same on both backends (documented in docs/ledger.md).
+// Shared by both backends: the ledger tables (documented in docs/ledger.md) and the default
+// check-then-append reservation step.
 #include "ledger/store.h"
 
 namespace exportctl::ledger::internal {
@@ -42,6 +43,17 @@ CREATE TABLE IF NOT EXISTS ledger_totals(
   PRIMARY KEY (account, period)
 );
 )sql";
+}
+
+Result<std::optional<Totals>> StoreTxn::AppendReserveIfFits(Posting& posting,
+                                                            const std::string& fingerprint,
+                                                            int64_t limit_milli) {
+  EXPORTCTL_RETURN_IF_ERROR(Lock(posting.account));
+  auto totals = GetTotals(posting.account, posting.period);
+  if (!totals.ok()) return totals.status();
+  if (posting.amount_milli > limit_milli - totals->held()) return std::optional<Totals>();
+  EXPORTCTL_RETURN_IF_ERROR(Append(posting, fingerprint, posting.amount_milli, 0));
+  return std::optional<Totals>(*totals);
 }
 
 }  // namespace exportctl::ledger::internal
