@@ -17,7 +17,7 @@ namespace {
 // Tables shared with SQLite (store.h) plus PostgreSQL's append-only trigger. The advisory lock
 // keeps two processes from creating the schema at the same time.
 const std::string kSchema = "SELECT pg_advisory_xact_lock(7260531);\n" +
-                            LedgerTablesSql("BIGSERIAL PRIMARY KEY", "BIGINT") + R"sql(
+                            LedgerTablesSql("BIGSERIAL PRIMARY KEY", "BIGINT", "") + R"sql(
 CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN RAISE EXCEPTION 'ledger postings are append-only'; END $$;
 DO $$ BEGIN

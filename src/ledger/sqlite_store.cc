@@ -16,7 +16,8 @@ namespace exportctl::ledger::internal {
 namespace {
 
 // Tables shared with PostgreSQL (store.h) plus SQLite's append-only triggers.
-const std::string kSchema = LedgerTablesSql("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER") + R"sql(
+const std::string kSchema =
+    LedgerTablesSql("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", " WITHOUT ROWID") + R"sql(
 CREATE TRIGGER IF NOT EXISTS ledger_postings_append_only_update BEFORE UPDATE ON ledger_postings
   BEGIN SELECT RAISE(ABORT, 'ledger postings are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS ledger_postings_append_only_delete BEFORE DELETE ON ledger_postings

@@ -4,7 +4,8 @@
 
 namespace exportctl::ledger::internal {
 
-std::string LedgerTablesSql(const std::string& id_type, const std::string& int_type) {
+std::string LedgerTablesSql(const std::string& id_type, const std::string& int_type,
+                            const std::string& totals_table_options) {
   return R"sql(
 CREATE TABLE IF NOT EXISTS ledger_meta(
   key TEXT PRIMARY KEY,
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS ledger_totals(
   used_milli )sql" +
          int_type + R"sql( NOT NULL,
   PRIMARY KEY (account, period)
-);
+))sql" + totals_table_options +
+         R"sql(;
 )sql";
 }
 

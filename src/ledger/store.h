@@ -77,7 +77,8 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_s
 
 // Shared by both backends.
 // CREATE TABLE/INDEX IF NOT EXISTS statements of the ledger (docs/ledger.md), in a dialect.
-std::string LedgerTablesSql(const std::string& id_column_type, const std::string& integer_type);
+std::string LedgerTablesSql(const std::string& id_column_type, const std::string& integer_type,
+                            const std::string& totals_table_options);
 const char* const kPostingColumns =
     "id, kind, account, period, amount_milli, as_of, COALESCE(reservation_id, 0), decision_id, "
     "transaction_ref, COALESCE(idempotency_key, ''), reason, recorded_at, fingerprint";
