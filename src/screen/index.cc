@@ -120,6 +120,60 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
+// Multimap from 64-bit word keys to vocabulary ids: an open-addressing hash table over the
+// distinct keys, each pointing at its run of ids. One cache miss per lookup, where a binary
+// search over the ~1.5 M (key, id) pairs took ~20.
+class KeyTable {
+ public:
+  void Build(std::vector<std::pair<uint64_t, uint32_t>> pairs) {
+    std::sort(pairs.begin(), pairs.end());
+    keys_.clear();
+    offsets_.clear();
+    ids_.clear();
+    ids_.reserve(pairs.size());
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      if (i == 0 || pairs[i].first != pairs[i - 1].first) {
+        keys_.push_back(pairs[i].first);
+        offsets_.push_back(static_cast<uint32_t>(ids_.size()));
+      }
+      ids_.push_back(pairs[i].second);
+    }
+    offsets_.push_back(static_cast<uint32_t>(ids_.size()));
+    size_t size = 16;
+    while (size < keys_.size() * 2) size *= 2;
+    mask_ = size - 1;
+    slots_.assign(size, 0);
+    for (uint32_t k = 0; k < keys_.size(); ++k) {
+      size_t slot = Mix(keys_[k]) & mask_;
+      while (slots_[slot] != 0) slot = (slot + 1) & mask_;
+      slots_[slot] = k + 1;
+    }
+  }
+  template <typename Fn>
+  void ForEach(uint64_t key, Fn&& fn) const {
+    if (slots_.empty()) return;
+    for (size_t slot = Mix(key) & mask_; slots_[slot] != 0; slot = (slot + 1) & mask_) {
+      const uint32_t k = slots_[slot] - 1;
+      if (keys_[k] != key) continue;
+      for (uint32_t i = offsets_[k]; i < offsets_[k + 1]; ++i) fn(ids_[i]);
+      return;
+    }
+  }
+  size_t bytes() const {
+    return keys_.size() * 8 + offsets_.size() * 4 + ids_.size() * 4 + slots_.size() * 4;
+  }
+
+ private:
+  static uint64_t Mix(uint64_t x) {
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ULL;
+    return x ^ (x >> 29);
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> offsets_, ids_, slots_;
+  size_t mask_ = 0;
+};
+
 struct QueryItem {
   std::string text;
   std::vector<uint64_t> keys;
@@ -199,6 +253,14 @@ class IndexImpl final : public Screener {
         n.item_vocab.push_back(Intern(p.ItemText(item)));
       }
     }
+    // Largest weight a vocabulary entry carries as an item of any name (bounds for pruning).
+    vocab_max_weight_.assign(vocab_.size(), 0.0f);
+    for (const auto& n : names_) {
+      for (size_t item = 0; item < n.item_vocab.size(); ++item) {
+        float& m = vocab_max_weight_[n.item_vocab[item]];
+        m = std::max(m, n.prepared.ItemWeight(item));
+      }
+    }
     // Postings: all occurrences, and distinctive occurrences only.
     std::vector<uint32_t> count_all(vocab_.size() + 1, 0), count_distinct(vocab_.size() + 1, 0);
     for (const auto& n : names_) {
@@ -226,6 +288,7 @@ class IndexImpl final : public Screener {
 
   void BuildKeys() {
     std::vector<uint64_t> keys;
+    std::vector<std::pair<uint64_t, uint32_t>> deletion_pairs, phonetic_pairs;
     vocab_key_offsets_.push_back(0);
     for (uint32_t v = 0; v < vocab_.size(); ++v) {
       keys.clear();
@@ -233,16 +296,33 @@ class IndexImpl final : public Screener {
       std::sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       for (uint64_t k : keys) {
-        deletion_keys_.push_back({k, v});
+        deletion_pairs.push_back({k, v});
         vocab_keys_.push_back(k);
       }
       vocab_key_offsets_.push_back(static_cast<uint32_t>(vocab_keys_.size()));
       const uint64_t ph = internal::PhoneticKey(vocab_[v]);
       vocab_phonetic_.push_back(ph);
-      if (ph != 0) phonetic_keys_.push_back({ph, v});
+      if (ph != 0) phonetic_pairs.push_back({ph, v});
     }
-    std::sort(deletion_keys_.begin(), deletion_keys_.end());
-    std::sort(phonetic_keys_.begin(), phonetic_keys_.end());
+    deletion_keys_.Build(std::move(deletion_pairs));
+    vocab_arena_offsets_.push_back(0);
+    for (const auto& v : vocab_) {
+      vocab_arena_ += v;
+      vocab_arena_offsets_.push_back(static_cast<uint32_t>(vocab_arena_.size()));
+    }
+    for (const auto& n : names_) {
+      hot_.push_back({n.record, static_cast<uint32_t>(hot_items_.size()),
+                      static_cast<uint32_t>(hot_weights_.size()),
+                      static_cast<uint16_t>(n.prepared.words.size()),
+                      static_cast<uint16_t>(n.item_vocab.size()), n.lambda});
+      hot_items_.insert(hot_items_.end(), n.item_vocab.begin(), n.item_vocab.end());
+      hot_weights_.insert(hot_weights_.end(), n.prepared.weights.begin(), n.prepared.weights.end());
+      hot_distinctive_.insert(hot_distinctive_.end(), n.prepared.distinctive.begin(),
+                              n.prepared.distinctive.end());
+    }
+    std::vector<std::string>().swap(vocab_);
+    std::unordered_map<std::string, uint32_t>().swap(vocab_ids_);
+    phonetic_keys_.Build(std::move(phonetic_pairs));
 
     size_t bytes = 0;
     for (const auto& r : records_) {
@@ -259,8 +339,11 @@ class IndexImpl final : public Screener {
     bytes += word_frequency_.size() * 64;
     bytes += (postings_all_.size() + postings_distinct_.size()) * 4;
     bytes += (postings_all_offsets_.size() + postings_distinct_offsets_.size()) * 4;
-    bytes += (deletion_keys_.size() + phonetic_keys_.size()) * 16;
+    bytes += deletion_keys_.bytes() + phonetic_keys_.bytes();
     bytes += vocab_keys_.size() * 8 + vocab_key_offsets_.size() * 4 + vocab_phonetic_.size() * 8;
+    bytes += hot_.size() * sizeof(HotName) + hot_items_.size() * 4 + hot_weights_.size() * 4 +
+             hot_distinctive_.size() + vocab_arena_.size() + vocab_arena_offsets_.size() * 4 +
+             vocab_max_weight_.size() * 4;
     memory_bytes_ = bytes;
   }
 
@@ -273,12 +356,8 @@ class IndexImpl final : public Screener {
   // Vocabulary ids comparable with a query item (sharing a deletion or phonetic key).
   template <typename Fn>
   void ForComparable(const QueryItem& qi, Fn&& fn) const {
-    auto visit = [&](const std::vector<std::pair<uint64_t, uint32_t>>& table, uint64_t key) {
-      auto lo = std::lower_bound(table.begin(), table.end(), std::pair<uint64_t, uint32_t>{key, 0});
-      for (; lo != table.end() && lo->first == key; ++lo) fn(lo->second);
-    };
-    for (uint64_t k : qi.keys) visit(deletion_keys_, k);
-    if (qi.phonetic != 0) visit(phonetic_keys_, qi.phonetic);
+    for (uint64_t k : qi.keys) deletion_keys_.ForEach(k, fn);
+    if (qi.phonetic != 0) phonetic_keys_.ForEach(qi.phonetic, fn);
   }
 
   bool ComparableByKeys(const QueryItem& qi, uint32_t v) const {
@@ -309,7 +388,7 @@ class IndexImpl final : public Screener {
     }
 
     Scratch& s = ThreadScratch();
-    s.Reserve(vocab_.size(), names_.size(), records_.size());
+    s.Reserve(vocab_max_weight_.size(), names_.size(), records_.size());
     const uint32_t epoch = s.epoch;
     // sims[slot * q_items + qi]: similarity of vocab word (slot) to query item qi.
     std::vector<float> sims;
@@ -324,7 +403,7 @@ class IndexImpl final : public Screener {
       return s.vocab_slot[v];
     };
     auto consider = [&](size_t qi, uint32_t v) {
-      const double sim = JaroWinkler(items[qi].text, vocab_[v]);
+      const double sim = JaroWinkler(items[qi].text, VocabText(v));
       if (sim < internal::kMinWordSimilarity) return;
       sims[slot_of(v) * q_items + qi] = static_cast<float>(sim);
     };
@@ -332,7 +411,7 @@ class IndexImpl final : public Screener {
     std::vector<uint32_t> candidates;
     if (brute_force) {
       for (size_t qi = 0; qi < q_items; ++qi) {
-        for (uint32_t v = 0; v < vocab_.size(); ++v) {
+        for (uint32_t v = 0; v < vocab_max_weight_.size(); ++v) {
           if (ComparableByKeys(items[qi], v)) consider(qi, v);
         }
       }
@@ -347,11 +426,63 @@ class IndexImpl final : public Screener {
         seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
         for (uint32_t v : seen) consider(qi, v);
       }
+      // Prune with an upper bound (docs/screening.md, "Index"): with s_i the best similarity of
+      // query word i to any comparable listed word and m_i the largest listed weight it can pair
+      // with, a name matched only through the words in `optional_words` scores below the
+      // threshold. Only postings reached through an essential query word are traversed.
+      const size_t n_words = query.words.size();
+      std::vector<double> listed_bound(n_words, 0.0), best_similarity(n_words, 0.0);
+      for (size_t slot = 0; slot < matched_vocab.size(); ++slot) {
+        const float w = vocab_max_weight_[matched_vocab[slot]];
+        for (size_t qi = 0; qi < q_items; ++qi) {
+          const float sim = sims[slot * q_items + qi];
+          if (sim <= 0) continue;
+          const uint32_t mask = query.ItemMask(qi);
+          for (size_t i = 0; i < n_words; ++i) {
+            if (((mask >> i) & 1u) == 0) continue;
+            listed_bound[i] = std::max(listed_bound[i], static_cast<double>(w));
+            best_similarity[i] = std::max(best_similarity[i], static_cast<double>(sim));
+          }
+        }
+      }
+      double total_query_weight = 0;
+      for (size_t i = 0; i < n_words; ++i) total_query_weight += query.weights[i];
+      std::vector<size_t> order(n_words);
+      std::iota(order.begin(), order.end(), 0);
+      // Σ s_i·w_i + Σ (s_i − T)⁺·m_i < T·W_q bounds every name matched only through these words.
+      auto contribution = [&](size_t i) {
+        return best_similarity[i] * query.weights[i] +
+               std::max(0.0, best_similarity[i] - q.threshold) * listed_bound[i];
+      };
+      // Leave out the words whose postings are longest first: any set under the bound is exact.
+      std::vector<uint64_t> posting_cost(n_words, 0);
+      for (size_t slot = 0; slot < matched_vocab.size(); ++slot) {
+        const uint32_t v = matched_vocab[slot];
+        const uint64_t cost = postings_all_offsets_[v + 1] - postings_all_offsets_[v];
+        for (size_t qi = 0; qi < q_items; ++qi) {
+          if (sims[slot * q_items + qi] <= 0) continue;
+          const uint32_t mask = query.ItemMask(qi);
+          for (size_t i = 0; i < n_words; ++i) {
+            if ((mask >> i) & 1u) posting_cost[i] += cost;
+          }
+        }
+      }
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return posting_cost[a] != posting_cost[b] ? posting_cost[a] > posting_cost[b] : a < b;
+      });
+      uint32_t optional_words = 0;
+      double optional_sum = 0;
+      for (size_t i : order) {
+        // Strictly below the threshold, with a margin for float rounding.
+        if (optional_sum + contribution(i) >= q.threshold * total_query_weight - 1e-6) continue;
+        optional_sum += contribution(i);
+        optional_words |= 1u << i;
+      }
       for (size_t slot = 0; slot < matched_vocab.size(); ++slot) {
         const uint32_t v = matched_vocab[slot];
         bool any = false, distinct_query = false;
         for (size_t qi = 0; qi < q_items; ++qi) {
-          if (sims[slot * q_items + qi] > 0) {
+          if (sims[slot * q_items + qi] > 0 && (query.ItemMask(qi) & ~optional_words) != 0) {
             any = true;
             distinct_query = distinct_query || query.ItemDistinctive(qi);
           }
@@ -375,12 +506,15 @@ class IndexImpl final : public Screener {
     };
     std::vector<Best> best;  // one per record
     std::vector<PairChoice> pairs;
+    const bool has_filters = !q.country.empty() || q.type.has_value() || !q.sources.empty();
+    const internal::NameView query_view = query.view();
     for (uint32_t id : candidates) {
-      const IndexedName& n = names_[id];
-      if (!PassesFilters(records_[n.record], q)) continue;
+      const HotName& n = hot_[id];
+      if (has_filters && !PassesFilters(records_[n.record], q)) continue;
       pairs.clear();
-      for (size_t ci = 0; ci < n.item_vocab.size(); ++ci) {
-        const uint32_t v = n.item_vocab[ci];
+      const uint32_t* item_vocab = &hot_items_[n.item_offset];
+      for (size_t ci = 0; ci < n.n_items; ++ci) {
+        const uint32_t v = item_vocab[ci];
         if (s.vocab_stamp[v] != epoch) continue;
         const float* row = &sims[s.vocab_slot[v] * q_items];
         for (size_t qi = 0; qi < q_items; ++qi) {
@@ -390,7 +524,9 @@ class IndexImpl final : public Screener {
         }
       }
       if (pairs.empty()) continue;
-      const auto scored = internal::ScorePairs(query, n.prepared, n.lambda, pairs, false);
+      const internal::NameView listed{n.n_words, &hot_weights_[n.word_offset],
+                                      &hot_distinctive_[n.word_offset]};
+      const auto scored = internal::ScorePairs(query_view, listed, n.lambda, pairs, false);
       if (scored.score < q.threshold) continue;
       if (s.record_stamp[n.record] != epoch) {
         s.record_stamp[n.record] = epoch;
@@ -418,7 +554,7 @@ class IndexImpl final : public Screener {
           if (row[qi] > 0) pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
         }
       }
-      const auto scored = internal::ScorePairs(query, n.prepared, n.lambda, pairs, true);
+      const auto scored = internal::ScorePairs(query_view, n.prepared.view(), n.lambda, pairs, true);
       Hit h;
       h.record = &records_[n.record];
       h.record_index = n.record;
@@ -456,10 +592,30 @@ class IndexImpl final : public Screener {
   uint32_t total_names_ = 0;
   std::vector<uint32_t> postings_all_offsets_, postings_all_;
   std::vector<uint32_t> postings_distinct_offsets_, postings_distinct_;
-  std::vector<std::pair<uint64_t, uint32_t>> deletion_keys_, phonetic_keys_;
+  KeyTable deletion_keys_, phonetic_keys_;
   std::vector<uint64_t> vocab_keys_;
   std::vector<uint32_t> vocab_key_offsets_;
   std::vector<uint64_t> vocab_phonetic_;
+  std::vector<float> vocab_max_weight_;
+  // Hot per-name data, flat: what scoring a candidate touches.
+  struct HotName {
+    uint32_t record;
+    uint32_t item_offset;  // into hot_items_
+    uint32_t word_offset;  // into hot_weights_ / hot_distinctive_
+    uint16_t n_words;
+    uint16_t n_items;
+    float lambda;
+  };
+  std::vector<HotName> hot_;
+  std::vector<uint32_t> hot_items_;
+  std::vector<float> hot_weights_;
+  std::vector<uint8_t> hot_distinctive_;
+  std::string vocab_arena_;
+  std::vector<uint32_t> vocab_arena_offsets_;
+  std::string_view VocabText(uint32_t v) const {
+    return std::string_view(vocab_arena_).substr(vocab_arena_offsets_[v],
+                                                 vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v]);
+  }
   size_t memory_bytes_ = 0;
 };
 
@@ -512,7 +668,7 @@ double CompareNames(std::string_view name1, std::string_view name2) {
       if (sim > 0) pairs.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});
     }
   }
-  return internal::ScorePairs(a, b, 0.5, pairs, false).score;
+  return internal::ScorePairs(a.view(), b.view(), 0.5, pairs, false).score;
 }
 
 }  // namespace exportctl::screen

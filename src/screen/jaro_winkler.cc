@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 
@@ -15,41 +16,53 @@ double JaroWinkler(std::string_view a, std::string_view b) {
   const int len_b = static_cast<int>(b.size());
   const int window = std::max(0, len_b / 2 - 1);
 
-  constexpr int kStack = 64;
-  std::array<uint8_t, kStack> a_flags_stack{};
-  std::array<uint8_t, kStack> b_flags_stack{};
-  std::vector<uint8_t> a_flags_heap, b_flags_heap;
-  uint8_t* a_flags = a_flags_stack.data();
-  uint8_t* b_flags = b_flags_stack.data();
-  if (len_b > kStack) {
-    a_flags_heap.assign(len_a, 0);
-    b_flags_heap.assign(len_b, 0);
-    a_flags = a_flags_heap.data();
-    b_flags = b_flags_heap.data();
-  }
-
   int matches = 0;
-  for (int i = 0; i < len_a; ++i) {
-    const int lo = std::max(0, i - window);
-    const int hi = std::min(len_b - 1, i + window);
-    for (int j = lo; j <= hi; ++j) {
-      if (b_flags[j] == 0 && a[i] == b[j]) {
-        a_flags[i] = 1;
-        b_flags[j] = 1;
-        ++matches;
-        break;
+  int transpositions = 0;
+  if (len_b <= 64) {
+    // Match flags as bit masks: no per-call buffers to clear.
+    uint64_t a_flags = 0, b_flags = 0;
+    for (int i = 0; i < len_a; ++i) {
+      const int lo = std::max(0, i - window);
+      const int hi = std::min(len_b - 1, i + window);
+      for (int j = lo; j <= hi; ++j) {
+        if (((b_flags >> j) & 1u) == 0 && a[i] == b[j]) {
+          a_flags |= uint64_t{1} << i;
+          b_flags |= uint64_t{1} << j;
+          ++matches;
+          break;
+        }
       }
     }
-  }
-  if (matches == 0) return 0.0;
-
-  int transpositions = 0;
-  int k = 0;
-  for (int i = 0; i < len_a; ++i) {
-    if (a_flags[i] == 0) continue;
-    while (b_flags[k] == 0) ++k;
-    if (a[i] != b[k]) ++transpositions;
-    ++k;
+    if (matches == 0) return 0.0;
+    uint64_t rest_b = b_flags;
+    for (int i = 0; i < len_a; ++i) {
+      if (((a_flags >> i) & 1u) == 0) continue;
+      const int k = std::countr_zero(rest_b);
+      rest_b &= rest_b - 1;
+      if (a[i] != b[k]) ++transpositions;
+    }
+  } else {
+    std::vector<uint8_t> a_flags(len_a, 0), b_flags(len_b, 0);
+    for (int i = 0; i < len_a; ++i) {
+      const int lo = std::max(0, i - window);
+      const int hi = std::min(len_b - 1, i + window);
+      for (int j = lo; j <= hi; ++j) {
+        if (b_flags[j] == 0 && a[i] == b[j]) {
+          a_flags[i] = 1;
+          b_flags[j] = 1;
+          ++matches;
+          break;
+        }
+      }
+    }
+    if (matches == 0) return 0.0;
+    int k = 0;
+    for (int i = 0; i < len_a; ++i) {
+      if (a_flags[i] == 0) continue;
+      while (b_flags[k] == 0) ++k;
+      if (a[i] != b[k]) ++transpositions;
+      ++k;
+    }
   }
   const double m = matches;
   const double jaro = (m / len_a + m / len_b + (m - transpositions / 2.0) / m) / 3.0;

@@ -69,6 +69,9 @@ class IcuFolder {
     transliterator_.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII",
                                                               UTRANS_FORWARD, status));
     if (U_FAILURE(status)) transliterator_.reset();
+    status = U_ZERO_ERROR;
+    latin_only_.reset(icu::Transliterator::createInstance("Latin-ASCII", UTRANS_FORWARD, status));
+    if (U_FAILURE(status)) latin_only_.reset();
   }
 
   std::string Fold(std::string_view utf8) const {
@@ -83,15 +86,30 @@ class IcuFolder {
       text.findAndReplace(icu::UnicodeString(false, from.data(), static_cast<int32_t>(from.size())),
                           icu::UnicodeString(false, to.data(), static_cast<int32_t>(to.size())));
     }
-    if (transliterator_) transliterator_->transliterate(text);
+    // Text already in Latin script (accents, ß, ł, …) skips the slower Any-Latin step.
+    const bool latin = IsLatin(text);
+    if (latin && latin_only_) {
+      latin_only_->transliterate(text);
+    } else if (transliterator_) {
+      transliterator_->transliterate(text);
+    }
     std::string out;
     text.toUTF8String(out);
     return out;
   }
 
  private:
+  static bool IsLatin(const icu::UnicodeString& text) {
+    for (int32_t i = 0; i < text.length(); ++i) {
+      const char16_t c = text.charAt(i);
+      const bool latin = c < 0x0250 || (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0x2000 && c <= 0x206F);
+      if (!latin) return false;
+    }
+    return true;
+  }
   const icu::Normalizer2* nfkc_casefold_ = nullptr;
   std::unique_ptr<icu::Transliterator> transliterator_;
+  std::unique_ptr<icu::Transliterator> latin_only_;
 };
 
 const IcuFolder& ThreadFolder() {

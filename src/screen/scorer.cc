@@ -162,7 +162,7 @@ double WordSimilarity(std::string_view a, std::string_view b) {
   return s >= kMinWordSimilarity ? s : 0.0;
 }
 
-ScoreResult ScorePairs(const PreparedName& query, const PreparedName& listed, double lambda,
+ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lambda,
                        std::vector<PairChoice>& pairs, bool want_pairs) {
   ScoreResult result;
   if (pairs.empty()) return result;
@@ -194,8 +194,8 @@ ScoreResult ScorePairs(const PreparedName& query, const PreparedName& listed, do
     return result;
   }
   double query_weight = 0, listed_matched = 0, listed_unmatched = 0;
-  for (size_t i = 0; i < query.words.size(); ++i) query_weight += query.weights[i];
-  for (size_t i = 0; i < listed.words.size(); ++i) {
+  for (size_t i = 0; i < query.n_words; ++i) query_weight += query.weights[i];
+  for (size_t i = 0; i < listed.n_words; ++i) {
     ((result.listed_mask >> i) & 1u ? listed_matched : listed_unmatched) += listed.weights[i];
   }
   const double denominator = query_weight + listed_matched + lambda * listed_unmatched;

@@ -17,17 +17,36 @@ inline constexpr double kMinWordSimilarity = 0.80;  // word pairs below this do 
 double ClassFactor(TokenClass c);
 double FrequencyFactor(uint32_t names_with_word, uint32_t total_names);
 
+// What the scorer needs of a name: per-word weights and distinctiveness. Items are word i for
+// i < n and the join of words (j, j+1) for item n + j.
+struct NameView {
+  uint32_t n_words = 0;
+  const float* weights = nullptr;
+  const uint8_t* distinctive = nullptr;
+  uint32_t ItemMask(size_t item) const { return item < n_words ? 1u << item : 3u << (item - n_words); }
+  float ItemWeight(size_t item) const {
+    return item < n_words ? weights[item] : weights[item - n_words] + weights[item - n_words + 1];
+  }
+  bool ItemDistinctive(size_t item) const {
+    return item < n_words ? distinctive[item] != 0
+                          : (distinctive[item - n_words] | distinctive[item - n_words + 1]) != 0;
+  }
+};
+
 // A name prepared for scoring: words, then joins of adjacent words ("gazprom"+"bank").
 struct PreparedName {
   std::vector<std::string> words;
   std::vector<float> weights;       // per word
-  std::vector<bool> distinctive;    // per word: class kName or kNumber
+  std::vector<uint8_t> distinctive;  // per word: 1 for class kName or kNumber
   // Items: word i for i < n, join (j, j+1) for item n + j.
   size_t item_count() const { return words.empty() ? 0 : 2 * words.size() - 1; }
   std::string ItemText(size_t item) const;
   uint32_t ItemMask(size_t item) const;
   float ItemWeight(size_t item) const;
   bool ItemDistinctive(size_t item) const;
+  NameView view() const {
+    return {static_cast<uint32_t>(words.size()), weights.data(), distinctive.data()};
+  }
 };
 
 // "company" → "co", "limited" → "ltd", "corporation" → "corp", …; other words unchanged.
@@ -57,7 +76,7 @@ struct ScoreResult {
 // Greedy one-to-one best pairs over the candidate item pairs (similarity > 0), then
 //   score = Σ sim·(w_q + w_l) / (W_query + W_listed_matched + λ·W_listed_unmatched)
 // and 0 unless some accepted pair involves a distinctive word. `pairs` is consumed (sorted).
-ScoreResult ScorePairs(const PreparedName& query, const PreparedName& listed, double lambda,
+ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lambda,
                        std::vector<PairChoice>& pairs, bool want_pairs);
 
 }  // namespace exportctl::screen::internal
