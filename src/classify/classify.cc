@@ -47,15 +47,13 @@ void ClassifyIc(double tpp, std::optional<double> pd, std::optional<bool> datace
   if (datacenter.has_value() && !*datacenter && below_datacenter_floor) {
     out.eccn = Eccn::k3A991p;
     out.datacenter_note_applied = true;
-    out.notes.push_back("Not designed or marketed for datacenters and TPP below " +
-                        std::to_string(static_cast<int64_t>(t.non_datacenter_tpp)) +
-                        ": outside 3A090.a/.b (Note to 3A090)");
+    out.notes.push_back("Not designed or marketed for datacenters and TPP below the Note's threshold: outside 3A090.a/.b (Note to 3A090)");
     return;
   }
   if (tpp >= t.a1_tpp) {
     out.eccn = Eccn::k3A090a;
     out.paragraph = "a.1";
-    out.notes.push_back("TPP >= " + std::to_string(static_cast<int64_t>(t.a1_tpp)) + " (3A090.a.1)");
+    out.notes.push_back("TPP at or above the 3A090.a.1 threshold");
     if (datacenter.has_value() && !*datacenter) out.non_datacenter_high_tpp = true;
     return;
   }
@@ -88,14 +86,13 @@ void ClassifyIc(double tpp, std::optional<double> pd, std::optional<bool> datace
       out.determinate = false;
       out.candidates = {e, Eccn::k3A991p};
       out.missing.push_back("datacenter");
-      out.notes.push_back("Whether the item is designed or marketed for datacenters decides between " +
-                          std::string(EccnName(e)) + " and 3A991.p");
+      out.notes.push_back("Whether the item is designed or marketed for datacenters decides its class (Note to 3A090)");
       return;
     }
     out.eccn = e;
     out.paragraph = para;
     if (e == Eccn::k3A991p) out.notes.push_back("Performance density below the 3A090 thresholds for its TPP");
-    else out.notes.push_back("TPP and performance density meet 3A090." + para);
+    else out.notes.push_back(e == Eccn::k3A090a ? "TPP and performance density meet 3A090.a.2" : para == "b.1" ? "TPP and performance density meet 3A090.b.1" : "TPP and performance density meet 3A090.b.2");
     return;
   }
   // Unknown performance density: every class the unknown value allows is a candidate.

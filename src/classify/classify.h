@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace exportctl {
@@ -90,8 +91,8 @@ struct Classification {
   std::optional<bool> datacenter;
   bool datacenter_note_applied = false;  // non-datacenter carve-out took the item out of .a/.b
   bool non_datacenter_high_tpp = false;  // non-datacenter .a/.b: NAC/ACA eligible
-  std::vector<std::string> missing;  // inputs whose absence made it indeterminate
-  std::vector<std::string> notes;    // why, in a sentence each
+  std::vector<std::string_view> missing;  // inputs whose absence made it indeterminate
+  std::vector<std::string_view> notes;    // why, in a sentence each (static text)
   std::vector<std::string> warnings; // e.g. estimated die area
   double h100_equivalents_per_unit() const;  // filled by Classify (needs thresholds)
   double h100_per_unit = 0;

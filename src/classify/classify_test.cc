@@ -75,7 +75,7 @@ TEST(Classify, IndeterminateListsCandidates) {
   // Unknown datacenter status where it decides.
   Classification dc = Classify(Ic(3000, 5.0, std::nullopt), t);
   EXPECT_FALSE(dc.determinate);
-  EXPECT_EQ(dc.missing, std::vector<std::string>{"datacenter"});
+  EXPECT_EQ(dc.missing, std::vector<std::string_view>{"datacenter"});
 }
 
 TEST(Classify, Systems) {

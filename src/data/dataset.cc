@@ -187,6 +187,9 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
         if (!key.empty()) ds->country_index_.emplace(Lower(key), idx);
       }
       for (const auto& a : c.aliases) ds->country_index_.emplace(Lower(a), idx);
+      ds->code_index_.emplace(c.code, idx);
+      if (idx == 0) ds->alpha2_index_.fill(-1);
+      if (int key = Alpha2Key(c.code); key >= 0) ds->alpha2_index_[key] = static_cast<int16_t>(idx);
       ds->countries_.push_back(std::move(c));
     }
     for (const auto& c : ds->countries_) {
@@ -206,7 +209,9 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
       if (!ds->FindCountry(code)) return DataError(file, path + ".country", "unknown country " + code);
       const bool dated = ms[i].contains("from") || ms[i].contains("to");
       if (!dated) {
-        ds->groups_[code].base |= 1u << static_cast<int>(*g);
+        const size_t idx = ds->code_index_.at(code);
+        if (ds->base_groups_.size() < ds->countries_.size()) ds->base_groups_.resize(ds->countries_.size());
+        ds->base_groups_[idx] |= 1u << static_cast<int>(*g);
         continue;
       }
       MembershipChange ch;
@@ -219,6 +224,11 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
       ch.verified = r.Bool(ms[i], "verified", true);
       EXPORTCTL_RETURN_IF_ERROR(r.status);
       ds->changes_.push_back(std::move(ch));
+    }
+    ds->base_groups_.resize(ds->countries_.size());
+    ds->changes_by_country_.resize(ds->countries_.size());
+    for (size_t k = 0; k < ds->changes_.size(); ++k) {
+      ds->changes_by_country_[ds->code_index_.at(ds->changes_[k].country)].push_back(k);
     }
   }
 
@@ -404,6 +414,8 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
   EXPORTCTL_RETURN_IF_ERROR(
       number_param("ai-diffusion-2025", "derived_model_floor_operations", t.derived_operations_floor));
   t.derived_fraction = ds->Param("ai-diffusion-2025", "derived_model_floor_operations")->value.value("fraction", 0.25);
+  ds->hbm_rule_ = ds->FindRule("hbm.classification");
+  ds->weights_rule_ = ds->FindRule("aid.model_weights");
   return ds;
 }
 
@@ -430,18 +442,18 @@ const Parameter* Dataset::Param(std::string_view regime, std::string_view name) 
 
 Thresholds Dataset::ThresholdsOn(Date d, Posture p) const {
   Thresholds t = base_thresholds_;
-  const RuleDef* hbm = FindRule("hbm.classification");
-  t.hbm_active = hbm && hbm->ActiveOn(d, p);
-  const RuleDef* weights = FindRule("aid.model_weights");
-  t.weights_active = weights && weights->ActiveOn(d, p);
+  t.hbm_active = hbm_rule_ && hbm_rule_->ActiveOn(d, p);
+  t.weights_active = weights_rule_ && weights_rule_->ActiveOn(d, p);
   return t;
 }
 
 const Country* Dataset::FindCountry(std::string_view code) const {
-  for (const auto& c : countries_) {
-    if (c.code == code) return &c;
+  if (int key = Alpha2Key(code); key >= 0) {
+    const int16_t idx = alpha2_index_[key];
+    return idx < 0 ? nullptr : &countries_[idx];
   }
-  return nullptr;
+  auto it = code_index_.find(std::string(code));
+  return it == code_index_.end() ? nullptr : &countries_[it->second];
 }
 
 Result<std::string> Dataset::ResolveCountry(std::string_view input) const {
@@ -463,15 +475,19 @@ std::string_view Dataset::EffectiveCode(std::string_view code) const {
   return code;
 }
 
-bool Dataset::InGroup(std::string_view code, Group g, Date d) const {
-  const std::string_view eff = EffectiveCode(code);
-  for (const auto& ch : changes_) {
-    if (ch.group == g && ch.country == eff) {
-      return (!ch.from || d >= *ch.from) && (!ch.to || d < *ch.to);
-    }
+uint32_t Dataset::GroupMask(std::string_view code, Date d) const {
+  const Country* c = FindCountry(code);
+  if (!c) return 0;
+  if (!c->treat_as.empty()) c = FindCountry(c->treat_as);
+  const size_t idx = static_cast<size_t>(c - countries_.data());
+  uint32_t mask = base_groups_[idx];
+  for (size_t k : changes_by_country_[idx]) {
+    const MembershipChange& ch = changes_[k];
+    const uint32_t bit = 1u << static_cast<int>(ch.group);
+    const bool member = (!ch.from || d >= *ch.from) && (!ch.to || d < *ch.to);
+    mask = member ? (mask | bit) : (mask & ~bit);
   }
-  auto it = groups_.find(std::string(eff));
-  return it != groups_.end() && (it->second.base >> static_cast<int>(g) & 1u);
+  return mask;
 }
 
 const MembershipChange* Dataset::ChangeFor(std::string_view code, Group g) const {

@@ -109,9 +109,16 @@ class Dataset {
   // Countries. Resolve accepts a code ("cn"), a name or an alias, case-insensitively.
   Result<std::string> ResolveCountry(std::string_view input) const;
   const Country* FindCountry(std::string_view code) const;
+  // Two upper-case letters → 0..675 (the hot path's table key); -1 for anything else.
+  static int Alpha2Key(std::string_view code) {
+    if (code.size() != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z') return -1;
+    return (code[0] - 'A') * 26 + (code[1] - 'A');
+  }
   // The code whose Country Group membership applies (HK → CN; UA-43 → UA-43).
   std::string_view EffectiveCode(std::string_view code) const;
-  bool InGroup(std::string_view code, Group g, Date d) const;
+  bool InGroup(std::string_view code, Group g, Date d) const { return GroupMask(code, d) >> static_cast<int>(g) & 1u; }
+  // All Country Groups of a destination on d, one bit per Group.
+  uint32_t GroupMask(std::string_view code, Date d) const;
   // The dated change that decided membership, if one applies around d (for warnings).
   const MembershipChange* ChangeFor(std::string_view code, Group g) const;
   const std::vector<Country>& countries() const { return countries_; }
@@ -138,10 +145,12 @@ class Dataset {
   std::string dir_, version_;
   std::vector<Country> countries_;
   std::unordered_map<std::string, size_t> country_index_;   // lower-case code/name/alias → index
-  struct CountryGroups {
-    uint32_t base = 0;  // bitmask of groups per the snapshot, before dated changes
-  };
-  std::unordered_map<std::string, CountryGroups> groups_;
+  std::unordered_map<std::string, size_t> code_index_;      // exact code → index
+  std::array<int16_t, 26 * 26> alpha2_index_;              // two-letter code → index, -1 if none
+  std::vector<uint32_t> base_groups_;  // per country index: groups per the snapshot, before dated changes
+  std::vector<std::vector<size_t>> changes_by_country_;  // per country index: indexes into changes_
+  const RuleDef* hbm_rule_ = nullptr;
+  const RuleDef* weights_rule_ = nullptr;
   std::vector<MembershipChange> changes_;
   std::vector<ChipRecord> chips_;
   std::unordered_map<std::string, std::vector<size_t>> chip_index_;  // normalized key → chips

@@ -59,9 +59,9 @@ struct ItemResult {
 
 // Status of a pipeline step that may be plugged in later (screening, allocation).
 struct StepStatus {
-  std::string step;      // "classification", "screening", "allocation", "red_flags"
-  std::string status;    // "performed", "not_performed", "unresolved"
-  std::string detail;
+  std::string_view step;    // "classification", "screening", "allocation", "red_flags"
+  std::string_view status;  // "performed", "not_performed", "partial", "unresolved"
+  std::string_view detail;  // static text
 };
 
 struct AlternateOutcome {
@@ -80,8 +80,8 @@ struct Decision {
   Outcome outcome = Outcome::kNeedsReview;
   std::string license_exception;
   ReviewPolicy review_policy = ReviewPolicy::kNone;
-  std::vector<std::string> regimes;   // ids of regimes in force (under this posture) on as_of
-  std::string data_version;
+  std::vector<std::string_view> regimes;  // ids of regimes in force (under this posture) on as_of
+  std::string_view data_version;
   std::vector<ItemResult> items;
   std::vector<Finding> reasons;       // in the order the rules ran
   std::vector<std::string> obligations;

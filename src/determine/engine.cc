@@ -3,15 +3,21 @@
 #include "determine/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <type_traits>
+#include <bitset>
 
 #include "data/dataset.h"
 #include "determine/combine.h"
 
 namespace exportctl {
+
+// Wraps reason text so it is only formatted when the decision is explained.
+#define EXPLAIN(...) [&]() -> std::string { return __VA_ARGS__; }
 
 namespace {
 
@@ -50,6 +56,16 @@ std::string FormatDouble(double v) {
 
 }  // namespace
 
+constexpr size_t kNumSteps = std::size(kSteps);
+
+// Step names resolve to indexes at compile time; a misspelt name does not compile.
+consteval size_t StepIndex(std::string_view name) {
+  for (size_t i = 0; i < kNumSteps; ++i) {
+    if (kSteps[i] == name) return i;
+  }
+  throw "unknown rule step";
+}
+
 bool IsKnownRuleStep(std::string_view step) {
   return std::find(std::begin(kSteps), std::end(kSteps), step) != std::end(kSteps);
 }
@@ -67,8 +83,11 @@ struct ListEffect {
 
 struct CompiledRules {
   // One rule definition per step (nullptr when the data has none).
-  std::unordered_map<std::string_view, const RuleDef*> by_step;
+  std::array<const RuleDef*, kNumSteps> by_step{};
+  // Each regime's rules, to answer "in force on d" without string comparisons.
+  std::vector<std::pair<const Regime*, std::vector<const RuleDef*>>> regimes;
   std::vector<std::string> tier1;
+  std::bitset<26 * 26> tier1_set;  // by Dataset::Alpha2Key
   double lpp_limit = 0;
   double aia_trigger = 0;
   double country_allocation = 0;
@@ -84,10 +103,7 @@ struct CompiledRules {
   std::unordered_map<int, std::string> footnote_citations;
   bool tier1_verified = true;
 
-  const RuleDef* Step(std::string_view s) const {
-    auto it = by_step.find(s);
-    return it == by_step.end() ? nullptr : it->second;
-  }
+  const RuleDef* Step(size_t index) const { return by_step[index]; }
 };
 
 namespace {
@@ -110,8 +126,20 @@ std::vector<std::string> ListParam(const Dataset& d, const char* regime, const c
 
 std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   auto c = std::make_unique<CompiledRules>();
-  for (const auto& r : d.rules()) c->by_step.emplace(r.step, &r);
+  for (const auto& r : d.rules()) {
+    for (size_t i = 0; i < kNumSteps; ++i) {
+      if (kSteps[i] == r.step) c->by_step[i] = &r;
+    }
+  }
+  for (const auto& g : d.regimes()) {
+    std::vector<const RuleDef*> rs;
+    for (const auto& id : g.rule_ids) rs.push_back(d.FindRule(id));
+    c->regimes.emplace_back(&g, std::move(rs));
+  }
   c->tier1 = ListParam(d, "ai-diffusion-2025", "tier1_destinations");
+  for (const auto& t : c->tier1) {
+    if (int key = Dataset::Alpha2Key(t); key >= 0) c->tier1_set.set(key);
+  }
   if (const Parameter* p = d.Param("ai-diffusion-2025", "tier1_destinations")) c->tier1_verified = p->verified;
   c->lpp_limit = NumberParam(d, "ai-diffusion-2025", "lpp_tpp_per_consignee_per_year");
   c->aia_trigger = NumberParam(d, "ai-diffusion-2025", "aia_certification_trigger_tpp");
@@ -183,32 +211,41 @@ struct Requirement {
 // One evaluation (one posture, one candidate class per item).
 class Evaluation {
  public:
+  // explain = false computes the outcome only (rule ids, no text): enough for the alternate posture.
   Evaluation(const Dataset& data, const CompiledRules& rules, const Transaction& tx, Posture posture,
-             const DetermineOptions& opt)
-      : data_(data), rules_(rules), tx_(tx), posture_(posture), opt_(opt), d_(tx.as_of) {}
+             const DetermineOptions& opt, bool explain = true)
+      : data_(data), rules_(rules), tx_(tx), posture_(posture), opt_(opt), d_(tx.as_of), explain_(explain) {}
 
   void Run(Decision& out);
 
  private:
   // Facts derived once per evaluation.
-  bool Dest(Group g) const { return data_.InGroup(tx_.destination, g, d_); }
+  bool Dest(Group g) const { return dest_groups_ >> static_cast<int>(g) & 1u; }
   bool IsMacau(std::string_view code) const { return data_.EffectiveCode(code) == "MO"; }
   bool D5OrMacau(std::string_view code) const {
     return !code.empty() && (IsMacau(code) || data_.InGroup(code, Group::D5, d_));
   }
   bool Tier1(std::string_view code) const {
-    const std::string_view eff = data_.EffectiveCode(code);
-    return std::find(rules_.tier1.begin(), rules_.tier1.end(), eff) != rules_.tier1.end();
+    const int key = Dataset::Alpha2Key(data_.EffectiveCode(code));
+    return key >= 0 && rules_.tier1_set[key];
   }
-  const RuleDef* Active(std::string_view step) const {
-    const RuleDef* r = rules_.Step(step);
-    return r && r->ActiveOn(d_, posture_) ? r : nullptr;
+  // The step's rule when it binds on this date under this posture (resolved once in Run).
+  const RuleDef* Active(size_t step) const { return active_[step]; }
+  // Text is built only when the decision will be shown (not for the alternate posture's outcome).
+  template <typename Text>
+  std::string Render(Text&& text) const {
+    if constexpr (std::is_invocable_v<Text>) {
+      return explain_ ? std::string(text()) : std::string();
+    } else {
+      return std::string(text);
+    }
   }
-  Finding& Add(const RuleDef* r, Effect effect, std::string summary, int item = -1) {
+  template <typename Text>
+  Finding& Add(const RuleDef* r, Effect effect, Text&& summary, int item = -1) {
     Finding f;
     f.rule = r->id;
     f.citation = r->citation;
-    f.summary = std::move(summary);
+    f.summary = Render(std::forward<Text>(summary));
     f.effect = effect;
     f.item = item;
     f.verified = r->verified;
@@ -216,10 +253,19 @@ class Evaluation {
     if (!r->verified) unverified_rules_.push_back(r->id);
     return findings_.back();
   }
-  void Warn(std::string w) {
+  void Step(StepStatus st) {
+    if (explain_) steps_.push_back(st);
+  }
+  template <typename Text>
+  void Warn(Text&& text) {
+    if (!explain_) return;
+    std::string w = Render(std::forward<Text>(text));
     if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end()) warnings_.push_back(std::move(w));
   }
-  void Oblige(std::string o) {
+  template <typename Text>
+  void Oblige(Text&& text) {
+    if (!explain_) return;
+    std::string o = Render(std::forward<Text>(text));
     if (std::find(obligations_.begin(), obligations_.end(), o) == obligations_.end()) obligations_.push_back(std::move(o));
   }
 
@@ -240,6 +286,8 @@ class Evaluation {
   const Posture posture_;
   const DetermineOptions& opt_;
   const Date d_;
+  const bool explain_;
+  std::array<const RuleDef*, kNumSteps> active_{};
 
   std::vector<Finding> findings_;
   std::vector<std::string> warnings_, obligations_;
@@ -248,6 +296,8 @@ class Evaluation {
   std::vector<Effect> tx_effects_;  // transaction-level effects (prohibitions, unresolved checks)
 
   // Facts.
+  uint32_t dest_groups_ = 0;
+  bool dest_tier1_ = false;
   bool dest_us_ = false, dest_d5_macau_ = false, dest_macau_ = false, dest_embargo_ = false;
   bool dest_license_area_ = false;  // D:1/D:4/D:5 excluding A:5/A:6
   bool dest_china_macau_ = false;   // China (incl. Hong Kong) or Macau
@@ -263,6 +313,8 @@ class Evaluation {
 
 void Evaluation::ComputeFacts() {
   const std::string_view dest = data_.EffectiveCode(tx_.destination);
+  dest_groups_ = data_.GroupMask(tx_.destination, d_);
+  dest_tier1_ = Tier1(tx_.destination);
   dest_us_ = dest == "US";
   dest_macau_ = dest == "MO";
   dest_china_macau_ = dest == "CN" || dest == "MO";
@@ -294,20 +346,20 @@ void Evaluation::TransactionSteps() {
   // Cambodia and other dated Country Group changes: say which table the answer rests on.
   if (const MembershipChange* ch = data_.ChangeFor(tx_.destination, Group::D5)) {
     if (ch->to && d_ >= *ch->to && ch->table_conformed && d_ < *ch->table_conformed) {
-      Warn("Destination left Country Group D:5 on " + ch->to->ToString() + " but the BIS table listed it until " +
-           ch->table_conformed->ToString() + " (" + ch->citation + ")");
+      Warn(EXPLAIN("Destination left Country Group D:5 on " + ch->to->ToString() + " but the BIS table listed it until " +
+           ch->table_conformed->ToString() + " (" + ch->citation + ")"));
     }
-    if (!ch->verified) Warn("Country Group D:5 membership change rests on secondary sources: " + ch->citation);
+    if (!ch->verified) Warn(EXPLAIN("Country Group D:5 membership change rests on secondary sources: " + ch->citation));
   }
   const Country* dc = data_.FindCountry(tx_.destination);
   if (dc && !dc->treat_as.empty()) {
-    Warn(dc->name + " is treated as " + std::string(data_.EffectiveCode(tx_.destination)) + " (" + dc->treat_as_citation + ")");
+    Warn(EXPLAIN(dc->name + " is treated as " + std::string(data_.EffectiveCode(tx_.destination)) + " (" + dc->treat_as_citation + ")"));
   }
 
   // Embargoes (Part 746): every item needs a license, no exceptions, policy of denial.
   if (dest_embargo_ && tx_.activity != Activity::kUse) {
-    if (const RuleDef* r = Active("embargo")) {
-      Finding& f = Add(r, Effect::kLicenseRequired, embargo_->summary + " (" + embargo_->section + ")");
+    if (const RuleDef* r = Active(StepIndex("embargo"))) {
+      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(embargo_->summary + " (" + embargo_->section + ")"));
       f.citation = embargo_->section;
       f.review_policy = ReviewPolicy::kPresumptionOfDenial;
       f.policy_wording = embargo_->wording;
@@ -320,7 +372,7 @@ void Evaluation::TransactionSteps() {
   }
 
   // Restricted parties: as stated on the transaction, else from the plugged-in screener.
-  if (const RuleDef* r = Active("restricted_parties")) {
+  if (const RuleDef* r = Active(StepIndex("restricted_parties"))) {
     bool screened_all = true, any_screened = false;
     for (const auto& p : tx_.parties) {
       std::vector<Listing> listings;
@@ -330,7 +382,7 @@ void Evaluation::TransactionSteps() {
       } else if (opt_.screener) {
         auto res = opt_.screener->Screen(p, d_);
         if (!res.ok()) {
-          Add(r, Effect::kUnresolved, "Screening of \"" + p.name + "\" failed: " + res.status().message());
+          Add(r, Effect::kUnresolved, EXPLAIN("Screening of \"" + p.name + "\" failed: " + res.status().message()));
           tx_effects_.push_back(Effect::kUnresolved);
           continue;
         }
@@ -348,8 +400,8 @@ void Evaluation::TransactionSteps() {
         if (!le) continue;
         const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
         if (l.score < 1.0) {
-          Finding& f = Add(r, Effect::kUnresolved, "Possible match: " + who + " may be \"" + l.entry + "\" on the " +
-                                                       RestrictedListName(l.list) + " (score " + FormatDouble(l.score) + "); an officer must confirm or clear it");
+          Finding& f = Add(r, Effect::kUnresolved, EXPLAIN("Possible match: " + who + " may be \"" + l.entry + "\" on the " +
+                                                       RestrictedListName(l.list) + " (score " + FormatDouble(l.score) + "); an officer must confirm or clear it"));
           f.citation = le->citation;
           tx_effects_.push_back(Effect::kUnresolved);
           continue;
@@ -360,19 +412,19 @@ void Evaluation::TransactionSteps() {
           if (fn != rules_.footnote_citations.end()) summary += "; " + fn->second;
         }
         if (le->effect == "prohibited") {
-          Finding& f = Add(r, Effect::kProhibited, summary);
+          Finding& f = Add(r, Effect::kProhibited, EXPLAIN(summary));
           f.citation = le->citation;
           f.policy_wording = le->wording;
           tx_effects_.push_back(Effect::kProhibited);
         } else if (le->effect == "license_required") {
-          Finding& f = Add(r, Effect::kLicenseRequired, summary);
+          Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(summary));
           f.citation = le->citation;
           f.review_policy = ReviewPolicy::kPresumptionOfDenial;
           f.policy_wording = le->wording;
           party_requirements_.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
           exceptions_barred_ = true;
         } else {  // no_exceptions (Unverified List)
-          Finding& f = Add(r, Effect::kInfo, summary);
+          Finding& f = Add(r, Effect::kInfo, EXPLAIN(summary));
           f.citation = le->citation;
           exceptions_barred_ = true;
           Oblige("Obtain a UVL statement from the Unverified List party before export (15 CFR 744.15)");
@@ -380,31 +432,31 @@ void Evaluation::TransactionSteps() {
       }
     }
     if (opt_.screener || any_screened) {
-      steps_.push_back({"screening", screened_all ? "performed" : "partial",
+      Step({"screening", screened_all ? "performed" : "partial",
                         screened_all ? "parties screened" : "some parties were not screened"});
       if (!screened_all) Warn("Restricted-party screening was not performed for every party");
     } else {
-      steps_.push_back({"screening", "not_performed", "no screening lists configured and no listings stated"});
+      Step({"screening", "not_performed", "no screening lists configured and no listings stated"});
       Warn("Restricted-party screening not performed: screen every party before shipping");
     }
   }
 
   // Red flags of diversion: resolve before shipping.
   if (!tx_.red_flags.empty()) {
-    const RuleDef* r = Active("red_flags_2025");
-    if (!r) r = Active("red_flags");
+    const RuleDef* r = Active(StepIndex("red_flags_2025"));
+    if (!r) r = Active(StepIndex("red_flags"));
     if (r) {
       std::string flags;
       for (const auto& f : tx_.red_flags) flags += (flags.empty() ? "" : ", ") + f;
-      Add(r, Effect::kUnresolved, "Red flags reported (" + flags + "): resolve them before proceeding; do not self-blind");
+      Add(r, Effect::kUnresolved, EXPLAIN("Red flags reported (" + flags + "): resolve them before proceeding; do not self-blind"));
       tx_effects_.push_back(Effect::kUnresolved);
     }
-    steps_.push_back({"red_flags", "unresolved", std::to_string(tx_.red_flags.size()) + " red flag(s) reported"});
+    Step({"red_flags", "unresolved", "red flags reported: see reasons"});
   } else {
-    steps_.push_back({"red_flags", "performed", "no red flags reported"});
+    Step({"red_flags", "performed", "no red flags reported"});
   }
 
-  if (const RuleDef* r = Active("compliance_pending")) {
+  if (const RuleDef* r = Active(StepIndex("compliance_pending"))) {
     Add(r, Effect::kInfo, "AI Diffusion rule effective since 2025-01-13; its requirements bind from the compliance date 2025-05-15");
     Warn("The AI Diffusion rule is effective but compliance is not required until 2025-05-15 (90 FR 4544)");
   }
@@ -433,7 +485,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
 
   // H200 rule: case-by-case for China/Macau exports of chips inside the performance zone.
   bool h200_zone = false;
-  const RuleDef* h200 = Active("h200_case_by_case");
+  const RuleDef* h200 = Active(StepIndex("h200_case_by_case"));
   if (h200 && dest_china_macau_ && (advanced || eccn == Eccn::k3A991p) && c.tpp) {
     std::optional<double> bw = item.spec.memory_bandwidth_gbps;
     if (item.spec.kind == ItemKind::kSystem) bw.reset();
@@ -448,29 +500,29 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
 
   if (exporting && !dest_us_) {
     // 742.6(a)(6)(iii) (2023 text): D:1, D:4, D:5 excluding A:5/A:6.
-    if (const RuleDef* r = Active("license_area_3a090"); r && advanced && dest_license_area_) {
+    if (const RuleDef* r = Active(StepIndex("license_area_3a090")); r && advanced && dest_license_area_) {
       ExcSet ex = 0;
       if (nac_aca_item) ex = dest_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA);
       Finding& f = Add(r, Effect::kLicenseRequired,
-                       label + " (" + EccnName(eccn) + ") to " + tx_.destination + ", which is in Country Group D:1, D:4 or D:5 and not A:5/A:6", idx);
+                       EXPLAIN(label + " (" + EccnName(eccn) + ") to " + tx_.destination + ", which is in Country Group D:1, D:4 or D:5 and not A:5/A:6"), idx);
       f.review_policy = apply_h200(base_policy());
       reqs.push_back({r->id, f.review_policy, ex});
     }
     // 744.23(a)(3): entities headquartered in D:5 or Macau, anywhere.
-    if (const RuleDef* r = Active("headquarters_d5_macau"); r && advanced) {
+    if (const RuleDef* r = Active(StepIndex("headquarters_d5_macau")); r && advanced) {
       if (hq_d5_macau_) {
-        Finding& f = Add(r, Effect::kLicenseRequired, label + " (" + EccnName(eccn) + ") is destined to an entity headquartered (or with its ultimate parent) in D:5 or Macau", idx);
+        Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (" + EccnName(eccn) + ") is destined to an entity headquartered (or with its ultimate parent) in D:5 or Macau"), idx);
         f.review_policy = apply_h200(ReviewPolicy::kPresumptionOfDenial);
         f.policy_wording = "presumption of denial";
         reqs.push_back({r->id, f.review_policy, nac_aca_item ? Bit(Exc::NAC) : ExcSet{0}});
       } else if (hq_unknown_) {
-        Add(r, Effect::kUnresolved, no_recipient_ ? "No ultimate consignee or end user stated: whether it is headquartered in D:5 or Macau cannot be checked"
-                                                  : "Headquarters of the ultimate consignee or end user not stated: whether it is headquartered in D:5 or Macau cannot be checked", idx);
+        Add(r, Effect::kUnresolved, EXPLAIN(no_recipient_ ? "No ultimate consignee or end user stated: whether it is headquartered in D:5 or Macau cannot be checked"
+                                                  : "Headquarters of the ultimate consignee or end user not stated: whether it is headquartered in D:5 or Macau cannot be checked"), idx);
         effects.push_back(Effect::kUnresolved);
       }
     }
     // AI Diffusion (codified): worldwide license for .a items.
-    if (const RuleDef* r = Active("worldwide_license_a"); r && IsA(eccn)) {
+    if (const RuleDef* r = Active(StepIndex("worldwide_license_a")); r && IsA(eccn)) {
       ExcSet ex = nac_aca_item ? (dest_d5_macau_ || hq_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA)) : 0;
       ex |= Bit(Exc::AIA) | Bit(Exc::LPP);
       ReviewPolicy p;
@@ -478,21 +530,21 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       if (dest_d5_macau_ || hq_d5_macau_) {
         p = ReviewPolicy::kPresumptionOfDenial;
         tier = "Tier 3 (Macau or D:5, or an entity headquartered there)";
-      } else if (Tier1(tx_.destination) || hq_all_tier1_) {
+      } else if (dest_tier1_ || hq_all_tier1_) {
         p = ReviewPolicy::kPresumptionOfApproval;
-        tier = Tier1(tx_.destination) ? "a Supp. No. 5 paragraph (a) destination (Tier 1)" : "Tier 2, entity headquartered in Tier 1";
+        tier = dest_tier1_ ? "a Supp. No. 5 paragraph (a) destination (Tier 1)" : "Tier 2, entity headquartered in Tier 1";
       } else {
         p = ReviewPolicy::kPresumptionOfApproval;
         tier = "Tier 2 (presumption of approval up to the country allocation)";
       }
       p = apply_h200(p);
-      Finding& f = Add(r, Effect::kLicenseRequired, label + " (" + EccnName(eccn) + ") needs a license to any destination; " + tx_.destination + " is " + tier, idx);
+      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (" + EccnName(eccn) + ") needs a license to any destination; " + tx_.destination + " is " + tier), idx);
       f.review_policy = p;
       if (p == ReviewPolicy::kPresumptionOfDenial) f.policy_wording = "presumption of denial";
       reqs.push_back({r->id, p, ex});
       // Country allocation (Tier 2, approval side only).
-      if (const RuleDef* ca = Active("country_allocation");
-          ca && p == ReviewPolicy::kPresumptionOfApproval && !Tier1(tx_.destination) && !hq_all_tier1_) {
+      if (const RuleDef* ca = Active(StepIndex("country_allocation"));
+          ca && p == ReviewPolicy::kPresumptionOfApproval && !dest_tier1_ && !hq_all_tier1_) {
         if (opt_.allocations) {
           AllocationQuery q;
           q.account = AllocationQuery::Account::kCountryAllocation;
@@ -500,18 +552,18 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
           q.as_of = d_;
           auto bal = opt_.allocations->Balance(q);
           if (!bal.ok()) {
-            Add(ca, Effect::kUnresolved, "Country allocation could not be read: " + bal.status().message(), idx);
+            Add(ca, Effect::kUnresolved, EXPLAIN("Country allocation could not be read: " + bal.status().message()), idx);
             effects.push_back(Effect::kUnresolved);
           } else if (bal->remaining() < item_tpp) {
             Finding& af = Add(ca, Effect::kLicenseRequired,
-                              "Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining())) +
+                              EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining())) +
                                   " TPP remain of " + FormatTpp(bal->cap) + "; this item needs " + FormatTpp(item_tpp) +
-                                  " TPP. Once the allocation is met: \"" + rules_.allocation_exhausted_wording + "\"", idx);
+                                  " TPP. Once the allocation is met: \"" + rules_.allocation_exhausted_wording + "\""), idx);
             af.review_policy = ReviewPolicy::kPresumptionOfDenial;
             af.policy_wording = rules_.allocation_exhausted_wording;
             reqs.push_back({ca->id, ReviewPolicy::kPresumptionOfDenial, Bit(Exc::LPP)});
           } else {
-            Add(ca, Effect::kInfo, "Country allocation for " + tx_.destination + ": " + FormatTpp(bal->remaining()) + " TPP remain; this item needs " + FormatTpp(item_tpp), idx);
+            Add(ca, Effect::kInfo, EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(bal->remaining()) + " TPP remain; this item needs " + FormatTpp(item_tpp)), idx);
           }
         } else {
           Add(ca, Effect::kInfo, "Country allocation (790,000,000 TPP for 2025-2027) not checked: allocation accounting not performed", idx);
@@ -520,23 +572,23 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       }
     }
     // AI Diffusion (codified): .b items to D:1/D:4/D:5 (not A:5/A:6) and the UAE.
-    if (const RuleDef* r = Active("license_area_b"); r && IsB(eccn) &&
+    if (const RuleDef* r = Active(StepIndex("license_area_b")); r && IsB(eccn) &&
                                                        (dest_license_area_ || data_.EffectiveCode(tx_.destination) == "AE")) {
-      Finding& f = Add(r, Effect::kLicenseRequired, label + " (" + EccnName(eccn) + ") to " + tx_.destination, idx);
+      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (" + EccnName(eccn) + ") to " + tx_.destination), idx);
       f.review_policy = apply_h200(base_policy());
       reqs.push_back({r->id, f.review_policy, nac_aca_item ? (dest_d5_macau_ || hq_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA)) : ExcSet{0}});
     }
     // 3A090.c (HBM) to Macau and D:5.
-    if (const RuleDef* r = Active("hbm_license"); r && eccn == Eccn::k3A090c && dest_d5_macau_) {
-      Finding& f = Add(r, Effect::kLicenseRequired, label + " (3A090.c) to " + tx_.destination + " (Macau or D:5)", idx);
+    if (const RuleDef* r = Active(StepIndex("hbm_license")); r && eccn == Eccn::k3A090c && dest_d5_macau_) {
+      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (3A090.c) to " + tx_.destination + " (Macau or D:5)"), idx);
       f.review_policy = hq_d5_macau_ ? ReviewPolicy::kPresumptionOfDenial : ReviewPolicy::kPresumptionOfApproval;
       if (hq_d5_macau_) f.policy_wording = "presumption of denial";
       reqs.push_back({r->id, f.review_policy, Bit(Exc::HBM)});
     }
     // 4E091 model weights (codified).
-    if (const RuleDef* r = Active("model_weights_4e091"); r && eccn == Eccn::k4E091) {
+    if (const RuleDef* r = Active(StepIndex("model_weights_4e091")); r && eccn == Eccn::k4E091) {
       const bool hq_outside = !hq_all_tier1_;
-      Finding& f = Add(r, Effect::kLicenseRequired, label + " (4E091) needs a license to any destination", idx);
+      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (4E091) needs a license to any destination"), idx);
       f.review_policy = hq_outside ? ReviewPolicy::kPresumptionOfDenial : ReviewPolicy::kPresumptionOfApproval;
       if (hq_outside) f.policy_wording = "presumption of denial";
       reqs.push_back({r->id, f.review_policy, Bit(Exc::AIA)});
@@ -546,7 +598,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       }
     }
     // H20 / MI308 is-informed letters: China (incl. Hong Kong, Macau) and D:5.
-    if (const RuleDef* r = Active("h20_is_informed"); r && (dest_china_macau_ || dest_d5_macau_) &&
+    if (const RuleDef* r = Active(StepIndex("h20_is_informed")); r && (dest_china_macau_ || dest_d5_macau_) &&
                                                         item.spec.kind == ItemKind::kIntegratedCircuit) {
       const bool named = item.spec.catalog &&
                          std::find(rules_.h20_named.begin(), rules_.h20_named.end(), item.spec.catalog->id) != rules_.h20_named.end();
@@ -557,20 +609,20 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       if (named || by_memory || by_interconnect) {
         std::string why = named ? "named in the letters" : by_memory ? "memory bandwidth " + FormatTpp(*mb) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_memory_bw)
                                                                       : "interconnect bandwidth " + FormatTpp(*ib) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_interconnect_bw);
-        Finding& f = Add(r, Effect::kLicenseRequired, label + " is covered by the H20/MI308 is-informed requirement (" + why + ")", idx);
+        Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " is covered by the H20/MI308 is-informed requirement (" + why + ")"), idx);
         f.review_policy = apply_h200(ReviewPolicy::kPresumptionOfDenial);
         f.policy_wording = r->policy_wording;
         reqs.push_back({r->id, f.review_policy, 0});
       } else if (!mb && (advanced || eccn == Eccn::k3A991p)) {
-        Add(r, Effect::kUnresolved, label + ": memory bandwidth not given, so coverage by the H20 is-informed requirement cannot be ruled out", idx);
+        Add(r, Effect::kUnresolved, EXPLAIN(label + ": memory bandwidth not given, so coverage by the H20 is-informed requirement cannot be ruled out"), idx);
         effects.push_back(Effect::kUnresolved);
       } else if (!ib && (advanced || eccn == Eccn::k3A991p)) {
-        Warn(label + ": interconnect bandwidth not given; H20 coverage was judged on memory bandwidth alone");
+        Warn(EXPLAIN(label + ": interconnect bandwidth not given; H20 coverage was judged on memory bandwidth alone"));
       }
     }
     // Supercomputer end use in Macau / D:5.
-    if (const RuleDef* r = Active("supercomputer_end_use"); r && tx_.end_use.supercomputer && dest_d5_macau_) {
-      Finding& f = Add(r, Effect::kLicenseRequired, label + " is for a supercomputer end use in " + tx_.destination, idx);
+    if (const RuleDef* r = Active(StepIndex("supercomputer_end_use")); r && tx_.end_use.supercomputer && dest_d5_macau_) {
+      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " is for a supercomputer end use in " + tx_.destination), idx);
       f.review_policy = ReviewPolicy::kPresumptionOfDenial;
       f.policy_wording = r->policy_wording;
       reqs.push_back({r->id, f.review_policy, 0});
@@ -579,14 +631,14 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
 
   // Policy statement of 2025-05-13: training (or serving) AI models for D:5/Macau-headquartered parties,
   // including through IaaS (so also for "use").
-  if (const RuleDef* r = Active("ai_training_policy"); r && IsA(eccn)) {
+  if (const RuleDef* r = Active(StepIndex("ai_training_policy")); r && IsA(eccn)) {
     const std::string& train = tx_.end_use.ai_model_training_for_headquarters;
     const std::string& infer = tx_.end_use.ai_model_inference_for_headquarters;
     if (D5OrMacau(train) || D5OrMacau(infer)) {
       const bool training = D5OrMacau(train);
       Finding& f = Add(r, Effect::kLicenseRequired,
-                       label + (training ? " will train AI models for a party headquartered in " + train
-                                         : " will serve (inference) AI models for a party headquartered in " + infer),
+                       EXPLAIN(label + (training ? " will train AI models for a party headquartered in " + train
+                                         : " will serve (inference) AI models for a party headquartered in " + infer)),
                        idx);
       f.review_policy = ReviewPolicy::kPresumptionOfDenial;
       f.policy_wording = r->policy_wording;
@@ -599,21 +651,21 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
   }
 
   // GP10: PRC-designed 3A090 ICs (Huawei Ascend 910B/910C/910D named), any activity, anywhere.
-  if (const RuleDef* r = Active("gp10_prc_ics")) {
+  if (const RuleDef* r = Active(StepIndex("gp10_prc_ics"))) {
     const ItemSpec& s = item.spec;
     const bool named = s.catalog && std::find(rules_.gp10_named.begin(), rules_.gp10_named.end(), s.catalog->id) != rules_.gp10_named.end();
     const bool prc = D5OrMacau(s.designer_headquarters);
     if (named || (prc && (IsAdvanced(eccn)))) {
       if (tx_.end_use.technical_evaluation) {
-        Add(r, Effect::kInfo, label + " is a PRC advanced-computing IC; acquired solely for technical evaluation or destructive testing (safe harbour in the guidance)", idx);
-        Warn(label + ": GP10 safe harbour relied on; keep the item to technical evaluation or destructive testing");
+        Add(r, Effect::kInfo, EXPLAIN(label + " is a PRC advanced-computing IC; acquired solely for technical evaluation or destructive testing (safe harbour in the guidance)"), idx);
+        Warn(EXPLAIN(label + ": GP10 safe harbour relied on; keep the item to technical evaluation or destructive testing"));
       } else {
-        Add(r, Effect::kProhibited, label + " is a PRC 3A090 IC" + std::string(named ? " named in BIS's guidance" : "") +
-                                        ": using, transferring or otherwise dealing in it risks violating General Prohibition 10", idx);
+        Add(r, Effect::kProhibited, EXPLAIN(label + " is a PRC 3A090 IC" + std::string(named ? " named in BIS's guidance" : "") +
+                                        ": using, transferring or otherwise dealing in it risks violating General Prohibition 10"), idx);
         effects.push_back(Effect::kProhibited);
       }
     } else if (s.kind == ItemKind::kIntegratedCircuit && s.designer_headquarters.empty() && IsAdvanced(eccn)) {
-      Add(r, Effect::kUnresolved, label + ": designer headquarters not stated, so GP10 (PRC 3A090 ICs) cannot be ruled out", idx);
+      Add(r, Effect::kUnresolved, EXPLAIN(label + ": designer headquarters not stated, so GP10 (PRC 3A090 ICs) cannot be ruled out"), idx);
       effects.push_back(Effect::kUnresolved);
     }
   }
@@ -621,20 +673,20 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
   // Exceptions: each checks its own conditions; a requirement is overcome only by one it allows.
   if (!reqs.empty() && !exceptions_barred_) {
     // NAC: Macau/D:5 destinations or D:5/Macau-headquartered entities; notification first.
-    if (Active("exception_nac") && nac_aca_item && (dest_d5_macau_ || hq_d5_macau_) && !dest_embargo_) available |= Bit(Exc::NAC);
+    if (Active(StepIndex("exception_nac")) && nac_aca_item && (dest_d5_macau_ || hq_d5_macau_) && !dest_embargo_) available |= Bit(Exc::NAC);
     // ACA: D:1/D:4 destinations other than Macau/D:5, entity not D:5/Macau-headquartered.
-    if (Active("exception_aca") && nac_aca_item && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && !dest_embargo_) available |= Bit(Exc::ACA);
+    if (Active(StepIndex("exception_aca")) && nac_aca_item && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && !dest_embargo_) available |= Bit(Exc::ACA);
     // AIA: located and headquartered in Supp. 5 paragraph (a); not for training for non-Tier-1 entities.
-    if (Active("exception_aia") && Tier1(tx_.destination) && hq_all_tier1_ && !hq_d5_macau_) {
+    if (Active(StepIndex("exception_aia")) && dest_tier1_ && hq_all_tier1_ && !hq_d5_macau_) {
       const bool weights_ok = eccn != Eccn::k4E091 || tx_.model_weights_secure_storage;
       if (weights_ok) available |= Bit(Exc::AIA);
     }
     // LPP: within 26,900,000 TPP per consignee per calendar year; not for Tier 3.
-    if (Active("exception_lpp") && IsA(eccn) && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && c.tpp &&
+    if (Active(StepIndex("exception_lpp")) && IsA(eccn) && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && c.tpp &&
         lpp_tpp_ <= rules_.lpp_limit) {
       available |= Bit(Exc::LPP);
     }
-    if (Active("exception_hbm") && eccn == Eccn::k3A090c && tx_.hbm && tx_.hbm->direct_to_copackager &&
+    if (Active(StepIndex("exception_hbm")) && eccn == Eccn::k3A090c && tx_.hbm && tx_.hbm->direct_to_copackager &&
         c.memory_bandwidth_density && *c.memory_bandwidth_density < rules_.hbm_exception_max_density &&
         !D5OrMacau(tx_.hbm->exporter_headquarters) &&
         (data_.EffectiveCode(tx_.hbm->exporter_headquarters) == "US" || data_.InGroup(tx_.hbm->exporter_headquarters, Group::A5, d_))) {
@@ -669,12 +721,38 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
 }
 
 void Evaluation::Run(Decision& out) {
+  // Which rules bind depends only on (date, posture): remember the last answer per thread.
+  thread_local struct {
+    const CompiledRules* rules = nullptr;
+    Date date;
+    Posture posture = Posture::kEnforced;
+    std::array<const RuleDef*, kNumSteps> active{};
+  } cache[2];
+  auto& slot = cache[posture_ == Posture::kEnforced ? 0 : 1];
+  if (slot.rules != &rules_ || slot.date != d_) {
+    for (size_t i = 0; i < kNumSteps; ++i) {
+      const RuleDef* r = rules_.Step(i);
+      slot.active[i] = r && r->ActiveOn(d_, posture_) ? r : nullptr;
+    }
+    slot.rules = &rules_;
+    slot.date = d_;
+    slot.posture = posture_;
+  }
+  active_ = slot.active;
+  findings_.reserve(8);
+  if (explain_) steps_.reserve(4);
   out.posture = posture_;
   out.as_of = d_;
   out.reference = tx_.reference;
   out.data_version = data_.version();
-  for (const auto& g : data_.regimes()) {
-    if (g.InForce(d_, posture_, data_.rules())) out.regimes.push_back(g.id);
+  for (const auto& [regime, rules] : rules_.regimes) {
+    if (!explain_) break;
+    for (const RuleDef* r : rules) {
+      if (r->ActiveOn(d_, posture_)) {
+        out.regimes.push_back(regime->id);
+        break;
+      }
+    }
   }
   if (d_ < data_.first_effective()) {
     Finding f;
@@ -700,7 +778,7 @@ void Evaluation::Run(Decision& out) {
     all_determinate = all_determinate && c.determinate;
     if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp_ += *c.tpp * static_cast<double>(item.quantity);
   }
-  steps_.push_back({"classification", all_determinate ? "performed" : "unresolved",
+  Step({"classification", all_determinate ? "performed" : "unresolved",
                     all_determinate ? "every item classified" : "some items could not be classified from the facts given"});
 
   TransactionSteps();
@@ -711,11 +789,11 @@ void Evaluation::Run(Decision& out) {
     const TransactionItem& item = tx_.items[i];
     ItemResult ir;
     ir.label = item.label;
-    ir.classification = c;
+    if (explain_) ir.classification = c;
     ir.quantity = item.quantity;
     ir.total_tpp = c.tpp ? *c.tpp * static_cast<double>(item.quantity) : 0;
-    for (const auto& w : c.warnings) Warn(item.label + ": " + w);
-    if (item.spec.catalog && !item.spec.catalog->verified) Warn(item.label + ": catalog figures rest on rumoured or reported specifications");
+    for (const auto& w : c.warnings) Warn(EXPLAIN(item.label + ": " + w));
+    if (item.spec.catalog && !item.spec.catalog->verified) Warn(EXPLAIN(item.label + ": catalog figures rest on rumoured or reported specifications"));
 
     ItemEval ev;
     if (c.determinate) {
@@ -735,17 +813,17 @@ void Evaluation::Run(Decision& out) {
       std::string cands;
       for (Eccn e : c.candidates) cands += (cands.empty() ? "" : ", ") + std::string(EccnName(e));
       std::string missing;
-      for (const auto& m : c.missing) missing += (missing.empty() ? "" : ", ") + m;
-      const RuleDef* cls = rules_.Step("classification");
+      for (const auto& m : c.missing) missing += (missing.empty() ? "" : ", ") + std::string(m);
+      const RuleDef* cls = rules_.Step(StepIndex("classification"));
       if (same) {
         ev = evs.back();  // findings of the last candidate are in place
-        Finding& f = Add(cls, Effect::kInfo, item.label + ": class indeterminate (" + cands + ") without " + missing + ", but every candidate gives the same outcome", static_cast<int>(i));
+        Finding& f = Add(cls, Effect::kInfo, EXPLAIN(item.label + ": class indeterminate (" + cands + ") without " + missing + ", but every candidate gives the same outcome"), static_cast<int>(i));
         (void)f;
       } else {
         findings_.resize(keep);
         ev = ItemEval{};
         ev.outcome = Outcome::kNeedsReview;
-        Add(cls, Effect::kUnresolved, item.label + ": classification indeterminate (candidates " + cands + "); missing " + missing + " would decide the outcome", static_cast<int>(i));
+        Add(cls, Effect::kUnresolved, EXPLAIN(item.label + ": classification indeterminate (candidates " + cands + "); missing " + missing + " would decide the outcome"), static_cast<int>(i));
       }
     }
     ir.outcome = ev.outcome;
@@ -780,35 +858,35 @@ void Evaluation::Run(Decision& out) {
     return false;
   };
   if (out.outcome == Outcome::kLicenseException || out.outcome == Outcome::kNeedsReview) {
-    if (uses("NAC")) Oblige("License Exception NAC: notify BIS via SNAP-R at least " + FormatTpp(rules_.nac_days) + " calendar days before export (TPP, performance density, datacenter datasheet), with a written purchase order; ship only if BIS does not require a license (15 CFR 740.8(a))");
+    if (uses("NAC")) Oblige(EXPLAIN("License Exception NAC: notify BIS via SNAP-R at least " + FormatTpp(rules_.nac_days) + " calendar days before export (TPP, performance density, datacenter datasheet), with a written purchase order; ship only if BIS does not require a license (15 CFR 740.8(a))"));
     if (uses("ACA")) Oblige("License Exception ACA: keep records of eligibility; no prior notification (15 CFR 740.8(b))");
     if (uses("AIA")) {
       Oblige("License Exception AIA: furnish the ECCN to the ultimate consignee, obtain its one-time certification, and give written notice with each shipment that it is made under AIA (15 CFR 740.27)");
-      Oblige("License Exception AIA: submit the consignee's certification to BIS once it has received " + FormatTpp(rules_.aia_trigger) + " cumulative TPP (15 CFR 740.27)");
+      Oblige(EXPLAIN("License Exception AIA: submit the consignee's certification to BIS once it has received " + FormatTpp(rules_.aia_trigger) + " cumulative TPP (15 CFR 740.27)"));
     }
-    if (uses("LPP")) Oblige("License Exception LPP: cumulative TPP to this ultimate consignee in calendar year " + std::to_string(d_.year()) + " must stay within " + FormatTpp(rules_.lpp_limit) + " (this transaction: " + FormatTpp(lpp_tpp_) + ") (15 CFR 740.29)");
+    if (uses("LPP")) Oblige(EXPLAIN("License Exception LPP: cumulative TPP to this ultimate consignee in calendar year " + std::to_string(d_.year()) + " must stay within " + FormatTpp(rules_.lpp_limit) + " (this transaction: " + FormatTpp(lpp_tpp_) + ") (15 CFR 740.29)"));
     if (uses("HBM")) Oblige("License Exception HBM: ship directly to the co-package designer's packaging site and report discrepancies above 1% (15 CFR 740.25)");
   }
   if (out.outcome == Outcome::kLicenseRequired) {
     Oblige("Apply for a BIS license (SNAP-R) before export; do not ship until it is granted");
-    if (Active("h200_case_by_case") && dest_china_macau_ && out.review_policy == ReviewPolicy::kCaseByCase) {
+    if (Active(StepIndex("h200_case_by_case")) && dest_china_macau_ && out.review_policy == ReviewPolicy::kCaseByCase) {
       Oblige("H200 rule: the application must carry the exporter's certifications (US supply, no foundry diversion, China/Macau volume at most 50% of US shipments, KYC and remote-access controls, third-party testing in the US) (91 FR 1684)");
     }
   }
-  if (Active("h200_case_by_case") && dest_china_macau_ && out.outcome == Outcome::kLicenseRequired &&
+  if (Active(StepIndex("h200_case_by_case")) && dest_china_macau_ && out.outcome == Outcome::kLicenseRequired &&
       out.review_policy == ReviewPolicy::kPresumptionOfDenial && tx_.activity == Activity::kExport) {
     for (size_t i = 0; i < out.items.size(); ++i) {
       const auto& c = out.items[i].classification;
       if (c.tpp && *c.tpp < rules_.h200_max_tpp && !tx_.items[i].spec.memory_bandwidth_gbps) {
-        Warn(out.items[i].label + ": total DRAM bandwidth not given, so the H200 rule's case-by-case zone could not be checked");
+        Warn(EXPLAIN(out.items[i].label + ": total DRAM bandwidth not given, so the H200 rule's case-by-case zone could not be checked"));
       } else if (c.tpp && *c.tpp < rules_.h200_max_tpp && tx_.items[i].spec.memory_bandwidth_gbps &&
                  *tx_.items[i].spec.memory_bandwidth_gbps < rules_.h200_max_bw && (!tx_.h200_certifications || !tx_.h200_certifications->all())) {
-        Warn(out.items[i].label + ": inside the H200 rule's zone, but case-by-case review needs all five exporter certifications (h200_certifications); without them the policy stays presumption of denial");
+        Warn(EXPLAIN(out.items[i].label + ": inside the H200 rule's zone, but case-by-case review needs all five exporter certifications (h200_certifications); without them the policy stays presumption of denial"));
       }
     }
   }
 
-  if (!rules_.tier1_verified && posture_ == Posture::kCodified && Active("exception_aia")) {
+  if (!rules_.tier1_verified && posture_ == Posture::kCodified && Active(StepIndex("exception_aia"))) {
     Warn("The Supp. No. 5 paragraph (a) (Tier 1) list rests on secondary sources");
   }
   std::sort(unverified_rules_.begin(), unverified_rules_.end());
@@ -816,12 +894,12 @@ void Evaluation::Run(Decision& out) {
   for (auto id : unverified_rules_) {
     bool relied = false;
     for (const auto& f : findings_) relied = relied || (f.rule == id && f.effect != Effect::kInfo);
-    if (relied) Warn("Relies on an unverified fact (secondary or incomplete sources): rule " + std::string(id));
+    if (relied) Warn(EXPLAIN("Relies on an unverified fact (secondary or incomplete sources): rule " + std::string(id)));
   }
   if (!opt_.allocations) {
-    steps_.push_back({"allocation", "not_performed", "no ledger configured"});
+    Step({"allocation", "not_performed", "no ledger configured"});
   } else {
-    steps_.push_back({"allocation", "performed", "ledger consulted"});
+    Step({"allocation", "performed", "ledger consulted"});
   }
   out.reasons = std::move(findings_);
   out.warnings = std::move(warnings_);
@@ -856,7 +934,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   if (options.compute_alternate && tx.as_of >= data_.first_effective()) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
     Decision alt;
-    Evaluation(data_, *rules_, tx, other, options).Run(alt);
+    Evaluation(data_, *rules_, tx, other, options, /*explain=*/false).Run(alt);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
       AlternateOutcome a;
       a.posture = other;
@@ -880,7 +958,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
       }
       d.alternate = std::move(a);
       if (posture == Posture::kEnforced) {
-        if (const RuleDef* r = rules_->Step("aid_not_enforced"); r && r->ActiveOn(tx.as_of, posture)) {
+        if (const RuleDef* r = rules_->Step(StepIndex("aid_not_enforced")); r && r->ActiveOn(tx.as_of, posture)) {
           Finding f;
           f.rule = r->id;
           f.citation = r->citation;
