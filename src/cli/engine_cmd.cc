@@ -1,7 +1,11 @@
 // chips, classify, check, regimes, countries: thin wrappers over the engine library.
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -146,6 +150,83 @@ struct CheckOptions {
   std::string ledger;
 };
 
+// Batch: lines are decided in chunks by one worker per core; output keeps input order, one line
+// per input line (an error object for an invalid line, which also goes to stderr).
+int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const Engine& engine,
+             const DetermineOptions& opts, HookSession* session, Date today) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (o.batch != "-") {
+    file.open(o.batch, std::ios::binary);
+    if (!file) {
+      PrintJsonError("invalid_input", "--batch", "cannot open " + o.batch);
+      return 2;
+    }
+    in = &file;
+  }
+  std::ios::sync_with_stdio(false);
+  // The ledger and audit hooks are not thread-safe: with a session, decide on one thread.
+  const unsigned workers = session ? 1u : std::max(1u, std::thread::hardware_concurrency());
+  constexpr size_t kChunk = 4096;
+  std::vector<std::string> lines(kChunk);
+  std::vector<std::string> outputs(workers);
+  std::atomic<size_t> errors{0};
+  size_t line_no = 0;
+  if (o.csv) {
+    const std::string header = "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id\n";
+    std::fwrite(header.data(), 1, header.size(), stdout);
+  }
+  auto decide = [&](size_t begin, size_t end, size_t first_line, std::string& out) {
+    out.clear();
+    std::string err;
+    for (size_t i = begin; i < end; ++i) {
+      const std::string& line = lines[i];
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto tx = ParseTransaction(line, data, today);
+      if (!tx.ok()) {
+        errors.fetch_add(1, std::memory_order_relaxed);
+        err.clear();
+        PrintErrorLine(tx.status(), first_line + i, err);
+        std::fprintf(stderr, "%s\n", err.c_str());
+        if (!o.csv) out += err + "\n";
+        continue;
+      }
+      Decision d = engine.Determine(*tx, opts);
+      if (session) session->AfterDecision(*tx, d);
+      if (o.csv) {
+        AppendDecisionCsv(d, out);
+      } else {
+        AppendDecisionJson(d, out);
+        out += '\n';
+      }
+    }
+  };
+  for (;;) {
+    size_t n = 0;
+    while (n < kChunk && std::getline(*in, lines[n])) ++n;
+    if (n == 0) break;
+    const size_t first_line = line_no + 1;
+    line_no += n;
+    if (workers == 1 || n < 64) {
+      decide(0, n, first_line, outputs[0]);
+      std::fwrite(outputs[0].data(), 1, outputs[0].size(), stdout);
+    } else {
+      std::vector<std::thread> pool;
+      const size_t per = (n + workers - 1) / workers;
+      for (unsigned w = 0; w < workers; ++w) {
+        const size_t b = std::min(n, w * per), e = std::min(n, b + per);
+        pool.emplace_back([&, b, e, w] { decide(b, e, first_line, outputs[w]); });
+      }
+      for (auto& t : pool) t.join();
+      for (unsigned w = 0; w < workers; ++w) std::fwrite(outputs[w].data(), 1, outputs[w].size(), stdout);
+    }
+    if (n < kChunk) break;
+  }
+  std::fflush(stdout);
+  (void)ctx;
+  return errors.load() ? 2 : 0;
+}
+
 int RunCheck(CliContext& ctx, const CheckOptions& o) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
@@ -175,51 +256,7 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   }
   const Date today = TodayUtc();
 
-  if (!o.batch.empty()) {
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (o.batch != "-") {
-      file.open(o.batch, std::ios::binary);
-      if (!file) {
-        PrintJsonError("invalid_input", "--batch", "cannot open " + o.batch);
-        return 2;
-      }
-      in = &file;
-    }
-    std::ios::sync_with_stdio(false);
-    std::string line, out;
-    out.reserve(1 << 20);
-    if (o.csv) out += "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id\n";
-    size_t n = 0, errors = 0;
-    while (std::getline(*in, line)) {
-      ++n;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto tx = ParseTransaction(line, *data, today);
-      if (!tx.ok()) {
-        ++errors;
-        // One line per input line keeps outputs aligned with inputs; errors also go to stderr.
-        std::string err;
-        PrintErrorLine(tx.status(), n, err);
-        std::cerr << err << '\n';
-        if (!o.csv) out += err + "\n";
-        continue;
-      }
-      Decision d = engine.Determine(*tx, opts);
-      if (session) session->AfterDecision(*tx, d);
-      if (o.csv) AppendDecisionCsv(d, out);
-      else {
-        AppendDecisionJson(d, out);
-        out += '\n';
-      }
-      if (out.size() > (1 << 20)) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-      }
-    }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
-    return errors ? 2 : 0;
-  }
+  if (!o.batch.empty()) return RunBatch(ctx, o, *data, engine, opts, session.get(), today);
 
   std::string input;
   if (!ReadInput(o.file.empty() ? "-" : o.file, input, ctx)) return ctx.exit_code;

@@ -70,9 +70,12 @@ std::string Date::ToString() const {
   if (!valid()) return "invalid-date";
   int y; unsigned m, d;
   CivilFromDays(days_, y, m, d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-  return buf;
+  if (y < 0 || y > 9999) return "invalid-date";
+  char buf[10] = {static_cast<char>('0' + y / 1000), static_cast<char>('0' + y / 100 % 10),
+                  static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10), '-',
+                  static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10), '-',
+                  static_cast<char>('0' + d / 10), static_cast<char>('0' + d % 10)};
+  return std::string(buf, 10);
 }
 
 }  // namespace exportctl

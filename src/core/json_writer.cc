@@ -1,5 +1,6 @@
 #include "core/json_writer.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -34,13 +35,22 @@ JsonWriter& JsonWriter::Integer(int64_t v) {
 
 void JsonWriter::AppendString(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr auto kEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
+  out_.reserve(out_.size() + s.size() + 2);
   out_ += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out_.append(s.data() + run, i - run);
-    run = i + 1;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p;
+  for (; p < end; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (!kEscape[c]) continue;
+    out_.append(run, p);
+    run = p + 1;
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
@@ -53,7 +63,7 @@ void JsonWriter::AppendString(std::string_view s) {
         out_ += kHex[c & 15];
     }
   }
-  out_.append(s.data() + run, s.size() - run);
+  out_.append(run, end);
   out_ += '"';
 }
 

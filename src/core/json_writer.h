@@ -16,7 +16,15 @@ class JsonWriter {
   JsonWriter& EndObject() { out_ += '}'; first_ = false; return *this; }
   JsonWriter& BeginArray() { Sep(); out_ += '['; first_ = true; return *this; }
   JsonWriter& EndArray() { out_ += ']'; first_ = false; return *this; }
-  JsonWriter& Key(std::string_view k) { Sep(); AppendString(k); out_ += ':'; first_ = true; return *this; }
+  // Keys are our own literals (never user data), so they are written without escaping.
+  JsonWriter& Key(std::string_view k) {
+    Sep();
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+    first_ = true;
+    return *this;
+  }
   JsonWriter& String(std::string_view v) { Sep(); AppendString(v); return *this; }
   JsonWriter& Number(double v);
   JsonWriter& Integer(int64_t v);

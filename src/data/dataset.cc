@@ -457,6 +457,12 @@ const Country* Dataset::FindCountry(std::string_view code) const {
 }
 
 Result<std::string> Dataset::ResolveCountry(std::string_view input) const {
+  // Fast path: an ISO alpha-2 code in either case.
+  if (input.size() == 2) {
+    const char up[2] = {static_cast<char>(std::toupper(static_cast<unsigned char>(input[0]))),
+                        static_cast<char>(std::toupper(static_cast<unsigned char>(input[1])))};
+    if (const Country* c = FindCountry(std::string_view(up, 2))) return c->code;
+  }
   std::string key = Lower(input);
   while (!key.empty() && key.back() == ' ') key.pop_back();
   while (!key.empty() && key.front() == ' ') key.erase(key.begin());

@@ -919,11 +919,13 @@ std::string NewDecisionId() {
     return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }());
-  const uint64_t a = rng(), b = rng() ^ counter.fetch_add(1, std::memory_order_relaxed);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "dec_%016llx%010llx", static_cast<unsigned long long>(a),
-                static_cast<unsigned long long>(b & 0xffffffffffULL));
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t a = rng(), b = rng() ^ counter.fetch_add(1, std::memory_order_relaxed);
+  std::string id = "dec_";
+  id.resize(4 + 26);
+  for (int i = 0; i < 16; ++i, a >>= 4) id[4 + i] = kHex[a & 15];
+  for (int i = 0; i < 10; ++i, b >>= 4) id[20 + i] = kHex[b & 15];
+  return id;
 }
 
 Decision Engine::Determine(const Transaction& tx, const DetermineOptions& options) const {
