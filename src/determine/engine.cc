@@ -675,7 +675,10 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     // NAC: Macau/D:5 destinations or D:5/Macau-headquartered entities; notification first.
     if (Active(StepIndex("exception_nac")) && nac_aca_item && (dest_d5_macau_ || hq_d5_macau_) && !dest_embargo_) available |= Bit(Exc::NAC);
     // ACA: D:1/D:4 destinations other than Macau/D:5, entity not D:5/Macau-headquartered.
-    if (Active(StepIndex("exception_aca")) && nac_aca_item && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && !dest_embargo_) available |= Bit(Exc::ACA);
+    if (Active(StepIndex("exception_aca")) && nac_aca_item && (Dest(Group::D1) || Dest(Group::D4)) && !dest_d5_macau_ &&
+        !hq_d5_macau_ && !hq_unknown_ && !dest_embargo_) {
+      available |= Bit(Exc::ACA);
+    }
     // AIA: located and headquartered in Supp. 5 paragraph (a); not for training for non-Tier-1 entities.
     if (Active(StepIndex("exception_aia")) && dest_tier1_ && hq_all_tier1_ && !hq_d5_macau_) {
       const bool weights_ok = eccn != Eccn::k4E091 || tx_.model_weights_secure_storage;
