@@ -97,6 +97,31 @@ std::string SortedWords(const std::string& name) {
   return out;
 }
 
+struct Twin {
+  bool changed = false;
+  size_t rank = SIZE_MAX;  // among hits with score ≥ 0.5
+  double score = 0;
+};
+
+std::string RecallAt(const std::vector<Twin>& twins, double threshold) {
+  size_t n = 0, top1 = 0, top10 = 0, cn = 0, ctop1 = 0, ctop10 = 0;
+  for (const Twin& t : twins) {
+    const bool found = t.rank != SIZE_MAX && t.score >= threshold;
+    ++n;
+    top1 += found && t.rank == 0;
+    top10 += found && t.rank < 10;
+    if (t.changed) {
+      ++cn;
+      ctop1 += found && t.rank == 0;
+      ctop10 += found && t.rank < 10;
+    }
+  }
+  return fmt::format("threshold {:.2f}: top-1 {:.3f} ({}/{}), top-10 {:.3f} ({}/{}); spelling changed: top-1 {:.3f} "
+                     "({}/{}), top-10 {:.3f} ({}/{})",
+                     threshold, double(top1) / n, top1, n, double(top10) / n, top10, n, double(ctop1) / cn, ctop1, cn,
+                     double(ctop10) / cn, ctop10, cn);
+}
+
 struct Recall {
   size_t n = 0, top1 = 0, top10 = 0;
   std::string Format() const {
@@ -143,6 +168,7 @@ int main(int argc, char** argv) {
 
   // ---- Treated UN names against their originals ----
   const auto untreated = Column(shared + "/eval/yente/positives_un_untreated.csv");
+  std::vector<Twin> un_twins, csl_twins;
   const auto treated = Column(shared + "/eval/yente/positives_un_treated.csv");
   {
     LoadedList originals;
@@ -156,30 +182,24 @@ int main(int argc, char** argv) {
       originals.records.push_back(r);
     }
     auto un_index = Screener::Build({originals});
-    for (double threshold : {0.5, kDefaultThreshold}) {
-      Recall all, changed;
-      for (size_t i = 0; i < treated.size() && i < untreated.size(); ++i) {
-        auto hits = un_index->Screen({.name = treated[i], .threshold = threshold, .limit = 10});
-        size_t rank = SIZE_MAX;
-        if (hits.ok()) {
-          for (size_t k = 0; k < hits->size(); ++k) {
-            // Duplicate originals (same name twice) count as the twin.
-            if ((*hits)[k].record->name == untreated[i]) {
-              rank = k;
-              break;
-            }
+    for (size_t i = 0; i < treated.size() && i < untreated.size(); ++i) {
+      auto hits = un_index->Screen({.name = treated[i], .threshold = 0.5, .limit = 10});
+      Twin t;
+      t.changed = treated[i] != untreated[i];
+      if (hits.ok()) {
+        for (size_t k = 0; k < hits->size(); ++k) {
+          // Duplicate originals (same name twice) count as the twin.
+          if ((*hits)[k].record->name == untreated[i]) {
+            t.rank = k;
+            t.score = (*hits)[k].score;
+            break;
           }
         }
-        for (Recall* r : {&all, treated[i] != untreated[i] ? &changed : nullptr}) {
-          if (!r) continue;
-          ++r->n;
-          if (rank == 0) ++r->top1;
-          if (rank < 10) ++r->top10;
-        }
       }
-      fmt::print("UN treated → originals (683 names), threshold {:.2f}: all {}; changed {}\n", threshold,
-                 all.Format(), changed.Format());
+      un_twins.push_back(t);
     }
+    fmt::print("UN treated → originals (683 names): {}\n", RecallAt(un_twins, kDefaultThreshold));
+    fmt::print("UN treated → originals, any score ≥ 0.50: {}\n", RecallAt(un_twins, 0.5));
   }
 
   // ---- Treated UN names whose original is a CSL name or alias, against the full CSL ----
@@ -190,29 +210,25 @@ int main(int argc, char** argv) {
       by_words[SortedWords(records[r].name)].push_back(r);
       for (const auto& a : records[r].alt_names) by_words[SortedWords(a)].push_back(r);
     }
-    Recall all, changed;
     for (size_t i = 0; i < treated.size() && i < untreated.size(); ++i) {
       auto it = by_words.find(SortedWords(untreated[i]));
       if (it == by_words.end()) continue;
-      auto hits = index->Screen({.name = treated[i], .threshold = kDefaultThreshold, .limit = 10});
-      size_t rank = SIZE_MAX;
+      auto hits = index->Screen({.name = treated[i], .threshold = 0.5, .limit = 10});
+      Twin t;
+      t.changed = treated[i] != untreated[i];
       if (hits.ok()) {
         for (size_t k = 0; k < hits->size(); ++k) {
           if (std::find(it->second.begin(), it->second.end(), (*hits)[k].record_index) != it->second.end()) {
-            rank = k;
+            t.rank = k;
+            t.score = (*hits)[k].score;
             break;
           }
         }
       }
-      for (Recall* r : {&all, treated[i] != untreated[i] ? &changed : nullptr}) {
-        if (!r) continue;
-        ++r->n;
-        if (rank == 0) ++r->top1;
-        if (rank < 10) ++r->top10;
-      }
+      csl_twins.push_back(t);
     }
-    fmt::print("UN treated → full CSL, originals found in the CSL, threshold {:.2f}: all {}; changed {}\n\n",
-               kDefaultThreshold, all.Format(), changed.Format());
+    fmt::print("UN treated → full CSL, for the {} whose original is a CSL name or alias: {}\n\n", csl_twins.size(),
+               RecallAt(csl_twins, kDefaultThreshold));
   }
 
   // ---- Negatives: false positives and throughput ----
@@ -278,6 +294,33 @@ int main(int argc, char** argv) {
     for (auto& t : pool) t.join();
     fmt::print("{} threads: {} negatives in {:.2f} s ({:.0f} queries/s)\n\n", threads, n, Seconds(t0),
                n / Seconds(t0));
+  }
+
+  // ---- Threshold curve: recall against false positives ----
+  {
+    std::vector<double> top_scores;
+    for (const auto& name : negatives) {
+      auto hits = index->Screen({.name = name, .threshold = 0.8, .limit = 1});
+      top_scores.push_back(hits.ok() && !hits->empty() ? (*hits)[0].score : 0.0);
+    }
+    fmt::print("threshold curve (negatives: share with any candidate; recall: top-10 on the UN originals / on the "
+               "CSL subset, spelling changed):\n");
+    for (double t : {0.82, 0.84, 0.86, 0.88, 0.90, 0.92}) {
+      const size_t fp = std::count_if(top_scores.begin(), top_scores.end(), [&](double x) { return x >= t; });
+      auto recall = [&](const std::vector<Twin>& twins, bool changed_only) {
+        size_t n = 0, ok = 0;
+        for (const Twin& w : twins) {
+          if (changed_only && !w.changed) continue;
+          ++n;
+          ok += w.rank < 10 && w.score >= t;
+        }
+        return n ? double(ok) / n : 0.0;
+      };
+      fmt::print("  {:.2f}: FP {:.3f}%  recall UN {:.3f} (changed {:.3f})  CSL {:.3f} (changed {:.3f})\n", t,
+                 100.0 * fp / top_scores.size(), recall(un_twins, false), recall(un_twins, true),
+                 recall(csl_twins, false), recall(csl_twins, true));
+    }
+    fmt::print("\n");
   }
 
   // ---- Index versus brute force at equal results ----

@@ -488,7 +488,7 @@ void RegisterScreenCommands(CLI::App& app, CliContext& ctx) {
   scr->add_option("--country", o->country, "ISO-2 country: drops records listed only elsewhere");
   scr->add_option("--type", o->type, "individual, entity, vessel or aircraft");
   scr->add_option("--list", o->lists, "Only these lists (EL, DPL, UVL, MEU, SDN, ISN, DTC, SSI, …)")->delimiter(',');
-  scr->add_option("--threshold", o->threshold, "Minimum score (default 0.86)");
+  scr->add_option("--threshold", o->threshold, "Minimum score (default 0.84)");
   scr->add_option("--limit", o->limit, "Maximum hits (default 10)");
   scr->add_flag("--json", o->json, "JSON output");
   scr->add_option("--batch", o->batch, "CSV (name[,country]) or JSONL ({\"name\",\"country\"}) file");
@@ -498,7 +498,7 @@ void RegisterScreenCommands(CLI::App& app, CliContext& ctx) {
   auto pairs = std::make_shared<std::string>();
   auto compare_threshold = std::make_shared<double>(screen::kDefaultThreshold);
   compare->add_option("--pairs", *pairs, "CSV with columns name1,name2 (optional schema)")->required();
-  compare->add_option("--threshold", *compare_threshold, "Match threshold (default 0.86)");
+  compare->add_option("--threshold", *compare_threshold, "Match threshold (default 0.84)");
   compare->callback([&ctx, pairs, compare_threshold] { RunCompare(ctx, *pairs, *compare_threshold); });
 
   auto* clear = scr->add_subcommand("clear", "Record a disposition: the party is not this list record");

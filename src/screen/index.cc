@@ -403,8 +403,9 @@ class IndexImpl final : public Screener {
       return s.vocab_slot[v];
     };
     auto consider = [&](size_t qi, uint32_t v) {
-      const double sim = JaroWinkler(items[qi].text, VocabText(v));
-      if (sim < internal::kMinWordSimilarity) return;
+      const std::string_view text = VocabText(v);
+      const double sim = internal::RawSimilarity(items[qi].text, text);
+      if (sim < internal::MinSimilarity(items[qi].text.size(), text.size())) return;
       sims[slot_of(v) * q_items + qi] = static_cast<float>(sim);
     };
 

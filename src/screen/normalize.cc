@@ -70,8 +70,8 @@ class IcuFolder {
                                                               UTRANS_FORWARD, status));
     if (U_FAILURE(status)) transliterator_.reset();
     status = U_ZERO_ERROR;
-    latin_only_.reset(icu::Transliterator::createInstance("Latin-ASCII", UTRANS_FORWARD, status));
-    if (U_FAILURE(status)) latin_only_.reset();
+    nfd_ = icu::Normalizer2::getNFDInstance(status);
+    if (U_FAILURE(status)) nfd_ = nullptr;
   }
 
   std::string Fold(std::string_view utf8) const {
@@ -86,30 +86,69 @@ class IcuFolder {
       text.findAndReplace(icu::UnicodeString(false, from.data(), static_cast<int32_t>(from.size())),
                           icu::UnicodeString(false, to.data(), static_cast<int32_t>(to.size())));
     }
-    // Text already in Latin script (accents, ß, ł, …) skips the slower Any-Latin step.
-    const bool latin = IsLatin(text);
-    if (latin && latin_only_) {
-      latin_only_->transliterate(text);
-    } else if (transliterator_) {
-      transliterator_->transliterate(text);
+    // Text already in Latin script (accents, ß, ł, …) skips the slower Any-Latin step: NFD,
+    // combining marks dropped, a few letters spelled out.
+    if (IsLatin(text) && nfd_ != nullptr) {
+      UErrorCode nfd_status = U_ZERO_ERROR;
+      const icu::UnicodeString decomposed = nfd_->normalize(text, nfd_status);
+      if (U_SUCCESS(nfd_status)) {
+        std::string out;
+        for (int32_t i = 0; i < decomposed.length(); ++i) {
+          const char16_t c = decomposed.charAt(i);
+          if (c < 0x80) {
+            out.push_back(static_cast<char>(c));
+          } else if (c >= 0x0300 && c <= 0x036F) {
+            continue;  // combining mark
+          } else if (const char* spelled = SpellLatin(c); spelled != nullptr) {
+            out += spelled;
+          } else {
+            out.push_back(' ');
+          }
+        }
+        return out;
+      }
     }
+    if (transliterator_) transliterator_->transliterate(text);
     std::string out;
     text.toUTF8String(out);
     return out;
   }
 
  private:
+  // Latin letters whose decomposition has no ASCII base letter.
+  static const char* SpellLatin(char16_t c) {
+    switch (c) {
+      case u'ß': return "ss";
+      case u'æ': return "ae";
+      case u'œ': return "oe";
+      case u'ø': return "o";
+      case u'ł': return "l";
+      case u'đ': return "d";
+      case u'ð': return "d";
+      case u'þ': return "th";
+      case u'ı': return "i";
+      case u'ħ': return "h";
+      case u'ŋ': return "ng";
+      case u'ſ': return "s";
+      case u'’': case u'‘': case u'ʼ': case u'ʻ': case u'ʿ': case u'ʾ': case u'´': return "'";
+      case u'‐': case u'‑': case u'–': case u'—': return "-";
+      default: return nullptr;
+    }
+  }
+  // True when every code unit is ASCII, Latin-1/Extended-A/B, Latin Extended Additional,
+  // combining marks or general punctuation: the fast path handles these.
   static bool IsLatin(const icu::UnicodeString& text) {
     for (int32_t i = 0; i < text.length(); ++i) {
       const char16_t c = text.charAt(i);
-      const bool latin = c < 0x0250 || (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0x2000 && c <= 0x206F);
+      const bool latin = c < 0x0250 || (c >= 0x02B0 && c <= 0x036F) || (c >= 0x1E00 && c <= 0x1EFF) ||
+                         (c >= 0x2000 && c <= 0x206F);
       if (!latin) return false;
     }
     return true;
   }
   const icu::Normalizer2* nfkc_casefold_ = nullptr;
   std::unique_ptr<icu::Transliterator> transliterator_;
-  std::unique_ptr<icu::Transliterator> latin_only_;
+  const icu::Normalizer2* nfd_ = nullptr;
 };
 
 const IcuFolder& ThreadFolder() {

@@ -34,6 +34,18 @@ std::string Squeeze(std::string_view s) {
   return out;
 }
 
+// Squeeze(a) == Squeeze(b) without building either.
+bool SqueezedEqual(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] != b[j]) return false;
+    const char c = a[i];
+    while (i < a.size() && a[i] == c) ++i;
+    while (j < b.size() && b[j] == c) ++j;
+  }
+  return i == a.size() && j == b.size();
+}
+
 char PhoneticCode(char c) {
   switch (c) {
     case 'b': case 'p': return 'b';
@@ -114,6 +126,11 @@ void DeletionKeys(std::string_view word, std::vector<uint64_t>& out) {
   }
   const std::string squeezed = Squeeze(word);
   out.push_back(Hash64(squeezed, 1));
+  if (squeezed.size() >= 3 && squeezed.size() <= 4) {  // letters in any order: "sko" / "sok"
+    std::string sorted = squeezed;
+    std::sort(sorted.begin(), sorted.end());
+    out.push_back(Hash64(sorted, 5));
+  }
   if (squeezed.size() <= 3) return;
   std::string deleted;
   for (size_t i = 0; i < squeezed.size(); ++i) {
@@ -140,6 +157,9 @@ uint64_t PhoneticKey(std::string_view word) {
     if (key.back() != code) key.push_back(code);
   }
   if (key.size() < 2) return 0;
+  // Two-consonant skeletons ("md": mohammed, mahmud, mehdi, …) are too common to compare every
+  // word sharing them; they also carry the word length in pairs (7–8, 9–10, …).
+  if (key.size() == 2) key += static_cast<char>('0' + std::min<size_t>(word.size(), 20) / 2);
   return Hash64(key, 3);
 }
 
@@ -156,10 +176,25 @@ bool Comparable(std::string_view a, std::string_view b) {
   return false;
 }
 
+double RawSimilarity(std::string_view a, std::string_view b) {
+  double s = JaroWinkler(a, b);
+  if (s >= 0.95 || a.size() < 2 || b.size() < 2) return s;
+  if (SqueezedEqual(a, b)) return 0.95;
+  if (a.size() == b.size()) {
+    size_t first = 0;
+    while (first < a.size() && a[first] == b[first]) ++first;
+    if (first + 1 < a.size() && a[first] == b[first + 1] && a[first + 1] == b[first] &&
+        a.substr(first + 2) == b.substr(first + 2)) {
+      s = std::max(s, 0.92);
+    }
+  }
+  return s;
+}
+
 double WordSimilarity(std::string_view a, std::string_view b) {
   if (!Comparable(a, b)) return 0.0;
-  const double s = JaroWinkler(a, b);
-  return s >= kMinWordSimilarity ? s : 0.0;
+  const double s = RawSimilarity(a, b);
+  return s >= MinSimilarity(a.size(), b.size()) ? s : 0.0;
 }
 
 ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lambda,
@@ -181,6 +216,10 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
   for (const PairChoice& p : pairs) {
     const uint32_t qm = query.ItemMask(p.query_item);
     const uint32_t lm = listed.ItemMask(p.listed_item);
+    // Joins repair spacing ("gazprom bank" / "gazprombank"); they must match nearly exactly.
+    if (p.similarity < kMinJoinSimilarity && (p.query_item >= query.n_words || p.listed_item >= listed.n_words)) {
+      continue;
+    }
     if ((result.query_mask & qm) != 0 || (result.listed_mask & lm) != 0) continue;
     result.query_mask |= qm;
     result.listed_mask |= lm;

@@ -12,6 +12,13 @@ namespace exportctl::screen::internal {
 
 inline constexpr size_t kMaxWords = 24;             // longer names keep their first 24 words
 inline constexpr double kMinWordSimilarity = 0.80;  // word pairs below this do not match
+inline constexpr double kMinShortWordSimilarity = 0.90;  // when either word has ≤ 4 letters
+inline constexpr double kMinJoinSimilarity = 0.93;       // pairs where either side is a join
+
+// The similarity floor for a word pair: kMinShortWordSimilarity for short words.
+inline double MinSimilarity(size_t len_a, size_t len_b) {
+  return (len_a <= 4 || len_b <= 4) ? kMinShortWordSimilarity : kMinWordSimilarity;
+}
 
 // Word weights: a word's weight is its class factor times an inverse-frequency factor.
 double ClassFactor(TokenClass c);
@@ -59,7 +66,11 @@ std::vector<std::string> NameWords(std::string_view name);
 void DeletionKeys(std::string_view word, std::vector<uint64_t>& out);
 uint64_t PhoneticKey(std::string_view word);  // 0 = none
 bool Comparable(std::string_view a, std::string_view b);
-// Jaro-Winkler when comparable and ≥ kMinWordSimilarity, else 0.
+// Jaro-Winkler, raised to 0.95 when the words differ only in doubled letters ("yyu" / "yu") and
+// to 0.92 when they differ by one swap of adjacent letters ("sko" / "sok"): Jaro's match window
+// is too narrow to see these in short words.
+double RawSimilarity(std::string_view a, std::string_view b);
+// RawSimilarity when comparable and ≥ MinSimilarity, else 0.
 double WordSimilarity(std::string_view a, std::string_view b);
 
 struct PairChoice {

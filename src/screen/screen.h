@@ -99,7 +99,7 @@ Result<LoadedList> LoadListFile(const std::string& path);
 // The same, from bytes already read (`file_name` picks siblings and the source date).
 Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& file_name);
 
-inline constexpr double kDefaultThreshold = 0.86;  // a possible match ("match" in compare)
+inline constexpr double kDefaultThreshold = 0.84;  // a possible match ("match" in compare)
 inline constexpr double kCertainThreshold = 0.97;  // at or above: treated as a listing
 
 struct ScreenQuery {
