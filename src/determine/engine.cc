@@ -270,6 +270,7 @@ class Evaluation {
   }
 
   void ComputeFacts();
+  void LedgerSteps();
   void TransactionSteps();
   // Runs the item rules for one class; returns the item outcome and appends findings.
   struct ItemEval {
@@ -309,6 +310,8 @@ class Evaluation {
   bool exceptions_barred_ = false;  // Entity List / Unverified List
   std::vector<Requirement> party_requirements_;  // Entity List, MEU: apply to every item
   double lpp_tpp_ = 0;           // TPP of LPP-eligible items in this transaction
+  std::optional<double> lpp_remaining_;  // from the ledger: what LPP still allows this consignee this year
+  std::string_view consignee_;   // the ultimate consignee's name (ledger accounts)
 };
 
 void Evaluation::ComputeFacts() {
@@ -340,6 +343,33 @@ void Evaluation::ComputeFacts() {
   no_recipient_ = recipients == 0;
   if (no_recipient_) hq_unknown_ = true;
   hq_all_tier1_ = recipients > 0 && tier1 == recipients;
+}
+
+// Consults the allocation ledger for License Exception LPP (per consignee per calendar year).
+// Without a ledger the limit is checked against this transaction alone, and the decision says so.
+void Evaluation::LedgerSteps() {
+  for (const auto& p : tx_.parties) {
+    if (p.role == PartyRole::kUltimateConsignee) consignee_ = p.name;
+  }
+  const RuleDef* r = Active(StepIndex("exception_lpp"));
+  if (!r || !opt_.allocations || lpp_tpp_ <= 0 || consignee_.empty()) return;
+  AllocationQuery q;
+  q.account = AllocationQuery::Account::kLppConsignee;
+  q.consignee = std::string(consignee_);
+  q.country = std::string(data_.EffectiveCode(tx_.destination));
+  q.as_of = d_;
+  auto bal = opt_.allocations->Balance(q);
+  if (!bal.ok()) {
+    Add(r, Effect::kUnresolved, EXPLAIN("LPP balance for \"" + std::string(consignee_) + "\" could not be read: " + bal.status().message()));
+    tx_effects_.push_back(Effect::kUnresolved);
+    return;
+  }
+  lpp_remaining_ = std::max(0.0, bal->remaining());
+  if (*lpp_remaining_ < lpp_tpp_) {
+    Add(r, Effect::kInfo, EXPLAIN("License Exception LPP: " + FormatTpp(*lpp_remaining_) + " TPP remain for \"" + std::string(consignee_) +
+                                  "\" in " + std::to_string(d_.year()) + "; this transaction needs " + FormatTpp(lpp_tpp_) +
+                                  ", so LPP does not cover it (at most " + FormatTpp(*lpp_remaining_) + " TPP would still fit)"));
+  }
 }
 
 void Evaluation::TransactionSteps() {
@@ -686,7 +716,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     }
     // LPP: within 26,900,000 TPP per consignee per calendar year; not for Tier 3.
     if (Active(StepIndex("exception_lpp")) && IsA(eccn) && !dest_d5_macau_ && !hq_d5_macau_ && !hq_unknown_ && c.tpp &&
-        lpp_tpp_ <= rules_.lpp_limit) {
+        lpp_tpp_ <= rules_.lpp_limit && (!lpp_remaining_ || lpp_tpp_ <= *lpp_remaining_)) {
       available |= Bit(Exc::LPP);
     }
     if (Active(StepIndex("exception_hbm")) && eccn == Eccn::k3A090c && tx_.hbm && tx_.hbm->direct_to_copackager &&
@@ -781,6 +811,7 @@ void Evaluation::Run(Decision& out) {
     all_determinate = all_determinate && c.determinate;
     if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp_ += *c.tpp * static_cast<double>(item.quantity);
   }
+  LedgerSteps();
   Step({"classification", all_determinate ? "performed" : "unresolved",
                     all_determinate ? "every item classified" : "some items could not be classified from the facts given"});
 
