@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <set>
 
 #include "ledger/store.h"
 
@@ -165,95 +166,59 @@ class LedgerImpl final : public Ledger {
       : store_(std::move(store)), rules_(std::move(rules)) {}
 
   Result<Reservation> Reserve(const ReserveRequest& req) override {
-    EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
-    auto milli = AmountMilli(req.tpp, false);
-    if (!milli.ok()) return milli.status();
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, true));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("decision_id", req.decision_id, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("transaction_ref", req.transaction_ref, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("company_headquarters", req.company_headquarters, false));
-    auto period = rules_.Period(req.account, req.as_of);
-    if (!period.ok()) return period.status();
-    const std::string account = req.account.ToString();
-    const std::string fingerprint =
-        Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(),
-                     req.decision_id, req.transaction_ref, req.company_headquarters});
-
-    Posting p;
-    p.kind = PostingKind::kReserve;
-    p.account = account;
-    p.period = *period;
-    p.amount_milli = *milli;
-    p.as_of = req.as_of;
-    p.decision_id = req.decision_id;
-    p.transaction_ref = req.transaction_ref;
-    p.idempotency_key = req.idempotency_key;
-    const bool trigger = rules_.IsTrigger(req.account.kind);
-    // Accounts whose cap depends only on their own totals take the one-step path.
-    const bool own_cap = LockKey(req.account) == account;
-    const std::optional<int64_t> own_cap_milli = rules_.CapMilli(req.account, req.as_of);
-
+    auto prepared = Prepare(req);
+    if (!prepared.ok()) return prepared.status();
     Reservation out;
-    Status st = store_->Transact([&](StoreTxn& txn) -> Status {
-      out = Reservation();
-      auto existing = Replay(txn, req.idempotency_key, fingerprint);
-      if (!existing.ok()) return existing.status();
-      const bool replayed = existing->has_value();
-      std::optional<Totals> appended_on;  // totals before our posting, when it was written
-      if (own_cap && !replayed) {
-        Posting attempt = p;
-        const int64_t limit =
-            own_cap_milli && !trigger ? *own_cap_milli : std::numeric_limits<int64_t>::max();
-        auto before = txn.AppendReserveIfFits(attempt, fingerprint, limit);
-        if (!before.ok()) return before.status();
-        if (*before) {
-          appended_on = **before;
-          out.posting = attempt;
-        }
-      } else if (!replayed) {
-        EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(req.account)));
-      }
-      Capacity cap;
-      if (appended_on) {
-        cap.cap = own_cap_milli;
-        cap.own = *appended_on;
-      } else {
-        auto computed = ComputeCapacity(
-            rules_, req.account, *period, req.as_of, req.company_headquarters,
-            [&](const std::string& a, const std::string& q) { return txn.GetTotals(a, q); },
-            [&](const std::string& a, const std::string& q) {
-              return txn.GetTotalsWithPrefix(a, q);
-            });
-        if (!computed.ok()) return computed.status();
-        cap = *computed;
-      }
-      const int64_t before = cap.own.held();
-      out.before_tpp = static_cast<double>(before) / 1000.0;
-      if (cap.cap) out.cap_tpp = static_cast<double>(*cap.cap) / 1000.0;
-      const int64_t fits = cap.cap ? std::max<int64_t>(0, *cap.cap - before) : 0;
-      out.fits_tpp = cap.cap && !trigger ? static_cast<double>(fits) / 1000.0
-                                         : std::numeric_limits<double>::infinity();
-      if (replayed) {  // the original posting; the cap fields describe the account now
-        out.status = ReserveStatus::kReserved;
-        out.replayed = true;
-        out.posting = (*existing)->posting;
-        return Status::Ok();
-      }
-      if (trigger && cap.cap) out.certification_due = before + *milli >= *cap.cap;
-      if (appended_on) {
-        out.status = ReserveStatus::kReserved;
-        return Status::Ok();
-      }
-      if (own_cap || (cap.cap && !trigger && *milli > fits)) {
-        out.status = ReserveStatus::kInsufficient;  // nothing written
-        return Status::Ok();
-      }
-      out.posting = p;
-      EXPORTCTL_RETURN_IF_ERROR(txn.Append(out.posting, fingerprint, *milli, 0));
-      out.status = ReserveStatus::kReserved;
-      return Status::Ok();
-    });
+    Status st =
+        store_->Transact([&](StoreTxn& txn) -> Status { return ReserveIn(txn, *prepared, out); });
     if (!st.ok()) return st;
+    return out;
+  }
+
+  Result<BatchReservation> ReserveAll(const std::vector<ReserveRequest>& requests) override {
+    if (requests.empty()) return Status::Invalid("requests", "is empty");
+    std::vector<PreparedReserve> prepared;
+    std::set<std::string> keys;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const std::string prefix = "requests[" + std::to_string(i) + "]";
+      auto r = Prepare(requests[i]);
+      if (!r.ok()) return r.status().WithFieldPrefix(prefix);
+      if (!keys.insert(requests[i].idempotency_key).second) {
+        return Status::Invalid(prefix + ".idempotency_key", "is used twice in one batch");
+      }
+      prepared.push_back(std::move(*r));
+    }
+    // A fixed lock order (by lock key) keeps two batches from deadlocking.
+    std::vector<size_t> order(prepared.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return LockKey(prepared[a].req.account) < LockKey(prepared[b].req.account);
+    });
+    static const Status kRollBack = Status::Error(ErrorCode::kConflict, "", "insufficient");
+    BatchReservation out;
+    Status st = store_->Transact([&](StoreTxn& txn) -> Status {
+      out = BatchReservation();
+      out.items.resize(prepared.size());
+      EXPORTCTL_RETURN_IF_ERROR(txn.RequireTransaction());
+      bool all = true;
+      for (size_t i : order) {
+        EXPORTCTL_RETURN_IF_ERROR(ReserveIn(txn, prepared[i], out.items[i]));
+        all = all && out.items[i].status == ReserveStatus::kReserved;
+      }
+      out.all_reserved = all;
+      return all ? Status::Ok() : kRollBack;  // all or nothing
+    });
+    if (!st.ok() && !(st.code() == kRollBack.code() && st.message() == kRollBack.message() &&
+                      st.field().empty())) {
+      return st;
+    }
+    if (!out.all_reserved) {
+      for (auto& item : out.items) {
+        item.status = ReserveStatus::kInsufficient;
+        item.replayed = false;
+        item.posting = Posting();
+      }
+    }
     return out;
   }
 
@@ -437,6 +402,108 @@ class LedgerImpl final : public Ledger {
     });
     if (!st.ok()) return st;
     return out;
+  }
+
+  struct PreparedReserve {
+    ReserveRequest req;
+    Posting posting;
+    std::string period, fingerprint;
+    int64_t milli = 0;
+    bool trigger = false, own_cap = false;
+    std::optional<int64_t> own_cap_milli;
+  };
+
+  Result<PreparedReserve> Prepare(const ReserveRequest& req) const {
+    EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
+    auto milli = AmountMilli(req.tpp, false);
+    if (!milli.ok()) return milli.status();
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, true));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("decision_id", req.decision_id, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("transaction_ref", req.transaction_ref, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckText("company_headquarters", req.company_headquarters, false));
+    auto period = rules_.Period(req.account, req.as_of);
+    if (!period.ok()) return period.status();
+    PreparedReserve r;
+    r.req = req;
+    r.milli = *milli;
+    r.period = *period;
+    const std::string account = req.account.ToString();
+    r.fingerprint = Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(),
+                                 req.decision_id, req.transaction_ref, req.company_headquarters});
+    r.posting.kind = PostingKind::kReserve;
+    r.posting.account = account;
+    r.posting.period = *period;
+    r.posting.amount_milli = *milli;
+    r.posting.as_of = req.as_of;
+    r.posting.decision_id = req.decision_id;
+    r.posting.transaction_ref = req.transaction_ref;
+    r.posting.idempotency_key = req.idempotency_key;
+    r.trigger = rules_.IsTrigger(req.account.kind);
+    // Accounts whose cap depends only on their own totals take the one-step path.
+    r.own_cap = LockKey(req.account) == account;
+    r.own_cap_milli = rules_.CapMilli(req.account, req.as_of);
+    return r;
+  }
+
+  // The reservation step inside a write transaction: replay, cap check, append.
+  Status ReserveIn(StoreTxn& txn, const PreparedReserve& r, Reservation& out) {
+    out = Reservation();
+    auto existing = Replay(txn, r.req.idempotency_key, r.fingerprint);
+    if (!existing.ok()) return existing.status();
+    const bool replayed = existing->has_value();
+    std::optional<Totals> appended_on;  // totals before our posting, when it was written
+    if (r.own_cap && !replayed) {
+      Posting attempt = r.posting;
+      const int64_t limit =
+          r.own_cap_milli && !r.trigger ? *r.own_cap_milli : std::numeric_limits<int64_t>::max();
+      auto before = txn.AppendReserveIfFits(attempt, r.fingerprint, limit);
+      if (!before.ok()) return before.status();
+      if (*before) {
+        appended_on = **before;
+        out.posting = attempt;
+      }
+    } else if (!replayed) {
+      EXPORTCTL_RETURN_IF_ERROR(txn.Lock(LockKey(r.req.account)));
+    }
+    Capacity cap;
+    if (appended_on) {
+      cap.cap = r.own_cap_milli;
+      cap.own = *appended_on;
+    } else {
+      auto computed = ComputeCapacity(
+          rules_, r.req.account, r.period, r.req.as_of, r.req.company_headquarters,
+          [&](const std::string& a, const std::string& q) { return txn.GetTotals(a, q); },
+          [&](const std::string& a, const std::string& q) {
+            return txn.GetTotalsWithPrefix(a, q);
+          });
+      if (!computed.ok()) return computed.status();
+      cap = *computed;
+    }
+    const int64_t before = cap.own.held();
+    out.before_tpp = static_cast<double>(before) / 1000.0;
+    if (cap.cap) out.cap_tpp = static_cast<double>(*cap.cap) / 1000.0;
+    const int64_t fits = cap.cap ? std::max<int64_t>(0, *cap.cap - before) : 0;
+    out.fits_tpp = cap.cap && !r.trigger ? static_cast<double>(fits) / 1000.0
+                                         : std::numeric_limits<double>::infinity();
+    if (replayed) {  // the original posting; the cap fields describe the account now
+      out.status = ReserveStatus::kReserved;
+      out.replayed = true;
+      out.posting = (*existing)->posting;
+      return Status::Ok();
+    }
+    if (r.trigger && cap.cap) out.certification_due = before + r.milli >= *cap.cap;
+    if (appended_on) {
+      out.status = ReserveStatus::kReserved;
+      return Status::Ok();
+    }
+    if (r.own_cap || (cap.cap && !r.trigger && r.milli > fits)) {
+      out.status = ReserveStatus::kInsufficient;  // nothing written
+      return Status::Ok();
+    }
+    out.posting = r.posting;
+    EXPORTCTL_RETURN_IF_ERROR(txn.Append(out.posting, r.fingerprint, r.milli, 0));
+    out.status = ReserveStatus::kReserved;
+    return Status::Ok();
   }
 
   std::unique_ptr<Store> store_;

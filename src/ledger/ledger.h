@@ -179,6 +179,14 @@ struct Reservation {
   bool certification_due = false;  // AIA: cumulative TPP reaches the certification trigger
 };
 
+// The outcome of Ledger::ReserveAll: either every request was reserved (all_reserved, each item
+// kReserved with its posting) or nothing was written (each item kInsufficient; an item whose
+// request exceeds its fits_tpp is one that did not fit).
+struct BatchReservation {
+  bool all_reserved = false;
+  std::vector<Reservation> items;  // in the order of the requests
+};
+
 // Commit or release a reservation.
 struct SettleRequest {
   int64_t reservation_id = 0;
@@ -221,6 +229,10 @@ class Ledger {
   // are invalid input (field named), kConflict (idempotency key reused with different content)
   // and kUnavailable (store).
   virtual Result<Reservation> Reserve(const ReserveRequest& request) = 0;
+  // Several reservations (e.g. one decision drawing on two accounts) in one transaction, all or
+  // nothing. Each request needs its own idempotency key; a retried batch replays. Errors name
+  // the request: "requests[1].tpp".
+  virtual Result<BatchReservation> ReserveAll(const std::vector<ReserveRequest>& requests) = 0;
   // Marks a reservation shipped (commit) or cancelled (release). Errors: kNotFound (no such
   // reservation), kConflict (already committed or released).
   virtual Result<Posting> Commit(const SettleRequest& request) = 0;

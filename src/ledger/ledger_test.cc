@@ -350,6 +350,44 @@ TEST_P(LedgerTest, AdjustNeedsAReasonAndCannotMakeUsedNegative) {
   ExpectReconciles(D("2026-06-30"));
 }
 
+TEST_P(LedgerTest, ReserveAllIsAllOrNothing) {
+  const AccountKey lpp = AccountKey::Lpp("Acme");
+  std::vector<ReserveRequest> batch = {Req(AccountKey::Country("AE"), 1000, "b1"),
+                                       Req(lpp, 26000000, "b2")};
+  auto ok = ledger_->ReserveAll(batch);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ASSERT_TRUE(ok->all_reserved);
+  ASSERT_EQ(ok->items.size(), 2u);
+  EXPECT_EQ(ok->items[0].posting.account, "country:AE");
+  EXPECT_EQ(ok->items[1].posting.account, "lpp:Acme");
+  EXPECT_EQ(LogSize(), 2u);
+  // A retried batch replays.
+  auto again = ledger_->ReserveAll(batch);
+  ASSERT_TRUE(again.ok() && again->all_reserved);
+  EXPECT_TRUE(again->items[0].replayed);
+  EXPECT_EQ(again->items[0].posting.id, ok->items[0].posting.id);
+  EXPECT_EQ(LogSize(), 2u);
+
+  // The second request no longer fits: nothing of the batch is written.
+  auto short_batch =
+      ledger_->ReserveAll({Req(AccountKey::Country("AE"), 1000, "c1"), Req(lpp, 1000000, "c2")});
+  ASSERT_TRUE(short_batch.ok()) << short_batch.status().ToString();
+  EXPECT_FALSE(short_batch->all_reserved);
+  EXPECT_EQ(short_batch->items[0].status, ReserveStatus::kInsufficient);
+  EXPECT_DOUBLE_EQ(short_batch->items[1].fits_tpp, 900000);
+  EXPECT_EQ(LogSize(), 2u);
+  EXPECT_DOUBLE_EQ(ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-01"))->reserved_tpp,
+                   1000);
+
+  auto dup = ledger_->ReserveAll({Req(AccountKey::Country("AE"), 1, "d"), Req(lpp, 1, "d")});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().field(), "requests[1].idempotency_key");
+  auto bad = ledger_->ReserveAll({Req(AccountKey::Country("AE"), -1, "e")});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "requests[0].tpp");
+  EXPECT_EQ(LogSize(), 2u);
+}
+
 TEST_P(LedgerTest, AllocationViewGivesTheEngineCapAndHeldTpp) {
   Posting a = MustReserve(Req(AccountKey::Country("AE"), 1000, "a"));
   MustReserve(Req(AccountKey::Country("AE"), 500, "b"));

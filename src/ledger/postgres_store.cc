@@ -155,6 +155,10 @@ Totals SumRows(const pqxx::result& res) {
 class PgTxn final : public StoreTxn {
  public:
   PgTxn(pqxx::transaction_base& w, bool& in_transaction) : w_(w), in_transaction_(in_transaction) {}
+  Status RequireTransaction() override {
+    Begin();
+    return Status::Ok();
+  }
   Status Lock(const std::string& key) override {
     Begin();
     w_.exec_prepared("lock", key);

@@ -31,6 +31,9 @@ class StoreTxn {
   // Serialises writers that touch lock_key until this transaction ends. (SQLite: every write
   // transaction is already exclusive, so this is free.)
   virtual Status Lock(const std::string& lock_key) = 0;
+  // From here on, every step runs in one explicit transaction (PostgreSQL otherwise runs the
+  // first single-statement steps in autocommit; see postgres_store.cc).
+  virtual Status RequireTransaction() { return Status::Ok(); }
   virtual Result<std::optional<StoredPosting>> FindByIdempotencyKey(const std::string& key) = 0;
   virtual Result<std::optional<Posting>> FindById(int64_t id) = 0;
   // The commit or release that settled a reservation, if any.
