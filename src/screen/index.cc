@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -203,25 +204,42 @@ class IndexImpl final : public Screener {
 
  private:
   void BuildNames() {
-    for (uint32_t r = 0; r < records_.size(); ++r) {
-      const ListRecord& rec = records_[r];
-      auto add = [&](const std::string& raw, bool alias) {
-        std::string cleaned = CleanListedName(raw);
-        for (std::string& part : SplitAffiliated(cleaned)) {
-          const std::string text =
-              rec.type == PartyType::kIndividual ? ReorderSurnameFirst(part) : part;
-          IndexedName n;
-          n.record = r;
-          n.alias = alias;
-          n.text = part;
-          n.prepared.words = internal::NameWords(text);
-          if (n.prepared.words.empty()) continue;
-          n.lambda = rec.type == PartyType::kIndividual ? 0.5f : 0.3f;
-          names_.push_back(std::move(n));
-        }
-      };
-      add(rec.name, false);
-      for (const auto& alt : rec.alt_names) add(alt, true);
+    // Tokenizing 50 k+ names (ICU for non-ASCII ones) is the slowest part of the build: two
+    // threads each take every other record, then the halves are merged in record order.
+    auto build_range = [&](uint32_t first, uint32_t step, std::vector<IndexedName>& out) {
+      for (uint32_t r = first; r < records_.size(); r += step) {
+        const ListRecord& rec = records_[r];
+        auto add = [&](const std::string& raw, bool alias) {
+          std::string cleaned = CleanListedName(raw);
+          for (std::string& part : SplitAffiliated(cleaned)) {
+            const std::string text =
+                rec.type == PartyType::kIndividual ? ReorderSurnameFirst(part) : part;
+            IndexedName n;
+            n.record = r;
+            n.alias = alias;
+            n.text = part;
+            n.prepared.words = internal::NameWords(text);
+            if (n.prepared.words.empty()) continue;
+            n.lambda = rec.type == PartyType::kIndividual ? 0.5f : 0.3f;
+            out.push_back(std::move(n));
+          }
+        };
+        add(rec.name, false);
+        for (const auto& alt : rec.alt_names) add(alt, true);
+      }
+    };
+    std::vector<IndexedName> even, odd;
+    std::thread helper([&] { build_range(1, 2, odd); });
+    build_range(0, 2, even);
+    helper.join();
+    names_.reserve(even.size() + odd.size());
+    size_t i = 0, j = 0;
+    while (i < even.size() || j < odd.size()) {
+      if (j >= odd.size() || (i < even.size() && even[i].record < odd[j].record)) {
+        names_.push_back(std::move(even[i++]));
+      } else {
+        names_.push_back(std::move(odd[j++]));
+      }
     }
   }
 
@@ -232,25 +250,33 @@ class IndexImpl final : public Screener {
   }
 
   void BuildVocabulary() {
-    // Word frequencies (names containing the word) for the weights.
-    std::unordered_map<std::string, uint32_t> df;
+    // Intern every item, then count word frequencies (names containing the word) by id.
+    size_t total_items = 0;
+    for (const auto& n : names_) total_items += n.prepared.item_count();
+    vocab_ids_.reserve(total_items / 2);
+    for (auto& n : names_) {
+      const PreparedName& p = n.prepared;
+      n.item_vocab.reserve(p.item_count());
+      for (size_t item = 0; item < p.item_count(); ++item) {
+        n.item_vocab.push_back(item < p.words.size() ? Intern(p.words[item]) : Intern(p.ItemText(item)));
+      }
+    }
+    word_frequency_.assign(vocab_.size(), 0);
+    std::vector<uint32_t> seen;
     for (const auto& n : names_) {
-      std::vector<std::string> seen = n.prepared.words;
+      seen.assign(n.item_vocab.begin(), n.item_vocab.begin() + n.prepared.words.size());
       std::sort(seen.begin(), seen.end());
       seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-      for (const auto& w : seen) ++df[w];
+      for (uint32_t v : seen) ++word_frequency_[v];
     }
     total_names_ = static_cast<uint32_t>(names_.size());
-    word_frequency_ = std::move(df);
     for (auto& n : names_) {
       PreparedName& p = n.prepared;
-      for (const auto& w : p.words) {
-        const TokenClass c = ClassifyToken(w);
-        p.weights.push_back(static_cast<float>(WordWeight(w, c)));
+      for (size_t i = 0; i < p.words.size(); ++i) {
+        const TokenClass c = ClassifyToken(p.words[i]);
+        p.weights.push_back(static_cast<float>(
+            internal::ClassFactor(c) * internal::FrequencyFactor(word_frequency_[n.item_vocab[i]], total_names_)));
         p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
-      }
-      for (size_t item = 0; item < p.item_count(); ++item) {
-        n.item_vocab.push_back(Intern(p.ItemText(item)));
       }
     }
     // Largest weight a vocabulary entry carries as an item of any name (bounds for pruning).
@@ -287,22 +313,48 @@ class IndexImpl final : public Screener {
   }
 
   void BuildKeys() {
-    std::vector<uint64_t> keys;
-    std::vector<std::pair<uint64_t, uint32_t>> deletion_pairs, phonetic_pairs;
-    vocab_key_offsets_.push_back(0);
-    for (uint32_t v = 0; v < vocab_.size(); ++v) {
-      keys.clear();
-      internal::DeletionKeys(vocab_[v], keys);
-      std::sort(keys.begin(), keys.end());
-      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-      for (uint64_t k : keys) {
-        deletion_pairs.push_back({k, v});
-        vocab_keys_.push_back(k);
+    // Keys per vocabulary entry, computed by two threads over the two halves.
+    const uint32_t vocab_size = static_cast<uint32_t>(vocab_.size());
+    const uint32_t half = vocab_size / 2;
+    struct KeyPart {
+      std::vector<uint64_t> keys;           // concatenated, per entry
+      std::vector<uint32_t> counts;         // keys per entry
+      std::vector<uint64_t> phonetic;       // per entry
+    };
+    auto key_range = [&](uint32_t begin, uint32_t end, KeyPart& part) {
+      std::vector<uint64_t> keys;
+      for (uint32_t v = begin; v < end; ++v) {
+        keys.clear();
+        internal::DeletionKeys(vocab_[v], keys);
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        part.keys.insert(part.keys.end(), keys.begin(), keys.end());
+        part.counts.push_back(static_cast<uint32_t>(keys.size()));
+        part.phonetic.push_back(internal::PhoneticKey(vocab_[v]));
       }
-      vocab_key_offsets_.push_back(static_cast<uint32_t>(vocab_keys_.size()));
-      const uint64_t ph = internal::PhoneticKey(vocab_[v]);
-      vocab_phonetic_.push_back(ph);
-      if (ph != 0) phonetic_pairs.push_back({ph, v});
+    };
+    KeyPart low, high;
+    std::thread helper([&] { key_range(half, vocab_size, high); });
+    key_range(0, half, low);
+    helper.join();
+    std::vector<std::pair<uint64_t, uint32_t>> deletion_pairs, phonetic_pairs;
+    deletion_pairs.reserve(low.keys.size() + high.keys.size());
+    vocab_keys_.reserve(low.keys.size() + high.keys.size());
+    vocab_key_offsets_.push_back(0);
+    uint32_t v = 0;
+    for (const KeyPart* part : {&low, &high}) {
+      size_t at = 0;
+      for (size_t e = 0; e < part->counts.size(); ++e, ++v) {
+        for (uint32_t k = 0; k < part->counts[e]; ++k) {
+          deletion_pairs.push_back({part->keys[at], v});
+          vocab_keys_.push_back(part->keys[at]);
+          ++at;
+        }
+        vocab_key_offsets_.push_back(static_cast<uint32_t>(vocab_keys_.size()));
+        const uint64_t ph = part->phonetic[e];
+        vocab_phonetic_.push_back(ph);
+        if (ph != 0) phonetic_pairs.push_back({ph, v});
+      }
     }
     deletion_keys_.Build(std::move(deletion_pairs));
     vocab_arena_offsets_.push_back(0);
@@ -321,7 +373,6 @@ class IndexImpl final : public Screener {
                               n.prepared.distinctive.end());
     }
     std::vector<std::string>().swap(vocab_);
-    std::unordered_map<std::string, uint32_t>().swap(vocab_ids_);
     phonetic_keys_.Build(std::move(phonetic_pairs));
 
     size_t bytes = 0;
@@ -336,7 +387,7 @@ class IndexImpl final : public Screener {
       for (const auto& w : n.prepared.words) bytes += sizeof(std::string) + w.capacity();
     }
     for (const auto& v : vocab_) bytes += sizeof(std::string) + v.capacity() + 48;  // + map node
-    bytes += word_frequency_.size() * 64;
+    bytes += word_frequency_.size() * 4 + vocab_ids_.size() * 64;
     bytes += (postings_all_.size() + postings_distinct_.size()) * 4;
     bytes += (postings_all_offsets_.size() + postings_distinct_offsets_.size()) * 4;
     bytes += deletion_keys_.bytes() + phonetic_keys_.bytes();
@@ -348,8 +399,8 @@ class IndexImpl final : public Screener {
   }
 
   double WordWeight(const std::string& w, TokenClass c) const {
-    auto it = word_frequency_.find(w);
-    const uint32_t df = it == word_frequency_.end() ? 0 : it->second;
+    auto it = vocab_ids_.find(w);
+    const uint32_t df = it == vocab_ids_.end() ? 0 : word_frequency_[it->second];
     return internal::ClassFactor(c) * internal::FrequencyFactor(df, total_names_);
   }
 
@@ -589,7 +640,7 @@ class IndexImpl final : public Screener {
   std::vector<IndexedName> names_;
   std::vector<std::string> vocab_;
   std::unordered_map<std::string, uint32_t> vocab_ids_;
-  std::unordered_map<std::string, uint32_t> word_frequency_;
+  std::vector<uint32_t> word_frequency_;  // per vocabulary id: names containing it as a word
   uint32_t total_names_ = 0;
   std::vector<uint32_t> postings_all_offsets_, postings_all_;
   std::vector<uint32_t> postings_distinct_offsets_, postings_distinct_;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -134,11 +135,14 @@ std::string BaseName(const std::string& path) {
 }
 
 Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return Status::Error(ErrorCode::kNotFound, "file", "cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string bytes(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+    return Status::Error(ErrorCode::kUnavailable, "file", "cannot read " + path);
+  }
+  return bytes;
 }
 
 // ---- CSL JSON ----
@@ -400,6 +404,9 @@ Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& fil
   if (start >= bytes.size()) return Status::Invalid("file", file_name + " is empty");
   const std::string_view body = bytes.substr(start);
   const std::string_view first_line = body.substr(0, body.find('\n'));
+  // The content hash runs beside the parse.
+  std::string sha256;
+  std::thread hasher([&] { sha256 = Sha256Hex(bytes); });
   Result<LoadedList> parsed = Status::Invalid("file", "unrecognized list format: " + file_name);
   if (body[0] == '{') {
     parsed = ParseCslJson(body);
@@ -412,10 +419,11 @@ Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& fil
   } else if (std::isdigit(static_cast<unsigned char>(body[0]))) {
     parsed = ParseOfacCsv(body, file_name);
   }
+  hasher.join();
   if (!parsed.ok()) return parsed.status().WithFieldPrefix(BaseName(file_name));
   LoadedList list = std::move(parsed).value();
   list.version.file_name = BaseName(file_name);
-  list.version.sha256 = Sha256Hex(bytes);
+  list.version.sha256 = std::move(sha256);
   list.version.record_count = list.records.size();
   if (list.version.source_date.empty()) list.version.source_date = DateFromFileName(list.version.file_name);
   return list;

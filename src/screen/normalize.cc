@@ -8,6 +8,7 @@
 #include <array>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace exportctl::screen {
@@ -200,7 +201,33 @@ const char* TokenClassName(TokenClass c) {
 
 std::string FoldToAscii(std::string_view utf8) {
   if (IsAscii(utf8)) return AsciiWords(utf8);
-  return AsciiWords(ThreadFolder().Fold(utf8));
+  // Words are folded one at a time through a per-thread cache: transliteration (Han, Arabic, …)
+  // costs tens of microseconds, and names repeat their words.
+  thread_local std::unordered_map<std::string, std::string> cache;
+  constexpr size_t kMaxCached = 100000;
+  std::string out;
+  size_t start = 0;
+  while (start < utf8.size()) {
+    size_t end = utf8.find(' ', start);
+    if (end == std::string_view::npos) end = utf8.size();
+    const std::string_view word = utf8.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    std::string folded;
+    if (IsAscii(word)) {
+      folded = AsciiWords(word);
+    } else if (auto it = cache.find(std::string(word)); it != cache.end()) {
+      folded = it->second;
+    } else {
+      folded = AsciiWords(ThreadFolder().Fold(word));
+      if (cache.size() >= kMaxCached) cache.clear();
+      cache.emplace(std::string(word), folded);
+    }
+    if (folded.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    out += folded;
+  }
+  return out;
 }
 
 std::vector<std::string> Tokenize(std::string_view utf8) {
