@@ -148,7 +148,7 @@ struct Balance {
   double reserved_tpp = 0;        // held, not yet shipped
   double used_tpp = 0;            // committed + adjustments
   double remaining_tpp() const { return cap_tpp ? *cap_tpp - reserved_tpp - used_tpp : 0; }
-  double h100_equivalent_tpp = 15832;  // set from the rules; used for the H100 columns
+  double h100_equivalent_tpp = 0;  // TPP of one H100, from the data (acs-2023.json)
   double ToH100(double tpp) const { return tpp / h100_equivalent_tpp; }
 };
 
