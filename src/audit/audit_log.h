@@ -26,7 +26,9 @@ struct AuditEntry {
   std::string id;       // unique: the decision id, or an event id ("evt_…"); empty = generated
   std::string kind;     // "decision", "key.created", "key.revoked", "config", "lists.imported", …
   std::string actor;    // API key id, or "cli:<user>"; never a secret
-  std::string payload;  // JSON
+  // One JSON object or array, built from validated parts (the log checks only that it is
+  // delimited like one: a full parse would cost more than the rest of the append).
+  std::string payload;
 };
 
 // A stored record: the entry plus its place in the chain.
@@ -90,16 +92,28 @@ class AuditLog {
 
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
+// When Append returns, the record is…
+enum class Durability {
+  kFsync,         // …on disk (SQLite synchronous=FULL: one fsync per group commit). Default.
+  kProcessCrash,  // …in the OS (synchronous=NORMAL): survives a crash or SIGKILL of the process,
+                  // not a power loss or kernel crash (the last commits may then be lost whole;
+                  // the chain stays consistent because WAL commits are atomic).
+};
+const char* DurabilityName(Durability d);  // "fsync", "process-crash"
+
 struct SqliteAuditOptions {
   std::string path;              // e.g. "./exportctl-data/audit.sqlite"; parent dirs are created
   WallClock clock;               // default: the system clock
   bool read_only = false;        // verify/show/export open read-only
+  Durability durability = Durability::kFsync;
 };
 Result<std::unique_ptr<AuditLog>> OpenSqliteAuditLog(const SqliteAuditOptions& options);
 
 // "2026-11-29T01:39:31.123Z"
 std::string FormatTime(std::chrono::system_clock::time_point t);
-// A fresh random id with the given prefix ("evt_" + 26 hex chars).
+// A fresh id with the given prefix: "evt_" + 26 hex chars, the first 11 the time in
+// milliseconds, the rest random. Time-ordered ids keep the id index append-mostly (one dirty
+// page per batch instead of one per record), which is most of the cost of an append.
 std::string NewEventId(const std::string& prefix = "evt_");
 
 // Export helpers (CLI `audit export`, one record per line).

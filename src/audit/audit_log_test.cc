@@ -108,6 +108,7 @@ TEST_F(AuditLogTest, RejectsBadEntriesAndWritesNothing) {
   auto dup = log->Append({.id = "dec_1", .kind = "decision", .actor = "k", .payload = "{}"});
   EXPECT_EQ(dup.status().code(), ErrorCode::kConflict);
   auto bad_json = log->Append({.id = "x", .kind = "decision", .actor = "k", .payload = "{oops"});
+  EXPECT_FALSE(log->Append({.id = "x", .kind = "d", .actor = "k", .payload = "42"}).ok());
   EXPECT_EQ(bad_json.status().code(), ErrorCode::kInvalidInput);
   EXPECT_EQ(bad_json.status().field(), "payload");
   auto no_kind = log->Append({.id = "y", .kind = "", .actor = "k", .payload = "{}"});

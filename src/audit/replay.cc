@@ -15,6 +15,7 @@ std::string BuildDecisionPayload(const DecisionPayload& p) {
   out.reserve(p.request.size() + p.decision.size() + 256);
   JsonWriter w(out);
   w.BeginObject().Key("request").Raw(p.request);
+  if (!p.default_as_of.empty()) w.Field("default_as_of", p.default_as_of);
   if (p.posture_override.empty()) {
     w.Key("posture_override").Null();
   } else {
@@ -49,7 +50,13 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
       !payload.contains("decision") || !payload["decision"].is_object()) {
     return Status::Invalid("payload", "record " + record.id + " has no recorded request/decision");
   }
-  auto tx = ParseTransaction(payload["request"].dump(), engine.data());
+  std::optional<Date> default_as_of;
+  if (const std::string d = StringOr(payload, "default_as_of"); !d.empty()) {
+    auto parsed = Date::Parse(d);
+    if (!parsed.ok()) return Status::Invalid("default_as_of", parsed.status().message());
+    default_as_of = *parsed;
+  }
+  auto tx = ParseTransaction(payload["request"].dump(), engine.data(), default_as_of);
   if (!tx.ok()) {
     return Status::Invalid("request", "today's parser rejects the recorded request: " +
                                           tx.status().ToString());

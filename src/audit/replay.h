@@ -32,7 +32,8 @@ void AppendReplayReportJson(const ReplayReport& r, std::string& out);
 // The payload of a "decision" record. `request` is the transaction JSON the engine parsed
 // (after edge defaults such as as_of); `decision` the decision JSON returned to the caller.
 struct DecisionPayload {
-  std::string request;                    // JSON object
+  std::string request;                    // JSON object, as the caller sent it
+  std::string default_as_of;              // the edge's "today" used when request has no as_of
   std::string posture_override;           // "" when none
   std::string decision;                   // JSON object
   std::vector<std::string> list_versions;

@@ -1,13 +1,10 @@
-// The SQLite audit log: one writer thread does group commit; readers share one connection.
-#include <nlohmann/json.hpp>
-
+// The SQLite audit log: leader-based group commit for writers; readers share one connection.
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <deque>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -60,6 +57,14 @@ AuditRecord RowToRecord(const Stmt& s) {
   return r;
 }
 
+// '{' … '}' or '[' … ']' around optional whitespace.
+bool LooksLikeJsonContainer(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t\r\n");
+  const size_t last = s.find_last_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return false;
+  return (s[first] == '{' && s[last] == '}') || (s[first] == '[' && s[last] == ']');
+}
+
 std::string UpperBound(const std::string& to) {
   // A bare date covers the whole day.
   if (to.size() == 10) return to + "T23:59:59.999Z";
@@ -72,19 +77,13 @@ class SqliteAuditLog final : public AuditLog {
     if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
   }
 
-  ~SqliteAuditLog() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    work_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
-  }
+  ~SqliteAuditLog() override = default;
 
   Status Open() {
     if (!options_.read_only) {
       EXPORTCTL_RETURN_IF_ERROR(internal::EnsureParentDir(options_.path));
-      EXPORTCTL_RETURN_IF_ERROR(write_db_.Open(options_.path, false));
+      EXPORTCTL_RETURN_IF_ERROR(
+          write_db_.Open(options_.path, false, options_.durability == Durability::kFsync));
       EXPORTCTL_RETURN_IF_ERROR(write_db_.Exec(kSchema));
     }
     EXPORTCTL_RETURN_IF_ERROR(read_db_.Open(options_.path, options_.read_only));
@@ -95,7 +94,6 @@ class SqliteAuditLog final : public AuditLog {
                              options_.path + " is not an exportctl audit log");
       }
     }
-    if (!options_.read_only) writer_ = std::thread([this] { WriterLoop(); });
     return Status::Ok();
   }
 
@@ -115,18 +113,33 @@ class SqliteAuditLog final : public AuditLog {
         early[i] = Status::Error(ErrorCode::kInternal, "", "audit log opened read-only");
       } else if (e.kind.empty()) {
         early[i] = Status::Invalid("kind", "must not be empty");
-      } else if (!nlohmann::json::accept(e.payload)) {
-        early[i] = Status::Invalid("payload", "must be one valid JSON value");
+      } else if (!LooksLikeJsonContainer(e.payload)) {
+        early[i] = Status::Invalid("payload", "must be a JSON object or array");
       } else {
         if (e.id.empty()) e.id = NewEventId();
         pending.push_back(Pending{std::move(e), std::nullopt});
       }
     }
     if (!pending.empty()) {
+      // Group commit without a writer thread: whoever finds no write in progress becomes the
+      // leader and writes everything queued so far in one transaction; the others wait, and one
+      // of them leads the next batch. Alone, an append costs no thread hand-off.
       std::unique_lock<std::mutex> lock(mu_);
       for (Pending& p : pending) queue_.push_back(&p);
-      work_cv_.notify_one();
-      done_cv_.wait(lock, [&] { return pending.back().result.has_value(); });
+      while (!pending.back().result.has_value()) {
+        if (writing_) {
+          done_cv_.wait(lock);
+          continue;
+        }
+        writing_ = true;
+        std::vector<Pending*> batch(queue_.begin(), queue_.end());
+        queue_.clear();
+        lock.unlock();
+        WriteBatch(batch);
+        lock.lock();
+        writing_ = false;
+        done_cv_.notify_all();
+      }
     }
     std::vector<Result<AuditRecord>> results;
     results.reserve(entries.size());
@@ -259,23 +272,8 @@ class SqliteAuditLog final : public AuditLog {
     return Anchor{s.Int(0), s.Text(1)};
   }
 
-  void WriterLoop() {
-    std::vector<Pending*> batch;
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty() && stop_) return;
-      batch.assign(queue_.begin(), queue_.end());
-      queue_.clear();
-      lock.unlock();
-      WriteBatch(batch);
-      lock.lock();
-      done_cv_.notify_all();
-    }
-  }
-
   // Appends the batch in one transaction (one fsync); a duplicate id fails only its own entry.
-  // Results are handed over under mu_; WriterLoop then wakes the waiters.
+  // Called by the leader without mu_; results are handed over under mu_.
   void WriteBatch(const std::vector<Pending*>& batch) {
     std::vector<Result<AuditRecord>> results;
     results.reserve(batch.size());
@@ -339,17 +337,24 @@ class SqliteAuditLog final : public AuditLog {
   }
 
   SqliteAuditOptions options_;
-  Db write_db_;          // used by the writer thread only
+  Db write_db_;          // used by the current leader only (writing_ == true)
   mutable std::mutex read_mu_;
   Db read_db_;
   std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
+  std::condition_variable done_cv_;
   std::deque<Pending*> queue_;
-  bool stop_ = false;
-  std::thread writer_;
+  bool writing_ = false;
 };
 
 }  // namespace
+
+const char* DurabilityName(Durability d) {
+  switch (d) {
+    case Durability::kFsync: return "fsync";
+    case Durability::kProcessCrash: return "process-crash";
+  }
+  return "fsync";
+}
 
 std::string CanonicalRecord(const AuditRecord& r) {
   std::string out;
@@ -402,7 +407,15 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string NewEventId(const std::string& prefix) { return prefix + RandomHex(13); }
+std::string NewEventId(const std::string& prefix) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  char time_hex[16];
+  std::snprintf(time_hex, sizeof time_hex, "%011llx",
+                static_cast<unsigned long long>(ms) & 0xfffffffffffULL);
+  return prefix + time_hex + RandomHex(8).substr(0, 15);
+}
 
 Result<std::unique_ptr<AuditLog>> OpenSqliteAuditLog(const SqliteAuditOptions& options) {
   auto log = std::make_unique<SqliteAuditLog>(options);

@@ -5,7 +5,7 @@
 
 namespace exportctl::audit::internal {
 
-Status Db::Open(const std::string& path, bool read_only) {
+Status Db::Open(const std::string& path, bool read_only, bool full_sync) {
   const int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     Status st = Status::Error(ErrorCode::kUnavailable, "",
@@ -17,9 +17,12 @@ Status Db::Open(const std::string& path, bool read_only) {
   }
   sqlite3_busy_timeout(db_, 10000);
   if (!read_only) {
+    // Only takes effect on a new file, and must come before WAL: 16 KiB pages mean fewer WAL
+    // frames (two system calls each) for a batch of ~2.5 KiB decision records.
+    EXPORTCTL_RETURN_IF_ERROR(Exec("PRAGMA page_size=16384"));
     EXPORTCTL_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
   }
-  return Exec("PRAGMA synchronous=FULL");
+  return Exec(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
 Status Db::Exec(const char* sql) const {

@@ -18,8 +18,9 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  // Opens (creating unless read_only) with WAL, synchronous=FULL and a busy timeout.
-  Status Open(const std::string& path, bool read_only);
+  // Opens (creating unless read_only) with WAL, synchronous=FULL (or NORMAL when !full_sync)
+  // and a busy timeout.
+  Status Open(const std::string& path, bool read_only, bool full_sync = true);
   Status Exec(const char* sql) const;
   sqlite3* get() const { return db_; }
   Status Error(const std::string& what) const {

@@ -24,6 +24,7 @@ struct ServeOptions {
   size_t max_batch_lines = 10000;
   int threads = 64;
   bool log_requests = false;
+  std::string audit_sync = "full";
 };
 
 int Fail(const Status& st) {
@@ -35,7 +36,11 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
   auto log = audit::OpenSqliteAuditLog(
-      {.path = ctx.data_dir + "/audit.sqlite", .clock = {}, .read_only = false});
+      {.path = ctx.data_dir + "/audit.sqlite",
+       .clock = {},
+       .read_only = false,
+       .durability = o.audit_sync == "normal" ? audit::Durability::kProcessCrash
+                                              : audit::Durability::kFsync});
   if (!log.ok()) return Fail(log.status());
   auto keys = audit::KeyStore::Open(ctx.data_dir + "/keys.sqlite");
   if (!keys.ok()) return Fail(keys.status());
@@ -100,6 +105,10 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
   serve->add_option("--max-batch-lines", o.max_batch_lines, "Transactions per POST /v1/check/batch (default 10000)");
   serve->add_option("--threads", o.threads, "Connections served at once (default 64)");
   serve->add_flag("--log-requests", o.log_requests, "One line per request on stderr");
+  serve->add_option("--audit-sync", o.audit_sync,
+                    "full (default): a decision is on disk before its response; normal: it survives "
+                    "a crash of the server but not of the machine (docs/audit.md)")
+      ->check(CLI::IsMember({"full", "normal"}));
   serve->callback([&ctx] { ctx.exit_code = RunServe(ctx, o); });
 }
 

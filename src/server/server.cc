@@ -298,11 +298,20 @@ struct Server::Impl {
     return json;
   }
 
-  audit::DecisionPayload PayloadFor(std::string request, std::string posture_override,
+  // A prepared transaction: the request as the engine parsed it, plus edge options.
+  struct CheckInput {
+    std::string request;        // the JSON the engine parsed (recorded for replay)
+    std::string default_as_of;  // today at the edge, used when the request has no as_of
+    bool reserve = false;
+    Transaction tx;
+  };
+
+  audit::DecisionPayload PayloadFor(const CheckInput& in, std::string posture_override,
                                     std::string decision, std::string postings,
                                     const char* route) const {
     audit::DecisionPayload p;
-    p.request = std::move(request);
+    p.request = in.request;
+    p.default_as_of = in.default_as_of;
     p.posture_override = std::move(posture_override);
     p.decision = std::move(decision);
     p.list_versions = deps.list_versions;
@@ -311,24 +320,31 @@ struct Server::Impl {
     return p;
   }
 
-  // A prepared transaction: the request as the engine parses it, plus edge options.
-  struct CheckInput {
-    std::string request;  // normalized JSON the engine parsed (recorded for replay)
-    bool reserve = false;
-    Transaction tx;
-  };
-
-  Result<CheckInput> PrepareCheck(nlohmann::json body) const {
-    if (!body.is_object()) return Status::Invalid("", "a transaction must be a JSON object");
-    CheckInput in;
-    if (auto it = body.find("reserve"); it != body.end()) {
-      if (!it->is_boolean()) return Status::Invalid("reserve", "must be true or false");
-      in.reserve = it->get<bool>();
-      body.erase(it);
+  Result<CheckInput> PrepareCheck(std::string_view body) const {
+    if (NestedDeeperThan(body, options.max_json_depth)) {
+      return Status::Invalid("", "JSON nested deeper than " +
+                                     std::to_string(options.max_json_depth) + " levels");
     }
-    if (!body.contains("as_of")) body["as_of"] = options.today().ToString();
-    in.request = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto tx = ParseTransaction(in.request, *deps.dataset);
+    CheckInput in;
+    if (body.find("\"reserve\"") == std::string_view::npos) {
+      // Hot path: the engine's parser (simdjson: full JSON and UTF-8 validation) sees the body
+      // as sent; no second parse.
+      in.request.assign(body);
+    } else {
+      // "reserve" is ours, not the engine's: take it out first.
+      auto json = ParseRequestJson(body, options.max_json_depth);
+      if (!json.ok()) return json.status();
+      if (!json->is_object()) return Status::Invalid("", "a transaction must be a JSON object");
+      if (auto it = json->find("reserve"); it != json->end()) {
+        if (!it->is_boolean()) return Status::Invalid("reserve", "must be true or false");
+        in.reserve = it->get<bool>();
+        json->erase(it);
+      }
+      in.request = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    const Date today = options.today();
+    in.default_as_of = today.ToString();
+    auto tx = ParseTransaction(in.request, *deps.dataset, today);
     if (!tx.ok()) return tx.status();
     in.tx = std::move(*tx);
     return in;
@@ -349,9 +365,7 @@ struct Server::Impl {
   // ---- Decisions ------------------------------------------------------------------------
 
   void HandleCheck(Call& call) {
-    auto body = ParseRequestJson(call.req.body, options.max_json_depth);
-    if (!body.ok()) return SendStatus(call.res, body.status());
-    auto in = PrepareCheck(std::move(*body));
+    auto in = PrepareCheck(call.req.body);
     if (!in.ok()) return SendStatus(call.res, in.status());
     auto opts = CheckOptions(call);
     if (!opts.ok()) return SendStatus(call.res, opts.status());
@@ -369,7 +383,7 @@ struct Server::Impl {
           "dec_" + audit::Sha256Hex(call.key.key_id + "\n" + idempotency_key).substr(0, 26);
       if (RespondFromRecord(call, opts->decision_id, in->request, posture_override)) return;
     } else {
-      opts->decision_id = NewDecisionId();
+      opts->decision_id = audit::NewEventId("dec_");
     }
     if (in->reserve && !audit::RoleAllows(call.key.role, Role::kOfficer)) {
       metrics.CountAuthFailure(403);
@@ -398,7 +412,7 @@ struct Server::Impl {
            .kind = "decision",
            .actor = call.key.key_id,
            .payload = audit::BuildDecisionPayload(PayloadFor(
-               in->request, posture_override, decision_json, postings, "POST /v1/check"))});
+               *in, posture_override, decision_json, postings, "POST /v1/check"))});
       metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
       if (!record.ok()) {
         if (in->reserve) (void)deps.ledger->Cancel(decision.decision_id, ctx);
@@ -487,12 +501,7 @@ struct Server::Impl {
         line.output = std::move(out);
         lines.push_back(std::move(line));
       };
-      auto json = ParseRequestJson(text, options.max_json_depth);
-      if (!json.ok()) {
-        fail(json.status());
-        continue;
-      }
-      auto in = PrepareCheck(std::move(*json));
+      auto in = PrepareCheck(text);
       if (!in.ok()) {
         fail(in.status());
         continue;
@@ -502,7 +511,7 @@ struct Server::Impl {
         continue;
       }
       DetermineOptions line_opts = *opts;
-      line_opts.decision_id = NewDecisionId();
+      line_opts.decision_id = audit::NewEventId("dec_");
       const Decision d = deps.engine->Determine(in->tx, line_opts);
       line.output = DecisionToJson(d);
       line.is_decision = true;
@@ -512,7 +521,7 @@ struct Server::Impl {
                            .kind = "decision",
                            .actor = call.key.key_id,
                            .payload = audit::BuildDecisionPayload(PayloadFor(
-                               std::move(in->request), posture_override, line.output, "[]",
+                               *in, posture_override, line.output, "[]",
                                "POST /v1/check/batch"))});
       }
       lines.push_back(std::move(line));

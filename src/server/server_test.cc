@@ -229,7 +229,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "items[0].quantity"},
         BadInput{"huge_integer",
                  WithItem(R"({"chip":"H100 SXM5 80GB","quantity":123456789012345678901234567890})"),
-                 400, "items[0].quantity"},
+                 400, nullptr},  // simdjson refuses it while parsing, before fields are known
         BadInput{"overflowing_number", WithItem(R"({"chip":"H100 SXM5 80GB","quantity":1e999})"),
                  400, nullptr},
         BadInput{"negative_quantity", WithItem(R"({"chip":"H100 SXM5 80GB","quantity":-5})"), 400,
