@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "core/json_writer.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_json.h"
 
 namespace exportctl::cli {
 namespace {
@@ -65,29 +65,7 @@ std::string Num(double v) {
   return buf;
 }
 
-void PostingJson(JsonWriter& w, const ledger::Posting& p) {
-  w.BeginObject()
-      .Field("id", p.id)
-      .Field("kind", ledger::PostingKindName(p.kind))
-      .Field("account", p.account)
-      .Field("period", p.period)
-      .Field("tpp", p.tpp())
-      .Field("as_of", p.as_of.ToString());
-  if (p.reservation_id) w.Field("reservation_id", p.reservation_id);
-  w.Field("decision_id", p.decision_id)
-      .Field("transaction_ref", p.transaction_ref)
-      .Field("idempotency_key", p.idempotency_key)
-      .Field("reason", p.reason)
-      .Field("recorded_at", p.recorded_at)
-      .EndObject();
-}
-
-void PrintPosting(const ledger::Posting& p) {
-  std::string out;
-  JsonWriter w(out);
-  PostingJson(w, p);
-  std::cout << out << '\n';
-}
+void PrintPosting(const ledger::Posting& p) { std::cout << ledger::PostingToJson(p) << '\n'; }
 
 int RunBalances(const CliContext& ctx, const LedgerCliOptions& o) {
   auto as_of = AsOf(o);
@@ -98,37 +76,7 @@ int RunBalances(const CliContext& ctx, const LedgerCliOptions& o) {
   if (!balances.ok()) return Fail(balances.status());
   const auto& rules = (*l)->rules();
   if (o.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.BeginObject()
-        .Field("as_of", as_of->ToString())
-        .Field("backend", (*l)->backend())
-        .Field("h100_equivalent_tpp", rules.h100_equivalent_tpp());
-    w.Key("balances").BeginArray();
-    for (const auto& b : *balances) {
-      auto key = AccountKey::Parse(b.account);
-      w.BeginObject().Field("account", b.account).Field("period", b.period);
-      if (key.ok()) w.Field("citation", rules.Citation(key->kind));
-      auto amount = [&](const char* name, std::optional<double> tpp) {
-        w.Key(std::string(name) + "_tpp");
-        if (tpp)
-          w.Number(*tpp);
-        else
-          w.Null();
-        w.Key(std::string(name) + "_h100");
-        if (tpp)
-          w.Number(b.ToH100(*tpp));
-        else
-          w.Null();
-      };
-      amount("cap", b.cap_tpp);
-      amount("reserved", b.reserved_tpp);
-      amount("used", b.used_tpp);
-      amount("remaining", b.cap_tpp ? std::optional<double>(b.remaining_tpp()) : std::nullopt);
-      w.EndObject();
-    }
-    w.EndArray().EndObject();
-    std::cout << out << '\n';
+    std::cout << ledger::BalancesToJson(*balances, *as_of, **l) << '\n';
     return 0;
   }
   std::printf("Ledger balances as of %s (%s); H100-equivalent = %s TPP\n",
@@ -173,29 +121,7 @@ int RunReserve(const CliContext& ctx, const LedgerCliOptions& o) {
   req.company_headquarters = o.headquarters;
   auto r = (*l)->Reserve(req);
   if (!r.ok()) return Fail(r.status());
-  std::string out;
-  JsonWriter w(out);
-  w.BeginObject().Field(
-      "status", r->status == ledger::ReserveStatus::kReserved ? "reserved" : "insufficient");
-  w.Field("replayed", r->replayed);
-  w.Key("cap_tpp");
-  if (r->cap_tpp)
-    w.Number(*r->cap_tpp);
-  else
-    w.Null();
-  w.Field("before_tpp", r->before_tpp);
-  w.Key("fits_tpp");
-  if (std::isfinite(r->fits_tpp))
-    w.Number(r->fits_tpp);
-  else
-    w.Null();
-  w.Field("certification_due", r->certification_due);
-  if (r->status == ledger::ReserveStatus::kReserved) {
-    w.Key("posting");
-    PostingJson(w, r->posting);
-  }
-  w.EndObject();
-  std::cout << out << '\n';
+  std::cout << ledger::ReservationToJson(*r) << '\n';
   return 0;
 }
 
