@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "ledger/ledger_json.h"
 #include "ledger/ledger_test_util.h"
 
 namespace exportctl::ledger {
@@ -441,6 +442,15 @@ TEST_P(LedgerTest, PostingsSurviveReopenAndExportAsCsv) {
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find("\"lpp:Acme, \"\"Cloud\"\"\""), std::string::npos) << csv;
+  EXPECT_NE(PostingToJson((*log)[0]).find(
+                "\"account\":\"country:AE\",\"period\":\"2025-2027\",\"tpp\":1234.5"),
+            std::string::npos)
+      << PostingToJson((*log)[0]);
+  auto balances = ledger_->Balances(D("2026-06-01"));
+  ASSERT_TRUE(balances.ok());
+  const std::string json = BalancesToJson(*balances, D("2026-06-01"), *ledger_);
+  EXPECT_NE(json.find("\"cap_tpp\":790000000"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"citation\":\"15 CFR 740.29(a)\""), std::string::npos) << json;
   auto one = ledger_->History("country:AE");
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->size(), 1u);
