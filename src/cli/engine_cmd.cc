@@ -100,6 +100,7 @@ void PrintDecisionText(const Decision& d, std::ostream& os) {
        << (f.verified ? "" : " (unverified)") << "\n";
   }
   for (const auto& o : d.obligations) os << "  obligation: " << o << "\n";
+  for (const auto& p : d.ledger_postings) os << "  ledger: " << p << "\n";
   for (const auto& w : d.warnings) os << "  warning: " << w << "\n";
   if (d.alternate) {
     os << "  alternate (" << PostureName(d.alternate->posture) << "): " << OutcomeName(d.alternate->outcome);
@@ -148,6 +149,7 @@ struct CheckOptions {
   bool text = false;
   bool reserve = false;
   std::string ledger;
+  std::string idempotency_key;
 };
 
 // Batch: lines are decided in chunks by one worker per core; output keeps input order, one line
@@ -165,8 +167,7 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
     in = &file;
   }
   std::ios::sync_with_stdio(false);
-  // The ledger and audit hooks are not thread-safe: with a session, decide on one thread.
-  const unsigned workers = session ? 1u : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = session && !session->thread_safe() ? 1u : std::max(1u, std::thread::hardware_concurrency());
   constexpr size_t kChunk = 4096;
   std::vector<std::string> lines(kChunk);
   std::vector<std::string> outputs(workers);
@@ -191,8 +192,21 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
         if (!o.csv) out += err + "\n";
         continue;
       }
-      Decision d = engine.Determine(*tx, opts);
-      if (session) session->AfterDecision(*tx, d);
+      Decision d;
+      if (session) {
+        auto decided = session->Decide(engine, *tx, opts);
+        if (!decided.ok()) {
+          errors.fetch_add(1, std::memory_order_relaxed);
+          err.clear();
+          PrintErrorLine(decided.status(), first_line + i, err);
+          std::fprintf(stderr, "%s\n", err.c_str());
+          if (!o.csv) out += err + "\n";
+          continue;
+        }
+        d = std::move(decided).value();
+      } else {
+        d = engine.Determine(*tx, opts);
+      }
       if (o.csv) {
         AppendDecisionCsv(d, out);
       } else {
@@ -242,14 +256,12 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   }
   std::unique_ptr<HookSession> session;
   if (Hooks().open_session) {
-    auto s = Hooks().open_session(ctx, o.ledger, o.reserve);
+    auto s = Hooks().open_session(ctx, SessionOptions{o.ledger, o.reserve, o.idempotency_key});
     if (!s.ok()) {
       PrintJsonError(ErrorCodeName(s.status().code()), s.status().field(), s.status().message());
       return s.status().code() == ErrorCode::kInvalidInput ? 2 : 1;
     }
-    session = std::move(*s);
-    opts.screener = session->screener();
-    opts.allocations = session->allocations();
+    session = std::move(*s);  // may be null: no lists imported, no ledger
   } else if (o.reserve) {
     PrintJsonError("unavailable", "--reserve", "the allocation ledger is not available in this build");
     return 1;
@@ -265,13 +277,17 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
     PrintJsonError(ErrorCodeName(tx.status().code()), tx.status().field(), tx.status().message());
     return 2;
   }
-  Decision d = engine.Determine(*tx, opts);
+  Decision d;
   if (session) {
-    Status st = session->AfterDecision(*tx, d);
-    if (!st.ok()) {
+    auto decided = session->Decide(engine, *tx, opts);
+    if (!decided.ok()) {
+      const Status& st = decided.status();
       PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
       return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
     }
+    d = std::move(decided).value();
+  } else {
+    d = engine.Determine(*tx, opts);
   }
   if (o.text) {
     PrintDecisionText(d, std::cout);
@@ -507,6 +523,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   check->add_option("--posture", co.posture, "enforced|codified: overrides the transaction's posture");
   check->add_flag("--reserve", co.reserve, "Reserve the allocation atomically with the decision (needs the ledger)");
   check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
+  check->add_option("--idempotency-key", co.idempotency_key, "With --reserve: retrying with the same key never double-counts (default: the transaction's reference)");
   check->callback([&ctx] { ctx.exit_code = RunCheck(ctx, co); });
 
   // regimes [--as-of D] [--posture P] [--json]

@@ -16,18 +16,28 @@ namespace exportctl::cli {
 class HookSession {
  public:
   virtual ~HookSession() = default;
-  virtual const PartyScreener* screener() const = 0;      // nullptr: screening not performed
-  virtual const AllocationView* allocations() const = 0;  // nullptr: allocation not performed
-  // After each decision: reserve allocations (with --reserve), append to the audit log.
-  virtual Status AfterDecision(const Transaction& tx, Decision& decision) = 0;
+  // Decides one transaction with the session's screener and ledger: with --reserve the decision
+  // and its reservation are one step (reservation/reservation.h).
+  virtual Result<Decision> Decide(const Engine& engine, const Transaction& tx, DetermineOptions options) = 0;
+  // Whether Decide may be called from several threads at once.
+  virtual bool thread_safe() const = 0;
+};
+
+struct SessionOptions {
+  std::string ledger;           // --ledger: SQLite path or postgresql://…; empty = default file
+  bool reserve = false;         // --reserve
+  std::string idempotency_key;  // --idempotency-key; empty = the transaction's reference
 };
 
 struct EngineHooks {
-  // Set by the module glue at start-up; empty when no optional module is built in.
-  std::function<Result<std::unique_ptr<HookSession>>(CliContext&, const std::string& ledger, bool reserve)> open_session;
+  // Set by the module glue at start-up; empty when no optional module is built in. Returns a
+  // null session when there is nothing to plug in (no lists imported, no ledger).
+  std::function<Result<std::unique_ptr<HookSession>>(CliContext&, const SessionOptions&)> open_session;
 };
 
 EngineHooks& Hooks();
+// Installs the optional modules' session (screening lists, ledger) into Hooks(); in session.cc.
+void InstallModuleHooks();
 const Dataset* LoadDataset(CliContext& ctx);  // loads once; prints the error and sets exit code
 Date TodayUtc();
 

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/engine_hooks.h"
 #include "core/json_writer.h"
 
 namespace exportctl::cli {
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", ctx.data_dir,
                  "Working directory for imported lists, ledger, audit log (default ./exportctl-data)");
 
+  InstallModuleHooks();
   RegisterEngineCommands(app, ctx);
   RegisterLedgerCommands(app, ctx);
   RegisterScreenCommands(app, ctx);

@@ -88,6 +88,8 @@ struct Decision {
   std::vector<std::string> warnings;
   std::vector<StepStatus> steps;
   std::optional<AlternateOutcome> alternate;
+  std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
+  std::vector<std::string> list_versions;    // screening lists used, if any
 };
 
 }  // namespace exportctl

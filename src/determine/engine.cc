@@ -967,6 +967,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   Decision d;
   Evaluation(data_, *rules_, tx, posture, options).Run(d);
   d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
+  if (options.screener) d.list_versions = options.screener->ListVersions();
   if (options.compute_alternate && tx.as_of >= data_.first_effective()) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
     Decision alt;

@@ -1,0 +1,171 @@
+#include "reservation/reservation.h"
+
+#include <cstdio>
+#include <map>
+
+namespace exportctl {
+
+namespace {
+
+bool IsA(const Classification& c) {
+  return c.determinate && (c.eccn == Eccn::k3A090a || c.eccn == Eccn::k4A090a);
+}
+
+std::string PartyName(const Transaction& tx, PartyRole role) {
+  for (const auto& p : tx.parties) {
+    if (p.role == role && !p.name.empty()) return p.name;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Transaction& tx, const Decision& d,
+                                                                const std::string& key) {
+  std::vector<ledger::ReserveRequest> out;
+  if (d.outcome == Outcome::kProhibited || d.outcome == Outcome::kNeedsReview) return out;
+  if (key.empty()) {
+    return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
+  }
+  const std::string consignee = PartyName(tx, PartyRole::kUltimateConsignee);
+  // One request per account: amounts of several items add up.
+  std::map<std::string, ledger::ReserveRequest> by_account;
+  auto add = [&](ledger::AccountKey account, double tpp) {
+    const std::string name = account.ToString();
+    auto [it, inserted] = by_account.try_emplace(name);
+    if (inserted) {
+      it->second.account = std::move(account);
+      it->second.as_of = d.as_of;
+      it->second.idempotency_key = key + "/" + name;
+      it->second.decision_id = d.decision_id;
+      it->second.transaction_ref = tx.reference;
+    }
+    it->second.tpp += tpp;
+  };
+  const std::string dest = tx.destination == "HK" ? "CN" : tx.destination;
+  for (size_t i = 0; i < d.items.size(); ++i) {
+    const ItemResult& it = d.items[i];
+    if (it.total_tpp <= 0) continue;
+    const Classification& c = it.classification;
+    if (it.license_exception == "LPP" || it.license_exception == "AIA") {
+      if (consignee.empty()) return Status::Invalid("parties", "the ultimate consignee's name is needed for its " + it.license_exception + " account");
+      add(it.license_exception == "LPP" ? ledger::AccountKey::Lpp(consignee) : ledger::AccountKey::Aia(consignee), it.total_tpp);
+    } else if (it.outcome == Outcome::kLicenseRequired && d.posture == Posture::kCodified && IsA(c) &&
+               it.review_policy == ReviewPolicy::kPresumptionOfApproval) {
+      add(ledger::AccountKey::Country(dest), it.total_tpp);
+    } else if (it.outcome == Outcome::kLicenseRequired && it.review_policy == ReviewPolicy::kCaseByCase &&
+               (dest == "CN" || dest == "MO")) {
+      const std::string exporter = PartyName(tx, PartyRole::kExporter);
+      if (exporter.empty()) return Status::Invalid("parties", "an exporter party is needed for the H200 rule's China/US account");
+      add(ledger::AccountKey::H200China(exporter, it.label), it.total_tpp);
+    }
+  }
+  for (auto& [name, req] : by_account) {
+    EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
+    out.push_back(std::move(req));
+  }
+  return out;
+}
+
+namespace {
+
+// The ledger as it was before this request's own earlier reservations (a retry with the same
+// idempotency key must be decided as the first attempt was, then replay the same postings).
+class ExcludingView : public AllocationView {
+ public:
+  ExcludingView(ledger::Ledger& ledger, std::map<std::string, double> own) : view_(ledger), own_(std::move(own)) {}
+  Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+    auto b = view_.Balance(q);
+    if (!b.ok()) return b;
+    auto key = ledger::LedgerAllocationView::AccountFor(q);
+    if (key.ok()) {
+      auto it = own_.find(key->ToString());
+      if (it != own_.end()) b->used -= it->second;
+    }
+    return b;
+  }
+
+ private:
+  ledger::LedgerAllocationView view_;
+  std::map<std::string, double> own_;
+};
+
+// Reserve postings already written under this request's key, by account, and the decision
+// they were made for.
+struct Earlier {
+  std::map<std::string, double> own;
+  std::string decision_id;
+};
+Result<Earlier> EarlierReservations(ledger::Ledger& ledger, const Transaction& tx, const std::string& key) {
+  Earlier out;
+  auto& own = out.own;
+  std::vector<ledger::AccountKey> candidates;
+  const std::string consignee = PartyName(tx, PartyRole::kUltimateConsignee);
+  const std::string exporter = PartyName(tx, PartyRole::kExporter);
+  if (!consignee.empty()) {
+    candidates.push_back(ledger::AccountKey::Lpp(consignee));
+    candidates.push_back(ledger::AccountKey::Aia(consignee));
+  }
+  candidates.push_back(ledger::AccountKey::Country(tx.destination == "HK" ? "CN" : tx.destination));
+  if (!exporter.empty()) {
+    for (const auto& item : tx.items) candidates.push_back(ledger::AccountKey::H200China(exporter, item.label));
+  }
+  for (const auto& account : candidates) {
+    if (!account.Validate().ok()) continue;
+    const std::string name = account.ToString();
+    auto history = ledger.History(name);
+    if (!history.ok()) return history.status();
+    for (const auto& p : *history) {
+      if (p.kind == ledger::PostingKind::kReserve && p.idempotency_key == key + "/" + name) {
+        own[name] += p.tpp();
+        out.decision_id = p.decision_id;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger& ledger, const Transaction& tx,
+                                            DetermineOptions options, const ReserveOptions& reserve) {
+  const std::string key = reserve.idempotency_key.empty() ? tx.reference : reserve.idempotency_key;
+  if (key.empty()) {
+    return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
+  }
+  auto earlier = EarlierReservations(ledger, tx, key);
+  if (!earlier.ok()) return earlier.status();
+  if (!earlier->decision_id.empty()) options.decision_id = earlier->decision_id;  // a retry
+  ExcludingView view(ledger, std::move(earlier->own));
+  options.allocations = &view;
+  if (options.decision_id.empty()) options.decision_id = NewDecisionId();
+  // The decision reads balances, then reserves in one transaction; if another request took the
+  // allocation in between, the reservation is refused whole and the transaction is decided again.
+  constexpr int kAttempts = 5;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    ReservedDecision out;
+    out.decision = engine.Determine(tx, options);
+    auto requests = ReservationRequests(tx, out.decision, key);
+    if (!requests.ok()) return requests.status();
+    if (requests->empty()) return out;
+    auto batch = ledger.ReserveAll(*requests);
+    if (!batch.ok()) return batch.status();
+    if (batch->all_reserved) {
+      for (const auto& r : batch->items) {
+        out.postings.push_back(r.posting);
+        out.certification_due = out.certification_due || r.certification_due;
+        char tpp[32];
+        std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
+        out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " TPP on " +
+                                               r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
+      }
+      if (out.certification_due) {
+        out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (15 CFR 740.27)");
+      }
+      return out;
+    }
+  }
+  return Status::Error(ErrorCode::kConflict, "", "the allocation kept changing while reserving; retry the request");
+}
+
+}  // namespace exportctl

@@ -1,0 +1,44 @@
+// From a decision to ledger reservations: which allocation accounts a decided transaction draws
+// on, reserved all-or-nothing so that two concurrent requests never both take the last of an
+// allocation. Used by `exportctl check --reserve` and by the server's `"reserve": true`.
+//
+//   auto outcome = ReserveForDecision(engine, ledger, tx, options, {.idempotency_key = "req-7"});
+//   // outcome->decision is final: if a concurrent request took the last of an allocation, the
+//   // transaction was decided again against the new balances before reserving.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "determine/engine.h"
+#include "ledger/ledger.h"
+
+namespace exportctl {
+
+struct ReserveOptions {
+  // Retrying the same request with the same key never double-counts. Default: the transaction's
+  // reference (a reservation without either is refused).
+  std::string idempotency_key;
+};
+
+struct ReservedDecision {
+  Decision decision;
+  std::vector<ledger::Posting> postings;  // the reserve postings written (or replayed)
+  bool certification_due = false;         // AIA: the consignee's certification is now due
+};
+
+// The accounts a decision draws on, one request per (account), amounts in TPP:
+//   LPP items → lpp:<ultimate consignee>; AIA items → aia:<consignee> (certification counter);
+//   licensed 3A090.a/4A090.a under presumption of approval in Tier 2 (codified) → country:<dest>;
+//   case-by-case H200-zone exports to China/Macau → h200-cn:<exporter>:<product>.
+// Errors name the missing fact (e.g. the exporter party for the H200 account).
+Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Transaction& tx, const Decision& d,
+                                                                const std::string& idempotency_key);
+
+// Decides, reserves all-or-nothing, and decides again (up to a few times) if the ledger moved in
+// between. PROHIBITED / NEEDS_REVIEW decisions reserve nothing.
+Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger& ledger,
+                                            const Transaction& tx, DetermineOptions options,
+                                            const ReserveOptions& reserve);
+
+}  // namespace exportctl
