@@ -422,7 +422,26 @@ void Evaluation::TransactionSteps() {
         screened_all = false;
         continue;
       }
+      // Several records of one list (e.g. a parent and its affiliated entities) make one finding:
+      // the best match per (list, certain/possible), the others counted.
+      std::stable_sort(listings.begin(), listings.end(), [](const Listing& a, const Listing& b) { return a.score > b.score; });
+      std::vector<std::pair<RestrictedList, bool>> seen;
+      std::vector<size_t> more;
+      std::vector<Listing> distinct;
       for (const auto& l : listings) {
+        const std::pair<RestrictedList, bool> k{l.list, l.score >= 1.0};
+        auto it = std::find(seen.begin(), seen.end(), k);
+        if (it != seen.end()) {
+          ++more[static_cast<size_t>(it - seen.begin())];
+          continue;
+        }
+        seen.push_back(k);
+        more.push_back(0);
+        distinct.push_back(l);
+      }
+      for (size_t li = 0; li < distinct.size(); ++li) {
+        const Listing& l = distinct[li];
+        const size_t others = more[li];
         const ListEffect* le = nullptr;
         for (const auto& e : rules_.list_effects) {
           if (e.list == l.list) le = &e;
@@ -430,13 +449,16 @@ void Evaluation::TransactionSteps() {
         if (!le) continue;
         const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
         if (l.score < 1.0) {
-          Finding& f = Add(r, Effect::kUnresolved, EXPLAIN("Possible match: " + who + " may be \"" + l.entry + "\" on the " +
+          Finding& f = Add(r, Effect::kUnresolved, EXPLAIN("Possible match: " + who + " may be \"" + l.entry + "\"" +
+                                                            (l.record_id.empty() ? "" : " (record " + l.record_id + ")") + " on the " +
                                                        RestrictedListName(l.list) + " (score " + FormatDouble(l.score) + "); an officer must confirm or clear it"));
           f.citation = le->citation;
           tx_effects_.push_back(Effect::kUnresolved);
           continue;
         }
-        std::string summary = who + " is on the " + std::string(RestrictedListName(l.list)) + " as \"" + l.entry + "\": " + le->summary;
+        std::string summary = who + " is on the " + std::string(RestrictedListName(l.list)) + " as \"" + l.entry + "\"" +
+                              (l.record_id.empty() ? "" : " (record " + l.record_id + ")") +
+                              (others ? " and " + std::to_string(others) + " more record(s) of that list" : "") + ": " + le->summary;
         if (l.list == RestrictedList::kEntityList && l.footnote) {
           auto fn = rules_.footnote_citations.find(l.footnote);
           if (fn != rules_.footnote_citations.end()) summary += "; " + fn->second;
