@@ -1,5 +1,6 @@
 // The Screener implementation: name expansion, the word index, and the brute-force reference.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <thread>
@@ -175,7 +176,32 @@ class KeyTable {
   size_t mask_ = 0;
 };
 
+// Bit per letter/digit present.
+uint64_t LetterMask(std::string_view w) {
+  uint64_t m = 0;
+  for (char c : w) {
+    if (c >= 'a' && c <= 'z') m |= uint64_t{1} << (c - 'a');
+    else if (c >= '0' && c <= '9') m |= uint64_t{1} << (26 + c - '0');
+  }
+  return m;
+}
+
+// An upper bound of RawSimilarity from letter sets and lengths alone: Jaro's matches m are at
+// most the shared letters plus the fewer repeated letters; the Winkler prefix adds at most 0.4.
+// Words with the same letter set are never excluded (doubled letters and swaps are repaired).
+bool MayReach(uint64_t mask_a, size_t len_a, uint64_t mask_b, size_t len_b, double floor) {
+  if (mask_a == mask_b) return true;
+  const int shared = std::popcount(mask_a & mask_b);
+  const double repeats = std::min(len_a - std::popcount(mask_a), len_b - std::popcount(mask_b));
+  const double m = std::min<double>(std::min(len_a, len_b), shared + repeats);
+  if (m <= 0) return false;
+  const double jaro = (m / len_a + m / len_b + 1.0) / 3.0;
+  const double bound = jaro > 0.7 ? jaro + 0.4 * (1.0 - jaro) : jaro;
+  return bound >= floor;
+}
+
 struct QueryItem {
+  uint64_t letters = 0;
   std::string text;
   std::vector<uint64_t> keys;
   uint64_t phonetic = 0;
@@ -357,6 +383,8 @@ class IndexImpl final : public Screener {
       }
     }
     deletion_keys_.Build(std::move(deletion_pairs));
+    vocab_letters_.reserve(vocab_.size());
+    for (const auto& v : vocab_) vocab_letters_.push_back(LetterMask(v));
     vocab_arena_offsets_.push_back(0);
     for (const auto& v : vocab_) {
       vocab_arena_ += v;
@@ -436,6 +464,7 @@ class IndexImpl final : public Screener {
       items[i].text = query.ItemText(i);
       internal::DeletionKeys(items[i].text, items[i].keys);
       items[i].phonetic = internal::PhoneticKey(items[i].text);
+      items[i].letters = LetterMask(items[i].text);
     }
 
     Scratch& s = ThreadScratch();
@@ -454,6 +483,11 @@ class IndexImpl final : public Screener {
       return s.vocab_slot[v];
     };
     auto consider = [&](size_t qi, uint32_t v) {
+      const size_t len_v = vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v];
+      const size_t len_q = items[qi].text.size();
+      if (!MayReach(items[qi].letters, len_q, vocab_letters_[v], len_v, internal::MinSimilarity(len_q, len_v))) {
+        return;
+      }
       const std::string_view text = VocabText(v);
       const double sim = internal::RawSimilarity(items[qi].text, text);
       if (sim < internal::MinSimilarity(items[qi].text.size(), text.size())) return;
@@ -662,6 +696,7 @@ class IndexImpl final : public Screener {
   std::vector<uint32_t> hot_items_;
   std::vector<float> hot_weights_;
   std::vector<uint8_t> hot_distinctive_;
+  std::vector<uint64_t> vocab_letters_;  // LetterMask per vocabulary entry
   std::string vocab_arena_;
   std::vector<uint32_t> vocab_arena_offsets_;
   std::string_view VocabText(uint32_t v) const {
