@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -47,6 +48,7 @@ struct Conn {
 struct LoadResult {
   double seconds = 0;
   uint64_t ok = 0, errors = 0;
+  std::map<int, uint64_t> failures;  // status (0 = connection closed) → count
   std::vector<double> latencies_us;
   double rps() const { return static_cast<double>(ok) / seconds; }
   double Percentile(double p) {
@@ -116,6 +118,7 @@ LoadResult Drive(int port, const std::string& request, int connections, double s
       const ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
       if (got <= 0) {
         ++result.errors;
+        ++result.failures[0];
         epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
         ::close(c.fd);
         c.fd = -1;
@@ -132,6 +135,7 @@ LoadResult Drive(int port, const std::string& request, int connections, double s
         result.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - c.sent).count());
       } else {
         ++result.errors;
+        ++result.failures[status];
       }
       if (now < end) {
         send_one(c);
@@ -215,6 +219,10 @@ int main(int argc, char** argv) {
     std::printf("%-36s %12.0f %10.0f %10.0f %10.0f %8llu   (%.2f of trivial)\n", s.name, r.rps(),
                 r.Percentile(0.5), r.Percentile(0.99), r.Percentile(0.999),
                 static_cast<unsigned long long>(r.errors), r.rps() / trivial_rps);
+    for (const auto& [status, count] : r.failures) {
+      std::printf("    %llu responses with %s %d\n", static_cast<unsigned long long>(count),
+                  status == 0 ? "connection closed, status" : "HTTP status", status);
+    }
     std::fflush(stdout);
   }
   std::filesystem::remove_all(dir);

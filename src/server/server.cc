@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -795,6 +796,7 @@ struct Server::Impl {
   httplib::Server http;
   std::thread thread;
   int port = 0;
+  int listen_fd = -1;
   std::atomic<bool> started{false};
   std::mutex stop_mu;
   std::condition_variable stop_cv;
@@ -820,6 +822,15 @@ Status Server::Start() {
   s.http.set_write_timeout(10);
   s.http.set_tcp_nodelay(true);
   s.http.set_payload_max_length(s.options.max_body_bytes);
+  // cpp-httplib's defaults: SO_REUSEPORT (a second server on the same port would silently
+  // share the traffic; we want "address in use") and, in the Debian build, a listen backlog of
+  // 5, which drops connections when many clients connect at once. So: SO_REUSEADDR only, and
+  // the listening socket is remembered to widen its backlog after bind.
+  s.http.set_socket_options([&s](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    s.listen_fd = sock;
+  });
   auto dispatch = [&s](const httplib::Request& req, httplib::Response& res) { s.Dispatch(req, res); };
   s.http.Get(".*", dispatch);
   s.http.Post(".*", dispatch);
@@ -851,6 +862,7 @@ Status Server::Start() {
     }
     s.port = s.options.port;
   }
+  if (s.listen_fd >= 0) ::listen(s.listen_fd, 1024);
   s.started = true;
   s.thread = std::thread([&s] { s.http.listen_after_bind(); });
   return Status::Ok();
