@@ -1,5 +1,6 @@
 // Screening quality and speed on the shared evaluation data (../shared/data). Prints the figures
 // quoted in docs/PERFORMANCE.md ("Screening"). Usage: screen_eval [SHARED_DATA_DIR] [--quick]
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -12,8 +13,6 @@
 #include <numeric>
 #include <thread>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "screen/jaro_winkler.h"
 #include "screen/normalize.h"
@@ -47,8 +46,10 @@ std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
   while (in.get(c)) {
     if (quoted) {
       if (c == '"') {
-        if (in.peek() == '"') field.push_back(static_cast<char>(in.get()));
-        else quoted = false;
+        if (in.peek() == '"')
+          field.push_back(static_cast<char>(in.get()));
+        else
+          quoted = false;
       } else {
         field.push_back(c);
       }
@@ -116,17 +117,19 @@ std::string RecallAt(const std::vector<Twin>& twins, double threshold) {
       ctop10 += found && t.rank < 10;
     }
   }
-  return fmt::format("threshold {:.2f}: top-1 {:.3f} ({}/{}), top-10 {:.3f} ({}/{}); spelling changed: top-1 {:.3f} "
-                     "({}/{}), top-10 {:.3f} ({}/{})",
-                     threshold, double(top1) / n, top1, n, double(top10) / n, top10, n, double(ctop1) / cn, ctop1, cn,
-                     double(ctop10) / cn, ctop10, cn);
+  return fmt::format(
+      "threshold {:.2f}: top-1 {:.3f} ({}/{}), top-10 {:.3f} ({}/{}); spelling changed: top-1 "
+      "{:.3f} "
+      "({}/{}), top-10 {:.3f} ({}/{})",
+      threshold, double(top1) / n, top1, n, double(top10) / n, top10, n, double(ctop1) / cn, ctop1,
+      cn, double(ctop10) / cn, ctop10, cn);
 }
 
 struct Recall {
   size_t n = 0, top1 = 0, top10 = 0;
   std::string Format() const {
-    return fmt::format("top-1 {:.3f} ({}/{}), top-10 {:.3f} ({}/{})", n ? double(top1) / n : 0, top1, n,
-                       n ? double(top10) / n : 0, top10, n);
+    return fmt::format("top-1 {:.3f} ({}/{}), top-10 {:.3f} ({}/{})", n ? double(top1) / n : 0,
+                       top1, n, n ? double(top10) / n : 0, top10, n);
   }
 };
 
@@ -137,8 +140,10 @@ int main(int argc, char** argv) {
   bool quick = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--quick") quick = true;
-    else shared = a;
+    if (a == "--quick")
+      quick = true;
+    else
+      shared = a;
   }
   const std::string csl_path = shared + "/csl/consolidated_2026-07-31.json";
   if (!std::filesystem::exists(csl_path)) {
@@ -161,10 +166,12 @@ int main(int argc, char** argv) {
   auto index = Screener::Build({std::move(csl).value()});
   const double build_s = Seconds(t0);
   const long rss_after = RssKb();
-  fmt::print("import: parse {:.3f} s + index build {:.3f} s = {:.3f} s; {} records, {} names (with aliases)\n",
-             parse_s, build_s, parse_s + build_s, csl_records, index->name_count());
-  fmt::print("index memory: {:.1f} MB (accounted), RSS growth {:.1f} MB\n\n", index->memory_bytes() / 1e6,
-             (rss_after - rss_before) / 1e3);
+  fmt::print(
+      "import: parse {:.3f} s + index build {:.3f} s = {:.3f} s; {} records, {} names (with "
+      "aliases)\n",
+      parse_s, build_s, parse_s + build_s, csl_records, index->name_count());
+  fmt::print("index memory: {:.1f} MB (accounted), RSS growth {:.1f} MB\n\n",
+             index->memory_bytes() / 1e6, (rss_after - rss_before) / 1e3);
 
   // ---- Treated UN names against their originals ----
   const auto untreated = Column(shared + "/eval/yente/positives_un_untreated.csv");
@@ -218,7 +225,8 @@ int main(int argc, char** argv) {
       t.changed = treated[i] != untreated[i];
       if (hits.ok()) {
         for (size_t k = 0; k < hits->size(); ++k) {
-          if (std::find(it->second.begin(), it->second.end(), (*hits)[k].record_index) != it->second.end()) {
+          if (std::find(it->second.begin(), it->second.end(), (*hits)[k].record_index) !=
+              it->second.end()) {
             t.rank = k;
             t.score = (*hits)[k].score;
             break;
@@ -227,8 +235,8 @@ int main(int argc, char** argv) {
       }
       csl_twins.push_back(t);
     }
-    fmt::print("UN treated → full CSL, for the {} whose original is a CSL name or alias: {}\n\n", csl_twins.size(),
-               RecallAt(csl_twins, kDefaultThreshold));
+    fmt::print("UN treated → full CSL, for the {} whose original is a CSL name or alias: {}\n\n",
+               csl_twins.size(), RecallAt(csl_twins, kDefaultThreshold));
   }
 
   // ---- Negatives: false positives and throughput ----
@@ -246,7 +254,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < negatives.size(); ++i) {
       const auto q0 = Clock::now();
       const double c0 = ThreadCpuMicros();
-      auto hits = index->Screen({.name = negatives[i], .threshold = kDefaultThreshold, .limit = 10});
+      auto hits =
+          index->Screen({.name = negatives[i], .threshold = kDefaultThreshold, .limit = 10});
       cpu_us.push_back(ThreadCpuMicros() - c0);
       latency_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - q0).count());
       if (!hits.ok()) {
@@ -261,23 +270,31 @@ int main(int argc, char** argv) {
     const double one_thread_s = Seconds(t0);
     std::vector<double> sorted = latency_us;
     std::sort(sorted.begin(), sorted.end());
-    auto pct = [&](double p) { return sorted[std::min(sorted.size() - 1, size_t(p * sorted.size()))]; };
+    auto pct = [&](double p) {
+      return sorted[std::min(sorted.size() - 1, size_t(p * sorted.size()))];
+    };
     const size_t n = negatives.size();
     const size_t n_global = n > us_count ? n - us_count : 0;
     const size_t n_us = n - n_global;
-    fmt::print("negatives ({} = {} US + {} global), threshold {:.2f}: any candidate {:.3f}% ({}; US {} / global {}), "
-               "certain (≥{:.2f}) {:.3f}% ({}), unmatchable names {}\n",
-               n, n_us, n_global, kDefaultThreshold, 100.0 * (fp_us + fp_global) / n, fp_us + fp_global, fp_us,
-               fp_global, kCertainThreshold, 100.0 * strong / n, strong, errors);
-    fmt::print("one thread: {:.0f} queries/s; latency p50 {:.1f} µs, p90 {:.1f} µs, p99 {:.1f} µs, p99.9 {:.1f} µs, "
-               "max {:.1f} µs\n",
-               n / one_thread_s, pct(0.5), pct(0.9), pct(0.99), pct(0.999), sorted.back());
+    fmt::print(
+        "negatives ({} = {} US + {} global), threshold {:.2f}: any candidate {:.3f}% ({}; US {} / "
+        "global {}), "
+        "certain (≥{:.2f}) {:.3f}% ({}), unmatchable names {}\n",
+        n, n_us, n_global, kDefaultThreshold, 100.0 * (fp_us + fp_global) / n, fp_us + fp_global,
+        fp_us, fp_global, kCertainThreshold, 100.0 * strong / n, strong, errors);
+    fmt::print(
+        "one thread: {:.0f} queries/s; latency p50 {:.1f} µs, p90 {:.1f} µs, p99 {:.1f} µs, p99.9 "
+        "{:.1f} µs, "
+        "max {:.1f} µs\n",
+        n / one_thread_s, pct(0.5), pct(0.9), pct(0.99), pct(0.999), sorted.back());
     sorted = cpu_us;
     std::sort(sorted.begin(), sorted.end());
     const double cpu_total = std::accumulate(cpu_us.begin(), cpu_us.end(), 0.0);
-    fmt::print("one thread, CPU time per query: {:.0f} queries/CPU-second; p50 {:.1f} µs, p90 {:.1f} µs, p99 {:.1f} µs, "
-               "p99.9 {:.1f} µs, max {:.1f} µs\n",
-               n / (cpu_total / 1e6), pct(0.5), pct(0.9), pct(0.99), pct(0.999), sorted.back());
+    fmt::print(
+        "one thread, CPU time per query: {:.0f} queries/CPU-second; p50 {:.1f} µs, p90 {:.1f} µs, "
+        "p99 {:.1f} µs, "
+        "p99.9 {:.1f} µs, max {:.1f} µs\n",
+        n / (cpu_total / 1e6), pct(0.5), pct(0.9), pct(0.99), pct(0.999), sorted.back());
 
     const unsigned threads = 2;
     std::atomic<size_t> next{0};
@@ -286,14 +303,15 @@ int main(int argc, char** argv) {
     for (unsigned t = 0; t < threads; ++t) {
       pool.emplace_back([&] {
         for (size_t i = next++; i < n; i = next++) {
-          auto hits = index->Screen({.name = negatives[i], .threshold = kDefaultThreshold, .limit = 10});
+          auto hits =
+              index->Screen({.name = negatives[i], .threshold = kDefaultThreshold, .limit = 10});
           (void)hits;
         }
       });
     }
     for (auto& t : pool) t.join();
-    fmt::print("{} threads: {} negatives in {:.2f} s ({:.0f} queries/s)\n\n", threads, n, Seconds(t0),
-               n / Seconds(t0));
+    fmt::print("{} threads: {} negatives in {:.2f} s ({:.0f} queries/s)\n\n", threads, n,
+               Seconds(t0), n / Seconds(t0));
   }
 
   // ---- Threshold curve: recall against false positives ----
@@ -303,10 +321,13 @@ int main(int argc, char** argv) {
       auto hits = index->Screen({.name = name, .threshold = 0.8, .limit = 1});
       top_scores.push_back(hits.ok() && !hits->empty() ? (*hits)[0].score : 0.0);
     }
-    fmt::print("threshold curve (negatives: share with any candidate; recall: top-10 on the UN originals / on the "
-               "CSL subset, spelling changed):\n");
+    fmt::print(
+        "threshold curve (negatives: share with any candidate; recall: top-10 on the UN originals "
+        "/ on the "
+        "CSL subset, spelling changed):\n");
     for (double t : {0.82, 0.84, 0.86, 0.88, 0.90, 0.92}) {
-      const size_t fp = std::count_if(top_scores.begin(), top_scores.end(), [&](double x) { return x >= t; });
+      const size_t fp =
+          std::count_if(top_scores.begin(), top_scores.end(), [&](double x) { return x >= t; });
       auto recall = [&](const std::vector<Twin>& twins, bool changed_only) {
         size_t n = 0, ok = 0;
         for (const Twin& w : twins) {
@@ -316,9 +337,10 @@ int main(int argc, char** argv) {
         }
         return n ? double(ok) / n : 0.0;
       };
-      fmt::print("  {:.2f}: FP {:.3f}%  recall UN {:.3f} (changed {:.3f})  CSL {:.3f} (changed {:.3f})\n", t,
-                 100.0 * fp / top_scores.size(), recall(un_twins, false), recall(un_twins, true),
-                 recall(csl_twins, false), recall(csl_twins, true));
+      fmt::print(
+          "  {:.2f}: FP {:.3f}%  recall UN {:.3f} (changed {:.3f})  CSL {:.3f} (changed {:.3f})\n",
+          t, 100.0 * fp / top_scores.size(), recall(un_twins, false), recall(un_twins, true),
+          recall(csl_twins, false), recall(csl_twins, true));
     }
     fmt::print("\n");
   }
@@ -326,10 +348,12 @@ int main(int argc, char** argv) {
   // ---- Index versus brute force at equal results ----
   if (!quick) {
     std::vector<std::string> sample;
-    for (size_t i = 0; i < negatives.size() && sample.size() < 100; i += negatives.size() / 100 + 1) {
+    for (size_t i = 0; i < negatives.size() && sample.size() < 100;
+         i += negatives.size() / 100 + 1) {
       sample.push_back(negatives[i]);
     }
-    for (size_t i = 0; i < treated.size() && sample.size() < 200; i += 7) sample.push_back(treated[i]);
+    for (size_t i = 0; i < treated.size() && sample.size() < 200; i += 7)
+      sample.push_back(treated[i]);
     size_t mismatches = 0;
     double index_s = 0, brute_s = 0;
     for (const auto& q : sample) {
@@ -343,14 +367,17 @@ int main(int argc, char** argv) {
       if (!fast.ok() || !slow.ok()) continue;
       bool same = fast->size() == slow->size();
       for (size_t k = 0; same && k < fast->size(); ++k) {
-        same = (*fast)[k].record_index == (*slow)[k].record_index && (*fast)[k].score == (*slow)[k].score;
+        same = (*fast)[k].record_index == (*slow)[k].record_index &&
+               (*fast)[k].score == (*slow)[k].score;
       }
       if (!same) ++mismatches;
     }
-    fmt::print("index vs brute force on {} queries (threshold 0.60, top 50): {} result mismatches; index {:.1f} µs/query, "
-               "brute force {:.1f} µs/query, speed-up ×{:.0f}\n\n",
-               sample.size(), mismatches, 1e6 * index_s / sample.size(), 1e6 * brute_s / sample.size(),
-               brute_s / index_s);
+    fmt::print(
+        "index vs brute force on {} queries (threshold 0.60, top 50): {} result mismatches; index "
+        "{:.1f} µs/query, "
+        "brute force {:.1f} µs/query, speed-up ×{:.0f}\n\n",
+        sample.size(), mismatches, 1e6 * index_s / sample.size(), 1e6 * brute_s / sample.size(),
+        brute_s / index_s);
   }
 
   // ---- Name-pair sets ----
@@ -360,10 +387,13 @@ int main(int argc, char** argv) {
     for (size_t i = 1; i < rows.size(); ++i) {
       if (rows[i].size() < 3) continue;
       ++n;
-      if (std::abs(WatchmanBestPairs(rows[i][1], rows[i][0]) - std::stod(rows[i][2])) <= 0.01) ++agree;
+      if (std::abs(WatchmanBestPairs(rows[i][1], rows[i][0]) - std::stod(rows[i][2])) <= 0.01)
+        ++agree;
     }
-    fmt::print("jaro_winkler_test_vectors.csv: {}/{} within ±0.01 (token-pair Jaro-Winkler, Watchman-compatible mode)\n",
-               agree, n);
+    fmt::print(
+        "jaro_winkler_test_vectors.csv: {}/{} within ±0.01 (token-pair Jaro-Winkler, "
+        "Watchman-compatible mode)\n",
+        agree, n);
     std::ifstream in(shared + "/eval/cross_script_pairs.csv");
     std::string line;
     size_t pairs = 0, min_ok = 0, matched = 0;
@@ -381,10 +411,13 @@ int main(int argc, char** argv) {
       const double score = CompareNames(f[0], f[1]);
       if (score >= std::stod(f[2])) ++min_ok;
       if (score >= kDefaultThreshold) ++matched;
-      detail += fmt::format("  {} → '{}' vs {}: {:.3f} (min {})\n", f[0], FoldToAscii(f[0]), f[1], score, f[2]);
+      detail += fmt::format("  {} → '{}' vs {}: {:.3f} (min {})\n", f[0], FoldToAscii(f[0]), f[1],
+                            score, f[2]);
     }
-    fmt::print("cross_script_pairs.csv: {}/{} reach their minimum score, {}/{} match at the default threshold {:.2f}\n{}",
-               min_ok, pairs, matched, pairs, kDefaultThreshold, detail);
+    fmt::print(
+        "cross_script_pairs.csv: {}/{} reach their minimum score, {}/{} match at the default "
+        "threshold {:.2f}\n{}",
+        min_ok, pairs, matched, pairs, kDefaultThreshold, detail);
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 // lists import|status|diff and screen NAME|--batch|compare|clear: thin wrappers over src/screen.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,11 +10,9 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "screen/screen.h"
@@ -40,12 +39,9 @@ std::string Today() {
 }
 
 json RecordJson(const ListRecord& r) {
-  json j{{"record_id", r.record_id},
-         {"list", screen::ListSourceCode(r.source)},
-         {"name", r.name},
-         {"type", screen::PartyTypeName(r.type)},
-         {"countries", r.countries},
-         {"programs", r.programs}};
+  json j{{"record_id", r.record_id}, {"list", screen::ListSourceCode(r.source)},
+         {"name", r.name},           {"type", screen::PartyTypeName(r.type)},
+         {"countries", r.countries}, {"programs", r.programs}};
   if (!r.federal_register_notice.empty()) j["federal_register_notice"] = r.federal_register_notice;
   if (!r.license_requirement.empty()) j["license_requirement"] = r.license_requirement;
   if (!r.license_policy.empty()) j["license_policy"] = r.license_policy;
@@ -61,7 +57,8 @@ json HitJson(const Hit& h) {
   j["alias"] = h.alias;
   json words = json::array();
   for (const auto& m : h.matched) {
-    words.push_back({{"query", m.query_word}, {"listed", m.listed_word}, {"similarity", m.similarity}});
+    words.push_back(
+        {{"query", m.query_word}, {"listed", m.listed_word}, {"similarity", m.similarity}});
   }
   j["matched_words"] = words;
   j["unmatched_query_words"] = h.unmatched_query_words;
@@ -73,9 +70,13 @@ json HitJson(const Hit& h) {
 json VersionsJson(const std::vector<screen::ListVersion>& versions) {
   json out = json::array();
   for (const auto& v : versions) {
-    out.push_back({{"list_id", v.list_id}, {"format", v.format}, {"file_name", v.file_name},
-                   {"sha256", v.sha256}, {"record_count", v.record_count},
-                   {"source_date", v.source_date}, {"version", v.ToString()}});
+    out.push_back({{"list_id", v.list_id},
+                   {"format", v.format},
+                   {"file_name", v.file_name},
+                   {"sha256", v.sha256},
+                   {"record_count", v.record_count},
+                   {"source_date", v.source_date},
+                   {"version", v.ToString()}});
   }
   return out;
 }
@@ -87,8 +88,9 @@ std::unique_ptr<screen::Screener> OpenScreener(CliContext& ctx) {
     return nullptr;
   }
   if (lists->empty()) {
-    Fail(ctx, Status::Error(ErrorCode::kNotFound, "lists",
-                            "no list imported in " + ctx.data_dir + "; run `exportctl lists import FILE`"));
+    Fail(ctx, Status::Error(
+                  ErrorCode::kNotFound, "lists",
+                  "no list imported in " + ctx.data_dir + "; run `exportctl lists import FILE`"));
     return nullptr;
   }
   return screen::Screener::Build(std::move(lists).value());
@@ -104,8 +106,10 @@ std::vector<std::vector<std::string>> ReadCsv(std::istream& in) {
   while (in.get(c)) {
     if (quoted) {
       if (c == '"') {
-        if (in.peek() == '"') field.push_back(static_cast<char>(in.get()));
-        else quoted = false;
+        if (in.peek() == '"')
+          field.push_back(static_cast<char>(in.get()));
+        else
+          quoted = false;
       } else {
         field.push_back(c);
       }
@@ -158,7 +162,8 @@ Result<screen::ScreenQuery> MakeQuery(const ScreenOptions& o, const std::string&
   }
   for (const auto& code : o.lists) {
     auto s = screen::ListSourceFromCode(code);
-    if (!s) return Status::Invalid("list", "unknown list code " + code + " (EL, DPL, UVL, MEU, SDN, …)");
+    if (!s)
+      return Status::Invalid("list", "unknown list code " + code + " (EL, DPL, UVL, MEU, SDN, …)");
     q.sources.push_back(*s);
   }
   if (o.threshold <= 0 || o.threshold > 1) return Status::Invalid("threshold", "must be in (0, 1]");
@@ -168,7 +173,8 @@ Result<screen::ScreenQuery> MakeQuery(const ScreenOptions& o, const std::string&
 void RememberParty(CliContext& ctx, const std::string& name) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(ctx.data_dir) / "screen", ec);
-  std::ofstream out(std::filesystem::path(ctx.data_dir) / "screen" / "parties.jsonl", std::ios::app);
+  std::ofstream out(std::filesystem::path(ctx.data_dir) / "screen" / "parties.jsonl",
+                    std::ios::app);
   out << json{{"party", name}, {"added", Today()}}.dump() << '\n';
 }
 
@@ -198,11 +204,13 @@ void PrintHitsText(const std::string& name, const std::vector<Hit>& hits,
   }
   for (const Hit& h : hits) {
     const ListRecord& r = *h.record;
-    std::cout << fmt::format("  {:.3f} {:<8} {:<6} {}", h.score, h.score >= screen::kCertainThreshold ? "MATCH" : "possible",
+    std::cout << fmt::format("  {:.3f} {:<8} {:<6} {}", h.score,
+                             h.score >= screen::kCertainThreshold ? "MATCH" : "possible",
                              screen::ListSourceCode(r.source), r.name);
     if (const int f = r.Footnote(); f != 0) std::cout << "  [footnote " << f << "]";
     std::cout << "\n      " << h.Explain() << "\n";
-    if (!r.federal_register_notice.empty()) std::cout << "      listed: " << r.federal_register_notice << "\n";
+    if (!r.federal_register_notice.empty())
+      std::cout << "      listed: " << r.federal_register_notice << "\n";
   }
 }
 
@@ -215,7 +223,9 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
   if (!hits.ok()) return Fail(ctx, hits.status());
   if (o.remember) RememberParty(ctx, o.name);
   if (o.json) {
-    json out{{"name", o.name}, {"threshold", o.threshold}, {"list_versions", VersionsJson(index->versions())}};
+    json out{{"name", o.name},
+             {"threshold", o.threshold},
+             {"list_versions", VersionsJson(index->versions())}};
     json arr = json::array();
     for (const Hit& h : *hits) arr.push_back(HitJson(h));
     out["hits"] = arr;
@@ -234,7 +244,8 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::Invalid("batch", "cannot open " + path);
   std::vector<BatchRow> rows;
-  const bool jsonl = path.size() >= 6 && (path.substr(path.size() - 6) == ".jsonl" || path.substr(path.size() - 5) == ".json");
+  const bool jsonl = path.size() >= 6 && (path.substr(path.size() - 6) == ".jsonl" ||
+                                          path.substr(path.size() - 5) == ".json");
   if (jsonl) {
     std::string line;
     size_t n = 0;
@@ -243,7 +254,8 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       try {
         const json j = json::parse(line);
-        BatchRow r{j.value("name", ""), j.value("country", ""), j.contains("id") ? j["id"].dump() : ""};
+        BatchRow r{j.value("name", ""), j.value("country", ""),
+                   j.contains("id") ? j["id"].dump() : ""};
         if (r.name.empty()) return Status::Invalid(fmt::format("line {}.name", n), "is required");
         rows.push_back(std::move(r));
       } catch (const json::exception& e) {
@@ -293,7 +305,8 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
       json j{{"row", i + 1}, {"name", q.name}};
       if (!(*rows)[i].id.empty()) j["id"] = (*rows)[i].id;
       if (!hits.ok()) {
-        j["error"] = {{"code", ErrorCodeName(hits.status().code())}, {"field", hits.status().field()},
+        j["error"] = {{"code", ErrorCodeName(hits.status().code())},
+                      {"field", hits.status().field()},
                       {"message", hits.status().message()}};
       } else {
         json arr = json::array();
@@ -317,15 +330,20 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
     }
   }
   for (auto& t : pool) t.join();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (tty) std::fprintf(stderr, "\r%zu parties screened in %.2f s%30s\n", n, seconds, "");
   size_t with_hits = 0;
   for (size_t i = 0; i < n; ++i) {
     std::cout << out[i] << '\n';
     if (out[i].find("\"hits\":[]") == std::string::npos) ++with_hits;
   }
-  std::cerr << json{{"screened", n}, {"with_hits", with_hits}, {"seconds", seconds},
-                    {"list_versions", VersionsJson(index->versions())}}.dump() << "\n";
+  std::cerr << json{{"screened", n},
+                    {"with_hits", with_hits},
+                    {"seconds", seconds},
+                    {"list_versions", VersionsJson(index->versions())}}
+                   .dump()
+            << "\n";
 }
 
 void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold) {
@@ -344,10 +362,13 @@ void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold
     if (row.empty() || (row.size() == 1 && row[0].empty())) continue;
     if (!row[0].empty() && row[0][0] == '#') continue;
     if (row.size() <= std::max(c1, c2)) {
-      return Fail(ctx, Status::Invalid(fmt::format("pairs row {}", i + 1), "needs name1 and name2"));
+      return Fail(ctx,
+                  Status::Invalid(fmt::format("pairs row {}", i + 1), "needs name1 and name2"));
     }
     const double score = screen::CompareNames(row[c1], row[c2]);
-    json j{{"name1", row[c1]}, {"name2", row[c2]}, {"score", std::round(score * 10000.0) / 10000.0},
+    json j{{"name1", row[c1]},
+           {"name2", row[c2]},
+           {"score", std::round(score * 10000.0) / 10000.0},
            {"match", score >= threshold}};
     std::cout << j.dump() << '\n';
   }
@@ -361,9 +382,12 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
     const auto started = std::chrono::steady_clock::now();
     auto imported = store.Import(file);
     if (!imported.ok()) return Fail(ctx, imported.status());
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    json entry{{"file", file}, {"version", imported->list.version.ToString()},
-               {"records", imported->list.records.size()}, {"seconds", seconds}};
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    json entry{{"file", file},
+               {"version", imported->list.version.ToString()},
+               {"records", imported->list.records.size()},
+               {"seconds", seconds}};
     screen::LoadedList delta;
     delta.version = imported->list.version;
     if (imported->previous) {
@@ -386,7 +410,8 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
   if (!parties.empty()) {
     auto delta_index = screen::Screener::Build(std::move(changed_lists));
     for (const auto& p : parties) {
-      auto hits = delta_index->Screen({.name = p, .country = "", .type = std::nullopt, .sources = {}});
+      auto hits =
+          delta_index->Screen({.name = p, .country = "", .type = std::nullopt, .sources = {}});
       if (!hits.ok()) continue;
       for (const Hit& h : *hits) {
         json j = HitJson(h);
@@ -396,22 +421,28 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
     }
   }
   if (as_json) {
-    std::cout << json{{"imported", report}, {"rescreened_parties", parties.size()}, {"new_hits", new_hits}}.dump(2) << "\n";
+    std::cout << json{{"imported", report},
+                      {"rescreened_parties", parties.size()},
+                      {"new_hits", new_hits}}
+                     .dump(2)
+              << "\n";
     return;
   }
   for (const auto& e : report) {
-    std::cout << "imported " << e["version"].get<std::string>() << " in " << fmt::format("{:.2f}", e["seconds"].get<double>()) << " s";
+    std::cout << "imported " << e["version"].get<std::string>() << " in "
+              << fmt::format("{:.2f}", e["seconds"].get<double>()) << " s";
     if (e.contains("previous")) {
-      std::cout << "; vs " << e["previous"].get<std::string>() << ": +" << e["added"] << " -" << e["removed"]
-                << " ~" << e["changed"];
+      std::cout << "; vs " << e["previous"].get<std::string>() << ": +" << e["added"] << " -"
+                << e["removed"] << " ~" << e["changed"];
     }
     std::cout << "\n";
   }
-  std::cout << "re-screened " << parties.size() << " remembered parties against added/changed records: "
-            << new_hits.size() << " new hits\n";
+  std::cout << "re-screened " << parties.size()
+            << " remembered parties against added/changed records: " << new_hits.size()
+            << " new hits\n";
   for (const auto& h : new_hits) {
-    std::cout << "  " << h["party"].get<std::string>() << " ~ " << h["list"].get<std::string>() << " "
-              << h["name"].get<std::string>() << " (" << h["score"] << ")\n";
+    std::cout << "  " << h["party"].get<std::string>() << " ~ " << h["list"].get<std::string>()
+              << " " << h["name"].get<std::string>() << " (" << h["score"] << ")\n";
   }
 }
 
@@ -419,7 +450,8 @@ void RunStatus(CliContext& ctx, bool as_json) {
   auto versions = screen::ListStore(ctx.data_dir).Status();
   if (!versions.ok()) return Fail(ctx, versions.status());
   if (as_json) {
-    std::cout << json{{"data_dir", ctx.data_dir}, {"lists", VersionsJson(*versions)}}.dump(2) << "\n";
+    std::cout << json{{"data_dir", ctx.data_dir}, {"lists", VersionsJson(*versions)}}.dump(2)
+              << "\n";
     return;
   }
   if (versions->empty()) {
@@ -427,13 +459,14 @@ void RunStatus(CliContext& ctx, bool as_json) {
     return;
   }
   for (const auto& v : *versions) {
-    std::cout << fmt::format("{:<10} {:<22} {:>7} records  source date {:<10}  sha256 {}  ({})\n", v.list_id,
-                             v.format, v.record_count, v.source_date.empty() ? "unknown" : v.source_date,
-                             v.sha256, v.file_name);
+    std::cout << fmt::format(
+        "{:<10} {:<22} {:>7} records  source date {:<10}  sha256 {}  ({})\n", v.list_id, v.format,
+        v.record_count, v.source_date.empty() ? "unknown" : v.source_date, v.sha256, v.file_name);
   }
 }
 
-void RunDiff(CliContext& ctx, const std::string& old_path, const std::string& new_path, bool as_json) {
+void RunDiff(CliContext& ctx, const std::string& old_path, const std::string& new_path,
+             bool as_json) {
   auto a = screen::LoadListFile(old_path);
   if (!a.ok()) return Fail(ctx, a.status());
   auto b = screen::LoadListFile(new_path);
@@ -443,16 +476,26 @@ void RunDiff(CliContext& ctx, const std::string& old_path, const std::string& ne
     json added = json::array(), removed = json::array(), changed = json::array();
     for (const auto* r : diff.added) added.push_back(RecordJson(*r));
     for (const auto* r : diff.removed) removed.push_back(RecordJson(*r));
-    for (const auto& [o, n] : diff.changed) changed.push_back({{"old", RecordJson(*o)}, {"new", RecordJson(*n)}});
-    std::cout << json{{"old", a->version.ToString()}, {"new", b->version.ToString()}, {"added", added},
-                      {"removed", removed}, {"changed", changed}}.dump(2) << "\n";
+    for (const auto& [o, n] : diff.changed)
+      changed.push_back({{"old", RecordJson(*o)}, {"new", RecordJson(*n)}});
+    std::cout << json{{"old", a->version.ToString()},
+                      {"new", b->version.ToString()},
+                      {"added", added},
+                      {"removed", removed},
+                      {"changed", changed}}
+                     .dump(2)
+              << "\n";
     return;
   }
-  std::cout << a->version.ToString() << " → " << b->version.ToString() << ": " << diff.added.size() << " added, "
-            << diff.removed.size() << " removed, " << diff.changed.size() << " changed\n";
-  for (const auto* r : diff.added) std::cout << "+ " << screen::ListSourceCode(r->source) << "\t" << r->name << "\n";
-  for (const auto* r : diff.removed) std::cout << "- " << screen::ListSourceCode(r->source) << "\t" << r->name << "\n";
-  for (const auto& [o, n] : diff.changed) std::cout << "~ " << screen::ListSourceCode(n->source) << "\t" << n->name << "\n";
+  std::cout << a->version.ToString() << " → " << b->version.ToString() << ": " << diff.added.size()
+            << " added, " << diff.removed.size() << " removed, " << diff.changed.size()
+            << " changed\n";
+  for (const auto* r : diff.added)
+    std::cout << "+ " << screen::ListSourceCode(r->source) << "\t" << r->name << "\n";
+  for (const auto* r : diff.removed)
+    std::cout << "- " << screen::ListSourceCode(r->source) << "\t" << r->name << "\n";
+  for (const auto& [o, n] : diff.changed)
+    std::cout << "~ " << screen::ListSourceCode(n->source) << "\t" << n->name << "\n";
 }
 
 }  // namespace
@@ -466,73 +509,91 @@ void RegisterScreenCommands(CLI::App& app, CliContext& ctx) {
   auto import_json = std::make_shared<bool>(false);
   import->add_option("files", *files, "List files")->required()->check(CLI::ExistingFile);
   import->add_flag("--json", *import_json, "JSON output");
-  import->callback([&ctx, files, import_json] { RunImport(ctx, *files, *import_json); });
+  import->callback([&ctx, files, import_json] { RunImport(ctx, *files, *import_json);
+});
 
-  auto* status = lists->add_subcommand("status", "Imported lists with their versions");
-  auto status_json = std::make_shared<bool>(false);
-  status->add_flag("--json", *status_json, "JSON output");
-  status->callback([&ctx, status_json] { RunStatus(ctx, *status_json); });
+auto* status = lists->add_subcommand("status", "Imported lists with their versions");
+auto status_json = std::make_shared<bool>(false);
+status->add_flag("--json", *status_json, "JSON output");
+status->callback([&ctx, status_json] { RunStatus(ctx, *status_json); });
 
-  auto* diff = lists->add_subcommand("diff", "Added, removed and changed records between two list files");
-  auto diff_paths = std::make_shared<std::pair<std::string, std::string>>();
-  auto diff_json = std::make_shared<bool>(false);
-  diff->add_option("old", diff_paths->first, "Older list file")->required()->check(CLI::ExistingFile);
-  diff->add_option("new", diff_paths->second, "Newer list file")->required()->check(CLI::ExistingFile);
-  diff->add_flag("--json", *diff_json, "JSON output");
-  diff->callback([&ctx, diff_paths, diff_json] { RunDiff(ctx, diff_paths->first, diff_paths->second, *diff_json); });
+auto* diff =
+    lists->add_subcommand("diff", "Added, removed and changed records between two list files");
+auto diff_paths = std::make_shared<std::pair<std::string, std::string>>();
+auto diff_json = std::make_shared<bool>(false);
+diff->add_option("old", diff_paths->first, "Older list file")->required()->check(CLI::ExistingFile);
+diff->add_option("new", diff_paths->second, "Newer list file")
+    ->required()
+    ->check(CLI::ExistingFile);
+diff->add_flag("--json", *diff_json, "JSON output");
+diff->callback([&ctx, diff_paths, diff_json] {
+  RunDiff(ctx, diff_paths->first, diff_paths->second, *diff_json);
+});
 
-  // screen …
-  auto* scr = app.add_subcommand("screen", "Screen a party name against the imported lists");
-  auto o = std::make_shared<ScreenOptions>();
-  scr->add_option("name", o->name, "Party name");
-  scr->add_option("--country", o->country, "ISO-2 country: drops records listed only elsewhere");
-  scr->add_option("--type", o->type, "individual, entity, vessel or aircraft");
-  scr->add_option("--list", o->lists, "Only these lists (EL, DPL, UVL, MEU, SDN, ISN, DTC, SSI, …)")->delimiter(',');
-  scr->add_option("--threshold", o->threshold, "Minimum score (default 0.84)");
-  scr->add_option("--limit", o->limit, "Maximum hits (default 10)");
-  scr->add_flag("--json", o->json, "JSON output");
-  scr->add_option("--batch", o->batch, "CSV (name[,country]) or JSONL ({\"name\",\"country\"}) file");
-  scr->add_flag("--remember", o->remember, "Keep the party for re-screening after list imports");
+// screen …
+auto* scr = app.add_subcommand("screen", "Screen a party name against the imported lists");
+auto o = std::make_shared<ScreenOptions>();
+scr->add_option("name", o->name, "Party name");
+scr->add_option("--country", o->country, "ISO-2 country: drops records listed only elsewhere");
+scr->add_option("--type", o->type, "individual, entity, vessel or aircraft");
+scr->add_option("--list", o->lists, "Only these lists (EL, DPL, UVL, MEU, SDN, ISN, DTC, SSI, …)")
+    ->delimiter(',');
+scr->add_option("--threshold", o->threshold, "Minimum score (default 0.84)");
+scr->add_option("--limit", o->limit, "Maximum hits (default 10)");
+scr->add_flag("--json", o->json, "JSON output");
+scr->add_option("--batch", o->batch, "CSV (name[,country]) or JSONL ({\"name\",\"country\"}) file");
+scr->add_flag("--remember", o->remember, "Keep the party for re-screening after list imports");
 
-  auto* compare = scr->add_subcommand("compare", "Score name pairs: one JSON object per pair");
-  auto pairs = std::make_shared<std::string>();
-  auto compare_threshold = std::make_shared<double>(screen::kDefaultThreshold);
-  compare->add_option("--pairs", *pairs, "CSV with columns name1,name2 (optional schema)")->required();
-  compare->add_option("--threshold", *compare_threshold, "Match threshold (default 0.84)");
-  compare->callback([&ctx, pairs, compare_threshold] { RunCompare(ctx, *pairs, *compare_threshold); });
+auto* compare = scr->add_subcommand("compare", "Score name pairs: one JSON object per pair");
+auto pairs = std::make_shared<std::string>();
+auto compare_threshold = std::make_shared<double>(screen::kDefaultThreshold);
+compare->add_option("--pairs", *pairs, "CSV with columns name1,name2 (optional schema)")
+    ->required();
+compare->add_option("--threshold", *compare_threshold, "Match threshold (default 0.84)");
+compare->callback([&ctx, pairs, compare_threshold] {
+  RunCompare(ctx, *pairs, *compare_threshold);
+});
 
-  auto* clear = scr->add_subcommand("clear", "Record a disposition: the party is not this list record");
-  auto d = std::make_shared<std::array<std::string, 5>>();  // party, record, reason, expires, by
-  clear->add_option("--party", (*d)[0], "Party name as screened")->required();
-  clear->add_option("--record", (*d)[1], "List record id (from screen --json)")->required();
-  clear->add_option("--reason", (*d)[2], "Why the hit is a false positive")->required();
-  clear->add_option("--expires", (*d)[3], "YYYY-MM-DD")->required();
-  clear->add_option("--by", (*d)[4], "Officer");
-  clear->callback([&ctx, d] {
-    auto expires = Date::Parse((*d)[3]);
-    if (!expires.ok()) return Fail(ctx, expires.status().WithFieldPrefix("expires"));
-    auto index = OpenScreener(ctx);
-    if (!index) return;
-    const ListRecord* record = nullptr;
-    for (const auto& r : index->records()) {
-      if (r.record_id == (*d)[1]) record = &r;
-    }
-    if (!record) return Fail(ctx, Status::Error(ErrorCode::kNotFound, "record", "no record " + (*d)[1]));
-    screen::Disposition disp{.party = (*d)[0], .record_id = record->record_id, .record_hash = record->ContentHash(),
-                             .reason = (*d)[2], .expires = *expires, .cleared_by = (*d)[4], .cleared_on = Today()};
-    if (Status s = screen::DispositionStore(ctx.data_dir).Add(disp); !s.ok()) return Fail(ctx, s);
-    std::cout << "cleared \"" << disp.party << "\" against " << record->record_id << " (" << record->name
-              << ") until " << (*d)[3] << "\n";
-  });
+auto* clear =
+    scr->add_subcommand("clear", "Record a disposition: the party is not this list record");
+auto d = std::make_shared<std::array<std::string, 5>>();  // party, record, reason, expires, by
+clear->add_option("--party", (*d)[0], "Party name as screened")->required();
+clear->add_option("--record", (*d)[1], "List record id (from screen --json)")->required();
+clear->add_option("--reason", (*d)[2], "Why the hit is a false positive")->required();
+clear->add_option("--expires", (*d)[3], "YYYY-MM-DD")->required();
+clear->add_option("--by", (*d)[4], "Officer");
+clear->callback([&ctx, d] {
+  auto expires = Date::Parse((*d)[3]);
+  if (!expires.ok()) return Fail(ctx, expires.status().WithFieldPrefix("expires"));
+  auto index = OpenScreener(ctx);
+  if (!index) return;
+  const ListRecord* record = nullptr;
+  for (const auto& r : index->records()) {
+    if (r.record_id == (*d)[1]) record = &r;
+  }
+  if (!record)
+    return Fail(ctx, Status::Error(ErrorCode::kNotFound, "record", "no record " + (*d)[1]));
+  screen::Disposition disp{.party = (*d)[0],
+                           .record_id = record->record_id,
+                           .record_hash = record->ContentHash(),
+                           .reason = (*d)[2],
+                           .expires = *expires,
+                           .cleared_by = (*d)[4],
+                           .cleared_on = Today()};
+  if (Status s = screen::DispositionStore(ctx.data_dir).Add(disp); !s.ok()) return Fail(ctx, s);
+  std::cout << "cleared \"" << disp.party << "\" against " << record->record_id << " ("
+            << record->name << ") until " << (*d)[3] << "\n";
+});
 
-  scr->callback([&ctx, o, scr] {
-    if (!scr->get_subcommands().empty()) return;  // compare / clear ran
-    if (!o->batch.empty()) return RunBatch(ctx, *o);
-    if (o->name.empty()) {
-      return Fail(ctx, Status::Invalid("name", "give a NAME, --batch FILE, or a subcommand (compare, clear)"));
-    }
-    RunScreenOne(ctx, *o);
-  });
-}
+scr->callback([&ctx, o, scr] {
+  if (!scr->get_subcommands().empty()) return;  // compare / clear ran
+  if (!o->batch.empty()) return RunBatch(ctx, *o);
+  if (o->name.empty()) {
+    return Fail(ctx, Status::Invalid(
+                         "name", "give a NAME, --batch FILE, or a subcommand (compare, clear)"));
+  }
+  RunScreenOne(ctx, *o);
+});
+}  // namespace exportctl::cli
 
 }  // namespace exportctl::cli

@@ -1,12 +1,12 @@
 // The Screener implementation: name expansion, the word index, and the brute-force reference.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "screen/jaro_winkler.h"
 #include "screen/scorer.h"
@@ -69,8 +69,7 @@ bool IsIsoCode(const std::string& c) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::toupper(static_cast<unsigned char>(x)) ==
                   std::toupper(static_cast<unsigned char>(y));
          });
@@ -107,7 +106,8 @@ struct Scratch {
   void Reserve(size_t vocab, size_t names, size_t records) {
     if (vocab_stamp.size() < vocab) vocab_stamp.resize(vocab, 0), vocab_slot.resize(vocab, 0);
     if (name_stamp.size() < names) name_stamp.resize(names, 0);
-    if (record_stamp.size() < records) record_stamp.resize(records, 0), record_slot.resize(records, 0);
+    if (record_stamp.size() < records)
+      record_stamp.resize(records, 0), record_slot.resize(records, 0);
     if (++epoch == 0) {
       std::fill(vocab_stamp.begin(), vocab_stamp.end(), 0);
       std::fill(name_stamp.begin(), name_stamp.end(), 0);
@@ -180,8 +180,10 @@ class KeyTable {
 uint64_t LetterMask(std::string_view w) {
   uint64_t m = 0;
   for (char c : w) {
-    if (c >= 'a' && c <= 'z') m |= uint64_t{1} << (c - 'a');
-    else if (c >= '0' && c <= '9') m |= uint64_t{1} << (26 + c - '0');
+    if (c >= 'a' && c <= 'z')
+      m |= uint64_t{1} << (c - 'a');
+    else if (c >= '0' && c <= '9')
+      m |= uint64_t{1} << (26 + c - '0');
   }
   return m;
 }
@@ -284,7 +286,8 @@ class IndexImpl final : public Screener {
       const PreparedName& p = n.prepared;
       n.item_vocab.reserve(p.item_count());
       for (size_t item = 0; item < p.item_count(); ++item) {
-        n.item_vocab.push_back(item < p.words.size() ? Intern(p.words[item]) : Intern(p.ItemText(item)));
+        n.item_vocab.push_back(item < p.words.size() ? Intern(p.words[item])
+                                                     : Intern(p.ItemText(item)));
       }
     }
     word_frequency_.assign(vocab_.size(), 0);
@@ -301,7 +304,8 @@ class IndexImpl final : public Screener {
       for (size_t i = 0; i < p.words.size(); ++i) {
         const TokenClass c = ClassifyToken(p.words[i]);
         p.weights.push_back(static_cast<float>(
-            internal::ClassFactor(c) * internal::FrequencyFactor(word_frequency_[n.item_vocab[i]], total_names_)));
+            internal::ClassFactor(c) *
+            internal::FrequencyFactor(word_frequency_[n.item_vocab[i]], total_names_)));
         p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
       }
     }
@@ -343,9 +347,9 @@ class IndexImpl final : public Screener {
     const uint32_t vocab_size = static_cast<uint32_t>(vocab_.size());
     const uint32_t half = vocab_size / 2;
     struct KeyPart {
-      std::vector<uint64_t> keys;           // concatenated, per entry
-      std::vector<uint32_t> counts;         // keys per entry
-      std::vector<uint64_t> phonetic;       // per entry
+      std::vector<uint64_t> keys;      // concatenated, per entry
+      std::vector<uint32_t> counts;    // keys per entry
+      std::vector<uint64_t> phonetic;  // per entry
     };
     auto key_range = [&](uint32_t begin, uint32_t end, KeyPart& part) {
       std::vector<uint64_t> keys;
@@ -485,7 +489,8 @@ class IndexImpl final : public Screener {
     auto consider = [&](size_t qi, uint32_t v) {
       const size_t len_v = vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v];
       const size_t len_q = items[qi].text.size();
-      if (!MayReach(items[qi].letters, len_q, vocab_letters_[v], len_v, internal::MinSimilarity(len_q, len_v))) {
+      if (!MayReach(items[qi].letters, len_q, vocab_letters_[v], len_v,
+                    internal::MinSimilarity(len_q, len_v))) {
         return;
       }
       const std::string_view text = VocabText(v);
@@ -637,10 +642,12 @@ class IndexImpl final : public Screener {
         if (s.vocab_stamp[v] != epoch) continue;
         const float* row = &sims[s.vocab_slot[v] * q_items];
         for (size_t qi = 0; qi < q_items; ++qi) {
-          if (row[qi] > 0) pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
+          if (row[qi] > 0)
+            pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
         }
       }
-      const auto scored = internal::ScorePairs(query_view, n.prepared.view(), n.lambda, pairs, true);
+      const auto scored =
+          internal::ScorePairs(query_view, n.prepared.view(), n.lambda, pairs, true);
       Hit h;
       h.record = &records_[n.record];
       h.record_index = n.record;
@@ -700,8 +707,8 @@ class IndexImpl final : public Screener {
   std::string vocab_arena_;
   std::vector<uint32_t> vocab_arena_offsets_;
   std::string_view VocabText(uint32_t v) const {
-    return std::string_view(vocab_arena_).substr(vocab_arena_offsets_[v],
-                                                 vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v]);
+    return std::string_view(vocab_arena_)
+        .substr(vocab_arena_offsets_[v], vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v]);
   }
   size_t memory_bytes_ = 0;
 };
@@ -713,9 +720,9 @@ std::unique_ptr<Screener> Screener::Build(std::vector<LoadedList> lists) {
 }
 
 std::string Hit::Explain() const {
-  std::string out = fmt::format("{} '{}' ({} record {})", alias ? "alias" : "name", matched_name,
-                                record ? ListSourceCode(record->source) : "?",
-                                record ? record->record_id : "?");
+  std::string out =
+      fmt::format("{} '{}' ({} record {})", alias ? "alias" : "name", matched_name,
+                  record ? ListSourceCode(record->source) : "?", record ? record->record_id : "?");
   out += ":";
   for (const auto& m : matched) {
     out += fmt::format(" {}~{} {:.2f};", m.query_word, m.listed_word, m.similarity);
@@ -752,7 +759,9 @@ double CompareNames(std::string_view name1, std::string_view name2) {
     const std::string ai = a.ItemText(i);
     for (size_t j = 0; j < b.item_count(); ++j) {
       const double sim = internal::WordSimilarity(ai, b.ItemText(j));
-      if (sim > 0) pairs.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});
+      if (sim > 0)
+        pairs.push_back(
+            {static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});
     }
   }
   return internal::ScorePairs(a.view(), b.view(), 0.5, pairs, false).score;

@@ -25,7 +25,8 @@ LoadedList SmallList() {
   };
   add(ListSource::kEntityList, PartyType::kEntity,
       "Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: Beijing Huawei Longshine "
-      "Information Technology Co., Ltd.", {}, "CN");
+      "Information Technology Co., Ltd.",
+      {}, "CN");
   add(ListSource::kSdn, PartyType::kEntity, "GAZPROMBANK", {"GAZPROM BANK OAO"}, "RU");
   add(ListSource::kSdn, PartyType::kIndividual, "MADURO MOROS, Nicolas", {}, "VE");
   add(ListSource::kEntityList, PartyType::kEntity, "11420 CORP.", {}, "RU");
@@ -40,7 +41,8 @@ TEST(Screener, FindsNamesAliasesAffiliatesAndExplains) {
   ASSERT_TRUE(hits.ok());
   ASSERT_FALSE(hits->empty());
   EXPECT_EQ((*hits)[0].record->record_id, "r1");
-  EXPECT_NE((*hits)[0].Explain().find("longshine~longshine"), std::string::npos) << (*hits)[0].Explain();
+  EXPECT_NE((*hits)[0].Explain().find("longshine~longshine"), std::string::npos)
+      << (*hits)[0].Explain();
 
   hits = index->Screen({.name = "Gazprom Bank"});
   ASSERT_TRUE(hits.ok());
@@ -108,14 +110,15 @@ TEST(Screener, IndexEqualsBruteForceOnTheCsl) {
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   auto index = Screener::Build({std::move(list).value()});
   std::vector<std::string> queries = {"Huawei Technologies", "Gazprom Bank", "Sophgo",
-                                      "Rosoboronexport", "Mahan Air", "BIREN TECHNOLOGY"};
+                                      "Rosoboronexport",     "Mahan Air",    "BIREN TECHNOLOGY"};
   for (const std::string& path : {treated, negatives}) {
     std::ifstream in(path);
     std::string line;
     std::getline(in, line);
     for (int i = 0; i < 200 && std::getline(in, line); ++i) {
       if (i % 20 != 0) continue;
-      std::string name = line[0] == '"' ? line.substr(1, line.find('"', 1) - 1) : line.substr(0, line.find(','));
+      std::string name =
+          line[0] == '"' ? line.substr(1, line.find('"', 1) - 1) : line.substr(0, line.find(','));
       queries.push_back(name);
     }
   }

@@ -78,15 +78,42 @@ namespace {
 // Watchman's phonetic classes of first letters (internal/stringscore/phonetics.go).
 char PhoneticClass(char c) {
   switch (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) {
-    case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': return 'A';
-    case 'b': case 'f': case 'p': case 'v': return 'B';
-    case 'c': case 'g': case 'j': case 'k': case 'q': case 's': case 'x': case 'z': return 'C';
-    case 'd': case 't': return 'D';
-    case 'l': return 'L';
-    case 'm': case 'n': return 'M';
-    case 'r': return 'R';
-    case 'h': case 'w': return 'H';
-    default: return c;
+    case 'a':
+    case 'e':
+    case 'i':
+    case 'o':
+    case 'u':
+    case 'y':
+      return 'A';
+    case 'b':
+    case 'f':
+    case 'p':
+    case 'v':
+      return 'B';
+    case 'c':
+    case 'g':
+    case 'j':
+    case 'k':
+    case 'q':
+    case 's':
+    case 'x':
+    case 'z':
+      return 'C';
+    case 'd':
+    case 't':
+      return 'D';
+    case 'l':
+      return 'L';
+    case 'm':
+    case 'n':
+      return 'M';
+    case 'r':
+      return 'R';
+    case 'h':
+    case 'w':
+      return 'H';
+    default:
+      return c;
   }
 }
 

@@ -1,4 +1,7 @@
 // List file parsers: CSL JSON and CSV, OFAC legacy CSV (+ alt/add), BIS DPL text.
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -7,9 +10,6 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 #include "screen/screen.h"
 #include "screen/sha256.h"
@@ -97,12 +97,18 @@ ListSource SourceFromLabel(std::string_view label) {
     ListSource source;
   };
   static constexpr Entry kEntries[] = {
-      {"(EL)", ListSource::kEntityList},        {"(DPL)", ListSource::kDeniedPersons},
-      {"(UVL)", ListSource::kUnverified},       {"(MEU)", ListSource::kMilitaryEndUser},
-      {"(SDN)", ListSource::kSdn},              {"(ISN)", ListSource::kNonproliferation},
-      {"(DTC)", ListSource::kItarDebarred},     {"(SSI)", ListSource::kSectoral},
-      {"(CMIC)", ListSource::kChineseMilitary}, {"(NS-MBS", ListSource::kMenuBased},
-      {"(PLC)", ListSource::kPalestinianCouncil}, {"(CAP)", ListSource::kCapta},
+      {"(EL)", ListSource::kEntityList},
+      {"(DPL)", ListSource::kDeniedPersons},
+      {"(UVL)", ListSource::kUnverified},
+      {"(MEU)", ListSource::kMilitaryEndUser},
+      {"(SDN)", ListSource::kSdn},
+      {"(ISN)", ListSource::kNonproliferation},
+      {"(DTC)", ListSource::kItarDebarred},
+      {"(SSI)", ListSource::kSectoral},
+      {"(CMIC)", ListSource::kChineseMilitary},
+      {"(NS-MBS", ListSource::kMenuBased},
+      {"(PLC)", ListSource::kPalestinianCouncil},
+      {"(CAP)", ListSource::kCapta},
       {"(FSE)", ListSource::kForeignEvaders},
   };
   for (const auto& e : kEntries) {
@@ -151,8 +157,8 @@ Result<LoadedList> ParseCslJson(std::string_view bytes) {
   simdjson::padded_string padded(bytes);
   simdjson::dom::element doc;
   if (auto err = parser.parse(padded).get(doc); err) {
-    return Status::Error(ErrorCode::kInvalidInput, "file", std::string("invalid JSON: ") +
-                                                               simdjson::error_message(err));
+    return Status::Error(ErrorCode::kInvalidInput, "file",
+                         std::string("invalid JSON: ") + simdjson::error_message(err));
   }
   simdjson::dom::array results;
   if (doc["results"].get_array().get(results)) {
@@ -209,7 +215,8 @@ Result<LoadedList> ParseCslJson(std::string_view bytes) {
     if (!item["addresses"].get_array().get(arr)) {
       for (auto a : arr) {
         std::string c = str(a, "country");
-        if (!c.empty() && std::find(r.countries.begin(), r.countries.end(), c) == r.countries.end()) {
+        if (!c.empty() &&
+            std::find(r.countries.begin(), r.countries.end(), c) == r.countries.end()) {
           r.countries.push_back(std::move(c));
         }
       }
@@ -299,19 +306,26 @@ Result<LoadedList> ParseOfacCsv(std::string_view bytes, const std::string& path)
       program = Trim(program);
       if (!program.empty()) r.programs.push_back(program);
     }
-    const bool non_sdn = std::any_of(r.programs.begin(), r.programs.end(), [](const std::string& p) {
-      return p.rfind("NS-", 0) == 0 || p == "FSE-IR" || p == "FSE-SY" || p == "561-Related" ||
-             p.rfind("CMIC", 0) == 0;
-    });
+    const bool non_sdn =
+        std::any_of(r.programs.begin(), r.programs.end(), [](const std::string& p) {
+          return p.rfind("NS-", 0) == 0 || p == "FSE-IR" || p == "FSE-SY" || p == "561-Related" ||
+                 p.rfind("CMIC", 0) == 0;
+        });
     r.source = consolidated && non_sdn ? ListSource::kOther : ListSource::kSdn;
     if (consolidated) {
       for (const auto& p : r.programs) {
-        if (p == "NS-PLC") r.source = ListSource::kPalestinianCouncil;
-        else if (p.rfind("FSE", 0) == 0) r.source = ListSource::kForeignEvaders;
-        else if (p.rfind("NS-MBS", 0) == 0 || p.rfind("NS-ISA", 0) == 0) r.source = ListSource::kMenuBased;
-        else if (p == "561-Related") r.source = ListSource::kCapta;
-        else if (p.rfind("CMIC", 0) == 0) r.source = ListSource::kChineseMilitary;
-        else if (p == "UKRAINE-EO13662" || p.rfind("SSI", 0) == 0) r.source = ListSource::kSectoral;
+        if (p == "NS-PLC")
+          r.source = ListSource::kPalestinianCouncil;
+        else if (p.rfind("FSE", 0) == 0)
+          r.source = ListSource::kForeignEvaders;
+        else if (p.rfind("NS-MBS", 0) == 0 || p.rfind("NS-ISA", 0) == 0)
+          r.source = ListSource::kMenuBased;
+        else if (p == "561-Related")
+          r.source = ListSource::kCapta;
+        else if (p.rfind("CMIC", 0) == 0)
+          r.source = ListSource::kChineseMilitary;
+        else if (p == "UKRAINE-EO13662" || p.rfind("SSI", 0) == 0)
+          r.source = ListSource::kSectoral;
       }
     }
     r.record_id = fmt::format("{}:{}", consolidated ? "OFAC-CONS" : "SDN", r.entity_number);
@@ -425,7 +439,8 @@ Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& fil
   list.version.file_name = BaseName(file_name);
   list.version.sha256 = std::move(sha256);
   list.version.record_count = list.records.size();
-  if (list.version.source_date.empty()) list.version.source_date = DateFromFileName(list.version.file_name);
+  if (list.version.source_date.empty())
+    list.version.source_date = DateFromFileName(list.version.file_name);
   return list;
 }
 

@@ -23,7 +23,8 @@ TEST(ParseListBytes, RejectsUnknownAndBrokenFiles) {
 }
 
 TEST(ParseListBytes, CslJsonFields) {
-  const char* json = R"({"results":[{"id":"x1","source":"Entity List (EL) - Bureau of Industry and Security",
+  const char* json =
+      R"({"results":[{"id":"x1","source":"Entity List (EL) - Bureau of Industry and Security",
     "name":"Sophgo Technologies Ltd.","alt_names":["Sophgo"],"addresses":[{"country":"CN"}],
     "federal_register_notice":"90 FR 1","license_requirement":"For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)4",
     "license_policy":"Presumption of denial."}]})";

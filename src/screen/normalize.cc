@@ -18,31 +18,116 @@ namespace {
 const std::unordered_set<std::string_view>& LegalForms() {
   static const std::unordered_set<std::string_view> kForms = {
       // English
-      "co", "company", "companies", "corp", "corporation", "inc", "incorporated", "ltd", "limited",
-      "llc", "llp", "lp", "plc", "pte", "pvt", "pty", "private", "public", "lc",
+      "co",
+      "company",
+      "companies",
+      "corp",
+      "corporation",
+      "inc",
+      "incorporated",
+      "ltd",
+      "limited",
+      "llc",
+      "llp",
+      "lp",
+      "plc",
+      "pte",
+      "pvt",
+      "pty",
+      "private",
+      "public",
+      "lc",
       // German, Dutch, Nordic
-      "gmbh", "ag", "kg", "mbh", "bv", "nv", "ab", "oy", "oyj", "asa", "aps",
+      "gmbh",
+      "ag",
+      "kg",
+      "mbh",
+      "bv",
+      "nv",
+      "ab",
+      "oy",
+      "oyj",
+      "asa",
+      "aps",
       // Romance
-      "sa", "sas", "sarl", "srl", "spa", "sl", "ltda", "cv", "sae", "sal", "scs", "eirl",
+      "sa",
+      "sas",
+      "sarl",
+      "srl",
+      "spa",
+      "sl",
+      "ltda",
+      "cv",
+      "sae",
+      "sal",
+      "scs",
+      "eirl",
       // Russian, Ukrainian, Belarusian (ООО, ОАО, ЗАО, ПАО, АО, ТОВ, ...)
-      "ooo", "oao", "zao", "pao", "ao", "tov", "jsc", "ojsc", "cjsc", "pjsc", "ojs", "chp", "ip",
-      "obshchestvo", "ogranichennoi", "ogranichennoy", "otvetstvennostiu", "otvetstvennostyu",
-      "aktsionernoe", "publichnoe", "zakrytoe", "otkrytoe", "tovarystvo",
+      "ooo",
+      "oao",
+      "zao",
+      "pao",
+      "ao",
+      "tov",
+      "jsc",
+      "ojsc",
+      "cjsc",
+      "pjsc",
+      "ojs",
+      "chp",
+      "ip",
+      "obshchestvo",
+      "ogranichennoi",
+      "ogranichennoy",
+      "otvetstvennostiu",
+      "otvetstvennostyu",
+      "aktsionernoe",
+      "publichnoe",
+      "zakrytoe",
+      "otkrytoe",
+      "tovarystvo",
       // Middle East, Asia
-      "fzco", "fze", "fzc", "fz", "wll", "est", "sdn", "bhd", "tbk", "pt", "kk", "kabushiki",
-      "kaisha", "youxian", "gongsi", "zerenyouxiangongsi", "youxiangongsi", "gufenyouxiangongsi",
+      "fzco",
+      "fze",
+      "fzc",
+      "fz",
+      "wll",
+      "est",
+      "sdn",
+      "bhd",
+      "tbk",
+      "pt",
+      "kk",
+      "kabushiki",
+      "kaisha",
+      "youxian",
+      "gongsi",
+      "zerenyouxiangongsi",
+      "youxiangongsi",
+      "gufenyouxiangongsi",
       // Central and Eastern Europe
-      "doo", "dd", "ad", "ead", "sro", "zrt", "kft", "sp", "zoo", "ood", "eood",
+      "doo",
+      "dd",
+      "ad",
+      "ead",
+      "sro",
+      "zrt",
+      "kft",
+      "sp",
+      "zoo",
+      "ood",
+      "eood",
   };
   return kForms;
 }
 
 const std::unordered_set<std::string_view>& StopWords() {
   static const std::unordered_set<std::string_view> kWords = {
-      "the", "of", "and", "for", "in", "on", "at", "to", "an", "by", "with",     // English
-      "de", "del", "la", "le", "les", "el", "los", "las", "du", "des", "y", "et",  // Romance
-      "di", "da", "do", "dos", "das", "della", "e",                               // Italian, Portuguese
-      "der", "die", "und", "van", "von", "fur", "zu",                               // German, Dutch
+      "the", "of",  "and", "for", "in",  "on",    "at",  "to",  "an", "by",  "with",  // English
+      "de",  "del", "la",  "le",  "les", "el",    "los", "las", "du", "des", "y",
+      "et",                                              // Romance
+      "di",  "da",  "do",  "dos", "das", "della", "e",   // Italian, Portuguese
+      "der", "die", "und", "van", "von", "fur",   "zu",  // German, Dutch
   };
   return kWords;
 }
@@ -67,8 +152,8 @@ class IcuFolder {
     nfkc_casefold_ = icu::Normalizer2::getNFKCCasefoldInstance(status);
     if (U_FAILURE(status)) nfkc_casefold_ = nullptr;
     status = U_ZERO_ERROR;
-    transliterator_.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII",
-                                                              UTRANS_FORWARD, status));
+    transliterator_.reset(
+        icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
     if (U_FAILURE(status)) transliterator_.reset();
     status = U_ZERO_ERROR;
     nfd_ = icu::Normalizer2::getNFDInstance(status);
@@ -119,21 +204,45 @@ class IcuFolder {
   // Latin letters whose decomposition has no ASCII base letter.
   static const char* SpellLatin(char16_t c) {
     switch (c) {
-      case u'ß': return "ss";
-      case u'æ': return "ae";
-      case u'œ': return "oe";
-      case u'ø': return "o";
-      case u'ł': return "l";
-      case u'đ': return "d";
-      case u'ð': return "d";
-      case u'þ': return "th";
-      case u'ı': return "i";
-      case u'ħ': return "h";
-      case u'ŋ': return "ng";
-      case u'ſ': return "s";
-      case u'’': case u'‘': case u'ʼ': case u'ʻ': case u'ʿ': case u'ʾ': case u'´': return "'";
-      case u'‐': case u'‑': case u'–': case u'—': return "-";
-      default: return nullptr;
+      case u'ß':
+        return "ss";
+      case u'æ':
+        return "ae";
+      case u'œ':
+        return "oe";
+      case u'ø':
+        return "o";
+      case u'ł':
+        return "l";
+      case u'đ':
+        return "d";
+      case u'ð':
+        return "d";
+      case u'þ':
+        return "th";
+      case u'ı':
+        return "i";
+      case u'ħ':
+        return "h";
+      case u'ŋ':
+        return "ng";
+      case u'ſ':
+        return "s";
+      case u'’':
+      case u'‘':
+      case u'ʼ':
+      case u'ʻ':
+      case u'ʿ':
+      case u'ʾ':
+      case u'´':
+        return "'";
+      case u'‐':
+      case u'‑':
+      case u'–':
+      case u'—':
+        return "-";
+      default:
+        return nullptr;
     }
   }
   // True when every code unit is ASCII, Latin-1/Extended-A/B, Latin Extended Additional,
@@ -141,8 +250,8 @@ class IcuFolder {
   static bool IsLatin(const icu::UnicodeString& text) {
     for (int32_t i = 0; i < text.length(); ++i) {
       const char16_t c = text.charAt(i);
-      const bool latin = c < 0x0250 || (c >= 0x02B0 && c <= 0x036F) || (c >= 0x1E00 && c <= 0x1EFF) ||
-                         (c >= 0x2000 && c <= 0x206F);
+      const bool latin = c < 0x0250 || (c >= 0x02B0 && c <= 0x036F) ||
+                         (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0x2000 && c <= 0x206F);
       if (!latin) return false;
     }
     return true;
@@ -158,7 +267,8 @@ const IcuFolder& ThreadFolder() {
 }
 
 bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 // Lowercases ASCII letters and digits; drops apostrophes and leftover non-ASCII (modifier letters
@@ -190,11 +300,16 @@ std::string AsciiWords(std::string_view s) {
 
 const char* TokenClassName(TokenClass c) {
   switch (c) {
-    case TokenClass::kName: return "name";
-    case TokenClass::kLegalForm: return "legal_form";
-    case TokenClass::kStopWord: return "stop_word";
-    case TokenClass::kInitial: return "initial";
-    case TokenClass::kNumber: return "number";
+    case TokenClass::kName:
+      return "name";
+    case TokenClass::kLegalForm:
+      return "legal_form";
+    case TokenClass::kStopWord:
+      return "stop_word";
+    case TokenClass::kInitial:
+      return "initial";
+    case TokenClass::kNumber:
+      return "number";
   }
   return "name";
 }

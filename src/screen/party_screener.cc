@@ -6,11 +6,16 @@ namespace exportctl::screen {
 
 std::optional<RestrictedList> EngineList(ListSource source) {
   switch (source) {
-    case ListSource::kEntityList: return RestrictedList::kEntityList;
-    case ListSource::kDeniedPersons: return RestrictedList::kDeniedPersons;
-    case ListSource::kUnverified: return RestrictedList::kUnverified;
-    case ListSource::kMilitaryEndUser: return RestrictedList::kMilitaryEndUser;
-    case ListSource::kSdn: return RestrictedList::kSdn;
+    case ListSource::kEntityList:
+      return RestrictedList::kEntityList;
+    case ListSource::kDeniedPersons:
+      return RestrictedList::kDeniedPersons;
+    case ListSource::kUnverified:
+      return RestrictedList::kUnverified;
+    case ListSource::kMilitaryEndUser:
+      return RestrictedList::kMilitaryEndUser;
+    case ListSource::kSdn:
+      return RestrictedList::kSdn;
     case ListSource::kNonproliferation:
     case ListSource::kItarDebarred:
     case ListSource::kSectoral:
@@ -19,7 +24,8 @@ std::optional<RestrictedList> EngineList(ListSource source) {
     case ListSource::kPalestinianCouncil:
     case ListSource::kCapta:
     case ListSource::kForeignEvaders:
-    case ListSource::kOther: return std::nullopt;
+    case ListSource::kOther:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -41,9 +47,9 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
     const ListRecord& r = *h.record;
     const auto list = EngineList(r.source);
     if (!list) continue;
-    const bool cleared = std::any_of(dispositions_.begin(), dispositions_.end(), [&](const Disposition& d) {
-      return Clears(d, party.name, r, as_of);
-    });
+    const bool cleared =
+        std::any_of(dispositions_.begin(), dispositions_.end(),
+                    [&](const Disposition& d) { return Clears(d, party.name, r, as_of); });
     if (cleared) continue;
     Listing l;
     l.list = *list;
@@ -67,9 +73,9 @@ Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& 
   auto lists = ListStore(data_dir).LoadAll();
   if (!lists.ok()) return lists.status();
   if (lists->empty()) {
-    return Status::Error(ErrorCode::kNotFound, "lists",
-                         "no restricted-party list imported in " + data_dir +
-                             "; run `exportctl lists import FILE`");
+    return Status::Error(
+        ErrorCode::kNotFound, "lists",
+        "no restricted-party list imported in " + data_dir + "; run `exportctl lists import FILE`");
   }
   auto dispositions = DispositionStore(data_dir).LoadAll();
   if (!dispositions.ok()) return dispositions.status();

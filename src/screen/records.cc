@@ -1,9 +1,9 @@
 // Value-type helpers: list codes, record identity and hashing, version strings, list diffs.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <regex>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "screen/normalize.h"
 #include "screen/screen.h"
@@ -12,20 +12,34 @@ namespace exportctl::screen {
 
 const char* ListSourceCode(ListSource source) {
   switch (source) {
-    case ListSource::kEntityList: return "EL";
-    case ListSource::kDeniedPersons: return "DPL";
-    case ListSource::kUnverified: return "UVL";
-    case ListSource::kMilitaryEndUser: return "MEU";
-    case ListSource::kSdn: return "SDN";
-    case ListSource::kNonproliferation: return "ISN";
-    case ListSource::kItarDebarred: return "DTC";
-    case ListSource::kSectoral: return "SSI";
-    case ListSource::kChineseMilitary: return "CMIC";
-    case ListSource::kMenuBased: return "NS-MBS";
-    case ListSource::kPalestinianCouncil: return "PLC";
-    case ListSource::kCapta: return "CAP";
-    case ListSource::kForeignEvaders: return "FSE";
-    case ListSource::kOther: return "OTHER";
+    case ListSource::kEntityList:
+      return "EL";
+    case ListSource::kDeniedPersons:
+      return "DPL";
+    case ListSource::kUnverified:
+      return "UVL";
+    case ListSource::kMilitaryEndUser:
+      return "MEU";
+    case ListSource::kSdn:
+      return "SDN";
+    case ListSource::kNonproliferation:
+      return "ISN";
+    case ListSource::kItarDebarred:
+      return "DTC";
+    case ListSource::kSectoral:
+      return "SSI";
+    case ListSource::kChineseMilitary:
+      return "CMIC";
+    case ListSource::kMenuBased:
+      return "NS-MBS";
+    case ListSource::kPalestinianCouncil:
+      return "PLC";
+    case ListSource::kCapta:
+      return "CAP";
+    case ListSource::kForeignEvaders:
+      return "FSE";
+    case ListSource::kOther:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -34,9 +48,9 @@ std::optional<ListSource> ListSourceFromCode(std::string_view code) {
   for (int i = 0; i <= static_cast<int>(ListSource::kOther); ++i) {
     const auto s = static_cast<ListSource>(i);
     std::string_view c = ListSourceCode(s);
-    if (c.size() == code.size() &&
-        std::equal(c.begin(), c.end(), code.begin(),
-                   [](char a, char b) { return a == std::toupper(static_cast<unsigned char>(b)); })) {
+    if (c.size() == code.size() && std::equal(c.begin(), c.end(), code.begin(), [](char a, char b) {
+          return a == std::toupper(static_cast<unsigned char>(b));
+        })) {
       return s;
     }
   }
@@ -45,18 +59,23 @@ std::optional<ListSource> ListSourceFromCode(std::string_view code) {
 
 const char* PartyTypeName(PartyType type) {
   switch (type) {
-    case PartyType::kUnknown: return "unknown";
-    case PartyType::kIndividual: return "individual";
-    case PartyType::kEntity: return "entity";
-    case PartyType::kVessel: return "vessel";
-    case PartyType::kAircraft: return "aircraft";
+    case PartyType::kUnknown:
+      return "unknown";
+    case PartyType::kIndividual:
+      return "individual";
+    case PartyType::kEntity:
+      return "entity";
+    case PartyType::kVessel:
+      return "vessel";
+    case PartyType::kAircraft:
+      return "aircraft";
   }
   return "unknown";
 }
 
 std::optional<PartyType> PartyTypeFromName(std::string_view name) {
-  for (auto t : {PartyType::kIndividual, PartyType::kEntity, PartyType::kVessel,
-                 PartyType::kAircraft}) {
+  for (auto t :
+       {PartyType::kIndividual, PartyType::kEntity, PartyType::kVessel, PartyType::kAircraft}) {
     if (name == PartyTypeName(t)) return t;
   }
   return std::nullopt;

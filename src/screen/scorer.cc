@@ -48,15 +48,34 @@ bool SqueezedEqual(std::string_view a, std::string_view b) {
 
 char PhoneticCode(char c) {
   switch (c) {
-    case 'b': case 'p': return 'b';
-    case 'f': case 'v': return 'f';
-    case 'c': case 'k': case 'q': case 'g': case 'j': return 'k';
-    case 's': case 'z': case 'x': return 's';
-    case 'd': case 't': return 'd';
-    case 'l': return 'l';
-    case 'm': case 'n': return 'm';
-    case 'r': return 'r';
-    default: return 0;  // vowels, h, w, y
+    case 'b':
+    case 'p':
+      return 'b';
+    case 'f':
+    case 'v':
+      return 'f';
+    case 'c':
+    case 'k':
+    case 'q':
+    case 'g':
+    case 'j':
+      return 'k';
+    case 's':
+    case 'z':
+    case 'x':
+      return 's';
+    case 'd':
+    case 't':
+      return 'd';
+    case 'l':
+      return 'l';
+    case 'm':
+    case 'n':
+      return 'm';
+    case 'r':
+      return 'r';
+    default:
+      return 0;  // vowels, h, w, y
   }
 }
 
@@ -64,8 +83,8 @@ char PhoneticCode(char c) {
 
 std::string CanonicalLegalForm(std::string w) {
   static const std::pair<std::string_view, std::string_view> kSynonyms[] = {
-      {"company", "co"},       {"limited", "ltd"},     {"corporation", "corp"},
-      {"incorporated", "inc"}, {"companies", "co"},    {"gesellschaft", "gmbh"},
+      {"company", "co"},       {"limited", "ltd"},  {"corporation", "corp"},
+      {"incorporated", "inc"}, {"companies", "co"}, {"gesellschaft", "gmbh"},
   };
   for (const auto& [from, to] : kSynonyms) {
     if (w == from) return std::string(to);
@@ -75,19 +94,24 @@ std::string CanonicalLegalForm(std::string w) {
 
 double ClassFactor(TokenClass c) {
   switch (c) {
-    case TokenClass::kName: return 1.0;
-    case TokenClass::kNumber: return 1.0;
-    case TokenClass::kLegalForm: return 0.15;
-    case TokenClass::kStopWord: return 0.1;
-    case TokenClass::kInitial: return 0.3;
+    case TokenClass::kName:
+      return 1.0;
+    case TokenClass::kNumber:
+      return 1.0;
+    case TokenClass::kLegalForm:
+      return 0.15;
+    case TokenClass::kStopWord:
+      return 0.1;
+    case TokenClass::kInitial:
+      return 0.3;
   }
   return 1.0;
 }
 
 double FrequencyFactor(uint32_t names_with_word, uint32_t total_names) {
   if (total_names == 0) return 1.0;
-  const double f = std::log(static_cast<double>(total_names) / (names_with_word + 1.0)) /
-                   std::log(1000.0);
+  const double f =
+      std::log(static_cast<double>(total_names) / (names_with_word + 1.0)) / std::log(1000.0);
   return std::clamp(f, 0.3, 1.0);
 }
 
@@ -203,10 +227,10 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
   if (pairs.empty()) return result;
   std::sort(pairs.begin(), pairs.end(), [&](const PairChoice& x, const PairChoice& y) {
     if (x.similarity != y.similarity) return x.similarity > y.similarity;
-    const int cx = std::popcount(query.ItemMask(x.query_item)) +
-                   std::popcount(listed.ItemMask(x.listed_item));
-    const int cy = std::popcount(query.ItemMask(y.query_item)) +
-                   std::popcount(listed.ItemMask(y.listed_item));
+    const int cx =
+        std::popcount(query.ItemMask(x.query_item)) + std::popcount(listed.ItemMask(x.listed_item));
+    const int cy =
+        std::popcount(query.ItemMask(y.query_item)) + std::popcount(listed.ItemMask(y.listed_item));
     if (cx != cy) return cx < cy;  // on a tie, single words before joins
     if (x.query_item != y.query_item) return x.query_item < y.query_item;
     return x.listed_item < y.listed_item;
@@ -217,15 +241,16 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
     const uint32_t qm = query.ItemMask(p.query_item);
     const uint32_t lm = listed.ItemMask(p.listed_item);
     // Joins repair spacing ("gazprom bank" / "gazprombank"); they must match nearly exactly.
-    if (p.similarity < kMinJoinSimilarity && (p.query_item >= query.n_words || p.listed_item >= listed.n_words)) {
+    if (p.similarity < kMinJoinSimilarity &&
+        (p.query_item >= query.n_words || p.listed_item >= listed.n_words)) {
       continue;
     }
     if ((result.query_mask & qm) != 0 || (result.listed_mask & lm) != 0) continue;
     result.query_mask |= qm;
     result.listed_mask |= lm;
     numerator += p.similarity * (query.ItemWeight(p.query_item) + listed.ItemWeight(p.listed_item));
-    distinctive = distinctive || query.ItemDistinctive(p.query_item) ||
-                  listed.ItemDistinctive(p.listed_item);
+    distinctive =
+        distinctive || query.ItemDistinctive(p.query_item) || listed.ItemDistinctive(p.listed_item);
     if (want_pairs) result.pairs.push_back(p);
   }
   if (!distinctive) {

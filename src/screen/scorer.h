@@ -10,8 +10,8 @@
 
 namespace exportctl::screen::internal {
 
-inline constexpr size_t kMaxWords = 24;             // longer names keep their first 24 words
-inline constexpr double kMinWordSimilarity = 0.80;  // word pairs below this do not match
+inline constexpr size_t kMaxWords = 24;                  // longer names keep their first 24 words
+inline constexpr double kMinWordSimilarity = 0.80;       // word pairs below this do not match
 inline constexpr double kMinShortWordSimilarity = 0.90;  // when either word has ≤ 4 letters
 inline constexpr double kMinJoinSimilarity = 0.93;       // pairs where either side is a join
 
@@ -30,7 +30,9 @@ struct NameView {
   uint32_t n_words = 0;
   const float* weights = nullptr;
   const uint8_t* distinctive = nullptr;
-  uint32_t ItemMask(size_t item) const { return item < n_words ? 1u << item : 3u << (item - n_words); }
+  uint32_t ItemMask(size_t item) const {
+    return item < n_words ? 1u << item : 3u << (item - n_words);
+  }
   float ItemWeight(size_t item) const {
     return item < n_words ? weights[item] : weights[item - n_words] + weights[item - n_words + 1];
   }
@@ -43,7 +45,7 @@ struct NameView {
 // A name prepared for scoring: words, then joins of adjacent words ("gazprom"+"bank").
 struct PreparedName {
   std::vector<std::string> words;
-  std::vector<float> weights;       // per word
+  std::vector<float> weights;        // per word
   std::vector<uint8_t> distinctive;  // per word: 1 for class kName or kNumber
   // Items: word i for i < n, join (j, j+1) for item n + j.
   size_t item_count() const { return words.empty() ? 0 : 2 * words.size() - 1; }

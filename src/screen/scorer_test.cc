@@ -1,10 +1,11 @@
+#include "screen/scorer.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "screen/jaro_winkler.h"
-#include "screen/scorer.h"
 #include "screen/screen.h"
 #include "screen/test_data.h"
 
@@ -21,20 +22,22 @@ TEST(JaroWinkler, KnownValues) {
 }
 
 TEST(Comparable, TyposSharedKeysAndPhonetics) {
-  EXPECT_TRUE(internal::Comparable("mohammad", "mohamad"));    // doubled letter
-  EXPECT_TRUE(internal::Comparable("abdul", "abudl"));         // transposition
-  EXPECT_TRUE(internal::Comparable("faiz", "afiz"));           // first-letter transposition
-  EXPECT_TRUE(internal::Comparable("mohammed", "muhammad"));   // phonetic key
+  EXPECT_TRUE(internal::Comparable("mohammad", "mohamad"));   // doubled letter
+  EXPECT_TRUE(internal::Comparable("abdul", "abudl"));        // transposition
+  EXPECT_TRUE(internal::Comparable("faiz", "afiz"));          // first-letter transposition
+  EXPECT_TRUE(internal::Comparable("mohammed", "muhammad"));  // phonetic key
   EXPECT_FALSE(internal::Comparable("huawei", "zte"));
-  EXPECT_FALSE(internal::Comparable("737", "738"));            // numbers match exactly
+  EXPECT_FALSE(internal::Comparable("737", "738"));  // numbers match exactly
 }
 
 TEST(CompareNames, SplitJoinedOrderAndLegalForms) {
   EXPECT_GE(CompareNames("Gazprom Bank", "GAZPROMBANK"), kCertainThreshold);
-  EXPECT_GE(CompareNames("AREFULLAHA REF GHAZI MOHAMMAD", "AREFULLAH AREF GHAZI MOHAMMAD"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("AREFULLAHA REF GHAZI MOHAMMAD", "AREFULLAH AREF GHAZI MOHAMMAD"),
+            kDefaultThreshold);
   EXPECT_GE(CompareNames("SALEK, ABDULHAI", "ABDULHAI SALEK"), kCertainThreshold);
   EXPECT_GE(CompareNames("JSC ARGUMENT", "JSCARGUMENT"), kCertainThreshold);
-  EXPECT_GE(CompareNames("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES COMPANY LIMITED"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES COMPANY LIMITED"),
+            kCertainThreshold);
   EXPECT_GE(CompareNames("Владимир Путин", "Vladimir Putin"), kCertainThreshold);
   // A shared legal form alone is no match (watchman #483).
   EXPECT_EQ(CompareNames("BELLETECH CORP", "11420 CORP."), 0.0);
@@ -56,9 +59,12 @@ TEST(WatchmanBestPairs, AgreesWithPublishedVectors) {
     std::string field;
     bool quoted = false;
     for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) fields.push_back(field), field.clear();
-      else field.push_back(c);
+      if (c == '"')
+        quoted = !quoted;
+      else if (c == ',' && !quoted)
+        fields.push_back(field), field.clear();
+      else
+        field.push_back(c);
     }
     fields.push_back(field);
     if (fields.size() < 3) continue;

@@ -29,19 +29,19 @@ namespace exportctl::screen {
 
 // The list a record comes from (CSL "source" labels, OFAC and BIS files).
 enum class ListSource {
-  kEntityList,           // EL, BIS, 15 CFR 744 Supp. 4
-  kDeniedPersons,        // DPL, BIS
-  kUnverified,           // UVL, BIS
-  kMilitaryEndUser,      // MEU, BIS
-  kSdn,                  // OFAC Specially Designated Nationals
-  kNonproliferation,     // ISN, State
-  kItarDebarred,         // DTC, State
-  kSectoral,             // SSI, OFAC
-  kChineseMilitary,      // CMIC, OFAC
-  kMenuBased,            // NS-MBS, OFAC
-  kPalestinianCouncil,   // PLC, OFAC
-  kCapta,                // CAP, OFAC
-  kForeignEvaders,       // FSE, OFAC
+  kEntityList,          // EL, BIS, 15 CFR 744 Supp. 4
+  kDeniedPersons,       // DPL, BIS
+  kUnverified,          // UVL, BIS
+  kMilitaryEndUser,     // MEU, BIS
+  kSdn,                 // OFAC Specially Designated Nationals
+  kNonproliferation,    // ISN, State
+  kItarDebarred,        // DTC, State
+  kSectoral,            // SSI, OFAC
+  kChineseMilitary,     // CMIC, OFAC
+  kMenuBased,           // NS-MBS, OFAC
+  kPalestinianCouncil,  // PLC, OFAC
+  kCapta,               // CAP, OFAC
+  kForeignEvaders,      // FSE, OFAC
   kOther,
 };
 const char* ListSourceCode(ListSource source);  // "EL", "DPL", "SDN", …
@@ -59,12 +59,12 @@ struct ListRecord {
   std::vector<std::string> alt_names;  // as listed
   std::vector<std::string> countries;  // ISO-2 codes or country names, as listed
   std::vector<std::string> programs;
-  std::string entity_number;           // source list number (OFAC ent_num), may be empty
+  std::string entity_number;  // source list number (OFAC ent_num), may be empty
   std::string federal_register_notice;
   std::string license_requirement;
   std::string license_policy;
   std::string source_list_url;
-  std::string start_date;              // as listed, may be empty
+  std::string start_date;  // as listed, may be empty
 
   // Entity List footnote parsed from the license requirement ("…EAR)4" → 4; §734.9(e)(1) → 1),
   // 0 when none.
@@ -77,10 +77,10 @@ struct ListRecord {
 
 // What was imported: the file's identity, used in every screening result.
 struct ListVersion {
-  std::string list_id;      // "csl", "ofac-sdn", "ofac-cons", "bis-dpl"
-  std::string format;       // "csl-json", "csl-csv", "csl-csv-legacy", "ofac-csv", "bis-dpl-txt"
-  std::string file_name;    // base name of the imported file
-  std::string sha256;       // of the file bytes (primary file only)
+  std::string list_id;    // "csl", "ofac-sdn", "ofac-cons", "bis-dpl"
+  std::string format;     // "csl-json", "csl-csv", "csl-csv-legacy", "ofac-csv", "bis-dpl-txt"
+  std::string file_name;  // base name of the imported file
+  std::string sha256;     // of the file bytes (primary file only)
   size_t record_count = 0;
   std::string source_date;  // YYYY-MM-DD from the file's metadata or name; "" when unknown
   // "csl@2026-07-31#sha256:1a2b3c4d5e6f (25921 records)"
@@ -104,15 +104,15 @@ inline constexpr double kCertainThreshold = 0.97;  // at or above: treated as a 
 
 struct ScreenQuery {
   std::string name;
-  std::string country;                  // ISO-2; records listed elsewhere are dropped
-  std::optional<PartyType> type;        // records of another known type are dropped
-  std::vector<ListSource> sources;      // empty = all
+  std::string country;              // ISO-2; records listed elsewhere are dropped
+  std::optional<PartyType> type;    // records of another known type are dropped
+  std::vector<ListSource> sources;  // empty = all
   double threshold = kDefaultThreshold;
   size_t limit = 10;
 };
 
 struct TokenMatch {
-  std::string query_word;   // as normalized; two words joined show as "gazprom+bank"
+  std::string query_word;  // as normalized; two words joined show as "gazprom+bank"
   std::string listed_word;
   double similarity = 0;
 };
@@ -120,7 +120,7 @@ struct TokenMatch {
 struct Hit {
   const ListRecord* record = nullptr;  // points into the Screener
   uint32_t record_index = 0;
-  std::string matched_name;            // the listed name or alias that scored best
+  std::string matched_name;  // the listed name or alias that scored best
   bool alias = false;
   double score = 0;
   std::vector<TokenMatch> matched;
@@ -182,13 +182,13 @@ class ListStore {
 // An officer's decision that a party is not the listed record. The pair is not raised again while
 // the record's content hash is unchanged and as_of is before `expires`.
 struct Disposition {
-  std::string party;        // the party name as screened
+  std::string party;  // the party name as screened
   std::string record_id;
   std::string record_hash;  // ListRecord::ContentHash() when cleared
   std::string reason;
   Date expires;
   std::string cleared_by;
-  std::string cleared_on;   // YYYY-MM-DD
+  std::string cleared_on;  // YYYY-MM-DD
 };
 
 // <data_dir>/screen/dispositions.jsonl, one JSON object per line, append-only; the last line for

@@ -1,9 +1,8 @@
 // The list store and the disposition log in the data directory (docs/screening.md, "Store").
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "screen/normalize.h"
 #include "screen/screen.h"
@@ -19,23 +18,28 @@ fs::path ListsDir(const std::string& data_dir) { return fs::path(data_dir) / "li
 Status WriteAtomically(const fs::path& path, const std::string& content) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot create " + path.parent_path().string());
+  if (ec)
+    return Status::Error(ErrorCode::kUnavailable, "data_dir",
+                         "cannot create " + path.parent_path().string());
   const fs::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot write " + tmp.string());
+    if (!out)
+      return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot write " + tmp.string());
     out << content;
     out.flush();
-    if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "write failed: " + tmp.string());
+    if (!out)
+      return Status::Error(ErrorCode::kUnavailable, "data_dir", "write failed: " + tmp.string());
   }
   fs::rename(tmp, path, ec);
-  if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot rename " + tmp.string());
+  if (ec)
+    return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot rename " + tmp.string());
   return Status::Ok();
 }
 
 json VersionToJson(const ListVersion& v, const std::string& stored_dir) {
-  return json{{"list_id", v.list_id},         {"format", v.format},
-              {"file_name", v.file_name},     {"sha256", v.sha256},
+  return json{{"list_id", v.list_id},           {"format", v.format},
+              {"file_name", v.file_name},       {"sha256", v.sha256},
               {"record_count", v.record_count}, {"source_date", v.source_date},
               {"stored_dir", stored_dir}};
 }
@@ -82,12 +86,14 @@ Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
   const fs::path target = ListsDir(data_dir_) / stored_dir;
   std::error_code ec;
   fs::create_directories(target, ec);
-  if (ec) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot create " + target.string());
+  if (ec)
+    return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot create " + target.string());
   std::vector<fs::path> files = {fs::path(path)};
   const std::string base = fs::path(path).filename().string();
   const fs::path dir = fs::path(path).parent_path();
   if (base == "sdn.csv") files.insert(files.end(), {dir / "alt.csv", dir / "add.csv"});
-  if (base == "cons_prim.csv") files.insert(files.end(), {dir / "cons_alt.csv", dir / "cons_add.csv"});
+  if (base == "cons_prim.csv")
+    files.insert(files.end(), {dir / "cons_alt.csv", dir / "cons_add.csv"});
   for (const auto& f : files) {
     if (!fs::exists(f)) continue;
     fs::copy_file(f, target / f.filename(), fs::copy_options::overwrite_existing, ec);
@@ -98,8 +104,8 @@ Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
   json updated = json::array();
   for (const auto& entry : lists) {
     if (entry.value("list_id", "") == v.list_id) {
-      const fs::path old_file = ListsDir(data_dir_) / entry.value("stored_dir", "") /
-                                entry.value("file_name", "");
+      const fs::path old_file =
+          ListsDir(data_dir_) / entry.value("stored_dir", "") / entry.value("file_name", "");
       if (auto previous = LoadListFile(old_file.string()); previous.ok()) {
         result.previous = std::move(previous).value();
       }
@@ -109,7 +115,8 @@ Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
   }
   updated.push_back(VersionToJson(v, stored_dir));
   (*manifest)["lists"] = updated;
-  EXPORTCTL_RETURN_IF_ERROR(WriteAtomically(ListsDir(data_dir_) / "manifest.json", manifest->dump(2)));
+  EXPORTCTL_RETURN_IF_ERROR(
+      WriteAtomically(ListsDir(data_dir_) / "manifest.json", manifest->dump(2)));
   return result;
 }
 
@@ -126,8 +133,8 @@ Result<std::vector<LoadedList>> ListStore::LoadAll() const {
   if (!manifest.ok()) return manifest.status();
   std::vector<LoadedList> out;
   for (const auto& entry : (*manifest)["lists"]) {
-    const fs::path file = ListsDir(data_dir_) / entry.value("stored_dir", "") /
-                          entry.value("file_name", "");
+    const fs::path file =
+        ListsDir(data_dir_) / entry.value("stored_dir", "") / entry.value("file_name", "");
     auto list = LoadListFile(file.string());
     if (!list.ok()) return list.status();
     if (list->version.sha256 != entry.value("sha256", "")) {
@@ -148,14 +155,19 @@ Status DispositionStore::Add(const Disposition& d) const {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::ofstream out(path, std::ios::app);
-  if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot write " + path.string());
-  const json j{{"party", d.party},           {"record_id", d.record_id},
-               {"record_hash", d.record_hash}, {"reason", d.reason},
-               {"expires", d.expires.ToString()}, {"cleared_by", d.cleared_by},
+  if (!out)
+    return Status::Error(ErrorCode::kUnavailable, "data_dir", "cannot write " + path.string());
+  const json j{{"party", d.party},
+               {"record_id", d.record_id},
+               {"record_hash", d.record_hash},
+               {"reason", d.reason},
+               {"expires", d.expires.ToString()},
+               {"cleared_by", d.cleared_by},
                {"cleared_on", d.cleared_on}};
   out << j.dump() << '\n';
   out.flush();
-  if (!out) return Status::Error(ErrorCode::kUnavailable, "data_dir", "write failed: " + path.string());
+  if (!out)
+    return Status::Error(ErrorCode::kUnavailable, "data_dir", "write failed: " + path.string());
   return Status::Ok();
 }
 
@@ -180,7 +192,8 @@ Result<std::vector<Disposition>> DispositionStore::LoadAll() const {
       d.cleared_on = j.value("cleared_on", "");
       auto expires = Date::Parse(j.value("expires", ""));
       if (!expires.ok()) {
-        return Status::Error(ErrorCode::kDataError, "dispositions.jsonl:" + std::to_string(line_number),
+        return Status::Error(ErrorCode::kDataError,
+                             "dispositions.jsonl:" + std::to_string(line_number),
                              "bad expires date");
       }
       d.expires = *expires;
@@ -188,7 +201,8 @@ Result<std::vector<Disposition>> DispositionStore::LoadAll() const {
     } catch (const json::exception& e) {
       // A torn last line (crash during append) is ignored; anything earlier is corruption.
       if (in.peek() == EOF) break;
-      return Status::Error(ErrorCode::kDataError, "dispositions.jsonl:" + std::to_string(line_number), e.what());
+      return Status::Error(ErrorCode::kDataError,
+                           "dispositions.jsonl:" + std::to_string(line_number), e.what());
     }
   }
   return out;

@@ -30,9 +30,7 @@ class TempDir {
   fs::path path_;
 };
 
-void WriteFile(const fs::path& p, const std::string& content) {
-  std::ofstream(p) << content;
-}
+void WriteFile(const fs::path& p, const std::string& content) { std::ofstream(p) << content; }
 
 const char* kListV1 = R"({"results":[
   {"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","addresses":[{"country":"CN"}],"federal_register_notice":"90 FR 1","license_requirement":"For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)4"},
@@ -107,9 +105,13 @@ TEST(PartyScreener, ListingsFootnotesDispositionsAndNoLists) {
 
   // Clear the pair until 2026-06-01.
   const ListRecord& record = (*screener)->index().records()[0];
-  Disposition d{.party = "Sopgo Technologies", .record_id = "a", .record_hash = record.ContentHash(),
-                .reason = "different company, verified registration", .expires = Date::FromYmd(2026, 6, 1),
-                .cleared_by = "officer", .cleared_on = "2026-03-01"};
+  Disposition d{.party = "Sopgo Technologies",
+                .record_id = "a",
+                .record_hash = record.ContentHash(),
+                .reason = "different company, verified registration",
+                .expires = Date::FromYmd(2026, 6, 1),
+                .cleared_by = "officer",
+                .cleared_on = "2026-03-01"};
   ASSERT_TRUE(DispositionStore(data).Add(d).ok());
   screener = OpenPartyScreener(data);
   ASSERT_TRUE(screener.ok());

@@ -11,8 +11,8 @@ inline std::string SharedData(const std::string& relative) {
 }
 
 // Skips the calling test when the shared data file is absent.
-#define SKIP_WITHOUT_SHARED(path)                                                       \
-  if (!std::filesystem::exists(path)) {                                                 \
+#define SKIP_WITHOUT_SHARED(path)                                                                \
+  if (!std::filesystem::exists(path)) {                                                          \
     GTEST_SKIP() << "shared data " << (path) << " is absent (see ../shared/data/PROVENANCE.md)"; \
   }
 
