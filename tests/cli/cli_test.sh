@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end checks of the exportctl command: exit codes, JSON errors naming the field, batch
+# alignment, CSV. Usage: cli_test.sh path/to/exportctl repo_root
+set -uo pipefail
+bin=$1
+root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+expect() {  # expect NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
+}
+
+"$bin" check "$root/examples/03-h200-to-china.json" > "$tmp/out.json" 2> "$tmp/err"
+rc=$?
+expect "valid transaction exits 0" test $rc -eq 0
+expect "decision is JSON with outcome" python3 -c "import json,sys; d=json.load(open('$tmp/out.json')); sys.exit(0 if d['outcome']=='LICENSE_REQUIRED' and d['review_policy']=='case_by_case' and d['reasons'] else 1)"
+
+echo '{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H20","quantity":-1}]}' | "$bin" check - > "$tmp/out" 2> "$tmp/err"
+rc=$?
+expect "negative quantity exits 2" test $rc -eq 2
+expect "error names the field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='items[0].quantity' else 1)"
+expect "no partial decision on stdout" test ! -s "$tmp/out"
+
+echo '{"as_of": "2025-06-01", "destination": ' | "$bin" check - > "$tmp/out" 2> "$tmp/err"
+expect "malformed JSON exits 2" test $? -eq 2
+expect "malformed JSON error is JSON" python3 -c "import json; json.load(open('$tmp/err'))['error']['message']"
+
+"$bin" check --posture lenient "$root/examples/01-h100-to-germany.json" > /dev/null 2> "$tmp/err"
+expect "bad --posture exits 2" test $? -eq 2
+
+"$bin" check --posture codified "$root/examples/01-h100-to-germany.json" > "$tmp/out.json"
+expect "--posture overrides the transaction" python3 -c "import json,sys; d=json.load(open('$tmp/out.json')); sys.exit(0 if d['posture']=='codified' and d['license_exception']=='AIA' and d['alternate']['outcome']=='NO_LICENSE_REQUIRED' else 1)"
+
+"$bin" check --batch "$root/examples/batch.jsonl" > "$tmp/batch.out" 2> "$tmp/batch.err"
+rc=$?
+expect "batch with an invalid line exits 2" test $rc -eq 2
+expect "batch keeps one output line per input line" test "$(wc -l < "$tmp/batch.out")" -eq "$(wc -l < "$root/examples/batch.jsonl")"
+expect "batch error sits on the bad line" python3 -c "import json,sys; l=open('$tmp/batch.out').read().splitlines(); sys.exit(0 if 'error' in json.loads(l[4]) and json.loads(l[0])['reference']=='B-1' else 1)"
+
+head -4 "$root/examples/batch.jsonl" | "$bin" check --batch - --csv > "$tmp/out.csv"
+expect "CSV batch exits 0 and has a header + 4 rows" test "$(wc -l < "$tmp/out.csv")" -eq 5
+
+"$bin" chips show H100 > "$tmp/chips"
+expect "chips show H100 lists every variant" test "$(grep -c '^H100' "$tmp/chips")" -eq 3
+"$bin" chips show Z9000 > /dev/null 2>&1
+expect "unknown chip exits 2" test $? -eq 2
+"$bin" classify --tpp 3000 --die-area 1000 --datacenter true --json > "$tmp/cls.json"
+expect "classify explicit specs" python3 -c "import json,sys; c=json.load(open('$tmp/cls.json')); sys.exit(0 if c['eccn']=='3A090.b' else 1)"
+"$bin" countries KH --as-of 2025-11-07 > "$tmp/kh.json"
+expect "Cambodia out of D:5 on 2025-11-07" python3 -c "import json,sys; c=json.load(open('$tmp/kh.json')); sys.exit(0 if 'D:5' not in c['groups'] and 'D:1' in c['groups'] else 1)"
+
+mkdir -p "$tmp/baddata" && cp -r "$root/data/." "$tmp/baddata/" && echo '{ nope' > "$tmp/baddata/regimes/h200-2026.json"
+"$bin" --regulatory-data "$tmp/baddata" check "$root/examples/01-h100-to-germany.json" > "$tmp/out" 2> "$tmp/err"
+expect "a bad data file stops start-up with a clear error" test $? -ne 0 -a ! -s "$tmp/out"
+expect "the error names the file" grep -q "h200-2026.json" "$tmp/err"
+
+exit $fails
