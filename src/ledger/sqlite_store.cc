@@ -398,7 +398,11 @@ class SqliteStore final : public Store {
     }
     SqliteTxn txn(writer_);
     bool any_ok = false;
-    for (Job* j : batch) {
+    if (batch.size() == 1) {  // alone: its failure rolls back the whole transaction
+      batch[0]->result = (*batch[0]->fn)(txn);
+      any_ok = batch[0]->result.ok();
+    }
+    for (Job* j : batch.size() == 1 ? std::vector<Job*>() : batch) {
       Status sp = writer_.Exec("SAVEPOINT job");
       if (!sp.ok()) {
         j->result = sp;
