@@ -436,14 +436,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
         ctx.exit_code = 2;
         return;
       }
-      const ChipRecord& c = **chip;
-      spec.catalog = &c;
-      spec.tpp = c.tpp;
-      spec.die_area_mm2 = c.die_area_mm2;
-      spec.die_area_verified = c.die_area_verified;
-      spec.datacenter = c.datacenter;
-      spec.memory_bandwidth_gbps = c.memory_bandwidth_gbps;
-      spec.designer_headquarters = c.designer_headquarters;
+      spec = (*chip)->ToSpec();
     } else if (!c_tpp) {
       PrintJsonError("invalid_input", "chip", "give a catalog chip or --tpp");
       ctx.exit_code = 2;

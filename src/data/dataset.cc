@@ -419,6 +419,21 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
   return ds;
 }
 
+ItemSpec ChipRecord::ToSpec() const {
+  ItemSpec spec;
+  spec.catalog = this;
+  spec.vendor = vendor;
+  spec.model = name;
+  spec.tpp = tpp;
+  spec.throughput = throughput;
+  spec.die_area_mm2 = die_area_mm2;
+  spec.die_area_verified = die_area_verified;
+  spec.datacenter = datacenter;
+  spec.memory_bandwidth_gbps = memory_bandwidth_gbps;
+  spec.designer_headquarters = designer_headquarters;
+  return spec;
+}
+
 const Regime* Dataset::FindRegime(std::string_view id) const {
   for (const auto& g : regimes_) {
     if (g.id == id) return &g;

@@ -48,6 +48,9 @@ struct ChipRecord {
   std::string row_note;
   std::vector<std::string> sources;
   bool verified = true;
+
+  // The item specification of this catalog chip (what classification and the rules read).
+  ItemSpec ToSpec() const;
 };
 
 // A cited parameter of a regime (a number, list or table), kept as JSON plus its citation.

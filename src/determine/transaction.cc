@@ -155,18 +155,8 @@ Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::st
   if (auto chip = f.Str("chip", st)) {
     auto rec = data.FindChip(*chip);
     if (!rec.ok()) return Status::Invalid(f.Path("chip"), rec.status().message());
-    const ChipRecord& c = **rec;
-    spec.catalog = &c;
-    spec.vendor = c.vendor;
-    spec.model = c.name;
-    spec.tpp = c.tpp;
-    spec.throughput = c.throughput;
-    spec.die_area_mm2 = c.die_area_mm2;
-    spec.die_area_verified = c.die_area_verified;
-    spec.datacenter = c.datacenter;
-    spec.memory_bandwidth_gbps = c.memory_bandwidth_gbps;
-    spec.designer_headquarters = c.designer_headquarters;
-    label = c.name;
+    spec = (*rec)->ToSpec();
+    label = (*rec)->name;
   }
   EXPORTCTL_RETURN_IF_ERROR(st);
   // Explicit figures (alone, or overriding the catalog's).
