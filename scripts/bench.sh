@@ -41,6 +41,12 @@ for _ in $(seq 20); do "$bin" countries CN --as-of 2026-01-01 > /dev/null; done
 end=$(date +%s%N)
 echo "mean wall time per run: $(python3 -c "print(f'{($end-$start)/20/1e6:.1f} ms')")"
 
+if [ -x "$build/bench/ledger_bench" ]; then
+  echo
+  echo "== Ledger: durable reservations/s vs the raw database (PostgreSQL from scripts/start-postgres.sh)"
+  "$build/bench/ledger_bench" --seconds 4 --data "$PWD/data"
+fi
+
 for s in bench/*.sh; do
   [ -e "$s" ] || continue
   echo
