@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -12,6 +13,9 @@
 #include "cli/engine_hooks.h"
 #include "determine/engine.h"
 #include "server/server.h"
+#ifdef EXPORTCTL_SERVER_HAS_MODULES
+#include "server/module_backends.h"
+#endif
 
 namespace exportctl::cli {
 namespace {
@@ -49,11 +53,38 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
     std::cerr << "exportctl serve: no API keys yet; create one with `exportctl keys create --role "
                  "analyst`\n";
   }
-  if (!o.ledger.empty()) {
-    std::cerr << "exportctl serve: --ledger " << o.ledger
-              << " noted, but the ledger is not wired into the server yet: ledger routes and "
+  std::unique_ptr<server::LedgerService> ledger;
+  std::unique_ptr<server::ScreenService> screen;
+  std::vector<std::string> list_versions;
+#ifdef EXPORTCTL_SERVER_HAS_MODULES
+  // The ledger: with --ledger, or when the default file exists (as for `check`).
+  const std::string default_ledger = ctx.data_dir + "/ledger.sqlite";
+  if (!o.ledger.empty() || std::filesystem::exists(default_ledger)) {
+    auto opened = server::OpenLedgerService(ctx.regulatory_data_dir, ctx.data_dir, o.ledger);
+    if (!opened.ok()) return Fail(opened.status());
+    ledger = std::move(opened).value();
+  } else {
+    std::cerr << "exportctl serve: no ledger (" << default_ledger
+              << " does not exist and no --ledger): allocation not consulted; ledger routes and "
                  "\"reserve\" answer 503\n";
   }
+  // Screening: against the lists imported under --data-dir. Lists present but unreadable stop
+  // the server rather than deciding as if unscreened.
+  auto screener = server::OpenScreenService(ctx.data_dir, {});
+  if (screener.ok()) {
+    screen = std::move(screener).value();
+    list_versions = screen->screener()->ListVersions();
+  } else if (screener.status().code() == ErrorCode::kNotFound) {
+    std::cerr << "exportctl serve: no restricted-party lists imported: screening not performed "
+                 "(decisions say so); screening routes answer 503\n";
+  } else {
+    return Fail(screener.status());
+  }
+#else
+  if (!o.ledger.empty()) {
+    std::cerr << "exportctl serve: this build has no ledger module: ledger routes answer 503\n";
+  }
+#endif
   Engine engine(*data);
 
   server::ServerOptions options;
@@ -76,9 +107,9 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
                                   .engine = &engine,
                                   .audit = log->get(),
                                   .keys = keys->get(),
-                                  .ledger = nullptr,
-                                  .screen = nullptr,
-                                  .list_versions = {}});
+                                  .ledger = ledger.get(),
+                                  .screen = screen.get(),
+                                  .list_versions = list_versions});
   if (Status st = server.Start(); !st.ok()) return Fail(st);
   std::cerr << "exportctl serve: listening on http://" << o.host << ":" << server.port()
             << " (data " << data->version() << ", audit log " << ctx.data_dir

@@ -23,16 +23,22 @@ class LedgerService {
   virtual ~LedgerService() = default;
   // What the engine consults while deciding (nullptr = allocation step not performed).
   virtual const AllocationView* allocations() const = 0;
-  // Reserves what the decision allows; returns the postings as a JSON array. Must be atomic
-  // with respect to other reservations and idempotent on ctx.idempotency_key.
-  virtual Result<std::string> Reserve(const Transaction& tx, const Decision& decision,
-                                      const RequestContext& ctx) = 0;
-  // Undoes a reservation made by Reserve (used when the audit record cannot be written).
-  virtual Status Cancel(const std::string& decision_id, const RequestContext& ctx) = 0;
+  // Decides and reserves in one step: atomic with respect to other reservations (the decision
+  // is made again if the ledger moved) and idempotent on ctx.idempotency_key.
+  struct Reserved {
+    Decision decision;
+    std::string postings = "[]";  // JSON array of the reserve postings
+  };
+  virtual Result<Reserved> DecideAndReserve(const Engine& engine, const Transaction& tx,
+                                            DetermineOptions options,
+                                            const RequestContext& ctx) = 0;
+  // Releases the reservations in `postings` (from DecideAndReserve); used when the decision's
+  // audit record cannot be written, so that nothing stays half-applied.
+  virtual Status Cancel(const std::string& postings, const RequestContext& ctx) = 0;
   virtual Result<std::string> Balances(const std::string& as_of) const = 0;
   virtual Result<std::string> History(const std::string& account) const = 0;
-  // body: the request's JSON object ({"posting_id"} for commit/release; account, amount_tpp,
-  // reason for adjust).
+  // body: the request's JSON object: {"reservation_id", "as_of"?, "reason"?} for commit and
+  // release; {"account", "tpp", "reason", "as_of"?} for adjust.
   virtual Result<std::string> Commit(const std::string& body, const RequestContext& ctx) = 0;
   virtual Result<std::string> Release(const std::string& body, const RequestContext& ctx) = 0;
   virtual Result<std::string> Adjust(const std::string& body, const RequestContext& ctx) = 0;

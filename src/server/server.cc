@@ -396,16 +396,19 @@ struct Server::Impl {
                        "or reserved");
     }
 
-    Decision decision = deps.engine->Determine(in->tx, *opts);
-    std::string decision_json = DecisionToJson(decision);
-    std::string postings = "[]";
     RequestContext ctx{call.key.key_id, idempotency_key};
+    Decision decision;
+    std::string postings = "[]";
     if (in->reserve) {
-      auto reserved = deps.ledger->Reserve(in->tx, decision, ctx);
+      auto reserved = deps.ledger->DecideAndReserve(*deps.engine, in->tx, *opts, ctx);
       if (!reserved.ok()) return SendStatus(call.res, reserved.status());
-      postings = std::move(*reserved);
+      decision = std::move(reserved->decision);
+      postings = std::move(reserved->postings);
       metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(postings)));
+    } else {
+      decision = deps.engine->Determine(in->tx, *opts);
     }
+    std::string decision_json = DecisionToJson(decision);
     if (options.audit_decisions) {
       const auto t0 = Clock::now();
       auto record = deps.audit->Append(
@@ -416,7 +419,7 @@ struct Server::Impl {
                *in, posture_override, decision_json, postings, "POST /v1/check"))});
       metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
       if (!record.ok()) {
-        if (in->reserve) (void)deps.ledger->Cancel(decision.decision_id, ctx);
+        if (in->reserve) (void)deps.ledger->Cancel(postings, ctx);
         if (record.status().code() == ErrorCode::kConflict && !idempotency_key.empty() &&
             RespondFromRecord(call, decision.decision_id, in->request, posture_override)) {
           return;  // a concurrent retry recorded it first
@@ -743,7 +746,29 @@ struct Server::Impl {
     auto body = BodyObject(call);
     if (!body.ok()) return SendStatus(call.res, body.status());
     if (!deps.screen) return Unavailable(call, "screening");
-    Reply(call, deps.screen->Clear(body->dump(), Context(call)));
+    const std::string request = body->dump();
+    auto r = deps.screen->Clear(request, Context(call));
+    if (r.ok() && !RecordChange(call, "screen.cleared", request, *r)) return;
+    Reply(call, r);
+  }
+
+  // Configuration and list changes go into the audit log too. Returns false (and answers 503)
+  // when the record cannot be written.
+  bool RecordChange(Call& call, const char* kind, const std::string& request,
+                    const std::string& result) {
+    if (!options.audit_decisions) return true;
+    std::string payload;
+    JsonWriter w(payload);
+    w.BeginObject().Key("request").Raw(request).Key("result").Raw(result).EndObject();
+    auto record = deps.audit->Append({.id = "", .kind = kind, .actor = call.key.key_id,
+                                      .payload = std::move(payload)});
+    if (record.ok()) return true;
+    std::cerr << "exportctl serve: audit append failed after " << kind << ": "
+              << record.status().ToString() << "\n";
+    SendError(call.res, 503, "unavailable", "",
+              std::string("the change was made but the audit log cannot record it: ") +
+                  record.status().message());
+    return false;
   }
 
   void HandleLists(Call& call) {
@@ -769,23 +794,33 @@ struct Server::Impl {
   }
 
   template <typename Fn>
-  void LedgerChange(Call& call, Fn fn) {
+  void LedgerChange(Call& call, const char* kind, Fn fn) {
     auto body = BodyObject(call);
     if (!body.ok()) return SendStatus(call.res, body.status());
     if (!deps.ledger) return Unavailable(call, "the allocation ledger");
-    auto r = fn(body->dump(), Context(call));
-    if (r.ok()) metrics.CountLedgerPostings(1);
+    const std::string request = body->dump();
+    auto r = fn(request, Context(call));
+    if (r.ok()) {
+      metrics.CountLedgerPostings(1);
+      if (!RecordChange(call, kind, request, *r)) return;
+    }
     Reply(call, r);
   }
 
   void HandleLedgerCommit(Call& call) {
-    LedgerChange(call, [&](const std::string& b, const RequestContext& c) { return deps.ledger->Commit(b, c); });
+    LedgerChange(call, "ledger.commit", [&](const std::string& b, const RequestContext& c) {
+      return deps.ledger->Commit(b, c);
+    });
   }
   void HandleLedgerRelease(Call& call) {
-    LedgerChange(call, [&](const std::string& b, const RequestContext& c) { return deps.ledger->Release(b, c); });
+    LedgerChange(call, "ledger.release", [&](const std::string& b, const RequestContext& c) {
+      return deps.ledger->Release(b, c);
+    });
   }
   void HandleLedgerAdjust(Call& call) {
-    LedgerChange(call, [&](const std::string& b, const RequestContext& c) { return deps.ledger->Adjust(b, c); });
+    LedgerChange(call, "ledger.adjust", [&](const std::string& b, const RequestContext& c) {
+      return deps.ledger->Adjust(b, c);
+    });
   }
 
   ServerOptions options;

@@ -18,6 +18,9 @@
 #include "audit/replay.h"
 #include "data/dataset.h"
 #include "determine/engine.h"
+#ifdef EXPORTCTL_SERVER_HAS_MODULES
+#include "server/module_backends.h"
+#endif
 
 namespace exportctl::server {
 namespace {
@@ -421,6 +424,66 @@ TEST_F(ServerTest, ConcurrentChecksFormOneChain) {
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_EQ(report.records_checked, 200);
 }
+
+#ifdef EXPORTCTL_SERVER_HAS_MODULES
+// The ledger wired in: "reserve": true decides and reserves in one step; ledger routes answer.
+TEST(ServerLedgerTest, ReserveCommitAndAudit) {
+  const fs::path dir = TempDir("ledger");
+  auto ledger = OpenLedgerService(EXPORTCTL_DEFAULT_DATA_DIR, dir.string(), "");
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  Engine engine(SharedDataset());
+  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
+                                        .read_only = false});
+  auto keys = audit::KeyStore::Open((dir / "keys.sqlite").string());
+  const std::string officer = (*keys)->Create(audit::Role::kOfficer, "o")->token;
+  ServerOptions options;
+  options.port = 0;
+  Server server(options, {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(),
+                          .keys = keys->get(), .ledger = ledger->get(), .screen = nullptr,
+                          .list_versions = {}});
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client c("127.0.0.1", server.port());
+  httplib::Headers h{{"Authorization", "Bearer " + officer}, {"Idempotency-Key", "so-7"}};
+  // Tier 1 destination, consignee headquartered in Tier 2: License Exception LPP draws on the
+  // consignee's yearly LPP allowance.
+  const std::string lpp =
+      R"({"reserve":true,"reference":"SO-7","as_of":"2025-06-01","posture":"codified",)"
+      R"("destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
+      R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN"}]})";
+  auto r = c.Post("/v1/check", h, lpp, "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json d = json::parse(r->body);
+  EXPECT_EQ(d["license_exception"], "LPP") << r->body;
+  ASSERT_TRUE(d["ledger_postings"].is_array());
+  ASSERT_EQ(d["ledger_postings"].size(), 1u) << r->body;
+  const int64_t reservation = d["ledger_postings"][0]["id"];
+  auto recorded = (*log)->Get(d["decision_id"]);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_EQ(json::parse(recorded->payload)["ledger_postings"], d["ledger_postings"]);
+
+  auto balances = c.Get("/v1/ledger/balances?as_of=2025-06-01", h);
+  ASSERT_EQ(balances->status, 200) << balances->body;
+  EXPECT_EQ(json::parse(balances->body).size(), 1u);
+  auto history = c.Get("/v1/ledger/history?account=lpp:C", h);
+  ASSERT_EQ(history->status, 200) << history->body;
+  const int bad_account = c.Get("/v1/ledger/history?account=nonsense", h)->status;
+  EXPECT_TRUE(bad_account == 400 || bad_account == 404) << bad_account;
+
+  httplib::Headers commit_h{{"Authorization", "Bearer " + officer}, {"Idempotency-Key", "ship-7"}};
+  EXPECT_EQ(c.Post("/v1/ledger/commit", commit_h, R"({"reservation_id":"x"})", "application/json")->status, 400);
+  EXPECT_EQ(c.Post("/v1/ledger/commit", commit_h, R"({"reservation_id":999999})", "application/json")->status, 404);
+  auto commit = c.Post("/v1/ledger/commit", commit_h,
+                       R"({"reservation_id":)" + std::to_string(reservation) + "}", "application/json");
+  ASSERT_EQ(commit->status, 200) << commit->body;
+  EXPECT_EQ(json::parse(commit->body)["kind"], "commit");
+  const auto report = (*log)->Verify();
+  EXPECT_TRUE(report.ok);
+  EXPECT_EQ(report.records_checked, 2);  // the decision and the ledger.commit
+  server.Stop();
+  fs::remove_all(dir);
+}
+#endif
 
 // ---- Crash safety: SIGKILL during a burst, then restart --------------------------------------
 

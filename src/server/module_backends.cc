@@ -1,0 +1,328 @@
+#include "server/module_backends.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_writer.h"
+#include "ledger/ledger.h"
+#include "reservation/reservation.h"
+#include "screen/party_screener.h"
+#include "screen/screen.h"
+#include "server/server.h"
+
+namespace exportctl::server {
+namespace {
+
+using nlohmann::json;
+
+void PostingJson(const ledger::Posting& p, JsonWriter& w) {
+  w.BeginObject().Field("id", p.id).Field("kind", ledger::PostingKindName(p.kind));
+  w.Field("account", p.account).Field("period", p.period).Field("tpp", p.tpp());
+  w.Field("as_of", p.as_of.ToString());
+  if (p.reservation_id) w.Field("reservation_id", p.reservation_id);
+  w.Field("decision_id", p.decision_id).Field("transaction_ref", p.transaction_ref);
+  if (!p.reason.empty()) w.Field("reason", p.reason);
+  w.Field("recorded_at", p.recorded_at).EndObject();
+}
+
+std::string PostingsJson(const std::vector<ledger::Posting>& postings) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& p : postings) PostingJson(p, w);
+  w.EndArray();
+  return out;
+}
+
+std::string OnePosting(const ledger::Posting& p) {
+  std::string out;
+  JsonWriter w(out);
+  PostingJson(p, w);
+  return out;
+}
+
+// Small typed readers over a request body; errors name the field.
+Result<json> Object(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_object()) return Status::Invalid("", "the request body must be a JSON object");
+  return j;
+}
+Result<std::string> String(const json& j, const char* key, bool required) {
+  if (!j.contains(key) || j[key].is_null()) {
+    if (required) return Status::Invalid(key, "is required");
+    return std::string();
+  }
+  if (!j[key].is_string()) return Status::Invalid(key, "must be a string");
+  return j[key].get<std::string>();
+}
+Result<Date> DateOr(const json& j, const char* key, Date fallback) {
+  auto s = String(j, key, false);
+  if (!s.ok()) return s.status();
+  if (s->empty()) return fallback;
+  auto d = Date::Parse(*s);
+  if (!d.ok()) return Status::Invalid(key, d.status().message());
+  return *d;
+}
+
+class ModuleLedger final : public LedgerService {
+ public:
+  ModuleLedger(std::unique_ptr<ledger::AllocationRules> rules, std::unique_ptr<ledger::Ledger> l,
+               std::function<Date()> today)
+      : rules_(std::move(rules)), ledger_(std::move(l)), view_(*ledger_), today_(std::move(today)) {}
+
+  const AllocationView* allocations() const override { return &view_; }
+
+  Result<Reserved> DecideAndReserve(const Engine& engine, const Transaction& tx,
+                                    DetermineOptions options, const RequestContext& ctx) override {
+    options.allocations = &view_;
+    auto r = ReserveForDecision(engine, *ledger_, tx, options, {.idempotency_key = ctx.idempotency_key});
+    if (!r.ok()) return r.status();
+    Reserved out;
+    out.decision = std::move(r->decision);
+    out.postings = PostingsJson(r->postings);
+    return out;
+  }
+
+  Status Cancel(const std::string& postings, const RequestContext& ctx) override {
+    json arr = json::parse(postings, nullptr, false);
+    if (!arr.is_array()) return Status::Ok();
+    for (const auto& p : arr) {
+      if (!p.is_object() || p.value("kind", "") != "reserve" || !p.contains("id")) continue;
+      ledger::SettleRequest req;
+      req.reservation_id = p["id"].get<int64_t>();
+      req.as_of = today_();
+      req.reason = "audit record could not be written";
+      req.idempotency_key = ctx.idempotency_key.empty() ? "" : ctx.idempotency_key + ":cancel";
+      (void)ledger_->Release(req);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::string> Balances(const std::string& as_of) const override {
+    Date d = today_();
+    if (!as_of.empty()) {
+      auto parsed = Date::Parse(as_of);
+      if (!parsed.ok()) return Status::Invalid("as_of", parsed.status().message());
+      d = *parsed;
+    }
+    auto balances = ledger_->Balances(d);
+    if (!balances.ok()) return balances.status();
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const auto& b : *balances) {
+      w.BeginObject().Field("account", b.account).Field("period", b.period);
+      w.Key("cap_tpp");
+      if (b.cap_tpp) w.Number(*b.cap_tpp);
+      else w.Null();
+      w.Field("reserved_tpp", b.reserved_tpp).Field("used_tpp", b.used_tpp);
+      w.Key("remaining_tpp");
+      if (b.cap_tpp) w.Number(b.remaining_tpp());
+      else w.Null();
+      if (b.cap_tpp && b.h100_equivalent_tpp > 0) {
+        w.Field("remaining_h100_equivalents", b.ToH100(b.remaining_tpp()));
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    return out;
+  }
+
+  Result<std::string> History(const std::string& account) const override {
+    auto key = ledger::AccountKey::Parse(account);
+    if (!key.ok()) return key.status();
+    auto h = ledger_->History(key->ToString());
+    if (!h.ok()) return h.status();
+    return PostingsJson(*h);
+  }
+
+  Result<std::string> Commit(const std::string& body, const RequestContext& ctx) override {
+    auto req = Settle(body, ctx);
+    if (!req.ok()) return req.status();
+    auto p = ledger_->Commit(*req);
+    if (!p.ok()) return p.status();
+    return OnePosting(*p);
+  }
+  Result<std::string> Release(const std::string& body, const RequestContext& ctx) override {
+    auto req = Settle(body, ctx);
+    if (!req.ok()) return req.status();
+    auto p = ledger_->Release(*req);
+    if (!p.ok()) return p.status();
+    return OnePosting(*p);
+  }
+  Result<std::string> Adjust(const std::string& body, const RequestContext& ctx) override {
+    auto j = Object(body);
+    if (!j.ok()) return j.status();
+    auto account = String(*j, "account", true);
+    if (!account.ok()) return account.status();
+    auto key = ledger::AccountKey::Parse(*account);
+    if (!key.ok()) return key.status();
+    if (!j->contains("tpp") || !(*j)["tpp"].is_number()) return Status::Invalid("tpp", "must be a number");
+    auto reason = String(*j, "reason", true);
+    if (!reason.ok()) return reason.status();
+    auto as_of = DateOr(*j, "as_of", today_());
+    if (!as_of.ok()) return as_of.status();
+    ledger::AdjustRequest req;
+    req.account = *key;
+    req.tpp = (*j)["tpp"].get<double>();
+    req.as_of = *as_of;
+    req.reason = *reason;
+    req.idempotency_key = ctx.idempotency_key;
+    auto p = ledger_->Adjust(req);
+    if (!p.ok()) return p.status();
+    return OnePosting(*p);
+  }
+
+ private:
+  Result<ledger::SettleRequest> Settle(const std::string& body, const RequestContext& ctx) const {
+    auto j = Object(body);
+    if (!j.ok()) return j.status();
+    if (!j->contains("reservation_id") || !(*j)["reservation_id"].is_number_integer()) {
+      return Status::Invalid("reservation_id", "must be the integer id of a reserve posting");
+    }
+    ledger::SettleRequest req;
+    req.reservation_id = (*j)["reservation_id"].get<int64_t>();
+    auto as_of = DateOr(*j, "as_of", today_());
+    if (!as_of.ok()) return as_of.status();
+    req.as_of = *as_of;
+    auto reason = String(*j, "reason", false);
+    if (!reason.ok()) return reason.status();
+    req.reason = *reason;
+    req.idempotency_key = ctx.idempotency_key;
+    return req;
+  }
+
+  std::unique_ptr<ledger::AllocationRules> rules_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  ledger::LedgerAllocationView view_;
+  std::function<Date()> today_;
+};
+
+class ModuleScreen final : public ScreenService {
+ public:
+  ModuleScreen(std::unique_ptr<screen::ListPartyScreener> s, std::string data_dir,
+               std::function<Date()> today)
+      : screener_(std::move(s)), data_dir_(std::move(data_dir)), today_(std::move(today)) {}
+
+  const PartyScreener* screener() const override { return screener_.get(); }
+
+  Result<std::string> Screen(const std::string& body) const override {
+    auto j = Object(body);
+    if (!j.ok()) return j.status();
+    screen::ScreenQuery q;
+    auto name = String(*j, "name", true);
+    if (!name.ok()) return name.status();
+    q.name = *name;
+    auto country = String(*j, "country", false);
+    if (!country.ok()) return country.status();
+    q.country = *country;
+    if (j->contains("limit")) {
+      if (!(*j)["limit"].is_number_integer() || (*j)["limit"].get<int64_t>() < 1 ||
+          (*j)["limit"].get<int64_t>() > 100) {
+        return Status::Invalid("limit", "must be an integer from 1 to 100");
+      }
+      q.limit = static_cast<size_t>((*j)["limit"].get<int64_t>());
+    }
+    auto hits = screener_->index().Screen(q);
+    if (!hits.ok()) return hits.status();
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Key("hits").BeginArray();
+    for (const auto& h : *hits) {
+      w.BeginObject().Field("record_id", h.record->record_id);
+      w.Field("list", screen::ListSourceCode(h.record->source)).Field("name", h.record->name);
+      w.Field("matched_name", h.matched_name).Field("alias", h.alias).Field("score", h.score);
+      w.Field("explanation", h.Explain()).EndObject();
+    }
+    w.EndArray().Key("list_versions").BeginArray();
+    for (const auto& v : screener_->ListVersions()) w.String(v);
+    w.EndArray().EndObject();
+    return out;
+  }
+
+  Result<std::string> Lists() const override {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const auto& v : screener_->index().versions()) {
+      w.BeginObject().Field("list_id", v.list_id).Field("format", v.format);
+      w.Field("file_name", v.file_name).Field("sha256", v.sha256);
+      w.Field("record_count", static_cast<int64_t>(v.record_count));
+      w.Field("source_date", v.source_date).Field("version", v.ToString()).EndObject();
+    }
+    w.EndArray();
+    return out;
+  }
+
+  Result<std::string> Clear(const std::string& body, const RequestContext& ctx) override {
+    auto j = Object(body);
+    if (!j.ok()) return j.status();
+    auto party = String(*j, "party", true);
+    if (!party.ok()) return party.status();
+    auto record_id = String(*j, "record_id", true);
+    if (!record_id.ok()) return record_id.status();
+    auto reason = String(*j, "reason", true);
+    if (!reason.ok()) return reason.status();
+    auto expires = String(*j, "expires", true);
+    if (!expires.ok()) return expires.status();
+    auto expires_date = Date::Parse(*expires);
+    if (!expires_date.ok()) return Status::Invalid("expires", expires_date.status().message());
+    const screen::ListRecord* record = nullptr;
+    for (const auto& r : screener_->index().records()) {
+      if (r.record_id == *record_id) {
+        record = &r;
+        break;
+      }
+    }
+    if (!record) {
+      return Status::Error(ErrorCode::kNotFound, "record_id", "no list record " + *record_id);
+    }
+    screen::Disposition d;
+    d.party = *party;
+    d.record_id = *record_id;
+    d.record_hash = record->ContentHash();
+    d.reason = *reason;
+    d.expires = *expires_date;
+    d.cleared_by = ctx.actor;
+    d.cleared_on = today_().ToString();
+    EXPORTCTL_RETURN_IF_ERROR(screen::DispositionStore(data_dir_).Add(d));
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Field("party", d.party).Field("record_id", d.record_id);
+    w.Field("record_hash", d.record_hash).Field("reason", d.reason);
+    w.Field("expires", d.expires.ToString()).Field("cleared_by", d.cleared_by);
+    w.Field("cleared_on", d.cleared_on);
+    w.Field("note", "takes effect in checks after the server restarts").EndObject();
+    return out;
+  }
+
+ private:
+  std::unique_ptr<screen::ListPartyScreener> screener_;
+  std::string data_dir_;
+  std::function<Date()> today_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regulatory_data_dir,
+                                                         const std::string& data_dir,
+                                                         const std::string& location) {
+  auto rules = ledger::AllocationRules::Load(regulatory_data_dir);
+  if (!rules.ok()) return rules.status();
+  auto owned_rules = std::make_unique<ledger::AllocationRules>(std::move(rules).value());
+  auto opened = ledger::Ledger::Open(
+      {.location = location.empty() ? ledger::Ledger::DefaultLocation(data_dir) : location},
+      *owned_rules);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<LedgerService>(
+      new ModuleLedger(std::move(owned_rules), std::move(opened).value(), UtcToday));
+}
+
+Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data_dir,
+                                                         std::function<Date()> today) {
+  auto s = screen::OpenPartyScreener(data_dir);
+  if (!s.ok()) return s.status();
+  return std::unique_ptr<ScreenService>(
+      new ModuleScreen(std::move(s).value(), data_dir, today ? std::move(today) : UtcToday));
+}
+
+}  // namespace exportctl::server

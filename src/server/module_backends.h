@@ -1,0 +1,25 @@
+// The server's backends over the ledger, reservation and screening modules (built only when
+// those modules are; EXPORTCTL_SERVER_HAS_MODULES is then defined for users of exportctl_server).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/date.h"
+#include "core/status.h"
+#include "server/backends.h"
+
+namespace exportctl::server {
+
+// The allocation ledger at `location` (a SQLite path or postgresql://…; "" = the default file
+// under data_dir), with caps from the regulatory data.
+Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regulatory_data_dir,
+                                                         const std::string& data_dir,
+                                                         const std::string& location);
+
+// Screening against the lists imported under data_dir; kNotFound when none are imported.
+Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data_dir,
+                                                         std::function<Date()> today);
+
+}  // namespace exportctl::server
