@@ -148,6 +148,8 @@ struct TamperCase {
   const char* problem_contains;
 };
 
+void PrintTo(const TamperCase& c, std::ostream* os) { *os << c.name; }
+
 class AuditTamperTest : public AuditLogTest, public ::testing::WithParamInterface<TamperCase> {};
 
 TEST_P(AuditTamperTest, VerifyNamesFirstBadRecord) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
+#include <thread>
 #include <deque>
 #include <mutex>
 #include <vector>
@@ -77,7 +78,14 @@ class SqliteAuditLog final : public AuditLog {
     if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
   }
 
-  ~SqliteAuditLog() override = default;
+  ~SqliteAuditLog() override {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      stop_checkpoints_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+  }
 
   Status Open() {
     if (!options_.read_only) {
@@ -85,6 +93,12 @@ class SqliteAuditLog final : public AuditLog {
       EXPORTCTL_RETURN_IF_ERROR(
           write_db_.Open(options_.path, false, options_.durability == Durability::kFsync));
       EXPORTCTL_RETURN_IF_ERROR(write_db_.Exec(kSchema));
+      // Checkpoints (copying the WAL into the database, with an fsync) run on their own
+      // connection and thread, so that an append never waits for one.
+      EXPORTCTL_RETURN_IF_ERROR(write_db_.Exec("PRAGMA wal_autocheckpoint=0"));
+      EXPORTCTL_RETURN_IF_ERROR(checkpoint_db_.Open(options_.path, false,
+                                                    options_.durability == Durability::kFsync));
+      checkpointer_ = std::thread([this] { CheckpointLoop(); });
     }
     EXPORTCTL_RETURN_IF_ERROR(read_db_.Open(options_.path, options_.read_only));
     if (options_.read_only) {
@@ -266,6 +280,17 @@ class SqliteAuditLog final : public AuditLog {
     std::optional<Result<AuditRecord>> result;
   };
 
+  void CheckpointLoop() {
+    std::unique_lock<std::mutex> lock(checkpoint_mu_);
+    while (!stop_checkpoints_) {
+      checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      lock.unlock();
+      // PASSIVE never blocks writers; a failure (e.g. busy) is retried on the next round.
+      (void)checkpoint_db_.Exec("PRAGMA wal_checkpoint(PASSIVE)");
+      lock.lock();
+    }
+  }
+
   static Result<Anchor> ReadHead(const Db& db) {
     Stmt s(db, "SELECT seq, hash FROM audit_head WHERE singleton = 1");
     if (!s.ok() || s.Step() != SQLITE_ROW) return db.Error("audit head");
@@ -344,6 +369,11 @@ class SqliteAuditLog final : public AuditLog {
   std::condition_variable done_cv_;
   std::deque<Pending*> queue_;
   bool writing_ = false;
+  Db checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stop_checkpoints_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace

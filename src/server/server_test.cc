@@ -200,6 +200,8 @@ struct BadInput {
   const char* field;  // nullptr = do not check
 };
 
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
 class ServerBadInputTest : public ServerTest, public ::testing::WithParamInterface<BadInput> {};
 
 TEST_P(ServerBadInputTest, RefusedAndNothingWritten) {
