@@ -402,7 +402,10 @@ Result<LoadedList> ParseDplText(std::string_view bytes) {
     r.record_id = fmt::format("DPL:row{}", i);
     r.license_requirement = "Denial order: all transactions subject to the EAR";
     const std::string updated = get(rows[i], "Last_Update");
-    if (updated > out.version.source_date) out.version.source_date = updated.substr(0, 10);
+    // The newest plausible Last_Update (the 2022 file has "3017-…" typos in some rows).
+    if (updated.size() >= 10 && updated.substr(0, 2) == "20" && updated > out.version.source_date) {
+      out.version.source_date = updated.substr(0, 10);
+    }
     out.records.push_back(std::move(r));
   }
   // DPL rows list the same person once per address; keep the first row's id per name.

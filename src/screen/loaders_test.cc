@@ -66,6 +66,14 @@ TEST(LoadListFile, RealFiles) {
   }
 }
 
+TEST(LoadListFile, DplSourceDateIgnoresImplausibleYears) {
+  const std::string path = testing::SharedData("bis/dpl_2022-09.txt");
+  SKIP_WITHOUT_SHARED(path);
+  auto l = LoadListFile(path);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->version.source_date.substr(0, 4), "2022") << l->version.source_date;
+}
+
 TEST(LoadListFile, OfacAliasesFromAltCsv) {
   const std::string path = testing::SharedData("ofac/2021-07/sdn.csv");
   SKIP_WITHOUT_SHARED(path);
