@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time, seeded from the examples and (when present) the
+# heads of the real lists in ../shared/data. Fails on the first crash.
+set -euo pipefail
+build=${1:-build-fuzz}
+seconds=${2:-60}
+cd "$(dirname "$0")/.."
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+mkdir -p "$corpus/transaction"
+cp examples/*.json "$corpus/transaction/"
+split -l 1 -d examples/batch.jsonl "$corpus/transaction/batch-"
+shared=../shared/data
+seed() {  # seed NAME FILE LINES
+  mkdir -p "$corpus/$1"
+  [ -f "$2" ] && head -c 20000 "$2" > "$corpus/$1/head" || true
+}
+seed csl_json "$shared/csl/consolidated_2026-07-31.json"
+seed csl_csv "$shared/csl/consolidated_2025-06_sample.csv"
+seed sdn_csv "$shared/ofac/sdn_2024-05-03.csv"
+seed dpl_txt "$shared/bis/dpl_2022-09.txt"
+for target in "$build"/fuzz/*_fuzz; do
+  name=$(basename "$target" _fuzz)
+  name=${name#list_}
+  dir="$corpus/$name"
+  mkdir -p "$dir"
+  echo "== $(basename "$target") for ${seconds}s"
+  "$target" "$dir" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -4
+done
