@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/engine_hooks.h"
 #include "core/json_writer.h"
+#include "data/data_json.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
@@ -313,30 +314,6 @@ void PrintChip(const ChipRecord& c, std::ostream& os) {
   for (const auto& s : c.sources) os << "  source: " << s << "\n";
 }
 
-void ChipJson(const ChipRecord& c, JsonWriter& w) {
-  w.BeginObject();
-  w.Field("id", c.id).Field("vendor", c.vendor).Field("model", c.model).Field("variant", c.variant).Field("name", c.name);
-  w.Key("tpp");
-  if (c.tpp) w.Number(*c.tpp);
-  else w.Null();
-  w.Key("die_area_mm2");
-  if (c.die_area_mm2) w.Number(*c.die_area_mm2);
-  else w.Null();
-  w.Field("die_area_verified", c.die_area_verified);
-  w.Key("memory_bandwidth_gbps");
-  if (c.memory_bandwidth_gbps) w.Number(*c.memory_bandwidth_gbps);
-  else w.Null();
-  w.Field("datacenter", c.datacenter).Field("designer_headquarters", c.designer_headquarters);
-  w.Key("throughput").BeginArray();
-  for (const auto& t : c.throughput) w.BeginObject().Field("bit_length", t.bit_length).Field("dense_tops", t.dense_tops).EndObject();
-  w.EndArray();
-  w.Key("sources").BeginArray();
-  for (const auto& s : c.sources) w.String(s);
-  w.EndArray();
-  w.Field("verified", c.verified);
-  w.EndObject();
-}
-
 }  // namespace
 
 void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
@@ -353,7 +330,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       std::string out;
       JsonWriter w(out);
       w.BeginArray();
-      for (const auto& c : data->chips()) ChipJson(c, w);
+      for (const auto& c : data->chips()) WriteChipJson(c, w);
       w.EndArray();
       std::cout << out << '\n';
       return;
@@ -392,7 +369,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
         if (show_json) {
           std::string out;
           JsonWriter w(out);
-          ChipJson(*c, w);
+          WriteChipJson(*c, w);
           std::cout << out << '\n';
         } else {
           PrintChip(*c, std::cout);
@@ -403,7 +380,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
     if (show_json) {
       std::string out;
       JsonWriter w(out);
-      ChipJson(**chip, w);
+      WriteChipJson(**chip, w);
       std::cout << out << '\n';
     } else {
       PrintChip(**chip, std::cout);
@@ -551,20 +528,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
     }
     std::string out;
     JsonWriter w(out);
-    w.BeginArray();
-    for (const auto& g : data->regimes()) {
-      w.BeginObject().Field("id", g.id).Field("title", g.title).Field("citation", g.fr).Field("effective", g.effective.ToString());
-      if (g.compliance) w.Field("compliance", g.compliance->ToString());
-      w.Field("in_force", g.InForce(d, p, data->rules())).Field("verified", g.verified);
-      w.Key("rules").BeginArray();
-      for (const auto& id : g.rule_ids) {
-        const RuleDef* r = data->FindRule(id);
-        w.BeginObject().Field("id", r->id).Field("citation", r->citation).Field("summary", r->summary);
-        w.Field("active", r->ActiveOn(d, p)).Field("verified", r->verified).EndObject();
-      }
-      w.EndArray().EndObject();
-    }
-    w.EndArray();
+    WriteRegimesJson(*data, d, p, w);
     if (r_json) {
       std::cout << out << '\n';
       return;
@@ -599,18 +563,9 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       }
       d = *parsed;
     }
-    const Country* c = data->FindCountry(*code);
     std::string out;
     JsonWriter w(out);
-    w.BeginObject().Field("code", c->code).Field("name", c->name).Field("as_of", d.ToString());
-    if (!c->treat_as.empty()) w.Field("treated_as", c->treat_as);
-    w.Key("groups").BeginArray();
-    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
-      if (data->InGroup(c->code, static_cast<Group>(g), d)) w.String(GroupName(static_cast<Group>(g)));
-    }
-    w.EndArray();
-    if (!c->note.empty()) w.Field("note", c->note);
-    w.EndObject();
+    WriteCountryJson(*data, *data->FindCountry(*code), d, Posture::kEnforced, w);
     std::cout << out << '\n';
   });
 }

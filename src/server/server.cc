@@ -18,6 +18,7 @@
 #include "audit/crypto.h"
 #include "audit/replay.h"
 #include "core/json_writer.h"
+#include "data/data_json.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
@@ -89,32 +90,6 @@ const char* DefaultCodeFor(int status) {
   }
 }
 
-void ChipJson(const ChipRecord& c, JsonWriter& w) {
-  auto optional_number = [&](const char* key, const std::optional<double>& v) {
-    w.Key(key);
-    if (v) w.Number(*v);
-    else w.Null();
-  };
-  w.BeginObject();
-  w.Field("id", c.id).Field("vendor", c.vendor).Field("model", c.model).Field("variant", c.variant);
-  w.Field("name", c.name);
-  optional_number("tpp", c.tpp);
-  optional_number("die_area_mm2", c.die_area_mm2);
-  w.Field("die_area_verified", c.die_area_verified);
-  optional_number("memory_bandwidth_gbps", c.memory_bandwidth_gbps);
-  w.Field("datacenter", c.datacenter).Field("designer_headquarters", c.designer_headquarters);
-  w.Key("throughput").BeginArray();
-  for (const auto& t : c.throughput) {
-    w.BeginObject().Field("bit_length", t.bit_length).Field("dense_tops", t.dense_tops).EndObject();
-  }
-  w.EndArray();
-  w.Key("sources").BeginArray();
-  for (const auto& s : c.sources) w.String(s);
-  w.EndArray();
-  w.Field("verified", c.verified);
-  w.EndObject();
-}
-
 size_t CountJsonArray(const std::string& json_array) {
   auto j = nlohmann::json::parse(json_array, nullptr, false);
   return j.is_array() ? j.size() : 0;
@@ -175,7 +150,7 @@ struct Server::Impl {
     std::string out;
     JsonWriter w(out);
     w.BeginArray();
-    for (const auto& c : deps.dataset->chips()) ChipJson(c, w);
+    for (const auto& c : deps.dataset->chips()) WriteChipJson(c, w);
     w.EndArray();
     chips_json = std::move(out);
     for (int i = 0; i < Metrics::kOutcomes; ++i) {
@@ -661,25 +636,9 @@ struct Server::Impl {
         !st.ok()) {
       return SendStatus(call.res, st);
     }
-    const Dataset& data = *deps.dataset;
     std::string out;
     JsonWriter w(out);
-    w.BeginArray();
-    for (const auto& g : data.regimes()) {
-      w.BeginObject().Field("id", g.id).Field("title", g.title).Field("citation", g.fr);
-      w.Field("effective", g.effective.ToString());
-      if (g.compliance) w.Field("compliance", g.compliance->ToString());
-      w.Field("in_force", g.InForce(d, p, data.rules())).Field("verified", g.verified);
-      w.Key("rules").BeginArray();
-      for (const auto& id : g.rule_ids) {
-        const RuleDef* r = data.FindRule(id);
-        if (!r) continue;
-        w.BeginObject().Field("id", r->id).Field("citation", r->citation).Field("summary", r->summary);
-        w.Field("active", r->ActiveOn(d, p)).Field("verified", r->verified).EndObject();
-      }
-      w.EndArray().EndObject();
-    }
-    w.EndArray();
+    WriteRegimesJson(*deps.dataset, d, p, w);
     SendJson(call.res, 200, std::move(out));
   }
 
@@ -700,16 +659,7 @@ struct Server::Impl {
     if (!c) return SendError(call.res, 404, "not_found", "code", "unknown country");
     std::string out;
     JsonWriter w(out);
-    w.BeginObject().Field("code", c->code).Field("name", c->name).Field("as_of", d.ToString());
-    w.Field("posture", PostureName(p));
-    if (!c->treat_as.empty()) w.Field("treated_as", c->treat_as);
-    w.Key("groups").BeginArray();
-    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
-      if (data.InGroup(c->code, static_cast<Group>(g), d)) w.String(GroupName(static_cast<Group>(g)));
-    }
-    w.EndArray();
-    if (!c->note.empty()) w.Field("note", c->note);
-    w.EndObject();
+    WriteCountryJson(data, *c, d, p, w);
     SendJson(call.res, 200, std::move(out));
   }
 
