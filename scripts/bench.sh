@@ -47,6 +47,12 @@ if [ -x "$build/bench/ledger_bench" ]; then
   "$build/bench/ledger_bench" --seconds 4 --data "$PWD/data"
 fi
 
+if [ -x "$build/bench/server_load" ]; then
+  echo
+  echo "== Server: POST /v1/check on loopback vs a trivial route, audit log off and on"
+  "$build/bench/server_load" --seconds 3
+fi
+
 for s in bench/*.sh; do
   [ -e "$s" ] || continue
   echo
