@@ -110,9 +110,11 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
     w.BeginObject().Field("step", s.step).Field("status", s.status).Field("detail", s.detail).EndObject();
   }
   w.EndArray();
-  w.Key("ledger_postings").BeginArray();
-  for (const auto& p : d.ledger_postings) w.String(p);
-  w.EndArray();
+  if (!d.ledger_postings.empty()) {  // present only when the decision reserved allocations
+    w.Key("ledger_postings").BeginArray();
+    for (const auto& p : d.ledger_postings) w.String(p);
+    w.EndArray();
+  }
   w.Key("list_versions").BeginArray();
   for (const auto& v : d.list_versions) w.String(v);
   w.EndArray();
