@@ -35,24 +35,19 @@ const char* EffectName(Effect e) {
   return "info";
 }
 
-Outcome Combine(std::span<const Effect> effects) {
-  bool prohibited = false, required = false, unresolved = false, exception = false, clear = false;
-  for (Effect e : effects) {
-    switch (e) {
-      case Effect::kProhibited: prohibited = true; break;
-      case Effect::kLicenseRequired: required = true; break;
-      case Effect::kUnresolved: unresolved = true; break;
-      case Effect::kLicenseException: exception = true; break;
-      case Effect::kNoLicenseRequired: clear = true; break;
-      case Effect::kInfo: break;
-    }
-  }
-  if (prohibited) return Outcome::kProhibited;
-  if (required) return Outcome::kLicenseRequired;
-  if (unresolved) return Outcome::kNeedsReview;
-  if (exception) return Outcome::kLicenseException;
-  if (clear) return Outcome::kNoLicenseRequired;
+Outcome Combine(EffectSet e) {
+  if (e.Has(Effect::kProhibited)) return Outcome::kProhibited;
+  if (e.Has(Effect::kLicenseRequired)) return Outcome::kLicenseRequired;
+  if (e.Has(Effect::kUnresolved)) return Outcome::kNeedsReview;
+  if (e.Has(Effect::kLicenseException)) return Outcome::kLicenseException;
+  if (e.Has(Effect::kNoLicenseRequired)) return Outcome::kNoLicenseRequired;
   return Outcome::kNeedsReview;
+}
+
+Outcome Combine(std::span<const Effect> effects) {
+  EffectSet set;
+  for (Effect e : effects) set.Add(e);
+  return Combine(set);
 }
 
 ReviewPolicy MostRestrictive(ReviewPolicy a, ReviewPolicy b) {

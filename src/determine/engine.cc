@@ -99,6 +99,7 @@ struct CompiledRules {
   double hbm_exception_max_density = 0;
   double nac_days = 0;
   std::vector<EmbargoEntry> embargoes;
+  std::array<int8_t, 26 * 26> embargo_by_alpha2;  // index into embargoes, -1 = none
   std::vector<ListEffect> list_effects;
   std::unordered_map<int, std::string> footnote_citations;
   bool tier1_verified = true;
@@ -166,6 +167,12 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
       c->embargoes.push_back(std::move(en));
     }
   }
+  c->embargo_by_alpha2.fill(-1);
+  for (size_t i = 0; i < c->embargoes.size(); ++i) {
+    for (const auto& code : c->embargoes[i].codes) {
+      if (int key = Dataset::Alpha2Key(code); key >= 0) c->embargo_by_alpha2[key] = static_cast<int8_t>(i);
+    }
+  }
   if (const Parameter* p = d.Param("restricted-lists", "lists")) {
     for (const auto& e : p->value["value"]) {
       ListEffect le;
@@ -206,6 +213,27 @@ struct Requirement {
   std::string_view rule;
   ReviewPolicy policy = ReviewPolicy::kPresumptionOfApproval;
   ExcSet exceptions = 0;
+};
+
+// An item's license requirements: a handful at most, kept inline (this is the hot path).
+class Requirements {
+ public:
+  void push_back(const Requirement& r) {
+    if (size_ < kCapacity) items_[size_++] = r;
+    else overflow_.push_back(r);
+  }
+  bool empty() const { return size_ == 0; }
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (size_t i = 0; i < size_; ++i) f(items_[i]);
+    for (const auto& r : overflow_) f(r);
+  }
+
+ private:
+  static constexpr size_t kCapacity = 12;
+  std::array<Requirement, kCapacity> items_{};
+  size_t size_ = 0;
+  std::vector<Requirement> overflow_;
 };
 
 // One evaluation (one posture, one candidate class per item).
@@ -271,6 +299,7 @@ class Evaluation {
 
   void ComputeFacts();
   void LedgerSteps();
+  void Explain(Decision& out);
   void TransactionSteps();
   // Runs the item rules for one class; returns the item outcome and appends findings.
   struct ItemEval {
@@ -294,7 +323,7 @@ class Evaluation {
   std::vector<std::string> warnings_, obligations_;
   std::vector<std::string_view> unverified_rules_;
   std::vector<StepStatus> steps_;
-  std::vector<Effect> tx_effects_;  // transaction-level effects (prohibitions, unresolved checks)
+  EffectSet tx_effects_;  // transaction-level effects (prohibitions, unresolved checks)
 
   // Facts.
   uint32_t dest_groups_ = 0;
@@ -308,7 +337,7 @@ class Evaluation {
   bool hq_all_tier1_ = false;    // every recipient is headquartered in a Supp. 5(a) destination
   bool no_recipient_ = false;
   bool exceptions_barred_ = false;  // Entity List / Unverified List
-  std::vector<Requirement> party_requirements_;  // Entity List, MEU: apply to every item
+  Requirements party_requirements_;  // Entity List, MEU: apply to every item
   double lpp_tpp_ = 0;           // TPP of LPP-eligible items in this transaction
   std::optional<double> lpp_remaining_;  // from the ledger: what LPP still allows this consignee this year
   std::string_view consignee_;   // the ultimate consignee's name (ledger accounts)
@@ -323,9 +352,13 @@ void Evaluation::ComputeFacts() {
   dest_china_macau_ = dest == "CN" || dest == "MO";
   dest_d5_macau_ = dest_macau_ || Dest(Group::D5);
   dest_license_area_ = (Dest(Group::D1) || Dest(Group::D4) || Dest(Group::D5)) && !Dest(Group::A5) && !Dest(Group::A6);
-  for (const auto& e : rules_.embargoes) {
-    for (const auto& code : e.codes) {
-      if (code == dest || code == tx_.destination) embargo_ = &e;
+  if (const int key = Dataset::Alpha2Key(dest); key >= 0) {
+    if (rules_.embargo_by_alpha2[key] >= 0) embargo_ = &rules_.embargoes[rules_.embargo_by_alpha2[key]];
+  } else {
+    for (const auto& e : rules_.embargoes) {
+      for (const auto& code : e.codes) {
+        if (code == dest) embargo_ = &e;
+      }
     }
   }
   dest_embargo_ = embargo_ != nullptr;
@@ -361,7 +394,7 @@ void Evaluation::LedgerSteps() {
   auto bal = opt_.allocations->Balance(q);
   if (!bal.ok()) {
     Add(r, Effect::kUnresolved, EXPLAIN("LPP balance for \"" + std::string(consignee_) + "\" could not be read: " + bal.status().message()));
-    tx_effects_.push_back(Effect::kUnresolved);
+    tx_effects_.Add(Effect::kUnresolved);
     return;
   }
   lpp_remaining_ = std::max(0.0, bal->remaining());
@@ -413,7 +446,7 @@ void Evaluation::TransactionSteps() {
         auto res = opt_.screener->Screen(p, d_);
         if (!res.ok()) {
           Add(r, Effect::kUnresolved, EXPLAIN("Screening of \"" + p.name + "\" failed: " + res.status().message()));
-          tx_effects_.push_back(Effect::kUnresolved);
+          tx_effects_.Add(Effect::kUnresolved);
           continue;
         }
         listings = std::move(*res);
@@ -453,7 +486,7 @@ void Evaluation::TransactionSteps() {
                                                             (l.record_id.empty() ? "" : " (record " + l.record_id + ")") + " on the " +
                                                        RestrictedListName(l.list) + " (score " + FormatDouble(l.score) + "); an officer must confirm or clear it"));
           f.citation = le->citation;
-          tx_effects_.push_back(Effect::kUnresolved);
+          tx_effects_.Add(Effect::kUnresolved);
           continue;
         }
         std::string summary = who + " is on the " + std::string(RestrictedListName(l.list)) + " as \"" + l.entry + "\"" +
@@ -467,7 +500,7 @@ void Evaluation::TransactionSteps() {
           Finding& f = Add(r, Effect::kProhibited, EXPLAIN(summary));
           f.citation = le->citation;
           f.policy_wording = le->wording;
-          tx_effects_.push_back(Effect::kProhibited);
+          tx_effects_.Add(Effect::kProhibited);
         } else if (le->effect == "license_required") {
           Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(summary));
           f.citation = le->citation;
@@ -501,7 +534,7 @@ void Evaluation::TransactionSteps() {
       std::string flags;
       for (const auto& f : tx_.red_flags) flags += (flags.empty() ? "" : ", ") + f;
       Add(r, Effect::kUnresolved, EXPLAIN("Red flags reported (" + flags + "): resolve them before proceeding; do not self-blind"));
-      tx_effects_.push_back(Effect::kUnresolved);
+      tx_effects_.Add(Effect::kUnresolved);
     }
     Step({"red_flags", "unresolved", "red flags reported: see reasons"});
   } else {
@@ -520,8 +553,8 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
   const TransactionItem& item = tx_.items[i];
   const int idx = static_cast<int>(i);
   const std::string& label = item.label;
-  std::vector<Requirement> reqs = party_requirements_;
-  std::vector<Effect> effects;
+  Requirements reqs = party_requirements_;
+  EffectSet effects;
   ExcSet available = 0;  // exceptions whose own conditions hold for this item
   const bool exporting = tx_.activity != Activity::kUse;
   const bool advanced = IsAdvanced(eccn);
@@ -570,7 +603,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       } else if (hq_unknown_) {
         Add(r, Effect::kUnresolved, EXPLAIN(no_recipient_ ? "No ultimate consignee or end user stated: whether it is headquartered in D:5 or Macau cannot be checked"
                                                   : "Headquarters of the ultimate consignee or end user not stated: whether it is headquartered in D:5 or Macau cannot be checked"), idx);
-        effects.push_back(Effect::kUnresolved);
+        effects.Add(Effect::kUnresolved);
       }
     }
     // AI Diffusion (codified): worldwide license for .a items.
@@ -605,7 +638,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
           auto bal = opt_.allocations->Balance(q);
           if (!bal.ok()) {
             Add(ca, Effect::kUnresolved, EXPLAIN("Country allocation could not be read: " + bal.status().message()), idx);
-            effects.push_back(Effect::kUnresolved);
+            effects.Add(Effect::kUnresolved);
           } else if (bal->remaining() < item_tpp) {
             Finding& af = Add(ca, Effect::kLicenseRequired,
                               EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining())) +
@@ -646,7 +679,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       reqs.push_back({r->id, f.review_policy, Bit(Exc::AIA)});
       if (hq_unknown_) {
         Add(r, Effect::kUnresolved, "Headquarters of the recipient not stated: the 4E091 policy and License Exception AIA depend on it", idx);
-        effects.push_back(Effect::kUnresolved);
+        effects.Add(Effect::kUnresolved);
       }
     }
     // H20 / MI308 is-informed letters: China (incl. Hong Kong, Macau) and D:5.
@@ -667,7 +700,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
         reqs.push_back({r->id, f.review_policy, 0});
       } else if (!mb && (advanced || eccn == Eccn::k3A991p)) {
         Add(r, Effect::kUnresolved, EXPLAIN(label + ": memory bandwidth not given, so coverage by the H20 is-informed requirement cannot be ruled out"), idx);
-        effects.push_back(Effect::kUnresolved);
+        effects.Add(Effect::kUnresolved);
       } else if (!ib && (advanced || eccn == Eccn::k3A991p)) {
         Warn(EXPLAIN(label + ": interconnect bandwidth not given; H20 coverage was judged on memory bandwidth alone"));
       }
@@ -714,11 +747,11 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       } else {
         Add(r, Effect::kProhibited, EXPLAIN(label + " is a PRC 3A090 IC" + std::string(named ? " named in BIS's guidance" : "") +
                                         ": using, transferring or otherwise dealing in it risks violating General Prohibition 10"), idx);
-        effects.push_back(Effect::kProhibited);
+        effects.Add(Effect::kProhibited);
       }
     } else if (s.kind == ItemKind::kIntegratedCircuit && s.designer_headquarters.empty() && IsAdvanced(eccn)) {
       Add(r, Effect::kUnresolved, EXPLAIN(label + ": designer headquarters not stated, so GP10 (PRC 3A090 ICs) cannot be ruled out"), idx);
-      effects.push_back(Effect::kUnresolved);
+      effects.Add(Effect::kUnresolved);
     }
   }
 
@@ -755,19 +788,19 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       const ExcSet bit = Bit(static_cast<Exc>(e));
       if (!(available & bit)) continue;
       bool all = true;
-      for (const auto& rq : reqs) all = all && (rq.exceptions & bit);
+      reqs.ForEach([&](const Requirement& rq) { all = all && (rq.exceptions & bit); });
       if (all) chosen = static_cast<Exc>(e);
     }
   }
 
   if (reqs.empty()) {
-    effects.push_back(Effect::kNoLicenseRequired);
+    effects.Add(Effect::kNoLicenseRequired);
   } else if (chosen) {
-    effects.push_back(Effect::kLicenseException);
+    effects.Add(Effect::kLicenseException);
     ev.exception = kExcNames[static_cast<int>(*chosen)];
   } else {
-    effects.push_back(Effect::kLicenseRequired);
-    for (const auto& rq : reqs) ev.policy = MostRestrictive(ev.policy, rq.policy);
+    effects.Add(Effect::kLicenseRequired);
+    reqs.ForEach([&](const Requirement& rq) { ev.policy = MostRestrictive(ev.policy, rq.policy); });
   }
   ev.outcome = Combine(effects);
   if (ev.outcome != Outcome::kLicenseRequired) ev.policy = ReviewPolicy::kNone;
@@ -839,13 +872,12 @@ void Evaluation::Run(Decision& out) {
 
   TransactionSteps();
 
-  std::vector<Effect> effects = tx_effects_;
+  EffectSet effects = tx_effects_;
   for (size_t i = 0; i < tx_.items.size(); ++i) {
     const Classification& c = classes[i];
     const TransactionItem& item = tx_.items[i];
     ItemResult ir;
     ir.label = item.label;
-    if (explain_) ir.classification = c;
     ir.quantity = item.quantity;
     ir.total_tpp = c.tpp ? *c.tpp * static_cast<double>(item.quantity) : 0;
     for (const auto& w : c.warnings) Warn(EXPLAIN(item.label + ": " + w));
@@ -885,7 +917,8 @@ void Evaluation::Run(Decision& out) {
     ir.outcome = ev.outcome;
     ir.license_exception = std::string(ev.exception);
     ir.review_policy = ev.policy;
-    effects.push_back(EffectOf(ev.outcome));
+    effects.Add(EffectOf(ev.outcome));
+    if (explain_) ir.classification = std::move(classes[i]);  // c is not used after this
     out.items.push_back(std::move(ir));
   }
 
@@ -906,6 +939,15 @@ void Evaluation::Run(Decision& out) {
     }
   }
 
+  if (explain_) Explain(out);
+  out.reasons = std::move(findings_);
+  out.warnings = std::move(warnings_);
+  out.obligations = std::move(obligations_);
+  out.steps = std::move(steps_);
+}
+
+// Obligations, warnings and step statuses: only for the decision that is shown.
+void Evaluation::Explain(Decision& out) {
   // Obligations that follow from the outcome.
   auto uses = [&](std::string_view e) {
     for (const auto& ir : out.items) {
@@ -957,15 +999,21 @@ void Evaluation::Run(Decision& out) {
   } else {
     Step({"allocation", "performed", "ledger consulted"});
   }
-  out.reasons = std::move(findings_);
-  out.warnings = std::move(warnings_);
-  out.obligations = std::move(obligations_);
-  out.steps = std::move(steps_);
 }
 
 }  // namespace
 
 Engine::Engine(const Dataset& data) : data_(data), rules_(Compile(data)) {}
+
+// The two postures can only disagree on a date where they bind different rules (before the AI
+// Diffusion rule, for instance, they are the same text); then the alternate need not be computed.
+bool Engine::PosturesDiffer(Date d) const {
+  for (size_t i = 0; i < kNumSteps; ++i) {
+    const RuleDef* r = rules_->Step(i);
+    if (r && r->ActiveOn(d, Posture::kEnforced) != r->ActiveOn(d, Posture::kCodified)) return true;
+  }
+  return false;
+}
 Engine::~Engine() = default;
 
 std::string NewDecisionId() {
@@ -990,7 +1038,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   Evaluation(data_, *rules_, tx, posture, options).Run(d);
   d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
   if (options.screener) d.list_versions = options.screener->ListVersions();
-  if (options.compute_alternate && tx.as_of >= data_.first_effective()) {
+  if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
     Decision alt;
     Evaluation(data_, *rules_, tx, other, options, /*explain=*/false).Run(alt);

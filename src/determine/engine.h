@@ -72,6 +72,8 @@ class Engine {
   const Dataset& data() const { return data_; }
 
  private:
+  bool PosturesDiffer(Date d) const;
+
   const Dataset& data_;
   std::unique_ptr<const CompiledRules> rules_;
 };
