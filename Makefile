@@ -5,6 +5,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
 .PHONY: deps configure build demo test bench sanitize fuzz clean
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
 
 deps:
 	./scripts/install-deps.sh
@@ -32,7 +33,7 @@ sanitize: deps
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DEXPORTCTL_FUZZ=ON
 	cmake --build build-fuzz --target fuzzers -j $(JOBS)
-	./scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	FUZZ_RUNS=$(FUZZ_RUNS) ./scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-fuzz

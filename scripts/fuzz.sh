@@ -24,6 +24,15 @@ for target in "$build"/fuzz/*_fuzz; do
   name=${name#list_}
   dir="$corpus/$name"
   mkdir -p "$dir"
-  echo "== $(basename "$target") for ${seconds}s"
-  "$target" "$dir" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -4
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    # A fixed number of runs from a fixed seed: the same inputs every time (what CI runs).
+    limit=(-runs="$FUZZ_RUNS" -seed=1)
+    echo "== $(basename "$target"): $FUZZ_RUNS runs, seed 1"
+  else
+    limit=(-max_total_time="$seconds")
+    echo "== $(basename "$target") for ${seconds}s"
+  fi
+  "$target" "$dir" "${limit[@]}" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 > "$corpus/log" 2>&1 ||
+    { tail -40 "$corpus/log"; echo "fuzz target $(basename "$target") failed"; exit 1; }
+  tail -4 "$corpus/log"
 done
