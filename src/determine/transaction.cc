@@ -137,17 +137,17 @@ class Fields {
   std::string path_;
 };
 
-Status ResolveCountryField(const Dataset& data, const Fields& f, std::string_view key, Status& st,
-                           std::string& out, bool required) {
+// Resolves a country field into out; the first error is recorded in st (which is then left as is).
+void ResolveCountryField(const Dataset& data, const Fields& f, std::string_view key, Status& st,
+                         std::string& out, bool required) {
   auto s = f.Str(key, st, required);
-  if (!st.ok() || !s) return st;
+  if (!st.ok() || !s) return;
   auto code = data.ResolveCountry(*s);
   if (!code.ok()) {
     st = Status::Invalid(f.Path(key), code.status().message());
-    return st;
+    return;
   }
   out = *code;
-  return st;
 }
 
 Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::string& label) {
