@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 
 namespace exportctl {
@@ -47,6 +48,17 @@ void JsonWriter::AppendString(std::string_view s) {
   const char* const end = p + s.size();
   const char* run = p;
   for (; p < end; ++p) {
+    // Skip eight bytes at a time while none needs escaping (no control byte, '"' or '\\').
+    while (end - p >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+      const uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+      const uint64_t special = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash);
+      if (special & kHigh) break;
+      p += 8;
+    }
+    if (p >= end) break;
     const unsigned char c = static_cast<unsigned char>(*p);
     if (!kEscape[c]) continue;
     out_.append(run, p);

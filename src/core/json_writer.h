@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -18,10 +19,15 @@ class JsonWriter {
   JsonWriter& EndArray() { out_ += ']'; first_ = false; return *this; }
   // Keys are our own literals (never user data), so they are written without escaping.
   JsonWriter& Key(std::string_view k) {
-    Sep();
-    out_ += '"';
-    out_ += k;
-    out_ += "\":";
+    if (!first_) out_ += ',';
+    const size_t at = out_.size();
+    out_.resize(at + k.size() + 3);
+    char* p = out_.data() + at;
+    *p++ = '"';
+    std::memcpy(p, k.data(), k.size());
+    p += k.size();
+    *p++ = '"';
+    *p = ':';
     first_ = true;
     return *this;
   }

@@ -52,6 +52,7 @@ void AppendClassificationJson(const Classification& c, std::string& out) {
 }
 
 void AppendDecisionJson(const Decision& d, std::string& out) {
+  out.reserve(out.size() + 4096);
   JsonWriter w(out);
   w.BeginObject();
   w.Field("decision_id", d.decision_id);

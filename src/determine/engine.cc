@@ -1008,9 +1008,16 @@ Engine::Engine(const Dataset& data) : data_(data), rules_(Compile(data)) {}
 // The two postures can only disagree on a date where they bind different rules (before the AI
 // Diffusion rule, for instance, they are the same text); then the alternate need not be computed.
 bool Engine::PosturesDiffer(Date d) const {
+  thread_local const CompiledRules* last_rules = nullptr;
+  thread_local Date last_date;
+  thread_local bool last_answer = true;
+  if (last_rules == rules_.get() && last_date == d) return last_answer;
+  last_rules = rules_.get();
+  last_date = d;
+  last_answer = false;
   for (size_t i = 0; i < kNumSteps; ++i) {
     const RuleDef* r = rules_->Step(i);
-    if (r && r->ActiveOn(d, Posture::kEnforced) != r->ActiveOn(d, Posture::kCodified)) return true;
+    if (r && r->ActiveOn(d, Posture::kEnforced) != r->ActiveOn(d, Posture::kCodified)) return last_answer = true;
   }
   return false;
 }
@@ -1018,11 +1025,19 @@ Engine::~Engine() = default;
 
 std::string NewDecisionId() {
   static std::atomic<uint64_t> counter{0};
-  thread_local std::mt19937_64 rng([] {
+  // splitmix64 seeded once per thread from the system's entropy: unique, unpredictable enough
+  // for ids (not secrets), and cheap on the batch path.
+  thread_local uint64_t state = [] {
     std::random_device rd;
     return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  }());
+  }();
+  auto rng = [] {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t a = rng(), b = rng() ^ counter.fetch_add(1, std::memory_order_relaxed);
   std::string id = "dec_";
