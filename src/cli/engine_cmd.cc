@@ -314,6 +314,32 @@ void PrintChip(const ChipRecord& c, std::ostream& os) {
   for (const auto& s : c.sources) os << "  source: " << s << "\n";
 }
 
+// --as-of (default today) and --posture (default enforced) as the commands take them; on a bad
+// value prints the error naming the option, sets exit code 2 and returns false.
+bool ReadAsOfAndPosture(CliContext& ctx, const std::string& as_of, const std::string& posture, Date& d, Posture& p) {
+  d = TodayUtc();
+  p = Posture::kEnforced;
+  if (!as_of.empty()) {
+    auto parsed = Date::Parse(as_of);
+    if (!parsed.ok()) {
+      PrintJsonError("invalid_input", "--as-of", parsed.status().message());
+      ctx.exit_code = 2;
+      return false;
+    }
+    d = *parsed;
+  }
+  if (!posture.empty()) {
+    auto parsed = ParsePosture(posture);
+    if (!parsed.ok()) {
+      PrintJsonError("invalid_input", "--posture", parsed.status().message());
+      ctx.exit_code = 2;
+      return false;
+    }
+    p = *parsed;
+  }
+  return true;
+}
+
 }  // namespace
 
 void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
@@ -439,26 +465,9 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
     if (c_pd) spec.performance_density = c_pd;
     if (c_bw) spec.memory_bandwidth_gbps = c_bw;
     if (c_dc) spec.datacenter = c_dc;
-    Date d = TodayUtc();
-    if (!c_as_of.empty()) {
-      auto parsed = Date::Parse(c_as_of);
-      if (!parsed.ok()) {
-        PrintJsonError("invalid_input", "--as-of", parsed.status().message());
-        ctx.exit_code = 2;
-        return;
-      }
-      d = *parsed;
-    }
-    Posture posture = Posture::kEnforced;
-    if (!c_posture.empty()) {
-      auto p = ParsePosture(c_posture);
-      if (!p.ok()) {
-        PrintJsonError("invalid_input", "--posture", p.status().message());
-        ctx.exit_code = 2;
-        return;
-      }
-      posture = *p;
-    }
+    Date d;
+    Posture posture;
+    if (!ReadAsOfAndPosture(ctx, c_as_of, c_posture, d, posture)) return;
     Classification c = Classify(spec, data->ThresholdsOn(d, posture));
     if (c_json) {
       std::string out;
@@ -506,26 +515,9 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   regimes->callback([&ctx] {
     const Dataset* data = LoadDataset(ctx);
     if (!data) return;
-    Date d = TodayUtc();
-    if (!r_as_of.empty()) {
-      auto parsed = Date::Parse(r_as_of);
-      if (!parsed.ok()) {
-        PrintJsonError("invalid_input", "--as-of", parsed.status().message());
-        ctx.exit_code = 2;
-        return;
-      }
-      d = *parsed;
-    }
-    Posture p = Posture::kEnforced;
-    if (!r_posture.empty()) {
-      auto parsed = ParsePosture(r_posture);
-      if (!parsed.ok()) {
-        PrintJsonError("invalid_input", "--posture", parsed.status().message());
-        ctx.exit_code = 2;
-        return;
-      }
-      p = *parsed;
-    }
+    Date d;
+    Posture p;
+    if (!ReadAsOfAndPosture(ctx, r_as_of, r_posture, d, p)) return;
     std::string out;
     JsonWriter w(out);
     WriteRegimesJson(*data, d, p, w);
@@ -553,19 +545,12 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = 2;
       return;
     }
-    Date d = TodayUtc();
-    if (!k_as_of.empty()) {
-      auto parsed = Date::Parse(k_as_of);
-      if (!parsed.ok()) {
-        PrintJsonError("invalid_input", "--as-of", parsed.status().message());
-        ctx.exit_code = 2;
-        return;
-      }
-      d = *parsed;
-    }
+    Date d;
+    Posture p;
+    if (!ReadAsOfAndPosture(ctx, k_as_of, "", d, p)) return;
     std::string out;
     JsonWriter w(out);
-    WriteCountryJson(*data, *data->FindCountry(*code), d, Posture::kEnforced, w);
+    WriteCountryJson(*data, *data->FindCountry(*code), d, p, w);
     std::cout << out << '\n';
   });
 }
