@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <random>
 #include <type_traits>
 #include <bitset>
@@ -341,6 +342,10 @@ class Evaluation {
   double lpp_tpp_ = 0;           // TPP of LPP-eligible items in this transaction
   std::optional<double> lpp_remaining_;  // from the ledger: what LPP still allows this consignee this year
   std::string_view consignee_;   // the ultimate consignee's name (ledger accounts)
+  // TPP that earlier items of this transaction draw on the country allocation / on each
+  // product's H200 China share, so that several items cannot each fit what only one fits.
+  double country_drawn_ = 0;
+  std::map<std::string, double, std::less<>> h200_drawn_;
 };
 
 void Evaluation::ComputeFacts() {
@@ -576,11 +581,40 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     if (item.spec.kind == ItemKind::kSystem) bw.reset();
     h200_zone = *c.tpp < rules_.h200_max_tpp && bw && *bw < rules_.h200_max_bw;
   }
+  const bool h200_certified = h200_zone && tx_.activity == Activity::kExport &&  // reexports stay under denial
+                              tx_.h200_certifications && tx_.h200_certifications->all();
+  // The exporter certifies that China/Macau volume stays within half of its US shipments of the
+  // product; with a ledger attached that share is checked, not taken on trust.
+  bool h200_share_exceeded = false;
+  if (h200_certified && opt_.allocations) {
+    std::string_view exporter;
+    for (const auto& p : tx_.parties) {
+      if (p.role == PartyRole::kExporter && !p.name.empty()) exporter = p.name;
+    }
+    if (!exporter.empty()) {
+      AllocationQuery q;
+      q.account = AllocationQuery::Account::kH200ChinaShare;
+      q.exporter = std::string(exporter);
+      q.product = label;
+      q.as_of = d_;
+      auto bal = opt_.allocations->Balance(q);
+      if (!bal.ok()) {
+        Add(h200, Effect::kUnresolved, EXPLAIN("H200 rule: the China/Macau share of \"" + std::string(exporter) + "\" for " + label + " could not be read: " + bal.status().message()), idx);
+        effects.Add(Effect::kUnresolved);
+      } else if (double& drawn = h200_drawn_[label]; bal->remaining() - drawn < item_tpp) {
+        h200_share_exceeded = true;
+        Add(h200, Effect::kInfo,
+            EXPLAIN("H200 rule: " + label + " needs " + FormatTpp(item_tpp) + " TPP but only " + FormatTpp(std::max(0.0, bal->remaining() - drawn)) +
+                    " TPP remain of the China/Macau share (50% of US shipments) of \"" + std::string(exporter) +
+                    "\"; the volume certification does not hold, so the policy stays presumption of denial"),
+            idx);
+      } else if (c.determinate) {
+        drawn += item_tpp;
+      }
+    }
+  }
   auto apply_h200 = [&](ReviewPolicy p) {
-    if (!h200_zone) return p;
-    if (tx_.activity != Activity::kExport) return p;  // reexports and transfers stay under denial
-    if (!tx_.h200_certifications || !tx_.h200_certifications->all()) return p;
-    return ReviewPolicy::kCaseByCase;
+    return h200_certified && !h200_share_exceeded ? ReviewPolicy::kCaseByCase : p;
   };
 
   if (exporting && !dest_us_) {
@@ -639,16 +673,17 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
           if (!bal.ok()) {
             Add(ca, Effect::kUnresolved, EXPLAIN("Country allocation could not be read: " + bal.status().message()), idx);
             effects.Add(Effect::kUnresolved);
-          } else if (bal->remaining() < item_tpp) {
+          } else if (bal->remaining() - country_drawn_ < item_tpp) {
             Finding& af = Add(ca, Effect::kLicenseRequired,
-                              EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining())) +
+                              EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining() - country_drawn_)) +
                                   " TPP remain of " + FormatTpp(bal->cap) + "; this item needs " + FormatTpp(item_tpp) +
                                   " TPP. Once the allocation is met: \"" + rules_.allocation_exhausted_wording + "\""), idx);
             af.review_policy = ReviewPolicy::kPresumptionOfDenial;
             af.policy_wording = rules_.allocation_exhausted_wording;
             reqs.push_back({ca->id, ReviewPolicy::kPresumptionOfDenial, Bit(Exc::LPP)});
           } else {
-            Add(ca, Effect::kInfo, EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(bal->remaining()) + " TPP remain; this item needs " + FormatTpp(item_tpp)), idx);
+            Add(ca, Effect::kInfo, EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(bal->remaining() - country_drawn_) + " TPP remain; this item needs " + FormatTpp(item_tpp)), idx);
+            if (c.determinate) country_drawn_ += item_tpp;  // the next item of this transaction draws on what is left
           }
         } else {
           Add(ca, Effect::kInfo, "Country allocation (790,000,000 TPP for 2025-2027) not checked: allocation accounting not performed", idx);

@@ -1,5 +1,6 @@
 #include "reservation/reservation.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -20,8 +21,8 @@ std::string PartyName(const Transaction& tx, PartyRole role) {
 
 }  // namespace
 
-Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Transaction& tx, const Decision& d,
-                                                                const std::string& key) {
+Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& data, const Transaction& tx,
+                                                                const Decision& d, const std::string& key) {
   std::vector<ledger::ReserveRequest> out;
   if (d.outcome == Outcome::kProhibited || d.outcome == Outcome::kNeedsReview) return out;
   if (key.empty()) {
@@ -42,7 +43,7 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Transactio
     }
     it->second.tpp += tpp;
   };
-  const std::string dest = tx.destination == "HK" ? "CN" : tx.destination;
+  const std::string dest(data.EffectiveCode(tx.destination));
   for (size_t i = 0; i < d.items.size(); ++i) {
     const ItemResult& it = d.items[i];
     if (it.total_tpp <= 0) continue;
@@ -68,6 +69,19 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Transactio
 }
 
 namespace {
+
+// "country:MY needs 1000 TPP, 200 fit; …" for the requests that did not fit.
+std::string Refusal(const std::vector<ledger::ReserveRequest>& requests, const ledger::BatchReservation& batch) {
+  std::string out;
+  for (size_t i = 0; i < requests.size() && i < batch.items.size(); ++i) {
+    if (requests[i].tpp <= batch.items[i].fits_tpp) continue;
+    char line[160];
+    std::snprintf(line, sizeof line, " needs %.0f TPP, %.0f fit", requests[i].tpp, std::max(0.0, batch.items[i].fits_tpp));
+    if (!out.empty()) out += "; ";
+    out += requests[i].account.ToString() + line;
+  }
+  return out;
+}
 
 // The ledger as it was before this request's own earlier reservations (a retry with the same
 // idempotency key must be decided as the first attempt was, then replay the same postings).
@@ -96,7 +110,8 @@ struct Earlier {
   std::map<std::string, double> own;
   std::string decision_id;
 };
-Result<Earlier> EarlierReservations(ledger::Ledger& ledger, const Transaction& tx, const std::string& key) {
+Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger, const Transaction& tx,
+                                    const std::string& key) {
   Earlier out;
   auto& own = out.own;
   std::vector<ledger::AccountKey> candidates;
@@ -106,7 +121,7 @@ Result<Earlier> EarlierReservations(ledger::Ledger& ledger, const Transaction& t
     candidates.push_back(ledger::AccountKey::Lpp(consignee));
     candidates.push_back(ledger::AccountKey::Aia(consignee));
   }
-  candidates.push_back(ledger::AccountKey::Country(tx.destination == "HK" ? "CN" : tx.destination));
+  candidates.push_back(ledger::AccountKey::Country(std::string(data.EffectiveCode(tx.destination))));
   if (!exporter.empty()) {
     for (const auto& item : tx.items) candidates.push_back(ledger::AccountKey::H200China(exporter, item.label));
   }
@@ -133,7 +148,7 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
   if (key.empty()) {
     return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
   }
-  auto earlier = EarlierReservations(ledger, tx, key);
+  auto earlier = EarlierReservations(engine.data(), ledger, tx, key);
   if (!earlier.ok()) return earlier.status();
   if (!earlier->decision_id.empty()) options.decision_id = earlier->decision_id;  // a retry
   ExcludingView view(ledger, std::move(earlier->own));
@@ -142,28 +157,37 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
   // The decision reads balances, then reserves in one transaction; if another request took the
   // allocation in between, the reservation is refused whole and the transaction is decided again.
   constexpr int kAttempts = 5;
+  std::string refused;  // the account and amounts that did not fit in the previous attempt
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     ReservedDecision out;
     out.decision = engine.Determine(tx, options);
-    auto requests = ReservationRequests(tx, out.decision, key);
+    auto requests = ReservationRequests(engine.data(), tx, out.decision, key);
     if (!requests.ok()) return requests.status();
     if (requests->empty()) return out;
     auto batch = ledger.ReserveAll(*requests);
     if (!batch.ok()) return batch.status();
-    if (batch->all_reserved) {
-      for (const auto& r : batch->items) {
-        out.postings.push_back(r.posting);
-        out.certification_due = out.certification_due || r.certification_due;
-        char tpp[32];
-        std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
-        out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " TPP on " +
-                                               r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
+    if (!batch->all_reserved) {
+      std::string now = Refusal(*requests, *batch);
+      // The same decision asked for the same amounts and was refused again: the ledger caps an
+      // account the decision does not see, so retrying cannot help.
+      if (!now.empty() && now == refused) {
+        return Status::Error(ErrorCode::kConflict, "", "the reservation does not fit: " + now);
       }
-      if (out.certification_due) {
-        out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (15 CFR 740.27)");
-      }
-      return out;
+      refused = std::move(now);
+      continue;
     }
+    for (const auto& r : batch->items) {
+      out.postings.push_back(r.posting);
+      out.certification_due = out.certification_due || r.certification_due;
+      char tpp[32];
+      std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
+      out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " TPP on " +
+                                             r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
+    }
+    if (out.certification_due) {
+      out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (15 CFR 740.27)");
+    }
+    return out;
   }
   return Status::Error(ErrorCode::kConflict, "", "the allocation kept changing while reserving; retry the request");
 }

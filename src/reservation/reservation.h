@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "determine/engine.h"
 #include "ledger/ledger.h"
 
@@ -31,8 +32,10 @@ struct ReservedDecision {
 //   LPP items → lpp:<ultimate consignee>; AIA items → aia:<consignee> (certification counter);
 //   licensed 3A090.a/4A090.a under presumption of approval in Tier 2 (codified) → country:<dest>;
 //   case-by-case H200-zone exports to China/Macau → h200-cn:<exporter>:<product>.
+// The destination's account is the one the engine queried (Dataset::EffectiveCode: HK → CN).
 // Errors name the missing fact (e.g. the exporter party for the H200 account).
-Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Transaction& tx, const Decision& d,
+Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& data, const Transaction& tx,
+                                                                const Decision& d,
                                                                 const std::string& idempotency_key);
 
 // Decides, reserves all-or-nothing, and decides again (up to a few times) if the ledger moved in
