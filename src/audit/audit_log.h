@@ -109,6 +109,23 @@ struct SqliteAuditOptions {
 };
 Result<std::unique_ptr<AuditLog>> OpenSqliteAuditLog(const SqliteAuditOptions& options);
 
+// The log at a location: a postgresql:// or postgres:// URL (tables audit_records, audit_head
+// and audit_meta in that database, normally the ledger's; any number of processes may append),
+// or else a SQLite file path. Same records, same chain, same verification on both.
+struct AuditLogOptions {
+  std::string location;
+  WallClock clock;               // default: the system clock
+  bool read_only = false;        // verify/show/export: the log must exist
+  // PostgreSQL: kFsync commits with the server's synchronous_commit (on by default: flushed
+  // before Append returns); kProcessCrash with synchronous_commit=off (the record is in the
+  // database server once Append returns, on its disk within wal_writer_delay).
+  Durability durability = Durability::kFsync;
+};
+Result<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditLogOptions& options);
+bool IsPostgresUrl(const std::string& location);
+// The location with any password in a URL replaced by "***", for messages and logs.
+std::string RedactLocation(const std::string& location);
+
 // "2026-11-29T01:39:31.123Z"
 std::string FormatTime(std::chrono::system_clock::time_point t);
 // A fresh id with the given prefix: "evt_" + 26 hex chars, the first 11 the time in

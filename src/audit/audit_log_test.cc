@@ -1,8 +1,10 @@
 #include "audit/audit_log.h"
 
+#include "audit/audit_test_util.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
+#include <pqxx/pqxx>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,24 +15,21 @@
 namespace exportctl::audit {
 namespace {
 
-namespace fs = std::filesystem;
-
-class AuditLogTest : public ::testing::Test {
+// Every test runs on both backends (PostgreSQL: skipped locally when it is not running, a
+// failure in CI).
+class AuditLogFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("audit_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    path_ = (dir_ / "audit.sqlite").string();
+    db_ = std::make_unique<testing::TestDatabase>(Backend(), "audit.sqlite");
+    AUDIT_REQUIRE_DATABASE(*db_);
+    path_ = db_->location();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  virtual std::string Backend() const = 0;
 
   std::unique_ptr<AuditLog> Open() {
-    SqliteAuditOptions options{.path = path_, .clock = [this] { return Now(); }};
-    auto log = OpenSqliteAuditLog(options);
+    auto log = OpenAuditLog({.location = path_, .clock = [this] { return Now(); }});
     EXPORTCTL_CHECK_OK(log);
-    return std::move(log).value();
+    return log.ok() ? std::move(log).value() : nullptr;
   }
   std::chrono::system_clock::time_point Now() {
     // 2026-01-01T00:00:00Z plus one hour per call: deterministic times.
@@ -44,25 +43,44 @@ class AuditLogTest : public ::testing::Test {
       ASSERT_TRUE(r.ok()) << r.status().ToString();
     }
   }
-  // Runs SQL directly on the file, as an attacker with file access would.
-  void Tamper(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(db);
+  // Appends from `threads` threads, thread t on logs[t % logs.size()]; returns the failures.
+  static int AppendConcurrently(const std::vector<AuditLog*>& logs, int threads, int per_thread) {
+    std::vector<std::thread> running;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < threads; ++t) {
+      running.emplace_back([&, t] {
+        AuditLog& log = *logs[static_cast<size_t>(t) % logs.size()];
+        for (int i = 0; i < per_thread; ++i) {
+          auto r = log.Append({.id = "t" + std::to_string(t) + "_" + std::to_string(i),
+                               .kind = "decision", .actor = "k", .payload = "[1,2,3]"});
+          if (!r.ok()) ++failures;
+        }
+      });
+    }
+    for (auto& th : running) th.join();
+    return failures.load();
   }
+  // Runs SQL directly on the database, as an attacker with write access would.
+  void Tamper(const std::string& sql) { db_->Exec(sql); }
   static void EXPORTCTL_CHECK_OK(const Result<std::unique_ptr<AuditLog>>& r) {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
 
-  fs::path dir_;
+  std::unique_ptr<testing::TestDatabase> db_;
   std::string path_;
   int ticks_ = 0;
 };
 
-TEST_F(AuditLogTest, EmptyLogVerifies) {
+class AuditLogTest : public AuditLogFixture, public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::string Backend() const override { return GetParam(); }
+};
+
+std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+INSTANTIATE_TEST_SUITE_P(Backends, AuditLogTest, ::testing::Values("sqlite", "postgresql"),
+                         BackendName);
+
+TEST_P(AuditLogTest, EmptyLogVerifies) {
   auto log = Open();
   const VerifyReport r = log->Verify();
   EXPECT_TRUE(r.ok);
@@ -70,7 +88,7 @@ TEST_F(AuditLogTest, EmptyLogVerifies) {
   EXPECT_EQ(r.head_hash, kGenesisHash);
 }
 
-TEST_F(AuditLogTest, AppendChainsRecords) {
+TEST_P(AuditLogTest, AppendChainsRecords) {
   auto log = Open();
   AppendN(*log, 3);
   auto first = log->Get("dec_1");
@@ -91,7 +109,7 @@ TEST_F(AuditLogTest, AppendChainsRecords) {
   EXPECT_EQ(head->hash, log->Get("dec_3")->hash);
 }
 
-TEST_F(AuditLogTest, ChainContinuesAfterReopen) {
+TEST_P(AuditLogTest, ChainContinuesAfterReopen) {
   { auto log = Open(); AppendN(*log, 2); }
   auto log = Open();
   auto r = log->Append({.id = "", .kind = "config", .actor = "cli", .payload = "{}"});
@@ -102,7 +120,7 @@ TEST_F(AuditLogTest, ChainContinuesAfterReopen) {
   EXPECT_TRUE(log->Verify().ok);
 }
 
-TEST_F(AuditLogTest, RejectsBadEntriesAndWritesNothing) {
+TEST_P(AuditLogTest, RejectsBadEntriesAndWritesNothing) {
   auto log = Open();
   AppendN(*log, 1);
   auto dup = log->Append({.id = "dec_1", .kind = "decision", .actor = "k", .payload = "{}"});
@@ -119,22 +137,10 @@ TEST_F(AuditLogTest, RejectsBadEntriesAndWritesNothing) {
   EXPECT_EQ(log->Get("x").status().code(), ErrorCode::kNotFound);
 }
 
-TEST_F(AuditLogTest, ConcurrentAppendsFormOneChain) {
+TEST_P(AuditLogTest, ConcurrentAppendsFormOneChain) {
   auto log = Open();
   constexpr int kThreads = 8, kPerThread = 40;
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        auto r = log->Append({.id = "t" + std::to_string(t) + "_" + std::to_string(i),
-                              .kind = "decision", .actor = "k", .payload = "[1,2,3]"});
-        if (!r.ok()) ++failures;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(AppendConcurrently({log.get()}, kThreads, kPerThread), 0);
   const VerifyReport r = log->Verify();
   EXPECT_TRUE(r.ok) << r.problem;
   EXPECT_EQ(r.records_checked, kThreads * kPerThread);
@@ -150,7 +156,13 @@ struct TamperCase {
 
 void PrintTo(const TamperCase& c, std::ostream* os) { *os << c.name; }
 
-class AuditTamperTest : public AuditLogTest, public ::testing::WithParamInterface<TamperCase> {};
+class AuditTamperTest
+    : public AuditLogFixture,
+      public ::testing::WithParamInterface<std::tuple<std::string, TamperCase>> {
+ protected:
+  std::string Backend() const override { return std::get<0>(GetParam()); }
+  const TamperCase& Case() const { return std::get<1>(GetParam()); }
+};
 
 TEST_P(AuditTamperTest, VerifyNamesFirstBadRecord) {
   {
@@ -158,17 +170,17 @@ TEST_P(AuditTamperTest, VerifyNamesFirstBadRecord) {
     AppendN(*log, 5);
     ASSERT_TRUE(log->Verify().ok);
   }
-  Tamper(GetParam().sql);
+  Tamper(Case().sql);
   auto log = Open();
   const VerifyReport r = log->Verify();
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.first_bad_seq, GetParam().first_bad_seq) << r.problem;
-  EXPECT_NE(r.problem.find(GetParam().problem_contains), std::string::npos) << r.problem;
+  EXPECT_EQ(r.first_bad_seq, Case().first_bad_seq) << r.problem;
+  EXPECT_NE(r.problem.find(Case().problem_contains), std::string::npos) << r.problem;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Tampering, AuditTamperTest,
-    ::testing::Values(
+    ::testing::Combine(::testing::Values("sqlite", "postgresql"), ::testing::Values(
         TamperCase{"modified_payload",
                    "UPDATE audit_records SET payload='{\"n\":99}' WHERE seq=3", 3, "modified"},
         TamperCase{"modified_actor", "UPDATE audit_records SET actor='someone' WHERE seq=2", 2,
@@ -194,10 +206,12 @@ INSTANTIATE_TEST_SUITE_P(
                    2, "prev_hash"},
         TamperCase{"truncated_tail", "DELETE FROM audit_records WHERE seq>=4", 4,
                    "removed from the end"},
-        TamperCase{"head_rewound", "UPDATE audit_head SET seq=3", 4, "added outside"}),
-    [](const ::testing::TestParamInfo<TamperCase>& info) { return std::string(info.param.name); });
+        TamperCase{"head_rewound", "UPDATE audit_head SET seq=3", 4, "added outside"})),
+    [](const ::testing::TestParamInfo<std::tuple<std::string, TamperCase>>& info) {
+      return std::get<0>(info.param) + "_" + std::get<1>(info.param).name;
+    });
 
-TEST_F(AuditLogTest, AnchorCatchesRewrittenTail) {
+TEST_P(AuditLogTest, AnchorCatchesRewrittenTail) {
   Anchor anchor;
   {
     auto log = Open();
@@ -219,7 +233,21 @@ TEST_F(AuditLogTest, AnchorCatchesRewrittenTail) {
   EXPECT_NE(r.problem.find("truncated"), std::string::npos);
 }
 
-TEST_F(AuditLogTest, ParseAnchor) {
+// Two logs on one database (as two server processes would have) keep one chain: each writer
+// takes the head under the database's lock, never a stale copy.
+TEST_P(AuditLogTest, TwoLogsOnOneDatabaseKeepOneChain) {
+  auto first = Open();
+  auto second = Open();
+  ASSERT_TRUE(first && second);
+  constexpr int kThreads = 4, kPerThread = 30;
+  EXPECT_EQ(AppendConcurrently({first.get(), second.get()}, kThreads, kPerThread), 0);
+  const VerifyReport r = first->Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.records_checked, kThreads * kPerThread);
+  EXPECT_EQ(second->Head()->seq, kThreads * kPerThread);
+}
+
+TEST_P(AuditLogTest, ParseAnchor) {
   EXPECT_TRUE(ParseAnchor("12:" + std::string(64, 'f')).ok());
   EXPECT_FALSE(ParseAnchor("12").ok());
   EXPECT_FALSE(ParseAnchor("x:" + std::string(64, 'f')).ok());
@@ -227,7 +255,7 @@ TEST_F(AuditLogTest, ParseAnchor) {
   EXPECT_FALSE(ParseAnchor("3:abc").ok());
 }
 
-TEST_F(AuditLogTest, ScanByTimeRangeAndExport) {
+TEST_P(AuditLogTest, ScanByTimeRangeAndExport) {
   auto log = Open();
   AppendN(*log, 30);  // one hour apart from 2026-01-01T00:00Z: 24 on Jan 1, 6 on Jan 2
   std::vector<int64_t> seqs;
@@ -258,9 +286,31 @@ TEST_F(AuditLogTest, ScanByTimeRangeAndExport) {
   EXPECT_NE(csv.find("\"{\"\"n\"\":1}\""), std::string::npos);
 }
 
-TEST_F(AuditLogTest, ReadOnlyOpenOfMissingFileFails) {
-  auto log = OpenSqliteAuditLog({.path = path_, .clock = {}, .read_only = true});
+TEST_P(AuditLogTest, ReadOnlyOpenOfMissingLogFails) {
+  auto log = OpenAuditLog({.location = path_, .clock = {}, .read_only = true});
   EXPECT_FALSE(log.ok());
+}
+
+TEST_P(AuditLogTest, PostgresRefusesUpdatesAndDeletes) {
+  if (!db_->postgres()) GTEST_SKIP() << "PostgreSQL only (SQLite has no triggers here)";
+  auto log = Open();
+  AppendN(*log, 2);
+  pqxx::connection c(path_);
+  for (const char* sql : {"UPDATE audit_records SET actor='x' WHERE seq=1",
+                          "DELETE FROM audit_records WHERE seq=2", "TRUNCATE audit_records"}) {
+    pqxx::work w(c);
+    EXPECT_THROW(w.exec(sql), pqxx::sql_error) << sql;
+  }
+  EXPECT_TRUE(log->Verify().ok);
+  EXPECT_EQ(log->Verify().records_checked, 2);
+}
+
+TEST(AuditLocationTest, RedactsPasswords) {
+  EXPECT_EQ(RedactLocation("postgresql://u:secret@host:5432/db"), "postgresql://u:***@host:5432/db");
+  EXPECT_EQ(RedactLocation("postgres://u@host/db"), "postgres://u@host/db");
+  EXPECT_EQ(RedactLocation("/var/lib/x:y@z/audit.sqlite"), "/var/lib/x:y@z/audit.sqlite");
+  EXPECT_TRUE(IsPostgresUrl("postgresql://h/db"));
+  EXPECT_FALSE(IsPostgresUrl("./audit.sqlite"));
 }
 
 }  // namespace

@@ -20,7 +20,12 @@
 namespace exportctl::cli {
 namespace {
 
-std::string AuditPath(const CliContext& ctx) { return ctx.data_dir + "/audit.sqlite"; }
+// --audit: a SQLite path or postgresql://… (as given to `serve --audit`, or the PostgreSQL
+// ledger URL the server was given); default: audit.sqlite under --data-dir.
+std::string audit_location;
+std::string AuditLocation(const CliContext& ctx) {
+  return audit_location.empty() ? ctx.data_dir + "/audit.sqlite" : audit_location;
+}
 std::string KeysPath(const CliContext& ctx) { return ctx.data_dir + "/keys.sqlite"; }
 
 int Fail(const Status& st) {
@@ -34,7 +39,7 @@ std::string CliActor() {
 }
 
 Result<std::unique_ptr<audit::AuditLog>> OpenLog(const CliContext& ctx, bool read_only) {
-  return audit::OpenSqliteAuditLog({.path = AuditPath(ctx), .clock = {}, .read_only = read_only});
+  return audit::OpenAuditLog({.location = AuditLocation(ctx), .clock = {}, .read_only = read_only});
 }
 
 // Key changes are configuration changes: they go into the audit log too (never the token).
@@ -69,6 +74,9 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   auto* audit_cmd = app.add_subcommand("audit", "The hash-chained audit log of decisions and changes");
   audit_cmd->require_subcommand(1);
   audit_cmd->add_option("--data-dir", ctx.data_dir, "Working data directory (default ./exportctl-data)");
+  audit_cmd->add_option("--audit", audit_location,
+                        "The log: a SQLite path or postgresql://… (default: audit.sqlite under "
+                        "--data-dir; with a PostgreSQL ledger, the ledger's URL)");
 
   // audit verify [--anchor SEQ:HASH]
   static std::string anchor_text;
@@ -217,6 +225,8 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   auto* keys = app.add_subcommand("keys", "API keys for the HTTP server");
   keys->require_subcommand(1);
   keys->add_option("--data-dir", ctx.data_dir, "Working data directory (default ./exportctl-data)");
+  keys->add_option("--audit", audit_location,
+                   "Where key changes are recorded: the server's audit log (see `audit --audit`)");
 
   static std::string role_name, label;
   static bool create_json = false;

@@ -24,6 +24,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string ledger;
+  std::string audit;  // "" = the ledger's database when it is PostgreSQL, else under --data-dir
   size_t max_body_bytes = 1 << 20;
   size_t max_batch_lines = 10000;
   int threads = 64;
@@ -39,8 +40,14 @@ int Fail(const Status& st) {
 int RunServe(CliContext& ctx, const ServeOptions& o) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
-  auto log = audit::OpenSqliteAuditLog(
-      {.path = ctx.data_dir + "/audit.sqlite",
+  // The audit log lives next to the ledger: in its PostgreSQL database when the ledger is shared
+  // by several servers (so that they keep one chain), else in the data directory.
+  const std::string audit_location =
+      !o.audit.empty()               ? o.audit
+      : audit::IsPostgresUrl(o.ledger) ? o.ledger
+                                       : ctx.data_dir + "/audit.sqlite";
+  auto log = audit::OpenAuditLog(
+      {.location = audit_location,
        .clock = {},
        .read_only = false,
        .durability = o.audit_sync == "normal" ? audit::Durability::kProcessCrash
@@ -112,8 +119,8 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
                                   .list_versions = list_versions});
   if (Status st = server.Start(); !st.ok()) return Fail(st);
   std::cerr << "exportctl serve: listening on http://" << o.host << ":" << server.port()
-            << " (data " << data->version() << ", audit log " << ctx.data_dir
-            << "/audit.sqlite)\n";
+            << " (data " << data->version() << ", audit log "
+            << audit::RedactLocation(audit_location) << ")\n";
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::cerr << "exportctl serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
@@ -132,13 +139,17 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
   serve->add_option("--host", o.host, "Address to listen on (default 127.0.0.1)");
   serve->add_option("--data-dir", ctx.data_dir, "Working data directory: audit log, API keys, ledger");
   serve->add_option("--ledger", o.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
+  serve->add_option("--audit", o.audit,
+                    "Audit log: a SQLite path or postgresql://… (default: the ledger's database "
+                    "when --ledger is postgresql://…, else audit.sqlite under --data-dir)");
   serve->add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies get 413 (default 1 MiB)");
   serve->add_option("--max-batch-lines", o.max_batch_lines, "Transactions per POST /v1/check/batch (default 10000)");
   serve->add_option("--threads", o.threads, "Connections served at once (default 64)");
   serve->add_flag("--log-requests", o.log_requests, "One line per request on stderr");
   serve->add_option("--audit-sync", o.audit_sync,
                     "full (default): a decision is on disk before its response; normal: it survives "
-                    "a crash of the server but not of the machine (docs/audit.md)")
+                    "a crash of the server but not of the machine (or, in PostgreSQL, of the "
+                    "database server; docs/audit.md)")
       ->check(CLI::IsMember({"full", "normal"}));
   serve->callback([&ctx] { ctx.exit_code = RunServe(ctx, o); });
 }
