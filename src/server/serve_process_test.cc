@@ -1,0 +1,236 @@
+// Two `exportctl serve` processes on one PostgreSQL ledger, driven concurrently over real sockets
+// on 127.0.0.1 with reserving checks against a small remaining allocation (License Exception LPP
+// for one consignee): the reservations never exceed the cap, every acknowledged one is in the
+// ledger and in the (shared) audit log, and the chain verifies. Skipped locally without PostgreSQL; a failure in CI (CI=true).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "audit/audit_test_util.h"
+
+extern char** environ;
+
+namespace exportctl::server {
+namespace {
+
+using nlohmann::json;
+
+struct Child {
+  pid_t pid = -1;
+  std::string output;  // stdout (or, with capture_stderr, stderr) until the process ended
+};
+
+// Runs exportctl with args and returns its exit code and stdout.
+int RunCli(const std::vector<std::string>& args, std::string* out) {
+  std::string cmd = EXPORTCTL_BINARY;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  const int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Starts `exportctl serve --port 0 …` and reads its port from the "listening on" line (stderr).
+pid_t StartServe(const std::vector<std::string>& args, int* port) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  std::vector<std::string> all{EXPORTCTL_BINARY, "serve", "--port", "0"};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    return -1;
+  }
+  // Read stderr until the port is known; then drain it on a thread so the server never blocks.
+  std::string seen;
+  char c;
+  *port = 0;
+  while (::read(fds[0], &c, 1) == 1) {
+    seen += c;
+    const size_t at = seen.find("listening on http://127.0.0.1:");
+    if (at != std::string::npos && c == ' ' && seen.size() > at + 30) {
+      *port = std::atoi(seen.c_str() + at + 30);
+      break;
+    }
+  }
+  if (*port == 0) ADD_FAILURE() << "exportctl serve did not start:\n" << seen;
+  std::thread([fd = fds[0]] {
+    char buf[4096];
+    while (::read(fd, buf, sizeof buf) > 0) {
+    }
+    ::close(fd);
+  }).detach();
+  return pid;
+}
+
+int Stop(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Tier 1 destination, consignee headquartered in Tier 2: License Exception LPP draws on the
+// consignee's yearly allowance (account lpp:C).
+constexpr char kLppCheck[] =
+    R"({"reserve":true,"reference":"SO","as_of":"2025-06-01","posture":"codified",)"
+    R"("destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
+    R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN"}]})";
+
+TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
+  audit::testing::TestDatabase db("postgresql", "");
+  AUDIT_REQUIRE_DATABASE(db);
+  const std::string url = db.location();
+  const std::string data_dir = db.dir();
+
+  std::string created;
+  ASSERT_EQ(RunCli({"keys", "--data-dir", data_dir, "--audit", url, "create", "--role", "officer",
+                    "--json"},
+                   &created),
+            0)
+      << created;
+  const std::string token = json::parse(created)["token"];
+
+  int port_a = 0, port_b = 0;
+  const pid_t a = StartServe({"--data-dir", data_dir, "--ledger", url}, &port_a);
+  const pid_t b = StartServe({"--data-dir", data_dir, "--ledger", url}, &port_b);
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  ASSERT_TRUE(port_a > 0 && port_b > 0);
+  struct StopBoth {
+    pid_t a, b;
+    ~StopBoth() {
+      if (a > 0) Stop(a);
+      if (b > 0) Stop(b);
+    }
+  } stop_both{a, b};
+
+  auto headers = [&](const std::string& key) {
+    return httplib::Headers{{"Authorization", "Bearer " + token}, {"Idempotency-Key", key}};
+  };
+  // One reservation to learn the size of a request and the cap.
+  httplib::Client setup("127.0.0.1", port_a);
+  auto first = setup.Post("/v1/check", headers("setup-1"), kLppCheck, "application/json");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const json first_decision = json::parse(first->body);
+  ASSERT_EQ(first_decision["ledger_postings"].size(), 1u) << first->body;
+  const double per_request = first_decision["ledger_postings"][0]["tpp"];
+  auto balances = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b"));
+  ASSERT_EQ(balances->status, 200) << balances->body;
+  const json balance = json::parse(balances->body).at(0);
+  ASSERT_EQ(balance["account"], "lpp:C");
+  const double cap = balance["cap_tpp"];
+  const double remaining = balance["remaining_tpp"];
+  ASSERT_GT(remaining, 6 * per_request);
+  // An officer's adjustment leaves room for exactly five more requests (and a half).
+  constexpr int kFits = 5;
+  json adjust = {{"account", "lpp:C"},
+                 {"tpp", remaining - (kFits + 0.5) * per_request},
+                 {"reason", "test: small remaining allocation"},
+                 {"as_of", "2025-06-01"}};
+  auto adjusted = setup.Post("/v1/ledger/adjust", headers("adjust-1"), adjust.dump(),
+                             "application/json");
+  ASSERT_EQ(adjusted->status, 200) << adjusted->body;
+
+  // The burst: four clients per server, forty reserving checks in all. Each one reserves: on
+  // lpp:C while License Exception LPP still covers it, else (a license is needed) on the
+  // destination's country allocation.
+  std::mutex mu;
+  std::vector<json> decisions;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", t % 2 ? port_b : port_a);
+      c.set_keep_alive(true);
+      for (int i = 0; i < 5; ++i) {
+        auto r = c.Post("/v1/check", headers("burst-" + std::to_string(t) + "-" + std::to_string(i)),
+                        kLppCheck, "application/json");
+        if (!r || r->status != 200) {
+          ++errors;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        decisions.push_back(json::parse(r->body));
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(errors.load(), 0);
+  ASSERT_EQ(decisions.size(), 40u);
+  int lpp = 0;
+  for (const auto& d : decisions) {
+    ASSERT_EQ(d["ledger_postings"].size(), 1u) << d.dump();
+    const bool on_lpp = d["ledger_postings"][0]["account"] == "lpp:C";
+    EXPECT_EQ(on_lpp, d["license_exception"] == "LPP") << d.dump();
+    lpp += on_lpp;
+  }
+  EXPECT_EQ(lpp, kFits);  // every request that fitted got it, and no more
+
+  // The ledger: never over the cap, and it holds exactly the reservations acknowledged.
+  auto after = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b2"));
+  ASSERT_EQ(after->status, 200);
+  for (const auto& b : json::parse(after->body)) {
+    if (b["account"] != "lpp:C") continue;
+    const double held = b["reserved_tpp"].get<double>() + b["used_tpp"].get<double>();
+    EXPECT_LE(held, cap + 1e-6);
+    EXPECT_GE(b["remaining_tpp"].get<double>(), -1e-6);
+    EXPECT_LT(b["remaining_tpp"].get<double>(), per_request);  // and the cap was reached
+  }
+  std::set<int64_t> reserve_ids;
+  for (const char* account : {"lpp:C", "country:DE"}) {
+    auto history = setup.Get(std::string("/v1/ledger/history?account=") + account, headers("h"));
+    ASSERT_EQ(history->status, 200) << history->body;
+    for (const auto& p : json::parse(history->body)) {
+      if (p["kind"] == "reserve") reserve_ids.insert(p["id"].get<int64_t>());
+    }
+  }
+  EXPECT_EQ(reserve_ids.size(), 41u);  // the setup one and the burst's
+  // Each acknowledged reservation is in the ledger and in the audit log (read through the other
+  // server).
+  httplib::Client other("127.0.0.1", port_b);
+  for (const auto& d : decisions) {
+    const int64_t id = d["ledger_postings"][0]["id"];
+    EXPECT_TRUE(reserve_ids.count(id)) << id;
+    auto rec = other.Get("/v1/decisions/" + d["decision_id"].get<std::string>(), headers("r"));
+    ASSERT_EQ(rec->status, 200) << rec->body;
+    EXPECT_EQ(json::parse(rec->body)["payload"]["ledger_postings"], d["ledger_postings"]);
+  }
+  EXPECT_EQ(Stop(a), 0);
+  EXPECT_EQ(Stop(b), 0);
+  stop_both.a = stop_both.b = -1;
+
+  // One chain: the key event, 41 decisions and the adjustment, from two processes.
+  std::string verified;
+  EXPECT_EQ(RunCli({"audit", "--audit", url, "verify"}, &verified), 0) << verified;
+  const json report = json::parse(verified);
+  EXPECT_TRUE(report["ok"].get<bool>()) << verified;
+  EXPECT_EQ(report["records_checked"], 1 + 41 + 1) << verified;
+}
+
+}  // namespace
+}  // namespace exportctl::server
