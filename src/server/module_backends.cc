@@ -1,6 +1,11 @@
 #include "server/module_backends.h"
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
@@ -197,11 +202,101 @@ class ModuleLedger final : public LedgerService {
   std::function<Date()> today_;
 };
 
+// The engine's screener with officers' clearances applied as they are made: the lists' own
+// screener drops the pairs cleared when the server started; this one also drops those cleared
+// since — by this server (at once) or by anyone else writing the disposition file (another server
+// on the same data directory, `exportctl screen clear`), noticed within a second.
+class LiveScreener final : public PartyScreener {
+ public:
+  LiveScreener(std::unique_ptr<screen::ListPartyScreener> inner, std::string data_dir)
+      : inner_(std::move(inner)), data_dir_(std::move(data_dir)) {
+    for (const auto& r : inner_->index().records()) records_.emplace(r.record_id, &r);
+    (void)Reload();
+  }
+
+  Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override {
+    auto listings = inner_->Screen(party, as_of);
+    if (!listings.ok()) return listings;
+    MaybeReload();
+    std::shared_ptr<const std::vector<screen::Disposition>> cleared;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cleared = dispositions_;
+    }
+    if (!cleared || cleared->empty()) return listings;
+    std::vector<Listing> out;
+    for (auto& l : *listings) {
+      const screen::ListRecord* record = Record(l.record_id);
+      const bool drop = record && std::any_of(cleared->begin(), cleared->end(), [&](const auto& d) {
+                          return screen::Clears(d, party.name, *record, as_of);
+                        });
+      if (!drop) out.push_back(std::move(l));
+    }
+    return out;
+  }
+  std::vector<std::string> ListVersions() const override { return inner_->ListVersions(); }
+
+  const screen::Screener& index() const { return inner_->index(); }
+  const screen::ListRecord* Record(const std::string& id) const {
+    auto it = records_.find(id);
+    return it == records_.end() ? nullptr : it->second;
+  }
+  // Re-reads every disposition (after this server wrote one, or the file changed).
+  Status Reload() const {
+    std::lock_guard<std::mutex> reload(reload_mu_);
+    const Stamp stamp = FileStamp();
+    auto all = screen::DispositionStore(data_dir_).LoadAll();
+    if (!all.ok()) return all.status();
+    auto fresh = std::make_shared<const std::vector<screen::Disposition>>(std::move(*all));
+    std::lock_guard<std::mutex> lock(mu_);
+    dispositions_ = std::move(fresh);
+    stamp_ = stamp;
+    return Status::Ok();
+  }
+
+ private:
+  using Stamp = std::pair<std::filesystem::file_time_type, uintmax_t>;
+  Stamp FileStamp() const {
+    // <data_dir>/screen/dispositions.jsonl (screen/screen.h).
+    const auto path = std::filesystem::path(data_dir_) / "screen" / "dispositions.jsonl";
+    std::error_code ec, ec2;
+    const auto time = std::filesystem::last_write_time(path, ec);
+    const auto size = std::filesystem::file_size(path, ec2);
+    return {ec ? std::filesystem::file_time_type() : time, ec2 ? 0 : size};
+  }
+  void MaybeReload() const {
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (now - checked_ < std::chrono::seconds(1)) return;
+      checked_ = now;
+    }
+    Stamp stamp = FileStamp();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stamp == stamp_) return;
+    }
+    // A file that cannot be read keeps the clearances known so far (fail closed for new ones).
+    (void)Reload();
+  }
+
+  std::unique_ptr<screen::ListPartyScreener> inner_;
+  std::string data_dir_;
+  std::unordered_map<std::string, const screen::ListRecord*> records_;
+  mutable std::mutex reload_mu_;  // one reload at a time
+  mutable std::mutex mu_;         // guards the three below
+  mutable std::shared_ptr<const std::vector<screen::Disposition>> dispositions_;
+  mutable Stamp stamp_;
+  mutable std::chrono::steady_clock::time_point checked_;
+};
+
 class ModuleScreen final : public ScreenService {
  public:
   ModuleScreen(std::unique_ptr<screen::ListPartyScreener> s, std::string data_dir,
                std::function<Date()> today)
-      : screener_(std::move(s)), data_dir_(std::move(data_dir)), today_(std::move(today)) {}
+      : screener_(std::make_unique<LiveScreener>(std::move(s), data_dir)),
+        data_dir_(std::move(data_dir)),
+        today_(std::move(today)) {}
 
   const PartyScreener* screener() const override { return screener_.get(); }
 
@@ -266,13 +361,7 @@ class ModuleScreen final : public ScreenService {
     if (!expires.ok()) return expires.status();
     auto expires_date = Date::Parse(*expires);
     if (!expires_date.ok()) return Status::Invalid("expires", expires_date.status().message());
-    const screen::ListRecord* record = nullptr;
-    for (const auto& r : screener_->index().records()) {
-      if (r.record_id == *record_id) {
-        record = &r;
-        break;
-      }
-    }
+    const screen::ListRecord* record = screener_->Record(*record_id);
     if (!record) {
       return Status::Error(ErrorCode::kNotFound, "record_id", "no list record " + *record_id);
     }
@@ -285,18 +374,20 @@ class ModuleScreen final : public ScreenService {
     d.cleared_by = ctx.actor;
     d.cleared_on = today_().ToString();
     EXPORTCTL_RETURN_IF_ERROR(screen::DispositionStore(data_dir_).Add(d));
+    // The next check sees it (the file is re-read, so every clearance so far applies).
+    EXPORTCTL_RETURN_IF_ERROR(screener_->Reload());
     std::string out;
     JsonWriter w(out);
     w.BeginObject().Field("party", d.party).Field("record_id", d.record_id);
     w.Field("record_hash", d.record_hash).Field("reason", d.reason);
     w.Field("expires", d.expires.ToString()).Field("cleared_by", d.cleared_by);
     w.Field("cleared_on", d.cleared_on);
-    w.Field("note", "takes effect in checks after the server restarts").EndObject();
+    w.Field("note", "applies to the next check").EndObject();
     return out;
   }
 
  private:
-  std::unique_ptr<screen::ListPartyScreener> screener_;
+  std::unique_ptr<LiveScreener> screener_;
   std::string data_dir_;
   std::function<Date()> today_;
 };

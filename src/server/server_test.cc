@@ -19,6 +19,7 @@
 #include "data/dataset.h"
 #include "determine/engine.h"
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
+#include "screen/screen.h"
 #include "server/module_backends.h"
 #endif
 
@@ -482,6 +483,72 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   const auto report = (*log)->Verify();
   EXPECT_TRUE(report.ok);
   EXPECT_EQ(report.records_checked, 2);  // the decision and the ledger.commit
+  server.Stop();
+  fs::remove_all(dir);
+}
+
+// An officer's clearance applies to the next check, without a restart: a possible match gives
+// NEEDS_REVIEW; once the pair is cleared, the same check decides as for an unlisted party.
+TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
+  const fs::path dir = TempDir("clear");
+  const fs::path list = dir / "consolidated_2026-01-01.json";
+  std::ofstream(list) << R"({"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry )"
+                         R"(and Security","name":"Sophgo Technologies Ltd.","addresses":[{"country":"CN"}],)"
+                         R"("federal_register_notice":"90 FR 1"}]})";
+  const std::string data_dir = (dir / "data").string();
+  ASSERT_TRUE(screen::ListStore(data_dir).Import(list.string()).ok());
+  auto screen = OpenScreenService(data_dir, [] { return Date::FromYmd(2026, 3, 1); });
+  ASSERT_TRUE(screen.ok()) << screen.status().ToString();
+  Engine engine(SharedDataset());
+  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
+                                        .read_only = false});
+  auto keys = audit::KeyStore::Open((dir / "keys.sqlite").string());
+  const std::string analyst = (*keys)->Create(audit::Role::kAnalyst, "a")->token;
+  const std::string officer = (*keys)->Create(audit::Role::kOfficer, "o")->token;
+  ServerOptions options;
+  options.port = 0;
+  Server server(options, {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(),
+                          .keys = keys->get(), .ledger = nullptr, .screen = screen->get(),
+                          .list_versions = (*screen)->screener()->ListVersions()});
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client c("127.0.0.1", server.port());
+  httplib::Headers as_analyst{{"Authorization", "Bearer " + analyst}};
+  httplib::Headers as_officer{{"Authorization", "Bearer " + officer}};
+  auto check = [&](const std::string& name) {
+    json tx = {{"as_of", "2026-03-01"},
+               {"destination", "DE"},
+               {"items", {{{"chip", "H100 SXM5 80GB"}, {"quantity", 8}}}},
+               {"parties",
+                {{{"role", "ultimate_consignee"}, {"name", name}, {"country", "DE"},
+                  {"headquarters", "DE"}}}}};
+    auto r = c.Post("/v1/check", as_analyst, tx.dump(), "application/json");
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+    return r ? json::parse(r->body, nullptr, false) : json();
+  };
+  const json unlisted = check("Unrelated Widgets GmbH");
+  ASSERT_NE(unlisted.value("outcome", ""), "NEEDS_REVIEW") << unlisted.dump();
+  const json possible = check("Sopgo Technologies");
+  ASSERT_EQ(possible.value("outcome", ""), "NEEDS_REVIEW") << possible.dump();
+
+  // An analyst may not clear; an officer may; bad input names the field.
+  const std::string clearance =
+      R"({"party":"Sopgo Technologies","record_id":"a","reason":"different company, )"
+      R"(verified registration","expires":"2026-06-01"})";
+  EXPECT_EQ(c.Post("/v1/screen/clear", as_analyst, clearance, "application/json")->status, 403);
+  auto bad = c.Post("/v1/screen/clear", as_officer,
+                    R"({"party":"Sopgo Technologies","record_id":"a","reason":"x","expires":"soon"})",
+                    "application/json");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["error"]["field"], "expires");
+  EXPECT_EQ(check("Sopgo Technologies").value("outcome", ""), "NEEDS_REVIEW");
+  auto cleared = c.Post("/v1/screen/clear", as_officer, clearance, "application/json");
+  ASSERT_EQ(cleared->status, 200) << cleared->body;
+
+  const json after = check("Sopgo Technologies");
+  EXPECT_EQ(after.value("outcome", ""), unlisted.value("outcome", "")) << after.dump();
+  // The clearance is for that name only: the listed name itself still stops the check.
+  EXPECT_NE(check("Sophgo Technologies Ltd.").value("outcome", ""), unlisted.value("outcome", ""));
+  EXPECT_TRUE((*log)->Verify().ok);
   server.Stop();
   fs::remove_all(dir);
 }
