@@ -1,5 +1,8 @@
 // Screening quality and speed on the shared evaluation data (../shared/data). Prints the figures
-// quoted in docs/PERFORMANCE.md ("Screening"). Usage: screen_eval [SHARED_DATA_DIR] [--quick]
+// quoted in docs/PERFORMANCE.md ("Screening").
+// Usage: screen_eval [SHARED_DATA_DIR] [--quick] [--speed]
+//   --quick  5,000 negatives, no brute-force comparison
+//   --speed  only load, build and the single-thread negatives loop (for perf record)
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -137,11 +140,13 @@ struct Recall {
 
 int main(int argc, char** argv) {
   std::string shared = "../shared/data";
-  bool quick = false;
+  bool quick = false, speed_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick")
       quick = true;
+    else if (a == "--speed")
+      speed_only = true;
     else
       shared = a;
   }
@@ -177,7 +182,7 @@ int main(int argc, char** argv) {
   const auto untreated = Column(shared + "/eval/yente/positives_un_untreated.csv");
   std::vector<Twin> un_twins, csl_twins;
   const auto treated = Column(shared + "/eval/yente/positives_un_treated.csv");
-  {
+  if (!speed_only) {
     LoadedList originals;
     originals.version.list_id = "un-originals";
     for (size_t i = 0; i < untreated.size(); ++i) {
@@ -210,7 +215,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- Treated UN names whose original is a CSL name or alias, against the full CSL ----
-  {
+  if (!speed_only) {
     std::unordered_map<std::string, std::vector<uint32_t>> by_words;
     const auto& records = index->records();
     for (uint32_t r = 0; r < records.size(); ++r) {
@@ -295,6 +300,7 @@ int main(int argc, char** argv) {
         "p99 {:.1f} µs, "
         "p99.9 {:.1f} µs, max {:.1f} µs\n",
         n / (cpu_total / 1e6), pct(0.5), pct(0.9), pct(0.99), pct(0.999), sorted.back());
+    if (speed_only) return 0;
 
     const unsigned threads = 2;
     std::atomic<size_t> next{0};

@@ -97,14 +97,75 @@ bool PassesFilters(const ListRecord& r, const ScreenQuery& q) {
   return true;
 }
 
-// Per-thread scratch, stamped so nothing is cleared between queries.
+// Bit per letter a–z (26 bits) and the word length (6 bits): enough for MayReach without reading
+// the word. Digits are left out: a word with a digit is comparable only with the same word.
+constexpr uint32_t kNoShape = 0xFFFFFFFFu;  // longer than 63 letters: no bound
+uint32_t WordShape(std::string_view w) {
+  if (w.size() > 63) return kNoShape;
+  uint32_t m = 0;
+  for (char c : w) {
+    if (c >= 'a' && c <= 'z') m |= 1u << (c - 'a');
+  }
+  return m | static_cast<uint32_t>(w.size()) << 26;
+}
+
+int Popcount26(uint32_t x) {  // no popcnt instruction assumed: SWAR
+  x &= (1u << 26) - 1;
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+  return static_cast<int>((x * 0x01010101u) >> 24);
+}
+
+// An upper bound of RawSimilarity from letter sets and lengths alone: Jaro's matches m are at
+// most the shared letters plus the fewer repeated letters; the Winkler prefix adds at most 0.4.
+// Words with the same letter set are never excluded (doubled letters and swaps are repaired).
+bool MayReach(uint32_t shape_a, uint32_t shape_b, double floor) {
+  if (shape_a == kNoShape || shape_b == kNoShape) return true;
+  constexpr uint32_t kLetters = (1u << 26) - 1;
+  if ((shape_a & kLetters) == (shape_b & kLetters)) return true;
+  const int len_a = static_cast<int>(shape_a >> 26), len_b = static_cast<int>(shape_b >> 26);
+  const int shared = Popcount26(shape_a & shape_b);
+  const int repeats = std::min(len_a - Popcount26(shape_a), len_b - Popcount26(shape_b));
+  const double m = std::min(std::min(len_a, len_b), shared + repeats);
+  if (m <= 0) return false;
+  const double jaro = (m / len_a + m / len_b + 1.0) / 3.0;
+  const double bound = jaro > 0.7 ? jaro + 0.4 * (1.0 - jaro) : jaro;
+  return bound >= floor;
+}
+
+// A word or join of the query with what candidate lookup needs.
+struct QueryItem {
+  std::string text;
+  uint32_t shape = 0;
+  double join_floor = 0;  // kMinJoinSimilarity for joins: lower pairs never count
+  std::vector<uint64_t> keys;
+  uint64_t phonetic = 0;
+};
+
+// A record's best-scoring name so far.
+struct Best {
+  uint32_t name;
+  double score;
+};
+
+// Per-thread scratch, stamped so nothing is cleared between queries; the buffers are reused so a
+// query allocates little.
 struct Scratch {
   uint32_t epoch = 0;
-  std::vector<uint32_t> vocab_stamp, vocab_slot;
+  uint32_t item_epoch = 0;
+  std::vector<uint32_t> vocab_stamp, vocab_slot, item_stamp;
   std::vector<uint32_t> name_stamp;
   std::vector<uint32_t> record_stamp, record_slot;
+  std::vector<QueryItem> items;
+  std::vector<float> sims;
+  std::vector<uint32_t> matched_vocab, candidates;
+  std::vector<Best> best;
+  std::vector<PairChoice> pairs;
   void Reserve(size_t vocab, size_t names, size_t records) {
-    if (vocab_stamp.size() < vocab) vocab_stamp.resize(vocab, 0), vocab_slot.resize(vocab, 0);
+    if (vocab_stamp.size() < vocab) {
+      vocab_stamp.resize(vocab, 0), vocab_slot.resize(vocab, 0), item_stamp.resize(vocab, 0);
+    }
     if (name_stamp.size() < names) name_stamp.resize(names, 0);
     if (record_stamp.size() < records)
       record_stamp.resize(records, 0), record_slot.resize(records, 0);
@@ -114,6 +175,17 @@ struct Scratch {
       std::fill(record_stamp.begin(), record_stamp.end(), 0);
       epoch = 1;
     }
+    sims.clear();
+    matched_vocab.clear();
+    candidates.clear();
+  }
+  // A fresh stamp for item_stamp: vocabulary entries already tried for the current query item.
+  uint32_t NextItem() {
+    if (++item_epoch == 0) {
+      std::fill(item_stamp.begin(), item_stamp.end(), 0);
+      item_epoch = 1;
+    }
+    return item_epoch;
   }
 };
 
@@ -122,91 +194,84 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
-// Multimap from 64-bit word keys to vocabulary ids: an open-addressing hash table over the
-// distinct keys, each pointing at its run of ids. One cache miss per lookup, where a binary
-// search over the ~1.5 M (key, id) pairs took ~20.
+// A vocabulary entry as the key table holds it: its id and WordShape.
+struct KeyEntry {
+  uint32_t vocab;
+  uint32_t shape;
+};
+
+// Multimap from 64-bit word keys to vocabulary entries: open addressing with linear probing, the
+// key and (for the common single-entry key) the entry itself in the slot, so a lookup usually
+// costs one cache miss and MayReach needs no further read.
 class KeyTable {
  public:
-  void Build(std::vector<std::pair<uint64_t, uint32_t>> pairs) {
-    std::sort(pairs.begin(), pairs.end());
-    keys_.clear();
-    offsets_.clear();
-    ids_.clear();
-    ids_.reserve(pairs.size());
+  void Build(std::vector<std::pair<uint64_t, KeyEntry>> pairs) {
+    std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second.vocab < b.second.vocab;
+    });
+    size_t distinct = 0;
     for (size_t i = 0; i < pairs.size(); ++i) {
-      if (i == 0 || pairs[i].first != pairs[i - 1].first) {
-        keys_.push_back(pairs[i].first);
-        offsets_.push_back(static_cast<uint32_t>(ids_.size()));
+      distinct += i == 0 || pairs[i].first != pairs[i - 1].first;
+    }
+    size_ = std::max<size_t>(16, distinct + distinct / 2);
+    slots_.assign(size_, Slot{0, 0, 0});
+    runs_.clear();
+    for (size_t i = 0; i < pairs.size();) {
+      size_t j = i;
+      while (j < pairs.size() && pairs[j].first == pairs[i].first) ++j;
+      Slot slot{pairs[i].first, pairs[i].second.vocab, pairs[i].second.shape};
+      if (j - i > 1) {
+        slot.a = kRun | static_cast<uint32_t>(runs_.size());
+        slot.b = static_cast<uint32_t>(j - i);
+        for (size_t k = i; k < j; ++k) runs_.push_back(pairs[k].second);
       }
-      ids_.push_back(pairs[i].second);
+      size_t at = Bucket(slot.key);
+      while (slots_[at].key != 0) at = at + 1 == size_ ? 0 : at + 1;
+      slots_[at] = slot;
+      i = j;
     }
-    offsets_.push_back(static_cast<uint32_t>(ids_.size()));
-    size_t size = 16;
-    while (size < keys_.size() * 2) size *= 2;
-    mask_ = size - 1;
-    slots_.assign(size, 0);
-    for (uint32_t k = 0; k < keys_.size(); ++k) {
-      size_t slot = Mix(keys_[k]) & mask_;
-      while (slots_[slot] != 0) slot = (slot + 1) & mask_;
-      slots_[slot] = k + 1;
-    }
+    runs_.shrink_to_fit();
   }
   template <typename Fn>
   void ForEach(uint64_t key, Fn&& fn) const {
     if (slots_.empty()) return;
-    for (size_t slot = Mix(key) & mask_; slots_[slot] != 0; slot = (slot + 1) & mask_) {
-      const uint32_t k = slots_[slot] - 1;
-      if (keys_[k] != key) continue;
-      for (uint32_t i = offsets_[k]; i < offsets_[k + 1]; ++i) fn(ids_[i]);
-      return;
+    for (size_t at = Bucket(key);; at = at + 1 == size_ ? 0 : at + 1) {
+      const Slot& slot = slots_[at];
+      if (slot.key == key) {
+        if ((slot.a & kRun) == 0) {
+          fn(KeyEntry{slot.a, slot.b});
+        } else {
+          const KeyEntry* run = &runs_[slot.a & ~kRun];
+          for (uint32_t i = 0; i < slot.b; ++i) fn(run[i]);
+        }
+        return;
+      }
+      if (slot.key == 0) return;  // word keys are never 0
     }
   }
+  void Prefetch(uint64_t key) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Bucket(key)]);
+  }
   size_t bytes() const {
-    return keys_.size() * 8 + offsets_.size() * 4 + ids_.size() * 4 + slots_.size() * 4;
+    return slots_.capacity() * sizeof(Slot) + runs_.capacity() * sizeof(KeyEntry);
   }
 
  private:
-  static uint64_t Mix(uint64_t x) {
-    x ^= x >> 31;
+  static constexpr uint32_t kRun = 0x80000000u;
+  struct Slot {
+    uint64_t key;  // 0 = empty
+    uint32_t a;    // vocab id, or kRun | offset into runs_
+    uint32_t b;    // shape, or the run length
+  };
+  size_t Bucket(uint64_t key) const {
+    uint64_t x = key ^ (key >> 31);
     x *= 0x9e3779b97f4a7c15ULL;
-    return x ^ (x >> 29);
+    x ^= x >> 29;
+    return static_cast<size_t>((static_cast<unsigned __int128>(x) * size_) >> 64);
   }
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> offsets_, ids_, slots_;
-  size_t mask_ = 0;
-};
-
-// Bit per letter/digit present.
-uint64_t LetterMask(std::string_view w) {
-  uint64_t m = 0;
-  for (char c : w) {
-    if (c >= 'a' && c <= 'z')
-      m |= uint64_t{1} << (c - 'a');
-    else if (c >= '0' && c <= '9')
-      m |= uint64_t{1} << (26 + c - '0');
-  }
-  return m;
-}
-
-// An upper bound of RawSimilarity from letter sets and lengths alone: Jaro's matches m are at
-// most the shared letters plus the fewer repeated letters; the Winkler prefix adds at most 0.4.
-// Words with the same letter set are never excluded (doubled letters and swaps are repaired).
-bool MayReach(uint64_t mask_a, size_t len_a, uint64_t mask_b, size_t len_b, double floor) {
-  if (mask_a == mask_b) return true;
-  const int shared = std::popcount(mask_a & mask_b);
-  const double repeats = std::min(len_a - std::popcount(mask_a), len_b - std::popcount(mask_b));
-  const double m = std::min<double>(std::min(len_a, len_b), shared + repeats);
-  if (m <= 0) return false;
-  const double jaro = (m / len_a + m / len_b + 1.0) / 3.0;
-  const double bound = jaro > 0.7 ? jaro + 0.4 * (1.0 - jaro) : jaro;
-  return bound >= floor;
-}
-
-struct QueryItem {
-  uint64_t letters = 0;
-  std::string text;
-  std::vector<uint64_t> keys;
-  uint64_t phonetic = 0;
+  std::vector<Slot> slots_;
+  std::vector<KeyEntry> runs_;
+  size_t size_ = 0;
 };
 
 class IndexImpl final : public Screener {
@@ -367,28 +432,19 @@ class IndexImpl final : public Screener {
     std::thread helper([&] { key_range(half, vocab_size, high); });
     key_range(0, half, low);
     helper.join();
-    std::vector<std::pair<uint64_t, uint32_t>> deletion_pairs, phonetic_pairs;
+    std::vector<std::pair<uint64_t, KeyEntry>> deletion_pairs, phonetic_pairs;
     deletion_pairs.reserve(low.keys.size() + high.keys.size());
-    vocab_keys_.reserve(low.keys.size() + high.keys.size());
-    vocab_key_offsets_.push_back(0);
     uint32_t v = 0;
-    for (const KeyPart* part : {&low, &high}) {
+    for (KeyPart* part : {&low, &high}) {
       size_t at = 0;
       for (size_t e = 0; e < part->counts.size(); ++e, ++v) {
-        for (uint32_t k = 0; k < part->counts[e]; ++k) {
-          deletion_pairs.push_back({part->keys[at], v});
-          vocab_keys_.push_back(part->keys[at]);
-          ++at;
-        }
-        vocab_key_offsets_.push_back(static_cast<uint32_t>(vocab_keys_.size()));
-        const uint64_t ph = part->phonetic[e];
-        vocab_phonetic_.push_back(ph);
-        if (ph != 0) phonetic_pairs.push_back({ph, v});
+        const KeyEntry entry{v, WordShape(vocab_[v])};
+        for (uint32_t k = 0; k < part->counts[e]; ++k) deletion_pairs.push_back({part->keys[at++], entry});
+        if (const uint64_t ph = part->phonetic[e]; ph != 0) phonetic_pairs.push_back({ph, entry});
       }
+      *part = KeyPart{};
     }
     deletion_keys_.Build(std::move(deletion_pairs));
-    vocab_letters_.reserve(vocab_.size());
-    for (const auto& v : vocab_) vocab_letters_.push_back(LetterMask(v));
     vocab_arena_offsets_.push_back(0);
     for (const auto& v : vocab_) {
       vocab_arena_ += v;
@@ -423,7 +479,6 @@ class IndexImpl final : public Screener {
     bytes += (postings_all_.size() + postings_distinct_.size()) * 4;
     bytes += (postings_all_offsets_.size() + postings_distinct_offsets_.size()) * 4;
     bytes += deletion_keys_.bytes() + phonetic_keys_.bytes();
-    bytes += vocab_keys_.size() * 8 + vocab_key_offsets_.size() * 4 + vocab_phonetic_.size() * 8;
     bytes += hot_.size() * sizeof(HotName) + hot_items_.size() * 4 + hot_weights_.size() * 4 +
              hot_distinctive_.size() + vocab_arena_.size() + vocab_arena_offsets_.size() * 4 +
              vocab_max_weight_.size() * 4;
@@ -436,17 +491,14 @@ class IndexImpl final : public Screener {
     return internal::ClassFactor(c) * internal::FrequencyFactor(df, total_names_);
   }
 
-  // Vocabulary ids comparable with a query item (sharing a deletion or phonetic key).
-  template <typename Fn>
-  void ForComparable(const QueryItem& qi, Fn&& fn) const {
-    for (uint64_t k : qi.keys) deletion_keys_.ForEach(k, fn);
-    if (qi.phonetic != 0) phonetic_keys_.ForEach(qi.phonetic, fn);
-  }
-
-  bool ComparableByKeys(const QueryItem& qi, uint32_t v) const {
-    if (qi.phonetic != 0 && qi.phonetic == vocab_phonetic_[v]) return true;
-    for (uint32_t i = vocab_key_offsets_[v]; i < vocab_key_offsets_[v + 1]; ++i) {
-      if (std::find(qi.keys.begin(), qi.keys.end(), vocab_keys_[i]) != qi.keys.end()) return true;
+  // The brute-force reference's comparability test: the vocabulary word's keys are recomputed
+  // from its text, independently of the key tables.
+  static bool SharesKey(const QueryItem& qi, std::string_view word, std::vector<uint64_t>& keys) {
+    if (qi.phonetic != 0 && qi.phonetic == internal::PhoneticKey(word)) return true;
+    keys.clear();
+    internal::DeletionKeys(word, keys);
+    for (uint64_t k : keys) {
+      if (std::find(qi.keys.begin(), qi.keys.end(), k) != qi.keys.end()) return true;
     }
     return false;
   }
@@ -463,20 +515,24 @@ class IndexImpl final : public Screener {
       query.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
     }
     const size_t q_items = query.item_count();
-    std::vector<QueryItem> items(q_items);
-    for (size_t i = 0; i < q_items; ++i) {
-      items[i].text = query.ItemText(i);
-      internal::DeletionKeys(items[i].text, items[i].keys);
-      items[i].phonetic = internal::PhoneticKey(items[i].text);
-      items[i].letters = LetterMask(items[i].text);
-    }
-
     Scratch& s = ThreadScratch();
     s.Reserve(vocab_max_weight_.size(), names_.size(), records_.size());
     const uint32_t epoch = s.epoch;
+    if (s.items.size() < q_items) s.items.resize(q_items);
+    std::vector<QueryItem>& items = s.items;
+    for (size_t i = 0; i < q_items; ++i) {
+      QueryItem& item = items[i];
+      item.text = query.ItemText(i);
+      item.keys.clear();
+      internal::DeletionKeys(item.text, item.keys);
+      item.phonetic = internal::PhoneticKey(item.text);
+      item.shape = WordShape(item.text);
+      item.join_floor = i < query.words.size() ? 0.0 : internal::kMinJoinSimilarity;
+    }
+
     // sims[slot * q_items + qi]: similarity of vocab word (slot) to query item qi.
-    std::vector<float> sims;
-    std::vector<uint32_t> matched_vocab;
+    std::vector<float>& sims = s.sims;
+    std::vector<uint32_t>& matched_vocab = s.matched_vocab;
     auto slot_of = [&](uint32_t v) -> uint32_t {
       if (s.vocab_stamp[v] != epoch) {
         s.vocab_stamp[v] = epoch;
@@ -486,36 +542,58 @@ class IndexImpl final : public Screener {
       }
       return s.vocab_slot[v];
     };
-    auto consider = [&](size_t qi, uint32_t v) {
-      const size_t len_v = vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v];
-      const size_t len_q = items[qi].text.size();
-      if (!MayReach(items[qi].letters, len_q, vocab_letters_[v], len_v,
-                    internal::MinSimilarity(len_q, len_v))) {
-        return;
-      }
-      const std::string_view text = VocabText(v);
-      const double sim = internal::RawSimilarity(items[qi].text, text);
-      if (sim < internal::MinSimilarity(items[qi].text.size(), text.size())) return;
-      sims[slot_of(v) * q_items + qi] = static_cast<float>(sim);
+    // Pairs below the floor never count (for a query join: below kMinJoinSimilarity), so they are
+    // not stored.
+    // MayReach first: it needs only the entry, not the word.
+    auto floor_of = [&](const QueryItem& item, KeyEntry e) {
+      const size_t len_v = e.shape != kNoShape ? e.shape >> 26 : VocabText(e.vocab).size();
+      return internal::MinSimilarity(item.text.size(), len_v);
+    };
+    auto may_reach = [&](const QueryItem& item, KeyEntry e, double floor) {
+      return MayReach(item.shape, e.shape, std::max(floor, item.join_floor - 1e-6));
+    };
+    auto consider = [&](size_t qi, KeyEntry e, double floor) {
+      const QueryItem& item = items[qi];
+      const double sim = internal::RawSimilarity(item.text, VocabText(e.vocab));
+      if (sim < floor) return;
+      // The join floor is applied to the stored (float) value, as ScorePairs applies it.
+      const float stored = static_cast<float>(sim);
+      if (stored < item.join_floor) return;
+      sims[slot_of(e.vocab) * q_items + qi] = stored;
     };
 
-    std::vector<uint32_t> candidates;
+    std::vector<uint32_t>& candidates = s.candidates;
     if (brute_force) {
+      std::vector<uint64_t> keys;
       for (size_t qi = 0; qi < q_items; ++qi) {
         for (uint32_t v = 0; v < vocab_max_weight_.size(); ++v) {
-          if (ComparableByKeys(items[qi], v)) consider(qi, v);
+          const std::string_view text = VocabText(v);
+          const KeyEntry e{v, WordShape(text)};
+          const double floor = floor_of(items[qi], e);
+          if (may_reach(items[qi], e, floor) && SharesKey(items[qi], text, keys)) {
+            consider(qi, e, floor);
+          }
         }
       }
       candidates.resize(names_.size());
       std::iota(candidates.begin(), candidates.end(), 0u);
     } else {
-      std::vector<uint32_t> seen;  // vocab ids already tried for this item
+      // Every probe is a likely cache miss: start them all before the first lookup.
       for (size_t qi = 0; qi < q_items; ++qi) {
-        seen.clear();
-        ForComparable(items[qi], [&](uint32_t v) { seen.push_back(v); });
-        std::sort(seen.begin(), seen.end());
-        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-        for (uint32_t v : seen) consider(qi, v);
+        for (uint64_t k : items[qi].keys) deletion_keys_.Prefetch(k);
+        if (items[qi].phonetic != 0) phonetic_keys_.Prefetch(items[qi].phonetic);
+      }
+      for (size_t qi = 0; qi < q_items; ++qi) {
+        const uint32_t item_stamp = s.NextItem();
+        auto visit = [&](KeyEntry e) {
+          const double floor = floor_of(items[qi], e);
+          if (!may_reach(items[qi], e, floor)) return;
+          if (s.item_stamp[e.vocab] == item_stamp) return;  // reached through another key
+          s.item_stamp[e.vocab] = item_stamp;
+          consider(qi, e, floor);
+        };
+        for (uint64_t k : items[qi].keys) deletion_keys_.ForEach(k, visit);
+        if (items[qi].phonetic != 0) phonetic_keys_.ForEach(items[qi].phonetic, visit);
       }
       // Prune with an upper bound (docs/screening.md, "Index"): with s_i the best similarity of
       // query word i to any comparable listed word and m_i the largest listed weight it can pair
@@ -591,12 +669,13 @@ class IndexImpl final : public Screener {
       std::sort(candidates.begin(), candidates.end());
     }
 
-    struct Best {
-      uint32_t name;
-      double score;
-    };
-    std::vector<Best> best;  // one per record
-    std::vector<PairChoice> pairs;
+    // A 512-bit filter of the matched vocabulary: most listed words were not matched, and the
+    // filter answers without reading vocab_stamp.
+    uint64_t matched_filter[8] = {};
+    for (uint32_t v : matched_vocab) matched_filter[(v >> 6) & 7] |= uint64_t{1} << (v & 63);
+    std::vector<Best>& best = s.best;  // one per record
+    best.clear();
+    std::vector<PairChoice>& pairs = s.pairs;
     const bool has_filters = !q.country.empty() || q.type.has_value() || !q.sources.empty();
     const internal::NameView query_view = query.view();
     for (uint32_t id : candidates) {
@@ -606,6 +685,7 @@ class IndexImpl final : public Screener {
       const uint32_t* item_vocab = &hot_items_[n.item_offset];
       for (size_t ci = 0; ci < n.n_items; ++ci) {
         const uint32_t v = item_vocab[ci];
+        if (((matched_filter[(v >> 6) & 7] >> (v & 63)) & 1u) == 0) continue;
         if (s.vocab_stamp[v] != epoch) continue;
         const float* row = &sims[s.vocab_slot[v] * q_items];
         for (size_t qi = 0; qi < q_items; ++qi) {
@@ -686,9 +766,6 @@ class IndexImpl final : public Screener {
   std::vector<uint32_t> postings_all_offsets_, postings_all_;
   std::vector<uint32_t> postings_distinct_offsets_, postings_distinct_;
   KeyTable deletion_keys_, phonetic_keys_;
-  std::vector<uint64_t> vocab_keys_;
-  std::vector<uint32_t> vocab_key_offsets_;
-  std::vector<uint64_t> vocab_phonetic_;
   std::vector<float> vocab_max_weight_;
   // Hot per-name data, flat: what scoring a candidate touches.
   struct HotName {
@@ -703,7 +780,6 @@ class IndexImpl final : public Screener {
   std::vector<uint32_t> hot_items_;
   std::vector<float> hot_weights_;
   std::vector<uint8_t> hot_distinctive_;
-  std::vector<uint64_t> vocab_letters_;  // LetterMask per vocabulary entry
   std::string vocab_arena_;
   std::vector<uint32_t> vocab_arena_offsets_;
   std::string_view VocabText(uint32_t v) const {
