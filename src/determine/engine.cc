@@ -80,6 +80,7 @@ struct EmbargoEntry {
 struct ListEffect {
   RestrictedList list;
   std::string effect, citation, wording, summary;
+  bool verified = true;
 };
 
 struct CompiledRules {
@@ -177,14 +178,11 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   if (const Parameter* p = d.Param("restricted-lists", "lists")) {
     for (const auto& e : p->value["value"]) {
       ListEffect le;
-      const std::string name = e.value("list", "");
-      static constexpr RestrictedList kAll[] = {RestrictedList::kEntityList, RestrictedList::kDeniedPersons,
-                                                RestrictedList::kUnverified, RestrictedList::kMilitaryEndUser,
-                                                RestrictedList::kSdn};
-      for (RestrictedList l : kAll) {
-        if (name == RestrictedListName(l)) le.list = l;
-      }
+      const auto list = RestrictedListFromName(e.value("list", ""));
+      if (!list) continue;  // Dataset validation names unknown lists at load
+      le.list = *list;
       le.effect = e.value("effect", "");
+      le.verified = e.value("verified", true);
       le.citation = e.value("citation", "");
       le.wording = e.value("wording", "");
       le.summary = e.value("summary", "");
@@ -484,7 +482,10 @@ void Evaluation::TransactionSteps() {
         for (const auto& e : rules_.list_effects) {
           if (e.list == l.list) le = &e;
         }
-        if (!le) continue;
+        // A list without a stated effect is still a listing: an officer decides (fail closed).
+        static const ListEffect kUnknownEffect{RestrictedList::kOtherList, "needs_review", "15 CFR 744 (list effect not in the data)", "",
+                                               "no effect for this list is recorded in the regime data; an officer must review", false};
+        if (!le) le = &kUnknownEffect;
         const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
         if (l.score < 1.0) {
           Finding& f = Add(r, Effect::kUnresolved, EXPLAIN("Possible match: " + who + " may be \"" + l.entry + "\"" +
@@ -513,11 +514,19 @@ void Evaluation::TransactionSteps() {
           f.policy_wording = le->wording;
           party_requirements_.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
           exceptions_barred_ = true;
-        } else {  // no_exceptions (Unverified List)
+        } else if (le->effect == "no_exceptions") {  // Unverified List
           Finding& f = Add(r, Effect::kInfo, EXPLAIN(summary));
           f.citation = le->citation;
           exceptions_barred_ = true;
           Oblige("Obtain a UVL statement from the Unverified List party before export (15 CFR 744.15)");
+        } else {  // needs_review: a State or Treasury program whose effect depends on the listing
+          Finding& f = Add(r, Effect::kUnresolved, EXPLAIN(summary));
+          f.citation = le->citation;
+          if (!le->verified) {
+            f.verified = false;
+            unverified_rules_.push_back(r->id);
+          }
+          tx_effects_.Add(Effect::kUnresolved);
         }
       }
     }

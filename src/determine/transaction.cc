@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <cmath>
+#include <utility>
 
 #include "data/dataset.h"
 
@@ -37,15 +38,37 @@ const char* PartyRoleName(PartyRole r) {
   return "ultimate_consignee";
 }
 
+namespace {
+constexpr std::pair<RestrictedList, const char*> kListNames[] = {
+    {RestrictedList::kEntityList, "entity_list"},
+    {RestrictedList::kDeniedPersons, "denied_persons"},
+    {RestrictedList::kUnverified, "unverified"},
+    {RestrictedList::kMilitaryEndUser, "military_end_user"},
+    {RestrictedList::kSdn, "sdn"},
+    {RestrictedList::kNonproliferationSanctions, "nonproliferation_sanctions"},
+    {RestrictedList::kItarDebarred, "itar_debarred"},
+    {RestrictedList::kSectoralSanctions, "sectoral_sanctions"},
+    {RestrictedList::kChineseMilitaryCompanies, "chinese_military_companies"},
+    {RestrictedList::kMenuBasedSanctions, "menu_based_sanctions"},
+    {RestrictedList::kPalestinianLegislativeCouncil, "palestinian_legislative_council"},
+    {RestrictedList::kCapta, "capta"},
+    {RestrictedList::kForeignSanctionsEvaders, "foreign_sanctions_evaders"},
+    {RestrictedList::kOtherList, "other_list"},
+};
+}  // namespace
+
 const char* RestrictedListName(RestrictedList l) {
-  switch (l) {
-    case RestrictedList::kEntityList: return "entity_list";
-    case RestrictedList::kDeniedPersons: return "denied_persons";
-    case RestrictedList::kUnverified: return "unverified";
-    case RestrictedList::kMilitaryEndUser: return "military_end_user";
-    case RestrictedList::kSdn: return "sdn";
+  for (const auto& [list, name] : kListNames) {
+    if (list == l) return name;
   }
-  return "entity_list";
+  return "other_list";
+}
+
+std::optional<RestrictedList> RestrictedListFromName(std::string_view name) {
+  for (const auto& [list, n] : kListNames) {
+    if (name == n) return list;
+  }
+  return std::nullopt;
 }
 
 Result<Posture> ParsePosture(std::string_view s) {
@@ -309,12 +332,10 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
 }
 
 Result<RestrictedList> ParseListName(std::string_view s) {
-  if (s == "entity_list") return RestrictedList::kEntityList;
-  if (s == "denied_persons") return RestrictedList::kDeniedPersons;
-  if (s == "unverified") return RestrictedList::kUnverified;
-  if (s == "military_end_user") return RestrictedList::kMilitaryEndUser;
-  if (s == "sdn") return RestrictedList::kSdn;
-  return Status::Invalid("list", "must be one of entity_list, denied_persons, unverified, military_end_user, sdn");
+  if (auto l = RestrictedListFromName(s)) return *l;
+  std::string names;
+  for (const auto& [list, name] : kListNames) names += (names.empty() ? "" : ", ") + std::string(name);
+  return Status::Invalid("list", "must be one of " + names);
 }
 
 Status ParseParty(const Dataset& data, element e, const std::string& path, Party& p) {

@@ -23,8 +23,22 @@ enum class PartyRole { kPurchaser, kIntermediateConsignee, kUltimateConsignee, k
 const char* PartyRoleName(PartyRole r);
 
 // A restricted-list listing already known for a party (from screening, or stated by the caller).
-enum class RestrictedList { kEntityList, kDeniedPersons, kUnverified, kMilitaryEndUser, kSdn };
-const char* RestrictedListName(RestrictedList l);
+// The first five have an EAR/OFAC effect in data/regimes/restricted-lists.json; the State and
+// Treasury lists after them (and a list we cannot name) send the decision to an officer.
+enum class RestrictedList {
+  kEntityList, kDeniedPersons, kUnverified, kMilitaryEndUser, kSdn,
+  kNonproliferationSanctions,  // ISN (State)
+  kItarDebarred,               // DTC (State)
+  kSectoralSanctions,          // SSI (OFAC)
+  kChineseMilitaryCompanies,   // Non-SDN CMIC (OFAC)
+  kMenuBasedSanctions,         // NS-MBS (OFAC)
+  kPalestinianLegislativeCouncil,  // PLC (OFAC)
+  kCapta,                      // CAPTA (OFAC)
+  kForeignSanctionsEvaders,    // FSE (OFAC)
+  kOtherList,                  // a list record whose source we could not identify
+};
+const char* RestrictedListName(RestrictedList l);  // "entity_list", "itar_debarred", …
+std::optional<RestrictedList> RestrictedListFromName(std::string_view name);
 
 struct Listing {
   RestrictedList list = RestrictedList::kEntityList;

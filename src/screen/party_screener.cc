@@ -4,7 +4,7 @@
 
 namespace exportctl::screen {
 
-std::optional<RestrictedList> EngineList(ListSource source) {
+RestrictedList EngineList(ListSource source) {
   switch (source) {
     case ListSource::kEntityList:
       return RestrictedList::kEntityList;
@@ -17,17 +17,25 @@ std::optional<RestrictedList> EngineList(ListSource source) {
     case ListSource::kSdn:
       return RestrictedList::kSdn;
     case ListSource::kNonproliferation:
+      return RestrictedList::kNonproliferationSanctions;
     case ListSource::kItarDebarred:
+      return RestrictedList::kItarDebarred;
     case ListSource::kSectoral:
+      return RestrictedList::kSectoralSanctions;
     case ListSource::kChineseMilitary:
+      return RestrictedList::kChineseMilitaryCompanies;
     case ListSource::kMenuBased:
+      return RestrictedList::kMenuBasedSanctions;
     case ListSource::kPalestinianCouncil:
+      return RestrictedList::kPalestinianLegislativeCouncil;
     case ListSource::kCapta:
+      return RestrictedList::kCapta;
     case ListSource::kForeignEvaders:
+      return RestrictedList::kForeignSanctionsEvaders;
     case ListSource::kOther:
-      return std::nullopt;
+      return RestrictedList::kOtherList;
   }
-  return std::nullopt;
+  return RestrictedList::kOtherList;
 }
 
 ListPartyScreener::ListPartyScreener(std::unique_ptr<Screener> index,
@@ -45,14 +53,12 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
   std::vector<Listing> out;
   for (const Hit& h : *hits) {
     const ListRecord& r = *h.record;
-    const auto list = EngineList(r.source);
-    if (!list) continue;
     const bool cleared =
         std::any_of(dispositions_.begin(), dispositions_.end(),
                     [&](const Disposition& d) { return Clears(d, party.name, r, as_of); });
     if (cleared) continue;
     Listing l;
-    l.list = *list;
+    l.list = EngineList(r.source);
     l.footnote = r.Footnote();
     l.entry = r.name;
     l.citation = r.federal_register_notice;

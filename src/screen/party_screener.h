@@ -6,8 +6,8 @@
 //
 // A hit at or above kCertainThreshold becomes a Listing with score 1.0; a hit between the match
 // threshold and the certain threshold keeps its score (< 1.0), which the engine turns into
-// NEEDS_REVIEW with the candidate. Only the five lists the engine knows (Entity List, DPL, UVL,
-// MEU, SDN) become Listings; hits on other CSL lists are left out (see docs/screening.md).
+// NEEDS_REVIEW with the candidate. Every list becomes a Listing: the Entity List, DPL, UVL, MEU
+// and SDN with their EAR/OFAC effect, the other State and Treasury lists for an officer's review.
 // Pairs cleared by a disposition (same record content, not expired on the as-of date) are dropped.
 // Thread-safe: Screen may be called concurrently.
 #pragma once
@@ -39,7 +39,7 @@ class ListPartyScreener final : public PartyScreener {
 // when no list has been imported: screening against nothing must not look like "no hit".
 Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir);
 
-// The engine's list for a screening source, or nullopt for lists the engine has no effect for.
-std::optional<RestrictedList> EngineList(ListSource source);
+// The engine's list for a screening source.
+RestrictedList EngineList(ListSource source);
 
 }  // namespace exportctl::screen

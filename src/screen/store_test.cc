@@ -123,6 +123,31 @@ TEST(PartyScreener, ListingsFootnotesDispositionsAndNoLists) {
   EXPECT_EQ(listings->size(), 1u);
 }
 
+// Hits on State and Treasury lists outside the EAR reach the engine too (it sends them to an
+// officer) instead of being dropped.
+TEST(PartyScreener, EveryListBecomesAListing) {
+  TempDir dir;
+  const std::string data = dir.str() + "/data";
+  const fs::path file = fs::path(dir.str()) / "consolidated_2026-01-01.json";
+  WriteFile(file, R"({"results":[
+    {"id":"n","source":"Nonproliferation Sanctions (ISN) - State Department","name":"Zenith Rocket Propellant Works"},
+    {"id":"d","source":"ITAR Debarred (DTC) - State Department","name":"Harbor Arms Brokerage"}]})");
+  ASSERT_TRUE(ListStore(data).Import(file.string()).ok());
+  auto screener = OpenPartyScreener(data);
+  ASSERT_TRUE(screener.ok()) << screener.status().ToString();
+  Party party;
+  party.name = "Zenith Rocket Propellant Works";
+  auto listings = (*screener)->Screen(party, Date::FromYmd(2026, 3, 1));
+  ASSERT_TRUE(listings.ok());
+  ASSERT_EQ(listings->size(), 1u);
+  EXPECT_EQ((*listings)[0].list, RestrictedList::kNonproliferationSanctions);
+  party.name = "Harbor Arms Brokerage";
+  listings = (*screener)->Screen(party, Date::FromYmd(2026, 3, 1));
+  ASSERT_TRUE(listings.ok());
+  ASSERT_EQ(listings->size(), 1u);
+  EXPECT_EQ((*listings)[0].list, RestrictedList::kItarDebarred);
+}
+
 TEST(DispositionStore, RejectsIncompleteDispositions) {
   TempDir dir;
   DispositionStore store(dir.str());
