@@ -1,5 +1,8 @@
 // The Screener implementation: name expansion, the word index, and the brute-force reference.
 #include <fmt/format.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <bit>
@@ -284,6 +287,11 @@ class IndexImpl final : public Screener {
     BuildNames();
     BuildVocabulary();
     BuildKeys();
+#ifdef __GLIBC__
+    // The build's temporary structures (per-name strings, the word map, key lists) are freed by
+    // now; hand the pages back so the process's resident size reflects the index.
+    malloc_trim(0);
+#endif
   }
 
   Result<std::vector<Hit>> Screen(const ScreenQuery& q) const override { return Run(q, false); }
@@ -292,7 +300,7 @@ class IndexImpl final : public Screener {
   }
   const std::vector<ListVersion>& versions() const override { return versions_; }
   const std::vector<ListRecord>& records() const override { return records_; }
-  size_t name_count() const override { return names_.size(); }
+  size_t name_count() const override { return hot_.size(); }
   size_t memory_bytes() const override { return memory_bytes_; }
 
  private:
@@ -450,17 +458,34 @@ class IndexImpl final : public Screener {
       vocab_arena_ += v;
       vocab_arena_offsets_.push_back(static_cast<uint32_t>(vocab_arena_.size()));
     }
+    // The per-name data moves into flat arrays; the build-time structures are freed.
+    size_t items = 0, words = 0, text = 0;
+    for (const auto& n : names_) {
+      items += n.item_vocab.size(), words += n.prepared.words.size(), text += n.text.size();
+    }
+    hot_.reserve(names_.size());
+    hot_items_.reserve(items);
+    hot_weights_.reserve(words);
+    hot_distinctive_.reserve(words);
+    name_text_.reserve(text);
+    name_text_offsets_.reserve(names_.size() + 1);
+    name_text_offsets_.push_back(0);
     for (const auto& n : names_) {
       hot_.push_back({n.record, static_cast<uint32_t>(hot_items_.size()),
                       static_cast<uint32_t>(hot_weights_.size()),
                       static_cast<uint16_t>(n.prepared.words.size()),
-                      static_cast<uint16_t>(n.item_vocab.size()), n.lambda});
+                      static_cast<uint16_t>(n.item_vocab.size()), n.lambda, n.alias});
       hot_items_.insert(hot_items_.end(), n.item_vocab.begin(), n.item_vocab.end());
       hot_weights_.insert(hot_weights_.end(), n.prepared.weights.begin(), n.prepared.weights.end());
       hot_distinctive_.insert(hot_distinctive_.end(), n.prepared.distinctive.begin(),
                               n.prepared.distinctive.end());
+      name_text_ += n.text;
+      name_text_offsets_.push_back(static_cast<uint32_t>(name_text_.size()));
     }
+    std::vector<IndexedName>().swap(names_);
+    BuildVocabularyLookup();
     std::vector<std::string>().swap(vocab_);
+    std::unordered_map<std::string, uint32_t>().swap(vocab_ids_);
     phonetic_keys_.Build(std::move(phonetic_pairs));
 
     size_t bytes = 0;
@@ -469,25 +494,46 @@ class IndexImpl final : public Screener {
                r.federal_register_notice.capacity() + r.record_id.capacity();
       for (const auto& a : r.alt_names) bytes += sizeof(std::string) + a.capacity();
     }
-    for (const auto& n : names_) {
-      bytes += sizeof(IndexedName) + n.text.capacity() + n.item_vocab.capacity() * 4 +
-               n.prepared.weights.capacity() * 4 + n.prepared.distinctive.capacity() / 8;
-      for (const auto& w : n.prepared.words) bytes += sizeof(std::string) + w.capacity();
-    }
-    for (const auto& v : vocab_) bytes += sizeof(std::string) + v.capacity() + 48;  // + map node
-    bytes += word_frequency_.size() * 4 + vocab_ids_.size() * 64;
+    bytes += word_frequency_.size() * 4 + vocab_lookup_.size() * 4;
     bytes += (postings_all_.size() + postings_distinct_.size()) * 4;
     bytes += (postings_all_offsets_.size() + postings_distinct_offsets_.size()) * 4;
     bytes += deletion_keys_.bytes() + phonetic_keys_.bytes();
     bytes += hot_.size() * sizeof(HotName) + hot_items_.size() * 4 + hot_weights_.size() * 4 +
              hot_distinctive_.size() + vocab_arena_.size() + vocab_arena_offsets_.size() * 4 +
-             vocab_max_weight_.size() * 4;
+             vocab_max_weight_.size() * 4 + name_text_.size() + name_text_offsets_.size() * 4;
     memory_bytes_ = bytes;
   }
 
+  // Exact word → vocabulary id, an open-addressing table over the vocabulary arena (the build's
+  // string map is freed after the build).
+  static constexpr uint32_t kNotInVocabulary = 0xFFFFFFFFu;
+  static uint64_t WordHash(std::string_view w) {
+    uint64_t h = 1469598103934665603ULL;
+    for (char c : w) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    return h ^ (h >> 32);
+  }
+  void BuildVocabularyLookup() {
+    size_t size = 16;
+    while (size < vocab_.size() * 2) size *= 2;
+    vocab_lookup_.assign(size, kNotInVocabulary);
+    for (uint32_t v = 0; v < vocab_.size(); ++v) {
+      size_t at = WordHash(vocab_[v]) & (size - 1);
+      while (vocab_lookup_[at] != kNotInVocabulary) at = (at + 1) & (size - 1);
+      vocab_lookup_[at] = v;
+    }
+  }
+  uint32_t FindVocabulary(std::string_view w) const {
+    if (vocab_lookup_.empty()) return kNotInVocabulary;
+    const size_t mask = vocab_lookup_.size() - 1;
+    for (size_t at = WordHash(w) & mask; vocab_lookup_[at] != kNotInVocabulary; at = (at + 1) & mask) {
+      if (VocabText(vocab_lookup_[at]) == w) return vocab_lookup_[at];
+    }
+    return kNotInVocabulary;
+  }
+
   double WordWeight(const std::string& w, TokenClass c) const {
-    auto it = vocab_ids_.find(w);
-    const uint32_t df = it == vocab_ids_.end() ? 0 : word_frequency_[it->second];
+    const uint32_t v = FindVocabulary(w);
+    const uint32_t df = v == kNotInVocabulary ? 0 : word_frequency_[v];
     return internal::ClassFactor(c) * internal::FrequencyFactor(df, total_names_);
   }
 
@@ -516,7 +562,7 @@ class IndexImpl final : public Screener {
     }
     const size_t q_items = query.item_count();
     Scratch& s = ThreadScratch();
-    s.Reserve(vocab_max_weight_.size(), names_.size(), records_.size());
+    s.Reserve(vocab_max_weight_.size(), hot_.size(), records_.size());
     const uint32_t epoch = s.epoch;
     if (s.items.size() < q_items) s.items.resize(q_items);
     std::vector<QueryItem>& items = s.items;
@@ -575,7 +621,7 @@ class IndexImpl final : public Screener {
           }
         }
       }
-      candidates.resize(names_.size());
+      candidates.resize(hot_.size());
       std::iota(candidates.begin(), candidates.end(), 0u);
     } else {
       // Every probe is a likely cache miss: start them all before the first lookup.
@@ -678,9 +724,8 @@ class IndexImpl final : public Screener {
     std::vector<PairChoice>& pairs = s.pairs;
     const bool has_filters = !q.country.empty() || q.type.has_value() || !q.sources.empty();
     const internal::NameView query_view = query.view();
-    for (uint32_t id : candidates) {
-      const HotName& n = hot_[id];
-      if (has_filters && !PassesFilters(records_[n.record], q)) continue;
+    // The candidate pairs (query item, listed item, similarity) of name `id`.
+    auto collect_pairs = [&](const HotName& n) {
       pairs.clear();
       const uint32_t* item_vocab = &hot_items_[n.item_offset];
       for (size_t ci = 0; ci < n.n_items; ++ci) {
@@ -694,10 +739,17 @@ class IndexImpl final : public Screener {
           }
         }
       }
+    };
+    auto listed_view = [&](const HotName& n) {
+      return internal::NameView{n.n_words, &hot_weights_[n.word_offset],
+                                &hot_distinctive_[n.word_offset]};
+    };
+    for (uint32_t id : candidates) {
+      const HotName& n = hot_[id];
+      if (has_filters && !PassesFilters(records_[n.record], q)) continue;
+      collect_pairs(n);
       if (pairs.empty()) continue;
-      const internal::NameView listed{n.n_words, &hot_weights_[n.word_offset],
-                                      &hot_distinctive_[n.word_offset]};
-      const auto scored = internal::ScorePairs(query_view, listed, n.lambda, pairs, false);
+      const auto scored = internal::ScorePairs(query_view, listed_view(n), n.lambda, pairs, false);
       if (scored.score < q.threshold) continue;
       if (s.record_stamp[n.record] != epoch) {
         s.record_stamp[n.record] = epoch;
@@ -715,41 +767,35 @@ class IndexImpl final : public Screener {
 
     std::vector<Hit> hits;
     for (const Best& b : best) {
-      const IndexedName& n = names_[b.name];
-      pairs.clear();
-      for (size_t ci = 0; ci < n.item_vocab.size(); ++ci) {
-        const uint32_t v = n.item_vocab[ci];
-        if (s.vocab_stamp[v] != epoch) continue;
-        const float* row = &sims[s.vocab_slot[v] * q_items];
-        for (size_t qi = 0; qi < q_items; ++qi) {
-          if (row[qi] > 0)
-            pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
-        }
-      }
-      const auto scored =
-          internal::ScorePairs(query_view, n.prepared.view(), n.lambda, pairs, true);
+      const HotName& n = hot_[b.name];
+      collect_pairs(n);
+      const auto scored = internal::ScorePairs(query_view, listed_view(n), n.lambda, pairs, true);
+      const uint32_t* item_vocab = &hot_items_[n.item_offset];
+      auto listed_word = [&](size_t i) { return std::string(VocabText(item_vocab[i])); };
       Hit h;
       h.record = &records_[n.record];
       h.record_index = n.record;
-      h.matched_name = n.text;
+      h.matched_name = std::string(name_text_, name_text_offsets_[b.name],
+                                   name_text_offsets_[b.name + 1] - name_text_offsets_[b.name]);
       h.alias = n.alias;
       h.score = b.score;
       for (const PairChoice& p : scored.pairs) {
-        auto show = [](const PreparedName& pn, size_t item) {
-          return item < pn.words.size() ? pn.words[item]
-                                        : pn.words[item - pn.words.size()] + "+" +
-                                              pn.words[item - pn.words.size() + 1];
-        };
-        h.matched.push_back({show(query, p.query_item), show(n.prepared, p.listed_item),
-                             std::round(p.similarity * 1000.0) / 1000.0});
+        const size_t qw = query.words.size();
+        const std::string query_item = p.query_item < qw ? query.words[p.query_item]
+                                                         : query.words[p.query_item - qw] + "+" +
+                                                               query.words[p.query_item - qw + 1];
+        const std::string listed_item =
+            p.listed_item < n.n_words
+                ? listed_word(p.listed_item)
+                : listed_word(p.listed_item - n.n_words) + "+" +
+                      listed_word(p.listed_item - n.n_words + 1);
+        h.matched.push_back({query_item, listed_item, std::round(p.similarity * 1000.0) / 1000.0});
       }
       for (size_t i = 0; i < query.words.size(); ++i) {
         if (((scored.query_mask >> i) & 1u) == 0) h.unmatched_query_words.push_back(query.words[i]);
       }
-      for (size_t i = 0; i < n.prepared.words.size(); ++i) {
-        if (((scored.listed_mask >> i) & 1u) == 0) {
-          h.unmatched_listed_words.push_back(n.prepared.words[i]);
-        }
+      for (size_t i = 0; i < n.n_words; ++i) {
+        if (((scored.listed_mask >> i) & 1u) == 0) h.unmatched_listed_words.push_back(listed_word(i));
       }
       hits.push_back(std::move(h));
     }
@@ -759,8 +805,9 @@ class IndexImpl final : public Screener {
   std::vector<ListVersion> versions_;
   std::vector<ListRecord> records_;
   std::vector<IndexedName> names_;
-  std::vector<std::string> vocab_;
-  std::unordered_map<std::string, uint32_t> vocab_ids_;
+  std::vector<std::string> vocab_;                         // build only
+  std::unordered_map<std::string, uint32_t> vocab_ids_;   // build only
+  std::vector<uint32_t> vocab_lookup_;                     // FindVocabulary
   std::vector<uint32_t> word_frequency_;  // per vocabulary id: names containing it as a word
   uint32_t total_names_ = 0;
   std::vector<uint32_t> postings_all_offsets_, postings_all_;
@@ -775,11 +822,14 @@ class IndexImpl final : public Screener {
     uint16_t n_words;
     uint16_t n_items;
     float lambda;
+    bool alias;
   };
   std::vector<HotName> hot_;
   std::vector<uint32_t> hot_items_;
   std::vector<float> hot_weights_;
   std::vector<uint8_t> hot_distinctive_;
+  std::string name_text_;  // listed names (after cleaning and splitting), concatenated
+  std::vector<uint32_t> name_text_offsets_;
   std::string vocab_arena_;
   std::vector<uint32_t> vocab_arena_offsets_;
   std::string_view VocabText(uint32_t v) const {
