@@ -332,6 +332,10 @@ class LedgerImpl final : public Ledger {
     return **p;
   }
 
+  Result<std::optional<Posting>> FindByIdempotencyKey(const std::string& key) override {
+    return store_->FindPostingByKey(key);
+  }
+
   const AllocationRules& rules() const override { return rules_; }
   std::string backend() const override { return store_->name(); }
 

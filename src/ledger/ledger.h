@@ -246,6 +246,8 @@ class Ledger {
   // Postings of one account (all periods), oldest first; all postings when account is empty.
   virtual Result<std::vector<Posting>> History(const std::string& account) = 0;
   virtual Result<Posting> GetPosting(int64_t id) = 0;
+  // The posting written under an idempotency key, if any (latest committed state).
+  virtual Result<std::optional<Posting>> FindByIdempotencyKey(const std::string& key) = 0;
 
   virtual const AllocationRules& rules() const = 0;
   virtual std::string backend() const = 0;  // "sqlite" or "postgresql"

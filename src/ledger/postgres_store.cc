@@ -318,6 +318,10 @@ class PostgresStore final : public Store {
     return Read<std::optional<Posting>>(
         [&](pqxx::work& w) { return OnePosting(w.exec_prepared("by_id", id)); });
   }
+  Result<std::optional<Posting>> FindPostingByKey(const std::string& key) override {
+    return Read<std::optional<Posting>>(
+        [&](pqxx::work& w) { return OnePosting(w.exec_prepared("by_key", key)); });
+  }
   Result<std::vector<std::string>> Accounts() override {
     return Read<std::vector<std::string>>([&](pqxx::work& w) -> Result<std::vector<std::string>> {
       std::vector<std::string> out;

@@ -181,6 +181,12 @@ Result<Totals> SumAsOf(Connection& c, const std::string& account, const std::str
   return SumPostings(sums);
 }
 
+Result<std::optional<Posting>> Unwrap(Result<std::optional<StoredPosting>> r) {
+  if (!r.ok()) return r.status();
+  if (!*r) return std::optional<Posting>();
+  return std::optional<Posting>((*r)->posting);
+}
+
 class SqliteTxn final : public StoreTxn {
  public:
   explicit SqliteTxn(Connection& c) : c_(c) {}
@@ -270,11 +276,6 @@ class SqliteTxn final : public StoreTxn {
   }
 
  private:
-  static Result<std::optional<Posting>> Unwrap(Result<std::optional<StoredPosting>> r) {
-    if (!r.ok()) return r.status();
-    if (!*r) return std::optional<Posting>();
-    return std::optional<Posting>((*r)->posting);
-  }
   Connection& c_;
 };
 
@@ -338,10 +339,11 @@ class SqliteStore final : public Store {
   }
   Result<std::optional<Posting>> FindPosting(int64_t id) override {
     std::lock_guard g(reader_mu_);
-    auto r = QueryOne(reader_, "WHERE id = ?1", [&](Stmt& s) { s.Bind(1, id); });
-    if (!r.ok()) return r.status();
-    if (!*r) return std::optional<Posting>();
-    return std::optional<Posting>((*r)->posting);
+    return Unwrap(QueryOne(reader_, "WHERE id = ?1", [&](Stmt& s) { s.Bind(1, id); }));
+  }
+  Result<std::optional<Posting>> FindPostingByKey(const std::string& key) override {
+    std::lock_guard g(reader_mu_);
+    return Unwrap(QueryOne(reader_, "WHERE idempotency_key = ?1", [&](Stmt& s) { s.Bind(1, key); }));
   }
   Result<std::vector<std::string>> Accounts() override {
     std::lock_guard g(reader_mu_);

@@ -66,6 +66,7 @@ class Store {
   // Reads outside any write transaction (latest committed state).
   virtual Result<std::vector<Posting>> Postings(const std::string& account) = 0;
   virtual Result<std::optional<Posting>> FindPosting(int64_t id) = 0;
+  virtual Result<std::optional<Posting>> FindPostingByKey(const std::string& idempotency_key) = 0;
   virtual Result<std::vector<std::string>> Accounts() = 0;
   // Totals of (account, period) counting only postings dated <= as_of.
   virtual Result<Totals> TotalsAsOf(const std::string& account, const std::string& period,

@@ -105,7 +105,7 @@ class ExcludingView : public AllocationView {
 };
 
 // Reserve postings already written under this request's key, by account, and the decision
-// they were made for.
+// they were made for (one lookup per candidate account by its idempotency key).
 struct Earlier {
   std::map<std::string, double> own;
   std::string decision_id;
@@ -113,7 +113,6 @@ struct Earlier {
 Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger, const Transaction& tx,
                                     const std::string& key) {
   Earlier out;
-  auto& own = out.own;
   std::vector<ledger::AccountKey> candidates;
   const std::string consignee = PartyName(tx, PartyRole::kUltimateConsignee);
   const std::string exporter = PartyName(tx, PartyRole::kExporter);
@@ -128,13 +127,12 @@ Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger,
   for (const auto& account : candidates) {
     if (!account.Validate().ok()) continue;
     const std::string name = account.ToString();
-    auto history = ledger.History(name);
-    if (!history.ok()) return history.status();
-    for (const auto& p : *history) {
-      if (p.kind == ledger::PostingKind::kReserve && p.idempotency_key == key + "/" + name) {
-        own[name] += p.tpp();
-        out.decision_id = p.decision_id;
-      }
+    if (out.own.count(name)) continue;  // two items of one product
+    auto posting = ledger.FindByIdempotencyKey(key + "/" + name);
+    if (!posting.ok()) return posting.status();
+    if (*posting && (*posting)->kind == ledger::PostingKind::kReserve && (*posting)->account == name) {
+      out.own[name] = (*posting)->tpp();
+      out.decision_id = (*posting)->decision_id;
     }
   }
   return out;
@@ -152,7 +150,7 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
   if (!earlier.ok()) return earlier.status();
   if (!earlier->decision_id.empty()) options.decision_id = earlier->decision_id;  // a retry
   ExcludingView view(ledger, std::move(earlier->own));
-  options.allocations = &view;
+  options.allocations = reserve.wrap_allocations ? reserve.wrap_allocations(&view) : &view;
   if (options.decision_id.empty()) options.decision_id = NewDecisionId();
   // The decision reads balances, then reserves in one transaction; if another request took the
   // allocation in between, the reservation is refused whole and the transaction is decided again.
