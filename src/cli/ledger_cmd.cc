@@ -217,19 +217,17 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx) {
                       "UVEU accounts: the company's headquarters country");
   reserve->callback([&ctx] { ctx.exit_code = RunReserve(ctx, o); });
 
-  auto* commit = cmd->add_subcommand("commit", "Mark a reservation shipped");
-  common(commit, true);
-  commit->add_option("id", o.posting_id, "Posting id of the reservation")->required();
-  commit->add_option("--key", o.key, "Idempotency key (optional)");
-  commit->add_option("--reason", o.reason, "Note, e.g. the shipment reference");
-  commit->callback([&ctx] { ctx.exit_code = RunSettle(ctx, o, true); });
-
-  auto* release = cmd->add_subcommand("release", "Cancel a reservation (cancelled or expired)");
-  common(release, true);
-  release->add_option("id", o.posting_id, "Posting id of the reservation")->required();
-  release->add_option("--key", o.key, "Idempotency key (optional)");
-  release->add_option("--reason", o.reason, "Why it is released");
-  release->callback([&ctx] { ctx.exit_code = RunSettle(ctx, o, false); });
+  // commit and release settle a reservation the same way; only the posting kind differs.
+  auto settle = [&](const char* name, const char* help, const char* reason_help, bool commit) {
+    auto* sub = cmd->add_subcommand(name, help);
+    common(sub, true);
+    sub->add_option("id", o.posting_id, "Posting id of the reservation")->required();
+    sub->add_option("--key", o.key, "Idempotency key (optional)");
+    sub->add_option("--reason", o.reason, reason_help);
+    sub->callback([&ctx, commit] { ctx.exit_code = RunSettle(ctx, o, commit); });
+  };
+  settle("commit", "Mark a reservation shipped", "Note, e.g. the shipment reference", true);
+  settle("release", "Cancel a reservation (cancelled or expired)", "Why it is released", false);
 
   auto* adjust =
       cmd->add_subcommand("adjust", "Officer correction: add (or, negative, remove) used TPP");

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <cstdio>
 #include <limits>
 #include <set>
@@ -29,11 +30,20 @@ std::string FormatTpp(double tpp) {
   return s;
 }
 
-Status CheckText(const std::string& field, const std::string& value, bool required) {
-  if (required && value.empty()) return Status::Invalid(field, "is required");
-  if (value.size() > 200) return Status::Invalid(field, "is longer than 200 characters");
-  for (unsigned char c : value) {
-    if (c < 0x20) return Status::Invalid(field, "contains a control character");
+// A request's free-text fields: at most 200 characters, no control characters; required ones
+// non-empty. The first bad field is named.
+struct TextField {
+  const char* field;
+  const std::string& value;
+  bool required = false;
+};
+Status CheckTexts(std::initializer_list<TextField> fields) {
+  for (const TextField& f : fields) {
+    if (f.required && f.value.empty()) return Status::Invalid(f.field, "is required");
+    if (f.value.size() > 200) return Status::Invalid(f.field, "is longer than 200 characters");
+    for (unsigned char c : f.value) {
+      if (c < 0x20) return Status::Invalid(f.field, "contains a control character");
+    }
   }
   return Status::Ok();
 }
@@ -233,10 +243,10 @@ class LedgerImpl final : public Ledger {
     EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
     auto milli = AmountMilli(req.tpp, true);
     if (!milli.ok()) return milli.status();
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", req.reason, true));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("decision_id", req.decision_id, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("transaction_ref", req.transaction_ref, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckTexts({{"reason", req.reason, true},
+                                          {"idempotency_key", req.idempotency_key},
+                                          {"decision_id", req.decision_id},
+                                          {"transaction_ref", req.transaction_ref}}));
     auto period = rules_.Period(req.account, req.as_of);
     if (!period.ok()) return period.status();
     const std::string account = req.account.ToString();
@@ -345,8 +355,7 @@ class LedgerImpl final : public Ledger {
     if (req.reservation_id <= 0)
       return Status::Invalid("reservation_id", "must be a positive posting id");
     if (!req.as_of.valid()) return Status::Invalid("as_of", "is required");
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", req.reason, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckTexts({{"idempotency_key", req.idempotency_key}, {"reason", req.reason}}));
     const std::string fingerprint =
         Fingerprint({verb, std::to_string(req.reservation_id), req.as_of.ToString(), req.reason});
     Posting out;
@@ -421,10 +430,10 @@ class LedgerImpl final : public Ledger {
     EXPORTCTL_RETURN_IF_ERROR(req.account.Validate());
     auto milli = AmountMilli(req.tpp, false);
     if (!milli.ok()) return milli.status();
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("idempotency_key", req.idempotency_key, true));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("decision_id", req.decision_id, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("transaction_ref", req.transaction_ref, false));
-    EXPORTCTL_RETURN_IF_ERROR(CheckText("company_headquarters", req.company_headquarters, false));
+    EXPORTCTL_RETURN_IF_ERROR(CheckTexts({{"idempotency_key", req.idempotency_key, true},
+                                          {"decision_id", req.decision_id},
+                                          {"transaction_ref", req.transaction_ref},
+                                          {"company_headquarters", req.company_headquarters}}));
     auto period = rules_.Period(req.account, req.as_of);
     if (!period.ok()) return period.status();
     PreparedReserve r;
