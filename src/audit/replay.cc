@@ -1,5 +1,7 @@
 #include "audit/replay.h"
 
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "core/json_writer.h"
@@ -27,6 +29,7 @@ std::string BuildDecisionPayload(const DecisionPayload& p) {
   w.EndArray();
   w.Key("ledger_postings").Raw(p.ledger_postings.empty() ? "[]" : p.ledger_postings);
   if (!p.api_route.empty()) w.Field("api_route", p.api_route);
+  if (!p.facts.empty()) w.Key("facts").Raw(p.facts);
   w.EndObject();
   return out;
 }
@@ -37,6 +40,294 @@ std::string StringOr(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
+
+// ---- Facts: what the engine asked and what it was told -----------------------------------------
+
+constexpr AllocationQuery::Account kAccounts[] = {
+    AllocationQuery::Account::kCountryAllocation, AllocationQuery::Account::kLppConsignee,
+    AllocationQuery::Account::kAiaCertification, AllocationQuery::Account::kH200ChinaShare};
+const char* AccountName(AllocationQuery::Account a) {
+  switch (a) {
+    case AllocationQuery::Account::kCountryAllocation: return "country";
+    case AllocationQuery::Account::kLppConsignee: return "lpp";
+    case AllocationQuery::Account::kAiaCertification: return "aia";
+    case AllocationQuery::Account::kH200ChinaShare: return "h200_china";
+  }
+  return "country";
+}
+
+// The identity of a question, the same when recording and when replaying.
+std::string ScreeningKey(const std::string& party, Date as_of) {
+  return party + '\n' + as_of.ToString();
+}
+std::string AllocationKey(const AllocationQuery& q) {
+  return std::string(AccountName(q.account)) + '\n' + q.country + '\n' + q.consignee + '\n' +
+         q.exporter + '\n' + q.product + '\n' + q.as_of.ToString();
+}
+std::string Describe(const std::string& key) {
+  std::string out = key;
+  for (char& c : out) {
+    if (c == '\n') c = '|';
+  }
+  return out;
+}
+
+// Recorded answers, in the order first asked; an answer asked again replaces the earlier one.
+class Answers {
+ public:
+  void Put(const std::string& key, std::string json) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, fresh] = index_.emplace(key, entries_.size());
+    if (fresh) {
+      entries_.push_back(std::move(json));
+    } else {
+      entries_[it->second] = std::move(json);
+    }
+  }
+  void AppendArray(JsonWriter& w) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    w.BeginArray();
+    for (const auto& e : entries_) w.Raw(e);
+    w.EndArray();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, size_t> index_;
+  std::vector<std::string> entries_;
+};
+
+void WriteError(JsonWriter& w, const Status& st) {
+  w.Key("error").BeginObject().Field("code", ErrorCodeName(st.code()));
+  w.Field("field", st.field()).Field("message", st.message()).EndObject();
+}
+
+}  // namespace
+
+struct FactRecorder::Impl {
+  struct Screening final : PartyScreener {
+    Impl* owner = nullptr;
+    const PartyScreener* inner = nullptr;
+    Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override {
+      auto r = inner->Screen(party, as_of);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("party", party.name).Field("as_of", as_of.ToString());
+      if (r.ok()) {
+        w.Key("listings").BeginArray();
+        for (const Listing& l : *r) {
+          w.BeginObject().Field("list", RestrictedListName(l.list));
+          w.Field("footnote", static_cast<int64_t>(l.footnote)).Field("entry", l.entry);
+          w.Field("citation", l.citation).Field("record_id", l.record_id);
+          w.Field("score", l.score).EndObject();
+        }
+        w.EndArray();
+      } else {
+        WriteError(w, r.status());
+      }
+      w.EndObject();
+      owner->screening.Put(ScreeningKey(party.name, as_of), std::move(json));
+      return r;
+    }
+    std::vector<std::string> ListVersions() const override { return inner->ListVersions(); }
+  };
+  struct Allocations final : AllocationView {
+    Impl* owner = nullptr;
+    const AllocationView* inner = nullptr;
+    Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+      auto r = inner->Balance(q);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("account", AccountName(q.account)).Field("country", q.country);
+      w.Field("consignee", q.consignee).Field("exporter", q.exporter);
+      w.Field("product", q.product).Field("as_of", q.as_of.ToString());
+      if (r.ok()) {
+        w.Field("cap", r->cap).Field("used", r->used);
+      } else {
+        WriteError(w, r.status());
+      }
+      w.EndObject();
+      owner->allocations.Put(AllocationKey(q), std::move(json));
+      return r;
+    }
+  };
+  Screening screening_view;
+  Allocations allocation_view;
+  Answers screening, allocations;
+};
+
+FactRecorder::FactRecorder(const PartyScreener* screener, const AllocationView* allocations)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->screening_view.owner = impl_.get();
+  impl_->screening_view.inner = screener;
+  impl_->allocation_view.owner = impl_.get();
+  impl_->allocation_view.inner = allocations;
+}
+FactRecorder::~FactRecorder() = default;
+
+const PartyScreener* FactRecorder::screener() const {
+  return impl_->screening_view.inner ? &impl_->screening_view : nullptr;
+}
+const AllocationView* FactRecorder::allocations() const {
+  return impl_->allocation_view.inner ? &impl_->allocation_view : nullptr;
+}
+const AllocationView* FactRecorder::RecordAllocations(const AllocationView* inner) {
+  impl_->allocation_view.inner = inner;
+  return allocations();
+}
+
+std::string FactRecorder::Json() const {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Key("screening");
+  if (screener()) {
+    impl_->screening.AppendArray(w);
+  } else {
+    w.Null();
+  }
+  w.Key("allocations");
+  if (allocations()) {
+    impl_->allocations.AppendArray(w);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return out;
+}
+
+namespace {
+
+// Replays recorded answers; a question that was not recorded is answered with an error (and
+// listed), never with today's data.
+class Recorded {
+ public:
+  Status Unrecorded(const std::string& what, const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    unrecorded_.push_back(what + " " + Describe(key));
+    return Status::Error(ErrorCode::kUnavailable, what, "not recorded with the decision");
+  }
+  void Used() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++used_;
+  }
+  int used() const { return used_; }
+  const std::vector<std::string>& unrecorded() const { return unrecorded_; }
+
+ private:
+  mutable std::mutex mu_;
+  mutable int used_ = 0;
+  mutable std::vector<std::string> unrecorded_;
+};
+
+Status RecordedError(const nlohmann::json& entry) {
+  const nlohmann::json& e = entry["error"];
+  ErrorCode code = ErrorCode::kUnavailable;
+  const std::string name = StringOr(e, "code");
+  for (ErrorCode c : {ErrorCode::kInvalidInput, ErrorCode::kNotFound, ErrorCode::kConflict,
+                      ErrorCode::kDataError, ErrorCode::kUnavailable, ErrorCode::kInternal}) {
+    if (name == ErrorCodeName(c)) code = c;
+  }
+  return Status::Error(code, StringOr(e, "field"), StringOr(e, "message"));
+}
+
+std::optional<RestrictedList> ListFromName(const std::string& name) {
+  for (int i = 0; i < 64; ++i) {
+    const auto l = static_cast<RestrictedList>(i);
+    if (name == RestrictedListName(l)) return l;
+  }
+  return std::nullopt;
+}
+
+class RecordedScreener final : public PartyScreener, public Recorded {
+ public:
+  static Result<std::unique_ptr<RecordedScreener>> Parse(const nlohmann::json& facts,
+                                                         std::vector<std::string> versions) {
+    auto out = std::make_unique<RecordedScreener>();
+    out->versions_ = std::move(versions);
+    for (const auto& e : facts) {
+      if (!e.is_object() || !e.contains("party") || !e.contains("as_of")) {
+        return Status::Invalid("facts.screening", "each entry needs party and as_of");
+      }
+      auto as_of = Date::Parse(StringOr(e, "as_of"));
+      if (!as_of.ok()) return Status::Invalid("facts.screening.as_of", as_of.status().message());
+      const std::string key = ScreeningKey(StringOr(e, "party"), *as_of);
+      if (e.contains("error")) {
+        out->answers_.emplace(key, RecordedError(e));
+        continue;
+      }
+      std::vector<Listing> listings;
+      for (const auto& l : e.value("listings", nlohmann::json::array())) {
+        auto list = ListFromName(StringOr(l, "list"));
+        if (!list) return Status::Invalid("facts.screening.list", "unknown list " + StringOr(l, "list"));
+        Listing listing;
+        listing.list = *list;
+        listing.footnote = l.value("footnote", 0);
+        listing.entry = StringOr(l, "entry");
+        listing.citation = StringOr(l, "citation");
+        listing.record_id = StringOr(l, "record_id");
+        listing.score = l.value("score", 1.0);
+        listings.push_back(std::move(listing));
+      }
+      out->answers_.emplace(key, std::move(listings));
+    }
+    return out;
+  }
+  Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override {
+    const std::string key = ScreeningKey(party.name, as_of);
+    auto it = answers_.find(key);
+    if (it == answers_.end()) return Unrecorded("screening", key);
+    Used();
+    return it->second;
+  }
+  std::vector<std::string> ListVersions() const override { return versions_; }
+
+ private:
+  std::map<std::string, Result<std::vector<Listing>>> answers_;
+  std::vector<std::string> versions_;
+};
+
+class RecordedAllocations final : public AllocationView, public Recorded {
+ public:
+  static Result<std::unique_ptr<RecordedAllocations>> Parse(const nlohmann::json& facts) {
+    auto out = std::make_unique<RecordedAllocations>();
+    for (const auto& e : facts) {
+      AllocationQuery q;
+      bool known = false;
+      for (auto a : kAccounts) {
+        if (StringOr(e, "account") == AccountName(a)) {
+          q.account = a;
+          known = true;
+        }
+      }
+      auto as_of = Date::Parse(StringOr(e, "as_of"));
+      if (!known || !as_of.ok()) {
+        return Status::Invalid("facts.allocations", "each entry needs a known account and as_of");
+      }
+      q.country = StringOr(e, "country");
+      q.consignee = StringOr(e, "consignee");
+      q.exporter = StringOr(e, "exporter");
+      q.product = StringOr(e, "product");
+      q.as_of = *as_of;
+      if (e.contains("error")) {
+        out->answers_.emplace(AllocationKey(q), RecordedError(e));
+      } else {
+        out->answers_.emplace(AllocationKey(q),
+                              AllocationBalance{e.value("cap", 0.0), e.value("used", 0.0)});
+      }
+    }
+    return out;
+  }
+  Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+    const std::string key = AllocationKey(q);
+    auto it = answers_.find(key);
+    if (it == answers_.end()) return Unrecorded("allocation", key);
+    Used();
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, Result<AllocationBalance>> answers_;
+};
 
 }  // namespace
 
@@ -66,9 +357,38 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
   const std::string posture = StringOr(payload, "posture_override");
   if (posture == "enforced") options.posture = Posture::kEnforced;
   if (posture == "codified") options.posture = Posture::kCodified;
-  const Decision today = engine.Determine(*tx, options);
-
+  // The facts the engine consulted then: screening answers and allocation balances.
   ReplayReport report;
+  std::unique_ptr<RecordedScreener> screener;
+  std::unique_ptr<RecordedAllocations> allocations;
+  if (auto facts = payload.find("facts"); facts != payload.end() && facts->is_object()) {
+    report.facts_recorded = true;
+    if (auto s = facts->find("screening"); s != facts->end() && s->is_array()) {
+      std::vector<std::string> versions;
+      for (const auto& v : payload.value("list_versions", nlohmann::json::array())) {
+        if (v.is_string()) versions.push_back(v.get<std::string>());
+      }
+      auto parsed = RecordedScreener::Parse(*s, std::move(versions));
+      if (!parsed.ok()) return parsed.status();
+      screener = std::move(parsed).value();
+      options.screener = screener.get();
+    }
+    if (auto a = facts->find("allocations"); a != facts->end() && a->is_array()) {
+      auto parsed = RecordedAllocations::Parse(*a);
+      if (!parsed.ok()) return parsed.status();
+      allocations = std::move(parsed).value();
+      options.allocations = allocations.get();
+    }
+  }
+  const Decision today = engine.Determine(*tx, options);
+  for (const Recorded* r : {static_cast<const Recorded*>(screener.get()),
+                            static_cast<const Recorded*>(allocations.get())}) {
+    if (!r) continue;
+    report.facts_used += r->used();
+    report.unrecorded.insert(report.unrecorded.end(), r->unrecorded().begin(),
+                             r->unrecorded().end());
+  }
+
   report.id = record.id;
   report.today_decision = DecisionToJson(today);
   const nlohmann::json& recorded = payload["decision"];
@@ -87,7 +407,10 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
   for (auto it = recorded.begin(); it != recorded.end(); ++it) keys[it.key()] = true;
   for (auto it = now.begin(); it != now.end(); ++it) keys[it.key()] = true;
   for (auto it = keys.begin(); it != keys.end(); ++it) {
-    if (it.key() == "decision_id" || it.key() == "data_version") continue;
+    // Replay decides; it does not reserve, so the postings a reservation made are not compared.
+    if (it.key() == "decision_id" || it.key() == "data_version" || it.key() == "ledger_postings") {
+      continue;
+    }
     if (recorded.value(it.key(), nlohmann::json()) != now.value(it.key(), nlohmann::json())) {
       report.differences.push_back(it.key());
     }
@@ -102,6 +425,8 @@ void AppendReplayReportJson(const ReplayReport& r, std::string& out) {
       .Field("id", r.id)
       .Field("agrees", r.agrees)
       .Field("identical", r.identical)
+      .Field("facts_recorded", r.facts_recorded)
+      .Field("facts_used", static_cast<int64_t>(r.facts_used))
       .Field("recorded_outcome", r.recorded_outcome)
       .Field("today_outcome", r.today_outcome)
       .Field("recorded_data_version", r.recorded_data_version)
@@ -109,6 +434,8 @@ void AppendReplayReportJson(const ReplayReport& r, std::string& out) {
       .Key("differences")
       .BeginArray();
   for (const auto& d : r.differences) w.String(d);
+  w.EndArray().Key("unrecorded").BeginArray();
+  for (const auto& u : r.unrecorded) w.String(u);
   w.EndArray().Key("today_decision").Raw(r.today_decision).EndObject();
 }
 

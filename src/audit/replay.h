@@ -1,22 +1,28 @@
 // Replay: re-runs a recorded decision with today's engine and reports whether it agrees.
 // The recorded payload (docs/audit.md, kind "decision") keeps the transaction exactly as the
-// engine parsed it, the posture override and the decision, so replay needs nothing else.
+// engine parsed it, the posture override, the decision and the facts the engine consulted (the
+// listings screening found for each party, the allocation balances it read), so replay re-runs
+// the decision with the data it recorded, not with today's lists and ledger.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "audit/audit_log.h"
 #include "core/status.h"
-
-namespace exportctl {
-class Engine;
-}
+#include "determine/engine.h"
 
 namespace exportctl::audit {
 
 struct ReplayReport {
   std::string id;
+  // The record carried the facts the engine consulted and replay used them (records written
+  // before facts were recorded replay without screening and allocation).
+  bool facts_recorded = false;
+  int facts_used = 0;                        // recorded answers today's engine asked for again
+  std::vector<std::string> unrecorded;       // questions today's engine asked that were not
+                                             // recorded (answered "not recorded": an error)
   bool agrees = false;        // same outcome, license exception and review policy
   bool identical = false;     // the whole decision is the same (ids and data version aside)
   std::string recorded_outcome, today_outcome;
@@ -39,7 +45,34 @@ struct DecisionPayload {
   std::vector<std::string> list_versions;
   std::string ledger_postings = "[]";     // JSON array
   std::string api_route;                  // e.g. "POST /v1/check"
+  std::string facts;                      // FactRecorder::Json(); "" = not recorded
 };
 std::string BuildDecisionPayload(const DecisionPayload& p);
+
+// Records what the engine consulted while deciding, for the decision's audit record: wraps the
+// screener and the allocation view the decision uses. One per decision; thread-safe.
+class FactRecorder {
+ public:
+  // Either may be nullptr (that step is not performed); the wrapper is then nullptr too.
+  FactRecorder(const PartyScreener* screener, const AllocationView* allocations);
+  ~FactRecorder();
+  FactRecorder(const FactRecorder&) = delete;
+  FactRecorder& operator=(const FactRecorder&) = delete;
+
+  const PartyScreener* screener() const;
+  const AllocationView* allocations() const;
+  // Records the balances read through `inner` instead (e.g. the view a reservation decides
+  // with); returns the recording wrapper. A balance read again replaces the earlier answer, so
+  // a decision made again (the ledger moved) leaves the answers its final version used.
+  const AllocationView* RecordAllocations(const AllocationView* inner);
+  // {"screening": [{"party", "as_of", "listings": [...]} | {…, "error"}] | null,
+  //  "allocations": [{"account", "country", "consignee", "exporter", "product", "as_of",
+  //                   "cap", "used"} | {…, "error"}] | null}   (null: step not performed)
+  std::string Json() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace exportctl::audit

@@ -145,7 +145,7 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   // audit replay ID
   static std::string replay_id;
   auto* replay = audit_cmd->add_subcommand(
-      "replay", "Re-run a recorded decision with today's engine and report whether it agrees");
+      "replay", "Re-run a recorded decision with today's engine and the facts it recorded (listings, balances); report whether it agrees");
   replay->add_option("id", replay_id, "Decision id")->required();
   replay->callback([&ctx] {
     const Dataset* data = LoadDataset(ctx);

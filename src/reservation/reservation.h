@@ -7,6 +7,7 @@
 //   // transaction was decided again against the new balances before reserving.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct ReserveOptions {
   // Retrying the same request with the same key never double-counts. Default: the transaction's
   // reference (a reservation without either is refused).
   std::string idempotency_key;
+  // Wraps the allocation view the decision reads (the audit log records the balances used);
+  // empty = none.
+  std::function<const AllocationView*(const AllocationView*)> wrap_allocations = nullptr;
 };
 
 struct ReservedDecision {

@@ -5,6 +5,7 @@
 // kInvalidInput → 400, kNotFound → 404, kConflict → 409 (idempotency), kUnavailable → 503.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/status.h"
@@ -16,6 +17,9 @@ namespace exportctl::server {
 struct RequestContext {
   std::string actor;            // API key id
   std::string idempotency_key;  // the Idempotency-Key header, "" when absent
+  // DecideAndReserve: wraps the allocation view the decision reads, so that the balances it
+  // used are recorded with it (audit::FactRecorder); empty = none.
+  std::function<const AllocationView*(const AllocationView*)> wrap_allocations;
 };
 
 class LedgerService {

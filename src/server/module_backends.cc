@@ -79,7 +79,9 @@ class ModuleLedger final : public LedgerService {
   Result<Reserved> DecideAndReserve(const Engine& engine, const Transaction& tx,
                                     DetermineOptions options, const RequestContext& ctx) override {
     options.allocations = &view_;
-    auto r = ReserveForDecision(engine, *ledger_, tx, options, {.idempotency_key = ctx.idempotency_key});
+    auto r = ReserveForDecision(engine, *ledger_, tx, options,
+                                {.idempotency_key = ctx.idempotency_key,
+                                 .wrap_allocations = ctx.wrap_allocations});
     if (!r.ok()) return r.status();
     Reserved out;
     out.decision = std::move(r->decision);

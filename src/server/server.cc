@@ -284,7 +284,7 @@ struct Server::Impl {
 
   audit::DecisionPayload PayloadFor(const CheckInput& in, std::string posture_override,
                                     std::string decision, std::string postings,
-                                    const char* route) const {
+                                    const char* route, std::string facts) const {
     audit::DecisionPayload p;
     p.request = in.request;
     p.default_as_of = in.default_as_of;
@@ -293,6 +293,7 @@ struct Server::Impl {
     p.list_versions = deps.list_versions;
     p.ledger_postings = std::move(postings);
     p.api_route = route;
+    p.facts = std::move(facts);
     return p;
   }
 
@@ -371,7 +372,17 @@ struct Server::Impl {
                        "or reserved");
     }
 
-    RequestContext ctx{call.key.key_id, idempotency_key};
+    RequestContext ctx{call.key.key_id, idempotency_key, {}};
+    // What the engine consults (listings, balances) is recorded with the decision for replay.
+    std::optional<audit::FactRecorder> facts;
+    if (options.audit_decisions) {
+      facts.emplace(opts->screener, opts->allocations);
+      opts->screener = facts->screener();
+      opts->allocations = facts->allocations();
+      ctx.wrap_allocations = [&facts](const AllocationView* v) {
+        return facts->RecordAllocations(v);
+      };
+    }
     Decision decision;
     std::string postings = "[]";
     if (in->reserve) {
@@ -391,7 +402,7 @@ struct Server::Impl {
            .kind = "decision",
            .actor = call.key.key_id,
            .payload = audit::BuildDecisionPayload(PayloadFor(
-               *in, posture_override, decision_json, postings, "POST /v1/check"))});
+               *in, posture_override, decision_json, postings, "POST /v1/check", facts->Json()))});
       metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
       if (!record.ok()) {
         if (in->reserve) (void)deps.ledger->Cancel(postings, ctx);
@@ -491,6 +502,9 @@ struct Server::Impl {
       }
       DetermineOptions line_opts = *opts;
       line_opts.decision_id = audit::NewEventId("dec_");
+      audit::FactRecorder facts(opts->screener, opts->allocations);
+      line_opts.screener = facts.screener();
+      line_opts.allocations = facts.allocations();
       const Decision d = deps.engine->Determine(in->tx, line_opts);
       line.output = DecisionToJson(d);
       line.is_decision = true;
@@ -501,7 +515,7 @@ struct Server::Impl {
                            .actor = call.key.key_id,
                            .payload = audit::BuildDecisionPayload(PayloadFor(
                                *in, posture_override, line.output, "[]",
-                               "POST /v1/check/batch"))});
+                               "POST /v1/check/batch", facts.Json()))});
       }
       lines.push_back(std::move(line));
     }
@@ -727,7 +741,7 @@ struct Server::Impl {
   }
 
   RequestContext Context(const Call& call) const {
-    return {call.key.key_id, call.req.get_header_value("Idempotency-Key")};
+    return {call.key.key_id, call.req.get_header_value("Idempotency-Key"), {}};
   }
 
   void HandleLedgerBalances(Call& call) {

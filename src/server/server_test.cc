@@ -211,7 +211,9 @@ TEST_P(ServerBadInputTest, RefusedAndNothingWritten) {
   ASSERT_TRUE(r) << "no response";
   EXPECT_EQ(r->status, c.status) << r->body;
   json error = ErrorOf(r);
-  if (c.field) EXPECT_EQ(error.value("field", ""), c.field) << r->body;
+  if (c.field) {
+    EXPECT_EQ(error.value("field", ""), c.field) << r->body;
+  }
   EXPECT_EQ(AuditCount(), 0);
   // The server is still healthy.
   EXPECT_EQ(Get("/healthz", "")->status, 200);
@@ -480,6 +482,13 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
                        R"({"reservation_id":)" + std::to_string(reservation) + "}", "application/json");
   ASSERT_EQ(commit->status, 200) << commit->body;
   EXPECT_EQ(json::parse(commit->body)["kind"], "commit");
+  // Replay uses the balance the decision read, not today's (the reservation is now committed).
+  auto replayed = audit::ReplayDecision(*recorded, engine);
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_TRUE(replayed->facts_recorded);
+  EXPECT_GE(replayed->facts_used, 1);
+  EXPECT_TRUE(replayed->unrecorded.empty());
+  EXPECT_TRUE(replayed->identical) << ::testing::PrintToString(replayed->differences);
   const auto report = (*log)->Verify();
   EXPECT_TRUE(report.ok);
   EXPECT_EQ(report.records_checked, 2);  // the decision and the ledger.commit
@@ -529,6 +538,18 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
   ASSERT_NE(unlisted.value("outcome", ""), "NEEDS_REVIEW") << unlisted.dump();
   const json possible = check("Sopgo Technologies");
   ASSERT_EQ(possible.value("outcome", ""), "NEEDS_REVIEW") << possible.dump();
+  // Replay re-runs it with the listings screening found then (here: no screener at all).
+  auto replay_possible = [&] {
+    auto record = (*log)->Get(possible["decision_id"]);
+    EXPECT_TRUE(record.ok());
+    return audit::ReplayDecision(*record, engine);
+  };
+  auto replayed = replay_possible();
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_TRUE(replayed->facts_recorded);
+  EXPECT_GE(replayed->facts_used, 1);  // once per posture
+  EXPECT_TRUE(replayed->unrecorded.empty());
+  EXPECT_TRUE(replayed->identical) << ::testing::PrintToString(replayed->differences);
 
   // An analyst may not clear; an officer may; bad input names the field.
   const std::string clearance =
@@ -546,6 +567,11 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
 
   const json after = check("Sopgo Technologies");
   EXPECT_EQ(after.value("outcome", ""), unlisted.value("outcome", "")) << after.dump();
+  // The recorded decision still replays as it was made: with the listing found then.
+  replayed = replay_possible();
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed->today_outcome, "NEEDS_REVIEW");
+  EXPECT_TRUE(replayed->identical) << ::testing::PrintToString(replayed->differences);
   // The clearance is for that name only: the listed name itself still stops the check.
   EXPECT_NE(check("Sophgo Technologies Ltd.").value("outcome", ""), unlisted.value("outcome", ""));
   EXPECT_TRUE((*log)->Verify().ok);
