@@ -3,7 +3,9 @@
 // Scenarios: a trivial route (GET /healthz: the HTTP layer's limit), POST /v1/check with the audit
 // log off, and POST /v1/check with the audit log on (durable, group commit).
 //
-//   server_load [--seconds 3] [--connections 32] [--threads 64]
+//   server_load [--seconds 3] [--connections 32] [--threads 64] [--postgres URL]
+// With --postgres, two more scenarios keep the audit log in that PostgreSQL database (as a server
+// on a shared PostgreSQL ledger does); records are appended to the log there.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -163,8 +165,10 @@ std::string PostRequest(const std::string& path, const std::string& token, const
 int main(int argc, char** argv) {
   double seconds = 3;
   int connections = 32, threads = 64;
+  std::string postgres;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
+    if (a == "--postgres") postgres = argv[i + 1];
     if (a == "--seconds") seconds = std::atof(argv[i + 1]);
     if (a == "--connections") connections = std::atoi(argv[i + 1]);
     if (a == "--threads") threads = std::atoi(argv[i + 1]);
@@ -185,25 +189,39 @@ int main(int argc, char** argv) {
     bool audit;
     audit::Durability durability;
     std::string request;
+    std::string location;  // "" = a fresh audit.sqlite
   };
   const std::string check = PostRequest("/v1/check", token, kTransaction);
-  const std::vector<Scenario> scenarios = {
+  std::vector<Scenario> scenarios = {
       {"GET /healthz (trivial route)", false, audit::Durability::kFsync,
        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"},
       {"POST /v1/check, audit off", false, audit::Durability::kFsync, check},
       {"POST /v1/check, audit sync=normal", true, audit::Durability::kProcessCrash, check},
       {"POST /v1/check, audit sync=full", true, audit::Durability::kFsync, check},
   };
+  if (!postgres.empty()) {
+    scenarios.push_back({"POST /v1/check, audit PG sync=normal", true,
+                         audit::Durability::kProcessCrash, check, postgres});
+    scenarios.push_back(
+        {"POST /v1/check, audit PG sync=full", true, audit::Durability::kFsync, check, postgres});
+  }
   std::printf("server_load: %d keep-alive connections, %d server threads, %.1f s per scenario, %u cores\n",
               connections, threads, seconds, std::thread::hardware_concurrency());
-  std::printf("%-36s %12s %10s %10s %10s %8s\n", "scenario", "requests/s", "p50 us", "p99 us", "p99.9 us", "errors");
+  std::printf("%-38s %12s %10s %10s %10s %8s\n", "scenario", "requests/s", "p50 us", "p99 us", "p99.9 us", "errors");
   double trivial_rps = 0;
   for (const auto& s : scenarios) {
     std::filesystem::remove(dir / "audit.sqlite");
     std::filesystem::remove(dir / "audit.sqlite-wal");
     std::filesystem::remove(dir / "audit.sqlite-shm");
-    auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
-                                          .read_only = false, .durability = s.durability});
+    auto log = audit::OpenAuditLog(
+        {.location = s.location.empty() ? (dir / "audit.sqlite").string() : s.location,
+         .clock = {},
+         .read_only = false,
+         .durability = s.durability});
+    if (!log.ok()) {
+      std::fprintf(stderr, "%s\n", log.status().ToString().c_str());
+      return 1;
+    }
     server::ServerOptions options;
     options.port = 0;
     options.threads = threads;
@@ -216,7 +234,7 @@ int main(int argc, char** argv) {
     LoadResult r = Drive(srv.port(), s.request, connections, seconds);
     srv.Stop();
     if (trivial_rps == 0) trivial_rps = r.rps();
-    std::printf("%-36s %12.0f %10.0f %10.0f %10.0f %8llu   (%.2f of trivial)\n", s.name, r.rps(),
+    std::printf("%-38s %12.0f %10.0f %10.0f %10.0f %8llu   (%.2f of trivial)\n", s.name, r.rps(),
                 r.Percentile(0.5), r.Percentile(0.99), r.Percentile(0.999),
                 static_cast<unsigned long long>(r.errors), r.rps() / trivial_rps);
     for (const auto& [status, count] : r.failures) {
