@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "screen/party_store.h"
 #include "screen/screen.h"
 
 namespace exportctl::cli {
@@ -170,29 +171,6 @@ Result<screen::ScreenQuery> MakeQuery(const ScreenOptions& o, const std::string&
   return q;
 }
 
-void RememberParty(CliContext& ctx, const std::string& name) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(ctx.data_dir) / "screen", ec);
-  std::ofstream out(std::filesystem::path(ctx.data_dir) / "screen" / "parties.jsonl",
-                    std::ios::app);
-  out << json{{"party", name}, {"added", Today()}}.dump() << '\n';
-}
-
-std::vector<std::string> RememberedParties(const std::string& data_dir) {
-  std::vector<std::string> out;
-  std::ifstream in(std::filesystem::path(data_dir) / "screen" / "parties.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    try {
-      const std::string p = json::parse(line).value("party", "");
-      if (!p.empty() && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-    } catch (const json::exception&) {
-      continue;  // a torn line
-    }
-  }
-  return out;
-}
-
 void PrintHitsText(const std::string& name, const std::vector<Hit>& hits,
                    const std::vector<screen::ListVersion>& versions) {
   std::cout << "Screening \"" << name << "\" against";
@@ -221,7 +199,11 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
   if (!index) return;
   auto hits = index->Screen(*query);
   if (!hits.ok()) return Fail(ctx, hits.status());
-  if (o.remember) RememberParty(ctx, o.name);
+  if (o.remember) {
+    auto parties = screen::PartyStore::Open(ctx.data_dir);
+    Status kept = parties.ok() ? (*parties)->Remember(o.name, Today()) : parties.status();
+    if (!kept.ok()) return Fail(ctx, kept);
+  }
   if (o.json) {
     json out{{"name", o.name},
              {"threshold", o.threshold},
@@ -404,8 +386,11 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
     changed_lists.push_back(std::move(delta));
     report.push_back(entry);
   }
-  // Re-screen remembered parties against the added and changed records only.
-  const auto parties = RememberedParties(ctx.data_dir);
+  // Re-screen the stored parties (screened by `check`, the server or `screen --remember`) against
+  // the added and changed records only.
+  auto party_store = screen::PartyStore::Open(ctx.data_dir);
+  if (!party_store.ok()) return Fail(ctx, party_store.status());
+  const auto parties = (*party_store)->Names();
   json new_hits = json::array();
   if (!parties.empty()) {
     auto delta_index = screen::Screener::Build(std::move(changed_lists));

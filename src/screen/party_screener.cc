@@ -1,8 +1,17 @@
 #include "screen/party_screener.h"
 
 #include <algorithm>
+#include <chrono>
+#include <iostream>
 
 namespace exportctl::screen {
+
+namespace {
+std::string TodayUtc() {
+  const auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  return Date::FromDays(static_cast<int32_t>(days.time_since_epoch().count())).ToString();
+}
+}  // namespace
 
 RestrictedList EngineList(ListSource source) {
   switch (source) {
@@ -43,6 +52,13 @@ ListPartyScreener::ListPartyScreener(std::unique_ptr<Screener> index,
     : index_(std::move(index)), dispositions_(std::move(dispositions)), threshold_(threshold) {}
 
 Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date as_of) const {
+  if (parties_) {
+    if (Status st = parties_->Remember(party.name, TodayUtc()); !st.ok()) {
+      std::call_once(keep_failed_, [&] {
+        std::cerr << "exportctl: screened parties are not being kept for re-screening: " << st.ToString() << "\n";
+      });
+    }
+  }
   ScreenQuery q;
   q.name = party.name;
   q.threshold = threshold_;
@@ -85,8 +101,12 @@ Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& 
   }
   auto dispositions = DispositionStore(data_dir).LoadAll();
   if (!dispositions.ok()) return dispositions.status();
-  return std::make_unique<ListPartyScreener>(Screener::Build(std::move(lists).value()),
-                                             std::move(dispositions).value());
+  auto parties = PartyStore::Open(data_dir);
+  if (!parties.ok()) return parties.status();
+  auto screener = std::make_unique<ListPartyScreener>(Screener::Build(std::move(lists).value()),
+                                                      std::move(dispositions).value());
+  screener->KeepParties(std::move(parties).value());
+  return screener;
 }
 
 }  // namespace exportctl::screen

@@ -13,10 +13,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "determine/engine.h"
+#include "screen/party_store.h"
 #include "screen/screen.h"
 
 namespace exportctl::screen {
@@ -25,6 +27,9 @@ class ListPartyScreener final : public PartyScreener {
  public:
   ListPartyScreener(std::unique_ptr<Screener> index, std::vector<Disposition> dispositions,
                     double threshold = kDefaultThreshold);
+  // Keeps every screened party's name in `parties` for re-screening after list imports. A name
+  // that cannot be stored does not block the decision; the first failure is reported on stderr.
+  void KeepParties(std::unique_ptr<PartyStore> parties) { parties_ = std::move(parties); }
   Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override;
   std::vector<std::string> ListVersions() const override;
   const Screener& index() const { return *index_; }
@@ -33,10 +38,13 @@ class ListPartyScreener final : public PartyScreener {
   std::unique_ptr<Screener> index_;
   std::vector<Disposition> dispositions_;
   double threshold_;
+  std::unique_ptr<PartyStore> parties_;
+  mutable std::once_flag keep_failed_;
 };
 
-// Loads every list in <data_dir>/lists and the dispositions in <data_dir>/screen. Fails (kNotFound)
-// when no list has been imported: screening against nothing must not look like "no hit".
+// Loads every list in <data_dir>/lists and the dispositions in <data_dir>/screen, and keeps the
+// parties it screens in <data_dir>/screen/parties.jsonl (PartyStore). Fails (kNotFound) when no
+// list has been imported: screening against nothing must not look like "no hit".
 Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir);
 
 // The engine's list for a screening source.

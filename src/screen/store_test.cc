@@ -5,6 +5,7 @@
 #include <random>
 
 #include "screen/party_screener.h"
+#include "screen/party_store.h"
 #include "screen/screen.h"
 #include "screen/test_data.h"
 
@@ -146,6 +147,40 @@ TEST(PartyScreener, EveryListBecomesAListing) {
   ASSERT_TRUE(listings.ok());
   ASSERT_EQ(listings->size(), 1u);
   EXPECT_EQ((*listings)[0].list, RestrictedList::kItarDebarred);
+}
+
+TEST(PartyStore, KeepsEachNameOnceAcrossReopensAndSkipsATornLine) {
+  TempDir dir;
+  {
+    auto store = PartyStore::Open(dir.str());
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE((*store)->Names().empty());
+    ASSERT_TRUE((*store)->Remember("Contoso Ltd", "2026-11-29").ok());
+    ASSERT_TRUE((*store)->Remember("Contoso Ltd", "2026-11-29").ok());
+    ASSERT_TRUE((*store)->Remember("", "2026-11-29").ok());
+    ASSERT_TRUE((*store)->Remember("Fabrikam GmbH", "2026-11-29").ok());
+  }
+  std::ofstream(fs::path(dir.str()) / "screen" / "parties.jsonl", std::ios::app) << R"({"party":"Torn)";
+  auto again = PartyStore::Open(dir.str());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->Names(), (std::vector<std::string>{"Contoso Ltd", "Fabrikam GmbH"}));
+}
+
+// Parties screened for a decision are kept, so that `lists import` re-screens them.
+TEST(PartyScreener, KeepsTheScreenedParties) {
+  TempDir dir;
+  const std::string data = dir.str() + "/data";
+  const fs::path v1 = fs::path(dir.str()) / "consolidated_2026-01-01.json";
+  WriteFile(v1, kListV1);
+  ASSERT_TRUE(ListStore(data).Import(v1.string()).ok());
+  auto screener = OpenPartyScreener(data);
+  ASSERT_TRUE(screener.ok());
+  Party party;
+  party.name = "Northwind Traders";
+  ASSERT_TRUE((*screener)->Screen(party, Date::FromYmd(2026, 3, 1)).ok());
+  auto kept = PartyStore::Open(data);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ((*kept)->Names(), std::vector<std::string>{"Northwind Traders"});
 }
 
 TEST(DispositionStore, RejectsIncompleteDispositions) {

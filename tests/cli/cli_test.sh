@@ -56,4 +56,16 @@ mkdir -p "$tmp/baddata" && cp -r "$root/data/." "$tmp/baddata/" && echo '{ nope'
 expect "a bad data file stops start-up with a clear error" test $? -ne 0 -a ! -s "$tmp/out"
 expect "the error names the file" grep -q "h200-2026.json" "$tmp/err"
 
+# Screening in check, and re-screening of the parties check has seen when a list changes.
+d="$tmp/screen-data"
+echo '{"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","federal_register_notice":"90 FR 1"}]}' > "$tmp/consolidated_2026-01-01.json"
+echo '{"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","federal_register_notice":"90 FR 1"},{"id":"b","source":"Entity List (EL) - Bureau of Industry and Security","name":"Northwind Traders","federal_register_notice":"91 FR 2"}]}' > "$tmp/consolidated_2026-02-01.json"
+"$bin" --data-dir "$d" lists import "$tmp/consolidated_2026-01-01.json" > /dev/null
+expect "lists import exits 0" test $? -eq 0
+echo '{"as_of":"2026-01-05","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Northwind Traders","country":"DE","headquarters":"DE"}]}' |
+  "$bin" --data-dir "$d" check - > "$tmp/screened.json"
+expect "check screens the party against the imported list" python3 -c "import json,sys; d=json.load(open('$tmp/screened.json')); sys.exit(0 if d['list_versions'] and d['outcome']=='NO_LICENSE_REQUIRED' else 1)"
+"$bin" --data-dir "$d" lists import --json "$tmp/consolidated_2026-02-01.json" > "$tmp/import.json"
+expect "a list update re-screens the parties check has seen and reports the new hit" python3 -c "import json,sys; r=json.load(open('$tmp/import.json')); sys.exit(0 if any(h['party']=='Northwind Traders' for h in r['new_hits']) else 1)"
+
 exit $fails
