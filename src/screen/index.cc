@@ -102,9 +102,11 @@ bool PassesFilters(const ListRecord& r, const ScreenQuery& q) {
 
 // Bit per letter a–z (26 bits) and the word length (6 bits): enough for MayReach without reading
 // the word. Digits are left out: a word with a digit is comparable only with the same word.
-constexpr uint32_t kNoShape = 0xFFFFFFFFu;  // longer than 63 letters: no bound
-uint32_t WordShape(std::string_view w) {
-  if (w.size() > 63) return kNoShape;
+// A query's skeleton word gets no bound (its similarity to a listed word can come from the
+// skeleton comparison).
+constexpr uint32_t kNoShape = 0xFFFFFFFFu;  // no bound
+uint32_t WordShape(std::string_view w, bool query) {
+  if (w.size() > 63 || (query && internal::IsSkeletonWord(w))) return kNoShape;
   uint32_t m = 0;
   for (char c : w) {
     if (c >= 'a' && c <= 'z') m |= 1u << (c - 'a');
@@ -144,6 +146,7 @@ struct QueryItem {
   double join_floor = 0;  // kMinJoinSimilarity for joins: lower pairs never count
   std::vector<uint64_t> keys;
   uint64_t phonetic = 0;
+  uint64_t skeleton = 0;  // SkeletonKey(text, probe = true)
 };
 
 // A record's best-scoring name so far.
@@ -423,6 +426,7 @@ class IndexImpl final : public Screener {
       std::vector<uint64_t> keys;      // concatenated, per entry
       std::vector<uint32_t> counts;    // keys per entry
       std::vector<uint64_t> phonetic;  // per entry
+      std::vector<uint64_t> skeleton;  // per entry
     };
     auto key_range = [&](uint32_t begin, uint32_t end, KeyPart& part) {
       std::vector<uint64_t> keys;
@@ -434,6 +438,7 @@ class IndexImpl final : public Screener {
         part.keys.insert(part.keys.end(), keys.begin(), keys.end());
         part.counts.push_back(static_cast<uint32_t>(keys.size()));
         part.phonetic.push_back(internal::PhoneticKey(vocab_[v]));
+        part.skeleton.push_back(internal::SkeletonKey(vocab_[v], false));
       }
     };
     KeyPart low, high;
@@ -446,9 +451,10 @@ class IndexImpl final : public Screener {
     for (KeyPart* part : {&low, &high}) {
       size_t at = 0;
       for (size_t e = 0; e < part->counts.size(); ++e, ++v) {
-        const KeyEntry entry{v, WordShape(vocab_[v])};
+        const KeyEntry entry{v, WordShape(vocab_[v], false)};
         for (uint32_t k = 0; k < part->counts[e]; ++k) deletion_pairs.push_back({part->keys[at++], entry});
         if (const uint64_t ph = part->phonetic[e]; ph != 0) phonetic_pairs.push_back({ph, entry});
+        if (const uint64_t sk = part->skeleton[e]; sk != 0) phonetic_pairs.push_back({sk, entry});
       }
       *part = KeyPart{};
     }
@@ -541,6 +547,7 @@ class IndexImpl final : public Screener {
   // from its text, independently of the key tables.
   static bool SharesKey(const QueryItem& qi, std::string_view word, std::vector<uint64_t>& keys) {
     if (qi.phonetic != 0 && qi.phonetic == internal::PhoneticKey(word)) return true;
+    if (qi.skeleton != 0 && qi.skeleton == internal::SkeletonKey(word, false)) return true;
     keys.clear();
     internal::DeletionKeys(word, keys);
     for (uint64_t k : keys) {
@@ -572,7 +579,8 @@ class IndexImpl final : public Screener {
       item.keys.clear();
       internal::DeletionKeys(item.text, item.keys);
       item.phonetic = internal::PhoneticKey(item.text);
-      item.shape = WordShape(item.text);
+      item.skeleton = i < query.words.size() ? internal::SkeletonKey(item.text, true) : 0;
+      item.shape = WordShape(item.text, i < query.words.size());
       item.join_floor = i < query.words.size() ? 0.0 : internal::kMinJoinSimilarity;
     }
 
@@ -600,7 +608,12 @@ class IndexImpl final : public Screener {
     };
     auto consider = [&](size_t qi, KeyEntry e, double floor) {
       const QueryItem& item = items[qi];
-      const double sim = internal::RawSimilarity(item.text, VocabText(e.vocab));
+      const std::string_view text = VocabText(e.vocab);
+      double sim = internal::RawSimilarity(item.text, text);
+      if (item.skeleton != 0 && sim < internal::kSkeletonSimilarity &&
+          internal::SkeletonMatch(item.text, text)) {
+        sim = internal::kSkeletonSimilarity;
+      }
       if (sim < floor) return;
       // The join floor is applied to the stored (float) value, as ScorePairs applies it.
       const float stored = static_cast<float>(sim);
@@ -614,7 +627,7 @@ class IndexImpl final : public Screener {
       for (size_t qi = 0; qi < q_items; ++qi) {
         for (uint32_t v = 0; v < vocab_max_weight_.size(); ++v) {
           const std::string_view text = VocabText(v);
-          const KeyEntry e{v, WordShape(text)};
+          const KeyEntry e{v, WordShape(text, false)};
           const double floor = floor_of(items[qi], e);
           if (may_reach(items[qi], e, floor) && SharesKey(items[qi], text, keys)) {
             consider(qi, e, floor);
@@ -628,6 +641,7 @@ class IndexImpl final : public Screener {
       for (size_t qi = 0; qi < q_items; ++qi) {
         for (uint64_t k : items[qi].keys) deletion_keys_.Prefetch(k);
         if (items[qi].phonetic != 0) phonetic_keys_.Prefetch(items[qi].phonetic);
+        if (items[qi].skeleton != 0) phonetic_keys_.Prefetch(items[qi].skeleton);
       }
       for (size_t qi = 0; qi < q_items; ++qi) {
         const uint32_t item_stamp = s.NextItem();
@@ -640,6 +654,7 @@ class IndexImpl final : public Screener {
         };
         for (uint64_t k : items[qi].keys) deletion_keys_.ForEach(k, visit);
         if (items[qi].phonetic != 0) phonetic_keys_.ForEach(items[qi].phonetic, visit);
+        if (items[qi].skeleton != 0) phonetic_keys_.ForEach(items[qi].skeleton, visit);
       }
       // Prune with an upper bound (docs/screening.md, "Index"): with s_i the best similarity of
       // query word i to any comparable listed word and m_i the largest listed weight it can pair
@@ -884,7 +899,7 @@ double CompareNames(std::string_view name1, std::string_view name2) {
   for (size_t i = 0; i < a.item_count(); ++i) {
     const std::string ai = a.ItemText(i);
     for (size_t j = 0; j < b.item_count(); ++j) {
-      const double sim = internal::WordSimilarity(ai, b.ItemText(j));
+      const double sim = internal::WordSimilarity(ai, b.ItemText(j), i < a.words.size());
       if (sim > 0)
         pairs.push_back(
             {static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});

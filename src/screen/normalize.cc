@@ -145,6 +145,75 @@ constexpr std::array<std::pair<std::u16string_view, std::u16string_view>, 8> kSc
     {u"유한회사", u" youxiangongsi "},
 }};
 
+// Hangul syllables are romanized here rather than by ICU, one word per syllable: ICU joins a
+// name's syllables ("김정은" → "gimjeong-eun") where lists write "Kim Jong Un". Revised
+// Romanization consonants; the vowels ㅓ ㅕ ㅡ as lists spell them (o, yo, u: "Jong", "Un"); the
+// first syllable of a word of up to three syllables read as a surname in its usual spelling.
+constexpr char16_t kHangulFirst = 0xAC00, kHangulLast = 0xD7A3;
+constexpr const char* kHangulLeads[19] = {"g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s",
+                                          "ss", "",  "j", "jj", "ch", "k", "t", "p", "h"};
+constexpr const char* kHangulVowels[21] = {"a",  "ae", "ya", "yae", "o",  "e",  "yo",
+                                           "ye", "o",  "wa", "wae", "oe", "yo", "u",
+                                           "wo", "we", "wi", "yu",  "u",  "ui", "i"};
+constexpr const char* kHangulTails[28] = {"",  "k", "k", "k", "n", "n", "n", "t", "l", "k",
+                                          "m", "l", "l", "l", "p", "l", "m", "p", "p", "t",
+                                          "t", "ng", "t", "t", "k", "t", "p", "t"};
+const char* HangulSurname(char16_t syllable) {
+  switch (syllable) {
+    case u'김': return "kim";
+    case u'이': return "lee";
+    case u'리': return "ri";
+    case u'박': return "park";
+    case u'최': return "choi";
+    case u'강': return "kang";
+    case u'조': return "cho";
+    case u'윤': return "yoon";
+    case u'임': return "lim";
+    case u'오': return "oh";
+    case u'신': return "shin";
+    case u'권': return "kwon";
+    case u'안': return "ahn";
+    case u'고': return "ko";
+    case u'문': return "moon";
+    case u'곽': return "kwak";
+    case u'노': return "roh";
+    case u'구': return "koo";
+    case u'공': return "kong";
+    default: return nullptr;
+  }
+}
+bool IsHangulSyllable(char16_t c) { return c >= kHangulFirst && c <= kHangulLast; }
+
+// Every Hangul syllable of `text` replaced by its romanization between spaces.
+icu::UnicodeString RomanizeHangul(const icu::UnicodeString& text) {
+  int32_t syllables = 0;
+  for (int32_t i = 0; i < text.length(); ++i) syllables += IsHangulSyllable(text.charAt(i));
+  if (syllables == 0) return text;
+  icu::UnicodeString out;
+  bool first = true;
+  for (int32_t i = 0; i < text.length(); ++i) {
+    const char16_t c = text.charAt(i);
+    if (!IsHangulSyllable(c)) {
+      out.append(c);
+      first = first || c == u' ';
+      continue;
+    }
+    std::string roman;
+    if (const char* surname = HangulSurname(c); first && syllables <= 3 && surname != nullptr) {
+      roman = surname;
+    } else {
+      const int index = c - kHangulFirst;
+      roman = std::string(kHangulLeads[index / 588]) + kHangulVowels[(index % 588) / 28] +
+              kHangulTails[index % 28];
+    }
+    first = false;
+    out.append(u' ');
+    out.append(icu::UnicodeString::fromUTF8(roman));
+    out.append(u' ');
+  }
+  return out;
+}
+
 class IcuFolder {
  public:
   IcuFolder() {
@@ -172,6 +241,7 @@ class IcuFolder {
       text.findAndReplace(icu::UnicodeString(false, from.data(), static_cast<int32_t>(from.size())),
                           icu::UnicodeString(false, to.data(), static_cast<int32_t>(to.size())));
     }
+    text = RomanizeHangul(text);
     // Text already in Latin script (accents, ß, ł, …) skips the slower Any-Latin step: NFD,
     // combining marks dropped, a few letters spelled out.
     if (IsLatin(text) && nfd_ != nullptr) {
@@ -296,6 +366,27 @@ std::string AsciiWords(std::string_view s) {
   return out;
 }
 
+// Arabic or Hebrew letters (UTF-8 lead bytes of U+05C0–06FF and U+0740–077F).
+bool IsAbjad(std::string_view word) {
+  return std::any_of(word.begin(), word.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return (c >= 0xD7 && c <= 0xDB) || c == 0xDD;
+  });
+}
+
+// Abjads write consonants and long vowels only; the vowel letters a transliteration puts in
+// (alif → a, ayin → nothing or a) are dropped so the word is a consonant skeleton throughout.
+std::string DropVowels(std::string_view folded) {
+  std::string out;
+  for (char c : folded) {
+    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') continue;
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 const char* TokenClassName(TokenClass c) {
@@ -335,6 +426,7 @@ std::string FoldToAscii(std::string_view utf8) {
       folded = it->second;
     } else {
       folded = AsciiWords(ThreadFolder().Fold(word));
+      if (IsAbjad(word)) folded = DropVowels(folded);
       if (cache.size() >= kMaxCached) cache.clear();
       cache.emplace(std::string(word), folded);
     }

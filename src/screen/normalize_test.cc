@@ -16,6 +16,10 @@ TEST(FoldToAscii, FoldsScriptsCaseAndPunctuation) {
       {"Владимир Путин", "vladimir putin"},
       {"金正恩", "jin zheng en"},
       {"محمد علي", "mhmd ly"},
+      {"أحمد حسن", "hmd hsn"},  // abjad: the alif's "a" is dropped, a consonant skeleton remains
+      {"משה", "msh"},
+      {"김정은", "kim jong un"},  // Hangul: a word per syllable, surname spelling, ㅓ/ㅡ as o/u
+      {"박지성", "park ji song"},
       {"Nicolás  MADURO", "nicolas maduro"},
       {"O'Brien", "obrien"},
       {"Mus’ab", "musab"},

@@ -165,8 +165,35 @@ void DeletionKeys(std::string_view word, std::vector<uint64_t>& out) {
   }
 }
 
-uint64_t PhoneticKey(std::string_view word) {
-  if (word.size() < 4 || HasDigit(word)) return 0;
+// Spelling variants that transliteration tables disagree on, folded before the consonant
+// skeleton is taken: x → ks ("alexander" / "aleksandr"), a final -ij / -iy / -yj → y ("dmitrij" /
+// "dmitry"), and the final -s of a Greek nominative -os on words of eight letters or more
+// ("alexandros" / "alexander").
+std::string PhoneticFold(std::string_view word) {
+  std::string out;
+  out.reserve(word.size() + 2);
+  for (char c : word) {
+    if (c == 'x') {
+      out += "ks";
+    } else {
+      out.push_back(c);
+    }
+  }
+  const size_t n = out.size();
+  if (n >= 3 && (out.compare(n - 2, 2, "ij") == 0 || out.compare(n - 2, 2, "iy") == 0 ||
+                 out.compare(n - 2, 2, "yj") == 0)) {
+    out.resize(n - 2);
+    out.push_back('y');
+  } else if (n >= 8 && out.compare(n - 2, 2, "os") == 0) {
+    out.pop_back();
+  }
+  return out;
+}
+
+uint64_t PhoneticKey(std::string_view raw) {
+  if (raw.size() < 4 || HasDigit(raw)) return 0;
+  const std::string folded = PhoneticFold(raw);
+  const std::string_view word = folded;
   std::string key;
   const char first = word[0];
   const bool vowel_start = PhoneticCode(first) == 0;
@@ -187,10 +214,56 @@ uint64_t PhoneticKey(std::string_view word) {
   return Hash64(key, 3);
 }
 
-bool Comparable(std::string_view a, std::string_view b) {
+namespace {
+
+bool IsVowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
+
+// Name words only: legal forms, stop words, initials and numbers never meet by skeleton.
+bool SkeletonEligible(std::string_view word) {
+  return word.size() >= 2 && !HasDigit(word) && ClassifyToken(word) == TokenClass::kName;
+}
+
+std::string Skeleton(std::string_view word) {
+  const std::string squeezed = Squeeze(word);
+  std::string out;
+  for (size_t i = 0; i < squeezed.size(); ++i) {
+    const char c = squeezed[i] == 'q' ? 'k' : squeezed[i];
+    if (IsVowel(c)) continue;
+    if (i > 0 && (c == 'w' || c == 'y' || c == 'v')) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsSkeletonWord(std::string_view word) {
+  return word.size() >= 2 && std::none_of(word.begin(), word.end(), IsVowel) &&
+         SkeletonEligible(word);
+}
+
+uint64_t SkeletonKey(std::string_view word, bool probe) {
+  const bool skeleton_word = std::none_of(word.begin(), word.end(), IsVowel);
+  if (skeleton_word != probe) return 0;  // queries' skeleton words meet listed Latin words
+  if (!SkeletonEligible(word)) return 0;
+  const std::string skeleton = Skeleton(word);
+  return skeleton.size() < kMinSkeletonLetters ? 0 : Hash64(skeleton, 11);
+}
+
+bool SkeletonMatch(std::string_view a, std::string_view b) {
+  if (!IsSkeletonWord(a) || IsSkeletonWord(b) || !SkeletonEligible(b)) return false;
+  const std::string skeleton = Skeleton(a);
+  return skeleton.size() >= kMinSkeletonLetters && skeleton == Skeleton(b);
+}
+
+bool Comparable(std::string_view a, std::string_view b, bool query_word) {
   if (a == b) return true;
   const uint64_t pa = PhoneticKey(a);
   if (pa != 0 && pa == PhoneticKey(b)) return true;
+  if (query_word) {
+    const uint64_t sa = SkeletonKey(a, true);
+    if (sa != 0 && sa == SkeletonKey(b, false)) return true;
+  }
   std::vector<uint64_t> ka, kb;
   DeletionKeys(a, ka);
   DeletionKeys(b, kb);
@@ -215,9 +288,10 @@ double RawSimilarity(std::string_view a, std::string_view b) {
   return s;
 }
 
-double WordSimilarity(std::string_view a, std::string_view b) {
-  if (!Comparable(a, b)) return 0.0;
-  const double s = RawSimilarity(a, b);
+double WordSimilarity(std::string_view a, std::string_view b, bool query_word) {
+  if (!Comparable(a, b, query_word)) return 0.0;
+  double s = RawSimilarity(a, b);
+  if (query_word && s < kSkeletonSimilarity && SkeletonMatch(a, b)) s = kSkeletonSimilarity;
   return s >= MinSimilarity(a.size(), b.size()) ? s : 0.0;
 }
 

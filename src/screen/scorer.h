@@ -67,13 +67,31 @@ std::vector<std::string> NameWords(std::string_view name);
 // two words are comparable iff they share a deletion key or a phonetic key.
 void DeletionKeys(std::string_view word, std::vector<uint64_t>& out);
 uint64_t PhoneticKey(std::string_view word);  // 0 = none
-bool Comparable(std::string_view a, std::string_view b);
+// Abjad scripts (Arabic, Hebrew) do not write short vowels: FoldToAscii leaves such words without
+// vowels ("mhmd", "hsn", "msh"). A vowel-free name word of the query (a single word, not a join)
+// is a skeleton word; it meets the listed name words with vowels that have the same consonant
+// skeleton of at least two letters (vowels dropped, w/y/v dropped after the first letter, q → k,
+// doubled letters squeezed first: "mohammed" → "mhmd", "david" → "dd"), and such a pair has
+// similarity at least kSkeletonSimilarity. Only the query side: vowel-free listed words are
+// acronyms (MTS, VTB), not skeletons.
+inline constexpr double kSkeletonSimilarity = 0.93;
+inline constexpr size_t kMinSkeletonLetters = 2;
+bool IsSkeletonWord(std::string_view word);
+// The key a listed word is indexed under (`probe` false: words with vowels) and the key a query
+// word looks up (`probe` true: skeleton words). 0 = none.
+uint64_t SkeletonKey(std::string_view word, bool probe);
+// True when query word `a` is a skeleton word and listed word `b` has its skeleton.
+bool SkeletonMatch(std::string_view a, std::string_view b);
+// `a` is the query's item, `b` the listed one; `query_word` when `a` is a word (not a join): only
+// then does the skeleton comparison apply.
+bool Comparable(std::string_view a, std::string_view b, bool query_word);
 // Jaro-Winkler, raised to 0.95 when the words differ only in doubled letters ("yyu" / "yu") and
 // to 0.92 when they differ by one swap of adjacent letters ("sko" / "sok"): Jaro's match window
 // is too narrow to see these in short words.
 double RawSimilarity(std::string_view a, std::string_view b);
-// RawSimilarity when comparable and ≥ MinSimilarity, else 0.
-double WordSimilarity(std::string_view a, std::string_view b);
+// RawSimilarity (at least kSkeletonSimilarity on a SkeletonMatch of a query word) when comparable
+// and ≥ MinSimilarity, else 0.
+double WordSimilarity(std::string_view a, std::string_view b, bool query_word);
 
 struct PairChoice {
   uint8_t query_item;

@@ -22,12 +22,29 @@ TEST(JaroWinkler, KnownValues) {
 }
 
 TEST(Comparable, TyposSharedKeysAndPhonetics) {
-  EXPECT_TRUE(internal::Comparable("mohammad", "mohamad"));   // doubled letter
-  EXPECT_TRUE(internal::Comparable("abdul", "abudl"));        // transposition
-  EXPECT_TRUE(internal::Comparable("faiz", "afiz"));          // first-letter transposition
-  EXPECT_TRUE(internal::Comparable("mohammed", "muhammad"));  // phonetic key
-  EXPECT_FALSE(internal::Comparable("huawei", "zte"));
-  EXPECT_FALSE(internal::Comparable("737", "738"));  // numbers match exactly
+  EXPECT_TRUE(internal::Comparable("mohammad", "mohamad", true));   // doubled letter
+  EXPECT_TRUE(internal::Comparable("abdul", "abudl", true));        // transposition
+  EXPECT_TRUE(internal::Comparable("faiz", "afiz", true));          // first-letter transposition
+  EXPECT_TRUE(internal::Comparable("mohammed", "muhammad", true));  // phonetic key
+  EXPECT_FALSE(internal::Comparable("huawei", "zte", true));
+  EXPECT_FALSE(internal::Comparable("737", "738", true));  // numbers match exactly
+  EXPECT_TRUE(internal::Comparable("aleksandr", "alexander", true));  // x → ks
+  EXPECT_TRUE(internal::Comparable("dmitrij", "dmitry", true));       // final -ij
+  EXPECT_TRUE(internal::Comparable("alexandros", "alexander", true)); // Greek -os
+  EXPECT_TRUE(internal::Comparable("mhmd", "mohamed", true));         // query skeleton word
+  EXPECT_FALSE(internal::Comparable("mhmd", "mohamed", false));       // … not as a join
+  EXPECT_FALSE(internal::Comparable("mohamed", "mhmd", true));        // … nor on the listed side
+}
+
+TEST(SkeletonMatch, QueryConsonantSkeletonsMeetListedSpellings) {
+  EXPECT_TRUE(internal::SkeletonMatch("mhmwd", "mahmoud"));
+  EXPECT_TRUE(internal::SkeletonMatch("hsn", "hassan"));
+  EXPECT_TRUE(internal::SkeletonMatch("dwd", "david"));
+  EXPECT_FALSE(internal::SkeletonMatch("ly", "ali"));       // one consonant is too little
+  EXPECT_TRUE(internal::SkeletonMatch("hsn", "hussain"));
+  EXPECT_FALSE(internal::SkeletonMatch("hsn", "hamid"));
+  EXPECT_FALSE(internal::SkeletonMatch("ltd", "latid"));    // legal forms never
+  EXPECT_FALSE(internal::SkeletonMatch("mahmoud", "mhmwd"));
 }
 
 TEST(CompareNames, SplitJoinedOrderAndLegalForms) {
@@ -39,6 +56,10 @@ TEST(CompareNames, SplitJoinedOrderAndLegalForms) {
   EXPECT_GE(CompareNames("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES COMPANY LIMITED"),
             kCertainThreshold);
   EXPECT_GE(CompareNames("Владимир Путин", "Vladimir Putin"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Александр Петров", "Alexander Petrov"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("أحمد حسن", "Ahmed Hassan"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("김정은", "Kim Jong Un"), kCertainThreshold);
+  EXPECT_EQ(CompareNames("山田太郎", "Yamada Taro"), 0.0);  // kanji read as Mandarin: a known miss
   // A shared legal form alone is no match (watchman #483).
   EXPECT_EQ(CompareNames("BELLETECH CORP", "11420 CORP."), 0.0);
   EXPECT_LT(CompareNames("emma daniels", "EMMA LLC"), kDefaultThreshold);
