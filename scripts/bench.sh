@@ -27,12 +27,17 @@ with open(sys.argv[1], "w") as f:
         f.write(json.dumps(tx, separators=(",", ":")) + "\n")
 PY
 lines=$(wc -l < "$tmp/batch.jsonl")
-start=$(date +%s%N)
-"$bin" check --batch "$tmp/batch.jsonl" > "$tmp/out.jsonl"
-end=$(date +%s%N)
-ns=$((end - start))
-echo "lines: $lines  seconds: $(python3 -c "print(f'{$ns/1e9:.3f}')")  lines/s: $(python3 -c "print(int($lines/($ns/1e9)))")"
-echo "outputs: $(wc -l < "$tmp/out.jsonl") decisions"
+for mode in --no-audit --audit; do
+  # --audit: every decision appended to a fresh SQLite audit log (one commit per 4,096 lines).
+  rm -rf "$tmp/data"
+  flags=(--no-audit)
+  [ "$mode" = --audit ] && flags=()
+  start=$(date +%s%N)
+  "$bin" --data-dir "$tmp/data" check "${flags[@]}" --batch "$tmp/batch.jsonl" > "$tmp/out.jsonl"
+  end=$(date +%s%N)
+  ns=$((end - start))
+  echo "$mode  lines: $lines  seconds: $(python3 -c "print(f'{$ns/1e9:.3f}')")  lines/s: $(python3 -c "print(int($lines/($ns/1e9)))")  outputs: $(wc -l < "$tmp/out.jsonl")"
+done
 
 echo
 echo "== Engine: start-up (load and validate all regulatory data, print one country), 20 runs"

@@ -15,3 +15,5 @@ for f in examples/0*.json; do
 done
 echo "== A batch (examples/batch.jsonl) as CSV for a spreadsheet; the bad line is reported, not guessed"
 "$bin" check --batch examples/batch.jsonl --csv || echo "(exit code $?: one line was invalid input, as intended)"
+echo "== Every decision above is in the audit log (./exportctl-data/audit.sqlite); its hash chain verifies"
+"$bin" audit verify

@@ -33,11 +33,6 @@ int Fail(const Status& st) {
   return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
 }
 
-std::string CliActor() {
-  const char* user = std::getenv("USER");
-  return std::string("cli:") + (user && *user ? user : std::to_string(::getuid()));
-}
-
 Result<std::unique_ptr<audit::AuditLog>> OpenLog(const CliContext& ctx, bool read_only) {
   return audit::OpenAuditLog({.location = AuditLocation(ctx), .clock = {}, .read_only = read_only});
 }

@@ -36,6 +36,11 @@ Date TodayUtc() {
   return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
 }
 
+std::string CliActor() {
+  const char* user = std::getenv("USER");
+  return std::string("cli:") + (user && *user ? user : std::to_string(::getuid()));
+}
+
 const Dataset* LoadDataset(CliContext& ctx) {
   static std::unique_ptr<Dataset> data;
   if (data) return data.get();
@@ -151,6 +156,8 @@ struct CheckOptions {
   bool reserve = false;
   std::string ledger;
   std::string idempotency_key;
+  std::string audit;
+  bool no_audit = false;
 };
 
 // Batch: lines are decided in chunks by one worker per core; output keeps input order, one line
@@ -195,7 +202,7 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
       }
       Decision d;
       if (session) {
-        auto decided = session->Decide(engine, *tx, opts);
+        auto decided = session->Decide(engine, *tx, opts, line);
         if (!decided.ok()) {
           errors.fetch_add(1, std::memory_order_relaxed);
           err.clear();
@@ -222,9 +229,9 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
     if (n == 0) break;
     const size_t first_line = line_no + 1;
     line_no += n;
-    if (workers == 1 || n < 64) {
+    const unsigned used = workers == 1 || n < 64 ? 1u : workers;
+    if (used == 1) {
       decide(0, n, first_line, outputs[0]);
-      std::fwrite(outputs[0].data(), 1, outputs[0].size(), stdout);
     } else {
       std::vector<std::thread> pool;
       const size_t per = (n + workers - 1) / workers;
@@ -233,8 +240,17 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
         pool.emplace_back([&, b, e, w] { decide(b, e, first_line, outputs[w]); });
       }
       for (auto& t : pool) t.join();
-      for (unsigned w = 0; w < workers; ++w) std::fwrite(outputs[w].data(), 1, outputs[w].size(), stdout);
     }
+    // The chunk's decisions are printed only once their audit records are committed.
+    if (session) {
+      if (Status st = session->Flush(); !st.ok()) {
+        std::fflush(stdout);
+        PrintJsonError(ErrorCodeName(st.code()), st.field(),
+                       "lines " + std::to_string(first_line) + "-" + std::to_string(first_line + n - 1) + ": " + st.message());
+        return 1;
+      }
+    }
+    for (unsigned w = 0; w < used; ++w) std::fwrite(outputs[w].data(), 1, outputs[w].size(), stdout);
     if (n < kChunk) break;
   }
   std::fflush(stdout);
@@ -257,7 +273,10 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   }
   std::unique_ptr<HookSession> session;
   if (Hooks().open_session) {
-    auto s = Hooks().open_session(ctx, SessionOptions{o.ledger, o.reserve, o.idempotency_key});
+    SessionOptions so{.ledger = o.ledger, .reserve = o.reserve, .idempotency_key = o.idempotency_key,
+                      .audit = o.audit, .no_audit = o.no_audit, .defer_audit = !o.batch.empty(),
+                      .posture_override = o.posture, .default_as_of = TodayUtc().ToString()};
+    auto s = Hooks().open_session(ctx, so);
     if (!s.ok()) {
       PrintJsonError(ErrorCodeName(s.status().code()), s.status().field(), s.status().message());
       return s.status().code() == ErrorCode::kInvalidInput ? 2 : 1;
@@ -280,7 +299,7 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   }
   Decision d;
   if (session) {
-    auto decided = session->Decide(engine, *tx, opts);
+    auto decided = session->Decide(engine, *tx, opts, input);
     if (!decided.ok()) {
       const Status& st = decided.status();
       PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
@@ -503,6 +522,8 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   check->add_flag("--reserve", co.reserve, "Reserve the allocation atomically with the decision (needs the ledger)");
   check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
   check->add_option("--idempotency-key", co.idempotency_key, "With --reserve: retrying with the same key never double-counts (default: the transaction's reference)");
+  check->add_option("--audit", co.audit, "Audit log: a SQLite path or postgresql://… (default: the ledger's PostgreSQL database, else audit.sqlite under --data-dir)");
+  check->add_flag("--no-audit", co.no_audit, "Do not record the decisions (what-if runs)");
   check->callback([&ctx] { ctx.exit_code = RunCheck(ctx, co); });
 
   // regimes [--as-of D] [--posture P] [--json]

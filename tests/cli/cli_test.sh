@@ -68,4 +68,27 @@ expect "check screens the party against the imported list" python3 -c "import js
 "$bin" --data-dir "$d" lists import --json "$tmp/consolidated_2026-02-01.json" > "$tmp/import.json"
 expect "a list update re-screens the parties check has seen and reports the new hit" python3 -c "import json,sys; r=json.load(open('$tmp/import.json')); sys.exit(0 if any(h['party']=='Northwind Traders' for h in r['new_hits']) else 1)"
 
+# Every decision check prints is in the audit log first (15 CFR Part 762 records).
+a="$tmp/audit-data"
+"$bin" --data-dir "$a" check "$root/examples/01-h100-to-germany.json" > "$tmp/dec.json"
+id=$(python3 -c "import json; print(json.load(open('$tmp/dec.json'))['decision_id'])")
+"$bin" --data-dir "$a" audit show "$id" > "$tmp/rec.json"
+expect "check records its decision in the audit log" python3 -c "import json,sys; r=json.load(open('$tmp/rec.json')); sys.exit(0 if r['kind']=='decision' and r['payload']['decision']['decision_id']=='$id' and r['actor'].startswith('cli:') else 1)"
+"$bin" --data-dir "$a" audit replay "$id" > "$tmp/replay.json"
+expect "the recorded CLI decision replays identically" python3 -c "import json,sys; r=json.load(open('$tmp/replay.json')); sys.exit(0 if r['identical'] else 1)"
+"$bin" --data-dir "$a" check --batch "$root/examples/batch.jsonl" > /dev/null 2>&1
+"$bin" --data-dir "$a" check --no-audit "$root/examples/01-h100-to-germany.json" > /dev/null
+"$bin" --data-dir "$a" audit verify > "$tmp/verify.json"
+valid=$(grep -c . "$root/examples/batch.jsonl"); valid=$((valid - 1))  # one line is invalid input
+expect "batch decisions are recorded, --no-audit ones are not, and the chain verifies" python3 -c "import json,sys; v=json.load(open('$tmp/verify.json')); sys.exit(0 if v['ok'] and v['records_checked']==1+$valid else 1)"
+mkdir -p "$tmp/not-a-file.sqlite"
+"$bin" --data-dir "$a" check --reserve --audit "$tmp/not-a-file.sqlite" "$root/examples/01-h100-to-germany.json" > "$tmp/out" 2> "$tmp/err"
+expect "an audit log that cannot be written gives no decision" test $? -ne 0 -a ! -s "$tmp/out"
+
+r="$tmp/retry-data"
+"$bin" --data-dir "$r" check --reserve --posture codified "$root/examples/01-h100-to-germany.json" > "$tmp/r1.json"
+"$bin" --data-dir "$r" check --reserve --posture codified "$root/examples/01-h100-to-germany.json" > "$tmp/r2.json"
+"$bin" --data-dir "$r" audit verify > "$tmp/rverify.json"
+expect "a retried reservation keeps its decision, its posting and its one audit record" python3 -c "import json,sys; a=json.load(open('$tmp/r1.json')); b=json.load(open('$tmp/r2.json')); v=json.load(open('$tmp/rverify.json')); sys.exit(0 if a['decision_id']==b['decision_id'] and a['ledger_postings'] and b['ledger_postings'][0].endswith('replayed') and v['records_checked']==1 else 1)"
+
 exit $fails
