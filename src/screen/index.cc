@@ -114,7 +114,7 @@ uint32_t WordShape(std::string_view w, bool query) {
   return m | static_cast<uint32_t>(w.size()) << 26;
 }
 
-int Popcount26(uint32_t x) {  // no popcnt instruction assumed: SWAR
+inline int Popcount26(uint32_t x) {  // no popcnt instruction assumed: SWAR
   x &= (1u << 26) - 1;
   x = x - ((x >> 1) & 0x55555555u);
   x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
@@ -125,18 +125,19 @@ int Popcount26(uint32_t x) {  // no popcnt instruction assumed: SWAR
 // An upper bound of RawSimilarity from letter sets and lengths alone: Jaro's matches m are at
 // most the shared letters plus the fewer repeated letters; the Winkler prefix adds at most 0.4.
 // Words with the same letter set are never excluded (doubled letters and swaps are repaired).
-bool MayReach(uint32_t shape_a, uint32_t shape_b, double floor) {
+inline bool MayReach(uint32_t shape_a, uint32_t shape_b, double floor) {
   if (shape_a == kNoShape || shape_b == kNoShape) return true;
   constexpr uint32_t kLetters = (1u << 26) - 1;
   if ((shape_a & kLetters) == (shape_b & kLetters)) return true;
   const int len_a = static_cast<int>(shape_a >> 26), len_b = static_cast<int>(shape_b >> 26);
   const int shared = Popcount26(shape_a & shape_b);
   const int repeats = std::min(len_a - Popcount26(shape_a), len_b - Popcount26(shape_b));
-  const double m = std::min(std::min(len_a, len_b), shared + repeats);
+  const int m = std::min(std::min(len_a, len_b), shared + repeats);
   if (m <= 0) return false;
-  const double jaro = (m / len_a + m / len_b + 1.0) / 3.0;
-  const double bound = jaro > 0.7 ? jaro + 0.4 * (1.0 - jaro) : jaro;
-  return bound >= floor;
+  // jaro = (m/len_a + m/len_b + 1) / 3, and the Winkler prefix adds at most 0.4·(1 − jaro).
+  const double jaro = (static_cast<double>(m) * (len_a + len_b) / (len_a * len_b) + 1.0) / 3.0;
+  const double bound = jaro > 0.7 ? 0.6 * jaro + 0.4 : jaro;
+  return bound >= floor - 1e-9;  // rounding must never exclude a pair
 }
 
 // A word or join of the query with what candidate lookup needs.

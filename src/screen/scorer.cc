@@ -9,16 +9,24 @@
 namespace exportctl::screen::internal {
 namespace {
 
-uint64_t Hash64(std::string_view s, uint64_t seed) {
-  uint64_t h = 1469598103934665603ULL ^ seed;
+// FNV-1a over the bytes, then a finalizing mix; never 0. Split in two so a word's deletion keys can
+// continue from the hash state of their common prefix.
+constexpr uint64_t kFnvBasis = 1469598103934665603ULL;
+inline uint64_t HashStep(uint64_t h, std::string_view s) {
   for (char c : s) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ULL;
   }
+  return h;
+}
+inline uint64_t HashFinish(uint64_t h) {
   h ^= h >> 29;
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 32;
   return h == 0 ? 1 : h;
+}
+uint64_t Hash64(std::string_view s, uint64_t seed) {
+  return HashFinish(HashStep(kFnvBasis ^ seed, s));
 }
 
 bool HasDigit(std::string_view s) {
@@ -156,12 +164,12 @@ void DeletionKeys(std::string_view word, std::vector<uint64_t>& out) {
     out.push_back(Hash64(sorted, 5));
   }
   if (squeezed.size() <= 3) return;
-  std::string deleted;
-  for (size_t i = 0; i < squeezed.size(); ++i) {
-    if (i > 0 && squeezed[i] == squeezed[i - 1]) continue;  // same key as the previous deletion
-    deleted.assign(squeezed, 0, i);
-    deleted.append(squeezed, i + 1, std::string::npos);
-    out.push_back(Hash64(deleted, 1));
+  // Each single-letter deletion: the hash state of the prefix, continued over the rest.
+  const std::string_view w = squeezed;
+  uint64_t prefix = kFnvBasis ^ 1;
+  for (size_t i = 0; i < w.size(); ++i) {
+    out.push_back(HashFinish(HashStep(prefix, w.substr(i + 1))));
+    prefix = HashStep(prefix, w.substr(i, 1));
   }
 }
 
