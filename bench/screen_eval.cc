@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "screen/csv.h"
 #include "screen/jaro_winkler.h"
 #include "screen/normalize.h"
 #include "screen/screen.h"
@@ -41,38 +42,7 @@ double Seconds(Clock::time_point since) {
 
 std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
   std::ifstream in(path);
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  char c;
-  while (in.get(c)) {
-    if (quoted) {
-      if (c == '"') {
-        if (in.peek() == '"')
-          field.push_back(static_cast<char>(in.get()));
-        else
-          quoted = false;
-      } else {
-        field.push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      if (!field.empty() && field.back() == '\r') field.pop_back();
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-    } else {
-      field.push_back(c);
-    }
-  }
-  if (!field.empty() || !row.empty()) row.push_back(field), rows.push_back(row);
-  return rows;
+  return screen::ReadCsv(in);
 }
 
 std::vector<std::string> Column(const std::string& path, size_t col = 0) {
@@ -400,19 +370,11 @@ int main(int argc, char** argv) {
         "jaro_winkler_test_vectors.csv: {}/{} within ±0.01 (token-pair Jaro-Winkler, "
         "Watchman-compatible mode)\n",
         agree, n);
-    std::ifstream in(shared + "/eval/cross_script_pairs.csv");
-    std::string line;
     size_t pairs = 0, min_ok = 0, matched = 0;
     std::string detail;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      std::vector<std::string> f;
-      size_t s = 0;
-      for (int k = 0; k < 3; ++k) {
-        const size_t e = line.find(',', s);
-        f.push_back(line.substr(s, e - s));
-        s = e + 1;
-      }
+    for (const auto& f : ReadCsv(shared + "/eval/cross_script_pairs.csv")) {
+      // Query,Expected Match,Min Score,Description; '#' lines are comments
+      if (f.size() < 3 || f[0].empty() || f[0][0] == '#') continue;
       ++pairs;
       const double score = CompareNames(f[0], f[1]);
       if (score >= std::stod(f[2])) ++min_ok;

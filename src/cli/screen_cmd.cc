@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "screen/csv.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
 
@@ -95,45 +96,6 @@ std::unique_ptr<screen::Screener> OpenScreener(CliContext& ctx) {
     return nullptr;
   }
   return screen::Screener::Build(std::move(lists).value());
-}
-
-// Minimal CSV reader for batch and pair files (RFC 4180 quotes).
-std::vector<std::vector<std::string>> ReadCsv(std::istream& in) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  char c;
-  while (in.get(c)) {
-    if (quoted) {
-      if (c == '"') {
-        if (in.peek() == '"')
-          field.push_back(static_cast<char>(in.get()));
-        else
-          quoted = false;
-      } else {
-        field.push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      if (!field.empty() && field.back() == '\r') field.pop_back();
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-    } else {
-      field.push_back(c);
-    }
-  }
-  if (!field.empty() || !row.empty()) {
-    row.push_back(std::move(field));
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 struct ScreenOptions {
@@ -246,7 +208,7 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
     }
     return rows;
   }
-  auto csv = ReadCsv(in);
+  auto csv = screen::ReadCsv(in);
   if (csv.empty()) return rows;
   size_t name_col = 0, country_col = SIZE_MAX, id_col = SIZE_MAX;
   bool header = false;
@@ -331,7 +293,7 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
 void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold) {
   std::ifstream in(pairs_path);
   if (!in) return Fail(ctx, Status::Invalid("pairs", "cannot open " + pairs_path));
-  auto rows = ReadCsv(in);
+  auto rows = screen::ReadCsv(in);
   if (rows.empty()) return;
   size_t c1 = 0, c2 = 1;
   bool header = false;

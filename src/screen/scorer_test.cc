@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "screen/csv.h"
 #include "screen/jaro_winkler.h"
 #include "screen/screen.h"
 #include "screen/test_data.h"
@@ -71,23 +72,10 @@ TEST(WatchmanBestPairs, AgreesWithPublishedVectors) {
   const std::string path = testing::SharedData("eval/jaro_winkler_test_vectors.csv");
   SKIP_WITHOUT_SHARED(path);
   std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);  // header
+  const auto rows = ReadCsv(in);  // indexed,search,expected_score,comment
   int total = 0, agree = 0;
-  while (std::getline(in, line)) {
-    // indexed,search,expected_score,comment with optional quotes
-    std::vector<std::string> fields;
-    std::string field;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"')
-        quoted = !quoted;
-      else if (c == ',' && !quoted)
-        fields.push_back(field), field.clear();
-      else
-        field.push_back(c);
-    }
-    fields.push_back(field);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const std::vector<std::string>& fields = rows[i];
     if (fields.size() < 3) continue;
     ++total;
     const double got = WatchmanBestPairs(fields[1], fields[0]);
