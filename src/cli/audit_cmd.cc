@@ -49,6 +49,19 @@ Status RecordKeyEvent(const CliContext& ctx, const char* kind, const audit::ApiK
   return r.ok() ? Status::Ok() : r.status();
 }
 
+}  // namespace
+
+Status RecordCliEvent(const CliContext& ctx, const std::string& location, const char* kind, std::string payload) {
+  auto log = audit::OpenAuditLog({.location = location.empty() ? ctx.data_dir + "/audit.sqlite" : location});
+  Status st = log.ok() ? (*log)->Append({.id = "", .kind = kind, .actor = CliActor(), .payload = std::move(payload)}).status()
+                       : log.status();
+  if (st.ok()) return st;
+  return Status::Error(st.code(), "audit",
+                       std::string("the change was made but could not be recorded as ") + kind + " in the audit log: " + st.message());
+}
+
+namespace {
+
 bool ValidTimeBound(const std::string& s) {
   static const std::regex kBound(R"(\d{4}-\d{2}-\d{2}(T[0-9:.]*Z?)?)");
   return s.empty() || std::regex_match(s, kBound);

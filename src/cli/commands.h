@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "core/status.h"
+
 namespace exportctl::cli {
 
 struct CliContext {
@@ -21,6 +23,13 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx);  // ledger …
 void RegisterScreenCommands(CLI::App& app, CliContext& ctx);  // screen …, lists …
 void RegisterAuditCommands(CLI::App& app, CliContext& ctx);   // audit …, keys …
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);    // serve
+
+// Appends a configuration or data change made from the command line (`kind` e.g. "ledger.adjust",
+// "lists.imported", "screen.cleared"; `payload` one JSON object) to the audit log at `location`
+// ("" = audit.sqlite under --data-dir), with actor "cli:<user>". The error says that the change
+// was made but is not in the log.
+[[nodiscard]] Status RecordCliEvent(const CliContext& ctx, const std::string& location, const char* kind,
+                                    std::string payload);
 
 // Prints {"error":{"code","field","message"}} on stderr.
 void PrintJsonError(const std::string& code, const std::string& field, const std::string& message);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "audit/audit_log.h"
 #include "cli/commands.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
@@ -67,6 +68,14 @@ std::string Num(double v) {
 
 void PrintPosting(const ledger::Posting& p) { std::cout << ledger::PostingToJson(p) << '\n'; }
 
+// Ledger changes go into the audit log, beside the ledger when it is PostgreSQL (as `serve` does).
+// A retried request (same idempotency key) is recorded again: the log shows every attempt.
+int Record(const CliContext& ctx, const LedgerCliOptions& o, const char* kind, const std::string& result) {
+  const std::string audit = audit::IsPostgresUrl(o.location) ? o.location : "";
+  Status st = RecordCliEvent(ctx, audit, kind, "{\"result\":" + result + "}");
+  return st.ok() ? 0 : Fail(st);
+}
+
 int RunBalances(const CliContext& ctx, const LedgerCliOptions& o) {
   auto as_of = AsOf(o);
   if (!as_of.ok()) return Fail(as_of.status());
@@ -121,8 +130,9 @@ int RunReserve(const CliContext& ctx, const LedgerCliOptions& o) {
   req.company_headquarters = o.headquarters;
   auto r = (*l)->Reserve(req);
   if (!r.ok()) return Fail(r.status());
-  std::cout << ledger::ReservationToJson(*r) << '\n';
-  return 0;
+  const std::string out = ledger::ReservationToJson(*r);
+  std::cout << out << '\n';
+  return Record(ctx, o, "ledger.reserve", out);
 }
 
 int RunSettle(const CliContext& ctx, const LedgerCliOptions& o, bool commit) {
@@ -137,7 +147,7 @@ int RunSettle(const CliContext& ctx, const LedgerCliOptions& o, bool commit) {
   auto p = commit ? (*l)->Commit(req) : (*l)->Release(req);
   if (!p.ok()) return Fail(p.status());
   PrintPosting(*p);
-  return 0;
+  return Record(ctx, o, commit ? "ledger.commit" : "ledger.release", ledger::PostingToJson(*p));
 }
 
 int RunAdjust(const CliContext& ctx, const LedgerCliOptions& o) {
@@ -158,7 +168,7 @@ int RunAdjust(const CliContext& ctx, const LedgerCliOptions& o) {
   auto p = (*l)->Adjust(req);
   if (!p.ok()) return Fail(p.status());
   PrintPosting(*p);
-  return 0;
+  return Record(ctx, o, "ledger.adjust", ledger::PostingToJson(*p));
 }
 
 int RunExport(const CliContext& ctx, const LedgerCliOptions& o) {

@@ -348,6 +348,10 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
     changed_lists.push_back(std::move(delta));
     report.push_back(entry);
   }
+  // List changes are configuration changes: in the audit log before anything is reported.
+  if (Status st = RecordCliEvent(ctx, "", "lists.imported", json{{"imported", report}}.dump()); !st.ok()) {
+    return Fail(ctx, st);
+  }
   // Re-screen the stored parties (screened by `check`, the server or `screen --remember`) against
   // the added and changed records only.
   auto party_store = screen::PartyStore::Open(ctx.data_dir);
@@ -528,6 +532,10 @@ clear->callback([&ctx, d] {
                            .cleared_by = (*d)[4],
                            .cleared_on = Today()};
   if (Status s = screen::DispositionStore(ctx.data_dir).Add(disp); !s.ok()) return Fail(ctx, s);
+  const json recorded{{"party", disp.party},         {"record_id", disp.record_id},
+                      {"record_hash", disp.record_hash}, {"reason", disp.reason},
+                      {"expires", (*d)[3]},              {"cleared_by", disp.cleared_by}};
+  if (Status s = RecordCliEvent(ctx, "", "screen.cleared", recorded.dump()); !s.ok()) return Fail(ctx, s);
   std::cout << "cleared \"" << disp.party << "\" against " << record->record_id << " ("
             << record->name << ") until " << (*d)[3] << "\n";
 });

@@ -91,4 +91,12 @@ r="$tmp/retry-data"
 "$bin" --data-dir "$r" audit verify > "$tmp/rverify.json"
 expect "a retried reservation keeps its decision, its posting and its one audit record" python3 -c "import json,sys; a=json.load(open('$tmp/r1.json')); b=json.load(open('$tmp/r2.json')); v=json.load(open('$tmp/rverify.json')); sys.exit(0 if a['decision_id']==b['decision_id'] and a['ledger_postings'] and b['ledger_postings'][0].endswith('replayed') and v['records_checked']==1 else 1)"
 
+# Configuration and data changes made from the command line are in the audit log too.
+c="$tmp/change-data"
+"$bin" --data-dir "$c" ledger adjust country:MY 1000 --reason "licence D123 shipped before go-live" --as-of 2025-09-01 > /dev/null
+"$bin" --data-dir "$c" lists import "$tmp/consolidated_2026-01-01.json" > /dev/null
+"$bin" --data-dir "$c" screen clear --party "Sopgo Tech" --record a --reason "different company" --expires 2027-01-01 --by officer > /dev/null
+"$bin" --data-dir "$c" audit export > "$tmp/changes.jsonl"
+expect "ledger adjustments, list imports and clearances are recorded" python3 -c "import json,sys; k=[json.loads(l)['kind'] for l in open('$tmp/changes.jsonl')]; sys.exit(0 if k==['ledger.adjust','lists.imported','screen.cleared'] else 1)"
+
 exit $fails
