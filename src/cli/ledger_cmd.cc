@@ -56,6 +56,28 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const CliContext& ctx, const LedgerCl
   return Ledger::Open({.location = location}, *rules);
 }
 
+// What every posting command needs: its account (when it names one), its date and the ledger.
+struct PostingContext {
+  AccountKey account;
+  Date as_of;
+  std::unique_ptr<Ledger> ledger;
+};
+Result<PostingContext> OpenForPosting(const CliContext& ctx, const LedgerCliOptions& o, bool names_account) {
+  PostingContext pc;
+  if (names_account) {
+    auto account = AccountKey::Parse(o.account);
+    if (!account.ok()) return account.status();
+    pc.account = std::move(account).value();
+  }
+  auto as_of = AsOf(o);
+  if (!as_of.ok()) return as_of.status();
+  pc.as_of = *as_of;
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return l.status();
+  pc.ledger = std::move(l).value();
+  return pc;
+}
+
 std::string Num(double v) {
   char buf[48];
   if (std::fabs(v - std::round(v)) < 1e-9) {
@@ -114,21 +136,17 @@ int RunHistory(const CliContext& ctx, const LedgerCliOptions& o) {
 }
 
 int RunReserve(const CliContext& ctx, const LedgerCliOptions& o) {
-  auto account = AccountKey::Parse(o.account);
-  if (!account.ok()) return Fail(account.status());
-  auto as_of = AsOf(o);
-  if (!as_of.ok()) return Fail(as_of.status());
-  auto l = OpenLedger(ctx, o);
-  if (!l.ok()) return Fail(l.status());
+  auto pc = OpenForPosting(ctx, o, true);
+  if (!pc.ok()) return Fail(pc.status());
   ledger::ReserveRequest req;
-  req.account = *account;
+  req.account = pc->account;
   req.tpp = o.tpp;
-  req.as_of = *as_of;
+  req.as_of = pc->as_of;
   req.idempotency_key = o.key;
   req.decision_id = o.decision_id;
   req.transaction_ref = o.transaction_ref;
   req.company_headquarters = o.headquarters;
-  auto r = (*l)->Reserve(req);
+  auto r = pc->ledger->Reserve(req);
   if (!r.ok()) return Fail(r.status());
   const std::string out = ledger::ReservationToJson(*r);
   std::cout << out << '\n';
@@ -136,36 +154,30 @@ int RunReserve(const CliContext& ctx, const LedgerCliOptions& o) {
 }
 
 int RunSettle(const CliContext& ctx, const LedgerCliOptions& o, bool commit) {
-  auto as_of = AsOf(o);
-  if (!as_of.ok()) return Fail(as_of.status());
-  auto l = OpenLedger(ctx, o);
-  if (!l.ok()) return Fail(l.status());
+  auto pc = OpenForPosting(ctx, o, false);
+  if (!pc.ok()) return Fail(pc.status());
   ledger::SettleRequest req{.reservation_id = o.posting_id,
-                            .as_of = *as_of,
+                            .as_of = pc->as_of,
                             .idempotency_key = o.key,
                             .reason = o.reason};
-  auto p = commit ? (*l)->Commit(req) : (*l)->Release(req);
+  auto p = commit ? pc->ledger->Commit(req) : pc->ledger->Release(req);
   if (!p.ok()) return Fail(p.status());
   PrintPosting(*p);
   return Record(ctx, o, commit ? "ledger.commit" : "ledger.release", ledger::PostingToJson(*p));
 }
 
 int RunAdjust(const CliContext& ctx, const LedgerCliOptions& o) {
-  auto account = AccountKey::Parse(o.account);
-  if (!account.ok()) return Fail(account.status());
-  auto as_of = AsOf(o);
-  if (!as_of.ok()) return Fail(as_of.status());
-  auto l = OpenLedger(ctx, o);
-  if (!l.ok()) return Fail(l.status());
+  auto pc = OpenForPosting(ctx, o, true);
+  if (!pc.ok()) return Fail(pc.status());
   ledger::AdjustRequest req;
-  req.account = *account;
+  req.account = pc->account;
   req.tpp = o.tpp;
-  req.as_of = *as_of;
+  req.as_of = pc->as_of;
   req.reason = o.reason;
   req.idempotency_key = o.key;
   req.decision_id = o.decision_id;
   req.transaction_ref = o.transaction_ref;
-  auto p = (*l)->Adjust(req);
+  auto p = pc->ledger->Adjust(req);
   if (!p.ok()) return Fail(p.status());
   PrintPosting(*p);
   return Record(ctx, o, "ledger.adjust", ledger::PostingToJson(*p));
