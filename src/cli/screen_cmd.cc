@@ -83,19 +83,14 @@ json VersionsJson(const std::vector<screen::ListVersion>& versions) {
   return out;
 }
 
+// The index over every imported list (from the data directory's index cache when it is current).
 std::unique_ptr<screen::Screener> OpenScreener(CliContext& ctx) {
-  auto lists = screen::ListStore(ctx.data_dir).LoadAll();
-  if (!lists.ok()) {
-    Fail(ctx, lists.status());
+  auto index = screen::ListStore(ctx.data_dir).OpenIndex();
+  if (!index.ok()) {
+    Fail(ctx, index.status());
     return nullptr;
   }
-  if (lists->empty()) {
-    Fail(ctx, Status::Error(
-                  ErrorCode::kNotFound, "lists",
-                  "no list imported in " + ctx.data_dir + "; run `exportctl lists import FILE`"));
-    return nullptr;
-  }
-  return screen::Screener::Build(std::move(lists).value());
+  return std::move(index).value();
 }
 
 struct ScreenOptions {

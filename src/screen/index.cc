@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
+#include <type_traits>
 #include <cmath>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
 
+#include "screen/index_cache.h"
 #include "screen/jaro_winkler.h"
 #include "screen/scorer.h"
 #include "screen/screen.h"
@@ -201,6 +204,92 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
+// Flat byte encoding for the index cache: little-endian PODs as in memory, vectors and strings
+// with a 64-bit length. The reader fails (never reads past the end) on damaged input.
+class ByteWriter {
+ public:
+  template <typename T>
+  void Pod(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  }
+  template <typename T>
+  void Vec(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    Pod<uint64_t>(v.size());
+    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
+  void Str(std::string_view v) {
+    Pod<uint64_t>(v.size());
+    out_.append(v);
+  }
+  void Strs(const std::vector<std::string>& v) {
+    Pod<uint64_t>(v.size());
+    for (const auto& x : v) Str(x);
+  }
+  std::string& bytes() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) : in_(in) {}
+  template <typename T>
+  bool Pod(T& v) {
+    if (in_.size() - at_ < sizeof(T)) return false;
+    std::memcpy(&v, in_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return true;
+  }
+  template <typename T>
+  bool Vec(std::vector<T>& v) {
+    uint64_t n = 0;
+    if (!Pod(n) || n > (in_.size() - at_) / sizeof(T)) return false;
+    v.resize(n);
+    std::memcpy(v.data(), in_.data() + at_, n * sizeof(T));
+    at_ += n * sizeof(T);
+    return true;
+  }
+  bool Str(std::string& v) {
+    uint64_t n = 0;
+    if (!Pod(n) || n > in_.size() - at_) return false;
+    v.assign(in_.data() + at_, n);
+    at_ += n;
+    return true;
+  }
+  bool Strs(std::vector<std::string>& v) {
+    uint64_t n = 0;
+    if (!Pod(n) || n > in_.size() - at_) return false;
+    v.resize(n);
+    for (auto& x : v) {
+      if (!Str(x)) return false;
+    }
+    return true;
+  }
+  bool AtEnd() const { return at_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  size_t at_ = 0;
+};
+
+uint64_t Checksum(std::string_view bytes) {
+  uint64_t h = 0x243f6a8885a308d3ULL;
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 32;
+  }
+  for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ULL;
+  return h;
+}
+
+constexpr std::string_view kCacheMagic = "exportctl screen index 1\n";
+
 // A vocabulary entry as the key table holds it: its id and WordShape.
 struct KeyEntry {
   uint32_t vocab;
@@ -259,6 +348,23 @@ class KeyTable {
   void Prefetch(uint64_t key) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[Bucket(key)]);
   }
+  void Save(ByteWriter& w) const {
+    w.Vec(slots_);
+    w.Vec(runs_);
+    w.Pod<uint64_t>(size_);
+  }
+  bool Load(ByteReader& r) {
+    uint64_t size = 0;
+    if (!r.Vec(slots_) || !r.Vec(runs_) || !r.Pod(size) || size != slots_.size()) return false;
+    size_ = size;
+    for (const Slot& slot : slots_) {  // a damaged run reference must not read out of bounds
+      if (slot.key != 0 && (slot.a & kRun) != 0 &&
+          (uint64_t{slot.a & ~kRun} + slot.b > runs_.size())) {
+        return false;
+      }
+    }
+    return true;
+  }
   size_t bytes() const {
     return slots_.capacity() * sizeof(Slot) + runs_.capacity() * sizeof(KeyEntry);
   }
@@ -283,6 +389,7 @@ class KeyTable {
 
 class IndexImpl final : public Screener {
  public:
+  IndexImpl() = default;  // filled by Load
   explicit IndexImpl(std::vector<LoadedList> lists) {
     for (auto& list : lists) {
       versions_.push_back(list.version);
@@ -818,6 +925,82 @@ class IndexImpl final : public Screener {
     return hits;
   }
 
+  // Index cache (internal::SerializeScreener): every member the queries read.
+ public:
+  void Save(ByteWriter& w) const {
+    w.Pod<uint64_t>(versions_.size());
+    for (const ListVersion& v : versions_) {
+      w.Str(v.list_id), w.Str(v.format), w.Str(v.file_name), w.Str(v.sha256);
+      w.Pod<uint64_t>(v.record_count);
+      w.Str(v.source_date);
+    }
+    w.Pod<uint64_t>(records_.size());
+    for (const ListRecord& r : records_) {
+      w.Str(r.record_id);
+      w.Pod(r.source);
+      w.Pod(r.type);
+      w.Str(r.name);
+      w.Strs(r.alt_names), w.Strs(r.countries), w.Strs(r.programs);
+      w.Str(r.entity_number), w.Str(r.federal_register_notice), w.Str(r.license_requirement);
+      w.Str(r.license_policy), w.Str(r.source_list_url), w.Str(r.start_date);
+    }
+    w.Vec(vocab_lookup_), w.Vec(word_frequency_);
+    w.Pod(total_names_);
+    w.Vec(postings_all_offsets_), w.Vec(postings_all_);
+    w.Vec(postings_distinct_offsets_), w.Vec(postings_distinct_);
+    deletion_keys_.Save(w);
+    phonetic_keys_.Save(w);
+    w.Vec(vocab_max_weight_), w.Vec(hot_), w.Vec(hot_items_), w.Vec(hot_weights_);
+    w.Vec(hot_distinctive_);
+    w.Str(name_text_);
+    w.Vec(name_text_offsets_);
+    w.Str(vocab_arena_);
+    w.Vec(vocab_arena_offsets_);
+    w.Pod<uint64_t>(memory_bytes_);
+  }
+  bool Load(ByteReader& r) {
+    uint64_t n = 0;
+    if (!r.Pod(n) || n > 1000) return false;
+    versions_.resize(n);
+    for (ListVersion& v : versions_) {
+      uint64_t count = 0;
+      if (!r.Str(v.list_id) || !r.Str(v.format) || !r.Str(v.file_name) || !r.Str(v.sha256) ||
+          !r.Pod(count) || !r.Str(v.source_date)) {
+        return false;
+      }
+      v.record_count = count;
+    }
+    if (!r.Pod(n) || n > (uint64_t{1} << 32)) return false;
+    records_.resize(n);
+    for (ListRecord& rec : records_) {
+      if (!r.Str(rec.record_id) || !r.Pod(rec.source) || !r.Pod(rec.type) || !r.Str(rec.name) ||
+          !r.Strs(rec.alt_names) || !r.Strs(rec.countries) || !r.Strs(rec.programs) ||
+          !r.Str(rec.entity_number) || !r.Str(rec.federal_register_notice) ||
+          !r.Str(rec.license_requirement) || !r.Str(rec.license_policy) ||
+          !r.Str(rec.source_list_url) || !r.Str(rec.start_date)) {
+        return false;
+      }
+    }
+    uint64_t memory = 0;
+    if (!r.Vec(vocab_lookup_) || !r.Vec(word_frequency_) || !r.Pod(total_names_) ||
+        !r.Vec(postings_all_offsets_) || !r.Vec(postings_all_) ||
+        !r.Vec(postings_distinct_offsets_) || !r.Vec(postings_distinct_) ||
+        !deletion_keys_.Load(r) || !phonetic_keys_.Load(r) || !r.Vec(vocab_max_weight_) ||
+        !r.Vec(hot_) || !r.Vec(hot_items_) || !r.Vec(hot_weights_) || !r.Vec(hot_distinctive_) ||
+        !r.Str(name_text_) || !r.Vec(name_text_offsets_) || !r.Str(vocab_arena_) ||
+        !r.Vec(vocab_arena_offsets_) || !r.Pod(memory)) {
+      return false;
+    }
+    memory_bytes_ = memory;
+    // Sizes that the queries index by must agree (the checksum guards the contents).
+    const size_t vocab = vocab_max_weight_.size();
+    return vocab_arena_offsets_.size() == vocab + 1 && word_frequency_.size() == vocab &&
+           postings_all_offsets_.size() == vocab + 1 &&
+           postings_distinct_offsets_.size() == vocab + 1 &&
+           name_text_offsets_.size() == hot_.size() + 1;
+  }
+
+ private:
   std::vector<ListVersion> versions_;
   std::vector<ListRecord> records_;
   std::vector<IndexedName> names_;
@@ -860,6 +1043,37 @@ class IndexImpl final : public Screener {
 std::unique_ptr<Screener> Screener::Build(std::vector<LoadedList> lists) {
   return std::make_unique<IndexImpl>(std::move(lists));
 }
+
+namespace internal {
+
+std::string SerializeScreener(const Screener& screener, std::string_view key) {
+  const auto* index = dynamic_cast<const IndexImpl*>(&screener);
+  if (index == nullptr) return "";
+  ByteWriter w;
+  w.bytes().append(kCacheMagic);
+  w.Str(key);
+  index->Save(w);
+  const uint64_t sum = Checksum(w.bytes());
+  w.Pod(sum);
+  return std::move(w.bytes());
+}
+
+std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key) {
+  if (bytes.size() < kCacheMagic.size() + 8 || bytes.substr(0, kCacheMagic.size()) != kCacheMagic) {
+    return nullptr;
+  }
+  uint64_t sum = 0;
+  std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
+  if (Checksum(bytes.substr(0, bytes.size() - 8)) != sum) return nullptr;
+  ByteReader r(bytes.substr(kCacheMagic.size(), bytes.size() - 8 - kCacheMagic.size()));
+  std::string stored_key;
+  if (!r.Str(stored_key) || stored_key != key) return nullptr;
+  auto index = std::make_unique<IndexImpl>();
+  if (!index->Load(r) || !r.AtEnd()) return nullptr;
+  return index;
+}
+
+}  // namespace internal
 
 std::string Hit::Explain() const {
   std::string out =

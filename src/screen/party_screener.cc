@@ -92,18 +92,13 @@ std::vector<std::string> ListPartyScreener::ListVersions() const {
 }
 
 Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir) {
-  auto lists = ListStore(data_dir).LoadAll();
-  if (!lists.ok()) return lists.status();
-  if (lists->empty()) {
-    return Status::Error(
-        ErrorCode::kNotFound, "lists",
-        "no restricted-party list imported in " + data_dir + "; run `exportctl lists import FILE`");
-  }
+  auto index = ListStore(data_dir).OpenIndex();
+  if (!index.ok()) return index.status();
   auto dispositions = DispositionStore(data_dir).LoadAll();
   if (!dispositions.ok()) return dispositions.status();
   auto parties = PartyStore::Open(data_dir);
   if (!parties.ok()) return parties.status();
-  auto screener = std::make_unique<ListPartyScreener>(Screener::Build(std::move(lists).value()),
+  auto screener = std::make_unique<ListPartyScreener>(std::move(index).value(),
                                                       std::move(dispositions).value());
   screener->KeepParties(std::move(parties).value());
   return screener;

@@ -174,6 +174,11 @@ class ListStore {
   Result<Imported> Import(const std::string& path) const;
   Result<std::vector<ListVersion>> Status() const;
   Result<std::vector<LoadedList>> LoadAll() const;
+  // Every imported list as a built index. Read from <data_dir>/screen/index.cache when that cache
+  // was written by this same executable for exactly the imported files (manifest SHA-256s) and
+  // is intact (checksum); else LoadAll + Screener::Build, and the cache is rewritten (best
+  // effort). not_found (field "lists") when no list is imported.
+  Result<std::unique_ptr<Screener>> OpenIndex() const;
 
  private:
   std::string data_dir_;

@@ -1,9 +1,12 @@
 // The list store and the disposition log in the data directory (docs/screening.md, "Store").
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "screen/index_cache.h"
 #include "screen/normalize.h"
 #include "screen/screen.h"
 
@@ -144,6 +147,74 @@ Result<std::vector<LoadedList>> ListStore::LoadAll() const {
     out.push_back(std::move(list).value());
   }
   return out;
+}
+
+namespace {
+
+// What the cache must have been built from: this executable (its size and modification time, so
+// a rebuilt exportctl with another scorer never reads an old cache) and the imported files (list
+// ids and SHA-256 from the manifest, in order). Empty when the executable cannot be identified.
+std::string IndexCacheKey(const json& manifest) {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const auto size = fs::file_size(exe, ec);
+  if (ec) return "";
+  const auto mtime = fs::last_write_time(exe, ec);
+  if (ec) return "";
+  std::string key = exe.string();
+  key.append(":").append(std::to_string(size));
+  key.append(":").append(std::to_string(mtime.time_since_epoch().count()));
+  for (const auto& entry : manifest["lists"]) {
+    key.append(";").append(entry.value("list_id", ""));
+    key.append("=").append(entry.value("sha256", ""));
+  }
+  return key;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Screener>> ListStore::OpenIndex() const {
+  auto manifest = ReadManifest(data_dir_);
+  if (!manifest.ok()) return manifest.status();
+  if ((*manifest)["lists"].empty()) {
+    return Status::Error(
+        ErrorCode::kNotFound, "lists",
+        "no restricted-party list imported in " + data_dir_ + "; run `exportctl lists import FILE`");
+  }
+  const std::string key = IndexCacheKey(*manifest);
+  const fs::path cache = fs::path(data_dir_) / "screen" / "index.cache";
+  if (!key.empty()) {
+    std::error_code ec;
+    const auto size = fs::file_size(cache, ec);
+    std::ifstream in(cache, std::ios::binary);
+    if (!ec && in) {
+      std::string bytes(size, '\0');
+      in.read(bytes.data(), static_cast<std::streamsize>(size));
+      if (in.gcount() == static_cast<std::streamsize>(size)) {
+        if (auto index = internal::DeserializeScreener(bytes, key)) return index;
+      }
+    }
+  }
+  auto lists = LoadAll();
+  if (!lists.ok()) return lists.status();
+  std::unique_ptr<Screener> index = Screener::Build(std::move(lists).value());
+  if (!key.empty()) {
+    // Best effort: a read-only data directory only costs the next process a rebuild. The
+    // temporary name is per process, so concurrent writers never mix their bytes.
+    const std::string bytes = internal::SerializeScreener(*index, key);
+    const fs::path tmp = cache.string() + "." + std::to_string(getpid()) + ".tmp";
+    std::error_code ec;
+    fs::create_directories(cache.parent_path(), ec);
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (out) {
+      fs::rename(tmp, cache, ec);
+    }
+    if (!out || ec) fs::remove(tmp, ec);
+  }
+  return index;
 }
 
 Status DispositionStore::Add(const Disposition& d) const {

@@ -40,13 +40,79 @@ const char* kListV2 = R"({"results":[
   {"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","alt_names":["Suanneng"],"addresses":[{"country":"CN"}],"federal_register_notice":"90 FR 1","license_requirement":"For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)4"},
   {"id":"c","source":"Unverified List (UVL) - Bureau of Industry and Security","name":"Atlas Sanatgaran"}]})";
 
-TEST(ListStore, ImportStatusReplaceAndDiff) {
+// A data directory and two versions of a list written beside it.
+struct TwoListVersions {
   TempDir dir;
-  const fs::path v1 = fs::path(dir.str()) / "consolidated_2026-01-01.json";
-  const fs::path v2 = fs::path(dir.str()) / "consolidated_2026-02-01.json";
-  WriteFile(v1, kListV1);
-  WriteFile(v2, kListV2);
-  ListStore store(dir.str() + "/data");
+  fs::path v1 = fs::path(dir.str()) / "consolidated_2026-01-01.json";
+  fs::path v2 = fs::path(dir.str()) / "consolidated_2026-02-01.json";
+  ListStore store{dir.str() + "/data"};
+  TwoListVersions() {
+    WriteFile(v1, kListV1);
+    WriteFile(v2, kListV2);
+  }
+};
+
+// Names of the records a query finds, best first, with their scores and explanations.
+std::vector<std::string> Screened(const Screener& index, const std::string& name) {
+  std::vector<std::string> out;
+  auto hits = index.Screen({.name = name, .threshold = 0.5});
+  if (!hits.ok()) return {hits.status().ToString()};
+  for (const Hit& h : *hits) out.push_back(h.record->record_id + " " + h.Explain());
+  return out;
+}
+
+TEST(ListStore, IndexCacheIsUsedOnlyWhenCurrentAndIntact) {
+  TwoListVersions t;
+  const fs::path &v1 = t.v1, &v2 = t.v2;
+  const TempDir& dir = t.dir;
+  ListStore& store = t.store;
+  auto none = store.OpenIndex();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(store.Import(v1.string()).ok());
+
+  auto built = store.OpenIndex();  // parses and builds, writes the cache
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  const fs::path cache = fs::path(dir.str()) / "data" / "screen" / "index.cache";
+  ASSERT_TRUE(fs::exists(cache));
+  // From the cache: it loads with the stored list files moved away, and gives the same
+  // versions, records and hits.
+  const fs::path files = fs::path(dir.str()) / "data" / "lists" / "files";
+  fs::rename(files, files.string() + ".away");
+  auto cached = store.OpenIndex();
+  fs::rename(files.string() + ".away", files);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_EQ((*cached)->versions()[0].ToString(), (*built)->versions()[0].ToString());
+  EXPECT_EQ((*cached)->records()[0].license_requirement, (*built)->records()[0].license_requirement);
+  EXPECT_EQ((*cached)->name_count(), (*built)->name_count());
+  for (const char* q : {"Sophgo Technology", "Acme Smugling", "SOPGO"}) {
+    EXPECT_EQ(Screened(**cached, q), Screened(**built, q)) << q;
+    EXPECT_FALSE(Screened(**cached, q).empty()) << q;
+  }
+
+  // A damaged cache is ignored (and rewritten).
+  {
+    std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(cache) / 2));
+    f.put('\x5a');
+  }
+  auto after_damage = store.OpenIndex();
+  ASSERT_TRUE(after_damage.ok());
+  EXPECT_EQ(Screened(**after_damage, "Sophgo Technology"), Screened(**built, "Sophgo Technology"));
+
+  // A newer import makes the cache stale: the new record is found, the removed one is not.
+  ASSERT_TRUE(store.Import(v2.string()).ok());
+  auto updated = store.OpenIndex();
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ((*updated)->records().size(), 2u);
+  EXPECT_FALSE(Screened(**updated, "Atlas Sanatgaran").empty());
+  EXPECT_TRUE(Screened(**updated, "Acme Smuggling").empty());
+}
+
+TEST(ListStore, ImportStatusReplaceAndDiff) {
+  TwoListVersions t;
+  const fs::path &v1 = t.v1, &v2 = t.v2;
+  ListStore& store = t.store;
   auto first = store.Import(v1.string());
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(first->previous.has_value());

@@ -1,0 +1,19 @@
+// The built index as bytes, for the cache in the data directory (internal; ListStore::OpenIndex).
+// Layout (docs/screening.md, "Index cache"): magic, the caller's key, the records and every flat
+// index array, then a 64-bit checksum of everything before it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "screen/screen.h"
+
+namespace exportctl::screen::internal {
+
+// The bytes of a Screener built by Screener::Build, tagged with `key`.
+std::string SerializeScreener(const Screener& screener, std::string_view key);
+// The Screener those bytes hold, or nullptr when the key differs or the bytes are damaged.
+std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key);
+
+}  // namespace exportctl::screen::internal
