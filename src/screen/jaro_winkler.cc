@@ -19,19 +19,25 @@ double JaroWinkler(std::string_view a, std::string_view b) {
   int matches = 0;
   int transpositions = 0;
   if (len_b <= 64) {
-    // Match flags as bit masks: no per-call buffers to clear.
+    // Bit-parallel: positions of each byte in b as a mask, so the first unmatched b[j] equal to
+    // a[i] inside the window is the lowest bit of (positions & window & ~matched) — the same
+    // greedy choice as the scan over the window.
+    uint64_t positions[256];
+    for (int i = 0; i < len_a; ++i) positions[static_cast<unsigned char>(a[i])] = 0;
+    for (int j = 0; j < len_b; ++j) positions[static_cast<unsigned char>(b[j])] = 0;
+    for (int j = 0; j < len_b; ++j) positions[static_cast<unsigned char>(b[j])] |= uint64_t{1} << j;
     uint64_t a_flags = 0, b_flags = 0;
     for (int i = 0; i < len_a; ++i) {
       const int lo = std::max(0, i - window);
       const int hi = std::min(len_b - 1, i + window);
-      for (int j = lo; j <= hi; ++j) {
-        if (((b_flags >> j) & 1u) == 0 && a[i] == b[j]) {
-          a_flags |= uint64_t{1} << i;
-          b_flags |= uint64_t{1} << j;
-          ++matches;
-          break;
-        }
-      }
+      if (lo > hi) continue;
+      const uint64_t upto = hi >= 63 ? ~uint64_t{0} : (uint64_t{1} << (hi + 1)) - 1;
+      const uint64_t in_window = upto & ~((uint64_t{1} << lo) - 1);
+      const uint64_t free = positions[static_cast<unsigned char>(a[i])] & in_window & ~b_flags;
+      if (free == 0) continue;
+      a_flags |= uint64_t{1} << i;
+      b_flags |= free & (~free + 1);
+      ++matches;
     }
     if (matches == 0) return 0.0;
     uint64_t rest_b = b_flags;
