@@ -230,14 +230,6 @@ Status RecordedError(const nlohmann::json& entry) {
   return Status::Error(code, StringOr(e, "field"), StringOr(e, "message"));
 }
 
-std::optional<RestrictedList> ListFromName(const std::string& name) {
-  for (int i = 0; i < 64; ++i) {
-    const auto l = static_cast<RestrictedList>(i);
-    if (name == RestrictedListName(l)) return l;
-  }
-  return std::nullopt;
-}
-
 class RecordedScreener final : public PartyScreener, public Recorded {
  public:
   static Result<std::unique_ptr<RecordedScreener>> Parse(const nlohmann::json& facts,
@@ -257,7 +249,7 @@ class RecordedScreener final : public PartyScreener, public Recorded {
       }
       std::vector<Listing> listings;
       for (const auto& l : e.value("listings", nlohmann::json::array())) {
-        auto list = ListFromName(StringOr(l, "list"));
+        auto list = RestrictedListFromName(StringOr(l, "list"));
         if (!list) return Status::Invalid("facts.screening.list", "unknown list " + StringOr(l, "list"));
         Listing listing;
         listing.list = *list;
