@@ -217,7 +217,7 @@ class ByteWriter {
   void Vec(const std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>);
     Pod<uint64_t>(v.size());
-    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    if (!v.empty()) out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
   void Str(std::string_view v) {
     Pod<uint64_t>(v.size());
@@ -248,7 +248,7 @@ class ByteReader {
     uint64_t n = 0;
     if (!Pod(n) || n > (in_.size() - at_) / sizeof(T)) return false;
     v.resize(n);
-    std::memcpy(v.data(), in_.data() + at_, n * sizeof(T));
+    if (n) std::memcpy(v.data(), in_.data() + at_, n * sizeof(T));  // data() may be null when empty
     at_ += n * sizeof(T);
     return true;
   }
