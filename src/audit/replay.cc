@@ -119,6 +119,7 @@ struct FactRecorder::Impl {
           w.BeginObject().Field("list", RestrictedListName(l.list));
           w.Field("footnote", static_cast<int64_t>(l.footnote)).Field("entry", l.entry);
           w.Field("citation", l.citation).Field("record_id", l.record_id);
+          w.Field("license_requirement", l.license_requirement).Field("license_policy", l.license_policy);
           w.Field("score", l.score).EndObject();
         }
         w.EndArray();
@@ -257,6 +258,8 @@ class RecordedScreener final : public PartyScreener, public Recorded {
         listing.entry = StringOr(l, "entry");
         listing.citation = StringOr(l, "citation");
         listing.record_id = StringOr(l, "record_id");
+        listing.license_requirement = StringOr(l, "license_requirement");  // "" in older records
+        listing.license_policy = StringOr(l, "license_policy");
         listing.score = l.value("score", 1.0);
         listings.push_back(std::move(listing));
       }

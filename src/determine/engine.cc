@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <random>
@@ -195,6 +196,27 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
     }
   }
   return c;
+}
+
+// An Entity List entry's license review policy, as listed ("Presumption of denial.", "Policy of
+// denial for all items subject to the EAR…", "Case-by-case for all items listed on the CCL…").
+// Any mention of denial wins (a case-by-case carve-out names specific ECCNs, not 3A090/4A090);
+// a text we cannot read is treated as denial. The wording is the entry's ("policy of denial" vs
+// "presumption of denial"), as a literal: findings hold views, and the entry text is the
+// decision's caller's, not ours.
+struct ListedPolicy {
+  ReviewPolicy policy = ReviewPolicy::kPresumptionOfDenial;
+  std::string_view wording = "presumption of denial";
+};
+ListedPolicy ReadListedPolicy(std::string_view text) {
+  std::string lower(text);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto has = [&](const char* s) { return lower.find(s) != std::string::npos; };
+  if (has("policy of denial")) return {ReviewPolicy::kPresumptionOfDenial, "policy of denial"};
+  if (has("denial")) return {ReviewPolicy::kPresumptionOfDenial, "presumption of denial"};
+  if (has("case-by-case") || has("case by case")) return {ReviewPolicy::kCaseByCase, "case-by-case"};
+  if (has("approval")) return {ReviewPolicy::kPresumptionOfApproval, "presumption of approval"};
+  return {};
 }
 
 bool IsA(Eccn e) { return e == Eccn::k3A090a || e == Eccn::k4A090a; }
@@ -508,11 +530,17 @@ void Evaluation::TransactionSteps() {
           f.policy_wording = le->wording;
           tx_effects_.Add(Effect::kProhibited);
         } else if (le->effect == "license_required") {
+          // The entry's own license review policy, when listed, decides (15 CFR 744.11: "the
+          // license review policy for each listed entity is specified in the Entity List").
+          const ListedPolicy listed = l.license_policy.empty() ? ListedPolicy{ReviewPolicy::kPresumptionOfDenial, le->wording}
+                                                               : ReadListedPolicy(l.license_policy);
+          if (!l.license_requirement.empty()) summary += "; listed license requirement: \"" + l.license_requirement + "\"";
+          if (!l.license_policy.empty()) summary += "; listed license review policy: \"" + l.license_policy + "\"";
           Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(summary));
           f.citation = le->citation;
-          f.review_policy = ReviewPolicy::kPresumptionOfDenial;
-          f.policy_wording = le->wording;
-          party_requirements_.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
+          f.review_policy = listed.policy;
+          f.policy_wording = listed.wording;
+          party_requirements_.push_back({r->id, listed.policy, 0});
           exceptions_barred_ = true;
         } else if (le->effect == "no_exceptions") {  // Unverified List
           Finding& f = Add(r, Effect::kInfo, EXPLAIN(summary));

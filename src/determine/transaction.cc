@@ -382,6 +382,8 @@ Status ParseParty(const Dataset& data, element e, const std::string& path, Party
       if (auto fn = lf.Num("footnote", st)) listing.footnote = static_cast<int>(*fn);
       listing.entry = lf.Str("entry", st).value_or(p.name);
       listing.citation = lf.Str("citation", st).value_or("");
+      listing.license_requirement = lf.Str("license_requirement", st).value_or("");
+      listing.license_policy = lf.Str("license_policy", st).value_or("");
       if (auto sc = lf.Num("score", st)) {
         if (*sc > 1) return Status::Invalid(lf.Path("score"), "must be between 0 and 1");
         listing.score = *sc;

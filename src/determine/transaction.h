@@ -47,6 +47,10 @@ struct Listing {
   std::string citation;       // e.g. Federal Register citation of the listing
   std::string record_id;      // list record id, when from our screening
   double score = 1.0;         // 1.0 = certain; below the certain threshold = possible match
+  // The entry's own terms, as listed (Entity List: "For all items subject to the EAR…",
+  // "Presumption of denial."); empty when not known.
+  std::string license_requirement;
+  std::string license_policy;
 };
 
 struct Party {

@@ -79,6 +79,8 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
     l.entry = r.name;
     l.citation = r.federal_register_notice;
     l.record_id = r.record_id;
+    l.license_requirement = r.license_requirement;
+    l.license_policy = r.license_policy;
     l.score = h.score >= kCertainThreshold ? 1.0 : h.score;
     out.push_back(std::move(l));
   }
