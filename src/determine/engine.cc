@@ -180,7 +180,7 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
     for (const auto& e : p->value["value"]) {
       ListEffect le;
       const auto list = RestrictedListFromName(e.value("list", ""));
-      if (!list) continue;  // Dataset validation names unknown lists at load
+      if (!list) continue;  // a list this build cannot name: its listings fall back to review below
       le.list = *list;
       le.effect = e.value("effect", "");
       le.verified = e.value("verified", true);
@@ -505,7 +505,7 @@ void Evaluation::TransactionSteps() {
           if (e.list == l.list) le = &e;
         }
         // A list without a stated effect is still a listing: an officer decides (fail closed).
-        static const ListEffect kUnknownEffect{RestrictedList::kOtherList, "needs_review", "15 CFR 744 (list effect not in the data)", "",
+        static const ListEffect kUnknownEffect{RestrictedList::kOtherList, "needs_review", "no citation: the list's effect is not in the regime data", "",
                                                "no effect for this list is recorded in the regime data; an officer must review", false};
         if (!le) le = &kUnknownEffect;
         const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
