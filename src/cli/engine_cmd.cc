@@ -29,13 +29,6 @@ EngineHooks& Hooks() {
   return hooks;
 }
 
-Date TodayUtc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
-}
-
 std::string CliActor() {
   const char* user = std::getenv("USER");
   return std::string("cli:") + (user && *user ? user : std::to_string(::getuid()));
@@ -188,27 +181,27 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
   auto decide = [&](size_t begin, size_t end, size_t first_line, std::string& out) {
     out.clear();
     std::string err;
+    // A line that cannot be decided: its error goes to stderr and, in JSONL, in its place.
+    auto line_error = [&](const Status& st, size_t line_number) {
+      errors.fetch_add(1, std::memory_order_relaxed);
+      err.clear();
+      PrintErrorLine(st, line_number, err);
+      std::fprintf(stderr, "%s\n", err.c_str());
+      if (!o.csv) out += err + "\n";
+    };
     for (size_t i = begin; i < end; ++i) {
       const std::string& line = lines[i];
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       auto tx = ParseTransaction(line, data, today);
       if (!tx.ok()) {
-        errors.fetch_add(1, std::memory_order_relaxed);
-        err.clear();
-        PrintErrorLine(tx.status(), first_line + i, err);
-        std::fprintf(stderr, "%s\n", err.c_str());
-        if (!o.csv) out += err + "\n";
+        line_error(tx.status(), first_line + i);
         continue;
       }
       Decision d;
       if (session) {
         auto decided = session->Decide(engine, *tx, opts, line);
         if (!decided.ok()) {
-          errors.fetch_add(1, std::memory_order_relaxed);
-          err.clear();
-          PrintErrorLine(decided.status(), first_line + i, err);
-          std::fprintf(stderr, "%s\n", err.c_str());
-          if (!o.csv) out += err + "\n";
+          line_error(decided.status(), first_line + i);
           continue;
         }
         d = std::move(decided).value();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "core/status.h"
 #include "data/dataset.h"
 #include "determine/engine.h"
@@ -56,7 +57,6 @@ EngineHooks& Hooks();
 // Installs the optional modules' session (screening lists, ledger) into Hooks(); in session.cc.
 void InstallModuleHooks();
 const Dataset* LoadDataset(CliContext& ctx);  // loads once; prints the error and sets exit code
-Date TodayUtc();
 std::string CliActor();  // "cli:<user>": the audit log's actor for command-line changes
 
 }  // namespace exportctl::cli

@@ -8,6 +8,7 @@
 
 #include "audit/audit_log.h"
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
 
@@ -33,16 +34,8 @@ int Fail(const Status& st) {
   return st.code() == ErrorCode::kInvalidInput || st.code() == ErrorCode::kNotFound ? 2 : 1;
 }
 
-Date Today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
-                       static_cast<unsigned>(tm.tm_mday));
-}
-
 Result<Date> AsOf(const LedgerCliOptions& o) {
-  if (o.as_of.empty()) return Today();
+  if (o.as_of.empty()) return TodayUtc();
   auto d = Date::Parse(o.as_of);
   if (!d.ok()) return d.status().WithFieldPrefix("--as-of");
   return d;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "screen/csv.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
@@ -29,15 +30,6 @@ using screen::ListRecord;
 void Fail(CliContext& ctx, const Status& s) {
   PrintJsonError(ErrorCodeName(s.code()), s.field(), s.message());
   ctx.exit_code = s.code() == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
-std::string Today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
 }
 
 json RecordJson(const ListRecord& r) {
@@ -158,7 +150,7 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
   if (!hits.ok()) return Fail(ctx, hits.status());
   if (o.remember) {
     auto parties = screen::PartyStore::Open(ctx.data_dir);
-    Status kept = parties.ok() ? (*parties)->Remember(o.name, Today()) : parties.status();
+    Status kept = parties.ok() ? (*parties)->Remember(o.name, TodayUtc().ToString()) : parties.status();
     if (!kept.ok()) return Fail(ctx, kept);
   }
   if (o.json) {
@@ -525,7 +517,7 @@ clear->callback([&ctx, d] {
                            .reason = (*d)[2],
                            .expires = *expires,
                            .cleared_by = (*d)[4],
-                           .cleared_on = Today()};
+                           .cleared_on = TodayUtc().ToString()};
   if (Status s = screen::DispositionStore(ctx.data_dir).Add(disp); !s.ok()) return Fail(ctx, s);
   const json recorded{{"party", disp.party},         {"record_id", disp.record_id},
                       {"record_hash", disp.record_hash}, {"reason", disp.reason},

@@ -1,17 +1,11 @@
 #include "screen/party_screener.h"
 
+#include "core/clock.h"
+
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 
 namespace exportctl::screen {
-
-namespace {
-std::string TodayUtc() {
-  const auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  return Date::FromDays(static_cast<int32_t>(days.time_since_epoch().count())).ToString();
-}
-}  // namespace
 
 RestrictedList EngineList(ListSource source) {
   switch (source) {
@@ -53,7 +47,7 @@ ListPartyScreener::ListPartyScreener(std::unique_ptr<Screener> index,
 
 Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date as_of) const {
   if (parties_) {
-    if (Status st = parties_->Remember(party.name, TodayUtc()); !st.ok()) {
+    if (Status st = parties_->Remember(party.name, TodayUtc().ToString()); !st.ok()) {
       std::call_once(keep_failed_, [&] {
         std::cerr << "exportctl: screened parties are not being kept for re-screening: " << st.ToString() << "\n";
       });

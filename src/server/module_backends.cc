@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/clock.h"
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
 #include "reservation/reservation.h"
@@ -407,7 +408,7 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
       *owned_rules);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<LedgerService>(
-      new ModuleLedger(std::move(owned_rules), std::move(opened).value(), UtcToday));
+      new ModuleLedger(std::move(owned_rules), std::move(opened).value(), TodayUtc));
 }
 
 Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data_dir,
@@ -415,7 +416,7 @@ Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data
   auto s = screen::OpenPartyScreener(data_dir);
   if (!s.ok()) return s.status();
   return std::unique_ptr<ScreenService>(
-      new ModuleScreen(std::move(s).value(), data_dir, today ? std::move(today) : UtcToday));
+      new ModuleScreen(std::move(s).value(), data_dir, today ? std::move(today) : TodayUtc));
 }
 
 }  // namespace exportctl::server

@@ -17,6 +17,7 @@
 
 #include "audit/crypto.h"
 #include "audit/replay.h"
+#include "core/clock.h"
 #include "core/json_writer.h"
 #include "data/data_json.h"
 #include "data/dataset.h"
@@ -30,14 +31,6 @@ namespace exportctl::server {
 using audit::ApiKeyInfo;
 using audit::Role;
 using Clock = std::chrono::steady_clock;
-
-Date UtcToday() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  return Date::FromYmd(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
-                       static_cast<unsigned>(tm.tm_mday));
-}
 
 namespace {
 
@@ -146,7 +139,7 @@ struct Server::Impl {
 
   Impl(ServerOptions o, ServerDeps d)
       : options(std::move(o)), deps(std::move(d)), metrics(MetricLabels()) {
-    if (!options.today) options.today = UtcToday;
+    if (!options.today) options.today = TodayUtc;
     std::string out;
     JsonWriter w(out);
     w.BeginArray();

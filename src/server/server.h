@@ -78,7 +78,4 @@ class Server {
 // The OpenAPI document embedded at build time from docs/openapi.json.
 const std::string& OpenApiJson();
 
-// Today's date in UTC from the system clock.
-Date UtcToday();
-
 }  // namespace exportctl::server
