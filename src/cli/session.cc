@@ -16,15 +16,6 @@
 namespace exportctl::cli {
 namespace {
 
-std::string PostingsJson(const std::vector<ledger::Posting>& postings) {
-  std::string out = "[";
-  for (const auto& p : postings) {
-    if (out.size() > 1) out += ',';
-    out += ledger::PostingToJson(p);
-  }
-  return out + "]";
-}
-
 class ModuleSession : public HookSession {
  public:
   std::unique_ptr<screen::ListPartyScreener> screener;
@@ -61,7 +52,7 @@ class ModuleSession : public HookSession {
     p.posture_override = so.posture_override;
     p.decision = std::move(decision_json);
     p.list_versions = d.list_versions;
-    p.ledger_postings = PostingsJson(postings);
+    p.ledger_postings = ledger::PostingsToJson(postings);
     p.api_route = so.defer_audit ? "cli check --batch" : "cli check";
     p.facts = facts.Json();
     audit::AuditEntry entry{.id = d.decision_id, .kind = "decision", .actor = actor,

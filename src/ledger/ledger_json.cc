@@ -58,6 +58,15 @@ std::string PostingToJson(const Posting& posting) {
   return out;
 }
 
+std::string PostingsToJson(const std::vector<Posting>& postings) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& p : postings) WritePosting(w, p);
+  w.EndArray();
+  return out;
+}
+
 std::string ReservationToJson(const Reservation& reservation) {
   std::string out;
   JsonWriter w(out);

@@ -14,6 +14,8 @@
 namespace exportctl::ledger {
 
 std::string PostingToJson(const Posting& posting);
+// A JSON array of PostingToJson objects.
+std::string PostingsToJson(const std::vector<Posting>& postings);
 // {"status":"reserved"|"insufficient","replayed","cap_tpp"|null,"before_tpp","fits_tpp"|null,
 //  "certification_due","posting"?}
 std::string ReservationToJson(const Reservation& reservation);
