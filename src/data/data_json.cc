@@ -56,6 +56,14 @@ void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, 
     if (data.InGroup(c.code, static_cast<Group>(g), d)) w.String(GroupName(static_cast<Group>(g)));
   }
   w.EndArray();
+  // Which source attests each group (membership or not) on d; the 2026-07-23 table alone only from its date.
+  w.Key("provenance").BeginArray();
+  for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+    const MembershipProvenance pr = data.Provenance(c.code, static_cast<Group>(g), d);
+    w.BeginObject().Field("group", GroupName(static_cast<Group>(g))).Field("member", pr.member);
+    w.Field("verified", pr.verified).Field("source", pr.citation).EndObject();
+  }
+  w.EndArray();
   if (!c.note.empty()) w.Field("note", c.note);
   w.EndObject();
 }

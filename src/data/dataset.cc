@@ -207,7 +207,7 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
       auto g = ParseGroup(gname);
       if (!g) return DataError(file, path + ".group", "unknown Country Group " + gname);
       if (!ds->FindCountry(code)) return DataError(file, path + ".country", "unknown country " + code);
-      const bool dated = ms[i].contains("from") || ms[i].contains("to");
+      const bool dated = ms[i].contains("from") || ms[i].contains("until");
       if (!dated) {
         const size_t idx = ds->code_index_.at(code);
         if (ds->base_groups_.size() < ds->countries_.size()) ds->base_groups_.resize(ds->countries_.size());
@@ -218,12 +218,41 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
       ch.group = *g;
       ch.country = code;
       ch.from = r.DateField(ms[i], "from", path, false);
-      ch.to = r.DateField(ms[i], "to", path, false);
+      ch.to = r.DateField(ms[i], "until", path, false);
+      if (ch.from && ch.to && *ch.to <= *ch.from) return DataError(file, path + ".until", "must be after from");
       ch.table_conformed = r.DateField(ms[i], "table_conformed", path, false);
       ch.citation = r.Str(ms[i], "citation", path);
       ch.verified = r.Bool(ms[i], "verified", true);
       EXPORTCTL_RETURN_IF_ERROR(r.status);
       ds->changes_.push_back(std::move(ch));
+    }
+    const json& ps = (*j)["provenance"];
+    if (!ps.is_array() || ps.empty()) return DataError(file, "provenance", "must be a non-empty array (the source of each membership)");
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const std::string path = "provenance[" + std::to_string(i) + "]";
+      MembershipSource src;
+      src.countries = r.StrList(ps[i], "countries", path);
+      src.except = r.StrList(ps[i], "except", path);
+      for (const auto& gname : r.StrList(ps[i], "groups", path)) {
+        if (gname == "*") {
+          src.groups = (1u << static_cast<int>(Group::kCount)) - 1;
+        } else if (auto g = ParseGroup(gname)) {
+          src.groups |= 1u << static_cast<int>(*g);
+        } else {
+          return DataError(file, path + ".groups", "unknown Country Group " + gname);
+        }
+      }
+      auto from = r.DateField(ps[i], "from", path, true);
+      src.until = r.DateField(ps[i], "until", path, false);
+      src.citation = r.Str(ps[i], "citation", path);
+      src.verified = r.Bool(ps[i], "verified", false);
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      src.from = *from;
+      if (src.countries.empty() || src.groups == 0) return DataError(file, path, "needs countries and groups");
+      for (const auto& code : src.countries) {
+        if (code != "*" && !ds->FindCountry(code)) return DataError(file, path + ".countries", "unknown country " + code);
+      }
+      ds->sources_.push_back(std::move(src));
     }
     ds->base_groups_.resize(ds->countries_.size());
     ds->changes_by_country_.resize(ds->countries_.size());
@@ -502,13 +531,41 @@ uint32_t Dataset::GroupMask(std::string_view code, Date d) const {
   if (!c->treat_as.empty()) c = FindCountry(c->treat_as);
   const size_t idx = static_cast<size_t>(c - countries_.data());
   uint32_t mask = base_groups_[idx];
+  // A group with dated rows takes its membership from them alone: a member if any row covers d.
+  uint32_t dated = 0, covered = 0;
   for (size_t k : changes_by_country_[idx]) {
     const MembershipChange& ch = changes_[k];
     const uint32_t bit = 1u << static_cast<int>(ch.group);
-    const bool member = (!ch.from || d >= *ch.from) && (!ch.to || d < *ch.to);
-    mask = member ? (mask | bit) : (mask & ~bit);
+    dated |= bit;
+    if ((!ch.from || d >= *ch.from) && (!ch.to || d < *ch.to)) covered |= bit;
   }
-  return mask;
+  return (mask & ~dated) | covered;
+}
+
+bool MembershipSource::Covers(std::string_view code, Group g, Date d) const {
+  if (!(groups >> static_cast<int>(g) & 1u) || d < from || (until && d >= *until)) return false;
+  if (std::find(except.begin(), except.end(), code) != except.end()) return false;
+  return std::find(countries.begin(), countries.end(), "*") != countries.end() ||
+         std::find(countries.begin(), countries.end(), code) != countries.end();
+}
+
+MembershipProvenance Dataset::Provenance(std::string_view code, Group g, Date d) const {
+  const std::string_view eff = EffectiveCode(code);
+  MembershipProvenance p;
+  p.member = InGroup(eff, g, d);
+  const MembershipSource* unverified = nullptr;
+  for (const auto& s : sources_) {
+    if (!s.Covers(eff, g, d)) continue;
+    if (s.verified) {
+      p.verified = true;
+      p.citation = s.citation;
+      return p;
+    }
+    if (!unverified) unverified = &s;
+  }
+  p.citation = unverified ? std::string_view(unverified->citation)
+                          : std::string_view("known only from the Country Group table of 2026-07-23 (15 CFR Part 740 Supp. No. 1); no source for this date");
+  return p;
 }
 
 const MembershipChange* Dataset::ChangeFor(std::string_view code, Group g) const {

@@ -94,10 +94,29 @@ const char* GroupName(Group g);
 struct MembershipChange {
   Group group;
   std::string country;
-  std::optional<Date> from, to;   // to exclusive
+  std::optional<Date> from, to;   // "from" and "until" in the data; to exclusive
   std::optional<Date> table_conformed;
   std::string citation;
   bool verified = true;
+};
+
+// Which source attests a country's membership (and non-membership) in a Country Group over a
+// window of dates. Rows known only from the 2026-07-23 table are attested from that date only.
+struct MembershipSource {
+  std::vector<std::string> countries, except;  // "*" = every country
+  uint32_t groups = 0;                         // one bit per Group
+  Date from;
+  std::optional<Date> until;                   // exclusive
+  std::string citation;
+  bool verified = true;
+  bool Covers(std::string_view code, Group g, Date d) const;
+};
+
+// The provenance of one membership on one date.
+struct MembershipProvenance {
+  bool member = false;
+  bool verified = false;
+  std::string_view citation;  // the attesting source (or why there is none)
 };
 
 class Dataset {
@@ -122,6 +141,8 @@ class Dataset {
   bool InGroup(std::string_view code, Group g, Date d) const { return GroupMask(code, d) >> static_cast<int>(g) & 1u; }
   // All Country Groups of a destination on d, one bit per Group.
   uint32_t GroupMask(std::string_view code, Date d) const;
+  // Whether the membership (or non-membership) of code in g on d is attested by a source.
+  MembershipProvenance Provenance(std::string_view code, Group g, Date d) const;
   // The dated change that decided membership, if one applies around d (for warnings).
   const MembershipChange* ChangeFor(std::string_view code, Group g) const;
   const std::vector<Country>& countries() const { return countries_; }
@@ -155,6 +176,7 @@ class Dataset {
   const RuleDef* hbm_rule_ = nullptr;
   const RuleDef* weights_rule_ = nullptr;
   std::vector<MembershipChange> changes_;
+  std::vector<MembershipSource> sources_;
   std::vector<ChipRecord> chips_;
   std::unordered_map<std::string, std::vector<size_t>> chip_index_;  // normalized key → chips
   std::vector<Regime> regimes_;

@@ -44,7 +44,11 @@ TEST(Dataset, DatedCountryGroupMembership) {
   EXPECT_TRUE(Data().InGroup("KH", Group::D5, before));
   EXPECT_FALSE(Data().InGroup("KH", Group::D5, after));
   EXPECT_TRUE(Data().InGroup("KH", Group::D1, after));
-  EXPECT_TRUE(Data().InGroup("CY", Group::D5, *Date::Parse("2024-05-29")));
+  // Cyprus: out of D:5 by the note to D:5 since State lifted its denial policy (2022-10-01), though
+  // BIS's table listed it until 2024-05-30; that window is unverified (decisions fail closed).
+  EXPECT_FALSE(Data().InGroup("CY", Group::D5, *Date::Parse("2024-05-29")));
+  EXPECT_FALSE(Data().Provenance("CY", Group::D5, *Date::Parse("2024-05-29")).verified);
+  EXPECT_TRUE(Data().Provenance("CY", Group::D5, *Date::Parse("2024-05-30")).verified);
   EXPECT_FALSE(Data().InGroup("CY", Group::D5, *Date::Parse("2024-05-30")));
   EXPECT_TRUE(Data().InGroup("HK", Group::D5, after));  // treated as China
   EXPECT_FALSE(Data().InGroup("MO", Group::D5, after)); // Macau is not D:5

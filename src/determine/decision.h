@@ -64,6 +64,16 @@ struct StepStatus {
   std::string_view detail;  // static text
 };
 
+// A Country Group membership the decision relied on, and whether a source covers its date.
+struct MembershipUse {
+  std::string country;
+  std::string_view group;     // "D:5"
+  bool member = false;
+  bool verified = true;       // a source attests it on the decision's date
+  bool decisive = false;      // unverified, and the other answer would change the outcome
+  std::string_view citation;  // the source, or why there is none (owned by the Dataset)
+};
+
 struct AlternateOutcome {
   Posture posture = Posture::kCodified;
   Outcome outcome = Outcome::kNoLicenseRequired;
@@ -87,6 +97,7 @@ struct Decision {
   std::vector<std::string> obligations;
   std::vector<std::string> warnings;
   std::vector<StepStatus> steps;
+  std::vector<MembershipUse> country_groups;  // memberships used, with their provenance
   std::optional<AlternateOutcome> alternate;
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any

@@ -12,6 +12,7 @@
 #include <random>
 #include <type_traits>
 #include <bitset>
+#include <tuple>
 
 #include "data/dataset.h"
 #include "determine/combine.h"
@@ -76,7 +77,12 @@ bool IsKnownRuleStep(std::string_view step) {
 struct EmbargoEntry {
   std::vector<std::string> codes;
   std::string section, wording, summary;
+  std::optional<Date> from, until;  // until exclusive
+  ReviewPolicy policy = ReviewPolicy::kPresumptionOfDenial;
   bool verified = true;
+  bool Covers(std::string_view code, Date d) const {
+    return (!from || d >= *from) && (!until || d < *until) && std::find(codes.begin(), codes.end(), code) != codes.end();
+  }
 };
 struct ListEffect {
   RestrictedList list;
@@ -101,8 +107,10 @@ struct CompiledRules {
   double h200_max_tpp = 0, h200_max_bw = 0;
   double hbm_exception_max_density = 0;
   double nac_days = 0;
+  std::vector<std::string> license_area_named;  // destinations named beside D:1/D:4/D:5 (the UAE)
+  bool license_area_named_verified = true;
+  std::string license_area_named_citation;
   std::vector<EmbargoEntry> embargoes;
-  std::array<int8_t, 26 * 26> embargo_by_alpha2;  // index into embargoes, -1 = none
   std::vector<ListEffect> list_effects;
   std::unordered_map<int, std::string> footnote_citations;
   bool tier1_verified = true;
@@ -159,6 +167,11 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   c->h200_max_bw = NumberParam(d, "h200-2026", "zone_max_dram_bandwidth_gbps");
   c->hbm_exception_max_density = NumberParam(d, "hbm-2024", "hbm_exception_max_density");
   c->nac_days = NumberParam(d, "acs-2023", "nac_notification_days");
+  c->license_area_named = ListParam(d, "acs-2023", "license_area_named");
+  if (const Parameter* p = d.Param("acs-2023", "license_area_named")) {
+    c->license_area_named_verified = p->verified;
+    c->license_area_named_citation = p->citation;
+  }
   if (const Parameter* p = d.Param("embargoes", "destinations")) {
     for (const auto& e : p->value["value"]) {
       EmbargoEntry en;
@@ -167,13 +180,11 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
       en.wording = e.value("wording", "policy of denial");
       en.summary = e.value("summary", "");
       en.verified = e.value("verified", true);
+      // A date that does not parse leaves that end of the window open: the embargo applies (fail closed).
+      if (auto f = Date::Parse(e.value("from", "")); f.ok()) en.from = *f;
+      if (auto u = Date::Parse(e.value("until", "")); u.ok()) en.until = *u;
+      if (e.value("policy", "") == "case_by_case") en.policy = ReviewPolicy::kCaseByCase;
       c->embargoes.push_back(std::move(en));
-    }
-  }
-  c->embargo_by_alpha2.fill(-1);
-  for (size_t i = 0; i < c->embargoes.size(); ++i) {
-    for (const auto& code : c->embargoes[i].codes) {
-      if (int key = Dataset::Alpha2Key(code); key >= 0) c->embargo_by_alpha2[key] = static_cast<int8_t>(i);
     }
   }
   if (const Parameter* p = d.Param("restricted-lists", "lists")) {
@@ -257,6 +268,18 @@ class Requirements {
   std::vector<Requirement> overflow_;
 };
 
+// Country Group memberships an evaluation consulted (effective code → groups read), and the
+// memberships to answer the other way (to test whether an unverified one decides the outcome).
+struct GroupUse {
+  std::string country;
+  uint32_t groups = 0;
+};
+struct GroupFlip {
+  std::string country;
+  uint32_t groups = 0;
+};
+constexpr uint32_t GroupBit(Group g) { return 1u << static_cast<int>(g); }
+
 // One evaluation (one posture, one candidate class per item).
 class Evaluation {
  public:
@@ -266,13 +289,34 @@ class Evaluation {
       : data_(data), rules_(rules), tx_(tx), posture_(posture), opt_(opt), d_(tx.as_of), explain_(explain) {}
 
   void Run(Decision& out);
+  // Records the memberships read into *uses; answers the flipped ones the other way.
+  void TrackGroups(std::vector<GroupUse>* uses, const std::vector<GroupFlip>* flips) {
+    uses_ = uses;
+    flips_ = flips;
+  }
 
  private:
   // Facts derived once per evaluation.
   bool Dest(Group g) const { return dest_groups_ >> static_cast<int>(g) & 1u; }
   bool IsMacau(std::string_view code) const { return data_.EffectiveCode(code) == "MO"; }
+  // Every Country Group read goes through here: `read` names the groups the caller looks at.
+  uint32_t Groups(std::string_view code, uint32_t read) const {
+    const std::string_view eff = data_.EffectiveCode(code);
+    uint32_t mask = data_.GroupMask(eff, d_);
+    if (flips_) {
+      for (const auto& f : *flips_) {
+        if (f.country == eff) mask ^= f.groups;
+      }
+    }
+    if (uses_) {
+      auto it = std::find_if(uses_->begin(), uses_->end(), [&](const GroupUse& u) { return u.country == eff; });
+      if (it == uses_->end()) uses_->push_back({std::string(eff), read});
+      else it->groups |= read;
+    }
+    return mask & read;
+  }
   bool D5OrMacau(std::string_view code) const {
-    return !code.empty() && (IsMacau(code) || data_.InGroup(code, Group::D5, d_));
+    return !code.empty() && (IsMacau(code) || Groups(code, GroupBit(Group::D5)) != 0);
   }
   bool Tier1(std::string_view code) const {
     const int key = Dataset::Alpha2Key(data_.EffectiveCode(code));
@@ -339,6 +383,8 @@ class Evaluation {
   const Date d_;
   const bool explain_;
   std::array<const RuleDef*, kNumSteps> active_{};
+  std::vector<GroupUse>* uses_ = nullptr;
+  const std::vector<GroupFlip>* flips_ = nullptr;
 
   std::vector<Finding> findings_;
   std::vector<std::string> warnings_, obligations_;
@@ -350,7 +396,8 @@ class Evaluation {
   uint32_t dest_groups_ = 0;
   bool dest_tier1_ = false;
   bool dest_us_ = false, dest_d5_macau_ = false, dest_macau_ = false, dest_embargo_ = false;
-  bool dest_license_area_ = false;  // D:1/D:4/D:5 excluding A:5/A:6
+  bool dest_license_area_ = false;  // D:1/D:4/D:5 excluding A:5/A:6, and destinations named beside them
+  bool dest_named_ = false;          // named in 742.6(a)(6)(iii) beside the groups (the UAE)
   bool dest_china_macau_ = false;   // China (incl. Hong Kong) or Macau
   const EmbargoEntry* embargo_ = nullptr;
   bool hq_d5_macau_ = false;     // a recipient (or its parent) is headquartered in D:5 or Macau
@@ -370,21 +417,19 @@ class Evaluation {
 
 void Evaluation::ComputeFacts() {
   const std::string_view dest = data_.EffectiveCode(tx_.destination);
-  dest_groups_ = data_.GroupMask(tx_.destination, d_);
+  dest_groups_ = Groups(tx_.destination, GroupBit(Group::D1) | GroupBit(Group::D4) | GroupBit(Group::D5) |
+                                              GroupBit(Group::A5) | GroupBit(Group::A6));
   dest_tier1_ = Tier1(tx_.destination);
   dest_us_ = dest == "US";
   dest_macau_ = dest == "MO";
   dest_china_macau_ = dest == "CN" || dest == "MO";
   dest_d5_macau_ = dest_macau_ || Dest(Group::D5);
   dest_license_area_ = (Dest(Group::D1) || Dest(Group::D4) || Dest(Group::D5)) && !Dest(Group::A5) && !Dest(Group::A6);
-  if (const int key = Dataset::Alpha2Key(dest); key >= 0) {
-    if (rules_.embargo_by_alpha2[key] >= 0) embargo_ = &rules_.embargoes[rules_.embargo_by_alpha2[key]];
-  } else {
-    for (const auto& e : rules_.embargoes) {
-      for (const auto& code : e.codes) {
-        if (code == dest) embargo_ = &e;
-      }
-    }
+  // The UAE is named beside the groups (and was inside them in 2023): never cleared by its A:5 row.
+  dest_named_ = std::find(rules_.license_area_named.begin(), rules_.license_area_named.end(), dest) != rules_.license_area_named.end();
+  dest_license_area_ = dest_license_area_ || dest_named_;
+  for (const auto& e : rules_.embargoes) {
+    if (e.Covers(dest, d_)) embargo_ = &e;
   }
   dest_embargo_ = embargo_ != nullptr;
 
@@ -449,13 +494,13 @@ void Evaluation::TransactionSteps() {
     if (const RuleDef* r = Active(StepIndex("embargo"))) {
       Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(embargo_->summary + " (" + embargo_->section + ")"));
       f.citation = embargo_->section;
-      f.review_policy = ReviewPolicy::kPresumptionOfDenial;
+      f.review_policy = embargo_->policy;
       f.policy_wording = embargo_->wording;
       if (!embargo_->verified) {
         f.verified = false;
         unverified_rules_.push_back(r->id);
       }
-      party_requirements_.push_back({r->id, ReviewPolicy::kPresumptionOfDenial, 0});
+      party_requirements_.push_back({r->id, embargo_->policy, 0});
     }
   }
 
@@ -660,8 +705,15 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       ExcSet ex = 0;
       if (nac_aca_item) ex = dest_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA);
       Finding& f = Add(r, Effect::kLicenseRequired,
-                       EXPLAIN(label + " (" + EccnName(eccn) + ") to " + tx_.destination + ", which is in Country Group D:1, D:4 or D:5 and not A:5/A:6"), idx);
+                       EXPLAIN(label + " (" + EccnName(eccn) + ") to " + tx_.destination +
+                               (dest_named_ ? ", which the rule names beside Country Groups D:1, D:4 and D:5 (and which was inside them in 2023)"
+                                            : ", which is in Country Group D:1, D:4 or D:5 and not A:5/A:6")), idx);
       f.review_policy = apply_h200(base_policy());
+      if (dest_named_ && !rules_.license_area_named_verified) {
+        f.verified = false;
+        unverified_rules_.push_back(r->id);
+        Warn(EXPLAIN(tx_.destination + " is in the license area by name: " + rules_.license_area_named_citation));
+      }
       reqs.push_back({r->id, f.review_policy, ex});
     }
     // 744.23(a)(3): entities headquartered in D:5 or Macau, anywhere.
@@ -849,7 +901,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     if (Active(StepIndex("exception_hbm")) && eccn == Eccn::k3A090c && tx_.hbm && tx_.hbm->direct_to_copackager &&
         c.memory_bandwidth_density && *c.memory_bandwidth_density < rules_.hbm_exception_max_density &&
         !D5OrMacau(tx_.hbm->exporter_headquarters) &&
-        (data_.EffectiveCode(tx_.hbm->exporter_headquarters) == "US" || data_.InGroup(tx_.hbm->exporter_headquarters, Group::A5, d_))) {
+        (data_.EffectiveCode(tx_.hbm->exporter_headquarters) == "US" || Groups(tx_.hbm->exporter_headquarters, GroupBit(Group::A5)) != 0)) {
       available |= Bit(Exc::HBM);
     }
   }
@@ -1073,6 +1125,80 @@ void Evaluation::Explain(Decision& out) {
   }
 }
 
+// A Country Group membership used on a date that no source attests is said in the decision. If
+// answering it the other way (alone or together with the other unverified ones) would change the
+// outcome, the decision fails closed: NEEDS_REVIEW unless a requirement or prohibition holds.
+void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, const Transaction& tx, Posture posture,
+                            const DetermineOptions& opt, const std::vector<GroupUse>& uses, Decision& out, bool explain) {
+  struct Unverified {
+    std::string_view country;
+    Group group;
+    size_t use;  // index into out.country_groups (when explained)
+  };
+  std::vector<Unverified> pairs;
+  for (const auto& u : uses) {
+    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+      if (!(u.groups >> g & 1u)) continue;
+      const MembershipProvenance p = data.Provenance(u.country, static_cast<Group>(g), tx.as_of);
+      if (explain) out.country_groups.push_back({u.country, GroupName(static_cast<Group>(g)), p.member, p.verified, false, p.citation});
+      if (!p.verified) pairs.push_back({u.country, static_cast<Group>(g), out.country_groups.size() - 1});
+    }
+  }
+  if (pairs.empty()) return;
+  std::vector<bool> decisive(pairs.size(), pairs.size() > 8);  // too many to enumerate: all decide
+  if (pairs.size() <= 8) {
+    using Result = std::tuple<Outcome, std::string, ReviewPolicy>;
+    std::vector<Result> results(size_t{1} << pairs.size());
+    results[0] = {out.outcome, out.license_exception, out.review_policy};
+    for (size_t m = 1; m < results.size(); ++m) {
+      std::vector<GroupFlip> flips;
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        if (m >> i & 1u) flips.push_back({std::string(pairs[i].country), GroupBit(pairs[i].group)});
+      }
+      Decision alt;
+      Evaluation ev(data, rules, tx, posture, opt, /*explain=*/false);
+      ev.TrackGroups(nullptr, &flips);
+      ev.Run(alt);
+      results[m] = {alt.outcome, alt.license_exception, alt.review_policy};
+    }
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      for (size_t m = 0; m < results.size() && !decisive[i]; ++m) decisive[i] = results[m] != results[m ^ (size_t{1} << i)];
+    }
+  }
+  const bool any = std::find(decisive.begin(), decisive.end(), true) != decisive.end();
+  if (explain) {
+    std::string deciding;
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      MembershipUse& use = out.country_groups[pairs[i].use];
+      use.decisive = decisive[i];
+      const std::string what = "Country Group " + std::string(use.group) + " membership of " + use.country + " on " +
+                               tx.as_of.ToString() + " is unverified (" + std::string(use.citation) + "); treated as " +
+                               (use.member ? "a member" : "not a member");
+      out.warnings.push_back(what + (decisive[i] ? "; the other answer would change the outcome, so an officer must confirm it"
+                                                 : "; the other answer would not change the outcome"));
+      if (decisive[i]) deciding += (deciding.empty() ? "" : ", ") + std::string(use.group) + " of " + use.country;
+    }
+    if (any) {
+      Finding f;
+      f.rule = "country_groups.unverified";
+      f.citation = "15 CFR Part 740 Supp. No. 1 (Country Groups)";
+      f.summary = "Unverified Country Group membership on " + tx.as_of.ToString() + " decides the outcome (" + deciding +
+                  "): no source attests it on this date";
+      f.effect = Effect::kUnresolved;
+      f.verified = false;
+      out.reasons.push_back(std::move(f));
+      out.steps.push_back({"country_groups", "unresolved", "an unverified Country Group membership decides the outcome"});
+    } else {
+      out.steps.push_back({"country_groups", "performed", "unverified memberships used do not change the outcome"});
+    }
+  }
+  if (any && out.outcome != Outcome::kLicenseRequired && out.outcome != Outcome::kProhibited) {
+    out.outcome = Outcome::kNeedsReview;
+    out.license_exception.clear();
+    out.review_policy = ReviewPolicy::kNone;
+  }
+}
+
 }  // namespace
 
 Engine::Engine(const Dataset& data) : data_(data), rules_(Compile(data)) {}
@@ -1122,13 +1248,25 @@ std::string NewDecisionId() {
 Decision Engine::Determine(const Transaction& tx, const DetermineOptions& options) const {
   const Posture posture = options.posture.value_or(tx.posture.value_or(Posture::kEnforced));
   Decision d;
-  Evaluation(data_, *rules_, tx, posture, options).Run(d);
+  std::vector<GroupUse> uses;
+  {
+    Evaluation ev(data_, *rules_, tx, posture, options);
+    ev.TrackGroups(&uses, nullptr);
+    ev.Run(d);
+  }
+  CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/true);
   d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
   if (options.screener) d.list_versions = options.screener->ListVersions();
   if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
     Decision alt;
-    Evaluation(data_, *rules_, tx, other, options, /*explain=*/false).Run(alt);
+    std::vector<GroupUse> alt_uses;
+    {
+      Evaluation ev(data_, *rules_, tx, other, options, /*explain=*/false);
+      ev.TrackGroups(&alt_uses, nullptr);
+      ev.Run(alt);
+    }
+    CheckMembershipSources(data_, *rules_, tx, other, options, alt_uses, alt, /*explain=*/false);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
       AlternateOutcome a;
       a.posture = other;
