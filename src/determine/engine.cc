@@ -101,11 +101,21 @@ struct CompiledRules {
   double aia_trigger = 0;
   double country_allocation = 0;
   std::string allocation_exhausted_wording;
-  std::vector<std::string> h20_named;
+  // Is-informed letters (15 CFR 744.23(b)): each binds the company informed, from its date.
+  struct Letter {
+    std::string vendor, citation;
+    Date from;
+    std::vector<std::string> chips;
+    bool bandwidth_test = false;  // "any other circuits achieving the H20's memory or interconnect bandwidth"
+  };
+  std::vector<Letter> h20_letters;
   double h20_memory_bw = 0, h20_interconnect_bw = 0;
   std::vector<std::string> gp10_named;
   double h200_max_tpp = 0, h200_max_bw = 0;
   double hbm_exception_max_density = 0;
+  bool hbm_headquarters_verified = true;
+  Date hbm_compliance;  // before it, some provisions of 89 FR 96790 were not yet required
+  std::string hbm_compliance_note;
   double nac_days = 0;
   std::vector<std::string> license_area_named;  // destinations named beside D:1/D:4/D:5 (the UAE)
   bool license_area_named_verified = true;
@@ -159,13 +169,29 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   if (const Parameter* p = d.Param("ai-diffusion-2025", "country_allocation_exhausted_wording")) {
     c->allocation_exhausted_wording = p->value.value("value", "policy of denial");
   }
-  c->h20_named = ListParam(d, "h20-2025", "named_chips");
+  if (const Parameter* p = d.Param("h20-2025", "letters")) {
+    for (const auto& e : p->value["value"]) {
+      CompiledRules::Letter l;
+      l.vendor = e.value("vendor", "");
+      l.citation = e.value("citation", "");
+      auto from = Date::Parse(e.value("from", ""));
+      l.from = from.ok() ? *from : d.first_effective();  // a bad date applies the letter earlier: fail closed
+      for (const auto& id : e.value("chips", nlohmann::json::array())) l.chips.push_back(id.get<std::string>());
+      l.bandwidth_test = e.value("bandwidth_test", false);
+      c->h20_letters.push_back(std::move(l));
+    }
+  }
   c->h20_memory_bw = NumberParam(d, "h20-2025", "h20_memory_bandwidth_gbps");
   c->h20_interconnect_bw = NumberParam(d, "h20-2025", "h20_interconnect_bandwidth_gbps");
   c->gp10_named = ListParam(d, "guidance-2025-05", "named_prc_ics");
   c->h200_max_tpp = NumberParam(d, "h200-2026", "zone_max_tpp");
   c->h200_max_bw = NumberParam(d, "h200-2026", "zone_max_dram_bandwidth_gbps");
   c->hbm_exception_max_density = NumberParam(d, "hbm-2024", "hbm_exception_max_density");
+  if (const Parameter* p = d.Param("hbm-2024", "hbm_headquarters")) c->hbm_headquarters_verified = p->verified;
+  if (const Parameter* p = d.Param("hbm-2024", "compliance_note")) {
+    if (auto cd = Date::Parse(p->value.value("value", "")); cd.ok()) c->hbm_compliance = *cd;
+    c->hbm_compliance_note = p->citation;
+  }
   c->nac_days = NumberParam(d, "acs-2023", "nac_notification_days");
   c->license_area_named = ListParam(d, "acs-2023", "license_area_named");
   if (const Parameter* p = d.Param("acs-2023", "license_area_named")) {
@@ -788,11 +814,21 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       reqs.push_back({r->id, f.review_policy, nac_aca_item ? (dest_d5_macau_ || hq_d5_macau_ ? Bit(Exc::NAC) : Bit(Exc::ACA)) : ExcSet{0}});
     }
     // 3A090.c (HBM) to Macau and D:5.
-    if (const RuleDef* r = Active(StepIndex("hbm_license")); r && eccn == Eccn::k3A090c && dest_d5_macau_) {
-      Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (3A090.c) to " + tx_.destination + " (Macau or D:5)"), idx);
+    if (const RuleDef* r = Active(StepIndex("hbm_license")); r && eccn == Eccn::k3A090c && (dest_d5_macau_ || hq_d5_macau_)) {
+      Finding& f = Add(r, Effect::kLicenseRequired,
+                       EXPLAIN(label + " (3A090.c) " + (dest_d5_macau_ ? "to " + tx_.destination + " (Macau or D:5)"
+                                                                        : std::string("for an entity headquartered (or with its ultimate parent) in Macau or D:5"))), idx);
+      if (!dest_d5_macau_ && !rules_.hbm_headquarters_verified) {
+        f.verified = false;
+        unverified_rules_.push_back(r->id);
+      }
       f.review_policy = hq_d5_macau_ ? ReviewPolicy::kPresumptionOfDenial : ReviewPolicy::kPresumptionOfApproval;
       if (hq_d5_macau_) f.policy_wording = "presumption of denial";
       reqs.push_back({r->id, f.review_policy, Bit(Exc::HBM)});
+      if (d_ < rules_.hbm_compliance) Warn(EXPLAIN(label + ": " + rules_.hbm_compliance_note));
+    } else if (const RuleDef* r = Active(StepIndex("hbm_license")); r && eccn == Eccn::k3A090c && hq_unknown_) {
+      Add(r, Effect::kUnresolved, EXPLAIN(label + " (3A090.c): headquarters of the recipient not stated, so the Macau/D:5 headquarters requirement cannot be ruled out"), idx);
+      effects.Add(Effect::kUnresolved);
     }
     // 4E091 model weights (codified).
     if (const RuleDef* r = Active(StepIndex("model_weights_4e091")); r && eccn == Eccn::k4E091) {
@@ -806,26 +842,56 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
         effects.Add(Effect::kUnresolved);
       }
     }
-    // H20 / MI308 is-informed letters: China (incl. Hong Kong, Macau) and D:5.
-    if (const RuleDef* r = Active(StepIndex("h20_is_informed")); r && (dest_china_macau_ || dest_d5_macau_) &&
-                                                        item.spec.kind == ItemKind::kIntegratedCircuit) {
-      const bool named = item.spec.catalog &&
-                         std::find(rules_.h20_named.begin(), rules_.h20_named.end(), item.spec.catalog->id) != rules_.h20_named.end();
+    // H20 / MI308 is-informed letters: China (incl. Hong Kong, Macau) and D:5, or companies
+    // headquartered (or with an ultimate parent) there. A letter binds the company informed.
+    if (const RuleDef* r = Active(StepIndex("h20_is_informed")); r && item.spec.kind == ItemKind::kIntegratedCircuit) {
+      const bool in_scope = dest_china_macau_ || dest_d5_macau_ || hq_d5_macau_;
       const auto& mb = item.spec.memory_bandwidth_gbps;
       const auto& ib = item.spec.interconnect_bandwidth_gbps;
-      const bool by_memory = mb && *mb >= rules_.h20_memory_bw;
-      const bool by_interconnect = ib && *ib >= rules_.h20_interconnect_bw;
-      if (named || by_memory || by_interconnect) {
-        std::string why = named ? "named in the letters" : by_memory ? "memory bandwidth " + FormatTpp(*mb) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_memory_bw)
-                                                                      : "interconnect bandwidth " + FormatTpp(*ib) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_interconnect_bw);
-        Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " is covered by the H20/MI308 is-informed requirement (" + why + ")"), idx);
+      const CompiledRules::Letter* letter = nullptr;
+      std::string why;
+      for (const auto& l : rules_.h20_letters) {
+        if (d_ < l.from || letter) continue;
+        if (item.spec.catalog && std::find(l.chips.begin(), l.chips.end(), item.spec.catalog->id) != l.chips.end()) {
+          letter = &l;
+          why = "named in " + l.vendor + "'s letter";
+        } else if (l.bandwidth_test && mb && *mb >= rules_.h20_memory_bw) {
+          letter = &l;
+          why = "memory bandwidth " + FormatTpp(*mb) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_memory_bw) + " (" + l.vendor + "'s letter)";
+        } else if (l.bandwidth_test && ib && *ib >= rules_.h20_interconnect_bw) {
+          letter = &l;
+          why = "interconnect bandwidth " + FormatTpp(*ib) + " GB/s reaches the H20's " + FormatTpp(rules_.h20_interconnect_bw) + " (" + l.vendor + "'s letter)";
+        }
+      }
+      if (letter && in_scope) {
+        const std::string where = dest_china_macau_ || dest_d5_macau_ ? "destined to " + tx_.destination
+                                                                      : "for an entity headquartered (or with its ultimate parent) in China, Macau or D:5";
+        Finding& f = Add(r, Effect::kLicenseRequired,
+                         EXPLAIN(label + " is covered by the is-informed requirement (" + why + "), " + where + ": " + letter->citation), idx);
         f.review_policy = apply_h200(ReviewPolicy::kPresumptionOfDenial);
         f.policy_wording = r->policy_wording;
         reqs.push_back({r->id, f.review_policy, 0});
-      } else if (!mb && (advanced || eccn == Eccn::k3A991p)) {
+        // 744.23(b): the letter binds the company informed; for any other exporter it is a flag.
+        std::string_view exporter;
+        for (const auto& p : tx_.parties) {
+          if (p.role == PartyRole::kExporter) exporter = p.name;
+        }
+        std::string lower_exporter(exporter), lower_vendor = letter->vendor;
+        for (char& ch : lower_exporter) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        for (char& ch : lower_vendor) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (lower_exporter.find(lower_vendor) == std::string::npos) {
+          f.verified = false;
+          Warn(EXPLAIN(label + ": the is-informed letter applied is " + letter->vendor + "'s, which binds " + letter->vendor +
+                       " (15 CFR 744.23(b)); " + (exporter.empty() ? std::string("the exporter is not stated") : "the exporter \"" + std::string(exporter) + "\" is not shown to be informed") +
+                       ", so the requirement is applied as a flag: confirm whether your company was informed"));
+        }
+      } else if (letter && hq_unknown_ && !in_scope) {
+        Add(r, Effect::kUnresolved, EXPLAIN(label + " is covered by " + letter->vendor + "'s is-informed letter, which also reaches companies headquartered in China, Macau or D:5: headquarters not stated"), idx);
+        effects.Add(Effect::kUnresolved);
+      } else if (!letter && in_scope && !mb && (advanced || eccn == Eccn::k3A991p)) {
         Add(r, Effect::kUnresolved, EXPLAIN(label + ": memory bandwidth not given, so coverage by the H20 is-informed requirement cannot be ruled out"), idx);
         effects.Add(Effect::kUnresolved);
-      } else if (!ib && (advanced || eccn == Eccn::k3A991p)) {
+      } else if (!letter && in_scope && !ib && (advanced || eccn == Eccn::k3A991p)) {
         Warn(EXPLAIN(label + ": interconnect bandwidth not given; H20 coverage was judged on memory bandwidth alone"));
       }
     }
