@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace exportctl {
 
@@ -252,6 +253,21 @@ Classification Classify(const ItemSpec& spec, const Thresholds& t) {
   }
   ClassifyIc(*out.tpp, out.performance_density, spec.datacenter, t, out);
   out.h100_per_unit = *out.tpp / t.h100_tpp;
+  // Published figures vary by a few percent (boost clocks, rounding, sparse vs dense): a value this
+  // close to a threshold is said, so an officer checks the datasheet before relying on the class.
+  auto near = [&](double v, double threshold, const char* what) {
+    const double off = (v - threshold) / threshold;
+    if (v != threshold && std::fabs(off) <= kNearThreshold) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "%s %.2f is within %.0f%% of the 3A090 threshold %.2f (%.1f%% %s): confirm the figures before relying on the class",
+                    what, v, kNearThreshold * 100, threshold, std::fabs(off) * 100, off < 0 ? "under" : "over");
+      out.warnings.push_back(buf);
+    }
+  };
+  for (double th : {t.a1_tpp, t.b1_tpp_min, t.a2_tpp}) near(*out.tpp, th, "TPP");
+  if (out.performance_density) {
+    for (double th : {t.a2_pd, t.b2_pd_min, t.b1_pd_min}) near(*out.performance_density, th, "performance density");
+  }
   return out;
 }
 

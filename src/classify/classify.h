@@ -58,6 +58,9 @@ struct SystemComponent {
 };
 
 // Thresholds of ECCN 3A090 and friends, loaded from the regime data (never constants in code).
+// A figure within this fraction of a threshold gets a warning (2 %).
+inline constexpr double kNearThreshold = 0.02;
+
 struct Thresholds {
   double a1_tpp = 4800;           // 3A090.a.1
   double a2_tpp = 1600;           // 3A090.a.2 with PD >= a2_pd

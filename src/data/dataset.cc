@@ -292,6 +292,9 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
       c.row_note = r.Str(o, "row_note", path, false);
       c.sources = r.StrList(o, "sources", path);
       c.verified = r.Bool(o, "verified", true);
+      c.verified_note = r.Str(o, "verified_note", path, false);
+      if (o.contains("us_market_2026_01_15")) c.us_market_2026_01_15 = r.Bool(o, "us_market_2026_01_15", false);
+      c.us_market_citation = r.Str(o, "us_market_citation", path, false);
       if (o.contains("throughput")) {
         for (size_t k = 0; k < o["throughput"].size(); ++k) {
           const std::string tp = path + ".throughput[" + std::to_string(k) + "]";
@@ -320,6 +323,17 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
         if (std::find(v.begin(), v.end(), idx) == v.end()) v.push_back(idx);
       }
       ds->chips_.push_back(std::move(c));
+    }
+    // Parts named as missing from the catalog.
+    const json& missing = (*j)["not_in_catalog"];
+    for (size_t i = 0; missing.is_array() && i < missing.size(); ++i) {
+      const std::string path = "not_in_catalog[" + std::to_string(i) + "]";
+      const std::string name = r.Str(missing[i], "name", path);
+      const std::string note = r.Str(missing[i], "note", path);
+      auto keys = r.StrList(missing[i], "aliases", path);
+      EXPORTCTL_RETURN_IF_ERROR(r.status);
+      keys.push_back(name);
+      for (const auto& k : keys) ds->not_in_catalog_[NormalizeKey(k)] = name + " is not in the catalog: " + note + "; classify it from its datasheet figures (classify --tpp ... --die-area ...)";
     }
   }
 
@@ -576,9 +590,15 @@ const MembershipChange* Dataset::ChangeFor(std::string_view code, Group g) const
   return nullptr;
 }
 
+const std::string* Dataset::NotInCatalog(std::string_view query) const {
+  auto it = not_in_catalog_.find(NormalizeKey(query));
+  return it == not_in_catalog_.end() ? nullptr : &it->second;
+}
+
 Result<const ChipRecord*> Dataset::FindChip(std::string_view query) const {
   auto it = chip_index_.find(NormalizeKey(query));
   if (it == chip_index_.end()) {
+    if (const std::string* why = NotInCatalog(query)) return Status::Error(ErrorCode::kNotFound, "", *why);
     return Status::Error(ErrorCode::kNotFound, "",
                          "unknown chip \"" + std::string(query) + "\" (see `exportctl chips list`)");
   }

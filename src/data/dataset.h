@@ -48,6 +48,9 @@ struct ChipRecord {
   std::string row_note;
   std::vector<std::string> sources;
   bool verified = true;
+  std::string verified_note;     // why the figures are not verified
+  std::optional<bool> us_market_2026_01_15;  // commercially available in the US on 2026-01-15 (H200 rule)
+  std::string us_market_citation;
 
   // The item specification of this catalog chip (what classification and the rules read).
   ItemSpec ToSpec() const;
@@ -152,6 +155,8 @@ class Dataset {
   // "H100" with three variants) fail with the candidates listed.
   Result<const ChipRecord*> FindChip(std::string_view query) const;
   const std::vector<ChipRecord>& chips() const { return chips_; }
+  // A part known to be missing from the catalog (no sourced figures), with why; nullptr if none.
+  const std::string* NotInCatalog(std::string_view query) const;
 
   // Regimes and rules.
   const std::vector<Regime>& regimes() const { return regimes_; }
@@ -178,6 +183,7 @@ class Dataset {
   std::vector<MembershipChange> changes_;
   std::vector<MembershipSource> sources_;
   std::vector<ChipRecord> chips_;
+  std::unordered_map<std::string, std::string> not_in_catalog_;  // normalized name → "NAME is not in the catalog: why"
   std::unordered_map<std::string, std::vector<size_t>> chip_index_;  // normalized key → chips
   std::vector<Regime> regimes_;
   std::vector<RuleDef> rules_;

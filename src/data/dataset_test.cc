@@ -139,3 +139,26 @@ TEST(Dataset, MissingDirectoryIsAnError) {
 
 }  // namespace
 }  // namespace exportctl
+
+namespace exportctl {
+namespace {
+
+// China-market parts without sourced figures are named as missing, not guessed or silently unknown.
+TEST(Dataset, PartsMissingFromTheCatalogSaySo) {
+  for (const char* q : {"B30A", "h20e", "RTX Pro 6000D"}) {
+    auto c = Data().FindChip(q);
+    ASSERT_FALSE(c.ok()) << q;
+    EXPECT_NE(c.status().message().find("is not in the catalog"), std::string::npos) << c.status().message();
+  }
+  EXPECT_NE(Data().FindChip("Narnia 9000").status().message().find("unknown chip"), std::string::npos);
+  // Figures from one source, a range, or no figure at all are not verified.
+  for (const char* q : {"MI308X", "MLU590", "Ascend 910C", "B300", "RTX 5090 D"}) {
+    auto c = Data().FindChip(q);
+    ASSERT_TRUE(c.ok()) << q << ": " << c.status().message();
+    EXPECT_FALSE((*c)->verified) << q;
+    EXPECT_FALSE((*c)->verified_note.empty()) << q;
+  }
+}
+
+}  // namespace
+}  // namespace exportctl

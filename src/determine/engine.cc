@@ -30,7 +30,7 @@ constexpr std::string_view kSteps[] = {
     "license_area_b", "tier_policy", "country_allocation", "exception_aia", "exception_lpp",
     "model_weights_4e091", "compliance_pending", "classification_hbm", "hbm_license",
     "exception_hbm", "h20_is_informed", "aid_not_enforced", "gp10_prc_ics", "ai_training_policy",
-    "red_flags_2025", "h200_case_by_case", "embargo", "restricted_parties",
+    "red_flags_2025", "h200_case_by_case", "embargo", "restricted_parties", "gp10_knowledge",
 };
 
 std::string FormatTpp(double v) {
@@ -112,6 +112,8 @@ struct CompiledRules {
   double h20_memory_bw = 0, h20_interconnect_bw = 0;
   std::vector<std::string> gp10_named;
   double h200_max_tpp = 0, h200_max_bw = 0;
+  bool h200_zone_verified = true;   // the zone thresholds are read from the rule's text
+  std::string h200_zone_citation;
   double hbm_exception_max_density = 0;
   bool hbm_headquarters_verified = true;
   Date hbm_compliance;  // before it, some provisions of 89 FR 96790 were not yet required
@@ -186,6 +188,12 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   c->gp10_named = ListParam(d, "guidance-2025-05", "named_prc_ics");
   c->h200_max_tpp = NumberParam(d, "h200-2026", "zone_max_tpp");
   c->h200_max_bw = NumberParam(d, "h200-2026", "zone_max_dram_bandwidth_gbps");
+  for (const char* name : {"zone_max_tpp", "zone_max_dram_bandwidth_gbps"}) {
+    if (const Parameter* p = d.Param("h200-2026", name)) {
+      c->h200_zone_verified = c->h200_zone_verified && p->verified;
+      c->h200_zone_citation = p->citation;
+    }
+  }
   c->hbm_exception_max_density = NumberParam(d, "hbm-2024", "hbm_exception_max_density");
   if (const Parameter* p = d.Param("hbm-2024", "hbm_headquarters")) c->hbm_headquarters_verified = p->verified;
   if (const Parameter* p = d.Param("hbm-2024", "compliance_note")) {
@@ -688,6 +696,36 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     std::optional<double> bw = item.spec.memory_bandwidth_gbps;
     if (item.spec.kind == ItemKind::kSystem) bw.reset();
     h200_zone = *c.tpp < rules_.h200_max_tpp && bw && *bw < rules_.h200_max_bw;
+    const bool certifying = tx_.activity == Activity::kExport && tx_.h200_certifications && tx_.h200_certifications->all();
+    if (h200_zone && certifying) {
+      // The rule covers chips commercially available in the US when it was published (2026-01-15).
+      const ChipRecord* cat = item.spec.catalog;
+      if (!cat || !cat->us_market_2026_01_15) {
+        h200_zone = false;
+        Warn(EXPLAIN(label + ": H200 rule: whether it was commercially available in the US on 2026-01-15 is not established, so the case-by-case policy is not applied (presumption of denial stays)"));
+      } else {
+        Finding& f = Add(h200, Effect::kInfo,
+                         EXPLAIN(label + " is inside the H200 rule's zone (TPP " + FormatTpp(*c.tpp) + " < " + FormatTpp(rules_.h200_max_tpp) + ", DRAM bandwidth " +
+                                 FormatTpp(*bw) + " < " + FormatTpp(rules_.h200_max_bw) + " GB/s) and was commercially available in the US on 2026-01-15 (" +
+                                 cat->us_market_citation + ")"), idx);
+        if (!rules_.h200_zone_verified) {
+          f.verified = false;
+          Warn(EXPLAIN(label + ": the H200 rule's zone thresholds rest on secondary summaries, not the rule's text (" + rules_.h200_zone_citation +
+                       "); the case-by-case policy relies on them: rule " + h200->id));
+        }
+      }
+    }
+    if (certifying) {
+      auto near = [&](double v, double limit, const char* what) {
+        if (std::fabs(v - limit) / limit <= kNearThreshold && v != limit) {
+          Warn(EXPLAIN(label + ": " + what + " " + FormatTpp(v) + " is within " + FormatTpp(kNearThreshold * 100) + "% of the H200 rule's limit " +
+                       FormatTpp(limit) + " (" + FormatDouble(std::fabs(v - limit) / limit * 100) + "% " + (v < limit ? "under" : "over") +
+                       "): confirm the figures before relying on the zone"));
+        }
+      };
+      near(*c.tpp, rules_.h200_max_tpp, "TPP");
+      if (bw) near(*bw, rules_.h200_max_bw, "DRAM bandwidth (GB/s)");
+    }
   }
   const bool h200_certified = h200_zone && tx_.activity == Activity::kExport &&  // reexports stay under denial
                               tx_.h200_certifications && tx_.h200_certifications->all();
@@ -925,6 +963,17 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     }
   }
 
+  // GP10 before the 2025-05-13 guidance: its knowledge standard. A PRC-designed 3A090 IC is a red
+  // flag that its production likely violated the EAR; resolve it before dealing (no presumption yet).
+  if (const RuleDef* r = Active(StepIndex("gp10_knowledge")); r && !Active(StepIndex("gp10_prc_ics"))) {
+    const ItemSpec& s = item.spec;
+    const bool named = s.catalog && std::find(rules_.gp10_named.begin(), rules_.gp10_named.end(), s.catalog->id) != rules_.gp10_named.end();
+    if (named || (D5OrMacau(s.designer_headquarters) && IsAdvanced(eccn))) {
+      Add(r, Effect::kUnresolved, EXPLAIN(label + " is a PRC-designed 3A090 IC: under General Prohibition 10 dealing in it is prohibited with knowledge that a violation "
+                                          "occurred in its production; that is a red flag to resolve before proceeding (BIS's guidance presuming it came on 2025-05-13)"), idx);
+      effects.Add(Effect::kUnresolved);
+    }
+  }
   // GP10: PRC-designed 3A090 ICs (Huawei Ascend 910B/910C/910D named), any activity, anywhere.
   if (const RuleDef* r = Active(StepIndex("gp10_prc_ics"))) {
     const ItemSpec& s = item.spec;
@@ -1071,7 +1120,10 @@ void Evaluation::Run(Decision& out) {
     ir.quantity = item.quantity;
     ir.total_tpp = c.tpp ? *c.tpp * static_cast<double>(item.quantity) : 0;
     for (const auto& w : c.warnings) Warn(EXPLAIN(item.label + ": " + w));
-    if (item.spec.catalog && !item.spec.catalog->verified) Warn(EXPLAIN(item.label + ": catalog figures rest on rumoured or reported specifications"));
+    if (item.spec.catalog && !item.spec.catalog->verified) {
+      Warn(EXPLAIN(item.label + ": catalog figures are not verified (" +
+                   (item.spec.catalog->verified_note.empty() ? std::string("rumoured or reported specifications") : item.spec.catalog->verified_note) + ")"));
+    }
 
     ItemEval ev;
     if (c.determinate) {
@@ -1150,7 +1202,8 @@ void Evaluation::Explain(Decision& out) {
     if (uses("ACA")) Oblige("License Exception ACA: keep records of eligibility; no prior notification (15 CFR 740.8(b))");
     if (uses("AIA")) {
       Oblige("License Exception AIA: furnish the ECCN to the ultimate consignee, obtain its one-time certification, and give written notice with each shipment that it is made under AIA (15 CFR 740.27)");
-      Oblige(EXPLAIN("License Exception AIA: submit the consignee's certification to BIS once it has received " + FormatTpp(rules_.aia_trigger) + " cumulative TPP (15 CFR 740.27)"));
+      Oblige(EXPLAIN("License Exception AIA: if the ultimate consignee will receive " + FormatTpp(rules_.aia_trigger) +
+                     " or more cumulative TPP, submit its certification to BIS before the first export to it (15 CFR 740.27(c))"));
     }
     if (uses("LPP")) Oblige(EXPLAIN("License Exception LPP: cumulative TPP to this ultimate consignee in calendar year " + std::to_string(d_.year()) + " must stay within " + FormatTpp(rules_.lpp_limit) + " (this transaction: " + FormatTpp(lpp_tpp_) + ") (15 CFR 740.29)"));
     if (uses("HBM")) Oblige("License Exception HBM: ship directly to the co-package designer's packaging site and report discrepancies above 1% (15 CFR 740.25)");
