@@ -1266,16 +1266,20 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
   if (pairs.empty()) return;
   std::vector<bool> decisive(pairs.size(), pairs.size() > 8);  // too many to enumerate: all decide
   if (pairs.size() <= 8) {
+    // Without the screener and the ledger: they only add requirements, never remove one, so an
+    // answer they would mask is still found, and no list or database is queried per combination.
+    DetermineOptions bare = opt;
+    bare.screener = nullptr;
+    bare.allocations = nullptr;
     using Result = std::tuple<Outcome, std::string, ReviewPolicy>;
     std::vector<Result> results(size_t{1} << pairs.size());
-    results[0] = {out.outcome, out.license_exception, out.review_policy};
-    for (size_t m = 1; m < results.size(); ++m) {
+    for (size_t m = 0; m < results.size(); ++m) {
       std::vector<GroupFlip> flips;
       for (size_t i = 0; i < pairs.size(); ++i) {
         if (m >> i & 1u) flips.push_back({std::string(pairs[i].country), GroupBit(pairs[i].group)});
       }
       Decision alt;
-      Evaluation ev(data, rules, tx, posture, opt, /*explain=*/false);
+      Evaluation ev(data, rules, tx, posture, bare, /*explain=*/false);
       ev.TrackGroups(nullptr, &flips);
       ev.Run(alt);
       results[m] = {alt.outcome, alt.license_exception, alt.review_policy};
