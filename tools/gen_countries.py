@@ -43,7 +43,7 @@ for c in iso:
 countries['XK'] = {'code': 'XK', 'name': 'Kosovo', 'aliases': []}
 
 ear_names = set(x for v in ecfr['groups'].values() for x in v)
-for n in ear_names:
+for n in sorted(ear_names):  # sorted: the same file on every run
     code = code_of(n)
     countries[code]['ear_name'] = n
     if n.lower() != countries[code]['name'].lower() and n not in countries[code]['aliases']:
@@ -103,7 +103,7 @@ DATED = [
     # Ethiopia: added to ITAR 126.1(n) effective 2021-11-01; the note to D:5 makes it D:5 although
     # BIS's table was never updated.
     {'group': 'D:5', 'country': 'ET', 'from': '2021-11-01',
-     'citation': "Note to Country Group D:5 (State Department list controls); Ethiopia added to ITAR 126.1(n) effective 2021-11-01 (86 FR 60165, FR Doc 2021-23450); no removal found, but the current 126.1 text was not confirmed [addendum §12]",
+     'citation': "Note to Country Group D:5 (State Department list controls); Ethiopia added to ITAR 126.1(n) effective 2021-11-01 (86 FR 60165, FR Doc 2021-23450); no removal found (State's 126.1 update effective 2025-07-07, FR Doc 2025-12560, amended other entries; only its summary was seen), but the current 126.1 text was not confirmed [addendum §12]",
      'verified': False},
     # UAE: inside the 2023 license area (D:3/D:4 then); A:5 in the 2026-07-23 table. The date of
     # the move is not found, so the table's A:5 row is applied only from the table's date and the

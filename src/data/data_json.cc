@@ -25,6 +25,10 @@ void WriteChipJson(const ChipRecord& c, JsonWriter& w) {
   for (const auto& s : c.sources) w.String(s);
   w.EndArray();
   w.Field("verified", c.verified);
+  if (!c.verified_note.empty()) w.Field("verified_note", c.verified_note);
+  if (c.us_market_2026_01_15) {
+    w.Field("us_market_2026_01_15", *c.us_market_2026_01_15).Field("us_market_citation", c.us_market_citation);
+  }
   w.EndObject();
 }
 
