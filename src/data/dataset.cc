@@ -577,8 +577,13 @@ MembershipProvenance Dataset::Provenance(std::string_view code, Group g, Date d)
     }
     if (!unverified) unverified = &s;
   }
-  p.citation = unverified ? std::string_view(unverified->citation)
-                          : std::string_view("known only from the Country Group table of 2026-07-23 (15 CFR Part 740 Supp. No. 1); no source for this date");
+  if (unverified) {
+    p.citation = unverified->citation;
+  } else if (const MembershipChange* ch = ChangeFor(eff, g)) {
+    p.citation = ch->citation;  // a dated row without a source for this date: its own words say what is missing
+  } else {
+    p.citation = "known only from the Country Group table of 2026-07-23 (15 CFR Part 740 Supp. No. 1); no source for this date";
+  }
   return p;
 }
 
