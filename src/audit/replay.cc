@@ -30,8 +30,47 @@ std::string BuildDecisionPayload(const DecisionPayload& p) {
   w.Key("ledger_postings").Raw(p.ledger_postings.empty() ? "[]" : p.ledger_postings);
   if (!p.api_route.empty()) w.Field("api_route", p.api_route);
   if (!p.facts.empty()) w.Key("facts").Raw(p.facts);
+  if (p.reserve) w.Field("reserve", true);
   w.EndObject();
   return out;
+}
+
+RetryMatch MatchRetry(const AuditRecord& record, std::string_view actor, std::string_view request,
+                      std::string_view posture_override, bool reserve) {
+  if (record.actor != actor) return RetryMatch::kDifferentCaller;
+  const auto payload = nlohmann::json::parse(record.payload, nullptr, false);
+  if (!payload.is_object() || !payload.contains("request")) return RetryMatch::kDifferentRequest;
+  const auto recorded_posture = payload.value("posture_override", nlohmann::json());
+  const bool recorded_reserve = payload.value("reserve", false);
+  const bool same = payload["request"] == nlohmann::json::parse(request, nullptr, false) &&
+                    (recorded_posture.is_string() ? recorded_posture.get<std::string>() : "") ==
+                        posture_override &&
+                    recorded_reserve == reserve;
+  return same ? RetryMatch::kSame : RetryMatch::kDifferentRequest;
+}
+
+std::vector<int64_t> RecordedPostingIds(const AuditRecord& record) {
+  std::vector<int64_t> out;
+  const auto payload = nlohmann::json::parse(record.payload, nullptr, false);
+  if (!payload.is_object()) return out;
+  for (const auto& p : payload.value("ledger_postings", nlohmann::json::array())) {
+    if (p.is_object() && p.contains("id") && p["id"].is_number_integer()) {
+      out.push_back(p["id"].get<int64_t>());
+    }
+  }
+  return out;
+}
+
+std::string RecordedAnswer(const AuditRecord& record) {
+  auto payload = nlohmann::json::parse(record.payload, nullptr, false);
+  if (!payload.is_object() || !payload.contains("decision")) return "{}";
+  nlohmann::json decision = payload["decision"];
+  const auto postings = payload.value("ledger_postings", nlohmann::json::array());
+  // One key: the postings as objects replace the decision's own one-line summaries.
+  if (decision.is_object() && (payload.value("reserve", false) || !postings.empty())) {
+    decision["ledger_postings"] = postings;
+  }
+  return decision.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace {

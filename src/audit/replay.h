@@ -46,8 +46,22 @@ struct DecisionPayload {
   std::string ledger_postings = "[]";     // JSON array
   std::string api_route;                  // e.g. "POST /v1/check"
   std::string facts;                      // FactRecorder::Json(); "" = not recorded
+  bool reserve = false;                   // the request asked to reserve ("reserve": true)
 };
 std::string BuildDecisionPayload(const DecisionPayload& p);
+
+// A request sent again under a recorded decision's id (the same Idempotency-Key, or the same
+// reference for a reservation): whether it is the request that decision answered, from the same
+// caller. Requests compare as JSON values (key order and spacing aside), with their posture
+// override and whether they reserve.
+enum class RetryMatch { kSame, kDifferentRequest, kDifferentCaller };
+RetryMatch MatchRetry(const AuditRecord& record, std::string_view actor, std::string_view request,
+                      std::string_view posture_override, bool reserve);
+// The ids of the ledger postings a decision record carries (its "ledger_postings").
+std::vector<int64_t> RecordedPostingIds(const AuditRecord& record);
+// The answer a replayed retry gets: the recorded decision, with the reservation's postings
+// (objects) under "ledger_postings" when it reserved.
+std::string RecordedAnswer(const AuditRecord& record);
 
 // Records what the engine consulted while deciding, for the decision's audit record: wraps the
 // screener and the allocation view the decision uses. One per decision; thread-safe.

@@ -2,8 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "data/dataset.h"
 
@@ -395,6 +398,49 @@ Status ParseParty(const Dataset& data, element e, const std::string& path, Party
   return Status::Ok();
 }
 
+// The path of a key that appears twice in one object ("parties[1].name"), if any. JSON leaves
+// repeated keys undefined: deciding on whichever copy the parser keeps could decide for a
+// destination the sender did not mean, so a repeated key is an input error.
+bool FindDuplicateKey(element e, std::string* path) {
+  auto prefix = [path](std::string head) {
+    if (!path->empty() && (*path)[0] != '[') head += '.';
+    *path = head + *path;
+  };
+  if (simdjson::dom::array arr; !e.get_array().get(arr)) {
+    size_t i = 0;
+    for (element child : arr) {
+      if (FindDuplicateKey(child, path)) {
+        prefix("[" + std::to_string(i) + "]");
+        return true;
+      }
+      ++i;
+    }
+    return false;
+  }
+  object o;
+  if (e.get_object().get(o)) return false;
+  std::vector<std::string_view> keys;
+  for (auto field : o) keys.push_back(field.key);
+  if (keys.size() <= 16) {  // the usual case: a few keys, compared pairwise
+    for (size_t i = 1; i < keys.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (keys[i] == keys[j]) return *path = std::string(keys[i]), true;
+      }
+    }
+  } else {  // many keys (a hostile body): sorted, so the check stays n log n
+    std::sort(keys.begin(), keys.end());
+    auto dup = std::adjacent_find(keys.begin(), keys.end());
+    if (dup != keys.end()) return *path = std::string(*dup), true;
+  }
+  for (auto field : o) {
+    if (FindDuplicateKey(field.value, path)) {
+      prefix(std::string(field.key));
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
@@ -406,6 +452,9 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   }
   object o;
   if (root.get_object().get(o)) return Status::Invalid("", "a transaction must be a JSON object");
+  if (std::string path; FindDuplicateKey(root, &path)) {
+    return Status::Invalid(path, "appears twice in one object");
+  }
   Fields f(o, "");
   Status st;
   Transaction tx;

@@ -60,5 +60,37 @@ TEST(ParseTransaction, HostileInputIsAnErrorNotACrash) {
   }
 }
 
+// A key repeated in one object would decide on whichever copy the parser keeps: refused, named
+// by its path, wherever it is (also past 16 keys, where the check sorts).
+TEST(ParseTransaction, RepeatedKeysAreRefused) {
+  const std::string base = R"("as_of":"2025-06-01","items":[{"chip":"H100 SXM5 80GB","quantity":1}])";
+  struct Case {
+    std::string json;
+    const char* field;
+  } cases[] = {
+      {R"({"destination":"DE","destination":"CN",)" + base + "}", "destination"},
+      {R"({"destination":"CN",)" + base + R"(,"destination":"DE"})", "destination"},
+      {R"({"destination":"DE","as_of":"2025-06-01","items":[{"chip":"H100 SXM5 80GB","quantity":1,"quantity":900}]})",
+       "items[0].quantity"},
+      {R"({"destination":"DE",)" + base +
+           R"(,"parties":[{"role":"ultimate_consignee","name":"A"},{"role":"exporter","name":"B","name":"Huawei"}]})",
+       "parties[1].name"},
+      {R"({"destination":"DE",)" + base + R"(,"end_use":{"x":{"y":[{"z":1,"z":1}]}}})", "end_use.x.y[0].z"},
+  };
+  for (const auto& c : cases) {
+    auto tx = ParseTransaction(c.json, Data());
+    ASSERT_FALSE(tx.ok()) << c.json;
+    EXPECT_EQ(tx.status().code(), ErrorCode::kInvalidInput);
+    EXPECT_EQ(tx.status().field(), c.field) << c.json;
+  }
+  std::string many = R"({"destination":"DE",)" + base;
+  for (int i = 0; i < 40; ++i) many += ",\"k" + std::to_string(i) + "\":1";
+  auto fine = ParseTransaction(many + "}", Data());
+  EXPECT_TRUE(fine.ok()) << fine.status().ToString();
+  auto twice = ParseTransaction(many + R"(,"k7":2})", Data());
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().field(), "k7");
+}
+
 }  // namespace
 }  // namespace exportctl

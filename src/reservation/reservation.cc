@@ -131,6 +131,18 @@ Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger,
     auto posting = ledger.FindByIdempotencyKey(key + "/" + name);
     if (!posting.ok()) return posting.status();
     if (*posting && (*posting)->kind == ledger::PostingKind::kReserve && (*posting)->account == name) {
+      // Released since (its decision could not be recorded, or an officer cancelled it): a retry
+      // must not answer with it as if it held, nor reserve again under the same key.
+      auto history = ledger.History(name);
+      if (!history.ok()) return history.status();
+      for (const auto& p : *history) {
+        if (p.kind == ledger::PostingKind::kRelease && p.reservation_id == (*posting)->id) {
+          return Status::Error(ErrorCode::kConflict, "idempotency_key",
+                               "the reservation this request made earlier (posting " + std::to_string(p.reservation_id) +
+                                   ", decision " + (*posting)->decision_id + ") was released (posting " +
+                                   std::to_string(p.id) + "); nothing reserved: send the transaction again under a new reference or key");
+        }
+      }
       out.own[name] = (*posting)->tpp();
       out.decision_id = (*posting)->decision_id;
     }
@@ -176,6 +188,7 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
     }
     for (const auto& r : batch->items) {
       out.postings.push_back(r.posting);
+      if (!r.replayed) out.written.push_back(r.posting);
       out.certification_due = out.certification_due || r.certification_due;
       char tpp[32];
       std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());

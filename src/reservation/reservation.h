@@ -29,6 +29,9 @@ struct ReserveOptions {
 struct ReservedDecision {
   Decision decision;
   std::vector<ledger::Posting> postings;  // the reserve postings written (or replayed)
+  // The postings this call wrote itself (not replayed from an earlier attempt): the only ones
+  // it may release if its decision cannot be recorded.
+  std::vector<ledger::Posting> written;
   bool certification_due = false;         // AIA: the consignee's certification is now due
 };
 

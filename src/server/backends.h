@@ -29,16 +29,19 @@ class LedgerService {
   virtual const AllocationView* allocations() const = 0;
   // Decides and reserves in one step: atomic with respect to other reservations (the decision
   // is made again if the ledger moved) and idempotent on ctx.idempotency_key.
+  // ctx.idempotency_key is the request's ledger key (reservation.h, RetryIdentity).
   struct Reserved {
     Decision decision;
-    std::string postings = "[]";  // JSON array of the reserve postings
+    std::string postings = "[]";  // JSON array of the reserve postings (written or replayed)
+    std::string written = "[]";   // the ones this call wrote itself (not replayed)
   };
   virtual Result<Reserved> DecideAndReserve(const Engine& engine, const Transaction& tx,
                                             DetermineOptions options,
                                             const RequestContext& ctx) = 0;
-  // Releases the reservations in `postings` (from DecideAndReserve); used when the decision's
-  // audit record cannot be written, so that nothing stays half-applied.
-  virtual Status Cancel(const std::string& postings, const RequestContext& ctx) = 0;
+  // Releases the reservations in `written` (Reserved::written: never a posting an earlier
+  // attempt made); used when the decision's audit record cannot be written, so that nothing
+  // stays half-applied. Returns the release postings written (JSON array), for the audit log.
+  virtual Result<std::string> Cancel(const std::string& written, const RequestContext& ctx) = 0;
   virtual Result<std::string> Balances(const std::string& as_of) const = 0;
   virtual Result<std::string> History(const std::string& account) const = 0;
   // body: the request's JSON object: {"reservation_id", "as_of"?, "reason"?} for commit and

@@ -87,22 +87,35 @@ class ModuleLedger final : public LedgerService {
     Reserved out;
     out.decision = std::move(r->decision);
     out.postings = PostingsJson(r->postings);
+    out.written = PostingsJson(r->written);
     return out;
   }
 
-  Status Cancel(const std::string& postings, const RequestContext& ctx) override {
-    json arr = json::parse(postings, nullptr, false);
-    if (!arr.is_array()) return Status::Ok();
+  Result<std::string> Cancel(const std::string& written, const RequestContext& ctx) override {
+    json arr = json::parse(written, nullptr, false);
+    std::vector<ledger::Posting> releases;
+    Status first = Status::Ok();
+    if (!arr.is_array()) return PostingsJson(releases);
     for (const auto& p : arr) {
       if (!p.is_object() || p.value("kind", "") != "reserve" || !p.contains("id")) continue;
       ledger::SettleRequest req;
       req.reservation_id = p["id"].get<int64_t>();
-      req.as_of = today_();
-      req.reason = "audit record could not be written";
-      req.idempotency_key = ctx.idempotency_key.empty() ? "" : ctx.idempotency_key + ":cancel";
-      (void)ledger_->Release(req);
+      // On the reservation's own date: a release cannot precede it.
+      auto as_of = Date::Parse(p.value("as_of", ""));
+      req.as_of = as_of.ok() ? *as_of : today_();
+      req.reason = "the decision's audit record could not be written";
+      req.idempotency_key = ctx.idempotency_key.empty()
+                                ? ""
+                                : ctx.idempotency_key + ":cancel:" + std::to_string(req.reservation_id);
+      auto released = ledger_->Release(req);
+      if (released.ok()) {
+        releases.push_back(*released);
+      } else if (first.ok()) {
+        first = released.status();
+      }
     }
-    return Status::Ok();
+    if (!first.ok() && releases.empty()) return first;
+    return PostingsJson(releases);
   }
 
   Result<std::string> Balances(const std::string& as_of) const override {

@@ -12,11 +12,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <set>
 #include <thread>
 
 #include "audit/audit_test_util.h"
+#include "server/response_json_testing.h"
 
 extern char** environ;
 
@@ -24,6 +27,7 @@ namespace exportctl::server {
 namespace {
 
 using nlohmann::json;
+using testing::ResponseJson;
 
 struct Child {
   pid_t pid = -1;
@@ -43,7 +47,8 @@ int RunCli(const std::vector<std::string>& args, std::string* out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// Starts `exportctl serve --port 0 …` and reads its port from the "listening on" line (stderr).
+// Starts `exportctl serve --port <*port, 0 = any> …` and reads its port from the "listening on"
+// line (stderr).
 pid_t StartServe(const std::vector<std::string>& args, int* port) {
   int fds[2];
   if (::pipe(fds) != 0) return -1;
@@ -51,7 +56,7 @@ pid_t StartServe(const std::vector<std::string>& args, int* port) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<std::string> all{EXPORTCTL_BINARY, "serve", "--port", "0"};
+  std::vector<std::string> all{EXPORTCTL_BINARY, "serve", "--port", std::to_string(*port)};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
@@ -136,12 +141,12 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   auto first = setup.Post("/v1/check", headers("setup-1"), kLppCheck, "application/json");
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 200) << first->body;
-  const json first_decision = json::parse(first->body);
+  const json first_decision = ResponseJson(first->body);
   ASSERT_EQ(first_decision["ledger_postings"].size(), 1u) << first->body;
   const double per_request = first_decision["ledger_postings"][0]["tpp"];
   auto balances = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b"));
   ASSERT_EQ(balances->status, 200) << balances->body;
-  const json balance = json::parse(balances->body).at(0);
+  const json balance = ResponseJson(balances->body).at(0);
   ASSERT_EQ(balance["account"], "lpp:C");
   const double cap = balance["cap_tpp"];
   const double remaining = balance["remaining_tpp"];
@@ -175,7 +180,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
           continue;
         }
         std::lock_guard<std::mutex> lock(mu);
-        decisions.push_back(json::parse(r->body));
+        decisions.push_back(ResponseJson(r->body));
       }
     });
   }
@@ -194,7 +199,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   // The ledger: never over the cap, and it holds exactly the reservations acknowledged.
   auto after = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b2"));
   ASSERT_EQ(after->status, 200);
-  for (const auto& b : json::parse(after->body)) {
+  for (const auto& b : ResponseJson(after->body)) {
     if (b["account"] != "lpp:C") continue;
     const double held = b["reserved_tpp"].get<double>() + b["used_tpp"].get<double>();
     EXPECT_LE(held, cap + 1e-6);
@@ -205,7 +210,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   for (const char* account : {"lpp:C", "country:DE"}) {
     auto history = setup.Get(std::string("/v1/ledger/history?account=") + account, headers("h"));
     ASSERT_EQ(history->status, 200) << history->body;
-    for (const auto& p : json::parse(history->body)) {
+    for (const auto& p : ResponseJson(history->body)) {
       if (p["kind"] == "reserve") reserve_ids.insert(p["id"].get<int64_t>());
     }
   }
@@ -218,7 +223,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
     EXPECT_TRUE(reserve_ids.count(id)) << id;
     auto rec = other.Get("/v1/decisions/" + d["decision_id"].get<std::string>(), headers("r"));
     ASSERT_EQ(rec->status, 200) << rec->body;
-    EXPECT_EQ(json::parse(rec->body)["payload"]["ledger_postings"], d["ledger_postings"]);
+    EXPECT_EQ(ResponseJson(rec->body)["payload"]["ledger_postings"], d["ledger_postings"]);
   }
   EXPECT_EQ(Stop(a), 0);
   EXPECT_EQ(Stop(b), 0);
@@ -232,5 +237,165 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   EXPECT_EQ(report["records_checked"], 1 + 41 + 1) << verified;
 }
 
+
+// The retry storm of issue 10: clients retry the same reserving requests (some under an
+// Idempotency-Key, from two officers; some known only by their reference, sent by both), several
+// copies at once, while the server is killed with SIGKILL and restarted. Afterwards the ledger and
+// the audit log agree posting for posting, every posting is in exactly one record, and every
+// acknowledged reservation holds (reserved, never released).
+TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
+  char tmpl[] = "/tmp/exportctl_storm_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string ledger = dir + "/ledger.sqlite";
+  std::string tokens[2];
+  for (auto& token : tokens) {
+    std::string created;
+    ASSERT_EQ(RunCli({"keys", "--data-dir", dir, "create", "--role", "officer", "--json"}, &created), 0)
+        << created;
+    token = json::parse(created)["token"];
+  }
+  std::atomic<int> port{0};
+  int first_port = 0;
+  std::atomic<pid_t> pid{StartServe({"--data-dir", dir, "--ledger", ledger}, &first_port)};
+  ASSERT_GT(pid.load(), 0);
+  ASSERT_GT(first_port, 0);
+  port = first_port;
+
+  // Sixteen requests: even ones under a key (officer i % 2), odd ones by reference only.
+  struct Request {
+    std::string body, key;
+    int officer;
+  };
+  std::vector<Request> requests;
+  for (int i = 0; i < 16; ++i) {
+    json tx = json::parse(kLppCheck);
+    tx["reference"] = "STORM-" + std::to_string(i);
+    tx["items"][0]["quantity"] = 1 + i % 3;
+    requests.push_back({tx.dump(), i % 2 == 0 ? "storm-key-" + std::to_string(i) : "", (i / 2) % 2});
+  }
+  struct Answer {
+    int status;
+    std::string body;
+    int officer;
+  };
+  std::mutex mu;
+  std::vector<std::vector<Answer>> answers(requests.size());
+  std::atomic<int> unanswered{0};  // attempts the kills cut off (no response at all)
+  std::vector<std::thread> clients;
+  // Eight clients; each sends every request three times over (and the requests by reference from
+  // both officers), so copies of one request race each other and the kills.
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < requests.size(); ++i) {
+          const Request& rq = requests[(i + t * 3) % requests.size()];
+          const size_t index = (i + t * 3) % requests.size();
+          const int officer = rq.key.empty() ? (t + round) % 2 : rq.officer;
+          httplib::Headers h{{"Authorization", "Bearer " + tokens[officer]}};
+          if (!rq.key.empty()) h.emplace("Idempotency-Key", rq.key);
+          // Retry until the answer is definitive (200 or 409): a killed server gives none.
+          for (int attempt = 0; attempt < 400; ++attempt) {
+            httplib::Client c("127.0.0.1", port.load());
+            c.set_connection_timeout(1);
+            c.set_read_timeout(10);
+            auto r = c.Post("/v1/check", h, rq.body, "application/json");
+            if (r && (r->status == 200 || r->status == 409)) {
+              std::lock_guard<std::mutex> lock(mu);
+              answers[index].push_back({r->status, r->body, officer});
+              break;
+            }
+            if (r) ADD_FAILURE() << r->status << " " << r->body;  // 503 and the like: a defect
+            ++unanswered;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+          }
+        }
+      }
+    });
+  }
+  // Two kills mid-storm, each followed by a restart on the same port.
+  for (int kill = 0; kill < 2; ++kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 100 * kill));
+    ::kill(pid.load(), SIGKILL);
+    int status = 0;
+    ::waitpid(pid.load(), &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    int again = first_port;
+    pid = StartServe({"--data-dir", dir, "--ledger", ledger}, &again);
+    ASSERT_EQ(again, first_port);
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_GT(unanswered.load(), 0);  // the kills did land mid-storm
+
+  // Every request has answers; the 200s of one request are one decision with one set of postings.
+  std::map<int64_t, std::string> acknowledged;  // reserve posting id → decision id
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_FALSE(answers[i].empty()) << "request " << i << " got no definitive answer";
+    std::string decision;
+    json postings;
+    std::set<int> officers_with_200;
+    for (const auto& a : answers[i]) {
+      const json body = ResponseJson(a.body);
+      if (a.status == 409) {
+        // Only a reference sent by the officer who did not reserve it is refused.
+        EXPECT_TRUE(requests[i].key.empty()) << a.body;
+        continue;
+      }
+      officers_with_200.insert(a.officer);
+      if (decision.empty()) {
+        decision = body["decision_id"];
+        postings = body["ledger_postings"];
+      }
+      EXPECT_EQ(body["decision_id"], decision) << "request " << i;
+      EXPECT_EQ(body["ledger_postings"], postings) << "request " << i;
+    }
+    ASSERT_FALSE(decision.empty()) << "request " << i << " was never acknowledged";
+    EXPECT_EQ(officers_with_200.size(), 1u) << "request " << i;
+    ASSERT_EQ(postings.size(), 1u) << postings.dump();
+    acknowledged[postings[0]["id"].get<int64_t>()] = decision;
+  }
+  EXPECT_EQ(Stop(pid.load()), 0);
+
+  // The ledger and the log, posting for posting.
+  std::string ledger_lines, audit_lines, verified;
+  ASSERT_EQ(RunCli({"ledger", "export", "--ledger", ledger}, &ledger_lines), 0) << ledger_lines;
+  ASSERT_EQ(RunCli({"audit", "--data-dir", dir, "export"}, &audit_lines), 0);
+  ASSERT_EQ(RunCli({"audit", "--data-dir", dir, "verify"}, &verified), 0) << verified;
+  std::map<int64_t, json> ledger_postings;
+  std::set<int64_t> released;
+  std::istringstream ls(ledger_lines);
+  for (std::string line; std::getline(ls, line);) {
+    if (line.empty()) continue;
+    const json p = json::parse(line);
+    ledger_postings[p["id"].get<int64_t>()] = p;
+    if (p["kind"] == "release") released.insert(p["reservation_id"].get<int64_t>());
+  }
+  std::map<int64_t, int> recorded;  // posting id → records that carry it
+  std::istringstream as(audit_lines);
+  for (std::string line; std::getline(as, line);) {
+    if (line.empty()) continue;
+    const json r = json::parse(line);
+    const json& payload = r["payload"];
+    json postings = json::array();
+    if (r["kind"] == "decision") postings = payload.value("ledger_postings", json::array());
+    if (std::string(r["kind"]).rfind("ledger.", 0) == 0) {
+      postings = payload["result"].is_array() ? payload["result"] : json::array({payload["result"]});
+    }
+    for (const auto& p : postings) ++recorded[p["id"].get<int64_t>()];
+  }
+  for (const auto& [id, p] : ledger_postings) {
+    EXPECT_EQ(recorded[id], 1) << "posting " << id << " (" << p.dump() << ") in " << recorded[id]
+                               << " audit records";
+  }
+  for (const auto& [id, n] : recorded) EXPECT_TRUE(ledger_postings.count(id)) << "posting " << id;
+  for (const auto& [id, decision] : acknowledged) {
+    ASSERT_TRUE(ledger_postings.count(id)) << id;
+    EXPECT_EQ(ledger_postings[id]["kind"], "reserve");
+    EXPECT_EQ(ledger_postings[id]["decision_id"], decision);
+    EXPECT_FALSE(released.count(id)) << "acknowledged reservation " << id << " was released";
+  }
+  std::string cmd = "rm -rf '" + dir + "'";
+  (void)std::system(cmd.c_str());
+}
 }  // namespace
 }  // namespace exportctl::server

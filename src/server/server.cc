@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -15,7 +16,7 @@
 #include <iostream>
 #include <thread>
 
-#include "audit/crypto.h"
+#include "audit/idempotency.h"
 #include "audit/replay.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
@@ -81,6 +82,19 @@ const char* DefaultCodeFor(int status) {
     case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "invalid_input";
   }
+}
+
+// The postings of a JSON array whose ids are not in `ids`.
+std::string WithoutPostings(const std::string& postings, const std::vector<int64_t>& ids) {
+  auto arr = nlohmann::json::parse(postings, nullptr, false);
+  if (!arr.is_array()) return "[]";
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : arr) {
+    const bool recorded = p.is_object() && p.contains("id") && p["id"].is_number_integer() &&
+                          std::find(ids.begin(), ids.end(), p["id"].get<int64_t>()) != ids.end();
+    if (!recorded) out.push_back(p);
+  }
+  return out.dump();
 }
 
 size_t CountJsonArray(const std::string& json_array) {
@@ -340,21 +354,6 @@ struct Server::Impl {
     auto opts = CheckOptions(call);
     if (!opts.ok()) return SendStatus(call.res, opts.status());
     const std::string posture_override = opts->posture ? PostureName(*opts->posture) : "";
-
-    // Idempotency-Key: the same key and request give the same recorded decision; the same key
-    // with a different request is a conflict.
-    const std::string idempotency_key = call.req.get_header_value("Idempotency-Key");
-    if (!idempotency_key.empty()) {
-      if (!deps.audit) {
-        return SendError(call.res, 503, "unavailable", "Idempotency-Key",
-                         "idempotent requests need the audit log");
-      }
-      opts->decision_id =
-          "dec_" + audit::Sha256Hex(call.key.key_id + "\n" + idempotency_key).substr(0, 26);
-      if (RespondFromRecord(call, opts->decision_id, in->request, posture_override)) return;
-    } else {
-      opts->decision_id = audit::NewEventId("dec_");
-    }
     if (in->reserve && !audit::RoleAllows(call.key.role, Role::kOfficer)) {
       metrics.CountAuthFailure(403);
       return SendError(call.res, 403, "forbidden", "reserve", "reserving needs the officer role");
@@ -365,7 +364,34 @@ struct Server::Impl {
                        "or reserved");
     }
 
-    RequestContext ctx{call.key.key_id, idempotency_key, {}};
+    // A retry gets the recorded decision, or 409 when it is not the request that was decided.
+    // Idempotency-Key: the caller's own (scoped to the API key). A reservation without one is
+    // known by its reference, whoever sends it (audit/idempotency.h).
+    const std::string idempotency_key = call.req.get_header_value("Idempotency-Key");
+    std::string ledger_key;
+    bool by_reference = false;
+    if (!idempotency_key.empty() && !deps.audit) {
+      return SendError(call.res, 503, "unavailable", "Idempotency-Key",
+                       "idempotent requests need the audit log");
+    }
+    if (in->reserve) {
+      auto identity = audit::IdentifyRetry(call.key.key_id, idempotency_key, in->tx.reference);
+      if (!identity.ok()) return SendStatus(call.res, identity.status());
+      opts->decision_id = identity->decision_id;
+      ledger_key = identity->ledger_key;
+      by_reference = identity->by_reference;
+    } else if (!idempotency_key.empty()) {
+      opts->decision_id = audit::ScopedDecisionId(call.key.key_id, idempotency_key);
+    } else {
+      opts->decision_id = audit::NewEventId("dec_");
+    }
+    const bool retryable = in->reserve || !idempotency_key.empty();
+    if (retryable && deps.audit &&
+        RespondFromRecord(call, opts->decision_id, *in, posture_override, by_reference)) {
+      return;
+    }
+
+    RequestContext ctx{call.key.key_id, ledger_key, {}};
     // What the engine consults (listings, balances) is recorded with the decision for replay.
     std::optional<audit::FactRecorder> facts;
     if (options.audit_decisions) {
@@ -377,31 +403,42 @@ struct Server::Impl {
       };
     }
     Decision decision;
-    std::string postings = "[]";
+    std::string postings = "[]", written = "[]";
     if (in->reserve) {
       auto reserved = deps.ledger->DecideAndReserve(*deps.engine, in->tx, *opts, ctx);
       if (!reserved.ok()) return SendStatus(call.res, reserved.status());
       decision = std::move(reserved->decision);
       postings = std::move(reserved->postings);
-      metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(postings)));
+      written = std::move(reserved->written);
+      metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(written)));
     } else {
       decision = deps.engine->Determine(in->tx, *opts);
     }
     std::string decision_json = DecisionToJson(decision);
     if (options.audit_decisions) {
       const auto t0 = Clock::now();
-      auto record = deps.audit->Append(
-          {.id = decision.decision_id,
-           .kind = "decision",
-           .actor = call.key.key_id,
-           .payload = audit::BuildDecisionPayload(PayloadFor(
-               *in, posture_override, decision_json, postings, "POST /v1/check", facts->Json()))});
+      auto payload = PayloadFor(*in, posture_override, decision_json, postings, "POST /v1/check",
+                                facts->Json());
+      payload.reserve = in->reserve;
+      auto record = deps.audit->Append({.id = decision.decision_id,
+                                        .kind = "decision",
+                                        .actor = call.key.key_id,
+                                        .payload = audit::BuildDecisionPayload(payload)});
       metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
       if (!record.ok()) {
-        if (in->reserve) (void)deps.ledger->Cancel(postings, ctx);
-        if (record.status().code() == ErrorCode::kConflict && !idempotency_key.empty() &&
-            RespondFromRecord(call, decision.decision_id, in->request, posture_override)) {
-          return;  // a concurrent retry recorded it first
+        // Only what this request wrote is undone: postings replayed from an earlier attempt
+        // belong to that attempt, and a concurrent retry that recorded the decision first owns
+        // the postings its record carries (it replayed ours).
+        if (record.status().code() == ErrorCode::kConflict) {
+          auto first = deps.audit->Get(decision.decision_id);
+          if (in->reserve && first.ok()) {
+            CancelWritten(call, WithoutPostings(written, audit::RecordedPostingIds(*first)), ctx);
+          }
+          if (RespondFromRecord(call, decision.decision_id, *in, posture_override, by_reference)) {
+            return;
+          }
+        } else if (in->reserve) {
+          CancelWritten(call, written, ctx);
         }
         std::cerr << "exportctl serve: audit append failed: " << record.status().ToString() << "\n";
         return SendError(call.res, 503, "unavailable", "",
@@ -410,41 +447,63 @@ struct Server::Impl {
     }
     metrics.CountDecision(static_cast<int>(decision.outcome));
     if (in->reserve) {
+      // The postings as objects, in place of the decision's one-line summaries: one key.
+      decision.ledger_postings.clear();
+      decision_json = DecisionToJson(decision);
       decision_json.pop_back();
       decision_json += ",\"ledger_postings\":" + postings + "}";
     }
     SendJson(call.res, 200, std::move(decision_json));
   }
 
-  // When a decision with this id is recorded: replies with it (same request) or 409 (different
-  // request) and returns true. Returns false when there is no such record.
-  bool RespondFromRecord(Call& call, const std::string& id, const std::string& request,
-                         const std::string& posture_override) {
+  // Releases the reservations this request wrote, and records the releases under its actor.
+  void CancelWritten(const Call& call, const std::string& written, const RequestContext& ctx) {
+    if (written == "[]") return;
+    auto releases = deps.ledger->Cancel(written, ctx);
+    if (!releases.ok()) {
+      std::cerr << "exportctl serve: could not release " << written << ": "
+                << releases.status().ToString() << "\n";
+      return;
+    }
+    metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(*releases)));
+    if (!options.audit_decisions) return;
+    std::string payload;
+    JsonWriter w(payload);
+    w.BeginObject().Key("request").BeginObject();
+    w.Field("reason", "the decision's audit record could not be written");
+    w.EndObject().Key("result").Raw(*releases).EndObject();
+    auto record = deps.audit->Append({.id = "", .kind = "ledger.release",
+                                      .actor = call.key.key_id, .payload = std::move(payload)});
+    if (!record.ok()) {
+      std::cerr << "exportctl serve: audit append failed after releasing " << *releases << ": "
+                << record.status().ToString() << "\n";
+    }
+  }
+
+  // When a decision with this id is recorded: replies with it (the same request from the same
+  // caller) or 409 naming it, and returns true. Returns false when there is no such record.
+  bool RespondFromRecord(Call& call, const std::string& id, const CheckInput& in,
+                         const std::string& posture_override, bool by_reference) {
     auto record = deps.audit->Get(id);
     if (!record.ok()) {
       if (record.status().code() == ErrorCode::kNotFound) return false;
       SendStatus(call.res, record.status());
       return true;
     }
-    auto payload = nlohmann::json::parse(record->payload, nullptr, false);
-    const auto recorded_posture = payload.value("posture_override", nlohmann::json());
-    const bool same = payload.is_object() && payload.contains("request") &&
-                      payload["request"] == nlohmann::json::parse(request, nullptr, false) &&
-                      (recorded_posture.is_string() ? recorded_posture.get<std::string>() : "") ==
-                          posture_override;
-    if (!same) {
-      SendError(call.res, 409, "conflict", "Idempotency-Key",
-                "this Idempotency-Key was used with a different request");
+    const auto match =
+        audit::MatchRetry(*record, call.key.key_id, in.request, posture_override, in.reserve);
+    if (match != audit::RetryMatch::kSame) {
+      const std::string what = by_reference ? "reference " + in.tx.reference + " was reserved"
+                                            : "this Idempotency-Key was used";
+      const std::string how = match == audit::RetryMatch::kDifferentCaller
+                                  ? " by another caller"
+                                  : " with a different request";
+      SendError(call.res, 409, "conflict", by_reference ? "reference" : "Idempotency-Key",
+                what + how + " (decision " + id + "); nothing was decided or reserved");
       return true;
     }
-    std::string decision = payload["decision"].dump();
-    const auto& postings = payload.value("ledger_postings", nlohmann::json::array());
-    if (!postings.empty()) {
-      decision.pop_back();
-      decision += ",\"ledger_postings\":" + postings.dump() + "}";
-    }
     call.res.set_header("Idempotent-Replayed", "true");
-    SendJson(call.res, 200, std::move(decision));
+    SendJson(call.res, 200, audit::RecordedAnswer(*record));
     return true;
   }
 
@@ -704,22 +763,69 @@ struct Server::Impl {
     if (!body.ok()) return SendStatus(call.res, body.status());
     if (!deps.screen) return Unavailable(call, "screening");
     const std::string request = body->dump();
+    // One clearance at a time: two retries sent together must not both write one.
+    std::lock_guard<std::mutex> lock(clear_mu);
+    std::string id;
+    if (!RetryOfChange(call, "screen.cleared", request, &id)) return;
     auto r = deps.screen->Clear(request, Context(call));
-    if (r.ok() && !RecordChange(call, "screen.cleared", request, *r)) return;
+    if (r.ok() && !RecordChange(call, "screen.cleared", request, *r, id)) return;
     Reply(call, r);
   }
 
+  // An Idempotency-Key on a change (clearance, ledger posting): the record id the change gets
+  // (*id: scoped to the caller), and, when it is recorded already, the recorded result (the same
+  // request) or 409 (another request). Returns false when it has answered.
+  bool RetryOfChange(Call& call, const char* kind, const std::string& request, std::string* id) {
+    const std::string key = call.req.get_header_value("Idempotency-Key");
+    if (key.empty()) return true;
+    if (!options.audit_decisions) {
+      SendError(call.res, 503, "unavailable", "Idempotency-Key",
+                "idempotent requests need the audit log");
+      return false;
+    }
+    *id = audit::ScopedEventId(kind, call.key.key_id, key);
+    return !RespondFromChange(call, *id, request);
+  }
+
+  // When the change `id` is recorded: replies with its result (same request) or 409, and
+  // returns true.
+  bool RespondFromChange(Call& call, const std::string& id, const std::string& request) {
+    auto record = deps.audit->Get(id);
+    if (!record.ok()) {
+      if (record.status().code() == ErrorCode::kNotFound) return false;
+      SendStatus(call.res, record.status());
+      return true;
+    }
+    auto payload = nlohmann::json::parse(record->payload, nullptr, false);
+    if (!payload.is_object() || payload.value("request", nlohmann::json()) !=
+                                    nlohmann::json::parse(request, nullptr, false)) {
+      SendError(call.res, 409, "conflict", "Idempotency-Key",
+                "this Idempotency-Key was used with a different request (record " + id +
+                    "); nothing was changed");
+      return true;
+    }
+    call.res.set_header("Idempotent-Replayed", "true");
+    SendJson(call.res, 200, payload["result"].dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace));
+    return true;
+  }
+
   // Configuration and list changes go into the audit log too. Returns false (and answers 503)
-  // when the record cannot be written.
+  // when the record cannot be written, or (and answers from the record) when `id` was recorded
+  // by a concurrent retry.
   bool RecordChange(Call& call, const char* kind, const std::string& request,
-                    const std::string& result) {
+                    const std::string& result, const std::string& id = "") {
     if (!options.audit_decisions) return true;
     std::string payload;
     JsonWriter w(payload);
     w.BeginObject().Key("request").Raw(request).Key("result").Raw(result).EndObject();
-    auto record = deps.audit->Append({.id = "", .kind = kind, .actor = call.key.key_id,
+    auto record = deps.audit->Append({.id = id, .kind = kind, .actor = call.key.key_id,
                                       .payload = std::move(payload)});
     if (record.ok()) return true;
+    if (!id.empty() && record.status().code() == ErrorCode::kConflict &&
+        RespondFromChange(call, id, request)) {
+      return false;
+    }
     std::cerr << "exportctl serve: audit append failed after " << kind << ": "
               << record.status().ToString() << "\n";
     SendError(call.res, 503, "unavailable", "",
@@ -733,8 +839,11 @@ struct Server::Impl {
     Reply(call, deps.screen->Lists());
   }
 
+  // The idempotency key the ledger sees is scoped to the caller: another caller's identical
+  // key is another request.
   RequestContext Context(const Call& call) const {
-    return {call.key.key_id, call.req.get_header_value("Idempotency-Key"), {}};
+    const std::string key = call.req.get_header_value("Idempotency-Key");
+    return {call.key.key_id, key.empty() ? "" : audit::ScopedLedgerKey(call.key.key_id, key), {}};
   }
 
   void HandleLedgerBalances(Call& call) {
@@ -756,10 +865,14 @@ struct Server::Impl {
     if (!body.ok()) return SendStatus(call.res, body.status());
     if (!deps.ledger) return Unavailable(call, "the allocation ledger");
     const std::string request = body->dump();
+    // A retry answers from the record: the ledger replays the posting, and the log keeps one
+    // record of the change, under the actor who made it.
+    std::string id;
+    if (!RetryOfChange(call, kind, request, &id)) return;
     auto r = fn(request, Context(call));
     if (r.ok()) {
+      if (!RecordChange(call, kind, request, *r, id)) return;
       metrics.CountLedgerPostings(1);
-      if (!RecordChange(call, kind, request, *r)) return;
     }
     Reply(call, r);
   }
@@ -791,6 +904,7 @@ struct Server::Impl {
   int listen_fd = -1;
   std::atomic<bool> started{false};
   std::mutex stop_mu;
+  std::mutex clear_mu;  // HandleScreenClear
   std::condition_variable stop_cv;
   bool stopped = false;
 };

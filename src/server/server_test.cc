@@ -18,6 +18,7 @@
 #include "audit/replay.h"
 #include "data/dataset.h"
 #include "determine/engine.h"
+#include "server/response_json_testing.h"
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
 #include "screen/screen.h"
 #include "server/module_backends.h"
@@ -28,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::ResponseJson;
 
 const Dataset& SharedDataset() {
   static std::unique_ptr<Dataset> data = [] {
@@ -110,7 +112,7 @@ class ServerTest : public ::testing::Test {
   }
   int64_t AuditCount() { return stack_->audit_log->Head()->seq; }
   static json ErrorOf(const httplib::Result& r) {
-    auto j = json::parse(r->body, nullptr, false);
+    auto j = ResponseJson(r->body);
     EXPECT_TRUE(j.is_object() && j.contains("error")) << r->body;
     if (!j.is_object() || !j.contains("error")) return json::object();
     EXPECT_TRUE(j["error"].contains("code") && j["error"].contains("message") &&
@@ -129,7 +131,7 @@ TEST_F(ServerTest, HealthzIsPublic) {
   auto r = Get("/healthz", "");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(json::parse(r->body)["status"], "ok");
+  EXPECT_EQ(ResponseJson(r->body)["status"], "ok");
 }
 
 TEST_F(ServerTest, CheckDecidesAndRecords) {
@@ -137,14 +139,14 @@ TEST_F(ServerTest, CheckDecidesAndRecords) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
-  json d = json::parse(r->body);
+  json d = ResponseJson(r->body);
   EXPECT_EQ(d["outcome"], "LICENSE_REQUIRED");
   const std::string id = d["decision_id"];
   EXPECT_EQ(AuditCount(), 1);
 
   auto recorded = Get("/v1/decisions/" + id, viewer_);
   ASSERT_EQ(recorded->status, 200) << recorded->body;
-  json rec = json::parse(recorded->body);
+  json rec = ResponseJson(recorded->body);
   EXPECT_EQ(rec["kind"], "decision");
   EXPECT_EQ(rec["payload"]["decision"], d);
   EXPECT_EQ(rec["payload"]["request"]["destination"], "CN");
@@ -167,7 +169,7 @@ TEST_F(ServerTest, CheckDefaultsAsOfToTodayAtTheEdge) {
   tx.erase("as_of");
   auto r = Post("/v1/check", tx.dump(), analyst_);
   ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(json::parse(r->body)["as_of"], "2025-06-01");
+  EXPECT_EQ(ResponseJson(r->body)["as_of"], "2025-06-01");
 }
 
 TEST_F(ServerTest, AuthenticationAndRoles) {
@@ -279,7 +281,7 @@ TEST_F(ServerTest, IdempotencyKey) {
   auto again = Post("/v1/check", kTransaction, analyst_, h);
   ASSERT_EQ(again->status, 200);
   EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
-  EXPECT_EQ(json::parse(again->body)["decision_id"], json::parse(first->body)["decision_id"]);
+  EXPECT_EQ(ResponseJson(again->body)["decision_id"], ResponseJson(first->body)["decision_id"]);
   json other = json::parse(kTransaction);
   other["destination"] = "DE";
   auto conflict = Post("/v1/check", other.dump(), analyst_, h);
@@ -299,7 +301,7 @@ TEST_F(ServerTest, Batch) {
   std::istringstream lines(r->body);
   std::string line;
   std::vector<json> out;
-  while (std::getline(lines, line)) out.push_back(json::parse(line));
+  while (std::getline(lines, line)) out.push_back(ResponseJson(line));
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0]["outcome"], "LICENSE_REQUIRED");
   EXPECT_EQ(out[1]["line"], 2);
@@ -316,7 +318,7 @@ TEST_F(ServerTest, Batch) {
 TEST_F(ServerTest, Classify) {
   auto r = Post("/v1/classify", R"({"chip":"H100 SXM5 80GB","as_of":"2025-06-01"})", analyst_);
   ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(json::parse(r->body)["eccn"], "3A090.a");
+  EXPECT_EQ(ResponseJson(r->body)["eccn"], "3A090.a");
   auto specs = Post("/v1/classify", R"({"tpp":2000,"die_area_mm2":400,"datacenter":true})", analyst_);
   ASSERT_EQ(specs->status, 200) << specs->body;
   auto unknown = Post("/v1/classify", R"({"tpp":2000,"die_area":400})", analyst_);
@@ -331,15 +333,15 @@ TEST_F(ServerTest, Classify) {
 TEST_F(ServerTest, ReferenceData) {
   auto chips = Get("/v1/chips", viewer_);
   ASSERT_EQ(chips->status, 200);
-  EXPECT_GT(json::parse(chips->body).size(), 5u);
+  EXPECT_GT(ResponseJson(chips->body).size(), 5u);
   auto regimes = Get("/v1/regimes?as_of=2025-06-01&posture=codified", viewer_);
   ASSERT_EQ(regimes->status, 200) << regimes->body;
-  EXPECT_TRUE(json::parse(regimes->body).is_array());
+  EXPECT_TRUE(ResponseJson(regimes->body).is_array());
   EXPECT_EQ(ErrorOf(Get("/v1/regimes?as_of=yesterday", viewer_))["field"], "as_of");
   EXPECT_EQ(ErrorOf(Get("/v1/regimes?posture=lenient", viewer_))["field"], "posture");
   auto cn = Get("/v1/countries/CN?as_of=2025-06-01", viewer_);
   ASSERT_EQ(cn->status, 200) << cn->body;
-  json country = json::parse(cn->body);
+  json country = ResponseJson(cn->body);
   EXPECT_EQ(country["code"], "CN");
   EXPECT_NE(std::find(country["groups"].begin(), country["groups"].end(), "D:5"),
             country["groups"].end());
@@ -393,7 +395,7 @@ TEST_F(ServerTest, OpenApiDocumentsEveryRoute) {
   json doc = json::parse(in);
   auto served = Get("/openapi.json", viewer_);
   ASSERT_EQ(served->status, 200);
-  EXPECT_EQ(json::parse(served->body), doc);
+  EXPECT_EQ(ResponseJson(served->body), doc);
   std::set<std::pair<std::string, std::string>> documented, routed;
   for (auto& [path, ops] : doc["paths"].items()) {
     for (auto& [method, op] : ops.items()) {
@@ -458,7 +460,7 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   auto r = c.Post("/v1/check", h, lpp, "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  json d = json::parse(r->body);
+  json d = ResponseJson(r->body);
   EXPECT_EQ(d["license_exception"], "LPP") << r->body;
   ASSERT_TRUE(d["ledger_postings"].is_array());
   ASSERT_EQ(d["ledger_postings"].size(), 1u) << r->body;
@@ -469,7 +471,7 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
 
   auto balances = c.Get("/v1/ledger/balances?as_of=2025-06-01", h);
   ASSERT_EQ(balances->status, 200) << balances->body;
-  EXPECT_EQ(json::parse(balances->body).size(), 1u);
+  EXPECT_EQ(ResponseJson(balances->body).size(), 1u);
   auto history = c.Get("/v1/ledger/history?account=lpp:C", h);
   ASSERT_EQ(history->status, 200) << history->body;
   const int bad_account = c.Get("/v1/ledger/history?account=nonsense", h)->status;
@@ -481,7 +483,7 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   auto commit = c.Post("/v1/ledger/commit", commit_h,
                        R"({"reservation_id":)" + std::to_string(reservation) + "}", "application/json");
   ASSERT_EQ(commit->status, 200) << commit->body;
-  EXPECT_EQ(json::parse(commit->body)["kind"], "commit");
+  EXPECT_EQ(ResponseJson(commit->body)["kind"], "commit");
   // Replay uses the balance the decision read, not today's (the reservation is now committed).
   auto replayed = audit::ReplayDecision(*recorded, engine);
   ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
@@ -494,6 +496,222 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   EXPECT_EQ(report.records_checked, 2);  // the decision and the ledger.commit
   server.Stop();
   fs::remove_all(dir);
+}
+
+// Retries of reserving checks, over real sockets: a retry gets the recorded decision or 409, and
+// never touches postings it did not write; keys belong to the caller who sent them.
+class ServerRetryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir(std::string("retry_") +
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    auto ledger = OpenLedgerService(EXPORTCTL_DEFAULT_DATA_DIR, dir_.string(), "");
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(*ledger);
+    engine_ = std::make_unique<Engine>(SharedDataset());
+    auto log = audit::OpenSqliteAuditLog({.path = (dir_ / "audit.sqlite").string(), .clock = {},
+                                          .read_only = false});
+    ASSERT_TRUE(log.ok());
+    log_ = std::move(*log);
+    auto keys = audit::KeyStore::Open((dir_ / "keys.sqlite").string());
+    ASSERT_TRUE(keys.ok());
+    keys_ = std::move(*keys);
+    officer_a_ = keys_->Create(audit::Role::kOfficer, "a")->token;
+    officer_b_ = keys_->Create(audit::Role::kOfficer, "b")->token;
+    ServerOptions options;
+    options.port = 0;
+    options.today = [] { return Date::FromYmd(2025, 6, 1); };
+    server_ = std::make_unique<Server>(
+        options, ServerDeps{.dataset = &SharedDataset(), .engine = engine_.get(),
+                            .audit = log_.get(), .keys = keys_.get(), .ledger = ledger_.get(),
+                            .screen = nullptr, .list_versions = {}});
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // License Exception LPP for consignee `consignee` (account lpp:<consignee>).
+  static std::string Lpp(const std::string& reference, const std::string& consignee = "C",
+                         int quantity = 8) {
+    json tx = json::parse(
+        R"({"reserve":true,"as_of":"2025-06-01","posture":"codified","destination":"DE",)"
+        R"("items":[{"chip":"H100 SXM5 80GB"}],"parties":[{"role":"ultimate_consignee",)"
+        R"("country":"DE","headquarters":"IN"}]})");
+    if (!reference.empty()) tx["reference"] = reference;
+    tx["items"][0]["quantity"] = quantity;
+    tx["parties"][0]["name"] = consignee;
+    return tx.dump();
+  }
+  httplib::Result Post(const std::string& path, const std::string& body, const std::string& token,
+                       const std::string& key = "") {
+    httplib::Headers h{{"Authorization", "Bearer " + token}};
+    if (!key.empty()) h.emplace("Idempotency-Key", key);
+    return client_->Post(path.c_str(), h, body, "application/json");
+  }
+  // Every posting of the ledger, oldest first.
+  json Postings(const std::string& account) {
+    auto r = client_->Get(("/v1/ledger/history?account=" + account).c_str(),
+                          httplib::Headers{{"Authorization", "Bearer " + officer_a_}});
+    EXPECT_EQ(r->status, 200) << r->body;
+    return ResponseJson(r->body);
+  }
+  int64_t AuditCount() { return log_->Head()->seq; }
+
+  fs::path dir_;
+  std::unique_ptr<LedgerService> ledger_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<audit::KeyStore> keys_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string officer_a_, officer_b_;
+};
+
+// Issue: the identical retry of a reservation sent with a reference and no key answered 503 and
+// released the reservation the first attempt had confirmed.
+TEST_F(ServerRetryTest, RetriedReservationByReferenceReplaysAndKeepsThePosting) {
+  auto first = Post("/v1/check", Lpp("SO-7"), officer_a_);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const json d = ResponseJson(first->body);
+  ASSERT_EQ(d["ledger_postings"].size(), 1u) << first->body;
+  ASSERT_TRUE(d["ledger_postings"][0].is_object()) << first->body;
+  const int64_t reservation = d["ledger_postings"][0]["id"];
+
+  for (int i = 0; i < 2; ++i) {
+    auto again = Post("/v1/check", Lpp("SO-7"), officer_a_);
+    ASSERT_EQ(again->status, 200) << again->body;
+    EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+    EXPECT_EQ(ResponseJson(again->body), d);
+  }
+  const json postings = Postings("lpp:C");
+  ASSERT_EQ(postings.size(), 1u) << postings.dump();  // no release, no second reservation
+  EXPECT_EQ(postings[0]["kind"], "reserve");
+  EXPECT_EQ(AuditCount(), 1);
+  auto commit = Post("/v1/ledger/commit", R"({"reservation_id":)" + std::to_string(reservation) + "}",
+                     officer_a_);
+  EXPECT_EQ(commit->status, 200) << commit->body;
+}
+
+// Issue: the same reference with another body reserved a second time (or wrote and released).
+TEST_F(ServerRetryTest, SameReferenceWithAnotherBodyIs409NamingTheDecision) {
+  auto first = Post("/v1/check", Lpp("SO-8"), officer_a_);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const std::string decision = ResponseJson(first->body)["decision_id"];
+  for (const std::string& other : {Lpp("SO-8", "OtherCo"), Lpp("SO-8", "C", 4)}) {
+    auto r = Post("/v1/check", other, officer_a_);
+    ASSERT_EQ(r->status, 409) << r->body;
+    const json e = ResponseJson(r->body)["error"];
+    EXPECT_EQ(e["code"], "conflict");
+    EXPECT_EQ(e["field"], "reference");
+    EXPECT_NE(e["message"].get<std::string>().find(decision), std::string::npos) << r->body;
+  }
+  // Another caller with the same reference and body does not get the first caller's decision.
+  auto b = Post("/v1/check", Lpp("SO-8"), officer_b_);
+  EXPECT_EQ(b->status, 409) << b->body;
+  EXPECT_EQ(Postings("lpp:C").size(), 1u);
+  EXPECT_EQ(Postings("lpp:OtherCo").size(), 0u);
+  EXPECT_EQ(AuditCount(), 1);
+}
+
+// Issue: idempotency keys were global: another caller's identical key replayed the first
+// caller's decision (and could release its reservation).
+TEST_F(ServerRetryTest, IdempotencyKeysBelongToTheCaller) {
+  auto a = Post("/v1/check", Lpp("SO-9"), officer_a_, "k-1");
+  ASSERT_EQ(a->status, 200) << a->body;
+  const json da = ResponseJson(a->body);
+  auto b = Post("/v1/check", Lpp("SO-9"), officer_b_, "k-1");
+  ASSERT_TRUE(b->status == 200 || b->status == 409) << b->body;
+  EXPECT_NE(b->get_header_value("Idempotent-Replayed"), "true");
+  if (b->status == 200) {
+    const json db = ResponseJson(b->body);
+    EXPECT_NE(db["decision_id"], da["decision_id"]);
+    EXPECT_NE(db["ledger_postings"], da["ledger_postings"]);
+  }
+  // A's reservation is untouched, and A's retry still replays it.
+  auto again = Post("/v1/check", Lpp("SO-9"), officer_a_, "k-1");
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(ResponseJson(again->body), da);
+  for (const auto& p : Postings("lpp:C")) EXPECT_EQ(p["kind"], "reserve") << p.dump();
+  // The same holds for ledger changes: B's "k-2" is not A's "k-2".
+  const std::string commit =
+      R"({"reservation_id":)" + std::to_string(da["ledger_postings"][0]["id"].get<int64_t>()) + "}";
+  auto ca = Post("/v1/ledger/commit", commit, officer_a_, "k-2");
+  ASSERT_EQ(ca->status, 200) << ca->body;
+  auto cb = Post("/v1/ledger/commit", commit, officer_b_, "k-2");
+  EXPECT_EQ(cb->status, 409) << cb->body;  // a fresh request: the reservation is committed already
+  EXPECT_NE(cb->get_header_value("Idempotent-Replayed"), "true");
+}
+
+// Idempotency as docs/openapi.json documents it.
+TEST_F(ServerRetryTest, KeyFirstUsedWithoutReserveIs409ForAReservation) {
+  json plain = json::parse(Lpp("SO-10"));
+  plain.erase("reserve");
+  auto first = Post("/v1/check", plain.dump(), officer_a_, "k-3");
+  ASSERT_EQ(first->status, 200) << first->body;
+  auto reserving = Post("/v1/check", Lpp("SO-10"), officer_a_, "k-3");
+  EXPECT_EQ(reserving->status, 409) << reserving->body;
+  EXPECT_EQ(Postings("lpp:C").size(), 0u);
+  // And the other way round.
+  ASSERT_EQ(Post("/v1/check", Lpp("SO-11"), officer_a_, "k-4")->status, 200);
+  json unreserving = json::parse(Lpp("SO-11"));
+  unreserving["reserve"] = false;
+  EXPECT_EQ(Post("/v1/check", unreserving.dump(), officer_a_, "k-4")->status, 409);
+}
+
+TEST_F(ServerRetryTest, LedgerReplayWritesNoSecondAuditRecord) {
+  auto r = Post("/v1/check", Lpp("SO-12"), officer_a_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const std::string commit = R"({"reservation_id":)" +
+      std::to_string(ResponseJson(r->body)["ledger_postings"][0]["id"].get<int64_t>()) + "}";
+  auto first = Post("/v1/ledger/commit", commit, officer_a_, "ship-1");
+  ASSERT_EQ(first->status, 200) << first->body;
+  const int64_t records = AuditCount();
+  auto again = Post("/v1/ledger/commit", commit, officer_a_, "ship-1");
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(ResponseJson(again->body), ResponseJson(first->body));
+  EXPECT_EQ(AuditCount(), records);
+  auto other = Post("/v1/ledger/commit", R"({"reservation_id":)" + std::to_string(999) + "}",
+                    officer_a_, "ship-1");
+  EXPECT_EQ(other->status, 409) << other->body;
+  EXPECT_EQ(AuditCount(), records);
+}
+
+// Issue: {"destination":"DE","destination":"CN"} was decided for whichever copy a parser kept
+// (and which one depended on whether "reserve" appeared in the body).
+TEST_F(ServerRetryTest, RepeatedKeysAre400NamingThePath) {
+  const std::string tail =
+      R"("as_of":"2025-06-01","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
+      R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN"}]})";
+  struct Case {
+    std::string body;
+    const char* field;
+  } cases[] = {
+      {R"({"destination":"DE","destination":"CN",)" + tail, "destination"},
+      {R"({"reference":"SO-13","reserve":true,"destination":"DE","destination":"CN",)" + tail,
+       "destination"},
+      {R"({"reserve":true,"reserve":false,"reference":"SO-13","destination":"DE",)" + tail,
+       "reserve"},
+      {R"({"destination":"DE","as_of":"2025-06-01","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
+       R"("parties":[{"role":"ultimate_consignee","name":"C","name":"Huawei","country":"DE"}]})",
+       "parties[0].name"},
+  };
+  for (const auto& c : cases) {
+    auto r = Post("/v1/check", c.body, officer_a_);
+    ASSERT_EQ(r->status, 400) << c.body << "\n" << r->body;
+    EXPECT_EQ(ResponseJson(r->body)["error"]["field"], c.field) << r->body;
+  }
+  auto adjust = Post("/v1/ledger/adjust",
+                     R"({"account":"lpp:C","tpp":1,"tpp":-1,"reason":"x","as_of":"2025-06-01"})",
+                     officer_a_);
+  EXPECT_EQ(adjust->status, 400) << adjust->body;
+  EXPECT_EQ(ResponseJson(adjust->body)["error"]["field"], "tpp");
+  EXPECT_EQ(AuditCount(), 0);
+  EXPECT_EQ(Postings("lpp:C").size(), 0u);
 }
 
 // An officer's clearance applies to the next check, without a restart: a possible match gives
@@ -532,7 +750,7 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
                   {"headquarters", "DE"}}}}};
     auto r = c.Post("/v1/check", as_analyst, tx.dump(), "application/json");
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
-    return r ? json::parse(r->body, nullptr, false) : json();
+    return r ? ResponseJson(r->body) : json();
   };
   const json unlisted = check("Unrelated Widgets GmbH");
   ASSERT_NE(unlisted.value("outcome", ""), "NEEDS_REVIEW") << unlisted.dump();
@@ -560,10 +778,26 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
                     R"({"party":"Sopgo Technologies","record_id":"a","reason":"x","expires":"soon"})",
                     "application/json");
   EXPECT_EQ(bad->status, 400);
-  EXPECT_EQ(json::parse(bad->body)["error"]["field"], "expires");
+  EXPECT_EQ(ResponseJson(bad->body)["error"]["field"], "expires");
   EXPECT_EQ(check("Sopgo Technologies").value("outcome", ""), "NEEDS_REVIEW");
-  auto cleared = c.Post("/v1/screen/clear", as_officer, clearance, "application/json");
+  httplib::Headers keyed = as_officer;
+  keyed.emplace("Idempotency-Key", "clear-1");
+  auto cleared = c.Post("/v1/screen/clear", keyed, clearance, "application/json");
   ASSERT_EQ(cleared->status, 200) << cleared->body;
+  // A retry under the same key replays the clearance: one disposition, one audit record.
+  const int64_t records = (*log)->Head()->seq;
+  auto again = c.Post("/v1/screen/clear", keyed, clearance, "application/json");
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(ResponseJson(again->body), ResponseJson(cleared->body));
+  auto other = c.Post("/v1/screen/clear", keyed,
+                      R"({"party":"Sopgo Tech","record_id":"a","reason":"another","expires":"2026-06-01"})",
+                      "application/json");
+  EXPECT_EQ(other->status, 409) << other->body;
+  EXPECT_EQ((*log)->Head()->seq, records);
+  auto dispositions = screen::DispositionStore(data_dir).LoadAll();
+  ASSERT_TRUE(dispositions.ok());
+  EXPECT_EQ(dispositions->size(), 1u);
 
   const json after = check("Sopgo Technologies");
   EXPECT_EQ(after.value("outcome", ""), unlisted.value("outcome", "")) << after.dump();
@@ -639,7 +873,7 @@ TEST(ServerCrashTest, SigkillDuringBurstLosesNoAcknowledgedDecision) {
         if (!r) continue;  // killed mid-request: not acknowledged
         if (r->status == 200) {
           std::lock_guard<std::mutex> lock(mu);
-          acknowledged.push_back(json::parse(r->body)["decision_id"]);
+          acknowledged.push_back(ResponseJson(r->body)["decision_id"]);
         }
       }
     });

@@ -23,6 +23,12 @@ expect "negative quantity exits 2" test $rc -eq 2
 expect "error names the field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='items[0].quantity' else 1)"
 expect "no partial decision on stdout" test ! -s "$tmp/out"
 
+echo '{"as_of":"2025-06-01","destination":"DE","destination":"CN","items":[{"chip":"H100 SXM5 80GB","quantity":8}]}' | "$bin" check --no-audit - > "$tmp/out" 2> "$tmp/err"
+expect "a key repeated in one object exits 2" test $? -eq 2
+expect "the error names the repeated key" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='destination' else 1)"
+printf '{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}]}\n{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8,"quantity":1}]}\n' | "$bin" check --no-audit --batch - > "$tmp/out" 2> "$tmp/err"
+expect "a batch line with a repeated key is an error in its place" python3 -c "import json,sys; l=[json.loads(x) for x in open('$tmp/out')]; sys.exit(0 if len(l)==2 and 'outcome' in l[0] and l[1]['error']['field']=='items[0].quantity' else 1)"
+
 echo '{"as_of": "2025-06-01", "destination": ' | "$bin" check - > "$tmp/out" 2> "$tmp/err"
 expect "malformed JSON exits 2" test $? -eq 2
 expect "malformed JSON error is JSON" python3 -c "import json; json.load(open('$tmp/err'))['error']['message']"
@@ -90,6 +96,12 @@ r="$tmp/retry-data"
 "$bin" --data-dir "$r" check --reserve --posture codified "$root/examples/01-h100-to-germany.json" > "$tmp/r2.json"
 "$bin" --data-dir "$r" audit verify > "$tmp/rverify.json"
 expect "a retried reservation keeps its decision, its posting and its one audit record" python3 -c "import json,sys; a=json.load(open('$tmp/r1.json')); b=json.load(open('$tmp/r2.json')); v=json.load(open('$tmp/rverify.json')); sys.exit(0 if a['decision_id']==b['decision_id'] and a['ledger_postings'] and b['ledger_postings'][0].endswith('replayed') and v['records_checked']==1 else 1)"
+
+sed 's/Beispiel Rechenzentrum GmbH/Andere GmbH/' "$root/examples/01-h100-to-germany.json" > "$tmp/other-body.json"
+"$bin" --data-dir "$r" check --reserve --posture codified "$tmp/other-body.json" > "$tmp/r3.json" 2> "$tmp/r3.err"
+rc=$?
+"$bin" --data-dir "$r" ledger export > "$tmp/rledger.jsonl"
+expect "the same reference with another body is refused, naming the decision, and reserves nothing" python3 -c "import json,sys; a=json.load(open('$tmp/r1.json')); e=json.load(open('$tmp/r3.err'))['error']; n=sum(1 for l in open('$tmp/rledger.jsonl') if l.strip()); sys.exit(0 if $rc==1 and e['code']=='conflict' and a['decision_id'] in e['message'] and n==1 else 1)"
 
 # Configuration and data changes made from the command line are in the audit log too.
 c="$tmp/change-data"
