@@ -305,7 +305,10 @@ TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
               answers[index].push_back({r->status, r->body, officer});
               break;
             }
-            if (r) ADD_FAILURE() << r->status << " " << r->body;  // 503 and the like: a defect
+            if (r) {  // 503 and the like: a defect, not a reason to wait
+              ADD_FAILURE() << r->status << " " << r->body;
+              break;
+            }
             ++unanswered;
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
           }
