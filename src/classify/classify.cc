@@ -1,4 +1,5 @@
 #include "classify/classify.h"
+#include "data/dataset.h"
 
 #include <algorithm>
 #include <cmath>
@@ -267,6 +268,27 @@ Classification Classify(const ItemSpec& spec, const Thresholds& t) {
   for (double th : {t.a1_tpp, t.b1_tpp_min, t.a2_tpp}) near(*out.tpp, th, "TPP");
   if (out.performance_density) {
     for (double th : {t.a2_pd, t.b2_pd_min, t.b1_pd_min}) near(*out.performance_density, th, "performance density");
+  }
+  // Catalog figures marked unverified are not a fact to clear on: when the class could change within
+  // the near-threshold margin, the class is indeterminate (the engine then fails closed unless every
+  // candidate gives the same outcome).
+  const bool unverified_figures = spec.catalog && !spec.catalog->verified && spec.catalog->tpp == out.tpp;
+  if (unverified_figures && out.determinate) {
+    std::vector<Eccn> classes{out.eccn};
+    for (double f : {1 - kNearThreshold, 1 + kNearThreshold}) {
+      Classification probe;
+      std::optional<double> pd = out.performance_density;
+      if (pd) *pd *= f;  // density scales with TPP over the same die
+      ClassifyIc(*out.tpp * f, pd, spec.datacenter, t, probe);
+      if (probe.determinate) AddCandidate(classes, probe.eccn);
+      for (Eccn e : probe.candidates) AddCandidate(classes, e);
+    }
+    if (classes.size() > 1) {
+      out.determinate = false;
+      out.candidates = std::move(classes);
+      out.paragraph.clear();
+      out.missing.push_back("verified catalog figures (unverified and within 2% of a 3A090 threshold)");
+    }
   }
   return out;
 }
