@@ -308,6 +308,11 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     if (!comps || comps->get_array().get(arr) || arr.size() == 0) {
       return Status::Invalid(sf.Path("components"), "is required: a non-empty array of {chip|specs, count}");
     }
+    if (arr.size() > kMaxComponentsPerSystem) {
+      return Status::Invalid(sf.Path("components"),
+                             "more than " + std::to_string(kMaxComponentsPerSystem) +
+                                 " components; give each kind once with its count");
+    }
     size_t i = 0;
     for (element c : arr) {
       const std::string cp = sf.Path("components") + "[" + std::to_string(i++) + "]";
@@ -490,6 +495,10 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   if (!items) return Status::Invalid("items", "is required: a non-empty array");
   if (items->get_array().get(arr)) return Status::Invalid("items", "must be an array");
   if (arr.size() == 0) return Status::Invalid("items", "must not be empty");
+  if (arr.size() > kMaxItemsPerTransaction) {
+    return Status::Invalid("items", "more than " + std::to_string(kMaxItemsPerTransaction) +
+                                        " items in one transaction; split the order");
+  }
   size_t i = 0;
   for (element e : arr) {
     TransactionItem item;
@@ -498,6 +507,10 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   }
   if (auto parties = f.Get("parties")) {
     if (parties->get_array().get(arr)) return Status::Invalid("parties", "must be an array");
+    if (arr.size() > kMaxPartiesPerTransaction) {
+      return Status::Invalid("parties", "more than " + std::to_string(kMaxPartiesPerTransaction) +
+                                            " parties in one transaction");
+    }
     i = 0;
     for (element e : arr) {
       Party p;

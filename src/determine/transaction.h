@@ -2,6 +2,7 @@
 // ParseTransaction validates JSON into this struct; every error names the field path.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -115,6 +116,14 @@ struct Transaction {
 };
 
 class Dataset;
+
+// Bounds on one transaction, for the CLI and the server alike: past them the input is refused
+// (the field is named), so one request cannot cost seconds of work and megabytes of audit
+// record, nor add thousands of remembered parties. A larger order is split into several
+// transactions (or a batch).
+inline constexpr size_t kMaxItemsPerTransaction = 1000;
+inline constexpr size_t kMaxPartiesPerTransaction = 100;
+inline constexpr size_t kMaxComponentsPerSystem = 100;  // distinct entries; each has a count
 
 // Parses and validates a transaction. Country names and aliases resolve through the dataset;
 // catalog chips are looked up there too. Never returns a partial transaction.
