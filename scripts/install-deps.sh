@@ -5,7 +5,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev
-  libsqlite3-dev libpqxx-dev libpq-dev libicu-dev libssl-dev libcpp-httplib-dev
+  libsqlite3-dev libpqxx-dev libpq-dev libicu-dev libssl-dev libboost-dev libcpp-httplib-dev
   iso-codes
 )
 missing=()

@@ -28,6 +28,8 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_batch_lines = 10000;
   int threads = 64;
+  size_t max_connections = 10000;
+  size_t max_connections_per_client = 256;
   bool log_requests = false;
   std::string audit_sync = "full";
 };
@@ -100,6 +102,8 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   options.max_body_bytes = o.max_body_bytes;
   options.max_batch_lines = o.max_batch_lines;
   options.threads = o.threads;
+  options.max_connections = o.max_connections;
+  options.max_connections_per_client = o.max_connections_per_client;
   options.log_requests = o.log_requests;
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.
@@ -144,7 +148,12 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
                     "when --ledger is postgresql://…, else audit.sqlite under --data-dir)");
   serve->add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies get 413 (default 1 MiB)");
   serve->add_option("--max-batch-lines", o.max_batch_lines, "Transactions per POST /v1/check/batch (default 10000)");
-  serve->add_option("--threads", o.threads, "Connections served at once (default 64)");
+  serve->add_option("--threads", o.threads, "Requests handled at once (default 64)");
+  serve->add_option("--max-connections", o.max_connections,
+                    "Open connections at once; more get 503 (default 10000)");
+  serve->add_option("--max-connections-per-client", o.max_connections_per_client,
+                    "Open connections per client IP address; more get 503 (default 256; raise it "
+                    "behind a reverse proxy, whose connections all come from one address)");
   serve->add_flag("--log-requests", o.log_requests, "One line per request on stderr");
   serve->add_option("--audit-sync", o.audit_sync,
                     "full (default): a decision is on disk before its response; normal: it survives "

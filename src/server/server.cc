@@ -2,9 +2,6 @@
 // path), authenticates, runs the handler and records metrics.
 #include "server/server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +21,7 @@
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
+#include "server/http_transport.h"
 #include "server/metrics.h"
 #include "server/request_json.h"
 
@@ -56,17 +54,17 @@ std::string ErrorJson(std::string_view code, std::string_view field, std::string
   return out;
 }
 
-void SendJson(httplib::Response& res, int status, std::string body) {
+void SendJson(HttpResponse& res, int status, std::string body) {
   res.status = status;
   res.set_content(std::move(body), "application/json");
 }
 
-void SendError(httplib::Response& res, int status, std::string_view code, std::string_view field,
+void SendError(HttpResponse& res, int status, std::string_view code, std::string_view field,
                std::string_view message) {
   SendJson(res, status, ErrorJson(code, field, message));
 }
 
-void SendStatus(httplib::Response& res, const Status& st) {
+void SendStatus(HttpResponse& res, const Status& st) {
   SendError(res, HttpStatusFor(st.code()), ErrorCodeName(st.code()), st.field(), st.message());
 }
 
@@ -79,6 +77,7 @@ const char* DefaultCodeFor(int status) {
     case 405: return "method_not_allowed";
     case 409: return "conflict";
     case 413: return "too_large";
+    case 431: return "too_large";
     case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "invalid_input";
   }
@@ -106,8 +105,8 @@ size_t CountJsonArray(const std::string& json_array) {
 
 struct Server::Impl {
   struct Call {
-    const httplib::Request& req;
-    httplib::Response& res;
+    HttpRequest& req;
+    HttpResponse& res;
     ApiKeyInfo key;
     std::string param;  // the {code} / {id} of the path, when the route has one
   };
@@ -184,36 +183,62 @@ struct Server::Impl {
       }
       if (!matches) continue;
       *path_known = true;
-      if (method == r.method) return &r;
+      // HEAD is GET without the body (RFC 9110 §9.3.2); the connection layer leaves it out.
+      if (method == r.method || (method == "HEAD" && std::strcmp(r.method, "GET") == 0)) return &r;
     }
     return nullptr;
   }
 
-  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+  // What Admit found, for Serve: the route, its path parameter and the caller's key.
+  struct Admitted {
+    size_t route_index;
+    std::string param;
+    ApiKeyInfo key;
+  };
+
+  // The request's header is in, its body not yet read: unknown routes and callers without a
+  // valid key are answered now, so they never make the server read a body.
+  bool Admit(HttpRequest& req, HttpResponse& res) {
     const auto start = Clock::now();
     std::string param;
     bool path_known = false;
     const Route* route = Match(req.method, req.path, &param, &path_known);
-    size_t route_index = Table().size();  // "unmatched"
     if (!route) {
       if (path_known) {
         SendError(res, 405, "method_not_allowed", "", req.method + " is not allowed on " + req.path);
       } else {
         SendError(res, 404, "not_found", "", "no route " + req.path);
       }
-    } else {
-      route_index = static_cast<size_t>(route - Table().data());
-      Call call{req, res, {}, std::move(param)};
-      if (Authorize(*route, call)) {
-        try {
-          (this->*(route->handler))(call);
-        } catch (const std::exception& e) {
-          std::cerr << "exportctl serve: internal error on " << route->method << " " << route->path
-                    << ": " << e.what() << "\n";
-          SendError(res, 500, "internal", "", "internal error");
-        }
-      }
+      Observe(req, res, Table().size(), start);
+      return false;
     }
+    const size_t route_index = static_cast<size_t>(route - Table().data());
+    Call call{req, res, {}, std::move(param)};
+    if (!Authorize(*route, call)) {
+      Observe(req, res, route_index, start);
+      return false;
+    }
+    req.state = Admitted{route_index, std::move(call.param), std::move(call.key)};
+    return true;
+  }
+
+  void Serve(HttpRequest& req, HttpResponse& res) {
+    const auto start = Clock::now();
+    auto& admitted = std::any_cast<Admitted&>(req.state);
+    const Route& route = Table()[admitted.route_index];
+    Call call{req, res, std::move(admitted.key), std::move(admitted.param)};
+    try {
+      (this->*(route.handler))(call);
+    } catch (const std::exception& e) {
+      std::cerr << "exportctl serve: internal error on " << route.method << " " << route.path
+                << ": " << e.what() << "\n";
+      SendError(res, 500, "internal", "", "internal error");
+    }
+    Observe(req, res, admitted.route_index, start);
+  }
+
+  void Observe(const HttpRequest& req, const HttpResponse& res, size_t route_index,
+               Clock::time_point start) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics.Observe(route_index, res.status, seconds);
     if (options.log_requests) {
@@ -241,7 +266,14 @@ struct Server::Impl {
     if (header.size() < 7 || strncasecmp(header.c_str(), "Bearer ", 7) != 0) {
       return deny(401, "unauthenticated", "use the Bearer scheme", "not a bearer credential");
     }
-    auto key = deps.keys->Authenticate(std::string_view(header).substr(7));
+    const std::string_view token = std::string_view(header).substr(7);
+    // A key is printable ASCII; anything else (a NUL, a second word) is not this key.
+    for (char c : token) {
+      if (c <= ' ' || c >= 0x7f) {
+        return deny(401, "unauthenticated", "invalid or revoked API key", "malformed credential");
+      }
+    }
+    auto key = deps.keys->Authenticate(token);
     if (!key.ok()) {
       return deny(401, "unauthenticated", "invalid or revoked API key", key.status().message());
     }
@@ -898,10 +930,8 @@ struct Server::Impl {
   Metrics metrics;
   std::vector<std::string> outcome_names;
   std::string chips_json;
-  httplib::Server http;
-  std::thread thread;
+  std::unique_ptr<HttpServer> http;
   int port = 0;
-  int listen_fd = -1;
   std::atomic<bool> started{false};
   std::mutex stop_mu;
   std::mutex clear_mu;  // HandleScreenClear
@@ -920,57 +950,27 @@ Status Server::Start() {
       (s.options.audit_decisions && !s.deps.audit)) {
     return Status::Error(ErrorCode::kInternal, "", "server started without its dependencies");
   }
-  const int threads = s.options.threads > 0 ? s.options.threads : 64;
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  s.http.set_keep_alive_max_count(1u << 30);
-  s.http.set_keep_alive_timeout(5);
-  s.http.set_read_timeout(10);
-  s.http.set_write_timeout(10);
-  s.http.set_tcp_nodelay(true);
-  s.http.set_payload_max_length(s.options.max_body_bytes);
-  // cpp-httplib's defaults: SO_REUSEPORT (a second server on the same port would silently
-  // share the traffic; we want "address in use") and, in the Debian build, a listen backlog of
-  // 5, which drops connections when many clients connect at once. So: SO_REUSEADDR only, and
-  // the listening socket is remembered to widen its backlog after bind.
-  s.http.set_socket_options([&s](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    s.listen_fd = sock;
-  });
-  auto dispatch = [&s](const httplib::Request& req, httplib::Response& res) { s.Dispatch(req, res); };
-  s.http.Get(".*", dispatch);
-  s.http.Post(".*", dispatch);
-  s.http.Put(".*", dispatch);
-  s.http.Delete(".*", dispatch);
-  s.http.Patch(".*", dispatch);
-  s.http.Options(".*", dispatch);
-  // Errors raised by the HTTP layer itself (413, malformed request line, …) get our error shape.
-  s.http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message = res.status == 413 ? "the request body is too large" : "request refused";
-    SendError(res, res.status, DefaultCodeFor(res.status), "", message);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SendError(res, 500, "internal", "", "internal error");
-      });
-  if (s.options.port == 0) {
-    s.port = s.http.bind_to_any_port(s.options.host);
-    if (s.port <= 0) {
-      return Status::Error(ErrorCode::kUnavailable, "port", "cannot bind " + s.options.host);
-    }
-  } else {
-    if (!s.http.bind_to_port(s.options.host, s.options.port)) {
-      return Status::Error(ErrorCode::kUnavailable, "port",
-                           "cannot bind " + s.options.host + ":" + std::to_string(s.options.port));
-    }
-    s.port = s.options.port;
-  }
-  if (s.listen_fd >= 0) ::listen(s.listen_fd, 1024);
+  HttpLimits limits;
+  limits.max_body_bytes = s.options.max_body_bytes;
+  limits.header_timeout = s.options.header_timeout;
+  limits.body_timeout = s.options.body_timeout;
+  limits.keep_alive_timeout = s.options.keep_alive_timeout;
+  limits.max_connections = s.options.max_connections;
+  limits.max_connections_per_client = s.options.max_connections_per_client;
+  limits.threads = s.options.threads > 0 ? s.options.threads : 64;
+  s.http = std::make_unique<HttpServer>(
+      limits,
+      HttpHandlers{
+          .head = [&s](HttpRequest& req, HttpResponse& res) { return s.Admit(req, res); },
+          .request = [&s](HttpRequest& req, HttpResponse& res) { s.Serve(req, res); },
+          // Refusals by the connection layer (413, 431, malformed framing, …) in our error shape.
+          .error_body = [](int status, std::string_view message) {
+            return ErrorJson(DefaultCodeFor(status), "", message);
+          }});
+  if (Status st = s.http->Bind(s.options.host, s.options.port); !st.ok()) return st;
+  s.port = s.http->port();
   s.started = true;
-  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
+  s.http->Run();
   return Status::Ok();
 }
 
@@ -978,15 +978,7 @@ int Server::port() const { return impl_->port; }
 
 void Server::Stop() {
   if (!impl_ || !impl_->started.exchange(false)) return;
-  // httplib::stop() closes the listening socket; the pool finishes requests in flight and
-  // keep-alive connections close after their current request. stop() is a no-op until the
-  // listener runs, so wait (briefly) for it first.
-  const auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (!impl_->http.is_running() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  impl_->http.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->http->Stop();
   std::lock_guard<std::mutex> lock(impl_->stop_mu);
   impl_->stopped = true;
   impl_->stop_cv.notify_all();

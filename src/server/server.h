@@ -10,6 +10,7 @@
 // Every decision is appended to the audit log before the response is sent.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -36,7 +37,15 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;        // larger bodies get 413
   size_t max_batch_lines = 10000;         // POST /v1/check/batch
   int max_json_depth = 32;                // deeper request JSON gets 400
-  int threads = 64;                       // connections served at once (keep-alive holds one)
+  int threads = 64;                       // requests handled at once
+  // Against slow or greedy clients (README, "serve"): a request's header
+  // and body must arrive within these times (else the connection is closed); an idle
+  // keep-alive connection is closed after keep_alive_timeout.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds keep_alive_timeout{5'000};
+  size_t max_connections = 10'000;            // open at once; more get 503
+  size_t max_connections_per_client = 256;    // per client IP address; more get 503
   bool audit_decisions = true;            // false only for benchmarks of the audit cost
   std::function<Date()> today;            // the edge clock for a default as_of; default: UTC today
   bool log_requests = false;              // one line per request on stderr
