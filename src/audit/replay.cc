@@ -183,6 +183,9 @@ struct FactRecorder::Impl {
       w.Field("product", q.product).Field("as_of", q.as_of.ToString());
       if (r.ok()) {
         w.Field("cap", r->cap).Field("used", r->used);
+        // Which account answered, and what it left out, as the decision says it.
+        if (!r->account.empty()) w.Field("ledger_account", r->account);
+        if (!r->note.empty()) w.Field("note", r->note);
       } else {
         WriteError(w, r.status());
       }
@@ -346,7 +349,8 @@ class RecordedAllocations final : public AllocationView, public Recorded {
         out->answers_.emplace(AllocationKey(q), RecordedError(e));
       } else {
         out->answers_.emplace(AllocationKey(q),
-                              AllocationBalance{e.value("cap", 0.0), e.value("used", 0.0)});
+                              AllocationBalance{.cap = e.value("cap", 0.0), .used = e.value("used", 0.0),
+                                                .account = StringOr(e, "ledger_account"), .note = StringOr(e, "note")});
       }
     }
     return out;

@@ -180,12 +180,15 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
     ctx.exit_code = report->agrees ? 0 : 1;
   });
 
-  // audit export [--from D] [--to D] [--format jsonl|csv] [--output FILE]
+  // audit export [--from D] [--to D] [--format jsonl|csv | --csv] [--output FILE]
   static std::string from, to, format = "jsonl", output;
   auto* export_cmd = audit_cmd->add_subcommand("export", "Export records in a time range (JSONL or CSV)");
   export_cmd->add_option("--from", from, "First day (YYYY-MM-DD or RFC 3339, UTC), inclusive");
   export_cmd->add_option("--to", to, "Last day (YYYY-MM-DD, whole day) or RFC 3339 time, inclusive");
-  export_cmd->add_option("--format", format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
+  auto* format_opt = export_cmd->add_option("--format", format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
+  static bool csv_flag = false;
+  // --csv as `ledger export` and `check` take it.
+  export_cmd->add_flag("--csv", csv_flag, "CSV (same as --format csv)")->excludes(format_opt);
   export_cmd->add_option("--output,-o", output, "File to write (default stdout)");
   export_cmd->callback([&ctx] {
     if (!ValidTimeBound(from) || !ValidTimeBound(to)) {
@@ -208,7 +211,7 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
       }
       os = &file;
     }
-    const bool csv = format == "csv";
+    const bool csv = csv_flag || format == "csv";
     std::string buf;
     if (csv) {
       audit::AppendRecordCsvHeader(buf);

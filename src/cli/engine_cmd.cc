@@ -1,4 +1,5 @@
 // chips, classify, check, regimes, countries: thin wrappers over the engine library.
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,9 +30,17 @@ EngineHooks& Hooks() {
   return hooks;
 }
 
+// The OS account running the command (not $USER, which any caller can set), else its uid.
 std::string CliActor() {
-  const char* user = std::getenv("USER");
-  return std::string("cli:") + (user && *user ? user : std::to_string(::getuid()));
+  const uid_t uid = ::getuid();
+  std::string name;
+  std::vector<char> buf(16384);
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_name && *found->pw_name) {
+    name = found->pw_name;
+  }
+  return "cli:" + (name.empty() ? std::to_string(uid) : name);
 }
 
 const Dataset* LoadDataset(CliContext& ctx) {
@@ -120,6 +129,9 @@ std::string CsvEscape(std::string_view s) {
   return out + "\"";
 }
 
+constexpr std::string_view kDecisionCsvHeader =
+    "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id\n";
+
 void AppendDecisionCsv(const Decision& d, std::string& out) {
   std::string eccns, rules;
   for (const auto& it : d.items) eccns += (eccns.empty() ? "" : ";") + std::string(it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate");
@@ -174,10 +186,7 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
   std::vector<std::string> outputs(workers);
   std::atomic<size_t> errors{0};
   size_t line_no = 0;
-  if (o.csv) {
-    const std::string header = "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id\n";
-    std::fwrite(header.data(), 1, header.size(), stdout);
-  }
+  if (o.csv) std::fwrite(kDecisionCsvHeader.data(), 1, kDecisionCsvHeader.size(), stdout);
   auto decide = [&](size_t begin, size_t end, size_t first_line, std::string& out) {
     out.clear();
     std::string err;
@@ -251,7 +260,26 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
   return errors.load() ? 2 : 0;
 }
 
+// Options that make no sense together are refused, never silently ignored.
+Status CheckOptionsValid(const CheckOptions& o) {
+  if (o.reserve && o.no_audit) {
+    return Status::Invalid("--no-audit", "cannot be used with --reserve: a reservation changes the ledger and is always recorded in the audit log (--no-audit is for what-if runs)");
+  }
+  if (o.text && !o.batch.empty()) {
+    return Status::Invalid("--text", "is for a single transaction; --batch prints JSON lines, or CSV with --csv");
+  }
+  if (o.text && o.csv) return Status::Invalid("--text", "cannot be used with --csv: choose one output format");
+  if (!o.batch.empty() && !o.file.empty()) {
+    return Status::Invalid("file", "give either a transaction FILE or --batch FILE, not both");
+  }
+  return Status::Ok();
+}
+
 int RunCheck(CliContext& ctx, const CheckOptions& o) {
+  if (Status st = CheckOptionsValid(o); !st.ok()) {
+    PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
+    return 2;
+  }
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
   Engine engine(*data);
@@ -304,6 +332,10 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   }
   if (o.text) {
     PrintDecisionText(d, std::cout);
+  } else if (o.csv) {
+    std::string out(kDecisionCsvHeader);
+    AppendDecisionCsv(d, out);
+    std::cout << out;
   } else {
     std::string out;
     AppendDecisionJson(d, out);
@@ -509,14 +541,14 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   static CheckOptions co;
   check->add_option("file", co.file, "Transaction JSON file, or - for stdin");
   check->add_option("--batch", co.batch, "JSONL file (one transaction per line), or - for stdin");
-  check->add_flag("--csv", co.csv, "With --batch: CSV output for spreadsheets");
+  check->add_flag("--csv", co.csv, "CSV output for spreadsheets (a header and one row per decision)");
   check->add_flag("--text", co.text, "Readable text instead of JSON (single transaction)");
   check->add_option("--posture", co.posture, "enforced|codified: overrides the transaction's posture");
   check->add_flag("--reserve", co.reserve, "Reserve the allocation atomically with the decision (needs the ledger)");
   check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
   check->add_option("--idempotency-key", co.idempotency_key, "With --reserve: retrying with the same key never double-counts (default: the transaction's reference)");
   check->add_option("--audit", co.audit, "Audit log: a SQLite path or postgresql://… (default: the ledger's PostgreSQL database, else audit.sqlite under --data-dir)");
-  check->add_flag("--no-audit", co.no_audit, "Do not record the decisions (what-if runs)");
+  check->add_flag("--no-audit", co.no_audit, "Do not record the decisions (what-if runs; refused with --reserve)");
   check->callback([&ctx] { ctx.exit_code = RunCheck(ctx, co); });
 
   // regimes [--as-of D] [--posture P] [--json]

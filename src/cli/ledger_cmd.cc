@@ -9,6 +9,7 @@
 #include "audit/audit_log.h"
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/json_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
 
@@ -29,9 +30,28 @@ struct LedgerCliOptions {
   std::string key, reason, decision_id, transaction_ref, headquarters;
 };
 
+// Exit codes of every ledger command (also in --help and docs/ledger.md).
+constexpr int kExitRefused = 1;      // the reservation does not fit; nothing written
+constexpr int kExitInvalid = 2;      // invalid input, unknown account or posting
+constexpr int kExitConflict = 3;     // idempotency key reused for another request; already settled
+constexpr int kExitUnavailable = 4;  // the ledger or the audit log cannot be used
+constexpr const char* kExitCodesHelp =
+    "Exit codes: 0 done (a posting written, or replayed for a retried --key); 1 refused: the "
+    "reservation does not fit, nothing written (what still fits is printed); 2 invalid input, "
+    "unknown account or posting; 3 conflict: the --key was used for a different request, or the "
+    "reservation is already committed or released; 4 the ledger or the audit log is unavailable.";
+
 int Fail(const Status& st) {
   PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
-  return st.code() == ErrorCode::kInvalidInput || st.code() == ErrorCode::kNotFound ? 2 : 1;
+  switch (st.code()) {
+    case ErrorCode::kInvalidInput:
+    case ErrorCode::kNotFound:
+      return kExitInvalid;
+    case ErrorCode::kConflict:
+      return kExitConflict;
+    default:
+      return kExitUnavailable;
+  }
 }
 
 Result<Date> AsOf(const LedgerCliOptions& o) {
@@ -61,6 +81,14 @@ Result<PostingContext> OpenForPosting(const CliContext& ctx, const LedgerCliOpti
     auto account = AccountKey::Parse(o.account);
     if (!account.ok()) return account.status();
     pc.account = std::move(account).value();
+    // Consignee accounts are kept by identity: any spelling of the consignee names the same one.
+    const bool consignee = pc.account.kind == ledger::AccountKind::kLppConsignee ||
+                           pc.account.kind == ledger::AccountKind::kAiaCertification;
+    if (consignee && !ledger::IsConsigneeIdentity(pc.account.party)) {
+      auto identity = ledger::ConsigneeIdentity(pc.account.party, "");
+      if (!identity.ok()) return identity.status().WithFieldPrefix("account");
+      pc.account.party = *identity;
+    }
   }
   auto as_of = AsOf(o);
   if (!as_of.ok()) return as_of.status();
@@ -139,11 +167,20 @@ int RunReserve(const CliContext& ctx, const LedgerCliOptions& o) {
   req.decision_id = o.decision_id;
   req.transaction_ref = o.transaction_ref;
   req.company_headquarters = o.headquarters;
+  if (Status st = ledger::CheckConsigneeAccountMigrated(*pc->ledger, req.account); !st.ok()) return Fail(st);
   auto r = pc->ledger->Reserve(req);
   if (!r.ok()) return Fail(r.status());
   const std::string out = ledger::ReservationToJson(*r);
   std::cout << out << '\n';
-  return Record(ctx, o, "ledger.reserve", out);
+  if (int rc = Record(ctx, o, "ledger.reserve", out); rc != 0) return rc;
+  if (r->status == ledger::ReserveStatus::kInsufficient) {
+    const std::string room = r->cap_tpp ? Num(r->fits_tpp) + " TPP still fit (cap " + Num(*r->cap_tpp) + ")" : "";
+    PrintJsonError("insufficient", "tpp",
+                   "the reservation of " + Num(o.tpp) + " TPP on " + req.account.ToString() + " does not fit: " + room +
+                       "; nothing written");
+    return kExitRefused;
+  }
+  return 0;
 }
 
 int RunSettle(const CliContext& ctx, const LedgerCliOptions& o, bool commit) {
@@ -176,6 +213,23 @@ int RunAdjust(const CliContext& ctx, const LedgerCliOptions& o) {
   return Record(ctx, o, "ledger.adjust", ledger::PostingToJson(*p));
 }
 
+// Carries consignee accounts kept under a spelling over to their identity accounts.
+int RunMigrateConsignees(const CliContext& ctx, const LedgerCliOptions& o) {
+  auto l = OpenLedger(ctx, o);
+  if (!l.ok()) return Fail(l.status());
+  auto pending = (*l)->UnmigratedConsigneeAccounts();
+  if (!pending.ok()) return Fail(pending.status());
+  auto postings = (*l)->MigrateConsigneeAccounts();
+  if (!postings.ok()) return Fail(postings.status());
+  for (const auto& p : *postings) PrintPosting(p);
+  std::string payload;
+  JsonWriter w(payload);
+  w.BeginObject().Key("accounts").BeginArray();
+  for (const auto& [from, to] : *pending) w.BeginObject().Field("from", from).Field("to", to).EndObject();
+  w.EndArray().Key("postings").Raw(ledger::PostingsToJson(*postings)).EndObject();
+  return Record(ctx, o, "ledger.migrate_consignees", payload);
+}
+
 int RunExport(const CliContext& ctx, const LedgerCliOptions& o) {
   auto l = OpenLedger(ctx, o);
   if (!l.ok()) return Fail(l.status());
@@ -195,6 +249,7 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx) {
   static LedgerCliOptions o;
   auto* cmd = app.add_subcommand("ledger", "Allocation ledger: balances, postings, export");
   cmd->require_subcommand(1);
+  cmd->footer(kExitCodesHelp);
   const std::string ledger_help =
       "Ledger: a SQLite file or postgresql://… (default <data-dir>/ledger.sqlite)";
   const std::string as_of_help = "Date YYYY-MM-DD (default today, UTC)";
@@ -255,11 +310,18 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx) {
   adjust->add_option("--transaction-ref", o.transaction_ref, "Related transaction reference");
   adjust->callback([&ctx] { ctx.exit_code = RunAdjust(ctx, o); });
 
+  auto* migrate = cmd->add_subcommand(
+      "migrate-consignees",
+      "Carry LPP/AIA accounts kept under a consignee's spelling over to its identity account (docs/ledger.md)");
+  common(migrate, false);
+  migrate->callback([&ctx] { ctx.exit_code = RunMigrateConsignees(ctx, o); });
+
   auto* exp =
       cmd->add_subcommand("export", "The whole posting log (CSV with --csv, else JSON lines)");
   common(exp, false);
   exp->add_flag("--csv", o.csv, "CSV (RFC 4180)");
   exp->callback([&ctx] { ctx.exit_code = RunExport(ctx, o); });
+  for (CLI::App* sub : cmd->get_subcommands({})) sub->footer(kExitCodesHelp);
 }
 
 }  // namespace exportctl::cli

@@ -500,7 +500,11 @@ clear->add_option("--record", (*d)[1], "List record id (from screen --json)")->r
 clear->add_option("--reason", (*d)[2], "Why the hit is a false positive")->required();
 clear->add_option("--expires", (*d)[3], "YYYY-MM-DD")->required();
 clear->add_option("--by", (*d)[4], "Officer");
-clear->callback([&ctx, d] {
+auto horizon = std::make_shared<int>(kDefaultClearanceHorizonDays);
+clear->add_option("--horizon-days", *horizon,
+                  "Latest expiry allowed, in days from today (default " +
+                      std::to_string(kDefaultClearanceHorizonDays) + ")");
+clear->callback([&ctx, d, horizon] {
   auto expires = Date::Parse((*d)[3]);
   if (!expires.ok()) return Fail(ctx, expires.status().WithFieldPrefix("expires"));
   auto index = OpenScreener(ctx);
@@ -518,7 +522,7 @@ clear->callback([&ctx, d] {
                            .expires = *expires,
                            .cleared_by = (*d)[4],
                            .cleared_on = TodayUtc().ToString()};
-  if (Status s = screen::DispositionStore(ctx.data_dir).Add(disp); !s.ok()) return Fail(ctx, s);
+  if (Status s = screen::DispositionStore(ctx.data_dir).Add(disp, *horizon); !s.ok()) return Fail(ctx, s);
   const json recorded{{"party", disp.party},         {"record_id", disp.record_id},
                       {"record_hash", disp.record_hash}, {"reason", disp.reason},
                       {"expires", (*d)[3]},              {"cleared_by", disp.cleared_by}};

@@ -11,6 +11,7 @@
 #include "audit/key_store.h"
 #include "cli/commands.h"
 #include "cli/engine_hooks.h"
+#include "core/validate.h"
 #include "determine/engine.h"
 #include "server/server.h"
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
@@ -32,6 +33,7 @@ struct ServeOptions {
   size_t max_connections_per_client = 256;
   bool log_requests = false;
   std::string audit_sync = "full";
+  int clearance_horizon_days = kDefaultClearanceHorizonDays;
 };
 
 int Fail(const Status& st) {
@@ -79,7 +81,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   }
   // Screening: against the lists imported under --data-dir. Lists present but unreadable stop
   // the server rather than deciding as if unscreened.
-  auto screener = server::OpenScreenService(ctx.data_dir, {});
+  auto screener = server::OpenScreenService(ctx.data_dir, {}, o.clearance_horizon_days);
   if (screener.ok()) {
     screen = std::move(screener).value();
     list_versions = screen->screener()->ListVersions();
@@ -154,6 +156,9 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
   serve->add_option("--max-connections-per-client", o.max_connections_per_client,
                     "Open connections per client IP address; more get 503 (default 256; raise it "
                     "behind a reverse proxy, whose connections all come from one address)");
+  serve->add_option("--clearance-horizon-days", o.clearance_horizon_days,
+                    "Latest expiry of a clearance (POST /v1/screen/clear), in days from today (default " +
+                        std::to_string(kDefaultClearanceHorizonDays) + ")");
   serve->add_flag("--log-requests", o.log_requests, "One line per request on stderr");
   serve->add_option("--audit-sync", o.audit_sync,
                     "full (default): a decision is on disk before its response; normal: it survives "

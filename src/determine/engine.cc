@@ -51,6 +51,15 @@ std::string FormatTpp(double v) {
   return buf;
 }
 
+// " (ledger account lpp:saigon cloud; leaves out …)": which account a balance came from.
+std::string LedgerSource(const AllocationBalance& b) {
+  if (b.account.empty() && b.note.empty()) return "";
+  std::string out = " (";
+  if (!b.account.empty()) out += "ledger account " + b.account;
+  if (!b.note.empty()) out += (b.account.empty() ? "" : "; ") + b.note;
+  return out + ")";
+}
+
 std::string FormatDouble(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
@@ -442,7 +451,7 @@ class Evaluation {
   Requirements party_requirements_;  // Entity List, MEU: apply to every item
   double lpp_tpp_ = 0;           // TPP of LPP-eligible items in this transaction
   std::optional<double> lpp_remaining_;  // from the ledger: what LPP still allows this consignee this year
-  std::string_view consignee_;   // the ultimate consignee's name (ledger accounts)
+  const Party* consignee_ = nullptr;  // the ultimate consignee (its ledger accounts)
   // TPP that earlier items of this transaction draw on the country allocation / on each
   // product's H200 China share, so that several items cannot each fit what only one fits.
   double country_drawn_ = 0;
@@ -486,26 +495,32 @@ void Evaluation::ComputeFacts() {
 // Without a ledger the limit is checked against this transaction alone, and the decision says so.
 void Evaluation::LedgerSteps() {
   for (const auto& p : tx_.parties) {
-    if (p.role == PartyRole::kUltimateConsignee) consignee_ = p.name;
+    if (p.role == PartyRole::kUltimateConsignee) consignee_ = &p;
   }
   const RuleDef* r = Active(StepIndex("exception_lpp"));
-  if (!r || !opt_.allocations || lpp_tpp_ <= 0 || consignee_.empty()) return;
+  if (!r || !opt_.allocations || lpp_tpp_ <= 0 || !consignee_ || (consignee_->name.empty() && consignee_->party_id.empty())) return;
   AllocationQuery q;
   q.account = AllocationQuery::Account::kLppConsignee;
-  q.consignee = std::string(consignee_);
+  q.consignee = consignee_->name;
+  q.consignee_id = consignee_->party_id;
   q.country = std::string(data_.EffectiveCode(tx_.destination));
   q.as_of = d_;
+  q.reference = tx_.reference;
   auto bal = opt_.allocations->Balance(q);
   if (!bal.ok()) {
-    Add(r, Effect::kUnresolved, EXPLAIN("LPP balance for \"" + std::string(consignee_) + "\" could not be read: " + bal.status().message()));
+    Add(r, Effect::kUnresolved, EXPLAIN("LPP balance for \"" + consignee_->name + "\" could not be read: " + bal.status().message()));
     tx_effects_.Add(Effect::kUnresolved);
     return;
   }
   lpp_remaining_ = std::max(0.0, bal->remaining());
+  const std::string whose = "\"" + consignee_->name + "\"" + LedgerSource(*bal) + " in " + std::to_string(d_.year());
   if (*lpp_remaining_ < lpp_tpp_) {
-    Add(r, Effect::kInfo, EXPLAIN("License Exception LPP: " + FormatTpp(*lpp_remaining_) + " TPP remain for \"" + std::string(consignee_) +
-                                  "\" in " + std::to_string(d_.year()) + "; this transaction needs " + FormatTpp(lpp_tpp_) +
+    Add(r, Effect::kInfo, EXPLAIN("License Exception LPP: " + FormatTpp(*lpp_remaining_) + " TPP remain for " + whose +
+                                  "; this transaction needs " + FormatTpp(lpp_tpp_) +
                                   ", so LPP does not cover it (at most " + FormatTpp(*lpp_remaining_) + " TPP would still fit)"));
+  } else {
+    Add(r, Effect::kInfo, EXPLAIN("License Exception LPP: " + FormatTpp(*lpp_remaining_) + " TPP remain for " + whose +
+                                  "; this transaction needs " + FormatTpp(lpp_tpp_)));
   }
 }
 
@@ -743,6 +758,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       q.exporter = std::string(exporter);
       q.product = label;
       q.as_of = d_;
+      q.reference = tx_.reference;
       auto bal = opt_.allocations->Balance(q);
       if (!bal.ok()) {
         Add(h200, Effect::kUnresolved, EXPLAIN("H200 rule: the China/Macau share of \"" + std::string(exporter) + "\" for " + label + " could not be read: " + bal.status().message()), idx);
@@ -752,7 +768,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
         Add(h200, Effect::kInfo,
             EXPLAIN("H200 rule: " + label + " needs " + FormatTpp(item_tpp) + " TPP but only " + FormatTpp(std::max(0.0, bal->remaining() - drawn)) +
                     " TPP remain of the China/Macau share (50% of US shipments) of \"" + std::string(exporter) +
-                    "\"; the volume certification does not hold, so the policy stays presumption of denial"),
+                    "\"" + LedgerSource(*bal) + "; the volume certification does not hold, so the policy stays presumption of denial"),
             idx);
       } else if (c.determinate) {
         drawn += item_tpp;
@@ -822,20 +838,21 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
           q.account = AllocationQuery::Account::kCountryAllocation;
           q.country = std::string(data_.EffectiveCode(tx_.destination));
           q.as_of = d_;
+          q.reference = tx_.reference;
           auto bal = opt_.allocations->Balance(q);
           if (!bal.ok()) {
             Add(ca, Effect::kUnresolved, EXPLAIN("Country allocation could not be read: " + bal.status().message()), idx);
             effects.Add(Effect::kUnresolved);
           } else if (bal->remaining() - country_drawn_ < item_tpp) {
             Finding& af = Add(ca, Effect::kLicenseRequired,
-                              EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(std::max(0.0, bal->remaining() - country_drawn_)) +
+                              EXPLAIN("Country allocation for " + tx_.destination + LedgerSource(*bal) + ": " + FormatTpp(std::max(0.0, bal->remaining() - country_drawn_)) +
                                   " TPP remain of " + FormatTpp(bal->cap) + "; this item needs " + FormatTpp(item_tpp) +
                                   " TPP. Once the allocation is met: \"" + rules_.allocation_exhausted_wording + "\""), idx);
             af.review_policy = ReviewPolicy::kPresumptionOfDenial;
             af.policy_wording = rules_.allocation_exhausted_wording;
             reqs.push_back({ca->id, ReviewPolicy::kPresumptionOfDenial, Bit(Exc::LPP)});
           } else {
-            Add(ca, Effect::kInfo, EXPLAIN("Country allocation for " + tx_.destination + ": " + FormatTpp(bal->remaining() - country_drawn_) + " TPP remain; this item needs " + FormatTpp(item_tpp)), idx);
+            Add(ca, Effect::kInfo, EXPLAIN("Country allocation for " + tx_.destination + LedgerSource(*bal) + ": " + FormatTpp(bal->remaining() - country_drawn_) + " TPP remain; this item needs " + FormatTpp(item_tpp)), idx);
             if (c.determinate) country_drawn_ += item_tpp;  // the next item of this transaction draws on what is left
           }
         } else {

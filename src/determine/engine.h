@@ -34,15 +34,20 @@ struct AllocationQuery {
   enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare };
   Account account = Account::kCountryAllocation;
   std::string country;     // destination
-  std::string consignee;   // ultimate consignee name
-  std::string exporter;    // exporter name (H200 rule)
-  std::string product;     // product (H200 rule)
+  std::string consignee;     // ultimate consignee name
+  std::string consignee_id;  // its stable party_id, when stated (keys its accounts instead of the name)
+  std::string exporter;      // exporter name (H200 rule)
+  std::string product;       // product (H200 rule)
   Date as_of;
+  // The transaction's reference: a reservation it already holds under it is not counted against it.
+  std::string reference;
 };
 struct AllocationBalance {
   double cap = 0;
   double used = 0;      // committed + reserved
   double remaining() const { return cap - used; }
+  std::string account;  // the account read, e.g. "lpp:saigon cloud" (said in the decision)
+  std::string note;     // e.g. the transaction's own reservation left out of `used`
 };
 class AllocationView {
  public:

@@ -63,6 +63,29 @@ TEST(Ports, LppUsesTheLedgerBalance) {
   EXPECT_NE(DecisionToJson(d).find("would still fit"), std::string::npos);
 }
 
+// The ledger is asked with the consignee's party_id and the transaction's reference (its own
+// reservation is not counted against it), and the decision names the account and what it left out.
+TEST(Ports, LppQueryCarriesPartyIdAndReferenceAndTheDecisionNamesTheAccount) {
+  Engine engine(BundledData());
+  struct Named : FakeAllocations {
+    Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+      auto b = FakeAllocations::Balance(q);
+      b->account = "lpp:id=MY-77";
+      b->note = "leaves out posting 3";
+      return b;
+    }
+  } alloc;
+  const Decision d = engine.Determine(
+      Tx(R"({"reference":"SO-5","as_of":"2025-06-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":100}],)"
+         R"("parties":[{"role":"ultimate_consignee","name":"Contoh Sdn Bhd","party_id":"MY-77","country":"MY","headquarters":"MY"}]})"),
+      {.allocations = &alloc});
+  EXPECT_EQ(d.license_exception, "LPP");
+  ASSERT_FALSE(alloc.queries.empty());
+  EXPECT_EQ(alloc.queries[0].consignee_id, "MY-77");
+  EXPECT_EQ(alloc.queries[0].reference, "SO-5");
+  EXPECT_NE(DecisionToJson(d).find("(ledger account lpp:id=MY-77; leaves out posting 3)"), std::string::npos) << DecisionToJson(d);
+}
+
 TEST(Ports, CountryAllocationMetGivesPolicyOfDenial) {
   Engine engine(BundledData());
   FakeAllocations alloc;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/validate.h"
 #include "data/dataset.h"
 
 namespace exportctl {
@@ -367,6 +368,9 @@ Status ParseParty(const Dataset& data, element e, const std::string& path, Party
     return Status::Invalid(f.Path("role"), "must be one of purchaser, intermediate_consignee, ultimate_consignee, end_user, exporter");
   }
   p.name = f.Str("name", st).value_or("");
+  p.party_id = f.Str("party_id", st).value_or("");
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  if (!p.party_id.empty()) EXPORTCTL_RETURN_IF_ERROR(CheckIdentifier(f.Path("party_id"), p.party_id));
   ResolveCountryField(data, f, "country", st, p.country, false);
   ResolveCountryField(data, f, "headquarters", st, p.headquarters, false);
   ResolveCountryField(data, f, "ultimate_parent_headquarters", st, p.ultimate_parent_headquarters, false);

@@ -57,6 +57,7 @@ struct Listing {
 struct Party {
   PartyRole role = PartyRole::kUltimateConsignee;
   std::string name;
+  std::string party_id;       // the exporter's stable id for the party ("" when not given)
   std::string country;        // resolved ISO code ("" when not given)
   std::string headquarters;   // resolved ISO code of the headquarters ("" when not given)
   std::string ultimate_parent_headquarters;  // resolved ISO code ("" when not given)

@@ -22,6 +22,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/date.h"
@@ -65,6 +67,19 @@ struct AccountKey {
   Status Validate() const;  // field "account.*" on error
   bool operator==(const AccountKey&) const = default;
 };
+
+// The identity an ultimate consignee's LPP and AIA accounts are kept under, so that its yearly
+// LPP allowance (15 CFR 740.29) is one however its name is spelt:
+//   "id=<party_id>" when the transaction gives the party a stable party_id;
+//   else the name folded as screening folds it (screen/normalize.h: case, accents, scripts,
+//   punctuation), runs of single letters joined ("J.S.C." → "jsc"), legal forms and stop words
+//   left out: "Saigon Cloud JSC", "SAIGON CLOUD J.S.C." and "Saigon Cloud Co., Ltd." are all
+//   "saigon cloud". Merging two spellings can only lower what fits (fail closed).
+// Error on field "party_id" (control characters, ':', over 100 characters) or "name" (no letter
+// or digit).
+Result<std::string> ConsigneeIdentity(std::string_view name, std::string_view party_id);
+// Whether an lpp:/aia: account's party is already an identity (ConsigneeIdentity's own output).
+bool IsConsigneeIdentity(std::string_view party);
 
 // Caps and periods, derived from data/regimes/*.json. Immutable; share freely.
 class AllocationRules {
@@ -246,25 +261,56 @@ class Ledger {
   // Postings of one account (all periods), oldest first; all postings when account is empty.
   virtual Result<std::vector<Posting>> History(const std::string& account) = 0;
   virtual Result<Posting> GetPosting(int64_t id) = 0;
+  // Postings made for one transaction reference (its reservations and their settlements), oldest
+  // first; none for an empty reference.
+  virtual Result<std::vector<Posting>> TransactionPostings(const std::string& transaction_ref) = 0;
   // The posting written under an idempotency key, if any (latest committed state).
   virtual Result<std::optional<Posting>> FindByIdempotencyKey(const std::string& key) = 0;
+
+  // Ledgers written before consignee identities keep LPP/AIA accounts under the name as spelt
+  // (lpp:Saigon Cloud JSC). Until such an account is carried over to its identity account, the
+  // identity account cannot be read by a decision or reserved on (an error naming both), so no
+  // spelling escapes the cap. Returns {legacy account, identity account} pairs not yet carried over.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> UnmigratedConsigneeAccounts() = 0;
+  // Carries each legacy consignee account over: per period, one adjust posting on the identity
+  // account of what the legacy account holds (reserved + used), dated at its last posting,
+  // reason "carried over from …", idempotency key "consignee-migration:<account>:<period>".
+  // The legacy account and its postings stay (its reservations can still be committed or
+  // released there; a release does not give the carried-over room back: an officer adjusts).
+  virtual Result<std::vector<Posting>> MigrateConsigneeAccounts() = 0;
 
   virtual const AllocationRules& rules() const = 0;
   virtual std::string backend() const = 0;  // "sqlite" or "postgresql"
 };
 
 // The determination engine's read-only view of the ledger (determine/engine.h). Maps the
-// engine's queries to accounts; "used" is reserved + committed. Errors (bad query, store down)
+// engine's queries to accounts (consignees by ConsigneeIdentity); "used" is reserved + committed,
+// less the reservation the transaction itself already holds under its reference
+// (AllocationQuery::reference, OwnReservations), which the balance's note names. Errors (bad query, store down)
 // are returned as errors, which the engine treats as "unresolved" (fail closed).
 class LedgerAllocationView : public AllocationView {
  public:
-  explicit LedgerAllocationView(Ledger& ledger) : ledger_(ledger) {}
+  // own_key (reserving, reservation/reservation.h): leave out only what was reserved under this
+  // idempotency key (a retry), not other reservations of the same reference.
+  explicit LedgerAllocationView(Ledger& ledger, std::string own_key = "")
+      : ledger_(ledger), own_key_(std::move(own_key)) {}
   Result<AllocationBalance> Balance(const AllocationQuery& query) const override;
   static Result<AccountKey> AccountFor(const AllocationQuery& query);
 
  private:
   Ledger& ledger_;
+  std::string own_key_;
 };
+
+// An error naming the legacy account when `key` is a consignee identity account that a legacy
+// spelling account has not been carried over to (Ledger::UnmigratedConsigneeAccounts).
+Status CheckConsigneeAccountMigrated(Ledger& ledger, const AccountKey& key);
+
+// The reservations a transaction already holds on `account` and has not released: those made
+// for its reference (transaction_ref), and the one written under idempotency key
+// "<key>/<account>" (ReserveForDecision's key) when key is given.
+Result<std::vector<Posting>> OwnReservations(Ledger& ledger, const AccountKey& account, const std::string& reference,
+                                             const std::string& key);
 
 // CSV export of the whole log (header + one row per posting), RFC 4180 quoting.
 std::string PostingsToCsv(const std::vector<Posting>& postings);

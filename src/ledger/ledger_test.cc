@@ -136,6 +136,14 @@ TEST_P(LedgerTest, BadReservationsNameTheFieldAndWriteNothing) {
        ErrorCode::kInvalidInput, "account.consignee"},
       {"colon in company", [](ReserveRequest& r) { r.account = AccountKey::Nveu("a:b", "AE"); },
        ErrorCode::kInvalidInput, "account.company"},
+      {"bidi override in consignee",
+       [](ReserveRequest& r) { r.account = AccountKey::Lpp("Acme \xe2\x80\xae" "droC"); },
+       ErrorCode::kInvalidInput, "account.consignee"},
+      {"bidi isolate in exporter",
+       [](ReserveRequest& r) { r.account = AccountKey::H200China("\xe2\x81\xa6" "Acme", "H200"); },
+       ErrorCode::kInvalidInput, "account.exporter"},
+      {"line break in reference", [](ReserveRequest& r) { r.transaction_ref = "SO-1\r\nSO-2"; },
+       ErrorCode::kInvalidInput, "transaction_ref"},
       {"after 2027", [](ReserveRequest& r) { r.as_of = D("2028-01-01"); }, ErrorCode::kInvalidInput,
        "as_of"},
       {"before 2025", [](ReserveRequest& r) { r.as_of = D("2024-12-31"); },
@@ -327,6 +335,14 @@ TEST_P(LedgerTest, AdjustNeedsAReasonAndCannotMakeUsedNegative) {
       ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 5, .as_of = D("2026-06-01")});
   ASSERT_FALSE(no_reason.ok());
   EXPECT_EQ(no_reason.status().field(), "reason");
+  for (const char* bad : {"   ", "shipped\r\nforged line", "not \xe9 UTF-8"}) {
+    auto r = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 5, .as_of = D("2026-06-01"), .reason = bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().field(), "reason") << bad;
+  }
+  auto long_reason = ledger_->Adjust({.account = AccountKey::Country("AE"), .tpp = 5, .as_of = D("2026-06-01"),
+                                      .reason = std::string(100 * 1024, 'x')});
+  EXPECT_EQ(long_reason.status().field(), "reason");
   auto zero = ledger_->Adjust(
       {.account = AccountKey::Country("AE"), .tpp = 0, .as_of = D("2026-06-01"), .reason = "x"});
   EXPECT_EQ(zero.status().field(), "tpp");
@@ -456,6 +472,49 @@ TEST_P(LedgerTest, PostingsSurviveReopenAndExportAsCsv) {
   EXPECT_EQ(one->size(), 1u);
   EXPECT_EQ(ledger_->GetPosting((*log)[0].id)->account, "country:AE");
   EXPECT_EQ(ledger_->GetPosting(424242).status().code(), ErrorCode::kNotFound);
+}
+
+// Migrating a ledger written before consignee identities, on both backends (docs/ledger.md).
+TEST_P(LedgerTest, LegacyConsigneeAccountsAreCarriedOverOncePerPeriod) {
+  MustReserve(Req(AccountKey::Lpp("Saigon Cloud JSC"), 1000, "old-2025", "2025-03-01"));
+  MustReserve(Req(AccountKey::Lpp("Saigon Cloud JSC"), 700, "old-2026", "2026-05-01"));
+  MustReserve(Req(AccountKey::Lpp("saigon cloud"), 50, "new"));  // already an identity
+  auto pending = ledger_->UnmigratedConsigneeAccounts();
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].first, "lpp:Saigon Cloud JSC");
+  EXPECT_EQ((*pending)[0].second, "lpp:saigon cloud");
+  EXPECT_FALSE(CheckConsigneeAccountMigrated(*ledger_, AccountKey::Lpp("saigon cloud")).ok());
+  EXPECT_TRUE(CheckConsigneeAccountMigrated(*ledger_, AccountKey::Lpp("other")).ok());
+  auto carried = ledger_->MigrateConsigneeAccounts();
+  ASSERT_TRUE(carried.ok()) << carried.status().ToString();
+  ASSERT_EQ(carried->size(), 2u);  // one adjust per calendar year
+  auto b2025 = ledger_->GetBalance(AccountKey::Lpp("saigon cloud"), D("2025-12-31"));
+  auto b2026 = ledger_->GetBalance(AccountKey::Lpp("saigon cloud"), D("2026-12-31"));
+  EXPECT_DOUBLE_EQ(b2025->used_tpp, 1000);
+  EXPECT_DOUBLE_EQ(b2026->used_tpp + b2026->reserved_tpp, 750);
+  EXPECT_TRUE(ledger_->UnmigratedConsigneeAccounts()->empty());
+  EXPECT_TRUE(CheckConsigneeAccountMigrated(*ledger_, AccountKey::Lpp("saigon cloud")).ok());
+  const size_t size = LogSize();
+  ASSERT_TRUE(ledger_->MigrateConsigneeAccounts().ok());
+  EXPECT_EQ(LogSize(), size);  // a rerun writes nothing
+}
+
+TEST(ConsigneeIdentity, FoldsSpellingsAndLegalFormsAndPrefersThePartyId) {
+  for (const char* name : {"Saigon Cloud JSC", "SAIGON CLOUD J.S.C.", "Saigon Cloud Co., Ltd.", "  saigon-cloud  ",
+                           "The Saigon Cloud Joint Stock Company"}) {
+    auto id = ConsigneeIdentity(name, "");
+    ASSERT_TRUE(id.ok()) << name;
+    EXPECT_EQ(*id, "saigon cloud") << name;
+    EXPECT_TRUE(IsConsigneeIdentity(*id));
+  }
+  EXPECT_FALSE(IsConsigneeIdentity("Saigon Cloud JSC"));
+  EXPECT_EQ(*ConsigneeIdentity("Saigon Cloud JSC", "VN-0312"), "id=VN-0312");
+  EXPECT_TRUE(IsConsigneeIdentity("id=VN-0312"));
+  EXPECT_EQ(*ConsigneeIdentity("Limited Company", ""), "limited company");  // nothing else to go by
+  EXPECT_EQ(ConsigneeIdentity("?!", "").status().field(), "name");
+  EXPECT_EQ(ConsigneeIdentity("X", "a:b").status().field(), "party_id");
+  EXPECT_EQ(ConsigneeIdentity("X", "a\xe2\x80\xaeb").status().field(), "party_id");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::Values("sqlite", "postgresql"),

@@ -51,6 +51,7 @@ void Prepare(pqxx::connection& c) {
   c.prepare("settlement", kSelect + "WHERE reservation_id = $1");
   c.prepare("all", kSelect + "ORDER BY id");
   c.prepare("by_account", kSelect + "WHERE account = $1 ORDER BY id");
+  c.prepare("by_transaction", kSelect + "WHERE transaction_ref = $1 ORDER BY id");
   c.prepare(
       "totals",
       "SELECT reserved_milli, used_milli FROM ledger_totals WHERE account = $1 AND period = $2");
@@ -303,8 +304,15 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<Posting>> Postings(const std::string& account) override {
+    return Select(account.empty() ? "all" : "by_account", account);
+  }
+  Result<std::vector<Posting>> PostingsOfTransaction(const std::string& ref) override {
+    return Select("by_transaction", ref);
+  }
+  // The postings a prepared statement returns (with $1 = arg when it has a parameter).
+  Result<std::vector<Posting>> Select(const char* statement, const std::string& arg) {
     return Read<std::vector<Posting>>([&](pqxx::work& w) -> Result<std::vector<Posting>> {
-      auto res = account.empty() ? w.exec_prepared("all") : w.exec_prepared("by_account", account);
+      auto res = arg.empty() ? w.exec_prepared(statement) : w.exec_prepared(statement, arg);
       std::vector<Posting> out;
       for (const auto& row : res) {
         auto p = ReadPosting(row);

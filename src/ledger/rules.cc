@@ -6,6 +6,8 @@
 
 #include "ledger/ledger.h"
 
+#include "core/validate.h"
+
 namespace exportctl::ledger {
 namespace {
 
@@ -36,14 +38,12 @@ std::vector<std::string> Split(const std::string& text, char sep) {
   return out;
 }
 
+// Printable text (core/validate.h: no control or bidirectional formatting characters, which
+// could make two accounts look alike), at most 200 characters, no ':'.
 Status CheckName(const std::string& field, const std::string& value) {
   if (value.empty()) return Status::Invalid(field, "is required for this account");
   if (value.find(':') != std::string::npos) return Status::Invalid(field, "may not contain ':'");
-  if (value.size() > 200) return Status::Invalid(field, "is longer than 200 characters");
-  for (unsigned char c : value) {
-    if (c < 0x20) return Status::Invalid(field, "contains a control character");
-  }
-  return Status::Ok();
+  return CheckText(field, value, {.required = true, .max_chars = 200});
 }
 
 Status CheckCountry(const std::string& field, const std::string& code) {

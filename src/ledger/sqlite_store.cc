@@ -322,11 +322,17 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Posting>> Postings(const std::string& account) override {
+    return Select(account.empty() ? "ORDER BY id" : "WHERE account = ?1 ORDER BY id", account);
+  }
+  Result<std::vector<Posting>> PostingsOfTransaction(const std::string& ref) override {
+    return Select("WHERE transaction_ref = ?1 ORDER BY id", ref);
+  }
+  // Postings matching `where`, with ?1 bound to `arg` when it is not empty.
+  Result<std::vector<Posting>> Select(const std::string& where, const std::string& arg) {
     std::lock_guard g(reader_mu_);
-    auto s = reader_.Prepare(kSelectPostings +
-                             (account.empty() ? "ORDER BY id" : "WHERE account = ?1 ORDER BY id"));
+    auto s = reader_.Prepare(kSelectPostings + where);
     if (!s.ok()) return s.status();
-    if (!account.empty()) s->Bind(1, account);
+    if (!arg.empty()) s->Bind(1, arg);
     std::vector<Posting> out;
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS ledger_postings(
 CREATE UNIQUE INDEX IF NOT EXISTS ledger_postings_one_settlement
   ON ledger_postings(reservation_id) WHERE reservation_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ledger_postings_by_account ON ledger_postings(account, period, as_of);
+CREATE INDEX IF NOT EXISTS ledger_postings_by_transaction ON ledger_postings(transaction_ref);
 CREATE TABLE IF NOT EXISTS ledger_totals(
   account TEXT NOT NULL,
   period TEXT NOT NULL,

@@ -68,6 +68,8 @@ class Store {
   virtual Result<std::optional<Posting>> FindPosting(int64_t id) = 0;
   virtual Result<std::optional<Posting>> FindPostingByKey(const std::string& idempotency_key) = 0;
   virtual Result<std::vector<std::string>> Accounts() = 0;
+  // Postings whose transaction_ref is ref (settlements carry their reservation's), oldest first.
+  virtual Result<std::vector<Posting>> PostingsOfTransaction(const std::string& ref) = 0;
   // Totals of (account, period) counting only postings dated <= as_of.
   virtual Result<Totals> TotalsAsOf(const std::string& account, const std::string& period,
                                     Date as_of) = 0;

@@ -19,6 +19,18 @@ std::string PartyName(const Transaction& tx, PartyRole role) {
   return "";
 }
 
+// The ultimate consignee's identity (ledger::ConsigneeIdentity), "" when it has neither name nor
+// party_id.
+Result<std::string> ConsigneeKey(const Transaction& tx) {
+  for (const auto& p : tx.parties) {
+    if (p.role != PartyRole::kUltimateConsignee || (p.name.empty() && p.party_id.empty())) continue;
+    auto identity = ledger::ConsigneeIdentity(p.name, p.party_id);
+    if (!identity.ok()) return identity.status().WithFieldPrefix("parties");
+    return identity;
+  }
+  return std::string();
+}
+
 }  // namespace
 
 Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& data, const Transaction& tx,
@@ -28,7 +40,9 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
   if (key.empty()) {
     return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
   }
-  const std::string consignee = PartyName(tx, PartyRole::kUltimateConsignee);
+  auto consignee_key = ConsigneeKey(tx);
+  if (!consignee_key.ok()) return consignee_key.status();
+  const std::string& consignee = *consignee_key;
   // One request per account: amounts of several items add up.
   std::map<std::string, ledger::ReserveRequest> by_account;
   auto add = [&](ledger::AccountKey account, double tpp) {
@@ -83,27 +97,6 @@ std::string Refusal(const std::vector<ledger::ReserveRequest>& requests, const l
   return out;
 }
 
-// The ledger as it was before this request's own earlier reservations (a retry with the same
-// idempotency key must be decided as the first attempt was, then replay the same postings).
-class ExcludingView : public AllocationView {
- public:
-  ExcludingView(ledger::Ledger& ledger, std::map<std::string, double> own) : view_(ledger), own_(std::move(own)) {}
-  Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
-    auto b = view_.Balance(q);
-    if (!b.ok()) return b;
-    auto key = ledger::LedgerAllocationView::AccountFor(q);
-    if (key.ok()) {
-      auto it = own_.find(key->ToString());
-      if (it != own_.end()) b->used -= it->second;
-    }
-    return b;
-  }
-
- private:
-  ledger::LedgerAllocationView view_;
-  std::map<std::string, double> own_;
-};
-
 // Reserve postings already written under this request's key, by account, and the decision
 // they were made for (one lookup per candidate account by its idempotency key).
 struct Earlier {
@@ -114,7 +107,9 @@ Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger,
                                     const std::string& key) {
   Earlier out;
   std::vector<ledger::AccountKey> candidates;
-  const std::string consignee = PartyName(tx, PartyRole::kUltimateConsignee);
+  auto consignee_key = ConsigneeKey(tx);
+  if (!consignee_key.ok()) return consignee_key.status();
+  const std::string& consignee = *consignee_key;
   const std::string exporter = PartyName(tx, PartyRole::kExporter);
   if (!consignee.empty()) {
     candidates.push_back(ledger::AccountKey::Lpp(consignee));
@@ -161,7 +156,9 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
   auto earlier = EarlierReservations(engine.data(), ledger, tx, key);
   if (!earlier.ok()) return earlier.status();
   if (!earlier->decision_id.empty()) options.decision_id = earlier->decision_id;  // a retry
-  ExcludingView view(ledger, std::move(earlier->own));
+  // The ledger without this request's own earlier reservations (those of its reference, and a
+  // retry's under its key): it is decided as the first attempt was, then replays its postings.
+  ledger::LedgerAllocationView view(ledger, key);
   options.allocations = reserve.wrap_allocations ? reserve.wrap_allocations(&view) : &view;
   if (options.decision_id.empty()) options.decision_id = NewDecisionId();
   // The decision reads balances, then reserves in one transaction; if another request took the
@@ -174,6 +171,7 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
     auto requests = ReservationRequests(engine.data(), tx, out.decision, key);
     if (!requests.ok()) return requests.status();
     if (requests->empty()) return out;
+    for (const auto& r : *requests) EXPORTCTL_RETURN_IF_ERROR(ledger::CheckConsigneeAccountMigrated(ledger, r.account));
     auto batch = ledger.ReserveAll(*requests);
     if (!batch.ok()) return batch.status();
     if (!batch->all_reserved) {

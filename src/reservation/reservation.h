@@ -36,7 +36,8 @@ struct ReservedDecision {
 };
 
 // The accounts a decision draws on, one request per (account), amounts in TPP:
-//   LPP items → lpp:<ultimate consignee>; AIA items → aia:<consignee> (certification counter);
+//   LPP items → lpp:<consignee identity>; AIA items → aia:<identity> (certification counter;
+//   ledger::ConsigneeIdentity: its party_id, else its folded name);
 //   licensed 3A090.a/4A090.a under presumption of approval in Tier 2 (codified) → country:<dest>;
 //   case-by-case H200-zone exports to China/Macau → h200-cn:<exporter>:<product>.
 // The destination's account is the one the engine queried (Dataset::EffectiveCode: HK → CN).

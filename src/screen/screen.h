@@ -24,6 +24,7 @@
 
 #include "core/date.h"
 #include "core/status.h"
+#include "core/validate.h"
 
 namespace exportctl::screen {
 
@@ -201,12 +202,19 @@ struct Disposition {
 class DispositionStore {
  public:
   explicit DispositionStore(std::string data_dir) : data_dir_(std::move(data_dir)) {}
-  [[nodiscard]] Status Add(const Disposition& d) const;
+  // Refuses (CheckDisposition, with cleared_on as today) anything but a well-formed clearance.
+  [[nodiscard]] Status Add(const Disposition& d, int horizon_days = kDefaultClearanceHorizonDays) const;
   Result<std::vector<Disposition>> LoadAll() const;
 
  private:
   std::string data_dir_;
 };
+
+// A clearance as every front end must record it (core/validate.h, one rule set with the ledger):
+// party (≤ 300 characters), record id and officer (≤ 200) and a required reason (≤ 1000) are
+// printable text without line breaks or bidirectional controls; it expires after `today` and
+// at most `horizon_days` later. The error names the field.
+Status CheckDisposition(const Disposition& d, Date today, int horizon_days);
 
 // True when `d` clears `record` for `party` on `as_of`.
 bool Clears(const Disposition& d, std::string_view party, const ListRecord& record, Date as_of);

@@ -217,11 +217,19 @@ Result<std::unique_ptr<Screener>> ListStore::OpenIndex() const {
   return index;
 }
 
-Status DispositionStore::Add(const Disposition& d) const {
-  if (d.party.empty()) return Status::Invalid("party", "is required");
-  if (d.record_id.empty()) return Status::Invalid("record_id", "is required");
-  if (d.reason.empty()) return Status::Invalid("reason", "is required");
+Status CheckDisposition(const Disposition& d, Date today, int horizon_days) {
+  EXPORTCTL_RETURN_IF_ERROR(CheckText("party", d.party, {.required = true, .max_chars = 300}));
+  EXPORTCTL_RETURN_IF_ERROR(CheckText("record_id", d.record_id, {.required = true, .max_chars = 200}));
+  EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", d.reason, {.required = true, .max_chars = 1000}));
+  EXPORTCTL_RETURN_IF_ERROR(CheckText("cleared_by", d.cleared_by, {.required = false, .max_chars = 200}));
   if (!d.expires.valid()) return Status::Invalid("expires", "must be a date (YYYY-MM-DD)");
+  if (!today.valid()) return Status::Invalid("cleared_on", "must be the date the clearance is made (YYYY-MM-DD)");
+  return CheckExpiry("expires", d.expires, today, horizon_days);
+}
+
+Status DispositionStore::Add(const Disposition& d, int horizon_days) const {
+  auto today = Date::Parse(d.cleared_on);
+  EXPORTCTL_RETURN_IF_ERROR(CheckDisposition(d, today.ok() ? *today : Date(), horizon_days));
   const fs::path path = fs::path(data_dir_) / "screen" / "dispositions.jsonl";
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <random>
 
@@ -258,6 +259,31 @@ TEST(DispositionStore, RejectsIncompleteDispositions) {
   d.record_id = "r";
   d.reason = "ok";
   EXPECT_EQ(store.Add(d).field(), "expires");
+  d.expires = Date::FromYmd(2026, 6, 1);
+  EXPECT_EQ(store.Add(d).field(), "cleared_on");
+  // Validated as ledger entries are (core/validate.h): printable text, a real reason, an expiry
+  // after the day it is made and within the horizon.
+  d.cleared_on = "2026-03-01";
+  const struct {
+    std::function<void(Disposition&)> mutate;
+    const char* field;
+  } refused[] = {
+      {[](Disposition& x) { x.expires = Date::FromYmd(2026, 2, 1); }, "expires"},
+      {[](Disposition& x) { x.expires = Date::FromYmd(2026, 3, 1); }, "expires"},
+      {[](Disposition& x) { x.expires = Date::FromYmd(9999, 12, 31); }, "expires"},
+      {[](Disposition& x) { x.reason = "  "; }, "reason"},
+      {[](Disposition& x) { x.reason = std::string(100 * 1024, 'x'); }, "reason"},
+      {[](Disposition& x) { x.reason = "ok\r\nforged line"; }, "reason"},
+      {[](Disposition& x) { x.party = "Sopgo\nTech"; }, "party"},
+      {[](Disposition& x) { x.party = "Huawei \xe2\x80\xae"; }, "party"},
+  };
+  for (const auto& r : refused) {
+    Disposition bad = d;
+    r.mutate(bad);
+    EXPECT_EQ(store.Add(bad).field(), r.field);
+  }
+  EXPECT_TRUE(store.Add(d).ok());
+  EXPECT_EQ(store.Add(d, 30).field(), "expires");  // a tighter horizon
 }
 
 TEST(DiffLists, RealSdnUpdate) {

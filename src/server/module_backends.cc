@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_json.h"
 #include "reservation/reservation.h"
 #include "screen/party_screener.h"
 #include "screen/screen.h"
@@ -127,25 +128,8 @@ class ModuleLedger final : public LedgerService {
     }
     auto balances = ledger_->Balances(d);
     if (!balances.ok()) return balances.status();
-    std::string out;
-    JsonWriter w(out);
-    w.BeginArray();
-    for (const auto& b : *balances) {
-      w.BeginObject().Field("account", b.account).Field("period", b.period);
-      w.Key("cap_tpp");
-      if (b.cap_tpp) w.Number(*b.cap_tpp);
-      else w.Null();
-      w.Field("reserved_tpp", b.reserved_tpp).Field("used_tpp", b.used_tpp);
-      w.Key("remaining_tpp");
-      if (b.cap_tpp) w.Number(b.remaining_tpp());
-      else w.Null();
-      if (b.cap_tpp && b.h100_equivalent_tpp > 0) {
-        w.Field("remaining_h100_equivalents", b.ToH100(b.remaining_tpp()));
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-    return out;
+    // The same object as `exportctl ledger balances --json`.
+    return ledger::BalancesToJson(*balances, d, *ledger_);
   }
 
   Result<std::string> History(const std::string& account) const override {
@@ -309,10 +293,11 @@ class LiveScreener final : public PartyScreener {
 class ModuleScreen final : public ScreenService {
  public:
   ModuleScreen(std::unique_ptr<screen::ListPartyScreener> s, std::string data_dir,
-               std::function<Date()> today)
+               std::function<Date()> today, int horizon_days)
       : screener_(std::make_unique<LiveScreener>(std::move(s), data_dir)),
         data_dir_(std::move(data_dir)),
-        today_(std::move(today)) {}
+        today_(std::move(today)),
+        horizon_days_(horizon_days) {}
 
   const PartyScreener* screener() const override { return screener_.get(); }
 
@@ -389,7 +374,7 @@ class ModuleScreen final : public ScreenService {
     d.expires = *expires_date;
     d.cleared_by = ctx.actor;
     d.cleared_on = today_().ToString();
-    EXPORTCTL_RETURN_IF_ERROR(screen::DispositionStore(data_dir_).Add(d));
+    EXPORTCTL_RETURN_IF_ERROR(screen::DispositionStore(data_dir_).Add(d, horizon_days_));
     // The next check sees it (the file is re-read, so every clearance so far applies).
     EXPORTCTL_RETURN_IF_ERROR(screener_->Reload());
     std::string out;
@@ -406,6 +391,7 @@ class ModuleScreen final : public ScreenService {
   std::unique_ptr<LiveScreener> screener_;
   std::string data_dir_;
   std::function<Date()> today_;
+  int horizon_days_;
 };
 
 }  // namespace
@@ -425,11 +411,12 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
 }
 
 Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data_dir,
-                                                         std::function<Date()> today) {
+                                                         std::function<Date()> today,
+                                                         int clearance_horizon_days) {
   auto s = screen::OpenPartyScreener(data_dir);
   if (!s.ok()) return s.status();
-  return std::unique_ptr<ScreenService>(
-      new ModuleScreen(std::move(s).value(), data_dir, today ? std::move(today) : TodayUtc));
+  return std::unique_ptr<ScreenService>(new ModuleScreen(
+      std::move(s).value(), data_dir, today ? std::move(today) : TodayUtc, clearance_horizon_days));
 }
 
 }  // namespace exportctl::server

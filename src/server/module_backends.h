@@ -8,6 +8,7 @@
 
 #include "core/date.h"
 #include "core/status.h"
+#include "core/validate.h"
 #include "server/backends.h"
 
 namespace exportctl::server {
@@ -19,7 +20,9 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
                                                          const std::string& location);
 
 // Screening against the lists imported under data_dir; kNotFound when none are imported.
-Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data_dir,
-                                                         std::function<Date()> today);
+// Clearances (POST /v1/screen/clear) may expire at most clearance_horizon_days after today.
+Result<std::unique_ptr<ScreenService>> OpenScreenService(
+    const std::string& data_dir, std::function<Date()> today,
+    int clearance_horizon_days = kDefaultClearanceHorizonDays);
 
 }  // namespace exportctl::server

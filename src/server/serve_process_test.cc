@@ -99,7 +99,7 @@ int Stop(pid_t pid) {
 }
 
 // Tier 1 destination, consignee headquartered in Tier 2: License Exception LPP draws on the
-// consignee's yearly allowance (account lpp:C).
+// consignee's yearly allowance (account lpp:c, the identity of "C").
 constexpr char kLppCheck[] =
     R"({"reserve":true,"reference":"SO","as_of":"2025-06-01","posture":"codified",)"
     R"("destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
@@ -146,14 +146,14 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   const double per_request = first_decision["ledger_postings"][0]["tpp"];
   auto balances = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b"));
   ASSERT_EQ(balances->status, 200) << balances->body;
-  const json balance = ResponseJson(balances->body).at(0);
-  ASSERT_EQ(balance["account"], "lpp:C");
+  const json balance = ResponseJson(balances->body)["balances"].at(0);
+  ASSERT_EQ(balance["account"], "lpp:c");
   const double cap = balance["cap_tpp"];
   const double remaining = balance["remaining_tpp"];
   ASSERT_GT(remaining, 6 * per_request);
   // An officer's adjustment leaves room for exactly five more requests (and a half).
   constexpr int kFits = 5;
-  json adjust = {{"account", "lpp:C"},
+  json adjust = {{"account", "lpp:c"},
                  {"tpp", remaining - (kFits + 0.5) * per_request},
                  {"reason", "test: small remaining allocation"},
                  {"as_of", "2025-06-01"}};
@@ -162,7 +162,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   ASSERT_EQ(adjusted->status, 200) << adjusted->body;
 
   // The burst: four clients per server, forty reserving checks in all. Each one reserves: on
-  // lpp:C while License Exception LPP still covers it, else (a license is needed) on the
+  // lpp:c while License Exception LPP still covers it, else (a license is needed) on the
   // destination's country allocation.
   std::mutex mu;
   std::vector<json> decisions;
@@ -190,7 +190,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   int lpp = 0;
   for (const auto& d : decisions) {
     ASSERT_EQ(d["ledger_postings"].size(), 1u) << d.dump();
-    const bool on_lpp = d["ledger_postings"][0]["account"] == "lpp:C";
+    const bool on_lpp = d["ledger_postings"][0]["account"] == "lpp:c";
     EXPECT_EQ(on_lpp, d["license_exception"] == "LPP") << d.dump();
     lpp += on_lpp;
   }
@@ -199,15 +199,15 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   // The ledger: never over the cap, and it holds exactly the reservations acknowledged.
   auto after = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b2"));
   ASSERT_EQ(after->status, 200);
-  for (const auto& b : ResponseJson(after->body)) {
-    if (b["account"] != "lpp:C") continue;
+  for (const auto& b : ResponseJson(after->body)["balances"]) {
+    if (b["account"] != "lpp:c") continue;
     const double held = b["reserved_tpp"].get<double>() + b["used_tpp"].get<double>();
     EXPECT_LE(held, cap + 1e-6);
     EXPECT_GE(b["remaining_tpp"].get<double>(), -1e-6);
     EXPECT_LT(b["remaining_tpp"].get<double>(), per_request);  // and the cap was reached
   }
   std::set<int64_t> reserve_ids;
-  for (const char* account : {"lpp:C", "country:DE"}) {
+  for (const char* account : {"lpp:c", "country:DE"}) {
     auto history = setup.Get(std::string("/v1/ledger/history?account=") + account, headers("h"));
     ASSERT_EQ(history->status, 200) << history->body;
     for (const auto& p : ResponseJson(history->body)) {

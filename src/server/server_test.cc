@@ -433,22 +433,40 @@ TEST_F(ServerTest, ConcurrentChecksFormOneChain) {
 }
 
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
+// A server with the ledger (SQLite under dir), the audit log and an officer's key.
+struct LedgerServer {
+  explicit LedgerServer(const fs::path& dir)
+      : ledger(OpenLedgerService(EXPORTCTL_DEFAULT_DATA_DIR, dir.string(), "")),
+        engine(SharedDataset()),
+        log(audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {}, .read_only = false})),
+        keys(audit::KeyStore::Open((dir / "keys.sqlite").string())),
+        officer((*keys)->Create(audit::Role::kOfficer, "o")->token),
+        server(Options(), {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(),
+                           .keys = keys->get(), .ledger = ledger->get(), .screen = nullptr,
+                           .list_versions = {}}) {}
+  static ServerOptions Options() {
+    ServerOptions options;
+    options.port = 0;
+    return options;
+  }
+  Result<std::unique_ptr<LedgerService>> ledger;
+  Engine engine;
+  Result<std::unique_ptr<audit::AuditLog>> log;
+  Result<std::unique_ptr<audit::KeyStore>> keys;
+  std::string officer;
+  Server server;
+};
+
 // The ledger wired in: "reserve": true decides and reserves in one step; ledger routes answer.
 TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   const fs::path dir = TempDir("ledger");
-  auto ledger = OpenLedgerService(EXPORTCTL_DEFAULT_DATA_DIR, dir.string(), "");
-  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
-  Engine engine(SharedDataset());
-  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
-                                        .read_only = false});
-  auto keys = audit::KeyStore::Open((dir / "keys.sqlite").string());
-  const std::string officer = (*keys)->Create(audit::Role::kOfficer, "o")->token;
-  ServerOptions options;
-  options.port = 0;
-  Server server(options, {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(),
-                          .keys = keys->get(), .ledger = ledger->get(), .screen = nullptr,
-                          .list_versions = {}});
-  ASSERT_TRUE(server.Start().ok());
+  LedgerServer stack(dir);
+  ASSERT_TRUE(stack.ledger.ok()) << stack.ledger.status().ToString();
+  ASSERT_TRUE(stack.server.Start().ok());
+  Server& server = stack.server;
+  Engine& engine = stack.engine;
+  auto& log = stack.log;
+  const std::string& officer = stack.officer;
   httplib::Client c("127.0.0.1", server.port());
   httplib::Headers h{{"Authorization", "Bearer " + officer}, {"Idempotency-Key", "so-7"}};
   // Tier 1 destination, consignee headquartered in Tier 2: License Exception LPP draws on the
@@ -471,8 +489,17 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
 
   auto balances = c.Get("/v1/ledger/balances?as_of=2025-06-01", h);
   ASSERT_EQ(balances->status, 200) << balances->body;
-  EXPECT_EQ(ResponseJson(balances->body).size(), 1u);
-  auto history = c.Get("/v1/ledger/history?account=lpp:C", h);
+  // The object `exportctl ledger balances --json` prints (ledger/ledger_json.h), not a bare array.
+  const json bal = ResponseJson(balances->body);
+  ASSERT_TRUE(bal.is_object()) << balances->body;
+  EXPECT_EQ(bal["as_of"], "2025-06-01");
+  EXPECT_EQ(bal["backend"], "sqlite");
+  ASSERT_EQ(bal["balances"].size(), 1u) << balances->body;
+  for (const char* field : {"account", "period", "citation", "cap_tpp", "cap_h100", "reserved_tpp",
+                            "reserved_h100", "used_tpp", "used_h100", "remaining_tpp", "remaining_h100"}) {
+    EXPECT_TRUE(bal["balances"][0].contains(field)) << field;
+  }
+  auto history = c.Get("/v1/ledger/history?account=lpp:c", h);
   ASSERT_EQ(history->status, 200) << history->body;
   const int bad_account = c.Get("/v1/ledger/history?account=nonsense", h)->status;
   EXPECT_TRUE(bad_account == 400 || bad_account == 404) << bad_account;
@@ -534,7 +561,7 @@ class ServerRetryTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  // License Exception LPP for consignee `consignee` (account lpp:<consignee>).
+  // License Exception LPP for consignee `consignee` (account lpp:<its identity>, "C" → lpp:c).
   static std::string Lpp(const std::string& reference, const std::string& consignee = "C",
                          int quantity = 8) {
     json tx = json::parse(
@@ -587,7 +614,7 @@ TEST_F(ServerRetryTest, RetriedReservationByReferenceReplaysAndKeepsThePosting) 
     EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
     EXPECT_EQ(ResponseJson(again->body), d);
   }
-  const json postings = Postings("lpp:C");
+  const json postings = Postings("lpp:c");
   ASSERT_EQ(postings.size(), 1u) << postings.dump();  // no release, no second reservation
   EXPECT_EQ(postings[0]["kind"], "reserve");
   EXPECT_EQ(AuditCount(), 1);
@@ -612,8 +639,8 @@ TEST_F(ServerRetryTest, SameReferenceWithAnotherBodyIs409NamingTheDecision) {
   // Another caller with the same reference and body does not get the first caller's decision.
   auto b = Post("/v1/check", Lpp("SO-8"), officer_b_);
   EXPECT_EQ(b->status, 409) << b->body;
-  EXPECT_EQ(Postings("lpp:C").size(), 1u);
-  EXPECT_EQ(Postings("lpp:OtherCo").size(), 0u);
+  EXPECT_EQ(Postings("lpp:c").size(), 1u);
+  EXPECT_EQ(Postings("lpp:otherco").size(), 0u);
   EXPECT_EQ(AuditCount(), 1);
 }
 
@@ -635,7 +662,7 @@ TEST_F(ServerRetryTest, IdempotencyKeysBelongToTheCaller) {
   auto again = Post("/v1/check", Lpp("SO-9"), officer_a_, "k-1");
   ASSERT_EQ(again->status, 200) << again->body;
   EXPECT_EQ(ResponseJson(again->body), da);
-  for (const auto& p : Postings("lpp:C")) EXPECT_EQ(p["kind"], "reserve") << p.dump();
+  for (const auto& p : Postings("lpp:c")) EXPECT_EQ(p["kind"], "reserve") << p.dump();
   // The same holds for ledger changes: B's "k-2" is not A's "k-2".
   const std::string commit =
       R"({"reservation_id":)" + std::to_string(da["ledger_postings"][0]["id"].get<int64_t>()) + "}";
@@ -654,7 +681,7 @@ TEST_F(ServerRetryTest, KeyFirstUsedWithoutReserveIs409ForAReservation) {
   ASSERT_EQ(first->status, 200) << first->body;
   auto reserving = Post("/v1/check", Lpp("SO-10"), officer_a_, "k-3");
   EXPECT_EQ(reserving->status, 409) << reserving->body;
-  EXPECT_EQ(Postings("lpp:C").size(), 0u);
+  EXPECT_EQ(Postings("lpp:c").size(), 0u);
   // And the other way round.
   ASSERT_EQ(Post("/v1/check", Lpp("SO-11"), officer_a_, "k-4")->status, 200);
   json unreserving = json::parse(Lpp("SO-11"));
@@ -711,7 +738,55 @@ TEST_F(ServerRetryTest, RepeatedKeysAre400NamingThePath) {
   EXPECT_EQ(adjust->status, 400) << adjust->body;
   EXPECT_EQ(ResponseJson(adjust->body)["error"]["field"], "tpp");
   EXPECT_EQ(AuditCount(), 0);
-  EXPECT_EQ(Postings("lpp:C").size(), 0u);
+  EXPECT_EQ(Postings("lpp:c").size(), 0u);
+}
+
+// Issue 9.3 over HTTP: re-checking a reserved order (without "reserve") answers as the reserving
+// check did, whatever idempotency key reserved it; another order still sees the reservation.
+// Issue 9.4: a second spelling of the consignee draws on the same LPP account, named in the answer.
+TEST(ServerLedgerTest, RecheckOfAReservedOrderAndConsigneeSpellings) {
+  const fs::path dir = TempDir("recheck");
+  LedgerServer stack(dir);
+  ASSERT_TRUE(stack.ledger.ok() && stack.server.Start().ok()) << stack.ledger.status().ToString();
+  httplib::Client c("127.0.0.1", stack.server.port());
+  const std::string& officer = stack.officer;
+  // 1,500 H100 = 23,748,000 TPP: inside LPP's 26,900,000 once, not twice.
+  auto order = [](const std::string& reference, const std::string& consignee, bool reserve) {
+    return json{{"reserve", reserve}, {"reference", reference}, {"as_of", "2025-06-01"}, {"posture", "codified"},
+                {"destination", "DE"}, {"items", {{{"chip", "H100 SXM5 80GB"}, {"quantity", 1500}}}},
+                {"parties", {{{"role", "ultimate_consignee"}, {"name", consignee}, {"country", "DE"}, {"headquarters", "IN"}}}}}
+        .dump();
+  };
+  auto post = [&](const std::string& body, const std::string& key) {
+    httplib::Headers h{{"Authorization", "Bearer " + officer}};
+    if (!key.empty()) h.emplace("Idempotency-Key", key);
+    auto r = c.Post("/v1/check", h, body, "application/json");
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+    return r ? json::parse(r->body, nullptr, false) : json();
+  };
+  auto says = [](const json& d, const std::string& text) {
+    for (const auto& r : d["reasons"]) {
+      if (r["summary"].get<std::string>().find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  const json reserved = post(order("SO-31", "Saigon Cloud JSC", true), "reserve-so-31");
+  ASSERT_EQ(reserved["license_exception"], "LPP") << reserved.dump();
+  ASSERT_EQ(reserved["ledger_postings"].size(), 1u) << reserved.dump();
+  EXPECT_EQ(reserved["ledger_postings"][0]["account"], "lpp:saigon cloud");
+  const std::string posting = "posting " + std::to_string(reserved["ledger_postings"][0]["id"].get<int64_t>());
+
+  const json again = post(order("SO-31", "Saigon Cloud JSC", false), "");
+  EXPECT_EQ(again["license_exception"], "LPP") << again.dump();
+  EXPECT_TRUE(says(again, posting)) << again.dump();
+  EXPECT_TRUE(says(again, "ledger account lpp:saigon cloud")) << again.dump();
+
+  const json other = post(order("SO-32", "SAIGON CLOUD J.S.C.", false), "");
+  EXPECT_NE(other["license_exception"], "LPP") << other.dump();
+  const json other_reserved = post(order("SO-32", "SAIGON CLOUD J.S.C.", true), "reserve-so-32");
+  EXPECT_NE(other_reserved["license_exception"], "LPP") << other_reserved.dump();
+  stack.server.Stop();
+  fs::remove_all(dir);
 }
 
 // An officer's clearance applies to the next check, without a restart: a possible match gives
@@ -779,6 +854,25 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
                     "application/json");
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(ResponseJson(bad->body)["error"]["field"], "expires");
+  // Clearances are validated as ledger entries are: printable text, a real reason, an expiry
+  // after today and within the horizon (today is 2026-03-01 here).
+  const struct {
+    json body;
+    const char* field;
+  } refused[] = {
+      {{{"party", "Sopgo Technologies"}, {"record_id", "a"}, {"reason", "checked"}, {"expires", "2026-02-28"}}, "expires"},
+      {{{"party", "Sopgo Technologies"}, {"record_id", "a"}, {"reason", "checked"}, {"expires", "9999-12-31"}}, "expires"},
+      {{{"party", "Sopgo Technologies"}, {"record_id", "a"}, {"reason", "   "}, {"expires", "2026-06-01"}}, "reason"},
+      {{{"party", "Sopgo Technologies"}, {"record_id", "a"}, {"reason", std::string(100 * 1024, 'x')}, {"expires", "2026-06-01"}}, "reason"},
+      {{{"party", "Sopgo Technologies"}, {"record_id", "a"}, {"reason", "ok\r\nforged: approved"}, {"expires", "2026-06-01"}}, "reason"},
+      {{{"party", "Sopgo\r\nTechnologies"}, {"record_id", "a"}, {"reason", "checked"}, {"expires", "2026-06-01"}}, "party"},
+  };
+  for (const auto& r : refused) {
+    auto res = c.Post("/v1/screen/clear", as_officer, r.body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << r.body.dump().substr(0, 200);
+    EXPECT_EQ(ResponseJson(res->body)["error"]["field"], r.field) << res->body.substr(0, 300);
+  }
   EXPECT_EQ(check("Sopgo Technologies").value("outcome", ""), "NEEDS_REVIEW");
   httplib::Headers keyed = as_officer;
   keyed.emplace("Idempotency-Key", "clear-1");

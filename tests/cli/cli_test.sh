@@ -1,16 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the exportctl command: exit codes, JSON errors naming the field, batch
 # alignment, CSV. Usage: cli_test.sh path/to/exportctl repo_root
-set -uo pipefail
-bin=$1
-root=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-expect() {  # expect NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/expect.sh" "$@"
 
 "$bin" check "$root/examples/03-h200-to-china.json" > "$tmp/out.json" 2> "$tmp/err"
 rc=$?
@@ -107,7 +98,7 @@ expect "the same reference with another body is refused, naming the decision, an
 c="$tmp/change-data"
 "$bin" --data-dir "$c" ledger adjust country:MY 1000 --reason "licence D123 shipped before go-live" --as-of 2025-09-01 > /dev/null
 "$bin" --data-dir "$c" lists import "$tmp/consolidated_2026-01-01.json" > /dev/null
-"$bin" --data-dir "$c" screen clear --party "Sopgo Tech" --record a --reason "different company" --expires 2027-01-01 --by officer > /dev/null
+"$bin" --data-dir "$c" screen clear --party "Sopgo Tech" --record a --reason "different company" --expires "$(date -u -d "+90 days" +%F)" --by officer > /dev/null
 "$bin" --data-dir "$c" audit export > "$tmp/changes.jsonl"
 expect "ledger adjustments, list imports and clearances are recorded" python3 -c "import json,sys; k=[json.loads(l)['kind'] for l in open('$tmp/changes.jsonl')]; sys.exit(0 if k==['ledger.adjust','lists.imported','screen.cleared'] else 1)"
 
