@@ -13,6 +13,7 @@
 #include "audit/key_store.h"
 #include "audit/replay.h"
 #include "cli/commands.h"
+#include "cli/decision_text.h"
 #include "cli/engine_hooks.h"
 #include "core/json_writer.h"
 #include "determine/engine.h"
@@ -132,8 +133,10 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
 
   // audit show ID
   static std::string show_id;
+  static bool show_text = false;
   auto* show = audit_cmd->add_subcommand("show", "Print one record (a decision id or event id)");
   show->add_option("id", show_id, "Record id")->required();
+  show->add_flag("--text", show_text, "Readable text instead of JSON (a decision as `check --text` prints it)");
   show->callback([&ctx] {
     auto log = OpenLog(ctx, true);
     if (!log.ok()) {
@@ -147,7 +150,9 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
     }
     std::string out;
     audit::AppendRecordJsonl(*r, out);
-    std::cout << out << '\n';
+    const nlohmann::json record = show_text ? nlohmann::json::parse(out, nullptr, false) : nlohmann::json();
+    if (show_text && !record.is_discarded()) PrintAuditRecordText(record, std::cout);
+    else std::cout << out << '\n';  // a record text cannot show is printed as it is stored
   });
 
   // audit replay ID

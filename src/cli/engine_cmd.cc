@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <tuple>
 #include <vector>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/decision_text.h"
 #include "cli/engine_hooks.h"
 #include "core/json_writer.h"
 #include "data/data_json.h"
@@ -77,46 +79,11 @@ bool ReadInput(const std::string& path, std::string& out, CliContext& ctx) {
   return true;
 }
 
+// Figures as the JSON prints them (989.5, not 989.50).
 std::string FormatNum(double v) {
-  char buf[32];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-// A readable rendering for terminals (the demo and officers at a shell).
-void PrintDecisionText(const Decision& d, std::ostream& os) {
-  os << "Decision " << d.decision_id << (d.reference.empty() ? "" : "  (" + d.reference + ")") << "\n";
-  os << "  as of " << d.as_of.ToString() << ", posture " << PostureName(d.posture) << "\n";
-  os << "  OUTCOME: " << OutcomeName(d.outcome);
-  if (!d.license_exception.empty()) os << "  exception " << d.license_exception;
-  if (d.review_policy != ReviewPolicy::kNone) os << "  review policy " << ReviewPolicyName(d.review_policy);
-  os << "\n";
-  for (const auto& it : d.items) {
-    const auto& c = it.classification;
-    os << "  item: " << it.label << " x" << it.quantity << "  ECCN "
-       << (c.determinate ? EccnName(c.eccn) : "indeterminate");
-    if (c.tpp) os << "  TPP " << FormatNum(*c.tpp);
-    if (c.performance_density) os << "  PD " << FormatNum(std::round(*c.performance_density * 100) / 100);
-    os << "  H100-eq " << FormatNum(std::round(c.h100_per_unit * it.quantity * 10) / 10) << "  -> " << OutcomeName(it.outcome);
-    if (!it.license_exception.empty()) os << " (" << it.license_exception << ")";
-    os << "\n";
-  }
-  os << "  reasons:\n";
-  for (const auto& f : d.reasons) {
-    os << "    - [" << EffectName(f.effect) << "] " << f.summary << "\n      " << f.rule << " — " << f.citation
-       << (f.verified ? "" : " (unverified)") << "\n";
-  }
-  for (const auto& o : d.obligations) os << "  obligation: " << o << "\n";
-  for (const auto& p : d.ledger_postings) os << "  ledger: " << p << "\n";
-  for (const auto& w : d.warnings) os << "  warning: " << w << "\n";
-  if (d.alternate) {
-    os << "  alternate (" << PostureName(d.alternate->posture) << "): " << OutcomeName(d.alternate->outcome);
-    if (!d.alternate->license_exception.empty()) os << " exception " << d.alternate->license_exception;
-    if (d.alternate->review_policy != ReviewPolicy::kNone) os << " review policy " << ReviewPolicyName(d.alternate->review_policy);
-    os << "\n";
-  }
-  os << "\n";
+  std::string out;
+  JsonWriter(out).Number(v);
+  return out;
 }
 
 std::string CsvEscape(std::string_view s) {
@@ -129,8 +96,16 @@ std::string CsvEscape(std::string_view s) {
   return out + "\"";
 }
 
-constexpr std::string_view kDecisionCsvHeader =
-    "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id\n";
+// Columns after decision_id were added later; existing columns keep their places.
+constexpr char kDecisionCsvHeader[] =
+    "reference,as_of,posture,outcome,license_exception,review_policy,eccns,rules,alternate_outcome,decision_id,"
+    "destination,consignee,policy_wording,warnings,obligations\n";
+
+std::string JoinLines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : " | ") + s;
+  return out;
+}
 
 void AppendDecisionCsv(const Decision& d, std::string& out) {
   std::string eccns, rules;
@@ -141,7 +116,9 @@ void AppendDecisionCsv(const Decision& d, std::string& out) {
   }
   out += CsvEscape(d.reference) + "," + d.as_of.ToString() + "," + PostureName(d.posture) + "," + OutcomeName(d.outcome) + "," +
          CsvEscape(d.license_exception) + "," + ReviewPolicyName(d.review_policy) + "," + CsvEscape(eccns) + "," +
-         CsvEscape(rules) + "," + (d.alternate ? OutcomeName(d.alternate->outcome) : "") + "," + d.decision_id + "\n";
+         CsvEscape(rules) + "," + (d.alternate ? OutcomeName(d.alternate->outcome) : "") + "," + d.decision_id + "," +
+         CsvEscape(d.destination) + "," + CsvEscape(Consignee(d) ? Consignee(d)->name : "") + "," + CsvEscape(d.policy_wording) + "," +
+         CsvEscape(JoinLines(d.warnings)) + "," + CsvEscape(JoinLines(d.obligations)) + "\n";
 }
 
 void PrintErrorLine(const Status& st, size_t line, std::string& out) {
@@ -186,7 +163,9 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
   std::vector<std::string> outputs(workers);
   std::atomic<size_t> errors{0};
   size_t line_no = 0;
-  if (o.csv) std::fwrite(kDecisionCsvHeader.data(), 1, kDecisionCsvHeader.size(), stdout);
+  if (o.csv) {
+    std::fwrite(kDecisionCsvHeader, 1, sizeof kDecisionCsvHeader - 1, stdout);
+  }
   auto decide = [&](size_t begin, size_t end, size_t first_line, std::string& out) {
     out.clear();
     std::string err;
@@ -330,17 +309,17 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   } else {
     d = engine.Determine(*tx, opts);
   }
-  if (o.text) {
-    PrintDecisionText(d, std::cout);
-  } else if (o.csv) {
-    std::string out(kDecisionCsvHeader);
+  std::string out;
+  if (o.csv) {
+    out = kDecisionCsvHeader;
     AppendDecisionCsv(d, out);
     std::cout << out;
-  } else {
-    std::string out;
-    AppendDecisionJson(d, out);
-    std::cout << out << '\n';
+    return 0;
   }
+  AppendDecisionJson(d, out);
+  const nlohmann::json parsed = o.text ? nlohmann::json::parse(out, nullptr, false) : nlohmann::json();
+  if (o.text && !parsed.is_discarded()) PrintDecisionText(parsed, std::cout);
+  else std::cout << out << '\n';
   return 0;
 }
 
@@ -352,7 +331,14 @@ void PrintChip(const ChipRecord& c, std::ostream& os) {
   if (c.die_area_mm2) os << ", die area " << FormatNum(*c.die_area_mm2) << " mm2" << (c.die_area_verified ? "" : " (estimate)");
   if (c.memory_bandwidth_gbps) os << ", memory bandwidth " << FormatNum(*c.memory_bandwidth_gbps) << " GB/s";
   os << "\n  dense throughput:";
-  for (const auto& t : c.throughput) os << " " << FormatNum(t.dense_tops) << " TOPS@" << t.bit_length << "b";
+  // Precisions of one bit length with the same figure (INT8 and FP8) are one figure here.
+  for (size_t i = 0; i < c.throughput.size(); ++i) {
+    const Throughput& t = c.throughput[i];
+    const bool seen = std::any_of(c.throughput.begin(), c.throughput.begin() + static_cast<std::ptrdiff_t>(i), [&](const Throughput& u) {
+      return u.bit_length == t.bit_length && u.dense_tops == t.dense_tops;
+    });
+    if (!seen) os << " " << FormatNum(t.dense_tops) << " TOPS@" << t.bit_length << "b";
+  }
   os << "\n";
   if (!c.row_note.empty()) os << "  note: " << c.row_note << "\n";
   for (const auto& s : c.sources) os << "  source: " << s << "\n";
@@ -489,20 +475,24 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = 2;
       return;
     }
-    if (c_tpp) {
-      if (*c_tpp < 0) {
-        PrintJsonError("invalid_input", "--tpp", "must not be negative");
+    // NaN and infinity parse as doubles but are no figure: every comparison with a threshold
+    // would be false and the item would fall to the least controlled class.
+    for (const auto& [option, value, positive] : {std::tuple{"--tpp", c_tpp, false}, std::tuple{"--die-area", c_die, true},
+                                                  std::tuple{"--performance-density", c_pd, false},
+                                                  std::tuple{"--memory-bandwidth", c_bw, false}}) {
+      if (!value) continue;
+      const char* problem = !std::isfinite(*value) ? "must be a finite number"
+                            : positive && *value <= 0 ? "must be positive"
+                            : *value < 0            ? "must not be negative"
+                                                    : nullptr;
+      if (problem) {
+        PrintJsonError("invalid_input", option, problem);
         ctx.exit_code = 2;
         return;
       }
-      spec.tpp = c_tpp;
     }
+    if (c_tpp) spec.tpp = c_tpp;
     if (c_die) {
-      if (*c_die <= 0) {
-        PrintJsonError("invalid_input", "--die-area", "must be positive");
-        ctx.exit_code = 2;
-        return;
-      }
       spec.die_area_mm2 = c_die;
       spec.die_area_verified = true;
     }
@@ -512,28 +502,19 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
     Date d;
     Posture posture;
     if (!ReadAsOfAndPosture(ctx, c_as_of, c_posture, d, posture)) return;
+    if (Status st = data->RequireRegimeData(d); !st.ok()) {
+      PrintJsonError(ErrorCodeName(st.code()), "--as-of", st.message());
+      ctx.exit_code = 2;
+      return;
+    }
     Classification c = Classify(spec, data->ThresholdsOn(d, posture));
+    std::string out;
+    AppendClassificationJson(c, out);
     if (c_json) {
-      std::string out;
-      AppendClassificationJson(c, out);
       std::cout << out << '\n';
       return;
     }
-    std::cout << (spec.catalog ? spec.catalog->name : std::string("explicit specs")) << "\n";
-    std::cout << "  ECCN " << (c.determinate ? EccnName(c.eccn) : "indeterminate");
-    if (!c.paragraph.empty()) std::cout << " (" << c.paragraph << ")";
-    std::cout << "\n";
-    if (!c.determinate) {
-      std::cout << "  candidates:";
-      for (Eccn e : c.candidates) std::cout << " " << EccnName(e);
-      std::cout << "\n  missing:";
-      for (const auto& m : c.missing) std::cout << " " << m;
-      std::cout << "\n";
-    }
-    if (c.tpp) std::cout << "  TPP " << FormatNum(*c.tpp) << "  H100-equivalents " << FormatNum(std::round(c.h100_per_unit * 1000) / 1000) << "\n";
-    if (c.performance_density) std::cout << "  performance density " << FormatNum(std::round(*c.performance_density * 100) / 100) << "\n";
-    for (const auto& n : c.notes) std::cout << "  note: " << n << "\n";
-    for (const auto& w : c.warnings) std::cout << "  warning: " << w << "\n";
+    PrintClassificationText(spec.catalog ? spec.catalog->name : std::string("explicit specs"), nlohmann::json::parse(out, nullptr, false), std::cout);
   });
 
   // check FILE | check --batch FILE.jsonl [--csv]

@@ -600,12 +600,62 @@ const std::string* Dataset::NotInCatalog(std::string_view query) const {
   return it == not_in_catalog_.end() ? nullptr : &it->second;
 }
 
+namespace {
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+// The catalog names nearest an unknown query (its ids, names and models by edit distance; a key
+// that contains the query counts as near), at most three.
+std::vector<std::string> Dataset::NearestChipNames(std::string_view query) const {
+  const std::string key = NormalizeKey(query);
+  const size_t limit = std::max<size_t>(2, key.size() / 3);
+  std::vector<std::pair<size_t, size_t>> best;  // (distance, chip index)
+  for (const auto& [k, idxs] : chip_index_) {
+    size_t d = EditDistance(key, k);
+    if (!key.empty() && k.find(key) != std::string::npos) d = std::min<size_t>(d, 1);
+    if (d > limit) continue;
+    for (size_t i : idxs) {
+      auto it = std::find_if(best.begin(), best.end(), [&](const auto& b) { return b.second == i; });
+      if (it == best.end()) best.emplace_back(d, i);
+      else it->first = std::min(it->first, d);
+    }
+  }
+  std::sort(best.begin(), best.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : chips_[a.second].name < chips_[b.second].name;
+  });
+  std::vector<std::string> names;
+  for (size_t i = 0; i < best.size() && names.size() < 3; ++i) names.push_back(chips_[best[i].second].name);
+  return names;
+}
+
+Status Dataset::RequireRegimeData(Date d) const {
+  if (d >= first_effective_) return Status::Ok();
+  return Status::Invalid("as_of", "no regime data before " + first_effective_.ToString() + " (the first regime in the data); " +
+                                      d.ToString() + " is not classified or decided");
+}
+
 Result<const ChipRecord*> Dataset::FindChip(std::string_view query) const {
   auto it = chip_index_.find(NormalizeKey(query));
   if (it == chip_index_.end()) {
     if (const std::string* why = NotInCatalog(query)) return Status::Error(ErrorCode::kNotFound, "", *why);
+    std::string hint;
+    for (const auto& n : NearestChipNames(query)) hint += (hint.empty() ? "did you mean " : ", ") + ("\"" + n + "\"");
     return Status::Error(ErrorCode::kNotFound, "",
-                         "unknown chip \"" + std::string(query) + "\" (see `exportctl chips list`)");
+                         "unknown chip \"" + std::string(query) + "\" (" + (hint.empty() ? "" : hint + "? ") +
+                             "see `exportctl chips list`)");
   }
   if (it->second.size() > 1) {
     std::string names;

@@ -152,8 +152,10 @@ class Dataset {
   const std::vector<MembershipChange>& membership_changes() const { return changes_; }
 
   // Chips. Find by id, full name, or an alias, case-insensitively; ambiguous model names (e.g.
-  // "H100" with three variants) fail with the candidates listed.
+  // "H100" with three variants) fail with the candidates listed, unknown ones with the nearest.
   Result<const ChipRecord*> FindChip(std::string_view query) const;
+  // Up to three catalog names nearest an unknown chip name (for "did you mean").
+  std::vector<std::string> NearestChipNames(std::string_view query) const;
   const std::vector<ChipRecord>& chips() const { return chips_; }
   // A part known to be missing from the catalog (no sourced figures), with why; nullptr if none.
   const std::string* NotInCatalog(std::string_view query) const;
@@ -169,6 +171,9 @@ class Dataset {
   Thresholds ThresholdsOn(Date d, Posture p) const;
   // Earliest date any regime binds; before it, there is no regime data.
   Date first_effective() const { return first_effective_; }
+  // An error naming "as_of" when d is before the first regime: nothing is classified or decided
+  // on dates the data does not cover.
+  Status RequireRegimeData(Date d) const;
 
  private:
   std::string dir_, version_;

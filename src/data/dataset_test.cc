@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -69,6 +71,25 @@ TEST(Dataset, FindsChipsCaseInsensitively) {
   ASSERT_FALSE(ambiguous.ok());
   EXPECT_NE(ambiguous.status().message().find("H100 PCIe 80GB"), std::string::npos);
   EXPECT_EQ(Data().FindChip("Z9000").status().code(), ErrorCode::kNotFound);
+}
+
+TEST(Dataset, UnknownChipSuggestsNearestNames) {
+  auto typo = Data().FindChip("H100 SXM 80GB");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("did you mean \"H100 SXM5 80GB\""), std::string::npos) << typo.status().message();
+  EXPECT_NE(Data().FindChip("MI300").status().message().find("MI300X"), std::string::npos) << Data().FindChip("MI300").status().message();
+  // Nothing near: no suggestion, just the pointer to the catalog.
+  EXPECT_EQ(Data().FindChip("Z9000").status().message().find("did you mean"), std::string::npos);
+}
+
+TEST(Dataset, ChipSourcesAreWholeEntries) {
+  // One citation per entry: an entry split at a comma leaves a parenthesis open in one entry and
+  // a dangling one in the next.
+  for (const auto& c : Data().chips()) {
+    for (const auto& src : c.sources) {
+      EXPECT_EQ(std::count(src.begin(), src.end(), '('), std::count(src.begin(), src.end(), ')')) << c.name << ": " << src;
+    }
+  }
 }
 
 // A copy of the bundled data with one file edited, for rejection tests.

@@ -110,6 +110,23 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     for (const auto& f : d.reasons) found = found || f.policy_wording == ex["policy_wording"].get<std::string>();
     EXPECT_TRUE(found) << "policy wording missing\n" << dump;
   }
+  if (ex.contains("decision_policy_wording")) {
+    EXPECT_EQ(d.policy_wording, ex["decision_policy_wording"].get<std::string>()) << dump;
+  }
+  for (const auto& r : ex.value("reasons_contain", json::array())) {
+    bool found = false;
+    for (const auto& f : d.reasons) found = found || f.summary.find(r.get<std::string>()) != std::string::npos;
+    EXPECT_TRUE(found) << "no reason says " << r << "\n" << dump;
+  }
+  for (const auto& r : ex.value("reasons_exclude", json::array())) {
+    for (const auto& f : d.reasons) EXPECT_EQ(f.summary.find(r.get<std::string>()), std::string::npos) << "a reason says " << r << "\n" << dump;
+  }
+  const json steps = ex.value("steps", json::object());
+  for (const auto& [step, status] : steps.items()) {
+    bool found = false;
+    for (const auto& s : d.steps) found = found || (s.step == step && s.status == status.get<std::string>());
+    EXPECT_TRUE(found) << "step " << step << " is not " << status << "\n" << dump;
+  }
   auto contains = [](const std::vector<std::string>& v, const std::string& needle) {
     for (const auto& s : v) {
       if (s.find(needle) != std::string::npos) return true;
@@ -131,6 +148,34 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
       if (a.contains("outcome")) EXPECT_EQ(OutcomeName(d.alternate->outcome), a["outcome"].get<std::string>()) << dump;
       if (a.contains("license_exception")) EXPECT_EQ(d.alternate->license_exception, a["license_exception"].get<std::string>()) << dump;
     }
+  }
+}
+
+// Every outcome names the rules that made it: an item that needs no license says which rules were
+// weighed and why they did not bind; an item under a license exception names the exception's rule.
+TEST_P(RegulatoryCase, FavourableOutcomesCiteTheirRules) {
+  const Case& c = GetParam();
+  if (c.body.contains("raw") || c.body.contains("expect_error")) return;
+  json tx = c.base;
+  tx.merge_patch(c.body.value("transaction", json::object()));
+  auto parsed = ParseTransaction(tx.dump(), Data());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  Engine engine(Data());
+  DetermineOptions opts;
+  if (c.body.contains("posture")) opts.posture = *ParsePosture(c.body["posture"].get<std::string>());
+  const Decision d = engine.Determine(*parsed, opts);
+  const std::string dump = DecisionToJson(d);
+  for (size_t i = 0; i < d.items.size(); ++i) {
+    const ItemResult& it = d.items[i];
+    if (it.outcome != Outcome::kNoLicenseRequired && it.outcome != Outcome::kLicenseException) continue;
+    const Effect want = it.outcome == Outcome::kNoLicenseRequired ? Effect::kNoLicenseRequired : Effect::kLicenseException;
+    bool found = false;
+    for (const auto& f : d.reasons) {
+      if (f.item != static_cast<int>(i) || f.effect != want || f.rule.empty() || f.citation.empty()) continue;
+      found = found || want == Effect::kNoLicenseRequired ||
+              f.summary.find("License Exception " + it.license_exception) != std::string::npos;
+    }
+    EXPECT_TRUE(found) << "item " << i << " (" << OutcomeName(it.outcome) << ") cites no rule for its outcome\n" << dump;
   }
 }
 

@@ -82,14 +82,25 @@ struct AlternateOutcome {
   std::vector<std::string> rules;  // the rules that made the difference
 };
 
+// A party as the transaction named it: repeated in the decision so a filed decision stands alone.
+struct DecisionParty {
+  PartyRole role = PartyRole::kUltimateConsignee;
+  std::string name;
+  std::string country;  // "" when not given
+};
+
 struct Decision {
   std::string decision_id;
   std::string reference;
   Date as_of;
+  Activity activity = Activity::kExport;
+  std::string destination;  // resolved ISO code
+  std::vector<DecisionParty> parties;
   Posture posture = Posture::kEnforced;
   Outcome outcome = Outcome::kNeedsReview;
   std::string license_exception;
   ReviewPolicy review_policy = ReviewPolicy::kNone;
+  std::string policy_wording;  // the words behind review_policy ("policy of denial"), from its reasons
   std::vector<std::string_view> regimes;  // ids of regimes in force (under this posture) on as_of
   std::string_view data_version;
   std::vector<ItemResult> items;

@@ -40,11 +40,20 @@ void WriteClassification(JsonWriter& w, const Classification& c) {
 
 }  // namespace
 
+double RoundH100(double h100_equivalents) { return std::round(h100_equivalents * 1000) / 1000; }
+
+const DecisionParty* Consignee(const Decision& d) {
+  for (const auto& p : d.parties) {
+    if (p.role == PartyRole::kUltimateConsignee) return &p;
+  }
+  return nullptr;
+}
+
 void AppendClassificationJson(const Classification& c, std::string& out) {
   JsonWriter w(out);
   w.BeginObject();
   WriteClassification(w, c);
-  w.Key("h100_equivalents").Number(std::round(c.h100_per_unit * 1000) / 1000);
+  w.Key("h100_equivalents").Number(RoundH100(c.h100_per_unit));
   w.Key("warnings").BeginArray();
   for (const auto& x : c.warnings) w.String(x);
   w.EndArray();
@@ -58,6 +67,20 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
   w.Field("decision_id", d.decision_id);
   w.Field("reference", d.reference);
   w.Field("as_of", d.as_of.ToString());
+  w.Field("activity", ActivityName(d.activity));
+  w.Field("destination", d.destination);
+  w.Key("consignee");
+  if (const DecisionParty* c = Consignee(d)) w.String(c->name);
+  else w.Null();
+  w.Key("parties").BeginArray();
+  for (const auto& p : d.parties) {
+    w.BeginObject().Field("role", PartyRoleName(p.role)).Field("name", p.name);
+    w.Key("country");
+    if (p.country.empty()) w.Null();
+    else w.String(p.country);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Field("outcome", OutcomeName(d.outcome));
   w.Key("license_exception");
   if (d.license_exception.empty()) w.Null();
@@ -65,6 +88,9 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
   w.Key("review_policy");
   if (d.review_policy == ReviewPolicy::kNone) w.Null();
   else w.String(ReviewPolicyName(d.review_policy));
+  w.Key("policy_wording");
+  if (d.policy_wording.empty()) w.Null();
+  else w.String(d.policy_wording);
   w.Field("posture", PostureName(d.posture));
   w.Key("regimes").BeginArray();
   for (const auto& r : d.regimes) w.String(r);
@@ -77,7 +103,7 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
     WriteClassification(w, it.classification);
     w.Field("quantity", it.quantity);
     w.Key("total_tpp").Number(it.total_tpp);
-    w.Key("h100_equivalents").Number(std::round(it.classification.h100_per_unit * static_cast<double>(it.quantity) * 1000) / 1000);
+    w.Key("h100_equivalents").Number(RoundH100(it.classification.h100_per_unit * static_cast<double>(it.quantity)));
     w.Field("outcome", OutcomeName(it.outcome));
     w.Key("license_exception");
     if (it.license_exception.empty()) w.Null();

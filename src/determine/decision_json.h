@@ -11,6 +11,12 @@ namespace exportctl {
 void AppendDecisionJson(const Decision& d, std::string& out);
 std::string DecisionToJson(const Decision& d);
 
+// H100-equivalents as every output shows them (JSON and text alike): three decimals.
+double RoundH100(double h100_equivalents);
+
+// The ultimate consignee the decision names, if any.
+const DecisionParty* Consignee(const Decision& d);
+
 // {"eccn", "determinate", "candidates", "tpp", "performance_density", ...}
 void AppendClassificationJson(const Classification& c, std::string& out);
 

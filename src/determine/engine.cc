@@ -280,6 +280,8 @@ bool IsAdvanced(Eccn e) { return IsA(e) || IsB(e); }
 // Exceptions in order of preference: no-notification authorizations first.
 enum class Exc : uint8_t { AIA, ACA, NAC, LPP, HBM, kCount };
 constexpr std::string_view kExcNames[] = {"AIA", "ACA", "NAC", "LPP", "HBM"};
+constexpr size_t kExcSteps[] = {StepIndex("exception_aia"), StepIndex("exception_aca"), StepIndex("exception_nac"),
+                                StepIndex("exception_lpp"), StepIndex("exception_hbm")};
 using ExcSet = uint8_t;
 constexpr ExcSet Bit(Exc e) { return static_cast<ExcSet>(1u << static_cast<int>(e)); }
 
@@ -406,6 +408,12 @@ class Evaluation {
   }
 
   void ComputeFacts();
+  // Why an item needs no license, or which exception overcomes its requirements: favourable
+  // outcomes cite their rules like the others.
+  void ExplainNoRequirement(int idx, const Classification& c, Eccn eccn);
+  void ExplainException(int idx, Exc e, Eccn eccn, const Classification& c, const Requirements& reqs);
+  std::string DestinationGroups() const;
+  std::string RecipientHeadquarters() const;
   void LedgerSteps();
   void Explain(Decision& out);
   void TransactionSteps();
@@ -444,6 +452,7 @@ class Evaluation {
   bool dest_china_macau_ = false;   // China (incl. Hong Kong) or Macau
   const EmbargoEntry* embargo_ = nullptr;
   bool hq_d5_macau_ = false;     // a recipient (or its parent) is headquartered in D:5 or Macau
+  std::string hq_d5_fact_;       // which one, e.g. end_user "X"'s ultimate parent is headquartered in CN
   bool hq_unknown_ = false;      // a recipient's headquarters is not stated
   bool hq_all_tier1_ = false;    // every recipient is headquartered in a Supp. 5(a) destination
   bool no_recipient_ = false;
@@ -482,7 +491,14 @@ void Evaluation::ComputeFacts() {
     if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) continue;
     ++recipients;
     if (p.headquarters.empty()) hq_unknown_ = true;
-    if (D5OrMacau(p.headquarters) || D5OrMacau(p.ultimate_parent_headquarters)) hq_d5_macau_ = true;
+    if (D5OrMacau(p.headquarters) || D5OrMacau(p.ultimate_parent_headquarters)) {
+      if (!hq_d5_macau_) {
+        const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+        hq_d5_fact_ = D5OrMacau(p.headquarters) ? who + " is headquartered in " + p.headquarters
+                                                : who + "'s ultimate parent is headquartered in " + p.ultimate_parent_headquarters;
+      }
+      hq_d5_macau_ = true;
+    }
     const bool parent_ok = p.ultimate_parent_headquarters.empty() || Tier1(p.ultimate_parent_headquarters);
     if (!p.headquarters.empty() && Tier1(p.headquarters) && parent_ok) ++tier1;
   }
@@ -652,7 +668,10 @@ void Evaluation::TransactionSteps() {
         }
       }
     }
-    if (opt_.screener || any_screened) {
+    if (tx_.parties.empty()) {
+      Step({"screening", "not_performed", "no parties stated: nobody was screened"});
+      Warn("No parties stated: restricted-party screening had nobody to screen; name every party to the transaction");
+    } else if (opt_.screener || any_screened) {
       Step({"screening", screened_all ? "performed" : "partial",
                         screened_all ? "parties screened" : "some parties were not screened"});
       if (!screened_all) Warn("Restricted-party screening was not performed for every party");
@@ -799,7 +818,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     // 744.23(a)(3): entities headquartered in D:5 or Macau, anywhere.
     if (const RuleDef* r = Active(StepIndex("headquarters_d5_macau")); r && advanced) {
       if (hq_d5_macau_) {
-        Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (" + EccnName(eccn) + ") is destined to an entity headquartered (or with its ultimate parent) in D:5 or Macau"), idx);
+        Finding& f = Add(r, Effect::kLicenseRequired, EXPLAIN(label + " (" + EccnName(eccn) + ") is destined to an entity headquartered (or with its ultimate parent) in D:5 or Macau: " + hq_d5_fact_), idx);
         f.review_policy = apply_h200(ReviewPolicy::kPresumptionOfDenial);
         f.policy_wording = "presumption of denial";
         reqs.push_back({r->id, f.review_policy, nac_aca_item ? Bit(Exc::NAC) : ExcSet{0}});
@@ -815,9 +834,14 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       ex |= Bit(Exc::AIA) | Bit(Exc::LPP);
       ReviewPolicy p;
       std::string tier;
-      if (dest_d5_macau_ || hq_d5_macau_) {
+      if (dest_d5_macau_) {
         p = ReviewPolicy::kPresumptionOfDenial;
-        tier = "Tier 3 (Macau or D:5, or an entity headquartered there)";
+        tier = "Tier 3 (Macau or Country Group D:5)";
+      } else if (hq_d5_macau_) {
+        // The destination's own tier is not Tier 3: name the party that brings the denial.
+        p = ReviewPolicy::kPresumptionOfDenial;
+        tier = std::string(dest_tier1_ ? "Tier 1" : "Tier 2") + ", but " + hq_d5_fact_ +
+               " (D:5 or Macau), so Tier 3's presumption of denial applies";
       } else if (dest_tier1_ || hq_all_tier1_) {
         p = ReviewPolicy::kPresumptionOfApproval;
         tier = dest_tier1_ ? "a Supp. No. 5 paragraph (a) destination (Tier 1)" : "Tier 2, entity headquartered in Tier 1";
@@ -1059,9 +1083,115 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
     reqs.ForEach([&](const Requirement& rq) { ev.policy = MostRestrictive(ev.policy, rq.policy); });
   }
   ev.outcome = Combine(effects);
+  if (ev.outcome == Outcome::kNoLicenseRequired) ExplainNoRequirement(idx, c, eccn);
+  if (ev.outcome == Outcome::kLicenseException) ExplainException(idx, *chosen, eccn, c, reqs);
   if (ev.outcome != Outcome::kLicenseRequired) ev.policy = ReviewPolicy::kNone;
   ev.findings_end = findings_.size();
   return ev;
+}
+
+std::string Evaluation::DestinationGroups() const {
+  std::string groups;
+  for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+    if (Dest(static_cast<Group>(g))) groups += (groups.empty() ? "" : ", ") + std::string(GroupName(static_cast<Group>(g)));
+  }
+  return groups.empty() ? "no Country Group" : "Country Groups " + groups;
+}
+
+std::string Evaluation::RecipientHeadquarters() const {
+  std::string out;
+  for (const auto& p : tx_.parties) {
+    if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) continue;
+    out += (out.empty() ? "" : "; ") + std::string(PartyRoleName(p.role)) + " \"" + p.name + "\" headquartered in " + p.headquarters;
+    if (!p.ultimate_parent_headquarters.empty()) out += ", ultimate parent in " + p.ultimate_parent_headquarters;
+  }
+  return out;
+}
+
+// No license requirement bound the item: say which rules were weighed and the facts that kept
+// each out (the item's class, the destination's groups, the recipients' headquarters).
+void Evaluation::ExplainNoRequirement(int idx, const Classification& c, Eccn eccn) {
+  const std::string& label = tx_.items[static_cast<size_t>(idx)].label;
+  const std::string cls = label + " (" + EccnName(eccn) + ")";
+  const bool exporting = tx_.activity != Activity::kUse;
+  const RuleDef* area = nullptr;
+  if (eccn == Eccn::k3A090c) area = Active(StepIndex("hbm_license"));
+  else if (IsB(eccn)) area = Active(StepIndex("license_area_b"));
+  if (!area && IsAdvanced(eccn)) area = Active(StepIndex("license_area_3a090"));
+  if (!area) {
+    // Not an advanced-computing item (3A991.p, 4A994.l, EAR99, …), or no rule for its class binds.
+    const RuleDef* r = eccn == Eccn::k3A090c ? Active(StepIndex("classification_hbm")) : Active(StepIndex("classification"));
+    if (!r) r = rules_.Step(StepIndex("classification"));
+    if (!r) return;
+    Add(r, Effect::kNoLicenseRequired,
+        EXPLAIN(cls + (IsAdvanced(eccn) || eccn == Eccn::k3A090c || eccn == Eccn::k4E091
+                           ? ": no license requirement for its class binds on " + d_.ToString() + " under the " + PostureName(posture_) + " posture"
+                           : " is outside ECCNs 3A090/4A090" + std::string(c.tpp ? " (TPP " + FormatTpp(*c.tpp) + ")" : "") +
+                                 ": the advanced-computing license requirements (15 CFR 742.6(a)(6), 744.23) do not apply to it") +
+                " for " + tx_.destination + " (" + DestinationGroups() + ")"),
+        idx);
+    return;
+  }
+  std::string why;
+  if (!exporting) why = "the activity is use in place, not an export, reexport or transfer";
+  else if (dest_us_) why = "the destination is the United States";
+  else if (eccn == Eccn::k3A090c) why = tx_.destination + " is in " + DestinationGroups() + ", neither Macau nor D:5";
+  else if (!Dest(Group::D1) && !Dest(Group::D4) && !Dest(Group::D5)) why = tx_.destination + " is in " + DestinationGroups() + ", none of D:1, D:4 or D:5";
+  else if (!dest_license_area_) why = tx_.destination + " is in " + DestinationGroups() + ": A:5/A:6 are excluded from the license area";
+  else why = tx_.destination + " is in " + DestinationGroups();
+  Add(area, Effect::kNoLicenseRequired, EXPLAIN(cls + " needs no license under this rule: " + why), idx);
+  if (const RuleDef* hq = Active(StepIndex("headquarters_d5_macau")); hq && IsAdvanced(eccn) && exporting) {
+    Add(hq, Effect::kNoLicenseRequired,
+        EXPLAIN(cls + ": no ultimate consignee or end user is headquartered, or has its ultimate parent, in D:5 or Macau (" +
+                RecipientHeadquarters() + ")"),
+        idx);
+  }
+}
+
+// The exception that overcomes every license requirement on the item: its rule, and why its own
+// conditions hold.
+void Evaluation::ExplainException(int idx, Exc e, Eccn eccn, const Classification& c, const Requirements& reqs) {
+  const RuleDef* r = Active(kExcSteps[static_cast<int>(e)]);
+  if (!r) return;
+  const std::string& label = tx_.items[static_cast<size_t>(idx)].label;
+  const std::string cls = label + " (" + EccnName(eccn) + ")";
+  Add(r, Effect::kLicenseException, EXPLAIN([&] {
+        std::string overcome;
+        reqs.ForEach([&](const Requirement& rq) {
+          if (overcome.find(rq.rule) == std::string::npos) overcome += (overcome.empty() ? "" : ", ") + std::string(rq.rule);
+        });
+        std::string why;
+        switch (e) {
+          case Exc::NAC:
+            why = std::string(IsA(eccn) ? "not designed or marketed for datacenters" : "a .b item") + ", and " +
+                  (dest_d5_macau_ ? tx_.destination + " is Macau or in D:5" : hq_d5_fact_ + " (D:5 or Macau)");
+            break;
+          case Exc::ACA:
+            why = std::string(IsA(eccn) ? "not designed or marketed for datacenters" : "a .b item") + "; " + tx_.destination + " is in " +
+                  DestinationGroups() + " (D:1 or D:4, not D:5 or Macau), and no recipient is headquartered in D:5 or Macau (" +
+                  RecipientHeadquarters() + ")";
+            break;
+          case Exc::AIA:
+            why = tx_.destination + " is a Supp. No. 5 paragraph (a) destination and every recipient is headquartered in one (" +
+                  RecipientHeadquarters() + ")";
+            break;
+          case Exc::LPP:
+            why = "the transaction's 3A090.a/4A090.a total, " + FormatTpp(lpp_tpp_) + " TPP, is within " + FormatTpp(rules_.lpp_limit) +
+                  " TPP per ultimate consignee per calendar year" +
+                  (lpp_remaining_ ? " (" + FormatTpp(*lpp_remaining_) + " TPP remain for \"" + std::string(consignee_) + "\" in " + std::to_string(d_.year()) + ")"
+                                  : " (cumulative shipments to the consignee not checked: no ledger)") +
+                  "; neither the destination nor a recipient is Tier 3 (" + RecipientHeadquarters() + ")";
+            break;
+          case Exc::HBM:
+            why = "shipped directly to the co-package designer; memory bandwidth density " +
+                  (c.memory_bandwidth_density ? FormatDouble(*c.memory_bandwidth_density) : std::string("?")) + " GB/s/mm2 is below " +
+                  FormatDouble(rules_.hbm_exception_max_density) + "; exporter headquartered in " + tx_.hbm->exporter_headquarters;
+            break;
+          case Exc::kCount: break;
+        }
+        return cls + ": License Exception " + std::string(kExcNames[static_cast<int>(e)]) + " applies: " + why + "; it overcomes " + overcome;
+      }()),
+      idx);
 }
 
 void Evaluation::Run(Decision& out) {
@@ -1089,6 +1219,12 @@ void Evaluation::Run(Decision& out) {
   out.as_of = d_;
   out.reference = tx_.reference;
   out.data_version = data_.version();
+  out.activity = tx_.activity;
+  out.destination = tx_.destination;
+  if (explain_) {
+    out.parties.reserve(tx_.parties.size());
+    for (const auto& p : tx_.parties) out.parties.push_back({p.role, p.name, p.country});
+  }
   for (const auto& [regime, rules] : rules_.regimes) {
     if (!explain_) break;
     for (const RuleDef* r : rules) {
@@ -1189,6 +1325,12 @@ void Evaluation::Run(Decision& out) {
       if (f.item < 0 && f.effect == Effect::kLicenseRequired) out.review_policy = MostRestrictive(out.review_policy, f.review_policy);
     }
     if (out.review_policy == ReviewPolicy::kNone) out.review_policy = ReviewPolicy::kPresumptionOfDenial;
+    // The words behind the policy, as the rules or the listing put them ("policy of denial").
+    for (const auto& f : findings_) {
+      if (!explain_ || f.effect != Effect::kLicenseRequired || f.review_policy != out.review_policy || f.policy_wording.empty()) continue;
+      if (out.policy_wording.find(f.policy_wording) != std::string::npos) continue;
+      out.policy_wording += (out.policy_wording.empty() ? "" : "; ") + std::string(f.policy_wording);
+    }
   }
   if (out.outcome == Outcome::kLicenseException) {
     for (const auto& ir : out.items) {
@@ -1385,6 +1527,9 @@ std::string NewDecisionId() {
   return id;
 }
 
+// A finding that shaped the outcome (not context, nor a rule that was weighed and did not bind).
+static bool Binds(const Finding& f) { return f.effect != Effect::kInfo && f.effect != Effect::kNoLicenseRequired; }
+
 Decision Engine::Determine(const Transaction& tx, const DetermineOptions& options) const {
   const Posture posture = options.posture.value_or(tx.posture.value_or(Posture::kEnforced));
   Decision d;
@@ -1416,16 +1561,16 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
       // The rules that made the difference: present in one posture's reasons but not the other's.
       auto has = [](const Decision& x, std::string_view rule) {
         for (const auto& f : x.reasons) {
-          if (f.rule == rule && f.effect != Effect::kInfo) return true;
+          if (f.rule == rule && Binds(f)) return true;
         }
         return false;
       };
       for (const auto& f : alt.reasons) {
-        if (f.effect != Effect::kInfo && !has(d, f.rule) &&
+        if (Binds(f) && !has(d, f.rule) &&
             std::find(a.rules.begin(), a.rules.end(), f.rule) == a.rules.end()) a.rules.emplace_back(f.rule);
       }
       for (const auto& f : d.reasons) {
-        if (f.effect != Effect::kInfo && !has(alt, f.rule) &&
+        if (Binds(f) && !has(alt, f.rule) &&
             std::find(a.rules.begin(), a.rules.end(), f.rule) == a.rules.end()) a.rules.emplace_back(f.rule);
       }
       d.alternate = std::move(a);

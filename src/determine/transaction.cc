@@ -1,5 +1,6 @@
 #include "determine/transaction.h"
 
+#include <nlohmann/json.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -163,6 +164,29 @@ class Fields {
   object o_;
   std::string path_;
 };
+
+// " at line L, column C" of the first error in text that simdjson rejected (simdjson says what is
+// wrong, not where; a second parse of the bad text finds the place). "" when it cannot tell.
+std::string JsonErrorPosition(std::string_view text) {
+  size_t byte = 0;
+  try {
+    (void)nlohmann::json::parse(text.begin(), text.end());
+    return "";
+  } catch (const nlohmann::json::parse_error& e) {
+    byte = e.byte;
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+  const size_t at = std::min(byte ? byte - 1 : 0, text.size());  // 0-based index of the bad character
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return " at line " + std::to_string(line) + ", column " + std::to_string(at - line_start + 1);
+}
 
 // Resolves a country field into out; the first error is recorded in st (which is then left as is).
 void ResolveCountryField(const Dataset& data, const Fields& f, std::string_view key, Status& st,
@@ -457,7 +481,7 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root)) {
-    return Status::Invalid("", std::string("malformed JSON: ") + simdjson::error_message(err));
+    return Status::Invalid("", "malformed JSON" + JsonErrorPosition(json) + ": " + simdjson::error_message(err));
   }
   object o;
   if (root.get_object().get(o)) return Status::Invalid("", "a transaction must be a JSON object");

@@ -10,6 +10,18 @@ namespace {
 
 const Dataset& Data() { return BundledData(); }
 
+TEST(ParseTransaction, MalformedJsonSaysWhere) {
+  auto tx = ParseTransaction("{\"as_of\": \"2025-06-01\",\n \"destination\": DE}", Data());
+  ASSERT_FALSE(tx.ok());
+  EXPECT_NE(tx.status().message().find("at line 2, column 17"), std::string::npos) << tx.status().message();
+  // Non-finite numbers are not JSON: refused, with the place.
+  auto nan = ParseTransaction(R"({"as_of": "2025-06-01", "destination": "DE", "items": [{"tpp": NaN, "quantity": 1}]})", Data());
+  ASSERT_FALSE(nan.ok());
+  EXPECT_NE(nan.status().message().find("at line 1, column"), std::string::npos) << nan.status().message();
+  auto inf = ParseTransaction(R"({"as_of": "2025-06-01", "destination": "DE", "items": [{"tpp": 1e999, "quantity": 1}]})", Data());
+  EXPECT_FALSE(inf.ok());
+}
+
 TEST(ParseTransaction, IssueExample) {
   const char* json = R"({"reference": "SO-1042", "as_of": "2025-06-01", "posture": "enforced",
    "activity": "export", "destination": "IN",

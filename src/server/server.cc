@@ -671,6 +671,7 @@ struct Server::Impl {
     if (Status st = ReadDateAndPosture(as_of_text, posture_text, &as_of, &posture); !st.ok()) {
       return SendStatus(call.res, st);
     }
+    if (Status st = deps.dataset->RequireRegimeData(as_of); !st.ok()) return SendStatus(call.res, st);
     ItemSpec spec;
     if (!chip.empty()) {
       auto found = deps.dataset->FindChip(chip);

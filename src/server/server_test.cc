@@ -326,6 +326,10 @@ TEST_F(ServerTest, Classify) {
   EXPECT_EQ(ErrorOf(unknown)["field"], "die_area");
   EXPECT_EQ(ErrorOf(Post("/v1/classify", R"({"tpp":-1})", analyst_))["field"], "tpp");
   EXPECT_EQ(ErrorOf(Post("/v1/classify", R"({"tpp":"big"})", analyst_))["field"], "tpp");
+  // No regime data before 2023-11-17: no class is answered for such a date.
+  auto early = Post("/v1/classify", R"({"chip":"H100 SXM5 80GB","as_of":"2023-01-01"})", analyst_);
+  EXPECT_EQ(early->status, 400);
+  EXPECT_EQ(ErrorOf(early)["field"], "as_of");
   EXPECT_EQ(Post("/v1/classify", R"({"chip":"Nonexistent 9000"})", analyst_)->status, 404);
   EXPECT_EQ(Post("/v1/classify", R"({"chip":"H100 SXM5 80GB"})", viewer_)->status, 403);
 }

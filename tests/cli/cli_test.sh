@@ -102,4 +102,46 @@ c="$tmp/change-data"
 "$bin" --data-dir "$c" audit export > "$tmp/changes.jsonl"
 expect "ledger adjustments, list imports and clearances are recorded" python3 -c "import json,sys; k=[json.loads(l)['kind'] for l in open('$tmp/changes.jsonl')]; sys.exit(0 if k==['ledger.adjust','lists.imported','screen.cleared'] else 1)"
 
+# Non-finite figures are no figures: classify refuses them, naming the option.
+for opt in --tpp --performance-density --memory-bandwidth; do
+  for v in nan inf; do
+    if [ "$opt" = --tpp ]; then args=(--tpp "$v"); else args=(--tpp 3000 "$opt" "$v"); fi
+    "$bin" classify "${args[@]}" --json > "$tmp/out" 2> "$tmp/err"
+    expect "classify $opt $v exits 2 naming the option" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='$opt' and 'finite' in e['message'] else 1)"
+    expect "classify $opt $v prints no class" test ! -s "$tmp/out"
+  done
+done
+"$bin" classify "H100 SXM5 80GB" --as-of 2023-01-01 > "$tmp/out" 2> "$tmp/err"
+expect "classify before the first regime exits 2" test $? -eq 2
+expect "classify before the first regime names --as-of and gives no class" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='--as-of' and 'no regime data before 2023-11-17' in e['message'] and not open('$tmp/out').read() else 1)"
+
+# Malformed JSON says where.
+printf '{"as_of": "2025-06-01",\n "destination": DE}' | "$bin" check --no-audit - > /dev/null 2> "$tmp/err"
+expect "malformed JSON error gives line and column" grep -q 'at line 2, column 17' "$tmp/err"
+
+# The catalog: one figure per precision width, one source per line, suggestions for typos.
+"$bin" chips show "H100 SXM5 80GB" > "$tmp/chip"
+expect "chips show prints each throughput figure once" python3 -c "import sys; l=[x for x in open('$tmp/chip') if 'dense throughput' in x][0].split(':',1)[1].split(); sys.exit(0 if l.count('1979')==1 and '989.5' in l else 1)"
+"$bin" chips show B200 > "$tmp/chip"
+expect "chips show prints whole source lines" python3 -c "import sys; s=[x for x in open('$tmp/chip') if x.strip().startswith('source:')]; sys.exit(0 if s and all(x.count('(')==x.count(')') for x in s) else 1)"
+"$bin" chips show "H100 SXM 80GB" > /dev/null 2> "$tmp/err"
+expect "an unknown chip gets the nearest catalog names" python3 -c "import json,sys; m=json.load(open('$tmp/err'))['error']['message']; sys.exit(0 if 'did you mean \"H100 SXM5 80GB\"' in m else 1)"
+
+# Decisions that can be filed: the same facts and figures in JSON, text and CSV.
+"$bin" check --no-audit "$root/examples/06-rtx4090-nac.json" > "$tmp/nac.json"
+"$bin" check --no-audit --text "$root/examples/06-rtx4090-nac.json" > "$tmp/nac.txt"
+expect "JSON repeats destination, consignee and parties" python3 -c "import json,sys; d=json.load(open('$tmp/nac.json')); sys.exit(0 if d['destination']=='HK' and d['consignee']=='Example Trading Ltd' and d['parties'][0]['role']=='ultimate_consignee' else 1)"
+expect "text shows H100-equivalents as the JSON does" python3 -c "import json,sys; d=json.load(open('$tmp/nac.json')); h=d['items'][0]['h100_equivalents']; sys.exit(0 if h != round(h) and ('H100-eq %s ' % h) in open('$tmp/nac.txt').read() else 1)"
+expect "text shows destination, parties, screening status and list versions" python3 -c "import sys; t=open('$tmp/nac.txt').read(); sys.exit(0 if all(s in t for s in ['export to HK', 'party: ultimate_consignee \"Example Trading Ltd\"', 'step screening:', 'screening lists:']) else 1)"
+expect "an exception is a reason with its rule and citation" python3 -c "import json,sys; d=json.load(open('$tmp/nac.json')); sys.exit(0 if any(r['rule']=='acs.nac' and r['effect']=='license_exception' and r['citation'] for r in d['reasons']) else 1)"
+"$bin" check --no-audit "$root/examples/01-h100-to-germany.json" > "$tmp/de.json"
+expect "no license required names its rules" python3 -c "import json,sys; d=json.load(open('$tmp/de.json')); sys.exit(0 if d['outcome']=='NO_LICENSE_REQUIRED' and any(r['effect']=='no_license_required' and r['rule']=='acs.license_area' for r in d['reasons']) else 1)"
+python3 -c "import json; print(json.dumps(json.load(open('$root/examples/06-rtx4090-nac.json'))))" | "$bin" check --no-audit --batch - --csv > "$tmp/nac.csv"
+expect "CSV carries destination, consignee, warnings and obligations" python3 -c "import csv,sys; r=list(csv.DictReader(open('$tmp/nac.csv'))); sys.exit(0 if len(r)==1 and r[0]['destination']=='HK' and r[0]['consignee']=='Example Trading Ltd' and 'NAC' in r[0]['obligations'] and r[0]['warnings'] else 1)"
+t="$tmp/text-audit"
+"$bin" --data-dir "$t" check "$root/examples/06-rtx4090-nac.json" > "$tmp/rec.json"
+id=$(python3 -c "import json; print(json.load(open('$tmp/rec.json'))['decision_id'])")
+"$bin" --data-dir "$t" audit show --text "$id" > "$tmp/rec.txt"
+expect "audit show --text prints the record and its decision" python3 -c "import sys; t=open('$tmp/rec.txt').read(); sys.exit(0 if t.startswith('Record ') and 'Decision $id' in t and 'OUTCOME: LICENSE_EXCEPTION' in t else 1)"
+
 exit $fails
