@@ -1127,7 +1127,7 @@ void Evaluation::ExplainNoRequirement(int idx, const Classification& c, Eccn ecc
         EXPLAIN(cls + (IsAdvanced(eccn) || eccn == Eccn::k3A090c || eccn == Eccn::k4E091
                            ? ": no license requirement for its class binds on " + d_.ToString() + " under the " + PostureName(posture_) + " posture"
                            : " is outside ECCNs 3A090/4A090" + std::string(c.tpp ? " (TPP " + FormatTpp(*c.tpp) + ")" : "") +
-                                 ": the advanced-computing license requirements (15 CFR 742.6(a)(6), 744.23) do not apply to it") +
+                                 ": no advanced-computing license requirement (15 CFR 742.6(a)(6), 744.23) binds it") +
                 " for " + tx_.destination + " (" + DestinationGroups() + ")"),
         idx);
     return;
