@@ -1178,7 +1178,7 @@ void Evaluation::ExplainException(int idx, Exc e, Eccn eccn, const Classificatio
           case Exc::LPP:
             why = "the transaction's 3A090.a/4A090.a total, " + FormatTpp(lpp_tpp_) + " TPP, is within " + FormatTpp(rules_.lpp_limit) +
                   " TPP per ultimate consignee per calendar year" +
-                  (lpp_remaining_ ? " (" + FormatTpp(*lpp_remaining_) + " TPP remain for \"" + std::string(consignee_) + "\" in " + std::to_string(d_.year()) + ")"
+                  (lpp_remaining_ ? " (" + FormatTpp(*lpp_remaining_) + " TPP remain for \"" + (consignee_ ? consignee_->name : std::string()) + "\" in " + std::to_string(d_.year()) + ")"
                                   : " (cumulative shipments to the consignee not checked: no ledger)") +
                   "; neither the destination nor a recipient is Tier 3 (" + RecipientHeadquarters() + ")";
             break;
