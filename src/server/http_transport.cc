@@ -280,7 +280,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (te > 0) {
       if (msg.version() < 11) return "4Transfer-Encoding in an HTTP/1.0 request";
       if (te > 1) return "4more than one Transfer-Encoding field";
-      const std::string_view coding = Trim(req_.get_header_value("Transfer-Encoding"));
+      const std::string te_value = req_.get_header_value("Transfer-Encoding");  // owns the bytes Trim views
+      const std::string_view coding = Trim(te_value);
       if (!IEquals(coding, "chunked")) {
         const size_t comma = coding.rfind(',');
         const std::string_view last =
