@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -282,6 +283,7 @@ TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
   std::mutex mu;
   std::vector<std::vector<Answer>> answers(requests.size());
   std::atomic<int> unanswered{0};  // attempts the kills cut off (no response at all)
+  std::atomic<int> definitive{0};  // definitive answers so far: the kills wait on these, not a clock
   std::vector<std::thread> clients;
   // Eight clients; each sends every request three times over (and the requests by reference from
   // both officers), so copies of one request race each other and the kills.
@@ -303,6 +305,7 @@ TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
             if (r && (r->status == 200 || r->status == 409)) {
               std::lock_guard<std::mutex> lock(mu);
               answers[index].push_back({r->status, r->body, officer});
+              ++definitive;
               break;
             }
             if (r) {  // 503 and the like: a defect, not a reason to wait
@@ -316,9 +319,15 @@ TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
       }
     });
   }
-  // Two kills mid-storm, each followed by a restart on the same port.
+  // Two kills mid-storm (after a quarter and after half of the 384 sends were answered, so a
+  // fast machine cannot finish the storm before the first kill), each followed by a restart on the
+  // same port.
+  const int total_sends = 8 * 3 * static_cast<int>(requests.size());
   for (int kill = 0; kill < 2; ++kill) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 100 * kill));
+    const int wait_for = total_sends * (kill + 1) / 4;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (definitive.load() < wait_for && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::yield();
     ::kill(pid.load(), SIGKILL);
     int status = 0;
     ::waitpid(pid.load(), &status, 0);
