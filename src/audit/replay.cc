@@ -170,6 +170,12 @@ struct FactRecorder::Impl {
       return r;
     }
     std::vector<std::string> ListVersions() const override { return inner->ListVersions(); }
+    std::vector<std::string> Caveats() const override {
+      auto caveats = inner->Caveats();
+      std::lock_guard lock(owner->caveats_mu);
+      owner->caveats = caveats;
+      return caveats;
+    }
   };
   struct Allocations final : AllocationView {
     Impl* owner = nullptr;
@@ -197,6 +203,8 @@ struct FactRecorder::Impl {
   Screening screening_view;
   Allocations allocation_view;
   Answers screening, allocations;
+  std::mutex caveats_mu;
+  std::vector<std::string> caveats;  // the screener's caveats (stale lists) when it was asked
 };
 
 FactRecorder::FactRecorder(const PartyScreener* screener, const AllocationView* allocations)
@@ -225,6 +233,12 @@ std::string FactRecorder::Json() const {
   w.BeginObject().Key("screening");
   if (screener()) {
     impl_->screening.AppendArray(w);
+    std::lock_guard lock(impl_->caveats_mu);
+    if (!impl_->caveats.empty()) {
+      w.Key("screening_caveats").BeginArray();
+      for (const auto& c : impl_->caveats) w.String(c);
+      w.EndArray();
+    }
   } else {
     w.Null();
   }
@@ -317,10 +331,13 @@ class RecordedScreener final : public PartyScreener, public Recorded {
     return it->second;
   }
   std::vector<std::string> ListVersions() const override { return versions_; }
+  std::vector<std::string> Caveats() const override { return caveats_; }
+  void SetCaveats(std::vector<std::string> caveats) { caveats_ = std::move(caveats); }
 
  private:
   std::map<std::string, Result<std::vector<Listing>>> answers_;
   std::vector<std::string> versions_;
+  std::vector<std::string> caveats_;
 };
 
 class RecordedAllocations final : public AllocationView, public Recorded {
@@ -409,6 +426,11 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
       auto parsed = RecordedScreener::Parse(*s, std::move(versions));
       if (!parsed.ok()) return parsed.status();
       screener = std::move(parsed).value();
+      std::vector<std::string> caveats;
+      for (const auto& c : facts->value("screening_caveats", nlohmann::json::array())) {
+        if (c.is_string()) caveats.push_back(c.get<std::string>());
+      }
+      screener->SetCaveats(std::move(caveats));
       options.screener = screener.get();
     }
     if (auto a = facts->find("allocations"); a != facts->end() && a->is_array()) {

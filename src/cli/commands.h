@@ -15,6 +15,9 @@ struct CliContext {
   std::string regulatory_data_dir;
   // Working data directory: imported lists, the embedded ledger, the audit log, API keys.
   std::string data_dir = "./exportctl-data";
+  // Imported screening lists older than this (source date vs today) are stale: screening warns
+  // and decisions that would clear a party go to review (docs/screening.md, "List age").
+  int max_list_age_days = 7;
   int exit_code = 0;
 };
 

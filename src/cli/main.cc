@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", ctx.data_dir,
                  "Working directory for imported lists, ledger, audit log (default ./exportctl-data)");
 
+  if (const char* age = std::getenv("EXPORTCTL_MAX_LIST_AGE_DAYS")) ctx.max_list_age_days = std::atoi(age);
+  app.add_option("--max-list-age-days", ctx.max_list_age_days,
+                 "Screening lists older than this many days are stale: warned, and no party is "
+                 "cleared on them without review (default 7, or EXPORTCTL_MAX_LIST_AGE_DAYS)")
+      ->check(CLI::Range(0, 36500));
+
   InstallModuleHooks();
   RegisterEngineCommands(app, ctx);
   RegisterLedgerCommands(app, ctx);

@@ -57,22 +57,39 @@ json HitJson(const Hit& h) {
   j["matched_words"] = words;
   j["unmatched_query_words"] = h.unmatched_query_words;
   j["unmatched_listed_words"] = h.unmatched_listed_words;
+  j["place_words"] = h.place_words;
+  j["legal_form_words"] = h.legal_form_words;
+  j["generic_words"] = h.generic_words;
   j["explanation"] = h.Explain();
   return j;
 }
 
-json VersionsJson(const std::vector<screen::ListVersion>& versions) {
+// Every list with its age on today's date (--max-list-age-days): stale ones carry a warning.
+json VersionsJson(const CliContext& ctx, const std::vector<screen::ListVersion>& versions) {
   json out = json::array();
-  for (const auto& v : versions) {
-    out.push_back({{"list_id", v.list_id},
-                   {"format", v.format},
-                   {"file_name", v.file_name},
-                   {"sha256", v.sha256},
-                   {"record_count", v.record_count},
-                   {"source_date", v.source_date},
-                   {"version", v.ToString()}});
+  for (const auto& a : screen::ListAges(versions, TodayUtc(), ctx.max_list_age_days)) {
+    const screen::ListVersion& v = *a.version;
+    json j{{"list_id", v.list_id},
+           {"format", v.format},
+           {"file_name", v.file_name},
+           {"sha256", v.sha256},
+           {"record_count", v.record_count},
+           {"source_date", v.source_date},
+           {"version", v.ToString()},
+           {"age_days", a.age_days ? json(*a.age_days) : json(nullptr)},
+           {"stale", a.stale}};
+    if (a.stale) j["warning"] = a.warning;
+    out.push_back(std::move(j));
   }
   return out;
+}
+
+std::vector<std::string> StaleWarnings(const CliContext& ctx, const std::vector<screen::ListVersion>& versions) {
+  return screen::StaleListWarnings(versions, TodayUtc(), ctx.max_list_age_days);
+}
+
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) std::cout << "WARNING: " << w << "\n";
 }
 
 // The index over every imported list (from the data directory's index cache when it is current).
@@ -120,11 +137,12 @@ Result<screen::ScreenQuery> MakeQuery(const ScreenOptions& o, const std::string&
   return q;
 }
 
-void PrintHitsText(const std::string& name, const std::vector<Hit>& hits,
+void PrintHitsText(const CliContext& ctx, const std::string& name, const std::vector<Hit>& hits,
                    const std::vector<screen::ListVersion>& versions) {
   std::cout << "Screening \"" << name << "\" against";
   for (const auto& v : versions) std::cout << " " << v.ToString();
   std::cout << "\n";
+  PrintWarnings(StaleWarnings(ctx, versions));
   if (hits.empty()) {
     std::cout << "  no hit at or above the threshold\n";
     return;
@@ -156,13 +174,14 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
   if (o.json) {
     json out{{"name", o.name},
              {"threshold", o.threshold},
-             {"list_versions", VersionsJson(index->versions())}};
+             {"list_versions", VersionsJson(ctx, index->versions())},
+             {"warnings", StaleWarnings(ctx, index->versions())}};
     json arr = json::array();
     for (const Hit& h : *hits) arr.push_back(HitJson(h));
     out["hits"] = arr;
     std::cout << out.dump(2) << "\n";
   } else {
-    PrintHitsText(o.name, *hits, index->versions());
+    PrintHitsText(ctx, o.name, *hits, index->versions());
   }
 }
 
@@ -272,7 +291,8 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
   std::cerr << json{{"screened", n},
                     {"with_hits", with_hits},
                     {"seconds", seconds},
-                    {"list_versions", VersionsJson(index->versions())}}
+                    {"list_versions", VersionsJson(ctx, index->versions())},
+                    {"warnings", StaleWarnings(ctx, index->versions())}}
                    .dump()
             << "\n";
 }
@@ -388,7 +408,11 @@ void RunStatus(CliContext& ctx, bool as_json) {
   auto versions = screen::ListStore(ctx.data_dir).Status();
   if (!versions.ok()) return Fail(ctx, versions.status());
   if (as_json) {
-    std::cout << json{{"data_dir", ctx.data_dir}, {"lists", VersionsJson(*versions)}}.dump(2)
+    std::cout << json{{"data_dir", ctx.data_dir},
+                      {"max_list_age_days", ctx.max_list_age_days},
+                      {"lists", VersionsJson(ctx, *versions)},
+                      {"warnings", StaleWarnings(ctx, *versions)}}
+                     .dump(2)
               << "\n";
     return;
   }
@@ -401,6 +425,7 @@ void RunStatus(CliContext& ctx, bool as_json) {
         "{:<10} {:<22} {:>7} records  source date {:<10}  sha256 {}  ({})\n", v.list_id, v.format,
         v.record_count, v.source_date.empty() ? "unknown" : v.source_date, v.sha256, v.file_name);
   }
+  PrintWarnings(StaleWarnings(ctx, *versions));
 }
 
 void RunDiff(CliContext& ctx, const std::string& old_path, const std::string& new_path,

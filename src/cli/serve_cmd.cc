@@ -81,7 +81,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   }
   // Screening: against the lists imported under --data-dir. Lists present but unreadable stop
   // the server rather than deciding as if unscreened.
-  auto screener = server::OpenScreenService(ctx.data_dir, {}, o.clearance_horizon_days);
+  auto screener = server::OpenScreenService(ctx.data_dir, {}, o.clearance_horizon_days, ctx.max_list_age_days);
   if (screener.ok()) {
     screen = std::move(screener).value();
     list_versions = screen->screener()->ListVersions();

@@ -153,7 +153,7 @@ class ModuleSession : public HookSession {
 
 Result<std::unique_ptr<HookSession>> Open(CliContext& ctx, const SessionOptions& so) {
   auto s = std::make_unique<ModuleSession>();
-  auto screener = screen::OpenPartyScreener(ctx.data_dir);
+  auto screener = screen::OpenPartyScreener(ctx.data_dir, {.max_age_days = ctx.max_list_age_days});
   if (screener.ok()) {
     s->screener = std::move(screener).value();
   } else if (screener.status().code() != ErrorCode::kNotFound) {

@@ -44,6 +44,36 @@ const Dataset& Data() { return BundledData(); }
 
 class RegulatoryCase : public ::testing::TestWithParam<Case> {};
 
+// "screening": {"list_versions": [...], "listings": {"PARTY NAME": [{"list", "footnote", "entry",
+// "score"}]}}: what imported lists would find for each party name (no entry = screened, no hit).
+class CaseScreener : public PartyScreener {
+ public:
+  explicit CaseScreener(const json& j) : j_(j) {}
+  Result<std::vector<Listing>> Screen(const Party& p, Date) const override {
+    std::vector<Listing> out;
+    const json& by_name = j_.value("listings", json::object());
+    if (!by_name.contains(p.name)) return out;
+    for (const auto& l : by_name[p.name]) {
+      Listing listing;
+      listing.list = *RestrictedListFromName(l.value("list", ""));
+      listing.footnote = l.value("footnote", 0);
+      listing.entry = l.value("entry", p.name);
+      listing.score = l.value("score", 1.0);
+      out.push_back(std::move(listing));
+    }
+    return out;
+  }
+  std::vector<std::string> ListVersions() const override {
+    return j_.value("list_versions", std::vector<std::string>{});
+  }
+  std::vector<std::string> Caveats() const override {
+    return j_.value("caveats", std::vector<std::string>{});
+  }
+
+ private:
+  json j_;
+};
+
 std::string ItemEccn(const ItemResult& it) {
   return it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate";
 }
@@ -73,6 +103,8 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   ASSERT_TRUE(tx.ok()) << tx.status().ToString() << "\ninput: " << input;
   Engine engine(Data());
   DetermineOptions opts;
+  std::optional<CaseScreener> screener;
+  if (c.body.contains("screening")) opts.screener = &screener.emplace(c.body["screening"]);
   if (c.body.contains("posture")) opts.posture = *ParsePosture(c.body["posture"].get<std::string>());
   Decision d = engine.Determine(*tx, opts);
   const std::string dump = DecisionToJson(d);
@@ -138,6 +170,13 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   }
   for (const auto& o : ex.value("obligations_contain", json::array())) {
     EXPECT_TRUE(contains(d.obligations, o.get<std::string>())) << "obligation " << o << " missing\n" << dump;
+  }
+  if (ex.contains("screened_parties")) {
+    json got = json::parse(dump)["screened_parties"];
+    EXPECT_EQ(got, ex["screened_parties"]) << dump;
+  }
+  if (ex.contains("list_versions")) {
+    EXPECT_EQ(d.list_versions, ex["list_versions"].get<std::vector<std::string>>()) << dump;
   }
   if (ex.contains("alternate")) {
     if (ex["alternate"].is_null()) {

@@ -74,6 +74,16 @@ struct MembershipUse {
   std::string_view citation;  // the source, or why there is none (owned by the Dataset)
 };
 
+// What screening did for one party: screened against the imported lists (Decision::list_versions)
+// or not, with the listings stated on the transaction and those screening found.
+struct PartyScreening {
+  std::string role;
+  std::string name;
+  std::string_view status;  // "screened", "not_screened" (no lists imported), "failed"
+  size_t stated_listings = 0;
+  size_t listings_found = 0;
+};
+
 struct AlternateOutcome {
   Posture posture = Posture::kCodified;
   Outcome outcome = Outcome::kNoLicenseRequired;
@@ -112,6 +122,7 @@ struct Decision {
   std::optional<AlternateOutcome> alternate;
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any
+  std::vector<PartyScreening> screened_parties;
 };
 
 }  // namespace exportctl

@@ -145,6 +145,13 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
   w.Key("list_versions").BeginArray();
   for (const auto& v : d.list_versions) w.String(v);
   w.EndArray();
+  w.Key("screened_parties").BeginArray();
+  for (const auto& p : d.screened_parties) {
+    w.BeginObject().Field("role", p.role).Field("name", p.name).Field("status", p.status);
+    w.Field("stated_listings", static_cast<int64_t>(p.stated_listings));
+    w.Field("listings_found", static_cast<int64_t>(p.listings_found)).EndObject();
+  }
+  w.EndArray();
   w.Key("alternate");
   if (!d.alternate) {
     w.Null();

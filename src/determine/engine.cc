@@ -441,6 +441,7 @@ class Evaluation {
   std::vector<std::string> warnings_, obligations_;
   std::vector<std::string_view> unverified_rules_;
   std::vector<StepStatus> steps_;
+  std::vector<PartyScreening> screened_parties_;
   EffectSet tx_effects_;  // transaction-level effects (prohibitions, unresolved checks)
 
   // Facts.
@@ -569,27 +570,37 @@ void Evaluation::TransactionSteps() {
     }
   }
 
-  // Restricted parties: as stated on the transaction, else from the plugged-in screener.
+  // Restricted parties: every party is screened by the plugged-in screener; listings stated on
+  // the transaction add to what screening finds and never replace it (an empty stated list is
+  // not a screening result).
   if (const RuleDef* r = Active(StepIndex("restricted_parties"))) {
-    bool screened_all = true, any_screened = false;
+    bool screened_all = true;
+    // A stale list can miss recent listings: no party is cleared on it without review.
+    const std::vector<std::string> caveats = opt_.screener ? opt_.screener->Caveats() : std::vector<std::string>{};
+    for (const auto& c : caveats) {
+      Add(r, Effect::kUnresolved, EXPLAIN("Screening lists are not current: " + c));
+      tx_effects_.Add(Effect::kUnresolved);
+      Warn(EXPLAIN("Screening lists are not current: " + c));
+    }
     for (const auto& p : tx_.parties) {
-      std::vector<Listing> listings;
-      if (p.listings_known) {
-        listings = p.listings;
-        any_screened = true;
-      } else if (opt_.screener) {
+      std::vector<Listing> listings = p.listings;
+      PartyScreening ps{std::string(PartyRoleName(p.role)), p.name, "not_screened", p.listings.size(), 0};
+      if (opt_.screener) {
         auto res = opt_.screener->Screen(p, d_);
-        if (!res.ok()) {
+        if (res.ok()) {
+          ps.status = "screened";
+          ps.listings_found = res->size();
+          listings.insert(listings.end(), std::make_move_iterator(res->begin()), std::make_move_iterator(res->end()));
+        } else {
+          ps.status = "failed";
+          screened_all = false;
           Add(r, Effect::kUnresolved, EXPLAIN("Screening of \"" + p.name + "\" failed: " + res.status().message()));
           tx_effects_.Add(Effect::kUnresolved);
-          continue;
         }
-        listings = std::move(*res);
-        any_screened = true;
       } else {
         screened_all = false;
-        continue;
       }
+      if (explain_) screened_parties_.push_back(std::move(ps));
       // Several records of one list (e.g. a parent and its affiliated entities) make one finding:
       // the best match per (list, certain/possible), the others counted.
       std::stable_sort(listings.begin(), listings.end(), [](const Listing& a, const Listing& b) { return a.score > b.score; });
@@ -671,13 +682,18 @@ void Evaluation::TransactionSteps() {
     if (tx_.parties.empty()) {
       Step({"screening", "not_performed", "no parties stated: nobody was screened"});
       Warn("No parties stated: restricted-party screening had nobody to screen; name every party to the transaction");
-    } else if (opt_.screener || any_screened) {
-      Step({"screening", screened_all ? "performed" : "partial",
-                        screened_all ? "parties screened" : "some parties were not screened"});
-      if (!screened_all) Warn("Restricted-party screening was not performed for every party");
+    } else if (!opt_.screener) {
+      Step({"screening", "not_performed",
+            "no screening lists imported: only listings stated on the transaction were applied"});
+      Warn("Restricted-party screening not performed (no lists imported; stated listings are not a screening): "
+           "import the lists or screen every party before shipping");
+    } else if (screened_all && !caveats.empty()) {
+      Step({"screening", "unresolved", "every party screened, but against a list older than the allowed age (see warnings)"});
+    } else if (screened_all) {
+      Step({"screening", "performed", "every party screened against the imported lists (list_versions); stated listings added"});
     } else {
-      Step({"screening", "not_performed", "no screening lists configured and no listings stated"});
-      Warn("Restricted-party screening not performed: screen every party before shipping");
+      Step({"screening", "partial", "some parties could not be screened"});
+      Warn("Restricted-party screening was not performed for every party");
     }
   }
 
@@ -1345,6 +1361,7 @@ void Evaluation::Run(Decision& out) {
   out.warnings = std::move(warnings_);
   out.obligations = std::move(obligations_);
   out.steps = std::move(steps_);
+  out.screened_parties = std::move(screened_parties_);
 }
 
 // Obligations, warnings and step statuses: only for the decision that is shown.

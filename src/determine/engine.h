@@ -27,6 +27,9 @@ class PartyScreener {
   virtual Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const = 0;
   // Versions of the lists used, recorded in the decision.
   virtual std::vector<std::string> ListVersions() const = 0;
+  // What makes every screening answer uncertain, e.g. a list older than the allowed age: each
+  // becomes a warning and an unresolved finding (NEEDS_REVIEW unless a license is required).
+  virtual std::vector<std::string> Caveats() const { return {}; }
 };
 
 // Allocation accounting plugs in here (the ledger). Amounts in TPP.

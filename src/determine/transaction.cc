@@ -402,7 +402,6 @@ Status ParseParty(const Dataset& data, element e, const std::string& path, Party
   if (auto lists = f.Get("restricted_lists")) {
     simdjson::dom::array arr;
     if (lists->get_array().get(arr)) return Status::Invalid(f.Path("restricted_lists"), "must be an array");
-    p.listings_known = true;
     size_t i = 0;
     for (element l : arr) {
       const std::string lp = f.Path("restricted_lists") + "[" + std::to_string(i++) + "]";

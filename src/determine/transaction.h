@@ -61,7 +61,8 @@ struct Party {
   std::string country;        // resolved ISO code ("" when not given)
   std::string headquarters;   // resolved ISO code of the headquarters ("" when not given)
   std::string ultimate_parent_headquarters;  // resolved ISO code ("" when not given)
-  bool listings_known = false;               // caller stated "restricted_lists" (possibly empty)
+  // Listings the caller already knows of ("restricted_lists"). They add to what screening finds;
+  // an empty list is not a screening result.
   std::vector<Listing> listings;
 };
 

@@ -67,6 +67,7 @@ struct IndexedName {
   PreparedName prepared;
   std::vector<uint32_t> item_vocab;  // vocab id per item
   float lambda = 0.3f;
+  bool entity = true;
 };
 
 bool IsIsoCode(const std::string& c) {
@@ -433,6 +434,14 @@ class IndexImpl final : public Screener {
             n.prepared.words = internal::NameWords(text);
             if (n.prepared.words.empty()) continue;
             n.lambda = rec.type == PartyType::kIndividual ? 0.5f : 0.3f;
+            // A record of unknown type (the DPL lists people and firms alike) is an entity when
+            // its name has a legal form or a generic business word.
+            n.entity = rec.type == PartyType::kEntity ||
+                       (rec.type == PartyType::kUnknown &&
+                        std::any_of(n.prepared.words.begin(), n.prepared.words.end(), [](const std::string& w) {
+                          const TokenClass c = ClassifyToken(w);
+                          return c == TokenClass::kLegalForm || c == TokenClass::kGeneric;
+                        }));
             out.push_back(std::move(n));
           }
         };
@@ -484,14 +493,11 @@ class IndexImpl final : public Screener {
     }
     total_names_ = static_cast<uint32_t>(names_.size());
     for (auto& n : names_) {
-      PreparedName& p = n.prepared;
-      for (size_t i = 0; i < p.words.size(); ++i) {
-        const TokenClass c = ClassifyToken(p.words[i]);
-        p.weights.push_back(static_cast<float>(
-            internal::ClassFactor(c) *
-            internal::FrequencyFactor(word_frequency_[n.item_vocab[i]], total_names_)));
-        p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
-      }
+      internal::WeighWords(
+          n.prepared,
+          [&](size_t i) { return internal::FrequencyFactor(word_frequency_[n.item_vocab[i]], total_names_); },
+          /*entity_query=*/false);
+      n.prepared.classes = {};  // only the query's classes are shown
     }
     // Largest weight a vocabulary entry carries as an item of any name (bounds for pruning).
     vocab_max_weight_.assign(vocab_.size(), 0.0f);
@@ -588,7 +594,7 @@ class IndexImpl final : public Screener {
       hot_.push_back({n.record, static_cast<uint32_t>(hot_items_.size()),
                       static_cast<uint32_t>(hot_weights_.size()),
                       static_cast<uint16_t>(n.prepared.words.size()),
-                      static_cast<uint16_t>(n.item_vocab.size()), n.lambda, n.alias});
+                      static_cast<uint16_t>(n.item_vocab.size()), n.lambda, n.alias, n.entity});
       hot_items_.insert(hot_items_.end(), n.item_vocab.begin(), n.item_vocab.end());
       hot_weights_.insert(hot_weights_.end(), n.prepared.weights.begin(), n.prepared.weights.end());
       hot_distinctive_.insert(hot_distinctive_.end(), n.prepared.distinctive.begin(),
@@ -645,10 +651,10 @@ class IndexImpl final : public Screener {
     return kNotInVocabulary;
   }
 
-  double WordWeight(const std::string& w, TokenClass c) const {
+  double WordFrequencyFactor(const std::string& w) const {
     const uint32_t v = FindVocabulary(w);
     const uint32_t df = v == kNotInVocabulary ? 0 : word_frequency_[v];
-    return internal::ClassFactor(c) * internal::FrequencyFactor(df, total_names_);
+    return internal::FrequencyFactor(df, total_names_);
   }
 
   // The brute-force reference's comparability test: the vocabulary word's keys are recomputed
@@ -670,11 +676,12 @@ class IndexImpl final : public Screener {
     if (query.words.empty()) {
       return Status::Invalid("name", "has no letters or digits to match");
     }
-    for (const auto& w : query.words) {
-      const TokenClass c = ClassifyToken(w);
-      query.weights.push_back(static_cast<float>(WordWeight(w, c)));
-      query.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
-    }
+    // Two views of the query: compared with a listed entity, its places and generic business
+    // words weigh less (`entity`); compared with anything else, every word is a name (`query`).
+    internal::WeighWords(query, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, false);
+    PreparedName entity;
+    entity.words = query.words;
+    internal::WeighWords(entity, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, true);
     const size_t q_items = query.item_count();
     Scratch& s = ThreadScratch();
     s.Reserve(vocab_max_weight_.size(), hot_.size(), records_.size());
@@ -783,13 +790,21 @@ class IndexImpl final : public Screener {
           }
         }
       }
-      double total_query_weight = 0;
-      for (size_t i = 0; i < n_words; ++i) total_query_weight += query.weights[i];
+      // Valid for both views of the query: its largest word weights, its smaller total.
+      // (W_query counts the entity view's unmatched descriptive words at their least.)
+      double total_query_weight = 0, total_entity_weight = 0;
+      std::vector<double> word_weight(n_words);
+      for (size_t i = 0; i < n_words; ++i) {
+        total_query_weight += query.weights[i];
+        total_entity_weight += ((entity.descriptive >> i) & 1u) ? entity.unmatched_descriptive * entity.weights[i] : entity.weights[i];
+        word_weight[i] = std::max(query.weights[i], entity.weights[i]);
+      }
+      total_query_weight = std::min(total_query_weight, total_entity_weight);
       std::vector<size_t> order(n_words);
       std::iota(order.begin(), order.end(), 0);
       // Σ s_i·w_i + Σ (s_i − T)⁺·m_i < T·W_q bounds every name matched only through these words.
       auto contribution = [&](size_t i) {
-        return best_similarity[i] * query.weights[i] +
+        return best_similarity[i] * word_weight[i] +
                std::max(0.0, best_similarity[i] - q.threshold) * listed_bound[i];
       };
       // Leave out the words whose postings are longest first: any set under the bound is exact.
@@ -822,7 +837,7 @@ class IndexImpl final : public Screener {
         for (size_t qi = 0; qi < q_items; ++qi) {
           if (sims[slot * q_items + qi] > 0 && (query.ItemMask(qi) & ~optional_words) != 0) {
             any = true;
-            distinct_query = distinct_query || query.ItemDistinctive(qi);
+            distinct_query = distinct_query || query.ItemDistinctive(qi) || entity.ItemDistinctive(qi);
           }
         }
         if (!any) continue;
@@ -846,7 +861,8 @@ class IndexImpl final : public Screener {
     best.clear();
     std::vector<PairChoice>& pairs = s.pairs;
     const bool has_filters = !q.country.empty() || q.type.has_value() || !q.sources.empty();
-    const internal::NameView query_view = query.view();
+    const internal::NameView query_view = query.view(), entity_view = entity.view();
+    auto view_for = [&](const HotName& n) { return n.entity ? entity_view : query_view; };
     // The candidate pairs (query item, listed item, similarity) of name `id`.
     auto collect_pairs = [&](const HotName& n) {
       pairs.clear();
@@ -872,7 +888,7 @@ class IndexImpl final : public Screener {
       if (has_filters && !PassesFilters(records_[n.record], q)) continue;
       collect_pairs(n);
       if (pairs.empty()) continue;
-      const auto scored = internal::ScorePairs(query_view, listed_view(n), n.lambda, pairs, false);
+      const auto scored = internal::ScorePairs(view_for(n), listed_view(n), n.lambda, pairs, false);
       if (scored.score < q.threshold) continue;
       if (s.record_stamp[n.record] != epoch) {
         s.record_stamp[n.record] = epoch;
@@ -892,7 +908,7 @@ class IndexImpl final : public Screener {
     for (const Best& b : best) {
       const HotName& n = hot_[b.name];
       collect_pairs(n);
-      const auto scored = internal::ScorePairs(query_view, listed_view(n), n.lambda, pairs, true);
+      const auto scored = internal::ScorePairs(view_for(n), listed_view(n), n.lambda, pairs, true);
       const uint32_t* item_vocab = &hot_items_[n.item_offset];
       auto listed_word = [&](size_t i) { return std::string(VocabText(item_vocab[i])); };
       Hit h;
@@ -916,6 +932,10 @@ class IndexImpl final : public Screener {
       }
       for (size_t i = 0; i < query.words.size(); ++i) {
         if (((scored.query_mask >> i) & 1u) == 0) h.unmatched_query_words.push_back(query.words[i]);
+        const TokenClass c = (n.entity ? entity : query).classes[i];
+        if (c == TokenClass::kPlace) h.place_words.push_back(query.words[i]);
+        if (c == TokenClass::kLegalForm) h.legal_form_words.push_back(query.words[i]);
+        if (c == TokenClass::kGeneric) h.generic_words.push_back(query.words[i]);
       }
       for (size_t i = 0; i < n.n_words; ++i) {
         if (((scored.listed_mask >> i) & 1u) == 0) h.unmatched_listed_words.push_back(listed_word(i));
@@ -1022,6 +1042,7 @@ class IndexImpl final : public Screener {
     uint16_t n_items;
     float lambda;
     bool alias;
+    bool entity;  // a listed entity (or of unknown type): the query's entity view applies
   };
   std::vector<HotName> hot_;
   std::vector<uint32_t> hot_items_;
@@ -1088,6 +1109,13 @@ std::string Hit::Explain() const {
     for (const auto& w : unmatched_query_words) out += " " + w;
     out += ";";
   }
+  for (const auto& [words, what] : {std::pair{&place_words, "place"}, std::pair{&legal_form_words, "legal form"},
+                                    std::pair{&generic_words, "generic business word"}}) {
+    if (words->empty()) continue;
+    out += fmt::format(" treated as {} (weighs less):", what);
+    for (const auto& w : *words) out += " " + w;
+    out += ";";
+  }
   if (!unmatched_listed_words.empty()) {
     out += " unmatched listed words:";
     for (const auto& w : unmatched_listed_words) out += " " + w;
@@ -1101,15 +1129,13 @@ double CompareNames(std::string_view name1, std::string_view name2) {
   auto prepare = [](std::string_view name) {
     PreparedName p;
     p.words = internal::NameWords(name);
-    for (const auto& w : p.words) {
-      const TokenClass c = ClassifyToken(w);
-      p.weights.push_back(static_cast<float>(internal::ClassFactor(c)));
-      p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber);
-    }
     return p;
   };
-  const PreparedName a = prepare(name1);
-  const PreparedName b = prepare(name2);
+  // name1 is the party, name2 the listed entity.
+  PreparedName a = prepare(name1);
+  PreparedName b = prepare(name2);
+  internal::WeighWords(a, [](size_t) { return 1.0; }, /*entity_query=*/true);
+  internal::WeighWords(b, [](size_t) { return 1.0; }, /*entity_query=*/false);
   std::vector<PairChoice> pairs;
   for (size_t i = 0; i < a.item_count(); ++i) {
     const std::string ai = a.ItemText(i);

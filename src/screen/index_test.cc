@@ -81,6 +81,64 @@ TEST(Screener, CountryAndTypeFilters) {
   EXPECT_TRUE(hits->empty());
 }
 
+// A listed distinctive name followed by a place, a legal form or a generic business word is the
+// listed party: those words weigh less, and the hit says which words were treated as what.
+TEST(Screener, PlacesLegalFormsAndGenericWordsDoNotHideADistinctiveName) {
+  LoadedList l = SmallList();
+  for (const char* name : {"Zorvex", "Kelmaris", "Tarnova Co., Ltd."}) {
+    ListRecord r;
+    r.record_id = std::string("p") + std::to_string(l.records.size());
+    r.source = ListSource::kEntityList;
+    r.type = PartyType::kEntity;
+    r.name = name;
+    l.records.push_back(std::move(r));
+  }
+  auto index = Screener::Build({std::move(l)});
+  struct Case {
+    const char* query;
+    const char* listed;
+    std::vector<std::string> place, legal, generic;
+  };
+  const Case cases[] = {
+      {"Zorvex Malaysia Sdn Bhd", "Zorvex", {"malaysia"}, {"sdn", "bhd"}, {}},
+      {"Zorvex Hong Kong Limited", "Zorvex", {"hong", "kong"}, {"ltd"}, {}},
+      {"Zorvex Trading", "Zorvex", {}, {}, {"trading"}},
+      {"Kelmaris Shenzhen Technology Co Ltd", "Kelmaris", {"shenzhen"}, {"co", "ltd"}, {"technology"}},
+      {"Kelmaris Deutschland GmbH", "Kelmaris", {"deutschland"}, {"gmbh"}, {}},
+      {"Tarnova Dubai FZE", "Tarnova Co., Ltd.", {"dubai"}, {"fze"}, {}},
+      {"Tarnova Vietnam International Co Ltd", "Tarnova Co., Ltd.", {"vietnam"}, {"co", "ltd"}, {"international"}},
+  };
+  for (const Case& c : cases) {
+    auto hits = index->Screen({.name = c.query});
+    ASSERT_TRUE(hits.ok()) << c.query;
+    ASSERT_FALSE(hits->empty()) << c.query << " is not found";
+    const Hit& h = (*hits)[0];
+    EXPECT_EQ(h.record->name, c.listed) << c.query;
+    EXPECT_GE(h.score, kDefaultThreshold) << h.Explain();
+    EXPECT_EQ(h.place_words, c.place) << h.Explain();
+    EXPECT_EQ(h.legal_form_words, c.legal) << h.Explain();
+    EXPECT_EQ(h.generic_words, c.generic) << h.Explain();
+    EXPECT_NE(h.Explain().find("treated as"), std::string::npos) << h.Explain();
+  }
+  // Places and generic words alone identify no one.
+  for (const char* query : {"Malaysia Trading Sdn Bhd", "Shenzhen Electronics Group", "Vietnam International"}) {
+    auto hits = index->Screen({.name = query});
+    ASSERT_TRUE(hits.ok());
+    EXPECT_TRUE(hits->empty()) << query << ": " << (*hits)[0].Explain();
+  }
+  // A name made only of such words is still found when it is the listed name.
+  LoadedList generic;
+  ListRecord r;
+  r.record_id = "g1";
+  r.name = "Global Trading International";
+  generic.records.push_back(r);
+  auto generic_index = Screener::Build({std::move(generic)});
+  auto hits = generic_index->Screen({.name = "Global Trading International Ltd"});
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_GE((*hits)[0].score, kCertainThreshold);
+}
+
 TEST(Screener, EmptyNameIsAnError) {
   auto index = Screener::Build({SmallList()});
   auto hits = index->Screen({.name = " ,. "});
@@ -144,6 +202,17 @@ TEST(Screener, KnownCslNamesAreFound) {
   EXPECT_GE((*hits)[0].score, kCertainThreshold);
   EXPECT_EQ((*hits)[0].record->source, ListSource::kEntityList);
   EXPECT_EQ((*hits)[0].record->Footnote(), 1) << (*hits)[0].record->license_requirement;
+
+  // A listed parent's name with a place, legal form or generic word (issue: 0.63–0.69 before).
+  for (const auto& [query, listed] : std::vector<std::pair<std::string, std::string>>{
+           {"Sugon Singapore Pte Ltd", "sugon"},
+           {"Inspur Vietnam Co Ltd", "inspur"},
+           {"Huawei Trading", "huawei"}}) {
+    auto found = index->Screen({.name = query});
+    ASSERT_TRUE(found.ok());
+    ASSERT_FALSE(found->empty()) << query;
+    EXPECT_NE((*found)[0].Explain().find(listed + "~" + listed), std::string::npos) << (*found)[0].Explain();
+  }
 
   hits = index->Screen({.name = "Biren Technology", .sources = {ListSource::kEntityList}});
   ASSERT_TRUE(hits.ok());

@@ -1,5 +1,7 @@
 #include "screen/normalize.h"
 
+#include "screen/places.h"
+
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
@@ -401,6 +403,10 @@ const char* TokenClassName(TokenClass c) {
       return "initial";
     case TokenClass::kNumber:
       return "number";
+    case TokenClass::kPlace:
+      return "place";
+    case TokenClass::kGeneric:
+      return "generic";
   }
   return "name";
 }
@@ -450,7 +456,8 @@ std::vector<std::string> Tokenize(std::string_view utf8) {
   return tokens;
 }
 
-TokenClass ClassifyToken(std::string_view token) {
+namespace internal {
+TokenClass BasicTokenClass(std::string_view token) {
   if (std::any_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return TokenClass::kNumber;
   }
@@ -458,6 +465,36 @@ TokenClass ClassifyToken(std::string_view token) {
   if (LegalForms().count(token) > 0) return TokenClass::kLegalForm;
   if (StopWords().count(token) > 0) return TokenClass::kStopWord;
   return TokenClass::kName;
+}
+}  // namespace internal
+
+TokenClass ClassifyToken(std::string_view token) {
+  const TokenClass c = internal::BasicTokenClass(token);
+  if (c != TokenClass::kName) return c;
+  if (internal::IsGenericBusinessWord(token)) return TokenClass::kGeneric;
+  if (internal::Places().words.count(std::string(token)) > 0) return TokenClass::kPlace;
+  return c;
+}
+
+std::vector<TokenClass> ClassifyWords(const std::vector<std::string>& words) {
+  std::vector<TokenClass> classes;
+  classes.reserve(words.size());
+  for (const auto& w : words) classes.push_back(ClassifyToken(w));
+  const internal::PlaceVocabulary& places = internal::Places();
+  for (size_t i = 0; i < words.size(); ++i) {
+    auto it = places.phrases_by_first_word.find(words[i]);
+    if (it == places.phrases_by_first_word.end()) continue;
+    for (size_t p : it->second) {
+      const auto& phrase = places.phrases[p];
+      if (i + phrase.size() > words.size() || !std::equal(phrase.begin(), phrase.end(), words.begin() + i)) {
+        continue;
+      }
+      for (size_t k = i; k < i + phrase.size(); ++k) {
+        if (classes[k] == TokenClass::kName) classes[k] = TokenClass::kPlace;
+      }
+    }
+  }
+  return classes;
 }
 
 std::string ReorderSurnameFirst(std::string_view name) {

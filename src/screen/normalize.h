@@ -22,6 +22,8 @@ enum class TokenClass : uint8_t {
   kStopWord,   // the, of, and, de, la, von, …
   kInitial,    // a single letter
   kNumber,     // contains a digit; must match exactly
+  kPlace,      // a country, city or region: Singapore, Vietnam, Shenzhen, Hong Kong, Asia
+  kGeneric,    // a generic business word: Trading, Technologies, International, Group
 };
 
 const char* TokenClassName(TokenClass c);
@@ -36,6 +38,9 @@ std::string FoldToAscii(std::string_view utf8);
 std::vector<std::string> Tokenize(std::string_view utf8);
 
 TokenClass ClassifyToken(std::string_view token);
+// Classes of a name's words in context: ClassifyToken, and the words of a place of several words
+// ("hong kong", "kuala lumpur", "united arab emirates") as kPlace.
+std::vector<TokenClass> ClassifyWords(const std::vector<std::string>& words);
 
 // "MADURO MOROS, Nicolas" → "Nicolas MADURO MOROS" (one comma, used for listed individuals).
 std::string ReorderSurnameFirst(std::string_view name);

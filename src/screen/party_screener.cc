@@ -42,8 +42,16 @@ RestrictedList EngineList(ListSource source) {
 }
 
 ListPartyScreener::ListPartyScreener(std::unique_ptr<Screener> index,
-                                     std::vector<Disposition> dispositions, double threshold)
-    : index_(std::move(index)), dispositions_(std::move(dispositions)), threshold_(threshold) {}
+                                     std::vector<Disposition> dispositions, double threshold,
+                                     ListAgePolicy age)
+    : index_(std::move(index)),
+      dispositions_(std::move(dispositions)),
+      threshold_(threshold),
+      age_(std::move(age)) {}
+
+std::vector<std::string> ListPartyScreener::Caveats() const {
+  return StaleListWarnings(index_->versions(), age_.today ? age_.today() : TodayUtc(), age_.max_age_days);
+}
 
 Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date as_of) const {
   if (parties_) {
@@ -87,15 +95,16 @@ std::vector<std::string> ListPartyScreener::ListVersions() const {
   return out;
 }
 
-Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir) {
+Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir,
+                                                             ListAgePolicy age) {
   auto index = ListStore(data_dir).OpenIndex();
   if (!index.ok()) return index.status();
   auto dispositions = DispositionStore(data_dir).LoadAll();
   if (!dispositions.ok()) return dispositions.status();
   auto parties = PartyStore::Open(data_dir);
   if (!parties.ok()) return parties.status();
-  auto screener = std::make_unique<ListPartyScreener>(std::move(index).value(),
-                                                      std::move(dispositions).value());
+  auto screener = std::make_unique<ListPartyScreener>(
+      std::move(index).value(), std::move(dispositions).value(), kDefaultThreshold, std::move(age));
   screener->KeepParties(std::move(parties).value());
   return screener;
 }

@@ -12,6 +12,7 @@
 // Thread-safe: Screen may be called concurrently.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,21 +24,32 @@
 
 namespace exportctl::screen {
 
+// How old an imported list may be before screening on it is uncertain (docs/screening.md,
+// "List age"): its source date more than max_age_days before today().
+struct ListAgePolicy {
+  int max_age_days = kDefaultMaxListAgeDays;
+  std::function<Date()> today;  // empty = the UTC date now
+};
+
 class ListPartyScreener final : public PartyScreener {
  public:
   ListPartyScreener(std::unique_ptr<Screener> index, std::vector<Disposition> dispositions,
-                    double threshold = kDefaultThreshold);
+                    double threshold = kDefaultThreshold, ListAgePolicy age = {});
   // Keeps every screened party's name in `parties` for re-screening after list imports. A name
   // that cannot be stored does not block the decision; the first failure is reported on stderr.
   void KeepParties(std::unique_ptr<PartyStore> parties) { parties_ = std::move(parties); }
   Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override;
   std::vector<std::string> ListVersions() const override;
+  // One warning per imported list older than the policy allows (or undated), as of today.
+  std::vector<std::string> Caveats() const override;
   const Screener& index() const { return *index_; }
+  const ListAgePolicy& age_policy() const { return age_; }
 
  private:
   std::unique_ptr<Screener> index_;
   std::vector<Disposition> dispositions_;
   double threshold_;
+  ListAgePolicy age_;
   std::unique_ptr<PartyStore> parties_;
   mutable std::once_flag keep_failed_;
 };
@@ -45,7 +57,8 @@ class ListPartyScreener final : public PartyScreener {
 // Loads every list in <data_dir>/lists and the dispositions in <data_dir>/screen, and keeps the
 // parties it screens in <data_dir>/screen/parties.jsonl (PartyStore). Fails (kNotFound) when no
 // list has been imported: screening against nothing must not look like "no hit".
-Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir);
+Result<std::unique_ptr<ListPartyScreener>> OpenPartyScreener(const std::string& data_dir,
+                                                             ListAgePolicy age = {});
 
 // The engine's list for a screening source.
 RestrictedList EngineList(ListSource source);

@@ -136,6 +136,37 @@ std::string ListVersion::ToString() const {
                      record_count);
 }
 
+std::vector<ListAge> ListAges(const std::vector<ListVersion>& versions, Date today, int max_age_days) {
+  std::vector<ListAge> out;
+  for (const ListVersion& v : versions) {
+    ListAge a;
+    a.version = &v;
+    auto date = Date::Parse(v.source_date);
+    if (date.ok()) a.age_days = today.days() - date->days();
+    a.stale = !a.age_days || *a.age_days > max_age_days;
+    if (!a.age_days) {
+      a.warning = fmt::format("the {} list ({}) has no date: its currency cannot be checked; import a dated copy",
+                              v.list_id, v.file_name);
+    } else if (a.stale) {
+      a.warning = fmt::format(
+          "the {} list is dated {}, {} days before {} (more than {} days): screening may miss recent "
+          "listings; import the current list",
+          v.list_id, v.source_date, *a.age_days, today.ToString(), max_age_days);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::vector<std::string> StaleListWarnings(const std::vector<ListVersion>& versions, Date today,
+                                           int max_age_days) {
+  std::vector<std::string> out;
+  for (const ListAge& a : ListAges(versions, today, max_age_days)) {
+    if (a.stale) out.push_back(a.warning);
+  }
+  return out;
+}
+
 ListDiff DiffLists(const LoadedList& old_list, const LoadedList& new_list) {
   ListDiff diff;
   std::unordered_map<std::string, const ListRecord*> old_by_key;

@@ -112,8 +112,39 @@ double ClassFactor(TokenClass c) {
       return 0.1;
     case TokenClass::kInitial:
       return 0.3;
+    case TokenClass::kPlace:
+      return kPlaceFactor;
+    case TokenClass::kGeneric:
+      return kGenericFactor;
   }
   return 1.0;
+}
+
+void WeighWords(PreparedName& p, const std::function<double(size_t)>& frequency, bool entity_query) {
+  p.classes = ClassifyWords(p.words);
+  auto is = [&](TokenClass c) { return std::find(p.classes.begin(), p.classes.end(), c) != p.classes.end(); };
+  // A place before the first name word is often a given name ("Jordan Powell", "Sofia Luna"),
+  // unless a legal form or generic business word says the party is a business ("Shenzhen Huawei
+  // Technologies"): only then, or after a name word ("Huawei Vietnam"), is it a place.
+  const bool business = is(TokenClass::kLegalForm) || is(TokenClass::kGeneric);
+  bool after_name = false;
+  for (TokenClass& c : p.classes) {
+    const bool descriptive = c == TokenClass::kGeneric || (c == TokenClass::kPlace && (business || after_name));
+    if (c == TokenClass::kName) after_name = true;
+    if ((c == TokenClass::kPlace || c == TokenClass::kGeneric) && (!entity_query || !descriptive)) c = TokenClass::kName;
+  }
+  const bool has_name = is(TokenClass::kName) || is(TokenClass::kNumber);
+  p.unmatched_descriptive = entity_query ? kDescriptiveLambda : 1.0f;
+  p.weights.clear();
+  p.distinctive.clear();
+  p.descriptive = 0;
+  for (size_t i = 0; i < p.words.size(); ++i) {
+    const TokenClass c = p.classes[i];
+    p.weights.push_back(static_cast<float>(ClassFactor(c) * frequency(i)));
+    const bool descriptive = c == TokenClass::kPlace || c == TokenClass::kGeneric;
+    p.distinctive.push_back(c == TokenClass::kName || c == TokenClass::kNumber || (!has_name && descriptive));
+    if (entity_query && (descriptive || c == TokenClass::kLegalForm)) p.descriptive |= 1u << i;
+  }
 }
 
 double FrequencyFactor(uint32_t names_with_word, uint32_t total_names) {
@@ -340,7 +371,11 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
     return result;
   }
   double query_weight = 0, listed_matched = 0, listed_unmatched = 0;
-  for (size_t i = 0; i < query.n_words; ++i) query_weight += query.weights[i];
+  for (size_t i = 0; i < query.n_words; ++i) {
+    const bool matched = (result.query_mask >> i) & 1u;
+    const bool descriptive = (query.descriptive >> i) & 1u;
+    query_weight += matched || !descriptive ? query.weights[i] : query.unmatched_descriptive * query.weights[i];
+  }
   for (size_t i = 0; i < listed.n_words; ++i) {
     ((result.listed_mask >> i) & 1u ? listed_matched : listed_unmatched) += listed.weights[i];
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,14 @@ inline double MinSimilarity(size_t len_a, size_t len_b) {
   return (len_a <= 4 || len_b <= 4) ? kMinShortWordSimilarity : kMinWordSimilarity;
 }
 
+// Places and generic business words say where a party is and what it does, not who it is:
+// "Sugon Singapore Pte Ltd" is Sugon.
+inline constexpr double kPlaceFactor = 0.15;
+inline constexpr double kGenericFactor = 0.2;
+// In a query compared with a listed entity, an unmatched place, legal form or generic word costs
+// this share of its weight, as a listed entity's unmatched words cost λ = 0.3.
+inline constexpr float kDescriptiveLambda = 0.3f;
+
 // Word weights: a word's weight is its class factor times an inverse-frequency factor.
 double ClassFactor(TokenClass c);
 double FrequencyFactor(uint32_t names_with_word, uint32_t total_names);
@@ -30,6 +39,10 @@ struct NameView {
   uint32_t n_words = 0;
   const float* weights = nullptr;
   const uint8_t* distinctive = nullptr;
+  // What an unmatched place, legal form or generic word (bit i of `descriptive`) costs in the
+  // denominator, as a share of its weight: kDescriptiveLambda for a query's entity view, else 1.
+  float unmatched_descriptive = 1.0f;
+  uint32_t descriptive = 0;
   uint32_t ItemMask(size_t item) const {
     return item < n_words ? 1u << item : 3u << (item - n_words);
   }
@@ -45,8 +58,11 @@ struct NameView {
 // A name prepared for scoring: words, then joins of adjacent words ("gazprom"+"bank").
 struct PreparedName {
   std::vector<std::string> words;
+  std::vector<TokenClass> classes;   // per word (ClassifyWords)
   std::vector<float> weights;        // per word
   std::vector<uint8_t> distinctive;  // per word: 1 for class kName or kNumber
+  float unmatched_descriptive = 1.0f;  // NameView::unmatched_descriptive
+  uint32_t descriptive = 0;            // NameView::descriptive
   // Items: word i for i < n, join (j, j+1) for item n + j.
   size_t item_count() const { return words.empty() ? 0 : 2 * words.size() - 1; }
   std::string ItemText(size_t item) const;
@@ -54,9 +70,19 @@ struct PreparedName {
   float ItemWeight(size_t item) const;
   bool ItemDistinctive(size_t item) const;
   NameView view() const {
-    return {static_cast<uint32_t>(words.size()), weights.data(), distinctive.data()};
+    return {static_cast<uint32_t>(words.size()), weights.data(), distinctive.data(), unmatched_descriptive, descriptive};
   }
 };
+
+// Classes, weights and distinctiveness of `p.words`: weight = ClassFactor × frequency(i) (1.0 when
+// there is no corpus); distinctive = a name or number word. Places and generic business words
+// weigh less only in a query compared with a listed entity (`entity_query`): "Sugon Singapore
+// Pte Ltd" is the listed Sugon, while "Sofia Luna" is not a vessel LUNA. A place before the first
+// name word of a query without a legal form or generic word stays a name (a given name such as
+// Jordan or Sofia). In a name made only of such words ("Global Trading International") they are
+// distinctive. Listed names and queries compared with individuals, vessels and aircraft keep
+// every place and generic word as a name.
+void WeighWords(PreparedName& p, const std::function<double(size_t)>& frequency, bool entity_query);
 
 // "company" → "co", "limited" → "ltd", "corporation" → "corp", …; other words unchanged.
 std::string CanonicalLegalForm(std::string word);
@@ -106,7 +132,9 @@ struct ScoreResult {
 
 // Greedy one-to-one best pairs over the candidate item pairs (similarity > 0), then
 //   score = Σ sim·(w_q + w_l) / (W_query + W_listed_matched + λ·W_listed_unmatched)
-// and 0 unless some accepted pair involves a distinctive word. `pairs` is consumed (sorted).
+// where an unmatched descriptive query word (NameView::descriptive) counts
+// query.unmatched_descriptive × its weight in W_query, and 0 unless some accepted pair involves a distinctive word. `pairs` is
+// consumed (sorted).
 ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lambda,
                        std::vector<PairChoice>& pairs, bool want_pairs);
 

@@ -88,6 +88,20 @@ struct ListVersion {
   std::string ToString() const;
 };
 
+// A list is stale when its source date is more than max_age_days before the day it is used (the
+// CSL is republished daily); an undated list is stale too, since its currency cannot be shown.
+inline constexpr int kDefaultMaxListAgeDays = 7;
+struct ListAge {
+  const ListVersion* version = nullptr;
+  std::optional<int> age_days;  // nullopt: undated
+  bool stale = false;
+  std::string warning;  // "" when current; else names the list, its date and its age
+};
+std::vector<ListAge> ListAges(const std::vector<ListVersion>& versions, Date today, int max_age_days);
+// The warnings of the stale lists among `versions`.
+std::vector<std::string> StaleListWarnings(const std::vector<ListVersion>& versions, Date today,
+                                           int max_age_days);
+
 struct LoadedList {
   ListVersion version;
   std::vector<ListRecord> records;
@@ -127,6 +141,9 @@ struct Hit {
   std::vector<TokenMatch> matched;
   std::vector<std::string> unmatched_query_words;
   std::vector<std::string> unmatched_listed_words;
+  // Query words that weigh less for what they are (docs/screening.md, "Scoring"): places
+  // ("singapore", "hong kong"), legal forms ("pte", "ltd") and generic business words ("trading").
+  std::vector<std::string> place_words, legal_form_words, generic_words;
   // "alias 'GAZPROMBANK' (SDN record 12345): gazprom+bank~gazprombank 1.00; score 0.97"
   std::string Explain() const;
 };

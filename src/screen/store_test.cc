@@ -299,5 +299,37 @@ TEST(DiffLists, RealSdnUpdate) {
   EXPECT_TRUE(diff.added.empty());
 }
 
+// A list older than the allowed age (or undated) is stale, and the screener says so on the day
+// it is used: the warning names the list and its date.
+TEST(ListAges, StaleAndUndatedListsWarnNamingTheListAndItsDate) {
+  ListVersion csl{.list_id = "csl", .file_name = "consolidated_2026-07-31.json", .source_date = "2026-07-31"};
+  ListVersion dpl{.list_id = "bis-dpl", .file_name = "dpl.txt", .source_date = ""};
+  ListVersion sdn{.list_id = "ofac-sdn", .file_name = "sdn.csv", .source_date = "2026-11-25"};
+  const auto ages = ListAges({csl, dpl, sdn}, Date::FromYmd(2026, 11, 30), kDefaultMaxListAgeDays);
+  ASSERT_EQ(ages.size(), 3u);
+  EXPECT_TRUE(ages[0].stale);
+  EXPECT_EQ(ages[0].age_days, 122);
+  EXPECT_NE(ages[0].warning.find("csl"), std::string::npos) << ages[0].warning;
+  EXPECT_NE(ages[0].warning.find("2026-07-31"), std::string::npos) << ages[0].warning;
+  EXPECT_TRUE(ages[1].stale) << "an undated list cannot be shown current";
+  EXPECT_FALSE(ages[2].stale);
+  EXPECT_TRUE(ages[2].warning.empty());
+  EXPECT_EQ(StaleListWarnings({csl, sdn}, Date::FromYmd(2026, 8, 7), 7).size(), 0u);
+  EXPECT_EQ(StaleListWarnings({csl, sdn}, Date::FromYmd(2026, 8, 8), 7).size(), 1u);
+
+  TempDir dir;
+  const std::string data = dir.str() + "/data";
+  const fs::path v1 = fs::path(dir.str()) / "consolidated_2026-01-01.json";
+  WriteFile(v1, kListV1);
+  ASSERT_TRUE(ListStore(data).Import(v1.string()).ok());
+  auto fresh = OpenPartyScreener(data, {.max_age_days = 7, .today = [] { return Date::FromYmd(2026, 1, 5); }});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE((*fresh)->Caveats().empty());
+  auto stale = OpenPartyScreener(data, {.max_age_days = 7, .today = [] { return Date::FromYmd(2026, 3, 1); }});
+  ASSERT_TRUE(stale.ok());
+  ASSERT_EQ((*stale)->Caveats().size(), 1u);
+  EXPECT_NE((*stale)->Caveats()[0].find("2026-01-01"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace exportctl::screen

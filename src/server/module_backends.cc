@@ -235,8 +235,10 @@ class LiveScreener final : public PartyScreener {
     return out;
   }
   std::vector<std::string> ListVersions() const override { return inner_->ListVersions(); }
+  std::vector<std::string> Caveats() const override { return inner_->Caveats(); }
 
   const screen::Screener& index() const { return inner_->index(); }
+  const screen::ListAgePolicy& age_policy() const { return inner_->age_policy(); }
   const screen::ListRecord* Record(const std::string& id) const {
     auto it = records_.find(id);
     return it == records_.end() ? nullptr : it->second;
@@ -331,6 +333,8 @@ class ModuleScreen final : public ScreenService {
     }
     w.EndArray().Key("list_versions").BeginArray();
     for (const auto& v : screener_->ListVersions()) w.String(v);
+    w.EndArray().Key("warnings").BeginArray();
+    for (const auto& c : screener_->Caveats()) w.String(c);
     w.EndArray().EndObject();
     return out;
   }
@@ -339,11 +343,19 @@ class ModuleScreen final : public ScreenService {
     std::string out;
     JsonWriter w(out);
     w.BeginArray();
-    for (const auto& v : screener_->index().versions()) {
+    const screen::ListAgePolicy& age = screener_->age_policy();
+    for (const auto& a : screen::ListAges(screener_->index().versions(), today_(), age.max_age_days)) {
+      const screen::ListVersion& v = *a.version;
       w.BeginObject().Field("list_id", v.list_id).Field("format", v.format);
       w.Field("file_name", v.file_name).Field("sha256", v.sha256);
       w.Field("record_count", static_cast<int64_t>(v.record_count));
-      w.Field("source_date", v.source_date).Field("version", v.ToString()).EndObject();
+      w.Field("source_date", v.source_date).Field("version", v.ToString());
+      w.Key("age_days");
+      if (a.age_days) w.Integer(*a.age_days);
+      else w.Null();
+      w.Field("max_age_days", static_cast<int64_t>(age.max_age_days)).Field("stale", a.stale);
+      if (a.stale) w.Field("warning", a.warning);
+      w.EndObject();
     }
     w.EndArray();
     return out;
@@ -412,11 +424,13 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
 
 Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data_dir,
                                                          std::function<Date()> today,
-                                                         int clearance_horizon_days) {
-  auto s = screen::OpenPartyScreener(data_dir);
+                                                         int clearance_horizon_days,
+                                                         int max_list_age_days) {
+  if (!today) today = TodayUtc;
+  auto s = screen::OpenPartyScreener(data_dir, {.max_age_days = max_list_age_days, .today = today});
   if (!s.ok()) return s.status();
-  return std::unique_ptr<ScreenService>(new ModuleScreen(
-      std::move(s).value(), data_dir, today ? std::move(today) : TodayUtc, clearance_horizon_days));
+  return std::unique_ptr<ScreenService>(
+      new ModuleScreen(std::move(s).value(), data_dir, std::move(today), clearance_horizon_days));
 }
 
 }  // namespace exportctl::server

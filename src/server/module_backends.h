@@ -20,9 +20,11 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
                                                          const std::string& location);
 
 // Screening against the lists imported under data_dir; kNotFound when none are imported.
-// Clearances (POST /v1/screen/clear) may expire at most clearance_horizon_days after today.
+// Clearances (POST /v1/screen/clear) may expire at most clearance_horizon_days after today. Lists
+// whose source date is more than max_list_age_days before today() are stale (caveats on every
+// decision, warnings on /v1/screen and /v1/lists).
 Result<std::unique_ptr<ScreenService>> OpenScreenService(
     const std::string& data_dir, std::function<Date()> today,
-    int clearance_horizon_days = kDefaultClearanceHorizonDays);
+    int clearance_horizon_days = kDefaultClearanceHorizonDays, int max_list_age_days = 7);
 
 }  // namespace exportctl::server

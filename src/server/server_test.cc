@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -803,8 +804,18 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
                          R"("federal_register_notice":"90 FR 1"}]})";
   const std::string data_dir = (dir / "data").string();
   ASSERT_TRUE(screen::ListStore(data_dir).Import(list.string()).ok());
-  auto screen = OpenScreenService(data_dir, [] { return Date::FromYmd(2026, 3, 1); });
+  // The list is dated 2026-01-01: stale on 2026-03-01 under the default 7 days, current under 90.
+  auto stale = OpenScreenService(data_dir, [] { return Date::FromYmd(2026, 3, 1); });
+  ASSERT_TRUE(stale.ok()) << stale.status().ToString();
+  ASSERT_EQ((*stale)->screener()->Caveats().size(), 1u);
+  EXPECT_NE((*stale)->screener()->Caveats()[0].find("2026-01-01"), std::string::npos);
+  const json stale_lists = json::parse(*(*stale)->Lists());
+  EXPECT_TRUE(stale_lists[0]["stale"].get<bool>()) << stale_lists.dump();
+  EXPECT_NE(stale_lists[0]["warning"].get<std::string>().find("2026-01-01"), std::string::npos);
+  auto screen = OpenScreenService(data_dir, [] { return Date::FromYmd(2026, 3, 1); },
+                                  kDefaultClearanceHorizonDays, 90);
   ASSERT_TRUE(screen.ok()) << screen.status().ToString();
+  EXPECT_TRUE((*screen)->screener()->Caveats().empty());
   Engine engine(SharedDataset());
   auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {},
                                         .read_only = false});
@@ -820,13 +831,14 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
   httplib::Client c("127.0.0.1", server.port());
   httplib::Headers as_analyst{{"Authorization", "Bearer " + analyst}};
   httplib::Headers as_officer{{"Authorization", "Bearer " + officer}};
-  auto check = [&](const std::string& name) {
+  auto check = [&](const std::string& name, std::optional<json> stated = std::nullopt) {
     json tx = {{"as_of", "2026-03-01"},
                {"destination", "DE"},
                {"items", {{{"chip", "H100 SXM5 80GB"}, {"quantity", 8}}}},
                {"parties",
                 {{{"role", "ultimate_consignee"}, {"name", name}, {"country", "DE"},
                   {"headquarters", "DE"}}}}};
+    if (stated) tx["parties"][0]["restricted_lists"] = *stated;
     auto r = c.Post("/v1/check", as_analyst, tx.dump(), "application/json");
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
     return r ? ResponseJson(r->body) : json();
@@ -905,7 +917,16 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
   EXPECT_EQ(replayed->today_outcome, "NEEDS_REVIEW");
   EXPECT_TRUE(replayed->identical) << ::testing::PrintToString(replayed->differences);
   // The clearance is for that name only: the listed name itself still stops the check.
-  EXPECT_NE(check("Sophgo Technologies Ltd.").value("outcome", ""), unlisted.value("outcome", ""));
+  const json listed = check("Sophgo Technologies Ltd.");
+  EXPECT_EQ(listed.value("outcome", ""), "LICENSE_REQUIRED") << listed.dump();
+  // An empty stated list does not switch screening off, and a stated listing adds to it.
+  const json stated_empty = check("Sophgo Technologies Ltd.", json::array());
+  EXPECT_EQ(stated_empty.value("outcome", ""), "LICENSE_REQUIRED") << stated_empty.dump();
+  EXPECT_EQ(stated_empty["screened_parties"][0]["status"], "screened") << stated_empty.dump();
+  EXPECT_EQ(stated_empty["screened_parties"][0]["listings_found"], 1) << stated_empty.dump();
+  EXPECT_EQ(stated_empty["list_versions"], listed["list_versions"]);
+  const json stated_sdn = check("Sophgo Technologies Ltd.", json::array({{{"list", "sdn"}}}));
+  EXPECT_EQ(stated_sdn.value("outcome", ""), "PROHIBITED") << stated_sdn.dump();
   EXPECT_TRUE((*log)->Verify().ok);
   server.Stop();
   fs::remove_all(dir);

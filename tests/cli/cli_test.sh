@@ -59,11 +59,40 @@ echo '{"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry and 
 echo '{"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","federal_register_notice":"90 FR 1"},{"id":"b","source":"Entity List (EL) - Bureau of Industry and Security","name":"Northwind Traders","federal_register_notice":"91 FR 2"}]}' > "$tmp/consolidated_2026-02-01.json"
 "$bin" --data-dir "$d" lists import "$tmp/consolidated_2026-01-01.json" > /dev/null
 expect "lists import exits 0" test $? -eq 0
-echo '{"as_of":"2026-01-05","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Northwind Traders","country":"DE","headquarters":"DE"}]}' |
-  "$bin" --data-dir "$d" check - > "$tmp/screened.json"
+echo '{"as_of":"2026-01-05","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Northwind Traders","country":"DE","headquarters":"DE"}]}' > "$tmp/northwind.json"
+"$bin" --data-dir "$d" --max-list-age-days 36500 check "$tmp/northwind.json" > "$tmp/screened.json"
 expect "check screens the party against the imported list" python3 -c "import json,sys; d=json.load(open('$tmp/screened.json')); sys.exit(0 if d['list_versions'] and d['outcome']=='NO_LICENSE_REQUIRED' else 1)"
 "$bin" --data-dir "$d" lists import --json "$tmp/consolidated_2026-02-01.json" > "$tmp/import.json"
 expect "a list update re-screens the parties check has seen and reports the new hit" python3 -c "import json,sys; r=json.load(open('$tmp/import.json')); sys.exit(0 if any(h['party']=='Northwind Traders' for h in r['new_hits']) else 1)"
+
+# A list older than --max-list-age-days (default 7) is stale: check, screen and lists status warn,
+# naming the list and its date, and a party with no hit on it is not cleared without review.
+echo '{"as_of":"2026-02-02","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Unrelated Widgets GmbH","country":"DE","headquarters":"DE"}]}' |
+  "$bin" --data-dir "$d" check - > "$tmp/stale.json"
+expect "a stale list sends a clean party to review with a warning naming the list and its date" python3 -c "import json,sys; d=json.load(open('$tmp/stale.json')); sys.exit(0 if d['outcome']=='NEEDS_REVIEW' and any('csl' in w and '2026-02-01' in w for w in d['warnings']) else 1)"
+"$bin" --data-dir "$d" lists status --json > "$tmp/status.json"
+expect "lists status marks the stale list" python3 -c "import json,sys; s=json.load(open('$tmp/status.json')); l=s['lists'][0]; sys.exit(0 if l['stale'] and '2026-02-01' in l['warning'] and s['warnings'] else 1)"
+"$bin" --data-dir "$d" lists status | grep -q "WARNING: the csl list is dated 2026-02-01"
+expect "lists status text warns" test $? -eq 0
+"$bin" --data-dir "$d" screen "Northwind Traders" --json > "$tmp/screen-stale.json"
+expect "screen warns about the stale list" python3 -c "import json,sys; s=json.load(open('$tmp/screen-stale.json')); sys.exit(0 if any('2026-02-01' in w for w in s['warnings']) else 1)"
+"$bin" --data-dir "$d" --max-list-age-days 36500 screen "Northwind Traders" --json > "$tmp/screen-fresh.json"
+expect "--max-list-age-days sets the allowed age" python3 -c "import json,sys; s=json.load(open('$tmp/screen-fresh.json')); sys.exit(0 if s['warnings']==[] else 1)"
+
+# Stated listings add to screening, never replace it: an empty restricted_lists is screened too.
+e="$tmp/stated-data"
+today=$(date -u +%F)
+echo '{"results":[{"id":"it","source":"Entity List (EL) - Bureau of Industry and Security","name":"Inspur Taiwan","license_requirement":"For all items subject to the EAR. (See 734.9(e)(2) of the EAR)","license_policy":"Presumption of denial.","federal_register_notice":"88 FR 1"}]}' > "$tmp/consolidated_$today.json"
+"$bin" --data-dir "$e" lists import "$tmp/consolidated_$today.json" > /dev/null
+for stated in '' ',"restricted_lists":[]'; do
+  echo '{"as_of":"2026-11-29","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Inspur Taiwan","country":"TW","headquarters":"TW"'"$stated"'}]}' |
+    "$bin" --data-dir "$e" check - > "$tmp/stated.json"
+  expect "listed consignee needs a license (stated:${stated:-absent})" python3 -c "import json,sys; d=json.load(open('$tmp/stated.json')); p=d['screened_parties'][0]; sys.exit(0 if d['outcome']=='LICENSE_REQUIRED' and p['status']=='screened' and p['listings_found']==1 and d['list_versions'][0].startswith('csl@$today') and not any('not current' in w for w in d['warnings']) else 1)"
+done
+"$bin" --data-dir "$e" check "$root/examples/07-screened-consignee.json" > "$tmp/ex7.json"
+expect "example 07: screened consignee and the stated listing both count" python3 -c "import json,sys; d=json.load(open('$tmp/ex7.json')); s=' '.join(r['summary'] for r in d['reasons']); sys.exit(0 if d['outcome']=='LICENSE_REQUIRED' and 'Inspur Taiwan' in s and 'Unverified' in s else 1)"
+! grep -l '"restricted_lists": *\[\]' "$root"/examples/* "$root/README.md" > /dev/null
+expect "no example teaches an empty restricted_lists" test $? -eq 0
 
 # Every decision check prints is in the audit log first (15 CFR Part 762 records).
 a="$tmp/audit-data"
