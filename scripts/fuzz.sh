@@ -19,6 +19,13 @@ seed csl_json "$shared/csl/consolidated_2026-07-31.json"
 seed csl_csv "$shared/csl/consolidated_2025-06_sample.csv"
 seed sdn_csv "$shared/ofac/sdn_2024-05-03.csv"
 seed dpl_txt "$shared/bis/dpl_2022-09.txt"
+mkdir -p "$corpus/screen" "$corpus/csv"
+printf 'Huawei Technologies' > "$corpus/screen/latin"
+printf 'H U A W E I Technologies' > "$corpus/screen/spaced"
+printf '\xe2\x80\xaeseigolonhceT iewauH' > "$corpus/screen/rlo"
+printf '\xd0\x9d\xd0\xb8\xd0\xb0wei' > "$corpus/screen/mixed"
+printf 'Soci\xe9t\xe9' > "$corpus/screen/latin1"
+printf 'name,country,id\nHuawei,CN,1\n"Soci\xe9t\xe9, SA",FR,2\n' > "$corpus/csv/batch"
 for target in "$build"/fuzz/*_fuzz; do
   name=$(basename "$target" _fuzz)
   name=${name#list_}

@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "screen/csv.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
@@ -88,6 +89,14 @@ std::vector<std::string> StaleWarnings(const CliContext& ctx, const std::vector<
   return screen::StaleListWarnings(versions, TodayUtc(), ctx.max_list_age_days);
 }
 
+// Stale lists, and what the name hides (bidi controls, invisible or look-alike characters).
+std::vector<std::string> Warnings(const CliContext& ctx, const std::vector<screen::ListVersion>& versions,
+                                  const std::string& name) {
+  std::vector<std::string> out = StaleWarnings(ctx, versions);
+  for (auto& w : screen::NameWarnings(name)) out.push_back("the name: " + w);
+  return out;
+}
+
 void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) std::cout << "WARNING: " << w << "\n";
 }
@@ -142,7 +151,7 @@ void PrintHitsText(const CliContext& ctx, const std::string& name, const std::ve
   std::cout << "Screening \"" << name << "\" against";
   for (const auto& v : versions) std::cout << " " << v.ToString();
   std::cout << "\n";
-  PrintWarnings(StaleWarnings(ctx, versions));
+  PrintWarnings(Warnings(ctx, versions, name));
   if (hits.empty()) {
     std::cout << "  no hit at or above the threshold\n";
     return;
@@ -160,6 +169,8 @@ void PrintHitsText(const CliContext& ctx, const std::string& name, const std::ve
 }
 
 void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
+  if (Status st = CheckUtf8(o.name, "name"); !st.ok()) return Fail(ctx, st);
+  if (Status st = CheckUtf8(o.country, "country"); !st.ok()) return Fail(ctx, st);
   auto query = MakeQuery(o, o.name, o.country);
   if (!query.ok()) return Fail(ctx, query.status());
   auto index = OpenScreener(ctx);
@@ -175,7 +186,7 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
     json out{{"name", o.name},
              {"threshold", o.threshold},
              {"list_versions", VersionsJson(ctx, index->versions())},
-             {"warnings", StaleWarnings(ctx, index->versions())}};
+             {"warnings", Warnings(ctx, index->versions(), o.name)}};
     json arr = json::array();
     for (const Hit& h : *hits) arr.push_back(HitJson(h));
     out["hits"] = arr;
@@ -188,7 +199,11 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
 // One batch row: name, optional country.
 struct BatchRow {
   std::string name, country, id;
+  Status error;  // a row that cannot be read is reported in its place
 };
+
+// JSON that may hold bytes the input had wrong (an error row quotes them): never throws.
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
   std::ifstream in(path);
@@ -202,15 +217,21 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
     while (std::getline(in, line)) {
       ++n;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      BatchRow r;
+      if (Status st = CheckUtf8(line, fmt::format("line {}", n)); !st.ok()) {
+        r.error = st;
+        rows.push_back(std::move(r));
+        continue;
+      }
       try {
         const json j = json::parse(line);
-        BatchRow r{j.value("name", ""), j.value("country", ""),
-                   j.contains("id") ? j["id"].dump() : ""};
-        if (r.name.empty()) return Status::Invalid(fmt::format("line {}.name", n), "is required");
-        rows.push_back(std::move(r));
+        r = BatchRow{j.value("name", ""), j.value("country", ""),
+                     j.contains("id") ? j["id"].dump() : "", Status::Ok()};
+        if (r.name.empty()) r.error = Status::Invalid(fmt::format("line {}.name", n), "is required");
       } catch (const json::exception& e) {
-        return Status::Invalid(fmt::format("line {}", n), e.what());
+        r.error = Status::Invalid(fmt::format("line {}", n), e.what());
       }
+      rows.push_back(std::move(r));
     }
     return rows;
   }
@@ -227,8 +248,12 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
   for (size_t i = header ? 1 : 0; i < csv.size(); ++i) {
     const auto& row = csv[i];
     if (row.size() <= name_col || row[name_col].empty()) continue;
-    rows.push_back({row[name_col], country_col < row.size() ? row[country_col] : "",
-                    id_col < row.size() ? row[id_col] : ""});
+    BatchRow r{row[name_col], country_col < row.size() ? row[country_col] : "",
+               id_col < row.size() ? row[id_col] : "", Status::Ok()};
+    for (auto [value, field] : {std::pair{&r.name, "name"}, std::pair{&r.country, "country"}, std::pair{&r.id, "id"}}) {
+      if (Status st = CheckUtf8(*value, fmt::format("row {}.{}", rows.size() + 1, field)); !st.ok() && r.error.ok()) r.error = st;
+    }
+    rows.push_back(std::move(r));
   }
   return rows;
 }
@@ -242,7 +267,7 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
   if (!index) return;
   const size_t n = rows->size();
   std::vector<std::string> out(n);
-  std::atomic<size_t> next{0}, done{0};
+  std::atomic<size_t> next{0}, done{0}, bad_rows{0};
   const bool tty = isatty(STDERR_FILENO) != 0;
   const unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   const auto started = std::chrono::steady_clock::now();
@@ -251,10 +276,11 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
       screen::ScreenQuery q = *base;
       q.name = (*rows)[i].name;
       q.country = (*rows)[i].country;
-      auto hits = index->Screen(q);
+      auto hits = (*rows)[i].error.ok() ? index->Screen(q) : Result<std::vector<Hit>>((*rows)[i].error);
       json j{{"row", i + 1}, {"name", q.name}};
       if (!(*rows)[i].id.empty()) j["id"] = (*rows)[i].id;
       if (!hits.ok()) {
+        ++bad_rows;
         j["error"] = {{"code", ErrorCodeName(hits.status().code())},
                       {"field", hits.status().field()},
                       {"message", hits.status().message()}};
@@ -263,7 +289,8 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
         for (const Hit& h : *hits) arr.push_back(HitJson(h));
         j["hits"] = arr;
       }
-      out[i] = j.dump();
+      if (hits.ok() && !hits->empty() && !(*hits)[0].query_notes.empty()) j["warnings"] = (*hits)[0].query_notes;
+      out[i] = Dump(j);
       ++done;
     }
   };
@@ -286,9 +313,11 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
   size_t with_hits = 0;
   for (size_t i = 0; i < n; ++i) {
     std::cout << out[i] << '\n';
-    if (out[i].find("\"hits\":[]") == std::string::npos) ++with_hits;
+    if (out[i].find("\"hits\":[{") != std::string::npos) ++with_hits;  // not errors, not empty
   }
+  if (bad_rows > 0) ctx.exit_code = 2;  // like check --batch: the bad rows are reported in place
   std::cerr << json{{"screened", n},
+                    {"invalid_rows", bad_rows.load()},
                     {"with_hits", with_hits},
                     {"seconds", seconds},
                     {"list_versions", VersionsJson(ctx, index->versions())},
@@ -530,6 +559,9 @@ clear->add_option("--horizon-days", *horizon,
                   "Latest expiry allowed, in days from today (default " +
                       std::to_string(kDefaultClearanceHorizonDays) + ")");
 clear->callback([&ctx, d, horizon] {
+  for (auto [i, field] : {std::pair{0, "party"}, std::pair{2, "reason"}, std::pair{4, "by"}}) {
+    if (Status st = CheckUtf8((*d)[i], field); !st.ok()) return Fail(ctx, st);
+  }
   auto expires = Date::Parse((*d)[3]);
   if (!expires.ok()) return Fail(ctx, expires.status().WithFieldPrefix("expires"));
   auto index = OpenScreener(ctx);

@@ -1,5 +1,7 @@
 #include "determine/transaction.h"
 
+#include "determine/json_utf8.h"
+
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
@@ -480,6 +482,7 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root)) {
+    if (err == simdjson::UTF8_ERROR) return CheckJsonUtf8(json);  // names the field
     return Status::Invalid("", "malformed JSON" + JsonErrorPosition(json) + ": " + simdjson::error_message(err));
   }
   object o;

@@ -13,6 +13,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/utf8.h"
+#include "screen/evasion.h"
 #include "screen/index_cache.h"
 #include "screen/jaro_winkler.h"
 #include "screen/scorer.h"
@@ -406,10 +408,55 @@ class IndexImpl final : public Screener {
 #endif
   }
 
-  Result<std::vector<Hit>> Screen(const ScreenQuery& q) const override { return Run(q, false); }
+  Result<std::vector<Hit>> Screen(const ScreenQuery& q) const override { return RunForms(q, false); }
   Result<std::vector<Hit>> ScreenBruteForce(const ScreenQuery& q) const override {
-    return Run(q, true);
+    return RunForms(q, true);
   }
+
+  // Every form the name can be read in (as displayed, as stored under bidi controls, with spaced
+  // letters joined); each record keeps its best hit over the forms.
+  Result<std::vector<Hit>> RunForms(const ScreenQuery& q, bool brute_force) const {
+    EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(q.name, "name"));
+    EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(q.country, "country"));
+    const internal::CleanedName cleaned = internal::CleanName(q.name);
+    std::vector<std::string> forms{cleaned.text};
+    if (!cleaned.plain.empty() && cleaned.plain != cleaned.text) forms.push_back(cleaned.plain);
+    if (!cleaned.logical.empty() && cleaned.logical != cleaned.text) forms.push_back(cleaned.logical);
+    for (size_t i = 0, n = forms.size(); i < n; ++i) {
+      const std::string folded = FoldToAscii(forms[i]);
+      std::string joined = internal::JoinSpacedLetters(folded);
+      if (joined != folded) forms.push_back(std::move(joined));
+    }
+    std::optional<Result<std::vector<Hit>>> first_error;
+    std::vector<Hit> merged;
+    for (const std::string& form : forms) {
+      ScreenQuery fq = q;
+      fq.name = form;
+      auto hits = Run(fq, brute_force);
+      if (!hits.ok()) {
+        if (!first_error && merged.empty()) first_error = hits;
+        continue;
+      }
+      for (Hit& h : *hits) {
+        auto it = std::find_if(merged.begin(), merged.end(),
+                               [&](const Hit& m) { return m.record_index == h.record_index; });
+        if (it == merged.end()) {
+          merged.push_back(std::move(h));
+        } else if (h.score > it->score) {
+          *it = std::move(h);
+        }
+      }
+      first_error.reset();
+    }
+    if (first_error) return *first_error;
+    std::stable_sort(merged.begin(), merged.end(), [](const Hit& a, const Hit& b) {
+      return a.score != b.score ? a.score > b.score : a.record_index < b.record_index;
+    });
+    if (merged.size() > q.limit) merged.resize(q.limit);
+    for (Hit& h : merged) h.query_notes = cleaned.notes;
+    return merged;
+  }
+
   const std::vector<ListVersion>& versions() const override { return versions_; }
   const std::vector<ListRecord>& records() const override { return records_; }
   size_t name_count() const override { return hot_.size(); }
@@ -1109,6 +1156,7 @@ std::string Hit::Explain() const {
     for (const auto& w : unmatched_query_words) out += " " + w;
     out += ";";
   }
+  for (const auto& note : query_notes) out += " note: " + note + ";";
   for (const auto& [words, what] : {std::pair{&place_words, "place"}, std::pair{&legal_form_words, "legal form"},
                                     std::pair{&generic_words, "generic business word"}}) {
     if (words->empty()) continue;
@@ -1123,6 +1171,11 @@ std::string Hit::Explain() const {
   }
   out += fmt::format(" score {:.3f}", score);
   return out;
+}
+
+std::vector<std::string> NameWarnings(std::string_view name) {
+  if (!CheckUtf8(name, "name").ok()) return {};
+  return internal::CleanName(name).notes;
 }
 
 double CompareNames(std::string_view name1, std::string_view name2) {

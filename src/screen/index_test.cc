@@ -139,6 +139,51 @@ TEST(Screener, PlacesLegalFormsAndGenericWordsDoNotHideADistinctiveName) {
   EXPECT_GE((*hits)[0].score, kCertainThreshold);
 }
 
+void ExpectSameHits(const std::vector<Hit>& a, const std::vector<Hit>& b, const std::string& q);
+
+// Names built to evade screening: text reordered by a right-to-left override, look-alike letters
+// of another script inside a word, letters spaced apart, invisible characters. Each is found, the
+// index agrees with the brute-force scan, and the hit says what the name hid.
+TEST(Screener, EvasiveSpellingsAreFoundAndExplained) {
+  auto index = Screener::Build({SmallList()});
+  const std::string queries[] = {
+      "\u202Eseigolonhcet iewauH",             // RLO: displays as "Huawei technologies"
+      "\u041D\u0438\u0430wei Technologies",      // Cyrillic Н, и, а in a Latin word
+      "H U A W E I Technologies",               // letter-spaced
+      "Hua\u200Bwei Tech\u00ADnologies",         // zero-width space, soft hyphen
+      "\u041D\u0443\u0430w\u0435\u0456 Technologies",  // Нuаwеі: mostly look-alikes
+  };
+  for (const std::string& q : queries) {
+    auto hits = index->Screen({.name = q});
+    auto slow = index->ScreenBruteForce({.name = q});
+    ASSERT_TRUE(hits.ok() && slow.ok()) << q;
+    ASSERT_FALSE(hits->empty()) << q << " is not found";
+    EXPECT_EQ((*hits)[0].record->record_id, "r1") << q;
+    ExpectSameHits(*hits, *slow, q);
+  }
+  EXPECT_FALSE(NameWarnings(queries[0]).empty());
+  EXPECT_NE(NameWarnings(queries[1]).at(0).find("mixes scripts"), std::string::npos);
+  EXPECT_FALSE(NameWarnings(queries[3]).empty());
+  EXPECT_TRUE(NameWarnings("Huawei Technologies").empty());
+  EXPECT_TRUE(NameWarnings("\u534E\u4E3A\u6280\u672F").empty());  // one script per word: no warning
+  auto hits = index->Screen({.name = queries[1]});
+  EXPECT_NE((*hits)[0].Explain().find("mixes scripts"), std::string::npos) << (*hits)[0].Explain();
+  // Two initials stay initials.
+  hits = index->Screen({.name = "J F Kennedy"});
+  ASSERT_TRUE(hits.ok());
+}
+
+TEST(Screener, IllFormedUtf8IsAnErrorNamingTheField) {
+  auto index = Screener::Build({SmallList()});
+  auto hits = index->Screen({.name = "Hu\xE4wei"});
+  ASSERT_FALSE(hits.ok());
+  EXPECT_EQ(hits.status().field(), "name");
+  EXPECT_NE(hits.status().message().find("UTF-8"), std::string::npos);
+  hits = index->Screen({.name = "Huawei", .country = "C\xD1"});
+  ASSERT_FALSE(hits.ok());
+  EXPECT_EQ(hits.status().field(), "country");
+}
+
 TEST(Screener, EmptyNameIsAnError) {
   auto index = Screener::Build({SmallList()});
   auto hits = index->Screen({.name = " ,. "});

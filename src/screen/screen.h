@@ -144,6 +144,9 @@ struct Hit {
   // Query words that weigh less for what they are (docs/screening.md, "Scoring"): places
   // ("singapore", "hong kong"), legal forms ("pte", "ltd") and generic business words ("trading").
   std::vector<std::string> place_words, legal_form_words, generic_words;
+  // What the query's text hid (NameWarnings): bidirectional controls, invisible characters,
+  // look-alike letters of another script in a word.
+  std::vector<std::string> query_notes;
   // "alias 'GAZPROMBANK' (SDN record 12345): gazprom+bank~gazprombank 1.00; score 0.97"
   std::string Explain() const;
 };
@@ -155,7 +158,10 @@ class Screener {
   static std::unique_ptr<Screener> Build(std::vector<LoadedList> lists);
 
   // Top hits, best first (ties by record order), at most query.limit, each with score ≥ threshold.
-  // An empty or unmatchable name is an error naming field "name".
+  // An empty or unmatchable name, or one that is not UTF-8, is an error naming field "name". The
+  // name is read as displayed (docs/screening.md, "Evasion"): bidi controls and invisible
+  // characters removed, look-alike letters of another script inside a word compared as the
+  // letters they imitate, letter-spaced words joined; a record's best score over these forms.
   virtual Result<std::vector<Hit>> Screen(const ScreenQuery& query) const = 0;
   // The same scorer applied to every indexed name; the reference the index is tested against.
   virtual Result<std::vector<Hit>> ScreenBruteForce(const ScreenQuery& query) const = 0;
@@ -165,6 +171,11 @@ class Screener {
   virtual size_t name_count() const = 0;
   virtual size_t memory_bytes() const = 0;  // approximate heap size of the index
 };
+
+// What a name hides from a reader, for a warning (docs/screening.md, "Evasion"): bidirectional
+// controls (the name is screened as displayed), invisible characters, a word mixing scripts
+// (look-alike letters: screened as the letters they imitate). Empty for an ordinary name.
+std::vector<std::string> NameWarnings(std::string_view name);
 
 // Score of two names under the screening scorer, with the word weights of a neutral corpus
 // (legal forms and stop words down-weighted; no list frequencies). For `screen compare`.

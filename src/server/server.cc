@@ -17,9 +17,11 @@
 #include "audit/replay.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
+#include "core/utf8.h"
 #include "data/data_json.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
+#include "determine/json_utf8.h"
 #include "determine/engine.h"
 #include "server/http_transport.h"
 #include "server/metrics.h"
@@ -779,12 +781,16 @@ struct Server::Impl {
     if (call.req.get_param_value("name").empty()) {
       return SendStatus(call.res, Status::Invalid("name", "is required"));
     }
+    for (const char* param : {"name", "country"}) {  // bad bytes are refused, not replaced
+      if (Status st = CheckUtf8(call.req.get_param_value(param), param); !st.ok()) return SendStatus(call.res, st);
+    }
     nlohmann::json body = {{"name", call.req.get_param_value("name")}};
     if (call.req.has_param("country")) body["country"] = call.req.get_param_value("country");
     Reply(call, deps.screen->Screen(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   }
 
   void HandleScreenPost(Call& call) {
+    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) return SendStatus(call.res, st);
     auto body = BodyObject(call);
     if (!body.ok()) return SendStatus(call.res, body.status());
     if (!deps.screen) return Unavailable(call, "screening");

@@ -250,8 +250,8 @@ INSTANTIATE_TEST_SUITE_P(
                  R"({"reference":"x","extra":)" + std::string(200, '[') + std::string(200, ']') + "}",
                  400, ""},
         BadInput{"invalid_utf8", "{\"as_of\":\"2025-06-01\",\"destination\":\"C\xff\xfe\",\"items\":[]}",
-                 400, ""},
-        BadInput{"overlong_utf8", "{\"reference\":\"\xc0\xaf\"}", 400, ""},
+                 400, "destination"},  // the field that holds the bad bytes
+        BadInput{"overlong_utf8", "{\"reference\":\"\xc0\xaf\"}", 400, "reference"},
         BadInput{"unknown_chip", WithItem(R"({"chip":"Nonexistent 9000","quantity":1})"), 400,
                  nullptr},
         BadInput{"unknown_destination",

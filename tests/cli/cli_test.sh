@@ -79,6 +79,26 @@ expect "screen warns about the stale list" python3 -c "import json,sys; s=json.l
 "$bin" --data-dir "$d" --max-list-age-days 36500 screen "Northwind Traders" --json > "$tmp/screen-fresh.json"
 expect "--max-list-age-days sets the allowed age" python3 -c "import json,sys; s=json.load(open('$tmp/screen-fresh.json')); sys.exit(0 if s['warnings']==[] else 1)"
 
+# Bad bytes are an input error naming the field or row, never a crash; a batch reports the bad row
+# in place and goes on. Names built to evade screening are read as displayed.
+"$bin" --data-dir "$d" screen "$(printf 'Northwind Trad\xe9rs')" --json > "$tmp/out" 2> "$tmp/err"
+expect "screen with a Latin-1 name exits 2" test $? -eq 2
+expect "the error names the field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='name' and 'UTF-8' in e['message'] else 1)"
+printf 'name,country\nNorthwind Traders,DE\nSoci\xe9t\xe9 G\xe9n\xe9rale,FR\nSophgo Technologies,CN\n' > "$tmp/latin1.csv"
+"$bin" --data-dir "$d" screen --batch "$tmp/latin1.csv" > "$tmp/batch-latin1.jsonl" 2> /dev/null
+expect "a batch with a Latin-1 row exits 2" test $? -eq 2
+expect "every row is reported, the bad one in place" python3 -c "import json,sys; l=[json.loads(x) for x in open('$tmp/batch-latin1.jsonl')]; sys.exit(0 if len(l)==3 and l[0]['hits'] and l[1]['error']['field']=='row 2.name' and 'hits' in l[2] else 1)"
+printf '{"as_of":"2026-01-05","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Soci\xe9t\xe9","country":"DE"}]}' |
+  "$bin" --data-dir "$d" check --no-audit - > /dev/null 2> "$tmp/err"
+expect "check with a Latin-1 party name exits 2" test $? -eq 2
+expect "check's error names the party's field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='parties[0].name' else 1)"
+for evasive in "$(printf '\xe2\x80\xaesredarT dniwhtroN')" "$(printf 'N\xd0\xberthwind Traders')" "N O R T H W I N D Traders"; do
+  "$bin" --data-dir "$d" --max-list-age-days 36500 screen "$evasive" --json > "$tmp/evasive.json"
+  expect "evasive spelling is found: $evasive" python3 -c "import json,sys; s=json.load(open('$tmp/evasive.json')); sys.exit(0 if s['hits'] and s['hits'][0]['name']=='Northwind Traders' else 1)"
+done
+"$bin" --data-dir "$d" --max-list-age-days 36500 screen "$(printf 'N\xd0\xberthwind Traders')" --json > "$tmp/mixed.json"
+expect "a word mixing scripts is a warning" python3 -c "import json,sys; s=json.load(open('$tmp/mixed.json')); sys.exit(0 if any('mixes scripts' in w for w in s['warnings']) else 1)"
+
 # Stated listings add to screening, never replace it: an empty restricted_lists is screened too.
 e="$tmp/stated-data"
 today=$(date -u +%F)
