@@ -437,7 +437,12 @@ Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& fil
     parsed = ParseOfacCsv(body, file_name);
   }
   hasher.join();
-  if (!parsed.ok()) return parsed.status().WithFieldPrefix(BaseName(file_name));
+  if (!parsed.ok()) {
+    // The file name belongs in the message: the field is a path inside the file ("file" if none).
+    const Status& bad = parsed.status();
+    return Status::Error(bad.code(), bad.field().empty() ? "file" : bad.field(),
+                         BaseName(file_name) + ": " + bad.message());
+  }
   LoadedList list = std::move(parsed).value();
   list.version.file_name = BaseName(file_name);
   list.version.sha256 = std::move(sha256);

@@ -20,6 +20,9 @@ TEST(ParseListBytes, RejectsUnknownAndBrokenFiles) {
   auto broken = ParseListBytes("{\"results\": [", "consolidated.json");
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.status().code(), ErrorCode::kInvalidInput);
+  // The file is named in the message; the field is a path inside the file, not "consolidated.json".
+  EXPECT_EQ(broken.status().field().rfind("consolidated.json", 0), std::string::npos) << broken.status().ToString();
+  EXPECT_NE(broken.status().message().find("consolidated.json"), std::string::npos) << broken.status().ToString();
 }
 
 TEST(ParseListBytes, CslJsonFields) {
