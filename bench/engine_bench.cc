@@ -15,7 +15,7 @@ const Dataset& Data() {
 
 constexpr const char* kSingleItem =
     R"({"reference":"B-1","as_of":"2025-06-01","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"Example Sdn Bhd","country":"MY","headquarters":"MY"}]})";
+    R"("parties":[{"role":"ultimate_consignee","name":"Example Sdn Bhd","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY"}]})";
 
 // The issue's measure: one single-item transaction, no screening, both postures evaluated.
 void BM_Determine(benchmark::State& state) {

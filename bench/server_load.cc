@@ -39,7 +39,7 @@ using namespace exportctl;
 constexpr char kTransaction[] =
     R"({"reference":"SO-1","as_of":"2025-06-01","destination":"CN",)"
     R"("items":[{"chip":"H100 SXM5 80GB","quantity":10}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN"}]})";
+    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN","ultimate_parent_headquarters":"CN"}]})";
 
 struct Conn {
   int fd = -1;

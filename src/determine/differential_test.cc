@@ -94,6 +94,7 @@ TEST(Differential, CodifiedTiersAgainstReference) {
       p.name = "Consignee";
       p.country = country.code;
       p.headquarters = country.code;
+      p.ultimate_parent_headquarters = country.code;
       tx.parties.push_back(p);
       Decision dec = engine.Determine(tx, {.compute_alternate = false});
       Expected ex = ReferenceTier(country.code, 15832.0 * quantity, d);

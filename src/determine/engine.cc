@@ -454,7 +454,18 @@ class Evaluation {
   const EmbargoEntry* embargo_ = nullptr;
   bool hq_d5_macau_ = false;     // a recipient (or its parent) is headquartered in D:5 or Macau
   std::string hq_d5_fact_;       // which one, e.g. end_user "X"'s ultimate parent is headquartered in CN
-  bool hq_unknown_ = false;      // a recipient's headquarters is not stated
+  bool hq_unknown_ = false;      // a recipient's headquarters or its ultimate parent's is not stated
+  const Party* hq_unknown_party_ = nullptr;  // the first such recipient
+  // Which headquarters is missing, for the text (built only when the decision is shown).
+  std::string HqUnknownFact() const {
+    if (!hq_unknown_party_) return "no recipient stated";
+    const Party& p = *hq_unknown_party_;
+    std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+    std::replace(who.begin(), who.begin() + who.find(' '), '_', ' ');  // "end user", not "end_user"
+    return p.headquarters.empty() ? "the headquarters of the " + who + " is not stated"
+                                  : "the headquarters of the ultimate parent of the " + who +
+                                        " is not stated (give the party's own headquarters if it has no parent)";
+  }
   bool hq_all_tier1_ = false;    // every recipient is headquartered in a Supp. 5(a) destination
   bool no_recipient_ = false;
   bool exceptions_barred_ = false;  // Entity List / Unverified List
@@ -491,7 +502,12 @@ void Evaluation::ComputeFacts() {
   for (const auto& p : tx_.parties) {
     if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) continue;
     ++recipients;
-    if (p.headquarters.empty()) hq_unknown_ = true;
+    // An unstated parent is unknown, not absent: a subsidiary of a D:5 company states only its own
+    // headquarters. A company with no parent states its own headquarters as the ultimate parent's.
+    if (p.headquarters.empty() || p.ultimate_parent_headquarters.empty()) {
+      if (!hq_unknown_) hq_unknown_party_ = &p;
+      hq_unknown_ = true;
+    }
     if (D5OrMacau(p.headquarters) || D5OrMacau(p.ultimate_parent_headquarters)) {
       if (!hq_d5_macau_) {
         const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
@@ -500,8 +516,7 @@ void Evaluation::ComputeFacts() {
       }
       hq_d5_macau_ = true;
     }
-    const bool parent_ok = p.ultimate_parent_headquarters.empty() || Tier1(p.ultimate_parent_headquarters);
-    if (!p.headquarters.empty() && Tier1(p.headquarters) && parent_ok) ++tier1;
+    if (Tier1(p.headquarters) && Tier1(p.ultimate_parent_headquarters)) ++tier1;
   }
   no_recipient_ = recipients == 0;
   if (no_recipient_) hq_unknown_ = true;
@@ -840,7 +855,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
         reqs.push_back({r->id, f.review_policy, nac_aca_item ? Bit(Exc::NAC) : ExcSet{0}});
       } else if (hq_unknown_) {
         Add(r, Effect::kUnresolved, EXPLAIN(no_recipient_ ? "No ultimate consignee or end user stated: whether it is headquartered in D:5 or Macau cannot be checked"
-                                                  : "Headquarters of the ultimate consignee or end user not stated: whether it is headquartered in D:5 or Macau cannot be checked"), idx);
+                                                  : "Whether the recipient is headquartered (or has its ultimate parent) in D:5 or Macau cannot be checked: " + HqUnknownFact()), idx);
         effects.Add(Effect::kUnresolved);
       }
     }
@@ -922,7 +937,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       reqs.push_back({r->id, f.review_policy, Bit(Exc::HBM)});
       if (d_ < rules_.hbm_compliance) Warn(EXPLAIN(label + ": " + rules_.hbm_compliance_note));
     } else if (const RuleDef* r = Active(StepIndex("hbm_license")); r && eccn == Eccn::k3A090c && hq_unknown_) {
-      Add(r, Effect::kUnresolved, EXPLAIN(label + " (3A090.c): headquarters of the recipient not stated, so the Macau/D:5 headquarters requirement cannot be ruled out"), idx);
+      Add(r, Effect::kUnresolved, EXPLAIN(label + " (3A090.c): the Macau/D:5 headquarters requirement cannot be ruled out: " + HqUnknownFact()), idx);
       effects.Add(Effect::kUnresolved);
     }
     // 4E091 model weights (codified).
@@ -933,7 +948,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
       if (hq_outside) f.policy_wording = "presumption of denial";
       reqs.push_back({r->id, f.review_policy, Bit(Exc::AIA)});
       if (hq_unknown_) {
-        Add(r, Effect::kUnresolved, "Headquarters of the recipient not stated: the 4E091 policy and License Exception AIA depend on it", idx);
+        Add(r, Effect::kUnresolved, EXPLAIN("The 4E091 policy and License Exception AIA depend on the recipient's headquarters: " + HqUnknownFact()), idx);
         effects.Add(Effect::kUnresolved);
       }
     }
@@ -981,7 +996,7 @@ Evaluation::ItemEval Evaluation::EvaluateItem(size_t i, const Classification& c,
                        ", so the requirement is applied as a flag: confirm whether your company was informed"));
         }
       } else if (letter && hq_unknown_ && !in_scope) {
-        Add(r, Effect::kUnresolved, EXPLAIN(label + " is covered by " + letter->vendor + "'s is-informed letter, which also reaches companies headquartered in China, Macau or D:5: headquarters not stated"), idx);
+        Add(r, Effect::kUnresolved, EXPLAIN(label + " is covered by " + letter->vendor + "'s is-informed letter, which also reaches companies headquartered in China, Macau or D:5: " + HqUnknownFact()), idx);
         effects.Add(Effect::kUnresolved);
       } else if (!letter && in_scope && !mb && (advanced || eccn == Eccn::k3A991p)) {
         Add(r, Effect::kUnresolved, EXPLAIN(label + ": memory bandwidth not given, so coverage by the H20 is-informed requirement cannot be ruled out"), idx);

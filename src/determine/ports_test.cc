@@ -47,7 +47,7 @@ Transaction Tx(const char* json) {
 
 constexpr const char* kMalaysia =
     R"({"as_of":"2025-06-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":100}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"Contoh Sdn Bhd","country":"MY","headquarters":"MY"}]})";
+    R"("parties":[{"role":"ultimate_consignee","name":"Contoh Sdn Bhd","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY"}]})";
 
 TEST(Ports, LppUsesTheLedgerBalance) {
   Engine engine(BundledData());
@@ -77,7 +77,7 @@ TEST(Ports, LppQueryCarriesPartyIdAndReferenceAndTheDecisionNamesTheAccount) {
   } alloc;
   const Decision d = engine.Determine(
       Tx(R"({"reference":"SO-5","as_of":"2025-06-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":100}],)"
-         R"("parties":[{"role":"ultimate_consignee","name":"Contoh Sdn Bhd","party_id":"MY-77","country":"MY","headquarters":"MY"}]})"),
+         R"("parties":[{"role":"ultimate_consignee","name":"Contoh Sdn Bhd","party_id":"MY-77","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY"}]})"),
       {.allocations = &alloc});
   EXPECT_EQ(d.license_exception, "LPP");
   ASSERT_FALSE(alloc.queries.empty());
@@ -114,7 +114,7 @@ TEST(Ports, ScreeningHitsChangeTheOutcome) {
   FakeScreener screener;
   const char* json =
       R"({"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H20","quantity":1}],)"
-      R"("parties":[{"role":"ultimate_consignee","name":"Listed Ltd","country":"DE","headquarters":"DE"}]})";
+      R"("parties":[{"role":"ultimate_consignee","name":"Listed Ltd","country":"DE","headquarters":"DE","ultimate_parent_headquarters":"DE"}]})";
   Decision clean = engine.Determine(Tx(json), {.screener = &screener});
   EXPECT_EQ(clean.outcome, Outcome::kNoLicenseRequired);
   screener.hits = {Listing{RestrictedList::kEntityList, 4, "Listed Ltd", "", "el-1", 1.0}};

@@ -29,7 +29,7 @@ TEST(ParseTransaction, IssueExample) {
              {"vendor": "Acme", "model": "X1", "tpp": 2000, "die_area_mm2": 400, "datacenter": true,
               "memory_bandwidth_gbps": 900, "designer_headquarters": "US", "quantity": 10},
              {"model_weights": {"training_operations": 3e26, "published": false}}],
-   "parties": [{"role": "ultimate_consignee", "name": "Example Cloud Pvt Ltd", "country": "IN", "headquarters": "IN"}],
+   "parties": [{"role": "ultimate_consignee", "name": "Example Cloud Pvt Ltd", "country": "IN", "headquarters": "IN", "ultimate_parent_headquarters": "IN"}],
    "end_use": {"ai_model_training_for_headquarters": "CN", "technical_evaluation": false}})";
   auto tx = ParseTransaction(json, Data());
   ASSERT_TRUE(tx.ok()) << tx.status().ToString();

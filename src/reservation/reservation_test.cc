@@ -31,7 +31,7 @@ class ReservationTest : public ::testing::Test {
                              R"(","as_of":"2025-09-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":)" +
                              std::to_string(quantity) +
                              R"(}],"parties":[{"role":"ultimate_consignee",)" + consignee +
-                             R"(,"country":"MY","headquarters":"MY","restricted_lists":[]}]})";
+                             R"(,"country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY","restricted_lists":[]}]})";
     auto tx = ParseTransaction(json, BundledData());
     EXPECT_TRUE(tx.ok()) << tx.status().ToString();
     return std::move(tx).value();
@@ -199,7 +199,7 @@ TEST_F(ReservationTest, H200ShareToHongKongIsCheckedAgainstUsShipments) {
         R"({"reference":")" + ref + R"(","as_of":"2026-03-01","destination":"HK","items":[{"chip":"H200 SXM 141GB","quantity":)" +
             std::to_string(quantity) +
             R"(}],"h200_certifications":{"sufficient_us_supply":true,"no_foundry_diversion":true,"china_volume_within_half_of_us":true,"know_your_customer_and_remote_access":true,"third_party_testing_in_us":true},)"
-            R"("parties":[{"role":"exporter","name":"Chipco","country":"US","headquarters":"US"},{"role":"ultimate_consignee","name":"HK Cloud","country":"HK","headquarters":"HK","restricted_lists":[]}]})",
+            R"("parties":[{"role":"exporter","name":"Chipco","country":"US","headquarters":"US"},{"role":"ultimate_consignee","name":"HK Cloud","country":"HK","headquarters":"HK","ultimate_parent_headquarters":"HK","restricted_lists":[]}]})",
         BundledData());
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return std::move(t).value();
@@ -246,7 +246,7 @@ TEST_F(ReservationTest, ItemsOfOneTransactionShareTheCountryAllocation) {
                                .as_of = day, .reason = "earlier licences"}).ok());
   auto tx = ParseTransaction(
       R"({"reference":"TWO","as_of":"2025-09-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":2000},{"chip":"H100 SXM5 80GB","quantity":2000}],)"
-      R"("parties":[{"role":"ultimate_consignee","name":"Contoh","country":"MY","headquarters":"MY","restricted_lists":[]}]})",
+      R"("parties":[{"role":"ultimate_consignee","name":"Contoh","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY","restricted_lists":[]}]})",
       BundledData());
   ASSERT_TRUE(tx.ok()) << tx.status().ToString();
   auto r = ReserveForDecision(engine, *ledger_, *tx, {}, {});

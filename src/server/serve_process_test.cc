@@ -104,7 +104,7 @@ int Stop(pid_t pid) {
 constexpr char kLppCheck[] =
     R"({"reserve":true,"reference":"SO","as_of":"2025-06-01","posture":"codified",)"
     R"("destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN"}]})";
+    R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN","ultimate_parent_headquarters":"IN"}]})";
 
 TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   audit::testing::TestDatabase db("postgresql", "");

@@ -47,7 +47,7 @@ const Dataset& SharedDataset() {
 constexpr char kTransaction[] =
     R"({"reference":"SO-1","as_of":"2025-06-01","destination":"CN",)"
     R"("items":[{"chip":"H100 SXM5 80GB","quantity":10}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN"}]})";
+    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN","ultimate_parent_headquarters":"CN"}]})";
 
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("server_test_" + std::to_string(::getpid()) + "_" + name);
@@ -296,6 +296,7 @@ TEST_F(ServerTest, Batch) {
   tx["destination"] = "DE";
   tx["parties"][0]["country"] = "DE";
   tx["parties"][0]["headquarters"] = "DE";
+  tx["parties"][0]["ultimate_parent_headquarters"] = "DE";
   const std::string body = std::string(kTransaction) + "\n{broken\n\n" + tx.dump() + "\n";
   auto r = Post("/v1/check/batch", body, analyst_);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -479,7 +480,7 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   const std::string lpp =
       R"({"reserve":true,"reference":"SO-7","as_of":"2025-06-01","posture":"codified",)"
       R"("destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
-      R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN"}]})";
+      R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN","ultimate_parent_headquarters":"IN"}]})";
   auto r = c.Post("/v1/check", h, lpp, "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -572,7 +573,7 @@ class ServerRetryTest : public ::testing::Test {
     json tx = json::parse(
         R"({"reserve":true,"as_of":"2025-06-01","posture":"codified","destination":"DE",)"
         R"("items":[{"chip":"H100 SXM5 80GB"}],"parties":[{"role":"ultimate_consignee",)"
-        R"("country":"DE","headquarters":"IN"}]})");
+        R"("country":"DE","headquarters":"IN","ultimate_parent_headquarters":"IN"}]})");
     if (!reference.empty()) tx["reference"] = reference;
     tx["items"][0]["quantity"] = quantity;
     tx["parties"][0]["name"] = consignee;
@@ -718,7 +719,7 @@ TEST_F(ServerRetryTest, LedgerReplayWritesNoSecondAuditRecord) {
 TEST_F(ServerRetryTest, RepeatedKeysAre400NamingThePath) {
   const std::string tail =
       R"("as_of":"2025-06-01","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
-      R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN"}]})";
+      R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN","ultimate_parent_headquarters":"IN"}]})";
   struct Case {
     std::string body;
     const char* field;
@@ -759,7 +760,7 @@ TEST(ServerLedgerTest, RecheckOfAReservedOrderAndConsigneeSpellings) {
   auto order = [](const std::string& reference, const std::string& consignee, bool reserve) {
     return json{{"reserve", reserve}, {"reference", reference}, {"as_of", "2025-06-01"}, {"posture", "codified"},
                 {"destination", "DE"}, {"items", {{{"chip", "H100 SXM5 80GB"}, {"quantity", 1500}}}},
-                {"parties", {{{"role", "ultimate_consignee"}, {"name", consignee}, {"country", "DE"}, {"headquarters", "IN"}}}}}
+                {"parties", {{{"role", "ultimate_consignee"}, {"name", consignee}, {"country", "DE"}, {"headquarters", "IN"}, {"ultimate_parent_headquarters", "IN"}}}}}
         .dump();
   };
   auto post = [&](const std::string& body, const std::string& key) {
@@ -837,7 +838,7 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
                {"items", {{{"chip", "H100 SXM5 80GB"}, {"quantity", 8}}}},
                {"parties",
                 {{{"role", "ultimate_consignee"}, {"name", name}, {"country", "DE"},
-                  {"headquarters", "DE"}}}}};
+                  {"headquarters", "DE"}, {"ultimate_parent_headquarters", "DE"}}}}};
     if (stated) tx["parties"][0]["restricted_lists"] = *stated;
     auto r = c.Post("/v1/check", as_analyst, tx.dump(), "application/json");
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");

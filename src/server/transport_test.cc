@@ -32,7 +32,7 @@ using std::chrono::milliseconds;
 constexpr char kTransaction[] =
     R"({"reference":"SO-1","as_of":"2025-06-01","destination":"CN",)"
     R"("items":[{"chip":"H100 SXM5 80GB","quantity":10}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN"}]})";
+    R"("parties":[{"role":"ultimate_consignee","name":"X","country":"CN","headquarters":"CN","ultimate_parent_headquarters":"CN"}]})";
 
 // One connection, written byte for byte; `source` picks another loopback address as the
 // client's, so that per-client limits can be told apart from other clients.

@@ -59,7 +59,7 @@ echo '{"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry and 
 echo '{"results":[{"id":"a","source":"Entity List (EL) - Bureau of Industry and Security","name":"Sophgo Technologies Ltd.","federal_register_notice":"90 FR 1"},{"id":"b","source":"Entity List (EL) - Bureau of Industry and Security","name":"Northwind Traders","federal_register_notice":"91 FR 2"}]}' > "$tmp/consolidated_2026-02-01.json"
 "$bin" --data-dir "$d" lists import "$tmp/consolidated_2026-01-01.json" > /dev/null
 expect "lists import exits 0" test $? -eq 0
-echo '{"as_of":"2026-01-05","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Northwind Traders","country":"DE","headquarters":"DE"}]}' > "$tmp/northwind.json"
+echo '{"as_of":"2026-01-05","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Northwind Traders","country":"DE","headquarters":"DE","ultimate_parent_headquarters":"DE"}]}' > "$tmp/northwind.json"
 "$bin" --data-dir "$d" --max-list-age-days 36500 check "$tmp/northwind.json" > "$tmp/screened.json"
 expect "check screens the party against the imported list" python3 -c "import json,sys; d=json.load(open('$tmp/screened.json')); sys.exit(0 if d['list_versions'] and d['outcome']=='NO_LICENSE_REQUIRED' else 1)"
 "$bin" --data-dir "$d" lists import --json "$tmp/consolidated_2026-02-01.json" > "$tmp/import.json"
@@ -67,7 +67,7 @@ expect "a list update re-screens the parties check has seen and reports the new 
 
 # A list older than --max-list-age-days (default 7) is stale: check, screen and lists status warn,
 # naming the list and its date, and a party with no hit on it is not cleared without review.
-echo '{"as_of":"2026-02-02","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Unrelated Widgets GmbH","country":"DE","headquarters":"DE"}]}' |
+echo '{"as_of":"2026-02-02","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Unrelated Widgets GmbH","country":"DE","headquarters":"DE","ultimate_parent_headquarters":"DE"}]}' |
   "$bin" --data-dir "$d" check - > "$tmp/stale.json"
 expect "a stale list sends a clean party to review with a warning naming the list and its date" python3 -c "import json,sys; d=json.load(open('$tmp/stale.json')); sys.exit(0 if d['outcome']=='NEEDS_REVIEW' and any('csl' in w and '2026-02-01' in w for w in d['warnings']) else 1)"
 "$bin" --data-dir "$d" lists status --json > "$tmp/status.json"
@@ -105,7 +105,7 @@ today=$(date -u +%F)
 echo '{"results":[{"id":"it","source":"Entity List (EL) - Bureau of Industry and Security","name":"Inspur Taiwan","license_requirement":"For all items subject to the EAR. (See 734.9(e)(2) of the EAR)","license_policy":"Presumption of denial.","federal_register_notice":"88 FR 1"}]}' > "$tmp/consolidated_$today.json"
 "$bin" --data-dir "$e" lists import "$tmp/consolidated_$today.json" > /dev/null
 for stated in '' ',"restricted_lists":[]'; do
-  echo '{"as_of":"2026-11-29","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Inspur Taiwan","country":"TW","headquarters":"TW"'"$stated"'}]}' |
+  echo '{"as_of":"2026-11-29","destination":"DE","items":[{"chip":"L40","quantity":1}],"parties":[{"role":"ultimate_consignee","name":"Inspur Taiwan","country":"TW","headquarters":"TW","ultimate_parent_headquarters":"TW"'"$stated"'}]}' |
     "$bin" --data-dir "$e" check - > "$tmp/stated.json"
   expect "listed consignee needs a license (stated:${stated:-absent})" python3 -c "import json,sys; d=json.load(open('$tmp/stated.json')); p=d['screened_parties'][0]; sys.exit(0 if d['outcome']=='LICENSE_REQUIRED' and p['status']=='screened' and p['listings_found']==1 and d['list_versions'][0].startswith('csl@$today') and not any('not current' in w for w in d['warnings']) else 1)"
 done

@@ -8,7 +8,7 @@ field_is() {  # field_is FILE FIELD: the JSON error in FILE names FIELD
   python3 -c "import json,sys; e=json.load(open('$1'))['error']; sys.exit(0 if e['field']=='$2' else 1)"
 }
 order() {  # order REFERENCE CONSIGNEE_JSON QUANTITY: an LPP-sized order to Malaysia (codified)
-  echo "{\"reference\":\"$1\",\"as_of\":\"2025-09-01\",\"posture\":\"codified\",\"destination\":\"MY\",\"items\":[{\"chip\":\"H100 SXM5 80GB\",\"quantity\":$3}],\"parties\":[{\"role\":\"ultimate_consignee\",$2,\"country\":\"MY\",\"headquarters\":\"MY\"}]}"
+  echo "{\"reference\":\"$1\",\"as_of\":\"2025-09-01\",\"posture\":\"codified\",\"destination\":\"MY\",\"items\":[{\"chip\":\"H100 SXM5 80GB\",\"quantity\":$3}],\"parties\":[{\"role\":\"ultimate_consignee\",$2,\"country\":\"MY\",\"headquarters\":\"MY\",\"ultimate_parent_headquarters\":\"MY\"}]}"
 }
 
 # 9.8: a reservation is always recorded.
