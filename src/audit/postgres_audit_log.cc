@@ -11,6 +11,7 @@
 
 #include "audit/audit_log.h"
 #include "audit/chained_log.h"
+#include "core/data_dir.h"
 
 namespace exportctl::audit {
 namespace {
@@ -253,9 +254,7 @@ class PostgresAuditLog final : public internal::ChainedAuditLog {
 
 }  // namespace
 
-bool IsPostgresUrl(const std::string& location) {
-  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
-}
+bool IsPostgresUrl(const std::string& location) { return exportctl::IsPostgresUrl(location); }
 
 std::string RedactLocation(const std::string& location) {
   if (!IsPostgresUrl(location)) return location;

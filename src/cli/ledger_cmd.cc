@@ -9,6 +9,7 @@
 #include "audit/audit_log.h"
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/data_dir.h"
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
@@ -65,7 +66,7 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const CliContext& ctx, const LedgerCl
   auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
   if (!rules.ok()) return rules.status();
   const std::string location =
-      o.location.empty() ? Ledger::DefaultLocation(ctx.data_dir) : o.location;
+      DataDir(ctx.data_dir).LedgerLocation(o.location);
   return Ledger::Open({.location = location}, *rules);
 }
 

@@ -20,6 +20,7 @@
 #include "screen/csv.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
+#include "screen/screen_json.h"
 
 namespace exportctl::cli {
 namespace {
@@ -31,38 +32,6 @@ using screen::ListRecord;
 void Fail(CliContext& ctx, const Status& s) {
   PrintJsonError(ErrorCodeName(s.code()), s.field(), s.message());
   ctx.exit_code = s.code() == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
-json RecordJson(const ListRecord& r) {
-  json j{{"record_id", r.record_id}, {"list", screen::ListSourceCode(r.source)},
-         {"name", r.name},           {"type", screen::PartyTypeName(r.type)},
-         {"countries", r.countries}, {"programs", r.programs}};
-  if (!r.federal_register_notice.empty()) j["federal_register_notice"] = r.federal_register_notice;
-  if (!r.license_requirement.empty()) j["license_requirement"] = r.license_requirement;
-  if (!r.license_policy.empty()) j["license_policy"] = r.license_policy;
-  if (const int f = r.Footnote(); f != 0) j["footnote"] = f;
-  return j;
-}
-
-json HitJson(const Hit& h) {
-  json j = RecordJson(*h.record);
-  j["score"] = std::round(h.score * 10000.0) / 10000.0;
-  j["certain"] = h.score >= screen::kCertainThreshold;
-  j["matched_name"] = h.matched_name;
-  j["alias"] = h.alias;
-  json words = json::array();
-  for (const auto& m : h.matched) {
-    words.push_back(
-        {{"query", m.query_word}, {"listed", m.listed_word}, {"similarity", m.similarity}});
-  }
-  j["matched_words"] = words;
-  j["unmatched_query_words"] = h.unmatched_query_words;
-  j["unmatched_listed_words"] = h.unmatched_listed_words;
-  j["place_words"] = h.place_words;
-  j["legal_form_words"] = h.legal_form_words;
-  j["generic_words"] = h.generic_words;
-  j["explanation"] = h.Explain();
-  return j;
 }
 
 // Every list with its age on today's date (--max-list-age-days): stale ones carry a warning.
@@ -188,7 +157,7 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
              {"list_versions", VersionsJson(ctx, index->versions())},
              {"warnings", Warnings(ctx, index->versions(), o.name)}};
     json arr = json::array();
-    for (const Hit& h : *hits) arr.push_back(HitJson(h));
+    for (const Hit& h : *hits) arr.push_back(screen::HitJson(h));
     out["hits"] = arr;
     std::cout << out.dump(2) << "\n";
   } else {
@@ -286,7 +255,7 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
                       {"message", hits.status().message()}};
       } else {
         json arr = json::array();
-        for (const Hit& h : *hits) arr.push_back(HitJson(h));
+        for (const Hit& h : *hits) arr.push_back(screen::HitJson(h));
         j["hits"] = arr;
       }
       if (hits.ok() && !hits->empty() && !(*hits)[0].query_notes.empty()) j["warnings"] = (*hits)[0].query_notes;
@@ -401,7 +370,7 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
           delta_index->Screen({.name = p, .country = "", .type = std::nullopt, .sources = {}});
       if (!hits.ok()) continue;
       for (const Hit& h : *hits) {
-        json j = HitJson(h);
+        json j = screen::HitJson(h);
         j["party"] = p;
         new_hits.push_back(j);
       }
@@ -466,10 +435,10 @@ void RunDiff(CliContext& ctx, const std::string& old_path, const std::string& ne
   const auto diff = screen::DiffLists(*a, *b);
   if (as_json) {
     json added = json::array(), removed = json::array(), changed = json::array();
-    for (const auto* r : diff.added) added.push_back(RecordJson(*r));
-    for (const auto* r : diff.removed) removed.push_back(RecordJson(*r));
+    for (const auto* r : diff.added) added.push_back(screen::ListRecordJson(*r));
+    for (const auto* r : diff.removed) removed.push_back(screen::ListRecordJson(*r));
     for (const auto& [o, n] : diff.changed)
-      changed.push_back({{"old", RecordJson(*o)}, {"new", RecordJson(*n)}});
+      changed.push_back({{"old", screen::ListRecordJson(*o)}, {"new", screen::ListRecordJson(*n)}});
     std::cout << json{{"old", a->version.ToString()},
                       {"new", b->version.ToString()},
                       {"added", added},

@@ -60,7 +60,11 @@ void AppendClassificationJson(const Classification& c, std::string& out) {
   w.EndObject();
 }
 
-void AppendDecisionJson(const Decision& d, std::string& out) {
+namespace {
+
+// postings: when given, the reservation's postings (a JSON array) written under
+// "ledger_postings" in place of the decision's one-line summaries.
+void WriteDecision(const Decision& d, const std::string_view* postings, std::string& out) {
   out.reserve(out.size() + 4096);
   JsonWriter w(out);
   w.BeginObject();
@@ -137,7 +141,9 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
     w.BeginObject().Field("step", s.step).Field("status", s.status).Field("detail", s.detail).EndObject();
   }
   w.EndArray();
-  if (!d.ledger_postings.empty()) {  // present only when the decision reserved allocations
+  if (postings) {
+    w.Key("ledger_postings").Raw(*postings);
+  } else if (!d.ledger_postings.empty()) {  // present only when the decision reserved allocations
     w.Key("ledger_postings").BeginArray();
     for (const auto& p : d.ledger_postings) w.String(p);
     w.EndArray();
@@ -171,6 +177,14 @@ void AppendDecisionJson(const Decision& d, std::string& out) {
     w.EndObject();
   }
   w.EndObject();
+}
+
+}  // namespace
+
+void AppendDecisionJson(const Decision& d, std::string& out) { WriteDecision(d, nullptr, out); }
+
+void AppendDecisionJson(const Decision& d, std::string_view ledger_postings, std::string& out) {
+  WriteDecision(d, &ledger_postings, out);
 }
 
 std::string DecisionToJson(const Decision& d) {

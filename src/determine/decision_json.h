@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "determine/decision.h"
 
@@ -9,6 +10,10 @@ namespace exportctl {
 
 // Appends one decision as a single-line JSON object (no trailing newline).
 void AppendDecisionJson(const Decision& d, std::string& out);
+// The same with the reservation's postings (a JSON array of ledger posting objects,
+// ledger/ledger_json.h) under "ledger_postings" in place of the decision's one-line summaries:
+// the key appears once.
+void AppendDecisionJson(const Decision& d, std::string_view ledger_postings, std::string& out);
 std::string DecisionToJson(const Decision& d);
 
 // H100-equivalents as every output shows them (JSON and text alike): three decimals.

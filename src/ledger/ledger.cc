@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "core/data_dir.h"
 #include "core/validate.h"
 #include "ledger/store.h"
 
@@ -666,16 +667,14 @@ Totals SumPostings(const std::vector<Posting>& postings) {
 
 }  // namespace internal
 
-std::string Ledger::DefaultLocation(const std::string& data_dir) {
-  return data_dir + "/ledger.sqlite";
-}
+std::string Ledger::DefaultLocation(const std::string& data_dir) { return DataDir(data_dir).ledger(); }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options,
                                              const AllocationRules& rules) {
   const std::string& loc = options.location;
   if (loc.empty()) return Status::Invalid("ledger", "location is empty");
   Result<std::unique_ptr<Store>> store = Status::Error(ErrorCode::kInternal, "", "");
-  if (loc.rfind("postgresql://", 0) == 0 || loc.rfind("postgres://", 0) == 0) {
+  if (IsPostgresUrl(loc)) {
     store = internal::OpenPostgresStore(loc);
   } else {
     store = internal::OpenSqliteStore(loc, options.busy_timeout_ms);

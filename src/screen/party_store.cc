@@ -9,10 +9,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/data_dir.h"
+
 namespace exportctl::screen {
 
 Result<std::unique_ptr<PartyStore>> PartyStore::Open(const std::string& data_dir) {
-  const std::filesystem::path path = std::filesystem::path(data_dir) / "screen" / "parties.jsonl";
+  const std::filesystem::path path = std::filesystem::path(DataDir(data_dir).parties());
   std::unique_ptr<PartyStore> store(new PartyStore(path.string()));
   std::ifstream in(path);
   std::string line;

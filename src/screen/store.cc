@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/data_dir.h"
 #include "screen/index_cache.h"
 #include "screen/normalize.h"
 #include "screen/screen.h"
@@ -16,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path ListsDir(const std::string& data_dir) { return fs::path(data_dir) / "lists"; }
+fs::path ListsDir(const std::string& data_dir) { return DataDir(data_dir).lists(); }
 
 Status WriteAtomically(const fs::path& path, const std::string& content) {
   std::error_code ec;
@@ -183,7 +184,7 @@ Result<std::unique_ptr<Screener>> ListStore::OpenIndex() const {
         "no restricted-party list imported in " + data_dir_ + "; run `exportctl lists import FILE`");
   }
   const std::string key = IndexCacheKey(*manifest);
-  const fs::path cache = fs::path(data_dir_) / "screen" / "index.cache";
+  const fs::path cache = DataDir(data_dir_).screen_index();
   if (!key.empty()) {
     std::error_code ec;
     const auto size = fs::file_size(cache, ec);
@@ -230,7 +231,7 @@ Status CheckDisposition(const Disposition& d, Date today, int horizon_days) {
 Status DispositionStore::Add(const Disposition& d, int horizon_days) const {
   auto today = Date::Parse(d.cleared_on);
   EXPORTCTL_RETURN_IF_ERROR(CheckDisposition(d, today.ok() ? *today : Date(), horizon_days));
-  const fs::path path = fs::path(data_dir_) / "screen" / "dispositions.jsonl";
+  const fs::path path = DataDir(data_dir_).dispositions();
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::ofstream out(path, std::ios::app);
@@ -251,7 +252,7 @@ Status DispositionStore::Add(const Disposition& d, int horizon_days) const {
 }
 
 Result<std::vector<Disposition>> DispositionStore::LoadAll() const {
-  const fs::path path = fs::path(data_dir_) / "screen" / "dispositions.jsonl";
+  const fs::path path = DataDir(data_dir_).dispositions();
   std::vector<Disposition> out;
   std::ifstream in(path);
   if (!in) return out;

@@ -8,44 +8,20 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/data_dir.h"
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
 #include "reservation/reservation.h"
 #include "screen/party_screener.h"
 #include "screen/screen.h"
+#include "screen/screen_json.h"
 #include "server/server.h"
 
 namespace exportctl::server {
 namespace {
 
 using nlohmann::json;
-
-void PostingJson(const ledger::Posting& p, JsonWriter& w) {
-  w.BeginObject().Field("id", p.id).Field("kind", ledger::PostingKindName(p.kind));
-  w.Field("account", p.account).Field("period", p.period).Field("tpp", p.tpp());
-  w.Field("as_of", p.as_of.ToString());
-  if (p.reservation_id) w.Field("reservation_id", p.reservation_id);
-  w.Field("decision_id", p.decision_id).Field("transaction_ref", p.transaction_ref);
-  if (!p.reason.empty()) w.Field("reason", p.reason);
-  w.Field("recorded_at", p.recorded_at).EndObject();
-}
-
-std::string PostingsJson(const std::vector<ledger::Posting>& postings) {
-  std::string out;
-  JsonWriter w(out);
-  w.BeginArray();
-  for (const auto& p : postings) PostingJson(p, w);
-  w.EndArray();
-  return out;
-}
-
-std::string OnePosting(const ledger::Posting& p) {
-  std::string out;
-  JsonWriter w(out);
-  PostingJson(p, w);
-  return out;
-}
 
 // Small typed readers over a request body; errors name the field.
 Result<json> Object(const std::string& body) {
@@ -87,8 +63,8 @@ class ModuleLedger final : public LedgerService {
     if (!r.ok()) return r.status();
     Reserved out;
     out.decision = std::move(r->decision);
-    out.postings = PostingsJson(r->postings);
-    out.written = PostingsJson(r->written);
+    out.postings = ledger::PostingsToJson(r->postings);
+    out.written = ledger::PostingsToJson(r->written);
     return out;
   }
 
@@ -96,7 +72,7 @@ class ModuleLedger final : public LedgerService {
     json arr = json::parse(written, nullptr, false);
     std::vector<ledger::Posting> releases;
     Status first = Status::Ok();
-    if (!arr.is_array()) return PostingsJson(releases);
+    if (!arr.is_array()) return ledger::PostingsToJson(releases);
     for (const auto& p : arr) {
       if (!p.is_object() || p.value("kind", "") != "reserve" || !p.contains("id")) continue;
       ledger::SettleRequest req;
@@ -116,7 +92,7 @@ class ModuleLedger final : public LedgerService {
       }
     }
     if (!first.ok() && releases.empty()) return first;
-    return PostingsJson(releases);
+    return ledger::PostingsToJson(releases);
   }
 
   Result<std::string> Balances(const std::string& as_of) const override {
@@ -137,7 +113,7 @@ class ModuleLedger final : public LedgerService {
     if (!key.ok()) return key.status();
     auto h = ledger_->History(key->ToString());
     if (!h.ok()) return h.status();
-    return PostingsJson(*h);
+    return ledger::PostingsToJson(*h);
   }
 
   Result<std::string> Commit(const std::string& body, const RequestContext& ctx) override {
@@ -145,14 +121,14 @@ class ModuleLedger final : public LedgerService {
     if (!req.ok()) return req.status();
     auto p = ledger_->Commit(*req);
     if (!p.ok()) return p.status();
-    return OnePosting(*p);
+    return ledger::PostingToJson(*p);
   }
   Result<std::string> Release(const std::string& body, const RequestContext& ctx) override {
     auto req = Settle(body, ctx);
     if (!req.ok()) return req.status();
     auto p = ledger_->Release(*req);
     if (!p.ok()) return p.status();
-    return OnePosting(*p);
+    return ledger::PostingToJson(*p);
   }
   Result<std::string> Adjust(const std::string& body, const RequestContext& ctx) override {
     auto j = Object(body);
@@ -174,7 +150,7 @@ class ModuleLedger final : public LedgerService {
     req.idempotency_key = ctx.idempotency_key;
     auto p = ledger_->Adjust(req);
     if (!p.ok()) return p.status();
-    return OnePosting(*p);
+    return ledger::PostingToJson(*p);
   }
 
  private:
@@ -259,8 +235,7 @@ class LiveScreener final : public PartyScreener {
  private:
   using Stamp = std::pair<std::filesystem::file_time_type, uintmax_t>;
   Stamp FileStamp() const {
-    // <data_dir>/screen/dispositions.jsonl (screen/screen.h).
-    const auto path = std::filesystem::path(data_dir_) / "screen" / "dispositions.jsonl";
+    const std::filesystem::path path = DataDir(data_dir_).dispositions();
     std::error_code ec, ec2;
     const auto time = std::filesystem::last_write_time(path, ec);
     const auto size = std::filesystem::file_size(path, ec2);
@@ -325,12 +300,7 @@ class ModuleScreen final : public ScreenService {
     std::string out;
     JsonWriter w(out);
     w.BeginObject().Key("hits").BeginArray();
-    for (const auto& h : *hits) {
-      w.BeginObject().Field("record_id", h.record->record_id);
-      w.Field("list", screen::ListSourceCode(h.record->source)).Field("name", h.record->name);
-      w.Field("matched_name", h.matched_name).Field("alias", h.alias).Field("score", h.score);
-      w.Field("explanation", h.Explain()).EndObject();
-    }
+    for (const auto& h : *hits) w.Raw(screen::HitJson(h).dump(-1, ' ', false, json::error_handler_t::replace));
     w.EndArray().Key("list_versions").BeginArray();
     for (const auto& v : screener_->ListVersions()) w.String(v);
     w.EndArray().Key("warnings").BeginArray();
@@ -415,7 +385,7 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
   if (!rules.ok()) return rules.status();
   auto owned_rules = std::make_unique<ledger::AllocationRules>(std::move(rules).value());
   auto opened = ledger::Ledger::Open(
-      {.location = location.empty() ? ledger::Ledger::DefaultLocation(data_dir) : location},
+      {.location = DataDir(data_dir).LedgerLocation(location)},
       *owned_rules);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<LedgerService>(

@@ -481,11 +481,9 @@ struct Server::Impl {
     }
     metrics.CountDecision(static_cast<int>(decision.outcome));
     if (in->reserve) {
-      // The postings as objects, in place of the decision's one-line summaries: one key.
-      decision.ledger_postings.clear();
-      decision_json = DecisionToJson(decision);
-      decision_json.pop_back();
-      decision_json += ",\"ledger_postings\":" + postings + "}";
+      // The postings as objects, in place of the decision's one-line summaries.
+      decision_json.clear();
+      AppendDecisionJson(decision, postings, decision_json);
     }
     SendJson(call.res, 200, std::move(decision_json));
   }

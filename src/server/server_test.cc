@@ -30,6 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::CheckEveryResponse;
 using testing::ResponseJson;
 
 const Dataset& SharedDataset() {
@@ -93,6 +94,7 @@ class ServerTest : public ::testing::Test {
     officer_ = stack_->keys->Create(audit::Role::kOfficer, "officer")->token;
     ASSERT_TRUE(stack_->server->Start().ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", stack_->server->port());
+    CheckEveryResponse(*client_);
     client_->set_keep_alive(true);
   }
   void TearDown() override {
@@ -423,6 +425,7 @@ TEST_F(ServerTest, ConcurrentChecksFormOneChain) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       httplib::Client c("127.0.0.1", stack_->server->port());
+      CheckEveryResponse(c);
       c.set_keep_alive(true);
       httplib::Headers h{{"Authorization", "Bearer " + analyst_}};
       for (int i = 0; i < 25; ++i) {
@@ -474,6 +477,7 @@ TEST(ServerLedgerTest, ReserveCommitAndAudit) {
   auto& log = stack.log;
   const std::string& officer = stack.officer;
   httplib::Client c("127.0.0.1", server.port());
+  CheckEveryResponse(c);
   httplib::Headers h{{"Authorization", "Bearer " + officer}, {"Idempotency-Key", "so-7"}};
   // Tier 1 destination, consignee headquartered in Tier 2: License Exception LPP draws on the
   // consignee's yearly LPP allowance.
@@ -560,6 +564,7 @@ class ServerRetryTest : public ::testing::Test {
                             .screen = nullptr, .list_versions = {}});
     ASSERT_TRUE(server_->Start().ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    CheckEveryResponse(*client_);
   }
   void TearDown() override {
     client_.reset();
@@ -755,6 +760,7 @@ TEST(ServerLedgerTest, RecheckOfAReservedOrderAndConsigneeSpellings) {
   LedgerServer stack(dir);
   ASSERT_TRUE(stack.ledger.ok() && stack.server.Start().ok()) << stack.ledger.status().ToString();
   httplib::Client c("127.0.0.1", stack.server.port());
+  CheckEveryResponse(c);
   const std::string& officer = stack.officer;
   // 1,500 H100 = 23,748,000 TPP: inside LPP's 26,900,000 once, not twice.
   auto order = [](const std::string& reference, const std::string& consignee, bool reserve) {
@@ -830,6 +836,7 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
                           .list_versions = (*screen)->screener()->ListVersions()});
   ASSERT_TRUE(server.Start().ok());
   httplib::Client c("127.0.0.1", server.port());
+  CheckEveryResponse(c);
   httplib::Headers as_analyst{{"Authorization", "Bearer " + analyst}};
   httplib::Headers as_officer{{"Authorization", "Bearer " + officer}};
   auto check = [&](const std::string& name, std::optional<json> stated = std::nullopt) {
@@ -985,6 +992,7 @@ TEST(ServerCrashTest, SigkillDuringBurstLosesNoAcknowledgedDecision) {
   for (int t = 0; t < 6; ++t) {
     clients.emplace_back([&] {
       httplib::Client c("127.0.0.1", port);
+      CheckEveryResponse(c);
       c.set_keep_alive(true);
       c.set_connection_timeout(1);
       httplib::Headers h{{"Authorization", "Bearer " + token}};
@@ -1022,6 +1030,7 @@ TEST(ServerCrashTest, SigkillDuringBurstLosesNoAcknowledgedDecision) {
   ASSERT_GT(port, 0);
   {
     httplib::Client c("127.0.0.1", port);
+    CheckEveryResponse(c);
     httplib::Headers h{{"Authorization", "Bearer " + token}};
     auto r = c.Post("/v1/check", h, kTransaction, "application/json");
     ASSERT_TRUE(r);
