@@ -14,7 +14,7 @@
 #include "audit/replay.h"
 #include "cli/commands.h"
 #include "cli/decision_text.h"
-#include "cli/engine_hooks.h"
+#include "core/data_dir.h"
 #include "core/json_writer.h"
 #include "determine/engine.h"
 
@@ -25,9 +25,9 @@ namespace {
 // ledger URL the server was given); default: audit.sqlite under --data-dir.
 std::string audit_location;
 std::string AuditLocation(const CliContext& ctx) {
-  return audit_location.empty() ? ctx.data_dir + "/audit.sqlite" : audit_location;
+  return DataDir(ctx.data_dir).AuditLocation(audit_location, "");
 }
-std::string KeysPath(const CliContext& ctx) { return ctx.data_dir + "/keys.sqlite"; }
+std::string KeysPath(const CliContext& ctx) { return DataDir(ctx.data_dir).keys(); }
 
 int Fail(const Status& st) {
   PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
@@ -53,7 +53,7 @@ Status RecordKeyEvent(const CliContext& ctx, const char* kind, const audit::ApiK
 }  // namespace
 
 Status RecordCliEvent(const CliContext& ctx, const std::string& location, const char* kind, std::string payload) {
-  auto log = audit::OpenAuditLog({.location = location.empty() ? ctx.data_dir + "/audit.sqlite" : location});
+  auto log = audit::OpenAuditLog({.location = DataDir(ctx.data_dir).AuditLocation(location, "")});
   Status st = log.ok() ? (*log)->Append({.id = "", .kind = kind, .actor = CliActor(), .payload = std::move(payload)}).status()
                        : log.status();
   if (st.ok()) return st;

@@ -8,6 +8,10 @@
 
 #include "core/status.h"
 
+namespace exportctl {
+class Dataset;
+}  // namespace exportctl
+
 namespace exportctl::cli {
 
 struct CliContext {
@@ -33,6 +37,12 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx);    // serve
 // was made but is not in the log.
 [[nodiscard]] Status RecordCliEvent(const CliContext& ctx, const std::string& location, const char* kind,
                                     std::string payload);
+
+// The bundled regulatory data, loaded once; on failure prints the error, sets the exit code and
+// returns nullptr.
+const Dataset* LoadDataset(CliContext& ctx);
+// "cli:<user>": the OS account running the command, the audit log's actor for its changes.
+std::string CliActor();
 
 // Prints {"error":{"code","field","message"}} on stderr.
 void PrintJsonError(const std::string& code, const std::string& field, const std::string& message);

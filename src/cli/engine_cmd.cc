@@ -10,27 +10,29 @@
 #include <vector>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <span>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include "audit/audit_log.h"
+#include "check/check.h"
 #include "cli/commands.h"
 #include "cli/decision_text.h"
-#include "cli/engine_hooks.h"
+#include "core/clock.h"
+#include "core/data_dir.h"
 #include "core/json_writer.h"
 #include "data/data_json.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
+#include "ledger/ledger.h"
+#include "screen/party_screener.h"
 
 namespace exportctl::cli {
-
-EngineHooks& Hooks() {
-  static EngineHooks hooks;
-  return hooks;
-}
 
 // The OS account running the command (not $USER, which any caller can set), else its uid.
 std::string CliActor() {
@@ -142,10 +144,52 @@ struct CheckOptions {
   bool no_audit = false;
 };
 
-// Batch: lines are decided in chunks by one worker per core; output keeps input order, one line
-// per input line (an error object for an invalid line, which also goes to stderr).
-int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const Engine& engine,
-             const DetermineOptions& opts, HookSession* session, Date today) {
+// What `check` runs against, opened from the data directory: screening against the imported
+// lists (when any are), the allocation ledger (with --ledger, --reserve, or when the default
+// ledger file exists) and the audit log (unless --no-audit).
+struct CheckServices {
+  std::unique_ptr<screen::ListPartyScreener> screener;
+  std::unique_ptr<ledger::AllocationRules> rules;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<audit::AuditLog> log;
+};
+
+Result<CheckServices> OpenCheckServices(const CliContext& ctx, const CheckOptions& o) {
+  CheckServices s;
+  const DataDir dir(ctx.data_dir);
+  auto screener = screen::OpenPartyScreener(dir.root(), {.max_age_days = ctx.max_list_age_days});
+  if (screener.ok()) {
+    s.screener = std::move(screener).value();
+  } else if (screener.status().code() != ErrorCode::kNotFound) {
+    return screener.status();  // lists present but unreadable: do not decide as if unscreened
+  }
+  const std::string location = dir.LedgerLocation(o.ledger);
+  if (o.reserve || !o.ledger.empty() || std::filesystem::exists(location)) {
+    auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
+    if (!rules.ok()) return rules.status();
+    s.rules = std::make_unique<ledger::AllocationRules>(std::move(rules).value());
+    auto opened = ledger::Ledger::Open({.location = location}, *s.rules);
+    if (!opened.ok()) return opened.status();
+    s.ledger = std::move(opened).value();
+  }
+  if (!o.no_audit) {
+    auto log = audit::OpenAuditLog({.location = dir.AuditLocation(o.audit, o.ledger)});
+    if (!log.ok()) return log.status().WithFieldPrefix("audit");
+    s.log = std::move(log).value();
+  }
+  return s;
+}
+
+// The error of a check that gave no decision: exit 2 for bad input, else 1.
+int CheckFailed(const Status& st) {
+  PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
+  return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+// Batch: lines are decided in chunks of 4096 by one worker per core, each chunk's decisions
+// recorded in one commit before any is printed; output keeps input order, one line per input
+// line (an error object for an invalid line, which also goes to stderr).
+int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::CheckOptions& co) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (o.batch != "-") {
@@ -157,86 +201,49 @@ int RunBatch(CliContext& ctx, const CheckOptions& o, const Dataset& data, const 
     in = &file;
   }
   std::ios::sync_with_stdio(false);
-  const unsigned workers = session && !session->thread_safe() ? 1u : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   constexpr size_t kChunk = 4096;
   std::vector<std::string> lines(kChunk);
-  std::vector<std::string> outputs(workers);
-  std::atomic<size_t> errors{0};
-  size_t line_no = 0;
-  if (o.csv) {
-    std::fwrite(kDecisionCsvHeader, 1, sizeof kDecisionCsvHeader - 1, stdout);
-  }
-  auto decide = [&](size_t begin, size_t end, size_t first_line, std::string& out) {
+  std::vector<check::BatchLine> batch(kChunk);
+  size_t errors = 0, line_no = 0;
+  if (o.csv) std::fwrite(kDecisionCsvHeader, 1, sizeof kDecisionCsvHeader - 1, stdout);
+  std::string out, err;
+  for (;;) {
+    size_t n = 0;
+    while (n < kChunk && std::getline(*in, lines[n])) {
+      batch[n] = {line_no + n + 1, lines[n]};
+      ++n;
+    }
+    if (n == 0) break;
+    line_no += n;
+    auto answers = checker.CheckBatch(std::span(batch.data(), n), co, workers);
+    if (!answers.ok()) {
+      std::fflush(stdout);
+      const Status& st = answers.status();
+      PrintJsonError(ErrorCodeName(st.code()), st.field(),
+                     "lines " + std::to_string(batch[0].number) + "-" + std::to_string(batch[n - 1].number) + ": " + st.message());
+      return 1;
+    }
     out.clear();
-    std::string err;
-    // A line that cannot be decided: its error goes to stderr and, in JSONL, in its place.
-    auto line_error = [&](const Status& st, size_t line_number) {
-      errors.fetch_add(1, std::memory_order_relaxed);
-      err.clear();
-      PrintErrorLine(st, line_number, err);
-      std::fprintf(stderr, "%s\n", err.c_str());
-      if (!o.csv) out += err + "\n";
-    };
-    for (size_t i = begin; i < end; ++i) {
-      const std::string& line = lines[i];
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto tx = ParseTransaction(line, data, today);
-      if (!tx.ok()) {
-        line_error(tx.status(), first_line + i);
-        continue;
-      }
-      Decision d;
-      if (session) {
-        auto decided = session->Decide(engine, *tx, opts, line);
-        if (!decided.ok()) {
-          line_error(decided.status(), first_line + i);
-          continue;
-        }
-        d = std::move(decided).value();
+    for (const auto& line : *answers) {
+      if (!line.answer.ok()) {
+        ++errors;
+        err.clear();
+        PrintErrorLine(line.answer.status(), line.number, err);
+        std::fprintf(stderr, "%s\n", err.c_str());
+        if (!o.csv) out += err + "\n";
+      } else if (o.csv) {
+        AppendDecisionCsv(line.answer->decision, out);
       } else {
-        d = engine.Determine(*tx, opts);
-      }
-      if (o.csv) {
-        AppendDecisionCsv(d, out);
-      } else {
-        AppendDecisionJson(d, out);
+        AppendDecisionJson(line.answer->decision, out);
         out += '\n';
       }
     }
-  };
-  for (;;) {
-    size_t n = 0;
-    while (n < kChunk && std::getline(*in, lines[n])) ++n;
-    if (n == 0) break;
-    const size_t first_line = line_no + 1;
-    line_no += n;
-    const unsigned used = workers == 1 || n < 64 ? 1u : workers;
-    if (used == 1) {
-      decide(0, n, first_line, outputs[0]);
-    } else {
-      std::vector<std::thread> pool;
-      const size_t per = (n + workers - 1) / workers;
-      for (unsigned w = 0; w < workers; ++w) {
-        const size_t b = std::min(n, w * per), e = std::min(n, b + per);
-        pool.emplace_back([&, b, e, w] { decide(b, e, first_line, outputs[w]); });
-      }
-      for (auto& t : pool) t.join();
-    }
-    // The chunk's decisions are printed only once their audit records are committed.
-    if (session) {
-      if (Status st = session->Flush(); !st.ok()) {
-        std::fflush(stdout);
-        PrintJsonError(ErrorCodeName(st.code()), st.field(),
-                       "lines " + std::to_string(first_line) + "-" + std::to_string(first_line + n - 1) + ": " + st.message());
-        return 1;
-      }
-    }
-    for (unsigned w = 0; w < used; ++w) std::fwrite(outputs[w].data(), 1, outputs[w].size(), stdout);
+    std::fwrite(out.data(), 1, out.size(), stdout);
     if (n < kChunk) break;
   }
   std::fflush(stdout);
-  (void)ctx;
-  return errors.load() ? 2 : 0;
+  return errors ? 2 : 0;
 }
 
 // Options that make no sense together are refused, never silently ignored.
@@ -254,6 +261,7 @@ Status CheckOptionsValid(const CheckOptions& o) {
   return Status::Ok();
 }
 
+// Reads the input and prints the answer; the check itself is check::Checker's.
 int RunCheck(CliContext& ctx, const CheckOptions& o) {
   if (Status st = CheckOptionsValid(o); !st.ok()) {
     PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
@@ -262,53 +270,31 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
   Engine engine(*data);
-  DetermineOptions opts;
+  check::CheckOptions co{.today = TodayUtc(), .reserve = o.reserve, .caller = CliActor(),
+                         .idempotency_key = o.idempotency_key,
+                         .route = o.batch.empty() ? "cli check" : "cli check --batch",
+                         // A retried --reserve prints the decision again, its postings "replayed".
+                         .retry = check::RetryAnswer::kDecideAgain};
   if (!o.posture.empty()) {
     auto p = ParsePosture(o.posture);
     if (!p.ok()) {
       PrintJsonError("invalid_input", "--posture", p.status().message());
       return 2;
     }
-    opts.posture = *p;
+    co.posture = *p;
   }
-  std::unique_ptr<HookSession> session;
-  if (Hooks().open_session) {
-    SessionOptions so{.ledger = o.ledger, .reserve = o.reserve, .idempotency_key = o.idempotency_key,
-                      .audit = o.audit, .no_audit = o.no_audit, .defer_audit = !o.batch.empty(),
-                      .posture_override = o.posture, .default_as_of = TodayUtc().ToString()};
-    auto s = Hooks().open_session(ctx, so);
-    if (!s.ok()) {
-      PrintJsonError(ErrorCodeName(s.status().code()), s.status().field(), s.status().message());
-      return s.status().code() == ErrorCode::kInvalidInput ? 2 : 1;
-    }
-    session = std::move(*s);  // may be null: no lists imported, no ledger
-  } else if (o.reserve) {
-    PrintJsonError("unavailable", "--reserve", "the allocation ledger is not available in this build");
-    return 1;
-  }
-  const Date today = TodayUtc();
+  auto services = OpenCheckServices(ctx, o);
+  if (!services.ok()) return CheckFailed(services.status());
+  const check::Checker checker({.dataset = data, .engine = &engine, .screener = services->screener.get(),
+                                .ledger = services->ledger.get(), .audit = services->log.get()});
 
-  if (!o.batch.empty()) return RunBatch(ctx, o, *data, engine, opts, session.get(), today);
+  if (!o.batch.empty()) return RunBatch(o, checker, co);
 
   std::string input;
   if (!ReadInput(o.file.empty() ? "-" : o.file, input, ctx)) return ctx.exit_code;
-  auto tx = ParseTransaction(input, *data, today);
-  if (!tx.ok()) {
-    PrintJsonError(ErrorCodeName(tx.status().code()), tx.status().field(), tx.status().message());
-    return 2;
-  }
-  Decision d;
-  if (session) {
-    auto decided = session->Decide(engine, *tx, opts, input);
-    if (!decided.ok()) {
-      const Status& st = decided.status();
-      PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
-      return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
-    }
-    d = std::move(decided).value();
-  } else {
-    d = engine.Determine(*tx, opts);
-  }
+  auto answer = checker.Check(input, co);
+  if (!answer.ok()) return CheckFailed(answer.status());
+  const Decision& d = answer->decision;
   std::string out;
   if (o.csv) {
     out = kDecisionCsvHeader;

@@ -2,7 +2,6 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/engine_hooks.h"
 #include "core/json_writer.h"
 
 namespace exportctl::cli {
@@ -36,7 +35,6 @@ int main(int argc, char** argv) {
                  "cleared on them without review (default 7, or EXPORTCTL_MAX_LIST_AGE_DAYS)")
       ->check(CLI::Range(0, 36500));
 
-  InstallModuleHooks();
   RegisterEngineCommands(app, ctx);
   RegisterLedgerCommands(app, ctx);
   RegisterScreenCommands(app, ctx);

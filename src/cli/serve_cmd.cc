@@ -10,8 +10,9 @@
 #include "audit/audit_log.h"
 #include "audit/key_store.h"
 #include "cli/commands.h"
-#include "cli/engine_hooks.h"
+#include "core/data_dir.h"
 #include "core/validate.h"
+#include "data/dataset.h"
 #include "determine/engine.h"
 #include "server/server.h"
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
@@ -46,10 +47,8 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   if (!data) return ctx.exit_code;
   // The audit log lives next to the ledger: in its PostgreSQL database when the ledger is shared
   // by several servers (so that they keep one chain), else in the data directory.
-  const std::string audit_location =
-      !o.audit.empty()               ? o.audit
-      : audit::IsPostgresUrl(o.ledger) ? o.ledger
-                                       : ctx.data_dir + "/audit.sqlite";
+  const DataDir dir(ctx.data_dir);
+  const std::string audit_location = dir.AuditLocation(o.audit, o.ledger);
   auto log = audit::OpenAuditLog(
       {.location = audit_location,
        .clock = {},
@@ -57,7 +56,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
        .durability = o.audit_sync == "normal" ? audit::Durability::kProcessCrash
                                               : audit::Durability::kFsync});
   if (!log.ok()) return Fail(log.status());
-  auto keys = audit::KeyStore::Open(ctx.data_dir + "/keys.sqlite");
+  auto keys = audit::KeyStore::Open(dir.keys());
   if (!keys.ok()) return Fail(keys.status());
   auto key_list = (*keys)->List();
   if (key_list.ok() && key_list->empty()) {
@@ -69,7 +68,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   std::vector<std::string> list_versions;
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
   // The ledger: with --ledger, or when the default file exists (as for `check`).
-  const std::string default_ledger = ctx.data_dir + "/ledger.sqlite";
+  const std::string default_ledger = dir.ledger();
   if (!o.ledger.empty() || std::filesystem::exists(default_ledger)) {
     auto opened = server::OpenLedgerService(ctx.regulatory_data_dir, ctx.data_dir, o.ledger);
     if (!opened.ok()) return Fail(opened.status());

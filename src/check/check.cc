@@ -1,0 +1,245 @@
+#include "check/check.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "audit/idempotency.h"
+#include "audit/replay.h"
+#include "determine/decision_json.h"
+#include "determine/transaction.h"
+#include "ledger/ledger_json.h"
+#include "reservation/reservation.h"
+
+namespace exportctl::check {
+
+namespace {
+
+constexpr char kReleaseReason[] = "the decision's audit record could not be written";
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+// A decision made and not yet recorded: the answer, its audit entry, and what it reserved.
+struct Checker::Decided {
+  Checked checked;
+  std::optional<audit::AuditEntry> entry;  // none when there is no log, or answered from record
+  std::vector<ledger::Posting> written;    // reservations this call wrote: released on failure
+  std::string ledger_key;
+  bool by_reference = false;
+  Transaction tx;
+  std::string request;
+};
+
+Checker::Checker(Services services) : s_(services) {
+  if (s_.ledger) allocations_ = std::make_unique<ledger::LedgerAllocationView>(*s_.ledger);
+}
+
+Checker::~Checker() = default;
+
+// Parse, decide, reserve, and build the audit entry; nothing recorded yet.
+Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOptions& o) const {
+  auto parsed = ParseTransaction(request, *s_.dataset, o.today);
+  if (!parsed.ok()) return parsed.status();
+  Decided out;
+  out.tx = std::move(parsed).value();
+  out.request.assign(request);
+  const Transaction& tx = out.tx;
+  if (!o.idempotency_key.empty() && !s_.audit) {
+    return Status::Error(ErrorCode::kUnavailable, "idempotency_key", "idempotent requests need the audit log");
+  }
+  if (o.reserve && !s_.ledger) {
+    return Status::Error(ErrorCode::kUnavailable, "reserve",
+                         "the allocation ledger is not available; nothing was decided or reserved");
+  }
+  DetermineOptions options;
+  options.posture = o.posture;
+  options.screener = s_.screener;
+  options.allocations = allocations_.get();
+  // A retry gets its first decision's id: a reservation's from its key or its reference, a
+  // check's from its key.
+  if (o.reserve) {
+    auto identity = audit::IdentifyRetry(o.caller, o.idempotency_key, tx.reference);
+    if (!identity.ok()) return identity.status();
+    options.decision_id = identity->decision_id;
+    out.ledger_key = identity->ledger_key;
+    out.by_reference = identity->by_reference;
+  } else if (!o.idempotency_key.empty()) {
+    options.decision_id = audit::ScopedDecisionId(o.caller, o.idempotency_key);
+  }
+  if ((o.reserve || !o.idempotency_key.empty()) && s_.audit) {
+    EXPORTCTL_RETURN_IF_ERROR(RetryOf(options.decision_id, request, tx, out.by_reference, o, &out.checked.recorded));
+    if (out.checked.recorded) return out;
+  }
+
+  // What the engine consults (listings, balances) is recorded with the decision for replay.
+  std::optional<audit::FactRecorder> facts;
+  if (s_.audit) {
+    facts.emplace(options.screener, options.allocations);
+    options.screener = facts->screener();
+    options.allocations = facts->allocations();
+  }
+  Checked& c = out.checked;
+  if (o.reserve) {
+    ReserveOptions ro{.idempotency_key = out.ledger_key};
+    if (facts) ro.wrap_allocations = [&facts](const AllocationView* v) { return facts->RecordAllocations(v); };
+    auto reserved = ReserveForDecision(*s_.engine, *s_.ledger, tx, options, ro);
+    if (!reserved.ok()) return reserved.status();
+    c.decision = std::move(reserved->decision);
+    c.postings = std::move(reserved->postings);
+    out.written = std::move(reserved->written);
+    c.postings_written = out.written.size();
+  } else {
+    c.decision = s_.engine->Determine(tx, options);
+  }
+  if (!s_.audit) return out;
+  audit::DecisionPayload p;
+  p.request.assign(request);
+  p.default_as_of = o.today.ToString();
+  p.posture_override = o.posture ? PostureName(*o.posture) : "";
+  AppendDecisionJson(c.decision, p.decision);
+  p.list_versions = c.decision.list_versions;
+  p.ledger_postings = ledger::PostingsToJson(c.postings);
+  p.api_route = o.route;
+  p.facts = facts->Json();
+  p.reserve = o.reserve;
+  out.entry = audit::AuditEntry{.id = c.decision.decision_id, .kind = "decision", .actor = o.caller,
+                                .payload = audit::BuildDecisionPayload(p)};
+  return out;
+}
+
+// The decision `id` is recorded already: the same request from the same caller is a retry (with
+// RetryAnswer::kFromRecord, *same is its record); any other is kConflict naming the decision.
+Status Checker::RetryOf(const std::string& id, std::string_view request, const Transaction& tx,
+                        bool by_reference, const CheckOptions& o,
+                        std::optional<audit::AuditRecord>* same) const {
+  auto record = s_.audit->Get(id);
+  if (!record.ok()) return record.status().code() == ErrorCode::kNotFound ? Status::Ok() : record.status();
+  const std::string posture_override = o.posture ? PostureName(*o.posture) : "";
+  const auto match = audit::MatchRetry(*record, o.caller, request, posture_override, o.reserve);
+  if (match == audit::RetryMatch::kSame) {
+    if (o.retry == RetryAnswer::kFromRecord) *same = std::move(record).value();
+    return Status::Ok();
+  }
+  const std::string what = by_reference ? "reference " + tx.reference + " was reserved" : "this idempotency key was used";
+  return Status::Error(ErrorCode::kConflict, by_reference ? "reference" : "idempotency_key",
+                       what + (match == audit::RetryMatch::kDifferentCaller ? " by another caller" : " for a different request") +
+                           " (decision " + id + "; exportctl audit show " + id + "); nothing was decided or reserved");
+}
+
+// Releases reservations this call wrote and could not record, and records the releases (if the
+// log takes them) under the caller. Returns what could not be done ("" when all went well).
+std::string Checker::Release(const std::vector<ledger::Posting>& written, const std::string& ledger_key,
+                             const std::string& caller) const {
+  std::vector<ledger::Posting> releases;
+  std::string problems;
+  for (const auto& p : written) {
+    if (p.kind != ledger::PostingKind::kReserve) continue;
+    // On the reservation's own date (a release cannot precede it); idempotent under the request's key.
+    auto r = s_.ledger->Release({.reservation_id = p.id, .as_of = p.as_of,
+                                 .idempotency_key = ledger_key.empty() ? "" : ledger_key + ":cancel:" + std::to_string(p.id),
+                                 .reason = kReleaseReason});
+    if (r.ok()) releases.push_back(*r);
+    else problems += "; reservation " + std::to_string(p.id) + " could not be released: " + r.status().message();
+  }
+  if (releases.empty()) return problems;
+  std::string payload = std::string(R"({"request":{"reason":")") + kReleaseReason + R"("},"result":)";
+  payload += ledger::PostingsToJson(releases);
+  payload += '}';
+  auto recorded = s_.audit->Append({.id = "", .kind = "ledger.release", .actor = caller, .payload = std::move(payload)});
+  if (!recorded.ok()) problems += "; the release of its reservations is not in the audit log: " + recorded.status().message();
+  return problems;
+}
+
+Result<Checked> Checker::Check(std::string_view request, const CheckOptions& o) const {
+  auto decided = Decide(request, o);
+  if (!decided.ok()) return decided.status();
+  Decided& d = *decided;
+  if (!d.entry) return std::move(d.checked);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto record = s_.audit->Append(std::move(*d.entry));
+  d.checked.audit_seconds = SecondsSince(t0);
+  if (record.ok()) return std::move(d.checked);
+  const std::string& id = d.checked.decision.decision_id;
+  if (record.status().code() == ErrorCode::kConflict) {
+    // A concurrent retry recorded this decision first: only what this call wrote is undone (that
+    // retry owns the postings its record carries), and the answer is that record's, or a refusal.
+    auto first = s_.audit->Get(id);
+    if (!first.ok()) return first.status();
+    const auto owned = audit::RecordedPostingIds(*first);
+    std::erase_if(d.written, [&](const ledger::Posting& p) { return std::find(owned.begin(), owned.end(), p.id) != owned.end(); });
+    (void)Release(d.written, d.ledger_key, o.caller);
+    std::optional<audit::AuditRecord> same;
+    EXPORTCTL_RETURN_IF_ERROR(RetryOf(id, request, d.tx, d.by_reference, o, &same));
+    if (same) {
+      Checked answer;
+      answer.recorded = std::move(same);
+      return answer;
+    }
+    return std::move(d.checked);
+  }
+  const std::string problems = Release(d.written, d.ledger_key, o.caller);
+  return Status::Error(ErrorCode::kUnavailable, "audit",
+                       "the audit log cannot record the decision, so it is not given: " + record.status().message() + problems);
+}
+
+Result<std::vector<LineAnswer>> Checker::CheckBatch(std::span<const BatchLine> lines, const CheckOptions& o,
+                                                    unsigned workers) const {
+  std::vector<std::optional<Result<Decided>>> decided(lines.size());
+  auto decide = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      if (lines[i].text.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank
+      decided[i] = Decide(lines[i].text, o);
+    }
+  };
+  workers = std::max(1u, workers);
+  if (workers == 1 || lines.size() < 64) {
+    decide(0, lines.size());
+  } else {
+    std::vector<std::thread> pool;
+    const size_t per = (lines.size() + workers - 1) / workers;
+    for (unsigned w = 0; w < workers; ++w) {
+      const size_t b = std::min(lines.size(), w * per), e = std::min(lines.size(), b + per);
+      pool.emplace_back([&, b, e] { decide(b, e); });
+    }
+    for (auto& t : pool) t.join();
+  }
+  // One commit for the chunk's decisions, in line order.
+  std::vector<audit::AuditEntry> entries;
+  for (auto& d : decided) {
+    if (d && d->ok() && (*d)->entry) entries.push_back(std::move(*(*d)->entry));
+  }
+  double audit_seconds = 0;
+  if (!entries.empty()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto& r : s_.audit->AppendMany(std::move(entries))) {
+      if (r.ok() || r.status().code() == ErrorCode::kConflict) continue;  // kConflict: recorded before
+      // The commit failed as a whole: none of these decisions is recorded, none is given.
+      std::string problems;
+      for (auto& d : decided) {
+        if (d && d->ok()) problems += Release((*d)->written, (*d)->ledger_key, o.caller);
+      }
+      return Status::Error(ErrorCode::kUnavailable, "audit",
+                           "the audit log cannot record these decisions, so they are not given: " + r.status().message() + problems);
+    }
+    audit_seconds = SecondsSince(t0);
+  }
+  std::vector<LineAnswer> out;
+  out.reserve(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!decided[i]) continue;
+    if (!decided[i]->ok()) {
+      out.push_back({lines[i].number, decided[i]->status()});
+      continue;
+    }
+    Checked c = std::move((*decided[i])->checked);
+    c.audit_seconds = audit_seconds;
+    out.push_back({lines[i].number, std::move(c)});
+  }
+  return out;
+}
+
+}  // namespace exportctl::check
