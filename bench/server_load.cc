@@ -227,8 +227,7 @@ int main(int argc, char** argv) {
     options.threads = threads;
     options.audit_decisions = s.audit;
     server::Server srv(options, {.dataset = data->get(), .engine = &engine, .audit = log->get(),
-                                 .keys = keys->get(), .ledger = nullptr, .screen = nullptr,
-                                 .list_versions = {}});
+                                 .keys = keys->get(), .ledger = nullptr, .screen = nullptr});
     if (!srv.Start().ok()) return 1;
     Drive(srv.port(), s.request, connections, 0.3);  // warm-up
     LoadResult r = Drive(srv.port(), s.request, connections, seconds);

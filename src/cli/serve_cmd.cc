@@ -65,7 +65,6 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   }
   std::unique_ptr<server::LedgerService> ledger;
   std::unique_ptr<server::ScreenService> screen;
-  std::vector<std::string> list_versions;
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
   // The ledger: with --ledger, or when the default file exists (as for `check`).
   const std::string default_ledger = dir.ledger();
@@ -83,7 +82,6 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   auto screener = server::OpenScreenService(ctx.data_dir, {}, o.clearance_horizon_days, ctx.max_list_age_days);
   if (screener.ok()) {
     screen = std::move(screener).value();
-    list_versions = screen->screener()->ListVersions();
   } else if (screener.status().code() == ErrorCode::kNotFound) {
     std::cerr << "exportctl serve: no restricted-party lists imported: screening not performed "
                  "(decisions say so); screening routes answer 503\n";
@@ -120,8 +118,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
                                   .audit = log->get(),
                                   .keys = keys->get(),
                                   .ledger = ledger.get(),
-                                  .screen = screen.get(),
-                                  .list_versions = list_versions});
+                                  .screen = screen.get()});
   if (Status st = server.Start(); !st.ok()) return Fail(st);
   std::cerr << "exportctl serve: listening on http://" << o.host << ":" << server.port()
             << " (data " << data->version() << ", audit log "

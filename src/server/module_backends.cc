@@ -12,7 +12,6 @@
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
-#include "reservation/reservation.h"
 #include "screen/party_screener.h"
 #include "screen/screen.h"
 #include "screen/screen_json.h"
@@ -50,50 +49,9 @@ class ModuleLedger final : public LedgerService {
  public:
   ModuleLedger(std::unique_ptr<ledger::AllocationRules> rules, std::unique_ptr<ledger::Ledger> l,
                std::function<Date()> today)
-      : rules_(std::move(rules)), ledger_(std::move(l)), view_(*ledger_), today_(std::move(today)) {}
+      : rules_(std::move(rules)), ledger_(std::move(l)), today_(std::move(today)) {}
 
-  const AllocationView* allocations() const override { return &view_; }
-
-  Result<Reserved> DecideAndReserve(const Engine& engine, const Transaction& tx,
-                                    DetermineOptions options, const RequestContext& ctx) override {
-    options.allocations = &view_;
-    auto r = ReserveForDecision(engine, *ledger_, tx, options,
-                                {.idempotency_key = ctx.idempotency_key,
-                                 .wrap_allocations = ctx.wrap_allocations});
-    if (!r.ok()) return r.status();
-    Reserved out;
-    out.decision = std::move(r->decision);
-    out.postings = ledger::PostingsToJson(r->postings);
-    out.written = ledger::PostingsToJson(r->written);
-    return out;
-  }
-
-  Result<std::string> Cancel(const std::string& written, const RequestContext& ctx) override {
-    json arr = json::parse(written, nullptr, false);
-    std::vector<ledger::Posting> releases;
-    Status first = Status::Ok();
-    if (!arr.is_array()) return ledger::PostingsToJson(releases);
-    for (const auto& p : arr) {
-      if (!p.is_object() || p.value("kind", "") != "reserve" || !p.contains("id")) continue;
-      ledger::SettleRequest req;
-      req.reservation_id = p["id"].get<int64_t>();
-      // On the reservation's own date: a release cannot precede it.
-      auto as_of = Date::Parse(p.value("as_of", ""));
-      req.as_of = as_of.ok() ? *as_of : today_();
-      req.reason = "the decision's audit record could not be written";
-      req.idempotency_key = ctx.idempotency_key.empty()
-                                ? ""
-                                : ctx.idempotency_key + ":cancel:" + std::to_string(req.reservation_id);
-      auto released = ledger_->Release(req);
-      if (released.ok()) {
-        releases.push_back(*released);
-      } else if (first.ok()) {
-        first = released.status();
-      }
-    }
-    if (!first.ok() && releases.empty()) return first;
-    return ledger::PostingsToJson(releases);
-  }
+  ledger::Ledger* ledger() override { return ledger_.get(); }
 
   Result<std::string> Balances(const std::string& as_of) const override {
     Date d = today_();
@@ -174,7 +132,6 @@ class ModuleLedger final : public LedgerService {
 
   std::unique_ptr<ledger::AllocationRules> rules_;
   std::unique_ptr<ledger::Ledger> ledger_;
-  ledger::LedgerAllocationView view_;
   std::function<Date()> today_;
 };
 

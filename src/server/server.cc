@@ -10,11 +10,15 @@
 #include <mutex>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <limits>
+#include <map>
 #include <iostream>
 #include <thread>
 
 #include "audit/idempotency.h"
 #include "audit/replay.h"
+#include "check/check.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/utf8.h"
@@ -23,6 +27,7 @@
 #include "determine/decision_json.h"
 #include "determine/json_utf8.h"
 #include "determine/engine.h"
+#include "ledger/ledger_json.h"
 #include "server/http_transport.h"
 #include "server/metrics.h"
 #include "server/request_json.h"
@@ -85,24 +90,6 @@ const char* DefaultCodeFor(int status) {
   }
 }
 
-// The postings of a JSON array whose ids are not in `ids`.
-std::string WithoutPostings(const std::string& postings, const std::vector<int64_t>& ids) {
-  auto arr = nlohmann::json::parse(postings, nullptr, false);
-  if (!arr.is_array()) return "[]";
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& p : arr) {
-    const bool recorded = p.is_object() && p.contains("id") && p["id"].is_number_integer() &&
-                          std::find(ids.begin(), ids.end(), p["id"].get<int64_t>()) != ids.end();
-    if (!recorded) out.push_back(p);
-  }
-  return out.dump();
-}
-
-size_t CountJsonArray(const std::string& json_array) {
-  auto j = nlohmann::json::parse(json_array, nullptr, false);
-  return j.is_array() ? j.size() : 0;
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -153,7 +140,15 @@ struct Server::Impl {
   }
 
   Impl(ServerOptions o, ServerDeps d)
-      : options(std::move(o)), deps(std::move(d)), metrics(MetricLabels()) {
+      : options(std::move(o)),
+        deps(std::move(d)),
+        metrics(MetricLabels()),
+        checker_records(options.audit_decisions && deps.audit),
+        checker({.dataset = deps.dataset,
+                 .engine = deps.engine,
+                 .screener = deps.screen ? deps.screen->screener() : nullptr,
+                 .ledger = deps.ledger ? deps.ledger->ledger() : nullptr,
+                 .audit = checker_records ? deps.audit : nullptr}) {
     if (!options.today) options.today = TodayUtc;
     std::string out;
     JsonWriter w(out);
@@ -315,28 +310,12 @@ struct Server::Impl {
     return json;
   }
 
-  // A prepared transaction: the request as the engine parsed it, plus edge options.
+  // A transaction as sent: its JSON without our "reserve" flag, and the flag.
   struct CheckInput {
-    std::string request;        // the JSON the engine parsed (recorded for replay)
-    std::string default_as_of;  // today at the edge, used when the request has no as_of
+    std::string request;
     bool reserve = false;
-    Transaction tx;
+    bool as_sent = true;  // request is the body unchanged
   };
-
-  audit::DecisionPayload PayloadFor(const CheckInput& in, std::string posture_override,
-                                    std::string decision, std::string postings,
-                                    const char* route, std::string facts) const {
-    audit::DecisionPayload p;
-    p.request = in.request;
-    p.default_as_of = in.default_as_of;
-    p.posture_override = std::move(posture_override);
-    p.decision = std::move(decision);
-    p.list_versions = deps.list_versions;
-    p.ledger_postings = std::move(postings);
-    p.api_route = route;
-    p.facts = std::move(facts);
-    return p;
-  }
 
   Result<CheckInput> PrepareCheck(std::string_view body) const {
     if (NestedDeeperThan(body, options.max_json_depth)) {
@@ -348,281 +327,152 @@ struct Server::Impl {
       // Hot path: the engine's parser (simdjson: full JSON and UTF-8 validation) sees the body
       // as sent; no second parse.
       in.request.assign(body);
-    } else {
-      // "reserve" is ours, not the engine's: take it out first.
-      auto json = ParseRequestJson(body, options.max_json_depth);
-      if (!json.ok()) return json.status();
-      if (!json->is_object()) return Status::Invalid("", "a transaction must be a JSON object");
-      if (auto it = json->find("reserve"); it != json->end()) {
-        if (!it->is_boolean()) return Status::Invalid("reserve", "must be true or false");
-        in.reserve = it->get<bool>();
-        json->erase(it);
-      }
-      in.request = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return in;
     }
-    const Date today = options.today();
-    in.default_as_of = today.ToString();
-    auto tx = ParseTransaction(in.request, *deps.dataset, today);
-    if (!tx.ok()) return tx.status();
-    in.tx = std::move(*tx);
+    // "reserve" is ours, not the engine's: take it out first.
+    auto json = ParseRequestJson(body, options.max_json_depth);
+    if (!json.ok()) return json.status();
+    if (!json->is_object()) return Status::Invalid("", "a transaction must be a JSON object");
+    if (auto it = json->find("reserve"); it != json->end()) {
+      if (!it->is_boolean()) return Status::Invalid("reserve", "must be true or false");
+      in.reserve = it->get<bool>();
+      json->erase(it);
+    }
+    in.request = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    in.as_sent = false;
     return in;
   }
 
-  Result<DetermineOptions> CheckOptions(const Call& call) const {
-    DetermineOptions o;
+  // The check options of a request: ?posture=, the caller, its Idempotency-Key.
+  Result<check::CheckOptions> CheckOptionsOf(const Call& call, const char* route) const {
+    check::CheckOptions o{.today = options.today(), .caller = call.key.key_id,
+                          .idempotency_key = call.req.get_header_value("Idempotency-Key"),
+                          .route = route};
     if (call.req.has_param("posture")) {
       auto p = ParsePosture(call.req.get_param_value("posture"));
       if (!p.ok()) return Status::Invalid("posture", p.status().message());
       o.posture = *p;
     }
-    o.screener = deps.screen ? deps.screen->screener() : nullptr;
-    o.allocations = deps.ledger ? deps.ledger->allocations() : nullptr;
     return o;
+  }
+
+  // A check that gave no decision, in the API's words: the idempotency key is a header here,
+  // and a log failure is logged, not shown.
+  void SendCheckError(Call& call, const Status& st) {
+    if (st.code() == ErrorCode::kUnavailable && st.field() == "audit") {
+      std::cerr << "exportctl serve: " << st.ToString() << "\n";
+      return SendError(call.res, 503, "unavailable", "",
+                       "the audit log cannot record the decision; nothing was decided");
+    }
+    if (st.field() == "idempotency_key" && st.code() != ErrorCode::kInvalidInput) {
+      return SendError(call.res, HttpStatusFor(st.code()), ErrorCodeName(st.code()), "Idempotency-Key",
+                       st.message());
+    }
+    SendStatus(call.res, st);
   }
 
   // ---- Decisions ------------------------------------------------------------------------
 
+  // The check is check::Checker's: this reads the request and writes the answer.
   void HandleCheck(Call& call) {
     auto in = PrepareCheck(call.req.body);
     if (!in.ok()) return SendStatus(call.res, in.status());
-    auto opts = CheckOptions(call);
+    auto opts = CheckOptionsOf(call, "POST /v1/check");
     if (!opts.ok()) return SendStatus(call.res, opts.status());
-    const std::string posture_override = opts->posture ? PostureName(*opts->posture) : "";
     if (in->reserve && !audit::RoleAllows(call.key.role, Role::kOfficer)) {
       metrics.CountAuthFailure(403);
       return SendError(call.res, 403, "forbidden", "reserve", "reserving needs the officer role");
     }
-    if (in->reserve && !deps.ledger) {
-      return SendError(call.res, 503, "unavailable", "reserve",
-                       "the allocation ledger is not available on this server; nothing was decided "
-                       "or reserved");
+    opts->reserve = in->reserve;
+    auto answer = checker.Check(in->request, *opts);
+    if (!answer.ok()) return SendCheckError(call, answer.status());
+    metrics.CountLedgerPostings(static_cast<int64_t>(answer->postings_written));
+    if (answer->recorded) {  // a retry: the answer recorded for it
+      call.res.set_header("Idempotent-Replayed", "true");
+      return SendJson(call.res, 200, audit::RecordedAnswer(*answer->recorded));
     }
-
-    // A retry gets the recorded decision, or 409 when it is not the request that was decided.
-    // Idempotency-Key: the caller's own (scoped to the API key). A reservation without one is
-    // known by its reference, whoever sends it (audit/idempotency.h).
-    const std::string idempotency_key = call.req.get_header_value("Idempotency-Key");
-    std::string ledger_key;
-    bool by_reference = false;
-    if (!idempotency_key.empty() && !deps.audit) {
-      return SendError(call.res, 503, "unavailable", "Idempotency-Key",
-                       "idempotent requests need the audit log");
-    }
+    if (checker_records) metrics.ObserveAudit(answer->audit_seconds);
+    metrics.CountDecision(static_cast<int>(answer->decision.outcome));
+    std::string out;
     if (in->reserve) {
-      auto identity = audit::IdentifyRetry(call.key.key_id, idempotency_key, in->tx.reference);
-      if (!identity.ok()) return SendStatus(call.res, identity.status());
-      opts->decision_id = identity->decision_id;
-      ledger_key = identity->ledger_key;
-      by_reference = identity->by_reference;
-    } else if (!idempotency_key.empty()) {
-      opts->decision_id = audit::ScopedDecisionId(call.key.key_id, idempotency_key);
+      AppendDecisionJson(answer->decision, ledger::PostingsToJson(answer->postings), out);
     } else {
-      opts->decision_id = audit::NewEventId("dec_");
+      AppendDecisionJson(answer->decision, out);
     }
-    const bool retryable = in->reserve || !idempotency_key.empty();
-    if (retryable && deps.audit &&
-        RespondFromRecord(call, opts->decision_id, *in, posture_override, by_reference)) {
-      return;
-    }
-
-    RequestContext ctx{call.key.key_id, ledger_key, {}};
-    // What the engine consults (listings, balances) is recorded with the decision for replay.
-    std::optional<audit::FactRecorder> facts;
-    if (options.audit_decisions) {
-      facts.emplace(opts->screener, opts->allocations);
-      opts->screener = facts->screener();
-      opts->allocations = facts->allocations();
-      ctx.wrap_allocations = [&facts](const AllocationView* v) {
-        return facts->RecordAllocations(v);
-      };
-    }
-    Decision decision;
-    std::string postings = "[]", written = "[]";
-    if (in->reserve) {
-      auto reserved = deps.ledger->DecideAndReserve(*deps.engine, in->tx, *opts, ctx);
-      if (!reserved.ok()) return SendStatus(call.res, reserved.status());
-      decision = std::move(reserved->decision);
-      postings = std::move(reserved->postings);
-      written = std::move(reserved->written);
-      metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(written)));
-    } else {
-      decision = deps.engine->Determine(in->tx, *opts);
-    }
-    std::string decision_json = DecisionToJson(decision);
-    if (options.audit_decisions) {
-      const auto t0 = Clock::now();
-      auto payload = PayloadFor(*in, posture_override, decision_json, postings, "POST /v1/check",
-                                facts->Json());
-      payload.reserve = in->reserve;
-      auto record = deps.audit->Append({.id = decision.decision_id,
-                                        .kind = "decision",
-                                        .actor = call.key.key_id,
-                                        .payload = audit::BuildDecisionPayload(payload)});
-      metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
-      if (!record.ok()) {
-        // Only what this request wrote is undone: postings replayed from an earlier attempt
-        // belong to that attempt, and a concurrent retry that recorded the decision first owns
-        // the postings its record carries (it replayed ours).
-        if (record.status().code() == ErrorCode::kConflict) {
-          auto first = deps.audit->Get(decision.decision_id);
-          if (in->reserve && first.ok()) {
-            CancelWritten(call, WithoutPostings(written, audit::RecordedPostingIds(*first)), ctx);
-          }
-          if (RespondFromRecord(call, decision.decision_id, *in, posture_override, by_reference)) {
-            return;
-          }
-        } else if (in->reserve) {
-          CancelWritten(call, written, ctx);
-        }
-        std::cerr << "exportctl serve: audit append failed: " << record.status().ToString() << "\n";
-        return SendError(call.res, 503, "unavailable", "",
-                         "the audit log cannot record the decision; nothing was decided");
-      }
-    }
-    metrics.CountDecision(static_cast<int>(decision.outcome));
-    if (in->reserve) {
-      // The postings as objects, in place of the decision's one-line summaries.
-      decision_json.clear();
-      AppendDecisionJson(decision, postings, decision_json);
-    }
-    SendJson(call.res, 200, std::move(decision_json));
+    SendJson(call.res, 200, std::move(out));
   }
 
-  // Releases the reservations this request wrote, and records the releases under its actor.
-  void CancelWritten(const Call& call, const std::string& written, const RequestContext& ctx) {
-    if (written == "[]") return;
-    auto releases = deps.ledger->Cancel(written, ctx);
-    if (!releases.ok()) {
-      std::cerr << "exportctl serve: could not release " << written << ": "
-                << releases.status().ToString() << "\n";
-      return;
-    }
-    metrics.CountLedgerPostings(static_cast<int64_t>(CountJsonArray(*releases)));
-    if (!options.audit_decisions) return;
-    std::string payload;
-    JsonWriter w(payload);
-    w.BeginObject().Key("request").BeginObject();
-    w.Field("reason", "the decision's audit record could not be written");
-    w.EndObject().Key("result").Raw(*releases).EndObject();
-    auto record = deps.audit->Append({.id = "", .kind = "ledger.release",
-                                      .actor = call.key.key_id, .payload = std::move(payload)});
-    if (!record.ok()) {
-      std::cerr << "exportctl serve: audit append failed after releasing " << *releases << ": "
-                << record.status().ToString() << "\n";
-    }
-  }
-
-  // When a decision with this id is recorded: replies with it (the same request from the same
-  // caller) or 409 naming it, and returns true. Returns false when there is no such record.
-  bool RespondFromRecord(Call& call, const std::string& id, const CheckInput& in,
-                         const std::string& posture_override, bool by_reference) {
-    auto record = deps.audit->Get(id);
-    if (!record.ok()) {
-      if (record.status().code() == ErrorCode::kNotFound) return false;
-      SendStatus(call.res, record.status());
-      return true;
-    }
-    const auto match =
-        audit::MatchRetry(*record, call.key.key_id, in.request, posture_override, in.reserve);
-    if (match != audit::RetryMatch::kSame) {
-      const std::string what = by_reference ? "reference " + in.tx.reference + " was reserved"
-                                            : "this Idempotency-Key was used";
-      const std::string how = match == audit::RetryMatch::kDifferentCaller
-                                  ? " by another caller"
-                                  : " with a different request";
-      SendError(call.res, 409, "conflict", by_reference ? "reference" : "Idempotency-Key",
-                what + how + " (decision " + id + "); nothing was decided or reserved");
-      return true;
-    }
-    call.res.set_header("Idempotent-Replayed", "true");
-    SendJson(call.res, 200, audit::RecordedAnswer(*record));
-    return true;
-  }
-
+  // NDJSON in, NDJSON out: one decision or error object per non-blank line, in order; the
+  // decisions are recorded in one commit.
   void HandleCheckBatch(Call& call) {
-    auto opts = CheckOptions(call);
+    auto opts = CheckOptionsOf(call, "POST /v1/check/batch");
     if (!opts.ok()) return SendStatus(call.res, opts.status());
-    const std::string posture_override = opts->posture ? PostureName(*opts->posture) : "";
-    std::string_view body = call.req.body;
-    struct Line {
-      size_t number;
-      std::string output;        // decision JSON or error JSON
-      bool is_decision = false;
-      int outcome = 0;
-    };
-    std::vector<Line> lines;
-    std::vector<audit::AuditEntry> entries;
-    size_t number = 0, start = 0;
+    opts->idempotency_key.clear();  // a batch is not retried as one request
+    const std::string_view body = call.req.body;
+    std::map<size_t, std::string> refused;  // line number → error JSON
+    std::deque<std::string> stripped;       // lines whose "reserve" flag was taken out
+    std::vector<check::BatchLine> lines;
+    size_t number = 0, start = 0, count = 0;
     while (start < body.size()) {
       size_t end = body.find('\n', start);
       if (end == std::string_view::npos) end = body.size();
-      std::string_view text = body.substr(start, end - start);
+      const std::string_view text = body.substr(start, end - start);
       start = end + 1;
       ++number;
       if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      if (lines.size() >= options.max_batch_lines) {
+      if (++count > options.max_batch_lines) {
         return SendError(call.res, 413, "too_large", "",
                          "more than " + std::to_string(options.max_batch_lines) +
                              " transactions in one batch");
       }
-      Line line{number, "", false, 0};
-      auto fail = [&](const Status& st) {
-        std::string out;
-        JsonWriter w(out);
-        w.BeginObject().Field("line", static_cast<int64_t>(number)).Key("error").BeginObject();
-        w.Field("code", ErrorCodeName(st.code())).Field("message", st.message());
-        w.Field("field", st.field()).EndObject().EndObject();
-        line.output = std::move(out);
-        lines.push_back(std::move(line));
-      };
       auto in = PrepareCheck(text);
-      if (!in.ok()) {
-        fail(in.status());
+      if (!in.ok() || in->reserve) {
+        refused[number] = LineError(number, in.ok() ? Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check")
+                                                    : in.status());
         continue;
       }
-      if (in->reserve) {
-        fail(Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check"));
-        continue;
+      if (in->as_sent) {
+        lines.push_back({number, text});
+      } else {
+        lines.push_back({number, stripped.emplace_back(std::move(in->request))});
       }
-      DetermineOptions line_opts = *opts;
-      line_opts.decision_id = audit::NewEventId("dec_");
-      audit::FactRecorder facts(opts->screener, opts->allocations);
-      line_opts.screener = facts.screener();
-      line_opts.allocations = facts.allocations();
-      const Decision d = deps.engine->Determine(in->tx, line_opts);
-      line.output = DecisionToJson(d);
-      line.is_decision = true;
-      line.outcome = static_cast<int>(d.outcome);
-      if (options.audit_decisions) {
-        entries.push_back({.id = d.decision_id,
-                           .kind = "decision",
-                           .actor = call.key.key_id,
-                           .payload = audit::BuildDecisionPayload(PayloadFor(
-                               *in, posture_override, line.output, "[]",
-                               "POST /v1/check/batch", facts.Json()))});
-      }
-      lines.push_back(std::move(line));
     }
-    if (!entries.empty()) {
-      const auto t0 = Clock::now();
-      auto results = deps.audit->AppendMany(std::move(entries));
-      metrics.ObserveAudit(std::chrono::duration<double>(Clock::now() - t0).count());
-      for (const auto& r : results) {
-        if (!r.ok()) {
-          std::cerr << "exportctl serve: audit append failed: " << r.status().ToString() << "\n";
-          return SendError(call.res, 503, "unavailable", "",
-                           "the audit log cannot record the decisions; nothing was decided");
-        }
-      }
+    auto answers = checker.CheckBatch(lines, *opts);
+    if (!answers.ok()) {
+      std::cerr << "exportctl serve: " << answers.status().ToString() << "\n";
+      return SendError(call.res, 503, "unavailable", "",
+                       "the audit log cannot record the decisions; nothing was decided");
     }
     std::string out;
-    for (const auto& line : lines) {
-      if (line.is_decision) metrics.CountDecision(line.outcome);
-      out += line.output;
+    auto refusal = refused.begin();
+    auto flush_refused = [&](size_t before) {
+      for (; refusal != refused.end() && refusal->first < before; ++refusal) out += refusal->second + "\n";
+    };
+    bool observed = false;
+    for (const auto& line : *answers) {
+      flush_refused(line.number);
+      if (!line.answer.ok()) {
+        out += LineError(line.number, line.answer.status()) + "\n";
+        continue;
+      }
+      if (checker_records && !observed) metrics.ObserveAudit(line.answer->audit_seconds);
+      observed = true;
+      metrics.CountDecision(static_cast<int>(line.answer->decision.outcome));
+      AppendDecisionJson(line.answer->decision, out);
       out += '\n';
     }
+    flush_refused(std::numeric_limits<size_t>::max());
     call.res.status = 200;
     call.res.set_content(std::move(out), "application/x-ndjson");
+  }
+
+  static std::string LineError(size_t number, const Status& st) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Field("line", static_cast<int64_t>(number)).Key("error").BeginObject();
+    w.Field("code", ErrorCodeName(st.code())).Field("message", st.message());
+    w.Field("field", st.field()).EndObject().EndObject();
+    return out;
   }
 
   void HandleClassify(Call& call) {
@@ -880,7 +730,7 @@ struct Server::Impl {
   // key is another request.
   RequestContext Context(const Call& call) const {
     const std::string key = call.req.get_header_value("Idempotency-Key");
-    return {call.key.key_id, key.empty() ? "" : audit::ScopedLedgerKey(call.key.key_id, key), {}};
+    return {call.key.key_id, key.empty() ? "" : audit::ScopedLedgerKey(call.key.key_id, key)};
   }
 
   void HandleLedgerBalances(Call& call) {
@@ -933,6 +783,8 @@ struct Server::Impl {
   ServerOptions options;
   ServerDeps deps;
   Metrics metrics;
+  const bool checker_records;   // decisions are recorded in the audit log
+  const check::Checker checker;  // POST /v1/check and /v1/check/batch
   std::vector<std::string> outcome_names;
   std::string chips_json;
   std::unique_ptr<HttpServer> http;

@@ -7,7 +7,8 @@
 //
 // Every route except GET /healthz needs `Authorization: Bearer <key>`; viewer keys read,
 // analyst keys check, classify and screen, officer keys reserve and change the ledger.
-// Every decision is appended to the audit log before the response is sent.
+// Every decision is appended to the audit log before the response is sent: the check itself
+// (decide, record the facts, reserve, audit) is check::Checker's (check/check.h).
 #pragma once
 
 #include <chrono>
@@ -58,7 +59,6 @@ struct ServerDeps {
   audit::KeyStore* keys = nullptr;        // required
   LedgerService* ledger = nullptr;        // optional: absent → 503 on ledger routes
   ScreenService* screen = nullptr;        // optional: absent → 503 on screening routes
-  std::vector<std::string> list_versions; // recorded in each decision's audit record
 };
 
 class Server {

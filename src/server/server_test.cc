@@ -451,8 +451,7 @@ struct LedgerServer {
         keys(audit::KeyStore::Open((dir / "keys.sqlite").string())),
         officer((*keys)->Create(audit::Role::kOfficer, "o")->token),
         server(Options(), {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(),
-                           .keys = keys->get(), .ledger = ledger->get(), .screen = nullptr,
-                           .list_versions = {}}) {}
+                           .keys = keys->get(), .ledger = ledger->get(), .screen = nullptr}) {}
   static ServerOptions Options() {
     ServerOptions options;
     options.port = 0;
@@ -561,7 +560,7 @@ class ServerRetryTest : public ::testing::Test {
     server_ = std::make_unique<Server>(
         options, ServerDeps{.dataset = &SharedDataset(), .engine = engine_.get(),
                             .audit = log_.get(), .keys = keys_.get(), .ledger = ledger_.get(),
-                            .screen = nullptr, .list_versions = {}});
+                            .screen = nullptr});
     ASSERT_TRUE(server_->Start().ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     CheckEveryResponse(*client_);
@@ -832,8 +831,7 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
   ServerOptions options;
   options.port = 0;
   Server server(options, {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(),
-                          .keys = keys->get(), .ledger = nullptr, .screen = screen->get(),
-                          .list_versions = (*screen)->screener()->ListVersions()});
+                          .keys = keys->get(), .ledger = nullptr, .screen = screen->get()});
   ASSERT_TRUE(server.Start().ok());
   httplib::Client c("127.0.0.1", server.port());
   CheckEveryResponse(c);

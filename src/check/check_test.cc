@@ -1,0 +1,177 @@
+// The check use case on its own, as both front ends use it: a reservation recorded once, retries
+// known by the caller's key or the reference, nothing left reserved when the log cannot record,
+// and a batch recorded in one commit with its answers in line order.
+#include "check/check.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "audit/replay.h"
+#include "data/test_data.h"
+
+namespace exportctl::check {
+namespace {
+
+// A real log that can be made to refuse every append (a full disk, a lost database).
+class FailingLog final : public audit::AuditLog {
+ public:
+  explicit FailingLog(std::unique_ptr<audit::AuditLog> inner) : inner_(std::move(inner)) {}
+  std::atomic<bool> fail{false};
+  std::atomic<int> commits{0};
+  Result<audit::AuditRecord> Append(audit::AuditEntry entry) override {
+    ++commits;
+    if (fail) return Status::Error(ErrorCode::kUnavailable, "", "disk full");
+    return inner_->Append(std::move(entry));
+  }
+  std::vector<Result<audit::AuditRecord>> AppendMany(std::vector<audit::AuditEntry> entries) override {
+    ++commits;
+    if (fail) return std::vector<Result<audit::AuditRecord>>(entries.size(), Status::Error(ErrorCode::kUnavailable, "", "disk full"));
+    return inner_->AppendMany(std::move(entries));
+  }
+  Result<audit::AuditRecord> Get(const std::string& id) const override { return inner_->Get(id); }
+  Status Scan(const audit::TimeRange& range, const std::function<bool(const audit::AuditRecord&)>& visit) const override {
+    return inner_->Scan(range, visit);
+  }
+  audit::VerifyReport Verify(const std::optional<audit::Anchor>& anchor) const override { return inner_->Verify(anchor); }
+  Result<audit::Anchor> Head() const override { return inner_->Head(); }
+
+ private:
+  std::unique_ptr<audit::AuditLog> inner_;
+};
+
+// Tier 1 destination, consignee headquartered in Tier 2 (codified): License Exception LPP draws
+// on the consignee's allowance.
+std::string Order(const std::string& reference, int quantity = 8) {
+  return R"({"reference":")" + reference + R"(","as_of":"2025-06-01","posture":"codified","destination":"DE",)"
+         R"("items":[{"chip":"H100 SXM5 80GB","quantity":)" + std::to_string(quantity) + R"(}],)"
+         R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN",)"
+         R"("ultimate_parent_headquarters":"IN"}]})";
+}
+
+class CheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("exportctl-check-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    rules_ = std::make_unique<ledger::AllocationRules>(std::move(ledger::AllocationRules::Load(EXPORTCTL_DEFAULT_DATA_DIR)).value());
+    auto l = ledger::Ledger::Open({.location = (dir_ / "ledger.sqlite").string()}, *rules_);
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    ledger_ = std::move(l).value();
+    auto log = audit::OpenSqliteAuditLog({.path = (dir_ / "audit.sqlite").string()});
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::make_unique<FailingLog>(std::move(log).value());
+    checker_ = std::make_unique<Checker>(
+        Services{.dataset = &BundledData(), .engine = &engine_, .ledger = ledger_.get(), .audit = log_.get()});
+  }
+  void TearDown() override {
+    checker_.reset();
+    log_.reset();
+    ledger_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  CheckOptions Reserve(const std::string& caller, const std::string& key = "") const {
+    return {.today = Date::FromYmd(2025, 6, 1), .reserve = true, .caller = caller, .idempotency_key = key,
+            .route = "test"};
+  }
+  size_t Postings(ledger::PostingKind kind) {
+    auto h = ledger_->History("lpp:c");
+    EXPECT_TRUE(h.ok());
+    size_t n = 0;
+    for (const auto& p : *h) n += p.kind == kind;
+    return n;
+  }
+
+  std::filesystem::path dir_;
+  Engine engine_{BundledData()};
+  std::unique_ptr<ledger::AllocationRules> rules_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<FailingLog> log_;
+  std::unique_ptr<Checker> checker_;
+};
+
+TEST_F(CheckTest, ReservationIsRecordedOnceAndARetryIsAnsweredFromTheRecord) {
+  auto first = checker_->Check(Order("SO-1"), Reserve("k1", "so-1"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->decision.license_exception, "LPP");
+  ASSERT_EQ(first->postings.size(), 1u);
+  EXPECT_EQ(first->postings_written, 1u);
+  auto recorded = log_->Get(first->decision.decision_id);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ(recorded->actor, "k1");
+  EXPECT_EQ(audit::RecordedPostingIds(*recorded), std::vector<int64_t>{first->postings[0].id});
+
+  auto retry = checker_->Check(Order("SO-1"), Reserve("k1", "so-1"));
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  ASSERT_TRUE(retry->recorded.has_value());
+  EXPECT_EQ(retry->recorded->id, first->decision.decision_id);
+  // Decided again instead (the CLI's way): the same decision id, the posting replayed.
+  CheckOptions again = Reserve("k1", "so-1");
+  again.retry = RetryAnswer::kDecideAgain;
+  auto decided = checker_->Check(Order("SO-1"), again);
+  ASSERT_TRUE(decided.ok()) << decided.status().ToString();
+  EXPECT_EQ(decided->decision.decision_id, first->decision.decision_id);
+  EXPECT_EQ(decided->postings_written, 0u);
+  EXPECT_EQ(Postings(ledger::PostingKind::kReserve), 1u);
+}
+
+TEST_F(CheckTest, KeysAreScopedToTheCallerAndAReferenceIsReservedOnce) {
+  auto mine = checker_->Check(Order("SO-2", 1), Reserve("k1", "same"));
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  // Another caller's identical key is another request, with its own decision and reservation.
+  auto other = checker_->Check(Order("SO-2", 1), Reserve("k2", "same"));
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_FALSE(other->recorded.has_value());
+  EXPECT_NE(other->decision.decision_id, mine->decision.decision_id);
+  EXPECT_EQ(other->postings_written, 1u);
+  // Without a key the reference names the request, whoever sends it: another body is 409.
+  ASSERT_TRUE(checker_->Check(Order("SO-3"), Reserve("k1")).ok());
+  auto changed = checker_->Check(Order("SO-3", 9), Reserve("k2"));
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(changed.status().field(), "reference");
+}
+
+TEST_F(CheckTest, NothingStaysReservedWhenTheLogCannotRecord) {
+  log_->fail = true;
+  auto r = checker_->Check(Order("SO-4"), Reserve("k1", "so-4"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(r.status().field(), "audit");
+  EXPECT_EQ(Postings(ledger::PostingKind::kReserve), 1u);
+  EXPECT_EQ(Postings(ledger::PostingKind::kRelease), 1u);
+  EXPECT_EQ(log_->commits, 2);  // the decision, then the release (both refused)
+
+  // A batch chunk the log cannot commit gives no decision and keeps nothing reserved.
+  const std::string a = Order("SO-5"), b = Order("SO-6");
+  const BatchLine lines[] = {{1, a}, {2, b}};
+  auto batch = checker_->CheckBatch(lines, Reserve("k1"));
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(Postings(ledger::PostingKind::kReserve), 3u);
+  EXPECT_EQ(Postings(ledger::PostingKind::kRelease), 3u);
+}
+
+TEST_F(CheckTest, BatchAnswersInLineOrderAfterOneCommit) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 100; ++i) texts.push_back(i == 7 ? "{\"destination\":" : i == 9 ? "  " : Order("B-" + std::to_string(i)));
+  std::vector<BatchLine> lines;
+  for (size_t i = 0; i < texts.size(); ++i) lines.push_back({i + 1, texts[i]});
+  const int commits = log_->commits;
+  auto batch = checker_->CheckBatch(lines, {.today = Date::FromYmd(2025, 6, 1), .caller = "k1", .route = "test"}, 4);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(log_->commits, commits + 1);
+  ASSERT_EQ(batch->size(), 99u);  // the blank line has no answer
+  for (size_t i = 0; i < batch->size(); ++i) {
+    const LineAnswer& line = (*batch)[i];
+    EXPECT_EQ(line.number, i < 9 ? i + 1 : i + 2);
+    EXPECT_EQ(line.answer.ok(), line.number != 8) << line.number;
+    if (line.answer.ok()) EXPECT_TRUE(log_->Get(line.answer->decision.decision_id).ok());
+  }
+}
+
+}  // namespace
+}  // namespace exportctl::check
