@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <thread>
 
 #include "audit/idempotency.h"
@@ -31,7 +32,6 @@ struct Checker::Decided {
   std::string ledger_key;
   bool by_reference = false;
   Transaction tx;
-  std::string request;
 };
 
 Checker::Checker(Services services) : s_(services) {
@@ -46,7 +46,6 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   if (!parsed.ok()) return parsed.status();
   Decided out;
   out.tx = std::move(parsed).value();
-  out.request.assign(request);
   const Transaction& tx = out.tx;
   if (!o.idempotency_key.empty() && !s_.audit) {
     return Status::Error(ErrorCode::kUnavailable, "idempotency_key", "idempotent requests need the audit log");
@@ -186,60 +185,58 @@ Result<Checked> Checker::Check(std::string_view request, const CheckOptions& o) 
                        "the audit log cannot record the decision, so it is not given: " + record.status().message() + problems);
 }
 
-Result<std::vector<LineAnswer>> Checker::CheckBatch(std::span<const BatchLine> lines, const CheckOptions& o,
-                                                    unsigned workers) const {
-  std::vector<std::optional<Result<Decided>>> decided(lines.size());
-  auto decide = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      if (lines[i].text.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank
-      decided[i] = Decide(lines[i].text, o);
+Status Checker::CheckBatch(std::span<const BatchLine> lines, const CheckOptions& o, const LineWriter& write,
+                           std::vector<std::string>& texts, unsigned workers) const {
+  // One share of the lines per worker: what the commit needs from its decisions.
+  struct Share {
+    std::vector<audit::AuditEntry> entries;
+    std::vector<Decided> reserved;  // decisions that wrote reservations: released on failure
+  };
+  workers = lines.size() < 64 ? 1u : std::max(1u, workers);
+  std::vector<Share> shares(workers);
+  texts.resize(workers);
+  for (auto& text : texts) text.clear();  // keeps its capacity for the next chunk
+  const size_t per = (lines.size() + workers - 1) / workers;
+  auto decide = [&](unsigned w) {
+    Share& share = shares[w];
+    std::string& text = texts[w];
+    for (size_t i = w * per; i < std::min(lines.size(), (w + 1) * per); ++i) {
+      const BatchLine& line = lines[i];
+      if (line.refused.ok() && line.text.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank
+      auto decided = line.refused.ok() ? Decide(line.text, o) : Result<Decided>(line.refused);
+      if (!decided.ok()) {
+        write({line.number, decided.status()}, text);
+        continue;
+      }
+      if (decided->entry) share.entries.push_back(std::move(*decided->entry));
+      LineAnswer answer{line.number, std::move(decided->checked)};
+      write(answer, text);
+      if (!decided->written.empty()) share.reserved.push_back(std::move(decided).value());
     }
   };
-  workers = std::max(1u, workers);
-  if (workers == 1 || lines.size() < 64) {
-    decide(0, lines.size());
+  if (workers == 1) {
+    decide(0);
   } else {
     std::vector<std::thread> pool;
-    const size_t per = (lines.size() + workers - 1) / workers;
-    for (unsigned w = 0; w < workers; ++w) {
-      const size_t b = std::min(lines.size(), w * per), e = std::min(lines.size(), b + per);
-      pool.emplace_back([&, b, e] { decide(b, e); });
-    }
+    for (unsigned w = 0; w < workers; ++w) pool.emplace_back(decide, w);
     for (auto& t : pool) t.join();
   }
   // One commit for the chunk's decisions, in line order.
   std::vector<audit::AuditEntry> entries;
-  for (auto& d : decided) {
-    if (d && d->ok() && (*d)->entry) entries.push_back(std::move(*(*d)->entry));
-  }
-  double audit_seconds = 0;
+  for (auto& share : shares) std::move(share.entries.begin(), share.entries.end(), std::back_inserter(entries));
   if (!entries.empty()) {
-    const auto t0 = std::chrono::steady_clock::now();
     for (auto& r : s_.audit->AppendMany(std::move(entries))) {
       if (r.ok() || r.status().code() == ErrorCode::kConflict) continue;  // kConflict: recorded before
       // The commit failed as a whole: none of these decisions is recorded, none is given.
       std::string problems;
-      for (auto& d : decided) {
-        if (d && d->ok()) problems += Release((*d)->written, (*d)->ledger_key, o.caller);
+      for (auto& share : shares) {
+        for (auto& d : share.reserved) problems += Release(d.written, d.ledger_key, o.caller);
       }
       return Status::Error(ErrorCode::kUnavailable, "audit",
                            "the audit log cannot record these decisions, so they are not given: " + r.status().message() + problems);
     }
-    audit_seconds = SecondsSince(t0);
   }
-  std::vector<LineAnswer> out;
-  out.reserve(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!decided[i]) continue;
-    if (!decided[i]->ok()) {
-      out.push_back({lines[i].number, decided[i]->status()});
-      continue;
-    }
-    Checked c = std::move((*decided[i])->checked);
-    c.audit_seconds = audit_seconds;
-    out.push_back({lines[i].number, std::move(c)});
-  }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace exportctl::check

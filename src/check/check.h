@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -72,15 +73,21 @@ struct Checked {
   double audit_seconds = 0;  // time spent appending to the audit log
 };
 
-// One line of a batch: its number in the input and its text (a transaction JSON object).
+// One line of a batch: its number in the input and its text (a transaction JSON object). A
+// line the front end refused already (`refused` not ok) keeps its error in its place.
 struct BatchLine {
   size_t number = 0;
   std::string_view text;
+  Status refused = Status::Ok();
 };
 struct LineAnswer {
   size_t number = 0;
   Result<Checked> answer;
 };
+// Writes one line's answer (a decision or an error) as the front end prints it. Called on the
+// worker that decided the line, while the decision is at hand; must be safe to call from
+// several threads at once.
+using LineWriter = std::function<void(const LineAnswer& line, std::string& out)>;
 
 class Checker {
  public:
@@ -93,14 +100,15 @@ class Checker {
   // in the audit log when this returns.
   Result<Checked> Check(std::string_view request, const CheckOptions& options) const;
 
-  // A batch, one group commit: each non-blank line is parsed and decided (on `workers` threads),
-  // then every decision is recorded in one commit. Front ends feed it a chunk at a time (the CLI
-  // 4096 lines, the server one request body). Lines that cannot be decided have an error in
-  // their place; if the commit fails, no decision of the chunk is given (and what it reserved
-  // is released): the result is then an error.
-  Result<std::vector<LineAnswer>> CheckBatch(std::span<const BatchLine> lines,
-                                             const CheckOptions& options,
-                                             unsigned workers = 1) const;
+  // A batch, one group commit: each non-blank line is parsed and decided (on `workers` threads,
+  // each taking a contiguous share), its answer written by `write` into texts[share]; then every
+  // decision is recorded in one commit. The texts one after another are the lines in order;
+  // they may be given out once this returns Ok. Front ends feed it a chunk at a time (the CLI
+  // 4096 lines, reusing `texts`; the server one request body). If the commit fails, no decision
+  // of the chunk may be given (what it reserved is released): an error.
+  [[nodiscard]] Status CheckBatch(std::span<const BatchLine> lines, const CheckOptions& options,
+                                  const LineWriter& write, std::vector<std::string>& texts,
+                                  unsigned workers = 1) const;
 
  private:
   struct Decided;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 
 #include "audit/replay.h"
 #include "data/test_data.h"
@@ -148,29 +149,44 @@ TEST_F(CheckTest, NothingStaysReservedWhenTheLogCannotRecord) {
 
   // A batch chunk the log cannot commit gives no decision and keeps nothing reserved.
   const std::string a = Order("SO-5"), b = Order("SO-6");
-  const BatchLine lines[] = {{1, a}, {2, b}};
-  auto batch = checker_->CheckBatch(lines, Reserve("k1"));
-  ASSERT_FALSE(batch.ok());
+  const BatchLine lines[] = {{.number = 1, .text = a}, {.number = 2, .text = b}};
+  std::vector<std::string> texts;
+  EXPECT_FALSE(checker_->CheckBatch(lines, Reserve("k1"), [](const LineAnswer&, std::string& out) { out += "answer\n"; }, texts).ok());
   EXPECT_EQ(Postings(ledger::PostingKind::kReserve), 3u);
   EXPECT_EQ(Postings(ledger::PostingKind::kRelease), 3u);
 }
 
 TEST_F(CheckTest, BatchAnswersInLineOrderAfterOneCommit) {
-  std::vector<std::string> texts;
-  for (int i = 0; i < 100; ++i) texts.push_back(i == 7 ? "{\"destination\":" : i == 9 ? "  " : Order("B-" + std::to_string(i)));
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 100; ++i) inputs.push_back(i == 7 ? "{\"destination\":" : i == 9 ? "  " : Order("B-" + std::to_string(i)));
   std::vector<BatchLine> lines;
-  for (size_t i = 0; i < texts.size(); ++i) lines.push_back({i + 1, texts[i]});
+  for (size_t i = 0; i < inputs.size(); ++i) lines.push_back({.number = i + 1, .text = inputs[i]});
+  lines[20].refused = Status::Invalid("reserve", "refused by the front end");
+  std::vector<std::string> ids;
+  std::mutex mu;
   const int commits = log_->commits;
-  auto batch = checker_->CheckBatch(lines, {.today = Date::FromYmd(2025, 6, 1), .caller = "k1", .route = "test"}, 4);
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  std::vector<std::string> texts;
+  const Status st = checker_->CheckBatch(
+      lines, {.today = Date::FromYmd(2025, 6, 1), .caller = "k1", .route = "test"},
+      [&](const LineAnswer& line, std::string& out) {
+        out += std::to_string(line.number) + (line.answer.ok() ? " ok\n"
+                                                          : std::string(" ") + ErrorCodeName(line.answer.status().code()) + ":" +
+                                                                line.answer.status().field() + "\n");
+        std::lock_guard lock(mu);
+        if (line.answer.ok()) ids.push_back(line.answer->decision.decision_id);
+      },
+      texts, 4);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(texts.size(), 4u);
   EXPECT_EQ(log_->commits, commits + 1);
-  ASSERT_EQ(batch->size(), 99u);  // the blank line has no answer
-  for (size_t i = 0; i < batch->size(); ++i) {
-    const LineAnswer& line = (*batch)[i];
-    EXPECT_EQ(line.number, i < 9 ? i + 1 : i + 2);
-    EXPECT_EQ(line.answer.ok(), line.number != 8) << line.number;
-    if (line.answer.ok()) EXPECT_TRUE(log_->Get(line.answer->decision.decision_id).ok());
+  std::string expected;
+  for (size_t n = 1; n <= 100; ++n) {
+    if (n == 10) continue;  // the blank line has no answer
+    expected += std::to_string(n) + (n == 8 ? " invalid_input:\n" : n == 21 ? " invalid_input:reserve\n" : " ok\n");
   }
+  EXPECT_EQ(texts[0] + texts[1] + texts[2] + texts[3], expected);
+  ASSERT_EQ(ids.size(), 97u);
+  for (const auto& id : ids) EXPECT_TRUE(log_->Get(id).ok()) << id;
 }
 
 }  // namespace

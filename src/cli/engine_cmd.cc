@@ -205,45 +205,45 @@ int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::
   constexpr size_t kChunk = 4096;
   std::vector<std::string> lines(kChunk);
   std::vector<check::BatchLine> batch(kChunk);
-  size_t errors = 0, line_no = 0;
+  std::vector<std::string> texts;  // the chunk's output, one per worker
+  std::atomic<size_t> errors{0};
+  size_t line_no = 0;
   if (o.csv) std::fwrite(kDecisionCsvHeader, 1, sizeof kDecisionCsvHeader - 1, stdout);
-  std::string out, err;
+  // A line that cannot be decided: its error goes to stderr and, in JSONL, in its place.
+  const check::LineWriter write = [&](const check::LineAnswer& line, std::string& out) {
+    if (!line.answer.ok()) {
+      errors.fetch_add(1, std::memory_order_relaxed);
+      std::string err;
+      PrintErrorLine(line.answer.status(), line.number, err);
+      std::fprintf(stderr, "%s\n", err.c_str());
+      if (!o.csv) out += err + "\n";
+    } else if (o.csv) {
+      AppendDecisionCsv(line.answer->decision, out);
+    } else {
+      AppendDecisionJson(line.answer->decision, out);
+      out += '\n';
+    }
+  };
   for (;;) {
     size_t n = 0;
     while (n < kChunk && std::getline(*in, lines[n])) {
-      batch[n] = {line_no + n + 1, lines[n]};
+      batch[n] = {.number = line_no + n + 1, .text = lines[n]};
       ++n;
     }
     if (n == 0) break;
     line_no += n;
-    auto answers = checker.CheckBatch(std::span(batch.data(), n), co, workers);
-    if (!answers.ok()) {
+    // The chunk's decisions are printed only once their audit records are committed.
+    if (Status st = checker.CheckBatch(std::span(batch.data(), n), co, write, texts, workers); !st.ok()) {
       std::fflush(stdout);
-      const Status& st = answers.status();
       PrintJsonError(ErrorCodeName(st.code()), st.field(),
                      "lines " + std::to_string(batch[0].number) + "-" + std::to_string(batch[n - 1].number) + ": " + st.message());
       return 1;
     }
-    out.clear();
-    for (const auto& line : *answers) {
-      if (!line.answer.ok()) {
-        ++errors;
-        err.clear();
-        PrintErrorLine(line.answer.status(), line.number, err);
-        std::fprintf(stderr, "%s\n", err.c_str());
-        if (!o.csv) out += err + "\n";
-      } else if (o.csv) {
-        AppendDecisionCsv(line.answer->decision, out);
-      } else {
-        AppendDecisionJson(line.answer->decision, out);
-        out += '\n';
-      }
-    }
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    for (const auto& text : texts) std::fwrite(text.data(), 1, text.size(), stdout);
     if (n < kChunk) break;
   }
   std::fflush(stdout);
-  return errors ? 2 : 0;
+  return errors.load() ? 2 : 0;
 }
 
 // Options that make no sense together are refused, never silently ignored.

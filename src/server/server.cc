@@ -11,8 +11,6 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <limits>
-#include <map>
 #include <iostream>
 #include <thread>
 
@@ -409,10 +407,9 @@ struct Server::Impl {
     if (!opts.ok()) return SendStatus(call.res, opts.status());
     opts->idempotency_key.clear();  // a batch is not retried as one request
     const std::string_view body = call.req.body;
-    std::map<size_t, std::string> refused;  // line number → error JSON
-    std::deque<std::string> stripped;       // lines whose "reserve" flag was taken out
+    std::deque<std::string> stripped;  // lines whose "reserve" flag was taken out
     std::vector<check::BatchLine> lines;
-    size_t number = 0, start = 0, count = 0;
+    size_t number = 0, start = 0;
     while (start < body.size()) {
       size_t end = body.find('\n', start);
       if (end == std::string_view::npos) end = body.size();
@@ -420,50 +417,38 @@ struct Server::Impl {
       start = end + 1;
       ++number;
       if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      if (++count > options.max_batch_lines) {
+      if (lines.size() >= options.max_batch_lines) {
         return SendError(call.res, 413, "too_large", "",
                          "more than " + std::to_string(options.max_batch_lines) +
                              " transactions in one batch");
       }
       auto in = PrepareCheck(text);
       if (!in.ok() || in->reserve) {
-        refused[number] = LineError(number, in.ok() ? Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check")
-                                                    : in.status());
-        continue;
-      }
-      if (in->as_sent) {
-        lines.push_back({number, text});
+        lines.push_back({.number = number, .refused = in.ok() ? Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check")
+                                                             : in.status()});
+      } else if (in->as_sent) {
+        lines.push_back({.number = number, .text = text});
       } else {
-        lines.push_back({number, stripped.emplace_back(std::move(in->request))});
+        lines.push_back({.number = number, .text = stripped.emplace_back(std::move(in->request))});
       }
     }
-    auto answers = checker.CheckBatch(lines, *opts);
-    if (!answers.ok()) {
-      std::cerr << "exportctl serve: " << answers.status().ToString() << "\n";
+    std::vector<std::string> texts;
+    const Status st = checker.CheckBatch(lines, *opts, [this](const check::LineAnswer& line, std::string& text) {
+      if (!line.answer.ok()) {
+        text += LineError(line.number, line.answer.status());
+      } else {
+        metrics.CountDecision(static_cast<int>(line.answer->decision.outcome));
+        AppendDecisionJson(line.answer->decision, text);
+      }
+      text += '\n';
+    }, texts);
+    if (!st.ok()) {
+      std::cerr << "exportctl serve: " << st.ToString() << "\n";
       return SendError(call.res, 503, "unavailable", "",
                        "the audit log cannot record the decisions; nothing was decided");
     }
-    std::string out;
-    auto refusal = refused.begin();
-    auto flush_refused = [&](size_t before) {
-      for (; refusal != refused.end() && refusal->first < before; ++refusal) out += refusal->second + "\n";
-    };
-    bool observed = false;
-    for (const auto& line : *answers) {
-      flush_refused(line.number);
-      if (!line.answer.ok()) {
-        out += LineError(line.number, line.answer.status()) + "\n";
-        continue;
-      }
-      if (checker_records && !observed) metrics.ObserveAudit(line.answer->audit_seconds);
-      observed = true;
-      metrics.CountDecision(static_cast<int>(line.answer->decision.outcome));
-      AppendDecisionJson(line.answer->decision, out);
-      out += '\n';
-    }
-    flush_refused(std::numeric_limits<size_t>::max());
     call.res.status = 200;
-    call.res.set_content(std::move(out), "application/x-ndjson");
+    call.res.set_content(std::move(texts.front()), "application/x-ndjson");  // one worker
   }
 
   static std::string LineError(size_t number, const Status& st) {
