@@ -459,6 +459,16 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
   t.derived_fraction = ds->Param("ai-diffusion-2025", "derived_model_floor_operations")->value.value("fraction", 0.25);
   ds->hbm_rule_ = ds->FindRule("hbm.classification");
   ds->weights_rule_ = ds->FindRule("aid.model_weights");
+  {
+    const std::string file = (fs::path(dir) / "review.json").string();
+    auto j = ReadJson(file);
+    if (!j.ok()) return j.status();
+    Reader r(file);
+    auto reviewed = r.DateField(*j, "reviewed_through", "review", true);
+    ds->review_basis_ = r.Str(*j, "basis", "review", true);
+    EXPORTCTL_RETURN_IF_ERROR(r.status);
+    ds->reviewed_through_ = *reviewed;
+  }
   return ds;
 }
 

@@ -129,6 +129,10 @@ class Dataset {
   static Result<std::unique_ptr<Dataset>> Load(const std::string& dir);
 
   const std::string& version() const { return version_; }
+  // The last date the data was checked against its sources (review.json): rules published
+  // after it may be missing, so later decisions say so.
+  Date reviewed_through() const { return reviewed_through_; }
+  const std::string& review_basis() const { return review_basis_; }
   const std::string& dir() const { return dir_; }
 
   // Countries. Resolve accepts a code ("cn"), a name or an alias, case-insensitively.
@@ -193,6 +197,8 @@ class Dataset {
   std::vector<Regime> regimes_;
   std::vector<RuleDef> rules_;
   Date first_effective_;
+  Date reviewed_through_;
+  std::string review_basis_;
   Thresholds base_thresholds_;
 };
 

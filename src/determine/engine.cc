@@ -1513,6 +1513,19 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
   }
 }
 
+// What the engine cannot vouch for about its own input: a date past the data's review, and
+// fields the transaction format does not define (ignored, so the sender must know).
+void AddInputWarnings(const Dataset& data, const Transaction& tx, Decision& d) {
+  if (tx.as_of > data.reviewed_through()) {
+    d.warnings.push_back("The regulatory data was reviewed through " + data.reviewed_through().ToString() + ", before this decision's date (" +
+                         tx.as_of.ToString() + "): rules published since may be missing from it");
+  }
+  for (const auto& field : tx.unknown_fields) {
+    d.warnings.push_back("Unknown field \"" + field + "\" was ignored: it is not part of the transaction format (check its spelling; "
+                         "strict mode refuses it)");
+  }
+}
+
 }  // namespace
 
 Engine::Engine(const Dataset& data) : data_(data), rules_(Compile(data)) {}
@@ -1572,6 +1585,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
     ev.Run(d);
   }
   CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/true);
+  AddInputWarnings(data_, tx, d);
   d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
   if (options.screener) d.list_versions = options.screener->ListVersions();
   if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -167,6 +169,23 @@ class Fields {
   std::string path_;
 };
 
+// Notes each key of o that is not in known as "path.key": fields the format does not define are
+// never silently dropped (a misspelt "destinaton" would otherwise decide without a destination
+// the sender meant).
+void NoteUnknownFields(object o, std::string_view path, std::initializer_list<std::string_view> known,
+                       std::vector<std::string>& out, std::span<const std::string_view> also_known = {}) {
+  for (auto field : o) {
+    if (std::find(known.begin(), known.end(), field.key) != known.end()) continue;
+    if (std::find(also_known.begin(), also_known.end(), field.key) != also_known.end()) continue;
+    out.push_back(path.empty() ? std::string(field.key) : std::string(path) + "." + std::string(field.key));
+  }
+}
+
+// The fields of a chip item or a system component (catalog name and explicit figures).
+constexpr std::string_view kChipFields[] = {"chip", "vendor", "model", "tpp", "throughput", "die_area_mm2",
+                                            "performance_density", "datacenter", "memory_bandwidth_gbps",
+                                            "interconnect_bandwidth_gbps", "designer_headquarters"};
+
 // " at line L, column C" of the first error in text that simdjson rejected (simdjson says what is
 // wrong, not where; a second parse of the bad text finds the place). "" when it cannot tell.
 std::string JsonErrorPosition(std::string_view text) {
@@ -203,7 +222,8 @@ void ResolveCountryField(const Dataset& data, const Fields& f, std::string_view 
   out = *code;
 }
 
-Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::string& label) {
+Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::string& label,
+                   std::vector<std::string>& unknown) {
   Status st;
   if (auto chip = f.Str("chip", st)) {
     auto rec = data.FindChip(*chip);
@@ -226,6 +246,7 @@ Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::st
       const std::string tp = f.Path("throughput") + "[" + std::to_string(i++) + "]";
       if (t.get_object().get(to)) return Status::Invalid(tp, "must be an object {bit_length, dense_tops}");
       Fields tf(to, tp);
+      NoteUnknownFields(to, tp, {"bit_length", "dense_tops"}, unknown);
       auto bits = tf.Num("bit_length", st, true);
       auto tops = tf.Num("dense_tops", st, true);
       EXPORTCTL_RETURN_IF_ERROR(st);
@@ -282,7 +303,8 @@ Result<int64_t> ParseQuantity(const Fields& f, bool required, std::string_view k
   return q;
 }
 
-Status ParseItem(const Dataset& data, element e, const std::string& path, TransactionItem& item) {
+Status ParseItem(const Dataset& data, element e, const std::string& path, TransactionItem& item,
+                 std::vector<std::string>& unknown) {
   object o;
   if (e.get_object().get(o)) return Status::Invalid(path, "must be an object");
   Fields f(o, path);
@@ -291,6 +313,9 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     object wo;
     if (w->get_object().get(wo)) return Status::Invalid(f.Path("model_weights"), "must be an object");
     Fields wf(wo, f.Path("model_weights"));
+    NoteUnknownFields(o, path, {"model_weights", "quantity"}, unknown);
+    NoteUnknownFields(wo, f.Path("model_weights"), {"training_operations", "published", "derived_from_published",
+                                        "additional_training_operations", "below_published_frontier", "name"}, unknown);
     item.spec.kind = ItemKind::kModelWeights;
     ModelWeightsSpec& m = item.spec.weights;
     if (auto v = wf.Num("training_operations", st)) m.training_operations = *v;
@@ -310,6 +335,8 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     object ho;
     if (h->get_object().get(ho)) return Status::Invalid(f.Path("hbm"), "must be an object");
     Fields hf(ho, f.Path("hbm"));
+    NoteUnknownFields(o, path, {"hbm", "quantity"}, unknown);
+    NoteUnknownFields(ho, f.Path("hbm"), {"memory_bandwidth_gbps", "package_area_mm2", "memory_bandwidth_density", "model"}, unknown);
     item.spec.kind = ItemKind::kHbm;
     if (auto v = hf.Num("memory_bandwidth_gbps", st)) item.spec.memory_bandwidth_gbps = *v;
     if (auto v = hf.Num("package_area_mm2", st)) {
@@ -328,6 +355,8 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     object so;
     if (s->get_object().get(so)) return Status::Invalid(f.Path("system"), "must be an object");
     Fields sf(so, f.Path("system"));
+    NoteUnknownFields(o, path, {"system", "quantity"}, unknown);
+    NoteUnknownFields(so, f.Path("system"), {"name", "components"}, unknown);
     item.spec.kind = ItemKind::kSystem;
     item.label = sf.Str("name", st).value_or("system");
     auto comps = sf.Get("components");
@@ -348,7 +377,8 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
       Fields cf(co, cp);
       SystemComponent comp;
       std::string clabel;
-      EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, cf, comp.spec, clabel));
+      NoteUnknownFields(co, cp, {"count"}, unknown, kChipFields);
+      EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, cf, comp.spec, clabel, unknown));
       auto n = ParseQuantity(cf, true, "count");
       if (!n.ok()) return n.status();
       comp.count = *n;
@@ -359,7 +389,8 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     item.quantity = *q;
     return Status::Ok();
   }
-  EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, f, item.spec, item.label));
+  NoteUnknownFields(o, path, {"quantity"}, unknown, kChipFields);
+  EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, f, item.spec, item.label, unknown));
   auto q = ParseQuantity(f, true);
   if (!q.ok()) return q.status();
   item.quantity = *q;
@@ -373,10 +404,13 @@ Result<RestrictedList> ParseListName(std::string_view s) {
   return Status::Invalid("list", "must be one of " + names);
 }
 
-Status ParseParty(const Dataset& data, element e, const std::string& path, Party& p) {
+Status ParseParty(const Dataset& data, element e, const std::string& path, Party& p,
+                  std::vector<std::string>& unknown) {
   object o;
   if (e.get_object().get(o)) return Status::Invalid(path, "must be an object");
   Fields f(o, path);
+  NoteUnknownFields(o, path, {"role", "name", "party_id", "country", "headquarters", "ultimate_parent_headquarters",
+                              "restricted_lists"}, unknown);
   Status st;
   auto role = f.Str("role", st, true);
   EXPORTCTL_RETURN_IF_ERROR(st);
@@ -410,6 +444,8 @@ Status ParseParty(const Dataset& data, element e, const std::string& path, Party
       object lo;
       if (l.get_object().get(lo)) return Status::Invalid(lp, "must be an object {list, footnote, entry}");
       Fields lf(lo, lp);
+      NoteUnknownFields(lo, lp, {"list", "footnote", "entry", "citation", "license_requirement", "license_policy", "score"},
+                        unknown);
       Listing listing;
       auto name = lf.Str("list", st, true);
       EXPORTCTL_RETURN_IF_ERROR(st);
@@ -478,7 +514,7 @@ bool FindDuplicateKey(element e, std::string* path) {
 }  // namespace
 
 Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
-                                     std::optional<Date> default_as_of) {
+                                     std::optional<Date> default_as_of, bool strict) {
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root)) {
@@ -493,6 +529,12 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   Fields f(o, "");
   Status st;
   Transaction tx;
+  std::vector<std::string>& unknown = tx.unknown_fields;
+  NoteUnknownFields(o, "", {"reference", "as_of", "posture", "activity", "destination", "items", "parties", "end_use",
+                            "hbm_exception", "h200_certifications", "red_flags", "aia_certification",
+                            "model_weights_secure_storage", "strict"}, unknown);
+  strict = f.Bool("strict", st).value_or(false) || strict;
+  EXPORTCTL_RETURN_IF_ERROR(st);
   tx.reference = f.Str("reference", st).value_or("");
   if (auto s = f.Str("as_of", st)) {
     auto d = Date::Parse(*s);
@@ -532,7 +574,7 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   size_t i = 0;
   for (element e : arr) {
     TransactionItem item;
-    EXPORTCTL_RETURN_IF_ERROR(ParseItem(data, e, "items[" + std::to_string(i++) + "]", item));
+    EXPORTCTL_RETURN_IF_ERROR(ParseItem(data, e, "items[" + std::to_string(i++) + "]", item, unknown));
     tx.items.push_back(std::move(item));
   }
   if (auto parties = f.Get("parties")) {
@@ -544,7 +586,7 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     i = 0;
     for (element e : arr) {
       Party p;
-      EXPORTCTL_RETURN_IF_ERROR(ParseParty(data, e, "parties[" + std::to_string(i++) + "]", p));
+      EXPORTCTL_RETURN_IF_ERROR(ParseParty(data, e, "parties[" + std::to_string(i++) + "]", p, unknown));
       tx.parties.push_back(std::move(p));
     }
   }
@@ -552,6 +594,9 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     object euo;
     if (eu->get_object().get(euo)) return Status::Invalid("end_use", "must be an object");
     Fields ef(euo, "end_use");
+    NoteUnknownFields(euo, "end_use", {"ai_model_training_for_headquarters", "ai_model_inference_for_headquarters",
+                                       "technical_evaluation", "military_intelligence", "weapons_of_mass_destruction",
+                                       "supercomputer"}, unknown);
     ResolveCountryField(data, ef, "ai_model_training_for_headquarters", st, tx.end_use.ai_model_training_for_headquarters, false);
     ResolveCountryField(data, ef, "ai_model_inference_for_headquarters", st, tx.end_use.ai_model_inference_for_headquarters, false);
     tx.end_use.technical_evaluation = ef.Bool("technical_evaluation", st).value_or(false);
@@ -564,6 +609,7 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     object ho;
     if (h->get_object().get(ho)) return Status::Invalid("hbm_exception", "must be an object");
     Fields hf(ho, "hbm_exception");
+    NoteUnknownFields(ho, "hbm_exception", {"exporter_headquarters", "direct_to_copackager"}, unknown);
     HbmFacts facts;
     ResolveCountryField(data, hf, "exporter_headquarters", st, facts.exporter_headquarters, true);
     facts.direct_to_copackager = hf.Bool("direct_to_copackager", st).value_or(false);
@@ -574,6 +620,10 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     object co;
     if (c->get_object().get(co)) return Status::Invalid("h200_certifications", "must be an object");
     Fields cf(co, "h200_certifications");
+    NoteUnknownFields(co, "h200_certifications", {"sufficient_us_supply", "no_foundry_diversion",
+                                                  "china_volume_within_half_of_us",
+                                                  "know_your_customer_and_remote_access", "third_party_testing_in_us"},
+                      unknown);
     H200Certifications certs;
     certs.sufficient_us_supply = cf.Bool("sufficient_us_supply", st).value_or(false);
     certs.no_foundry_diversion = cf.Bool("no_foundry_diversion", st).value_or(false);
@@ -596,6 +646,10 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   tx.aia_certification_obtained = f.Bool("aia_certification", st).value_or(false);
   tx.model_weights_secure_storage = f.Bool("model_weights_secure_storage", st).value_or(false);
   EXPORTCTL_RETURN_IF_ERROR(st);
+  if (strict && !unknown.empty()) {
+    return Status::Invalid(unknown.front(), "is not a field of the transaction format (strict mode refuses unknown fields; "
+                                            "check its spelling)");
+  }
   return tx;
 }
 

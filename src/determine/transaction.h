@@ -115,6 +115,9 @@ struct Transaction {
   std::vector<std::string> red_flags;  // diversion red flags the exporter has observed
   bool aia_certification_obtained = false;  // AIA one-time ultimate-consignee certification on file
   bool model_weights_secure_storage = false;  // storage meets Supp. 10 to Part 748 ¶¶14, 15, 18
+  // Paths of fields the format does not define ("destinaton", "items[0].qty"): a typo or a newer
+  // client's field. The decision warns about each; in strict mode they are an input error.
+  std::vector<std::string> unknown_fields;
 };
 
 class Dataset;
@@ -130,9 +133,11 @@ inline constexpr size_t kMaxComponentsPerSystem = 100;  // distinct entries; eac
 // Parses and validates a transaction. Country names and aliases resolve through the dataset;
 // catalog chips are looked up there too. Never returns a partial transaction.
 // default_as_of applies when the transaction has no "as_of" (the edge passes today's date);
-// without it a missing as_of is an error.
+// without it a missing as_of is an error. strict (or "strict": true in the transaction) makes a
+// field the format does not define an input error naming it; otherwise it is listed in
+// unknown_fields.
 Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
-                                     std::optional<Date> default_as_of = std::nullopt);
+                                     std::optional<Date> default_as_of = std::nullopt, bool strict = false);
 
 Result<Posture> ParsePosture(std::string_view s);
 

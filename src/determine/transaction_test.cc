@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "data/dataset.h"
 #include "data/test_data.h"
+#include "determine/decision_json.h"
+#include "determine/engine.h"
 
 namespace exportctl {
 namespace {
@@ -74,6 +78,66 @@ TEST(ParseTransaction, HostileInputIsAnErrorNotACrash) {
 
 // A key repeated in one object would decide on whichever copy the parser keeps: refused, named
 // by its path, wherever it is (also past 16 keys, where the check sorts).
+// A field the format does not define is a typo or a newer client's: never silently dropped.
+TEST(ParseTransaction, UnknownFieldsAreNamedAtEveryDepth) {
+  const char* json = R"({"as_of": "2025-06-01", "destination": "IN", "destinaton": "CN", "comment": "x",
+   "items": [{"chip": "H100 SXM5 80GB", "quantity": 1, "qty": 2},
+             {"system": {"name": "S", "components": [{"chip": "H100 SXM5 80GB", "count": 8, "cnt": 1}], "rack": 1}, "quantity": 1},
+             {"hbm": {"memory_bandwidth_gbps": 1200, "package_area_mm2": 110, "stack": 1}, "quantity": 5},
+             {"model_weights": {"training_operations": 3e26, "published": false, "open": true}, "chip": "H20"},
+             {"tpp": 100, "throughput": [{"bit_length": 8, "dense_tops": 10, "sparse": true}], "quantity": 1}],
+   "parties": [{"role": "ultimate_consignee", "name": "N", "country": "IN", "adress": "1 Main St",
+                "restricted_lists": [{"list": "entity_list", "note": "x"}]}],
+   "end_use": {"technical_evaluation": false, "militray": true},
+   "hbm_exception": {"exporter_headquarters": "US", "direct": true},
+   "h200_certifications": {"sufficient_us_supply": true, "extra": true}})";
+  auto tx = ParseTransaction(json, Data());
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  const std::vector<std::string> expected = {
+      "destinaton", "comment", "items[0].qty", "items[1].system.rack", "items[1].system.components[0].cnt",
+      "items[2].hbm.stack", "items[3].chip", "items[3].model_weights.open", "items[4].throughput[0].sparse",
+      "parties[0].adress", "parties[0].restricted_lists[0].note", "end_use.militray", "hbm_exception.direct",
+      "h200_certifications.extra"};
+  std::vector<std::string> got = tx->unknown_fields;
+  std::vector<std::string> want = expected;
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  // Strict (the option or "strict": true in the transaction) refuses the first, naming it.
+  auto strict = ParseTransaction(json, Data(), std::nullopt, /*strict=*/true);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.status().field(), "destinaton");
+  auto in_body = ParseTransaction(R"({"strict": true, "as_of": "2025-06-01", "destination": "IN",
+                                      "items": [{"chip": "H20", "quantity": 1, "qty": 2}]})", Data());
+  ASSERT_FALSE(in_body.ok());
+  EXPECT_EQ(in_body.status().field(), "items[0].qty");
+  auto known = ParseTransaction(R"({"strict": true, "as_of": "2025-06-01", "destination": "IN",
+                                    "items": [{"chip": "H20", "quantity": 1}]})", Data());
+  ASSERT_TRUE(known.ok()) << known.status().ToString();
+  EXPECT_TRUE(known->unknown_fields.empty());
+  EXPECT_EQ(ParseTransaction(R"({"strict": 1, "as_of": "2025-06-01", "destination": "IN",
+                                 "items": [{"chip": "H20", "quantity": 1}]})", Data()).status().field(), "strict");
+}
+
+// The data is reviewed through a date: a decision after it warns, one on or before it does not.
+TEST(ParseTransaction, DecisionsPastTheDataReviewWarn) {
+  Engine engine(Data());
+  const Date reviewed = Data().reviewed_through();
+  auto decide = [&](Date d) {
+    auto tx = ParseTransaction(R"({"destination": "DE", "items": [{"chip": "H100 SXM5 80GB", "quantity": 1}]})", Data(), d);
+    EXPECT_TRUE(tx.ok());
+    return engine.Determine(*tx, {});
+  };
+  auto warns = [](const Decision& d) {
+    return std::any_of(d.warnings.begin(), d.warnings.end(),
+                       [](const std::string& w) { return w.find("rules published since may be missing") != std::string::npos; });
+  };
+  EXPECT_FALSE(warns(decide(reviewed)));
+  const Decision later = decide(Date::FromDays(reviewed.days() + 1));
+  EXPECT_TRUE(warns(later));
+  EXPECT_NE(DecisionToJson(later).find(reviewed.ToString()), std::string::npos);
+}
+
 TEST(ParseTransaction, RepeatedKeysAreRefused) {
   const std::string base = R"("as_of":"2025-06-01","items":[{"chip":"H100 SXM5 80GB","quantity":1}])";
   struct Case {
