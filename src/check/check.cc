@@ -42,7 +42,7 @@ Checker::~Checker() = default;
 
 // Parse, decide, reserve, and build the audit entry; nothing recorded yet.
 Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOptions& o) const {
-  auto parsed = ParseTransaction(request, *s_.dataset, o.today);
+  auto parsed = ParseTransaction(request, *s_.dataset, o.today, o.strict);
   if (!parsed.ok()) return parsed.status();
   Decided out;
   out.tx = std::move(parsed).value();

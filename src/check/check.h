@@ -61,6 +61,7 @@ struct CheckOptions {
   std::string idempotency_key;     // as the caller sent it; "" = none
   std::string route;               // recorded with the decision, e.g. "POST /v1/check"
   RetryAnswer retry = RetryAnswer::kFromRecord;
+  bool strict = false;             // fields the format does not define are an input error
 };
 
 struct Checked {

@@ -82,7 +82,6 @@ void AppendKeyJson(const audit::ApiKeyInfo& k, JsonWriter& w) {
 void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   auto* audit_cmd = app.add_subcommand("audit", "The hash-chained audit log of decisions and changes");
   audit_cmd->require_subcommand(1);
-  audit_cmd->add_option("--data-dir", ctx.data_dir, "Working data directory (default ./exportctl-data)");
   audit_cmd->add_option("--audit", audit_location,
                         "The log: a SQLite path or postgresql://… (default: audit.sqlite under "
                         "--data-dir; with a PostgreSQL ledger, the ledger's URL)");
@@ -116,7 +115,9 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   });
 
   // audit head
+  static bool head_json = false;
   auto* head = audit_cmd->add_subcommand("head", "Print SEQ:HASH of the last record (keep it elsewhere)");
+  head->add_flag("--json", head_json, "JSON output: {\"seq\",\"hash\",\"anchor\"}");
   head->callback([&ctx] {
     auto log = OpenLog(ctx, true);
     if (!log.ok()) {
@@ -128,7 +129,15 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = Fail(h.status());
       return;
     }
-    std::cout << h->seq << ':' << h->hash << '\n';
+    const std::string anchor = std::to_string(h->seq) + ':' + h->hash;
+    if (head_json) {
+      std::string out;
+      JsonWriter w(out);
+      w.BeginObject().Field("seq", static_cast<int64_t>(h->seq)).Field("hash", h->hash).Field("anchor", anchor).EndObject();
+      std::cout << out << '\n';
+    } else {
+      std::cout << anchor << '\n';
+    }
   });
 
   // audit show ID
@@ -136,7 +145,8 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   static bool show_text = false;
   auto* show = audit_cmd->add_subcommand("show", "Print one record (a decision id or event id)");
   show->add_option("id", show_id, "Record id")->required();
-  show->add_flag("--text", show_text, "Readable text instead of JSON (a decision as `check --text` prints it)");
+  auto* show_text_flag = show->add_flag("--text", show_text, "Readable text instead of JSON (a decision as `check --text` prints it)");
+  show->add_flag("--json")->description("JSON output (the default)")->excludes(show_text_flag);
   show->callback([&ctx] {
     auto log = OpenLog(ctx, true);
     if (!log.ok()) {
@@ -193,7 +203,8 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   auto* format_opt = export_cmd->add_option("--format", format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
   static bool csv_flag = false;
   // --csv as `ledger export` and `check` take it.
-  export_cmd->add_flag("--csv", csv_flag, "CSV (same as --format csv)")->excludes(format_opt);
+  auto* csv_opt = export_cmd->add_flag("--csv", csv_flag, "CSV (same as --format csv)")->excludes(format_opt);
+  export_cmd->add_flag("--json")->description("JSON lines (the default; same as --format jsonl)")->excludes(csv_opt);
   export_cmd->add_option("--output,-o", output, "File to write (default stdout)");
   export_cmd->callback([&ctx] {
     if (!ValidTimeBound(from) || !ValidTimeBound(to)) {
@@ -240,7 +251,6 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   // keys create|revoke|list
   auto* keys = app.add_subcommand("keys", "API keys for the HTTP server");
   keys->require_subcommand(1);
-  keys->add_option("--data-dir", ctx.data_dir, "Working data directory (default ./exportctl-data)");
   keys->add_option("--audit", audit_location,
                    "Where key changes are recorded: the server's audit log (see `audit --audit`)");
 
@@ -273,7 +283,7 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
       std::string out;
       JsonWriter w(out);
       w.BeginObject().Field("key_id", key->info.key_id).Field("role", role_name);
-      w.Field("label", label).Field("token", key->token).EndObject();
+      w.Field("label", label).Field("key", key->token).EndObject();
       std::cout << out << '\n';
     } else {
       std::cout << "key id: " << key->info.key_id << "\nrole:   " << role_name
@@ -283,7 +293,9 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
   });
 
   static std::string revoke_id;
+  static bool revoke_json = false;
   auto* revoke = keys->add_subcommand("revoke", "Revoke a key (a running server stops accepting it within a second)");
+  revoke->add_flag("--json", revoke_json, "JSON output: the key as `keys list --json` shows it");
   revoke->add_option("key_id", revoke_id, "Key id (the 16 hex characters after exk_)")->required();
   revoke->callback([&ctx] {
     auto store = audit::KeyStore::Open(KeysPath(ctx));
@@ -306,7 +318,14 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = Fail(st);
       return;
     }
-    std::cout << "revoked " << revoke_id << '\n';
+    if (revoke_json) {
+      std::string out;
+      JsonWriter w(out);
+      AppendKeyJson(info, w);
+      std::cout << out << '\n';
+    } else {
+      std::cout << "revoked " << revoke_id << '\n';
+    }
   });
 
   static bool list_json = false;

@@ -30,6 +30,10 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx);  // ledger …
 void RegisterScreenCommands(CLI::App& app, CliContext& ctx);  // screen …, lists …
 void RegisterAuditCommands(CLI::App& app, CliContext& ctx);   // audit …, keys …
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);    // serve
+void RegisterHelpCommands(CLI::App& app);                     // completion bash|zsh, man
+// After every command is registered: an example and the global options under each --help, and
+// --json on every printing command that does not declare it (their output is JSON already).
+void FinishCommandLine(CLI::App& app);
 
 // Appends a configuration or data change made from the command line (`kind` e.g. "ledger.adjust",
 // "lists.imported", "screen.cleared"; `payload` one JSON object) to the audit log at `location`

@@ -137,6 +137,8 @@ struct CheckOptions {
   std::string posture;
   bool csv = false;
   bool text = false;
+  bool json = false;
+  bool strict = false;  // unknown fields are an input error, not a warning
   bool reserve = false;
   std::string ledger;
   std::string idempotency_key;
@@ -255,6 +257,9 @@ Status CheckOptionsValid(const CheckOptions& o) {
     return Status::Invalid("--text", "is for a single transaction; --batch prints JSON lines, or CSV with --csv");
   }
   if (o.text && o.csv) return Status::Invalid("--text", "cannot be used with --csv: choose one output format");
+  if (o.json && (o.text || o.csv)) {
+    return Status::Invalid("--json", std::string("cannot be used with ") + (o.text ? "--text" : "--csv") + ": choose one output format");
+  }
   if (!o.batch.empty() && !o.file.empty()) {
     return Status::Invalid("file", "give either a transaction FILE or --batch FILE, not both");
   }
@@ -274,7 +279,8 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
                          .idempotency_key = o.idempotency_key,
                          .route = o.batch.empty() ? "cli check" : "cli check --batch",
                          // A retried --reserve prints the decision again, its postings "replayed".
-                         .retry = check::RetryAnswer::kDecideAgain};
+                         .retry = check::RetryAnswer::kDecideAgain,
+                         .strict = o.strict};
   if (!o.posture.empty()) {
     auto p = ParsePosture(o.posture);
     if (!p.ok()) {
@@ -510,7 +516,11 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   check->add_option("--batch", co.batch, "JSONL file (one transaction per line), or - for stdin");
   check->add_flag("--csv", co.csv, "CSV output for spreadsheets (a header and one row per decision)");
   check->add_flag("--text", co.text, "Readable text instead of JSON (single transaction)");
+  check->add_flag("--json", co.json, "JSON output (the default; JSON lines with --batch)");
   check->add_option("--posture", co.posture, "enforced|codified: overrides the transaction's posture");
+  check->add_flag("--strict", co.strict,
+                  "Refuse fields the transaction format does not define (exit 2 naming the field); without it "
+                  "they are ignored and each is named in a warning");
   check->add_flag("--reserve", co.reserve, "Reserve the allocation atomically with the decision (needs the ledger)");
   check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
   check->add_option("--idempotency-key", co.idempotency_key, "With --reserve: retrying with the same key never double-counts (default: the transaction's reference)");
@@ -539,32 +549,79 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       return;
     }
     std::cout << "Regimes as of " << d.ToString() << " (" << PostureName(p) << " posture)\n";
+    std::cout << "Regulatory data " << data->version() << ", reviewed through " << data->reviewed_through().ToString()
+              << (d > data->reviewed_through() ? ": rules published since may be missing" : "") << "\n";
     for (const auto& g : data->regimes()) {
       std::cout << (g.InForce(d, p, data->rules()) ? "  [in force] " : "  [-]        ") << g.id << ": " << g.title << " (" << g.fr << ")\n";
     }
   });
 
-  // countries CODE [--as-of D]
-  auto* countries = app.add_subcommand("countries", "Country Group membership of a destination on a date");
-  static std::string k_code, k_as_of;
-  countries->add_option("country", k_code, "ISO code, name or alias")->required();
+  // countries CODE | countries --all  [--as-of D] [--posture P] [--json | --text]
+  auto* countries = app.add_subcommand("countries", "Country Groups and AI Diffusion tier of a destination (or of every country) on a date");
+  static std::string k_code, k_as_of, k_posture;
+  static bool k_all = false, k_text = false;
+  countries->add_option("country", k_code, "ISO code, name or alias");
+  countries->add_flag("--all", k_all, "Every country with its groups and tier");
   countries->add_option("--as-of", k_as_of, "Date (default today)");
+  countries->add_option("--posture", k_posture, "enforced (default) or codified: whether the AI Diffusion tiers bind");
+  auto* k_text_flag = countries->add_flag("--text", k_text, "Readable text instead of JSON");
+  countries->add_flag("--json")->description("JSON output (the default)")->excludes(k_text_flag);
   countries->callback([&ctx] {
     const Dataset* data = LoadDataset(ctx);
     if (!data) return;
+    if (k_all == !k_code.empty()) {
+      PrintJsonError("invalid_input", "country", k_all ? "give either a COUNTRY or --all, not both" : "give a COUNTRY (code, name or alias) or --all");
+      ctx.exit_code = 2;
+      return;
+    }
+    Date d;
+    Posture p;
+    if (!ReadAsOfAndPosture(ctx, k_as_of, k_posture, d, p)) return;
+    std::string out;
+    JsonWriter w(out);
+    if (k_all) {
+      WriteCountriesJson(*data, d, p, w);
+      if (!k_text) {
+        std::cout << out << '\n';
+        return;
+      }
+      const nlohmann::json j = nlohmann::json::parse(out);
+      std::cout << "Countries as of " << d.ToString() << " (" << PostureName(p) << " posture)\n"
+                << "AI Diffusion tiers: " << j["ai_diffusion"]["note"].get<std::string>() << "\n";
+      std::printf("%-6s %-40s %-5s %s\n", "CODE", "NAME", "TIER", "COUNTRY GROUPS");
+      for (const auto& c : j["countries"]) {
+        std::string groups;
+        for (const auto& g : c["groups"]) groups += (groups.empty() ? "" : " ") + g.get<std::string>();
+        if (c.contains("treated_as")) groups += " (treated as " + c["treated_as"].get<std::string>() + ")";
+        std::printf("%-6s %-40s %-5s %s\n", c["code"].get<std::string>().c_str(), c["name"].get<std::string>().c_str(),
+                    c["ai_diffusion_tier"].is_null() ? "-" : std::to_string(c["ai_diffusion_tier"].get<int>()).c_str(), groups.c_str());
+      }
+      return;
+    }
     auto code = data->ResolveCountry(k_code);
     if (!code.ok()) {
       PrintJsonError("invalid_input", "country", code.status().message());
       ctx.exit_code = 2;
       return;
     }
-    Date d;
-    Posture p;
-    if (!ReadAsOfAndPosture(ctx, k_as_of, "", d, p)) return;
-    std::string out;
-    JsonWriter w(out);
     WriteCountryJson(*data, *data->FindCountry(*code), d, p, w);
-    std::cout << out << '\n';
+    if (!k_text) {
+      std::cout << out << '\n';
+      return;
+    }
+    const nlohmann::json j = nlohmann::json::parse(out);
+    std::cout << j["name"].get<std::string>() << " (" << j["code"].get<std::string>() << ") as of " << d.ToString() << ", "
+              << PostureName(p) << " posture\n";
+    if (j.contains("treated_as")) std::cout << "  treated as " << j["treated_as"].get<std::string>() << "\n";
+    std::string groups;
+    for (const auto& g : j["groups"]) groups += (groups.empty() ? "" : ", ") + g.get<std::string>();
+    std::cout << "  Country Groups: " << (groups.empty() ? "none" : groups) << "\n";
+    const auto& t = j["ai_diffusion_tier"];
+    std::cout << "  AI Diffusion tier: " << (t["tier"].is_null() ? std::string("none") : "Tier " + std::to_string(t["tier"].get<int>()))
+              << (t["binding"].get<bool>() ? " (binding)" : " (not binding)") << (t["verified"].get<bool>() ? "" : " [unverified]") << "\n";
+    if (!t["basis"].get<std::string>().empty()) std::cout << "    basis: " << t["basis"].get<std::string>() << "\n";
+    std::cout << "    " << t["note"].get<std::string>() << "\n";
+    if (j.contains("note")) std::cout << "  note: " << j["note"].get<std::string>() << "\n";
   });
 }
 

@@ -320,7 +320,7 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx) {
   auto* exp =
       cmd->add_subcommand("export", "The whole posting log (CSV with --csv, else JSON lines)");
   common(exp, false);
-  exp->add_flag("--csv", o.csv, "CSV (RFC 4180)");
+  exp->add_flag("--json")->description("JSON lines (the default)")->excludes(exp->add_flag("--csv", o.csv, "CSV (RFC 4180)"));
   exp->callback([&ctx] { ctx.exit_code = RunExport(ctx, o); });
   for (CLI::App* sub : cmd->get_subcommands({})) sub->footer(kExitCodesHelp);
 }

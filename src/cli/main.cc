@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   using namespace exportctl::cli;
   CLI::App app{"exportctl: US export-control determinations for advanced AI chips"};
   app.require_subcommand(1);
+  // Global options are accepted after the subcommand as well: an option a subcommand does not
+  // know falls through to its parents.
+  app.fallthrough();
   CliContext ctx;
   const char* env_data = std::getenv("EXPORTCTL_REGULATORY_DATA");
   ctx.regulatory_data_dir = env_data ? env_data : EXPORTCTL_DEFAULT_DATA_DIR;
@@ -40,6 +43,8 @@ int main(int argc, char** argv) {
   RegisterScreenCommands(app, ctx);
   RegisterAuditCommands(app, ctx);
   RegisterServeCommand(app, ctx);
+  RegisterHelpCommands(app);
+  FinishCommandLine(app);
 
   try {
     app.parse(argc, argv);

@@ -527,7 +527,9 @@ auto horizon = std::make_shared<int>(kDefaultClearanceHorizonDays);
 clear->add_option("--horizon-days", *horizon,
                   "Latest expiry allowed, in days from today (default " +
                       std::to_string(kDefaultClearanceHorizonDays) + ")");
-clear->callback([&ctx, d, horizon] {
+auto clear_json = std::make_shared<bool>(false);
+clear->add_flag("--json", *clear_json, "JSON output: the disposition recorded");
+clear->callback([&ctx, d, horizon, clear_json] {
   for (auto [i, field] : {std::pair{0, "party"}, std::pair{2, "reason"}, std::pair{4, "by"}}) {
     if (Status st = CheckUtf8((*d)[i], field); !st.ok()) return Fail(ctx, st);
   }
@@ -553,6 +555,12 @@ clear->callback([&ctx, d, horizon] {
                       {"record_hash", disp.record_hash}, {"reason", disp.reason},
                       {"expires", (*d)[3]},              {"cleared_by", disp.cleared_by}};
   if (Status s = RecordCliEvent(ctx, "", "screen.cleared", recorded.dump()); !s.ok()) return Fail(ctx, s);
+  if (*clear_json) {
+    json out = recorded;
+    out["record_name"] = record->name;
+    std::cout << out.dump() << "\n";
+    return;
+  }
   std::cout << "cleared \"" << disp.party << "\" against " << record->record_id << " ("
             << record->name << ") until " << (*d)[3] << "\n";
 });

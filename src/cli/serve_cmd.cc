@@ -26,6 +26,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string ledger;
+  bool no_ledger = false;  // a screening-only server: no allocation, reservations answer 503
   std::string audit;  // "" = the ledger's database when it is PostgreSQL, else under --data-dir
   size_t max_body_bytes = 1 << 20;
   size_t max_batch_lines = 10000;
@@ -43,6 +44,15 @@ int Fail(const Status& st) {
 }
 
 int RunServe(CliContext& ctx, const ServeOptions& o) {
+  // Block the stop signals before any thread starts (the audit log's checkpointer is one), so
+  // only sigwait below receives them: a thread that has them unblocked would let SIGTERM end
+  // the process at once, without finishing the requests in flight.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
   // The audit log lives next to the ledger: in its PostgreSQL database when the ledger is shared
@@ -66,16 +76,18 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   std::unique_ptr<server::LedgerService> ledger;
   std::unique_ptr<server::ScreenService> screen;
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
-  // The ledger: with --ledger, or when the default file exists (as for `check`).
-  const std::string default_ledger = dir.ledger();
-  if (!o.ledger.empty() || std::filesystem::exists(default_ledger)) {
+  // The ledger: --ledger, else the embedded SQLite ledger under the data directory (created on
+  // first use), unless --no-ledger asks for a screening-only server.
+  if (o.no_ledger) {
+    std::cerr << "exportctl serve: --no-ledger: allocation not consulted; ledger routes and "
+                 "\"reserve\" answer 503\n";
+  } else {
+    std::error_code ec;
+    if (o.ledger.empty()) std::filesystem::create_directories(ctx.data_dir, ec);
+    if (ec) return Fail(Status::Invalid("--data-dir", "cannot create " + ctx.data_dir + ": " + ec.message()));
     auto opened = server::OpenLedgerService(ctx.regulatory_data_dir, ctx.data_dir, o.ledger);
     if (!opened.ok()) return Fail(opened.status());
     ledger = std::move(opened).value();
-  } else {
-    std::cerr << "exportctl serve: no ledger (" << default_ledger
-              << " does not exist and no --ledger): allocation not consulted; ledger routes and "
-                 "\"reserve\" answer 503\n";
   }
   // Screening: against the lists imported under --data-dir. Lists present but unreadable stop
   // the server rather than deciding as if unscreened.
@@ -105,14 +117,6 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   options.max_connections_per_client = o.max_connections_per_client;
   options.log_requests = o.log_requests;
 
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
   server::Server server(options, {.dataset = data,
                                   .engine = &engine,
                                   .audit = log->get(),
@@ -139,8 +143,13 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
   auto* serve = app.add_subcommand("serve", "Serve the HTTP API (docs/openapi.json)");
   serve->add_option("--port", o.port, "TCP port (default 8080; 0 = any free port)");
   serve->add_option("--host", o.host, "Address to listen on (default 127.0.0.1)");
-  serve->add_option("--data-dir", ctx.data_dir, "Working data directory: audit log, API keys, ledger");
-  serve->add_option("--ledger", o.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
+  auto* ledger_opt = serve->add_option("--ledger", o.ledger,
+                                       "Ledger: a SQLite path or postgresql://… (default: ledger.sqlite under "
+                                       "--data-dir, created if absent)");
+  serve->add_flag("--no-ledger", o.no_ledger,
+                  "Serve without the allocation ledger (screening and decisions only; ledger routes and "
+                  "\"reserve\" answer 503)")
+      ->excludes(ledger_opt);
   serve->add_option("--audit", o.audit,
                     "Audit log: a SQLite path or postgresql://… (default: the ledger's database "
                     "when --ledger is postgresql://…, else audit.sqlite under --data-dir)");

@@ -39,6 +39,7 @@ void WriteRegimesJson(const Dataset& data, Date d, Posture p, JsonWriter& w) {
     w.Field("effective", g.effective.ToString());
     if (g.compliance) w.Field("compliance", g.compliance->ToString());
     w.Field("in_force", g.InForce(d, p, data.rules())).Field("verified", g.verified);
+    w.Field("data_reviewed_through", data.reviewed_through().ToString());
     w.Key("rules").BeginArray();
     for (const auto& id : g.rule_ids) {
       const RuleDef* r = data.FindRule(id);
@@ -68,8 +69,118 @@ void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, 
     w.Field("verified", pr.verified).Field("source", pr.citation).EndObject();
   }
   w.EndArray();
+  const AiDiffusionTier tier = AiDiffusionTierOf(data, c.code, d, p);
+  w.Key("ai_diffusion_tier").BeginObject();
+  w.Key("tier");
+  if (tier.tier) w.Integer(*tier.tier);
+  else w.Null();
+  w.Field("binding", tier.binding).Field("status", tier.status).Field("basis", tier.basis);
+  w.Field("verified", tier.verified).Field("note", tier.note).EndObject();
   if (!c.note.empty()) w.Field("note", c.note);
   w.EndObject();
+}
+
+namespace {
+
+constexpr std::string_view kAid = "ai-diffusion-2025";
+
+std::vector<std::string> StringList(const Parameter* p) {
+  std::vector<std::string> out;
+  if (!p || !p->value.contains("value") || !p->value["value"].is_array()) return out;
+  for (const auto& v : p->value["value"]) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+AiDiffusionTier AiDiffusionTierOf(const Dataset& data, std::string_view code, Date d, Posture p) {
+  AiDiffusionTier out;
+  const Regime* regime = data.FindRegime(kAid);
+  const RuleDef* policy = data.FindRule("aid.tier_policy");
+  if (!regime || !policy) {
+    out.status = "not_in_data";
+    out.note = "The regulatory data has no AI Diffusion rule";
+    return out;
+  }
+  const std::string citation = regime->fr + ", " + policy->citation;
+  if (d < regime->effective) {
+    out.status = "not_yet_effective";
+    out.note = "The AI Diffusion rule (" + regime->fr + ") takes effect on " + regime->effective.ToString() + ": no tiers before";
+    return out;
+  }
+  // Tiers: Supp. No. 5 paragraph (a) is Tier 1; the tier3_groups (D:5 and Macau) are Tier 3;
+  // every other destination is Tier 2. Hong Kong counts as China.
+  const std::string_view effective = data.EffectiveCode(code);
+  const Parameter* tier1 = data.Param(kAid, "tier1_destinations");
+  const Parameter* tier3 = data.Param(kAid, "tier3_groups");
+  for (const auto& g : StringList(tier3)) {
+    const auto group = ParseGroup(g);
+    if ((group && data.InGroup(code, *group, d)) || g == code || g == effective) {
+      out.tier = 3;
+      out.basis = (group ? "Country Group " + g : g) + " (" + (tier3 ? tier3->citation : policy->citation) + ")";
+      break;
+    }
+  }
+  if (!out.tier) {
+    for (const auto& t : StringList(tier1)) {
+      if (t == code || t == effective) {
+        out.tier = 1;
+        out.basis = "15 CFR Part 740 Supp. No. 5 paragraph (a) (" + (tier1 ? tier1->citation : policy->citation) + ")";
+        out.verified = !tier1 || tier1->verified;
+      }
+    }
+  }
+  if (!out.tier) {
+    out.tier = 2;
+    out.basis = "neither Supp. No. 5 paragraph (a) nor " + std::string(tier3 ? "Country Group D:5 or Macau" : "Tier 3") +
+                " (" + policy->citation + ")";
+    out.verified = !tier1 || tier1->verified;  // Tier 2 is "not Tier 1": as sure as the Tier 1 list
+  }
+  const RuleDef* not_enforced = data.FindRule("enforcement.aid_not_enforced");
+  if (policy->ActiveOn(d, p)) {
+    out.binding = true;
+    out.status = "in_force";
+    out.note = "Tier " + std::to_string(*out.tier) + " binds under the " + std::string(PostureName(p)) + " posture (" + citation + ")";
+  } else if (p == Posture::kEnforced && not_enforced && not_enforced->ActiveOn(d, p)) {
+    const std::string since = not_enforced->enforced.empty() ? std::string() : " since " + not_enforced->enforced.front().from.ToString();
+    out.status = "codified_not_enforced";
+    out.note = "The AI Diffusion tiers are codified (" + citation + ") but not enforced" + since + " (" + not_enforced->citation +
+               "): under the enforced posture the tier binds nothing; the codified posture applies it";
+  } else if (regime->compliance && d < *regime->compliance) {
+    out.status = "compliance_pending";
+    out.note = "The AI Diffusion rule (" + regime->fr + ") is effective from " + regime->effective.ToString() +
+               " but compliance is not required until " + regime->compliance->ToString();
+  } else {
+    out.status = "not_binding";
+    out.note = "The AI Diffusion tiers do not bind under the " + std::string(PostureName(p)) + " posture on " + d.ToString() + " (" + citation + ")";
+  }
+  return out;
+}
+
+void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w) {
+  w.BeginObject().Field("as_of", d.ToString()).Field("posture", PostureName(p));
+  // Whether the tiers bind is the same for every country; the first one's answer says it.
+  const AiDiffusionTier any = AiDiffusionTierOf(data, data.countries().empty() ? "" : data.countries().front().code, d, p);
+  w.Key("ai_diffusion").BeginObject().Field("binding", any.binding).Field("status", any.status);
+  w.Field("note", any.note).EndObject();
+  w.Key("countries").BeginArray();
+  for (const Country& c : data.countries()) {
+    w.BeginObject().Field("code", c.code).Field("name", c.name);
+    if (!c.treat_as.empty()) w.Field("treated_as", c.treat_as);
+    w.Key("groups").BeginArray();
+    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+      if (data.InGroup(c.code, static_cast<Group>(g), d)) w.String(GroupName(static_cast<Group>(g)));
+    }
+    w.EndArray();
+    const AiDiffusionTier tier = AiDiffusionTierOf(data, c.code, d, p);
+    w.Key("ai_diffusion_tier");
+    if (tier.tier) w.Integer(*tier.tier);
+    else w.Null();
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
 }
 
 }  // namespace exportctl

@@ -2,7 +2,9 @@
 // and the HTTP API serves.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/json_writer.h"
 #include "data/dataset.h"
@@ -10,9 +12,26 @@
 namespace exportctl {
 
 void WriteChipJson(const ChipRecord& c, JsonWriter& w);
-// Every regime with in_force on (d, p) and its rules with active on (d, p).
+// Every regime with in_force on (d, p) and its rules with active on (d, p); each also carries
+// data_reviewed_through, the date through which the data was checked against its sources.
 void WriteRegimesJson(const Dataset& data, Date d, Posture p, JsonWriter& w);
-// {"code","name","as_of","posture","treated_as"?,"groups":[…],"note"?}
+// {"code","name","as_of","posture","treated_as"?,"groups":[…],"provenance":[…],
+//  "ai_diffusion_tier":{…},"note"?}
 void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, JsonWriter& w);
+// Every country on (d, p): {"as_of","posture","ai_diffusion":{status…},"countries":[{"code",
+// "name","treated_as"?,"groups","ai_diffusion_tier"}]}.
+void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w);
+
+// The AI Diffusion rule's tier of a destination (15 CFR Part 740 Supp. No. 5; 742.6(b)(10)(iii)),
+// and whether the tiers bind on (d, p): they are codified but not enforced.
+struct AiDiffusionTier {
+  std::optional<int> tier;  // 1, 2 or 3; none before the rule takes effect
+  bool binding = false;     // the tier policy binds on (d, p)
+  std::string status;       // "in_force", "compliance_pending", "codified_not_enforced", "not_yet_effective"
+  std::string note;         // the same in words, with its citation
+  std::string basis;        // why this tier: the list or group that puts the country there
+  bool verified = true;     // the Tier 1 list rests on secondary sources
+};
+AiDiffusionTier AiDiffusionTierOf(const Dataset& data, std::string_view code, Date d, Posture p);
 
 }  // namespace exportctl

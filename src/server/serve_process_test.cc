@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -96,6 +98,7 @@ int Stop(pid_t pid) {
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) std::fprintf(stderr, "exportctl serve ended by signal %d\n", WTERMSIG(status));
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -118,7 +121,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
                    &created),
             0)
       << created;
-  const std::string token = json::parse(created)["token"];
+  const std::string token = json::parse(created)["key"];
 
   int port_a = 0, port_b = 0;
   const pid_t a = StartServe({"--data-dir", data_dir, "--ledger", url}, &port_a);
@@ -244,6 +247,46 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
 // copies at once, while the server is killed with SIGKILL and restarted. Afterwards the ledger and
 // the audit log agree posting for posting, every posting is in exactly one record, and every
 // acknowledged reservation holds (reserved, never released).
+// Without --ledger, serve creates the embedded SQLite ledger under the data directory and
+// reserves on it; --no-ledger keeps a screening-only server whose reservations answer 503.
+TEST(ServeDefaults, CreatesTheLedgerUnderTheDataDirectory) {
+  char tmpl[] = "/tmp/exportctl_serve_defaults_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/data";  // does not exist yet
+  std::string created;
+  // The global --data-dir after the subcommand, and keys create --json with the secret under "key".
+  ASSERT_EQ(RunCli({"keys", "create", "--role", "officer", "--json", "--data-dir", dir}, &created), 0) << created;
+  const json key = json::parse(created);
+  for (const char* field : {"key_id", "role", "label", "key"}) EXPECT_TRUE(key.contains(field)) << created;
+  const std::string token = key["key"];
+  httplib::Headers h{{"Authorization", "Bearer " + token}};
+
+  int port = 0;
+  pid_t pid = StartServe({"--data-dir", dir}, &port);
+  ASSERT_GT(pid, 0);
+  {
+    httplib::Client c("127.0.0.1", port);
+    auto r = c.Post("/v1/check", h, kLppCheck, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_FALSE(ResponseJson(r->body)["ledger_postings"].empty()) << r->body;
+  }
+  EXPECT_EQ(Stop(pid), 0);
+  EXPECT_TRUE(std::ifstream(dir + "/ledger.sqlite").good());
+
+  port = 0;
+  pid = StartServe({"--data-dir", dir, "--no-ledger"}, &port);
+  ASSERT_GT(pid, 0);
+  {
+    httplib::Client c("127.0.0.1", port);
+    auto r = c.Post("/v1/check", h, kLppCheck, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503) << r->body;
+  }
+  EXPECT_EQ(Stop(pid), 0);
+  std::filesystem::remove_all(tmpl);
+}
+
 TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
   char tmpl[] = "/tmp/exportctl_storm_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
@@ -254,7 +297,7 @@ TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
     std::string created;
     ASSERT_EQ(RunCli({"keys", "--data-dir", dir, "create", "--role", "officer", "--json"}, &created), 0)
         << created;
-    token = json::parse(created)["token"];
+    token = json::parse(created)["key"];
   }
   std::atomic<int> port{0};
   int first_port = 0;

@@ -115,6 +115,7 @@ struct Server::Impl {
         {"GET", "/openapi.json", Role::kViewer, &Impl::HandleOpenApi},
         {"GET", "/v1/chips", Role::kViewer, &Impl::HandleChips},
         {"GET", "/v1/regimes", Role::kViewer, &Impl::HandleRegimes},
+        {"GET", "/v1/countries", Role::kViewer, &Impl::HandleCountries},
         {"GET", "/v1/countries/{code}", Role::kViewer, &Impl::HandleCountry},
         {"GET", "/v1/decisions/{id}", Role::kViewer, &Impl::HandleDecision},
         {"GET", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenGet},
@@ -562,7 +563,8 @@ struct Server::Impl {
 
   void HandleChips(Call& call) { SendJson(call.res, 200, chips_json); }
 
-  void HandleRegimes(Call& call) {
+  // Reference data on ?as_of= and ?posture= (default today, enforced), as `write` shapes it.
+  void SendReferenceData(Call& call, void (*write)(const Dataset&, Date, Posture, JsonWriter&)) {
     Date d;
     Posture p;
     if (Status st = ReadDateAndPosture(call.req.get_param_value("as_of"),
@@ -572,9 +574,14 @@ struct Server::Impl {
     }
     std::string out;
     JsonWriter w(out);
-    WriteRegimesJson(*deps.dataset, d, p, w);
+    write(*deps.dataset, d, p, w);
     SendJson(call.res, 200, std::move(out));
   }
+
+  void HandleRegimes(Call& call) { SendReferenceData(call, &WriteRegimesJson); }
+
+  // Every country with its groups and AI Diffusion tier on (as_of, posture).
+  void HandleCountries(Call& call) { SendReferenceData(call, &WriteCountriesJson); }
 
   void HandleCountry(Call& call) {
     Date d;

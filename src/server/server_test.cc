@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -354,6 +355,71 @@ TEST_F(ServerTest, ReferenceData) {
   EXPECT_NE(std::find(country["groups"].begin(), country["groups"].end(), "D:5"),
             country["groups"].end());
   EXPECT_EQ(Get("/v1/countries/Atlantis", viewer_)->status, 404);
+  // The data says through which date it was reviewed.
+  for (const auto& regime : ResponseJson(regimes->body)) {
+    EXPECT_EQ(regime["data_reviewed_through"], SharedDataset().reviewed_through().ToString());
+  }
+}
+
+// "Which tier is this country in?": the AI Diffusion tier beside the Country Groups, binding
+// only under the codified posture (codified but not enforced since 2025-05-13).
+TEST_F(ServerTest, CountriesShowTheAiDiffusionTier) {
+  json ae = ResponseJson(Get("/v1/countries/AE?as_of=2025-06-01&posture=codified", viewer_)->body);
+  EXPECT_EQ(ae["ai_diffusion_tier"]["tier"], 2);
+  EXPECT_TRUE(ae["ai_diffusion_tier"]["binding"].get<bool>());
+  json ae_enforced = ResponseJson(Get("/v1/countries/AE?as_of=2025-06-01", viewer_)->body);
+  EXPECT_EQ(ae_enforced["ai_diffusion_tier"]["tier"], 2);
+  EXPECT_FALSE(ae_enforced["ai_diffusion_tier"]["binding"].get<bool>());
+  EXPECT_EQ(ae_enforced["ai_diffusion_tier"]["status"], "codified_not_enforced");
+  EXPECT_NE(ae_enforced["ai_diffusion_tier"]["note"].get<std::string>().find("not enforced since 2025-05-13"), std::string::npos)
+      << ae_enforced.dump();
+
+  auto all = Get("/v1/countries?as_of=2025-06-01&posture=codified", viewer_);
+  ASSERT_EQ(all->status, 200) << all->body;
+  json countries = ResponseJson(all->body);
+  EXPECT_EQ(countries["as_of"], "2025-06-01");
+  EXPECT_TRUE(countries["ai_diffusion"]["binding"].get<bool>());
+  std::map<std::string, json> by_code;
+  for (const auto& c : countries["countries"]) by_code[c["code"].get<std::string>()] = c;
+  EXPECT_GT(by_code.size(), 200u);
+  EXPECT_EQ(by_code["DE"]["ai_diffusion_tier"], 1);
+  EXPECT_EQ(by_code["IN"]["ai_diffusion_tier"], 2);
+  EXPECT_EQ(by_code["CN"]["ai_diffusion_tier"], 3);
+  EXPECT_EQ(by_code["MO"]["ai_diffusion_tier"], 3);
+  EXPECT_EQ(by_code["HK"]["ai_diffusion_tier"], 3);  // treated as China
+  EXPECT_NE(std::find(by_code["CN"]["groups"].begin(), by_code["CN"]["groups"].end(), "D:5"), by_code["CN"]["groups"].end());
+  // Before the AI Diffusion rule there are no tiers.
+  json early = ResponseJson(Get("/v1/countries?as_of=2024-06-01&posture=codified", viewer_)->body);
+  EXPECT_TRUE(early["countries"][0]["ai_diffusion_tier"].is_null());
+  EXPECT_EQ(ErrorOf(Get("/v1/countries?posture=lenient", viewer_))["field"], "posture");
+  EXPECT_EQ(ErrorOf(Get("/v1/countries?as_of=soon", viewer_))["field"], "as_of");
+  EXPECT_EQ(Get("/v1/countries", "")->status, 401);
+}
+
+// Fields the transaction format does not define are named in a warning; "strict": true refuses
+// them with 400 naming the field (as `check --strict` does).
+TEST_F(ServerTest, UnknownTransactionFieldsWarnOrAreRefused) {
+  json tx = json::parse(kTransaction);
+  tx["destinaton"] = "DE";
+  tx["items"][0]["qty"] = 3;
+  tx["parties"][0]["adress"] = "1 Main St";
+  auto lenient = Post("/v1/check", tx.dump(), analyst_);
+  ASSERT_EQ(lenient->status, 200) << lenient->body;
+  const std::string warnings = ResponseJson(lenient->body)["warnings"].dump();
+  for (const char* path : {"destinaton", "items[0].qty", "parties[0].adress"}) {
+    EXPECT_NE(warnings.find(std::string("\\\"") + path + "\\\""), std::string::npos) << path << " " << warnings;
+  }
+  tx["strict"] = true;
+  auto strict = Post("/v1/check", tx.dump(), analyst_);
+  EXPECT_EQ(strict->status, 400) << strict->body;
+  EXPECT_EQ(ErrorOf(strict)["field"], "destinaton");
+  tx.erase("destinaton");
+  EXPECT_EQ(ErrorOf(Post("/v1/check", tx.dump(), analyst_))["field"], "items[0].qty");
+  // Strict with only known fields decides as usual.
+  json clean = json::parse(kTransaction);
+  clean["strict"] = true;
+  EXPECT_EQ(Post("/v1/check", clean.dump(), analyst_)->status, 200);
+  EXPECT_EQ(ErrorOf(Post("/v1/check", R"({"strict":"yes"})", analyst_))["field"], "strict");
 }
 
 TEST_F(ServerTest, UnwiredModulesAnswer503) {
