@@ -17,6 +17,11 @@ namespace {
 // One example per command, by command path (the CLI test checks every command has one).
 const std::map<std::string, std::string>& Examples() {
   static const std::map<std::string, std::string> examples = {
+      {"chips", "exportctl chips show H100"},
+      {"ledger", "exportctl ledger balances --json"},
+      {"lists", "exportctl lists status --json"},
+      {"audit", "exportctl audit verify"},
+      {"keys", "exportctl keys create --role analyst --json"},
       {"chips list", "exportctl chips list --json"},
       {"chips show", "exportctl chips show H100"},
       {"classify", "exportctl classify H20 --as-of 2025-06-01 --json"},
@@ -238,13 +243,14 @@ void FinishCommandLine(CLI::App& app) {
   std::vector<Command> commands;
   Collect(&app, "", commands);
   for (const Command& c : commands) {
-    if (c.path.empty() || !IsLeaf(c.app)) continue;
+    if (c.path.empty()) continue;
     auto* sub = const_cast<CLI::App*>(c.app);
     std::string footer = sub->get_footer();
     if (auto it = Examples().find(c.path); it != Examples().end()) {
       footer = "Example:\n  " + it->second + (footer.empty() ? "" : "\n\n" + footer);
     }
     sub->footer(footer + (footer.empty() ? "" : "\n\n") + kGlobalOptionsNote);
+    if (!IsLeaf(c.app)) continue;
     // Commands whose output is JSON already take --json too, so scripts can always ask for it.
     if (PrintsResult(c.path) && !sub->get_option_no_throw("--json")) {
       sub->add_flag("--json")->description("JSON output (the default for this command)");
