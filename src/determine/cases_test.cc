@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
@@ -42,6 +44,37 @@ std::vector<Case> LoadCases() {
 
 const Dataset& Data() { return BundledData(); }
 
+// "data_patch": {"REGIME ID": {merge patch}}: the case runs on a copy of the bundled data with
+// those regime files patched, as an operator would edit them (no code change).
+const Dataset& CaseData(const json& body) {
+  if (!body.contains("data_patch")) return Data();
+  static std::map<std::string, std::unique_ptr<Dataset>> cache;
+  const std::string key = body["data_patch"].dump();
+  auto& slot = cache[key];
+  if (!slot) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() /
+                         ("exportctl-case-data-" + std::to_string(::getpid()) + "-" + std::to_string(cache.size()));
+    fs::remove_all(dir);
+    fs::copy(EXPORTCTL_DEFAULT_DATA_DIR, dir, fs::copy_options::recursive);
+    for (const auto& [regime, patch] : body["data_patch"].items()) {
+      const fs::path f = dir / "regimes" / (regime + ".json");
+      std::ifstream in(f);
+      json j = json::parse(in);
+      j.merge_patch(patch);
+      std::ofstream(f) << j.dump(2);
+    }
+    auto d = Dataset::Load(dir.string());
+    fs::remove_all(dir);
+    if (!d.ok()) {
+      ADD_FAILURE() << "patched data does not load: " << d.status().ToString();
+      return Data();
+    }
+    slot = std::move(d).value();
+  }
+  return *slot;
+}
+
 class RegulatoryCase : public ::testing::TestWithParam<Case> {};
 
 // "screening": {"list_versions": [...], "listings": {"PARTY NAME": [{"list", "footnote", "entry",
@@ -59,6 +92,9 @@ class CaseScreener : public PartyScreener {
       listing.footnote = l.value("footnote", 0);
       listing.entry = l.value("entry", p.name);
       listing.score = l.value("score", 1.0);
+      listing.programs = l.value("programs", std::vector<std::string>{});
+      listing.license_policy = l.value("license_policy", "");
+      listing.license_requirement = l.value("license_requirement", "");
       out.push_back(std::move(listing));
     }
     return out;
@@ -89,7 +125,8 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     tx.merge_patch(c.body.value("transaction", json::object()));
     input = tx.dump();
   }
-  auto tx = ParseTransaction(input, Data());
+  const Dataset& data = CaseData(c.body);
+  auto tx = ParseTransaction(input, data);
   if (c.body.contains("expect_error")) {
     ASSERT_FALSE(tx.ok()) << "expected an input error for " << input;
     const json& e = c.body["expect_error"];
@@ -101,7 +138,7 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     return;
   }
   ASSERT_TRUE(tx.ok()) << tx.status().ToString() << "\ninput: " << input;
-  Engine engine(Data());
+  Engine engine(data);
   DetermineOptions opts;
   std::optional<CaseScreener> screener;
   if (c.body.contains("screening")) opts.screener = &screener.emplace(c.body["screening"]);
@@ -197,9 +234,10 @@ TEST_P(RegulatoryCase, FavourableOutcomesCiteTheirRules) {
   if (c.body.contains("raw") || c.body.contains("expect_error")) return;
   json tx = c.base;
   tx.merge_patch(c.body.value("transaction", json::object()));
-  auto parsed = ParseTransaction(tx.dump(), Data());
+  const Dataset& data = CaseData(c.body);
+  auto parsed = ParseTransaction(tx.dump(), data);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-  Engine engine(Data());
+  Engine engine(data);
   DetermineOptions opts;
   if (c.body.contains("posture")) opts.posture = *ParsePosture(c.body["posture"].get<std::string>());
   const Decision d = engine.Determine(*parsed, opts);

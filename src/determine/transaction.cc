@@ -404,12 +404,112 @@ Result<RestrictedList> ParseListName(std::string_view s) {
   return Status::Invalid("list", "must be one of " + names);
 }
 
+// "restricted_lists": listings the caller already knows of (a party's or an owner's).
+Status ParseListings(const Fields& f, const std::string& name, std::vector<Listing>& out, std::vector<std::string>& unknown) {
+  Status st;
+  auto lists = f.Get("restricted_lists");
+  if (!lists) return Status::Ok();
+  simdjson::dom::array arr;
+  if (lists->get_array().get(arr)) return Status::Invalid(f.Path("restricted_lists"), "must be an array");
+  size_t i = 0;
+  for (element l : arr) {
+    const std::string lp = f.Path("restricted_lists") + "[" + std::to_string(i++) + "]";
+    object lo;
+    if (l.get_object().get(lo)) return Status::Invalid(lp, "must be an object {list, footnote, entry}");
+    Fields lf(lo, lp);
+    NoteUnknownFields(lo, lp, {"list", "footnote", "entry", "citation", "license_requirement", "license_policy", "score", "programs"},
+                      unknown);
+    Listing listing;
+    auto list_name = lf.Str("list", st, true);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    auto parsed = ParseListName(*list_name);
+    if (!parsed.ok()) return Status::Invalid(lf.Path("list"), parsed.status().message());
+    listing.list = *parsed;
+    if (auto fn = lf.Num("footnote", st)) listing.footnote = static_cast<int>(*fn);
+    listing.entry = lf.Str("entry", st).value_or(name);
+    listing.citation = lf.Str("citation", st).value_or("");
+    listing.license_requirement = lf.Str("license_requirement", st).value_or("");
+    listing.license_policy = lf.Str("license_policy", st).value_or("");
+    if (auto sc = lf.Num("score", st)) {
+      if (*sc > 1) return Status::Invalid(lf.Path("score"), "must be between 0 and 1");
+      listing.score = *sc;
+    }
+    if (auto progs = lf.Get("programs")) {
+      simdjson::dom::array pa;
+      if (progs->get_array().get(pa)) return Status::Invalid(lf.Path("programs"), "must be an array of OFAC program codes");
+      size_t j = 0;
+      for (element pe : pa) {
+        std::string_view code;
+        if (pe.get_string().get(code) || code.empty()) {
+          return Status::Invalid(lf.Path("programs") + "[" + std::to_string(j) + "]", "must be a non-empty string (an OFAC program code)");
+        }
+        listing.programs.emplace_back(code);
+        ++j;
+      }
+    }
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    out.push_back(std::move(listing));
+  }
+  return Status::Ok();
+}
+
+// "owners": [{name, percent, country, restricted_lists, owners}], nested up to kMaxOwnershipDepth
+// levels. A share the caller does not know is null (kept unknown, never read as 0).
+Status ParseOwners(const Dataset& data, const Fields& f, size_t depth, size_t& count, std::vector<Owner>& out,
+                   std::vector<std::string>& unknown) {
+  auto owners = f.Get("owners");
+  if (!owners) return Status::Ok();
+  simdjson::dom::array arr;
+  if (owners->get_array().get(arr)) return Status::Invalid(f.Path("owners"), "must be an array of {name, percent, country, restricted_lists, owners}");
+  if (depth > kMaxOwnershipDepth) {
+    return Status::Invalid(f.Path("owners"), "ownership nested deeper than " + std::to_string(kMaxOwnershipDepth) +
+                                                 " levels; state the chain up to the listed owner, or use an ownership graph");
+  }
+  double sum = 0;
+  size_t i = 0;
+  for (element e : arr) {
+    const std::string op = f.Path("owners") + "[" + std::to_string(i++) + "]";
+    if (++count > kMaxOwnersPerTransaction) {
+      return Status::Invalid(op, "more than " + std::to_string(kMaxOwnersPerTransaction) + " owners stated in one transaction");
+    }
+    object o;
+    if (e.get_object().get(o)) return Status::Invalid(op, "must be an object {name, percent, country, restricted_lists, owners}");
+    Fields of(o, op);
+    NoteUnknownFields(o, op, {"name", "percent", "country", "restricted_lists", "owners"}, unknown);
+    Status st;
+    Owner owner;
+    auto name = of.Str("name", st, true);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    if (name->find_first_not_of(" \t") == std::string::npos) return Status::Invalid(of.Path("name"), "must not be empty");
+    owner.name = *name;
+    if (auto pct = of.Num("percent", st, false, /*non_negative=*/false)) {
+      if (*pct < 0 || *pct > 100) {
+        return Status::Invalid(of.Path("percent"), "must be between 0 and 100 (a share in percent, or null when unknown), got " +
+                                                       Fields::FormatNumber(*pct));
+      }
+      owner.percent = *pct;
+      sum += *pct;
+    }
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    ResolveCountryField(data, of, "country", st, owner.country, false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    EXPORTCTL_RETURN_IF_ERROR(ParseListings(of, owner.name, owner.listings, unknown));
+    EXPORTCTL_RETURN_IF_ERROR(ParseOwners(data, of, depth + 1, count, owner.owners, unknown));
+    out.push_back(std::move(owner));
+  }
+  // A little slack for shares written with decimals (33.33 × 3).
+  if (sum > 100.0 + 1e-6) {
+    return Status::Invalid(f.Path("owners"), "the owners' shares sum to " + Fields::FormatNumber(sum) + "%, past 100%");
+  }
+  return Status::Ok();
+}
+
 Status ParseParty(const Dataset& data, element e, const std::string& path, Party& p,
                   std::vector<std::string>& unknown) {
   object o;
   if (e.get_object().get(o)) return Status::Invalid(path, "must be an object");
   Fields f(o, path);
-  NoteUnknownFields(o, path, {"role", "name", "party_id", "country", "headquarters", "ultimate_parent_headquarters",
+  NoteUnknownFields(o, path, {"role", "name", "party_id", "country", "headquarters", "ultimate_parent_headquarters", "owners",
                               "restricted_lists"}, unknown);
   Status st;
   auto role = f.Str("role", st, true);
@@ -435,37 +535,9 @@ Status ParseParty(const Dataset& data, element e, const std::string& path, Party
   ResolveCountryField(data, f, "headquarters", st, p.headquarters, false);
   ResolveCountryField(data, f, "ultimate_parent_headquarters", st, p.ultimate_parent_headquarters, false);
   EXPORTCTL_RETURN_IF_ERROR(st);
-  if (auto lists = f.Get("restricted_lists")) {
-    simdjson::dom::array arr;
-    if (lists->get_array().get(arr)) return Status::Invalid(f.Path("restricted_lists"), "must be an array");
-    size_t i = 0;
-    for (element l : arr) {
-      const std::string lp = f.Path("restricted_lists") + "[" + std::to_string(i++) + "]";
-      object lo;
-      if (l.get_object().get(lo)) return Status::Invalid(lp, "must be an object {list, footnote, entry}");
-      Fields lf(lo, lp);
-      NoteUnknownFields(lo, lp, {"list", "footnote", "entry", "citation", "license_requirement", "license_policy", "score"},
-                        unknown);
-      Listing listing;
-      auto name = lf.Str("list", st, true);
-      EXPORTCTL_RETURN_IF_ERROR(st);
-      auto parsed = ParseListName(*name);
-      if (!parsed.ok()) return Status::Invalid(lf.Path("list"), parsed.status().message());
-      listing.list = *parsed;
-      if (auto fn = lf.Num("footnote", st)) listing.footnote = static_cast<int>(*fn);
-      listing.entry = lf.Str("entry", st).value_or(p.name);
-      listing.citation = lf.Str("citation", st).value_or("");
-      listing.license_requirement = lf.Str("license_requirement", st).value_or("");
-      listing.license_policy = lf.Str("license_policy", st).value_or("");
-      if (auto sc = lf.Num("score", st)) {
-        if (*sc > 1) return Status::Invalid(lf.Path("score"), "must be between 0 and 1");
-        listing.score = *sc;
-      }
-      EXPORTCTL_RETURN_IF_ERROR(st);
-      p.listings.push_back(std::move(listing));
-    }
-  }
-  return Status::Ok();
+  EXPORTCTL_RETURN_IF_ERROR(ParseListings(f, p.name, p.listings, unknown));
+  size_t owners = 0;
+  return ParseOwners(data, f, 1, owners, p.owners, unknown);
 }
 
 // The path of a key that appears twice in one object ("parties[1].name"), if any. JSON leaves

@@ -52,6 +52,19 @@ struct Listing {
   // "Presumption of denial."); empty when not known.
   std::string license_requirement;
   std::string license_policy;
+  // OFAC program codes of an SDN listing ("RUSSIA-EO14024"): which decide whether 15 CFR 744.8
+  // reaches it. Empty when not known.
+  std::vector<std::string> programs;
+};
+
+// One owner of a party, as the caller states it ("owners"): its share, where it is, what it is
+// listed on, and its own owners in turn (the Affiliates Rule looks up the chain).
+struct Owner {
+  std::string name;
+  std::optional<double> percent;  // 0–100; absent = unknown
+  std::string country;            // resolved ISO code ("" when not given)
+  std::vector<Listing> listings;  // stated, as for a party
+  std::vector<Owner> owners;
 };
 
 struct Party {
@@ -64,6 +77,8 @@ struct Party {
   // Listings the caller already knows of ("restricted_lists"). They add to what screening finds;
   // an empty list is not a screening result.
   std::vector<Listing> listings;
+  // Its owners as stated ("owners"); empty = not stated, which is not "no owners".
+  std::vector<Owner> owners;
 };
 
 struct EndUse {
@@ -129,6 +144,8 @@ class Dataset;
 inline constexpr size_t kMaxItemsPerTransaction = 1000;
 inline constexpr size_t kMaxPartiesPerTransaction = 100;
 inline constexpr size_t kMaxComponentsPerSystem = 100;  // distinct entries; each has a count
+inline constexpr size_t kMaxOwnershipDepth = 8;         // levels of "owners" inside "owners"
+inline constexpr size_t kMaxOwnersPerTransaction = 500;  // owners stated across all parties
 
 // Parses and validates a transaction. Country names and aliases resolve through the dataset;
 // catalog chips are looked up there too. Never returns a partial transaction.

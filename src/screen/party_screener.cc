@@ -83,6 +83,7 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
     l.record_id = r.record_id;
     l.license_requirement = r.license_requirement;
     l.license_policy = r.license_policy;
+    l.programs = r.programs;
     l.score = h.score >= kCertainThreshold ? 1.0 : h.score;
     out.push_back(std::move(l));
   }
