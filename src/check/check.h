@@ -105,7 +105,7 @@ class Checker {
   // each taking a contiguous share), its answer written by `write` into texts[share]; then every
   // decision is recorded in one commit. The texts one after another are the lines in order;
   // they may be given out once this returns Ok. Front ends feed it a chunk at a time (the CLI
-  // 4096 lines, reusing `texts`; the server one request body). If the commit fails, no decision
+  // 4096 lines, reusing `texts`; the server 512). If the commit fails, no decision
   // of the chunk may be given (what it reserved is released): an error.
   [[nodiscard]] Status CheckBatch(std::span<const BatchLine> lines, const CheckOptions& options,
                                   const LineWriter& write, std::vector<std::string>& texts,

@@ -155,7 +155,7 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
                     "when --ledger is postgresql://…, else audit.sqlite under --data-dir)");
   serve->add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies get 413 (default 1 MiB)");
   serve->add_option("--max-batch-lines", o.max_batch_lines, "Transactions per POST /v1/check/batch (default 10000)");
-  serve->add_option("--threads", o.threads, "Requests handled at once (default 64; at most 4 per core, min 8)");
+  serve->add_option("--threads", o.threads, "Requests handled at once: worker threads, apart from the connections' event loops (one per core) (default 64)");
   serve->add_option("--max-connections", o.max_connections,
                     "Open connections at once; more get 503 (default 10000)");
   serve->add_option("--max-connections-per-client", o.max_connections_per_client,

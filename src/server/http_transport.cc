@@ -2,16 +2,25 @@
 // keep-alive timeout), read the header (header timeout), let `head` answer or admit, read the
 // body (body timeout, body limit counted as bytes arrive), handle, write, repeat. Requests that
 // arrive together (pipelining) stay in the read buffer and are answered in order.
+//
+// Threads: connections live on one event loop per I/O thread (one per core by default, each
+// with its own io_context, so the loops share no queue); admitted requests are handled on a
+// separate pool of workers, and their responses written back on the connection's loop. A slow
+// handler (an fsync, a database round trip) holds a worker, never a loop.
 #include "server/http_transport.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -146,7 +155,13 @@ class Session;
 
 struct HttpServer::Impl {
   Impl(HttpLimits l, HttpHandlers h)
-      : limits(std::move(l)), handlers(std::move(h)), acceptor(ioc) {}
+      : limits(std::move(l)), handlers(std::move(h)), loops(LoopCount(limits)),
+        acceptor(loops.front()) {}
+
+  static size_t LoopCount(const HttpLimits& l) {
+    if (l.io_threads > 0) return static_cast<size_t>(l.io_threads);
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
 
   HttpLimits limits;
   HttpHandlers handlers;
@@ -162,9 +177,12 @@ struct HttpServer::Impl {
   std::map<Session*, std::weak_ptr<Session>> sessions;
 
   // Declared last, destroyed first: handlers still queued own sessions, whose destructors
-  // use the members above.
-  net::io_context ioc;
+  // use the members above. The workers go first (Stop has joined them), then the loops.
+  std::deque<net::io_context> loops;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::atomic<size_t> next_loop{0};
   tcp::acceptor acceptor;
+  std::optional<net::thread_pool> workers;
 
   void Accept();
   void OnAccept(tcp::socket socket);
@@ -180,16 +198,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() { WaitForRequest(); }
 
-  // On Stop: a connection that is not writing a response is closed now; one that is closes
-  // after the write.
+  // On Stop: a connection that is not handling a request or writing its response is closed
+  // now; one that is closes after the write.
   void CloseIfIdle() {
-    if (state_ != State::kWriting) CloseNow();
+    if (state_ != State::kHandling && state_ != State::kWriting) CloseNow();
   }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
  private:
-  enum class State { kIdle, kReading, kWriting, kDraining, kClosed };
+  enum class State { kIdle, kReading, kHandling, kWriting, kDraining, kClosed };
 
   const HttpLimits& limits() const { return server_->limits; }
 
@@ -327,10 +345,16 @@ class Session : public std::enable_shared_from_this<Session> {
     Handle();
   }
 
+  // On a worker: the connection's loop goes on serving other connections meanwhile. Only
+  // this session touches req_ and res_ until the response is posted back to its strand.
   void Handle() {
     req_.body = std::move(parser_->get().body());
-    server_->handlers.request(req_, res_);
-    Respond();
+    state_ = State::kHandling;
+    stream_.expires_never();  // the handler's time is not the client's: no socket timeout
+    net::post(*server_->workers, [self = shared_from_this()] {
+      self->server_->handlers.request(self->req_, self->res_);
+      net::post(self->executor(), [self] { self->Respond(); });
+    });
   }
 
   // The connection layer's own refusals close the connection: what follows in the stream
@@ -415,12 +439,15 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::Impl::Accept() {
+  // Connections go round the loops in turn.
+  net::io_context& loop = loops[next_loop++ % loops.size()];
   acceptor.async_accept(
-      net::make_strand(ioc), [self = this](beast::error_code ec, tcp::socket socket) {
+      net::make_strand(loop), [self = this](beast::error_code ec, tcp::socket socket) {
         if (self->stopping || !self->acceptor.is_open()) return;
         if (ec) {
           // Out of descriptors (or a transient failure): pause rather than spin.
-          auto timer = std::make_shared<net::steady_timer>(self->ioc, std::chrono::milliseconds(50));
+          auto timer = std::make_shared<net::steady_timer>(self->loops.front(),
+                                                           std::chrono::milliseconds(50));
           timer->async_wait([self, timer](beast::error_code) {
             if (!self->stopping) self->Accept();
           });
@@ -510,10 +537,13 @@ Status HttpServer::Bind(const std::string& host, int port) {
 int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Run() {
-  impl_->Accept();
-  const int n = impl_->limits.threads > 0 ? impl_->limits.threads : 1;
-  for (int i = 0; i < n; ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+  Impl& s = *impl_;
+  s.workers.emplace(static_cast<size_t>(std::max(1, s.limits.threads)));
+  s.Accept();
+  for (auto& loop : s.loops) {
+    // Kept running while idle: a loop with no connection yet must still take the ones it is given.
+    s.guards.push_back(net::make_work_guard(loop));
+    s.threads.emplace_back([&loop] { loop.run(); });
   }
 }
 
@@ -521,7 +551,7 @@ void HttpServer::Stop() {
   Impl& s = *impl_;
   if (s.stopping.exchange(true)) return;
   if (s.threads.empty()) return;
-  net::post(s.ioc, [impl = impl_.get()] {
+  net::post(s.loops.front(), [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
   });
@@ -544,7 +574,10 @@ void HttpServer::Stop() {
     s.all_closed.wait_for(lock, s.limits.write_timeout + std::chrono::seconds(5),
                           [&] { return s.open == 0; });
   }
-  s.ioc.stop();
+  // Handlers still running past that bound finish first; what they post back is dropped.
+  s.workers->join();
+  s.guards.clear();
+  for (auto& loop : s.loops) loop.stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
 }

@@ -9,7 +9,8 @@
 // Each request goes to `head` as soon as its header is in, before a byte of its body is read
 // (so a caller without a valid key never makes the server read, let alone buffer, a body), and,
 // when `head` admits it, to `request` with the whole body. Connections wait for bytes without
-// holding a thread, so slow clients cost a socket and a timer, not a worker.
+// holding a thread, so slow clients cost a socket and a timer, not a worker. `head` runs on the
+// connection's event loop and must not block; `request` runs on a worker and may.
 #pragma once
 
 #include <any>
@@ -65,7 +66,8 @@ struct HttpLimits {
   std::chrono::milliseconds write_timeout{10'000};
   size_t max_connections = 10'000;            // open at once; more are refused with 503
   size_t max_connections_per_client = 256;    // per client IP address; more get 503
-  int threads = 64;                           // requests handled at once
+  int threads = 64;      // workers: requests handled at once (their handlers may block)
+  int io_threads = 0;    // event loops reading and writing connections; 0 = one per core
 };
 
 struct HttpHandlers {
@@ -87,7 +89,7 @@ class HttpServer {
   // Binds and listens (port 0 = any free port).
   Status Bind(const std::string& host, int port);
   int port() const;
-  // Serves on `limits.threads` background threads.
+  // Serves on `limits.io_threads` event loops and `limits.threads` workers, in the background.
   void Run();
   // Stops accepting and closes idle connections; requests being handled finish and their
   // responses are written; returns when every thread has ended.

@@ -210,6 +210,13 @@ struct Server::Impl {
     }
     const size_t route_index = static_cast<size_t>(route - Table().data());
     Call call{req, res, {}, std::move(param)};
+    if (route->handler == &Impl::HandleHealth) {
+      // Answered on the connection's event loop, not queued behind busy workers: a load
+      // balancer's probe sees the server, however long the handlers take.
+      HandleHealth(call);
+      Observe(req, res, route_index, start);
+      return false;
+    }
     if (!Authorize(*route, call)) {
       Observe(req, res, route_index, start);
       return false;
@@ -401,40 +408,49 @@ struct Server::Impl {
     SendJson(call.res, 200, std::move(out));
   }
 
-  // NDJSON in, NDJSON out: one decision or error object per non-blank line, in order; the
-  // decisions are recorded in one commit.
+  // NDJSON in, NDJSON out: one decision or error object per non-blank line, in order. Lines go
+  // to the checker a chunk at a time (one commit each), and each chunk's answers are appended
+  // to the response before the next is decided: a request holds its body, its response and one
+  // chunk's audit records, never those of the whole batch. Holding them all made the cost per
+  // line grow with the batch (docs/PERFORMANCE.md, "Cost per item by request size").
+  static constexpr size_t kBatchChunk = 512;
+
   void HandleCheckBatch(Call& call) {
     auto opts = CheckOptionsOf(call, "POST /v1/check/batch");
     if (!opts.ok()) return SendStatus(call.res, opts.status());
     opts->idempotency_key.clear();  // a batch is not retried as one request
     const std::string_view body = call.req.body;
-    std::deque<std::string> stripped;  // lines whose "reserve" flag was taken out
-    std::vector<check::BatchLine> lines;
-    size_t number = 0, start = 0;
-    while (start < body.size()) {
-      size_t end = body.find('\n', start);
-      if (end == std::string_view::npos) end = body.size();
-      const std::string_view text = body.substr(start, end - start);
-      start = end + 1;
-      ++number;
-      if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      if (lines.size() >= options.max_batch_lines) {
-        return SendError(call.res, 413, "too_large", "",
-                         "more than " + std::to_string(options.max_batch_lines) +
-                             " transactions in one batch");
+    auto for_each_line = [&body](auto&& fn) {
+      size_t number = 0;
+      for (size_t start = 0; start < body.size();) {
+        size_t end = body.find('\n', start);
+        if (end == std::string_view::npos) end = body.size();
+        const std::string_view text = body.substr(start, end - start);
+        start = end + 1;
+        ++number;
+        if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        if (!fn(number, text)) return;
       }
-      auto in = PrepareCheck(text);
-      if (!in.ok() || in->reserve) {
-        lines.push_back({.number = number, .refused = in.ok() ? Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check")
-                                                             : in.status()});
-      } else if (in->as_sent) {
-        lines.push_back({.number = number, .text = text});
-      } else {
-        lines.push_back({.number = number, .text = stripped.emplace_back(std::move(in->request))});
-      }
+    };
+    // Counted first: a batch over the limit is refused before anything is decided or recorded.
+    size_t count = 0;
+    for_each_line([&](size_t, std::string_view) { return ++count <= options.max_batch_lines; });
+    if (count > options.max_batch_lines) {
+      return SendError(call.res, 413, "too_large", "",
+                       "more than " + std::to_string(options.max_batch_lines) +
+                           " transactions in one batch");
     }
-    std::vector<std::string> texts;
-    const Status st = checker.CheckBatch(lines, *opts, [this](const check::LineAnswer& line, std::string& text) {
+
+    std::string out;
+    // A decision is up to about eight bytes per byte of its transaction: one allocation, not a
+    // copy of everything decided so far at each doubling.
+    out.reserve(std::min<size_t>(body.size() * 8 + 4096, size_t{64} << 20));
+    std::deque<std::string> stripped;  // lines whose "reserve" flag was taken out
+    std::vector<check::BatchLine> chunk;
+    chunk.reserve(kBatchChunk);
+    std::vector<std::string> texts;    // the chunk's answers (reused: keeps its capacity)
+    size_t recorded_through = 0;       // the last line of the chunks decided and recorded
+    const check::LineWriter write = [this](const check::LineAnswer& line, std::string& text) {
       if (!line.answer.ok()) {
         text += LineError(line.number, line.answer.status());
       } else {
@@ -442,14 +458,43 @@ struct Server::Impl {
         AppendDecisionJson(line.answer->decision, text);
       }
       text += '\n';
-    }, texts);
-    if (!st.ok()) {
-      std::cerr << "exportctl serve: " << st.ToString() << "\n";
-      return SendError(call.res, 503, "unavailable", "",
-                       "the audit log cannot record the decisions; nothing was decided");
-    }
+    };
+    auto run_chunk = [&] {
+      if (chunk.empty()) return true;
+      if (const Status st = checker.CheckBatch(chunk, *opts, write, texts); !st.ok()) {
+        std::cerr << "exportctl serve: " << st.ToString() << "\n";
+        SendError(call.res, 503, "unavailable", "",
+                  "the audit log cannot record the decisions of lines " +
+                      std::to_string(chunk.front().number) + "-" +
+                      std::to_string(chunk.back().number) + "; no decision of this batch is given" +
+                      (recorded_through ? " (those of lines 1-" + std::to_string(recorded_through) +
+                                              " are recorded)"
+                                        : ""));
+        return false;
+      }
+      out += texts.front();  // one worker
+      recorded_through = chunk.back().number;
+      chunk.clear();
+      stripped.clear();
+      return true;
+    };
+    bool failed = false;
+    for_each_line([&](size_t number, std::string_view text) {
+      auto in = PrepareCheck(text);
+      if (!in.ok() || in->reserve) {
+        chunk.push_back({.number = number, .refused = in.ok() ? Status::Invalid("reserve", "reserving is not supported in a batch; use POST /v1/check")
+                                                             : in.status()});
+      } else if (in->as_sent) {
+        chunk.push_back({.number = number, .text = text});
+      } else {
+        chunk.push_back({.number = number, .text = stripped.emplace_back(std::move(in->request))});
+      }
+      if (chunk.size() == kBatchChunk && !run_chunk()) failed = true;
+      return !failed;
+    });
+    if (failed || !run_chunk()) return;
     call.res.status = 200;
-    call.res.set_content(std::move(texts.front()), "application/x-ndjson");  // one worker
+    call.res.set_content(std::move(out), "application/x-ndjson");
   }
 
   static std::string LineError(size_t number, const Status& st) {
@@ -806,11 +851,10 @@ Status Server::Start() {
   limits.keep_alive_timeout = s.options.keep_alive_timeout;
   limits.max_connections = s.options.max_connections;
   limits.max_connections_per_client = s.options.max_connections_per_client;
-  // Handlers run on the I/O threads. More than about four per core on one event loop costs
-  // more in hand-offs than it gains (measured: 64 threads on 2 cores served a third of the
-  // requests 8 did), so the thread count is capped there.
-  const int per_cores = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  limits.threads = std::clamp(s.options.threads > 0 ? s.options.threads : 64, 1, std::max(8, per_cores));
+  // Handlers run on a pool of workers (they may wait on the audit log or the ledger); the
+  // connections on one event loop per core.
+  limits.threads = s.options.threads > 0 ? s.options.threads : 64;
+  limits.io_threads = s.options.io_threads;
   s.http = std::make_unique<HttpServer>(
       limits,
       HttpHandlers{

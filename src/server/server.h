@@ -38,7 +38,8 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;        // larger bodies get 413
   size_t max_batch_lines = 10000;         // POST /v1/check/batch
   int max_json_depth = 32;                // deeper request JSON gets 400
-  int threads = 64;                       // requests handled at once (at most 4 per core, min 8)
+  int threads = 64;                       // requests handled at once (worker threads)
+  int io_threads = 0;                     // event loops for the connections; 0 = one per core
   // Against slow or greedy clients (README, "serve"): a request's header
   // and body must arrive within these times (else the connection is closed); an idle
   // keep-alive connection is closed after keep_alive_timeout.

@@ -320,6 +320,42 @@ TEST_F(ServerTest, Batch) {
   EXPECT_EQ(AuditCount(), 2);
 }
 
+// Lines are recorded a chunk at a time: every decision of a batch longer than a chunk is in the
+// log, and the response has every line, in order.
+TEST(ServerCostTest, LongBatchIsRecordedWhole) {
+  const fs::path dir = TempDir("long_batch");
+  ServerOptions options;
+  options.max_batch_lines = 10000;
+  options.today = [] { return Date::FromYmd(2025, 6, 1); };
+  Stack stack(dir, options);
+  const std::string key = stack.keys->Create(audit::Role::kAnalyst, "analyst")->token;
+  ASSERT_TRUE(stack.server->Start().ok());
+  httplib::Client client("127.0.0.1", stack.server->port());
+  client.set_read_timeout(60, 0);
+  std::string body;
+  for (int i = 0; i < 1100; ++i) body += (i == 700 ? std::string("{broken") : std::string(kTransaction)) + "\n\n";
+  auto r = client.Post("/v1/check/batch", {{"Authorization", "Bearer " + key}}, body, "application/x-ndjson");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body.substr(0, 300);
+  std::istringstream lines(r->body);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    const json j = ResponseJson(line);
+    if (count == 700) {
+      EXPECT_EQ(j["line"], 1401) << line;  // blank lines count in the numbering
+    } else {
+      EXPECT_EQ(j["outcome"], "LICENSE_REQUIRED") << count;
+    }
+    ++count;
+  }
+  EXPECT_EQ(count, 1100);
+  EXPECT_EQ(stack.audit_log->Head()->seq, 1099);
+  EXPECT_TRUE(stack.audit_log->Verify().ok);
+  stack.server->Stop();
+  fs::remove_all(dir);
+}
+
 TEST_F(ServerTest, Classify) {
   auto r = Post("/v1/classify", R"({"chip":"H100 SXM5 80GB","as_of":"2025-06-01"})", analyst_);
   ASSERT_EQ(r->status, 200) << r->body;

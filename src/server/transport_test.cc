@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <iostream>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -141,6 +145,56 @@ const Dataset& SharedDataset() {
   return *data;
 }
 
+// An audit log whose appends wait while the gate is closed: handlers that take as long as the
+// test wants (a slow disk, a database far away).
+class GatedAuditLog : public audit::AuditLog {
+ public:
+  explicit GatedAuditLog(std::unique_ptr<audit::AuditLog> inner) : inner_(std::move(inner)) {}
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = false;
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  int waiting() const { return waiting_; }
+
+  Result<audit::AuditRecord> Append(audit::AuditEntry entry) override {
+    Wait();
+    return inner_->Append(std::move(entry));
+  }
+  std::vector<Result<audit::AuditRecord>> AppendMany(std::vector<audit::AuditEntry> entries) override {
+    Wait();
+    return inner_->AppendMany(std::move(entries));
+  }
+  Result<audit::AuditRecord> Get(const std::string& id) const override { return inner_->Get(id); }
+  Status Scan(const audit::TimeRange& range,
+              const std::function<bool(const audit::AuditRecord&)>& visit) const override {
+    return inner_->Scan(range, visit);
+  }
+  audit::VerifyReport Verify(const std::optional<audit::Anchor>& anchor) const override {
+    return inner_->Verify(anchor);
+  }
+  Result<audit::Anchor> Head() const override { return inner_->Head(); }
+
+ private:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    cv_.wait(lock, [&] { return open_; });
+    --waiting_;
+  }
+  std::unique_ptr<audit::AuditLog> inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  std::atomic<int> waiting_{0};
+};
+
 class TransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -158,6 +212,11 @@ class TransportTest : public ::testing::Test {
         {.path = (dir_ / "audit.sqlite").string(), .clock = {}, .read_only = false});
     ASSERT_TRUE(log.ok());
     log_ = std::move(*log);
+    if (gate_audit_) {
+      auto gated = std::make_unique<GatedAuditLog>(std::move(log_));
+      gate_ = gated.get();
+      log_ = std::move(gated);
+    }
     auto keys = audit::KeyStore::Open((dir_ / "keys.sqlite").string(), {}, milliseconds(0));
     ASSERT_TRUE(keys.ok());
     keys_ = std::move(*keys);
@@ -173,6 +232,7 @@ class TransportTest : public ::testing::Test {
     port_ = server_->port();
   }
   void TearDown() override {
+    if (gate_) gate_->Open();  // a failed test must not leave handlers waiting forever
     server_.reset();
     fs::remove_all(dir_);
   }
@@ -188,6 +248,8 @@ class TransportTest : public ::testing::Test {
   }
 
   ServerOptions options_;
+  bool gate_audit_ = false;       // set before Start(): the audit log goes behind gate_
+  GatedAuditLog* gate_ = nullptr;
   fs::path dir_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<audit::AuditLog> log_;
@@ -442,6 +504,121 @@ TEST_F(TransportTest, SlowClientsDoNotStarveOthers) {
   for (auto& t : slow) t.join();
   EXPECT_EQ(answered_quickly, 3) << "/healthz and a check not answered within 1 s while slow clients wait";
   EXPECT_EQ(cut_off.load(), 70) << "slow clients kept their connections";
+}
+
+// Handlers that wait (here on the audit log) take up workers, not the connections' threads:
+// with every worker busy, /healthz is still answered, a caller without a key still gets its
+// 401, and what was sent meanwhile is answered once the handlers finish. Before the worker
+// pool, handlers ran on the connection threads and this server stopped reading altogether.
+TEST_F(TransportTest, SlowHandlersDoNotStallConnections) {
+  options_.threads = 4;
+  gate_audit_ = true;
+  Start();
+  gate_->Close();
+  const std::string tx = kTransaction;
+  const std::string check = CheckRequest("Content-Length: " + std::to_string(tx.size()) + "\r\n", tx);
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 6; ++i) {  // more than the workers: two wait in the queue
+    slow.push_back(std::make_unique<RawClient>(port_));
+    ASSERT_TRUE(slow.back()->connected() && slow.back()->Send(check));
+  }
+  const auto deadline = Clock::now() + milliseconds(5000);
+  while (gate_->waiting() < 4 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(gate_->waiting(), 4) << "the checks did not reach the audit log";
+
+  const auto t0 = Clock::now();
+  RawClient health(port_);
+  ASSERT_TRUE(health.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  health.ReadResponses(1, milliseconds(2000));
+  RawClient anonymous(port_);
+  ASSERT_TRUE(anonymous.Send("GET /v1/chips HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  anonymous.ReadResponses(1, milliseconds(2000));
+  const auto waited = Clock::now() - t0;
+  ASSERT_EQ(health.Responses().size(), 1u) << "/healthz unanswered while handlers wait";
+  EXPECT_EQ(health.Responses()[0].status, 200);
+  ASSERT_EQ(anonymous.Responses().size(), 1u) << "a caller without a key unanswered while handlers wait";
+  EXPECT_EQ(anonymous.Responses()[0].status, 401);
+  EXPECT_LT(waited, milliseconds(1500));
+
+  RawClient queued(port_);
+  ASSERT_TRUE(queued.Send("GET /v1/chips HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                          viewer_ + "\r\n\r\n"));
+  gate_->Open();
+  queued.ReadResponses(1, milliseconds(5000));
+  ASSERT_EQ(queued.Responses().size(), 1u);
+  EXPECT_EQ(queued.Responses()[0].status, 200);
+  for (auto& c : slow) {
+    c->ReadResponses(1, milliseconds(5000));
+    ASSERT_EQ(c->Responses().size(), 1u);
+    EXPECT_EQ(c->Responses()[0].status, 200) << c->Responses()[0].body;
+  }
+}
+
+// A batch costs the same per line whatever its size, as the CLI's `check --batch` does: a line
+// of a 1,000-line batch costs no more CPU than a line of a 10-line one (measured 0.6-1.3 times).
+// Before, the server held every line's decision until the end of the batch and then copied them
+// all into the response, in memory that came fresh from the kernel on every request: a line of
+// a 1,000-line batch cost 1.6-1.8 times the CPU of a line of a 10-line batch. Process CPU time
+// (server and client), minimum of several rounds, because the machine may be busy.
+// Disabled: on main since the batch writes its answers through check::Checker (ae48478) a line
+// of a 1,000-line batch costs 1.6-1.8 times the CPU of a line of a 10-line one again (issue 10,
+// not yet explained); run it with --gtest_also_run_disabled_tests when working on it.
+TEST_F(TransportTest, DISABLED_BatchCostPerLineDoesNotGrowWithTheBatch) {
+  options_.max_body_bytes = 1 << 20;
+  options_.max_batch_lines = 10000;
+  options_.audit_decisions = false;  // the log's commits would weigh on the small batches
+  Start();
+  auto request = [&](int lines) {
+    std::string body;
+    for (int i = 0; i < lines; ++i) (body += kTransaction) += '\n';
+    return "POST /v1/check/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + analyst_ +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  auto cpu_seconds = [] {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  RawClient client(port_);
+  ASSERT_TRUE(client.connected());
+  int failures = 0;
+  std::string in;  // reused: the client's own work stays small and flat
+  // Reads one whole response and returns its status.
+  auto round_trip = [&](const std::string& req) {
+    if (!client.Send(req)) return 0;
+    in.clear();
+    size_t total = std::string::npos;
+    char buf[65536];
+    while (in.size() < total) {
+      const ssize_t n = ::recv(client.fd(), buf, sizeof buf, 0);
+      if (n <= 0) return 0;
+      in.append(buf, static_cast<size_t>(n));
+      const size_t end = in.find("\r\n\r\n");
+      if (total == std::string::npos && end != std::string::npos) {
+        const size_t cl = in.find("Content-Length: ");
+        total = end + 4 + (cl < end ? std::strtoul(in.c_str() + cl + 16, nullptr, 10) : 0);
+      }
+    }
+    return std::atoi(in.c_str() + 9);
+  };
+  auto per_line = [&](const std::string& req, int times, int lines) {
+    const double t0 = cpu_seconds();
+    for (int i = 0; i < times; ++i) failures += round_trip(req) != 200;
+    return (cpu_seconds() - t0) / (times * lines);
+  };
+  const std::string small = request(10), large = request(1000);
+  per_line(small, 20, 10);  // warm-up
+  per_line(large, 1, 1000);
+  double best_small = 1e9, best_large = 1e9;
+  for (int round = 0; round < 4; ++round) {
+    best_small = std::min(best_small, per_line(small, 200, 10));
+    best_large = std::min(best_large, per_line(large, 2, 1000));
+  }
+  ASSERT_EQ(failures, 0);
+  std::cerr << "CPU per line: " << best_large * 1e6 << " us in 1,000-line batches, "
+            << best_small * 1e6 << " us in 10-line batches\n";
+  EXPECT_LT(best_large, 1.45 * best_small);
 }
 
 // A thousand keep-alive clients, each with a request: every one is answered.
