@@ -76,6 +76,10 @@ void PrintDecisionText(const json& d, std::ostream& os) {
   if (auto a = d.find("alternate"); a != d.end() && a->is_object()) {
     os << "  alternate (" << Str(*a, "posture") << "): " << Str(*a, "outcome") << OutcomeDetail(*a) << "\n";
   }
+  for (const auto& c : Arr(d, "would_change")) {
+    os << "  would change: " << Str(c, "summary") << " (" << Str(c, "field") << ": " << c.value("value", json()).dump()
+       << ") -> " << Str(c, "outcome") << OutcomeDetail(c) << "\n";
+  }
   os << "  regulatory data " << Str(d, "data_version") << "\n\n";
 }
 

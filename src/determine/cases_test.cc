@@ -215,6 +215,21 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   if (ex.contains("list_versions")) {
     EXPECT_EQ(d.list_versions, ex["list_versions"].get<std::vector<std::string>>()) << dump;
   }
+  // would_change: each expected entry's keys (field, value, outcome, license_exception,
+  // review_policy) must all match one entry of the decision; [] means none.
+  if (ex.contains("would_change")) {
+    const json got = json::parse(dump)["would_change"];
+    if (ex["would_change"].empty()) EXPECT_TRUE(got.empty()) << dump;
+    for (const auto& want : ex["would_change"]) {
+      bool found = false;
+      for (const auto& g : got) {
+        bool all = true;
+        for (const auto& [k, v] : want.items()) all = all && g.contains(k) && g[k] == v;
+        found = found || all;
+      }
+      EXPECT_TRUE(found) << "would_change " << want.dump() << " missing\n" << dump;
+    }
+  }
   if (ex.contains("alternate")) {
     if (ex["alternate"].is_null()) {
       EXPECT_FALSE(d.alternate.has_value()) << dump;

@@ -84,6 +84,16 @@ struct PartyScreening {
   size_t listings_found = 0;
 };
 
+// A fact the transaction did not give that would change the outcome: what it would take.
+struct WouldChange {
+  std::string field;    // path in the transaction, e.g. "items[0].die_area_mm2", "h200_certifications"
+  std::string value;    // the value as JSON text, e.g. "true", "612", "\"SG\""
+  Outcome outcome = Outcome::kNeedsReview;
+  std::string license_exception;
+  ReviewPolicy review_policy = ReviewPolicy::kNone;
+  std::string summary;  // the fact in words and what it opens
+};
+
 struct AlternateOutcome {
   Posture posture = Posture::kCodified;
   Outcome outcome = Outcome::kNoLicenseRequired;
@@ -120,6 +130,7 @@ struct Decision {
   std::vector<StepStatus> steps;
   std::vector<MembershipUse> country_groups;  // memberships used, with their provenance
   std::optional<AlternateOutcome> alternate;
+  std::vector<WouldChange> would_change;     // facts not given that would change the outcome
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any
   std::vector<PartyScreening> screened_parties;

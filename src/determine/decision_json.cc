@@ -176,6 +176,18 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     w.EndArray();
     w.EndObject();
   }
+  w.Key("would_change").BeginArray();
+  for (const auto& c : d.would_change) {
+    w.BeginObject().Field("field", c.field).Key("value").Raw(c.value);
+    w.Field("outcome", OutcomeName(c.outcome)).Key("license_exception");
+    if (c.license_exception.empty()) w.Null();
+    else w.String(c.license_exception);
+    w.Key("review_policy");
+    if (c.review_policy == ReviewPolicy::kNone) w.Null();
+    else w.String(ReviewPolicyName(c.review_policy));
+    w.Field("summary", c.summary).EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 

@@ -3,6 +3,8 @@
 #include "determine/engine.h"
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -477,6 +479,15 @@ struct GroupFlip {
 constexpr uint32_t GroupBit(Group g) { return 1u << static_cast<int>(g); }
 
 // One evaluation (one posture, one candidate class per item).
+// A fact the transaction left out, and the transaction with it given (see Decision::would_change).
+struct Counterfactual {
+  std::string field, value, summary;
+  std::function<void(Transaction&)> give;
+  // A numeric fact tried once per interval (a die area between two thresholds): neighbouring
+  // intervals with the same result are said as one range.
+  std::optional<std::pair<double, double>> range = std::nullopt;  // (low, high]; high = infinity for the last
+};
+
 class Evaluation {
  public:
   // explain = false computes the outcome only (rule ids, no text): enough for the alternate posture.
@@ -490,6 +501,8 @@ class Evaluation {
     uses_ = uses;
     flips_ = flips;
   }
+  // Collects the facts left out that could change the outcome, for the caller to try.
+  void ProposeCounterfactuals(std::vector<Counterfactual>* out) { counterfactuals_ = out; }
 
  private:
   // Facts derived once per evaluation.
@@ -582,6 +595,7 @@ class Evaluation {
   std::string DestinationGroups() const;
   std::string RecipientHeadquarters() const;
   void LedgerSteps();
+  void Propose(const std::vector<Classification>& classes, const Thresholds& t);
   void Explain(Decision& out);
   void TransactionSteps();
   // Runs the item rules for one class; returns the item outcome and appends findings.
@@ -603,6 +617,7 @@ class Evaluation {
   std::array<const RuleDef*, kNumSteps> active_{};
   std::vector<GroupUse>* uses_ = nullptr;
   const std::vector<GroupFlip>* flips_ = nullptr;
+  std::vector<Counterfactual>* counterfactuals_ = nullptr;
 
   std::vector<Finding> findings_;
   std::vector<std::string> warnings_, obligations_;
@@ -1749,6 +1764,7 @@ void Evaluation::Run(Decision& out) {
     if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp_ += *c.tpp * static_cast<double>(item.quantity);
   }
   LedgerSteps();
+  if (counterfactuals_) Propose(classes, t);
   Step({"classification", all_determinate ? "performed" : "unresolved",
                     all_determinate ? "every item classified" : "some items could not be classified from the facts given"});
 
@@ -1836,6 +1852,93 @@ void Evaluation::Run(Decision& out) {
   out.obligations = std::move(obligations_);
   out.steps = std::move(steps_);
   out.screened_parties = std::move(screened_parties_);
+}
+
+// Facts the transaction left out that the rules turn on. Each is tried by Determine; those that
+// change the outcome are said in the decision (would_change), so an officer knows what to ask for.
+void Evaluation::Propose(const std::vector<Classification>& classes, const Thresholds& t) {
+  auto& out = *counterfactuals_;
+  // A recipient that stated its own headquarters but not its parent's.
+  for (size_t k = 0; k < tx_.parties.size(); ++k) {
+    const Party& p = tx_.parties[k];
+    if ((p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) || p.headquarters.empty() ||
+        !p.ultimate_parent_headquarters.empty()) continue;
+    std::string who = std::string(PartyRoleName(p.role));
+    std::replace(who.begin(), who.end(), '_', ' ');
+    out.push_back({"parties[" + std::to_string(k) + "].ultimate_parent_headquarters", "\"" + p.headquarters + "\"",
+                   "the " + who + " \"" + p.name + "\" has no parent (its own headquarters, " + p.headquarters +
+                       ", given as the ultimate parent's)",
+                   [k](Transaction& x) { x.parties[k].ultimate_parent_headquarters = x.parties[k].headquarters; }});
+  }
+  // H200 rule: case-by-case review only with all five exporter certifications.
+  if (Active(StepIndex("h200_case_by_case")) && dest_china_macau_ && tx_.activity == Activity::kExport &&
+      !(tx_.h200_certifications && tx_.h200_certifications->all())) {
+    out.push_back({"h200_certifications",
+                   R"({"sufficient_us_supply":true,"no_foundry_diversion":true,"china_volume_within_half_of_us":true,)"
+                   R"("know_your_customer_and_remote_access":true,"third_party_testing_in_us":true})",
+                   "the exporter gives all five certifications of the H200 rule",
+                   [](Transaction& x) {
+                     H200Certifications all;
+                     all.sufficient_us_supply = all.no_foundry_diversion = all.china_volume_within_half_of_us =
+                         all.know_your_customer_and_remote_access = all.third_party_testing_in_us = true;
+                     x.h200_certifications = all;
+                   }});
+  }
+  for (size_t i = 0; i < classes.size(); ++i) {
+    const Classification& c = classes[i];
+    const ItemSpec& spec = tx_.items[i].spec;
+    const std::string item = "items[" + std::to_string(i) + "]";
+    // 4E091 weights: License Exception AIA needs the storage assurance.
+    if (c.determinate && c.eccn == Eccn::k4E091 && !tx_.model_weights_secure_storage) {
+      out.push_back({"model_weights_secure_storage", "true",
+                     "the model weights are stored as Supp. No. 10 to Part 748 paragraphs 14, 15 and 18 require",
+                     [](Transaction& x) { x.model_weights_secure_storage = true; }});
+    }
+    if (c.determinate || spec.kind != ItemKind::kIntegratedCircuit) continue;
+    const bool no_area = std::find(c.missing.begin(), c.missing.end(), std::string_view("die_area_mm2")) != c.missing.end();
+    // An indeterminate chip: one die area inside each interval the performance density thresholds
+    // cut (PD = TPP / die area, so PD >= t exactly when the area is at most TPP / t).
+    if (no_area && c.tpp && !spec.performance_density) {
+      std::vector<double> cuts;
+      for (double pd : {t.a2_pd, t.b1_pd_min, t.b2_pd_min}) cuts.push_back(std::round(*c.tpp / pd));
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      for (size_t k = 0; k <= cuts.size(); ++k) {
+        const double low = k == 0 ? 0 : cuts[k - 1];
+        const double high = k == cuts.size() ? std::numeric_limits<double>::infinity() : cuts[k];
+        const double area = std::round(k == 0 ? high * 0.9 : k == cuts.size() ? low * 1.1 : (low + high) / 2);
+        if (area < 1) continue;
+        out.push_back({item + ".die_area_mm2", std::to_string(static_cast<int64_t>(area)), "",
+                       [i, area](Transaction& x) { x.items[i].spec.die_area_mm2 = area; },
+                       std::make_pair(low, high)});
+      }
+    }
+    if (!spec.datacenter && std::find(c.missing.begin(), c.missing.end(), std::string_view("datacenter")) != c.missing.end()) {
+      for (bool dc : {true, false}) {
+        out.push_back({item + ".datacenter", dc ? "true" : "false",
+                       dc ? "the item is designed or marketed for datacenters" : "the item is not designed or marketed for datacenters",
+                       [i, dc](Transaction& x) { x.items[i].spec.datacenter = dc; }});
+      }
+    }
+  }
+  // License Exception LPP: the quantity of one .a item that still fits what LPP allows.
+  if (Active(StepIndex("exception_lpp")) && lpp_tpp_ > 0) {
+    const double room = std::min(rules_.lpp_limit, lpp_remaining_.value_or(rules_.lpp_limit));
+    if (lpp_tpp_ > room) {
+      for (size_t i = 0; i < classes.size(); ++i) {
+        const Classification& c = classes[i];
+        if (!c.determinate || !IsA(c.eccn) || !c.tpp || *c.tpp <= 0) continue;
+        const double others = lpp_tpp_ - *c.tpp * static_cast<double>(tx_.items[i].quantity);
+        const double fit = std::floor((room - others) / *c.tpp);
+        if (fit < 1 || fit >= static_cast<double>(tx_.items[i].quantity)) continue;
+        const auto q = static_cast<int64_t>(fit);
+        out.push_back({"items[" + std::to_string(i) + "].quantity", std::to_string(q),
+                       std::to_string(q) + " units of " + tx_.items[i].label + " fit the " + FormatTpp(room) +
+                           " TPP License Exception LPP still allows",
+                       [i, q](Transaction& x) { x.items[i].quantity = q; }});
+      }
+    }
+  }
 }
 
 // Obligations, warnings and step statuses: only for the decision that is shown.
@@ -2034,29 +2137,66 @@ std::string NewDecisionId() {
 // A finding that shaped the outcome (not context, nor a rule that was weighed and did not bind).
 static bool Binds(const Finding& f) { return f.effect != Effect::kInfo && f.effect != Effect::kNoLicenseRequired; }
 
+// The outcome alone (rule ids, no text), with the Country Group sources checked.
+Decision Engine::OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options) const {
+  Decision d;
+  std::vector<GroupUse> uses;
+  {
+    Evaluation ev(data_, *rules_, tx, posture, options, /*explain=*/false);
+    ev.TrackGroups(&uses, nullptr);
+    ev.Run(d);
+  }
+  CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/false);
+  return d;
+}
+
 Decision Engine::Determine(const Transaction& tx, const DetermineOptions& options) const {
   const Posture posture = options.posture.value_or(tx.posture.value_or(Posture::kEnforced));
   Decision d;
   std::vector<GroupUse> uses;
+  std::vector<Counterfactual> counterfactuals;
   {
     Evaluation ev(data_, *rules_, tx, posture, options);
     ev.TrackGroups(&uses, nullptr);
+    if (options.explain_what_would_change) ev.ProposeCounterfactuals(&counterfactuals);
     ev.Run(d);
   }
   CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/true);
   AddInputWarnings(data_, tx, d);
+  // What a fact left out would change: only where the answer is not already a clearance.
+  if (d.outcome == Outcome::kLicenseRequired || d.outcome == Outcome::kNeedsReview) {
+    auto same = [](const auto& a, const auto& b) {
+      return a.outcome == b.outcome && a.license_exception == b.license_exception && a.review_policy == b.review_policy;
+    };
+    std::optional<std::pair<double, double>> last_range;  // of the last entry, while it can grow
+    for (const auto& c : counterfactuals) {
+      Transaction given = tx;
+      c.give(given);
+      const Decision alt = OutcomeOnly(given, posture, options);
+      if (c.range && last_range && d.would_change.back().field == c.field && last_range->second == c.range->first &&
+          same(d.would_change.back(), alt)) {
+        last_range->second = c.range->second;  // the neighbouring interval gives the same: one range
+      } else if (same(alt, d)) {
+        last_range.reset();
+        continue;
+      } else {
+        d.would_change.push_back({c.field, c.value, alt.outcome, alt.license_exception, alt.review_policy, c.summary});
+        last_range = c.range;
+      }
+      if (last_range) {
+        const auto [low, high] = *last_range;
+        d.would_change.back().summary =
+            low == 0 ? "a die area of at most " + FormatTpp(high) + " mm2"
+            : std::isinf(high) ? "a die area above " + FormatTpp(low) + " mm2"
+                               : "a die area above " + FormatTpp(low) + " and at most " + FormatTpp(high) + " mm2";
+      }
+    }
+  }
   d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
   if (options.screener) d.list_versions = options.screener->ListVersions();
   if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
-    Decision alt;
-    std::vector<GroupUse> alt_uses;
-    {
-      Evaluation ev(data_, *rules_, tx, other, options, /*explain=*/false);
-      ev.TrackGroups(&alt_uses, nullptr);
-      ev.Run(alt);
-    }
-    CheckMembershipSources(data_, *rules_, tx, other, options, alt_uses, alt, /*explain=*/false);
+    const Decision alt = OutcomeOnly(tx, other, options);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
       AlternateOutcome a;
       a.posture = other;

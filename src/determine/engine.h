@@ -64,6 +64,8 @@ struct DetermineOptions {
   const PartyScreener* screener = nullptr;
   const AllocationView* allocations = nullptr;
   std::string decision_id;               // assigned by the caller (edge); empty = generated
+  // Try the facts left out that the rules turn on (Decision::would_change).
+  bool explain_what_would_change = true;
 };
 
 struct CompiledRules;
@@ -81,6 +83,7 @@ class Engine {
 
  private:
   bool PosturesDiffer(Date d) const;
+  Decision OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options) const;
 
   const Dataset& data_;
   std::unique_ptr<const CompiledRules> rules_;
