@@ -71,7 +71,7 @@ struct Checked {
   // A retry of a request recorded before (RetryAnswer::kFromRecord): its record, whose answer
   // is audit::RecordedAnswer(*recorded); `decision` is then empty.
   std::optional<audit::AuditRecord> recorded;
-  double audit_seconds = 0;  // time spent appending to the audit log
+  double audit_seconds = 0;  // Check: time spent appending to the audit log (0 in a batch)
 };
 
 // One line of a batch: its number in the input and its text (a transaction JSON object). A

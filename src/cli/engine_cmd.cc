@@ -523,7 +523,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
                   "they are ignored and each is named in a warning");
   check->add_flag("--reserve", co.reserve, "Reserve the allocation atomically with the decision (needs the ledger)");
   check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
-  check->add_option("--idempotency-key", co.idempotency_key, "With --reserve: retrying with the same key never double-counts (default: the transaction's reference)");
+  check->add_option("--idempotency-key", co.idempotency_key, "Retrying with the same key never decides or reserves twice (needs the audit log; with --reserve the default is the transaction's reference)");
   check->add_option("--audit", co.audit, "Audit log: a SQLite path or postgresql://… (default: the ledger's PostgreSQL database, else audit.sqlite under --data-dir)");
   check->add_flag("--no-audit", co.no_audit, "Do not record the decisions (what-if runs; refused with --reserve)");
   check->callback([&ctx] { ctx.exit_code = RunCheck(ctx, co); });

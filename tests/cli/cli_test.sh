@@ -143,6 +143,18 @@ rc=$?
 "$bin" --data-dir "$r" ledger export > "$tmp/rledger.jsonl"
 expect "the same reference with another body is refused, naming the decision, and reserves nothing" python3 -c "import json,sys; a=json.load(open('$tmp/r1.json')); e=json.load(open('$tmp/r3.err'))['error']; n=sum(1 for l in open('$tmp/rledger.jsonl') if l.strip()); sys.exit(0 if $rc==1 and e['code']=='conflict' and a['decision_id'] in e['message'] and n==1 else 1)"
 
+# A check sent again under its --idempotency-key keeps its decision and its one record; another
+# request under the key is refused; without the audit log the key is refused, not ignored.
+k="$tmp/key-data"
+"$bin" --data-dir "$k" check --idempotency-key order-9 "$root/examples/01-h100-to-germany.json" > "$tmp/k1.json"
+"$bin" --data-dir "$k" check --idempotency-key order-9 "$root/examples/01-h100-to-germany.json" > "$tmp/k2.json"
+"$bin" --data-dir "$k" check --idempotency-key order-9 "$tmp/other-body.json" > /dev/null 2> "$tmp/k3.err"
+rc3=$?
+"$bin" --data-dir "$k" check --no-audit --idempotency-key order-9 "$root/examples/01-h100-to-germany.json" > /dev/null 2> "$tmp/k4.err"
+rc4=$?
+"$bin" --data-dir "$k" audit verify > "$tmp/kverify.json"
+expect "a check's idempotency key keeps one decision and refuses another request or a run without the log" python3 -c "import json,sys; a=json.load(open('$tmp/k1.json')); b=json.load(open('$tmp/k2.json')); e=json.load(open('$tmp/k3.err'))['error']; f=json.load(open('$tmp/k4.err'))['error']; v=json.load(open('$tmp/kverify.json')); sys.exit(0 if a['decision_id']==b['decision_id'] and $rc3==1 and e['code']=='conflict' and $rc4==1 and f['field']=='idempotency_key' and v['records_checked']==1 else 1)"
+
 # Configuration and data changes made from the command line are in the audit log too.
 c="$tmp/change-data"
 "$bin" --data-dir "$c" ledger adjust country:MY 1000 --reason "licence D123 shipped before go-live" --as-of 2025-09-01 > /dev/null
