@@ -203,8 +203,8 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   // The ledger: never over the cap, and it holds exactly the reservations acknowledged.
   auto after = setup.Get("/v1/ledger/balances?as_of=2025-06-01", headers("b2"));
   ASSERT_EQ(after->status, 200);
-  const json balances = ResponseJson(after->body);  // held: the loop reads into it
-  for (const auto& b : balances["balances"]) {
+  const json balance_report = ResponseJson(after->body);  // held: the loop reads into it
+  for (const auto& b : balance_report["balances"]) {
     if (b["account"] != "lpp:c") continue;
     const double held = b["reserved_tpp"].get<double>() + b["used_tpp"].get<double>();
     EXPECT_LE(held, cap + 1e-6);
