@@ -478,7 +478,13 @@ struct GroupFlip {
 };
 constexpr uint32_t GroupBit(Group g) { return 1u << static_cast<int>(g); }
 
-// One evaluation (one posture, one candidate class per item).
+// A party's role as text says it: "end user", not "end_user".
+std::string RoleInWords(PartyRole role) {
+  std::string words = PartyRoleName(role);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
+}
+
 // A fact the transaction left out, and the transaction with it given (see Decision::would_change).
 struct Counterfactual {
   std::string field, value, summary;
@@ -488,6 +494,7 @@ struct Counterfactual {
   std::optional<std::pair<double, double>> range = std::nullopt;  // (low, high]; high = infinity for the last
 };
 
+// One evaluation (one posture, one candidate class per item).
 class Evaluation {
  public:
   // explain = false computes the outcome only (rule ids, no text): enough for the alternate posture.
@@ -642,8 +649,7 @@ class Evaluation {
   std::string HqUnknownFact() const {
     if (!hq_unknown_party_) return "no recipient stated";
     const Party& p = *hq_unknown_party_;
-    std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
-    std::replace(who.begin(), who.begin() + who.find(' '), '_', ' ');  // "end user", not "end_user"
+    const std::string who = RoleInWords(p.role) + " \"" + p.name + "\"";
     return p.headquarters.empty() ? "the headquarters of the " + who + " is not stated"
                                   : "the headquarters of the ultimate parent of the " + who +
                                         " is not stated (give the party's own headquarters if it has no parent)";
@@ -1863,8 +1869,7 @@ void Evaluation::Propose(const std::vector<Classification>& classes, const Thres
     const Party& p = tx_.parties[k];
     if ((p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) || p.headquarters.empty() ||
         !p.ultimate_parent_headquarters.empty()) continue;
-    std::string who = std::string(PartyRoleName(p.role));
-    std::replace(who.begin(), who.end(), '_', ' ');
+    const std::string who = RoleInWords(p.role);
     out.push_back({"parties[" + std::to_string(k) + "].ultimate_parent_headquarters", "\"" + p.headquarters + "\"",
                    "the " + who + " \"" + p.name + "\" has no parent (its own headquarters, " + p.headquarters +
                        ", given as the ultimate parent's)",
