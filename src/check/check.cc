@@ -194,8 +194,7 @@ Status Checker::CheckBatch(std::span<const BatchLine> lines, const CheckOptions&
   };
   workers = lines.size() < 64 ? 1u : std::max(1u, workers);
   std::vector<Share> shares(workers);
-  texts.resize(workers);
-  for (auto& text : texts) text.clear();  // keeps its capacity for the next chunk
+  if (texts.size() < workers) texts.resize(workers);
   const size_t per = (lines.size() + workers - 1) / workers;
   auto decide = [&](unsigned w) {
     Share& share = shares[w];

@@ -102,11 +102,13 @@ class Checker {
   Result<Checked> Check(std::string_view request, const CheckOptions& options) const;
 
   // A batch, one group commit: each non-blank line is parsed and decided (on `workers` threads,
-  // each taking a contiguous share), its answer written by `write` into texts[share]; then every
-  // decision is recorded in one commit. The texts one after another are the lines in order;
-  // they may be given out once this returns Ok. Front ends feed it a chunk at a time (the CLI
-  // 4096 lines, reusing `texts`; the server 512). If the commit fails, no decision
-  // of the chunk may be given (what it reserved is released): an error.
+  // each taking a contiguous share), its answer appended by `write` to texts[share]; then every
+  // decision is recorded in one commit. What was appended to the texts, one after another, is
+  // the lines in order; it may be given out once this returns Ok. Front ends feed it a chunk at
+  // a time and clear the texts they have given out (the CLI: 4096 lines, reusing `texts`), or,
+  // with one worker, keep appending the chunks to texts[0] (the server: 512 lines at a time into
+  // its response, so a line is written once, where it is sent from). If the commit fails, no
+  // decision of the chunk may be given (what it reserved is released): an error.
   [[nodiscard]] Status CheckBatch(std::span<const BatchLine> lines, const CheckOptions& options,
                                   const LineWriter& write, std::vector<std::string>& texts,
                                   unsigned workers = 1) const;

@@ -241,7 +241,10 @@ int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::
                      "lines " + std::to_string(batch[0].number) + "-" + std::to_string(batch[n - 1].number) + ": " + st.message());
       return 1;
     }
-    for (const auto& text : texts) std::fwrite(text.data(), 1, text.size(), stdout);
+    for (auto& text : texts) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      text.clear();  // keeps its capacity for the next chunk
+    }
     if (n < kChunk) break;
   }
   std::fflush(stdout);

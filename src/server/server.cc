@@ -441,14 +441,15 @@ struct Server::Impl {
                            " transactions in one batch");
     }
 
-    std::string out;
-    // A decision is up to about eight bytes per byte of its transaction: one allocation, not a
-    // copy of everything decided so far at each doubling.
+    // The response: the checker appends each chunk's answers to it (one worker), so a line's
+    // answer is written once, in place. A decision is up to about eight bytes per byte of its
+    // transaction: one allocation, not a copy of everything decided so far at each doubling.
+    std::vector<std::string> texts(1);
+    std::string& out = texts.front();
     out.reserve(std::min<size_t>(body.size() * 8 + 4096, size_t{64} << 20));
     std::deque<std::string> stripped;  // lines whose "reserve" flag was taken out
     std::vector<check::BatchLine> chunk;
     chunk.reserve(kBatchChunk);
-    std::vector<std::string> texts;    // the chunk's answers (reused: keeps its capacity)
     size_t recorded_through = 0;       // the last line of the chunks decided and recorded
     const check::LineWriter write = [this](const check::LineAnswer& line, std::string& text) {
       if (!line.answer.ok()) {
@@ -472,7 +473,6 @@ struct Server::Impl {
                                         : ""));
         return false;
       }
-      out += texts.front();  // one worker
       recorded_through = chunk.back().number;
       chunk.clear();
       stripped.clear();
