@@ -50,7 +50,7 @@ std::string CliActor() {
 const Dataset* LoadDataset(CliContext& ctx) {
   static std::unique_ptr<Dataset> data;
   if (data) return data.get();
-  auto loaded = Dataset::Load(ctx.regulatory_data_dir);
+  auto loaded = LoadRegulatoryData(ctx.regulatory_data_dir);
   if (!loaded.ok()) {
     PrintJsonError(ErrorCodeName(loaded.status().code()), loaded.status().field(), loaded.status().message());
     ctx.exit_code = 1;

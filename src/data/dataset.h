@@ -15,8 +15,8 @@
 
 #include "classify/classify.h"
 #include "core/date.h"
+#include "core/posture.h"
 #include "core/status.h"
-#include "determine/transaction.h"
 
 namespace exportctl {
 
@@ -72,6 +72,8 @@ struct Window {
 
 struct RuleDef {
   std::string id, step, citation, summary, policy_wording, regime_id;
+  std::string file;  // the regime file it was read from, and its place there ("rules[2]")
+  std::string path;
   bool verified = true;
   std::vector<Window> enforced, codified;
   bool ActiveOn(Date d, Posture p) const;
@@ -79,6 +81,7 @@ struct RuleDef {
 
 struct Regime {
   std::string id, title, fr, fr_date;
+  std::string file;  // the file it was read from
   Date effective;
   std::optional<Date> compliance;
   bool verified = true;
@@ -125,7 +128,8 @@ struct MembershipProvenance {
 class Dataset {
  public:
   // Loads countries.json, chips.json and regimes/*.json from dir; any problem is a kDataError
-  // naming the file and field.
+  // naming the file and field. Whether each rule's step exists is the engine's to say: start-up
+  // code loads through LoadRegulatoryData (determine/engine.h), which checks that too.
   static Result<std::unique_ptr<Dataset>> Load(const std::string& dir);
 
   const std::string& version() const { return version_; }

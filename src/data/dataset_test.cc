@@ -124,11 +124,6 @@ TEST_F(BrokenData, RejectsBadDate) {
   EXPECT_NE(st.field().find("acs-2023.json"), std::string::npos) << st.ToString();
 }
 
-TEST_F(BrokenData, RejectsUnknownRuleStep) {
-  Edit("regimes/h200-2026.json", [](auto& j) { j["rules"][0]["step"] = "guess"; });
-  EXPECT_NE(LoadStatus().message().find("unknown rule step"), std::string::npos);
-}
-
 TEST_F(BrokenData, RejectsTppThatContradictsThroughput) {
   Edit("chips.json", [](auto& j) { j["chips"][0]["tpp"] = 9999; });
   EXPECT_NE(LoadStatus().ToString().find("chips[0].tpp"), std::string::npos);

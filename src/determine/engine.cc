@@ -85,6 +85,23 @@ bool IsKnownRuleStep(std::string_view step) {
   return std::find(std::begin(kSteps), std::end(kSteps), step) != std::end(kSteps);
 }
 
+Status CheckRuleSteps(const Dataset& data) {
+  for (const RuleDef& r : data.rules()) {
+    if (!IsKnownRuleStep(r.step)) {
+      return Status::Error(ErrorCode::kDataError, r.file + ": " + r.path + ".step",
+                           "unknown rule step \"" + r.step + "\" (a new step needs code in src/determine)");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Dataset>> LoadRegulatoryData(const std::string& dir) {
+  auto data = Dataset::Load(dir);
+  if (!data.ok()) return data.status();
+  EXPORTCTL_RETURN_IF_ERROR(CheckRuleSteps(**data));
+  return data;
+}
+
 // Regime parameters the steps need, read once from the data (never constants in code).
 struct EmbargoEntry {
   std::vector<std::string> codes;

@@ -1,7 +1,7 @@
 // The determination engine: transaction + regulatory data (+ optional screening and ledger)
 // → decision. Thread-safe for concurrent Determine calls once constructed.
 //
-//   auto data = Dataset::Load("data/");            // validated, cited regulatory data
+//   auto data = LoadRegulatoryData("data/");        // validated, cited regulatory data
 //   Engine engine(*data);
 //   Decision d = engine.Determine(tx, {.posture = Posture::kEnforced});
 #pragma once
@@ -13,50 +13,12 @@
 #include <vector>
 
 #include "determine/decision.h"
+#include "determine/ports.h"
 #include "determine/transaction.h"
 
 namespace exportctl {
 
 class Dataset;
-
-// Screening plugs in here: returns the listings found for a party (empty = screened, no hit).
-// Possible matches carry score < 1.0. Returning an error makes the step "unresolved".
-class PartyScreener {
- public:
-  virtual ~PartyScreener() = default;
-  virtual Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const = 0;
-  // Versions of the lists used, recorded in the decision.
-  virtual std::vector<std::string> ListVersions() const = 0;
-  // What makes every screening answer uncertain, e.g. a list older than the allowed age: each
-  // becomes a warning and an unresolved finding (NEEDS_REVIEW unless a license is required).
-  virtual std::vector<std::string> Caveats() const { return {}; }
-};
-
-// Allocation accounting plugs in here (the ledger). Amounts in TPP.
-struct AllocationQuery {
-  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare };
-  Account account = Account::kCountryAllocation;
-  std::string country;     // destination
-  std::string consignee;     // ultimate consignee name
-  std::string consignee_id;  // its stable party_id, when stated (keys its accounts instead of the name)
-  std::string exporter;      // exporter name (H200 rule)
-  std::string product;       // product (H200 rule)
-  Date as_of;
-  // The transaction's reference: a reservation it already holds under it is not counted against it.
-  std::string reference;
-};
-struct AllocationBalance {
-  double cap = 0;
-  double used = 0;      // committed + reserved
-  double remaining() const { return cap - used; }
-  std::string account;  // the account read, e.g. "lpp:saigon cloud" (said in the decision)
-  std::string note;     // e.g. the transaction's own reservation left out of `used`
-};
-class AllocationView {
- public:
-  virtual ~AllocationView() = default;
-  virtual Result<AllocationBalance> Balance(const AllocationQuery& q) const = 0;
-};
 
 struct DetermineOptions {
   std::optional<Posture> posture;        // overrides the transaction's posture
@@ -91,6 +53,12 @@ class Engine {
 
 // Rule steps the engine implements; every rule in the data names one of these.
 bool IsKnownRuleStep(std::string_view step);
+
+// The regulatory data as start-up needs it: Dataset::Load, then every rule checked against the
+// engine's rule steps (a rule naming no registered step is a kDataError with its file and field).
+Result<std::unique_ptr<Dataset>> LoadRegulatoryData(const std::string& dir);
+// The same check on data already loaded.
+Status CheckRuleSteps(const Dataset& data);
 
 // A fresh random decision id ("dec_" + 26 hex chars); thread-safe.
 std::string NewDecisionId();

@@ -18,14 +18,6 @@
 
 namespace exportctl {
 
-const char* PostureName(Posture p) {
-  switch (p) {
-    case Posture::kEnforced: return "enforced";
-    case Posture::kCodified: return "codified";
-  }
-  return "enforced";
-}
-
 const char* ActivityName(Activity a) {
   switch (a) {
     case Activity::kExport: return "export";
@@ -78,12 +70,6 @@ std::optional<RestrictedList> RestrictedListFromName(std::string_view name) {
     if (name == n) return list;
   }
   return std::nullopt;
-}
-
-Result<Posture> ParsePosture(std::string_view s) {
-  if (s == "enforced") return Posture::kEnforced;
-  if (s == "codified") return Posture::kCodified;
-  return Status::Invalid("posture", "must be \"enforced\" or \"codified\", got \"" + std::string(s) + "\"");
 }
 
 namespace {

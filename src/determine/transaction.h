@@ -10,12 +10,10 @@
 
 #include "classify/classify.h"
 #include "core/date.h"
+#include "core/posture.h"
 #include "core/status.h"
 
 namespace exportctl {
-
-enum class Posture { kEnforced, kCodified };
-const char* PostureName(Posture p);
 
 enum class Activity { kExport, kReexport, kTransfer, kUse };
 const char* ActivityName(Activity a);
@@ -155,7 +153,5 @@ inline constexpr size_t kMaxOwnersPerTransaction = 500;  // owners stated across
 // unknown_fields.
 Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
                                      std::optional<Date> default_as_of = std::nullopt, bool strict = false);
-
-Result<Posture> ParsePosture(std::string_view s);
 
 }  // namespace exportctl

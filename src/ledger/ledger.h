@@ -28,7 +28,7 @@
 
 #include "core/date.h"
 #include "core/status.h"
-#include "determine/engine.h"
+#include "determine/ports.h"
 
 namespace exportctl::ledger {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "determine/engine.h"
+#include "determine/ports.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
 

@@ -1,0 +1,54 @@
+// What the engine asks of the world outside the regulatory data: restricted-party screening and
+// allocation accounting. The screen/ and ledger/ modules implement these; the engine holds only
+// the interfaces, so neither depends on the engine.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/date.h"
+#include "core/status.h"
+#include "determine/transaction.h"
+
+namespace exportctl {
+
+// Screening plugs in here: returns the listings found for a party (empty = screened, no hit).
+// Possible matches carry score < 1.0. Returning an error makes the step "unresolved".
+class PartyScreener {
+ public:
+  virtual ~PartyScreener() = default;
+  virtual Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const = 0;
+  // Versions of the lists used, recorded in the decision.
+  virtual std::vector<std::string> ListVersions() const = 0;
+  // What makes every screening answer uncertain, e.g. a list older than the allowed age: each
+  // becomes a warning and an unresolved finding (NEEDS_REVIEW unless a license is required).
+  virtual std::vector<std::string> Caveats() const { return {}; }
+};
+
+// Allocation accounting plugs in here (the ledger). Amounts in TPP.
+struct AllocationQuery {
+  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare };
+  Account account = Account::kCountryAllocation;
+  std::string country;     // destination
+  std::string consignee;     // ultimate consignee name
+  std::string consignee_id;  // its stable party_id, when stated (keys its accounts instead of the name)
+  std::string exporter;      // exporter name (H200 rule)
+  std::string product;       // product (H200 rule)
+  Date as_of;
+  // The transaction's reference: a reservation it already holds under it is not counted against it.
+  std::string reference;
+};
+struct AllocationBalance {
+  double cap = 0;
+  double used = 0;      // committed + reserved
+  double remaining() const { return cap - used; }
+  std::string account;  // the account read, e.g. "lpp:saigon cloud" (said in the decision)
+  std::string note;     // e.g. the transaction's own reservation left out of `used`
+};
+class AllocationView {
+ public:
+  virtual ~AllocationView() = default;
+  virtual Result<AllocationBalance> Balance(const AllocationQuery& q) const = 0;
+};
+
+}  // namespace exportctl
