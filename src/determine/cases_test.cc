@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
@@ -169,6 +170,14 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     for (const auto& f : d.reasons) found = found || f.rule == r.get<std::string>();
     EXPECT_TRUE(found) << "rule " << r << " missing\n" << dump;
   }
+  // Rules other steps read (a review policy, a classification) give no reason of their own: the
+  // case names them where they bind.
+  for (const auto& r : ex.value("rules_in_force", json::array())) {
+    const RuleDef* rule = data.FindRule(r.get<std::string>());
+    ASSERT_NE(rule, nullptr) << "no rule " << r;
+    EXPECT_TRUE(rule->ActiveOn(d.as_of, d.posture)) << "rule " << r << " does not bind on " << d.as_of.ToString() << " under "
+                                                    << PostureName(d.posture) << "\n" << dump;
+  }
   for (const auto& r : ex.value("citations", json::array())) {
     bool found = false;
     for (const auto& f : d.reasons) found = found || f.citation == r.get<std::string>();
@@ -280,6 +289,21 @@ std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, RegulatoryCase, ::testing::ValuesIn(LoadCases()), CaseName);
+
+// Every rule in data/regimes/ is named by at least one case (expect.rules or
+// expect.rules_in_force), so no rule's data goes untested.
+TEST(RegulatoryData, EveryRuleIsNamedByACase) {
+  std::set<std::string> named;
+  for (const Case& c : LoadCases()) {
+    const json ex = c.body.value("expect", json::object());
+    for (const char* key : {"rules", "rules_in_force"}) {
+      for (const auto& r : ex.value(key, json::array())) named.insert(r.get<std::string>());
+    }
+  }
+  for (const RuleDef& r : Data().rules()) {
+    EXPECT_TRUE(named.count(r.id)) << "rule " << r.id << " (" << r.file << ") is named by no case in tests/cases/: add one citing " << r.citation;
+  }
+}
 
 }  // namespace
 }  // namespace exportctl
