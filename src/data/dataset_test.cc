@@ -93,28 +93,12 @@ TEST(Dataset, ChipSourcesAreWholeEntries) {
 }
 
 // A copy of the bundled data with one file edited, for rejection tests.
-class BrokenData : public ::testing::Test {
+class BrokenData : public EditedDataTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("exportctl-data-test-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::copy(EXPORTCTL_DEFAULT_DATA_DIR, dir_, fs::copy_options::recursive);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  void Edit(const std::string& rel, const std::function<void(nlohmann::json&)>& f) {
-    nlohmann::json j;
-    {
-      std::ifstream in(dir_ / rel);
-      j = nlohmann::json::parse(in);
-    }
-    f(j);
-    std::ofstream(dir_ / rel) << j.dump();
-  }
   Status LoadStatus() {
     auto d = Dataset::Load(dir_.string());
     return d.ok() ? Status::Ok() : d.status();
   }
-  fs::path dir_;
 };
 
 TEST_F(BrokenData, RejectsBadDate) {

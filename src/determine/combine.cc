@@ -65,4 +65,65 @@ Effect EffectOf(Outcome o) {
   return Effect::kUnresolved;
 }
 
+const char* LicenseExceptionName(LicenseException e) {
+  switch (e) {
+    case LicenseException::kAIA: return "AIA";
+    case LicenseException::kACA: return "ACA";
+    case LicenseException::kNAC: return "NAC";
+    case LicenseException::kLPP: return "LPP";
+    case LicenseException::kHBM: return "HBM";
+    case LicenseException::kCount: break;
+  }
+  return "";
+}
+
+ItemVerdict CombineItem(EffectSet effects, std::span<const Requirement> requirements, ExceptionSet available,
+                        bool exceptions_barred) {
+  ItemVerdict v;
+  if (requirements.empty()) {
+    effects.Add(Effect::kNoLicenseRequired);
+  } else {
+    if (!exceptions_barred) {
+      for (int e = 0; e < static_cast<int>(LicenseException::kCount) && !v.exception; ++e) {
+        const ExceptionSet bit = ExceptionBit(static_cast<LicenseException>(e));
+        if (!(available & bit)) continue;
+        bool all = true;
+        for (const Requirement& r : requirements) all = all && (r.exceptions & bit);
+        if (all) v.exception = static_cast<LicenseException>(e);
+      }
+    }
+    if (v.exception) {
+      effects.Add(Effect::kLicenseException);
+    } else {
+      effects.Add(Effect::kLicenseRequired);
+      for (const Requirement& r : requirements) v.policy = MostRestrictive(v.policy, r.policy);
+    }
+  }
+  v.outcome = Combine(effects);
+  // The exception stays named when an unresolved fact holds the item at NEEDS_REVIEW: it is what
+  // the item would ship under once the fact is resolved (its obligations are said).
+  if (v.outcome != Outcome::kLicenseRequired) v.policy = ReviewPolicy::kNone;
+  return v;
+}
+
+Verdict CombineTransaction(EffectSet effects, std::span<const ItemVerdict> items, ReviewPolicy transaction_policy) {
+  Verdict v;
+  for (const ItemVerdict& it : items) effects.Add(EffectOf(it.outcome));
+  v.outcome = Combine(effects);
+  if (v.outcome == Outcome::kLicenseRequired) {
+    v.review_policy = transaction_policy;
+    for (const ItemVerdict& it : items) v.review_policy = MostRestrictive(v.review_policy, it.policy);
+    if (v.review_policy == ReviewPolicy::kNone) v.review_policy = ReviewPolicy::kPresumptionOfDenial;
+  }
+  if (v.outcome == Outcome::kLicenseException) {
+    for (const ItemVerdict& it : items) {
+      if (!it.exception) continue;
+      const std::string name = LicenseExceptionName(*it.exception);
+      if (v.license_exception.empty()) v.license_exception = name;
+      else if (v.license_exception.find(name) == std::string::npos) v.license_exception += "+" + name;
+    }
+  }
+  return v;
+}
+
 }  // namespace exportctl

@@ -4,8 +4,13 @@
 // holds. No findings at all is NEEDS_REVIEW: nothing established that no license is needed.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "determine/decision.h"
 
@@ -29,5 +34,69 @@ ReviewPolicy MostRestrictive(ReviewPolicy a, ReviewPolicy b);
 
 // Maps an outcome back to the effect it has when combined at a higher level (item → transaction).
 Effect EffectOf(Outcome o);
+
+// License exceptions in order of preference: the ones needing no notification first.
+enum class LicenseException : uint8_t { kAIA, kACA, kNAC, kLPP, kHBM, kCount };
+const char* LicenseExceptionName(LicenseException e);  // "AIA", …
+using ExceptionSet = uint8_t;                           // one bit per LicenseException
+constexpr ExceptionSet ExceptionBit(LicenseException e) { return static_cast<ExceptionSet>(1u << static_cast<int>(e)); }
+
+// One license requirement on an item: its rule, review policy, and the exceptions that may
+// overcome it.
+struct Requirement {
+  std::string_view rule;
+  ReviewPolicy policy = ReviewPolicy::kPresumptionOfApproval;
+  ExceptionSet exceptions = 0;
+};
+
+// An item's requirements: a handful at most, kept inline (this is the hot path), contiguous.
+class Requirements {
+ public:
+  void push_back(const Requirement& r) {
+    if (!overflow_.empty() || size_ == kCapacity) {
+      if (overflow_.empty()) overflow_.assign(items_.begin(), items_.end());
+      overflow_.push_back(r);
+    } else {
+      items_[size_++] = r;
+    }
+  }
+  bool empty() const { return size_ == 0 && overflow_.empty(); }
+  std::span<const Requirement> view() const {
+    return overflow_.empty() ? std::span<const Requirement>(items_.data(), size_) : std::span<const Requirement>(overflow_);
+  }
+
+ private:
+  static constexpr size_t kCapacity = 12;
+  std::array<Requirement, kCapacity> items_{};
+  size_t size_ = 0;
+  std::vector<Requirement> overflow_;
+};
+
+// What decides an item: its outcome, the exception that overcomes its requirements (when
+// LICENSE_EXCEPTION) and the review policy (when LICENSE_REQUIRED).
+struct ItemVerdict {
+  Outcome outcome = Outcome::kNoLicenseRequired;
+  std::optional<LicenseException> exception;
+  ReviewPolicy policy = ReviewPolicy::kNone;
+};
+
+// One item: no requirement → no license required; else the first exception (in preference order)
+// whose own conditions hold (`available`) and that every requirement allows, unless exceptions
+// are barred (Entity List, Unverified List); else a license with the most restrictive policy.
+// `effects` are the item's other findings (unresolved, prohibited), combined as Combine does; the
+// exception stays named when they hold the item at NEEDS_REVIEW.
+ItemVerdict CombineItem(EffectSet effects, std::span<const Requirement> requirements, ExceptionSet available,
+                        bool exceptions_barred);
+
+// The transaction: its own effects with every item's outcome. A license requirement takes the
+// most restrictive policy among the items and `transaction_policy` (the requirements on the
+// whole transaction), denial when none is stated; an exception outcome names the items'
+// exceptions, in item order, joined with "+".
+struct Verdict {
+  Outcome outcome = Outcome::kNeedsReview;
+  std::string license_exception;
+  ReviewPolicy review_policy = ReviewPolicy::kNone;
+};
+Verdict CombineTransaction(EffectSet effects, std::span<const ItemVerdict> items, ReviewPolicy transaction_policy);
 
 }  // namespace exportctl

@@ -30,11 +30,14 @@ struct DetermineOptions {
   bool explain_what_would_change = true;
 };
 
+namespace steps {
 struct CompiledRules;
+}
 
 class Engine {
  public:
-  // The dataset must outlive the engine and every decision it returns.
+  // The dataset must outlive the engine and every decision it returns. Load it with
+  // LoadRegulatoryData, which checks it against the rule steps.
   explicit Engine(const Dataset& data);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -48,7 +51,10 @@ class Engine {
   Decision OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options) const;
 
   const Dataset& data_;
-  std::unique_ptr<const CompiledRules> rules_;
+  // CheckRuleSteps on the data: data that was not checked at start-up and fails it makes every
+  // decision NEEDS_REVIEW naming the problem, never a step reading a missing parameter as 0.
+  Status data_status_;
+  std::unique_ptr<const steps::CompiledRules> rules_;
 };
 
 // Rule steps the engine implements; every rule in the data names one of these.

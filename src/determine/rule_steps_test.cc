@@ -1,44 +1,23 @@
 // Start-up checks of the regulatory data against the engine's rule steps: a rule naming no
 // registered step is a load error naming its file and field.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "data/test_data.h"
 #include "determine/engine.h"
 
 namespace exportctl {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A copy of the bundled data with one file edited.
-class RuleStepData : public ::testing::Test {
+// The bundled data with one file edited, loaded as start-up loads it.
+class RuleStepData : public EditedDataTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("exportctl-steps-test-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::copy(EXPORTCTL_DEFAULT_DATA_DIR, dir_, fs::copy_options::recursive);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  void Edit(const std::string& rel, const std::function<void(nlohmann::json&)>& f) {
-    nlohmann::json j;
-    {
-      std::ifstream in(dir_ / rel);
-      j = nlohmann::json::parse(in);
-    }
-    f(j);
-    std::ofstream(dir_ / rel) << j.dump();
-  }
   Status LoadStatus() {
     auto d = LoadRegulatoryData(dir_.string());
     return d.ok() ? Status::Ok() : d.status();
   }
-  fs::path dir_;
 };
 
 TEST_F(RuleStepData, BundledDataLoads) { EXPECT_TRUE(LoadStatus().ok()) << LoadStatus().ToString(); }
@@ -50,6 +29,84 @@ TEST_F(RuleStepData, RuleWithoutRegisteredStepIsAnError) {
   EXPECT_NE(st.message().find("unknown rule step \"guess\""), std::string::npos) << st.ToString();
   EXPECT_NE(st.field().find("h200-2026.json"), std::string::npos) << st.ToString();
   EXPECT_NE(st.field().find("rules[0].step"), std::string::npos) << st.ToString();
+}
+
+TEST_F(RuleStepData, RuleWithoutAStepIsAnError) {
+  Edit("regimes/embargoes.json", [](auto& j) { j["rules"][0].erase("step"); });
+  const Status st = LoadStatus();
+  EXPECT_EQ(st.code(), ErrorCode::kDataError);
+  EXPECT_NE(st.field().find("embargoes.json"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.field().find("rules[0]"), std::string::npos) << st.ToString();
+}
+
+TEST_F(RuleStepData, MissingParameterIsAnErrorNamingFileAndField) {
+  Edit("regimes/ai-diffusion-2025.json", [](auto& j) { j["parameters"].erase("lpp_tpp_per_consignee_per_year"); });
+  const Status st = LoadStatus();
+  EXPECT_EQ(st.code(), ErrorCode::kDataError);
+  EXPECT_NE(st.field().find("ai-diffusion-2025.json: parameters.lpp_tpp_per_consignee_per_year"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("exception_lpp"), std::string::npos) << st.ToString();
+}
+
+TEST_F(RuleStepData, ParameterWithoutValueIsAnError) {
+  Edit("regimes/h200-2026.json", [](auto& j) { j["parameters"]["zone_max_tpp"].erase("value"); });
+  const Status st = LoadStatus();
+  EXPECT_EQ(st.code(), ErrorCode::kDataError);
+  EXPECT_NE(st.field().find("h200-2026.json: parameters.zone_max_tpp.value"), std::string::npos) << st.ToString();
+}
+
+TEST_F(RuleStepData, MistypedParameterIsAnErrorNotZero) {
+  Edit("regimes/h200-2026.json", [](auto& j) { j["parameters"]["zone_max_tpp"]["value"] = "21000"; });
+  Status st = LoadStatus();
+  EXPECT_EQ(st.code(), ErrorCode::kDataError);
+  EXPECT_NE(st.field().find("h200-2026.json: parameters.zone_max_tpp.value"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("must be a number"), std::string::npos) << st.ToString();
+}
+
+TEST_F(RuleStepData, EveryDeclaredTypeIsChecked) {
+  struct Edit1 {
+    const char* file;
+    const char* param;
+    nlohmann::json value;
+    const char* problem;
+  };
+  const Edit1 edits[] = {
+      {"regimes/embargoes.json", "destinations", nlohmann::json::object(), "must be an array"},
+      {"regimes/acs-2023.json", "license_area_named", nlohmann::json::array({"AE", 3}), "must be an array of strings"},
+      {"regimes/hbm-2024.json", "compliance_note", "2024-13-40", "must be a date"},
+      {"regimes/affiliates-2025.json", "tgl", nlohmann::json::array(), "must be an object"},
+      {"regimes/affiliates-2025.json", "stay_extended_through", 5, "must be a string or null"},
+      {"regimes/ai-diffusion-2025.json", "country_allocation_exhausted_wording", "", "must be a non-empty string"},
+  };
+  for (const auto& e : edits) {
+    SetUp();
+    Edit(e.file, [&](auto& j) { j["parameters"][e.param]["value"] = e.value; });
+    const Status st = LoadStatus();
+    EXPECT_EQ(st.code(), ErrorCode::kDataError) << e.param;
+    EXPECT_NE(st.field().find(std::string("parameters.") + e.param + ".value"), std::string::npos) << st.ToString();
+    EXPECT_NE(st.message().find(e.problem), std::string::npos) << st.ToString();
+  }
+}
+
+TEST_F(RuleStepData, AnEngineOnUncheckedBadDataDecidesNothing) {
+  Edit("regimes/ai-diffusion-2025.json", [](auto& j) { j["parameters"]["lpp_tpp_per_consignee_per_year"]["value"] = "26900000"; });
+  auto data = Dataset::Load(dir_.string());  // the files load; the step check is what fails
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  Engine engine(**data);
+  auto tx = ParseTransaction(R"({"as_of":"2025-06-01","destination":"DE","items":[{"chip":"L40","quantity":1}]})", **data);
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  const Decision d = engine.Determine(*tx);
+  EXPECT_EQ(d.outcome, Outcome::kNeedsReview);
+  ASSERT_FALSE(d.reasons.empty());
+  EXPECT_NE(d.reasons[0].summary.find("lpp_tpp_per_consignee_per_year"), std::string::npos) << d.reasons[0].summary;
+}
+
+TEST_F(RuleStepData, ParametersOfStepsNoRuleNamesAreNotRequired) {
+  // Without its rule, the H200 step's parameters are not read.
+  Edit("regimes/h200-2026.json", [](auto& j) {
+    j["rules"][0]["step"] = "h20_is_informed";
+    j["parameters"].erase("zone_max_tpp");
+  });
+  EXPECT_TRUE(LoadStatus().ok()) << LoadStatus().ToString();
 }
 
 }  // namespace

@@ -1,0 +1,374 @@
+// The Affiliates Rule (90 FR 47201; Supp. No. 8 to Part 744): a foreign party 50% or more owned,
+// directly or indirectly, by Entity List, MEU List or 15 CFR 744.8 SDN parties carries their
+// restrictions, on the dates the rule is in force under the posture (its status windows are data).
+#include "determine/steps/families.h"
+
+namespace exportctl::steps {
+namespace {
+
+struct OwnerSource {
+  Listing listing;   // the listed owner's listing whose restrictions carry over
+  std::string path;  // from the listed owner down to the party, with each stake
+};
+struct Standing {
+  enum class State { kNotCovered, kCovered, kUncertain } state = State::kNotCovered;
+  double share = 0;                  // aggregate stake of covered owners (known shares only)
+  std::vector<OwnerSource> sources;  // covered: the listed owners behind it; else the possible ones
+  std::vector<std::string> why;      // what keeps it uncertain
+  bool red_flag_29 = false;          // a covered owner's share is unknown
+  std::vector<std::string> notes;    // listings that do not carry over
+};
+
+Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>& owners,
+                   const std::string& owned);
+
+// What one owner is under the Affiliates Rule: listed on a list that carries over, covered
+// through its own owners, uncertain, or neither.
+Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
+  const AffiliatesRules& a = ev.rules.affiliates;
+  Standing st;
+  std::vector<Listing> listings = o.listings;
+  if (ev.opt.screener) {
+    Party as_party;
+    as_party.role = party.role;
+    as_party.name = o.name;
+    as_party.country = o.country;
+    auto res = ev.opt.screener->Screen(as_party, ev.date);
+    if (res.ok()) {
+      listings.insert(listings.end(), std::make_move_iterator(res->begin()),
+                      std::make_move_iterator(res->end()));
+    } else {
+      st.why.push_back("screening of owner " + Quoted(o.name) +
+                       " failed: " + res.status().message());
+    }
+  }
+  bool listed = false;
+  for (const auto& l : listings) {
+    const OwnerListRule* rule = a.For(l.list);
+    const std::string on = Quoted(o.name) + " (" + RestrictedListName(l.list) +
+                           (l.entry == o.name ? "" : " as " + Quoted(l.entry)) + ")";
+    if (!rule) {
+      if (l.score >= 1.0) {
+        st.notes.push_back(
+            Quoted(o.name) + " is on the " + RestrictedListName(l.list) +
+            ", which does not carry over to the entities it owns (Supp. No. 8 to Part 744)");
+      }
+      continue;
+    }
+    bool carries = true;
+    std::string program_doubt;
+    if (rule->by_program) {
+      carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& p) {
+        return std::find(rule->programs.begin(), rule->programs.end(), p) != rule->programs.end();
+      });
+      if (l.programs.empty()) {
+        program_doubt = "the sanctions program of " + on +
+                        " is not known, so whether 15 CFR 744.8(a)(1) reaches it is not known";
+      } else if (!carries) {
+        std::string progs;
+        for (const auto& p : l.programs) progs += (progs.empty() ? "" : ", ") + p;
+        st.notes.push_back(on + " is designated under " + progs +
+                           ", not a program of 15 CFR 744.8(a)(1) (" + rule->programs_citation +
+                           "): it does not carry over under the EAR (OFAC's own 50 percent rule is "
+                           "not assessed here)");
+        continue;
+      }
+    }
+    if (l.score < 1.0) {
+      st.why.push_back(Quoted(o.name) + " may be " + Quoted(l.entry) + " on the " +
+                       RestrictedListName(l.list) + " (score " + FormatDouble(l.score) +
+                       "); an officer must confirm or clear it");
+      st.sources.push_back({l, on});
+    } else if (!program_doubt.empty()) {
+      st.why.push_back(program_doubt);
+      st.sources.push_back({l, on});
+    } else {
+      listed = true;
+      st.sources.push_back({l, on});
+    }
+  }
+  if (listed) {
+    // Only the owner's own listings carry (the possible ones stay as doubts).
+    std::erase_if(st.sources, [](const OwnerSource& s) {
+      return s.listing.score < 1.0 ||
+             (s.listing.list == RestrictedList::kSdn && s.listing.programs.empty());
+    });
+  }
+  Standing up = Aggregate(ev, party, o.owners, o.name);
+  st.notes.insert(st.notes.end(), up.notes.begin(), up.notes.end());
+  st.share = up.share;
+  if (up.state != Standing::State::kNotCovered && o.country == "US" && !listed) {
+    // The rule covers foreign entities only; whether a US entity's stake counts when listed
+    // parties own it is an open question (addendum §1.5): an officer decides.
+    st.why.push_back(Quoted(o.name) +
+                     " is a US entity owned by listed parties; whether its stake counts under the "
+                     "Affiliates Rule is not settled");
+    st.sources.insert(st.sources.end(), up.sources.begin(), up.sources.end());
+    st.state = Standing::State::kUncertain;
+    return st;
+  }
+  if (listed) {
+    // Own entry and ownership: both apply, the strictest wins (addendum §1.7).
+    if (up.state == Standing::State::kCovered)
+      st.sources.insert(st.sources.end(), up.sources.begin(), up.sources.end());
+    st.state = Standing::State::kCovered;
+    return st;
+  }
+  if (up.state == Standing::State::kCovered) {
+    st.state = Standing::State::kCovered;
+    st.sources = std::move(up.sources);
+    st.why.clear();
+    return st;
+  }
+  if (up.state == Standing::State::kUncertain || !st.why.empty()) {
+    st.state = Standing::State::kUncertain;
+    st.why.insert(st.why.end(), up.why.begin(), up.why.end());
+    st.sources.insert(st.sources.end(), up.sources.begin(), up.sources.end());
+    st.red_flag_29 = up.red_flag_29;
+  }
+  return st;
+}
+
+// Supp. No. 8 to Part 744 as OFAC applies its 50 percent rule: the direct stakes of covered owners
+// add up, across lists; an owner covered through its own owners counts with its whole stake; a
+// stake is never multiplied along a chain, and owners that are not covered count for nothing.
+Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>& owners,
+                   const std::string& owned) {
+  const AffiliatesRules& a = ev.rules.affiliates;
+  Standing st;
+  double known = 0;
+  for (const auto& o : owners) known += o.percent.value_or(0);
+  double possible = 0;
+  std::vector<OwnerSource> covered, doubtful;
+  for (const auto& o : owners) {
+    Standing os = OwnerStanding(ev, party, o);
+    st.notes.insert(st.notes.end(), os.notes.begin(), os.notes.end());
+    if (os.state == Standing::State::kNotCovered) continue;
+    const std::string stake = o.percent ? FormatDouble(*o.percent) + "%" : "an unknown share";
+    for (auto& src : os.sources) src.path += " → " + stake + " of " + Quoted(owned);
+    if (os.state == Standing::State::kCovered) {
+      if (o.percent) {
+        st.share += *o.percent;
+        covered.insert(covered.end(), os.sources.begin(), os.sources.end());
+      } else {
+        st.red_flag_29 = true;
+        st.why.push_back(Quoted(o.name) + " owns an unknown share of " + Quoted(owned));
+        doubtful.insert(doubtful.end(), os.sources.begin(), os.sources.end());
+      }
+    } else {
+      possible += o.percent.value_or(std::max(0.0, 100 - known));
+      st.red_flag_29 = st.red_flag_29 || os.red_flag_29;
+      st.why.insert(st.why.end(), os.why.begin(), os.why.end());
+      doubtful.insert(doubtful.end(), os.sources.begin(), os.sources.end());
+    }
+  }
+  constexpr double kEps = 1e-9;  // shares written with decimals (33.33 + 16.67)
+  if (st.share + kEps >= a.threshold) {
+    st.state = Standing::State::kCovered;
+    st.sources = std::move(covered);
+    st.why.clear();
+    st.red_flag_29 = false;
+  } else if (st.red_flag_29 || st.share + possible + kEps >= a.threshold) {
+    st.state = Standing::State::kUncertain;
+    st.sources = std::move(covered);
+    st.sources.insert(st.sources.end(), doubtful.begin(), doubtful.end());
+  } else {
+    st.sources = std::move(covered);  // a listed minority, if any
+    st.why.clear();
+  }
+  return st;
+}
+
+}  // namespace
+
+void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
+  const AffiliatesRules& a = ev.rules.affiliates;
+  const AffiliatesWindow* w = a.On(ev.date, ev.posture);
+  // No window for the date, or data that does not read: the rule applies, and the decision says
+  // why.
+  const bool in_force = !w || w->in_force;
+  const bool verified = w && w->verified && a.data_error.empty();
+  std::string status_citation =
+      w ? w->citation
+        : "no status window in the data covers " + ev.date.ToString() + "; applied as in force";
+  if (!a.data_error.empty())
+    status_citation += "; regime data not read as written: " + a.data_error;
+  const std::string status_text = std::string(in_force ? "in force" : "stayed") + " on " +
+                                  ev.date.ToString() + " (" + status_citation + ")";
+  bool touched = false, uncertain = false;
+  size_t unstated = 0;
+  auto mark = [&](Finding& f) {
+    touched = true;
+    if (!verified) {
+      f.verified = false;
+      ev.unverified_rules.push_back(r->id);
+    }
+  };
+  for (const auto& p : ev.tx.parties) {
+    const std::string who = std::string(PartyRoleName(p.role)) + " " + Quoted(p.name);
+    if (p.owners.empty()) {
+      if (p.role != PartyRole::kExporter) ++unstated;
+      continue;
+    }
+    Standing st = Aggregate(ev, p, p.owners, p.name);
+    for (const auto& n : st.notes) mark(ev.Add(r, Effect::kInfo, EXPLAIN(who + ": " + n)));
+    std::string paths;
+    for (const auto& s : st.sources) paths += (paths.empty() ? "" : "; ") + s.path;
+    if (st.state == Standing::State::kNotCovered) {
+      if (st.share > 0) {
+        const bool significant = a.minority > 0 && st.share + 1e-9 >= a.minority;
+        mark(ev.Add(r, Effect::kInfo,
+                    EXPLAIN(who + " is " + FormatDouble(st.share) + "% owned by listed parties (" +
+                            paths + "), below " + FormatDouble(a.threshold) +
+                            "%: not covered by the Affiliates Rule")));
+        if (significant) {
+          ev.Warn(EXPLAIN(who + ": significant minority ownership by listed parties (" +
+                          FormatDouble(st.share) + "%: " + paths +
+                          ") is a red flag; do more diligence on control and ties before shipping "
+                          "(Supp. No. 3 to Part 732; Supp. No. 8 to Part 744)"));
+        }
+      }
+      continue;
+    }
+    if (p.country == "US") {
+      mark(ev.Add(r, Effect::kInfo,
+                  EXPLAIN(who +
+                          " is a US entity: the Affiliates Rule covers foreign entities only, "
+                          "though listed parties own it (" +
+                          paths + ")")));
+      continue;
+    }
+    const bool covered = st.state == Standing::State::kCovered;
+    std::string why;
+    for (const auto& y : st.why) why += (why.empty() ? "" : "; ") + y;
+    if (!in_force) {
+      Finding& f = ev.Add(
+          r, Effect::kInfo,
+          EXPLAIN(who +
+                  (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
+                           : " may be 50% or more owned by listed parties") +
+                  " (" + paths + (why.empty() ? "" : "; " + why) + "); the Affiliates Rule is " +
+                  status_text + ", so this is no license requirement"));
+      mark(f);
+      ev.Warn(EXPLAIN(who + ": owned by listed parties (" + paths +
+                      ") while the Affiliates Rule is stayed: a know-your-customer red flag that "
+                      "calls for diligence (BIS guidance), not a license requirement"));
+      continue;
+    }
+    // The temporary general license of the first window: affiliates located in A:5/A:6, or joint
+    // ventures outside E:1/E:2 with a US or A:5/A:6 partner the rule does not reach; never
+    // affiliates owned through SDNs.
+    if (w && w->tgl) {
+      const bool through_sdn =
+          std::any_of(st.sources.begin(), st.sources.end(), [&](const OwnerSource& s) {
+            return std::find(a.tgl_not_for.begin(), a.tgl_not_for.end(), s.listing.list) !=
+                   a.tgl_not_for.end();
+          });
+      std::string basis;
+      if (!through_sdn && !p.country.empty()) {
+        if (ev.Groups(p.country, a.tgl_affiliate_groups) != 0) {
+          basis = "it is located in " + p.country + " (Country Group A:5 or A:6)";
+        } else if (ev.Groups(p.country, a.tgl_excluded_groups) == 0) {
+          for (const auto& o : p.owners) {
+            if (!o.percent || *o.percent <= 0 || o.country.empty()) continue;
+            if (o.country != "US" && ev.Groups(o.country, a.tgl_partner_groups) == 0) continue;
+            if (OwnerStanding(ev, p, o).state != Standing::State::kNotCovered) continue;
+            basis = "it is a joint venture with " + Quoted(o.name) + " (" + o.country + ", " +
+                    FormatDouble(*o.percent) +
+                    "%), a partner the rule does not reach; confirm the joint venture";
+            break;
+          }
+        }
+      }
+      if (!basis.empty()) {
+        Finding& f = ev.Add(
+            r, Effect::kInfo,
+            EXPLAIN(who +
+                    (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
+                             : " may be 50% or more owned by listed parties") +
+                    " (" + paths + "); the temporary general license authorizes it because " +
+                    basis + " (" + a.tgl_citation + ")"));
+        if (!a.tgl_verified) f.verified = false;
+        mark(f);
+        ev.Warn(EXPLAIN(who + ": shipped under the Affiliates Rule's temporary general license (" +
+                        basis + "); keep the records it requires"));
+        continue;
+      }
+    }
+    if (!covered) {
+      uncertain = true;
+      Finding& f = ev.Add(
+          r, Effect::kUnresolved,
+          EXPLAIN(who + ": " + (st.red_flag_29 ? "Red Flag 29 (Supp. No. 3 to Part 732): " : "") +
+                  "listed parties own it (" + paths +
+                  ") but whether they own 50% or more is not known (" + why +
+                  "): resolve the ownership or apply for a license"));
+      f.citation = "Supp. No. 3 to Part 732 (Red Flag 29); Supp. No. 8 to Part 744";
+      mark(f);
+      ev.tx_effects.Add(Effect::kUnresolved);
+      continue;
+    }
+    // Covered: each listed owner's restrictions apply as if it were the party; the most
+    // restrictive requirement, review policy and exception eligibility among them win.
+    for (const OwnerListRule& rule : a.owner_lists) {
+      std::string owners_on;
+      ListedPolicy strictest{ReviewPolicy::kNone, ""};
+      for (const auto& s : st.sources) {
+        if (s.listing.list != rule.list) continue;
+        owners_on += (owners_on.empty() ? "" : "; ") + s.path;
+        ListedPolicy lp = s.listing.license_policy.empty()
+                              ? ListedPolicy{ReviewPolicy::kPresumptionOfDenial, rule.wording}
+                              : ReadListedPolicy(s.listing.license_policy);
+        if (MostRestrictive(strictest.policy, lp.policy) != strictest.policy ||
+            strictest.policy == ReviewPolicy::kNone)
+          strictest = lp;
+        if (!s.listing.license_requirement.empty())
+          owners_on += " (listed license requirement: \"" + s.listing.license_requirement + "\")";
+        if (s.listing.list == RestrictedList::kEntityList && s.listing.footnote) {
+          if (auto fn = ev.rules.footnote_citations.find(s.listing.footnote);
+              fn != ev.rules.footnote_citations.end()) {
+            owners_on += "; the owner's foreign direct product footnote follows it: " + fn->second;
+          }
+        }
+      }
+      if (owners_on.empty()) continue;
+      Finding& f =
+          ev.Add(r, Effect::kLicenseRequired,
+                 EXPLAIN(who + " is " + FormatDouble(st.share) +
+                         "% owned by parties covered by the Affiliates Rule (" + owners_on +
+                         "): " + rule.summary + "; the rule is " + status_text));
+      f.citation = rule.citation;
+      f.review_policy = strictest.policy;
+      f.policy_wording = strictest.wording;
+      mark(f);
+      if (!rule.verified) f.verified = false, ev.unverified_rules.push_back(r->id);
+      ev.party_requirements.push_back({r->id, strictest.policy, 0});
+      ev.exceptions_barred = true;
+    }
+  }
+  if (touched && !verified) {
+    ev.Warn(EXPLAIN("Affiliates Rule status on " + ev.date.ToString() + " is unverified (" +
+                    status_citation + "): " + a.unverified_warning));
+  }
+  if (in_force && unstated > 0) {
+    ev.Warn(EXPLAIN("Ownership not stated for " + std::to_string(unstated) + " part" +
+                    (unstated == 1 ? "y" : "ies") + " (\"owners\"): the Affiliates Rule is " +
+                    status_text +
+                    "; a party 50% or more owned by Entity List, MEU List or 15 CFR 744.8 SDN "
+                    "parties carries their restrictions, and screening names does not find it" +
+                    (verified ? "" : " (" + a.unverified_warning + ")")));
+    ev.Step({"ownership", uncertain ? "unresolved" : "partial",
+             "ownership not stated for some parties: the Affiliates Rule was applied only to "
+             "stated owners"});
+  } else if (uncertain) {
+    ev.Step({"ownership", "unresolved", "listed owners whose share is not known: see reasons"});
+  } else if (in_force) {
+    ev.Step({"ownership", "performed", "stated owners checked under the Affiliates Rule"});
+  } else {
+    ev.Step({"ownership", "performed",
+             "Affiliates Rule stayed on this date: ownership by listed parties is a warning, not a "
+             "requirement"});
+  }
+}
+
+}  // namespace exportctl::steps

@@ -1,0 +1,94 @@
+// Text helpers and facts the rule steps share.
+#include "determine/steps/step.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+namespace exportctl::steps {
+
+std::string FormatTpp(double v) {
+  char buf[48];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    // Thousands separators read better in reasons: 26,900,000.
+    std::string digits = std::to_string(static_cast<int64_t>(v));
+    std::string out;
+    int n = 0;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+      if (n && n % 3 == 0 && *it != '-') out.insert(out.begin(), ',');
+      out.insert(out.begin(), *it);
+      ++n;
+    }
+    return out;
+  }
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+// " (ledger account lpp:saigon cloud; leaves out …)": which account a balance came from.
+std::string LedgerSource(const AllocationBalance& b) {
+  if (b.account.empty() && b.note.empty()) return "";
+  std::string out = " (";
+  if (!b.account.empty()) out += "ledger account " + b.account;
+  if (!b.note.empty()) out += (b.account.empty() ? "" : "; ") + b.note;
+  return out + ")";
+}
+
+std::string FormatDouble(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string Quoted(const std::string& name) { return "\"" + name + "\""; }
+
+std::string RoleInWords(PartyRole role) {
+  std::string words = PartyRoleName(role);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
+}
+
+ListedPolicy ReadListedPolicy(std::string_view text) {
+  std::string lower(text);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto has = [&](const char* s) { return lower.find(s) != std::string::npos; };
+  if (has("policy of denial")) return {ReviewPolicy::kPresumptionOfDenial, "policy of denial"};
+  if (has("denial")) return {ReviewPolicy::kPresumptionOfDenial, "presumption of denial"};
+  if (has("case-by-case") || has("case by case"))
+    return {ReviewPolicy::kCaseByCase, "case-by-case"};
+  if (has("approval")) return {ReviewPolicy::kPresumptionOfApproval, "presumption of approval"};
+  return {};
+}
+
+std::string TransactionFacts::HqUnknownFact() const {
+  if (!hq_unknown_party) return "no recipient stated";
+  const Party& p = *hq_unknown_party;
+  const std::string who = RoleInWords(p.role) + " \"" + p.name + "\"";
+  return p.headquarters.empty()
+             ? "the headquarters of the " + who + " is not stated"
+             : "the headquarters of the ultimate parent of the " + who +
+                   " is not stated (give the party's own headquarters if it has no parent)";
+}
+
+std::string Evaluation::DestinationGroups(const TransactionFacts& facts) const {
+  std::string groups;
+  for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
+    if (facts.Dest(static_cast<Group>(g)))
+      groups += (groups.empty() ? "" : ", ") + std::string(GroupName(static_cast<Group>(g)));
+  }
+  return groups.empty() ? "no Country Group" : "Country Groups " + groups;
+}
+
+std::string Evaluation::RecipientHeadquarters() const {
+  std::string out;
+  for (const auto& p : tx.parties) {
+    if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) continue;
+    out += (out.empty() ? "" : "; ") + std::string(PartyRoleName(p.role)) + " \"" + p.name +
+           "\" headquartered in " + p.headquarters;
+    if (!p.ultimate_parent_headquarters.empty())
+      out += ", ultimate parent in " + p.ultimate_parent_headquarters;
+  }
+  return out;
+}
+
+}  // namespace exportctl::steps
