@@ -118,6 +118,21 @@ static_assert(TableInStepIdOrder(), "kRuleSteps lists the steps in StepId order"
 
 std::span<const RuleStep> RuleSteps() { return kRuleSteps; }
 
+Evaluation::Plan Evaluation::MakePlan(const CompiledRules& rules, Date date, Posture posture) {
+  Plan p;
+  for (size_t i = 0; i < kNumSteps; ++i) {
+    const RuleDef* r = rules.by_step[i];
+    p.active[i] = r && r->ActiveOn(date, posture) ? r : nullptr;
+    const RuleStep& s = kRuleSteps[i];
+    const auto k = static_cast<uint8_t>(i);
+    if (s.prepare && p.active[i]) p.prepare[p.n_prepare++] = k;
+    if (s.transaction && (p.active[i] || s.always)) p.transaction[p.n_transaction++] = k;
+    if (s.item && p.active[i]) p.item[p.n_item++] = k;
+    if (s.exception && p.active[i]) p.exception[p.n_exception++] = k;
+  }
+  return p;
+}
+
 StepId ExceptionStepId(LicenseException e) {
   for (const RuleStep& s : kRuleSteps) {
     if (s.exception && s.grants == e) return s.id;
@@ -245,13 +260,14 @@ ItemVerdict Evaluation::EvaluateItem(const TransactionFacts& facts, size_t i, co
   item.nac_aca_item = item.advanced && !(IsA(eccn) && !c.non_datacenter_high_tpp);
   item.item_tpp = c.tpp ? *c.tpp * static_cast<double>(ti.quantity) : 0;
   item.reqs = party_requirements;
-  for (const RuleStep& s : kRuleSteps) {
-    if (!s.item) continue;
-    if (const RuleDef* r = Active(s.id)) s.item(*this, facts, item, *r);
+  for (uint8_t k = 0; k < plan_.n_item; ++k) {
+    const uint8_t i = plan_.item[k];
+    kRuleSteps[i].item(*this, facts, item, *plan_.active[i]);
   }
   if (!item.reqs.empty() && !exceptions_barred) {
-    for (const RuleStep& s : kRuleSteps) {
-      if (s.exception && Active(s.id) && s.exception(*this, facts, item)) item.available |= ExceptionBit(s.grants);
+    for (uint8_t k = 0; k < plan_.n_exception; ++k) {
+      const RuleStep& s = kRuleSteps[plan_.exception[k]];
+      if (s.exception(*this, facts, item)) item.available |= ExceptionBit(s.grants);
     }
   }
   const ItemVerdict v = CombineItem(item.effects, item.reqs.view(), item.available, exceptions_barred);
@@ -265,20 +281,15 @@ void Evaluation::Run(Decision& out) {
   thread_local struct {
     const CompiledRules* rules = nullptr;
     Date date;
-    Posture posture = Posture::kEnforced;
-    std::array<const RuleDef*, kNumSteps> active{};
+    Plan plan;
   } cache[2];
   auto& slot = cache[posture == Posture::kEnforced ? 0 : 1];
   if (slot.rules != &rules || slot.date != date) {
-    for (size_t i = 0; i < kNumSteps; ++i) {
-      const RuleDef* r = rules.by_step[i];
-      slot.active[i] = r && r->ActiveOn(date, posture) ? r : nullptr;
-    }
+    slot.plan = MakePlan(rules, date, posture);
     slot.rules = &rules;
     slot.date = date;
-    slot.posture = posture;
   }
-  active_ = slot.active;
+  plan_ = slot.plan;
   findings.reserve(8);
   if (explain) steps.reserve(4);
   out.posture = posture;
@@ -325,20 +336,23 @@ void Evaluation::Run(Decision& out) {
     if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp += *c.tpp * static_cast<double>(item.quantity);
   }
   // The step table, in order: ledger reads, then the transaction steps (destination notes first).
-  for (const RuleStep& s : kRuleSteps) {
-    if (const RuleDef* r = Active(s.id); s.prepare && r) s.prepare(*this, facts, r);
+  for (uint8_t k = 0; k < plan_.n_prepare; ++k) {
+    const uint8_t i = plan_.prepare[k];
+    kRuleSteps[i].prepare(*this, facts, plan_.active[i]);
   }
   if (counterfactuals_) Propose(facts, classes, t);
   Step({"classification", all_determinate ? "performed" : "unresolved",
         all_determinate ? "every item classified" : "some items could not be classified from the facts given"});
   DestinationNotes();
-  for (const RuleStep& s : kRuleSteps) {
-    if (!s.transaction) continue;
-    if (const RuleDef* r = Active(s.id); r || s.always) s.transaction(*this, facts, r);
+  for (uint8_t k = 0; k < plan_.n_transaction; ++k) {
+    const uint8_t i = plan_.transaction[k];
+    kRuleSteps[i].transaction(*this, facts, plan_.active[i]);
   }
 
-  std::vector<ItemVerdict> verdicts;
-  verdicts.reserve(tx.items.size());
+  // Each item's verdict, inline for the usual few items (this is the hot path).
+  std::array<ItemVerdict, 4> few;
+  std::vector<ItemVerdict> many(tx.items.size() > few.size() ? tx.items.size() : 0);
+  const std::span<ItemVerdict> verdicts = many.empty() ? std::span<ItemVerdict>(few.data(), tx.items.size()) : std::span<ItemVerdict>(many);
   for (size_t i = 0; i < tx.items.size(); ++i) {
     const Classification& c = classes[i];
     const TransactionItem& item = tx.items[i];
@@ -386,7 +400,7 @@ void Evaluation::Run(Decision& out) {
     ir.outcome = ev.outcome;
     ir.license_exception = ev.exception ? LicenseExceptionName(*ev.exception) : "";
     ir.review_policy = ev.policy;
-    verdicts.push_back(ev);
+    verdicts[i] = ev;
     if (explain) ir.classification = std::move(classes[i]);  // c is not used after this
     out.items.push_back(std::move(ir));
   }

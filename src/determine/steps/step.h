@@ -243,7 +243,7 @@ class Evaluation {
     return key >= 0 && rules.tier1_set[key];
   }
   // The step's rule when it binds on this date under this posture (resolved once in Run).
-  const RuleDef* Active(StepId step) const { return active_[static_cast<size_t>(step)]; }
+  const RuleDef* Active(StepId step) const { return plan_.active[static_cast<size_t>(step)]; }
   // Text is built only when the decision will be shown (not for the alternate posture's outcome).
   template <typename Text>
   std::string Render(Text&& text) const {
@@ -321,7 +321,15 @@ class Evaluation {
   ItemVerdict EvaluateItem(const TransactionFacts& facts, size_t i, const Classification& c,
                            Eccn eccn);
 
-  std::array<const RuleDef*, kNumSteps> active_{};
+  // What runs on this date under this posture (resolved once per thread and date in Run): each
+  // step's binding rule, and the table indexes of the steps to call at each stage, in order.
+  struct Plan {
+    std::array<const RuleDef*, kNumSteps> active{};
+    std::array<uint8_t, kNumSteps> prepare{}, transaction{}, item{}, exception{};
+    uint8_t n_prepare = 0, n_transaction = 0, n_item = 0, n_exception = 0;
+  };
+  static Plan MakePlan(const CompiledRules& rules, Date date, Posture posture);
+  Plan plan_;
   std::vector<GroupUse>* uses_ = nullptr;
   const std::vector<GroupFlip>* flips_ = nullptr;
   std::vector<Counterfactual>* counterfactuals_ = nullptr;
