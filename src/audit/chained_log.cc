@@ -63,28 +63,42 @@ std::vector<Result<AuditRecord>> ChainedAuditLog::AppendMany(std::vector<AuditEn
       early[i] = Status::Invalid("payload", "must be a JSON object or array");
     } else {
       if (e.id.empty()) e.id = NewEventId();
-      pending.push_back(Pending{std::move(e), std::nullopt});
+      pending.push_back(Pending{std::move(e), std::nullopt, nullptr});
     }
   }
   if (!pending.empty()) {
     // Group commit without a writer thread: whoever finds no write in progress becomes the
     // leader and writes everything queued so far in one transaction; the others wait, and one
-    // of them leads the next batch. Alone, an append costs no thread hand-off.
+    // of them leads the next batch. Alone, an append costs no thread hand-off. Each caller
+    // waits on its own condition: a batch wakes those it wrote and the one that leads next,
+    // not every waiter (on a busy machine each needless wake-up costs a context switch).
+    Waiter me;
     std::unique_lock<std::mutex> lock(mu_);
-    for (Pending& p : pending) queue_.push_back(&p);
+    for (Pending& p : pending) {
+      p.waiter = &me;
+      queue_.push_back(&p);
+    }
     while (!pending.back().result.has_value()) {
       if (writing_) {
-        done_cv_.wait(lock);
+        me.cv.wait(lock);
         continue;
       }
       writing_ = true;
       std::vector<Pending*> batch(queue_.begin(), queue_.end());
       queue_.clear();
       lock.unlock();
-      WriteBatch(batch);
+      std::vector<Result<AuditRecord>> written = WriteBatch(batch);
       lock.lock();
       writing_ = false;
-      done_cv_.notify_all();
+      const Waiter* woken = &me;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->result.emplace(std::move(written[i]));
+        if (batch[i]->waiter != woken) {  // one caller's entries are queued together
+          woken = batch[i]->waiter;
+          batch[i]->waiter->cv.notify_one();
+        }
+      }
+      if (!queue_.empty()) queue_.front()->waiter->cv.notify_one();  // leads the next batch
     }
   }
   std::vector<Result<AuditRecord>> results;
@@ -101,8 +115,8 @@ std::vector<Result<AuditRecord>> ChainedAuditLog::AppendMany(std::vector<AuditEn
 }
 
 // Appends the batch in one transaction (one fsync); a duplicate id fails only its own entry.
-// Called by the leader without mu_; results are handed over under mu_.
-void ChainedAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
+// Called by the leader without mu_; returns one result per entry.
+std::vector<Result<AuditRecord>> ChainedAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
   std::vector<Result<AuditRecord>> results;
   const Status st = WriteTransaction([&](ChainTxn& txn) -> Status {
     results.clear();  // a backend may run fn again after a transient failure
@@ -136,8 +150,7 @@ void ChainedAuditLog::WriteBatch(const std::vector<Pending*>& batch) {
     results.clear();
     for (size_t i = 0; i < batch.size(); ++i) results.emplace_back(st);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->result.emplace(std::move(results[i]));
+  return results;
 }
 
 VerifyReport ChainedAuditLog::Verify(const std::optional<Anchor>& anchor) const {

@@ -46,16 +46,19 @@ class ChainedAuditLog : public AuditLog {
                            const std::function<bool(const AuditRecord&)>& visit) const = 0;
 
  private:
+  struct Waiter {
+    std::condition_variable cv;
+  };
   struct Pending {
     AuditEntry entry;
     std::optional<Result<AuditRecord>> result;
+    Waiter* waiter = nullptr;  // the caller waiting for the result (under mu_)
   };
-  void WriteBatch(const std::vector<Pending*>& batch);
+  std::vector<Result<AuditRecord>> WriteBatch(const std::vector<Pending*>& batch);
 
   WallClock clock_;
   bool read_only_;
   std::mutex mu_;
-  std::condition_variable done_cv_;
   std::deque<Pending*> queue_;
   bool writing_ = false;
 };
