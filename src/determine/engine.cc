@@ -460,12 +460,15 @@ void Evaluation::Propose(const TransactionFacts& facts, const std::vector<Classi
                      x.h200_certifications = all;
                    }});
   }
+  bool storage_proposed = false;
   for (size_t i = 0; i < classes.size(); ++i) {
     const Classification& c = classes[i];
     const ItemSpec& spec = tx.items[i].spec;
     const std::string item = "items[" + std::to_string(i) + "]";
-    // 4E091 weights: License Exception AIA needs the storage assurance.
-    if (c.determinate && c.eccn == Eccn::k4E091 && !tx.model_weights_secure_storage) {
+    // 4E091 weights: License Exception AIA needs the storage assurance (one fact for the
+    // transaction, proposed once however many items are weights).
+    if (c.determinate && c.eccn == Eccn::k4E091 && !tx.model_weights_secure_storage && !storage_proposed) {
+      storage_proposed = true;
       out.push_back({"model_weights_secure_storage", "true",
                      "the model weights are stored as Supp. No. 10 to Part 748 paragraphs 14, 15 and 18 require",
                      [](Transaction& x) { x.model_weights_secure_storage = true; }});
@@ -691,6 +694,9 @@ bool IsKnownRuleStep(std::string_view step) {
 
 namespace {
 
+// Facts left out that one decision tries (Decision::would_change): each costs a determination.
+constexpr size_t kMaxFactsTried = 32;
+
 // "must be a number", or "" when the value has the declared type.
 std::string TypeProblem(const nlohmann::json& v, steps::ParamType type) {
   using steps::ParamType;
@@ -861,6 +867,15 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
       return a.outcome == b.outcome && a.license_exception == b.license_exception && a.review_policy == b.review_policy;
     };
     std::optional<std::pair<double, double>> last_range;  // of the last entry, while it can grow
+    // Each fact tried decides the whole transaction again: trying one per item made a large
+    // transaction cost the square of its items (1,000 undetermined chips: 28 s). Bounded, the
+    // cost stays linear, and the decision says that it stopped.
+    if (counterfactuals.size() > kMaxFactsTried) {
+      d.warnings.push_back("what a fact left out would change was worked out for the first " +
+                           std::to_string(kMaxFactsTried) + " of " + std::to_string(counterfactuals.size()) +
+                           " such facts only");
+      counterfactuals.resize(kMaxFactsTried);
+    }
     for (const auto& c : counterfactuals) {
       Transaction given = tx;
       c.give(given);
