@@ -142,31 +142,27 @@ TEST(CombineTransaction, MergeTable) {
     std::vector<Effect> tx_effects;
     std::vector<ItemVerdict> items;
     ReviewPolicy tx_policy;
-    Outcome outcome;
-    std::string exception;
-    ReviewPolicy policy;
+    Verdict want;
   };
   const Row rows[] = {
-      {"no items, nothing established", {}, {}, ReviewPolicy::kNone, Outcome::kNeedsReview, "", ReviewPolicy::kNone},
-      {"every item clear", {}, {nlr, nlr}, ReviewPolicy::kNone, Outcome::kNoLicenseRequired, "", ReviewPolicy::kNone},
-      {"exceptions joined in item order, once each", {}, {lpp, nlr, aca, lpp}, ReviewPolicy::kNone, Outcome::kLicenseException, "LPP+ACA", ReviewPolicy::kNone},
-      {"one item needs a license", {}, {aca, lr_approval}, ReviewPolicy::kNone, Outcome::kLicenseRequired, "", ReviewPolicy::kPresumptionOfApproval},
-      {"strictest item policy", {}, {lr_approval, lr_cbc}, ReviewPolicy::kNone, Outcome::kLicenseRequired, "", ReviewPolicy::kCaseByCase},
-      {"transaction requirement's policy counts", {Effect::kLicenseRequired}, {lr_approval}, ReviewPolicy::kPresumptionOfDenial, Outcome::kLicenseRequired, "",
-       ReviewPolicy::kPresumptionOfDenial},
-      {"license required without a stated policy: denial", {Effect::kLicenseRequired}, {nlr}, ReviewPolicy::kNone, Outcome::kLicenseRequired, "",
-       ReviewPolicy::kPresumptionOfDenial},
-      {"an item under review holds the exception", {}, {aca, review}, ReviewPolicy::kNone, Outcome::kNeedsReview, "", ReviewPolicy::kNone},
-      {"unresolved transaction check", {Effect::kUnresolved}, {aca}, ReviewPolicy::kNone, Outcome::kNeedsReview, "", ReviewPolicy::kNone},
-      {"prohibited over all", {Effect::kProhibited}, {lr_cbc}, ReviewPolicy::kNone, Outcome::kProhibited, "", ReviewPolicy::kNone},
+      {"no items, nothing established", {}, {}, ReviewPolicy::kNone, {Outcome::kNeedsReview, "", ReviewPolicy::kNone}},
+      {"every item clear", {}, {nlr, nlr}, ReviewPolicy::kNone, {Outcome::kNoLicenseRequired, "", ReviewPolicy::kNone}},
+      {"exceptions joined in item order, once each", {}, {lpp, nlr, aca, lpp}, ReviewPolicy::kNone, {Outcome::kLicenseException, "LPP+ACA", ReviewPolicy::kNone}},
+      {"one item needs a license", {}, {aca, lr_approval}, ReviewPolicy::kNone, {Outcome::kLicenseRequired, "", ReviewPolicy::kPresumptionOfApproval}},
+      {"strictest item policy", {}, {lr_approval, lr_cbc}, ReviewPolicy::kNone, {Outcome::kLicenseRequired, "", ReviewPolicy::kCaseByCase}},
+      {"transaction requirement's policy counts", {Effect::kLicenseRequired}, {lr_approval}, ReviewPolicy::kPresumptionOfDenial, {Outcome::kLicenseRequired, "", ReviewPolicy::kPresumptionOfDenial}},
+      {"license required without a stated policy: denial", {Effect::kLicenseRequired}, {nlr}, ReviewPolicy::kNone, {Outcome::kLicenseRequired, "", ReviewPolicy::kPresumptionOfDenial}},
+      {"an item under review holds the exception", {}, {aca, review}, ReviewPolicy::kNone, {Outcome::kNeedsReview, "", ReviewPolicy::kNone}},
+      {"unresolved transaction check", {Effect::kUnresolved}, {aca}, ReviewPolicy::kNone, {Outcome::kNeedsReview, "", ReviewPolicy::kNone}},
+      {"prohibited over all", {Effect::kProhibited}, {lr_cbc}, ReviewPolicy::kNone, {Outcome::kProhibited, "", ReviewPolicy::kNone}},
   };
   for (const Row& r : rows) {
     EffectSet effects;
     for (Effect e : r.tx_effects) effects.Add(e);
     const Verdict v = CombineTransaction(effects, r.items, r.tx_policy);
-    EXPECT_EQ(v.outcome, r.outcome) << r.name;
-    EXPECT_EQ(v.license_exception, r.exception) << r.name;
-    EXPECT_EQ(v.review_policy, r.policy) << r.name;
+    EXPECT_EQ(v.outcome, r.want.outcome) << r.name;
+    EXPECT_EQ(v.license_exception, r.want.license_exception) << r.name;
+    EXPECT_EQ(v.review_policy, r.want.review_policy) << r.name;
   }
 }
 

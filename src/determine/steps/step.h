@@ -56,15 +56,17 @@ struct ItemContext;
 
 // Once per transaction (a step about the parties, the destination or the whole shipment). The
 // rule is the step's own, binding on the date; null only for a step that runs unbound (`always`).
-using TransactionStep = void (*)(Evaluation& ev, const TransactionFacts& facts,
-                                 const RuleDef* rule);
+using TransactionStepFn = void(Evaluation& ev, const TransactionFacts& facts, const RuleDef* rule);
 // Once per item and candidate class: adds findings and requirements to the item.
-using ItemStep = void (*)(Evaluation& ev, const TransactionFacts& facts, ItemContext& item,
-                          const RuleDef& rule);
+using ItemStepFn = void(Evaluation& ev, const TransactionFacts& facts, ItemContext& item,
+                        const RuleDef& rule);
 // A license exception: whether its own conditions hold for the item (its requirements allowing
 // it is Combine's question).
-using ExceptionStep = bool (*)(Evaluation& ev, const TransactionFacts& facts,
-                               const ItemContext& item);
+using ExceptionStepFn = bool(Evaluation& ev, const TransactionFacts& facts,
+                             const ItemContext& item);
+using TransactionStep = TransactionStepFn*;
+using ItemStep = ItemStepFn*;
+using ExceptionStep = ExceptionStepFn*;
 
 struct RuleStep {
   StepId id;

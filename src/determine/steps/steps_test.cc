@@ -25,6 +25,13 @@ const Finding* Fired(const Decision& d, std::string_view rule, Effect effect) {
   return nullptr;
 }
 
+// Fails the test unless `rule` gave a finding with `effect` whose summary says `says`.
+void ExpectFired(const Decision& d, std::string_view rule, Effect effect, std::string_view says) {
+  const Finding* f = Fired(d, rule, effect);
+  ASSERT_NE(f, nullptr) << rule << " did not fire with " << EffectName(effect);
+  EXPECT_NE(f->summary.find(says), std::string::npos) << f->summary;
+}
+
 Decision Decide(const std::string& json, const DetermineOptions& opt = {}) {
   static const Engine engine(BundledData());
   return engine.Determine(Tx(json), opt);
@@ -51,9 +58,7 @@ TEST(RestrictedPartiesStep, EntityListListingNeedsALicense) {
   const Decision d = Decide(
       R"({"as_of":"2025-06-01","destination":"VN","items":[{"chip":"L40","quantity":4}],"parties":[{"role":"ultimate_consignee",)"
       R"("name":"Listed","country":"VN","headquarters":"VN","ultimate_parent_headquarters":"VN","restricted_lists":[{"list":"entity_list"}]}]})");
-  const Finding* f = Fired(d, "screening.restricted_party", Effect::kLicenseRequired);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->summary.find("is on the entity_list"), std::string::npos) << f->summary;
+  ExpectFired(d, "screening.restricted_party", Effect::kLicenseRequired, "is on the entity_list");
 }
 
 TEST(AffiliatesStep, MajorityOwnedByAnEntityListPartyNeedsALicense) {
@@ -61,9 +66,7 @@ TEST(AffiliatesStep, MajorityOwnedByAnEntityListPartyNeedsALicense) {
       R"({"as_of":"2025-09-29","destination":"MY","items":[{"chip":"L40","quantity":4}],"parties":[{"role":"ultimate_consignee",)"
       R"("name":"P","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY","owners":[{"name":"Holdco","percent":55,)"
       R"("country":"CN","restricted_lists":[{"list":"entity_list"}]}]}]})");
-  const Finding* f = Fired(d, "affiliates.ownership", Effect::kLicenseRequired);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->summary.find("55% owned"), std::string::npos) << f->summary;
+  ExpectFired(d, "affiliates.ownership", Effect::kLicenseRequired, "55% owned");
 }
 
 TEST(RedFlagsStep, ReportedRedFlagsAreUnresolved) {
@@ -93,27 +96,23 @@ TEST(LicenseAreaStep, AcsLicenseAreaAndHeadquartersRule) {
   EXPECT_NE(Fired(my, "acs.headquarters", Effect::kLicenseRequired), nullptr);
 }
 
+// 1,700 H100 to Malaysia (Tier 2) under a posture: beyond LPP, within the country allocation.
+Decision H100sToMalaysia(const char* posture) {
+  return Decide(std::string(R"({"as_of":"2025-06-01","posture":")") + posture +
+                R"(","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":1700}],)" +
+                kMyParty + "}");
+}
+
 TEST(AiDiffusionStep, WorldwideLicenseForDotAItems) {
-  const Decision d = Decide(
-      R"({"as_of":"2025-06-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":1700}],)" +
-      kMyParty + "}");
-  const Finding* f = Fired(d, "aid.worldwide_a", Effect::kLicenseRequired);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->summary.find("Tier 2"), std::string::npos) << f->summary;
+  ExpectFired(H100sToMalaysia("codified"), "aid.worldwide_a", Effect::kLicenseRequired, "Tier 2");
   // Not under the enforced posture.
-  const Decision enforced = Decide(
-      R"({"as_of":"2025-06-01","posture":"enforced","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":1700}],)" +
-      kMyParty + "}");
-  EXPECT_EQ(Fired(enforced, "aid.worldwide_a", Effect::kLicenseRequired), nullptr);
+  EXPECT_EQ(Fired(H100sToMalaysia("enforced"), "aid.worldwide_a", Effect::kLicenseRequired),
+            nullptr);
 }
 
 TEST(AllocationsStep, CountryAllocationWithoutALedgerIsSaid) {
-  const Decision d = Decide(
-      R"({"as_of":"2025-06-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":1700}],)" +
-      kMyParty + "}");
-  const Finding* f = Fired(d, "aid.country_allocation", Effect::kInfo);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->summary.find("790,000,000 TPP for 2025-2027"), std::string::npos) << f->summary;
+  ExpectFired(H100sToMalaysia("codified"), "aid.country_allocation", Effect::kInfo,
+              "790,000,000 TPP for 2025-2027");
 }
 
 TEST(HbmStep, HbmToChinaNeedsALicense) {
@@ -135,9 +134,7 @@ TEST(H20H200Step, IsInformedLetterAndH200Zone) {
       R"("sufficient_us_supply":true,"no_foundry_diversion":true,"china_volume_within_half_of_us":true,"know_your_customer_and_remote_access":true,)"
       R"("third_party_testing_in_us":true},)" +
       kCnParty + "}");
-  const Finding* zone = Fired(h200, "h200.case_by_case", Effect::kInfo);
-  ASSERT_NE(zone, nullptr);
-  EXPECT_NE(zone->summary.find("inside the H200 rule's zone"), std::string::npos) << zone->summary;
+  ExpectFired(h200, "h200.case_by_case", Effect::kInfo, "inside the H200 rule's zone");
   EXPECT_EQ(h200.review_policy, ReviewPolicy::kCaseByCase);
 }
 
@@ -156,18 +153,14 @@ TEST(TrainingPolicyStep, TrainingForAChineseHeadquarteredPartyNeedsALicense) {
   const Decision d = Decide(
       R"({"as_of":"2025-06-01","destination":"MY","end_use":{"ai_model_training_for_headquarters":"CN"},"items":[{"chip":"H100 SXM5 80GB","quantity":1}],)" +
       kMyParty + "}");
-  const Finding* f = Fired(d, "guidance.ai_training", Effect::kLicenseRequired);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->summary.find("will train AI models"), std::string::npos) << f->summary;
+  ExpectFired(d, "guidance.ai_training", Effect::kLicenseRequired, "will train AI models");
 }
 
 TEST(ModelWeightsStep, Weights4E091NeedALicenseAnywhere) {
   const Decision d = Decide(
       R"({"as_of":"2025-06-01","posture":"codified","destination":"DE","items":[{"model_weights":{"training_operations":3e26,"published":false}}],)" +
       kDeParty + "}");
-  const Finding* f = Fired(d, "aid.model_weights", Effect::kLicenseRequired);
-  ASSERT_NE(f, nullptr);
-  EXPECT_NE(f->summary.find("(4E091)"), std::string::npos) << f->summary;
+  ExpectFired(d, "aid.model_weights", Effect::kLicenseRequired, "(4E091)");
 }
 
 TEST(ExceptionsStep, TheChosenExceptionIsAReason) {
