@@ -20,11 +20,16 @@ void Gp10KnowledgeStep(Evaluation& ev, const TransactionFacts&, ItemContext& ite
   if (ev.Active(StepId::kGp10PrcIcs)) return;
   const ItemSpec& s = item.spec;
   if (NamedInGuidance(ev, s) || (ev.D5OrMacau(s.designer_headquarters) && IsAdvanced(item.eccn))) {
+    // The guidance's date: its regime's effective date in the data.
+    const RuleDef* guidance = ev.rules.Step(StepId::kGp10PrcIcs);
+    const Regime* regime = guidance ? ev.data.FindRegime(guidance->regime_id) : nullptr;
     ev.Add(&rule, Effect::kUnresolved,
-           EXPLAIN(item.label + " is a PRC-designed 3A090 IC: under General Prohibition 10 dealing "
-                                "in it is prohibited with knowledge that a violation "
-                                "occurred in its production; that is a red flag to resolve before "
-                                "proceeding (BIS's guidance presuming it came on 2025-05-13)"),
+           EXPLAIN(item.label +
+                   " is a PRC-designed 3A090 IC: under General Prohibition 10 dealing "
+                   "in it is prohibited with knowledge that a violation "
+                   "occurred in its production; that is a red flag to resolve before "
+                   "proceeding (BIS's guidance presuming it came " +
+                   (regime ? "on " + regime->effective.ToString() : std::string("later")) + ")"),
            item.idx);
     item.effects.Add(Effect::kUnresolved);
   }

@@ -24,9 +24,10 @@ void AiTrainingPolicyStep(Evaluation& ev, const TransactionFacts&, ItemContext& 
   f.policy_wording = rule.policy_wording;
   if (!training) {
     f.verified = false;
-    ev.Warn(
-        "The inference aspect of the 2025-05-13 AI-training policy rests on the press release "
-        "only; verbatim text not found");
+    const Regime* regime = ev.data.FindRegime(rule.regime_id);
+    ev.Warn(EXPLAIN("The inference aspect of the " +
+                    (regime ? regime->effective.ToString() + " " : std::string()) +
+                    "AI-training policy rests on the press release only; verbatim text not found"));
   }
   item.reqs.push_back({rule.id, ReviewPolicy::kPresumptionOfDenial, 0});
 }
