@@ -150,16 +150,16 @@ Classification Classify(const ItemSpec& spec, const Thresholds& t) {
         const double floor = std::max(t.derived_operations_floor, t.derived_fraction * *w.training_operations);
         if (*w.additional_training_operations <= floor) {
           out.eccn = Eccn::kNotControlled4E091;
-          out.notes.push_back("Derived from published weights; additional training does not exceed the higher of 2.5e25 operations or 25% of training operations (4E091 Note 1)");
+          out.notes.push_back(t.derived_note);
           return out;
         }
       }
       if (*w.training_operations >= t.weights_operations) {
         out.eccn = Eccn::k4E091;
-        out.notes.push_back("Model trained with 1e26 or more operations (4E091)");
+        out.notes.push_back(t.weights_note);
       } else {
         out.eccn = Eccn::kNotControlled4E091;
-        out.notes.push_back("Model trained with fewer than 1e26 operations");
+        out.notes.push_back(t.weights_below_note);
       }
       return out;
     }
@@ -182,10 +182,10 @@ Classification Classify(const ItemSpec& spec, const Thresholds& t) {
       }
       if (*density > t.hbm_density) {
         out.eccn = Eccn::k3A090c;
-        out.notes.push_back("Memory bandwidth density above 2 GB/s/mm2 (3A090.c)");
+        out.notes.push_back(t.hbm_above_note);
       } else {
         out.eccn = Eccn::kEar99;
-        out.notes.push_back("Memory bandwidth density at or below 2 GB/s/mm2: outside 3A090.c");
+        out.notes.push_back(t.hbm_below_note);
       }
       return out;
     }

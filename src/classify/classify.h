@@ -75,6 +75,15 @@ struct Thresholds {
   double derived_operations_floor = 2.5e25;
   double derived_fraction = 0.25;
   bool weights_active = false;       // 4E091 exists on the date asked
+  // The notes that state these figures (Classification::notes holds views). The Dataset writes
+  // them from its data (ThresholdsOn); these defaults say the defaults above.
+  std::string_view hbm_above_note = "Memory bandwidth density above 2 GB/s/mm2 (3A090.c)";
+  std::string_view hbm_below_note = "Memory bandwidth density at or below 2 GB/s/mm2: outside 3A090.c";
+  std::string_view weights_note = "Model trained with 1e26 or more operations (4E091)";
+  std::string_view weights_below_note = "Model trained with fewer than 1e26 operations";
+  std::string_view derived_note =
+      "Derived from published weights; additional training does not exceed the higher of 2.5e25 operations or 25% of "
+      "training operations (4E091 Note 1)";
 };
 
 // ECCN classes in order of severity; kIndeterminate when a missing input could change the class.

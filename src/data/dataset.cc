@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -456,6 +457,32 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
   EXPORTCTL_RETURN_IF_ERROR(
       number_param("ai-diffusion-2025", "derived_model_floor_operations", t.derived_operations_floor));
   t.derived_fraction = ds->Param("ai-diffusion-2025", "derived_model_floor_operations")->value.value("fraction", 0.25);
+  // The classification notes say the figures the data gives.
+  {
+    auto figure = [](double x) {  // 2, 25, 1e26, 2.5e25
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", x);
+      std::string out = buf;
+      if (auto e = out.find("e+"); e != std::string::npos) {
+        std::string exp = out.substr(e + 2);
+        exp.erase(0, std::min(exp.find_first_not_of('0'), exp.size() - 1));
+        out = out.substr(0, e) + "e" + exp;
+      }
+      return out;
+    };
+    auto& n = ds->threshold_notes_;
+    n[0] = "Memory bandwidth density above " + figure(t.hbm_density) + " GB/s/mm2 (3A090.c)";
+    n[1] = "Memory bandwidth density at or below " + figure(t.hbm_density) + " GB/s/mm2: outside 3A090.c";
+    n[2] = "Model trained with " + figure(t.weights_operations) + " or more operations (4E091)";
+    n[3] = "Model trained with fewer than " + figure(t.weights_operations) + " operations";
+    n[4] = "Derived from published weights; additional training does not exceed the higher of " + figure(t.derived_operations_floor) +
+           " operations or " + figure(t.derived_fraction * 100) + "% of training operations (4E091 Note 1)";
+    t.hbm_above_note = n[0];
+    t.hbm_below_note = n[1];
+    t.weights_note = n[2];
+    t.weights_below_note = n[3];
+    t.derived_note = n[4];
+  }
   ds->hbm_rule_ = ds->FindRule("hbm.classification");
   ds->weights_rule_ = ds->FindRule("aid.model_weights");
   {

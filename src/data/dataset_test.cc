@@ -162,3 +162,26 @@ TEST(Dataset, PartsMissingFromTheCatalogSaySo) {
 
 }  // namespace
 }  // namespace exportctl
+
+namespace exportctl {
+namespace {
+
+// The classification notes state the thresholds the data gives, not figures written in code.
+TEST_F(BrokenData, ClassificationNotesSayTheDataFigures) {
+  Edit("regimes/hbm-2024.json", [](auto& j) { j["parameters"]["hbm_density_gbps_per_mm2"]["value"] = 2.5; });
+  Edit("regimes/ai-diffusion-2025.json", [](auto& j) { j["parameters"]["model_weights_operations"]["value"] = 2e26; });
+  auto d = Dataset::Load(dir_.string());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const Thresholds t = (*d)->ThresholdsOn(*Date::Parse("2025-06-01"), Posture::kCodified);
+  EXPECT_EQ(t.hbm_above_note, "Memory bandwidth density above 2.5 GB/s/mm2 (3A090.c)");
+  EXPECT_EQ(t.weights_note, "Model trained with 2e26 or more operations (4E091)");
+  ItemSpec hbm;
+  hbm.kind = ItemKind::kHbm;
+  hbm.memory_bandwidth_density = 3.0;
+  const Classification c = Classify(hbm, t);
+  ASSERT_FALSE(c.notes.empty());
+  EXPECT_EQ(c.notes.back(), "Memory bandwidth density above 2.5 GB/s/mm2 (3A090.c)");
+}
+
+}  // namespace
+}  // namespace exportctl
