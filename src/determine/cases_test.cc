@@ -12,6 +12,7 @@
 #include "data/test_data.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
+#include "ownership/graph_owners.h"
 
 namespace exportctl {
 namespace {
@@ -127,6 +128,24 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     input = tx.dump();
   }
   const Dataset& data = CaseData(c.body);
+  // "ownership_graph": {"file": "graph.csv", "lines": [...]}: an ownership graph imported
+  // beside the lists (CSV or FollowTheMoney JSON lines); a bad one is the expected error.
+  std::optional<ownership::GraphOwnership> graph;
+  if (c.body.contains("ownership_graph")) {
+    const json& og = c.body["ownership_graph"];
+    std::string text;
+    for (const auto& l : og["lines"]) text += (l.is_string() ? l.get<std::string>() : l.dump()) + "\n";
+    auto g = ownership::ParseGraph(text, og.value("file", "graph.csv"));
+    if (!g.ok()) {
+      ASSERT_TRUE(c.body.contains("expect_error")) << g.status().ToString();
+      EXPECT_EQ(g.status().field(), c.body["expect_error"].value("field", "")) << g.status().ToString();
+      if (c.body["expect_error"].contains("message_contains")) {
+        EXPECT_NE(g.status().message().find(c.body["expect_error"]["message_contains"].get<std::string>()), std::string::npos) << g.status().message();
+      }
+      return;
+    }
+    graph.emplace(std::make_shared<ownership::Graph>(std::move(g).value()));
+  }
   auto tx = ParseTransaction(input, data);
   if (c.body.contains("expect_error")) {
     ASSERT_FALSE(tx.ok()) << "expected an input error for " << input;
@@ -144,6 +163,7 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   std::optional<CaseScreener> screener;
   if (c.body.contains("screening")) opts.screener = &screener.emplace(c.body["screening"]);
   if (c.body.contains("posture")) opts.posture = *ParsePosture(c.body["posture"].get<std::string>());
+  if (graph) opts.ownership = &*graph;
   Decision d = engine.Determine(*tx, opts);
   const std::string dump = DecisionToJson(d);
   const json& ex = c.body["expect"];

@@ -25,6 +25,7 @@ struct DetermineOptions {
   bool compute_alternate = true;         // also evaluate the other posture
   const PartyScreener* screener = nullptr;
   const AllocationView* allocations = nullptr;
+  const OwnershipGraphView* ownership = nullptr;  // nullptr: only stated owners are weighed
   std::string decision_id;               // assigned by the caller (edge); empty = generated
   // Try the facts left out that the rules turn on (Decision::would_change).
   bool explain_what_would_change = true;

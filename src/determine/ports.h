@@ -25,6 +25,21 @@ class PartyScreener {
   virtual std::vector<std::string> Caveats() const { return {}; }
 };
 
+// An ownership graph plugs in here: the owners it knows for a party, up the chain, on a date.
+// They join the owners the transaction states in the Affiliates Rule step.
+struct GraphOwners {
+  std::string entity;         // the graph entity the party was matched to; "" = not in the graph
+  std::string match;          // how it was matched (identifier, name score, country)
+  std::vector<Owner> owners;  // its owners as of the date, each with its source and own owners
+  std::vector<std::string> doubts;  // what the graph could not say (warnings)
+};
+class OwnershipGraphView {
+ public:
+  virtual ~OwnershipGraphView() = default;
+  virtual Result<GraphOwners> OwnersOf(const Party& party, Date as_of) const = 0;
+  virtual std::string Version() const = 0;
+};
+
 // Allocation accounting plugs in here (the ledger). Amounts in TPP.
 struct AllocationQuery {
   enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare };

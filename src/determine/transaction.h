@@ -60,7 +60,10 @@ struct Listing {
 struct Owner {
   std::string name;
   std::optional<double> percent;  // 0–100; absent = unknown
+  // Upper bound when the share is known only as a range ("25-50%" in an ownership graph).
+  std::optional<double> percent_max;
   std::string country;            // resolved ISO code ("" when not given)
+  std::string source;             // where an ownership graph has it from ("" when stated)
   std::vector<Listing> listings;  // stated, as for a party
   std::vector<Owner> owners;
 };

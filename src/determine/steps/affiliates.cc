@@ -144,11 +144,18 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
     Standing os = OwnerStanding(ev, party, o);
     st.notes.insert(st.notes.end(), os.notes.begin(), os.notes.end());
     if (os.state == Standing::State::kNotCovered) continue;
-    const std::string stake = o.percent ? FormatDouble(*o.percent) + "%" : "an unknown share";
+    // A range ("25-50%", from an ownership graph) counts its lower bound; the rest is doubt.
+    const double span = o.percent && o.percent_max && *o.percent_max > *o.percent ? *o.percent_max - *o.percent : 0;
+    const std::string stake = (o.percent ? FormatDouble(*o.percent) + (span > 0 ? "–" + FormatDouble(*o.percent_max) : "") + "%" : "an unknown share") +
+                              (o.source.empty() ? "" : " [" + o.source + "]");
     for (auto& src : os.sources) src.path += " → " + stake + " of " + Quoted(owned);
     if (os.state == Standing::State::kCovered) {
       if (o.percent) {
         st.share += *o.percent;
+        if (span > 0) {
+          possible += span;
+          st.why.push_back(Quoted(o.name) + " owns " + FormatDouble(*o.percent) + "–" + FormatDouble(*o.percent_max) + "% of " + Quoted(owned));
+        }
         covered.insert(covered.end(), os.sources.begin(), os.sources.end());
       } else {
         st.red_flag_29 = true;
@@ -156,7 +163,7 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
         doubtful.insert(doubtful.end(), os.sources.begin(), os.sources.end());
       }
     } else {
-      possible += o.percent.value_or(std::max(0.0, 100 - known));
+      possible += o.percent_max ? *o.percent_max : o.percent.value_or(std::max(0.0, 100 - known));
       st.red_flag_29 = st.red_flag_29 || os.red_flag_29;
       st.why.insert(st.why.end(), os.why.begin(), os.why.end());
       doubtful.insert(doubtful.end(), os.sources.begin(), os.sources.end());
@@ -206,11 +213,39 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
   };
   for (const auto& p : ev.tx.parties) {
     const std::string who = std::string(PartyRoleName(p.role)) + " " + Quoted(p.name);
-    if (p.owners.empty()) {
+    // The ownership graph's owners join the stated ones.
+    std::vector<Owner> from_graph;
+    if (ev.opt.ownership && p.role != PartyRole::kExporter) {
+      auto g = ev.opt.ownership->OwnersOf(p, ev.date);
+      if (!g.ok()) {
+        uncertain = true;
+        Finding& f = ev.Add(r, Effect::kUnresolved,
+                            EXPLAIN(who + ": the ownership graph could not be read (" + g.status().message() +
+                                    "): resolve the ownership or apply for a license"));
+        mark(f);
+        ev.tx_effects.Add(Effect::kUnresolved);
+      } else {
+        for (const auto& doubt : g->doubts) ev.Warn(EXPLAIN(who + ": " + doubt));
+        if (!g->entity.empty()) {
+          mark(ev.Add(r, Effect::kInfo,
+                      EXPLAIN(who + " is " + g->entity + " in the ownership graph (" + g->match + "); " +
+                              std::to_string(g->owners.size()) + " direct owner" + (g->owners.size() == 1 ? "" : "s") +
+                              " on " + ev.date.ToString())));
+          from_graph = std::move(g->owners);
+        }
+      }
+    }
+    std::vector<Owner> merged;
+    if (!from_graph.empty()) {
+      merged = p.owners;
+      merged.insert(merged.end(), std::make_move_iterator(from_graph.begin()), std::make_move_iterator(from_graph.end()));
+    }
+    const std::vector<Owner>& owners = merged.empty() ? p.owners : merged;
+    if (owners.empty()) {
       if (p.role != PartyRole::kExporter) ++unstated;
       continue;
     }
-    Standing st = Aggregate(ev, p, p.owners, p.name);
+    Standing st = Aggregate(ev, p, owners, p.name);
     for (const auto& n : st.notes) mark(ev.Add(r, Effect::kInfo, EXPLAIN(who + ": " + n)));
     std::string paths;
     for (const auto& s : st.sources) paths += (paths.empty() ? "" : "; ") + s.path;
@@ -269,7 +304,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
         if (ev.Groups(p.country, a.tgl_affiliate_groups) != 0) {
           basis = "it is located in " + p.country + " (Country Group A:5 or A:6)";
         } else if (ev.Groups(p.country, a.tgl_excluded_groups) == 0) {
-          for (const auto& o : p.owners) {
+          for (const auto& o : owners) {
             if (!o.percent || *o.percent <= 0 || o.country.empty()) continue;
             if (o.country != "US" && ev.Groups(o.country, a.tgl_partner_groups) == 0) continue;
             if (OwnerStanding(ev, p, o).state != Standing::State::kNotCovered) continue;
@@ -363,7 +398,9 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
   } else if (uncertain) {
     ev.Step({"ownership", "unresolved", "listed owners whose share is not known: see reasons"});
   } else if (in_force) {
-    ev.Step({"ownership", "performed", "stated owners checked under the Affiliates Rule"});
+    ev.Step({"ownership", "performed",
+             ev.opt.ownership ? "stated owners and the ownership graph checked under the Affiliates Rule"
+                              : "stated owners checked under the Affiliates Rule"});
   } else {
     ev.Step({"ownership", "performed",
              "Affiliates Rule stayed on this date: ownership by listed parties is a warning, not a "

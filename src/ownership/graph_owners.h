@@ -1,0 +1,58 @@
+// The ownership graph in a check: parties matched to graph entities through the screening
+// matcher, and their owners up the chain handed to the Affiliates Rule step
+// (OwnershipGraphView), or the owners that count for `ownership show` and re-screening.
+//
+//   auto graph = ownership::OpenGraph(data_dir);             // nullptr when none imported
+//   ownership::GraphOwnership view(*graph);
+//   options.ownership = &view;                                // engine.Determine(tx, options)
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "determine/engine.h"
+#include "ownership/ownership.h"
+
+namespace exportctl {
+class Dataset;
+namespace screen {
+class Screener;
+}
+}  // namespace exportctl
+
+namespace exportctl::ownership {
+
+// The graph in use in <data_dir>; nullptr (not an error) when none was imported.
+Result<std::shared_ptr<const Graph>> OpenGraph(const std::string& data_dir);
+
+struct EntityMatch {
+  uint32_t entity = 0;
+  std::string how;  // "identifier 9144…", "name \"…\" (folded), country CN", a screening explanation
+};
+
+class GraphOwnership final : public OwnershipGraphView {
+ public:
+  explicit GraphOwnership(std::shared_ptr<const Graph> graph);
+  ~GraphOwnership() override;
+  Result<GraphOwners> OwnersOf(const Party& party, Date as_of) const override;
+  std::string Version() const override;
+  // The graph entity a party is: by identifier (party_id), then by name and country folded
+  // alike, then by the screening matcher at its certain threshold. Possible matches below it are
+  // returned in `doubts`.
+  std::optional<EntityMatch> Match(const Party& party, std::vector<std::string>* doubts = nullptr) const;
+  const Graph& graph() const { return *g_; }
+
+ private:
+  std::shared_ptr<const Graph> g_;
+  mutable std::once_flag index_once_;
+  mutable std::unique_ptr<screen::Screener> index_;
+};
+
+// Whether an entity's own listing carries over under the Affiliates Rule, from the screener's
+// lists and the regime data's owner_lists (Entity List, MEU List, SDN under a 744.8(a)(1)
+// program).
+ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, Date as_of);
+
+}  // namespace exportctl::ownership

@@ -1,0 +1,165 @@
+// The ownership graph a company keeps or buys (issue 13 §2): who owns how much of whom, from
+// when to when, on whose word. Imported from CSV or FollowTheMoney JSON lines, stored in the
+// data directory (SQLite, one transaction per import), and read by the Affiliates Rule.
+//
+//   auto g = ownership::ParseGraphFile("owners.csv");        // errors name the file line
+//   if (!g.ok()) …                                          // kInvalidInput: nothing imported
+//   ownership::GraphStore store(data_dir);
+//   auto imported = store.Import(*g);                        // all or nothing
+//   auto graph = store.Load();                               // the graph in use
+//   ownership::CoverageCalculator cov(*graph, listed, list_version);
+//   auto c = cov.Of(graph->Find("Acme Ltd")[0], as_of);      // covered? through whom?
+//
+// Errors are values: bad input is kInvalidInput with the field "<file>:<line>.<field>".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/date.h"
+#include "core/status.h"
+
+namespace exportctl::ownership {
+
+// A share as the sources state it: a percentage, a range ("25-50%"), or unknown.
+struct Share {
+  std::optional<double> low, high;  // both absent = unknown; equal = a plain percentage
+  bool known() const { return low.has_value(); }
+  bool range() const { return low && high && *high > *low; }
+  std::string ToString() const;  // "60%", "25–50%", "unknown"
+};
+// "60", "60%", "50.5 %", "25-50%", "25 – 50 %", ">50%", "<25%", "" (unknown). Anything else,
+// or a figure outside 0–100, is an error naming `field`.
+Result<Share> ParseShare(std::string_view text, const std::string& field);
+
+struct Entity {
+  std::string id;    // FollowTheMoney id, or the CSV identifier, else "name:<folded name>"
+  std::string name;
+  std::string country;                   // ISO-2, upper case; "" when not known
+  std::vector<std::string> identifiers;  // registration numbers, LEI, INN, …
+  std::string schema;                    // Company, Person, … ("" from CSV)
+};
+
+// owner → owned. Dates bound when the stake counts; an absent bound is open.
+struct Edge {
+  uint32_t owner = 0, owned = 0;  // indexes into Graph::entities
+  Share share;
+  uint32_t source = 0;  // index into Graph::sources: "file.csv:12 (Orbis 2026-10-01)"
+  std::optional<Date> start, end;
+  bool ActiveOn(Date d) const { return (!start || *start <= d) && (!end || d <= *end); }
+};
+
+class Graph {
+ public:
+  std::vector<Entity> entities;
+  std::vector<Edge> edges;
+  std::vector<std::string> sources;
+  std::string file_name, format, sha256;  // what it was imported from
+  int64_t version = 0;                    // the store's import counter (0: not stored)
+  std::string imported_at;
+
+  // Builds the look-up tables below; call after filling the vectors.
+  void Index();
+  const Entity* ById(std::string_view id) const;
+  std::optional<uint32_t> IndexOf(std::string_view id) const;
+  // Entities whose name folds to the same words as `name` (case, spacing, punctuation).
+  std::vector<uint32_t> ByName(std::string_view name) const;
+  // Edges into `owned` (its owners), in import order.
+  std::vector<uint32_t> OwnersOf(uint32_t owned) const;
+
+ private:
+  std::unordered_map<std::string_view, uint32_t> by_id_;
+  std::unordered_multimap<std::string, uint32_t> by_name_;
+  std::vector<uint32_t> in_offsets_, in_edges_;  // CSR of incoming edges
+};
+
+// "Acme  Holding, Ltd." → "acme holding ltd": how names are compared for identity.
+std::string FoldName(std::string_view name);
+
+// Parses an import file. The format is told by the content: a first line starting with "{" is
+// FollowTheMoney JSON lines, else CSV with a header. Then Validate. Errors name the file line.
+Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name);
+Result<Graph> ParseGraphFile(const std::string& path);
+// Shares within 0–100 (by construction), owners of one entity summing past 100 % at any date,
+// and ownership cycles are errors naming the line of an edge involved.
+Status Validate(const Graph& g);
+
+// <data_dir>/ownership.sqlite: the graph in use and the one before it (for `diff`).
+class GraphStore {
+ public:
+  explicit GraphStore(std::string data_dir);
+  struct Imported {
+    int64_t version = 0;
+    size_t entities = 0, edges = 0;
+  };
+  // Replaces the graph in one transaction: on any failure the previous graph stays in use.
+  Result<Imported> Import(const Graph& g) const;
+  // The graph in use; kNotFound when none was imported. `previous`: the one it replaced.
+  Result<Graph> Load(bool previous = false) const;
+  bool Exists() const;
+
+ private:
+  std::string path_;
+};
+
+struct GraphDiff {
+  struct Change {
+    std::string owner, owned;  // entity ids
+    std::string before, after;  // share text; "" when absent on that side
+  };
+  std::vector<Change> changes;  // added (before ""), removed (after ""), changed
+  std::vector<std::string> entities_added, entities_removed;
+};
+GraphDiff Diff(const Graph& before, const Graph& after);
+
+// ---- Coverage under the Affiliates Rule (Supp. No. 8 to Part 744, addendum §1.5) ----
+
+// Whether an entity's own listing carries over to what it owns (Entity List, MEU List, SDN
+// under a 15 CFR 744.8(a)(1) program): the front end decides from the lists and the regime data.
+struct ListedStatus {
+  enum class Carries { kNo, kYes, kMaybe } carries = Carries::kNo;
+  std::string lists;  // "entity_list as \"Huawei Technologies Co., Ltd.\""; why it may
+};
+using ListedFn = std::function<ListedStatus(const Entity&)>;
+
+struct CoveragePath {
+  std::string text;  // "\"X\" (entity_list) → 50% of \"A\" → 25% of \"C\""
+};
+struct Coverage {
+  enum class State { kNotCovered, kCovered, kUncertain } state = State::kNotCovered;
+  bool listed = false;         // its own listing carries over
+  double share = 0;            // aggregate direct stake of covered owners (lower bounds)
+  std::vector<std::string> paths;  // covered (or possibly covering) owners, listed owner first
+  std::vector<std::string> why;    // what keeps it uncertain
+  bool red_flag_29 = false;    // a covered owner's share is unknown
+};
+const char* CoverageStateName(Coverage::State s);  // "not_covered", "covered", "needs_review"
+
+// Coverage of every entity, computed on demand and kept per (graph version, list version,
+// date). The rule's figures come from the regime data (threshold, minority warning).
+class CoverageCalculator {
+ public:
+  CoverageCalculator(const Graph& g, ListedFn listed, std::string list_version, double threshold = 50);
+  const Coverage& Of(uint32_t entity, Date as_of) const;
+  const std::string& list_version() const { return list_version_; }
+  int64_t graph_version() const { return g_.version; }
+
+ private:
+  const Coverage& Compute(uint32_t e, Date d, std::unordered_map<uint32_t, Coverage>& memo) const;
+  const Graph& g_;
+  ListedFn listed_;
+  std::string list_version_;
+  double threshold_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<int32_t, std::unordered_map<uint32_t, Coverage>> by_date_;
+  mutable std::unordered_map<uint32_t, ListedStatus> listed_cache_;
+};
+
+}  // namespace exportctl::ownership

@@ -1,0 +1,553 @@
+// Reading ownership files: CSV with a header, and FollowTheMoney JSON lines as OpenSanctions
+// publishes them. Every error names the file line and the field.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/utf8.h"
+#include "ownership/ownership.h"
+
+namespace exportctl::ownership {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string FormatPercent(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::optional<double> ReadNumber(std::string_view s) {
+  s = Trim(s);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string Share::ToString() const {
+  if (!low) return "unknown";
+  if (range()) return FormatPercent(*low) + "–" + FormatPercent(*high) + "%";
+  return FormatPercent(*low) + "%";
+}
+
+Result<Share> ParseShare(std::string_view text, const std::string& field) {
+  std::string_view s = Trim(text);
+  Share sh;
+  if (s.empty()) return sh;  // unknown: the Affiliates Rule treats it as Red Flag 29
+  auto bad = [&](const std::string& why) {
+    return Status::Invalid(field, "\"" + std::string(text) + "\" is not a percentage: " + why);
+  };
+  if (s.back() == '%') s = Trim(s.substr(0, s.size() - 1));
+  enum { kExact, kAbove, kBelow } bound = kExact;
+  if (s.starts_with(">=") || s.starts_with("<=")) {
+    bound = s[0] == '>' ? kAbove : kBelow;
+    s = Trim(s.substr(2));
+  } else if (!s.empty() && (s[0] == '>' || s[0] == '<')) {
+    bound = s[0] == '>' ? kAbove : kBelow;
+    s = Trim(s.substr(1));
+  }
+  // A range: "25-50", "25 – 50" (hyphen or en dash), each side may carry its own "%".
+  size_t dash = std::string_view::npos, dash_len = 0;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == '-') { dash = i; dash_len = 1; break; }
+    if (s.substr(i).starts_with("\xE2\x80\x93")) { dash = i; dash_len = 3; break; }
+  }
+  std::optional<double> lo, hi;
+  if (dash != std::string_view::npos && bound == kExact) {
+    std::string_view a = Trim(s.substr(0, dash)), b = Trim(s.substr(dash + dash_len));
+    if (!a.empty() && a.back() == '%') a.remove_suffix(1);
+    lo = ReadNumber(a);
+    hi = ReadNumber(b);
+    if (!lo || !hi) return bad("expected a number, a number with %, or a range such as 25-50%");
+    if (*hi < *lo) return bad("the range's upper bound is below its lower bound");
+  } else {
+    auto v = ReadNumber(s);
+    if (!v) return bad("expected a number, a number with %, or a range such as 25-50%");
+    lo = hi = v;
+    if (bound == kAbove) hi = 100.0;
+    if (bound == kBelow) lo = 0.0;
+  }
+  if (*lo < 0 || *hi > 100) return bad("a share must be within 0–100%");
+  sh.low = lo;
+  sh.high = hi;
+  return sh;
+}
+
+std::string FoldName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  bool space = false;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c >= 0x80) {
+      if (space && !out.empty()) out.push_back(' ');
+      space = false;
+      out.push_back(static_cast<char>(std::tolower(c)));
+    } else {
+      space = true;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Builds a graph while reading: entities by key, edges with their line.
+struct Builder {
+  Graph g;
+  std::unordered_map<std::string, uint32_t> by_key;
+  std::vector<uint32_t> edge_line;
+
+  uint32_t Entity(const std::string& key, std::string_view name, std::string_view country,
+                  std::string_view identifier) {
+    auto [it, inserted] = by_key.try_emplace(key, static_cast<uint32_t>(g.entities.size()));
+    if (inserted) {
+      ownership::Entity e;
+      e.id = key;
+      e.name = std::string(name);
+      e.country = std::string(country);
+      if (!identifier.empty()) e.identifiers.emplace_back(identifier);
+      g.entities.push_back(std::move(e));
+    } else {
+      auto& e = g.entities[it->second];
+      if (e.country.empty()) e.country = std::string(country);
+    }
+    return it->second;
+  }
+};
+
+std::string Upper(std::string_view s) {
+  std::string out(Trim(s));
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Status CheckCountry(const std::string& code, const std::string& field) {
+  if (code.empty()) return Status::Ok();
+  if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) || !std::isalpha(static_cast<unsigned char>(code[1]))) {
+    return Status::Invalid(field, "\"" + code + "\" is not an ISO 3166 two-letter country code");
+  }
+  return Status::Ok();
+}
+
+// A FollowTheMoney date may be partial ("2020", "2020-05"): a start counts from the first day it
+// names and an end through the last, so a stake counts whenever it may have held.
+Result<std::optional<Date>> ReadDate(std::string_view s, bool end, const std::string& field) {
+  s = Trim(s);
+  if (s.empty()) return std::optional<Date>();
+  if (s.size() > 10) s = s.substr(0, 10);  // "2020-05-01T00:00:00"
+  auto bad = Status::Invalid(field, "\"" + std::string(s) + "\" is not a date (YYYY, YYYY-MM or YYYY-MM-DD)");
+  auto num = [](std::string_view p) -> std::optional<int> {
+    int v = 0;
+    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (ec != std::errc() || ptr != p.data() + p.size()) return std::nullopt;
+    return v;
+  };
+  if (s.size() == 4) {
+    auto y = num(s);
+    if (!y || *y < 1800) return bad;
+    return std::optional<Date>(end ? Date::FromYmd(*y, 12, 31) : Date::FromYmd(*y, 1, 1));
+  }
+  if (s.size() == 7 && s[4] == '-') {
+    auto y = num(s.substr(0, 4)), m = num(s.substr(5, 2));
+    if (!y || !m || *m < 1 || *m > 12 || *y < 1800) return bad;
+    if (!end) return std::optional<Date>(Date::FromYmd(*y, *m, 1));
+    const Date next = *m == 12 ? Date::FromYmd(*y + 1, 1, 1) : Date::FromYmd(*y, *m + 1, 1);
+    return std::optional<Date>(Date::FromDays(next.days() - 1));
+  }
+  auto d = Date::Parse(s);
+  if (!d.ok()) return bad;
+  return std::optional<Date>(*d);
+}
+
+// ---- CSV ----
+
+// One record of RFC 4180 CSV starting at `pos`; `line` is advanced past the newlines it spans.
+bool NextCsvRecord(std::string_view text, size_t& pos, size_t& line, std::vector<std::string>& fields,
+                   bool& unterminated) {
+  fields.clear();
+  unterminated = false;
+  if (pos >= text.size()) return false;
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  while (pos < text.size()) {
+    const char c = text[pos++];
+    if (quoted) {
+      if (c == '"') {
+        if (pos < text.size() && text[pos] == '"') {
+          cur.push_back('"');
+          ++pos;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        cur.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"' && cur.empty() && !was_quoted) {
+      quoted = was_quoted = true;
+    } else if (c == ',') {
+      fields.push_back(std::move(cur));
+      cur.clear();
+      was_quoted = false;
+    } else if (c == '\n') {
+      ++line;
+      break;
+    } else if (c != '\r') {
+      cur.push_back(c);
+    }
+  }
+  unterminated = quoted;
+  fields.push_back(std::move(cur));
+  return true;
+}
+
+Result<Graph> ParseCsvGraph(std::string_view text, const std::string& file) {
+  Builder b;
+  size_t pos = 0, line = 1;
+  if (text.starts_with("\xEF\xBB\xBF")) pos = 3;
+  std::vector<std::string> header, f;
+  bool unterminated = false;
+  if (!NextCsvRecord(text, pos, line, header, unterminated)) return Status::Invalid(file + ":1", "empty file: expected a CSV header");
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < header.size(); ++i) col[FoldName(header[i])] = i;
+  auto column = [&](const char* name) -> std::optional<size_t> {
+    auto it = col.find(name);
+    if (it == col.end()) return std::nullopt;
+    return it->second;
+  };
+  for (const char* required : {"owner", "owned", "percent", "source", "as of"}) {
+    if (!column(required)) {
+      return Status::Invalid(file + ":1", std::string("the header has no \"") + (std::string_view(required) == "as of" ? "as_of" : required) +
+                                              "\" column (expected owner,owned,percent,source,as_of[,owner_country,owned_country,owner_id,owned_id,start_date,end_date])");
+    }
+  }
+  const size_t c_owner = *column("owner"), c_owned = *column("owned"), c_pct = *column("percent"), c_src = *column("source"),
+               c_asof = *column("as of");
+  const auto c_owner_country = column("owner country"), c_owned_country = column("owned country");
+  const auto c_owner_id = column("owner id"), c_owned_id = column("owned id");
+  const auto c_start = column("start date"), c_end = column("end date");
+  std::unordered_map<std::string, uint32_t> source_index;
+  while (true) {
+    const size_t at = line;
+    if (!NextCsvRecord(text, pos, line, f, unterminated)) break;
+    const std::string where = file + ":" + std::to_string(at);
+    if (unterminated) return Status::Invalid(where, "a quoted field is not closed");
+    if (f.size() == 1 && Trim(f[0]).empty()) continue;  // blank line
+    if (f.size() != header.size()) {
+      return Status::Invalid(where, "expected " + std::to_string(header.size()) + " fields as in the header, found " + std::to_string(f.size()));
+    }
+    for (size_t i = 0; i < f.size(); ++i) EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(f[i], where + "." + header[i]));
+    auto get = [&](std::optional<size_t> c) -> std::string_view { return c ? Trim(f[*c]) : std::string_view(); };
+    const std::string_view owner = Trim(f[c_owner]), owned = Trim(f[c_owned]);
+    if (owner.empty()) return Status::Invalid(where + ".owner", "the owner has no name");
+    if (owned.empty()) return Status::Invalid(where + ".owned", "the owned entity has no name");
+    auto share = ParseShare(f[c_pct], where + ".percent");
+    if (!share.ok()) return share.status();
+    auto as_of = Date::Parse(Trim(f[c_asof]));
+    if (!as_of.ok()) return Status::Invalid(where + ".as_of", "\"" + f[c_asof] + "\" is not a date (YYYY-MM-DD)");
+    const std::string oc = Upper(get(c_owner_country)), dc = Upper(get(c_owned_country));
+    EXPORTCTL_RETURN_IF_ERROR(CheckCountry(oc, where + ".owner_country"));
+    EXPORTCTL_RETURN_IF_ERROR(CheckCountry(dc, where + ".owned_country"));
+    auto key = [](std::string_view name, std::string_view id) {
+      return id.empty() ? "name:" + FoldName(name) : std::string(id);
+    };
+    const uint32_t o = b.Entity(key(owner, get(c_owner_id)), owner, oc, get(c_owner_id));
+    const uint32_t d = b.Entity(key(owned, get(c_owned_id)), owned, dc, get(c_owned_id));
+    Edge e;
+    e.owner = o;
+    e.owned = d;
+    e.share = *share;
+    auto start = ReadDate(get(c_start), false, where + ".start_date");
+    if (!start.ok()) return start.status();
+    auto end = ReadDate(get(c_end), true, where + ".end_date");
+    if (!end.ok()) return end.status();
+    e.start = *start;
+    e.end = *end;
+    if (e.start && e.end && *e.end < *e.start) return Status::Invalid(where + ".end_date", "the ownership ends before it starts");
+    std::string src = std::string(Trim(f[c_src])) + " as of " + as_of->ToString();
+    auto [it, added] = source_index.try_emplace(src, static_cast<uint32_t>(b.g.sources.size()));
+    if (added) b.g.sources.push_back(src);
+    e.source = it->second;
+    b.g.edges.push_back(e);
+    b.edge_line.push_back(static_cast<uint32_t>(at));
+  }
+  b.g.format = "csv";
+  b.g.file_name = file;
+  // Sources say where each edge came from: the file line, then the stated source.
+  std::vector<std::string> sources;
+  sources.reserve(b.g.edges.size());
+  for (size_t i = 0; i < b.g.edges.size(); ++i) {
+    sources.push_back(file + ":" + std::to_string(b.edge_line[i]) + " (" + b.g.sources[b.g.edges[i].source] + ")");
+    b.g.edges[i].source = static_cast<uint32_t>(i);
+  }
+  b.g.sources = std::move(sources);
+  return std::move(b.g);
+}
+
+// ---- FollowTheMoney JSON lines ----
+
+constexpr std::string_view kEntitySchemas[] = {"Company", "Organization", "Person", "LegalEntity", "PublicBody"};
+constexpr std::string_view kIdentifierProps[] = {"registrationNumber", "leiCode", "innCode", "ogrnCode", "taxNumber",
+                                                 "idNumber", "swiftBic", "okpoCode", "uniqueEntityId", "vatCode"};
+
+struct PendingEdge {
+  std::string owner, asset;
+  std::vector<std::string> percentages;
+  std::string start, end, source;
+  size_t line = 0;
+};
+
+Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
+  Builder b;
+  std::vector<PendingEdge> pending;
+  std::unordered_map<std::string, size_t> entity_line;
+  simdjson::dom::parser parser;
+  size_t pos = 0, line = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view raw = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line;
+    if (Trim(raw).empty()) continue;
+    const std::string where = file + ":" + std::to_string(line);
+    simdjson::dom::element doc;
+    if (auto err = parser.parse(raw.data(), raw.size()).get(doc)) {
+      return Status::Invalid(where, std::string("not a JSON object: ") + simdjson::error_message(err));
+    }
+    simdjson::dom::object obj;
+    if (doc.get(obj)) return Status::Invalid(where, "not a JSON object");
+    std::string_view schema, id;
+    if (obj["schema"].get(schema)) return Status::Invalid(where + ".schema", "missing or not a string");
+    if (obj["id"].get(id) || Trim(id).empty()) return Status::Invalid(where + ".id", "missing, empty or not a string");
+    simdjson::dom::object props;
+    if (auto err = obj["properties"].get(props); err && err != simdjson::NO_SUCH_FIELD) {
+      return Status::Invalid(where + ".properties", "not an object");
+    }
+    // Each property is a list of strings.
+    auto values = [&](const char* name, std::vector<std::string>& out) -> Status {
+      out.clear();
+      if (!props.size()) return Status::Ok();
+      simdjson::dom::element el;
+      if (props[name].get(el)) return Status::Ok();
+      simdjson::dom::array arr;
+      if (el.get(arr)) return Status::Invalid(where + ".properties." + name, "not a list of strings");
+      size_t i = 0;
+      for (auto v : arr) {
+        std::string_view s;
+        if (v.get(s)) return Status::Invalid(where + ".properties." + name + "[" + std::to_string(i) + "]", "not a string");
+        EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(s, where + ".properties." + name + "[" + std::to_string(i) + "]"));
+        out.emplace_back(s);
+        ++i;
+      }
+      return Status::Ok();
+    };
+    std::vector<std::string> tmp;
+    if (schema == "Ownership") {
+      PendingEdge pe;
+      pe.line = line;
+      EXPORTCTL_RETURN_IF_ERROR(values("owner", tmp));
+      if (tmp.empty() || Trim(tmp[0]).empty()) return Status::Invalid(where + ".properties.owner", "the ownership names no owner");
+      pe.owner = tmp[0];
+      EXPORTCTL_RETURN_IF_ERROR(values("asset", tmp));
+      if (tmp.empty() || Trim(tmp[0]).empty()) return Status::Invalid(where + ".properties.asset", "the ownership names no asset");
+      pe.asset = tmp[0];
+      EXPORTCTL_RETURN_IF_ERROR(values("percentage", pe.percentages));
+      EXPORTCTL_RETURN_IF_ERROR(values("startDate", tmp));
+      if (!tmp.empty()) pe.start = tmp[0];
+      EXPORTCTL_RETURN_IF_ERROR(values("endDate", tmp));
+      if (!tmp.empty()) pe.end = tmp[0];
+      std::string_view ds;
+      simdjson::dom::array datasets;
+      if (!obj["datasets"].get(datasets)) {
+        for (auto v : datasets) {
+          if (!v.get(ds)) pe.source += (pe.source.empty() ? "" : ", ") + std::string(ds);
+        }
+      }
+      pending.push_back(std::move(pe));
+      continue;
+    }
+    if (std::find(std::begin(kEntitySchemas), std::end(kEntitySchemas), schema) == std::end(kEntitySchemas)) continue;
+    EXPORTCTL_RETURN_IF_ERROR(values("name", tmp));
+    std::string name = tmp.empty() ? "" : std::string(Trim(tmp[0]));
+    if (name.empty()) {
+      std::string_view caption;
+      if (!obj["caption"].get(caption)) name = std::string(Trim(caption));
+    }
+    std::string country;
+    for (const char* prop : {"country", "jurisdiction", "mainCountry"}) {
+      EXPORTCTL_RETURN_IF_ERROR(values(prop, tmp));
+      if (!tmp.empty()) {
+        country = Upper(tmp[0]);
+        break;
+      }
+    }
+    if (country.size() != 2) country.clear();  // "suhh", "zz-xx": territories without an ISO-2 code
+    const std::string key(id);
+    if (b.by_key.count(key)) return Status::Invalid(where + ".id", "entity \"" + key + "\" appears twice (first on line " + std::to_string(entity_line[key]) + ")");
+    entity_line[key] = line;
+    const uint32_t idx = b.Entity(key, name, country, "");
+    b.g.entities[idx].schema = std::string(schema);
+    for (auto prop : kIdentifierProps) {
+      EXPORTCTL_RETURN_IF_ERROR(values(std::string(prop).c_str(), tmp));
+      for (auto& t : tmp) b.g.entities[idx].identifiers.push_back(std::move(t));
+    }
+  }
+  for (const auto& pe : pending) {
+    const std::string where = file + ":" + std::to_string(pe.line);
+    auto owner = b.by_key.find(pe.owner);
+    if (owner == b.by_key.end()) return Status::Invalid(where + ".properties.owner", "the owner \"" + pe.owner + "\" is not an entity of this file");
+    auto asset = b.by_key.find(pe.asset);
+    if (asset == b.by_key.end()) return Status::Invalid(where + ".properties.asset", "the asset \"" + pe.asset + "\" is not an entity of this file");
+    if (b.g.entities[owner->second].name.empty()) {
+      return Status::Invalid(where + ".properties.owner", "the owner \"" + pe.owner + "\" has no name (line " + std::to_string(entity_line[pe.owner]) + ")");
+    }
+    Edge e;
+    e.owner = owner->second;
+    e.owned = asset->second;
+    // Several stated figures: the share is somewhere between the lowest and the highest.
+    for (size_t i = 0; i < pe.percentages.size(); ++i) {
+      auto sh = ParseShare(pe.percentages[i], where + ".properties.percentage[" + std::to_string(i) + "]");
+      if (!sh.ok()) return sh.status();
+      if (!sh->known()) continue;
+      e.share.low = e.share.low ? std::min(*e.share.low, *sh->low) : *sh->low;
+      e.share.high = e.share.high ? std::max(*e.share.high, *sh->high) : *sh->high;
+    }
+    auto start = ReadDate(pe.start, false, where + ".properties.startDate");
+    if (!start.ok()) return start.status();
+    auto end = ReadDate(pe.end, true, where + ".properties.endDate");
+    if (!end.ok()) return end.status();
+    e.start = *start;
+    e.end = *end;
+    if (e.start && e.end && *e.end < *e.start) return Status::Invalid(where + ".properties.endDate", "the ownership ends before it starts");
+    e.source = static_cast<uint32_t>(b.g.sources.size());
+    b.g.sources.push_back(where + (pe.source.empty() ? "" : " (" + pe.source + ")"));
+    b.g.edges.push_back(e);
+  }
+  for (size_t i = 0; i < b.g.entities.size(); ++i) {
+    if (b.g.entities[i].name.empty()) {
+      // An entity that owns nothing may lack a name; one that is owned is matched by name.
+      b.g.entities[i].name = b.g.entities[i].id;
+    }
+  }
+  b.g.format = "ftm";
+  b.g.file_name = file;
+  return std::move(b.g);
+}
+
+// The line of an edge, from its source text "<file>:<line> …".
+std::string EdgeWhere(const Graph& g, const Edge& e) {
+  const std::string& s = g.sources[e.source];
+  return s.substr(0, s.find(' '));
+}
+
+}  // namespace
+
+Status Validate(const Graph& g) {
+  // Owners of one entity summing past 100 % on some date (lower bounds; dated stakes that never
+  // overlap do not add up).
+  std::vector<std::vector<uint32_t>> in(g.entities.size());
+  for (uint32_t i = 0; i < g.edges.size(); ++i) in[g.edges[i].owned].push_back(i);
+  for (const auto& edges : in) {
+    if (edges.size() < 2) continue;
+    double total = 0;
+    bool dated = false;
+    for (uint32_t i : edges) {
+      total += g.edges[i].share.low.value_or(0);
+      dated = dated || g.edges[i].start || g.edges[i].end;
+    }
+    if (total <= 100 + 1e-6) continue;
+    // Check at each date a stake starts (and at the open start) which stakes overlap.
+    std::vector<std::optional<Date>> points{std::nullopt};
+    if (dated) {
+      for (uint32_t i : edges) {
+        if (g.edges[i].start) points.push_back(g.edges[i].start);
+      }
+    }
+    for (const auto& p : points) {
+      double sum = 0;
+      for (uint32_t i : edges) {
+        const Edge& e = g.edges[i];
+        const bool active = p ? e.ActiveOn(*p) : !e.start;
+        if (!active) continue;
+        sum += e.share.low.value_or(0);
+        if (sum > 100 + 1e-6) {
+          return Status::Invalid(EdgeWhere(g, e) + ".percent",
+                                 "the owners of \"" + g.entities[e.owned].name + "\" sum to more than 100% (" + FormatPercent(sum) + "%" +
+                                     (p ? " on " + p->ToString() : "") + ")");
+        }
+      }
+    }
+  }
+  // Cycles (iterative depth-first search over owner → owned).
+  std::vector<std::vector<uint32_t>> out(g.entities.size());
+  for (uint32_t i = 0; i < g.edges.size(); ++i) out[g.edges[i].owner].push_back(i);
+  std::vector<uint8_t> state(g.entities.size(), 0);  // 0 new, 1 on the stack, 2 done
+  std::vector<std::pair<uint32_t, size_t>> stack;
+  for (uint32_t root = 0; root < g.entities.size(); ++root) {
+    if (state[root]) continue;
+    stack.push_back({root, 0});
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [v, next] = stack.back();
+      if (next < out[v].size()) {
+        const uint32_t ei = out[v][next++];
+        const uint32_t w = g.edges[ei].owned;
+        if (state[w] == 1) {
+          // The cycle: from w along the stack back to w.
+          std::string names;
+          size_t k = stack.size();
+          while (k > 0 && stack[k - 1].first != w) --k;
+          for (size_t j = k - 1; j < stack.size(); ++j) names += "\"" + g.entities[stack[j].first].name + "\" → ";
+          names += "\"" + g.entities[w].name + "\"";
+          return Status::Invalid(EdgeWhere(g, g.edges[ei]) + ".owned", "ownership cycle: " + names);
+        }
+        if (state[w] == 0) {
+          state[w] = 1;
+          stack.push_back({w, 0});
+        }
+      } else {
+        state[v] = 2;
+        stack.pop_back();
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name) {
+  size_t i = bytes.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  while (i < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[i]))) ++i;
+  auto g = i < bytes.size() && bytes[i] == '{' ? ParseFtmGraph(bytes, file_name) : ParseCsvGraph(bytes, file_name);
+  if (!g.ok()) return g;
+  EXPORTCTL_RETURN_IF_ERROR(Validate(*g));
+  g->Index();
+  return g;
+}
+
+Result<Graph> ParseGraphFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(ErrorCode::kNotFound, "file", "cannot read " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t slash = path.find_last_of('/');
+  return ParseGraph(bytes, slash == std::string::npos ? path : path.substr(slash + 1));
+}
+
+}  // namespace exportctl::ownership
