@@ -58,6 +58,7 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   options.posture = o.posture;
   options.screener = s_.screener;
   options.allocations = allocations_.get();
+  options.ownership = s_.ownership;
   // A retry gets its first decision's id: a reservation's from its key or its reference, a
   // check's from its key.
   if (o.reserve) {

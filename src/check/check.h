@@ -44,6 +44,7 @@ struct Services {
   const PartyScreener* screener = nullptr;  // nullptr: screening not performed (decisions say so)
   ledger::Ledger* ledger = nullptr;         // nullptr: allocations not consulted, reserving refused
   audit::AuditLog* audit = nullptr;         // nullptr: decisions not recorded, retries not known
+  const OwnershipGraphView* ownership = nullptr;  // nullptr: only the owners a transaction states
 };
 
 // How a retry of a recorded request is answered.

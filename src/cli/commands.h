@@ -8,8 +8,11 @@
 
 #include "core/status.h"
 
+#include <memory>
+
 namespace exportctl {
 class Dataset;
+class OwnershipGraphView;
 }  // namespace exportctl
 
 namespace exportctl::cli {
@@ -30,6 +33,9 @@ void RegisterLedgerCommands(CLI::App& app, CliContext& ctx);  // ledger …
 void RegisterScreenCommands(CLI::App& app, CliContext& ctx);  // screen …, lists …
 void RegisterAuditCommands(CLI::App& app, CliContext& ctx);   // audit …, keys …
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);    // serve
+void RegisterOwnershipCommands(CLI::App& app, CliContext& ctx);  // ownership …
+// The ownership graph of --data-dir for check; nullptr when none is imported.
+Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx);
 void RegisterHelpCommands(CLI::App& app);                     // completion bash|zsh, man
 // After every command is registered: an example and the global options under each --help, and
 // --json on every printing command that does not declare it (their output is JSON already).
@@ -50,5 +56,7 @@ std::string CliActor();
 
 // Prints {"error":{"code","field","message"}} on stderr.
 void PrintJsonError(const std::string& code, const std::string& field, const std::string& message);
+// PrintJsonError of `s`, and the exit code: 2 for invalid input, else 1.
+void Fail(CliContext& ctx, const Status& s);
 
 }  // namespace exportctl::cli

@@ -154,6 +154,7 @@ struct CheckServices {
   std::unique_ptr<ledger::AllocationRules> rules;
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<OwnershipGraphView> ownership;
 };
 
 Result<CheckServices> OpenCheckServices(const CliContext& ctx, const CheckOptions& o) {
@@ -165,6 +166,9 @@ Result<CheckServices> OpenCheckServices(const CliContext& ctx, const CheckOption
   } else if (screener.status().code() != ErrorCode::kNotFound) {
     return screener.status();  // lists present but unreadable: do not decide as if unscreened
   }
+  auto graph = OpenOwnershipView(ctx);
+  if (!graph.ok()) return graph.status();  // a graph that cannot be read is not "no owners"
+  s.ownership = std::move(graph).value();
   const std::string location = dir.LedgerLocation(o.ledger);
   if (o.reserve || !o.ledger.empty() || std::filesystem::exists(location)) {
     auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
@@ -295,7 +299,7 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   auto services = OpenCheckServices(ctx, o);
   if (!services.ok()) return CheckFailed(services.status());
   const check::Checker checker({.dataset = data, .engine = &engine, .screener = services->screener.get(),
-                                .ledger = services->ledger.get(), .audit = services->log.get()});
+                                .ledger = services->ledger.get(), .audit = services->log.get(), .ownership = services->ownership.get()});
 
   if (!o.batch.empty()) return RunBatch(o, checker, co);
 

@@ -50,6 +50,11 @@ const std::map<std::string, std::string>& Examples() {
       {"keys create", "exportctl keys create --role analyst --label erp --json"},
       {"keys revoke", "exportctl keys revoke 0123456789abcdef"},
       {"keys list", "exportctl keys list --json"},
+      {"ownership", "exportctl ownership status --json"},
+      {"ownership import", "exportctl ownership import owners.csv --data-dir ./exportctl-data"},
+      {"ownership status", "exportctl ownership status --json"},
+      {"ownership show", "exportctl ownership show \"Penang Compute Sdn Bhd\" --as-of 2026-11-30 --json"},
+      {"ownership diff", "exportctl ownership diff --json"},
       {"serve", "exportctl serve --port 8080 --data-dir ./exportctl-data"},
       {"completion", "exportctl completion bash > /etc/bash_completion.d/exportctl"},
   };

@@ -15,6 +15,11 @@ void PrintJsonError(const std::string& code, const std::string& field, const std
   std::cerr << out << '\n';
 }
 
+void Fail(CliContext& ctx, const Status& s) {
+  PrintJsonError(ErrorCodeName(s.code()), s.field(), s.message());
+  ctx.exit_code = s.code() == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
 }  // namespace exportctl::cli
 
 int main(int argc, char** argv) {
@@ -43,6 +48,7 @@ int main(int argc, char** argv) {
   RegisterScreenCommands(app, ctx);
   RegisterAuditCommands(app, ctx);
   RegisterServeCommand(app, ctx);
+  RegisterOwnershipCommands(app, ctx);
   RegisterHelpCommands(app);
   FinishCommandLine(app);
 

@@ -29,11 +29,6 @@ using nlohmann::json;
 using screen::Hit;
 using screen::ListRecord;
 
-void Fail(CliContext& ctx, const Status& s) {
-  PrintJsonError(ErrorCodeName(s.code()), s.field(), s.message());
-  ctx.exit_code = s.code() == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
 // Every list with its age on today's date (--max-list-age-days): stale ones carry a warning.
 json VersionsJson(const CliContext& ctx, const std::vector<screen::ListVersion>& versions) {
   json out = json::array();

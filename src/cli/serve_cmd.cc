@@ -75,6 +75,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   }
   std::unique_ptr<server::LedgerService> ledger;
   std::unique_ptr<server::ScreenService> screen;
+  std::unique_ptr<server::OwnershipService> ownership;
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
   // The ledger: --ledger, else the embedded SQLite ledger under the data directory (created on
   // first use), unless --no-ledger asks for a screening-only server.
@@ -100,6 +101,10 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   } else {
     return Fail(screener.status());
   }
+  // The ownership graph (none imported yet: checks weigh the stated owners until an import).
+  auto graph = server::OpenOwnershipService(ctx.data_dir, *data, screen ? screen->screener() : nullptr);
+  if (!graph.ok()) return Fail(graph.status());
+  ownership = std::move(graph).value();
 #else
   if (!o.ledger.empty()) {
     std::cerr << "exportctl serve: this build has no ledger module: ledger routes answer 503\n";
@@ -122,7 +127,8 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
                                   .audit = log->get(),
                                   .keys = keys->get(),
                                   .ledger = ledger.get(),
-                                  .screen = screen.get()});
+                                  .screen = screen.get(),
+                                  .ownership = ownership.get()});
   if (Status st = server.Start(); !st.ok()) return Fail(st);
   std::cerr << "exportctl serve: listening on http://" << o.host << ":" << server.port()
             << " (data " << data->version() << ", audit log "

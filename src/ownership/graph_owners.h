@@ -55,4 +55,8 @@ class GraphOwnership final : public OwnershipGraphView {
 // program).
 ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, Date as_of);
 
+// Coverage of the graph's entities under the screener's lists (nullptr: none imported, so no
+// owner is known to be listed) and the regime data's threshold. The screener must outlive it.
+std::unique_ptr<CoverageCalculator> CoverageUnder(const Graph& g, const PartyScreener* screener, const Dataset& data, Date as_of);
+
 }  // namespace exportctl::ownership

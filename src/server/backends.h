@@ -48,4 +48,19 @@ class ScreenService {
   virtual Result<std::string> Clear(const std::string& body, const RequestContext& ctx) = 0;
 };
 
+// The ownership graph (src/ownership): what checks weigh beside the stated owners, and its routes.
+class OwnershipService {
+ public:
+  virtual ~OwnershipService() = default;
+  // What checks consult: always the graph in use, also after an import (nullptr = none).
+  virtual const OwnershipGraphView* view() const = 0;
+  // GET /v1/ownership/{id}: the entity (id or name) with its owners up the chain and coverage.
+  virtual Result<std::string> Show(const std::string& id, const std::string& as_of) const = 0;
+  // POST /v1/ownership/import: {"file_name", "content"} → the import report; a bad file is
+  // kInvalidInput naming "<file_name>:<line>.<field>", and the graph in use is unchanged.
+  virtual Result<std::string> Import(const std::string& body, const RequestContext& ctx) = 0;
+  // For /v1/screen: the graph entity a name is and its coverage; "" when not in the graph.
+  virtual std::string CoverageOf(const std::string& name, const std::string& country) const = 0;
+};
+
 }  // namespace exportctl::server

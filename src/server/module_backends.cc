@@ -12,6 +12,9 @@
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
+#include "ownership/graph_owners.h"
+#include "ownership/ownership_json.h"
+#include "screen/sha256.h"
 #include "screen/party_screener.h"
 #include "screen/screen.h"
 #include "screen/screen_json.h"
@@ -333,6 +336,107 @@ class ModuleScreen final : public ScreenService {
   int horizon_days_;
 };
 
+// The ownership graph under the data directory. An import swaps the graph every later check
+// weighs; checks in flight keep the one they started with.
+class ModuleOwnership final : public OwnershipService, public OwnershipGraphView {
+ public:
+  ModuleOwnership(std::string data_dir, const Dataset& data, const PartyScreener* screener, std::function<Date()> today,
+                  std::shared_ptr<const ownership::Graph> graph)
+      : data_dir_(std::move(data_dir)), data_(data), screener_(screener), today_(std::move(today)) {
+    if (graph) Swap(std::move(graph));
+  }
+
+  const OwnershipGraphView* view() const override { return this; }
+
+  Result<GraphOwners> OwnersOf(const Party& party, Date as_of) const override {
+    auto st = Current();
+    if (!st) return GraphOwners{};
+    return st->view.OwnersOf(party, as_of);
+  }
+  std::string Version() const override {
+    auto st = Current();
+    return st ? st->view.Version() : "no ownership graph";
+  }
+
+  Result<std::string> Show(const std::string& id, const std::string& as_of) const override {
+    auto st = Current();
+    if (!st) return Status::Error(ErrorCode::kNotFound, "id", "no ownership graph imported");
+    Date d = today_();
+    if (!as_of.empty()) {
+      auto p = Date::Parse(as_of);
+      if (!p.ok()) return Status::Invalid("as_of", p.status().message());
+      d = *p;
+    }
+    std::vector<uint32_t> found;
+    if (auto i = st->graph->IndexOf(id)) found.push_back(*i);
+    if (found.empty()) found = st->graph->ByName(id);
+    if (found.empty()) return Status::Error(ErrorCode::kNotFound, "id", "no entity " + id + " in the ownership graph");
+    json out = json::array();
+    for (uint32_t e : found) out.push_back(ownership::EntityJson(*st->graph, *st->calc, e, d));
+    return json{{"graph_version", st->graph->version}, {"lists", st->calc->list_version()}, {"entities", out}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  Result<std::string> Import(const std::string& body, const RequestContext&) override {
+    auto j = Object(body);
+    if (!j.ok()) return j.status();
+    auto file = String(*j, "file_name", true);
+    if (!file.ok()) return file.status();
+    auto content = String(*j, "content", true);
+    if (!content.ok()) return content.status();
+    if (file->empty() || file->find('/') != std::string::npos) return Status::Invalid("file_name", "a file name without a directory");
+    auto g = ownership::ParseGraph(*content, *file);
+    if (!g.ok()) return g.status();
+    g->sha256 = screen::Sha256Hex(*content);
+    auto imported = ownership::GraphStore(data_dir_).Import(*g);
+    if (!imported.ok()) return imported.status();
+    g->version = imported->version;
+    Swap(std::make_shared<const ownership::Graph>(std::move(g).value()));
+    return json{{"version", imported->version}, {"file", *file}, {"entities", imported->entities}, {"edges", imported->edges},
+                {"note", "applies to the next check"}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  std::string CoverageOf(const std::string& name, const std::string& country) const override {
+    auto st = Current();
+    if (!st) return "";
+    Party p;
+    p.name = name;
+    p.country = country;
+    auto m = st->view.Match(p);
+    if (!m) return "";
+    const ownership::Entity& e = st->graph->entities[m->entity];
+    return json{{"entity", e.id}, {"name", e.name}, {"match", m->how}, {"graph_version", st->graph->version},
+                {"coverage", ownership::CoverageJson(st->calc->Of(m->entity, today_()))}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+ private:
+  struct State {
+    std::shared_ptr<const ownership::Graph> graph;
+    ownership::GraphOwnership view;
+    std::unique_ptr<ownership::CoverageCalculator> calc;
+    explicit State(std::shared_ptr<const ownership::Graph> g) : graph(g), view(g) {}
+  };
+  std::shared_ptr<const State> Current() const {
+    std::lock_guard lock(mu_);
+    return state_;
+  }
+  void Swap(std::shared_ptr<const ownership::Graph> g) {
+    auto st = std::make_shared<State>(std::move(g));
+    st->calc = ownership::CoverageUnder(*st->graph, screener_, data_, today_());
+    std::lock_guard lock(mu_);
+    state_ = std::move(st);
+  }
+
+  std::string data_dir_;
+  const Dataset& data_;
+  const PartyScreener* screener_;
+  std::function<Date()> today_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const State> state_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regulatory_data_dir,
@@ -358,6 +462,14 @@ Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data
   if (!s.ok()) return s.status();
   return std::unique_ptr<ScreenService>(
       new ModuleScreen(std::move(s).value(), data_dir, std::move(today), clearance_horizon_days));
+}
+
+Result<std::unique_ptr<OwnershipService>> OpenOwnershipService(const std::string& data_dir, const Dataset& data,
+                                                                 const PartyScreener* screener, std::function<Date()> today) {
+  if (!today) today = TodayUtc;
+  auto g = ownership::OpenGraph(data_dir);
+  if (!g.ok()) return g.status();
+  return std::unique_ptr<OwnershipService>(new ModuleOwnership(data_dir, data, screener, std::move(today), std::move(g).value()));
 }
 
 }  // namespace exportctl::server

@@ -11,6 +11,10 @@
 #include "core/validate.h"
 #include "server/backends.h"
 
+namespace exportctl {
+class Dataset;
+}
+
 namespace exportctl::server {
 
 // The allocation ledger at `location` (a SQLite path or postgresql://…; "" = the default file
@@ -26,5 +30,10 @@ Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regu
 Result<std::unique_ptr<ScreenService>> OpenScreenService(
     const std::string& data_dir, std::function<Date()> today,
     int clearance_horizon_days = kDefaultClearanceHorizonDays, int max_list_age_days = 7);
+
+// The ownership graph imported under data_dir (none yet: routes answer 404 until an import).
+// Coverage is weighed with `screener`'s lists (nullptr: no owner is known to be listed).
+Result<std::unique_ptr<OwnershipService>> OpenOwnershipService(const std::string& data_dir, const Dataset& data,
+                                                                 const PartyScreener* screener, std::function<Date()> today = {});
 
 }  // namespace exportctl::server

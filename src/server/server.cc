@@ -122,6 +122,8 @@ struct Server::Impl {
         {"POST", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenPost},
         {"POST", "/v1/screen/clear", Role::kOfficer, &Impl::HandleScreenClear},
         {"GET", "/v1/lists", Role::kViewer, &Impl::HandleLists},
+        {"GET", "/v1/ownership/{id}", Role::kViewer, &Impl::HandleOwnership},
+        {"POST", "/v1/ownership/import", Role::kOfficer, &Impl::HandleOwnershipImport},
         {"GET", "/v1/ledger/balances", Role::kViewer, &Impl::HandleLedgerBalances},
         {"GET", "/v1/ledger/history", Role::kViewer, &Impl::HandleLedgerHistory},
         {"POST", "/v1/ledger/commit", Role::kOfficer, &Impl::HandleLedgerCommit},
@@ -147,7 +149,8 @@ struct Server::Impl {
                  .engine = deps.engine,
                  .screener = deps.screen ? deps.screen->screener() : nullptr,
                  .ledger = deps.ledger ? deps.ledger->ledger() : nullptr,
-                 .audit = checker_records ? deps.audit : nullptr}) {
+                 .audit = checker_records ? deps.audit : nullptr,
+                 .ownership = deps.ownership ? deps.ownership->view() : nullptr}) {
     if (!options.today) options.today = TodayUtc;
     std::string out;
     JsonWriter w(out);
@@ -671,7 +674,8 @@ struct Server::Impl {
     }
     nlohmann::json body = {{"name", call.req.get_param_value("name")}};
     if (call.req.has_param("country")) body["country"] = call.req.get_param_value("country");
-    Reply(call, deps.screen->Screen(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    Reply(call, WithOwnership(deps.screen->Screen(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
+                              call.req.get_param_value("name"), call.req.get_param_value("country")));
   }
 
   void HandleScreenPost(Call& call) {
@@ -679,7 +683,39 @@ struct Server::Impl {
     auto body = BodyObject(call);
     if (!body.ok()) return SendStatus(call.res, body.status());
     if (!deps.screen) return Unavailable(call, "screening");
-    Reply(call, deps.screen->Screen(body->dump()));
+    auto text = [&](const char* k) { return body->contains(k) && (*body)[k].is_string() ? (*body)[k].get<std::string>() : std::string(); };
+    Reply(call, WithOwnership(deps.screen->Screen(body->dump()), text("name"), text("country")));
+  }
+
+  // A screening answer with the name's place in the ownership graph: the entity, its coverage
+  // under the Affiliates Rule and the paths through listed owners.
+  Result<std::string> WithOwnership(Result<std::string> r, const std::string& name, const std::string& country) const {
+    if (!r.ok() || !deps.ownership || name.empty()) return r;
+    const std::string own = deps.ownership->CoverageOf(name, country);
+    if (own.empty() || r->empty() || r->back() != '}') return r;
+    std::string out = std::move(r).value();
+    out.pop_back();
+    out += ",\"ownership\":" + own + "}";
+    return out;
+  }
+
+  void HandleOwnership(Call& call) {
+    if (!deps.ownership) return Unavailable(call, "the ownership graph");
+    Reply(call, deps.ownership->Show(call.param, call.req.get_param_value("as_of")));
+  }
+
+  void HandleOwnershipImport(Call& call) {
+    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) return SendStatus(call.res, st);
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    if (!deps.ownership) return Unavailable(call, "the ownership graph");
+    const std::string request = body->dump();
+    std::lock_guard<std::mutex> lock(clear_mu);  // one change at a time
+    std::string id;
+    if (!RetryOfChange(call, "ownership.imported", request, &id)) return;
+    auto r = deps.ownership->Import(request, Context(call));
+    if (r.ok() && !RecordChange(call, "ownership.imported", request, *r, id)) return;
+    Reply(call, r);
   }
 
   void HandleScreenClear(Call& call) {

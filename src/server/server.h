@@ -60,6 +60,7 @@ struct ServerDeps {
   audit::KeyStore* keys = nullptr;        // required
   LedgerService* ledger = nullptr;        // optional: absent → 503 on ledger routes
   ScreenService* screen = nullptr;        // optional: absent → 503 on screening routes
+  OwnershipService* ownership = nullptr;  // optional: absent → 503 on ownership routes
 };
 
 class Server {

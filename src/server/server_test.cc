@@ -1039,6 +1039,93 @@ TEST(ServerScreenTest, ClearanceAppliesToTheNextCheck) {
   server.Stop();
   fs::remove_all(dir);
 }
+
+// The ownership graph over HTTP: an officer imports it (a bad file is 400 naming the line and
+// nothing changes), the next check weighs it, and GET /v1/ownership/{id} and /v1/screen show
+// the ownership path.
+TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
+  const fs::path dir = TempDir("ownership");
+  const fs::path list = dir / "consolidated_2026-11-29.json";
+  std::ofstream(list) << R"({"results":[{"id":"el-1","source":"Entity List (EL) - Bureau of Industry )"
+                         R"(and Security","name":"Shenzhen Holdco Ltd","addresses":[{"country":"CN"}],)"
+                         R"("federal_register_notice":"90 FR 1"}]})";
+  const std::string data_dir = (dir / "data").string();
+  ASSERT_TRUE(screen::ListStore(data_dir).Import(list.string()).ok());
+  auto today = [] { return Date::FromYmd(2026, 11, 30); };
+  auto screen = OpenScreenService(data_dir, today);
+  ASSERT_TRUE(screen.ok()) << screen.status().ToString();
+  auto ownership = OpenOwnershipService(data_dir, SharedDataset(), (*screen)->screener(), today);
+  ASSERT_TRUE(ownership.ok()) << ownership.status().ToString();
+  Engine engine(SharedDataset());
+  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {}, .read_only = false});
+  auto keys = audit::KeyStore::Open((dir / "keys.sqlite").string());
+  const std::string analyst = (*keys)->Create(audit::Role::kAnalyst, "a")->token;
+  const std::string officer = (*keys)->Create(audit::Role::kOfficer, "o")->token;
+  ServerOptions options;
+  options.port = 0;
+  options.today = today;
+  Server server(options, {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(), .keys = keys->get(),
+                          .ledger = nullptr, .screen = screen->get(), .ownership = ownership->get()});
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client c("127.0.0.1", server.port());
+  CheckEveryResponse(c);
+  httplib::Headers as_analyst{{"Authorization", "Bearer " + analyst}};
+  httplib::Headers as_officer{{"Authorization", "Bearer " + officer}};
+  auto check = [&] {
+    const json tx = {{"as_of", "2026-11-30"}, {"destination", "MY"}, {"items", {{{"chip", "L40"}, {"quantity", 4}}}},
+                     {"parties", {{{"role", "ultimate_consignee"}, {"name", "Penang Compute Sdn Bhd"}, {"country", "MY"},
+                                   {"headquarters", "MY"}, {"ultimate_parent_headquarters", "MY"}}}}};
+    auto r = c.Post("/v1/check", as_analyst, tx.dump(), "application/json");
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
+    return r ? ResponseJson(r->body) : json();
+  };
+  EXPECT_EQ(check().value("outcome", ""), "NO_LICENSE_REQUIRED");
+  EXPECT_EQ(c.Get("/v1/ownership/anything", as_analyst)->status, 404);
+
+  const std::string header = "owner,owned,percent,source,as_of,owner_country,owned_country\n";
+  const json good = {{"file_name", "owners.csv"},
+                     {"content", header + "Shenzhen Holdco Ltd,Asia Holdings Ltd,50,Orbis,2026-10-01,CN,HK\n"
+                                          "Asia Holdings Ltd,Penang Compute Sdn Bhd,60%,Orbis,2026-10-01,HK,MY\n"}};
+  const json bad = {{"file_name", "owners.csv"},
+                    {"content", header + "Shenzhen Holdco Ltd,Penang Compute Sdn Bhd,120,Orbis,2026-10-01,CN,MY\n"}};
+  EXPECT_EQ(c.Post("/v1/ownership/import", as_analyst, good.dump(), "application/json")->status, 403);
+  auto refused = c.Post("/v1/ownership/import", as_officer, bad.dump(), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_EQ(ResponseJson(refused->body)["error"]["field"], "owners.csv:2.percent") << refused->body;
+  EXPECT_EQ(check().value("outcome", ""), "NO_LICENSE_REQUIRED");  // nothing imported
+
+  auto imported = c.Post("/v1/ownership/import", as_officer, good.dump(), "application/json");
+  ASSERT_TRUE(imported);
+  ASSERT_EQ(imported->status, 200) << imported->body;
+  EXPECT_EQ(ResponseJson(imported->body)["edges"], 2);
+  const json covered = check();
+  EXPECT_EQ(covered.value("outcome", ""), "LICENSE_REQUIRED") << covered.dump();
+  bool path_named = false;
+  for (const auto& r : covered["reasons"]) {
+    path_named = path_named || r.value("summary", "").find("\"Asia Holdings Ltd\" → 60% [owners.csv:3 (Orbis as of 2026-10-01)] of \"Penang Compute Sdn Bhd\"") != std::string::npos;
+  }
+  EXPECT_TRUE(path_named) << covered.dump();
+
+  auto shown = c.Get("/v1/ownership/Penang%20Compute%20Sdn%20Bhd?as_of=2026-11-30", as_analyst);
+  ASSERT_EQ(shown->status, 200) << shown->body;
+  const json entity = ResponseJson(shown->body)["entities"][0];
+  EXPECT_EQ(entity["coverage"]["status"], "covered") << entity.dump();
+  EXPECT_EQ(entity["owners"][0]["name"], "Asia Holdings Ltd");
+  EXPECT_EQ(entity["owners"][0]["owners"][0]["coverage"]["listed"], true) << entity.dump();
+  auto bad_date = c.Get("/v1/ownership/Penang%20Compute%20Sdn%20Bhd?as_of=soon", as_analyst);
+  EXPECT_EQ(bad_date->status, 400);
+  EXPECT_EQ(ResponseJson(bad_date->body)["error"]["field"], "as_of");
+
+  auto screened = c.Get("/v1/screen?name=Penang%20Compute%20Sdn%20Bhd&country=MY", as_analyst);
+  ASSERT_EQ(screened->status, 200) << screened->body;
+  const json own = ResponseJson(screened->body)["ownership"];
+  EXPECT_EQ(own["coverage"]["status"], "covered") << screened->body;
+  EXPECT_NE(own["coverage"]["paths"][0].get<std::string>().find("Shenzhen Holdco Ltd"), std::string::npos) << screened->body;
+  EXPECT_TRUE((*log)->Verify().ok);
+  server.Stop();
+  fs::remove_all(dir);
+}
 #endif
 
 // ---- Crash safety: SIGKILL during a burst, then restart --------------------------------------

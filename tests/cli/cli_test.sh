@@ -205,4 +205,30 @@ id=$(python3 -c "import json; print(json.load(open('$tmp/rec.json'))['decision_i
 "$bin" --data-dir "$t" audit show --text "$id" > "$tmp/rec.txt"
 expect "audit show --text prints the record and its decision" python3 -c "import sys; t=open('$tmp/rec.txt').read(); sys.exit(0 if t.startswith('Record ') and 'Decision $id' in t and 'OUTCOME: LICENSE_EXCEPTION' in t else 1)"
 
+# The ownership graph: a bad file is exit 2 naming the line and imports nothing; a good one is
+# weighed by the next check and the remembered parties whose coverage changed are reported.
+o="$tmp/own-data"
+echo '{"results":[{"id":"el1","source":"Entity List (EL) - Bureau of Industry and Security","name":"Shenzhen Holdco Ltd","addresses":[{"country":"CN"}],"federal_register_notice":"90 FR 1"}]}' > "$tmp/consolidated_2026-11-29.json"
+"$bin" --data-dir "$o" lists import "$tmp/consolidated_2026-11-29.json" > /dev/null
+echo '{"as_of":"2026-11-30","destination":"MY","items":[{"chip":"L40","quantity":4}],"parties":[{"role":"ultimate_consignee","name":"Penang Compute Sdn Bhd","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY"}]}' > "$tmp/penang.json"
+"$bin" --data-dir "$o" --max-list-age-days 36500 check "$tmp/penang.json" > "$tmp/penang-before.json"
+printf 'owner,owned,percent,source,as_of,owner_country,owned_country\nShenzhen Holdco Ltd,Asia Holdings Ltd,50,Orbis,2026-10-01,CN,HK\nAsia Holdings Ltd,Penang Compute Sdn Bhd,60%%,Orbis,2026-10-01,HK,MY\nGhost Ltd,Penang Compute Sdn Bhd,45,Orbis,2026-10-01,SG,MY\n' > "$tmp/owners-bad.csv"
+"$bin" --data-dir "$o" ownership import "$tmp/owners-bad.csv" > "$tmp/out" 2> "$tmp/err"
+expect "a graph whose owners sum past 100% exits 2" test $? -eq 2
+expect "the error names the file line and field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='owners-bad.csv:4.percent' else 1)"
+"$bin" --data-dir "$o" ownership status --json > "$tmp/own-status.json"
+expect "nothing was imported" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/own-status.json'))['graph'] is None else 1)"
+head -3 "$tmp/owners-bad.csv" > "$tmp/owners.csv"
+"$bin" --data-dir "$o" --max-list-age-days 36500 ownership import --json "$tmp/owners.csv" > "$tmp/own-import.json"
+expect "ownership import exits 0" test $? -eq 0
+expect "the import reports who became covered through whom" python3 -c "import json,sys; r=json.load(open('$tmp/own-import.json')); c=[x for x in r['coverage_changes'] if x['party']=='Penang Compute Sdn Bhd']; sys.exit(0 if r['imported']['edges']==2 and c and c[0]['after']=='covered' and 'Shenzhen Holdco Ltd' in c[0]['through'][0] else 1)"
+"$bin" --data-dir "$o" --max-list-age-days 36500 check "$tmp/penang.json" > "$tmp/penang-after.json"
+expect "the next check weighs the graph's owners" python3 -c "import json,sys; b=json.load(open('$tmp/penang-before.json')); a=json.load(open('$tmp/penang-after.json')); sys.exit(0 if b['outcome']=='NO_LICENSE_REQUIRED' and a['outcome']=='LICENSE_REQUIRED' and any('owners.csv:3' in r['summary'] for r in a['reasons']) else 1)"
+"$bin" --data-dir "$o" --max-list-age-days 36500 ownership show "Penang Compute Sdn Bhd" --as-of 2026-11-30 --json > "$tmp/own-show.json"
+expect "ownership show gives the owners up the chain with coverage" python3 -c "import json,sys; e=json.load(open('$tmp/own-show.json'))['entities'][0]; sys.exit(0 if e['coverage']['status']=='covered' and e['owners'][0]['owners'][0]['coverage']['listed'] else 1)"
+printf 'owner,owned,percent,source,as_of\nShenzhen Holdco Ltd,Asia Holdings Ltd,40,Orbis,2026-11-01\n' > "$tmp/owners2.csv"
+"$bin" --data-dir "$o" --max-list-age-days 36500 ownership import "$tmp/owners2.csv" > /dev/null
+"$bin" --data-dir "$o" ownership diff --json > "$tmp/own-diff.json"
+expect "ownership diff names the changed stakes" python3 -c "import json,sys; d=json.load(open('$tmp/own-diff.json')); sys.exit(0 if d['from_version']==1 and d['to_version']==2 and len(d['stakes'])==2 else 1)"
+
 exit $fails
