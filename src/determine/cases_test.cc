@@ -1,6 +1,7 @@
 // Runs every data-driven regulatory case in tests/cases/*.json (see tests/cases/README.md).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -111,6 +112,26 @@ class CaseScreener : public PartyScreener {
  private:
   json j_;
 };
+
+// Whether got has every key of want with an equal value (numbers to 1e-3; objects recursively).
+bool Within(const json& want, const json& got) {
+  if (want.is_object()) {
+    if (!got.is_object()) return false;
+    for (const auto& [k, v] : want.items()) {
+      if (!got.contains(k) || !Within(v, got[k])) return false;
+    }
+    return true;
+  }
+  if (want.is_number() && got.is_number()) return std::fabs(want.get<double>() - got.get<double>()) < 1e-3;
+  if (want.is_array() && got.is_array()) {
+    if (want.size() != got.size()) return false;
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (!Within(want[i], got[i])) return false;
+    }
+    return true;
+  }
+  return want == got;
+}
 
 std::string ItemEccn(const ItemResult& it) {
   return it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate";
@@ -259,6 +280,28 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
       EXPECT_TRUE(found) << "would_change " << want.dump() << " missing\n" << dump;
     }
   }
+  // jurisdiction: per item, its verdict, the routes that apply ("routes_applying"), texts the
+  // missing facts and notes must contain, and any keys of its object (de_minimis: {…}).
+  for (size_t i = 0; i < ex.value("jurisdiction", json::array()).size(); ++i) {
+    const json& want = ex["jurisdiction"][i];
+    const json got = json::parse(dump)["items"][i]["jurisdiction"];
+    json plain = want;
+    if (want.contains("routes_applying")) {
+      std::vector<std::string> applying;
+      for (const auto& r : got.value("routes", json::array())) {
+        if (r.value("applies", "") == "yes") applying.push_back(r.value("route", ""));
+      }
+      EXPECT_EQ(applying, want["routes_applying"].get<std::vector<std::string>>()) << "item " << i << "\n" << dump;
+      plain.erase("routes_applying");
+    }
+    for (const char* key : {"missing_contain", "notes_contain"}) {
+      if (!want.contains(key)) continue;
+      const std::vector<std::string> have = got.value(std::string(key) == "missing_contain" ? "missing" : "notes", std::vector<std::string>{});
+      for (const auto& m : want[key]) EXPECT_TRUE(contains(have, m.get<std::string>())) << key << " " << m << "\n" << dump;
+      plain.erase(key);
+    }
+    EXPECT_TRUE(Within(plain, got)) << "item " << i << " jurisdiction is not " << plain.dump() << "\n" << dump;
+  }
   if (ex.contains("alternate")) {
     if (ex["alternate"].is_null()) {
       EXPECT_FALSE(d.alternate.has_value()) << dump;
@@ -288,6 +331,14 @@ TEST_P(RegulatoryCase, FavourableOutcomesCiteTheirRules) {
   const std::string dump = DecisionToJson(d);
   for (size_t i = 0; i < d.items.size(); ++i) {
     const ItemResult& it = d.items[i];
+    if (it.outcome == Outcome::kNotSubjectToEar) {  // outside the EAR: the finding that says so, cited
+      bool found = false;
+      for (const auto& f : d.reasons) {
+        found = found || (f.item == static_cast<int>(i) && f.effect == Effect::kNotSubject && !f.citation.empty());
+      }
+      EXPECT_TRUE(found) << "item " << i << " is NOT_SUBJECT_TO_EAR without a cited reason\n" << dump;
+      continue;
+    }
     if (it.outcome != Outcome::kNoLicenseRequired && it.outcome != Outcome::kLicenseException) continue;
     const Effect want = it.outcome == Outcome::kNoLicenseRequired ? Effect::kNoLicenseRequired : Effect::kLicenseException;
     bool found = false;

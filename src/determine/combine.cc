@@ -9,6 +9,7 @@ const char* OutcomeName(Outcome o) {
     case Outcome::kLicenseRequired: return "LICENSE_REQUIRED";
     case Outcome::kProhibited: return "PROHIBITED";
     case Outcome::kNeedsReview: return "NEEDS_REVIEW";
+    case Outcome::kNotSubjectToEar: return "NOT_SUBJECT_TO_EAR";
   }
   return "NEEDS_REVIEW";
 }
@@ -31,6 +32,7 @@ const char* EffectName(Effect e) {
     case Effect::kLicenseRequired: return "license_required";
     case Effect::kProhibited: return "prohibited";
     case Effect::kUnresolved: return "unresolved";
+    case Effect::kNotSubject: return "not_subject";
   }
   return "info";
 }
@@ -41,6 +43,8 @@ Outcome Combine(EffectSet e) {
   if (e.Has(Effect::kUnresolved)) return Outcome::kNeedsReview;
   if (e.Has(Effect::kLicenseException)) return Outcome::kLicenseException;
   if (e.Has(Effect::kNoLicenseRequired)) return Outcome::kNoLicenseRequired;
+  // Only when every item is outside the EAR and nothing else binds.
+  if (e.Has(Effect::kNotSubject)) return Outcome::kNotSubjectToEar;
   return Outcome::kNeedsReview;
 }
 
@@ -61,6 +65,7 @@ Effect EffectOf(Outcome o) {
     case Outcome::kLicenseRequired: return Effect::kLicenseRequired;
     case Outcome::kProhibited: return Effect::kProhibited;
     case Outcome::kNeedsReview: return Effect::kUnresolved;
+    case Outcome::kNotSubjectToEar: return Effect::kNotSubject;
   }
   return Effect::kUnresolved;
 }

@@ -1,7 +1,8 @@
 // The one place that decides precedence between findings:
-//   PROHIBITED > LICENSE_REQUIRED > LICENSE_EXCEPTION > NO_LICENSE_REQUIRED,
+//   PROHIBITED > LICENSE_REQUIRED > LICENSE_EXCEPTION > NO_LICENSE_REQUIRED > NOT_SUBJECT_TO_EAR,
 // and any unresolved check gives NEEDS_REVIEW unless PROHIBITED or LICENSE_REQUIRED already
-// holds. No findings at all is NEEDS_REVIEW: nothing established that no license is needed.
+// holds. NOT_SUBJECT_TO_EAR only when every item is outside the EAR and nothing else binds. No
+// findings at all is NEEDS_REVIEW: nothing established that no license is needed.
 #pragma once
 
 #include <array>

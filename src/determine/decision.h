@@ -8,6 +8,7 @@
 
 #include "classify/classify.h"
 #include "determine/transaction.h"
+#include "jurisdiction/jurisdiction.h"
 
 namespace exportctl {
 
@@ -17,6 +18,9 @@ enum class Outcome {
   kLicenseRequired,
   kProhibited,
   kNeedsReview,
+  // The EAR does not reach the item (foreign-made, outside every route of 15 CFR 734.3(a)): not
+  // "no license required" under the EAR, but outside it; re-checked per shipment.
+  kNotSubjectToEar,
 };
 const char* OutcomeName(Outcome o);
 
@@ -31,6 +35,7 @@ enum class Effect {
   kLicenseRequired,
   kProhibited,
   kUnresolved,         // a fact is missing or a check was not possible: fail closed
+  kNotSubject,         // the item is not subject to the EAR (15 CFR 734.3)
 };
 const char* EffectName(Effect e);
 
@@ -55,6 +60,9 @@ struct ItemResult {
   Outcome outcome = Outcome::kNoLicenseRequired;
   std::string license_exception;
   ReviewPolicy review_policy = ReviewPolicy::kNone;
+  // Whether the EAR reaches the item, from its "origin" facts; absent when none were given (the
+  // item is then taken as US-origin and subject: an assumption the decision states).
+  std::optional<jurisdiction::Determination> jurisdiction;
 };
 
 // Status of a pipeline step that may be plugged in later (screening, allocation).

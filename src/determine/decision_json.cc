@@ -5,6 +5,80 @@
 #include "core/json_writer.h"
 
 namespace exportctl {
+
+
+void AppendWorksheetJson(const jurisdiction::Worksheet& ws, std::string& out) {
+  JsonWriter w(out);
+  w.BeginObject().Field("computed", ws.computed);
+  if (!ws.why_not.empty()) w.Field("why_not", ws.why_not);
+  w.Key("lines").BeginArray();
+  for (const auto& l : ws.lines) {
+    w.BeginObject().Field("part", l.part).Field("eccn", l.eccn);
+    if (!l.chip.empty()) w.Field("chip", l.chip);
+    w.Key("value_usd").Number(l.value_usd);
+    w.Field("controlled", l.controlled).Field("why", l.why).EndObject();
+  }
+  w.EndArray();
+  w.Key("numerator_usd").Number(ws.numerator);
+  w.Key("denominator_usd").Number(ws.denominator);
+  w.Key("ratio_percent").Number(std::round(ws.ratio_percent * 1000) / 1000);
+  w.Key("threshold_percent").Number(ws.threshold_percent);
+  w.Field("threshold_citation", ws.threshold_citation);
+  w.Field("exceeds", ws.exceeds).EndObject();
+}
+
+// An item's "jurisdiction": its determination, or the assumption made without origin facts.
+static void AppendItemJurisdiction(const ItemResult& it, std::string& out) {
+  if (it.jurisdiction) {
+    AppendJurisdictionJson(*it.jurisdiction, out);
+    return;
+  }
+  JsonWriter w(out);
+  w.BeginObject().Field("verdict", "subject").Field("assumed", true);
+  w.Field("basis", "no origin facts given: taken as US-origin, subject to the EAR (15 CFR 734.3(a)(2))").EndObject();
+}
+
+void AppendJurisdictionAnswerJson(const Decision& d, std::string& out) {
+  JsonWriter w(out);
+  w.BeginObject().Field("reference", d.reference).Field("as_of", d.as_of.ToString()).Field("posture", PostureName(d.posture));
+  w.Field("destination", d.destination);
+  w.Key("items").BeginArray();
+  for (const auto& it : d.items) {
+    w.BeginObject().Field("label", it.label);
+    w.Field("eccn", it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate");
+    w.Key("jurisdiction").Raw("");
+    AppendItemJurisdiction(it, out);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("warnings").BeginArray();
+  for (const auto& s : d.warnings) w.String(s);
+  w.EndArray().EndObject();
+}
+
+void AppendJurisdictionJson(const jurisdiction::Determination& j, std::string& out) {
+  using jurisdiction::Answer;
+  JsonWriter w(out);
+  w.BeginObject().Field("verdict", jurisdiction::VerdictName(j.verdict));
+  w.Key("routes").BeginArray();
+  for (const auto& r : j.routes) {
+    w.BeginObject().Field("route", r.name).Field("rule", r.rule).Field("citation", r.citation);
+    w.Field("applies", r.met == Answer::kYes ? "yes" : r.met == Answer::kNo ? "no" : "unknown");
+    if (r.excludes) w.Field("excludes", true);
+    w.Field("summary", r.summary).EndObject();
+  }
+  w.EndArray();
+  w.Key("missing").BeginArray();
+  for (const auto& m : j.missing) w.String(m);
+  w.EndArray();
+  w.Key("notes").BeginArray();
+  for (const auto& n : j.notes) w.String(n);
+  w.EndArray();
+  w.Field("gp10_presumption", j.gp10);
+  w.Key("de_minimis").Raw("");
+  AppendWorksheetJson(j.de_minimis, out);
+  w.EndObject();
+}
 namespace {
 
 void WriteOptional(JsonWriter& w, std::string_view key, const std::optional<double>& v) {
@@ -115,6 +189,8 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     w.Key("review_policy");
     if (it.review_policy == ReviewPolicy::kNone) w.Null();
     else w.String(ReviewPolicyName(it.review_policy));
+    w.Key("jurisdiction").Raw("");
+    AppendItemJurisdiction(it, out);
     w.EndObject();
   }
   w.EndArray();

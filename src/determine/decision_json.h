@@ -22,6 +22,15 @@ double RoundH100(double h100_equivalents);
 // The ultimate consignee the decision names, if any.
 const DecisionParty* Consignee(const Decision& d);
 
+// {"verdict", "routes", "missing", "notes", "gp10_presumption", "de_minimis"}: whether the EAR
+// reaches an item, with the de minimis worksheet.
+void AppendJurisdictionJson(const jurisdiction::Determination& j, std::string& out);
+// The jurisdiction question alone for a decision's items: {"reference", "as_of", "posture",
+// "destination", "items": [{"label", "eccn", "jurisdiction"}], "warnings"}.
+void AppendJurisdictionAnswerJson(const Decision& d, std::string& out);
+// {"computed", "lines", "numerator_usd", "denominator_usd", "ratio_percent", "threshold_percent", …}
+void AppendWorksheetJson(const jurisdiction::Worksheet& w, std::string& out);
+
 // {"eccn", "determinate", "candidates", "tpp", "performance_density", ...}
 void AppendClassificationJson(const Classification& c, std::string& out);
 

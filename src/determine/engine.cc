@@ -56,6 +56,18 @@ constexpr RuleStep kRuleSteps[] = {
                  {"affiliates-2025", "tgl", kObject},
                  {"restricted-lists", "entity_list_footnotes", kList}}},
      .transaction = AffiliatesStep},
+    // Whether the EAR reaches each item at all: after screening, whose footnotes 734.9(e) reads;
+    // its reasons lead the decision and an item outside the EAR meets no licensing step.
+    {.id = StepId::kJurisdiction, .name = "jurisdiction",
+     .params = {{{"jurisdiction", "de_minimis", kObject},
+                 {"jurisdiction", "no_de_minimis", kList},
+                 {"jurisdiction", "content_controls", kList},
+                 {"jurisdiction", "country_chart", kObject},
+                 {"jurisdiction", "fdp_h", kObject},
+                 {"jurisdiction", "fdp_h_reach_2023", kObject},
+                 {"jurisdiction", "fdp_e", kObject},
+                 {"jurisdiction", "fdp_i", kObject}}},
+     .transaction = JurisdictionStep, .always = true},
     {.id = StepId::kRedFlags, .name = "red_flags", .transaction = RedFlagsStep, .always = true},
     {.id = StepId::kCompliancePending, .name = "compliance_pending", .transaction = CompliancePendingStep},
 
@@ -335,6 +347,7 @@ void Evaluation::Run(Decision& out) {
     all_determinate = all_determinate && c.determinate;
     if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp += *c.tpp * static_cast<double>(item.quantity);
   }
+  this->classes = &classes;
   // The step table, in order: ledger reads, then the transaction steps (destination notes first).
   for (uint8_t k = 0; k < plan_.n_prepare; ++k) {
     const uint8_t i = plan_.prepare[k];
@@ -367,7 +380,10 @@ void Evaluation::Run(Decision& out) {
     }
 
     ItemVerdict ev;
-    if (c.determinate) {
+    if (i < jurisdictions.size()) ir.jurisdiction = std::move(jurisdictions[i]);
+    if (ir.jurisdiction && ir.jurisdiction->verdict == jurisdiction::Verdict::kNotSubject) {
+      ev.outcome = Outcome::kNotSubjectToEar;  // outside the EAR: no licensing step applies to it
+    } else if (c.determinate) {
       ev = EvaluateItem(facts, i, c, c.eccn);
     } else {
       // Fail closed unless every candidate class leads to the same outcome.
@@ -861,8 +877,12 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   }
   CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/true);
   AddInputWarnings(data_, tx, d);
-  // What a fact left out would change: only where the answer is not already a clearance.
-  if (d.outcome == Outcome::kLicenseRequired || d.outcome == Outcome::kNeedsReview) {
+  // What a fact left out would change: only where the answer is not already a clearance, or
+  // where an item was taken as subject to the EAR for want of a fact.
+  const bool undetermined = std::any_of(d.items.begin(), d.items.end(), [](const ItemResult& ir) {
+    return ir.jurisdiction && ir.jurisdiction->verdict == jurisdiction::Verdict::kUndetermined;
+  });
+  if (d.outcome == Outcome::kLicenseRequired || d.outcome == Outcome::kNeedsReview || undetermined) {
     auto same = [](const auto& a, const auto& b) {
       return a.outcome == b.outcome && a.license_exception == b.license_exception && a.review_policy == b.review_policy;
     };

@@ -15,6 +15,7 @@
 
 #include "core/validate.h"
 #include "data/dataset.h"
+#include "jurisdiction/jurisdiction.h"
 
 namespace exportctl {
 
@@ -289,8 +290,131 @@ Result<int64_t> ParseQuantity(const Fields& f, bool required, std::string_view k
   return q;
 }
 
+
+// Reads a JSON array of country names or codes into ISO codes; each bad entry is named.
+Status ParseCountryList(const Dataset& data, element e, const std::string& path, std::vector<std::string>& out) {
+  simdjson::dom::array arr;
+  if (e.get_array().get(arr)) return Status::Invalid(path, "must be an array of countries");
+  size_t i = 0;
+  for (element c : arr) {
+    const std::string cp = path + "[" + std::to_string(i++) + "]";
+    std::string_view name;
+    if (c.get_string().get(name)) return Status::Invalid(cp, "must be a country (ISO code or name)");
+    auto code = data.ResolveCountry(name);
+    if (!code.ok()) return Status::Invalid(cp, code.status().message());
+    out.push_back(*code);
+  }
+  return Status::Ok();
+}
+
+// "origin": where the item was made, with what US technology, plant and content (15 CFR 734.3,
+// 734.4, 734.9). Values a computation needs are checked here: negative or missing values, US
+// content above the item's value, ECCNs that are not ECCNs or whose controls are not known.
+Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisdiction::Origin>& out,
+                   std::vector<std::string>& unknown) {
+  auto e = item.Get("origin");
+  if (!e) return Status::Ok();
+  const std::string path = item.Path("origin");
+  object o;
+  if (e->get_object().get(o)) return Status::Invalid(path, "must be an object");
+  Fields f(o, path);
+  NoteUnknownFields(o, path, {"in_us", "produced_in_us", "produced_in", "us_technology_eccns", "us_origin_plant",
+                              "us_content", "value_usd", "published"}, unknown);
+  jurisdiction::Origin g;
+  Status st;
+  g.in_us = f.Bool("in_us", st);
+  g.produced_in_us = f.Bool("produced_in_us", st);
+  g.us_origin_plant = f.Bool("us_origin_plant", st);
+  g.published = f.Bool("published", st);
+  g.value_usd = f.Num("value_usd", st);
+  EXPORTCTL_RETURN_IF_ERROR(st);
+  if (auto p = f.Get("produced_in")) EXPORTCTL_RETURN_IF_ERROR(ParseCountryList(data, *p, f.Path("produced_in"), g.produced_in));
+  if (auto t = f.Get("us_technology_eccns")) {
+    simdjson::dom::array arr;
+    if (t->get_array().get(arr)) return Status::Invalid(f.Path("us_technology_eccns"), "must be an array of ECCNs ([] = none; null = unknown)");
+    g.us_technology_eccns.emplace();
+    size_t i = 0;
+    for (element x : arr) {
+      const std::string xp = f.Path("us_technology_eccns") + "[" + std::to_string(i++) + "]";
+      std::string_view s;
+      if (x.get_string().get(s) || !jurisdiction::Rules::IsEccn(s)) {
+        return Status::Invalid(xp, "must be an ECCN such as \"3E001\" or \"EAR99\"");
+      }
+      g.us_technology_eccns->emplace_back(s);
+    }
+  }
+  if (auto c = f.Get("us_content")) {
+    simdjson::dom::array arr;
+    if (c->get_array().get(arr)) return Status::Invalid(f.Path("us_content"), "must be an array of {eccn or chip, value_usd} ([] = none; null = unknown)");
+    g.us_content.emplace();
+    double sum = 0;
+    size_t i = 0;
+    for (element x : arr) {
+      const std::string xp = f.Path("us_content") + "[" + std::to_string(i++) + "]";
+      object xo;
+      if (x.get_object().get(xo)) return Status::Invalid(xp, "must be an object {eccn or chip, value_usd}");
+      Fields xf(xo, xp);
+      NoteUnknownFields(xo, xp, {"eccn", "chip", "value_usd", "part", "quantity", "origin_country"}, unknown);
+      jurisdiction::UsContent u;
+      u.part = xf.Str("part", st).value_or("");
+      auto eccn = xf.Str("eccn", st);
+      auto chip = xf.Str("chip", st);
+      auto value = xf.Num("value_usd", st, true);
+      EXPORTCTL_RETURN_IF_ERROR(st);
+      if (eccn) {
+        if (!jurisdiction::Rules::IsEccn(*eccn)) return Status::Invalid(xf.Path("eccn"), "must be an ECCN such as \"3A090.a\" or \"EAR99\"");
+        if (!jurisdiction::KnownContentEccn(data, *eccn)) {
+          return Status::Invalid(xf.Path("eccn"), "\"" + *eccn + "\": no license requirement is recorded for this ECCN, so it cannot be "
+                                                  "weighed as de minimis content (give the catalog chip, or one of the ECCNs of "
+                                                  "data/regimes/jurisdiction.json content_controls)");
+        }
+        u.eccn = *eccn;
+      } else if (chip) {
+        auto rec = data.FindChip(*chip);
+        if (!rec.ok()) return Status::Invalid(xf.Path("chip"), rec.status().message());
+        u.chip = (*rec)->name;
+        u.chip_spec = (*rec)->ToSpec();
+      } else {
+        return Status::Invalid(xf.Path("eccn"), "is required (or \"chip\", a catalog name)");
+      }
+      if (u.part.empty()) u.part = u.chip.empty() ? u.eccn : u.chip;
+      auto q = ParseQuantity(xf, false);
+      if (!q.ok()) return q.status();
+      u.quantity = *q;
+      u.value_usd = *value;
+      sum += *value;
+      if (xf.Has("origin_country")) {
+        std::string oc;
+        ResolveCountryField(data, xf, "origin_country", st, oc, false);
+        EXPORTCTL_RETURN_IF_ERROR(st);
+        if (oc != "US") return Status::Invalid(xf.Path("origin_country"), "US content must be of US origin (got " + oc + "); leave foreign parts out");
+      }
+      g.us_content->push_back(std::move(u));
+    }
+    if (sum > 0 && !g.value_usd) return Status::Invalid(f.Path("value_usd"), "is required to weigh the US content (de minimis)");
+    if (sum > 0 && *g.value_usd <= 0) return Status::Invalid(f.Path("value_usd"), "must be positive when the item has US content");
+    if (g.value_usd && sum > *g.value_usd * (1 + 1e-9)) {
+      return Status::Invalid(f.Path("us_content"), "the US content (USD " + Fields::FormatNumber(sum) + ") is above the item's value (USD " +
+                                                       Fields::FormatNumber(*g.value_usd) + ")");
+    }
+  }
+  out = std::move(g);
+  return Status::Ok();
+}
+
+Status ParseItemSpec(const Dataset& data, element e, const std::string& path, TransactionItem& item,
+                     std::vector<std::string>& unknown);
+
 Status ParseItem(const Dataset& data, element e, const std::string& path, TransactionItem& item,
                  std::vector<std::string>& unknown) {
+  EXPORTCTL_RETURN_IF_ERROR(ParseItemSpec(data, e, path, item, unknown));
+  object o;
+  if (e.get_object().get(o)) return Status::Ok();  // not an object: ParseItemSpec said so
+  return ParseOrigin(data, Fields(o, path), item.origin, unknown);
+}
+
+Status ParseItemSpec(const Dataset& data, element e, const std::string& path, TransactionItem& item,
+                     std::vector<std::string>& unknown) {
   object o;
   if (e.get_object().get(o)) return Status::Invalid(path, "must be an object");
   Fields f(o, path);
@@ -299,7 +423,7 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     object wo;
     if (w->get_object().get(wo)) return Status::Invalid(f.Path("model_weights"), "must be an object");
     Fields wf(wo, f.Path("model_weights"));
-    NoteUnknownFields(o, path, {"model_weights", "quantity"}, unknown);
+    NoteUnknownFields(o, path, {"model_weights", "quantity", "origin"}, unknown);
     NoteUnknownFields(wo, f.Path("model_weights"), {"training_operations", "published", "derived_from_published",
                                         "additional_training_operations", "below_published_frontier", "name"}, unknown);
     item.spec.kind = ItemKind::kModelWeights;
@@ -321,7 +445,7 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     object ho;
     if (h->get_object().get(ho)) return Status::Invalid(f.Path("hbm"), "must be an object");
     Fields hf(ho, f.Path("hbm"));
-    NoteUnknownFields(o, path, {"hbm", "quantity"}, unknown);
+    NoteUnknownFields(o, path, {"hbm", "quantity", "origin"}, unknown);
     NoteUnknownFields(ho, f.Path("hbm"), {"memory_bandwidth_gbps", "package_area_mm2", "memory_bandwidth_density", "model"}, unknown);
     item.spec.kind = ItemKind::kHbm;
     if (auto v = hf.Num("memory_bandwidth_gbps", st)) item.spec.memory_bandwidth_gbps = *v;
@@ -341,7 +465,7 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     object so;
     if (s->get_object().get(so)) return Status::Invalid(f.Path("system"), "must be an object");
     Fields sf(so, f.Path("system"));
-    NoteUnknownFields(o, path, {"system", "quantity"}, unknown);
+    NoteUnknownFields(o, path, {"system", "quantity", "origin"}, unknown);
     NoteUnknownFields(so, f.Path("system"), {"name", "components"}, unknown);
     item.spec.kind = ItemKind::kSystem;
     item.label = sf.Str("name", st).value_or("system");
@@ -375,7 +499,7 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
     item.quantity = *q;
     return Status::Ok();
   }
-  NoteUnknownFields(o, path, {"quantity"}, unknown, kChipFields);
+  NoteUnknownFields(o, path, {"quantity", "origin"}, unknown, kChipFields);
   EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, f, item.spec, item.label, unknown));
   auto q = ParseQuantity(f, true);
   if (!q.ok()) return q.status();
@@ -654,13 +778,20 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     Fields ef(euo, "end_use");
     NoteUnknownFields(euo, "end_use", {"ai_model_training_for_headquarters", "ai_model_inference_for_headquarters",
                                        "technical_evaluation", "military_intelligence", "weapons_of_mass_destruction",
-                                       "supercomputer"}, unknown);
+                                       "supercomputer", "supercomputer_prc_macau", "for_footnote_1_4_entity",
+                                       "incorporated_into_items_for"}, unknown);
     ResolveCountryField(data, ef, "ai_model_training_for_headquarters", st, tx.end_use.ai_model_training_for_headquarters, false);
     ResolveCountryField(data, ef, "ai_model_inference_for_headquarters", st, tx.end_use.ai_model_inference_for_headquarters, false);
     tx.end_use.technical_evaluation = ef.Bool("technical_evaluation", st).value_or(false);
     tx.end_use.military_intelligence = ef.Bool("military_intelligence", st).value_or(false);
     tx.end_use.weapons_of_mass_destruction = ef.Bool("weapons_of_mass_destruction", st).value_or(false);
     tx.end_use.supercomputer = ef.Bool("supercomputer", st).value_or(false);
+    tx.end_use.supercomputer_prc_macau = ef.Bool("supercomputer_prc_macau", st);
+    tx.end_use.for_footnote_1_4_entity = ef.Bool("for_footnote_1_4_entity", st);
+    if (auto inc = ef.Get("incorporated_into_items_for")) {
+      tx.end_use.incorporated_into_items_for.emplace();
+      EXPORTCTL_RETURN_IF_ERROR(ParseCountryList(data, *inc, "end_use.incorporated_into_items_for", *tx.end_use.incorporated_into_items_for));
+    }
     EXPORTCTL_RETURN_IF_ERROR(st);
   }
   if (auto h = f.Get("hbm_exception")) {

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/posture.h"
 #include "core/status.h"
+#include "jurisdiction/origin.h"
 
 namespace exportctl {
 
@@ -80,6 +81,8 @@ struct Party {
   std::vector<Listing> listings;
   // Its owners as stated ("owners"); empty = not stated, which is not "no owners".
   std::vector<Owner> owners;
+  // Never parsed: set only when the engine tries what a clean screening would change (would_change).
+  bool screening_assumed_clear = false;
 };
 
 struct EndUse {
@@ -89,6 +92,12 @@ struct EndUse {
   bool military_intelligence = false;
   bool weapons_of_mass_destruction = false;
   bool supercomputer = false;
+  // Jurisdiction facts (absent = unknown, never "no"): knowledge of a supercomputer end use in
+  // the PRC or Macau (15 CFR 734.9(i)); the item is for items produced, purchased or ordered by an
+  // Entity List footnote 1 or 4 entity (734.9(e)); where items incorporating it are bound (734.9(h)).
+  std::optional<bool> supercomputer_prc_macau;
+  std::optional<bool> for_footnote_1_4_entity;
+  std::optional<std::vector<std::string>> incorporated_into_items_for;
 };
 
 // License Exception HBM (15 CFR 740.25) facts the exporter attests to.
@@ -114,6 +123,9 @@ struct TransactionItem {
   ItemSpec spec;            // what the item is (catalog chip, explicit specs, system, HBM, weights)
   int64_t quantity = 1;
   std::string label;        // how the caller named it, for messages
+  // Where it was made and what US content and technology it has ("origin"): absent = not stated,
+  // and the item is then taken as US-origin (subject to the EAR).
+  std::optional<jurisdiction::Origin> origin;
 };
 
 struct Transaction {

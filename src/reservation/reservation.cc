@@ -36,7 +36,8 @@ Result<std::string> ConsigneeKey(const Transaction& tx) {
 Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& data, const Transaction& tx,
                                                                 const Decision& d, const std::string& key) {
   std::vector<ledger::ReserveRequest> out;
-  if (d.outcome == Outcome::kProhibited || d.outcome == Outcome::kNeedsReview) return out;
+  // Nothing is reserved for an item the EAR does not reach (NOT_SUBJECT_TO_EAR).
+  if (d.outcome == Outcome::kProhibited || d.outcome == Outcome::kNeedsReview || d.outcome == Outcome::kNotSubjectToEar) return out;
   if (key.empty()) {
     return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
   }

@@ -152,6 +152,8 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
     for (const auto& id : g.rule_ids) rs.push_back(d.FindRule(id));
     c->regimes.emplace_back(&g, std::move(rs));
   }
+  if (auto j = jurisdiction::Rules::Compile(d); j.ok()) c->jurisdiction_rules = *j;
+  else c->jurisdiction_error = j.status().message();
   c->tier1 = ListParam(d, "ai-diffusion-2025", "tier1_destinations");
   for (const auto& t : c->tier1) {
     if (int key = Dataset::Alpha2Key(t); key >= 0) c->tier1_set.set(key);

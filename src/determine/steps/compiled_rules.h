@@ -14,6 +14,7 @@
 #include "data/dataset.h"
 #include "determine/decision.h"
 #include "determine/steps/step_id.h"
+#include "jurisdiction/jurisdiction.h"
 
 namespace exportctl::steps {
 
@@ -118,6 +119,10 @@ struct CompiledRules {
   std::unordered_map<int, std::string> footnote_citations;
   bool tier1_verified = true;
   AffiliatesRules affiliates;
+  // Whether the EAR reaches a foreign-made item (jurisdiction/); null with the reason if the data
+  // cannot be read, and items with origin facts are then taken as subject (fail closed).
+  std::shared_ptr<const jurisdiction::Rules> jurisdiction_rules;
+  std::string jurisdiction_error;
 
   const RuleDef* Step(StepId id) const { return by_step[static_cast<size_t>(id)]; }
 };

@@ -13,6 +13,10 @@ TransactionStepFn EmbargoStep;
 TransactionStepFn RestrictedPartiesStep;
 // affiliates.cc — the Affiliates Rule (ownership by listed parties).
 TransactionStepFn AffiliatesStep;
+// jurisdiction.cc — whether the EAR reaches each item with origin facts (734.3, 734.4, 734.9);
+// and, for restricted_parties, a party's Entity List footnote 1 or 4 answer for 734.9(e).
+TransactionStepFn JurisdictionStep;
+jurisdiction::Answer FootnoteAnswer(const Party& p, const std::vector<Listing>& listings, bool screened, int footnote);
 // red_flags.cc — red flags of diversion (runs unbound: says whether any were reported).
 TransactionStepFn RedFlagsStep;
 // ai_diffusion.cc — the compliance-date notice, the worldwide .a license and the .b license area.

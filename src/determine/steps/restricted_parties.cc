@@ -38,6 +38,9 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
     } else {
       screened_all = false;
     }
+    // For 734.9(e): a clean answer only from a screening against current lists.
+    const bool clean_screen = ps.status == "screened" && caveats.empty();
+    ev.party_footnotes.push_back({FootnoteAnswer(p, listings, clean_screen, 1), FootnoteAnswer(p, listings, clean_screen, 4)});
     if (ev.explain) ev.screened_parties.push_back(std::move(ps));
     // Several records of one list (e.g. a parent and its affiliated entities) make one finding:
     // the best match per (list, certain/possible), the others counted.

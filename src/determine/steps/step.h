@@ -27,6 +27,7 @@
 #include "determine/engine.h"
 #include "determine/steps/compiled_rules.h"
 #include "determine/steps/step_id.h"
+#include "jurisdiction/jurisdiction.h"
 
 namespace exportctl::steps {
 
@@ -215,6 +216,8 @@ class Evaluation {
   }
   // Collects the facts left out that could change the outcome, for the caller to try.
   void ProposeCounterfactuals(std::vector<Counterfactual>* out) { counterfactuals_ = out; }
+  // Where a step adds the facts it found left out (null when they are not being tried).
+  std::vector<Counterfactual>* counterfactuals() const { return counterfactuals_; }
 
   // --- What the steps use. ---
   bool IsMacau(std::string_view code) const { return data.EffectiveCode(code) == "MO"; }
@@ -312,6 +315,12 @@ class Evaluation {
   // product's H200 China share, so that several items cannot each fit what only one fits.
   double country_drawn = 0;
   std::map<std::string, double, std::less<>> h200_drawn;
+  // The items' classes (Run sets them before the transaction steps).
+  const std::vector<Classification>* classes = nullptr;
+  // Per party: on the Entity List with footnote 1 / 4, from screening and stated listings (734.9(e)).
+  std::vector<std::array<jurisdiction::Answer, 2>> party_footnotes;
+  // Per item with origin facts: whether the EAR reaches it (the jurisdiction step).
+  std::vector<std::optional<jurisdiction::Determination>> jurisdictions;
 
  private:
   TransactionFacts ComputeFacts();

@@ -20,6 +20,7 @@ enum class StepId : uint8_t {
   kEmbargo,
   kRestrictedParties,
   kAffiliatesRule,
+  kJurisdiction,  // after screening (734.9(e) reads its footnotes); its reasons lead the decision
   kRedFlags,
   kCompliancePending,
   // Item steps, per item and candidate class.
