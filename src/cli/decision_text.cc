@@ -36,6 +36,35 @@ std::string OutcomeDetail(const json& o) {
 
 }  // namespace
 
+void PrintJurisdictionText(const json& j, std::ostream& os, const std::string& indent) {
+  os << indent << "subject to the EAR: " << Str(j, "verdict") << (j.value("assumed", false) ? " (assumed: " + Str(j, "basis") + ")" : "") << "\n";
+  for (const auto& r : Arr(j, "routes")) {
+    os << indent << "  " << Str(r, "route") << ": " << Str(r, "applies") << " — " << Str(r, "summary") << " (" << Str(r, "citation") << ")\n";
+  }
+  if (!Arr(j, "missing").empty()) {
+    os << indent << "  missing:";
+    for (const auto& m : Arr(j, "missing")) os << " " << TextValue(m);
+    os << "\n";
+  }
+  for (const auto& n : Arr(j, "notes")) os << indent << "  note: " << TextValue(n) << "\n";
+  if (j.value("gp10_presumption", false)) os << indent << "  GP10 presumption: presumed made in violation of the EAR\n";
+  if (j.contains("de_minimis")) PrintWorksheetText(j["de_minimis"], os, indent + "  ");
+}
+
+void PrintWorksheetText(const json& w, std::ostream& os, const std::string& indent) {
+  if (!w.value("computed", false)) {
+    os << indent << "de minimis: not computed" << (Str(w, "why_not").empty() ? "" : " (" + Str(w, "why_not") + ")") << "\n";
+    return;
+  }
+  for (const auto& l : Arr(w, "lines")) {
+    os << indent << "US content: " << Str(l, "part") << " " << Str(l, "eccn") << " USD " << TextValue(l.value("value_usd", json()))
+       << (l.value("controlled", false) ? " controlled" : " not controlled") << " — " << Str(l, "why") << "\n";
+  }
+  os << indent << "de minimis: USD " << TextValue(w.value("numerator_usd", json())) << " / USD " << TextValue(w.value("denominator_usd", json()))
+     << " = " << TextValue(w.value("ratio_percent", json())) << "% " << (w.value("exceeds", false) ? ">" : "<=") << " "
+     << TextValue(w.value("threshold_percent", json())) << "% (" << Str(w, "threshold_citation") << ")\n";
+}
+
 void PrintDecisionText(const json& d, std::ostream& os) {
   const std::string ref = Str(d, "reference");
   os << "Decision " << Str(d, "decision_id") << (ref.empty() ? "" : "  (" + ref + ")") << "\n";
@@ -56,6 +85,7 @@ void PrintDecisionText(const json& d, std::ostream& os) {
     os << "  H100-eq " << TextValue(it.value("h100_equivalents", json())) << "  -> " << Str(it, "outcome");
     if (!Str(it, "license_exception").empty()) os << " (" << Str(it, "license_exception") << ")";
     os << "\n";
+    if (it.contains("jurisdiction")) PrintJurisdictionText(it["jurisdiction"], os, "    ");
   }
   os << "  reasons:\n";
   for (const auto& f : Arr(d, "reasons")) {

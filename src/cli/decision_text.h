@@ -12,6 +12,9 @@ namespace exportctl::cli {
 std::string TextValue(const nlohmann::json& v);
 
 void PrintDecisionText(const nlohmann::json& decision, std::ostream& os);
+// An item's "jurisdiction" object (routes, missing facts, notes, the de minimis worksheet).
+void PrintJurisdictionText(const nlohmann::json& jurisdiction, std::ostream& os, const std::string& indent);
+void PrintWorksheetText(const nlohmann::json& worksheet, std::ostream& os, const std::string& indent);
 // `name` heads the block: the catalog chip's name or "explicit specs".
 void PrintClassificationText(const std::string& name, const nlohmann::json& classification, std::ostream& os);
 // The record's chain fields, then its payload: a decision as PrintDecisionText shows it.

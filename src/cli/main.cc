@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 36500));
 
   RegisterEngineCommands(app, ctx);
+  RegisterJurisdictionCommands(app, ctx);
   RegisterLedgerCommands(app, ctx);
   RegisterScreenCommands(app, ctx);
   RegisterAuditCommands(app, ctx);

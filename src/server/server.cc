@@ -110,6 +110,7 @@ struct Server::Impl {
         {"POST", "/v1/check", Role::kAnalyst, &Impl::HandleCheck},
         {"POST", "/v1/check/batch", Role::kAnalyst, &Impl::HandleCheckBatch},
         {"POST", "/v1/classify", Role::kAnalyst, &Impl::HandleClassify},
+        {"POST", "/v1/jurisdiction", Role::kViewer, &Impl::HandleJurisdiction},
         {"GET", "/healthz", std::nullopt, &Impl::HandleHealth},
         {"GET", "/metrics", Role::kViewer, &Impl::HandleMetrics},
         {"GET", "/openapi.json", Role::kViewer, &Impl::HandleOpenApi},
@@ -507,6 +508,19 @@ struct Server::Impl {
     w.Field("code", ErrorCodeName(st.code())).Field("message", st.message());
     w.Field("field", st.field()).EndObject().EndObject();
     return out;
+  }
+
+  // Whether the EAR reaches each item of a transaction (docs/jurisdiction.md): the question
+  // alone, with the de minimis worksheet; not a decision, so nothing is recorded or reserved.
+  void HandleJurisdiction(Call& call) {
+    auto tx = ParseTransaction(call.req.body, *deps.dataset, options.today());
+    if (!tx.ok()) return SendStatus(call.res, tx.status());
+    DetermineOptions opts;
+    opts.screener = deps.screen ? deps.screen->screener() : nullptr;
+    const Decision d = deps.engine->Determine(*tx, opts);
+    std::string out;
+    AppendJurisdictionAnswerJson(d, out);
+    SendJson(call.res, 200, std::move(out));
   }
 
   void HandleClassify(Call& call) {

@@ -356,6 +356,25 @@ TEST(ServerCostTest, LongBatchIsRecordedWhole) {
   fs::remove_all(dir);
 }
 
+TEST_F(ServerTest, JurisdictionForAnyRoleWithTheWorksheet) {
+  // A server built in Taiwan with USD 200,000 of US-origin H100s in USD 300,000, to Vietnam (D:1).
+  const std::string body =
+      R"({"as_of":"2025-06-01","destination":"VN","items":[{"system":{"name":"server","components":[{"chip":"H100 SXM5 80GB","count":8}]},)"
+      R"("quantity":1,"origin":{"in_us":false,"produced_in_us":false,"produced_in":["TW"],)"
+      R"("us_content":[{"chip":"H100 SXM5 80GB","quantity":8,"value_usd":200000}],"value_usd":300000}}]})";
+  auto r = Post("/v1/jurisdiction", body, viewer_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto j = ResponseJson(r->body)["items"][0]["jurisdiction"];
+  EXPECT_EQ(j["verdict"], "subject");
+  EXPECT_EQ(j["de_minimis"]["numerator_usd"], 200000);
+  EXPECT_EQ(j["de_minimis"]["threshold_percent"], 25);
+  std::string above = body;
+  above.replace(above.find("\"value_usd\":300000"), 18, "\"value_usd\":100000");
+  auto bad = Post("/v1/jurisdiction", above, viewer_);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(ErrorOf(bad)["field"], "items[0].origin.us_content");
+}
+
 TEST_F(ServerTest, Classify) {
   auto r = Post("/v1/classify", R"({"chip":"H100 SXM5 80GB","as_of":"2025-06-01"})", analyst_);
   ASSERT_EQ(r->status, 200) << r->body;

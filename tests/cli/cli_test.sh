@@ -24,6 +24,16 @@ echo '{"as_of": "2025-06-01", "destination": ' | "$bin" check - > "$tmp/out" 2> 
 expect "malformed JSON exits 2" test $? -eq 2
 expect "malformed JSON error is JSON" python3 -c "import json; json.load(open('$tmp/err'))['error']['message']"
 
+"$bin" --data-dir "$tmp/jd" jurisdiction "$root/examples/08-foreign-server-to-vietnam.json" > "$tmp/j.json" 2> "$tmp/err"
+expect "jurisdiction exits 0" test $? -eq 0
+expect "jurisdiction gives the de minimis worksheet" python3 -c "import json,sys; j=json.load(open('$tmp/j.json'))['items'][0]['jurisdiction']; sys.exit(0 if j['verdict']=='subject' and j['de_minimis']['numerator_usd']==200000 else 1)"
+"$bin" --data-dir "$tmp/jd" deminimis "$root/examples/server-bom.csv" --destination VN --as-of 2025-06-01 --json > "$tmp/dm.json" 2> "$tmp/err"
+expect "deminimis exits 0" test $? -eq 0
+expect "deminimis counts only US content controlled to the destination" python3 -c "import json,sys; w=json.load(open('$tmp/dm.json'))['worksheet']; sys.exit(0 if w['numerator_usd']==200000 and w['denominator_usd']==300000 and w['exceeds'] else 1)"
+printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd\nGPU,H100 SXM5 80GB,US,8,-1\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination VN --as-of 2025-06-01 > /dev/null 2> "$tmp/err"
+expect "a negative BOM value exits 2" test $? -eq 2
+expect "the error names the BOM line and column" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.unit_value_usd' else 1)"
+
 "$bin" check --posture lenient "$root/examples/01-h100-to-germany.json" > /dev/null 2> "$tmp/err"
 expect "bad --posture exits 2" test $? -eq 2
 

@@ -1,0 +1,205 @@
+// exportctl jurisdiction FILE: is each item of a transaction subject to the EAR at all, with the
+// routes and the de minimis worksheet; exportctl deminimis BOM.csv: the worksheet alone.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/decision_text.h"
+#include "core/clock.h"
+#include "core/data_dir.h"
+#include "data/dataset.h"
+#include "determine/decision_json.h"
+#include "determine/engine.h"
+#include "jurisdiction/jurisdiction.h"
+#include "screen/csv.h"
+#include "screen/party_screener.h"
+
+namespace exportctl::cli {
+namespace {
+
+int Fail(const Status& st) {
+  PrintJsonError(ErrorCodeName(st.code()), st.field(), st.message());
+  return st.code() == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+Result<std::string> ReadAll(const std::string& path, const char* field) {
+  std::stringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Invalid(field, "cannot open " + path);
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct JurisdictionOptions {
+  std::string file, posture;
+  bool json = false, text = false;
+};
+
+int RunJurisdiction(CliContext& ctx, const JurisdictionOptions& o) {
+  const Dataset* data = LoadDataset(ctx);
+  if (!data) return ctx.exit_code;
+  auto input = ReadAll(o.file.empty() ? "-" : o.file, "file");
+  if (!input.ok()) return Fail(input.status());
+  auto tx = ParseTransaction(*input, *data, TodayUtc());
+  if (!tx.ok()) return Fail(tx.status());
+  DetermineOptions opts;
+  if (!o.posture.empty()) {
+    auto p = ParsePosture(o.posture);
+    if (!p.ok()) return Fail(Status::Invalid("--posture", p.status().message()));
+    opts.posture = *p;
+  }
+  // Imported lists answer the Entity List footnotes of 734.9(e); without them that stays unknown.
+  auto screener = screen::OpenPartyScreener(DataDir(ctx.data_dir).root(), {.max_age_days = ctx.max_list_age_days});
+  if (screener.ok()) opts.screener = screener->get();
+  else if (screener.status().code() != ErrorCode::kNotFound) return Fail(screener.status());
+  Engine engine(*data);
+  const Decision d = engine.Determine(*tx, opts);
+  std::string out;
+  AppendJurisdictionAnswerJson(d, out);
+  if (o.text) {
+    const auto j = nlohmann::json::parse(out);
+    std::cout << "Jurisdiction on " << j["as_of"].get<std::string>() << " (" << j["posture"].get<std::string>() << "), to "
+              << j["destination"].get<std::string>() << "\n";
+    for (const auto& it : j["items"]) {
+      std::cout << "  item: " << it["label"].get<std::string>() << " (" << it["eccn"].get<std::string>() << ")\n";
+      PrintJurisdictionText(it["jurisdiction"], std::cout, "    ");
+    }
+    for (const auto& w : j["warnings"]) std::cout << "  warning: " << w.get<std::string>() << "\n";
+  } else {
+    std::cout << out << "\n";
+  }
+  return 0;
+}
+
+struct DeMinimisOptions {
+  std::string file, destination, as_of, posture;
+  double item_value = -1;
+  bool json = false;
+};
+
+// One line of a bill of materials: part,eccn_or_chip,origin_country,quantity,unit_value_usd.
+Status ParseBom(const Dataset& data, std::string_view text, std::vector<jurisdiction::UsContent>& us, double& total) {
+  const auto rows = screen::ParseCsv(text);
+  if (rows.empty()) return Status::Invalid("BOM", "is empty: expected a header part,eccn_or_chip,origin_country,quantity,unit_value_usd");
+  static const std::vector<std::string> kHeader = {"part", "eccn_or_chip", "origin_country", "quantity", "unit_value_usd"};
+  if (rows[0] != kHeader) return Status::Invalid("BOM.line 1", "the header must be part,eccn_or_chip,origin_country,quantity,unit_value_usd");
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (r.size() == 1 && r[0].empty()) continue;  // a blank line
+    const std::string at = "BOM.line " + std::to_string(i + 1);
+    if (r.size() != kHeader.size()) return Status::Invalid(at, "has " + std::to_string(r.size()) + " fields, expected 5");
+    auto number = [&](const std::string& s, const char* col, double& out) -> Status {
+      char* end = nullptr;
+      out = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0' || !std::isfinite(out)) return Status::Invalid(at + "." + col, "must be a number, got \"" + s + "\"");
+      if (out < 0) return Status::Invalid(at + "." + col, "must not be negative");
+      return Status::Ok();
+    };
+    double qty = 0, unit = 0;
+    EXPORTCTL_RETURN_IF_ERROR(number(r[3], "quantity", qty));
+    EXPORTCTL_RETURN_IF_ERROR(number(r[4], "unit_value_usd", unit));
+    if (qty != std::floor(qty) || qty < 1) return Status::Invalid(at + ".quantity", "must be a positive whole number");
+    auto origin = data.ResolveCountry(r[2]);
+    if (!origin.ok()) return Status::Invalid(at + ".origin_country", origin.status().message());
+    total += qty * unit;
+    if (*origin != "US") continue;  // only US-origin parts are US content
+    jurisdiction::UsContent u;
+    u.part = r[0];
+    u.quantity = static_cast<int64_t>(qty);
+    u.value_usd = qty * unit;
+    if (jurisdiction::Rules::IsEccn(r[1])) {
+      if (!jurisdiction::KnownContentEccn(data, r[1])) {
+        return Status::Invalid(at + ".eccn_or_chip", "\"" + r[1] + "\": no license requirement is recorded for this ECCN");
+      }
+      u.eccn = r[1];
+    } else {
+      auto chip = data.FindChip(r[1]);
+      if (!chip.ok()) return Status::Invalid(at + ".eccn_or_chip", chip.status().message());
+      u.chip = (*chip)->name;
+      u.chip_spec = (*chip)->ToSpec();
+    }
+    if (u.part.empty()) u.part = r[1];
+    us.push_back(std::move(u));
+  }
+  return Status::Ok();
+}
+
+int RunDeMinimis(CliContext& ctx, const DeMinimisOptions& o) {
+  const Dataset* data = LoadDataset(ctx);
+  if (!data) return ctx.exit_code;
+  auto dest = data->ResolveCountry(o.destination);
+  if (!dest.ok()) return Fail(Status::Invalid("--destination", dest.status().message()));
+  Date as_of = TodayUtc();
+  if (!o.as_of.empty()) {
+    auto d = Date::Parse(o.as_of);
+    if (!d.ok()) return Fail(Status::Invalid("--as-of", d.status().message()));
+    as_of = *d;
+  }
+  if (Status st = data->RequireRegimeData(as_of); !st.ok()) return Fail(Status::Invalid("--as-of", st.message()));
+  Posture posture = Posture::kEnforced;
+  if (!o.posture.empty()) {
+    auto p = ParsePosture(o.posture);
+    if (!p.ok()) return Fail(Status::Invalid("--posture", p.status().message()));
+    posture = *p;
+  }
+  auto text = ReadAll(o.file, "file");
+  if (!text.ok()) return Fail(text.status());
+  std::vector<jurisdiction::UsContent> us;
+  double total = 0;
+  if (Status st = ParseBom(*data, *text, us, total); !st.ok()) return Fail(st);
+  double value = total;
+  if (o.item_value >= 0) value = o.item_value;
+  double us_sum = 0;
+  for (const auto& u : us) us_sum += u.value_usd;
+  if (us_sum > value * (1 + 1e-9)) {
+    return Fail(Status::Invalid("--item-value", "the US content (USD " + std::to_string(us_sum) + ") is above the item's value"));
+  }
+  auto rules = jurisdiction::Rules::Compile(*data);
+  if (!rules.ok()) return Fail(rules.status());
+  const jurisdiction::Worksheet w = jurisdiction::DeMinimis(**rules, us, value, *dest, as_of, posture);
+  std::string out = "{\"destination\":\"" + *dest + "\",\"as_of\":\"" + as_of.ToString() + "\",\"posture\":\"" + PostureName(posture) +
+                    "\",\"item_value_usd\":" + nlohmann::json(value).dump() + ",\"worksheet\":";
+  AppendWorksheetJson(w, out);
+  out += ",\"note\":\"Parties are not known here: US 3A090/4A090 content a headquarters requirement could reach is counted (fail closed). "
+         "A worksheet at or below the level settles de minimis only; the foreign direct product rules (15 CFR 734.9) need no US content: "
+         "use exportctl jurisdiction for the whole question.\"}";
+  if (o.json) {
+    std::cout << out << "\n";
+  } else {
+    std::cout << "De minimis to " << *dest << " on " << as_of.ToString() << " (" << PostureName(posture) << ")\n";
+    PrintWorksheetText(nlohmann::json::parse(out)["worksheet"], std::cout, "  ");
+    std::cout << "  " << (w.exceeds ? "above the level: the item is subject to the EAR (15 CFR 734.3(a)(3))"
+                                    : "at or below the level: de minimis does not bring the item under the EAR")
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterJurisdictionCommands(CLI::App& app, CliContext& ctx) {
+  auto* j = app.add_subcommand("jurisdiction", "Is each item of a transaction subject to the EAR at all (routes, de minimis worksheet)");
+  static JurisdictionOptions jo;
+  j->add_option("file", jo.file, "Transaction JSON file (items with \"origin\"), or - for stdin");
+  j->add_option("--posture", jo.posture, "enforced|codified: overrides the transaction's posture");
+  j->add_flag("--json", jo.json, "JSON output (the default)");
+  j->add_flag("--text", jo.text, "Readable text instead of JSON");
+  j->callback([&ctx] { ctx.exit_code = RunJurisdiction(ctx, jo); });
+
+  auto* dm = app.add_subcommand("deminimis", "De minimis worksheet from a bill of materials (CSV: part,eccn_or_chip,origin_country,quantity,unit_value_usd)");
+  static DeMinimisOptions dmo;
+  dm->add_option("file", dmo.file, "Bill of materials CSV, or - for stdin")->required();
+  dm->add_option("--destination", dmo.destination, "Destination of the foreign item (code or name)")->required();
+  dm->add_option("--as-of", dmo.as_of, "Date (default today)");
+  dm->add_option("--posture", dmo.posture, "enforced|codified (default enforced)");
+  dm->add_option("--item-value", dmo.item_value, "The foreign item's value in USD (default: the sum of the BOM's lines)");
+  dm->add_flag("--json", dmo.json, "JSON output");
+  dm->callback([&ctx] { ctx.exit_code = RunDeMinimis(ctx, dmo); });
+}
+
+}  // namespace exportctl::cli
