@@ -26,6 +26,7 @@
 #include "determine/json_utf8.h"
 #include "determine/engine.h"
 #include "ledger/ledger_json.h"
+#include "server/console_assets.h"
 #include "server/http_transport.h"
 #include "server/metrics.h"
 #include "server/request_json.h"
@@ -111,6 +112,9 @@ struct Server::Impl {
         {"POST", "/v1/check/batch", Role::kAnalyst, &Impl::HandleCheckBatch},
         {"POST", "/v1/classify", Role::kAnalyst, &Impl::HandleClassify},
         {"POST", "/v1/jurisdiction", Role::kViewer, &Impl::HandleJurisdiction},
+        {"GET", "/", std::nullopt, &Impl::HandleConsole},
+        {"GET", "/console/{file}", std::nullopt, &Impl::HandleConsoleAsset},
+        {"GET", "/v1/me", Role::kViewer, &Impl::HandleMe},
         {"GET", "/healthz", std::nullopt, &Impl::HandleHealth},
         {"GET", "/metrics", Role::kViewer, &Impl::HandleMetrics},
         {"GET", "/openapi.json", Role::kViewer, &Impl::HandleOpenApi},
@@ -615,6 +619,41 @@ struct Server::Impl {
   // ---- Reference data -------------------------------------------------------------------
 
   void HandleHealth(Call& call) { SendJson(call.res, 200, R"({"status":"ok"})"); }
+
+  // ---- The web console (console/, embedded) ---------------------------------------------
+
+  // The console's pages run no inline script and load nothing from elsewhere; they cannot be
+  // framed, and send no Referer. The API key lives in the tab (sessionStorage), not a cookie,
+  // so there is no CSRF surface.
+  static void SetConsoleHeaders(HttpResponse& res) {
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                   "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Cache-Control", "no-cache");
+  }
+
+  void SendConsoleAsset(Call& call, std::string_view name) {
+    SetConsoleHeaders(call.res);
+    const ConsoleAsset* asset = FindConsoleAsset(name);
+    if (!asset) return SendError(call.res, 404, "not_found", "", "no console file " + std::string(name));
+    call.res.status = 200;
+    call.res.set_content(std::string(asset->body), asset->content_type);
+  }
+
+  void HandleConsole(Call& call) { SendConsoleAsset(call, "index.html"); }
+  void HandleConsoleAsset(Call& call) { SendConsoleAsset(call, call.param); }
+
+  // The caller's key: its id and role (the console shows the actions the role allows).
+  void HandleMe(Call& call) {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Field("key_id", call.key.key_id).Field("role", audit::RoleName(call.key.role));
+    w.Field("label", call.key.label).EndObject();
+    SendJson(call.res, 200, std::move(out));
+  }
 
   void HandleMetrics(Call& call) {
     call.res.status = 200;

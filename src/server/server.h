@@ -5,8 +5,9 @@
 //   if (Status st = server.Start(); !st.ok()) …   // binds; port() is then known
 //   server.Wait();                                // until Stop() (e.g. from a SIGTERM watcher)
 //
-// Every route except GET /healthz needs `Authorization: Bearer <key>`; viewer keys read,
-// analyst keys check, classify and screen, officer keys reserve and change the ledger.
+// Every route except GET /healthz and the web console's files (GET /, /console/…) needs
+// `Authorization: Bearer <key>`; viewer keys read, analyst keys check, classify and screen,
+// officer keys reserve and change the ledger.
 // Every decision is appended to the audit log before the response is sent: the check itself
 // (decide, record the facts, reserve, audit) is check::Checker's (check/check.h).
 #pragma once

@@ -138,6 +138,46 @@ TEST_F(ServerTest, HealthzIsPublic) {
   EXPECT_EQ(ResponseJson(r->body)["status"], "ok");
 }
 
+// The web console is served without a key, with headers that forbid inline script, framing,
+// sniffing and the Referer; its files are embedded, so nothing comes from elsewhere.
+TEST_F(ServerTest, ConsoleIsPublicWithStrictHeaders) {
+  for (const char* path : {"/", "/console/app.js", "/console/app.css"}) {
+    auto r = Get(path, "");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_FALSE(r->body.empty()) << path;
+    const std::string csp = r->get_header_value("Content-Security-Policy");
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << path;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << path;
+    EXPECT_EQ(csp.find("unsafe"), std::string::npos) << path;
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer") << path;
+    EXPECT_FALSE(r->has_header("Set-Cookie")) << path;
+  }
+  auto page = Get("/", "");
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("<script defer src=\"/console/app.js\"></script>"), std::string::npos);
+  EXPECT_EQ(page->body.find("<script>"), std::string::npos) << "no inline script";
+  EXPECT_EQ(Get("/console/app.js", "")->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  auto missing = Get("/console/nothing.js", "");
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(ErrorOf(missing)["code"], "not_found");
+  EXPECT_EQ(Get("/console/", "")->status, 404);
+  EXPECT_EQ(Post("/", "{}", "")->status, 405);
+}
+
+TEST_F(ServerTest, MeNamesTheKeysRole) {
+  EXPECT_EQ(Get("/v1/me", "")->status, 401);
+  for (const auto& [key, role] : {std::pair{viewer_, "viewer"}, {analyst_, "analyst"}, {officer_, "officer"}}) {
+    auto r = Get("/v1/me", key);
+    ASSERT_EQ(r->status, 200) << r->body;
+    json me = ResponseJson(r->body);
+    EXPECT_EQ(me["role"], role);
+    EXPECT_EQ(key.find(me["key_id"].get<std::string>()), 4u);  // exk_<key id>_<secret>
+    EXPECT_TRUE(me.contains("label"));
+  }
+}
+
 TEST_F(ServerTest, CheckDecidesAndRecords) {
   auto r = Post("/v1/check", kTransaction, analyst_);
   ASSERT_TRUE(r);

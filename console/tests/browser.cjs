@@ -1,0 +1,285 @@
+// The console in a real browser: `exportctl serve` on a fresh data directory on 127.0.0.1,
+// Debian's chromium driven headless by playwright-core, and axe-core on every screen.
+//
+//   EXPORTCTL_BINARY=build/exportctl NODE_PATH=build/console/node_modules node console/tests/browser.cjs
+//
+// Without chromium the run is skipped (exit 77) on a developer's machine and fails in CI
+// (CI=true), where scripts/install-deps.sh installs it. EXPORTCTL_CONSOLE_SCREENSHOTS=DIR saves a
+// screenshot of every screen (docs/console/ holds the committed ones).
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const assert = require('node:assert/strict');
+
+const binary = process.env.EXPORTCTL_BINARY;
+const chromiumPath = process.env.EXPORTCTL_CHROMIUM || '/usr/bin/chromium';
+const shots = process.env.EXPORTCTL_CONSOLE_SCREENSHOTS || '';
+const only = process.env.EXPORTCTL_CONSOLE_TESTS ? process.env.EXPORTCTL_CONSOLE_TESTS.split(',') : null;
+
+if (!binary) {
+  console.error('set EXPORTCTL_BINARY to the exportctl binary');
+  process.exit(2);
+}
+if (!fs.existsSync(chromiumPath)) {
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  console.error(`${chromiumPath} not found: install Debian's chromium (scripts/install-deps.sh)` +
+    (ci ? '; CI=true, so this is a failure' : '; skipping the browser tests'));
+  process.exit(ci ? 1 : 77);
+}
+const { chromium } = require('playwright-core');
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// ---- A fresh server --------------------------------------------------------------------------
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exportctl-console-'));
+function createKey(role) {
+  const out = execFileSync(binary, ['keys', 'create', '--role', role, '--label', `console ${role}`, '--data-dir', dataDir, '--json']);
+  return JSON.parse(out.toString()).key;
+}
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30000);
+    proc.stderr.on('data', (chunk) => {
+      err += chunk;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1] });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
+  });
+}
+
+// ---- Helpers ---------------------------------------------------------------------------------
+
+async function axeCheck(page, screen) {
+  // Evaluated through the DevTools protocol, not a <script>: the page's CSP stays as served.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`), [],
+    `accessibility violations on ${screen}`);
+}
+
+async function shot(page, name) {
+  if (!shots) return;
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, url, key, role) {
+  await page.goto(url + '/');
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('role').filter({ hasText: role }).waitFor();
+}
+
+async function fillOrder(page, { chip, quantity, destination, asOf, posture, party }) {
+  await page.getByLabel('Search the chip catalog').fill(chip);
+  await page.getByRole('button', { name: new RegExp(chip) }).first().click();
+  await page.getByLabel(new RegExp(`Quantity of ${chip}`)).fill(String(quantity));
+  await page.getByLabel('Destination', { exact: true }).fill(destination);
+  await page.getByLabel('Date (as of)').fill(asOf);
+  await page.getByLabel('Posture', { exact: true }).selectOption(posture);
+  await page.locator('#party-name-0').fill(party);
+  await page.locator('#party-country-0').fill(destination);
+  await page.locator('#party-hq-0').fill(destination);
+  await page.locator('#party-parent-0').fill(destination);
+}
+
+const malaysia = { chip: 'H100 SXM5 80GB', destination: 'MY', asOf: '2025-09-01', posture: 'codified', party: 'Contoh Cloud Sdn Bhd' };
+
+// ---- The flows -------------------------------------------------------------------------------
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('headers', async ({ url }) => {
+  const res = await fetch(url + '/');
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(res.headers.get('set-cookie'), null);
+  const js = await fetch(url + '/console/app.js');
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  assert.equal((await fetch(url + '/console/nope.js')).status, 404);
+  assert.equal((await fetch(url + '/v1/me')).status, 401);
+});
+
+test('sign in: a bad key is refused, a good one kept in the tab only', async ({ page, url, keys }) => {
+  const started = Date.now();
+  await page.goto(url + '/');
+  await page.getByLabel('API key').waitFor();
+  const firstScreen = Date.now() - started;
+  await axeCheck(page, 'sign in');
+  await shot(page, 'sign-in');
+  await page.getByLabel('API key').fill('exk_0000000000000000_nope');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: /invalid or revoked/ }).waitFor();
+  await signIn(page, url, keys.analyst, 'analyst');
+  assert.ok(!page.url().includes(keys.analyst), 'the key is not in the URL');
+  assert.equal(await page.evaluate(() => document.cookie), '');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('exportctl.apiKey')), keys.analyst);
+  await page.reload();
+  await page.getByTestId('role').filter({ hasText: 'analyst' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('exportctl.apiKey')), null);
+  return { first_screen_ms: firstScreen };
+});
+
+test('check an order: citations linked to the eCFR, the other posture beside it', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.analyst, 'analyst');
+  await fillOrder(page, { ...malaysia, quantity: 2000 });
+  const started = Date.now();
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  const card = page.getByTestId('decision');
+  await card.getByTestId('outcome').first().filter({ hasText: 'LICENSE REQUIRED' }).waitFor();
+  const rendered = Date.now() - started;
+  const renderMs = await page.evaluate(() => performance.getEntriesByName('decision-render').at(-1)?.duration);
+  assert.ok(renderMs !== undefined && renderMs <= 100, `the card took ${renderMs} ms after the response`);
+  const cite = card.getByTestId('reasons').getByRole('link', { name: '15 CFR 742.6(a)(6)(iii)(A)' });
+  assert.equal(await cite.getAttribute('href'), 'https://www.ecfr.gov/current/title-15/part-742/section-742.6#p-742.6(a)(6)(iii)(A)');
+  const postures = card.getByTestId('postures');
+  assert.match(await postures.innerText(), /codified \(this decision\)[\s\S]*LICENSE REQUIRED[\s\S]*enforced \(other posture\)[\s\S]*NO LICENSE REQUIRED/);
+  const items = await card.getByTestId('items').innerText();
+  assert.match(items, /H100 SXM5 80GB\s+3A090\.a \(a\.1\)\s+15,832\s+19\.45\s+2,000\s+2,000/);
+  await card.getByTestId('chain').filter({ hasText: /record \d+ of the audit chain/ }).waitFor();
+  assert.equal(await card.getByRole('button', { name: 'Reserve allocation' }).count(), 0, 'an analyst cannot reserve');
+  await axeCheck(page, 'check an order (decision card)');
+  await shot(page, 'check-an-order');
+  // The printed record: no navigation, no form, one page.
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, 'decision-record-print');
+  assert.equal(await page.locator('header.top').isVisible(), false);
+  assert.equal(await page.locator('form').isVisible(), false);
+  const pdf = await page.pdf({ format: 'A4', printBackground: false });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.ok(pages === 1, `the decision record prints on ${pages} pages`);
+  await page.emulateMedia({ media: 'screen' });
+  return { click_to_card_ms: rendered, render_ms: Math.round(renderMs * 10) / 10, print_pages: pages };
+});
+
+test('paste JSON; a hostile party name renders as text', async ({ page, url, keys }) => {
+  const probe = '<img src=x onerror=alert(1)>';
+  let dialogs = 0;
+  page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
+  await signIn(page, url, keys.analyst, 'analyst');
+  await page.getByRole('button', { name: 'Paste JSON' }).click();
+  const tx = { reference: probe, as_of: '2025-06-01', destination: 'DE', items: [{ chip: 'H100 SXM5 80GB', quantity: 8 }],
+    parties: [{ role: 'ultimate_consignee', name: probe, country: 'DE', headquarters: 'DE', ultimate_parent_headquarters: 'DE' }] };
+  await page.getByLabel(/Paste a transaction/).fill(JSON.stringify(tx));
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  const card = page.getByTestId('decision');
+  await card.getByTestId('party-name').first().waitFor();
+  assert.equal(await card.getByTestId('party-name').first().textContent(), probe);
+  assert.equal(await page.locator('img').count(), 0, 'no element was made from the name');
+  await page.waitForTimeout(200);
+  assert.equal(dialogs, 0);
+  // Bad JSON is an error in place, not a crash.
+  await page.getByLabel(/Paste a transaction/).fill('{"destination": ');
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: /does not parse/ }).waitFor();
+});
+
+test('an officer reserves and sees the allocation drop', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.officer, 'officer');
+  const remaining = [];
+  for (const quantity of [100, 50]) {
+    await page.getByRole('link', { name: 'Check an order' }).click();
+    if (remaining.length) await page.getByRole('button', { name: /^Remove H100/ }).click();
+    await fillOrder(page, { ...malaysia, quantity });
+    await page.getByLabel('Reference').fill(`SO-${quantity}`);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const card = page.getByTestId('decision');
+    await card.getByTestId('outcome').first().filter({ hasText: 'LICENSE EXCEPTION' }).waitFor();
+    await card.getByRole('button', { name: 'Reserve allocation' }).click();
+    const alloc = card.getByTestId('allocation');
+    await alloc.waitFor();
+    const before = Number((await alloc.getByTestId('remaining-before').first().textContent()).replace(/,/g, ''));
+    const after = Number((await alloc.getByTestId('remaining-after').first().textContent()).replace(/,/g, ''));
+    assert.equal(before - after, quantity * 15832, `reserving ${quantity} H100s takes their TPP`);
+    remaining.push(after);
+  }
+  assert.ok(remaining[1] < remaining[0]);
+  await page.getByRole('link', { name: 'Allocations' }).click();
+  await page.getByLabel('Balances on').fill('2025-09-01');
+  const row = page.getByTestId('balances').getByRole('row', { name: /lpp:contoh cloud/ });
+  await row.waitFor();
+  assert.match(await row.innerText(), new RegExp(remaining[1].toLocaleString('en-US')));
+  await row.getByRole('button').click();
+  await page.getByRole('heading', { name: /Postings of lpp:contoh cloud/ }).waitFor();
+  await page.getByRole('cell', { name: 'SO-50' }).waitFor();
+  await axeCheck(page, 'allocations');
+  await shot(page, 'allocations');
+});
+
+test('a viewer cannot check or reserve', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.viewer, 'viewer');
+  assert.equal(await page.getByRole('link', { name: 'Check an order' }).count(), 0);
+  await page.goto(url + '/#/check');
+  await page.getByRole('heading', { name: 'Allocations' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Reserve/ }).count(), 0);
+  // The API refuses it too, whatever the page shows.
+  const status = await page.evaluate(async (key) => {
+    const r = await fetch('/v1/check', { method: 'POST', headers: { Authorization: `Bearer ${key}` },
+      body: JSON.stringify({ as_of: '2025-09-01', destination: 'MY', items: [{ chip: 'H100 SXM5 80GB', quantity: 1 }], reserve: true }) });
+    return r.status;
+  }, keys.viewer);
+  assert.equal(status, 403);
+});
+
+// ---- Run -------------------------------------------------------------------------------------
+
+(async () => {
+  const keys = { viewer: createKey('viewer'), analyst: createKey('analyst'), officer: createKey('officer') };
+  const { proc, url } = await startServer();
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  let failed = 0;
+  let ran = 0;
+  const t0 = Date.now();
+  try {
+    for (const t of tests) {
+      if (only && !only.some((o) => t.name.includes(o))) continue;
+      ran++;
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.setDefaultTimeout(20000);
+      const start = Date.now();
+      try {
+        const figures = await t.fn({ page, url, keys });
+        const csp = errors.filter((e) => /Content Security Policy/.test(e));
+        assert.deepEqual(csp, [], 'CSP violations');
+        console.log(`ok   ${t.name} (${Date.now() - start} ms)${figures ? ' ' + JSON.stringify(figures) : ''}`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${t.name} (${Date.now() - start} ms)\n${e.stack}\n  page errors: ${JSON.stringify(errors)}`);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    proc.kill('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(`${ran - failed}/${ran} console flows passed in ${Date.now() - t0} ms`);
+  process.exit(failed ? 1 : 0);
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
