@@ -22,6 +22,18 @@ const esbuild = require('esbuild');
 
 const dist = join(out, 'dist');
 mkdirSync(dist, { recursive: true });
+
+// The world map: Natural Earth 1:110m countries (world-atlas), keyed by ISO 3166-1 alpha-2 as the
+// API names countries (the numeric codes mapped with Debian's iso-codes).
+const iso = JSON.parse(readFileSync('/usr/share/iso-codes/json/iso_3166-1.json', 'utf8'))['3166-1'];
+const alpha2 = new Map(iso.map((c) => [c.numeric, c.alpha_2]));
+const atlas = JSON.parse(readFileSync(require.resolve('world-atlas/countries-110m.json'), 'utf8'));
+delete atlas.objects.land;
+for (const g of atlas.objects.countries.geometries) {
+  g.id = alpha2.get(g.id) ?? '';
+}
+const worldFile = join(out, 'world-110m.json');
+writeFileSync(worldFile, JSON.stringify(atlas));
 await esbuild.build({
   entryPoints: { app: join(here, 'src/main.tsx') },
   bundle: true,
@@ -32,6 +44,7 @@ await esbuild.build({
   jsxImportSource: 'preact',
   nodePaths: [nodeModules],
   loader: { '.json': 'json' },
+  alias: { 'exportctl-world': worldFile },
   outdir: dist,
   legalComments: 'eof',
   logLevel: 'warning',

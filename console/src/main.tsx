@@ -6,6 +6,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, Me, Role, roleAllows, storedKey, storeKey } from './api';
 import { CheckScreen } from './check';
 import { AllocationsScreen } from './allocations';
+import { BatchScreen } from './batch';
+import { WorldScreen } from './world';
+import { ScreeningScreen } from './screening';
+import { AuditScreen } from './audit';
 
 interface Session {
   api: Api;
@@ -21,7 +25,11 @@ interface Screen {
 
 const SCREENS: Screen[] = [
   { id: 'check', title: 'Check an order', role: 'analyst', view: (s) => <CheckScreen api={s.api} role={s.me.role} /> },
+  { id: 'batch', title: 'Batch', role: 'analyst', view: (s) => <BatchScreen api={s.api} /> },
+  { id: 'screening', title: 'Screening', role: 'analyst', view: (s) => <ScreeningScreen api={s.api} role={s.me.role} /> },
   { id: 'allocations', title: 'Allocations', role: 'viewer', view: (s) => <AllocationsScreen api={s.api} /> },
+  { id: 'audit', title: 'Audit', role: 'viewer', view: (s) => <AuditScreen api={s.api} /> },
+  { id: 'world', title: 'World by date', role: 'viewer', view: (s) => <WorldScreen api={s.api} /> },
 ];
 
 function screenFromHash(role: Role): Screen | undefined {

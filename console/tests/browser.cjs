@@ -39,6 +39,31 @@ function createKey(role) {
   return JSON.parse(out.toString()).key;
 }
 
+// A dated list (age 0 days, so not stale): an Entity List entry with its own license terms, and
+// one whose name is markup (list entries are outside data).
+const LIST_HEADER = '_id,source,entity_number,type,programs,name,title,addresses,federal_register_notice,start_date,end_date,standard_order,license_requirement,license_policy,call_sign,vessel_type,gross_tonnage,gross_registered_tonnage,vessel_flag,vessel_owner,remarks,source_list_url,alt_names,citizenships,dates_of_birth,nationalities,places_of_birth,source_information_url,ids';
+function listRow(id, name, country, requirement, policy) {
+  const cells = Array(29).fill('');
+  cells[0] = id;
+  cells[1] = 'Entity List (EL) - Bureau of Industry and Security';
+  cells[5] = name;
+  cells[7] = `1 Example Road, Example City, ${country}`;
+  cells[8] = '89 FR 12345';
+  cells[9] = '2024-03-01';
+  cells[12] = requirement;
+  cells[13] = policy;
+  return cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
+}
+function importLists() {
+  const day = new Date().toISOString().slice(0, 10);
+  const file = path.join(dataDir, `consolidated_${day}.csv`);
+  fs.writeFileSync(file, [LIST_HEADER,
+    listRow('console-test-1', 'Orion Quantum Devices Limited', 'HK', 'For all items subject to the EAR', 'Presumption of denial'),
+    listRow('console-test-2', '<img src=x onerror=alert(2)>', 'HK', 'For all items subject to the EAR', 'Case-by-case review'),
+  ].join('\n') + '\n');
+  execFileSync(binary, ['lists', 'import', file, '--data-dir', dataDir, '--json']);
+}
+
 function startServer() {
   return new Promise((resolve, reject) => {
     const proc = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -216,7 +241,7 @@ test('an officer reserves and sees the allocation drop', async ({ page, url, key
   assert.ok(remaining[1] < remaining[0]);
   await page.getByRole('link', { name: 'Allocations' }).click();
   await page.getByLabel('Balances on').fill('2025-09-01');
-  const row = page.getByTestId('balances').getByRole('row', { name: /lpp:contoh cloud/ });
+  const row = page.getByTestId('balances').locator('tr', { hasText: 'lpp:contoh cloud' }).filter({ hasText: '2025' });
   await row.waitFor();
   assert.match(await row.innerText(), new RegExp(remaining[1].toLocaleString('en-US')));
   await row.getByRole('button').click();
@@ -241,10 +266,132 @@ test('a viewer cannot check or reserve', async ({ page, url, keys }) => {
   assert.equal(status, 403);
 });
 
+test('batch: progress, a bad line in place, filters and downloads', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.analyst, 'analyst');
+  await page.getByRole('link', { name: 'Batch' }).click();
+  const line = (ref, dest, chip, quantity) => JSON.stringify({ reference: ref, as_of: '2025-06-01', destination: dest,
+    items: [{ chip, quantity }], parties: [{ role: 'ultimate_consignee', name: `Customer ${ref}`, country: dest, headquarters: dest, ultimate_parent_headquarters: dest }] });
+  const text = [line('B-1', 'DE', 'H100 SXM5 80GB', 8), '{"destination": "CN", "items": [', '', line('B-3', 'CN', 'H100 SXM5 80GB', 8)].join('\n');
+  await page.getByLabel(/Or paste them/).fill(text);
+  await page.getByRole('button', { name: 'Check every line' }).click();
+  await page.getByTestId('batch-status').filter({ hasText: '3 of 3 lines checked' }).waitFor();
+  assert.equal(await page.locator('#batch-progress').evaluate((p) => p.value), 3);
+  const table = page.getByTestId('batch-table');
+  assert.equal(await table.locator('tbody tr').count(), 3);
+  const bad = table.locator('tr.bad-line');
+  assert.equal(await bad.locator('td').first().textContent(), '2', 'the bad line keeps its line number');
+  assert.ok((await bad.getByTestId('line-error').textContent()).length > 0);
+  assert.match(await table.innerText(), /B-1\s+DE\s+NO LICENSE REQUIRED/);
+  await page.getByLabel('Show').selectOption('ERROR');
+  assert.equal(await table.locator('tbody tr').count(), 1);
+  await page.getByLabel('Show').selectOption('all');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 4);
+  assert.match(csv[0], /^line,reference,destination,outcome/);
+  assert.match(csv[2], /^2,,,ERROR,/);
+  await axeCheck(page, 'batch');
+  await shot(page, 'batch');
+});
+
+test('world by date: Cambodia leaves D:5', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.viewer, 'viewer');
+  await page.getByRole('link', { name: 'World by date' }).click();
+  await page.getByLabel('Colour by').selectOption('D:5');
+  const kh = page.locator('path[data-code="KH"]');
+  const fillOn = async (date) => {
+    await page.getByLabel('Date', { exact: true }).fill(date);
+    await page.locator(`svg.map[data-loaded="${date} enforced"]`).waitFor();
+    await page.waitForFunction(() => performance.getEntriesByName('map-redraw').length > 0);
+    return kh.getAttribute('class');
+  };
+  const before = await fillOn('2025-06-01');
+  assert.match(before, /\bmember\b/, 'Cambodia is in D:5 on 2025-06-01');
+  await kh.click();
+  const groups = page.getByTestId('country-detail').getByTestId('country-groups');
+  await groups.filter({ hasText: 'D:5' }).waitFor();
+  await page.evaluate(() => performance.clearMeasures('map-redraw'));
+  const after = await fillOn('2025-12-01');
+  assert.match(after, /\bother\b/, 'Cambodia is not in D:5 on 2025-12-01');
+  await groups.filter({ hasText: /^D:1$/ }).waitFor();
+  const redraw = await page.evaluate(() => performance.getEntriesByName('map-redraw').at(-1).duration);
+  // The target is 200 ms (docs/PERFORMANCE.md); the guard is looser, for a loaded CI machine.
+  assert.ok(redraw <= 1000, `the map redrew in ${redraw} ms`);
+  await page.getByLabel('Colour by').selectOption('tier');
+  await axeCheck(page, 'world by date');
+  await shot(page, 'world-by-date');
+  return { map_redraw_ms: Math.round(redraw) };
+});
+
+test('screening: explained hits, list entries as text, an officer clears a hit', async ({ page, url, keys }) => {
+  let dialogs = 0;
+  page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
+  await signIn(page, url, keys.analyst, 'analyst');
+  await page.getByRole('link', { name: 'Screening' }).click();
+  await page.getByTestId('lists').filter({ hasText: /csl/ }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('<img src=x onerror=alert(2)>');
+  await page.getByRole('button', { name: 'Screen', exact: true }).click();
+  const markup = page.getByTestId('hit').first();
+  await markup.waitFor();
+  assert.equal(await markup.locator('h3').textContent(), '<img src=x onerror=alert(2)>');
+  assert.equal(await page.locator('img').count(), 0);
+  assert.equal(await markup.getByRole('button', { name: 'Clear this hit' }).count(), 0, 'an analyst cannot clear');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  await signIn(page, url, keys.officer, 'officer');
+  await page.getByRole('link', { name: 'Screening' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Orion Quantum Devices Ltd');
+  await page.getByLabel('Country (optional)').fill('HK');
+  await page.getByRole('button', { name: 'Screen', exact: true }).click();
+  const hit = page.getByTestId('hit').filter({ hasText: 'Orion' }).first();
+  await hit.waitFor();
+  assert.match(await hit.getByTestId('explanation').textContent(), /orion~orion/);
+  assert.ok(await hit.locator('mark').count() >= 2, 'the matched words are marked');
+  assert.match(await hit.innerText(), /Presumption of denial/);
+  await axeCheck(page, 'screening');
+  await shot(page, 'screening');
+  const expires = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+  await hit.getByLabel('Reason it is not this party').fill('Different company: registry number differs');
+  await hit.getByLabel('Clearance expires').fill(expires);
+  await hit.getByRole('button', { name: 'Clear this hit' }).click();
+  await hit.getByTestId('cleared').filter({ hasText: `until ${expires}` }).waitFor();
+  assert.equal(dialogs, 0);
+});
+
+test('audit: chain status, filters, detail and replay', async ({ page, url, keys }) => {
+  // Two decisions of our own, so the screen has something to show whichever flows ran.
+  for (const reference of ['AUD-1', 'AUD-2']) {
+    const r = await fetch(url + '/v1/check', { method: 'POST', headers: { Authorization: `Bearer ${keys.analyst}` },
+      body: JSON.stringify({ reference, as_of: '2025-06-01', destination: 'DE', items: [{ chip: 'H100 SXM5 80GB', quantity: 8 }],
+        parties: [{ role: 'ultimate_consignee', name: 'Beispiel GmbH', country: 'DE', headquarters: 'DE', ultimate_parent_headquarters: 'DE' }] }) });
+    assert.equal(r.status, 200);
+  }
+  await signIn(page, url, keys.viewer, 'viewer');
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.getByTestId('chain-status').filter({ hasText: /Chain verified: \d+ records/ }).waitFor();
+  const table = page.getByTestId('audit-table');
+  await table.getByRole('cell', { name: 'AUD-2' }).waitFor();
+  await page.getByLabel('Reference contains').fill('AUD-1');
+  await page.getByLabel('Kind').selectOption('decision');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 1);
+  assert.match(await table.locator('tbody tr').innerText(), /AUD-1\s+DE\s+NO LICENSE REQUIRED/);
+  await table.locator('tbody tr button').click();
+  const detail = page.getByTestId('audit-detail');
+  await detail.getByText('POST /v1/check').waitFor();
+  await detail.getByRole('button', { name: /Replay/ }).click();
+  const replay = detail.getByTestId('replay');
+  await replay.waitFor();
+  assert.match(await replay.innerText(), /Agrees\s+yes/);
+  await axeCheck(page, 'audit');
+  await shot(page, 'audit');
+});
+
 // ---- Run -------------------------------------------------------------------------------------
 
 (async () => {
   const keys = { viewer: createKey('viewer'), analyst: createKey('analyst'), officer: createKey('officer') };
+  importLists();
   const { proc, url } = await startServer();
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
   let failed = 0;
@@ -268,7 +415,8 @@ test('a viewer cannot check or reserve', async ({ page, url, keys }) => {
         console.log(`ok   ${t.name} (${Date.now() - start} ms)${figures ? ' ' + JSON.stringify(figures) : ''}`);
       } catch (e) {
         failed++;
-        console.log(`FAIL ${t.name} (${Date.now() - start} ms)\n${e.stack}\n  page errors: ${JSON.stringify(errors)}`);
+        const alerts = await page.getByRole('alert').allTextContents().catch(() => []);
+        console.log(`FAIL ${t.name} (${Date.now() - start} ms)\n${e.stack}\n  page errors: ${JSON.stringify(errors)}\n  alerts: ${JSON.stringify(alerts)}`);
       } finally {
         await context.close();
       }

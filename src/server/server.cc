@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <cstring>
@@ -123,6 +126,9 @@ struct Server::Impl {
         {"GET", "/v1/countries", Role::kViewer, &Impl::HandleCountries},
         {"GET", "/v1/countries/{code}", Role::kViewer, &Impl::HandleCountry},
         {"GET", "/v1/decisions/{id}", Role::kViewer, &Impl::HandleDecision},
+        {"GET", "/v1/audit", Role::kViewer, &Impl::HandleAuditList},
+        {"GET", "/v1/audit/verify", Role::kViewer, &Impl::HandleAuditVerify},
+        {"GET", "/v1/audit/replay/{id}", Role::kViewer, &Impl::HandleAuditReplay},
         {"GET", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenGet},
         {"POST", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenPost},
         {"POST", "/v1/screen/clear", Role::kOfficer, &Impl::HandleScreenClear},
@@ -604,15 +610,134 @@ struct Server::Impl {
     SendJson(call.res, 200, std::move(out));
   }
 
-  void HandleDecision(Call& call) {
-    if (!deps.audit) return SendError(call.res, 503, "unavailable", "", "no audit log configured");
-    auto record = deps.audit->Get(call.param);
-    if (!record.ok()) return SendStatus(call.res, record.status());
-    if (record->kind != "decision") {
-      return SendError(call.res, 404, "not_found", "id", "no decision with id " + call.param);
+  // The decision record the path names, or nullopt once the caller is answered (503, 404).
+  std::optional<audit::AuditRecord> DecisionRecord(Call& call) {
+    if (!deps.audit) {
+      SendError(call.res, 503, "unavailable", "", "no audit log configured");
+      return std::nullopt;
     }
+    auto record = deps.audit->Get(call.param);
+    if (!record.ok()) {
+      SendStatus(call.res, record.status());
+      return std::nullopt;
+    }
+    if (record->kind != "decision") {
+      SendError(call.res, 404, "not_found", "id", "no decision with id " + call.param);
+      return std::nullopt;
+    }
+    return std::move(record).value();
+  }
+
+  void HandleDecision(Call& call) {
+    auto record = DecisionRecord(call);
+    if (!record) return;
     std::string out;
     audit::AppendRecordJsonl(*record, out);
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  // ---- The audit log (the console's Audit screen) ---------------------------------------
+
+  // Records in seq order, filtered: ?from=&to= (dates or RFC 3339 prefixes), kind, actor (key id),
+  // outcome and reference (decisions), a page of ?limit= (default 50, at most 500) after the
+  // record ?after= (a seq). Each record is summarised; GET /v1/decisions/{id} gives the whole.
+  void HandleAuditList(Call& call) {
+    if (!deps.audit) return SendError(call.res, 503, "unavailable", "", "no audit log configured");
+    const auto& q = call.req;
+    for (const char* param : {"from", "to", "kind", "actor", "outcome", "reference"}) {
+      if (Status st = CheckUtf8(q.get_param_value(param), param); !st.ok()) return SendStatus(call.res, st);
+    }
+    auto count = [&](const char* name, int64_t fallback, int64_t lo, int64_t hi, int64_t* out) -> Status {
+      const std::string text = q.get_param_value(name);
+      if (text.empty()) {
+        *out = fallback;
+        return Status::Ok();
+      }
+      char* end = nullptr;
+      errno = 0;
+      const long long v = std::strtoll(text.c_str(), &end, 10);
+      if (errno || *end || end == text.c_str() || v < lo || v > hi) {
+        return Status::Invalid(name, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      }
+      *out = v;
+      return Status::Ok();
+    };
+    int64_t limit = 0, after = 0;
+    for (Status st : {count("limit", 50, 1, 500, &limit), count("after", 0, 0, INT64_MAX, &after)}) {
+      if (!st.ok()) return SendStatus(call.res, st);
+    }
+    for (const char* param : {"from", "to"}) {
+      const std::string text = q.get_param_value(param);
+      if (!text.empty() && !Date::Parse(text.substr(0, 10)).ok()) {
+        return SendStatus(call.res, Status::Invalid(param, "must be a date (YYYY-MM-DD) or an RFC 3339 time"));
+      }
+    }
+    const std::string kind = q.get_param_value("kind"), actor = q.get_param_value("actor"),
+                      outcome = q.get_param_value("outcome"), reference = q.get_param_value("reference");
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Key("records").BeginArray();
+    int64_t shown = 0, last = 0;
+    bool more = false;
+    const Status st = deps.audit->Scan(
+        {q.get_param_value("from"), q.get_param_value("to")}, [&](const audit::AuditRecord& r) {
+          if (r.seq <= after) return true;
+          if ((!kind.empty() && r.kind != kind) || (!actor.empty() && r.actor != actor)) return true;
+          nlohmann::json decision;
+          if (r.kind == "decision") {
+            auto payload = nlohmann::json::parse(r.payload, nullptr, false);
+            if (payload.is_object() && payload.contains("decision")) decision = payload["decision"];
+          }
+          auto text = [&](const char* k) {
+            return decision.is_object() && decision.contains(k) && decision[k].is_string()
+                       ? decision[k].get<std::string>() : std::string();
+          };
+          if (!outcome.empty() && text("outcome") != outcome) return true;
+          if (!reference.empty() && text("reference").find(reference) == std::string::npos) return true;
+          if (shown == limit) {
+            more = true;
+            return false;
+          }
+          w.BeginObject().Field("seq", r.seq).Field("id", r.id).Field("kind", r.kind);
+          w.Field("time", r.time).Field("actor", r.actor);
+          if (decision.is_object()) {
+            w.Field("outcome", text("outcome")).Field("reference", text("reference"));
+            w.Field("destination", text("destination")).Field("as_of", text("as_of"));
+            w.Field("posture", text("posture"));
+          }
+          w.Field("hash", r.hash).EndObject();
+          ++shown;
+          last = r.seq;
+          return true;
+        });
+    if (!st.ok()) return SendStatus(call.res, st);
+    w.EndArray().Key("next_after");
+    if (more) {
+      w.Integer(last);
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  // The hash chain checked end to end (as `exportctl audit verify`).
+  void HandleAuditVerify(Call& call) {
+    if (!deps.audit) return SendError(call.res, 503, "unavailable", "", "no audit log configured");
+    std::string out;
+    audit::AppendVerifyReportJson(deps.audit->Verify(), out);
+    SendJson(call.res, 200, std::move(out));
+  }
+
+  // A recorded decision re-run with today's engine and the facts it recorded (as `exportctl
+  // audit replay`): nothing is decided anew or recorded.
+  void HandleAuditReplay(Call& call) {
+    auto record = DecisionRecord(call);
+    if (!record) return;
+    auto report = audit::ReplayDecision(*record, *deps.engine);
+    if (!report.ok()) return SendStatus(call.res, report.status());
+    std::string out;
+    audit::AppendReplayReportJson(*report, out);
     SendJson(call.res, 200, std::move(out));
   }
 

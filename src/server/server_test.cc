@@ -178,6 +178,48 @@ TEST_F(ServerTest, MeNamesTheKeysRole) {
   }
 }
 
+// The console's Audit screen: records filtered and paged, the chain verified, a decision replayed.
+TEST_F(ServerTest, AuditListFiltersPagesVerifiesAndReplays) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Post("/v1/check", kTransaction, analyst_)->status, 200);
+  auto all = Get("/v1/audit?kind=decision", viewer_);
+  ASSERT_EQ(all->status, 200) << all->body;
+  json page = ResponseJson(all->body);
+  ASSERT_EQ(page["records"].size(), 3u);
+  EXPECT_TRUE(page["next_after"].is_null());
+  const json first = page["records"][0];
+  EXPECT_EQ(first["seq"], 1);
+  EXPECT_EQ(first["kind"], "decision");
+  EXPECT_EQ(first["outcome"], "LICENSE_REQUIRED");
+  EXPECT_FALSE(first["hash"].get<std::string>().empty());
+
+  auto paged = ResponseJson(Get("/v1/audit?limit=2", viewer_)->body);
+  ASSERT_EQ(paged["records"].size(), 2u);
+  ASSERT_EQ(paged["next_after"], paged["records"][1]["seq"]);
+  auto rest = ResponseJson(Get("/v1/audit?limit=2&after=" + paged["next_after"].dump(), viewer_)->body);
+  ASSERT_EQ(rest["records"].size(), 1u);
+  EXPECT_EQ(rest["records"][0]["seq"], page["records"][2]["seq"]);
+  EXPECT_EQ(ResponseJson(Get("/v1/audit?outcome=PROHIBITED", viewer_)->body)["records"].size(), 0u);
+  EXPECT_EQ(ResponseJson(Get("/v1/audit?to=2000-01-01", viewer_)->body)["records"].size(), 0u);
+  EXPECT_EQ(ErrorOf(Get("/v1/audit?limit=0", viewer_))["field"], "limit");
+  EXPECT_EQ(ErrorOf(Get("/v1/audit?limit=10x", viewer_))["field"], "limit");
+  EXPECT_EQ(ErrorOf(Get("/v1/audit?from=yesterday", viewer_))["field"], "from");
+  EXPECT_EQ(Get("/v1/audit", "")->status, 401);
+
+  auto verify = Get("/v1/audit/verify", viewer_);
+  ASSERT_EQ(verify->status, 200);
+  json report = ResponseJson(verify->body);
+  EXPECT_TRUE(report["ok"].get<bool>());
+  EXPECT_EQ(report["records_checked"], 3);
+
+  auto replay = Get("/v1/audit/replay/" + first["id"].get<std::string>(), viewer_);
+  ASSERT_EQ(replay->status, 200) << replay->body;
+  json r = ResponseJson(replay->body);
+  EXPECT_TRUE(r["agrees"].get<bool>());
+  EXPECT_EQ(r["recorded_outcome"], "LICENSE_REQUIRED");
+  EXPECT_EQ(AuditCount(), 3) << "a replay records nothing";
+  EXPECT_EQ(Get("/v1/audit/replay/dec_nothing", viewer_)->status, 404);
+}
+
 TEST_F(ServerTest, CheckDecidesAndRecords) {
   auto r = Post("/v1/check", kTransaction, analyst_);
   ASSERT_TRUE(r);

@@ -1,0 +1,156 @@
+// Batch: transactions as JSON lines (a file or pasted) sent to POST /v1/check/batch a chunk at a
+// time, so a progress bar can follow; each line's decision or error in place, filters by
+// outcome, and the results as JSON lines or CSV.
+import { useMemo, useState } from 'preact/hooks';
+import { Api, ApiError } from './api';
+import { outcomeLabel } from './format';
+
+const CHUNK = 500;
+const PAGE = 200;
+
+interface Row {
+  line: number;          // in the input
+  decision?: any;
+  error?: { code: string; field: string; message: string };
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(rows: Row[]): string {
+  const head = ['line', 'reference', 'destination', 'outcome', 'license_exception', 'review_policy', 'decision_id', 'error_field', 'error_message'];
+  const body = rows.map((r) => [r.line, r.decision?.reference, r.decision?.destination, r.decision?.outcome ?? 'ERROR',
+    r.decision?.license_exception, r.decision?.review_policy, r.decision?.decision_id, r.error?.field, r.error?.message].map(csvCell).join(','));
+  return [head.join(','), ...body].join('\n') + '\n';
+}
+
+function download(name: string, type: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function BatchScreen({ api }: { api: Api }) {
+  const [text, setText] = useState('');
+  const [fileName, setFileName] = useState('');
+  const [rows, setRows] = useState<Row[]>([]);
+  const [done, setDone] = useState(0);
+  const [total, setTotal] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [filter, setFilter] = useState('all');
+  const [page, setPage] = useState(0);
+
+  const loadFile = async (e: Event) => {
+    const file = (e.currentTarget as HTMLInputElement).files?.[0];
+    if (!file) return;
+    setFileName(file.name);
+    setText(await file.text());
+  };
+
+  const run = async () => {
+    const lines = text.split('\n').map((t, i) => ({ line: i + 1, text: t })).filter((l) => l.text.trim());
+    setRows([]);
+    setError('');
+    setDone(0);
+    setTotal(lines.length);
+    setPage(0);
+    setBusy(true);
+    const out: Row[] = [];
+    try {
+      for (let start = 0; start < lines.length; start += CHUNK) {
+        const chunk = lines.slice(start, start + CHUNK);
+        const answer: string = await api.request('POST', '/v1/check/batch', chunk.map((l) => l.text).join('\n') + '\n', 'application/x-ndjson');
+        const answers = answer.split('\n').filter((l) => l.trim());
+        if (answers.length !== chunk.length) throw new Error(`the server answered ${answers.length} lines for ${chunk.length}`);
+        answers.forEach((a, i) => {
+          const j = JSON.parse(a);
+          out.push(j.error ? { line: chunk[i].line, error: j.error } : { line: chunk[i].line, decision: j });
+        });
+        setRows([...out]);
+        setDone(out.length);
+      }
+    } catch (e) {
+      setError(`${e instanceof ApiError ? e.describe() : String(e)} (after ${out.length} of ${lines.length} lines)`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const outcomes = useMemo(() => [...new Set(rows.map((r) => r.decision?.outcome ?? 'ERROR'))].sort(), [rows]);
+  const shown = rows.filter((r) => filter === 'all' || (r.decision?.outcome ?? 'ERROR') === filter);
+  const counts = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const r of rows) m.set(r.decision?.outcome ?? 'ERROR', (m.get(r.decision?.outcome ?? 'ERROR') ?? 0) + 1);
+    return m;
+  }, [rows]);
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
+
+  return (
+    <div>
+      <h1>Batch</h1>
+      <fieldset>
+        <legend>Transactions, one JSON object per line</legend>
+        <label for="batch-file">Upload a JSON lines file (.jsonl)</label>
+        <input id="batch-file" type="file" accept=".jsonl,.ndjson,.json,application/x-ndjson" onChange={loadFile} />
+        <label for="batch-text">Or paste them{fileName ? ` (loaded ${fileName})` : ''}</label>
+        <textarea id="batch-text" rows={8} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <div class="actions">
+          <button type="button" onClick={run} disabled={busy || !text.trim()}>Check every line</button>
+        </div>
+      </fieldset>
+      {total > 0 && (
+        <div class="progress">
+          <label for="batch-progress">Progress</label>
+          <progress id="batch-progress" max={total} value={done} />
+          <span role="status" data-testid="batch-status">{busy ? `${done} of ${total} lines checked…` : `${done} of ${total} lines checked`}</span>
+        </div>
+      )}
+      {error && <p role="alert" class="error">{error}</p>}
+      {rows.length > 0 && (
+        <section aria-labelledby="batch-results">
+          <h2 id="batch-results">Results</h2>
+          <p>{[...counts.entries()].map(([k, v]) => `${outcomeLabel(k)}: ${v}`).join(' · ')}</p>
+          <div class="actions">
+            <label for="batch-filter">Show</label>
+            <select id="batch-filter" value={filter} onChange={(e) => { setFilter(e.currentTarget.value); setPage(0); }}>
+              <option value="all">all outcomes</option>
+              {outcomes.map((o) => <option key={o} value={o}>{o === 'ERROR' ? 'errors' : outcomeLabel(o)}</option>)}
+            </select>
+            <button type="button" class="secondary" onClick={() => download('decisions.jsonl', 'application/x-ndjson',
+              rows.map((r) => JSON.stringify(r.decision ?? { line: r.line, error: r.error })).join('\n') + '\n')}>Download JSON lines</button>
+            <button type="button" class="secondary" onClick={() => download('decisions.csv', 'text/csv', toCsv(rows))}>Download CSV</button>
+          </div>
+          <table data-testid="batch-table">
+            <thead><tr><th scope="col">Line</th><th scope="col">Reference</th><th scope="col">Destination</th><th scope="col">Outcome</th><th scope="col">Exception / policy</th><th scope="col">Decision id or error</th></tr></thead>
+            <tbody>
+              {shown.slice(page * PAGE, (page + 1) * PAGE).map((r) => r.decision ? (
+                <tr key={r.line}><td class="n">{r.line}</td><td>{r.decision.reference ?? ''}</td><td>{r.decision.destination}</td>
+                  <td>{outcomeLabel(r.decision.outcome)}</td>
+                  <td>{[r.decision.license_exception, r.decision.review_policy?.replace(/_/g, ' ')].filter(Boolean).join(' / ')}</td>
+                  <td><code>{r.decision.decision_id}</code></td></tr>
+              ) : (
+                <tr key={r.line} class="bad-line"><td class="n">{r.line}</td><td colSpan={2}></td><td>error</td>
+                  <td>{r.error?.field ? `field ${r.error.field}` : ''}</td><td data-testid="line-error">{r.error?.message}</td></tr>
+              ))}
+            </tbody>
+          </table>
+          {pages > 1 && (
+            <div class="actions">
+              <button type="button" class="secondary" disabled={page === 0} onClick={() => setPage(page - 1)}>Previous</button>
+              <span>Page {page + 1} of {pages}</span>
+              <button type="button" class="secondary" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>Next</button>
+            </div>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

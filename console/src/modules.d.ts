@@ -1,0 +1,4 @@
+declare module 'exportctl-world' {
+  const topology: unknown;
+  export default topology;
+}
