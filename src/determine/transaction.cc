@@ -168,6 +168,20 @@ void NoteUnknownFields(object o, std::string_view path, std::initializer_list<st
   }
 }
 
+// Calls each(element, element_path) for every element of the JSON array e, in order, with the
+// element's indexed path ("items[0].throughput[2]"), and stops at the first error. Not an array:
+// an error naming path, saying not_array.
+template <typename Each>
+Status ForEachElement(element e, std::string_view path, std::string_view not_array, Each&& each) {
+  simdjson::dom::array arr;
+  if (e.get_array().get(arr)) return Status::Invalid(std::string(path), std::string(not_array));
+  size_t i = 0;
+  for (element x : arr) {
+    EXPORTCTL_RETURN_IF_ERROR(each(x, std::string(path) + "[" + std::to_string(i++) + "]"));
+  }
+  return Status::Ok();
+}
+
 // The fields of a chip item or a system component (catalog name and explicit figures).
 constexpr std::string_view kChipFields[] = {"chip", "vendor", "model", "tpp", "throughput", "die_area_mm2",
                                             "performance_density", "datacenter", "memory_bandwidth_gbps",
@@ -224,13 +238,9 @@ Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::st
   if (auto v = f.Str("model", st)) spec.model = *v;
   if (auto v = f.Num("tpp", st)) spec.tpp = *v;
   if (auto e = f.Get("throughput")) {
-    simdjson::dom::array arr;
-    if (e->get_array().get(arr)) return Status::Invalid(f.Path("throughput"), "must be an array");
     spec.throughput.clear();
-    size_t i = 0;
-    for (element t : arr) {
+    EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*e, f.Path("throughput"), "must be an array", [&](element t, const std::string& tp) {
       object to;
-      const std::string tp = f.Path("throughput") + "[" + std::to_string(i++) + "]";
       if (t.get_object().get(to)) return Status::Invalid(tp, "must be an object {bit_length, dense_tops}");
       Fields tf(to, tp);
       NoteUnknownFields(to, tp, {"bit_length", "dense_tops"}, unknown);
@@ -241,7 +251,8 @@ Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::st
         return Status::Invalid(tf.Path("bit_length"), "must be an integer between 1 and 128");
       }
       spec.throughput.push_back({static_cast<int>(*bits), *tops});
-    }
+      return Status::Ok();
+    }));
     if (!f.Has("tpp")) spec.tpp = ComputeTpp(spec.throughput);
   }
   if (auto v = f.Num("die_area_mm2", st)) {
@@ -293,18 +304,14 @@ Result<int64_t> ParseQuantity(const Fields& f, bool required, std::string_view k
 
 // Reads a JSON array of country names or codes into ISO codes; each bad entry is named.
 Status ParseCountryList(const Dataset& data, element e, const std::string& path, std::vector<std::string>& out) {
-  simdjson::dom::array arr;
-  if (e.get_array().get(arr)) return Status::Invalid(path, "must be an array of countries");
-  size_t i = 0;
-  for (element c : arr) {
-    const std::string cp = path + "[" + std::to_string(i++) + "]";
+  return ForEachElement(e, path, "must be an array of countries", [&](element c, const std::string& cp) {
     std::string_view name;
     if (c.get_string().get(name)) return Status::Invalid(cp, "must be a country (ISO code or name)");
     auto code = data.ResolveCountry(name);
     if (!code.ok()) return Status::Invalid(cp, code.status().message());
     out.push_back(*code);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 // "origin": where the item was made, with what US technology, plant and content (15 CFR 734.3,
@@ -330,27 +337,22 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
   EXPORTCTL_RETURN_IF_ERROR(st);
   if (auto p = f.Get("produced_in")) EXPORTCTL_RETURN_IF_ERROR(ParseCountryList(data, *p, f.Path("produced_in"), g.produced_in));
   if (auto t = f.Get("us_technology_eccns")) {
-    simdjson::dom::array arr;
-    if (t->get_array().get(arr)) return Status::Invalid(f.Path("us_technology_eccns"), "must be an array of ECCNs ([] = none; null = unknown)");
     g.us_technology_eccns.emplace();
-    size_t i = 0;
-    for (element x : arr) {
-      const std::string xp = f.Path("us_technology_eccns") + "[" + std::to_string(i++) + "]";
+    EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*t, f.Path("us_technology_eccns"), "must be an array of ECCNs ([] = none; null = unknown)",
+                                             [&](element x, const std::string& xp) {
       std::string_view s;
       if (x.get_string().get(s) || !jurisdiction::Rules::IsEccn(s)) {
         return Status::Invalid(xp, "must be an ECCN such as \"3E001\" or \"EAR99\"");
       }
       g.us_technology_eccns->emplace_back(s);
-    }
+      return Status::Ok();
+    }));
   }
   if (auto c = f.Get("us_content")) {
-    simdjson::dom::array arr;
-    if (c->get_array().get(arr)) return Status::Invalid(f.Path("us_content"), "must be an array of {eccn or chip, value_usd} ([] = none; null = unknown)");
     g.us_content.emplace();
     double sum = 0;
-    size_t i = 0;
-    for (element x : arr) {
-      const std::string xp = f.Path("us_content") + "[" + std::to_string(i++) + "]";
+    EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*c, f.Path("us_content"), "must be an array of {eccn or chip, value_usd} ([] = none; null = unknown)",
+                                             [&](element x, const std::string& xp) {
       object xo;
       if (x.get_object().get(xo)) return Status::Invalid(xp, "must be an object {eccn or chip, value_usd}");
       Fields xf(xo, xp);
@@ -390,7 +392,8 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
         if (oc != "US") return Status::Invalid(xf.Path("origin_country"), "US content must be of US origin (got " + oc + "); leave foreign parts out");
       }
       g.us_content->push_back(std::move(u));
-    }
+      return Status::Ok();
+    }));
     if (sum > 0 && !g.value_usd) return Status::Invalid(f.Path("value_usd"), "is required to weigh the US content (de minimis)");
     if (sum > 0 && *g.value_usd <= 0) return Status::Invalid(f.Path("value_usd"), "must be positive when the item has US content");
     if (g.value_usd && sum > *g.value_usd * (1 + 1e-9)) {
@@ -479,9 +482,7 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
                              "more than " + std::to_string(kMaxComponentsPerSystem) +
                                  " components; give each kind once with its count");
     }
-    size_t i = 0;
-    for (element c : arr) {
-      const std::string cp = sf.Path("components") + "[" + std::to_string(i++) + "]";
+    EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*comps, sf.Path("components"), "must be an array", [&](element c, const std::string& cp) {
       object co;
       if (c.get_object().get(co)) return Status::Invalid(cp, "must be an object");
       Fields cf(co, cp);
@@ -493,7 +494,8 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
       if (!n.ok()) return n.status();
       comp.count = *n;
       item.spec.components.push_back(std::move(comp));
-    }
+      return Status::Ok();
+    }));
     auto q = ParseQuantity(f, true);
     if (!q.ok()) return q.status();
     item.quantity = *q;
@@ -519,11 +521,7 @@ Status ParseListings(const Fields& f, const std::string& name, std::vector<Listi
   Status st;
   auto lists = f.Get("restricted_lists");
   if (!lists) return Status::Ok();
-  simdjson::dom::array arr;
-  if (lists->get_array().get(arr)) return Status::Invalid(f.Path("restricted_lists"), "must be an array");
-  size_t i = 0;
-  for (element l : arr) {
-    const std::string lp = f.Path("restricted_lists") + "[" + std::to_string(i++) + "]";
+  return ForEachElement(*lists, f.Path("restricted_lists"), "must be an array", [&](element l, const std::string& lp) {
     object lo;
     if (l.get_object().get(lo)) return Status::Invalid(lp, "must be an object {list, footnote, entry}");
     Fields lf(lo, lp);
@@ -545,22 +543,18 @@ Status ParseListings(const Fields& f, const std::string& name, std::vector<Listi
       listing.score = *sc;
     }
     if (auto progs = lf.Get("programs")) {
-      simdjson::dom::array pa;
-      if (progs->get_array().get(pa)) return Status::Invalid(lf.Path("programs"), "must be an array of OFAC program codes");
-      size_t j = 0;
-      for (element pe : pa) {
+      EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*progs, lf.Path("programs"), "must be an array of OFAC program codes",
+                                               [&](element pe, const std::string& pp) {
         std::string_view code;
-        if (pe.get_string().get(code) || code.empty()) {
-          return Status::Invalid(lf.Path("programs") + "[" + std::to_string(j) + "]", "must be a non-empty string (an OFAC program code)");
-        }
+        if (pe.get_string().get(code) || code.empty()) return Status::Invalid(pp, "must be a non-empty string (an OFAC program code)");
         listing.programs.emplace_back(code);
-        ++j;
-      }
+        return Status::Ok();
+      }));
     }
     EXPORTCTL_RETURN_IF_ERROR(st);
     out.push_back(std::move(listing));
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 // "owners": [{name, percent, country, restricted_lists, owners}], nested up to kMaxOwnershipDepth
@@ -569,16 +563,14 @@ Status ParseOwners(const Dataset& data, const Fields& f, size_t depth, size_t& c
                    std::vector<std::string>& unknown) {
   auto owners = f.Get("owners");
   if (!owners) return Status::Ok();
-  simdjson::dom::array arr;
-  if (owners->get_array().get(arr)) return Status::Invalid(f.Path("owners"), "must be an array of {name, percent, country, restricted_lists, owners}");
+  constexpr std::string_view kNotArray = "must be an array of {name, percent, country, restricted_lists, owners}";
+  if (owners->type() != element_type::ARRAY) return Status::Invalid(f.Path("owners"), std::string(kNotArray));
   if (depth > kMaxOwnershipDepth) {
     return Status::Invalid(f.Path("owners"), "ownership nested deeper than " + std::to_string(kMaxOwnershipDepth) +
                                                  " levels; state the chain up to the listed owner, or use an ownership graph");
   }
   double sum = 0;
-  size_t i = 0;
-  for (element e : arr) {
-    const std::string op = f.Path("owners") + "[" + std::to_string(i++) + "]";
+  EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*owners, f.Path("owners"), kNotArray, [&](element e, const std::string& op) {
     if (++count > kMaxOwnersPerTransaction) {
       return Status::Invalid(op, "more than " + std::to_string(kMaxOwnersPerTransaction) + " owners stated in one transaction");
     }
@@ -606,7 +598,8 @@ Status ParseOwners(const Dataset& data, const Fields& f, size_t depth, size_t& c
     EXPORTCTL_RETURN_IF_ERROR(ParseListings(of, owner.name, owner.listings, unknown));
     EXPORTCTL_RETURN_IF_ERROR(ParseOwners(data, of, depth + 1, count, owner.owners, unknown));
     out.push_back(std::move(owner));
-  }
+    return Status::Ok();
+  }));
   // A little slack for shares written with decimals (33.33 × 3).
   if (sum > 100.0 + 1e-6) {
     return Status::Invalid(f.Path("owners"), "the owners' shares sum to " + Fields::FormatNumber(sum) + "%, past 100%");
@@ -753,24 +746,24 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     return Status::Invalid("items", "more than " + std::to_string(kMaxItemsPerTransaction) +
                                         " items in one transaction; split the order");
   }
-  size_t i = 0;
-  for (element e : arr) {
+  EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*items, "items", "must be an array", [&](element e, const std::string& ip) {
     TransactionItem item;
-    EXPORTCTL_RETURN_IF_ERROR(ParseItem(data, e, "items[" + std::to_string(i++) + "]", item, unknown));
+    EXPORTCTL_RETURN_IF_ERROR(ParseItem(data, e, ip, item, unknown));
     tx.items.push_back(std::move(item));
-  }
+    return Status::Ok();
+  }));
   if (auto parties = f.Get("parties")) {
     if (parties->get_array().get(arr)) return Status::Invalid("parties", "must be an array");
     if (arr.size() > kMaxPartiesPerTransaction) {
       return Status::Invalid("parties", "more than " + std::to_string(kMaxPartiesPerTransaction) +
                                             " parties in one transaction");
     }
-    i = 0;
-    for (element e : arr) {
+    EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*parties, "parties", "must be an array", [&](element e, const std::string& pp) {
       Party p;
-      EXPORTCTL_RETURN_IF_ERROR(ParseParty(data, e, "parties[" + std::to_string(i++) + "]", p, unknown));
+      EXPORTCTL_RETURN_IF_ERROR(ParseParty(data, e, pp, p, unknown));
       tx.parties.push_back(std::move(p));
-    }
+      return Status::Ok();
+    }));
   }
   if (auto eu = f.Get("end_use")) {
     object euo;
@@ -823,14 +816,12 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
     tx.h200_certifications = certs;
   }
   if (auto rf = f.Get("red_flags")) {
-    if (rf->get_array().get(arr)) return Status::Invalid("red_flags", "must be an array of strings");
-    i = 0;
-    for (element e : arr) {
+    EXPORTCTL_RETURN_IF_ERROR(ForEachElement(*rf, "red_flags", "must be an array of strings", [&](element e, const std::string& rp) {
       std::string_view s;
-      if (e.get_string().get(s)) return Status::Invalid("red_flags[" + std::to_string(i) + "]", "must be a string");
+      if (e.get_string().get(s)) return Status::Invalid(rp, "must be a string");
       tx.red_flags.emplace_back(s);
-      ++i;
-    }
+      return Status::Ok();
+    }));
   }
   tx.aia_certification_obtained = f.Bool("aia_certification", st).value_or(false);
   tx.model_weights_secure_storage = f.Bool("model_weights_secure_storage", st).value_or(false);
