@@ -1,5 +1,7 @@
 #include "data/data_json.h"
 
+#include "data/rule_for_step.h"
+
 namespace exportctl {
 
 void WriteChipJson(const ChipRecord& c, JsonWriter& w) {
@@ -98,7 +100,7 @@ std::vector<std::string> StringList(const Parameter* p) {
 AiDiffusionTier AiDiffusionTierOf(const Dataset& data, std::string_view code, Date d, Posture p) {
   AiDiffusionTier out;
   const Regime* regime = data.FindRegime(kAid);
-  const RuleDef* policy = data.FindRule("aid.tier_policy");
+  const RuleDef* policy = RuleForStep(data.rules(), "tier_policy");
   if (!regime || !policy) {
     out.status = "not_in_data";
     out.note = "The regulatory data has no AI Diffusion rule";
@@ -115,6 +117,8 @@ AiDiffusionTier AiDiffusionTierOf(const Dataset& data, std::string_view code, Da
   const std::string_view effective = data.EffectiveCode(code);
   const Parameter* tier1 = data.Param(kAid, "tier1_destinations");
   const Parameter* tier3 = data.Param(kAid, "tier3_groups");
+  const Parameter* tier1_name = data.Param(kAid, "tier1_list_citation");
+  const std::string tier1_list = tier1_name ? tier1_name->value.value("value", "Tier 1") : "Tier 1";
   for (const auto& g : StringList(tier3)) {
     const auto group = ParseGroup(g);
     if ((group && data.InGroup(code, *group, d)) || g == code || g == effective) {
@@ -127,18 +131,18 @@ AiDiffusionTier AiDiffusionTierOf(const Dataset& data, std::string_view code, Da
     for (const auto& t : StringList(tier1)) {
       if (t == code || t == effective) {
         out.tier = 1;
-        out.basis = "15 CFR Part 740 Supp. No. 5 paragraph (a) (" + (tier1 ? tier1->citation : policy->citation) + ")";
+        out.basis = tier1 ? tier1->citation : policy->citation;
         out.verified = !tier1 || tier1->verified;
       }
     }
   }
   if (!out.tier) {
     out.tier = 2;
-    out.basis = "neither Supp. No. 5 paragraph (a) nor " + std::string(tier3 ? "Country Group D:5 or Macau" : "Tier 3") +
+    out.basis = "neither the " + tier1_list + " list nor " + std::string(tier3 ? "Country Group D:5 or Macau" : "Tier 3") +
                 " (" + policy->citation + ")";
     out.verified = !tier1 || tier1->verified;  // Tier 2 is "not Tier 1": as sure as the Tier 1 list
   }
-  const RuleDef* not_enforced = data.FindRule("enforcement.aid_not_enforced");
+  const RuleDef* not_enforced = RuleForStep(data.rules(), "aid_not_enforced");
   if (policy->ActiveOn(d, p)) {
     out.binding = true;
     out.status = "in_force";

@@ -1,5 +1,5 @@
 #include "data/dataset.h"
-
+#include "data/rule_for_step.h"
 
 #include <algorithm>
 #include <cctype>
@@ -483,8 +483,9 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
     t.weights_below_note = n[3];
     t.derived_note = n[4];
   }
-  ds->hbm_rule_ = ds->FindRule("hbm.classification");
-  ds->weights_rule_ = ds->FindRule("aid.model_weights");
+  // 3A090.c and 4E091 exist on a date when the rules of their steps bind then.
+  ds->hbm_rule_ = RuleForStep(ds->rules_, "classification_hbm");
+  ds->weights_rule_ = RuleForStep(ds->rules_, "model_weights_4e091");
   {
     const std::string file = (fs::path(dir) / "review.json").string();
     auto j = ReadJson(file);

@@ -183,5 +183,25 @@ TEST_F(BrokenData, ClassificationNotesSayTheDataFigures) {
   EXPECT_EQ(c.notes.back(), "Memory bandwidth density above 2.5 GB/s/mm2 (3A090.c)");
 }
 
+// Whether 3A090.c and 4E091 exist on a date follows the rules of their steps, whatever the
+// data calls those rules.
+TEST_F(BrokenData, ClassesFollowTheirStepsNotRuleIds) {
+  Edit("regimes/hbm-2024.json", [](auto& j) {
+    for (auto& r : j["rules"]) {
+      if (r["step"] == "classification_hbm") r["id"] = "hbm.renamed";
+    }
+  });
+  Edit("regimes/ai-diffusion-2025.json", [](auto& j) {
+    for (auto& r : j["rules"]) {
+      if (r["step"] == "model_weights_4e091") r["id"] = "aid.renamed";
+    }
+  });
+  auto d = Dataset::Load(dir_.string());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const Thresholds t = (*d)->ThresholdsOn(*Date::Parse("2025-06-01"), Posture::kCodified);
+  EXPECT_TRUE(t.hbm_active);
+  EXPECT_TRUE(t.weights_active);
+}
+
 }  // namespace
 }  // namespace exportctl

@@ -33,7 +33,8 @@ using enum ParamType;
 // the regime parameters a step lists are present and typed (CheckRuleSteps).
 constexpr RuleStep kRuleSteps[] = {
     // Rules other steps read: their text, citation and dates; no code of their own.
-    {.id = StepId::kClassification, .name = "classification", .read_by = "the reasons of items no requirement binds"},
+    {.id = StepId::kClassification, .name = "classification", .params = {{{"acs-2023", "no_requirement_citation", kString}}},
+     .read_by = "the reasons of items no requirement binds"},
     {.id = StepId::kClassificationHbm, .name = "classification_hbm", .read_by = "the reasons of 3A090.c items no requirement binds"},
     {.id = StepId::kReviewPolicy2023, .name = "review_policy_2023", .read_by = "license_area_3a090, headquarters_d5_macau, license_area_b"},
     {.id = StepId::kTierPolicy, .name = "tier_policy", .params = {{{"ai-diffusion-2025", "tier1_destinations", kStringList}}},
@@ -54,6 +55,11 @@ constexpr RuleStep kRuleSteps[] = {
                  {"affiliates-2025", "minority_warning_percent", kNumber},
                  {"affiliates-2025", "owner_lists", kList},
                  {"affiliates-2025", "tgl", kObject},
+                 {"affiliates-2025", "owned_entities_citation", kString},
+                 {"affiliates-2025", "sdn_programs_citation", kString},
+                 {"affiliates-2025", "owner_lists_wording", kString},
+                 {"affiliates-2025", "red_flags_citation", kString},
+                 {"affiliates-2025", "ownership_red_flag", kString},
                  {"restricted-lists", "entity_list_footnotes", kList}}},
      .transaction = AffiliatesStep},
     // Whether the EAR reaches each item at all: after screening, whose footnotes 734.9(e) reads;
@@ -66,7 +72,9 @@ constexpr RuleStep kRuleSteps[] = {
                  {"jurisdiction", "fdp_h", kObject},
                  {"jurisdiction", "fdp_h_reach_2023", kObject},
                  {"jurisdiction", "fdp_e", kObject},
-                 {"jurisdiction", "fdp_i", kObject}}},
+                 {"jurisdiction", "fdp_i", kObject},
+                 {"jurisdiction", "reach_citation", kString},
+                 {"jurisdiction", "weighed_citation", kString}}},
      .transaction = JurisdictionStep, .always = true},
     {.id = StepId::kRedFlags, .name = "red_flags", .transaction = RedFlagsStep, .always = true},
     {.id = StepId::kCompliancePending, .name = "compliance_pending", .transaction = CompliancePendingStep},
@@ -82,7 +90,8 @@ constexpr RuleStep kRuleSteps[] = {
      .item = LicenseArea2023Step},
     {.id = StepId::kHeadquartersD5Macau, .name = "headquarters_d5_macau", .item = HeadquartersStep},
     {.id = StepId::kWorldwideLicenseA, .name = "worldwide_license_a",
-     .params = {{{"ai-diffusion-2025", "tier1_destinations", kStringList}}}, .item = WorldwideLicenseStep},
+     .params = {{{"ai-diffusion-2025", "tier1_destinations", kStringList}, {"ai-diffusion-2025", "tier1_list_citation", kString}}},
+     .item = WorldwideLicenseStep},
     {.id = StepId::kCountryAllocation, .name = "country_allocation",
      .params = {{{"ai-diffusion-2025", "country_allocation_tpp", kNumber},
                  {"ai-diffusion-2025", "country_allocation_exhausted_wording", kString}}},
@@ -90,11 +99,13 @@ constexpr RuleStep kRuleSteps[] = {
     {.id = StepId::kLicenseAreaB, .name = "license_area_b", .item = LicenseAreaBStep},
     {.id = StepId::kHbmLicense, .name = "hbm_license",
      .params = {{{"hbm-2024", "hbm_headquarters", kStringList}, {"hbm-2024", "compliance_note", kDate}}}, .item = HbmLicenseStep},
-    {.id = StepId::kModelWeights4e091, .name = "model_weights_4e091", .item = ModelWeightsStep},
+    {.id = StepId::kModelWeights4e091, .name = "model_weights_4e091",
+     .params = {{{"ai-diffusion-2025", "model_weights_storage_citation", kString}}}, .item = ModelWeightsStep},
     {.id = StepId::kH20IsInformed, .name = "h20_is_informed",
      .params = {{{"h20-2025", "h20_memory_bandwidth_gbps", kNumber},
                  {"h20-2025", "h20_interconnect_bandwidth_gbps", kNumber},
-                 {"h20-2025", "letters", kList}}},
+                 {"h20-2025", "letters", kList},
+                 {"h20-2025", "is_informed_citation", kString}}},
      .item = H20IsInformedStep},
     {.id = StepId::kSupercomputerEndUse, .name = "supercomputer_end_use", .item = SupercomputerEndUseStep},
     {.id = StepId::kAiTrainingPolicy, .name = "ai_training_policy", .item = AiTrainingPolicyStep},
@@ -104,17 +115,26 @@ constexpr RuleStep kRuleSteps[] = {
      .item = Gp10PrcIcsStep},
 
     // License exceptions, in the order their conditions are read (preference is Combine's).
-    {.id = StepId::kExceptionNac, .name = "exception_nac", .params = {{{"acs-2023", "nac_notification_days", kNumber}}},
+    {.id = StepId::kExceptionNac, .name = "exception_nac",
+     .params = {{{"acs-2023", "nac_notification_days", kNumber}, {"acs-2023", "nac_obligation_citation", kString}}},
      .exception = NacConditions, .grants = LicenseException::kNAC},
-    {.id = StepId::kExceptionAca, .name = "exception_aca", .exception = AcaConditions, .grants = LicenseException::kACA},
+    {.id = StepId::kExceptionAca, .name = "exception_aca", .params = {{{"acs-2023", "aca_obligation_citation", kString}}},
+     .exception = AcaConditions, .grants = LicenseException::kACA},
     {.id = StepId::kExceptionAia, .name = "exception_aia",
      .params = {{{"ai-diffusion-2025", "tier1_destinations", kStringList},
-                 {"ai-diffusion-2025", "aia_certification_trigger_tpp", kNumber}}},
+                 {"ai-diffusion-2025", "aia_certification_trigger_tpp", kNumber},
+                 {"ai-diffusion-2025", "tier1_list_citation", kString},
+                 {"ai-diffusion-2025", "aia_obligation_citation", kString},
+                 {"ai-diffusion-2025", "aia_certification_citation", kString}}},
      .exception = AiaConditions, .grants = LicenseException::kAIA},
     {.id = StepId::kExceptionLpp, .name = "exception_lpp",
-     .params = {{{"ai-diffusion-2025", "lpp_tpp_per_consignee_per_year", kNumber}}},
+     .params = {{{"ai-diffusion-2025", "lpp_tpp_per_consignee_per_year", kNumber},
+                 {"ai-diffusion-2025", "lpp_obligation_citation", kString}}},
      .prepare = LppBalanceStep, .exception = LppConditions, .grants = LicenseException::kLPP},
-    {.id = StepId::kExceptionHbm, .name = "exception_hbm", .params = {{{"hbm-2024", "hbm_exception_max_density", kNumber}}},
+    {.id = StepId::kExceptionHbm, .name = "exception_hbm",
+     .params = {{{"hbm-2024", "hbm_exception_max_density", kNumber},
+                 {"hbm-2024", "hbm_obligation_citation", kString},
+                 {"hbm-2024", "hbm_discrepancy_report_percent", kNumber}}},
      .exception = HbmConditions, .grants = LicenseException::kHBM},
 };
 static_assert(std::size(kRuleSteps) == kNumSteps, "every StepId has one entry in the table");
@@ -238,7 +258,7 @@ void ExplainNoRequirement(Evaluation& ev, const TransactionFacts& facts, const I
         EXPLAIN(cls + (IsAdvanced(eccn) || eccn == Eccn::k3A090c || eccn == Eccn::k4E091
                            ? ": no license requirement for its class binds on " + ev.date.ToString() + " under the " + PostureName(ev.posture) + " posture"
                            : " is outside ECCNs 3A090/4A090" + std::string(c.tpp ? " (TPP " + FormatTpp(*c.tpp) + ")" : "") +
-                                 ": no advanced-computing license requirement (15 CFR 742.6(a)(6), 744.23) binds it") +
+                                 ": no advanced-computing license requirement (" + ev.rules.cite.no_requirement + ") binds it") +
                 " for " + ev.tx.destination + " (" + ev.DestinationGroups(facts) + ")"),
         idx);
     return;
@@ -486,7 +506,7 @@ void Evaluation::Propose(const TransactionFacts& facts, const std::vector<Classi
     if (c.determinate && c.eccn == Eccn::k4E091 && !tx.model_weights_secure_storage && !storage_proposed) {
       storage_proposed = true;
       out.push_back({"model_weights_secure_storage", "true",
-                     "the model weights are stored as Supp. No. 10 to Part 748 paragraphs 14, 15 and 18 require",
+                     "the model weights are stored as " + rules.cite.weights_storage + " require",
                      [](Transaction& x) { x.model_weights_secure_storage = true; }});
     }
     if (c.determinate || spec.kind != ItemKind::kIntegratedCircuit) continue;
@@ -546,15 +566,19 @@ void Evaluation::Explain(const TransactionFacts& facts, Decision& out) {
     return false;
   };
   if (out.outcome == Outcome::kLicenseException || out.outcome == Outcome::kNeedsReview) {
-    if (uses("NAC")) Oblige(EXPLAIN("License Exception NAC: notify BIS via SNAP-R at least " + FormatTpp(rules.nac_days) + " calendar days before export (TPP, performance density, datacenter datasheet), with a written purchase order; ship only if BIS does not require a license (15 CFR 740.8(a))"));
-    if (uses("ACA")) Oblige("License Exception ACA: keep records of eligibility; no prior notification (15 CFR 740.8(b))");
+    if (uses("NAC")) Oblige(EXPLAIN("License Exception NAC: notify BIS via SNAP-R at least " + FormatTpp(rules.nac_days) + " calendar days before export (TPP, performance density, datacenter datasheet), with a written purchase order; ship only if BIS does not require a license (" + rules.cite.nac_obligation + ")"));
+    if (uses("ACA")) Oblige(EXPLAIN("License Exception ACA: keep records of eligibility; no prior notification (" + rules.cite.aca_obligation + ")"));
     if (uses("AIA")) {
-      Oblige("License Exception AIA: furnish the ECCN to the ultimate consignee, obtain its one-time certification, and give written notice with each shipment that it is made under AIA (15 CFR 740.27)");
+      Oblige(EXPLAIN("License Exception AIA: furnish the ECCN to the ultimate consignee, obtain its one-time certification, and give written notice with each shipment that it is made under AIA (" +
+                     rules.cite.aia_obligation + ")"));
       Oblige(EXPLAIN("License Exception AIA: if the ultimate consignee will receive " + FormatTpp(rules.aia_trigger) +
-                     " or more cumulative TPP, submit its certification to BIS before the first export to it (15 CFR 740.27(c))"));
+                     " or more cumulative TPP, submit its certification to BIS before the first export to it (" + rules.cite.aia_certification + ")"));
     }
-    if (uses("LPP")) Oblige(EXPLAIN("License Exception LPP: cumulative TPP to this ultimate consignee in calendar year " + std::to_string(date.year()) + " must stay within " + FormatTpp(rules.lpp_limit) + " (this transaction: " + FormatTpp(lpp_tpp) + ") (15 CFR 740.29)"));
-    if (uses("HBM")) Oblige("License Exception HBM: ship directly to the co-package designer's packaging site and report discrepancies above 1% (15 CFR 740.25)");
+    if (uses("LPP")) Oblige(EXPLAIN("License Exception LPP: cumulative TPP to this ultimate consignee in calendar year " + std::to_string(date.year()) + " must stay within " + FormatTpp(rules.lpp_limit) + " (this transaction: " + FormatTpp(lpp_tpp) + ") (" + rules.cite.lpp_obligation + ")"));
+    if (uses("HBM")) {
+      Oblige(EXPLAIN("License Exception HBM: ship directly to the co-package designer's packaging site and report discrepancies above " +
+                     FormatTpp(rules.cite.hbm_discrepancy_percent) + "% (" + rules.cite.hbm_obligation + ")"));
+    }
   }
   if (out.outcome == Outcome::kLicenseRequired) {
     Oblige("Apply for a BIS license (SNAP-R) before export; do not ship until it is granted");
@@ -579,7 +603,7 @@ void Evaluation::Explain(const TransactionFacts& facts, Decision& out) {
   }
 
   if (!rules.tier1_verified && posture == Posture::kCodified && Active(StepId::kExceptionAia)) {
-    Warn("The Supp. No. 5 paragraph (a) (Tier 1) list rests on secondary sources");
+    Warn(EXPLAIN("The " + rules.cite.tier1_list + " (Tier 1) list rests on secondary sources"));
   }
   std::sort(unverified_rules.begin(), unverified_rules.end());
   unverified_rules.erase(std::unique(unverified_rules.begin(), unverified_rules.end()), unverified_rules.end());

@@ -100,6 +100,62 @@ TEST_F(RuleStepData, AnEngineOnUncheckedBadDataDecidesNothing) {
   EXPECT_NE(d.reasons[0].summary.find("lpp_tpp_per_consignee_per_year"), std::string::npos) << d.reasons[0].summary;
 }
 
+// The citations and figures in obligation and warning texts are parameters the steps declare:
+// missing or mistyped, start-up names the file and the field; present, the text says what the
+// data says.
+TEST_F(RuleStepData, TextCitationsAreDeclaredParameters) {
+  struct Param {
+    const char* file;
+    const char* name;
+    const char* step;
+  };
+  const Param params[] = {
+      {"regimes/acs-2023.json", "nac_obligation_citation", "exception_nac"},
+      {"regimes/acs-2023.json", "aca_obligation_citation", "exception_aca"},
+      {"regimes/acs-2023.json", "no_requirement_citation", "classification"},
+      {"regimes/ai-diffusion-2025.json", "aia_certification_citation", "exception_aia"},
+      {"regimes/ai-diffusion-2025.json", "lpp_obligation_citation", "exception_lpp"},
+      {"regimes/ai-diffusion-2025.json", "model_weights_storage_citation", "model_weights_4e091"},
+      {"regimes/hbm-2024.json", "hbm_discrepancy_report_percent", "exception_hbm"},
+      {"regimes/h20-2025.json", "is_informed_citation", "h20_is_informed"},
+      {"regimes/affiliates-2025.json", "sdn_programs_citation", "affiliates_rule"},
+      {"regimes/jurisdiction.json", "weighed_citation", "jurisdiction"},
+  };
+  for (const auto& p : params) {
+    SetUp();
+    Edit(p.file, [&](auto& j) { j["parameters"].erase(p.name); });
+    Status st = LoadStatus();
+    EXPECT_EQ(st.code(), ErrorCode::kDataError) << p.name;
+    EXPECT_NE(st.field().find(std::string(p.file).substr(8) + ": parameters." + p.name), std::string::npos) << st.ToString();
+    EXPECT_NE(st.message().find(p.step), std::string::npos) << st.ToString();
+    SetUp();
+    Edit(p.file, [&](auto& j) { j["parameters"][p.name]["value"] = nlohmann::json::array(); });
+    st = LoadStatus();
+    EXPECT_EQ(st.code(), ErrorCode::kDataError) << p.name;
+    EXPECT_NE(st.field().find(std::string("parameters.") + p.name + ".value"), std::string::npos) << st.ToString();
+  }
+}
+
+TEST_F(RuleStepData, ObligationsCiteTheData) {
+  Edit("regimes/acs-2023.json", [](auto& j) {
+    j["parameters"]["nac_obligation_citation"]["value"] = "15 CFR 740.8(a) as amended";
+    j["parameters"]["aca_obligation_citation"]["value"] = "15 CFR 740.8(b) as amended";
+  });
+  auto data = LoadRegulatoryData(dir_.string());
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  Engine engine(**data);
+  // NAC: a .b chip to Cambodia while it was in D:5 (tests/cases/cambodia.json).
+  auto tx = ParseTransaction(R"({"as_of":"2025-11-06","destination":"KH","items":[{"chip":"L40","quantity":2}],
+      "parties":[{"role":"ultimate_consignee","name":"K","country":"KH","headquarters":"KH","ultimate_parent_headquarters":"KH"}]})",
+                             **data);
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  const Decision d = engine.Determine(*tx);
+  std::string all;
+  for (const auto& o : d.obligations) all += o + "\n";
+  EXPECT_EQ(d.license_exception, "NAC");
+  EXPECT_NE(all.find("(15 CFR 740.8(a) as amended)"), std::string::npos) << all;
+}
+
 TEST_F(RuleStepData, ParametersOfStepsNoRuleNamesAreNotRequired) {
   // Without its rule, the H200 step's parameters are not read.
   Edit("regimes/h200-2026.json", [](auto& j) {

@@ -51,7 +51,7 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
       if (l.score >= 1.0) {
         st.notes.push_back(
             Quoted(o.name) + " is on the " + RestrictedListName(l.list) +
-            ", which does not carry over to the entities it owns (Supp. No. 8 to Part 744)");
+            ", which does not carry over to the entities it owns (" + ev.rules.cite.owned_entities + ")");
       }
       continue;
     }
@@ -63,12 +63,12 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
       });
       if (l.programs.empty()) {
         program_doubt = "the sanctions program of " + on +
-                        " is not known, so whether 15 CFR 744.8(a)(1) reaches it is not known";
+                        " is not known, so whether " + ev.rules.cite.sdn_programs + " reaches it is not known";
       } else if (!carries) {
         std::string progs;
         for (const auto& p : l.programs) progs += (progs.empty() ? "" : ", ") + p;
         st.notes.push_back(on + " is designated under " + progs +
-                           ", not a program of 15 CFR 744.8(a)(1) (" + rule->programs_citation +
+                           ", not a program of " + ev.rules.cite.sdn_programs + " (" + rule->programs_citation +
                            "): it does not carry over under the EAR (OFAC's own 50 percent rule is "
                            "not assessed here)");
         continue;
@@ -260,7 +260,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
           ev.Warn(EXPLAIN(who + ": significant minority ownership by listed parties (" +
                           FormatDouble(st.share) + "%: " + paths +
                           ") is a red flag; do more diligence on control and ties before shipping "
-                          "(Supp. No. 3 to Part 732; Supp. No. 8 to Part 744)"));
+                          "(" + ev.rules.cite.red_flags + "; " + ev.rules.cite.owned_entities + ")"));
         }
       }
       continue;
@@ -281,7 +281,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
           r, Effect::kInfo,
           EXPLAIN(who +
                   (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
-                           : " may be 50% or more owned by listed parties") +
+                           : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
                   " (" + paths + (why.empty() ? "" : "; " + why) + "); the Affiliates Rule is " +
                   status_text + ", so this is no license requirement"));
       mark(f);
@@ -320,7 +320,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
             r, Effect::kInfo,
             EXPLAIN(who +
                     (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
-                             : " may be 50% or more owned by listed parties") +
+                             : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
                     " (" + paths + "); the temporary general license authorizes it because " +
                     basis + " (" + a.tgl_citation + ")"));
         if (!a.tgl_verified) f.verified = false;
@@ -334,11 +334,11 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       uncertain = true;
       Finding& f = ev.Add(
           r, Effect::kUnresolved,
-          EXPLAIN(who + ": " + (st.red_flag_29 ? "Red Flag 29 (Supp. No. 3 to Part 732): " : "") +
+          EXPLAIN(who + ": " + (st.red_flag_29 ? ev.rules.cite.ownership_red_flag + " (" + ev.rules.cite.red_flags + "): " : "") +
                   "listed parties own it (" + paths +
-                  ") but whether they own 50% or more is not known (" + why +
+                  ") but whether they own " + FormatDouble(a.threshold) + "% or more is not known (" + why +
                   "): resolve the ownership or apply for a license"));
-      f.citation = "Supp. No. 3 to Part 732 (Red Flag 29); Supp. No. 8 to Part 744";
+      f.citation = a.red_flag_citation;
       mark(f);
       ev.tx_effects.Add(Effect::kUnresolved);
       continue;
@@ -389,8 +389,8 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
     ev.Warn(EXPLAIN("Ownership not stated for " + std::to_string(unstated) + " part" +
                     (unstated == 1 ? "y" : "ies") + " (\"owners\"): the Affiliates Rule is " +
                     status_text +
-                    "; a party 50% or more owned by Entity List, MEU List or 15 CFR 744.8 SDN "
-                    "parties carries their restrictions, and screening names does not find it" +
+                    "; a party " + FormatDouble(a.threshold) + "% or more owned by " + ev.rules.cite.owner_lists +
+                    " parties carries their restrictions, and screening names does not find it" +
                     (verified ? "" : " (" + a.unverified_warning + ")")));
     ev.Step({"ownership", uncertain ? "unresolved" : "partial",
              "ownership not stated for some parties: the Affiliates Rule was applied only to "

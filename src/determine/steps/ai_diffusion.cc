@@ -43,7 +43,7 @@ void WorldwideLicenseStep(Evaluation& ev, const TransactionFacts& facts, ItemCon
            " (D:5 or Macau), so Tier 3's presumption of denial applies";
   } else if (facts.dest_tier1 || facts.hq_all_tier1) {
     p = ReviewPolicy::kPresumptionOfApproval;
-    tier = facts.dest_tier1 ? "a Supp. No. 5 paragraph (a) destination (Tier 1)"
+    tier = facts.dest_tier1 ? "a " + ev.rules.cite.tier1_list + " destination (Tier 1)"
                             : "Tier 2, entity headquartered in Tier 1";
   } else {
     p = ReviewPolicy::kPresumptionOfApproval;

@@ -16,6 +16,12 @@ double NumberParam(const Dataset& d, const char* regime, const char* name) {
   return p->value["value"].get<double>();
 }
 
+std::string StringParam(const Dataset& d, const char* regime, const char* name) {
+  const Parameter* p = d.Param(regime, name);
+  if (!p || !p->value.contains("value") || !p->value["value"].is_string()) return "";
+  return p->value["value"].get<std::string>();
+}
+
 std::vector<std::string> ListParam(const Dataset& d, const char* regime, const char* name) {
   std::vector<std::string> out;
   const Parameter* p = d.Param(regime, name);
@@ -249,6 +255,27 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
     }
   }
   if (c->Step(StepId::kAffiliatesRule)) CompileAffiliates(d, c->affiliates);
+  CompiledRules::Citations& cite = c->cite;
+  cite.no_requirement = StringParam(d, "acs-2023", "no_requirement_citation");
+  cite.nac_obligation = StringParam(d, "acs-2023", "nac_obligation_citation");
+  cite.aca_obligation = StringParam(d, "acs-2023", "aca_obligation_citation");
+  cite.tier1_list = StringParam(d, "ai-diffusion-2025", "tier1_list_citation");
+  cite.aia_obligation = StringParam(d, "ai-diffusion-2025", "aia_obligation_citation");
+  cite.aia_certification = StringParam(d, "ai-diffusion-2025", "aia_certification_citation");
+  cite.lpp_obligation = StringParam(d, "ai-diffusion-2025", "lpp_obligation_citation");
+  cite.weights_storage = StringParam(d, "ai-diffusion-2025", "model_weights_storage_citation");
+  cite.hbm_obligation = StringParam(d, "hbm-2024", "hbm_obligation_citation");
+  cite.hbm_discrepancy_percent = NumberParam(d, "hbm-2024", "hbm_discrepancy_report_percent");
+  cite.is_informed = StringParam(d, "h20-2025", "is_informed_citation");
+  cite.owned_entities = StringParam(d, "affiliates-2025", "owned_entities_citation");
+  cite.sdn_programs = StringParam(d, "affiliates-2025", "sdn_programs_citation");
+  cite.owner_lists = StringParam(d, "affiliates-2025", "owner_lists_wording");
+  cite.red_flags = StringParam(d, "affiliates-2025", "red_flags_citation");
+  cite.ownership_red_flag = StringParam(d, "affiliates-2025", "ownership_red_flag");
+  cite.jurisdiction_reach = StringParam(d, "jurisdiction", "reach_citation");
+  cite.jurisdiction_weighed_detail =
+      "items with origin facts weighed under " + StringParam(d, "jurisdiction", "weighed_citation") + " (see items[].jurisdiction)";
+  c->affiliates.red_flag_citation = cite.red_flags + " (" + cite.ownership_red_flag + "); " + cite.owned_entities;
   return c;
 }
 

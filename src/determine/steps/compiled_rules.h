@@ -64,6 +64,8 @@ struct AffiliatesRules {
   std::vector<RestrictedList> tgl_not_for;
   std::string tgl_citation;
   bool tgl_verified = true;
+  // Cited by a finding on owners whose share is not known: the red flag and the rule.
+  std::string red_flag_citation;
   const AffiliatesWindow* On(Date d, Posture p) const {
     for (const auto& w : windows[static_cast<size_t>(p)]) {
       if (d >= w.from && (!w.through || d <= *w.through)) return &w;
@@ -123,6 +125,21 @@ struct CompiledRules {
   // cannot be read, and items with origin facts are then taken as subject (fail closed).
   std::shared_ptr<const jurisdiction::Rules> jurisdiction_rules;
   std::string jurisdiction_error;
+
+  // Citations and figures the steps' texts state, from regime parameters the steps declare in
+  // kRuleSteps (so start-up checks them); never literals in code.
+  struct Citations {
+    std::string no_requirement;           // acs-2023 no_requirement_citation
+    std::string nac_obligation, aca_obligation;  // acs-2023
+    std::string tier1_list;               // ai-diffusion-2025 tier1_list_citation
+    std::string aia_obligation, aia_certification, lpp_obligation, weights_storage;
+    std::string hbm_obligation;           // hbm-2024
+    double hbm_discrepancy_percent = 0;   // hbm-2024 hbm_discrepancy_report_percent
+    std::string is_informed;              // h20-2025
+    std::string owned_entities, sdn_programs, owner_lists, red_flags, ownership_red_flag;  // affiliates-2025
+    std::string jurisdiction_reach;  // jurisdiction reach_citation
+    std::string jurisdiction_weighed_detail;  // the step's detail, naming weighed_citation
+  } cite;
 
   const RuleDef* Step(StepId id) const { return by_step[static_cast<size_t>(id)]; }
 };

@@ -81,7 +81,7 @@ void ExplainException(Evaluation& ev, const TransactionFacts& facts, const ItemC
                break;
              case LicenseException::kAIA:
                why = ev.tx.destination +
-                     " is a Supp. No. 5 paragraph (a) destination and every recipient is "
+                     " is a " + ev.rules.cite.tier1_list + " destination and every recipient is "
                      "headquartered in one (" +
                      ev.RecipientHeadquarters() + ")";
                break;

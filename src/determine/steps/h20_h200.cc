@@ -162,7 +162,7 @@ void H20IsInformedStep(Evaluation& ev, const TransactionFacts& facts, ItemContex
       f.verified = false;
       ev.Warn(EXPLAIN(
           item.label + ": the is-informed letter applied is " + letter->vendor +
-          "'s, which binds " + letter->vendor + " (15 CFR 744.23(b)); " +
+          "'s, which binds " + letter->vendor + " (" + ev.rules.cite.is_informed + "); " +
           (exporter.empty()
                ? std::string("the exporter is not stated")
                : "the exporter \"" + std::string(exporter) + "\" is not shown to be informed") +

@@ -130,7 +130,7 @@ void WeighItems(Evaluation& ev) {
       for (const auto& r : j.routes) facts += (facts.empty() ? "" : "; ") + r.name + ": " + r.summary;
       ev.Add(rule_of(j.routes.size() == 1 && j.routes[0].excludes ? "jurisdiction.published" : "jurisdiction.not_subject"),
           Effect::kNotSubject, EXPLAIN(item.label + " is not subject to the EAR on " + when + ", on the facts stated: " + facts), idx);
-      ev.Warn(EXPLAIN(item.label + ": not subject to the EAR rests on the facts stated and on the knowledge the reach of 15 CFR 734.9 turns on; "
+      ev.Warn(EXPLAIN(item.label + ": not subject to the EAR rests on the facts stated and on the knowledge the reach of " + ev.rules.cite.jurisdiction_reach + " turns on; "
                    "re-check it for every shipment"));
     } else {
       std::string missing;
@@ -187,7 +187,7 @@ void WeighItems(Evaluation& ev) {
                                         std::string(assumed->citation) + "); give items[].origin to weigh whether the EAR reaches a foreign-made item"));
   }
   ev.Step({"jurisdiction", weighed ? "performed" : "assumed",
-        weighed ? "items with origin facts weighed under 15 CFR 734.3, 734.4 and 734.9 (see items[].jurisdiction)"
+        weighed ? std::string_view(ev.rules.cite.jurisdiction_weighed_detail)
                 : "no origin facts: every item taken as US-origin and subject to the EAR"});
 }
 

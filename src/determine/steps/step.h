@@ -49,7 +49,7 @@ struct ParamSpec {
   std::string_view regime, name;
   ParamType type = ParamType::kNumber;
 };
-constexpr size_t kMaxParams = 8;
+constexpr size_t kMaxParams = 16;
 
 class Evaluation;
 struct TransactionFacts;
