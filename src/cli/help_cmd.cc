@@ -57,6 +57,12 @@ const std::map<std::string, std::string>& Examples() {
       {"ownership status", "exportctl ownership status --json"},
       {"ownership show", "exportctl ownership show \"Penang Compute Sdn Bhd\" --as-of 2026-11-30 --json"},
       {"ownership diff", "exportctl ownership diff --json"},
+      {"licenses", "exportctl licenses list --attention --json"},
+      {"licenses add", "exportctl licenses add examples/license-d1234567.json --json"},
+      {"licenses list", "exportctl licenses list --attention --json"},
+      {"licenses show", "exportctl licenses show D1234567 --json"},
+      {"licenses amend", "exportctl licenses amend D1234567 amended.json --reason \"BIS amendment A1\""},
+      {"licenses revoke", "exportctl licenses revoke D1234567 --reason \"Revoked by BIS letter of 2026-09-01\""},
       {"serve", "exportctl serve --port 8080 --data-dir ./exportctl-data"},
       {"completion", "exportctl completion bash > /etc/bash_completion.d/exportctl"},
   };

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   RegisterAuditCommands(app, ctx);
   RegisterServeCommand(app, ctx);
   RegisterOwnershipCommands(app, ctx);
+  RegisterLicenseCommands(app, ctx);
   RegisterHelpCommands(app);
   FinishCommandLine(app);
 

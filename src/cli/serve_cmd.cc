@@ -76,6 +76,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   std::unique_ptr<server::LedgerService> ledger;
   std::unique_ptr<server::ScreenService> screen;
   std::unique_ptr<server::OwnershipService> ownership;
+  std::unique_ptr<server::LicenseService> licenses;
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
   // The ledger: --ledger, else the embedded SQLite ledger under the data directory (created on
   // first use), unless --no-ledger asks for a screening-only server.
@@ -105,6 +106,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   auto graph = server::OpenOwnershipService(ctx.data_dir, *data, screen ? screen->screener() : nullptr);
   if (!graph.ok()) return Fail(graph.status());
   ownership = std::move(graph).value();
+  licenses = server::OpenLicenseService(ctx.data_dir, *data);
 #else
   if (!o.ledger.empty()) {
     std::cerr << "exportctl serve: this build has no ledger module: ledger routes answer 503\n";
@@ -128,7 +130,8 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
                                   .keys = keys->get(),
                                   .ledger = ledger.get(),
                                   .screen = screen.get(),
-                                  .ownership = ownership.get()});
+                                  .ownership = ownership.get(),
+                                  .licenses = licenses.get()});
   if (Status st = server.Start(); !st.ok()) return Fail(st);
   std::cerr << "exportctl serve: listening on http://" << o.host << ":" << server.port()
             << " (data " << data->version() << ", audit log "

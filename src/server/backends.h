@@ -63,4 +63,17 @@ class OwnershipService {
   virtual std::string CoverageOf(const std::string& name, const std::string& country) const = 0;
 };
 
+// Licenses the company holds (src/license).
+class LicenseService {
+ public:
+  virtual ~LicenseService() = default;
+  // GET /v1/licenses[?attention=true][&as_of=]: {"as_of", "licenses": [...]}.
+  virtual Result<std::string> List(bool attention, const std::string& as_of) const = 0;
+  // GET /v1/licenses/{number}: {"license", "versions"}.
+  virtual Result<std::string> Show(const std::string& number) const = 0;
+  // POST /v1/licenses: body is a license file; the recorded license (version 1). A bad file is
+  // kInvalidInput naming the field, an existing number kConflict; nothing is stored then.
+  virtual Result<std::string> Add(const std::string& body, const RequestContext& ctx) = 0;
+};
+
 }  // namespace exportctl::server

@@ -11,6 +11,7 @@
 #include "core/data_dir.h"
 #include "core/json_writer.h"
 #include "ledger/ledger.h"
+#include "license/license.h"
 #include "ledger/ledger_json.h"
 #include "ownership/graph_owners.h"
 #include "ownership/ownership_json.h"
@@ -437,7 +438,51 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
   std::shared_ptr<const State> state_;
 };
 
+// Licenses under the data directory: every call reads the store, so a license added from the
+// command line is seen by the next request.
+class ModuleLicenses final : public LicenseService {
+ public:
+  ModuleLicenses(std::string data_dir, const Dataset& data, std::function<Date()> today)
+      : store_(std::move(data_dir)), data_(data), today_(std::move(today)) {}
+
+  Result<std::string> List(bool attention, const std::string& as_of) const override {
+    Date d = today_();
+    if (!as_of.empty()) {
+      auto p = Date::Parse(as_of);
+      if (!p.ok()) return Status::Invalid("as_of", p.status().message());
+      d = *p;
+    }
+    auto all = store_.List();
+    if (!all.ok()) return all.status();
+    return license::LicenseListJson(*all, d, attention);
+  }
+  Result<std::string> Show(const std::string& number) const override {
+    auto v = store_.Versions(number);
+    if (!v.ok()) return v.status();
+    if (v->empty()) return Status::Error(ErrorCode::kNotFound, "number", "no license " + number);
+    return license::LicenseVersionsJson(*v);
+  }
+  Result<std::string> Add(const std::string& body, const RequestContext& ctx) override {
+    auto l = license::ParseLicense(body, data_);
+    if (!l.ok()) return l.status();
+    auto added = store_.Add(*l, ctx.actor);
+    if (!added.ok()) return added.status();
+    return license::LicenseToJson(*added);
+  }
+
+ private:
+  license::LicenseStore store_;
+  const Dataset& data_;
+  std::function<Date()> today_;
+};
+
 }  // namespace
+
+std::unique_ptr<LicenseService> OpenLicenseService(const std::string& data_dir, const Dataset& data,
+                                                   std::function<Date()> today) {
+  if (!today) today = TodayUtc;
+  return std::make_unique<ModuleLicenses>(data_dir, data, std::move(today));
+}
 
 Result<std::unique_ptr<LedgerService>> OpenLedgerService(const std::string& regulatory_data_dir,
                                                          const std::string& data_dir,

@@ -36,4 +36,8 @@ Result<std::unique_ptr<ScreenService>> OpenScreenService(
 Result<std::unique_ptr<OwnershipService>> OpenOwnershipService(const std::string& data_dir, const Dataset& data,
                                                                  const PartyScreener* screener, std::function<Date()> today = {});
 
+// The licenses recorded under data_dir (src/license); files are validated against `data`.
+std::unique_ptr<LicenseService> OpenLicenseService(const std::string& data_dir, const Dataset& data,
+                                                   std::function<Date()> today = {});
+
 }  // namespace exportctl::server

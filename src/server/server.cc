@@ -135,6 +135,9 @@ struct Server::Impl {
         {"GET", "/v1/lists", Role::kViewer, &Impl::HandleLists},
         {"GET", "/v1/ownership/{id}", Role::kViewer, &Impl::HandleOwnership},
         {"POST", "/v1/ownership/import", Role::kOfficer, &Impl::HandleOwnershipImport},
+        {"GET", "/v1/licenses", Role::kViewer, &Impl::HandleLicenses},
+        {"POST", "/v1/licenses", Role::kOfficer, &Impl::HandleLicenseAdd},
+        {"GET", "/v1/licenses/{number}", Role::kViewer, &Impl::HandleLicense},
         {"GET", "/v1/ledger/balances", Role::kViewer, &Impl::HandleLedgerBalances},
         {"GET", "/v1/ledger/history", Role::kViewer, &Impl::HandleLedgerHistory},
         {"POST", "/v1/ledger/commit", Role::kOfficer, &Impl::HandleLedgerCommit},
@@ -893,6 +896,34 @@ struct Server::Impl {
     if (!RetryOfChange(call, "ownership.imported", request, &id)) return;
     auto r = deps.ownership->Import(request, Context(call));
     if (r.ok() && !RecordChange(call, "ownership.imported", request, *r, id)) return;
+    Reply(call, r);
+  }
+
+  void HandleLicenses(Call& call) {
+    if (!deps.licenses) return Unavailable(call, "licenses");
+    const std::string attention = call.req.get_param_value("attention");
+    if (!attention.empty() && attention != "true" && attention != "false") {
+      return SendStatus(call.res, Status::Invalid("attention", "must be true or false"));
+    }
+    Reply(call, deps.licenses->List(attention == "true", call.req.get_param_value("as_of")));
+  }
+
+  void HandleLicense(Call& call) {
+    if (!deps.licenses) return Unavailable(call, "licenses");
+    Reply(call, deps.licenses->Show(call.param));
+  }
+
+  void HandleLicenseAdd(Call& call) {
+    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) return SendStatus(call.res, st);
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    if (!deps.licenses) return Unavailable(call, "licenses");
+    const std::string request = body->dump();
+    std::lock_guard<std::mutex> lock(clear_mu);  // one change at a time
+    std::string id;
+    if (!RetryOfChange(call, "license.added", request, &id)) return;
+    auto r = deps.licenses->Add(request, Context(call));
+    if (r.ok() && !RecordChange(call, "license.added", request, *r, id)) return;
     Reply(call, r);
   }
 

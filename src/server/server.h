@@ -62,6 +62,7 @@ struct ServerDeps {
   LedgerService* ledger = nullptr;        // optional: absent → 503 on ledger routes
   ScreenService* screen = nullptr;        // optional: absent → 503 on screening routes
   OwnershipService* ownership = nullptr;  // optional: absent → 503 on ownership routes
+  LicenseService* licenses = nullptr;     // optional: absent → 503 on license routes
 };
 
 class Server {

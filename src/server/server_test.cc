@@ -1227,6 +1227,81 @@ TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
   server.Stop();
   fs::remove_all(dir);
 }
+
+// Licenses over HTTP: an officer records one (a bad file is 400 naming the field and nothing is
+// stored; a number already recorded is 409), viewers list and show it, and the change is in the
+// audit log.
+TEST(ServerLicenseTest, OfficerRecordsViewersRead) {
+  const fs::path dir = TempDir("licenses");
+  const std::string data_dir = (dir / "data").string();
+  auto today = [] { return Date::FromYmd(2028, 1, 10); };
+  auto licenses = OpenLicenseService(data_dir, SharedDataset(), today);
+  Engine engine(SharedDataset());
+  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string(), .clock = {}, .read_only = false});
+  auto keys = audit::KeyStore::Open((dir / "keys.sqlite").string());
+  const std::string viewer = (*keys)->Create(audit::Role::kViewer, "v")->token;
+  const std::string analyst = (*keys)->Create(audit::Role::kAnalyst, "a")->token;
+  const std::string officer = (*keys)->Create(audit::Role::kOfficer, "o")->token;
+  ServerOptions options;
+  options.port = 0;
+  options.today = today;
+  Server server(options, {.dataset = &SharedDataset(), .engine = &engine, .audit = log->get(), .keys = keys->get(),
+                          .ledger = nullptr, .screen = nullptr, .ownership = nullptr, .licenses = licenses.get()});
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client c("127.0.0.1", server.port());
+  CheckEveryResponse(c);
+  httplib::Headers as_viewer{{"Authorization", "Bearer " + viewer}};
+  httplib::Headers as_analyst{{"Authorization", "Bearer " + analyst}};
+  httplib::Headers as_officer{{"Authorization", "Bearer " + officer}};
+  json file = json::parse(R"({"number": "D1234567", "holder": "Example Exporter Inc", "issued": "2026-02-01",
+   "expires": "2028-01-31", "destinations": ["AE"],
+   "items": [{"eccn": "3A090.a", "chip": "B300 SXM", "quantity": 35000}],
+   "tpp_limit": null, "value_usd_limit": null,
+   "parties": [{"role": "ultimate_consignee", "name": "Example Compute LLC", "country": "AE"}],
+   "conditions": ["No reexport without BIS authorization"]})");
+
+  EXPECT_EQ(c.Post("/v1/licenses", as_analyst, file.dump(), "application/json")->status, 403);
+  json bad = file;
+  bad["items"][0]["quantity"] = -1;
+  auto refused = c.Post("/v1/licenses", as_officer, bad.dump(), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(ResponseJson(refused->body)["error"]["field"], "items[0].quantity") << refused->body;
+  bad = file;
+  bad["destinations"] = {"Narnia"};
+  EXPECT_EQ(ResponseJson(c.Post("/v1/licenses", as_officer, bad.dump(), "application/json")->body)["error"]["field"],
+            "destinations[0]");
+  EXPECT_EQ(c.Get("/v1/licenses/D1234567", as_viewer)->status, 404);  // nothing stored
+
+  auto added = c.Post("/v1/licenses", as_officer, file.dump(), "application/json");
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 200) << added->body;
+  EXPECT_EQ(ResponseJson(added->body)["version"], 1);
+  EXPECT_EQ(c.Post("/v1/licenses", as_officer, file.dump(), "application/json")->status, 409);
+
+  auto shown = c.Get("/v1/licenses/D1234567", as_viewer);
+  ASSERT_EQ(shown->status, 200) << shown->body;
+  EXPECT_EQ(ResponseJson(shown->body)["license"]["items"][0]["quantity"], 35000);
+  EXPECT_EQ(ResponseJson(shown->body)["versions"].size(), 1u);
+  auto listed = c.Get("/v1/licenses?attention=true", as_viewer);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const json l = ResponseJson(listed->body)["licenses"];
+  ASSERT_EQ(l.size(), 1u) << listed->body;  // expires 2028-01-31, 21 days after "today"
+  EXPECT_NE(l[0]["attention"][0].get<std::string>().find("2028-01-31"), std::string::npos);
+  EXPECT_EQ(ResponseJson(c.Get("/v1/licenses?attention=true&as_of=2027-06-01", as_viewer)->body)["licenses"].size(), 0u);
+  EXPECT_EQ(ResponseJson(c.Get("/v1/licenses", as_viewer)->body)["licenses"].size(), 1u);
+  EXPECT_EQ(c.Get("/v1/licenses?attention=maybe", as_viewer)->status, 400);
+
+  int recorded = 0;
+  ASSERT_TRUE((*log)->Scan({}, [&](const audit::AuditRecord& r) {
+    recorded += r.kind == "license.added";
+    return true;
+  }).ok());
+  EXPECT_EQ(recorded, 1);
+  EXPECT_TRUE((*log)->Verify().ok);
+  server.Stop();
+  fs::remove_all(dir);
+}
 #endif
 
 // ---- Crash safety: SIGKILL during a burst, then restart --------------------------------------

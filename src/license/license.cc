@@ -1,0 +1,308 @@
+// The license file: parsing, validation against the bundled data, and JSON output.
+#include "license/license.h"
+
+#include <cctype>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/validate.h"
+#include "data/dataset.h"
+
+namespace exportctl::license {
+namespace {
+
+using nlohmann::json;
+
+// The ECCNs a license line may name: the classes classification gives, and their entries.
+const std::set<std::string, std::less<>>& KnownEccns() {
+  static const std::set<std::string, std::less<>> k = {"3A090", "3A090.a", "3A090.b", "3A090.c", "4A090", "4A090.a",
+                                                       "4A090.b", "4E091", "3A991.p", "4A994.l"};
+  return k;
+}
+
+const std::set<std::string, std::less<>>& KnownRoles() {
+  static const std::set<std::string, std::less<>> k = {"ultimate_consignee", "end_user", "intermediate_consignee",
+                                                       "purchaser"};
+  return k;
+}
+
+Status Invalid(const std::string& field, const std::string& message) { return Status::Invalid(field, message); }
+
+Result<std::string> Text(const json& o, const std::string& key, const std::string& field, TextRule rule) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) {
+    if (rule.required) return Invalid(field, "is required");
+    return std::string();
+  }
+  if (!it->is_string()) return Invalid(field, "must be a string");
+  std::string v = it->get<std::string>();
+  EXPORTCTL_RETURN_IF_ERROR(CheckText(field, v, rule));
+  return v;
+}
+
+Result<Date> DateField(const json& o, const std::string& key) {
+  auto t = Text(o, key, key, {.required = true, .max_chars = 10});
+  if (!t.ok()) return t.status();
+  auto d = Date::Parse(*t);
+  if (!d.ok()) return Invalid(key, "must be a date YYYY-MM-DD, got \"" + *t + "\"");
+  return *d;
+}
+
+// A limit: null (no limit of that kind) or a finite number above zero.
+Result<std::optional<double>> Limit(const json& o, const std::string& key, const std::string& field) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return std::optional<double>();
+  if (!it->is_number()) return Invalid(field, "must be a number or null (no limit)");
+  const double v = it->get<double>();
+  if (!std::isfinite(v) || v <= 0) return Invalid(field, "must be greater than zero, or null for no limit");
+  if (v > 1e12) return Invalid(field, "is larger than 1e12");
+  return std::optional<double>(v);
+}
+
+Status OnlyKnown(const json& o, const std::set<std::string, std::less<>>& known, const std::string& prefix) {
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    if (!known.count(it.key())) {
+      return Invalid(prefix + it.key(), "is not a field of a license file (a typo? nothing was stored)");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Country(const json& v, const std::string& field, const Dataset& data) {
+  if (!v.is_string()) return Invalid(field, "must be a country code or name");
+  auto c = data.ResolveCountry(v.get<std::string>());
+  if (!c.ok()) return Invalid(field, "unknown country \"" + v.get<std::string>() + "\"");
+  return *c;
+}
+
+// A catalog chip as a license names it: the catalog's own look-up, or else the one catalog name
+// the text begins (licenses write "B300 SXM" for "B300 SXM (HGX, Blackwell Ultra)"). Two or more
+// candidates stay an error: a license line must name one chip.
+Result<const ChipRecord*> FindLicensedChip(const Dataset& data, const std::string& name) {
+  auto rec = data.FindChip(name);
+  if (rec.ok()) return rec;
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string q = lower(name);
+  const ChipRecord* found = nullptr;
+  for (const auto& c : data.chips()) {
+    const std::string n = lower(c.name);
+    if (n.size() > q.size() && n.compare(0, q.size(), q) == 0 && (n[q.size()] == ' ' || n[q.size()] == '(')) {
+      if (found) return rec.status();
+      found = &c;
+    }
+  }
+  if (!found) return rec.status();
+  return found;
+}
+
+}  // namespace
+
+const char* LicenseStatusName(LicenseStatus s) { return s == LicenseStatus::kRevoked ? "revoked" : "active"; }
+
+std::optional<int64_t> License::quantity_limit() const {
+  int64_t total = 0;
+  for (const auto& i : items) {
+    if (!i.quantity) return std::nullopt;
+    total += *i.quantity;
+  }
+  return items.empty() ? std::nullopt : std::optional<int64_t>(total);
+}
+
+Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    return Invalid("", std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) return Invalid("", "a license file is one JSON object");
+  EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(j,
+                                      {"number", "holder", "issued", "expires", "destinations", "items", "tpp_limit",
+                                       "value_usd_limit", "parties", "conditions"},
+                                      ""));
+  License l;
+  auto number = Text(j, "number", "number", {.required = true, .max_chars = 40});
+  if (!number.ok()) return number.status();
+  for (char c : *number) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
+      return Invalid("number", "may hold only letters, digits and '-'");
+    }
+  }
+  l.number = *number;
+  auto holder = Text(j, "holder", "holder", {.required = true, .max_chars = 200});
+  if (!holder.ok()) return holder.status();
+  l.holder = *holder;
+  auto issued = DateField(j, "issued");
+  if (!issued.ok()) return issued.status();
+  auto expires = DateField(j, "expires");
+  if (!expires.ok()) return expires.status();
+  l.issued = *issued;
+  l.expires = *expires;
+  if (l.expires < l.issued) {
+    return Invalid("expires", "is before the issuing date " + l.issued.ToString());
+  }
+
+  auto dest = j.find("destinations");
+  if (dest == j.end() || !dest->is_array() || dest->empty()) {
+    return Invalid("destinations", "must list at least one country");
+  }
+  for (size_t i = 0; i < dest->size(); ++i) {
+    auto c = Country((*dest)[i], "destinations[" + std::to_string(i) + "]", data);
+    if (!c.ok()) return c.status();
+    l.destinations.push_back(*c);
+  }
+
+  auto items = j.find("items");
+  if (items == j.end() || !items->is_array() || items->empty()) {
+    return Invalid("items", "must list at least one item (an eccn, a chip, or both)");
+  }
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string f = "items[" + std::to_string(i) + "]";
+    const json& it = (*items)[i];
+    if (!it.is_object()) return Invalid(f, "must be an object");
+    EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(it, {"eccn", "chip", "quantity"}, f + "."));
+    LicenseItem item;
+    auto eccn = Text(it, "eccn", f + ".eccn", {.max_chars = 20});
+    if (!eccn.ok()) return eccn.status();
+    if (!eccn->empty() && !KnownEccns().count(*eccn)) {
+      return Invalid(f + ".eccn", "unknown ECCN \"" + *eccn + "\" (known: 3A090[.a|.b|.c], 4A090[.a|.b], 4E091, 3A991.p, 4A994.l)");
+    }
+    item.eccn = *eccn;
+    auto chip = Text(it, "chip", f + ".chip", {.max_chars = 200});
+    if (!chip.ok()) return chip.status();
+    if (!chip->empty()) {
+      auto rec = FindLicensedChip(data, *chip);
+      if (!rec.ok()) return Invalid(f + ".chip", rec.status().message());
+      item.chip = (*rec)->name;
+    }
+    if (item.eccn.empty() && item.chip.empty()) return Invalid(f, "names neither an eccn nor a chip");
+    auto q = it.find("quantity");
+    if (q != it.end() && !q->is_null()) {
+      if (!q->is_number_integer()) return Invalid(f + ".quantity", "must be a whole number of units, or null for no limit");
+      const int64_t n = q->get<int64_t>();
+      if (n <= 0) return Invalid(f + ".quantity", "must be greater than zero, got " + std::to_string(n));
+      if (n > 1'000'000'000) return Invalid(f + ".quantity", "is larger than 1,000,000,000 units");
+      item.quantity = n;
+    }
+    l.items.push_back(std::move(item));
+  }
+
+  auto tpp = Limit(j, "tpp_limit", "tpp_limit");
+  if (!tpp.ok()) return tpp.status();
+  l.tpp_limit = *tpp;
+  auto value = Limit(j, "value_usd_limit", "value_usd_limit");
+  if (!value.ok()) return value.status();
+  l.value_usd_limit = *value;
+
+  auto parties = j.find("parties");
+  if (parties == j.end() || !parties->is_array() || parties->empty()) {
+    return Invalid("parties", "must name at least one consignee or end user");
+  }
+  for (size_t i = 0; i < parties->size(); ++i) {
+    const std::string f = "parties[" + std::to_string(i) + "]";
+    const json& p = (*parties)[i];
+    if (!p.is_object()) return Invalid(f, "must be an object");
+    EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(p, {"role", "name", "country"}, f + "."));
+    LicenseParty party;
+    auto role = Text(p, "role", f + ".role", {.required = true, .max_chars = 40});
+    if (!role.ok()) return role.status();
+    if (!KnownRoles().count(*role)) {
+      return Invalid(f + ".role", "must be ultimate_consignee, end_user, intermediate_consignee or purchaser");
+    }
+    party.role = *role;
+    auto name = Text(p, "name", f + ".name", {.required = true, .max_chars = 200});
+    if (!name.ok()) return name.status();
+    party.name = *name;
+    if (!p.contains("country")) return Invalid(f + ".country", "is required");
+    auto c = Country(p["country"], f + ".country", data);
+    if (!c.ok()) return c.status();
+    party.country = *c;
+    l.parties.push_back(std::move(party));
+  }
+
+  auto conditions = j.find("conditions");
+  if (conditions != j.end() && !conditions->is_null()) {
+    if (!conditions->is_array()) return Invalid("conditions", "must be a list of texts");
+    for (size_t i = 0; i < conditions->size(); ++i) {
+      const std::string f = "conditions[" + std::to_string(i) + "]";
+      if (!(*conditions)[i].is_string()) return Invalid(f, "must be a string");
+      std::string c = (*conditions)[i].get<std::string>();
+      EXPORTCTL_RETURN_IF_ERROR(CheckText(f, c, {.required = true, .max_chars = 1000}));
+      l.conditions.push_back(std::move(c));
+    }
+  }
+  return l;
+}
+
+std::string ExpiryAttention(const License& l, Date today) {
+  if (l.status != LicenseStatus::kActive || today > l.expires) return "";
+  const int days = l.expires.days() - today.days();
+  if (days > kAttentionDays) return "";
+  return "expires on " + l.expires.ToString() + " (in " + std::to_string(days) + " days)";
+}
+
+}  // namespace exportctl::license
+
+namespace exportctl::license {
+
+namespace {
+nlohmann::json LicenseJsonValue(const License& l) {
+  using nlohmann::json;
+  json items = json::array();
+  for (const auto& i : l.items) {
+    json it = json::object();
+    if (!i.eccn.empty()) it["eccn"] = i.eccn;
+    if (!i.chip.empty()) it["chip"] = i.chip;
+    it["quantity"] = i.quantity ? json(*i.quantity) : json(nullptr);
+    items.push_back(std::move(it));
+  }
+  json parties = json::array();
+  for (const auto& p : l.parties) parties.push_back({{"role", p.role}, {"name", p.name}, {"country", p.country}});
+  json j{{"number", l.number},
+         {"holder", l.holder},
+         {"issued", l.issued.ToString()},
+         {"expires", l.expires.ToString()},
+         {"destinations", l.destinations},
+         {"items", items},
+         {"tpp_limit", l.tpp_limit ? json(*l.tpp_limit) : json(nullptr)},
+         {"value_usd_limit", l.value_usd_limit ? json(*l.value_usd_limit) : json(nullptr)},
+         {"parties", parties},
+         {"conditions", l.conditions},
+         {"version", l.version},
+         {"status", LicenseStatusName(l.status)},
+         {"change", l.change},
+         {"reason", l.reason},
+         {"recorded_at", l.recorded_at},
+         {"actor", l.actor}};
+  return j;
+}
+}  // namespace
+
+std::string LicenseToJson(const License& l) { return LicenseJsonValue(l).dump(); }
+
+std::string LicenseListJson(const std::vector<License>& licenses, Date today, bool attention_only) {
+  using nlohmann::json;
+  json out = json::array();
+  for (const auto& l : licenses) {
+    json why = json::array();
+    if (std::string e = ExpiryAttention(l, today); !e.empty()) why.push_back(e);
+    if (attention_only && why.empty()) continue;
+    json j = LicenseJsonValue(l);
+    j["attention"] = std::move(why);
+    out.push_back(std::move(j));
+  }
+  return json{{"as_of", today.ToString()}, {"licenses", std::move(out)}}.dump();
+}
+
+std::string LicenseVersionsJson(const std::vector<License>& versions) {
+  using nlohmann::json;
+  json all = json::array();
+  for (const auto& v : versions) all.push_back(LicenseJsonValue(v));
+  return json{{"license", versions.empty() ? json(nullptr) : all.back()}, {"versions", all}}.dump();
+}
+
+}  // namespace exportctl::license

@@ -1,0 +1,111 @@
+// Licenses the company holds (15 CFR 750.7): the license file (JSON), its validation, and the
+// versioned store. A license is never overwritten: an amendment or a revocation is a new version
+// of the same number, and the store keeps every version (append-only).
+//
+//   auto lic = license::ParseLicense(file_bytes, dataset);          // field named on error
+//   license::LicenseStore store(data_dir);
+//   auto v = store.Add(*lic, "cli:alice");                        // version 1
+//   auto all = store.List();                                      // the latest version of each
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/date.h"
+#include "core/status.h"
+
+namespace exportctl {
+class Dataset;
+}
+
+namespace exportctl::license {
+
+// One line of the license: an ECCN (any item of it counts), a catalog chip, or both.
+struct LicenseItem {
+  std::string eccn;                 // "3A090.a", or a whole entry "3A090"; "" when only a chip is named
+  std::string chip;                 // the catalog chip's name ("B300 SXM"), "" when only an ECCN
+  std::optional<int64_t> quantity;  // units; nullopt = no unit limit on this line
+};
+
+struct LicenseParty {
+  std::string role;     // ultimate_consignee, end_user, intermediate_consignee, purchaser
+  std::string name;
+  std::string country;  // ISO code, resolved from the file's code, name or alias
+};
+
+enum class LicenseStatus { kActive, kRevoked };
+const char* LicenseStatusName(LicenseStatus s);  // "active", "revoked"
+
+struct License {
+  std::string number;  // "D1234567"
+  std::string holder;
+  Date issued, expires;  // valid on issued..expires inclusive
+  std::vector<std::string> destinations;  // ISO codes
+  std::vector<LicenseItem> items;
+  std::optional<double> tpp_limit;        // nullopt = no TPP limit
+  std::optional<double> value_usd_limit;  // nullopt = no value limit
+  std::vector<LicenseParty> parties;
+  std::vector<std::string> conditions;    // as written on the license
+
+  // Set by the store.
+  int64_t version = 0;
+  LicenseStatus status = LicenseStatus::kActive;
+  std::string change;         // "added", "amended", "revoked"
+  std::string reason;         // the revocation's (or amendment's) reason
+  std::string recorded_at;    // UTC
+  std::string actor;          // who made this version
+
+  // The total of the items' quantities; nullopt when any line has no unit limit.
+  std::optional<int64_t> quantity_limit() const;
+};
+
+// Parses and validates a license file. Every problem is kInvalidInput naming the field
+// ("items[0].eccn", "expires", "destinations[1]", "parties[0].country"): unknown fields, an
+// unknown ECCN or chip, a negative quantity or limit, an expiry before the issuing date, an
+// unknown country. Countries are resolved to ISO codes.
+Result<License> ParseLicense(std::string_view json_text, const Dataset& data);
+
+// The license as JSON (the file's fields plus version, status, change, reason, recorded_at, actor).
+std::string LicenseToJson(const License& l);
+
+// {"as_of", "licenses": [license + "attention": [why, …]]}: every license (attention_only: those
+// with a reason for attention), the latest version of each. Shared by the CLI and the server.
+std::string LicenseListJson(const std::vector<License>& licenses, Date today, bool attention_only);
+// {"license": the latest version, "versions": [every version, oldest first]}.
+std::string LicenseVersionsJson(const std::vector<License>& versions);
+
+// Why a license needs attention on `today` for its expiry: "" when it does not. A license is
+// reported from kAttentionDays before its expiry through its last day; expired and revoked
+// licenses are not (they authorize nothing any more).
+inline constexpr int kAttentionDays = 30;
+std::string ExpiryAttention(const License& l, Date today);
+
+// <data_dir>/licenses.sqlite: every version of every license, append-only (triggers refuse
+// UPDATE and DELETE). Safe to use from several threads and processes (each call is one SQLite
+// transaction).
+class LicenseStore {
+ public:
+  explicit LicenseStore(std::string data_dir);
+  const std::string& path() const { return path_; }
+
+  // Version 1 of a new number; kConflict when the number exists.
+  Result<License> Add(License l, const std::string& actor) const;
+  // A new version with the file's terms (the number must match and exist, and not be revoked).
+  Result<License> Amend(License l, const std::string& actor, const std::string& reason) const;
+  // A new version, revoked, with the reason (required). kConflict when already revoked.
+  Result<License> Revoke(const std::string& number, const std::string& actor, const std::string& reason) const;
+  // The latest version; kNotFound when absent.
+  Result<License> Get(const std::string& number) const;
+  // Every version of a number, oldest first.
+  Result<std::vector<License>> Versions(const std::string& number) const;
+  // The latest version of every license, by number. None when the store does not exist yet.
+  Result<std::vector<License>> List() const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace exportctl::license

@@ -1,0 +1,162 @@
+#include "license/license.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "data/test_data.h"
+
+namespace exportctl::license {
+namespace {
+
+using nlohmann::json;
+
+json Example() {
+  return json::parse(R"({"number": "D1234567", "holder": "Example Exporter Inc", "issued": "2026-02-01",
+   "expires": "2028-01-31", "destinations": ["AE"],
+   "items": [{"eccn": "3A090.a", "chip": "B300 SXM", "quantity": 35000}],
+   "tpp_limit": null, "value_usd_limit": null,
+   "parties": [{"role": "ultimate_consignee", "name": "Example Compute LLC", "country": "AE"}],
+   "conditions": ["No reexport without BIS authorization", "Quarterly end-use reports"]})");
+}
+
+std::string TempDir() {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("lic-test-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+TEST(LicenseFile, TheIssueExampleParses) {
+  auto l = ParseLicense(Example().dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->number, "D1234567");
+  EXPECT_EQ(l->destinations, std::vector<std::string>{"AE"});
+  ASSERT_EQ(l->items.size(), 1u);
+  EXPECT_EQ(l->items[0].eccn, "3A090.a");
+  EXPECT_EQ(l->items[0].chip, "B300 SXM (HGX, Blackwell Ultra)");
+  EXPECT_EQ(l->quantity_limit(), 35000);
+  EXPECT_FALSE(l->tpp_limit);
+  EXPECT_EQ(l->parties[0].country, "AE");
+  EXPECT_EQ(l->conditions.size(), 2u);
+}
+
+TEST(LicenseFile, CountriesAreResolvedFromNames) {
+  json j = Example();
+  j["destinations"] = {"United Arab Emirates"};
+  auto l = ParseLicense(j.dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->destinations[0], "AE");
+}
+
+struct Bad {
+  const char* name;
+  std::function<void(json&)> edit;
+  const char* field;
+};
+
+TEST(LicenseFile, BadFilesNameTheField) {
+  const std::vector<Bad> cases = {
+      {"unknown eccn", [](json& j) { j["items"][0]["eccn"] = "3A999.x"; }, "items[0].eccn"},
+      {"unknown chip", [](json& j) { j["items"][0]["chip"] = "Nonexistent Z9"; }, "items[0].chip"},
+      {"negative quantity", [](json& j) { j["items"][0]["quantity"] = -5; }, "items[0].quantity"},
+      {"zero quantity", [](json& j) { j["items"][0]["quantity"] = 0; }, "items[0].quantity"},
+      {"fractional quantity", [](json& j) { j["items"][0]["quantity"] = 1.5; }, "items[0].quantity"},
+      {"negative tpp limit", [](json& j) { j["tpp_limit"] = -1; }, "tpp_limit"},
+      {"negative value limit", [](json& j) { j["value_usd_limit"] = -100; }, "value_usd_limit"},
+      {"expiry before issue", [](json& j) { j["expires"] = "2026-01-31"; }, "expires"},
+      {"bad date", [](json& j) { j["issued"] = "2026-02-30"; }, "issued"},
+      {"unknown destination", [](json& j) { j["destinations"] = {"AE", "ZZ"}; }, "destinations[1]"},
+      {"no destination", [](json& j) { j["destinations"] = json::array(); }, "destinations"},
+      {"unknown party country", [](json& j) { j["parties"][0]["country"] = "Atlantis"; }, "parties[0].country"},
+      {"unknown role", [](json& j) { j["parties"][0]["role"] = "friend"; }, "parties[0].role"},
+      {"no parties", [](json& j) { j["parties"] = json::array(); }, "parties"},
+      {"item with neither", [](json& j) { j["items"][0] = {{"quantity", 5}}; }, "items[0]"},
+      {"no number", [](json& j) { j.erase("number"); }, "number"},
+      {"number with colon", [](json& j) { j["number"] = "D1:2"; }, "number"},
+      {"unknown field", [](json& j) { j["expiry"] = "2028-01-31"; }, "expiry"},
+      {"unknown item field", [](json& j) { j["items"][0]["qty"] = 3; }, "items[0].qty"},
+      {"condition not text", [](json& j) { j["conditions"] = {1}; }, "conditions[0]"},
+      {"control character", [](json& j) { j["holder"] = "A\nB"; }, "holder"},
+  };
+  for (const auto& c : cases) {
+    json j = Example();
+    c.edit(j);
+    auto l = ParseLicense(j.dump(), BundledData());
+    ASSERT_FALSE(l.ok()) << c.name;
+    EXPECT_EQ(l.status().code(), ErrorCode::kInvalidInput) << c.name;
+    EXPECT_EQ(l.status().field(), c.field) << c.name << ": " << l.status().ToString();
+  }
+  EXPECT_FALSE(ParseLicense("{\"number\": ", BundledData()).ok());
+  EXPECT_FALSE(ParseLicense("[]", BundledData()).ok());
+}
+
+TEST(LicenseStore, VersionsAreAppendedNeverOverwritten) {
+  const std::string dir = TempDir();
+  LicenseStore store(dir);
+  EXPECT_EQ(store.List()->size(), 0u);  // no file yet: nothing, not an error
+  EXPECT_EQ(store.Get("D1234567").status().code(), ErrorCode::kNotFound);
+
+  auto l = ParseLicense(Example().dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  auto v1 = store.Add(*l, "cli:alice");
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->version, 1);
+  EXPECT_EQ(v1->change, "added");
+  EXPECT_FALSE(v1->recorded_at.empty());
+  EXPECT_EQ(store.Add(*l, "cli:alice").status().code(), ErrorCode::kConflict);
+
+  License amended = *l;
+  amended.items[0].quantity = 40000;
+  auto v2 = store.Amend(amended, "cli:bob", "BIS amendment A1");
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ(v2->version, 2);
+  EXPECT_EQ(store.Get("D1234567")->items[0].quantity, 40000);
+
+  EXPECT_EQ(store.Revoke("D1234567", "cli:bob", "").status().field(), "reason");
+  auto v3 = store.Revoke("D1234567", "cli:carol", "Revoked by BIS letter of 2026-09-01");
+  ASSERT_TRUE(v3.ok()) << v3.status().ToString();
+  EXPECT_EQ(v3->version, 3);
+  EXPECT_EQ(v3->status, LicenseStatus::kRevoked);
+  EXPECT_EQ(store.Revoke("D1234567", "cli:carol", "again").status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(store.Amend(amended, "cli:bob", "").status().code(), ErrorCode::kConflict);
+
+  License other = *l;
+  other.number = "D7654321";
+  EXPECT_EQ(store.Amend(other, "cli:bob", "").status().code(), ErrorCode::kNotFound);
+
+  auto versions = store.Versions("D1234567");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 3u);
+  EXPECT_EQ((*versions)[0].items[0].quantity, 35000);  // version 1 is intact
+  EXPECT_EQ((*versions)[0].actor, "cli:alice");
+  EXPECT_EQ((*versions)[1].items[0].quantity, 40000);
+  EXPECT_EQ((*versions)[2].reason, "Revoked by BIS letter of 2026-09-01");
+  ASSERT_EQ(store.List()->size(), 1u);
+  EXPECT_EQ((*store.List())[0].version, 3);
+
+  // The table refuses edits made behind the store's back.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(store.path().c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE license_versions SET status='active'", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM license_versions", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(store.Versions("D1234567")->size(), 3u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LicenseAttention, ExpiringWithinThirtyDays) {
+  auto l = ParseLicense(Example().dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(ExpiryAttention(*l, Date::FromYmd(2027, 12, 31)), "");
+  EXPECT_NE(ExpiryAttention(*l, Date::FromYmd(2028, 1, 1)), "");
+  EXPECT_NE(ExpiryAttention(*l, Date::FromYmd(2028, 1, 31)), "");
+  EXPECT_EQ(ExpiryAttention(*l, Date::FromYmd(2028, 2, 1)), "");  // expired: authorizes nothing
+  l->status = LicenseStatus::kRevoked;
+  EXPECT_EQ(ExpiryAttention(*l, Date::FromYmd(2028, 1, 10)), "");
+}
+
+}  // namespace
+}  // namespace exportctl::license

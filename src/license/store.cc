@@ -1,0 +1,230 @@
+// <data_dir>/licenses.sqlite: every version of every license. One SQLite transaction per change
+// (BEGIN IMMEDIATE serialises writers across processes); WAL, synchronous=FULL.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "core/validate.h"
+#include "license/license.h"
+
+namespace exportctl::license {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS license_versions("
+    " number TEXT NOT NULL, version INTEGER NOT NULL,"
+    " change TEXT NOT NULL CHECK (change IN ('added','amended','revoked')),"
+    " status TEXT NOT NULL CHECK (status IN ('active','revoked')),"
+    " terms TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', actor TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    " PRIMARY KEY (number, version));"
+    "CREATE TRIGGER IF NOT EXISTS license_versions_no_update BEFORE UPDATE ON license_versions"
+    " BEGIN SELECT RAISE(ABORT, 'license versions are append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS license_versions_no_delete BEFORE DELETE ON license_versions"
+    " BEGIN SELECT RAISE(ABORT, 'license versions are append-only'); END;";
+
+struct Db {
+  sqlite3* db = nullptr;
+  ~Db() { if (db) sqlite3_close_v2(db); }
+  Status Err(const std::string& what) const {
+    return Status::Error(ErrorCode::kUnavailable, "licenses", what + ": " + (db ? sqlite3_errmsg(db) : "cannot open"));
+  }
+  Status Exec(const char* sql) const {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK ? Status::Ok() : Err(sql);
+  }
+};
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  Stmt(const Db& d, const char* sql) { sqlite3_prepare_v2(d.db, sql, -1, &s, nullptr); }
+  ~Stmt() { if (s) sqlite3_finalize(s); }
+  void Bind(int i, std::string_view v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
+  std::string Col(int c) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, c))) : std::string();
+  }
+};
+
+Status Open(const std::string& path, bool create, Db& d) {
+  if (!create && !std::filesystem::exists(path)) {
+    return Status::Error(ErrorCode::kNotFound, "licenses", "no license recorded yet (" + path + ")");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &d.db, flags, nullptr) != SQLITE_OK) return d.Err("cannot open " + path);
+  sqlite3_busy_timeout(d.db, 30000);
+  EXPORTCTL_RETURN_IF_ERROR(d.Exec("PRAGMA journal_mode=WAL"));
+  EXPORTCTL_RETURN_IF_ERROR(d.Exec("PRAGMA synchronous=FULL"));
+  return d.Exec(kSchema);
+}
+
+// A stored version back into a License: the terms as written by LicenseToJson, the version's
+// own columns over them.
+License FromRow(const Stmt& q) {
+  // columns: number, version, change, status, terms, reason, actor, recorded_at
+  const json t = json::parse(q.Col(4));
+  License l;
+  l.number = q.Col(0);
+  l.version = sqlite3_column_int64(q.s, 1);
+  l.change = q.Col(2);
+  l.status = q.Col(3) == "revoked" ? LicenseStatus::kRevoked : LicenseStatus::kActive;
+  l.reason = q.Col(5);
+  l.actor = q.Col(6);
+  l.recorded_at = q.Col(7);
+  l.holder = t.value("holder", "");
+  l.issued = Date::Parse(t.value("issued", "")).value();
+  l.expires = Date::Parse(t.value("expires", "")).value();
+  l.destinations = t.value("destinations", std::vector<std::string>());
+  for (const auto& i : t["items"]) {
+    LicenseItem item;
+    item.eccn = i.value("eccn", "");
+    item.chip = i.value("chip", "");
+    if (i.contains("quantity") && !i["quantity"].is_null()) item.quantity = i["quantity"].get<int64_t>();
+    l.items.push_back(std::move(item));
+  }
+  if (!t["tpp_limit"].is_null()) l.tpp_limit = t["tpp_limit"].get<double>();
+  if (!t["value_usd_limit"].is_null()) l.value_usd_limit = t["value_usd_limit"].get<double>();
+  for (const auto& p : t["parties"]) l.parties.push_back({p.value("role", ""), p.value("name", ""), p.value("country", "")});
+  l.conditions = t.value("conditions", std::vector<std::string>());
+  return l;
+}
+
+constexpr const char* kColumns = "number, version, change, status, terms, reason, actor, recorded_at";
+
+Result<std::optional<License>> Latest(const Db& d, const std::string& number) {
+  Stmt q(d, (std::string("SELECT ") + kColumns + " FROM license_versions WHERE number=? ORDER BY version DESC LIMIT 1").c_str());
+  if (!q.s) return d.Err("prepare");
+  q.Bind(1, number);
+  const int rc = sqlite3_step(q.s);
+  if (rc == SQLITE_DONE) return std::optional<License>();
+  if (rc != SQLITE_ROW) return d.Err("read license " + number);
+  return std::optional<License>(FromRow(q));
+}
+
+// Appends version (latest + 1) of l.number within a BEGIN IMMEDIATE transaction. `check` sees the
+// latest version (or none) and may refuse.
+Result<License> AppendVersion(const std::string& path, License l,
+                              const std::function<Status(const std::optional<License>&)>& check) {
+  Db d;
+  EXPORTCTL_RETURN_IF_ERROR(Open(path, true, d));
+  EXPORTCTL_RETURN_IF_ERROR(d.Exec("BEGIN IMMEDIATE"));
+  auto fail = [&](Status s) {
+    (void)d.Exec("ROLLBACK");
+    return s;
+  };
+  auto latest = Latest(d, l.number);
+  if (!latest.ok()) return fail(latest.status());
+  if (Status s = check(*latest); !s.ok()) return fail(s);
+  l.version = *latest ? (*latest)->version + 1 : 1;
+  Stmt q(d, "INSERT INTO license_versions(number, version, change, status, terms, reason, actor) VALUES(?,?,?,?,?,?,?)"
+            " RETURNING recorded_at");
+  if (!q.s) return fail(d.Err("prepare"));
+  q.Bind(1, l.number);
+  q.Bind(2, l.version);
+  q.Bind(3, l.change);
+  q.Bind(4, LicenseStatusName(l.status));
+  q.Bind(5, LicenseToJson(l));
+  q.Bind(6, l.reason);
+  q.Bind(7, l.actor);
+  if (sqlite3_step(q.s) != SQLITE_ROW) return fail(d.Err("record license " + l.number));
+  l.recorded_at = q.Col(0);
+  sqlite3_reset(q.s);
+  if (Status s = d.Exec("COMMIT"); !s.ok()) return fail(s);
+  return l;
+}
+
+}  // namespace
+
+LicenseStore::LicenseStore(std::string data_dir) : path_(std::move(data_dir) + "/licenses.sqlite") {}
+
+Result<License> LicenseStore::Add(License l, const std::string& actor) const {
+  l.change = "added";
+  l.status = LicenseStatus::kActive;
+  l.actor = actor;
+  l.reason.clear();
+  return AppendVersion(path_, std::move(l), [](const std::optional<License>& latest) {
+    if (latest) {
+      return Status::Error(ErrorCode::kConflict, "number",
+                           "license " + latest->number + " is already recorded (version " + std::to_string(latest->version) +
+                               "); change it with licenses amend");
+    }
+    return Status::Ok();
+  });
+}
+
+Result<License> LicenseStore::Amend(License l, const std::string& actor, const std::string& reason) const {
+  EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", reason, {.max_chars = 1000}));
+  l.change = "amended";
+  l.status = LicenseStatus::kActive;
+  l.actor = actor;
+  l.reason = reason;
+  return AppendVersion(path_, std::move(l), [](const std::optional<License>& latest) {
+    if (!latest) return Status::Error(ErrorCode::kNotFound, "number", "no such license (add it first)");
+    if (latest->status == LicenseStatus::kRevoked) {
+      return Status::Error(ErrorCode::kConflict, "number", "license " + latest->number + " is revoked; a revoked license is not amended");
+    }
+    return Status::Ok();
+  });
+}
+
+Result<License> LicenseStore::Revoke(const std::string& number, const std::string& actor, const std::string& reason) const {
+  EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", reason, {.required = true, .max_chars = 1000}));
+  auto current = Get(number);
+  if (!current.ok()) return current.status();
+  License l = *current;
+  l.change = "revoked";
+  l.status = LicenseStatus::kRevoked;
+  l.actor = actor;
+  l.reason = reason;
+  return AppendVersion(path_, std::move(l), [](const std::optional<License>& latest) {
+    if (!latest) return Status::Error(ErrorCode::kNotFound, "number", "no such license");
+    if (latest->status == LicenseStatus::kRevoked) {
+      return Status::Error(ErrorCode::kConflict, "number", "license " + latest->number + " is already revoked");
+    }
+    return Status::Ok();
+  });
+}
+
+Result<License> LicenseStore::Get(const std::string& number) const {
+  Db d;
+  if (Status s = Open(path_, false, d); !s.ok()) {
+    if (s.code() == ErrorCode::kNotFound) return Status::Error(ErrorCode::kNotFound, "number", "no license " + number);
+    return s;
+  }
+  auto l = Latest(d, number);
+  if (!l.ok()) return l.status();
+  if (!*l) return Status::Error(ErrorCode::kNotFound, "number", "no license " + number);
+  return std::move(**l);
+}
+
+Result<std::vector<License>> LicenseStore::Versions(const std::string& number) const {
+  Db d;
+  std::vector<License> out;
+  if (Status s = Open(path_, false, d); !s.ok()) return s.code() == ErrorCode::kNotFound ? Result<std::vector<License>>(out) : s;
+  Stmt q(d, (std::string("SELECT ") + kColumns + " FROM license_versions WHERE number=? ORDER BY version").c_str());
+  if (!q.s) return d.Err("prepare");
+  q.Bind(1, number);
+  while (sqlite3_step(q.s) == SQLITE_ROW) out.push_back(FromRow(q));
+  return out;
+}
+
+Result<std::vector<License>> LicenseStore::List() const {
+  Db d;
+  std::vector<License> out;
+  if (Status s = Open(path_, false, d); !s.ok()) return s.code() == ErrorCode::kNotFound ? Result<std::vector<License>>(out) : s;
+  Stmt q(d, (std::string("SELECT ") + kColumns +
+             " FROM license_versions v WHERE version = (SELECT MAX(version) FROM license_versions w WHERE w.number = v.number)"
+             " ORDER BY number")
+                .c_str());
+  if (!q.s) return d.Err("prepare");
+  while (sqlite3_step(q.s) == SQLITE_ROW) out.push_back(FromRow(q));
+  return out;
+}
+
+}  // namespace exportctl::license

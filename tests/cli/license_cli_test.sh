@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# End-to-end checks of `exportctl licenses`: add, list, show, amend, revoke; bad files refused
+# naming the field with nothing stored; every change in the audit log.
+# Usage: license_cli_test.sh path/to/exportctl repo_root
+source "$(dirname "$0")/expect.sh" "$@"
+field_is() {  # field_is FILE FIELD: the JSON error in FILE names FIELD
+  python3 -c "import json,sys; e=json.load(open('$1'))['error']; sys.exit(0 if e['field']=='$2' else 1)"
+}
+d="$tmp/lic"
+file="$root/examples/license-d1234567.json"
+edit() {  # edit PYTHON_EXPR OUT: the example license with one change
+  python3 -c "import json; j=json.load(open('$file')); $1; json.dump(j, open('$2','w'))"
+}
+
+edit "j['items'][0]['eccn']='3A999.x'" "$tmp/bad-eccn.json"
+"$bin" --data-dir "$d" licenses add "$tmp/bad-eccn.json" > "$tmp/out" 2> "$tmp/err"
+expect "an unknown ECCN exits 2" test $? -eq 2
+expect "... naming items[0].eccn" field_is "$tmp/err" "items[0].eccn"
+edit "j['items'][0]['quantity']=-3" "$tmp/bad-qty.json"
+"$bin" --data-dir "$d" licenses add "$tmp/bad-qty.json" > "$tmp/out" 2> "$tmp/err"
+expect "a negative quantity exits 2 naming items[0].quantity" field_is "$tmp/err" "items[0].quantity"
+edit "j['expires']='2026-01-01'" "$tmp/bad-exp.json"
+"$bin" --data-dir "$d" licenses add "$tmp/bad-exp.json" > "$tmp/out" 2> "$tmp/err"
+expect "an expiry before the issuing date names expires" field_is "$tmp/err" expires
+edit "j['parties'][0]['country']='Atlantis'" "$tmp/bad-country.json"
+"$bin" --data-dir "$d" licenses add "$tmp/bad-country.json" > "$tmp/out" 2> "$tmp/err"
+expect "an unknown country names parties[0].country" field_is "$tmp/err" "parties[0].country"
+"$bin" --data-dir "$d" licenses list --json > "$tmp/list.json"
+expect "... and nothing was stored" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/list.json'))['licenses']==[] else 1)"
+
+"$bin" --data-dir "$d" licenses add "$file" --json > "$tmp/added.json"
+expect "licenses add exits 0 with version 1" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/added.json'))['version']==1 else 1)"
+edit "j['items'][0]['quantity']=40000" "$tmp/amended.json"
+"$bin" --data-dir "$d" licenses amend D1234567 "$tmp/amended.json" --reason "Amendment A1" --json > "$tmp/v2.json"
+expect "licenses amend writes version 2" python3 -c "import json,sys; j=json.load(open('$tmp/v2.json')); sys.exit(0 if j['version']==2 and j['items'][0]['quantity']==40000 else 1)"
+"$bin" --data-dir "$d" licenses amend D7654321 "$tmp/amended.json" > "$tmp/out" 2> "$tmp/err"
+expect "licenses amend of another number exits 2 naming number" field_is "$tmp/err" number
+"$bin" --data-dir "$d" licenses list --attention --as-of 2028-01-10 --json > "$tmp/att.json"
+expect "licenses list --attention reports one expiring within 30 days" python3 -c "import json,sys; sys.exit(0 if len(json.load(open('$tmp/att.json'))['licenses'])==1 else 1)"
+"$bin" --data-dir "$d" licenses list --attention --as-of 2027-01-10 --json > "$tmp/att.json"
+expect "... and none a year before" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/att.json'))['licenses']==[] else 1)"
+"$bin" --data-dir "$d" licenses revoke D1234567 > "$tmp/out" 2> "$tmp/err"
+expect "licenses revoke without --reason exits 2" test $? -eq 2
+"$bin" --data-dir "$d" licenses revoke D1234567 --reason "BIS letter of 2026-09-01" --json > "$tmp/v3.json"
+"$bin" --data-dir "$d" licenses show D1234567 --json > "$tmp/show.json"
+expect "licenses show has every version, version 1 intact" python3 -c "
+import json,sys; j=json.load(open('$tmp/show.json')); v=j['versions']
+sys.exit(0 if [x['change'] for x in v]==['added','amended','revoked'] and v[0]['items'][0]['quantity']==35000 and j['license']['status']=='revoked' else 1)"
+"$bin" --data-dir "$d" audit export > "$tmp/audit.jsonl"
+expect "each change is in the audit log" python3 -c "
+import json,sys; k=[json.loads(l)['kind'] for l in open('$tmp/audit.jsonl')]
+sys.exit(0 if k==['license.added','license.amended','license.revoked'] else 1)"
+"$bin" --data-dir "$d" audit verify > /dev/null
+expect "... and the log verifies" test $? -eq 0
+
+exit $fails
