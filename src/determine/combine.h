@@ -79,6 +79,8 @@ struct ItemVerdict {
   Outcome outcome = Outcome::kNoLicenseRequired;
   std::optional<LicenseException> exception;
   ReviewPolicy policy = ReviewPolicy::kNone;
+  // Licensed against the destination's country allocation (the allocation step counted it).
+  bool draws_country_allocation = false;
 };
 
 // One item: no requirement → no license required; else the first exception (in preference order)

@@ -60,6 +60,10 @@ struct ItemResult {
   Outcome outcome = Outcome::kNoLicenseRequired;
   std::string license_exception;
   ReviewPolicy review_policy = ReviewPolicy::kNone;
+  // Licensed against the destination's country allocation (15 CFR 742.6(b)(10)(iii)(B)): what
+  // `check --reserve` reserves on the country account. Set by the allocation step alone, so a
+  // reservation never draws on an allocation the decision did not count it against.
+  bool draws_country_allocation = false;
   // Whether the EAR reaches the item, from its "origin" facts; absent when none were given (the
   // item is then taken as US-origin and subject: an assumption the decision states).
   std::optional<jurisdiction::Determination> jurisdiction;

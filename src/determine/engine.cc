@@ -302,7 +302,8 @@ ItemVerdict Evaluation::EvaluateItem(const TransactionFacts& facts, size_t i, co
       if (s.exception(*this, facts, item)) item.available |= ExceptionBit(s.grants);
     }
   }
-  const ItemVerdict v = CombineItem(item.effects, item.reqs.view(), item.available, exceptions_barred);
+  ItemVerdict v = CombineItem(item.effects, item.reqs.view(), item.available, exceptions_barred);
+  v.draws_country_allocation = item.draws_country_allocation && v.outcome == Outcome::kLicenseRequired;
   if (v.outcome == Outcome::kNoLicenseRequired) ExplainNoRequirement(*this, facts, item);
   if (v.outcome == Outcome::kLicenseException) ExplainException(*this, facts, item, *v.exception);
   return v;
@@ -436,6 +437,7 @@ void Evaluation::Run(Decision& out) {
     ir.outcome = ev.outcome;
     ir.license_exception = ev.exception ? LicenseExceptionName(*ev.exception) : "";
     ir.review_policy = ev.policy;
+    ir.draws_country_allocation = ev.draws_country_allocation;
     verdicts[i] = ev;
     if (explain) ir.classification = std::move(classes[i]);  // c is not used after this
     out.items.push_back(std::move(ir));

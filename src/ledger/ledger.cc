@@ -674,7 +674,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options,
   const std::string& loc = options.location;
   if (loc.empty()) return Status::Invalid("ledger", "location is empty");
   Result<std::unique_ptr<Store>> store = Status::Error(ErrorCode::kInternal, "", "");
-  if (IsPostgresUrl(loc)) {
+  if (loc == kMemoryLocation) {
+    store = internal::OpenMemoryStore();
+  } else if (IsPostgresUrl(loc)) {
     store = internal::OpenPostgresStore(loc);
   } else {
     store = internal::OpenSqliteStore(loc, options.busy_timeout_ms);

@@ -221,9 +221,12 @@ struct AdjustRequest {
   std::string transaction_ref;
 };
 
+// A ledger kept in memory only, gone with the process: what-if runs (exportctl simulate).
+inline constexpr const char* kMemoryLocation = "memory:";
+
 struct LedgerOptions {
-  // A file path (SQLite, created if missing, parent directory too) or a
-  // postgresql:// / postgres:// connection string.
+  // A file path (SQLite, created if missing, parent directory too), a
+  // postgresql:// / postgres:// connection string, or kMemoryLocation.
   std::string location;
   // SQLite: how long a writer waits for the file lock before failing with kUnavailable.
   int busy_timeout_ms = 30000;

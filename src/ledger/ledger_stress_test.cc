@@ -130,6 +130,7 @@ void ReadAcks(int fd, std::map<std::string, int64_t>& acked, int* refused, std::
 }
 
 TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
+  if (GetParam() == "memory") GTEST_SKIP() << "a memory ledger lives in one process";
   FillAllocation();
   constexpr int kProcesses = 4, kPerProcess = 50;
   std::vector<std::pair<int, int>> children;  // pid, fd
@@ -157,6 +158,7 @@ TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
 }
 
 TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
+  if (GetParam() == "memory") GTEST_SKIP() << "a memory ledger lives in one process";
   constexpr int kKills = 100;
   std::mt19937 rng(20260115);  // fixed seed: reproducible kill schedule
   std::map<std::string, int64_t> acked;
@@ -213,7 +215,7 @@ TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
   EXPECT_EQ(again->posting.id, id);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LedgerStressTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerStressTest, ::testing::Values("sqlite", "postgresql", "memory"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -40,6 +40,10 @@ bool InCi() {
 }  // namespace
 
 TestLocation::TestLocation(const std::string& backend) : backend_(backend) {
+  if (backend == "memory") {
+    location_ = kMemoryLocation;
+    return;
+  }
   if (backend == "sqlite") {
     dir_ = (std::filesystem::temp_directory_path() / ("exportctl_ledger_" + Unique())).string();
     std::filesystem::create_directories(dir_);

@@ -80,6 +80,8 @@ class Store {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int busy_timeout_ms);
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_string);
+// Kept in memory only, gone with the process (LedgerOptions::location "memory:").
+std::unique_ptr<Store> OpenMemoryStore();
 
 // Shared by both backends.
 // CREATE TABLE/INDEX IF NOT EXISTS statements of the ledger (docs/ledger.md), in a dialect.

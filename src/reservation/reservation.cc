@@ -8,10 +8,6 @@ namespace exportctl {
 
 namespace {
 
-bool IsA(const Classification& c) {
-  return c.determinate && (c.eccn == Eccn::k3A090a || c.eccn == Eccn::k4A090a);
-}
-
 std::string PartyName(const Transaction& tx, PartyRole role) {
   for (const auto& p : tx.parties) {
     if (p.role == role && !p.name.empty()) return p.name;
@@ -62,11 +58,10 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
   for (size_t i = 0; i < d.items.size(); ++i) {
     const ItemResult& it = d.items[i];
     if (it.total_tpp <= 0) continue;
-    const Classification& c = it.classification;
     if (it.license_exception == "LPP" || it.license_exception == "AIA") {
       if (consignee.empty()) return Status::Invalid("parties", "the ultimate consignee's name is needed for its " + it.license_exception + " account");
       add(it.license_exception == "LPP" ? ledger::AccountKey::Lpp(consignee) : ledger::AccountKey::Aia(consignee), it.total_tpp);
-    } else if (it.outcome == Outcome::kLicenseRequired && d.posture == Posture::kCodified && IsA(c) &&
+    } else if (it.outcome == Outcome::kLicenseRequired && it.draws_country_allocation &&
                it.review_policy == ReviewPolicy::kPresumptionOfApproval) {
       add(ledger::AccountKey::Country(dest), it.total_tpp);
     } else if (it.outcome == Outcome::kLicenseRequired && it.review_policy == ReviewPolicy::kCaseByCase &&

@@ -38,7 +38,8 @@ struct ReservedDecision {
 // The accounts a decision draws on, one request per (account), amounts in TPP:
 //   LPP items → lpp:<consignee identity>; AIA items → aia:<identity> (certification counter;
 //   ledger::ConsigneeIdentity: its party_id, else its folded name);
-//   licensed 3A090.a/4A090.a under presumption of approval in Tier 2 (codified) → country:<dest>;
+//   items the decision counted against the destination's country allocation (licensed under a
+//   presumption of approval in Tier 2, codified; ItemResult::draws_country_allocation) → country:<dest>;
 //   case-by-case H200-zone exports to China/Macau → h200-cn:<exporter>:<product>.
 // The destination's account is the one the engine queried (Dataset::EffectiveCode: HK → CN).
 // Errors name the missing fact (e.g. the exporter party for the H200 account).

@@ -260,3 +260,38 @@ TEST_F(ReservationTest, ItemsOfOneTransactionShareTheCountryAllocation) {
 
 }  // namespace
 }  // namespace exportctl
+
+namespace exportctl {
+namespace {
+
+// A Tier 2 destination for a consignee headquartered in Tier 1: licensed under a presumption of
+// approval without the country allocation (15 CFR 742.6(b)(10)(iii)(A), "headquarters rule"), so
+// nothing is reserved on the country account — even when the allocation is nearly spent, where
+// reserving on it used to fail the whole check with "the reservation does not fit".
+TEST_F(ReservationTest, TierOneHeadquarteredConsigneeDoesNotDrawOnTheCountryAllocation) {
+  Engine engine(BundledData());
+  const Date day = *Date::Parse("2025-09-01");
+  auto balance = ledger_->GetBalance(ledger::AccountKey::Country("MY"), day);
+  ASSERT_TRUE(balance.ok() && balance->cap_tpp) << balance.status().ToString();
+  ASSERT_TRUE(ledger_->Adjust({.account = ledger::AccountKey::Country("MY"), .tpp = *balance->cap_tpp - 1000,
+                               .as_of = day, .reason = "earlier licences"}).ok());
+  auto tx = ParseTransaction(
+      R"({"reference":"US-HQ","as_of":"2025-09-01","posture":"codified","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":2000}],)"
+      R"("parties":[{"role":"ultimate_consignee","name":"US Cloud Malaysia","country":"MY","headquarters":"US","ultimate_parent_headquarters":"US","restricted_lists":[]}]})",
+      BundledData());
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  auto r = ReserveForDecision(engine, *ledger_, *tx, {}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->decision.outcome, Outcome::kLicenseRequired);
+  EXPECT_EQ(r->decision.review_policy, ReviewPolicy::kPresumptionOfApproval);
+  EXPECT_FALSE(r->decision.items[0].draws_country_allocation);
+  EXPECT_TRUE(r->postings.empty());
+  // The same order for a Malaysian-headquartered consignee is counted, and no longer fits.
+  auto local = ReserveForDecision(engine, *ledger_, Tx("MY-HQ", 2000), {}, {});
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  EXPECT_EQ(local->decision.review_policy, ReviewPolicy::kPresumptionOfDenial);
+  EXPECT_TRUE(local->postings.empty());
+}
+
+}  // namespace
+}  // namespace exportctl

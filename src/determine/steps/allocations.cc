@@ -97,6 +97,7 @@ void CountryAllocationStep(Evaluation& ev, const TransactionFacts& facts, ItemCo
                    FormatTpp(bal->remaining() - ev.country_drawn) +
                    " TPP remain; this item needs " + FormatTpp(item.item_tpp)),
            item.idx);
+    item.draws_country_allocation = true;
     if (item.c.determinate)
       ev.country_drawn += item.item_tpp;  // the next item of this transaction draws on what is left
   }

@@ -176,6 +176,9 @@ struct ItemContext {
   bool h200_certified = false, h200_share_exceeded = false;
   // The policy worldwide_license_a gave the item (the country allocation reads it).
   std::optional<ReviewPolicy> worldwide_policy;
+  // The country allocation step counted the item against the destination's allocation (it
+  // fits): a license for it draws on that allocation, and a reservation must too.
+  bool draws_country_allocation = false;
 
   ReviewPolicy ApplyH200(ReviewPolicy p) const {
     return h200_certified && !h200_share_exceeded ? ReviewPolicy::kCaseByCase : p;
