@@ -36,6 +36,7 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx);   // audit …, keys
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);    // serve
 void RegisterOwnershipCommands(CLI::App& app, CliContext& ctx);  // ownership …
 void RegisterLicenseCommands(CLI::App& app, CliContext& ctx);    // licenses …
+void RegisterSimulateCommand(CLI::App& app, CliContext& ctx);    // simulate
 // The ownership graph of --data-dir for check; nullptr when none is imported.
 Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx);
 void RegisterHelpCommands(CLI::App& app);                     // completion bash|zsh, man

@@ -27,6 +27,7 @@ const std::map<std::string, std::string>& Examples() {
       {"classify", "exportctl classify H20 --as-of 2025-06-01 --json"},
       {"check", "exportctl check --text examples/03-h200-to-china.json --data-dir ./exportctl-data"},
       {"jurisdiction", "exportctl jurisdiction --text examples/08-foreign-server-to-vietnam.json"},
+      {"simulate", "exportctl simulate --demand examples/simulate/demand.csv --policy enforced --policy codified --out sim-report"},
       {"deminimis", "exportctl deminimis examples/server-bom.csv --destination VN --as-of 2025-06-01 --json"},
       {"regimes", "exportctl regimes --as-of 2025-06-01 --posture codified --json"},
       {"countries", "exportctl countries AE --as-of 2025-06-01 --posture codified   |   exportctl countries --all --json"},

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   RegisterServeCommand(app, ctx);
   RegisterOwnershipCommands(app, ctx);
   RegisterLicenseCommands(app, ctx);
+  RegisterSimulateCommand(app, ctx);
   RegisterHelpCommands(app);
   FinishCommandLine(app);
 

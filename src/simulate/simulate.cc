@@ -1,0 +1,391 @@
+#include "simulate/simulate.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <thread>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/idempotency.h"
+#include "reservation/reservation.h"
+#include "screen/csv.h"
+
+namespace exportctl::simulate {
+
+Result<PolicySet> ParsePolicySet(const std::string& argument) {
+  const size_t eq = argument.find('=');
+  if (eq == std::string::npos) {
+    auto posture = ParsePosture(argument);
+    if (!posture.ok())
+      return Status::Invalid("--policy", "unknown policy set \"" + argument +
+                                             "\": use enforced, codified, or NAME=FILE");
+    return PolicySet{argument, *posture, "built-in"};
+  }
+  PolicySet p;
+  p.id = argument.substr(0, eq);
+  p.source = argument.substr(eq + 1);
+  if (p.id.empty() || p.source.empty())
+    return Status::Invalid("--policy", "\"" + argument + "\": expected NAME=FILE");
+  if (p.id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+      std::string::npos)
+    return Status::Invalid("--policy", "policy set name \"" + p.id + "\": use letters, digits, '_', '.', '-'");
+  std::ifstream in(p.source, std::ios::binary);
+  if (!in) return Status::Invalid("--policy", "cannot open " + p.source);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::Invalid(p.source, "not a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "posture" && key != "description")
+      return Status::Invalid(p.source + ".policy." + key,
+                             "not a policy set field (known: posture, description)");
+  }
+  if (!j.contains("posture") || !j["posture"].is_string())
+    return Status::Invalid(p.source + ".posture", "required: \"enforced\" or \"codified\"");
+  auto posture = ParsePosture(j["posture"].get<std::string>());
+  if (!posture.ok()) return posture.status().WithFieldPrefix(p.source);
+  p.posture = *posture;
+  return p;
+}
+
+std::string QuarterOf(Date d) { return std::to_string(d.year()) + "-Q" + std::to_string(d.quarter()); }
+
+namespace {
+
+// Parses and validates one order; `where` ("orders.jsonl:7") prefixes any error's field.
+Result<Order> MakeOrder(std::string text, size_t line, const std::string& where, const Dataset& data, Date today) {
+  auto tx = ParseTransaction(text, data, today);
+  if (!tx.ok()) return tx.status().WithFieldPrefix(where);
+  Order o;
+  o.origin = where;
+  o.line = line;
+  o.reference = tx->reference.empty() ? "line-" + std::to_string(line) : tx->reference;
+  o.as_of = tx->as_of;
+  o.destination = tx->destination;
+  for (const auto& item : tx->items) o.units += item.quantity;
+  o.text = std::move(text);
+  return o;
+}
+
+// Date order, stable; every reference once.
+Status SortAndCheck(std::vector<Order>& orders) {
+  std::unordered_set<std::string> references;
+  for (const auto& o : orders)
+    if (!references.insert(o.reference).second)
+      return Status::Invalid(o.origin + ".reference",
+                             "\"" + o.reference + "\" is used by an earlier order: a ledger reserves a reference once");
+  std::stable_sort(orders.begin(), orders.end(), [](const Order& a, const Order& b) { return a.as_of < b.as_of; });
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<Order>> ReadOrders(std::istream& in, const std::string& file_name, const Dataset& data,
+                                      Date today) {
+  std::vector<Order> orders;
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto o = MakeOrder(std::move(line), n, file_name + ":" + std::to_string(n), data, today);
+    if (!o.ok()) return o.status();
+    orders.push_back(std::move(o).value());
+  }
+  if (in.bad()) return Status::Error(ErrorCode::kUnavailable, file_name, "read error");
+  EXPORTCTL_RETURN_IF_ERROR(SortAndCheck(orders));
+  return orders;
+}
+
+Result<std::vector<Order>> MergeOrders(std::vector<Order> a, std::vector<Order> b) {
+  for (auto& o : b) a.push_back(std::move(o));
+  EXPORTCTL_RETURN_IF_ERROR(SortAndCheck(a));
+  return a;
+}
+
+namespace {
+
+// The consignee a demand profile stands for, in the destination country.
+Result<nlohmann::json> ProfileParty(const std::string& profile, const std::string& country) {
+  std::string name, hq;
+  if (profile == "local") {
+    name = "Local compute (" + country + ")", hq = country;
+  } else if (profile == "us_headquartered") {
+    name = "US cloud subsidiary (" + country + ")", hq = "US";
+  } else if (profile == "china_headquartered") {
+    name = "China-headquartered subsidiary (" + country + ")", hq = "CN";
+  } else {
+    return Status::Invalid("consignee_profile",
+                           "unknown profile \"" + profile + "\" (local, us_headquartered, china_headquartered)");
+  }
+  // A party_id per profile and country: each is its own consignee (its own LPP allowance).
+  return nlohmann::json{{"role", "ultimate_consignee"}, {"name", name}, {"party_id", "demand-" + profile + "-" + country},
+                        {"country", country},
+                        {"headquarters", hq}, {"ultimate_parent_headquarters", hq}};
+}
+
+Result<int64_t> PositiveInt(const std::string& text, const char* field) {
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0)
+    return Status::Invalid(field, "\"" + text + "\" is not a whole number above 0");
+  return v;
+}
+
+}  // namespace
+
+Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& file_name, const Dataset& data,
+                                        Date today) {
+  const auto rows = screen::ReadCsv(in);
+  if (in.bad()) return Status::Error(ErrorCode::kUnavailable, file_name, "read error");
+  const std::vector<std::string> columns = {"country", "quarter", "chip", "quantity", "consignee_profile", "orders"};
+  if (rows.empty() || rows[0].size() < 5 || rows[0].size() > 6 ||
+      !std::equal(rows[0].begin(), rows[0].end(), columns.begin()))
+    return Status::Invalid(file_name + ":1", "the header must be country,quarter,chip,quantity,consignee_profile[,orders]");
+  std::vector<Order> orders;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    const std::string where = file_name + ":" + std::to_string(r + 1);
+    if (row.size() == 1 && row[0].empty()) continue;  // a blank line
+    if (row.size() != rows[0].size())
+      return Status::Invalid(where, std::to_string(row.size()) + " fields, the header has " + std::to_string(rows[0].size()));
+    // "2026-Q3": its first day and its length.
+    const std::string& q = row[1];
+    int year = 0;
+    const bool quarter_ok = q.size() == 7 && q[4] == '-' && q[5] == 'Q' && q[6] >= '1' && q[6] <= '4' &&
+                            std::from_chars(q.data(), q.data() + 4, year).ec == std::errc();
+    if (!quarter_ok) return Status::Invalid(where + ".quarter", "\"" + q + "\" is not a quarter like 2026-Q3");
+    const unsigned first_month = static_cast<unsigned>(q[6] - '1') * 3 + 1;
+    const Date start = Date::FromYmd(year, first_month, 1);
+    const Date next = first_month == 10 ? Date::FromYmd(year + 1, 1, 1) : Date::FromYmd(year, first_month + 3, 1);
+    auto quantity = PositiveInt(row[3], "quantity");
+    if (!quantity.ok()) return quantity.status().WithFieldPrefix(where);
+    auto count = row.size() == 6 && !row[5].empty() ? PositiveInt(row[5], "orders") : Result<int64_t>(int64_t{1});
+    if (!count.ok()) return count.status().WithFieldPrefix(where);
+    if (*count > *quantity) return Status::Invalid(where + ".orders", "more orders than units");
+    auto party = ProfileParty(row[4], row[0]);
+    if (!party.ok()) return party.status().WithFieldPrefix(where);
+    const int32_t days = next.days() - start.days();
+    for (int64_t k = 0; k < *count; ++k) {
+      const int64_t units = *quantity / *count + (k < *quantity % *count ? 1 : 0);
+      const Date as_of = Date::FromDays(start.days() + static_cast<int32_t>(k * days / *count));
+      const nlohmann::json tx = {{"reference", "demand-" + std::to_string(r + 1) + "-" + std::to_string(k + 1)},
+                                 {"as_of", as_of.ToString()},
+                                 {"destination", row[0]},
+                                 {"items", {{{"chip", row[2]}, {"quantity", units}}}},
+                                 {"parties", {*party}}};
+      auto o = MakeOrder(tx.dump(), r + 1, where, data, today);
+      if (!o.ok()) {
+        // Name the demand's column, not the transaction built from it.
+        Status st = o.status();
+        const std::string f = st.field();
+        const std::string column = f == where + ".destination" ? "country"
+                                   : f.rfind(where + ".items[0].chip", 0) == 0 ? "chip"
+                                   : f.rfind(where + ".items[0]", 0) == 0 ? "quantity" : "";
+        if (!column.empty()) return Status::Invalid(where + "." + column, st.message());
+        return st;
+      }
+      orders.push_back(std::move(o).value());
+    }
+  }
+  EXPORTCTL_RETURN_IF_ERROR(SortAndCheck(orders));
+  return orders;
+}
+
+namespace {
+
+// Remembers the balances a decision read (the accounts it draws on), to tell when one ran out.
+class BalanceWatch : public AllocationView {
+ public:
+  explicit BalanceWatch(const AllocationView* inner) : inner_(inner) {}
+  Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+    auto b = inner_->Balance(q);
+    if (b.ok() && q.account != AllocationQuery::Account::kAiaCertification) read_.push_back(*b);
+    return b;
+  }
+  std::vector<AllocationBalance>& read() const { return read_; }
+
+ private:
+  const AllocationView* inner_;
+  mutable std::vector<AllocationBalance> read_;
+};
+
+// One policy set's run: its own ledger and what it has seen.
+struct Lane {
+  PolicySet policy;
+  std::unique_ptr<ledger::Ledger> ledger;
+  PolicySummary summary;
+  std::set<std::pair<std::string, std::string>> exhausted;  // (account, period) already reported
+  std::vector<Decision> decisions;  // the current chunk's, by order
+};
+
+double OrderTpp(const Decision& d) {
+  double tpp = 0;
+  for (const auto& item : d.items) tpp += item.total_tpp;
+  return tpp;
+}
+
+Status DecideOne(const Services& s, Lane& lane, const Order& order, Decision& out) {
+  auto tx = ParseTransaction(order.text, *s.dataset, order.as_of);
+  if (!tx.ok()) return tx.status();
+  tx->reference = order.reference;
+  // The same identity, and so the same ledger keys, as `check --reserve` gives the order.
+  auto identity = audit::IdentifyRetry("simulate", "", tx->reference);
+  if (!identity.ok()) return identity.status();
+  DetermineOptions options;
+  options.posture = lane.policy.posture;
+  options.screener = s.screener;
+  options.ownership = s.ownership;
+  options.decision_id = identity->decision_id;
+  options.compute_alternate = false;  // the other policy sets are the alternates
+  options.explain_what_would_change = false;
+  std::unique_ptr<BalanceWatch> watch;
+  ReserveOptions ro{.idempotency_key = identity->ledger_key};
+  ro.wrap_allocations = [&watch](const AllocationView* v) -> const AllocationView* {
+    watch = std::make_unique<BalanceWatch>(v);
+    return watch.get();
+  };
+  auto reserved = ReserveForDecision(*s.engine, *lane.ledger, *tx, options, ro);
+  if (!reserved.ok()) return reserved.status();
+  out = std::move(reserved->decision);
+
+  // Ran out: an account already drawn on had less left than the order's TPP (an order larger
+  // than a whole untouched allocation is too big, not a sign of exhaustion), or nothing was left
+  // after what it reserved.
+  const double tpp = OrderTpp(out);
+  std::map<std::string, double> reserved_on;
+  for (const auto& p : reserved->written) reserved_on[p.account] += p.tpp();
+  for (const auto& b : watch ? watch->read() : std::vector<AllocationBalance>()) {
+    auto key = ledger::AccountKey::Parse(b.account);
+    if (!key.ok()) continue;
+    auto period = s.rules->Period(*key, order.as_of);
+    if (!period.ok()) continue;
+    const auto mine = reserved_on.find(b.account);
+    const bool reserved_here = mine != reserved_on.end();
+    const double left_after = b.remaining() - (reserved_here ? mine->second : 0.0);
+    if ((b.used > 0 && b.remaining() < tpp && !reserved_here) || left_after <= 1e-9) {
+      if (lane.exhausted.insert({b.account, *period}).second)
+        lane.summary.exhausted.push_back({b.account, *period, b.cap, order.as_of, order.reference,
+                                          std::max(0.0, b.remaining())});
+    }
+  }
+  for (const auto& p : reserved->written) {
+    auto key = ledger::AccountKey::Parse(p.account);
+    if (!key.ok()) continue;
+    auto balance = lane.ledger->GetBalance(*key, order.as_of);
+    if (!balance.ok()) return balance.status();
+    AccountBurn& burn = lane.summary.burn[p.account];
+    burn.cap_tpp = balance->cap_tpp;
+    const double held = balance->reserved_tpp + balance->used_tpp;
+    if (!burn.points.empty() && burn.points.back().date == order.as_of)
+      burn.points.back().held_tpp = held;
+    else
+      burn.points.push_back({order.as_of, held});
+  }
+  return Status::Ok();
+}
+
+// On each side, the first reason (in the order the rules ran) the other decision does not give:
+// the same rule with the same effect and words counts as given.
+void FirstDifference(const Decision& a, const Decision& b, Flip& f) {
+  auto first_only_in = [](const Decision& x, const Decision& y) -> const Finding* {
+    for (const auto& r : x.reasons) {
+      if (r.effect == Effect::kInfo) continue;  // context, not why the outcome differs
+      const bool shared = std::any_of(y.reasons.begin(), y.reasons.end(), [&](const Finding& s) {
+        return s.rule == r.rule && s.effect == r.effect && s.summary == r.summary;
+      });
+      if (!shared) return &r;
+    }
+    return nullptr;
+  };
+  if (const Finding* x = first_only_in(a, b))
+    f.rule_a = std::string(x->rule), f.citation_a = std::string(x->citation), f.reason_a = x->summary;
+  if (const Finding* y = first_only_in(b, a))
+    f.rule_b = std::string(y->rule), f.citation_b = std::string(y->citation), f.reason_b = y->summary;
+}
+
+}  // namespace
+
+Simulation::Simulation(Services services, std::vector<PolicySet> policies) : s_(std::move(services)) {
+  for (auto& p : policies) summary_.policies.push_back({.policy = std::move(p)});
+}
+
+Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) {
+  if (!s_.dataset || !s_.engine || !s_.rules)
+    return Status::Error(ErrorCode::kInternal, "", "simulation services incomplete");
+  if (summary_.policies.empty()) return Status::Invalid("--policy", "name at least one policy set");
+  std::vector<Lane> lanes(summary_.policies.size());
+  for (size_t i = 0; i < lanes.size(); ++i) {
+    lanes[i].policy = summary_.policies[i].policy;
+    lanes[i].summary.policy = lanes[i].policy;
+    auto opened = ledger::Ledger::Open({.location = ledger::kMemoryLocation}, *s_.rules);
+    if (!opened.ok()) return opened.status();
+    lanes[i].ledger = std::move(opened).value();
+  }
+  summary_.orders = orders.size();
+  constexpr size_t kChunk = 2048;
+  const unsigned workers = std::max(1u, std::min<unsigned>(s_.workers, static_cast<unsigned>(lanes.size())));
+  OrderAnswers answers;
+  answers.decisions.resize(lanes.size());
+  for (size_t begin = 0; begin < orders.size(); begin += kChunk) {
+    const size_t end = std::min(orders.size(), begin + kChunk);
+    // Each policy set runs the chunk on its own ledger, in order; policy sets run side by side.
+    std::vector<Status> failed(lanes.size(), Status::Ok());
+    auto run_lanes = [&](unsigned w) {
+      for (size_t l = w; l < lanes.size(); l += workers) {
+        Lane& lane = lanes[l];
+        lane.decisions.resize(end - begin);
+        for (size_t i = begin; i < end; ++i) {
+          Status st = DecideOne(s_, lane, orders[i], lane.decisions[i - begin]);
+          if (!st.ok()) {
+            failed[l] = st.WithFieldPrefix("line " + std::to_string(orders[i].line));
+            break;
+          }
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(run_lanes, w);
+    run_lanes(0);
+    for (auto& t : threads) t.join();
+    for (const auto& st : failed)
+      if (!st.ok()) return st;
+
+    for (size_t i = begin; i < end; ++i) {
+      const Order& order = orders[i];
+      answers.order = &order;
+      answers.tpp = OrderTpp(lanes[0].decisions[i - begin]);
+      for (size_t l = 0; l < lanes.size(); ++l) {
+        const Decision& d = lanes[l].decisions[i - begin];
+        answers.decisions[l] = &d;
+        const std::string outcome = OutcomeName(d.outcome);
+        const double tpp = OrderTpp(d);
+        lanes[l].summary.totals[outcome].Add(order.units, tpp);
+        lanes[l].summary.by_country_quarter[{order.destination, QuarterOf(order.as_of)}][outcome].Add(order.units, tpp);
+      }
+      // A flip: some policy set decided otherwise than the first.
+      for (size_t l = 1; l < lanes.size(); ++l) {
+        const Decision& a = lanes[0].decisions[i - begin];
+        const Decision& b = lanes[l].decisions[i - begin];
+        if (a.outcome == b.outcome && a.license_exception == b.license_exception) continue;
+        ++summary_.flips_total;
+        if (summary_.flips.size() < kMaxFlipsKept) {
+          Flip f{.line = order.line, .reference = order.reference, .as_of = order.as_of,
+                 .destination = order.destination};
+          for (const auto& lane : lanes) f.outcomes.push_back(OutcomeName(lane.decisions[i - begin].outcome));
+          f.policy_a = lanes[0].policy.id;
+          f.policy_b = lanes[l].policy.id;
+          FirstDifference(a, b, f);
+          summary_.flips.push_back(std::move(f));
+        }
+        break;
+      }
+      if (sink) sink(answers);
+    }
+    if (s_.progress) s_.progress(end, orders.size());
+  }
+  for (size_t l = 0; l < lanes.size(); ++l) summary_.policies[l] = std::move(lanes[l].summary);
+  return Status::Ok();
+}
+
+}  // namespace exportctl::simulate

@@ -1,0 +1,190 @@
+// The policy simulator: the same orders under several policy sets, each on a fresh in-memory
+// ledger, in date order — what `check --reserve` would have answered order by order, and where
+// the policy sets disagree.
+//
+//   auto orders = simulate::ReadOrders(in, "orders.jsonl", data, today);
+//   auto sets = {*simulate::ParsePolicySet("enforced"), *simulate::ParsePolicySet("codified")};
+//   simulate::Simulation sim(services, sets);
+//   auto status = sim.Run(*orders, sink);   // sink receives each order's answers, in date order
+//   sim.summary()                            // totals, by country × quarter, exhaustions, flips
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/date.h"
+#include "core/posture.h"
+#include "core/status.h"
+#include "data/dataset.h"
+#include "determine/engine.h"
+#include "ledger/ledger.h"
+
+namespace exportctl::simulate {
+
+// What the orders are evaluated under. `enforced` and `codified` evaluate each order at its own
+// as_of under that posture.
+struct PolicySet {
+  std::string id;      // "enforced", "codified", or the NAME of NAME=FILE
+  Posture posture = Posture::kEnforced;
+  std::string source;  // "built-in" or the file it was read from
+};
+
+// "enforced", "codified", or NAME=FILE where FILE is {"posture": "enforced"|"codified"}. Errors
+// name the argument ("--policy") or the file's field.
+Result<PolicySet> ParsePolicySet(const std::string& argument);
+
+// One order of the scenario: its transaction text as given, where it came from, and the facts
+// needed to order and report it.
+struct Order {
+  std::string origin;     // "<file>:<line>", what errors about the order name
+  size_t line = 0;        // 1-based line in the orders file (demand: the row)
+  std::string text;       // the transaction JSON
+  std::string reference;  // as given, else "line-<N>"
+  Date as_of;
+  std::string destination;
+  int64_t units = 0;      // items' quantities
+};
+
+// Reads a JSONL file of transactions; every line is validated up front (a simulation does not
+// stop half way on a bad line). Errors name "<file>:<line>" and the transaction's field, e.g.
+// field "orders.jsonl:7.items[0].chip". Two orders with one reference are an error (a ledger
+// reserves a reference once). Blank lines are skipped. Returned in date order (as_of, then line).
+Result<std::vector<Order>> ReadOrders(std::istream& in, const std::string& file_name, const Dataset& data,
+                                      Date today);
+
+// Demand as CSV rows, expanded deterministically into orders:
+//   country,quarter,chip,quantity,consignee_profile[,orders]
+//   AE,2026-Q3,B200 SXM (HGX),20000,local,4
+// splits each row's quantity into `orders` orders (default 1; the first ones take the
+// remainder) dated evenly through the quarter, with reference "demand-<row>-<k>". Profiles:
+//   local                 the consignee is in the country, headquartered there
+//   us_headquartered      a US-headquartered company's subsidiary in the country
+//   china_headquartered   a subsidiary of a company headquartered in China (Country Group D:5)
+// Errors name "<file>:<row>" and the column. Returned in date order, references checked.
+Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& file_name, const Dataset& data,
+                                        Date today);
+
+// Orders from several sources as one run: date order (as_of, then source order), each reference
+// once (an error names the later order's origin).
+Result<std::vector<Order>> MergeOrders(std::vector<Order> a, std::vector<Order> b);
+
+// Orders, units and TPP with one outcome.
+struct Tally {
+  size_t orders = 0;
+  int64_t units = 0;
+  double tpp = 0;
+  void Add(int64_t u, double t) {
+    ++orders;
+    units += u;
+    tpp += t;
+  }
+};
+using Tallies = std::map<std::string, Tally>;  // by outcome name
+
+// An allocation that ran out: the first order that found less left than it needed, or after
+// whose reservation nothing was left.
+struct Exhaustion {
+  std::string account;
+  std::string period;
+  double cap_tpp = 0;
+  Date date;
+  std::string reference;  // the order
+  double remaining_tpp = 0;  // what was left when it happened
+};
+
+// One point of an allocation's burn-down: held (reserved + used) TPP after an order reserved.
+struct BurnPoint {
+  Date date;
+  double held_tpp = 0;
+};
+struct AccountBurn {
+  std::optional<double> cap_tpp;
+  std::vector<BurnPoint> points;  // one per date (the last of the day), in date order
+};
+
+struct PolicySummary {
+  PolicySet policy;
+  Tallies totals;
+  std::map<std::pair<std::string, std::string>, Tallies> by_country_quarter;  // (country, "2026-Q3")
+  std::vector<Exhaustion> exhausted;
+  std::map<std::string, AccountBurn> burn;  // by account
+};
+
+// An order whose outcome differs between policy sets, and the first reason that differs.
+struct Flip {
+  size_t line = 0;
+  std::string reference;
+  Date as_of;
+  std::string destination;
+  std::vector<std::string> outcomes;  // per policy set, in order
+  // The first reason (in the order the rules ran) that differs between the first policy set
+  // and the first one that decided otherwise: rule, citation and words on each side.
+  std::string policy_a, policy_b;
+  std::string rule_a, citation_a, reason_a;
+  std::string rule_b, citation_b, reason_b;
+};
+
+struct Summary {
+  size_t orders = 0;
+  std::vector<PolicySummary> policies;
+  std::vector<Flip> flips;  // the first kMaxFlipsKept
+  size_t flips_total = 0;
+};
+inline constexpr size_t kMaxFlipsKept = 10000;
+
+// One order's answer under every policy set (for the per-order table).
+struct OrderAnswers {
+  const Order* order = nullptr;
+  double tpp = 0;
+  std::vector<const Decision*> decisions;  // per policy set
+};
+using OrderSink = std::function<void(const OrderAnswers&)>;
+
+struct Services {
+  const Dataset* dataset = nullptr;         // required
+  const Engine* engine = nullptr;           // required
+  const PartyScreener* screener = nullptr;  // as check: nullptr = screening not performed
+  const OwnershipGraphView* ownership = nullptr;
+  const ledger::AllocationRules* rules = nullptr;  // required: each policy set's fresh ledger
+  unsigned workers = 1;                            // policy sets decided in parallel
+  std::function<void(size_t done, size_t total)> progress;  // called between chunks
+};
+
+class Simulation {
+ public:
+  Simulation(Services services, std::vector<PolicySet> policies);
+  // Runs every order (in the order given: ReadOrders' date order) under every policy set, each
+  // on its own fresh in-memory ledger. A reservation error (not "does not fit", which is an
+  // answer) stops the run.
+  [[nodiscard]] Status Run(const std::vector<Order>& orders, const OrderSink& sink);
+  const Summary& summary() const { return summary_; }
+
+ private:
+  Services s_;
+  Summary summary_;
+};
+
+// "2026-Q3".
+std::string QuarterOf(Date d);
+
+// The summary as the interface promises it (docs/simulate.md):
+// {"orders", "policy_sets": [{"id", "posture", "source", "totals": {OUTCOME: {"orders", "units",
+// "tpp"}}, "by_country_quarter": […], "exhausted": […]}], "flips": […], "flips_total"}.
+std::string SummaryJson(const Summary& s);
+// CSV tables: outcomes per country × quarter, exhaustions, flips (RFC 4180 quoting).
+std::string ByCountryQuarterCsv(const Summary& s);
+std::string ExhaustedCsv(const Summary& s);
+std::string FlipsCsv(const Summary& s);
+// The per-order table: a header, then one row per order (OrderRowCsv).
+std::string OrdersCsvHeader(const std::vector<PolicySet>& policies);
+void AppendOrderRowCsv(const OrderAnswers& a, std::string& out);
+// A self-contained HTML page with SVG charts: outcomes by quarter per policy set, allocation
+// burn-down per account, and where the policy sets disagree, by country.
+std::string ReportHtml(const Summary& s, const std::string& title);
+
+}  // namespace exportctl::simulate

@@ -1,0 +1,242 @@
+// The policy simulator: its input errors, and the property that a simulation under one policy set
+// answers exactly as the same orders sent one by one to `check --reserve` on a fresh ledger.
+#include "simulate/simulate.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/audit_log.h"
+#include "check/check.h"
+#include "data/test_data.h"
+
+namespace exportctl::simulate {
+namespace {
+
+const Date kToday = Date::FromYmd(2026, 11, 30);
+
+// Tier 1 destination, consignee headquartered in Tier 2: under the codified rule License
+// Exception LPP draws on the consignee's 26,900,000 TPP a year (15 CFR 740.29(a)); 400 H100s
+// (15,832 TPP each) are 6,332,800 TPP, so the fifth such order in a year does not fit.
+std::string LppOrder(const std::string& ref, const std::string& as_of, int quantity = 400) {
+  return R"({"reference":")" + ref + R"(","as_of":")" + as_of + R"(","destination":"DE",)"
+         R"("items":[{"chip":"H100 SXM5 80GB","quantity":)" + std::to_string(quantity) + R"(}],)"
+         R"("parties":[{"role":"ultimate_consignee","name":"Delhi Compute","country":"DE","headquarters":"IN",)"
+         R"("ultimate_parent_headquarters":"IN"}]})";
+}
+// Tier 2 destination: licensed under a presumption of approval and drawn from Malaysia's
+// 790,000,000 TPP allocation (15 CFR 742.6(b)(10)(iii)(B)); 20,000 H100s are 316,640,000 TPP,
+// so the third such order does not fit.
+std::string TierTwoOrder(const std::string& ref, const std::string& as_of, int quantity = 20000) {
+  return R"({"reference":")" + ref + R"(","as_of":")" + as_of + R"(","destination":"MY",)"
+         R"("items":[{"chip":"H100 SXM5 80GB","quantity":)" + std::to_string(quantity) + R"(}],)"
+         R"("parties":[{"role":"ultimate_consignee","name":"Contoh Cloud Sdn Bhd","country":"MY","headquarters":"MY",)"
+         R"("ultimate_parent_headquarters":"MY"}]})";
+}
+
+Result<std::vector<Order>> Read(const std::string& text) {
+  std::istringstream in(text);
+  return ReadOrders(in, "orders.jsonl", BundledData(), kToday);
+}
+
+const ledger::AllocationRules& Rules() {
+  static auto rules = std::move(ledger::AllocationRules::Load(EXPORTCTL_DEFAULT_DATA_DIR)).value();
+  return rules;
+}
+
+struct SimRun {
+  Summary summary;
+  std::vector<std::vector<Decision>> decisions;  // per order (date order), per policy set
+};
+SimRun Simulate(const std::vector<Order>& orders, std::vector<PolicySet> sets, unsigned workers = 1) {
+  static const Engine engine(BundledData());
+  Simulation sim({.dataset = &BundledData(), .engine = &engine, .rules = &Rules(), .workers = workers},
+                 std::move(sets));
+  SimRun run;
+  const Status st = sim.Run(orders, [&](const OrderAnswers& a) {
+    std::vector<Decision> row;
+    for (const Decision* d : a.decisions) row.push_back(*d);
+    run.decisions.push_back(std::move(row));
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  run.summary = sim.summary();
+  return run;
+}
+
+PolicySet Builtin(const char* id) { return std::move(ParsePolicySet(id)).value(); }
+
+TEST(PolicySet, BuiltInNamesAndFilesAreReadAndBadOnesNamed) {
+  EXPECT_EQ(Builtin("enforced").posture, Posture::kEnforced);
+  EXPECT_EQ(Builtin("codified").posture, Posture::kCodified);
+  EXPECT_EQ(ParsePolicySet("strict").status().field(), "--policy");
+  EXPECT_EQ(ParsePolicySet("x=").status().field(), "--policy");
+  EXPECT_EQ(ParsePolicySet("x=/nonexistent/p.json").status().field(), "--policy");
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string good = (dir / "good.json").string(), bad = (dir / "bad.json").string(),
+                    typo = (dir / "typo.json").string();
+  std::ofstream(good) << R"({"posture": "codified", "description": "the CFR text"})";
+  std::ofstream(bad) << R"({"posture": "lenient"})";
+  std::ofstream(typo) << R"({"posture": "codified", "postrue": "enforced"})";
+  auto p = ParsePolicySet("cfr=" + good);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->id, "cfr");
+  EXPECT_EQ(p->posture, Posture::kCodified);
+  EXPECT_EQ(ParsePolicySet("b=" + bad).status().field(), bad + ".posture");
+  EXPECT_EQ(ParsePolicySet("t=" + typo).status().field(), typo + ".policy.postrue");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReadOrders, DateOrderReferencesFromLinesAndErrorsNamingLineAndField) {
+  const std::string no_ref = R"({"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":1}]})";
+  auto orders = Read(LppOrder("b", "2025-07-01") + "\n\n" + no_ref + "\n" + LppOrder("a", "2025-06-01") + "\n");
+  ASSERT_TRUE(orders.ok()) << orders.status().ToString();
+  ASSERT_EQ(orders->size(), 3u);
+  EXPECT_EQ((*orders)[0].reference, "line-3");  // 2025-06-01, line 3 before line 4
+  EXPECT_EQ((*orders)[1].reference, "a");
+  EXPECT_EQ((*orders)[2].reference, "b");
+  EXPECT_EQ((*orders)[2].units, 400);
+
+  auto dup = Read(LppOrder("a", "2025-06-01") + "\n" + LppOrder("a", "2025-06-02") + "\n");
+  EXPECT_EQ(dup.status().field(), "orders.jsonl:2.reference");
+  auto bad = Read(LppOrder("a", "2025-06-01") + "\n" +
+                  R"({"reference":"x","as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":-3}]})");
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(bad.status().field(), "orders.jsonl:2.items[0].quantity");
+  EXPECT_EQ(Read("{not json\n").status().field().rfind("orders.jsonl:1", 0), 0u);
+}
+
+Result<std::vector<Order>> Demand(const std::string& csv) {
+  std::istringstream in(csv);
+  return ExpandDemand(in, "demand.csv", BundledData(), kToday);
+}
+
+TEST(Demand, RowsExpandDeterministicallyThroughTheQuarter) {
+  auto orders = Demand(
+      "country,quarter,chip,quantity,consignee_profile,orders\n"
+      "AE,2026-Q3,H100 SXM5 80GB,10,local,3\n"
+      "IN,2026-Q1,B200 SXM (HGX),5,us_headquartered,\n");
+  ASSERT_TRUE(orders.ok()) << orders.status().ToString();
+  ASSERT_EQ(orders->size(), 4u);
+  EXPECT_EQ((*orders)[0].reference, "demand-3-1");  // 2026-Q1 comes first
+  EXPECT_EQ((*orders)[0].as_of, Date::FromYmd(2026, 1, 1));
+  EXPECT_EQ((*orders)[0].units, 5);
+  EXPECT_EQ((*orders)[1].reference, "demand-2-1");
+  EXPECT_EQ((*orders)[1].units, 4);  // 10 in 3 orders: 4, 3, 3
+  EXPECT_EQ((*orders)[2].units, 3);
+  EXPECT_EQ((*orders)[1].as_of, Date::FromYmd(2026, 7, 1));
+  EXPECT_EQ((*orders)[2].as_of, Date::FromYmd(2026, 7, 31));  // 92 days / 3: days 0, 30, 61
+  EXPECT_EQ((*orders)[3].as_of, Date::FromYmd(2026, 8, 31));
+  EXPECT_NE((*orders)[1].text.find(R"("ultimate_parent_headquarters":"AE")"), std::string::npos) << (*orders)[1].text;
+  auto again = Demand("country,quarter,chip,quantity,consignee_profile,orders\nAE,2026-Q3,H100 SXM5 80GB,10,local,3\n");
+  EXPECT_EQ((*again)[0].text, (*orders)[1].text);  // deterministic
+}
+
+TEST(Demand, BadRowsNameTheRowAndColumn) {
+  const std::string h = "country,quarter,chip,quantity,consignee_profile\n";
+  EXPECT_EQ(Demand("country,quarter,chip\n").status().field(), "demand.csv:1");
+  EXPECT_EQ(Demand(h + "AE,2026-Q5,H100 SXM5 80GB,1,local\n").status().field(), "demand.csv:2.quarter");
+  EXPECT_EQ(Demand(h + "AE,2026-Q1,H100 SXM5 80GB,-4,local\n").status().field(), "demand.csv:2.quantity");
+  EXPECT_EQ(Demand(h + "AE,2026-Q1,H100 SXM5 80GB,4,friendly\n").status().field(), "demand.csv:2.consignee_profile");
+  EXPECT_EQ(Demand(h + "Atlantis,2026-Q1,H100 SXM5 80GB,4,local\n").status().field(), "demand.csv:2.country");
+  EXPECT_EQ(Demand(h + "AE,2026-Q1,No Such Chip 9000,4,local\n").status().field(), "demand.csv:2.chip");
+  EXPECT_EQ(Demand(h + "AE,2026-Q1,H100 SXM5 80GB,4\n").status().field(), "demand.csv:2");
+  EXPECT_TRUE(Demand(h + "AE,2026-Q1,H100 SXM5 80GB,4,local\n").ok());
+}
+
+// The property of issue "Policy simulator" §2: N orders under one policy set are N sequential
+// `check --reserve` calls on a fresh ledger — the same outcomes, exceptions and postings.
+TEST(Simulation, EqualsSequentialCheckReserveOnAFreshLedger) {
+  std::string jsonl;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 7; ++i) texts.push_back(LppOrder("lpp-" + std::to_string(i), "2025-06-0" + std::to_string(7 - i)));
+  for (int i = 0; i < 4; ++i) texts.push_back(TierTwoOrder("my-" + std::to_string(i), "2025-08-1" + std::to_string(i)));
+  texts.push_back(LppOrder("lpp-next-year", "2026-01-05"));  // LPP counts per calendar year
+  for (const auto& t : texts) jsonl += t + "\n";
+  auto orders = Read(jsonl);
+  ASSERT_TRUE(orders.ok()) << orders.status().ToString();
+  const SimRun run = Simulate(*orders, {Builtin("codified")});
+  ASSERT_EQ(run.decisions.size(), orders->size());
+
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-prop-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto ledger = ledger::Ledger::Open({.location = (dir / "ledger.sqlite").string()}, Rules());
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string()});
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  const Engine engine(BundledData());
+  const check::Checker checker({.dataset = &BundledData(), .engine = &engine, .ledger = ledger->get(), .audit = log->get()});
+  std::map<std::string, int> outcomes;
+  for (size_t i = 0; i < orders->size(); ++i) {
+    auto checked = checker.Check((*orders)[i].text, {.today = kToday, .posture = Posture::kCodified, .reserve = true,
+                                                     .caller = "cli:test", .route = "test"});
+    ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+    const Decision& sim = run.decisions[i][0];
+    EXPECT_EQ(OutcomeName(sim.outcome), std::string(OutcomeName(checked->decision.outcome))) << (*orders)[i].reference;
+    EXPECT_EQ(sim.license_exception, checked->decision.license_exception) << (*orders)[i].reference;
+    EXPECT_EQ(sim.ledger_postings.size(), checked->postings.size()) << (*orders)[i].reference;
+    ++outcomes[std::string(OutcomeName(sim.outcome)) + "/" + sim.license_exception];
+  }
+  // Both allocations ran out part way: the run must have exercised both sides of each cap.
+  EXPECT_EQ(outcomes["LICENSE_EXCEPTION/LPP"], 5) << "4 of 2025's LPP orders fit, and 2026's";
+  EXPECT_EQ(outcomes["LICENSE_REQUIRED/"], 4 + 3);
+  auto balances = (*ledger)->Balances(Date::FromYmd(2026, 12, 31));
+  ASSERT_TRUE(balances.ok());
+  std::map<std::string, double> held;
+  for (const auto& b : *balances) held[b.account + "@" + b.period] = b.reserved_tpp + b.used_tpp;
+  std::map<std::string, double> sim_held;
+  for (const auto& [account, burn] : run.summary.policies[0].burn) sim_held[account] = burn.points.back().held_tpp;
+  EXPECT_DOUBLE_EQ(sim_held["country:MY"], held["country:MY@2025-2027"]);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Simulation, FlipsNameTheFirstDifferingReasonAndExhaustionIsDated) {
+  std::string jsonl;
+  for (int i = 0; i < 6; ++i) jsonl += LppOrder("lpp-" + std::to_string(i), "2025-06-1" + std::to_string(i)) + "\n";
+  auto orders = Read(jsonl);
+  ASSERT_TRUE(orders.ok());
+  for (unsigned workers : {1u, 2u}) {
+    const SimRun run = Simulate(*orders, {Builtin("enforced"), Builtin("codified")}, workers);
+    const Summary& s = run.summary;
+    ASSERT_EQ(s.policies.size(), 2u);
+    EXPECT_EQ(s.orders, 6u);
+    // Enforced (AI Diffusion not enforced): Germany needs no license for any of them.
+    EXPECT_EQ(s.policies[0].totals.at("NO_LICENSE_REQUIRED").orders, 6u);
+    EXPECT_EQ(s.policies[0].totals.at("NO_LICENSE_REQUIRED").units, 2400);
+    // Codified: every order differs from enforced; the fifth finds LPP's allowance spent.
+    EXPECT_EQ(s.policies[1].totals.at("LICENSE_EXCEPTION").orders, 4u);
+    EXPECT_EQ(s.policies[1].totals.at("LICENSE_REQUIRED").orders, 2u);
+    EXPECT_EQ(s.flips_total, 6u);
+    ASSERT_EQ(s.flips.size(), 6u);
+    EXPECT_EQ(s.flips[0].outcomes, (std::vector<std::string>{"NO_LICENSE_REQUIRED", "LICENSE_EXCEPTION"}));
+    EXPECT_FALSE(s.flips[0].rule_b.empty());
+    EXPECT_FALSE(s.flips[0].reason_b.empty());
+    ASSERT_EQ(s.policies[1].exhausted.size(), 1u);
+    EXPECT_EQ(s.policies[1].exhausted[0].account, "lpp:delhi compute");
+    EXPECT_EQ(s.policies[1].exhausted[0].period, "2025");
+    EXPECT_EQ(s.policies[1].exhausted[0].reference, "lpp-4");
+    EXPECT_EQ(s.policies[1].exhausted[0].date, Date::FromYmd(2025, 6, 14));
+    EXPECT_TRUE(s.policies[0].exhausted.empty());
+    EXPECT_EQ(s.policies[1].by_country_quarter.at({"DE", "2025-Q2"}).at("LICENSE_REQUIRED").units, 800);
+
+    const auto j = nlohmann::json::parse(SummaryJson(s));
+    EXPECT_EQ(j["policy_sets"][1]["id"], "codified");
+    EXPECT_EQ(j["policy_sets"][1]["totals"]["LICENSE_EXCEPTION"]["orders"], 4);
+    EXPECT_EQ(j["flips"][0]["outcomes"]["enforced"], "NO_LICENSE_REQUIRED");
+    EXPECT_EQ(j["flips_total"], 6);
+    const std::string html = ReportHtml(s, "LPP <test>");
+    EXPECT_NE(html.find("<svg"), std::string::npos);
+    EXPECT_EQ(html.find("<script"), std::string::npos);
+    EXPECT_NE(html.find("LPP &lt;test&gt;"), std::string::npos);
+    EXPECT_NE(FlipsCsv(s).find("lpp-0,2025-06-10,DE,NO_LICENSE_REQUIRED,LICENSE_EXCEPTION"), std::string::npos)
+        << FlipsCsv(s);
+  }
+}
+
+}  // namespace
+}  // namespace exportctl::simulate
