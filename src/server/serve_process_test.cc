@@ -106,8 +106,8 @@ int Stop(pid_t pid) {
 // consignee's yearly allowance (account lpp:c, the identity of "C").
 constexpr char kLppCheck[] =
     R"({"reserve":true,"reference":"SO","as_of":"2025-06-01","posture":"codified",)"
-    R"("destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"C","country":"DE","headquarters":"IN","ultimate_parent_headquarters":"IN"}]})";
+    R"("destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":8}],)"
+    R"("parties":[{"role":"ultimate_consignee","name":"C","country":"MY","headquarters":"IN","ultimate_parent_headquarters":"IN"}]})";
 
 TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   audit::testing::TestDatabase db("postgresql", "");
@@ -166,8 +166,8 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
   ASSERT_EQ(adjusted->status, 200) << adjusted->body;
 
   // The burst: four clients per server, forty reserving checks in all. Each one reserves: on
-  // lpp:c while License Exception LPP still covers it, else (a license is needed) on the
-  // destination's country allocation.
+  // lpp:c while License Exception LPP still covers it, else (a license is needed) on Malaysia's
+  // Tier 2 country allocation (15 CFR 742.6(b)(10)(iii)(B)).
   std::mutex mu;
   std::vector<json> decisions;
   std::atomic<int> errors{0};
@@ -212,7 +212,7 @@ TEST(TwoServersOnePostgresLedger, ConcurrentReservationsNeverExceedTheCap) {
     EXPECT_LT(b["remaining_tpp"].get<double>(), per_request);  // and the cap was reached
   }
   std::set<int64_t> reserve_ids;
-  for (const char* account : {"lpp:c", "country:DE"}) {
+  for (const char* account : {"lpp:c", "country:MY"}) {
     auto history = setup.Get(std::string("/v1/ledger/history?account=") + account, headers("h"));
     ASSERT_EQ(history->status, 200) << history->body;
     for (const auto& p : ResponseJson(history->body)) {
