@@ -158,20 +158,22 @@ std::string BurnDownCharts(const Summary& s) {
       const Date first = burn->points.front().date, last = burn->points.back().date;
       const double span = std::max(1, last.days() - first.days());
       const double cap = *burn->cap_tpp;
-      std::string path;
+      std::string path, dots;
       for (const auto& pt : burn->points) {
         const double x = left + (pt.date.days() - first.days()) / span * (w - 2 * left);
         const double y = h - std::min(1.0, pt.held_tpp / cap) * (h - 10);
-        char seg[64];
+        char seg[160];
         std::snprintf(seg, sizeof seg, "%s%.1f,%.1f ", path.empty() ? "M" : "L", x, y);
         path += seg;
+        std::snprintf(seg, sizeof seg, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#1565c0\"><title>", x, y);
+        dots += seg + pt.date.ToString() + ": " + Num(pt.held_tpp) + " TPP held</title></circle>";
       }
       out += "<figure><figcaption>" + Html(account) + ": " + Html(Num(burn->points.back().held_tpp)) + " of " +
              Html(Num(cap)) + " TPP held by " + last.ToString() + "</figcaption>";
       out += "<svg role=\"img\" aria-label=\"burn-down of " + Html(account) + "\" width=\"" + std::to_string(w) +
              "\" height=\"" + std::to_string(h + 4) + "\"><line x1=\"0\" y1=\"10\" x2=\"" + std::to_string(w) +
              "\" y2=\"10\" stroke=\"#c62828\" stroke-dasharray=\"4\"/><path d=\"" + path +
-             "\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\"/></svg></figure>";
+             "\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\"/>" + dots + "</svg></figure>";
     }
   }
   return out;

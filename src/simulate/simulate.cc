@@ -225,12 +225,9 @@ double OrderTpp(const Decision& d) {
   return tpp;
 }
 
-Status DecideOne(const Services& s, Lane& lane, const Order& order, Decision& out) {
-  auto tx = ParseTransaction(order.text, *s.dataset, order.as_of);
-  if (!tx.ok()) return tx.status();
-  tx->reference = order.reference;
+Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transaction& tx, Decision& out) {
   // The same identity, and so the same ledger keys, as `check --reserve` gives the order.
-  auto identity = audit::IdentifyRetry("simulate", "", tx->reference);
+  auto identity = audit::IdentifyRetry("simulate", "", tx.reference);
   if (!identity.ok()) return identity.status();
   DetermineOptions options;
   options.posture = lane.policy.posture;
@@ -245,7 +242,7 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, Decision& ou
     watch = std::make_unique<BalanceWatch>(v);
     return watch.get();
   };
-  auto reserved = ReserveForDecision(*s.engine, *lane.ledger, *tx, options, ro);
+  auto reserved = ReserveForDecision(*s.engine, *lane.ledger, tx, options, ro);
   if (!reserved.ok()) return reserved.status();
   out = std::move(reserved->decision);
 
@@ -271,10 +268,10 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, Decision& ou
   }
   for (const auto& p : reserved->written) {
     auto key = ledger::AccountKey::Parse(p.account);
-    if (!key.ok()) continue;
+    if (!key.ok() || s.rules->IsTrigger(key->kind)) continue;  // AIA counts toward a trigger, not a cap
     auto balance = lane.ledger->GetBalance(*key, order.as_of);
     if (!balance.ok()) return balance.status();
-    AccountBurn& burn = lane.summary.burn[p.account];
+    AccountBurn& burn = lane.summary.burn[p.account + " (" + p.period + ")"];
     burn.cap_tpp = balance->cap_tpp;
     const double held = balance->reserved_tpp + balance->used_tpp;
     if (!burn.points.empty() && burn.points.back().date == order.as_of)
@@ -329,14 +326,27 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
   answers.decisions.resize(lanes.size());
   for (size_t begin = 0; begin < orders.size(); begin += kChunk) {
     const size_t end = std::min(orders.size(), begin + kChunk);
+    // The chunk's transactions, parsed once for every policy set (workers take every w-th).
+    std::vector<std::optional<Transaction>> txs(end - begin);
+    std::vector<Status> failed(std::max<size_t>(lanes.size(), workers), Status::Ok());
+    auto parse = [&](unsigned w) {
+      for (size_t i = begin + w; i < end; i += workers) {
+        auto tx = ParseTransaction(orders[i].text, *s_.dataset, orders[i].as_of);
+        if (!tx.ok()) {
+          failed[w] = tx.status().WithFieldPrefix(orders[i].origin);
+          return;
+        }
+        tx->reference = orders[i].reference;
+        txs[i - begin] = std::move(tx).value();
+      }
+    };
     // Each policy set runs the chunk on its own ledger, in order; policy sets run side by side.
-    std::vector<Status> failed(lanes.size(), Status::Ok());
     auto run_lanes = [&](unsigned w) {
       for (size_t l = w; l < lanes.size(); l += workers) {
         Lane& lane = lanes[l];
         lane.decisions.resize(end - begin);
         for (size_t i = begin; i < end; ++i) {
-          Status st = DecideOne(s_, lane, orders[i], lane.decisions[i - begin]);
+          Status st = DecideOne(s_, lane, orders[i], *txs[i - begin], lane.decisions[i - begin]);
           if (!st.ok()) {
             failed[l] = st.WithFieldPrefix("line " + std::to_string(orders[i].line));
             break;
@@ -344,12 +354,15 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
         }
       }
     };
-    std::vector<std::thread> threads;
-    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(run_lanes, w);
-    run_lanes(0);
-    for (auto& t : threads) t.join();
-    for (const auto& st : failed)
-      if (!st.ok()) return st;
+    const std::function<void(unsigned)> stages[] = {parse, run_lanes};
+    for (const auto& stage : stages) {
+      std::vector<std::thread> threads;
+      for (unsigned w = 1; w < workers; ++w) threads.emplace_back(stage, w);
+      stage(0);
+      for (auto& t : threads) t.join();
+      for (const auto& st : failed)
+        if (!st.ok()) return st;
+    }
 
     for (size_t i = begin; i < end; ++i) {
       const Order& order = orders[i];

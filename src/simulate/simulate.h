@@ -112,7 +112,7 @@ struct PolicySummary {
   Tallies totals;
   std::map<std::pair<std::string, std::string>, Tallies> by_country_quarter;  // (country, "2026-Q3")
   std::vector<Exhaustion> exhausted;
-  std::map<std::string, AccountBurn> burn;  // by account
+  std::map<std::string, AccountBurn> burn;  // by "account (period)": LPP starts again each year
 };
 
 // An order whose outcome differs between policy sets, and the first reason that differs.
