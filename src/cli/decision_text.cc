@@ -46,6 +46,7 @@ void PrintJurisdictionText(const json& j, std::ostream& os, const std::string& i
     for (const auto& m : Arr(j, "missing")) os << " " << TextValue(m);
     os << "\n";
   }
+  for (const auto& u : Arr(j, "unsupported")) os << indent << "  not weighed (review): " << TextValue(u) << "\n";
   for (const auto& n : Arr(j, "notes")) os << indent << "  note: " << TextValue(n) << "\n";
   if (j.value("gp10_presumption", false)) os << indent << "  GP10 presumption: presumed made in violation of the EAR\n";
   if (j.contains("de_minimis")) PrintWorksheetText(j["de_minimis"], os, indent + "  ");
@@ -63,6 +64,7 @@ void PrintWorksheetText(const json& w, std::ostream& os, const std::string& inde
   os << indent << "de minimis: USD " << TextValue(w.value("numerator_usd", json())) << " / USD " << TextValue(w.value("denominator_usd", json()))
      << " = " << TextValue(w.value("ratio_percent", json())) << "% " << (w.value("exceeds", false) ? ">" : "<=") << " "
      << TextValue(w.value("threshold_percent", json())) << "% (" << Str(w, "threshold_citation") << ")\n";
+  if (w.value("open", false)) os << indent << "de minimis: open (uncertain content could cross the level): review\n";
 }
 
 void PrintDecisionText(const json& d, std::ostream& os) {
@@ -109,6 +111,12 @@ void PrintDecisionText(const json& d, std::ostream& os) {
   for (const auto& c : Arr(d, "would_change")) {
     os << "  would change: " << Str(c, "summary") << " (" << Str(c, "field") << ": " << c.value("value", json()).dump()
        << ") -> " << Str(c, "outcome") << OutcomeDetail(c) << "\n";
+  }
+  const json& missing = Arr(d, "missing_facts");
+  if (!missing.empty()) {
+    os << "  missing facts:";
+    for (const auto& m : missing) os << " " << TextValue(m);
+    os << "\n";
   }
   os << "  regulatory data " << Str(d, "data_version") << "\n\n";
 }

@@ -11,8 +11,8 @@
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
+#include "jurisdiction/bom.h"
 #include "jurisdiction/jurisdiction.h"
-#include "screen/csv.h"
 #include "screen/party_screener.h"
 
 namespace exportctl::cli {
@@ -82,53 +82,6 @@ struct DeMinimisOptions {
   bool json = false;
 };
 
-// One line of a bill of materials: part,eccn_or_chip,origin_country,quantity,unit_value_usd.
-Status ParseBom(const Dataset& data, std::string_view text, std::vector<jurisdiction::UsContent>& us, double& total) {
-  const auto rows = screen::ParseCsv(text);
-  if (rows.empty()) return Status::Invalid("BOM", "is empty: expected a header part,eccn_or_chip,origin_country,quantity,unit_value_usd");
-  static const std::vector<std::string> kHeader = {"part", "eccn_or_chip", "origin_country", "quantity", "unit_value_usd"};
-  if (rows[0] != kHeader) return Status::Invalid("BOM.line 1", "the header must be part,eccn_or_chip,origin_country,quantity,unit_value_usd");
-  for (size_t i = 1; i < rows.size(); ++i) {
-    const auto& r = rows[i];
-    if (r.size() == 1 && r[0].empty()) continue;  // a blank line
-    const std::string at = "BOM.line " + std::to_string(i + 1);
-    if (r.size() != kHeader.size()) return Status::Invalid(at, "has " + std::to_string(r.size()) + " fields, expected 5");
-    auto number = [&](const std::string& s, const char* col, double& out) -> Status {
-      char* end = nullptr;
-      out = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end != '\0' || !std::isfinite(out)) return Status::Invalid(at + "." + col, "must be a number, got \"" + s + "\"");
-      if (out < 0) return Status::Invalid(at + "." + col, "must not be negative");
-      return Status::Ok();
-    };
-    double qty = 0, unit = 0;
-    EXPORTCTL_RETURN_IF_ERROR(number(r[3], "quantity", qty));
-    EXPORTCTL_RETURN_IF_ERROR(number(r[4], "unit_value_usd", unit));
-    if (qty != std::floor(qty) || qty < 1) return Status::Invalid(at + ".quantity", "must be a positive whole number");
-    auto origin = data.ResolveCountry(r[2]);
-    if (!origin.ok()) return Status::Invalid(at + ".origin_country", origin.status().message());
-    total += qty * unit;
-    if (*origin != "US") continue;  // only US-origin parts are US content
-    jurisdiction::UsContent u;
-    u.part = r[0];
-    u.quantity = static_cast<int64_t>(qty);
-    u.value_usd = qty * unit;
-    if (jurisdiction::Rules::IsEccn(r[1])) {
-      if (!jurisdiction::KnownContentEccn(data, r[1])) {
-        return Status::Invalid(at + ".eccn_or_chip", "\"" + r[1] + "\": no license requirement is recorded for this ECCN");
-      }
-      u.eccn = r[1];
-    } else {
-      auto chip = data.FindChip(r[1]);
-      if (!chip.ok()) return Status::Invalid(at + ".eccn_or_chip", chip.status().message());
-      u.chip = (*chip)->name;
-      u.chip_spec = (*chip)->ToSpec();
-    }
-    if (u.part.empty()) u.part = r[1];
-    us.push_back(std::move(u));
-  }
-  return Status::Ok();
-}
-
 int RunDeMinimis(CliContext& ctx, const DeMinimisOptions& o) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return ctx.exit_code;
@@ -149,10 +102,10 @@ int RunDeMinimis(CliContext& ctx, const DeMinimisOptions& o) {
   }
   auto text = ReadAll(o.file, "file");
   if (!text.ok()) return Fail(text.status());
-  std::vector<jurisdiction::UsContent> us;
-  double total = 0;
-  if (Status st = ParseBom(*data, *text, us, total); !st.ok()) return Fail(st);
-  double value = total;
+  jurisdiction::Bom bom;
+  if (Status st = jurisdiction::ParseBom(*data, *text, bom); !st.ok()) return Fail(st);
+  const std::vector<jurisdiction::UsContent>& us = bom.us_content;
+  double value = bom.total_usd;
   if (o.item_value >= 0) value = o.item_value;
   double us_sum = 0;
   for (const auto& u : us) us_sum += u.value_usd;
@@ -173,7 +126,9 @@ int RunDeMinimis(CliContext& ctx, const DeMinimisOptions& o) {
   } else {
     std::cout << "De minimis to " << *dest << " on " << as_of.ToString() << " (" << PostureName(posture) << ")\n";
     PrintWorksheetText(nlohmann::json::parse(out)["worksheet"], std::cout, "  ");
+    for (const auto& n : w.notes) std::cout << "  note: " << n << "\n";
     std::cout << "  " << (w.exceeds ? "above the level: the item is subject to the EAR (15 CFR 734.3(a)(3))"
+                          : w.open  ? "open: content whose control is uncertain could cross the level (review)"
                                     : "at or below the level: de minimis does not bring the item under the EAR")
               << "\n";
   }

@@ -280,6 +280,9 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
       EXPECT_TRUE(found) << "would_change " << want.dump() << " missing\n" << dump;
     }
   }
+  for (const auto& m : ex.value("missing_facts_contain", json::array())) {
+    EXPECT_TRUE(contains(d.missing_facts, m.get<std::string>())) << "missing fact " << m << " not reported\n" << dump;
+  }
   // jurisdiction: per item, its verdict, the routes that apply ("routes_applying"), texts the
   // missing facts and notes must contain, and any keys of its object (de_minimis: {…}).
   for (size_t i = 0; i < ex.value("jurisdiction", json::array()).size(); ++i) {
@@ -294,9 +297,10 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
       EXPECT_EQ(applying, want["routes_applying"].get<std::vector<std::string>>()) << "item " << i << "\n" << dump;
       plain.erase("routes_applying");
     }
-    for (const char* key : {"missing_contain", "notes_contain"}) {
+    for (const char* key : {"missing_contain", "notes_contain", "unsupported_contain"}) {
       if (!want.contains(key)) continue;
-      const std::vector<std::string> have = got.value(std::string(key) == "missing_contain" ? "missing" : "notes", std::vector<std::string>{});
+      const std::string list = std::string(key).substr(0, std::string(key).find("_contain"));
+      const std::vector<std::string> have = got.value(list, std::vector<std::string>{});
       for (const auto& m : want[key]) EXPECT_TRUE(contains(have, m.get<std::string>())) << key << " " << m << "\n" << dump;
       plain.erase(key);
     }

@@ -143,6 +143,9 @@ struct Decision {
   std::vector<MembershipUse> country_groups;  // memberships used, with their provenance
   std::optional<AlternateOutcome> alternate;
   std::vector<WouldChange> would_change;     // facts not given that would change the outcome
+  // Every fact whose absence left an item's jurisdiction undetermined (items[].jurisdiction.missing,
+  // gathered): complete even when would_change stops at its limit.
+  std::vector<std::string> missing_facts;
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any
   std::vector<PartyScreening> screened_parties;

@@ -16,7 +16,9 @@ void AppendWorksheetJson(const jurisdiction::Worksheet& ws, std::string& out) {
     w.BeginObject().Field("part", l.part).Field("eccn", l.eccn);
     if (!l.chip.empty()) w.Field("chip", l.chip);
     w.Key("value_usd").Number(l.value_usd);
-    w.Field("controlled", l.controlled).Field("why", l.why).EndObject();
+    w.Field("controlled", l.controlled);
+    if (l.uncertain) w.Field("uncertain", true);
+    w.Field("why", l.why).EndObject();
   }
   w.EndArray();
   w.Key("numerator_usd").Number(ws.numerator);
@@ -24,7 +26,12 @@ void AppendWorksheetJson(const jurisdiction::Worksheet& ws, std::string& out) {
   w.Key("ratio_percent").Number(std::round(ws.ratio_percent * 1000) / 1000);
   w.Key("threshold_percent").Number(ws.threshold_percent);
   w.Field("threshold_citation", ws.threshold_citation);
-  w.Field("exceeds", ws.exceeds).EndObject();
+  w.Field("exceeds", ws.exceeds);
+  w.Key("uncertain_usd").Number(ws.uncertain_usd);
+  w.Field("open", ws.open);
+  w.Key("notes").BeginArray();
+  for (const auto& n : ws.notes) w.String(n);
+  w.EndArray().EndObject();
 }
 
 // An item's "jurisdiction": its determination, or the assumption made without origin facts.
@@ -51,6 +58,9 @@ void AppendJurisdictionAnswerJson(const Decision& d, std::string& out) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("missing_facts").BeginArray();
+  for (const auto& m : d.missing_facts) w.String(m);
+  w.EndArray();
   w.Key("warnings").BeginArray();
   for (const auto& s : d.warnings) w.String(s);
   w.EndArray().EndObject();
@@ -70,6 +80,9 @@ void AppendJurisdictionJson(const jurisdiction::Determination& j, std::string& o
   w.EndArray();
   w.Key("missing").BeginArray();
   for (const auto& m : j.missing) w.String(m);
+  w.EndArray();
+  w.Key("unsupported").BeginArray();
+  for (const auto& u : j.unsupported) w.String(u);
   w.EndArray();
   w.Key("notes").BeginArray();
   for (const auto& n : j.notes) w.String(n);
@@ -263,6 +276,9 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     else w.String(ReviewPolicyName(c.review_policy));
     w.Field("summary", c.summary).EndObject();
   }
+  w.EndArray();
+  w.Key("missing_facts").BeginArray();
+  for (const auto& m : d.missing_facts) w.String(m);
   w.EndArray();
   w.EndObject();
 }

@@ -905,9 +905,14 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   AddInputWarnings(data_, tx, d);
   // What a fact left out would change: only where the answer is not already a clearance, or
   // where an item was taken as subject to the EAR for want of a fact.
-  const bool undetermined = std::any_of(d.items.begin(), d.items.end(), [](const ItemResult& ir) {
-    return ir.jurisdiction && ir.jurisdiction->verdict == jurisdiction::Verdict::kUndetermined;
-  });
+  bool undetermined = false;
+  for (const ItemResult& ir : d.items) {
+    if (!ir.jurisdiction || ir.jurisdiction->verdict != jurisdiction::Verdict::kUndetermined) continue;
+    undetermined = true;
+    for (const auto& m : ir.jurisdiction->missing) {
+      if (std::find(d.missing_facts.begin(), d.missing_facts.end(), m) == d.missing_facts.end()) d.missing_facts.push_back(m);
+    }
+  }
   if (d.outcome == Outcome::kLicenseRequired || d.outcome == Outcome::kNeedsReview || undetermined) {
     auto same = [](const auto& a, const auto& b) {
       return a.outcome == b.outcome && a.license_exception == b.license_exception && a.review_policy == b.review_policy;
@@ -919,7 +924,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
     if (counterfactuals.size() > kMaxFactsTried) {
       d.warnings.push_back("what a fact left out would change was worked out for the first " +
                            std::to_string(kMaxFactsTried) + " of " + std::to_string(counterfactuals.size()) +
-                           " such facts only");
+                           " such facts only" + (d.missing_facts.empty() ? "" : "; every fact missing for jurisdiction is listed in missing_facts"));
       counterfactuals.resize(kMaxFactsTried);
     }
     for (const auto& c : counterfactuals) {

@@ -326,13 +326,16 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
   if (e->get_object().get(o)) return Status::Invalid(path, "must be an object");
   Fields f(o, path);
   NoteUnknownFields(o, path, {"in_us", "produced_in_us", "produced_in", "us_technology_eccns", "us_origin_plant",
-                              "us_content", "value_usd", "published"}, unknown);
+                              "us_content", "value_usd", "published", "trained_on_chips_subject_to_ear",
+                              "design_technology_subject_to_ear"}, unknown);
   jurisdiction::Origin g;
   Status st;
   g.in_us = f.Bool("in_us", st);
   g.produced_in_us = f.Bool("produced_in_us", st);
   g.us_origin_plant = f.Bool("us_origin_plant", st);
   g.published = f.Bool("published", st);
+  g.trained_on_chips_subject_to_ear = f.Bool("trained_on_chips_subject_to_ear", st);
+  g.design_technology_subject_to_ear = f.Bool("design_technology_subject_to_ear", st);
   g.value_usd = f.Num("value_usd", st);
   EXPORTCTL_RETURN_IF_ERROR(st);
   if (auto p = f.Get("produced_in")) EXPORTCTL_RETURN_IF_ERROR(ParseCountryList(data, *p, f.Path("produced_in"), g.produced_in));
@@ -356,9 +359,10 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
       object xo;
       if (x.get_object().get(xo)) return Status::Invalid(xp, "must be an object {eccn or chip, value_usd}");
       Fields xf(xo, xp);
-      NoteUnknownFields(xo, xp, {"eccn", "chip", "value_usd", "part", "quantity", "origin_country"}, unknown);
+      NoteUnknownFields(xo, xp, {"eccn", "chip", "value_usd", "part", "quantity", "origin_country", "gbs_eligible"}, unknown);
       jurisdiction::UsContent u;
       u.part = xf.Str("part", st).value_or("");
+      u.gbs_eligible = xf.Bool("gbs_eligible", st);
       auto eccn = xf.Str("eccn", st);
       auto chip = xf.Str("chip", st);
       auto value = xf.Num("value_usd", st, true);

@@ -52,5 +52,35 @@ TEST(WouldChangeCost, LinearInTheItems) {
   EXPECT_TRUE(said) << "the decision does not say that not every fact was tried";
 }
 
+// Foreign-made chips whose origin leaves jurisdiction open: more facts than would_change tries.
+// Each item's missing facts must still be in the decision (missing_facts), not only the first 32.
+TEST(WouldChangeCost, JurisdictionMissingFactsSurviveTheLimit) {
+  std::string json = R"({"as_of":"2024-06-01","destination":"MY","items":[)";
+  const int items = 40;
+  for (int i = 0; i < items; ++i) {
+    json += std::string(i ? "," : "") +
+            R"({"vendor":"Test","model":"T","tpp":5000,"die_area_mm2":800,"datacenter":true,"quantity":1,)"
+            R"("origin":{"in_us":false,"produced_in_us":false,"produced_in":["TW"],"us_content":[],"value_usd":1000}})";
+  }
+  json += R"(],"parties":[{"role":"ultimate_consignee","name":"X","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY"}],)"
+          R"("end_use":{"supercomputer_prc_macau":false,"for_footnote_1_4_entity":false,"incorporated_into_items_for":[]}})";
+  auto tx = ParseTransaction(json, BundledData());
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  Engine engine(BundledData());
+  const Decision d = engine.Determine(*tx, {});
+  bool capped = false;
+  for (const auto& w : d.warnings) capped = capped || w.find("for the first 32 of") != std::string::npos;
+  ASSERT_TRUE(capped) << "the transaction must propose more facts than are tried";
+  for (int i = 0; i < items; ++i) {
+    for (const char* fact : {"us_technology_eccns", "us_origin_plant"}) {
+      const std::string m = "items[" + std::to_string(i) + "].origin." + fact;
+      EXPECT_NE(std::find(d.missing_facts.begin(), d.missing_facts.end(), m), d.missing_facts.end()) << m << " is not reported";
+      ASSERT_TRUE(d.items[i].jurisdiction);
+      const auto& own = d.items[i].jurisdiction->missing;
+      EXPECT_NE(std::find(own.begin(), own.end(), m), own.end()) << m << " is not in the item's own list";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace exportctl

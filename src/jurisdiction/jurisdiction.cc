@@ -41,6 +41,7 @@ struct ContentControl {
   std::vector<std::string> columns;
   Windows windows;
   std::string citation;
+  bool verified = true;  // the reason for control was checked against the references
 };
 
 struct NoDeMinimis {
@@ -48,6 +49,16 @@ struct NoDeMinimis {
   bool computers_only = false;
   std::string citation, summary;
 };
+
+// The Commerce Country Chart as read on one date (Supp. No. 1 to Part 738): ISO code → columns
+// marked X. Known in force from `effective`; nothing is known about earlier dates.
+struct Chart {
+  Date effective;
+  std::string source;
+  std::unordered_map<std::string, std::vector<std::string>> rows;
+};
+
+enum class Control { kNo, kYes, kUncertain };
 
 struct Embargo {
   std::vector<std::string> codes;
@@ -86,15 +97,18 @@ struct Rules::Impl {
   std::string dm_citation;
   std::vector<NoDeMinimis> no_dm;
   std::vector<ContentControl> content;
-  std::unordered_map<std::string, std::vector<std::string>> chart;
+  std::vector<Chart> charts;  // ascending by effective date
   std::string chart_citation;
+  uint32_t gbs_groups = 0;
+  std::string gbs_citation;
+  std::vector<std::string> l_items;
   std::vector<std::string> h_outputs, h_inputs, e1_inputs, e4_inputs, i_inputs, i_countries, gp10_eccns,
       gp10_countries, h_countries, h_hq_countries, ignored;
   uint32_t h_groups = 0, h_excluding = 0, h_hq_groups = 0, gp10_groups = 0;
   std::vector<Embargo> embargoes;
   const RuleDef *us_located = nullptr, *us_origin = nullptr, *published = nullptr, *no_de_minimis = nullptr,
                 *de_minimis = nullptr, *fdp_h = nullptr, *fdp_h_worldwide = nullptr, *fdp_e = nullptr,
-                *fdp_i = nullptr, *gp10 = nullptr, *not_subject = nullptr;
+                *fdp_i = nullptr, *gp10 = nullptr, *not_subject = nullptr, *fdp_l = nullptr;
 };
 
 Rules::Rules(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -234,6 +248,7 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const Dataset& d) {
       if (!win.ok()) return win.status();
       c.windows = *win;
       c.citation = e.value("citation", "");
+      c.verified = e.value("verified", true);
       if (c.citation.empty()) return Status::Error(ErrorCode::kDataError, "jurisdiction", w + ".citation: is required");
       impl->content.push_back(std::move(c));
     }
@@ -241,8 +256,35 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const Dataset& d) {
   {
     auto v = param("country_chart");
     if (!v.ok()) return v.status();
-    for (const auto& [code, marks] : (*v)->items()) impl->chart[code] = marks.get<std::vector<std::string>>();
+    const std::string w = where + "country_chart.charts";
+    if (!(*v)->contains("charts") || !(**v)["charts"].is_array() || (**v)["charts"].empty()) {
+      return Status::Error(ErrorCode::kDataError, "jurisdiction", w + ": must be a non-empty array of {effective, source, rows}");
+    }
+    for (const auto& c : (**v)["charts"]) {
+      Chart chart;
+      auto eff = Date::Parse(c.value("effective", ""));
+      if (!eff.ok()) return Status::Error(ErrorCode::kDataError, "jurisdiction", w + ".effective: not a date");
+      chart.effective = *eff;
+      chart.source = c.value("source", "");
+      if (!c.contains("rows") || !c["rows"].is_object()) return Status::Error(ErrorCode::kDataError, "jurisdiction", w + ".rows: must be an object");
+      for (const auto& [code, marks] : c["rows"].items()) {
+        std::vector<std::string> cols;
+        EXPORTCTL_RETURN_IF_ERROR(ReadStrings(c["rows"], code.c_str(), cols, w + ".rows"));
+        chart.rows[code] = std::move(cols);
+      }
+      impl->charts.push_back(std::move(chart));
+    }
+    std::sort(impl->charts.begin(), impl->charts.end(), [](const Chart& a, const Chart& b) { return a.effective < b.effective; });
     impl->chart_citation = d.Param(regime, "country_chart")->citation;
+    auto gbs = param("gbs");
+    if (!gbs.ok()) return gbs.status();
+    auto gg = ReadGroups(**gbs, "groups", where + "gbs");
+    if (!gg.ok()) return gg.status();
+    impl->gbs_groups = *gg;
+    impl->gbs_citation = d.Param(regime, "gbs")->citation;
+    auto l = param("fdp_l");
+    if (!l.ok()) return l.status();
+    EXPORTCTL_RETURN_IF_ERROR(ReadStrings(**l, "items", impl->l_items, where + "fdp_l"));
   }
   {
     auto v = param("fdp_h");
@@ -299,7 +341,7 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const Dataset& d) {
                          Want{"jurisdiction.de_minimis", &impl->de_minimis}, Want{"jurisdiction.fdp_h", &impl->fdp_h},
                          Want{"jurisdiction.fdp_h_worldwide", &impl->fdp_h_worldwide}, Want{"jurisdiction.fdp_e", &impl->fdp_e},
                          Want{"jurisdiction.fdp_i", &impl->fdp_i}, Want{"jurisdiction.gp10_presumption", &impl->gp10},
-                         Want{"jurisdiction.not_subject", &impl->not_subject}}) {
+                         Want{"jurisdiction.not_subject", &impl->not_subject}, Want{"jurisdiction.fdp_l", &impl->fdp_l}}) {
     *out = d.FindRule(id);
     if (!*out) return Status::Error(ErrorCode::kDataError, "jurisdiction", std::string("regimes/jurisdiction.json: rule ") + id + " is required");
   }
@@ -394,13 +436,26 @@ class Decider {
     return nullptr;
   }
 
+  // The chart in force on the date: the latest read on or before it. Before the first one, the
+  // first is all there is, and `known` is false (its rows are not known to hold then).
+  const Chart* ChartOn(Date d, bool* known) const {
+    const Chart* c = nullptr;
+    for (const auto& ch : r_.charts) {
+      if (ch.effective <= d) c = &ch;
+    }
+    *known = c != nullptr;
+    return c ? c : (r_.charts.empty() ? nullptr : &r_.charts.front());
+  }
+
   // Would this US content need a license reexported in the form received to the destination on
-  // the date (Country Chart and Part 746, not Part 744)? Unknown counts as controlled.
-  bool Controlled(std::string_view eccn, const Facts& f, std::string& why) const {
+  // the date (Country Chart and Part 746, not Part 744)? Unknown counts as controlled; a Country
+  // Chart not known in force on the date makes the answer uncertain. GBS-eligible parts to a
+  // Country Group B destination do not count (Supp. No. 2 to Part 734 (a)).
+  Control Controlled(std::string_view eccn, std::optional<bool> gbs, const Facts& f, std::string& why) const {
     if (const Embargo* e = EmbargoOn(f.destination, f.as_of)) {
       if (e->all_items || eccn != "EAR99") {
         why = "license required to " + f.destination + " under " + e->section;
-        return true;
+        return Control::kYes;
       }
     }
     bool known = false;
@@ -408,8 +463,8 @@ class Decider {
       if (!AnyWithin(eccn, c.eccns)) continue;
       known = true;
       if (!c.windows.On(f.as_of, f.posture)) continue;
-      bool hit = false;
-      std::string detail;
+      bool hit = false, uncertain = false;
+      std::string detail = c.verified ? "" : " [not verified against the references]";
       if (c.scope == "worldwide") {
         hit = true;
       } else if (c.scope == "license_area") {
@@ -420,29 +475,66 @@ class Decider {
         std::string which;
         Tri hq = PartyHeadquarters(f, &which);
         hit = hq.a != Answer::kNo;
-        if (hit) detail = hq.a == Answer::kYes ? " (" + which + ")" : " (a party's headquarters is not stated: counted)";
+        if (hit) detail += hq.a == Answer::kYes ? " (" + which + ")" : " (a party's headquarters is not stated: counted)";
       } else if (c.scope == "chart") {
-        auto row = r_.chart.find(std::string(r_.data->EffectiveCode(f.destination)));
-        if (row == r_.chart.end()) {
+        bool in_force = false;
+        const Chart* chart = ChartOn(f.as_of, &in_force);
+        const std::string read = chart ? " of " + chart->effective.ToString() : "";
+        auto row = chart ? chart->rows.find(std::string(r_.data->EffectiveCode(f.destination))) : decltype(chart->rows.end()){};
+        if (!chart || row == chart->rows.end()) {
           hit = true;
-          detail = " (no Country Chart row for " + f.destination + ": counted)";
+          detail += " (no Country Chart row for " + f.destination + ": counted)";
         } else {
           for (const auto& col : c.columns) {
             if (std::find(row->second.begin(), row->second.end(), col) != row->second.end()) {
               hit = true;
-              detail = " (" + col + " marked for " + f.destination + ")";
+              detail += " (" + col + " marked for " + f.destination + " in the Country Chart" + read + ")";
+              break;
             }
           }
+          if (!hit) detail += " (" + [&] { std::string cols; for (const auto& col : c.columns) cols += (cols.empty() ? "" : ", ") + col; return cols; }() +
+                             " not marked for " + f.destination + " in the Country Chart" + read + ")";
+          uncertain = !in_force;
         }
+        if (hit && gbs && *gbs && !uncertain) {
+          if (Groups(f.destination, r_.gbs_groups, f.as_of)) {
+            why = "GBS-eligible to " + f.destination + " (Country Group B): not counted (" + r_.gbs_citation + "; " + c.citation + detail + ")";
+            return Control::kNo;
+          }
+          detail += "; GBS stated, but " + f.destination + " is not in Country Group B on " + f.as_of.ToString();
+        }
+        if (uncertain) {
+          why = std::string(hit ? "license required" : "no license required") + " to " + f.destination + " by " + c.citation + detail +
+                ", but that chart is not known to be in force on " + f.as_of.ToString() + ": uncertain";
+          return Control::kUncertain;
+        }
+        if (!hit) continue;
       }
       if (hit) {
+        if (gbs && *gbs && c.scope != "chart") detail += "; GBS stated, but License Exception GBS does not overcome this requirement";
         why = "license required to " + f.destination + ": " + c.citation + detail;
-        return true;
+        return Control::kYes;
       }
     }
     why = known ? "no license required to " + f.destination + " on " + f.as_of.ToString() + " (Country Chart and Part 746)"
                     : "no control recorded for " + std::string(eccn) + ": counted";
-    return !known;
+    return known ? Control::kNo : Control::kYes;
+  }
+
+  // Software is de minimis content only if EAR99 or controlled for anti-terrorism only (notes to
+  // 734.4(c)(1), (d)(1)): whether an entry is AT-only is read from its Country Chart columns.
+  bool AtOnly(std::string_view eccn) const {
+    if (eccn == "EAR99") return true;
+    bool any = false;
+    for (const auto& c : r_.content) {
+      if (!AnyWithin(eccn, c.eccns) || c.scope == "none") continue;
+      any = true;
+      if (c.scope != "chart") return false;
+      for (const auto& col : c.columns) {
+        if (col.rfind("AT", 0) != 0) return false;
+      }
+    }
+    return any;
   }
 
   Worksheet DeMinimis(const std::vector<UsContent>& content, std::optional<double> value, const Facts& f) const {
@@ -466,21 +558,26 @@ class Decider {
         for (Eccn e : cls.candidates) classes.push_back(EccnName(e));
       }
       if (classes.empty()) classes.push_back("unclassified");
+      auto rank = [](Control x) { return x == Control::kYes ? 2 : x == Control::kUncertain ? 1 : 0; };
+      Control best = Control::kNo;
       for (const auto& e : classes) {
         std::string why;
-        const bool ctl = Controlled(e, f, why);
-        if (line.eccn.empty() || (ctl && !line.controlled)) {
+        const Control ctl = Controlled(e, c.gbs_eligible, f, why);
+        if (line.eccn.empty() || rank(ctl) > rank(best)) {
           line.eccn = e;
-          line.controlled = ctl;
+          best = ctl;
           line.why = why;
         }
       }
+      line.controlled = best == Control::kYes;
+      line.uncertain = best == Control::kUncertain;
       if (classes.size() > 1) line.why += " (class indeterminate: the strictest candidate is counted)";
       if (line.controlled) w.numerator += c.value_usd;
+      if (line.uncertain) w.uncertain_usd += c.value_usd;
       w.lines.push_back(std::move(line));
     }
     w.denominator = value.value_or(0);
-    if (w.numerator > 0 && w.denominator <= 0) {
+    if ((w.numerator > 0 || w.uncertain_usd > 0) && w.denominator <= 0) {
       w.computed = false;
       w.why_not = "the item's value is not stated";
       return w;
@@ -488,6 +585,16 @@ class Decider {
     w.ratio_percent = w.denominator > 0 ? w.numerator / w.denominator * 100 : 0;
     // "At or below" the level is not subject: only strictly above counts.
     w.exceeds = w.numerator * 100 > w.threshold_percent * w.denominator;
+    w.open = !w.exceeds && (w.numerator + w.uncertain_usd) * 100 > w.threshold_percent * w.denominator;
+    if (w.uncertain_usd > 0) {
+      bool in_force = false;
+      const Chart* chart = ChartOn(f.as_of, &in_force);
+      w.notes.push_back("the only Commerce Country Chart in the data is that of " + (chart ? chart->effective.ToString() : std::string("(none)")) +
+                        ", not known to be in force on " + f.as_of.ToString() + ": USD " + Money(w.uncertain_usd).substr(4) +
+                        " of US content it decides is uncertain" +
+                        (w.open ? ", and counting it would cross the " + Percent(w.threshold_percent) + " level: review"
+                                : ", and counting it would not change the answer"));
+    }
     return w;
   }
 
@@ -555,21 +662,50 @@ class Decider {
                   no_dm.empty() ? "no US content without a de minimis level" : no_dm));
       out.de_minimis = DeMinimis(*g.us_content, g.value_usd, f);
       const Worksheet& w = out.de_minimis;
-      Tri t = !w.computed ? Tri::Unknown(o + "value_usd") : w.exceeds ? Tri::Yes() : Tri::No();
-      weigh(route(r_.de_minimis, "de_minimis", t,
-                  !w.computed ? "de minimis cannot be computed: " + w.why_not
-                              : "controlled US content " + Money(w.numerator) + " of " + Money(w.denominator) + " = " +
-                                    Percent(w.ratio_percent) + (w.exceeds ? " > " : " <= ") + Percent(w.threshold_percent) +
-                                    " (" + w.threshold_citation + ")"));
+      for (const auto& n : w.notes) out.notes.push_back("de minimis: " + n);
+      // What the worksheet cannot settle on its own is said, and sent to review (never "no").
+      std::vector<std::string> open;
+      if (w.computed && w.open) open.push_back("de minimis rests on a Country Chart not known to be in force on " + f.as_of.ToString());
+      for (const auto& l : w.lines) {
+        if (l.eccn.size() > 1 && l.eccn[1] == 'D' && !AtOnly(l.eccn)) {
+          open.push_back("US-origin " + l.eccn + " software (" + l.part + ") counts as de minimis content only if EAR99 or controlled for "
+                         "anti-terrorism only (notes to 15 CFR 734.4(c)(1) and (d)(1)); it needs its own check");
+        }
+        if (f.technology && l.eccn.size() > 1 && l.eccn[1] == 'E' && !w.exceeds) {
+          open.push_back("commingled US-origin " + l.eccn + " technology: de minimis can be relied on only after a one-time report to BIS "
+                         "(15 CFR 734.4(c)(3), (d)(3)), which the facts do not state");
+        }
+      }
+      Tri t = !w.computed ? Tri::Unknown(o + "value_usd") : w.exceeds ? Tri::Yes() : open.empty() ? Tri::No() : Tri{Answer::kUnknown, {}};
+      for (auto& u : open) {
+        if (t.a == Answer::kUnknown) out.unsupported.push_back(std::move(u));
+      }
+      std::string summary = !w.computed ? "de minimis cannot be computed: " + w.why_not
+                                        : "controlled US content " + Money(w.numerator) + " of " + Money(w.denominator) + " = " +
+                                              Percent(w.ratio_percent) + (w.exceeds ? " > " : " <= ") + Percent(w.threshold_percent) +
+                                              " level";  // cited once: by the route (and the worksheet's threshold)
+      if (w.computed && w.uncertain_usd > 0) summary += "; " + Money(w.uncertain_usd) + " more is uncertain (Country Chart date)";
+      weigh(route(r_.de_minimis, "de_minimis", t, summary));
     }
 
     // Product scope facts shared by the FDP rules.
+    // J14, 734.9(h)(2)(ii): design technology developed by a D:5- or Macau-headquartered entity for
+    // a mask, wafer or die is within (h) wherever it goes; made with listed software or technology
+    // it is itself subject to the EAR (3E001), and the item made from it is its direct product.
+    // Asked of an IC whose designer is headquartered there; a designer elsewhere (or unstated) is
+    // not asked about (state the fact to weigh it).
+    const bool d5_designer = !f.technology && !f.computer && !f.designer_headquarters.empty() && HqArea(f.designer_headquarters, f.as_of);
+    const Tri design = g.design_technology_subject_to_ear ? Tri::Of(g.design_technology_subject_to_ear, "")
+                       : d5_designer ? Tri::Unknown(o + "design_technology_subject_to_ear") : Tri::No();
     auto tech_in = [&](const std::vector<std::string>& list) {
-      if (!g.us_technology_eccns) return Tri::Unknown(o + "us_technology_eccns");
-      for (const auto& e : *g.us_technology_eccns) {
-        if (AnyWithin(e, list)) return Tri::Yes();
+      Tri t = Tri::No();
+      if (!g.us_technology_eccns) t = Tri::Unknown(o + "us_technology_eccns");
+      else {
+        for (const auto& e : *g.us_technology_eccns) {
+          if (AnyWithin(e, list)) t = Tri::Yes();
+        }
       }
-      return Tri::No();
+      return AnyWithin("3E001", list) ? Or(t, design) : t;
     };
     const Tri plant = Tri::Of(g.us_origin_plant, o + "us_origin_plant");
     auto eccn_in = [&](const std::vector<std::string>& list) {
@@ -583,7 +719,12 @@ class Decider {
     if (eccns.empty()) eccns = "unclassified";
     // "listed US technology/software: no; plant of listed US-origin technology: yes"
     auto how = [&](const std::vector<std::string>& list) {
-      return std::string("listed US technology/software: ") + Word(tech_in(list).a) + "; plant of listed US-origin technology: " + Word(plant.a);
+      std::string text = std::string("listed US technology/software: ") + Word(tech_in(list).a) + "; plant of listed US-origin technology: " + Word(plant.a);
+      if (d5_designer || g.design_technology_subject_to_ear) {
+        text += "; design technology subject to the EAR (developed by a D:5- or Macau-headquartered designer, 15 CFR 734.9(h)(2)(ii)): " +
+                std::string(Word(design.a));
+      }
+      return text;
     };
 
     // T6, T7: 734.9(h), by the text on the date.
@@ -657,6 +798,27 @@ class Decider {
                   "product scope: " + how(r_.i_inputs) + "; supercomputer end use in the PRC or Macau: " + Word(sc.a)));
     }
 
+    // 734.9(l) (90 FR 4557): 4E091 weights produced by a plant (chips or computers) subject to the
+    // EAR in 3A090, 4A090 or a .z ECCN, to any destination. Codified only: under `enforced` it does
+    // not by itself make the weights subject, and the decision says so.
+    if (f.model_weights && r_.fdp_l->ActiveOn(f.as_of, Posture::kCodified)) {
+      const Tri trained = Tri::Of(g.trained_on_chips_subject_to_ear, o + "trained_on_chips_subject_to_ear");
+      const Tri product = And(eccn_in(r_.l_items), trained);
+      const std::string text = f.item + " (" + eccns + ") produced by chips or computers subject to the EAR in 3A090, 4A090 or a .z ECCN: " +
+                               Word(product.a) + "; reach: any location worldwide";
+      if (r_.fdp_l->ActiveOn(f.as_of, f.posture)) {
+        weigh(route(r_.fdp_l, "fdp_l", product, text));
+      } else {
+        route(r_.fdp_l, "fdp_l", Tri::No(), text + " (codified, not enforced)");
+        // Under `enforced` the weights are not read as 4E091 at all; the codified text would be.
+        if (trained.a != Answer::kNo) {
+          out.notes.push_back("The codified 15 CFR 734.9(l) (90 FR 4557) would make " + f.item +
+                              " subject to the EAR if it meets 4E091; BIS does not enforce the AI Diffusion rule (policy of 2025-05-13), so under the "
+                              "enforced posture it does not by itself make the item subject");
+        }
+      }
+    }
+
     // T10: the GP10 presumption for PRC (D:5) 3A090 ICs.
     if (r_.gp10->ActiveOn(f.as_of, f.posture)) {
       Tri d5 = f.designer_headquarters.empty() ? Tri::Unknown(f.field + ".designer_headquarters")
@@ -674,7 +836,8 @@ class Decider {
 
     if (subject) {
       out.verdict = Verdict::kSubject;
-    } else if (!missing.empty()) {
+      out.unsupported.clear();  // another route settles it
+    } else if (!missing.empty() || !out.unsupported.empty()) {
       out.verdict = Verdict::kUndetermined;
       out.missing = std::move(missing);
     } else {

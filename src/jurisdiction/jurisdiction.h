@@ -45,6 +45,7 @@ struct Facts {
   std::vector<std::string> eccns;
   bool computer = false;   // a computer or system (734.4(a)(1))
   bool technology = false; // technology or software (model weights): 734.3(b)(3) can apply
+  bool model_weights = false;  // 4E091-type weights: 734.9(l) can apply
   std::string designer_headquarters;  // J15: "" = unknown
   std::string destination;            // J9, ISO code
   Date as_of;                         // J1
@@ -73,6 +74,9 @@ struct WorksheetLine {
   std::string part, eccn, chip;
   double value_usd = 0;
   bool controlled = false;
+  // The control rests on data not known to be in force on the date (the Country Chart): the
+  // line is not in the numerator, but the answer is open if counting it would cross the level.
+  bool uncertain = false;
   std::string why;  // the control (or its absence) to the destination on the date, cited
 };
 
@@ -86,13 +90,20 @@ struct Worksheet {
   double threshold_percent = 0;  // 25, or 10 for E:1/E:2 destinations
   std::string threshold_citation;
   bool exceeds = false;
+  double uncertain_usd = 0;      // content whose control is uncertain (WorksheetLine::uncertain)
+  // Counting the uncertain content would cross the level: the answer is open (review).
+  bool open = false;
   std::string why_not;           // why it was not computed (missing facts)
+  std::vector<std::string> notes;  // e.g. the Country Chart used is not known in force on the date
 };
 
 struct Determination {
   Verdict verdict = Verdict::kUndetermined;
   std::vector<Route> routes;           // every route weighed, in the order of the decision table
   std::vector<std::string> missing;    // field paths of facts whose absence left it undetermined
+  // Rules or data the engine cannot weigh for this item (e.g. no Country Chart known in force on
+  // the date): each leaves the item undetermined and the decision goes to review.
+  std::vector<std::string> unsupported;
   std::vector<std::string> notes;      // e.g. the codified worldwide reach not enforced
   bool gp10 = false;                   // the GP10 presumption applies (flag)
   Worksheet de_minimis;

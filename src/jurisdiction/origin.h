@@ -19,6 +19,9 @@ struct UsContent {
   std::string origin_country = "US";
   int64_t quantity = 1;
   double value_usd = 0;             // fair market value of the line (all its units)
+  // License Exception GBS (15 CFR 740.4) is available for the part ("GBS: Yes" in its ECCN
+  // entry); nullopt = not stated, counted as not eligible.
+  std::optional<bool> gbs_eligible;
 };
 
 struct Origin {
@@ -30,6 +33,13 @@ struct Origin {
   std::optional<std::vector<UsContent>> us_content;             // J8
   std::optional<double> value_usd;                              // J8: the foreign item's value
   std::optional<bool> published;                                // J16
+  // 734.9(l): model weights produced by a plant (chips or computers) subject to the EAR in
+  // 3A090, 4A090 or a .z ECCN, i.e. trained on such chips.
+  std::optional<bool> trained_on_chips_subject_to_ear;
+  // J14, 734.9(h)(2)(ii): the design technology the item was made from (for its mask, wafer or
+  // die) is itself subject to the EAR, e.g. developed by a D:5- or Macau-headquartered designer
+  // with listed US software or technology. Asked when the designer is headquartered there.
+  std::optional<bool> design_technology_subject_to_ear;
 };
 
 }  // namespace exportctl::jurisdiction

@@ -34,6 +34,17 @@ printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd\nGPU,H100 SXM5 
 expect "a negative BOM value exits 2" test $? -eq 2
 expect "the error names the BOM line and column" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.unit_value_usd' else 1)"
 
+"$bin" --data-dir "$tmp/jd" jurisdiction --text "$root/examples/08-foreign-server-to-vietnam.json" > "$tmp/j.txt" 2> "$tmp/err"
+expect "jurisdiction --text cites each de minimis line once" python3 -c "import sys; t=open('$tmp/j.txt').read(); ls=[l for l in t.splitlines() if '734.4(c)' in l]; sys.exit(0 if ls and all(l.count('734.4(c)')==1 for l in ls) else 1)"
+"$bin" --data-dir "$tmp/jd" deminimis "$root/examples/server-bom.csv" --destination VN --as-of 2025-06-01 > "$tmp/dm.txt" 2> "$tmp/err"
+expect "deminimis text cites the level once" python3 -c "import sys; t=open('$tmp/dm.txt').read(); sys.exit(0 if t.count('734.4(c)')==1 else 1)"
+printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd,gbs_eligible\nIC,3A001.a.2,US,1,300,true\nBoard,EAR99,TW,1,700,\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination MY --as-of 2026-08-01 --json > "$tmp/gbs.json" 2> "$tmp/err"
+expect "a GBS-eligible BOM line to Country Group B is not counted" python3 -c "import json,sys; w=json.load(open('$tmp/gbs.json'))['worksheet']; sys.exit(0 if w['numerator_usd']==0 and not w['lines'][0]['controlled'] else 1)"
+printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd,gbs_eligible\nIC,3A001.a.2,US,1,300,maybe\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination MY --as-of 2026-08-01 > /dev/null 2> "$tmp/err"
+expect "a bad gbs_eligible value names the BOM field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.gbs_eligible' else 1)"
+printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd\n\xff\xfe,EAR99,TW,1,10\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination MY --as-of 2026-08-01 > /dev/null 2> "$tmp/err"
+expect "ill-formed UTF-8 in a BOM exits 2 naming the field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.part' else 1)"
+
 "$bin" check --posture lenient "$root/examples/01-h100-to-germany.json" > /dev/null 2> "$tmp/err"
 expect "bad --posture exits 2" test $? -eq 2
 

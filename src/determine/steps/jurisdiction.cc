@@ -72,6 +72,7 @@ void WeighItems(Evaluation& ev) {
     for (Eccn e : c.candidates) f.eccns.push_back(EccnName(e));
     f.computer = item.spec.kind == ItemKind::kSystem;
     f.technology = item.spec.kind == ItemKind::kModelWeights;
+    f.model_weights = f.technology;
     if (f.technology && !f.origin.published) f.origin.published = item.spec.weights.published;
     f.designer_headquarters = item.spec.designer_headquarters;
     if (item.spec.kind == ItemKind::kSystem) {  // a system is PRC-developed if a chip in it is
@@ -133,12 +134,23 @@ void WeighItems(Evaluation& ev) {
       ev.Warn(EXPLAIN(item.label + ": not subject to the EAR rests on the facts stated and on the knowledge the reach of " + ev.rules.cite.jurisdiction_reach + " turns on; "
                    "re-check it for every shipment"));
     } else {
+      // What the engine cannot weigh (data not in force on the date, a rule it does not model)
+      // is no fact the caller can add: the decision goes to review.
+      for (const auto& u : j.unsupported) {
+        ev.Add(rule_of("jurisdiction.unsupported"), Effect::kUnresolved,
+            EXPLAIN(item.label + ": " + u + "; whether the EAR reaches it is left to review (taken as subject)"), idx);
+        ev.tx_effects.Add(Effect::kUnresolved);
+      }
       std::string missing;
       for (const auto& m : j.missing) missing += (missing.empty() ? "" : ", ") + m;
-      ev.Add(rule_of("jurisdiction.undetermined"), Effect::kInfo,
-          EXPLAIN(item.label + ": whether the EAR reaches it cannot be determined without " + missing +
-                  "; decided as subject to the EAR (fail closed)"), idx);
-      ev.Warn(EXPLAIN(item.label + ": jurisdiction undetermined (missing " + missing + "); taken as subject to the EAR"));
+      if (!j.missing.empty()) {
+        ev.Add(rule_of("jurisdiction.undetermined"), Effect::kInfo,
+            EXPLAIN(item.label + ": whether the EAR reaches it cannot be determined without " + missing +
+                    "; decided as subject to the EAR (fail closed)"), idx);
+        ev.Warn(EXPLAIN(item.label + ": jurisdiction undetermined (missing " + missing + "); taken as subject to the EAR"));
+      } else {
+        ev.Warn(EXPLAIN(item.label + ": jurisdiction undetermined (the engine cannot weigh all of it); taken as subject to the EAR, for review"));
+      }
       if (auto* proposals = ev.counterfactuals()) {
         // Each missing fact given the answer that keeps the item out, and all of them together.
         std::vector<Counterfactual> each;
@@ -151,6 +163,8 @@ void WeighItems(Evaluation& ev) {
           else if (m == o + "us_origin_plant") give = [i](Transaction& x) { x.items[i].origin->us_origin_plant = false; };
           else if (m == o + "us_technology_eccns") value = "[]", give = [i](Transaction& x) { x.items[i].origin->us_technology_eccns.emplace(); };
           else if (m == o + "us_content") value = "[]", give = [i](Transaction& x) { x.items[i].origin->us_content.emplace(); };
+          else if (m == o + "trained_on_chips_subject_to_ear") give = [i](Transaction& x) { x.items[i].origin->trained_on_chips_subject_to_ear = false; };
+          else if (m == o + "design_technology_subject_to_ear") give = [i](Transaction& x) { x.items[i].origin->design_technology_subject_to_ear = false; };
           else if (m == "end_use.supercomputer_prc_macau") give = [](Transaction& x) { x.end_use.supercomputer_prc_macau = false; };
           else if (m == "end_use.for_footnote_1_4_entity") give = [](Transaction& x) { x.end_use.for_footnote_1_4_entity = false; };
           else if (m == "end_use.incorporated_into_items_for") value = "[]", give = [](Transaction& x) { x.end_use.incorporated_into_items_for.emplace(); };
@@ -176,8 +190,11 @@ void WeighItems(Evaluation& ev) {
       }
     }
     for (const auto& n : j.notes) {
-      const bool worldwide = n.find("734.9(h)(2)(i)") != std::string::npos;
-      if (worldwide) ev.Add(rule_of("jurisdiction.fdp_h_worldwide"), Effect::kInfo, EXPLAIN(item.label + ": " + n), idx);
+      if (n.find("734.9(h)(2)(i)") != std::string::npos) {
+        ev.Add(rule_of("jurisdiction.fdp_h_worldwide"), Effect::kInfo, EXPLAIN(item.label + ": " + n), idx);
+      } else if (n.find("734.9(l)") != std::string::npos) {
+        ev.Add(rule_of("jurisdiction.fdp_l"), Effect::kInfo, EXPLAIN(item.label + ": " + n), idx);
+      }
       ev.Warn(EXPLAIN(item.label + ": " + n));
     }
     ev.jurisdictions[i] = std::move(j);
