@@ -26,6 +26,8 @@ printf '\xe2\x80\xaeseigolonhceT iewauH' > "$corpus/screen/rlo"
 printf '\xd0\x9d\xd0\xb8\xd0\xb0wei' > "$corpus/screen/mixed"
 printf 'Soci\xe9t\xe9' > "$corpus/screen/latin1"
 printf 'name,country,id\nHuawei,CN,1\n"Soci\xe9t\xe9, SA",FR,2\n' > "$corpus/csv/batch"
+mkdir -p "$corpus/bom"
+cp examples/server-bom.csv "$corpus/bom/"
 for target in "$build"/fuzz/*_fuzz; do
   name=$(basename "$target" _fuzz)
   name=${name#list_}
