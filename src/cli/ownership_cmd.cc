@@ -266,11 +266,11 @@ void RunDiff(CliContext& ctx, bool as_json) {
 
 }  // namespace
 
+// A check reads the parties' entities and owners from the store rather than loading the graph.
 Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx) {
-  auto g = ownership::OpenGraph(ctx.data_dir);
+  auto g = ownership::StoredGraphOwnership::Open(ctx.data_dir);
   if (!g.ok()) return g.status();
-  if (!*g) return std::unique_ptr<OwnershipGraphView>();
-  return std::unique_ptr<OwnershipGraphView>(std::make_unique<ownership::GraphOwnership>(*g));
+  return std::unique_ptr<OwnershipGraphView>(std::move(g).value());
 }
 
 void RegisterOwnershipCommands(CLI::App& app, CliContext& ctx) {

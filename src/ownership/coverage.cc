@@ -60,7 +60,7 @@ const Coverage& CoverageCalculator::Compute(uint32_t e, Date d, std::unordered_m
     --depth;
     return memo.emplace(e, std::move(c)).first->second;
   }
-  const std::vector<uint32_t> in = g_.OwnersOf(e);
+  const std::span<const uint32_t> in = g_.OwnersOf(e);
   double known = 0, possible = 0, share = 0;
   for (uint32_t i : in) {
     if (g_.edges[i].ActiveOn(d)) known += g_.edges[i].share.low.value_or(0);

@@ -7,14 +7,49 @@
 
 namespace exportctl::ownership {
 
-void Graph::Index() {
-  by_id_.clear();
-  by_name_.clear();
-  by_id_.reserve(entities.size());
-  for (uint32_t i = 0; i < entities.size(); ++i) {
-    by_id_.emplace(entities[i].id, i);
-    by_name_.emplace(FoldName(entities[i].name), i);
+namespace {
+
+uint64_t Hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+// The entities whose key hashes as `h`, from a table sorted by hash.
+template <typename Same>
+std::vector<uint32_t> Lookup(const std::vector<std::pair<uint64_t, uint32_t>>& table, uint64_t h, Same same) {
+  std::vector<uint32_t> out;
+  auto it = std::lower_bound(table.begin(), table.end(), std::pair<uint64_t, uint32_t>{h, 0});
+  for (; it != table.end() && it->first == h; ++it) {
+    if (same(it->second)) out.push_back(it->second);
   }
+  return out;
+}
+
+}  // namespace
+
+std::string SourceText(std::string_view file, uint32_t line, std::string_view source) {
+  std::string s;
+  s.reserve(file.size() + source.size() + 16);
+  s.append(file).append(":").append(std::to_string(line));
+  if (!source.empty()) s.append(" (").append(source).append(")");
+  return s;
+}
+
+std::string Graph::SourceOf(const Edge& e) const {
+  return SourceText(file_name, e.line, e.source < sources.size() ? std::string_view(sources[e.source]) : std::string_view());
+}
+
+void Graph::Index() {
+  by_id_.resize(entities.size());
+  by_name_.resize(entities.size());
+  for (uint32_t i = 0; i < entities.size(); ++i) {
+    by_id_[i] = {Hash(entities[i].id), i};
+    by_name_[i] = {Hash(FoldName(entities[i].name)), i};
+  }
+  by_identifier_.clear();
+  for (uint32_t i = 0; i < entities.size(); ++i) {
+    for (const auto& id : entities[i].identifiers) by_identifier_.push_back({Hash(id), i});
+  }
+  std::sort(by_identifier_.begin(), by_identifier_.end());
+  std::sort(by_id_.begin(), by_id_.end());
+  std::sort(by_name_.begin(), by_name_.end());
   in_offsets_.assign(entities.size() + 1, 0);
   for (const auto& e : edges) ++in_offsets_[e.owned + 1];
   for (size_t i = 1; i < in_offsets_.size(); ++i) in_offsets_[i] += in_offsets_[i - 1];
@@ -29,22 +64,27 @@ const Entity* Graph::ById(std::string_view id) const {
 }
 
 std::optional<uint32_t> Graph::IndexOf(std::string_view id) const {
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return std::nullopt;
-  return it->second;
+  auto found = Lookup(by_id_, Hash(id), [&](uint32_t i) { return entities[i].id == id; });
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+std::optional<uint32_t> Graph::ByIdentifier(std::string_view identifier) const {
+  auto found = Lookup(by_identifier_, Hash(identifier), [&](uint32_t i) {
+    return std::find(entities[i].identifiers.begin(), entities[i].identifiers.end(), identifier) != entities[i].identifiers.end();
+  });
+  if (found.empty()) return std::nullopt;
+  return found.front();
 }
 
 std::vector<uint32_t> Graph::ByName(std::string_view name) const {
-  std::vector<uint32_t> out;
-  auto [b, e] = by_name_.equal_range(FoldName(name));
-  for (auto it = b; it != e; ++it) out.push_back(it->second);
-  std::sort(out.begin(), out.end());
-  return out;
+  const std::string folded = FoldName(name);
+  return Lookup(by_name_, Hash(folded), [&](uint32_t i) { return FoldName(entities[i].name) == folded; });
 }
 
-std::vector<uint32_t> Graph::OwnersOf(uint32_t owned) const {
+std::span<const uint32_t> Graph::OwnersOf(uint32_t owned) const {
   if (owned + 1 >= in_offsets_.size()) return {};
-  return std::vector<uint32_t>(in_edges_.begin() + in_offsets_[owned], in_edges_.begin() + in_offsets_[owned + 1]);
+  return std::span<const uint32_t>(in_edges_.data() + in_offsets_[owned], in_offsets_[owned + 1] - in_offsets_[owned]);
 }
 
 GraphDiff Diff(const Graph& before, const Graph& after) {

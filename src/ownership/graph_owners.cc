@@ -5,6 +5,7 @@
 #include <set>
 
 #include "data/dataset.h"
+#include "screen/index_cache.h"
 #include "screen/screen.h"
 
 namespace exportctl::ownership {
@@ -15,6 +16,105 @@ constexpr size_t kMaxOwnerNodes = 500;  // as kMaxOwnersPerTransaction: past it,
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 bool SameCountry(const std::string& a, const std::string& b) { return a.empty() || b.empty() || a == b; }
+
+// One stake into an entity, as the walk up the chain reads it.
+struct Stake {
+  Edge edge;
+  Entity owner;
+  std::string source;
+};
+using StakesFn = std::function<std::vector<Stake>(uint32_t owned)>;
+
+std::string IdMatch(const std::string& party_id) { return "party_id " + Quoted(party_id) + " is its id"; }
+std::string IdentifierMatch(const std::string& party_id) { return "party_id " + Quoted(party_id) + " is one of its identifiers"; }
+std::string NameMatch(const Entity& e) {
+  return "name " + Quoted(e.name) + " is the party's name" + (e.country.empty() ? "" : ", country " + e.country);
+}
+
+std::unique_ptr<screen::Screener> BuildMatcher(const std::function<void(const std::function<void(Entity&&)>&)>& each_entity, size_t count) {
+  screen::LoadedList list;
+  list.version.list_id = "ownership";
+  list.version.record_count = count;
+  list.records.reserve(count);
+  each_entity([&](Entity&& e) {
+    screen::ListRecord r;
+    r.record_id = std::move(e.id);
+    r.name = std::move(e.name);
+    r.type = e.schema == "Person" ? screen::PartyType::kIndividual : screen::PartyType::kEntity;
+    if (!e.country.empty()) r.countries.push_back(std::move(e.country));
+    list.records.push_back(std::move(r));
+  });
+  std::vector<screen::LoadedList> lists;
+  lists.push_back(std::move(list));
+  return screen::Screener::Build(std::move(lists));
+}
+
+std::optional<EntityMatch> FuzzyMatch(const screen::Screener& matcher, const Party& party,
+                                      const std::function<std::optional<std::pair<uint32_t, Entity>>(const std::string&)>& resolve,
+                                      std::vector<std::string>* doubts) {
+  auto hits = matcher.Screen({.name = party.name, .country = party.country, .type = std::nullopt, .sources = {},
+                              .threshold = screen::kDefaultThreshold, .limit = 3});
+  if (!hits.ok()) return std::nullopt;
+  for (const auto& h : *hits) {
+    auto found = resolve(h.record->record_id);
+    if (!found) continue;
+    const auto& [i, e] = *found;
+    if (h.score >= screen::kCertainThreshold) return EntityMatch{i, "screening matcher: " + h.Explain()};
+    if (doubts) {
+      doubts->push_back("may be " + Quoted(e.name) + " (" + e.id + ") in the ownership graph (" + h.Explain() +
+                        "); below the certain threshold, its owners were not weighed: confirm the match or state the owners");
+    }
+  }
+  return std::nullopt;
+}
+
+GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMatch& m, Date as_of, const StakesFn& stakes_into,
+                       std::vector<std::string> doubts) {
+  GraphOwners out;
+  out.doubts = std::move(doubts);
+  out.entity = Quoted(entity.name) + " (" + entity.id + ")";
+  out.match = m.how;
+  // The stated owners win over the graph's entry for the same owner (no stake counted twice).
+  std::set<std::string> stated;
+  for (const auto& o : party.owners) stated.insert(FoldName(o.name));
+  size_t nodes = 0;
+  bool cut = false;
+  std::function<void(uint32_t, size_t, std::vector<Owner>&)> up = [&](uint32_t owned, size_t depth, std::vector<Owner>& into) {
+    for (Stake& st : stakes_into(owned)) {
+      const Edge& e = st.edge;
+      if (!e.ActiveOn(as_of)) continue;
+      if (depth >= kMaxOwnershipDepth || nodes >= kMaxOwnerNodes) {
+        cut = true;
+        return;
+      }
+      Owner w;
+      w.name = std::move(st.owner.name);
+      w.country = std::move(st.owner.country);
+      w.percent = e.share.low;
+      if (e.share.range()) w.percent_max = e.share.high;
+      w.source = std::move(st.source);
+      ++nodes;
+      up(e.owner, depth + 1, w.owners);
+      into.push_back(std::move(w));
+    }
+  };
+  up(m.entity, 0, out.owners);
+  std::erase_if(out.owners, [&](const Owner& o) {
+    if (!stated.count(FoldName(o.name))) return false;
+    out.doubts.push_back("owner " + Quoted(o.name) + " is stated in the transaction and in the ownership graph (" + o.source + "); the stated share is used");
+    return true;
+  });
+  if (cut) {
+    out.doubts.push_back("the ownership graph above " + out.entity + " has more than " + std::to_string(kMaxOwnershipDepth) + " levels or " +
+                         std::to_string(kMaxOwnerNodes) + " owners; the chain beyond was not weighed: confirm the ownership");
+  }
+  return out;
+}
+
+std::string VersionText(int64_t version, const std::string& file, const std::string& sha256, size_t edges) {
+  return "ownership@" + std::to_string(version) + " " + file + (sha256.empty() ? "" : "#sha256:" + sha256.substr(0, 12)) + " (" +
+         std::to_string(edges) + " edges)";
+}
 
 }  // namespace
 
@@ -29,104 +129,157 @@ Result<std::shared_ptr<const Graph>> OpenGraph(const std::string& data_dir) {
   return std::shared_ptr<const Graph>(std::make_shared<Graph>(std::move(g).value()));
 }
 
-GraphOwnership::GraphOwnership(std::shared_ptr<const Graph> graph) : g_(std::move(graph)) {}
+GraphOwnership::GraphOwnership(std::shared_ptr<const Graph> graph, const screen::Screener* matcher) : g_(std::move(graph)), matcher_(matcher) {}
 GraphOwnership::~GraphOwnership() = default;
 
-std::string GraphOwnership::Version() const {
-  return "ownership@" + std::to_string(g_->version) + " " + g_->file_name + (g_->sha256.empty() ? "" : "#sha256:" + g_->sha256.substr(0, 12)) +
-         " (" + std::to_string(g_->edges.size()) + " edges)";
-}
+std::string GraphOwnership::Version() const { return VersionText(g_->version, g_->file_name, g_->sha256, g_->edges.size()); }
 
 std::optional<EntityMatch> GraphOwnership::Match(const Party& party, std::vector<std::string>* doubts) const {
   const Graph& g = *g_;
   if (!party.party_id.empty()) {
-    if (auto i = g.IndexOf(party.party_id)) return EntityMatch{*i, "party_id " + Quoted(party.party_id) + " is its id"};
-    for (uint32_t i = 0; i < g.entities.size() && g.entities.size() < 200000; ++i) {
-      const auto& ids = g.entities[i].identifiers;
-      if (std::find(ids.begin(), ids.end(), party.party_id) != ids.end()) {
-        return EntityMatch{i, "party_id " + Quoted(party.party_id) + " is one of its identifiers"};
-      }
-    }
+    if (auto i = g.IndexOf(party.party_id)) return EntityMatch{*i, IdMatch(party.party_id)};
+    if (auto i = g.ByIdentifier(party.party_id)) return EntityMatch{*i, IdentifierMatch(party.party_id)};
   }
   for (uint32_t i : g.ByName(party.name)) {
-    if (SameCountry(g.entities[i].country, party.country)) {
-      return EntityMatch{i, "name " + Quoted(g.entities[i].name) + " is the party's name" +
-                                (g.entities[i].country.empty() ? "" : ", country " + g.entities[i].country)};
-    }
+    if (SameCountry(g.entities[i].country, party.country)) return EntityMatch{i, NameMatch(g.entities[i])};
   }
-  std::call_once(index_once_, [&] {
-    screen::LoadedList list;
-    list.version.list_id = "ownership";
-    list.version.record_count = g.entities.size();
-    list.records.reserve(g.entities.size());
-    for (const auto& e : g.entities) {
-      screen::ListRecord r;
-      r.record_id = e.id;
-      r.name = e.name;
-      r.type = e.schema == "Person" ? screen::PartyType::kIndividual : screen::PartyType::kEntity;
-      if (!e.country.empty()) r.countries.push_back(e.country);
-      list.records.push_back(std::move(r));
-    }
-    std::vector<screen::LoadedList> lists;
-    lists.push_back(std::move(list));
-    index_ = screen::Screener::Build(std::move(lists));
-  });
-  auto hits = index_->Screen({.name = party.name, .country = party.country, .threshold = screen::kDefaultThreshold, .limit = 3});
-  if (!hits.ok()) return std::nullopt;
-  for (const auto& h : *hits) {
-    auto i = g.IndexOf(h.record->record_id);
-    if (!i) continue;
-    if (h.score >= screen::kCertainThreshold) return EntityMatch{*i, "screening matcher: " + h.Explain()};
-    if (doubts) {
-      doubts->push_back("may be " + Quoted(g.entities[*i].name) + " (" + g.entities[*i].id + ") in the ownership graph (" + h.Explain() +
-                        "); below the certain threshold, its owners were not weighed: confirm the match or state the owners");
-    }
+  const screen::Screener* matcher = matcher_;
+  if (!matcher) {
+    std::call_once(index_once_, [&] {
+      index_ = BuildMatcher([&](const std::function<void(Entity&&)>& add) {
+        for (const auto& e : g.entities) add(Entity(e));
+      }, g.entities.size());
+    });
+    matcher = index_.get();
   }
-  return std::nullopt;
+  return FuzzyMatch(*matcher, party, [&](const std::string& id) -> std::optional<std::pair<uint32_t, Entity>> {
+    auto i = g.IndexOf(id);
+    if (!i) return std::nullopt;
+    return std::pair<uint32_t, Entity>{*i, g.entities[*i]};
+  }, doubts);
 }
 
 Result<GraphOwners> GraphOwnership::OwnersOf(const Party& party, Date as_of) const {
-  GraphOwners out;
-  auto m = Match(party, &out.doubts);
-  if (!m) return out;
+  std::vector<std::string> doubts;
+  auto m = Match(party, &doubts);
+  if (!m) {
+    GraphOwners out;
+    out.doubts = std::move(doubts);
+    return out;
+  }
   const Graph& g = *g_;
-  out.entity = Quoted(g.entities[m->entity].name) + " (" + g.entities[m->entity].id + ")";
-  out.match = m->how;
-  // The stated owners win over the graph's entry for the same owner (no stake counted twice).
-  std::set<std::string> stated;
-  for (const auto& o : party.owners) stated.insert(FoldName(o.name));
-  size_t nodes = 0;
-  bool cut = false;
-  std::function<void(uint32_t, size_t, std::vector<Owner>&)> up = [&](uint32_t owned, size_t depth, std::vector<Owner>& into) {
+  return WalkOwners(party, g.entities[m->entity], *m, as_of, [&](uint32_t owned) {
+    std::vector<Stake> out;
     for (uint32_t ei : g.OwnersOf(owned)) {
       const Edge& e = g.edges[ei];
-      if (!e.ActiveOn(as_of)) continue;
-      if (depth >= kMaxOwnershipDepth || nodes >= kMaxOwnerNodes) {
-        cut = true;
-        return;
-      }
-      const Entity& o = g.entities[e.owner];
-      Owner w;
-      w.name = o.name;
-      w.country = o.country;
-      w.percent = e.share.low;
-      if (e.share.range()) w.percent_max = e.share.high;
-      w.source = g.sources[e.source];
-      ++nodes;
-      up(e.owner, depth + 1, w.owners);
-      into.push_back(std::move(w));
+      out.push_back({e, g.entities[e.owner], g.SourceOf(e)});
     }
-  };
-  up(m->entity, 0, out.owners);
-  std::erase_if(out.owners, [&](const Owner& o) {
-    if (!stated.count(FoldName(o.name))) return false;
-    out.doubts.push_back("owner " + Quoted(o.name) + " is stated in the transaction and in the ownership graph (" + o.source + "); the stated share is used");
-    return true;
-  });
-  if (cut) {
-    out.doubts.push_back("the ownership graph above " + out.entity + " has more than " + std::to_string(kMaxOwnershipDepth) + " levels or " +
-                         std::to_string(kMaxOwnerNodes) + " owners; the chain beyond was not weighed: confirm the ownership");
+    return out;
+  }, std::move(doubts));
+}
+
+// ---- StoredGraphOwnership ----
+
+struct StoredGraphOwnership::Impl {
+  std::string data_dir;
+  std::unique_ptr<GraphReader> reader;
+  mutable std::mutex mu;  // one SQLite connection
+  mutable std::unique_ptr<screen::Screener> matcher;
+  mutable Status matcher_status;
+};
+
+StoredGraphOwnership::StoredGraphOwnership(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StoredGraphOwnership::~StoredGraphOwnership() = default;
+
+Result<std::unique_ptr<StoredGraphOwnership>> StoredGraphOwnership::Open(const std::string& data_dir) {
+  auto reader = GraphReader::Open(data_dir);
+  if (!reader.ok()) {
+    if (reader.status().code() == ErrorCode::kNotFound) return std::unique_ptr<StoredGraphOwnership>();
+    return reader.status();
   }
+  auto impl = std::make_unique<Impl>();
+  impl->data_dir = data_dir;
+  impl->reader = std::move(reader).value();
+  return std::unique_ptr<StoredGraphOwnership>(new StoredGraphOwnership(std::move(impl)));
+}
+
+std::string StoredGraphOwnership::Version() const {
+  const GraphReader& r = *impl_->reader;
+  return VersionText(r.version(), r.file_name(), r.sha256(), r.edge_count());
+}
+
+Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_of) const {
+  std::lock_guard lock(impl_->mu);
+  const GraphReader& r = *impl_->reader;
+  std::vector<std::string> doubts;
+  std::optional<EntityMatch> m;
+  // As GraphOwnership::Match, by look-ups.
+  if (!party.party_id.empty()) {
+    if (auto i = r.IndexOf(party.party_id)) m = EntityMatch{*i, IdMatch(party.party_id)};
+    else if (auto j = r.ByIdentifier(party.party_id)) m = EntityMatch{*j, IdentifierMatch(party.party_id)};
+  }
+  if (!m) {
+    for (uint32_t i : r.ByName(party.name)) {
+      auto e = r.EntityAt(i);
+      if (!e.ok()) return e.status();
+      if (SameCountry(e->country, party.country)) {
+        m = EntityMatch{i, NameMatch(*e)};
+        break;
+      }
+    }
+  }
+  if (!m) {
+    if (!impl_->matcher && impl_->matcher_status.ok()) {
+      const std::string key = "ownership@" + std::to_string(r.version()) + "#" + r.sha256() + "#" + std::to_string(r.edge_count());
+      impl_->matcher = screen::internal::CachedScreener(impl_->data_dir + "/ownership.matcher", key, [&]() -> std::unique_ptr<screen::Screener> {
+        std::unique_ptr<screen::Screener> built;
+        impl_->matcher_status = Status::Ok();
+        std::vector<Entity> all;
+        all.reserve(r.entity_count());
+        if (Status st = r.EachEntity([&](Entity&& e) { all.push_back(std::move(e)); }); !st.ok()) {
+          impl_->matcher_status = st;
+          return nullptr;
+        }
+        return BuildMatcher([&](const std::function<void(Entity&&)>& add) {
+          for (auto& e : all) add(std::move(e));
+        }, all.size());
+      });
+    }
+    if (!impl_->matcher) return impl_->matcher_status.ok() ? Status::Error(ErrorCode::kUnavailable, "ownership", "cannot build the name matcher") : impl_->matcher_status;
+    m = FuzzyMatch(*impl_->matcher, party, [&](const std::string& id) -> std::optional<std::pair<uint32_t, Entity>> {
+      auto i = r.IndexOf(id);
+      if (!i) return std::nullopt;
+      auto e = r.EntityAt(*i);
+      if (!e.ok()) return std::nullopt;
+      return std::pair<uint32_t, Entity>{*i, std::move(e).value()};
+    }, &doubts);
+  }
+  if (!m) {
+    GraphOwners out;
+    out.doubts = std::move(doubts);
+    return out;
+  }
+  auto entity = r.EntityAt(m->entity);
+  if (!entity.ok()) return entity.status();
+  Status failed = Status::Ok();
+  GraphOwners out = WalkOwners(party, *entity, *m, as_of, [&](uint32_t owned) {
+    std::vector<Stake> out;
+    auto stakes = r.StakesInto(owned);
+    if (!stakes.ok()) {
+      failed = stakes.status();
+      return out;
+    }
+    for (auto& st : *stakes) {
+      auto owner = r.EntityAt(st.edge.owner);
+      if (!owner.ok()) {
+        failed = owner.status();
+        return std::vector<Stake>();
+      }
+      out.push_back({st.edge, std::move(owner).value(), std::move(st.source)});
+    }
+    return out;
+  }, std::move(doubts));
+  if (!failed.ok()) return failed;  // a graph that cannot be read is not "no owners"
   return out;
 }
 

@@ -34,7 +34,9 @@ struct EntityMatch {
 
 class GraphOwnership final : public OwnershipGraphView {
  public:
-  explicit GraphOwnership(std::shared_ptr<const Graph> graph);
+  // `matcher`: the screening index over the graph's entities, when the caller has one (else it
+  // is built on the first name that is not found as written).
+  explicit GraphOwnership(std::shared_ptr<const Graph> graph, const screen::Screener* matcher = nullptr);
   ~GraphOwnership() override;
   Result<GraphOwners> OwnersOf(const Party& party, Date as_of) const override;
   std::string Version() const override;
@@ -46,8 +48,29 @@ class GraphOwnership final : public OwnershipGraphView {
 
  private:
   std::shared_ptr<const Graph> g_;
+  const screen::Screener* matcher_ = nullptr;
   mutable std::once_flag index_once_;
   mutable std::unique_ptr<screen::Screener> index_;
+};
+
+// The graph in <data_dir> read per party rather than loaded whole: the entity a party is (by id,
+// identifier, folded name, then the screening matcher) and its owners up the chain, by indexed
+// queries on ownership.sqlite. The matcher over every entity's name is built on the first name
+// not found as written and cached in <data_dir>/ownership.matcher for later processes. For
+// one-off checks (the CLI); a server keeps the graph loaded (GraphOwnership). Answers as
+// GraphOwnership over the same graph does.
+class StoredGraphOwnership final : public OwnershipGraphView {
+ public:
+  // nullptr (not an error) when no graph was imported.
+  static Result<std::unique_ptr<StoredGraphOwnership>> Open(const std::string& data_dir);
+  ~StoredGraphOwnership() override;
+  Result<GraphOwners> OwnersOf(const Party& party, Date as_of) const override;
+  std::string Version() const override;
+
+ private:
+  struct Impl;
+  explicit StoredGraphOwnership(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 // Whether an entity's own listing carries over under the Affiliates Rule, from the screener's

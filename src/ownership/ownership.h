@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,7 +52,8 @@ struct Entity {
 struct Edge {
   uint32_t owner = 0, owned = 0;  // indexes into Graph::entities
   Share share;
-  uint32_t source = 0;  // index into Graph::sources: "file.csv:12 (Orbis 2026-10-01)"
+  uint32_t line = 0;    // line of the import file that stated it
+  uint32_t source = 0;  // index into Graph::sources: what that line cites ("Orbis as of 2026-10-01")
   std::optional<Date> start, end;
   bool ActiveOn(Date d) const { return (!start || *start <= d) && (!end || d <= *end); }
 };
@@ -60,7 +62,7 @@ class Graph {
  public:
   std::vector<Entity> entities;
   std::vector<Edge> edges;
-  std::vector<std::string> sources;
+  std::vector<std::string> sources;       // the distinct sources the edges cite ("" when none)
   std::string file_name, format, sha256;  // what it was imported from
   int64_t version = 0;                    // the store's import counter (0: not stored)
   std::string imported_at;
@@ -69,16 +71,23 @@ class Graph {
   void Index();
   const Entity* ById(std::string_view id) const;
   std::optional<uint32_t> IndexOf(std::string_view id) const;
+  // The first entity (in import order) that lists `identifier` among its identifiers.
+  std::optional<uint32_t> ByIdentifier(std::string_view identifier) const;
   // Entities whose name folds to the same words as `name` (case, spacing, punctuation).
   std::vector<uint32_t> ByName(std::string_view name) const;
   // Edges into `owned` (its owners), in import order.
-  std::vector<uint32_t> OwnersOf(uint32_t owned) const;
+  std::span<const uint32_t> OwnersOf(uint32_t owned) const;
+  // Where an edge was stated: "owners.csv:12 (Orbis as of 2026-10-01)".
+  std::string SourceOf(const Edge& e) const;
 
  private:
-  std::unordered_map<std::string_view, uint32_t> by_id_;
-  std::unordered_multimap<std::string, uint32_t> by_name_;
+  // (hash, entity) sorted by hash: compact look-up tables for a million entities.
+  std::vector<std::pair<uint64_t, uint32_t>> by_id_, by_name_, by_identifier_;
   std::vector<uint32_t> in_offsets_, in_edges_;  // CSR of incoming edges
 };
+
+// "owners.csv:12 (Orbis as of 2026-10-01)": an edge's line and what it cites.
+std::string SourceText(std::string_view file, uint32_t line, std::string_view source);
 
 // "Acme  Holding, Ltd." → "acme holding ltd": how names are compared for identity.
 std::string FoldName(std::string_view name);
@@ -107,6 +116,40 @@ class GraphStore {
 
  private:
   std::string path_;
+};
+
+// The graph in use in <data_dir>, read by indexed look-ups rather than loaded: what a one-off
+// check needs (a party's entity and its owners) at any graph size. Not thread-safe.
+class GraphReader {
+ public:
+  // kNotFound when no graph was imported.
+  static Result<std::unique_ptr<GraphReader>> Open(const std::string& data_dir);
+  ~GraphReader();
+  int64_t version() const { return version_; }
+  const std::string& file_name() const { return file_; }
+  const std::string& sha256() const { return sha256_; }
+  size_t edge_count() const { return edges_; }
+  size_t entity_count() const { return entities_; }
+
+  std::optional<uint32_t> IndexOf(std::string_view id) const;
+  std::optional<uint32_t> ByIdentifier(std::string_view identifier) const;
+  std::vector<uint32_t> ByName(std::string_view name) const;  // import order
+  Result<Entity> EntityAt(uint32_t index) const;
+  struct Stake {
+    Edge edge;
+    std::string source;  // as Graph::SourceOf
+  };
+  Result<std::vector<Stake>> StakesInto(uint32_t owned) const;  // import order
+  // Every entity in import order (for the name matcher).
+  Status EachEntity(const std::function<void(Entity&&)>& f) const;
+
+ private:
+  struct Db;
+  explicit GraphReader(std::unique_ptr<Db> db);
+  std::unique_ptr<Db> db_;
+  int64_t version_ = 0;
+  std::string file_, sha256_;
+  size_t edges_ = 0, entities_ = 0;
 };
 
 struct GraphDiff {

@@ -16,7 +16,7 @@ json OwnersUp(const Graph& g, const CoverageCalculator& calc, uint32_t e, Date d
            {"name", o.name},
            {"country", o.country},
            {"share", edge.share.ToString()},
-           {"source", g.sources[edge.source]},
+           {"source", g.SourceOf(edge)},
            {"counts_on_date", edge.ActiveOn(d)},
            {"coverage", CoverageJson(calc.Of(edge.owner, d))}};
     if (edge.start) j["start"] = edge.start->ToString();

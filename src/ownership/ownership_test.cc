@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -57,7 +58,7 @@ TEST(Store, AnImportReplacesTheGraphWholeAndKeepsThePreviousOne) {
   EXPECT_EQ(loaded->edges[1].share.ToString(), "25–40%");
   EXPECT_EQ(loaded->edges[1].start->ToString(), "2020-01-01");
   EXPECT_EQ(loaded->edges[1].end->ToString(), "2026-12-31");
-  EXPECT_EQ(loaded->sources[0], "g.csv:2 (Orbis as of 2026-10-01)");
+  EXPECT_EQ(loaded->SourceOf(loaded->edges[0]), "g.csv:2 (Orbis as of 2026-10-01)");
   ASSERT_EQ(loaded->ByName("x").size(), 1u);
   Graph g2 = Parse(std::string(kHeader) + "X,A,70,Orbis,2026-11-01,CN,MY,,\nZ,B,10,Orbis,2026-11-01,CN,MY,,\n");
   ASSERT_TRUE(store.Import(g2).ok());
@@ -107,6 +108,95 @@ TEST(Coverage, RangesAndDates) {
   EXPECT_EQ(f.Of("C", "2026-11-29").state, Coverage::State::kCovered);
   EXPECT_EQ(f.Of("D").state, Coverage::State::kUncertain);
   EXPECT_TRUE(f.Of("D").red_flag_29);
+}
+
+}  // namespace
+}  // namespace exportctl::ownership
+
+#include "ownership/graph_owners.h"
+
+namespace exportctl::ownership {
+namespace {
+
+std::string Describe(const std::vector<Owner>& owners) {
+  std::string s;
+  for (const auto& o : owners) {
+    s += "[" + o.name + "|" + o.country + "|" + (o.percent ? std::to_string(*o.percent) : "?") + "|" +
+         (o.percent_max ? std::to_string(*o.percent_max) : "") + "|" + o.source + "|" + Describe(o.owners) + "]";
+  }
+  return s;
+}
+std::string Describe(const Result<GraphOwners>& r) {
+  if (!r.ok()) return "error " + r.status().ToString();
+  std::string s = r->entity + "\n" + r->match + "\n" + Describe(r->owners) + "\n";
+  for (const auto& d : r->doubts) s += d + "\n";
+  return s;
+}
+
+TEST(StoredView, AnswersAsTheLoadedGraphWithoutLoadingIt) {
+  const std::string dir = ::testing::TempDir() + "/own-view-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(StoredGraphOwnership::Open(dir)->get(), nullptr);  // none imported: no owners, not an error
+  const std::string csv =
+      "owner,owned,percent,source,as_of,owner_country,owned_country,owner_id,owned_id,start_date,end_date\n"
+      "Huawei Technologies Co Ltd,Acme Holding Ltd,60,Orbis,2026-10-01,CN,HK,,HK-1,,\n"
+      "Acme Holding Ltd,Penang Compute Sdn Bhd,55,Orbis,2026-10-01,HK,MY,HK-1,,,\n"
+      "Someone Else,Penang Compute Sdn Bhd,20-30%,Registry,2026-10-01,SG,MY,,,2020,2026-11-01\n"
+      "Penang Compute Sdn Bhd,Kedah Chips Bhd,100,Registry,2026-10-01,MY,MY,,,,\n"
+      "Kedah Chips Bhd,Kedah Chips Services,,Registry,2026-10-01,MY,MY,,,,\n";
+  auto g = ParseGraph(csv, "g.csv");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_TRUE(GraphStore(dir).Import(*g).ok());
+  auto loaded = GraphStore(dir).Load();
+  ASSERT_TRUE(loaded.ok());
+  GraphOwnership memory(std::make_shared<Graph>(std::move(loaded).value()));
+  auto stored = StoredGraphOwnership::Open(dir);
+  ASSERT_TRUE(stored.ok() && *stored) << stored.status().ToString();
+  EXPECT_EQ((*stored)->Version(), memory.Version());
+  const Date d = *Date::Parse("2026-11-30");
+  std::vector<Party> parties(7);
+  parties[0].name = "Penang Compute Sdn Bhd";
+  parties[0].country = "MY";
+  parties[1].party_id = "HK-1";
+  parties[1].name = "Whatever";
+  parties[2].name = "PENANG COMPUTE SDN. BHD.";
+  parties[3].name = "Penang Computer Sdn Bhd";  // the matcher
+  parties[3].country = "MY";
+  parties[4].name = "Nobody Known Corp";
+  parties[5].name = "Kedah Chips Services";
+  parties[5].owners.push_back(Owner{.name = "Kedah Chips Bhd"});
+  parties[6].name = "Penang Compute Sdn Bhd";
+  parties[6].country = "DE";  // another country: not the same entity by name
+  for (size_t i = 0; i < parties.size(); ++i) {
+    EXPECT_EQ(Describe((*stored)->OwnersOf(parties[i], d)), Describe(memory.OwnersOf(parties[i], d))) << "party " << i;
+  }
+  EXPECT_NE(Describe((*stored)->OwnersOf(parties[0], d)).find("g.csv:3 (Orbis as of 2026-10-01)"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/ownership.matcher"));  // built once, read by the next check
+  auto again = StoredGraphOwnership::Open(dir);
+  EXPECT_EQ(Describe((*again)->OwnersOf(parties[3], d)), Describe(memory.OwnersOf(parties[3], d)));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Store, AFileOfTheFirstLayoutIsNotReadAsNoGraph) {
+  const std::string dir = ::testing::TempDir() + "/own-layout-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  // The first layout: a source text per edge and no user_version.
+  const std::string sql =
+      "sqlite3 " + dir + "/ownership.sqlite \"CREATE TABLE graphs(slot TEXT PRIMARY KEY, version INTEGER, file TEXT, format TEXT, sha256 TEXT,"
+      " imported_at TEXT, entities INTEGER, edges INTEGER); INSERT INTO graphs VALUES('current',1,'a.csv','csv','','2026-11-30',2,1);"
+      " CREATE TABLE entities_current(idx INTEGER PRIMARY KEY, id TEXT, name TEXT, country TEXT, identifiers TEXT, schema TEXT);"
+      " CREATE TABLE edges_current(owner INTEGER, owned INTEGER, low REAL, high REAL, source TEXT, start INTEGER, end_ INTEGER);\"";
+  if (std::system(sql.c_str()) != 0) GTEST_SKIP() << "no sqlite3 shell";
+  GraphStore store(dir);
+  EXPECT_EQ(store.Load().status().code(), ErrorCode::kUnavailable);  // not "no graph": checks stop
+  EXPECT_EQ(StoredGraphOwnership::Open(dir).status().code(), ErrorCode::kUnavailable);
+  auto g = ParseGraph(std::string(kHeader) + "X,A,60,Orbis,2026-10-01,CN,MY,,\n", "g.csv");
+  ASSERT_TRUE(g.ok());
+  auto imported = store.Import(*g);  // an import replaces it
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(store.Load()->edges.size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

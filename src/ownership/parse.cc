@@ -88,52 +88,114 @@ Result<Share> ParseShare(std::string_view text, const std::string& field) {
   return sh;
 }
 
-std::string FoldName(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
+namespace {
+
+// FoldName into `out` (cleared first), so a parse folds a million names without allocating.
+void FoldInto(std::string_view name, std::string& out) {
+  out.clear();
   bool space = false;
   for (unsigned char c : name) {
-    if (std::isalnum(c) || c >= 0x80) {
+    const bool lower = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+    if (lower || (c >= 'A' && c <= 'Z')) {  // ASCII by hand: no locale look-up per byte
       if (space && !out.empty()) out.push_back(' ');
       space = false;
-      out.push_back(static_cast<char>(std::tolower(c)));
+      out.push_back(static_cast<char>(lower ? c : c + ('a' - 'A')));
     } else {
       space = true;
     }
   }
+}
+
+}  // namespace
+
+std::string FoldName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  FoldInto(name, out);
   return out;
 }
 
 namespace {
 
-// Builds a graph while reading: entities by key, edges with their line.
+// Builds a graph while reading: entities by key (an open-addressing table of entity indexes,
+// compared against the entities' own ids, so no key is stored twice), edges with their line.
 struct Builder {
   Graph g;
-  std::unordered_map<std::string, uint32_t> by_key;
-  std::vector<uint32_t> edge_line;
+  std::vector<uint32_t> slots;  // entity index + 1; 0 = empty
+  std::vector<uint32_t> hashes;
 
-  uint32_t Entity(const std::string& key, std::string_view name, std::string_view country,
-                  std::string_view identifier) {
-    auto [it, inserted] = by_key.try_emplace(key, static_cast<uint32_t>(g.entities.size()));
-    if (inserted) {
-      ownership::Entity e;
-      e.id = key;
-      e.name = std::string(name);
-      e.country = std::string(country);
-      if (!identifier.empty()) e.identifiers.emplace_back(identifier);
-      g.entities.push_back(std::move(e));
-    } else {
-      auto& e = g.entities[it->second];
-      if (e.country.empty()) e.country = std::string(country);
+  std::optional<uint32_t> Find(std::string_view key) const {
+    if (slots.empty()) return std::nullopt;
+    const uint32_t h = static_cast<uint32_t>(std::hash<std::string_view>{}(key));
+    for (size_t i = h & (slots.size() - 1);; i = (i + 1) & (slots.size() - 1)) {
+      if (!slots[i]) return std::nullopt;
+      if (hashes[i] == h && g.entities[slots[i] - 1].id == key) return slots[i] - 1;
     }
-    return it->second;
+  }
+  void Place(uint32_t idx, uint32_t h) {
+    for (size_t i = h & (slots.size() - 1);; i = (i + 1) & (slots.size() - 1)) {
+      if (!slots[i]) {
+        slots[i] = idx + 1;
+        hashes[i] = h;
+        return;
+      }
+    }
+  }
+  uint32_t Entity(std::string_view key, std::string_view name, std::string_view country, std::string_view identifier) {
+    if (auto i = Find(key)) {
+      auto& e = g.entities[*i];
+      if (e.country.empty()) e.country = std::string(country);
+      return *i;
+    }
+    if ((g.entities.size() + 1) * 2 > slots.size()) {  // keep the table at most half full
+      std::vector<uint32_t> old_slots(std::max<size_t>(1024, slots.size() * 2), 0), old_hashes(old_slots.size(), 0);
+      old_slots.swap(slots);
+      old_hashes.swap(hashes);
+      for (size_t i = 0; i < old_slots.size(); ++i) {
+        if (old_slots[i]) Place(old_slots[i] - 1, old_hashes[i]);
+      }
+    }
+    const uint32_t idx = static_cast<uint32_t>(g.entities.size());
+    ownership::Entity e;
+    e.id = std::string(key);
+    e.name = std::string(name);
+    e.country = std::string(country);
+    if (!identifier.empty()) e.identifiers.emplace_back(identifier);
+    g.entities.push_back(std::move(e));
+    Place(idx, static_cast<uint32_t>(std::hash<std::string_view>{}(key)));
+    return idx;
   }
 };
+
+// Distinct source texts, by value.
+struct SvHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using SourceIndex = std::unordered_map<std::string, uint32_t, SvHash, std::equal_to<>>;
+uint32_t SourceId(Graph& g, SourceIndex& index, std::string_view text) {
+  if (auto it = index.find(text); it != index.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(g.sources.size());
+  g.sources.emplace_back(text);
+  index.emplace(std::string(text), id);
+  return id;
+}
 
 std::string Upper(std::string_view s) {
   std::string out(Trim(s));
   for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
+}
+
+// An ISO-2 code, upper-cased into `buf` and `code` pointed at it; false when it is not one
+// (empty is fine: the country is not known).
+bool UpperCountry(std::string_view& code, char (&buf)[2]) {
+  if (code.empty()) return true;
+  if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) || !std::isalpha(static_cast<unsigned char>(code[1]))) return false;
+  buf[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[0])));
+  buf[1] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[1])));
+  code = std::string_view(buf, 2);
+  return true;
 }
 
 Status CheckCountry(const std::string& code, const std::string& field) {
@@ -176,45 +238,58 @@ Result<std::optional<Date>> ReadDate(std::string_view s, bool end, const std::st
 
 // ---- CSV ----
 
-// One record of RFC 4180 CSV starting at `pos`; `line` is advanced past the newlines it spans.
-bool NextCsvRecord(std::string_view text, size_t& pos, size_t& line, std::vector<std::string>& fields,
+// One record of RFC 4180 CSV starting at `pos` into fields[0, n): the strings are reused from
+// record to record (no allocation per field once they have grown). `line` is advanced past the
+// newlines the record spans.
+bool NextCsvRecord(std::string_view text, size_t& pos, size_t& line, std::vector<std::string>& fields, size_t& n,
                    bool& unterminated) {
-  fields.clear();
+  n = 0;
   unterminated = false;
   if (pos >= text.size()) return false;
-  std::string cur;
+  auto next_field = [&]() -> std::string& {
+    if (n == fields.size()) fields.emplace_back();
+    std::string& f = fields[n++];
+    f.clear();
+    return f;
+  };
+  std::string* cur = &next_field();
   bool quoted = false, was_quoted = false;
   while (pos < text.size()) {
+    if (!quoted) {  // the plain run up to the next character that means something
+      size_t run = pos;
+      while (run < text.size() && text[run] != ',' && text[run] != '\n' && text[run] != '"' && text[run] != '\r') ++run;
+      cur->append(text.data() + pos, run - pos);
+      pos = run;
+      if (pos >= text.size()) break;
+    }
     const char c = text[pos++];
     if (quoted) {
       if (c == '"') {
         if (pos < text.size() && text[pos] == '"') {
-          cur.push_back('"');
+          cur->push_back('"');
           ++pos;
         } else {
           quoted = false;
         }
       } else {
         if (c == '\n') ++line;
-        cur.push_back(c);
+        cur->push_back(c);
       }
       continue;
     }
-    if (c == '"' && cur.empty() && !was_quoted) {
+    if (c == '"' && cur->empty() && !was_quoted) {
       quoted = was_quoted = true;
     } else if (c == ',') {
-      fields.push_back(std::move(cur));
-      cur.clear();
+      cur = &next_field();
       was_quoted = false;
     } else if (c == '\n') {
       ++line;
       break;
     } else if (c != '\r') {
-      cur.push_back(c);
+      cur->push_back(c);
     }
   }
   unterminated = quoted;
-  fields.push_back(std::move(cur));
   return true;
 }
 
@@ -223,8 +298,10 @@ Result<Graph> ParseCsvGraph(std::string_view text, const std::string& file) {
   size_t pos = 0, line = 1;
   if (text.starts_with("\xEF\xBB\xBF")) pos = 3;
   std::vector<std::string> header, f;
+  size_t header_n = 0, n = 0;
   bool unterminated = false;
-  if (!NextCsvRecord(text, pos, line, header, unterminated)) return Status::Invalid(file + ":1", "empty file: expected a CSV header");
+  if (!NextCsvRecord(text, pos, line, header, header_n, unterminated)) return Status::Invalid(file + ":1", "empty file: expected a CSV header");
+  header.resize(header_n);
   std::map<std::string, size_t> col;
   for (size_t i = 0; i < header.size(); ++i) col[FoldName(header[i])] = i;
   auto column = [&](const char* name) -> std::optional<size_t> {
@@ -243,61 +320,65 @@ Result<Graph> ParseCsvGraph(std::string_view text, const std::string& file) {
   const auto c_owner_country = column("owner country"), c_owned_country = column("owned country");
   const auto c_owner_id = column("owner id"), c_owned_id = column("owned id");
   const auto c_start = column("start date"), c_end = column("end date");
-  std::unordered_map<std::string, uint32_t> source_index;
+  // Each line adds one edge and at most two entities: reserved once (untouched pages cost no memory).
+  const size_t lines = static_cast<size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos), text.end(), '\n')) + 1;
+  b.g.edges.reserve(lines);
+  b.g.entities.reserve(2 * lines);
+  SourceIndex source_index;
+  std::string key, src;
   while (true) {
     const size_t at = line;
-    if (!NextCsvRecord(text, pos, line, f, unterminated)) break;
-    const std::string where = file + ":" + std::to_string(at);
-    if (unterminated) return Status::Invalid(where, "a quoted field is not closed");
-    if (f.size() == 1 && Trim(f[0]).empty()) continue;  // blank line
-    if (f.size() != header.size()) {
-      return Status::Invalid(where, "expected " + std::to_string(header.size()) + " fields as in the header, found " + std::to_string(f.size()));
+    if (!NextCsvRecord(text, pos, line, f, n, unterminated)) break;
+    // The line's name in errors, built only when there is one.
+    auto where = [&] { return file + ":" + std::to_string(at); };
+    if (unterminated) return Status::Invalid(where(), "a quoted field is not closed");
+    if (n == 1 && Trim(f[0]).empty()) continue;  // blank line
+    if (n != header.size()) {
+      return Status::Invalid(where(), "expected " + std::to_string(header.size()) + " fields as in the header, found " + std::to_string(n));
     }
-    for (size_t i = 0; i < f.size(); ++i) EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(f[i], where + "." + header[i]));
+    for (size_t i = 0; i < n; ++i) {
+      if (FirstInvalidUtf8(f[i])) return CheckUtf8(f[i], where() + "." + header[i]);
+    }
     auto get = [&](std::optional<size_t> c) -> std::string_view { return c ? Trim(f[*c]) : std::string_view(); };
     const std::string_view owner = Trim(f[c_owner]), owned = Trim(f[c_owned]);
-    if (owner.empty()) return Status::Invalid(where + ".owner", "the owner has no name");
-    if (owned.empty()) return Status::Invalid(where + ".owned", "the owned entity has no name");
-    auto share = ParseShare(f[c_pct], where + ".percent");
-    if (!share.ok()) return share.status();
+    if (owner.empty()) return Status::Invalid(where() + ".owner", "the owner has no name");
+    if (owned.empty()) return Status::Invalid(where() + ".owned", "the owned entity has no name");
+    auto share = ParseShare(f[c_pct], "percent");
+    if (!share.ok()) return Status::Invalid(where() + ".percent", share.status().message());
     auto as_of = Date::Parse(Trim(f[c_asof]));
-    if (!as_of.ok()) return Status::Invalid(where + ".as_of", "\"" + f[c_asof] + "\" is not a date (YYYY-MM-DD)");
-    const std::string oc = Upper(get(c_owner_country)), dc = Upper(get(c_owned_country));
-    EXPORTCTL_RETURN_IF_ERROR(CheckCountry(oc, where + ".owner_country"));
-    EXPORTCTL_RETURN_IF_ERROR(CheckCountry(dc, where + ".owned_country"));
-    auto key = [](std::string_view name, std::string_view id) {
-      return id.empty() ? "name:" + FoldName(name) : std::string(id);
+    if (!as_of.ok()) return Status::Invalid(where() + ".as_of", "\"" + f[c_asof] + "\" is not a date (YYYY-MM-DD)");
+    std::string_view oc = get(c_owner_country), dc = get(c_owned_country);
+    char ocb[2], dcb[2];
+    if (!UpperCountry(oc, ocb)) return CheckCountry(Upper(oc), where() + ".owner_country");
+    if (!UpperCountry(dc, dcb)) return CheckCountry(Upper(dc), where() + ".owned_country");
+    auto entity = [&](std::string_view name, std::string_view id, std::string_view country) {
+      if (!id.empty()) return b.Entity(id, name, country, id);
+      FoldInto(name, src);
+      key.assign("name:").append(src);
+      return b.Entity(key, name, country, "");
     };
-    const uint32_t o = b.Entity(key(owner, get(c_owner_id)), owner, oc, get(c_owner_id));
-    const uint32_t d = b.Entity(key(owned, get(c_owned_id)), owned, dc, get(c_owned_id));
+    const uint32_t o = entity(owner, get(c_owner_id), oc);
+    const uint32_t d = entity(owned, get(c_owned_id), dc);
     Edge e;
     e.owner = o;
     e.owned = d;
     e.share = *share;
-    auto start = ReadDate(get(c_start), false, where + ".start_date");
-    if (!start.ok()) return start.status();
-    auto end = ReadDate(get(c_end), true, where + ".end_date");
-    if (!end.ok()) return end.status();
-    e.start = *start;
-    e.end = *end;
-    if (e.start && e.end && *e.end < *e.start) return Status::Invalid(where + ".end_date", "the ownership ends before it starts");
-    std::string src = std::string(Trim(f[c_src])) + " as of " + as_of->ToString();
-    auto [it, added] = source_index.try_emplace(src, static_cast<uint32_t>(b.g.sources.size()));
-    if (added) b.g.sources.push_back(src);
-    e.source = it->second;
+    if (c_start || c_end) {
+      auto start = ReadDate(get(c_start), false, "start_date");
+      if (!start.ok()) return Status::Invalid(where() + ".start_date", start.status().message());
+      auto end = ReadDate(get(c_end), true, "end_date");
+      if (!end.ok()) return Status::Invalid(where() + ".end_date", end.status().message());
+      e.start = *start;
+      e.end = *end;
+      if (e.start && e.end && *e.end < *e.start) return Status::Invalid(where() + ".end_date", "the ownership ends before it starts");
+    }
+    src.assign(Trim(f[c_src])).append(" as of ").append(as_of->ToString());
+    e.source = SourceId(b.g, source_index, src);
+    e.line = static_cast<uint32_t>(at);
     b.g.edges.push_back(e);
-    b.edge_line.push_back(static_cast<uint32_t>(at));
   }
   b.g.format = "csv";
   b.g.file_name = file;
-  // Sources say where each edge came from: the file line, then the stated source.
-  std::vector<std::string> sources;
-  sources.reserve(b.g.edges.size());
-  for (size_t i = 0; i < b.g.edges.size(); ++i) {
-    sources.push_back(file + ":" + std::to_string(b.edge_line[i]) + " (" + b.g.sources[b.g.edges[i].source] + ")");
-    b.g.edges[i].source = static_cast<uint32_t>(i);
-  }
-  b.g.sources = std::move(sources);
   return std::move(b.g);
 }
 
@@ -401,7 +482,7 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
     }
     if (country.size() != 2) country.clear();  // "suhh", "zz-xx": territories without an ISO-2 code
     const std::string key(id);
-    if (b.by_key.count(key)) return Status::Invalid(where + ".id", "entity \"" + key + "\" appears twice (first on line " + std::to_string(entity_line[key]) + ")");
+    if (b.Find(key)) return Status::Invalid(where + ".id", "entity \"" + key + "\" appears twice (first on line " + std::to_string(entity_line[key]) + ")");
     entity_line[key] = line;
     const uint32_t idx = b.Entity(key, name, country, "");
     b.g.entities[idx].schema = std::string(schema);
@@ -410,18 +491,20 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
       for (auto& t : tmp) b.g.entities[idx].identifiers.push_back(std::move(t));
     }
   }
+  SourceIndex sources;
+  b.g.edges.reserve(pending.size());
   for (const auto& pe : pending) {
     const std::string where = file + ":" + std::to_string(pe.line);
-    auto owner = b.by_key.find(pe.owner);
-    if (owner == b.by_key.end()) return Status::Invalid(where + ".properties.owner", "the owner \"" + pe.owner + "\" is not an entity of this file");
-    auto asset = b.by_key.find(pe.asset);
-    if (asset == b.by_key.end()) return Status::Invalid(where + ".properties.asset", "the asset \"" + pe.asset + "\" is not an entity of this file");
-    if (b.g.entities[owner->second].name.empty()) {
+    auto owner = b.Find(pe.owner);
+    if (!owner) return Status::Invalid(where + ".properties.owner", "the owner \"" + pe.owner + "\" is not an entity of this file");
+    auto asset = b.Find(pe.asset);
+    if (!asset) return Status::Invalid(where + ".properties.asset", "the asset \"" + pe.asset + "\" is not an entity of this file");
+    if (b.g.entities[*owner].name.empty()) {
       return Status::Invalid(where + ".properties.owner", "the owner \"" + pe.owner + "\" has no name (line " + std::to_string(entity_line[pe.owner]) + ")");
     }
     Edge e;
-    e.owner = owner->second;
-    e.owned = asset->second;
+    e.owner = *owner;
+    e.owned = *asset;
     // Several stated figures: the share is somewhere between the lowest and the highest.
     for (size_t i = 0; i < pe.percentages.size(); ++i) {
       auto sh = ParseShare(pe.percentages[i], where + ".properties.percentage[" + std::to_string(i) + "]");
@@ -437,8 +520,8 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
     e.start = *start;
     e.end = *end;
     if (e.start && e.end && *e.end < *e.start) return Status::Invalid(where + ".properties.endDate", "the ownership ends before it starts");
-    e.source = static_cast<uint32_t>(b.g.sources.size());
-    b.g.sources.push_back(where + (pe.source.empty() ? "" : " (" + pe.source + ")"));
+    e.source = SourceId(b.g, sources, pe.source);
+    e.line = static_cast<uint32_t>(pe.line);
     b.g.edges.push_back(e);
   }
   for (size_t i = 0; i < b.g.entities.size(); ++i) {
@@ -452,20 +535,35 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
   return std::move(b.g);
 }
 
-// The line of an edge, from its source text "<file>:<line> …".
-std::string EdgeWhere(const Graph& g, const Edge& e) {
-  const std::string& s = g.sources[e.source];
-  return s.substr(0, s.find(' '));
-}
+// The line of an edge: "<file>:<line>".
+std::string EdgeWhere(const Graph& g, const Edge& e) { return g.file_name + ":" + std::to_string(e.line); }
+
+}  // namespace
+
+namespace {
+
+// Edges grouped by an end (owner or owned) in two flat arrays: group k is
+// edges[offsets[k], offsets[k + 1]).
+struct Groups {
+  std::vector<uint32_t> offsets, edges;
+  Groups(const Graph& g, bool by_owner) : offsets(g.entities.size() + 1, 0), edges(g.edges.size()) {
+    auto end = [&](const Edge& e) { return by_owner ? e.owner : e.owned; };
+    for (const auto& e : g.edges) ++offsets[end(e) + 1];
+    for (size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
+    std::vector<uint32_t> fill(offsets.begin(), offsets.end() - 1);
+    for (uint32_t i = 0; i < g.edges.size(); ++i) edges[fill[end(g.edges[i])]++] = i;
+  }
+  std::span<const uint32_t> operator[](size_t k) const { return {edges.data() + offsets[k], offsets[k + 1] - offsets[k]}; }
+};
 
 }  // namespace
 
 Status Validate(const Graph& g) {
   // Owners of one entity summing past 100 % on some date (lower bounds; dated stakes that never
   // overlap do not add up).
-  std::vector<std::vector<uint32_t>> in(g.entities.size());
-  for (uint32_t i = 0; i < g.edges.size(); ++i) in[g.edges[i].owned].push_back(i);
-  for (const auto& edges : in) {
+  const Groups in(g, false);
+  for (size_t k = 0; k < g.entities.size(); ++k) {
+    const auto edges = in[k];
     if (edges.size() < 2) continue;
     double total = 0;
     bool dated = false;
@@ -497,8 +595,7 @@ Status Validate(const Graph& g) {
     }
   }
   // Cycles (iterative depth-first search over owner → owned).
-  std::vector<std::vector<uint32_t>> out(g.entities.size());
-  for (uint32_t i = 0; i < g.edges.size(); ++i) out[g.edges[i].owner].push_back(i);
+  const Groups out(g, true);
   std::vector<uint8_t> state(g.entities.size(), 0);  // 0 new, 1 on the stack, 2 done
   std::vector<std::pair<uint32_t, size_t>> stack;
   for (uint32_t root = 0; root < g.entities.size(); ++root) {

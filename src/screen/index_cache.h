@@ -3,6 +3,7 @@
 // index array, then a 64-bit checksum of everything before it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,5 +16,11 @@ namespace exportctl::screen::internal {
 std::string SerializeScreener(const Screener& screener, std::string_view key);
 // The Screener those bytes hold, or nullptr when the key differs or the bytes are damaged.
 std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key);
+
+// The index cached in `cache` when it was written by this same executable for `content_key`
+// (what the index was built from) and is intact; else `build()`, written to `cache` for the next
+// process (best effort: a read-only data directory only costs a rebuild).
+std::unique_ptr<Screener> CachedScreener(const std::string& cache, const std::string& content_key,
+                                         const std::function<std::unique_ptr<Screener>()>& build);
 
 }  // namespace exportctl::screen::internal

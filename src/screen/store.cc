@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -156,6 +157,16 @@ namespace {
 // a rebuilt exportctl with another scorer never reads an old cache) and the imported files (list
 // ids and SHA-256 from the manifest, in order). Empty when the executable cannot be identified.
 std::string IndexCacheKey(const json& manifest) {
+  std::string key;
+  for (const auto& entry : manifest["lists"]) {
+    key.append(";").append(entry.value("list_id", ""));
+    key.append("=").append(entry.value("sha256", ""));
+  }
+  return key;
+}
+
+// This executable (path, size, modification time): a cache written by another build is not read.
+std::string ExecutableKey() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return "";
@@ -163,14 +174,7 @@ std::string IndexCacheKey(const json& manifest) {
   if (ec) return "";
   const auto mtime = fs::last_write_time(exe, ec);
   if (ec) return "";
-  std::string key = exe.string();
-  key.append(":").append(std::to_string(size));
-  key.append(":").append(std::to_string(mtime.time_since_epoch().count()));
-  for (const auto& entry : manifest["lists"]) {
-    key.append(";").append(entry.value("list_id", ""));
-    key.append("=").append(entry.value("sha256", ""));
-  }
-  return key;
+  return exe.string() + ":" + std::to_string(size) + ":" + std::to_string(mtime.time_since_epoch().count());
 }
 
 }  // namespace
@@ -183,8 +187,26 @@ Result<std::unique_ptr<Screener>> ListStore::OpenIndex() const {
         ErrorCode::kNotFound, "lists",
         "no restricted-party list imported in " + data_dir_ + "; run `exportctl lists import FILE`");
   }
-  const std::string key = IndexCacheKey(*manifest);
-  const fs::path cache = DataDir(data_dir_).screen_index();
+  std::optional<exportctl::Status> failed;
+  auto index = internal::CachedScreener(DataDir(data_dir_).screen_index(), IndexCacheKey(*manifest), [&]() -> std::unique_ptr<Screener> {
+    auto lists = LoadAll();
+    if (!lists.ok()) {
+      failed = lists.status();
+      return nullptr;
+    }
+    return Screener::Build(std::move(lists).value());
+  });
+  if (!index) return failed.value_or(exportctl::Status::Error(ErrorCode::kUnavailable, "lists", "cannot build the screening index"));
+  return index;
+}
+
+namespace internal {
+
+std::unique_ptr<Screener> CachedScreener(const std::string& cache_path, const std::string& content_key,
+                                         const std::function<std::unique_ptr<Screener>()>& build) {
+  const std::string exe = ExecutableKey();
+  const std::string key = exe.empty() ? "" : exe + content_key;
+  const fs::path cache = cache_path;
   if (!key.empty()) {
     std::error_code ec;
     const auto size = fs::file_size(cache, ec);
@@ -193,17 +215,14 @@ Result<std::unique_ptr<Screener>> ListStore::OpenIndex() const {
       std::string bytes(size, '\0');
       in.read(bytes.data(), static_cast<std::streamsize>(size));
       if (in.gcount() == static_cast<std::streamsize>(size)) {
-        if (auto index = internal::DeserializeScreener(bytes, key)) return index;
+        if (auto index = DeserializeScreener(bytes, key)) return index;
       }
     }
   }
-  auto lists = LoadAll();
-  if (!lists.ok()) return lists.status();
-  std::unique_ptr<Screener> index = Screener::Build(std::move(lists).value());
-  if (!key.empty()) {
-    // Best effort: a read-only data directory only costs the next process a rebuild. The
-    // temporary name is per process, so concurrent writers never mix their bytes.
-    const std::string bytes = internal::SerializeScreener(*index, key);
+  std::unique_ptr<Screener> index = build();
+  if (index && !key.empty()) {
+    // The temporary name is per process, so concurrent writers never mix their bytes.
+    const std::string bytes = SerializeScreener(*index, key);
     const fs::path tmp = cache.string() + "." + std::to_string(getpid()) + ".tmp";
     std::error_code ec;
     fs::create_directories(cache.parent_path(), ec);
@@ -217,6 +236,8 @@ Result<std::unique_ptr<Screener>> ListStore::OpenIndex() const {
   }
   return index;
 }
+
+}  // namespace internal
 
 Status CheckDisposition(const Disposition& d, Date today, int horizon_days) {
   EXPORTCTL_RETURN_IF_ERROR(CheckText("party", d.party, {.required = true, .max_chars = 300}));
