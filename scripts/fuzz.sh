@@ -28,6 +28,9 @@ printf 'Soci\xe9t\xe9' > "$corpus/screen/latin1"
 printf 'name,country,id\nHuawei,CN,1\n"Soci\xe9t\xe9, SA",FR,2\n' > "$corpus/csv/batch"
 mkdir -p "$corpus/bom"
 cp examples/server-bom.csv "$corpus/bom/"
+mkdir -p "$corpus/ownership"
+printf 'owner,owned,percent,source,as_of,owner_country,owned_country,owner_id,owned_id,start_date,end_date\nX,A,60%%,Orbis,2026-10-01,CN,MY,,,,\n"Y, Ltd",A,25-40%%,Orbis,2026-10-01,cn,my,Y-1,,2020-01,2026\n' > "$corpus/ownership/csv"
+printf '{"id":"o1","schema":"Ownership","properties":{"owner":["c1"],"asset":["c2"],"percentage":["51%%"],"startDate":["2020"]},"datasets":["d"]}\n{"id":"c1","schema":"Company","properties":{"name":["Holdco"],"country":["cn"],"registrationNumber":["9144"]}}\n{"id":"c2","schema":"Company","properties":{"name":["Opco"],"jurisdiction":["my"]}}\n' > "$corpus/ownership/ftm"
 for target in "$build"/fuzz/*_fuzz; do
   name=$(basename "$target" _fuzz)
   name=${name#list_}

@@ -38,7 +38,9 @@ void RegisterOwnershipCommands(CLI::App& app, CliContext& ctx);  // ownership â€
 void RegisterLicenseCommands(CLI::App& app, CliContext& ctx);    // licenses â€¦
 void RegisterSimulateCommand(CLI::App& app, CliContext& ctx);    // simulate
 // The ownership graph of --data-dir for check; nullptr when none is imported.
-Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx);
+// The ownership graph a check reads (nullptr when none is imported). `whole`: load it once for
+// many checks (--batch); else read each party's owners from the store.
+Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx, bool whole = false);
 void RegisterHelpCommands(CLI::App& app);                     // completion bash|zsh, man
 // After every command is registered: an example and the global options under each --help, and
 // --json on every printing command that does not declare it (their output is JSON already).

@@ -166,7 +166,7 @@ Result<CheckServices> OpenCheckServices(const CliContext& ctx, const CheckOption
   } else if (screener.status().code() != ErrorCode::kNotFound) {
     return screener.status();  // lists present but unreadable: do not decide as if unscreened
   }
-  auto graph = OpenOwnershipView(ctx);
+  auto graph = OpenOwnershipView(ctx, !o.batch.empty());
   if (!graph.ok()) return graph.status();  // a graph that cannot be read is not "no owners"
   s.ownership = std::move(graph).value();
   const std::string location = dir.LedgerLocation(o.ledger);

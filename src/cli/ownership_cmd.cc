@@ -266,8 +266,15 @@ void RunDiff(CliContext& ctx, bool as_json) {
 
 }  // namespace
 
-// A check reads the parties' entities and owners from the store rather than loading the graph.
-Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx) {
+// One check reads its parties' entities and owners from the store rather than loading the graph;
+// a batch loads it once and reads it from memory on every worker.
+Result<std::unique_ptr<OwnershipGraphView>> OpenOwnershipView(const CliContext& ctx, bool whole) {
+  if (whole) {
+    auto g = ownership::OpenGraph(ctx.data_dir);
+    if (!g.ok()) return g.status();
+    if (!*g) return std::unique_ptr<OwnershipGraphView>();
+    return std::unique_ptr<OwnershipGraphView>(std::make_unique<ownership::GraphOwnership>(*g));
+  }
   auto g = ownership::StoredGraphOwnership::Open(ctx.data_dir);
   if (!g.ok()) return g.status();
   return std::unique_ptr<OwnershipGraphView>(std::move(g).value());

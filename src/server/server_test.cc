@@ -20,6 +20,7 @@
 #include "audit/replay.h"
 #include "data/dataset.h"
 #include "determine/engine.h"
+#include "ownership/ownership.h"
 #include "server/response_json_testing.h"
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
 #include "screen/screen.h"
@@ -1223,6 +1224,26 @@ TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
   const json own = ResponseJson(screened->body)["ownership"];
   EXPECT_EQ(own["coverage"]["status"], "covered") << screened->body;
   EXPECT_NE(own["coverage"]["paths"][0].get<std::string>().find("Shenzhen Holdco Ltd"), std::string::npos) << screened->body;
+
+  // A retried import (the same Idempotency-Key and file) answers from its record and imports
+  // nothing again; the key with another file is a conflict and changes nothing.
+  httplib::Headers keyed = as_officer;
+  keyed.emplace("Idempotency-Key", "owners-2026-11-30");
+  auto first = c.Post("/v1/ownership/import", keyed, good.dump(), "application/json");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const int64_t version = ResponseJson(first->body)["version"];
+  auto retried = c.Post("/v1/ownership/import", keyed, good.dump(), "application/json");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200) << retried->body;
+  EXPECT_EQ(retried->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(ResponseJson(retried->body)["version"], version);
+  const json other = {{"file_name", "other.csv"}, {"content", header + "Shenzhen Holdco Ltd,Penang Compute Sdn Bhd,10,Orbis,2026-10-01,CN,MY\n"}};
+  auto conflict = c.Post("/v1/ownership/import", keyed, other.dump(), "application/json");
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(conflict->status, 409) << conflict->body;
+  EXPECT_EQ(ownership::GraphStore(data_dir).Load()->version, version);  // imported once
+  EXPECT_EQ(check().value("outcome", ""), "LICENSE_REQUIRED");
   EXPECT_TRUE((*log)->Verify().ok);
   server.Stop();
   fs::remove_all(dir);
