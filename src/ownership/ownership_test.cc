@@ -40,6 +40,17 @@ Graph Parse(const std::string& text, const std::string& file = "g.csv") {
 
 const char* kHeader = "owner,owned,percent,source,as_of,owner_country,owned_country,start_date,end_date\n";
 
+// A FollowTheMoney record without "properties" (or with some, but not the one read) is an input
+// error naming the missing property, never a read of an absent object (found by fuzzing).
+TEST(FollowTheMoney, ARecordWithoutPropertiesIsAnErrorNotACrash) {
+  auto g = ParseGraph(R"({"id":"o1","schema":"Ownership","popterries":{"owner":["c1"]}})" "\n", "g.jsonl");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().field(), "g.jsonl:1.properties.owner");
+  auto company = ParseGraph(R"({"id":"c1","schema":"Company"})" "\n", "c.jsonl");
+  ASSERT_TRUE(company.ok()) << company.status().ToString();  // an entity with nothing to say
+  EXPECT_TRUE(company->edges.empty());
+}
+
 TEST(Store, AnImportReplacesTheGraphWholeAndKeepsThePreviousOne) {
   const std::string dir = ::testing::TempDir() + "/own-store-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);

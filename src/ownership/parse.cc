@@ -418,14 +418,18 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
     std::string_view schema, id;
     if (obj["schema"].get(schema)) return Status::Invalid(where + ".schema", "missing or not a string");
     if (obj["id"].get(id) || Trim(id).empty()) return Status::Invalid(where + ".id", "missing, empty or not a string");
+    // A record without "properties" has none; a default dom::object must not be read (its tape
+    // is null), so whether there is one is kept apart.
     simdjson::dom::object props;
-    if (auto err = obj["properties"].get(props); err && err != simdjson::NO_SUCH_FIELD) {
+    const auto props_error = obj["properties"].get(props);
+    if (props_error && props_error != simdjson::NO_SUCH_FIELD) {
       return Status::Invalid(where + ".properties", "not an object");
     }
+    const bool has_props = !props_error;
     // Each property is a list of strings.
     auto values = [&](const char* name, std::vector<std::string>& out) -> Status {
       out.clear();
-      if (!props.size()) return Status::Ok();
+      if (!has_props) return Status::Ok();
       simdjson::dom::element el;
       if (props[name].get(el)) return Status::Ok();
       simdjson::dom::array arr;
