@@ -301,6 +301,17 @@ void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold
     if (rows[0][i] == "name1") c1 = i, header = true;
     if (rows[0][i] == "name2") c2 = i, header = true;
   }
+  // The imported lists' word weights when there are lists, so a pair scores as `screen` scores
+  // it; else class factors only ("word_weights": "neutral").
+  std::unique_ptr<screen::Screener> index;
+  if (auto opened = screen::ListStore(ctx.data_dir).OpenIndex(); opened.ok()) {
+    index = std::move(opened).value();
+  } else if (opened.status().code() == ErrorCode::kNotFound) {
+    index = screen::Screener::Build({});
+  } else {
+    return Fail(ctx, opened.status());
+  }
+  const bool lists = !index->versions().empty();
   for (size_t i = header ? 1 : 0; i < rows.size(); ++i) {
     const auto& row = rows[i];
     if (row.empty() || (row.size() == 1 && row[0].empty())) continue;
@@ -309,11 +320,16 @@ void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold
       return Fail(ctx,
                   Status::Invalid(fmt::format("pairs row {}", i + 1), "needs name1 and name2"));
     }
-    const double score = screen::CompareNames(row[c1], row[c2]);
+    auto scored = index->Compare(row[c1], row[c2]);
+    if (!scored.ok()) {
+      return Fail(ctx, scored.status().WithFieldPrefix(fmt::format("pairs row {}", i + 1)));
+    }
+    const double score = *scored;
     json j{{"name1", row[c1]},
            {"name2", row[c2]},
            {"score", std::round(score * 10000.0) / 10000.0},
-           {"match", score >= threshold}};
+           {"match", score >= threshold},
+           {"word_weights", lists ? "lists" : "neutral"}};
     std::cout << j.dump() << '\n';
   }
 }

@@ -422,22 +422,22 @@ class IndexImpl final : public Screener {
     std::vector<std::string> forms{cleaned.text};
     if (!cleaned.plain.empty() && cleaned.plain != cleaned.text) forms.push_back(cleaned.plain);
     if (!cleaned.logical.empty() && cleaned.logical != cleaned.text) forms.push_back(cleaned.logical);
-    for (size_t i = 0, n = forms.size(); i < n; ++i) {
-      const std::string folded = FoldToAscii(forms[i]);
-      std::string joined = internal::JoinSpacedLetters(folded);
-      if (joined != folded) forms.push_back(std::move(joined));
-    }
+    const QueryForms qf = ReadQuery(cleaned);
+    if (!qf.error.ok()) return qf.error;
     std::optional<Result<std::vector<Hit>>> first_error;
     std::vector<Hit> merged;
-    for (const std::string& form : forms) {
+    for (size_t f = 0; f < qf.forms.size(); ++f) {
       ScreenQuery fq = q;
-      fq.name = form;
+      fq.name = qf.forms[f];
       auto hits = Run(fq, brute_force);
       if (!hits.ok()) {
         if (!first_error && merged.empty()) first_error = hits;
         continue;
       }
       for (Hit& h : *hits) {
+        // Hangul read as the lists spell it is for names the lists wrote in Latin letters: a
+        // listed Hangul name keeps its vowels (정 ≠ 종).
+        if (qf.korean_as_listed[f] && HasHangul(h.matched_name)) continue;
         auto it = std::find_if(merged.begin(), merged.end(),
                                [&](const Hit& m) { return m.record_index == h.record_index; });
         if (it == merged.end()) {
@@ -453,9 +453,130 @@ class IndexImpl final : public Screener {
       return a.score != b.score ? a.score > b.score : a.record_index < b.record_index;
     });
     if (merged.size() > q.limit) merged.resize(q.limit);
-    for (Hit& h : merged) h.query_notes = cleaned.notes;
+    for (Hit& h : merged) h.query_notes = qf.notes;
     return merged;
   }
+
+  // The forms a query name is read in (RunForms) and what its reading found.
+  struct QueryForms {
+    std::vector<std::string> forms;
+    std::vector<bool> korean_as_listed;  // per form
+    std::vector<std::string> notes;
+    Status error;
+  };
+  static QueryForms ReadQuery(const internal::CleanedName& cleaned) {
+    QueryForms out;
+    out.notes = cleaned.notes;
+    std::vector<std::string>& forms = out.forms;
+    forms.push_back(cleaned.text);
+    if (!cleaned.plain.empty() && cleaned.plain != cleaned.text) forms.push_back(cleaned.plain);
+    if (!cleaned.logical.empty() && cleaned.logical != cleaned.text) forms.push_back(cleaned.logical);
+    for (size_t i = 0, n = forms.size(); i < n; ++i) {
+      const std::string folded = FoldToAscii(forms[i]);
+      std::string joined = internal::JoinSpacedLetters(folded);
+      if (joined != folded) forms.push_back(std::move(joined));
+    }
+    out.korean_as_listed.assign(forms.size(), false);
+    for (size_t i = 0, n = forms.size(); i < n; ++i) {
+      if (!HasHangul(forms[i])) continue;
+      forms.push_back(FoldToAsciiKoreanAsListed(forms[i]));
+      out.korean_as_listed.push_back(true);
+    }
+    // Fail closed: a word in a script we cannot read is said, never silently left out.
+    const std::vector<std::string> unreadable = UnreadableWords(cleaned.text);
+    if (!unreadable.empty()) {
+      std::string words;
+      for (const auto& w : unreadable) words += (words.empty() ? "'" : ", '") + w + "'";
+      if (FoldToAscii(cleaned.text).empty()) {
+        out.error = Status::Invalid(
+            "name", "is written in a script exportctl cannot read in Latin letters (" + words +
+                        "); it cannot be screened: give its romanization");
+      } else {
+        out.notes.push_back("could not read " + words +
+                            " in Latin letters (no transliteration for its script): screened "
+                            "without it; give its romanization");
+      }
+    }
+    return out;
+  }
+
+ public:
+  Result<double> Compare(std::string_view party, std::string_view listed_name,
+                         PartyType listed_type) const override {
+    EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(party, "name"));
+    EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(listed_name, "listed_name"));
+    const QueryForms qf = ReadQuery(internal::CleanName(party));
+    if (!qf.error.ok()) return qf.error;
+    // The listed name as BuildNames indexes it.
+    struct Listed {
+      PreparedName prepared;
+      bool hangul = false;
+    };
+    std::vector<Listed> listed;
+    for (std::string& part : SplitAffiliated(CleanListedName(listed_name))) {
+      Listed l;
+      l.hangul = HasHangul(part);
+      l.prepared.words = internal::NameWords(
+          listed_type == PartyType::kIndividual ? ReorderSurnameFirst(part) : part);
+      if (l.prepared.words.empty()) continue;
+      internal::WeighWords(
+          l.prepared, [&](size_t i) { return WordFrequencyFactor(l.prepared.words[i]); }, false);
+      listed.push_back(std::move(l));
+    }
+    if (listed.empty()) return Status::Invalid("listed_name", "has no letters or digits to match");
+    double best = 0;
+    bool any_form = false;
+    for (size_t f = 0; f < qf.forms.size(); ++f) {
+      PreparedName query, entity;
+      query.words = internal::NameWords(qf.forms[f]);
+      if (query.words.empty()) continue;
+      any_form = true;
+      internal::WeighWords(query, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, false);
+      entity.words = query.words;
+      internal::WeighWords(entity, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, true);
+      for (const Listed& l : listed) {
+        if (qf.korean_as_listed[f] && l.hangul) continue;
+        const bool is_entity = listed_type == PartyType::kEntity ||
+                               (listed_type == PartyType::kUnknown && IsBusinessName(l.prepared.words));
+        std::vector<PairChoice> pairs;
+        for (size_t i = 0; i < query.item_count(); ++i) {
+          const std::string qi = query.ItemText(i);
+          for (size_t j = 0; j < l.prepared.item_count(); ++j) {
+            const double sim = internal::WordSimilarity(qi, l.prepared.ItemText(j), i < query.words.size());
+            if (sim > 0) pairs.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});
+          }
+        }
+        for (size_t i = 0; i < query.words.size(); ++i) {
+          if (!internal::IsInitialWord(query.words[i])) continue;
+          for (size_t j = 0; j < l.prepared.words.size(); ++j) {
+            if (l.prepared.distinctive[j] && internal::InitialFits(query.words[i], l.prepared.words[j])) {
+              pairs.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(j), internal::kInitialSimilarity, true});
+            }
+          }
+        }
+        const float lambda = listed_type == PartyType::kIndividual ? 0.5f : 0.3f;  // as IndexedName::lambda
+        internal::NameView listed_view = l.prepared.view();
+        listed_view.initials = 0;  // only the query's initials are read as initials (as in Run)
+        const auto scored = internal::ScorePairs((is_entity ? entity : query).view(), listed_view,
+                                                 lambda, pairs, false);
+        best = std::max(best, scored.score);
+      }
+    }
+    if (!any_form) return Status::Invalid("name", "has no letters or digits to match");
+    return best;
+  }
+
+ private:
+  // A listed name of unknown type is an entity's when it has a legal form or a generic business
+  // word (the DPL lists people and firms alike).
+  static bool IsBusinessName(const std::vector<std::string>& words) {
+    return std::any_of(words.begin(), words.end(), [](const std::string& w) {
+      const TokenClass c = ClassifyToken(w);
+      return c == TokenClass::kLegalForm || c == TokenClass::kGeneric;
+    });
+  }
+
+ public:
 
   const std::vector<ListVersion>& versions() const override { return versions_; }
   const std::vector<ListRecord>& records() const override { return records_; }
@@ -484,11 +605,7 @@ class IndexImpl final : public Screener {
             // A record of unknown type (the DPL lists people and firms alike) is an entity when
             // its name has a legal form or a generic business word.
             n.entity = rec.type == PartyType::kEntity ||
-                       (rec.type == PartyType::kUnknown &&
-                        std::any_of(n.prepared.words.begin(), n.prepared.words.end(), [](const std::string& w) {
-                          const TokenClass c = ClassifyToken(w);
-                          return c == TokenClass::kLegalForm || c == TokenClass::kGeneric;
-                        }));
+                       (rec.type == PartyType::kUnknown && IsBusinessName(n.prepared.words));
             out.push_back(std::move(n));
           }
         };
@@ -730,6 +847,10 @@ class IndexImpl final : public Screener {
     entity.words = query.words;
     internal::WeighWords(entity, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, true);
     const size_t q_items = query.item_count();
+    uint32_t initials = 0;  // query words that are one letter: weak pairs with listed names
+    for (size_t i = 0; i < query.words.size(); ++i) {
+      if (internal::IsInitialWord(query.words[i])) initials |= 1u << i;
+    }
     Scratch& s = ThreadScratch();
     s.Reserve(vocab_max_weight_.size(), hot_.size(), records_.size());
     const uint32_t epoch = s.epoch;
@@ -837,6 +958,12 @@ class IndexImpl final : public Screener {
           }
         }
       }
+      // An initial may pair weakly with any listed name word of its letter (weight ≤ 1).
+      for (size_t i = 0; i < n_words; ++i) {
+        if (((initials >> i) & 1u) == 0) continue;
+        best_similarity[i] = std::max(best_similarity[i], static_cast<double>(internal::kInitialSimilarity));
+        listed_bound[i] = 1.0;
+      }
       // Valid for both views of the query: its largest word weights, its smaller total.
       // (W_query counts the entity view's unmatched descriptive words at their least.)
       double total_query_weight = 0, total_entity_weight = 0;
@@ -870,12 +997,21 @@ class IndexImpl final : public Screener {
       std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return posting_cost[a] != posting_cost[b] ? posting_cost[a] > posting_cost[b] : a < b;
       });
+      // An initial's weak pairs reach names without postings, so a name reached through no
+      // essential word may still have them: their bound counts from the start, and an initial
+      // left out of `optional_words` adds only the rest of its bound when it is put in.
+      auto weak_contribution = [&](size_t i) {
+        const double s_i = internal::kInitialSimilarity;
+        return ((initials >> i) & 1u) ? s_i * word_weight[i] + std::max(0.0, s_i - q.threshold) : 0.0;
+      };
       uint32_t optional_words = 0;
       double optional_sum = 0;
+      for (size_t i = 0; i < n_words; ++i) optional_sum += weak_contribution(i);
       for (size_t i : order) {
+        const double extra = contribution(i) - weak_contribution(i);
         // Strictly below the threshold, with a margin for float rounding.
-        if (optional_sum + contribution(i) >= q.threshold * total_query_weight - 1e-6) continue;
-        optional_sum += contribution(i);
+        if (optional_sum + extra >= q.threshold * total_query_weight - 1e-6) continue;
+        optional_sum += extra;
         optional_words |= 1u << i;
       }
       for (size_t slot = 0; slot < matched_vocab.size(); ++slot) {
@@ -922,6 +1058,18 @@ class IndexImpl final : public Screener {
         for (size_t qi = 0; qi < q_items; ++qi) {
           if (row[qi] > 0) {
             pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
+          }
+        }
+      }
+      if (initials != 0) {
+        for (size_t ci = 0; ci < n.n_words; ++ci) {
+          if (hot_distinctive_[n.word_offset + ci] == 0) continue;
+          const std::string_view text = VocabText(item_vocab[ci]);
+          for (uint32_t bits = initials; bits != 0; bits &= bits - 1) {
+            const size_t qi = static_cast<size_t>(std::countr_zero(bits));
+            if (internal::InitialFits(query.words[qi], text)) {
+              pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), internal::kInitialSimilarity, true});
+            }
           }
         }
       }
@@ -1175,31 +1323,23 @@ std::string Hit::Explain() const {
 
 std::vector<std::string> NameWarnings(std::string_view name) {
   if (!CheckUtf8(name, "name").ok()) return {};
-  return internal::CleanName(name).notes;
+  std::vector<std::string> notes = internal::CleanName(name).notes;
+  const auto unreadable = UnreadableWords(internal::CleanName(name).text);
+  if (!unreadable.empty()) {
+    std::string words;
+    for (const auto& w : unreadable) words += (words.empty() ? "'" : ", '") + w + "'";
+    notes.push_back("could not read " + words +
+                    " in Latin letters (no transliteration for its script): screened without it; "
+                    "give its romanization");
+  }
+  return notes;
 }
 
 double CompareNames(std::string_view name1, std::string_view name2) {
-  auto prepare = [](std::string_view name) {
-    PreparedName p;
-    p.words = internal::NameWords(name);
-    return p;
-  };
-  // name1 is the party, name2 the listed entity.
-  PreparedName a = prepare(name1);
-  PreparedName b = prepare(name2);
-  internal::WeighWords(a, [](size_t) { return 1.0; }, /*entity_query=*/true);
-  internal::WeighWords(b, [](size_t) { return 1.0; }, /*entity_query=*/false);
-  std::vector<PairChoice> pairs;
-  for (size_t i = 0; i < a.item_count(); ++i) {
-    const std::string ai = a.ItemText(i);
-    for (size_t j = 0; j < b.item_count(); ++j) {
-      const double sim = internal::WordSimilarity(ai, b.ItemText(j), i < a.words.size());
-      if (sim > 0)
-        pairs.push_back(
-            {static_cast<uint8_t>(i), static_cast<uint8_t>(j), static_cast<float>(sim)});
-    }
-  }
-  return internal::ScorePairs(a.view(), b.view(), 0.5, pairs, false).score;
+  // An index over no list: every word weighs its class factor only.
+  static const std::unique_ptr<Screener> neutral = Screener::Build({});
+  auto score = neutral->Compare(name1, name2, PartyType::kUnknown);
+  return score.ok() ? *score : 0.0;
 }
 
 }  // namespace exportctl::screen

@@ -213,7 +213,9 @@ TEST(Screener, IndexEqualsBruteForceOnTheCsl) {
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   auto index = Screener::Build({std::move(list).value()});
   std::vector<std::string> queries = {"Huawei Technologies", "Gazprom Bank", "Sophgo",
-                                      "Rosoboronexport",     "Mahan Air",    "BIREN TECHNOLOGY"};
+                                      "Rosoboronexport",     "Mahan Air",    "BIREN TECHNOLOGY",
+                                      "J. Kim",              "A. Q. Khan",   "M. Ali Hassan",
+                                      "김정은",              "Mao Tse-tung", "Dr. Bashar al-Assad"};
   for (const std::string& path : {treated, negatives}) {
     std::ifstream in(path);
     std::string line;
@@ -231,6 +233,12 @@ TEST(Screener, IndexEqualsBruteForceOnTheCsl) {
     auto slow = index->ScreenBruteForce(query);
     ASSERT_TRUE(fast.ok() && slow.ok()) << q;
     ExpectSameHits(*fast, *slow, q);
+    // `screen compare` gives every hit the score `screen` gave it.
+    for (const Hit& h : *fast) {
+      auto compared = index->Compare(q, h.matched_name, h.record->type);
+      ASSERT_TRUE(compared.ok()) << q;
+      EXPECT_NEAR(*compared, h.score, 1e-9) << q << " / " << h.matched_name;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
+#include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
@@ -154,9 +155,14 @@ constexpr std::array<std::pair<std::u16string_view, std::u16string_view>, 8> kSc
 constexpr char16_t kHangulFirst = 0xAC00, kHangulLast = 0xD7A3;
 constexpr const char* kHangulLeads[19] = {"g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s",
                                           "ss", "",  "j", "jj", "ch", "k", "t", "p", "h"};
-constexpr const char* kHangulVowels[21] = {"a",  "ae", "ya", "yae", "o",  "e",  "yo",
+// Revised Romanization vowels (ㅓ eo, ㅕ yeo, ㅡ eu keep 정 jeong apart from 종 jong), and the
+// vowels as the lists write them in McCune-Reischauer without breves (ㅓ o, ㅡ u: "Kim Jong Un").
+constexpr const char* kHangulVowels[21] = {"a",  "ae", "ya", "yae", "eo", "e",  "yeo",
                                            "ye", "o",  "wa", "wae", "oe", "yo", "u",
-                                           "wo", "we", "wi", "yu",  "u",  "ui", "i"};
+                                           "wo", "we", "wi", "yu",  "eu", "ui", "i"};
+constexpr const char* kHangulVowelsAsListed[21] = {"a",  "ae", "ya", "yae", "o",  "e",  "yo",
+                                                   "ye", "o",  "wa", "wae", "oe", "yo", "u",
+                                                   "wo", "we", "wi", "yu",  "u",  "ui", "i"};
 constexpr const char* kHangulTails[28] = {"",  "k", "k", "k", "n", "n", "n", "t", "l", "k",
                                           "m", "l", "l", "l", "p", "l", "m", "p", "p", "t",
                                           "t", "ng", "t", "t", "k", "t", "p", "t"};
@@ -187,7 +193,7 @@ const char* HangulSurname(char16_t syllable) {
 bool IsHangulSyllable(char16_t c) { return c >= kHangulFirst && c <= kHangulLast; }
 
 // Every Hangul syllable of `text` replaced by its romanization between spaces.
-icu::UnicodeString RomanizeHangul(const icu::UnicodeString& text) {
+icu::UnicodeString RomanizeHangul(const icu::UnicodeString& text, bool as_listed) {
   int32_t syllables = 0;
   for (int32_t i = 0; i < text.length(); ++i) syllables += IsHangulSyllable(text.charAt(i));
   if (syllables == 0) return text;
@@ -205,7 +211,8 @@ icu::UnicodeString RomanizeHangul(const icu::UnicodeString& text) {
       roman = surname;
     } else {
       const int index = c - kHangulFirst;
-      roman = std::string(kHangulLeads[index / 588]) + kHangulVowels[(index % 588) / 28] +
+      roman = std::string(kHangulLeads[index / 588]) +
+              (as_listed ? kHangulVowelsAsListed : kHangulVowels)[(index % 588) / 28] +
               kHangulTails[index % 28];
     }
     first = false;
@@ -223,15 +230,22 @@ class IcuFolder {
     nfkc_casefold_ = icu::Normalizer2::getNFKCCasefoldInstance(status);
     if (U_FAILURE(status)) nfkc_casefold_ = nullptr;
     status = U_ZERO_ERROR;
-    transliterator_.reset(
-        icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+    // Cyrillic as BGN/PCGN writes it (Khrushchev, Yuriy; the lists' spelling), every other
+    // script by ICU's default; older ICU without the BGN table falls back to Any-Latin.
+    transliterator_.reset(icu::Transliterator::createInstance(
+        "Russian-Latin/BGN; Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+    if (U_FAILURE(status)) {
+      status = U_ZERO_ERROR;
+      transliterator_.reset(
+          icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
+    }
     if (U_FAILURE(status)) transliterator_.reset();
     status = U_ZERO_ERROR;
     nfd_ = icu::Normalizer2::getNFDInstance(status);
     if (U_FAILURE(status)) nfd_ = nullptr;
   }
 
-  std::string Fold(std::string_view utf8) const {
+  std::string Fold(std::string_view utf8, bool korean_as_listed = false) const {
     icu::UnicodeString text = icu::UnicodeString::fromUTF8(
         icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
     UErrorCode status = U_ZERO_ERROR;
@@ -243,7 +257,7 @@ class IcuFolder {
       text.findAndReplace(icu::UnicodeString(false, from.data(), static_cast<int32_t>(from.size())),
                           icu::UnicodeString(false, to.data(), static_cast<int32_t>(to.size())));
     }
-    text = RomanizeHangul(text);
+    text = RomanizeHangul(text, korean_as_listed);
     // Text already in Latin script (accents, ß, ł, …) skips the slower Any-Latin step: NFD,
     // combining marks dropped, a few letters spelled out.
     if (IsLatin(text) && nfd_ != nullptr) {
@@ -253,7 +267,11 @@ class IcuFolder {
         std::string out;
         for (int32_t i = 0; i < decomposed.length(); ++i) {
           const char16_t c = decomposed.charAt(i);
-          if (c < 0x80) {
+          const char16_t mark = i + 1 < decomposed.length() ? decomposed.charAt(i + 1) : 0;
+          if (const char* spelled = SpellWithMark(c, mark); spelled != nullptr) {
+            out += spelled;  // š → sh, ŏ → eo: the mark is a letter of its own in romanization
+            ++i;
+          } else if (c < 0x80) {
             out.push_back(static_cast<char>(c));
           } else if (c >= 0x0300 && c <= 0x036F) {
             continue;  // combining mark
@@ -273,6 +291,27 @@ class IcuFolder {
   }
 
  private:
+  // Romanizations of Cyrillic (ISO 9, GOST 7.79 A: š č ž ŝ) and Korean (McCune-Reischauer: ŏ ŭ)
+  // write with a diacritic what BGN/PCGN and Revised Romanization write with two letters.
+  static const char* SpellWithMark(char16_t base, char16_t mark) {
+    if (mark == 0x030C) {  // caron
+      switch (base) {
+        case u's': return "sh";
+        case u'c': return "ch";
+        case u'z': return "zh";
+        default: return nullptr;
+      }
+    }
+    if (mark == 0x0306) {  // breve
+      switch (base) {
+        case u'o': return "eo";
+        case u'u': return "eu";
+        default: return nullptr;
+      }
+    }
+    if (mark == 0x0302 && base == u's') return "shch";  // ISO 9 ŝ (щ)
+    return nullptr;
+  }
   // Latin letters whose decomposition has no ASCII base letter.
   static const char* SpellLatin(char16_t c) {
     switch (c) {
@@ -368,6 +407,28 @@ std::string AsciiWords(std::string_view s) {
   return out;
 }
 
+// The non-empty words of `text` between spaces.
+std::vector<std::string_view> SpaceSeparated(std::string_view text) {
+  std::vector<std::string_view> words;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) words.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+// Thai (U+0E00–0E7F), Lao (U+0E80–0EFF): UTF-8 E0 B8–BB; Myanmar (U+1000–109F): E1 80–82.
+bool IsUnspacedScript(std::string_view word) {
+  for (size_t i = 0; i + 1 < word.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(word[i]), b1 = static_cast<unsigned char>(word[i + 1]);
+    if ((b0 == 0xE0 && b1 >= 0xB8 && b1 <= 0xBB) || (b0 == 0xE1 && b1 >= 0x80 && b1 <= 0x82)) return true;
+  }
+  return false;
+}
+
 // Arabic or Hebrew letters (UTF-8 lead bytes of U+05C0–06FF and U+0740–077F).
 bool IsAbjad(std::string_view word) {
   return std::any_of(word.begin(), word.end(), [](char ch) {
@@ -411,27 +472,43 @@ const char* TokenClassName(TokenClass c) {
   return "name";
 }
 
-std::string FoldToAscii(std::string_view utf8) {
+namespace {
+std::string FoldWords(std::string_view utf8, bool korean_as_listed);
+}  // namespace
+
+std::string FoldToAscii(std::string_view utf8) { return FoldWords(utf8, false); }
+
+bool HasHangul(std::string_view utf8) {
+  // Hangul syllables U+AC00–U+D7A3: UTF-8 EA B0 80 … ED 9E A3.
+  for (size_t i = 0; i + 2 < utf8.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(utf8[i]), b1 = static_cast<unsigned char>(utf8[i + 1]);
+    if ((b0 == 0xEA && b1 >= 0xB0) || b0 == 0xEB || b0 == 0xEC || (b0 == 0xED && b1 <= 0x9E)) return true;
+  }
+  return false;
+}
+
+std::string FoldToAsciiKoreanAsListed(std::string_view utf8) { return FoldWords(utf8, true); }
+
+namespace {
+std::string FoldWords(std::string_view utf8, bool korean_as_listed) {
   if (IsAscii(utf8)) return AsciiWords(utf8);
   // Words are folded one at a time through a per-thread cache: transliteration (Han, Arabic, …)
   // costs tens of microseconds, and names repeat their words.
-  thread_local std::unordered_map<std::string, std::string> cache;
+  thread_local std::unordered_map<std::string, std::string> cache_rr, cache_listed;
+  auto& cache = korean_as_listed ? cache_listed : cache_rr;
   constexpr size_t kMaxCached = 100000;
   std::string out;
-  size_t start = 0;
-  while (start < utf8.size()) {
-    size_t end = utf8.find(' ', start);
-    if (end == std::string_view::npos) end = utf8.size();
-    const std::string_view word = utf8.substr(start, end - start);
-    start = end + 1;
-    if (word.empty()) continue;
+  for (const std::string_view word : SpaceSeparated(utf8)) {
     std::string folded;
     if (IsAscii(word)) {
       folded = AsciiWords(word);
     } else if (auto it = cache.find(std::string(word)); it != cache.end()) {
       folded = it->second;
     } else {
-      folded = AsciiWords(ThreadFolder().Fold(word));
+      folded = AsciiWords(ThreadFolder().Fold(word, korean_as_listed));
+      // Thai, Lao and Myanmar write a word without spaces; ICU's transliteration separates its
+      // syllables ("ni ko lai"), which are one word.
+      if (IsUnspacedScript(word)) folded.erase(std::remove(folded.begin(), folded.end(), ' '), folded.end());
       if (IsAbjad(word)) folded = DropVowels(folded);
       if (cache.size() >= kMaxCached) cache.clear();
       cache.emplace(std::string(word), folded);
@@ -439,6 +516,21 @@ std::string FoldToAscii(std::string_view utf8) {
     if (folded.empty()) continue;
     if (!out.empty()) out.push_back(' ');
     out += folded;
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> UnreadableWords(std::string_view utf8) {
+  std::vector<std::string> out;
+  for (const std::string_view word : SpaceSeparated(utf8)) {
+    if (IsAscii(word) || !FoldToAscii(word).empty()) continue;
+    // Punctuation and symbols alone are not a name word; letters are.
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
+    bool letters = false;
+    for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) letters = letters || u_isalpha(u.char32At(i));
+    if (letters) out.emplace_back(word);
   }
   return out;
 }

@@ -34,6 +34,16 @@ const char* TokenClassName(TokenClass c);
 // skips ICU. The result has single spaces and no leading/trailing space.
 std::string FoldToAscii(std::string_view utf8);
 
+// True when the text has Hangul syllables.
+bool HasHangul(std::string_view utf8);
+// FoldToAscii with Hangul vowels as the lists write them in McCune-Reischauer without breves
+// (ㅓ o, ㅡ u: 김정은 → "kim jong un") instead of Revised Romanization ("kim jeong eun").
+std::string FoldToAsciiKoreanAsListed(std::string_view utf8);
+
+// The words of `utf8` written in letters that FoldToAscii cannot read in Latin letters (a script
+// ICU has no transliteration for, such as Khmer): they cannot be compared, and the caller says so.
+std::vector<std::string> UnreadableWords(std::string_view utf8);
+
 // FoldToAscii, then split on spaces.
 std::vector<std::string> Tokenize(std::string_view utf8);
 

@@ -18,8 +18,8 @@ TEST(FoldToAscii, FoldsScriptsCaseAndPunctuation) {
       {"محمد علي", "mhmd ly"},
       {"أحمد حسن", "hmd hsn"},  // abjad: the alif's "a" is dropped, a consonant skeleton remains
       {"משה", "msh"},
-      {"김정은", "kim jong un"},  // Hangul: a word per syllable, surname spelling, ㅓ/ㅡ as o/u
-      {"박지성", "park ji song"},
+      {"김정은", "kim jeong eun"},  // Hangul: a word per syllable, surname spelling, RR vowels
+      {"박지성", "park ji seong"},
       {"Nicolás  MADURO", "nicolas maduro"},
       {"O'Brien", "obrien"},
       {"Mus’ab", "musab"},

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 
+#include "screen/canonical.h"
 #include "screen/jaro_winkler.h"
 
 namespace exportctl::screen::internal {
@@ -176,7 +177,7 @@ bool PreparedName::ItemDistinctive(size_t item) const {
 }
 
 std::vector<std::string> NameWords(std::string_view name) {
-  std::vector<std::string> words = Tokenize(name);
+  std::vector<std::string> words = CanonicalWords(Tokenize(WadeGilesToPinyin(name)));
   for (auto& w : words) w = CanonicalLegalForm(w);
   if (words.size() > kMaxWords) words.resize(kMaxWords);
   return words;
@@ -313,6 +314,7 @@ bool Comparable(std::string_view a, std::string_view b, bool query_word) {
 }
 
 double RawSimilarity(std::string_view a, std::string_view b) {
+  if (DifferentKoreanVowels(a, b)) return 0.0;  // 정 jeong ≠ 종 jong
   double s = JaroWinkler(a, b);
   if (s >= 0.95 || a.size() < 2 || b.size() < 2) return s;
   if (SqueezedEqual(a, b)) return 0.95;
@@ -362,8 +364,8 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
     result.query_mask |= qm;
     result.listed_mask |= lm;
     numerator += p.similarity * (query.ItemWeight(p.query_item) + listed.ItemWeight(p.listed_item));
-    distinctive =
-        distinctive || query.ItemDistinctive(p.query_item) || listed.ItemDistinctive(p.listed_item);
+    distinctive = distinctive || (!p.weak && (query.ItemDistinctive(p.query_item) ||
+                                              listed.ItemDistinctive(p.listed_item)));
     if (want_pairs) result.pairs.push_back(p);
   }
   if (!distinctive) {
@@ -381,6 +383,19 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
   }
   const double denominator = query_weight + listed_matched + lambda * listed_unmatched;
   result.score = denominator > 0 ? std::min(1.0, numerator / denominator) : 0.0;
+  // The family name carries the identity: both names' distinctive ends unmatched means the
+  // shared words are given names (or common words) only.
+  auto end_unmatched = [](const NameView& v, uint32_t mask) {
+    if (v.n_words < 2) return false;
+    const size_t last = v.n_words - 1;
+    // An initial the other name has no word for is an unmatched end too ("B. Jamal" / "Hasan
+    // Jamal").
+    auto identifying = [&](size_t i) { return v.distinctive[i] != 0 || ((v.initials >> i) & 1u) != 0; };
+    return (identifying(0) && (mask & 1u) == 0) || (identifying(last) && ((mask >> last) & 1u) == 0);
+  };
+  if (end_unmatched(query, result.query_mask) && end_unmatched(listed, result.listed_mask)) {
+    result.score *= kDifferentEndsFactor;
+  }
   return result;
 }
 

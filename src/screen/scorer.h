@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <algorithm>
 
 #include "screen/normalize.h"
 
@@ -15,6 +16,9 @@ inline constexpr size_t kMaxWords = 24;                  // longer names keep th
 inline constexpr double kMinWordSimilarity = 0.80;       // word pairs below this do not match
 inline constexpr double kMinShortWordSimilarity = 0.90;  // when either word has ≤ 4 letters
 inline constexpr double kMinJoinSimilarity = 0.93;       // pairs where either side is a join
+
+// True for a word that is one letter a–z (an initial).
+inline bool IsInitialWord(std::string_view w) { return w.size() == 1 && w[0] >= 'a' && w[0] <= 'z'; }
 
 // The similarity floor for a word pair: kMinShortWordSimilarity for short words.
 inline double MinSimilarity(size_t len_a, size_t len_b) {
@@ -43,6 +47,7 @@ struct NameView {
   // denominator, as a share of its weight: kDescriptiveLambda for a query's entity view, else 1.
   float unmatched_descriptive = 1.0f;
   uint32_t descriptive = 0;
+  uint32_t initials = 0;  // bit i: word i is one letter (a query's initial)
   uint32_t ItemMask(size_t item) const {
     return item < n_words ? 1u << item : 3u << (item - n_words);
   }
@@ -70,7 +75,10 @@ struct PreparedName {
   float ItemWeight(size_t item) const;
   bool ItemDistinctive(size_t item) const;
   NameView view() const {
-    return {static_cast<uint32_t>(words.size()), weights.data(), distinctive.data(), unmatched_descriptive, descriptive};
+    uint32_t initials = 0;
+    for (size_t i = 0; i < words.size(); ++i) initials |= static_cast<uint32_t>(IsInitialWord(words[i])) << i;
+    return {static_cast<uint32_t>(words.size()), weights.data(), distinctive.data(), unmatched_descriptive,
+            descriptive, initials};
   }
 };
 
@@ -123,7 +131,21 @@ struct PairChoice {
   uint8_t query_item;
   uint8_t listed_item;
   float similarity;
+  bool weak = false;  // an initial for a name word: counts, but never makes a name distinctive
 };
+
+// An initial of the query ("J.") pairs weakly with every listed name word of that letter
+// ("Jean", "John"): J.-C. Juncker is Jean-Claude Juncker, and J. Smith a possible John Smith.
+inline constexpr float kInitialSimilarity = 0.8f;
+// True when listed word `listed` (a name word) begins with initial `initial`.
+inline bool InitialFits(std::string_view initial, std::string_view listed) {
+  return listed.size() > 1 && listed[0] == initial[0] &&
+         std::none_of(listed.begin(), listed.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+// Two names whose identifying ends both go unmatched (the family name, or the last element of
+// an Arabic name chain: "John Michael Smith" / "John Michael Brown", "Kim Jong Un" / "Kim Jong
+// Il") are different people sharing given names: their score is multiplied by this.
+inline constexpr double kDifferentEndsFactor = 0.75;
 struct ScoreResult {
   double score = 0;
   std::vector<PairChoice> pairs;  // accepted pairs

@@ -166,6 +166,13 @@ class Screener {
   // The same scorer applied to every indexed name; the reference the index is tested against.
   virtual Result<std::vector<Hit>> ScreenBruteForce(const ScreenQuery& query) const = 0;
 
+  // The score Screen() gives `listed_name`, listed as a record of `listed_type`, for the party
+  // name `party`: the same reading of the party's name and the same word weights (the rarity of
+  // each word in the indexed lists; class factors only in an index over no list). For `screen
+  // compare`. Errors as Screen(), naming "name" or "listed_name".
+  virtual Result<double> Compare(std::string_view party, std::string_view listed_name,
+                                 PartyType listed_type = PartyType::kUnknown) const = 0;
+
   virtual const std::vector<ListVersion>& versions() const = 0;
   virtual const std::vector<ListRecord>& records() const = 0;
   virtual size_t name_count() const = 0;
@@ -177,8 +184,8 @@ class Screener {
 // (look-alike letters: screened as the letters they imitate). Empty for an ordinary name.
 std::vector<std::string> NameWarnings(std::string_view name);
 
-// Score of two names under the screening scorer, with the word weights of a neutral corpus
-// (legal forms and stop words down-weighted; no list frequencies). For `screen compare`.
+// Screener::Compare over no list: the word weights of a neutral corpus (class factors only, no
+// list frequencies); 0 for a name that cannot be read.
 double CompareNames(std::string_view name1, std::string_view name2);
 
 // ---- The list store in the data directory (docs/screening.md, "Store") ----

@@ -1,0 +1,455 @@
+#include "screen/canonical.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "screen/normalize.h"
+
+namespace exportctl::screen::internal {
+namespace {
+
+// ---- Wade-Giles ----
+
+constexpr std::array<std::string_view, 24> kPinyinInitials = {
+    "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g",
+    "k",  "h",  "j",  "q", "x", "r", "z", "c", "s", "y", "w", ""};
+const std::unordered_set<std::string_view>& PinyinFinals() {
+  static const std::unordered_set<std::string_view> k = {
+      "a",  "o",  "e",   "i",   "u",   "ai",   "ei",  "ao", "ou", "an", "en", "ang", "eng", "ong",
+      "er", "ia", "ie",  "iao", "iu",  "ian",  "in",  "iang", "ing", "iong", "ua", "uo", "uai",
+      "ui", "uan", "un", "uang", "ue", "ueng"};
+  return k;
+}
+
+// One pinyin syllable, with the combinations pinyin allows (loosely: enough to tell pinyin from
+// Wade-Giles, not a full syllable table).
+bool IsPinyinSyllable(std::string_view s) {
+  for (std::string_view ini : kPinyinInitials) {
+    if (s.substr(0, ini.size()) != ini) continue;
+    const std::string_view fin = s.substr(ini.size());
+    if (fin.empty() || PinyinFinals().count(fin) == 0) continue;
+    const bool i_final = fin[0] == 'i';
+    if (ini == "j" || ini == "q" || ini == "x") {
+      if (i_final || fin == "u" || fin == "ue" || fin == "uan" || fin == "un") return true;
+      continue;
+    }
+    if (ini == "zh" || ini == "ch" || ini == "sh" || ini == "r" || ini == "z" || ini == "c" ||
+        ini == "s") {
+      if (!i_final || fin == "i") return true;
+      continue;
+    }
+    if (ini == "g" || ini == "k" || ini == "h") {
+      if (!i_final) return true;
+      continue;
+    }
+    if (ini.empty() && (i_final || fin[0] == 'u')) continue;
+    return true;
+  }
+  return false;
+}
+
+// A word of one to four pinyin syllables ("jinping", "zedong").
+// Pinyin writes an apostrophe before a later syllable that starts with a vowel (Xi'an), so
+// "chia" is not chi + a.
+bool IsPinyinWord(std::string_view w, int depth = 0) {
+  if (w.empty()) return depth > 0;
+  if (depth >= 4) return false;
+  if (depth > 0 && (w[0] == 'a' || w[0] == 'e' || w[0] == 'o')) return false;
+  for (size_t n = std::min<size_t>(6, w.size()); n >= 1; --n) {
+    if (IsPinyinSyllable(w.substr(0, n)) && IsPinyinWord(w.substr(n), depth + 1)) return true;
+  }
+  return false;
+}
+
+struct WadeGiles {
+  std::string pinyin;
+  bool only_wade_giles = false;  // a spelling pinyin never has
+};
+
+std::optional<WadeGiles> ParseWadeGiles(std::string_view s) {
+  static constexpr std::array<std::string_view, 25> kInitials = {
+      "ch'", "ts'", "tz'", "ch", "hs", "ts", "tz", "ss", "sz", "sh", "k'", "t'", "p'",
+      "k",   "t",   "p",   "j",  "m",  "f",  "n",  "l",  "h",  "s",  "y",  "w"};
+  static const std::unordered_set<std::string_view> kFinals = {
+      "a",  "ai",  "an",  "ang", "ao",  "e",   "ei",  "en", "eng", "erh", "i",  "ia", "iang",
+      "iao", "ieh", "ien", "ih", "in",  "ing", "iu",  "iung", "o", "ou",  "u",  "ua", "uai",
+      "uan", "uang", "uei", "ui", "un", "ung", "uo",  "ueh", "eh", "en", "ou"};
+  static const std::unordered_set<std::string_view> kOnlyFinals = {"ih",   "ieh", "ien", "ung",
+                                                                   "iung", "erh", "uei", "ueh"};
+  std::string_view ini;
+  for (std::string_view i : kInitials) {
+    if (s.substr(0, i.size()) == i && kFinals.count(s.substr(i.size())) > 0) {
+      ini = i;
+      break;
+    }
+  }
+  const std::string_view fin = s.substr(ini.size());
+  if (ini.empty() && fin == "i") return WadeGiles{"yi", false};  // Wade-Giles I is pinyin yi
+  if (kFinals.count(fin) == 0) return std::nullopt;
+  if (ini.empty() && fin != "erh" && fin != "a" && fin != "ai" && fin != "an" && fin != "ang" &&
+      fin != "ao" && fin != "e" && fin != "en" && fin != "o" && fin != "ou") {
+    return std::nullopt;
+  }
+  const bool i_final = fin[0] == 'i' || fin == "u" || fin == "un" || fin == "uan" || fin == "ueh";
+  WadeGiles out;
+  out.only_wade_giles = ini.find('\'') != std::string_view::npos || ini == "hs" || ini == "ts" ||
+                        ini == "tz" || ini == "ss" || ini == "sz" || kOnlyFinals.count(fin) > 0 ||
+                        ((ini == "ch" || ini == "ch'") && fin[0] == 'i' && fin != "i") ||
+                        (ini == "j" && fin[0] != 'i' && fin[0] != 'u');
+  std::string p;
+  if (ini == "ch'") p = fin[0] == 'i' ? "q" : "ch";
+  else if (ini == "ch") p = fin[0] == 'i' ? "j" : "zh";
+  else if (ini == "hs") p = "x";
+  else if (ini == "ts'" || ini == "tz'") p = "c";
+  else if (ini == "ts" || ini == "tz") p = "z";
+  else if (ini == "ss" || ini == "sz") p = "s";
+  else if (ini == "k'") p = "k";
+  else if (ini == "k") p = "g";
+  else if (ini == "t'") p = "t";
+  else if (ini == "t") p = "d";
+  else if (ini == "p'") p = "p";
+  else if (ini == "p") p = "b";
+  else if (ini == "j") p = "r";
+  else p = std::string(ini);
+  (void)i_final;
+  static const std::unordered_map<std::string_view, std::string_view> kFinalMap = {
+      {"ih", "i"}, {"ieh", "ie"}, {"ien", "ian"}, {"ung", "ong"}, {"iung", "iong"},
+      {"erh", "er"}, {"uei", "ui"}, {"ueh", "ue"}, {"eh", "e"}};
+  std::string f(fin);
+  if (auto it = kFinalMap.find(fin); it != kFinalMap.end()) f = it->second;
+  if (f == "o" && (ini == "k" || ini == "k'" || ini == "h")) f = "e";  // ko → ge, ho → he
+  if (f == "u" && (ini == "ts" || ini == "tz" || ini == "ts'" || ini == "tz'" || ini == "ss" ||
+                   ini == "sz")) {
+    f = "i";  // tzu → zi, ssu → si
+  }
+  out.pinyin = p + f;
+  return out;
+}
+
+bool IsApostrophe(std::string_view s, size_t i, size_t* len) {
+  if (s[i] == '\'' || s[i] == '`') return *len = 1, true;
+  // ’ ‘ (E2 80 99 / 98), ʼ (CA BC)
+  if (i + 2 < s.size() + 0 && static_cast<unsigned char>(s[i]) == 0xE2 &&
+      static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+      (static_cast<unsigned char>(s[i + 2]) == 0x99 || static_cast<unsigned char>(s[i + 2]) == 0x98)) {
+    return *len = 3, true;
+  }
+  if (i + 1 < s.size() && static_cast<unsigned char>(s[i]) == 0xCA &&
+      static_cast<unsigned char>(s[i + 1]) == 0xBC) {
+    return *len = 2, true;
+  }
+  return false;
+}
+
+// ---- Words ----
+
+const std::unordered_set<std::string_view>& Titles() {
+  static const std::unordered_set<std::string_view> k = {
+      "mr",        "mrs",      "ms",       "miss",      "mx",        "dr",       "doctor",
+      "prof",      "professor", "sir",     "dame",      "lord",      "lady",     "madam",
+      "madame",    "mme",      "mlle",     "monsieur",  "messrs",    "herr",     "frau",
+      "senor",     "senora",   "senorita", "sheikh",    "shaikh",    "sheik",    "shaykh",
+      "haji",      "hajji",    "hadji",    "hajj",      "alhaj",     "alhajji",  "mullah",
+      "mulla",     "maulana",  "mawlana",  "maulvi",    "mawlawi",   "molvi",    "ayatollah",
+      "hojatoleslam", "general", "gen",    "lt",        "lieutenant", "colonel", "col",
+      "major",     "maj",      "captain",  "capt",      "admiral",   "adm",      "brigadier",
+      "brig",      "commander", "cmdr",    "sergeant",  "sgt",       "marshal",  "rev",
+      "reverend",  "engr",     "eng",      "hon",       "honorable", "honourable", "excellency"};
+  return k;
+}
+const std::unordered_set<std::string_view>& Suffixes() {
+  static const std::unordered_set<std::string_view> k = {"jr", "sr", "junior", "senior", "esq",
+                                                         "phd"};
+  return k;
+}
+
+struct Phrase {
+  std::vector<std::string_view> words;
+  std::vector<std::string_view> canonical;
+  bool letters = false;  // spelled as letters ("s a"): only at the end of a name or before "de"
+};
+const std::vector<Phrase>& LegalPhrases() {
+  static const std::vector<Phrase> k = {
+      {{"gesellschaft", "mit", "beschrankter", "haftung"}, {"gmbh"}},
+      {{"aktiengesellschaft"}, {"ag"}},
+      {{"kommanditgesellschaft"}, {"kg"}},
+      {{"limited", "liability", "company"}, {"llc"}},
+      {{"limited", "liability", "partnership"}, {"llp"}},
+      {{"limited", "partnership"}, {"lp"}},
+      {{"public", "limited", "company"}, {"plc"}},
+      {{"open", "joint", "stock", "company"}, {"ojsc"}},
+      {{"closed", "joint", "stock", "company"}, {"cjsc"}},
+      {{"public", "joint", "stock", "company"}, {"pjsc"}},
+      {{"joint", "stock", "company"}, {"jsc"}},
+      {{"societe", "anonyme"}, {"sa"}},
+      {{"sociedad", "anonima"}, {"sa"}},
+      {{"sociedade", "anonima"}, {"sa"}},
+      {{"societe", "a", "responsabilite", "limitee"}, {"sarl"}},
+      {{"sociedad", "de", "responsabilidad", "limitada"}, {"srl"}},
+      {{"societa", "a", "responsabilita", "limitata"}, {"srl"}},
+      {{"societa", "per", "azioni"}, {"spa"}},
+      {{"besloten", "vennootschap"}, {"bv"}},
+      {{"naamloze", "vennootschap"}, {"nv"}},
+      {{"capital", "variable"}, {"cv"}},
+      {{"private", "limited"}, {"pvt", "ltd"}},
+      {{"private", "ltd"}, {"pvt", "ltd"}},
+      {{"proprietary", "limited"}, {"pty", "ltd"}},
+      {{"youxiangongsi"}, {"co", "ltd"}},
+      {{"gufenyouxiangongsi"}, {"co", "ltd"}},
+      {{"zerenyouxiangongsi"}, {"co", "ltd"}},
+      {{"s", "a", "r", "l"}, {"sarl"}, true},
+      {{"s", "a", "s"}, {"sas"}, true},
+      {{"s", "r", "l"}, {"srl"}, true},
+      {{"s", "p", "a"}, {"spa"}, true},
+      {{"l", "l", "c"}, {"llc"}, true},
+      {{"p", "l", "c"}, {"plc"}, true},
+      {{"j", "s", "c"}, {"jsc"}, true},
+      {{"s", "a"}, {"sa"}, true},
+      {{"c", "v"}, {"cv"}, true},
+      {{"b", "v"}, {"bv"}, true},
+      {{"n", "v"}, {"nv"}, true},
+      {{"a", "g"}, {"ag"}, true},
+  };
+  return k;
+}
+
+int NumberWord(std::string_view w) {
+  static const std::unordered_map<std::string_view, int> k = {
+      {"zero", 0},      {"one", 1},        {"two", 2},        {"three", 3},    {"four", 4},
+      {"five", 5},      {"six", 6},        {"seven", 7},      {"eight", 8},    {"nine", 9},
+      {"ten", 10},      {"eleven", 11},    {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
+      {"fifteen", 15},  {"sixteen", 16},   {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
+      {"twenty", 20},   {"thirty", 30},    {"forty", 40},     {"fourty", 40},  {"fifty", 50},
+      {"sixty", 60},    {"seventy", 70},   {"eighty", 80},    {"ninety", 90}};
+  auto it = k.find(w);
+  return it == k.end() ? -1 : it->second;
+}
+
+int RomanNumeral(std::string_view w, bool last) {
+  static const std::unordered_map<std::string_view, int> k = {
+      {"ii", 2}, {"iii", 3}, {"iv", 4}, {"vii", 7}, {"viii", 8}};
+  if (auto it = k.find(w); it != k.end()) return it->second;
+  if (last && w == "vi") return 6;  // "vi" and "ix" are also names: only as a last word
+  if (last && w == "ix") return 9;
+  return -1;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLetter(char c) { return c >= 'a' && c <= 'z'; }
+bool IsVowelLetter(char c) {
+  return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+// "h0ngda" → "hongda": only digits that stand for letters, one at a time, in a word of at least
+// two letters with at least twice as many letters as digits ("su35", "mig29", "3m" stay).
+std::string ReadDigitsAsLetters(const std::string& w) {
+  size_t letters = 0, digits = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (IsLetter(w[i])) ++letters;
+    if (IsDigit(w[i])) {
+      ++digits;
+      if (std::string_view("013457").find(w[i]) == std::string_view::npos) return w;
+      if (i + 1 < w.size() && IsDigit(w[i + 1])) return w;
+    }
+  }
+  if (digits == 0 || letters < 2 || digits * 2 > letters) return w;
+  std::string out = w;
+  for (size_t i = 0; i < out.size(); ++i) {
+    switch (out[i]) {
+      case '0': out[i] = 'o'; break;
+      case '1': {
+        // between vowels (or a vowel and the end) it reads as l ("a1i" → ali), else i ("jo1nt").
+        const bool vowel_before = i > 0 && IsVowelLetter(out[i - 1]);
+        const bool vowel_after = i + 1 >= out.size() || IsVowelLetter(out[i + 1]);
+        out[i] = vowel_before && vowel_after ? 'l' : 'i';
+        break;
+      }
+      case '3': out[i] = 'e'; break;
+      case '4': out[i] = 'a'; break;
+      case '5': out[i] = 's'; break;
+      case '7': out[i] = 't'; break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+const std::unordered_set<std::string_view>& MuhammadSpellings() {
+  static const std::unordered_set<std::string_view> k = {
+      "mohammed", "mohammad", "mohamed", "mohamad", "muhammad", "muhammed", "muhamad",
+      "muhamed",  "mohammod", "mohamud", "mouhamed", "mouhammad", "mohd",   "muhd"};
+  return k;
+}
+
+}  // namespace
+
+std::string WadeGilesToPinyin(std::string_view s) {
+  struct Token {
+    size_t begin, end;
+    std::string text;  // lowercase letters and '
+  };
+  std::vector<Token> tokens;
+  bool other = false;
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      Token t{i, i, ""};
+      size_t len = 0;
+      while (i < s.size()) {
+        const char d = s[i];
+        if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z')) {
+          t.text.push_back(static_cast<char>(d | 0x20));
+          ++i;
+        } else if (IsApostrophe(s, i, &len) && !t.text.empty()) {
+          t.text.push_back('\'');
+          i += len;
+        } else {
+          break;
+        }
+      }
+      while (!t.text.empty() && t.text.back() == '\'') t.text.pop_back();
+      t.end = i;
+      tokens.push_back(std::move(t));
+    } else {
+      if (static_cast<unsigned char>(c) >= 0x80) other = true;
+      ++i;
+    }
+  }
+  if (other || tokens.size() < 2) return std::string(s);
+  std::vector<std::optional<WadeGiles>> parsed;
+  bool any_only = false;
+  for (const Token& t : tokens) {
+    auto wg = ParseWadeGiles(t.text);
+    std::string plain = t.text;
+    plain.erase(std::remove(plain.begin(), plain.end(), '\''), plain.end());
+    const bool pinyin = IsPinyinWord(plain);
+    if (!wg && !pinyin) return std::string(s);  // not a name in Chinese syllables
+    // An apostrophe after a consonant is Wade-Giles aspiration (pinyin's comes before a vowel).
+    any_only = any_only || (wg && ((wg->only_wade_giles && !pinyin) || plain != t.text));
+    parsed.push_back(std::move(wg));
+  }
+  if (!any_only) return std::string(s);
+  std::string out;
+  size_t at = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    out.append(s.substr(at, tokens[i].begin - at));
+    out += parsed[i] ? parsed[i]->pinyin : tokens[i].text;
+    at = tokens[i].end;
+  }
+  out.append(s.substr(at));
+  return out;
+}
+
+bool IsTitleWord(std::string_view word) { return Titles().count(word) > 0; }
+
+std::vector<std::string> CanonicalWords(std::vector<std::string> words) {
+  for (std::string& w : words) w = ReadDigitsAsLetters(w);
+  // Legal forms written out, and spelled as letters.
+  std::vector<std::string> out;
+  out.reserve(words.size());
+  for (size_t i = 0; i < words.size();) {
+    bool replaced = false;
+    for (const Phrase& p : LegalPhrases()) {
+      const size_t n = p.words.size();
+      if (i + n > words.size() ||
+          !std::equal(p.words.begin(), p.words.end(), words.begin() + static_cast<long>(i))) {
+        continue;
+      }
+      if (p.letters && !(i > 0 && (i + n == words.size() || words[i + n] == "de"))) continue;
+      for (std::string_view c : p.canonical) out.emplace_back(c);
+      i += n;
+      replaced = true;
+      break;
+    }
+    if (!replaced) out.push_back(std::move(words[i++]));
+  }
+  words = std::move(out);
+
+  // Titles before a person's name and generational suffixes after it (a business name keeps
+  // "General" in "General Trading Co").
+  const bool business = std::any_of(words.begin(), words.end(), [](const std::string& w) {
+    const TokenClass c = ClassifyToken(w);
+    return c == TokenClass::kLegalForm || c == TokenClass::kGeneric;
+  });
+  if (!business) {
+    size_t lead = 0;
+    while (lead + 1 < words.size() && IsTitleWord(words[lead])) ++lead;
+    words.erase(words.begin(), words.begin() + static_cast<long>(lead));
+    while (words.size() > 1 && Suffixes().count(words.back()) > 0) words.pop_back();
+  }
+
+  // Numbers, digits for letters, Arabic articles and spellings.
+  out.clear();
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string w = words[i];
+    const bool last = i + 1 == words.size();
+    if (const int n = NumberWord(w); n >= 0) {
+      int value = n;
+      if (n >= 20 && n % 10 == 0 && !last) {
+        const int unit = NumberWord(words[i + 1]);
+        if (unit >= 1 && unit <= 9) value += unit, ++i;
+      }
+      out.push_back(std::to_string(value));
+      continue;
+    }
+    // A business name's last word I, V or X is a series number ("Holdings V"), not an initial.
+    if (business && last && i > 0 && (w == "i" || w == "v" || w == "x")) {
+      out.push_back(w == "i" ? "1" : w == "v" ? "5" : "10");
+      continue;
+    }
+    if (i > 0) {
+      if (const int r = RomanNumeral(w, last); r > 0) {
+        out.push_back(std::to_string(r));
+        continue;
+      }
+    }
+    if ((w == "no" || w == "nr" || w == "num" || w == "number") && !last) {
+      const std::string& next = words[i + 1];
+      if ((!next.empty() && IsDigit(next[0])) || NumberWord(next) >= 0) continue;
+    }
+    if (MuhammadSpellings().count(w) > 0) w = "muhammad";
+    if (w == "abdel" || w == "abdal" || w == "abdol" || w == "abdoul") w = "abdul";
+    if (w == "ibn") w = "bin";
+    // al-/el-/ul- and the assimilated ad-/ar-/as-/ash-/at-/az-/an- join their word.
+    if (!last && words[i + 1].size() >= 2 && IsLetter(words[i + 1][0])) {
+      const std::string& next = words[i + 1];
+      std::string joined;
+      if (w == "al" || w == "el") {
+        joined = "al" + next;
+      } else if (w == "ul") {
+        joined = "ul" + next;
+      } else if ((w == "ad" || w == "ar" || w == "as" || w == "at" || w == "az" || w == "an" ||
+                  w == "ash" || w == "ath" || w == "adh") &&
+                 next.compare(0, w.size() - 1, w, 1) == 0) {
+        joined = "al" + next;
+      }
+      if (!joined.empty()) {
+        out.push_back(std::move(joined));
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+bool DifferentKoreanVowels(std::string_view a, std::string_view b) {
+  if (a == b || a.size() > 7 || b.size() > 7) return false;
+  auto fold = [](std::string_view w) {
+    std::string out;
+    for (size_t i = 0; i < w.size(); ++i) {
+      out.push_back(w[i]);
+      if (w[i] == 'e' && i + 1 < w.size() && (w[i + 1] == 'o' || w[i + 1] == 'u')) out.pop_back();
+    }
+    return out;
+  };
+  const bool a_eo = a.find("eo") != std::string_view::npos || a.find("eu") != std::string_view::npos;
+  const bool b_eo = b.find("eo") != std::string_view::npos || b.find("eu") != std::string_view::npos;
+  return a_eo != b_eo && fold(a) == fold(b);
+}
+
+}  // namespace exportctl::screen::internal

@@ -1,0 +1,171 @@
+// The classes of error of docs/screening.md ("Canonical words", "Scoring"): each rule with a case
+// that failed before it.
+#include "screen/canonical.h"
+
+#include <gtest/gtest.h>
+
+#include "screen/scorer.h"
+#include "screen/screen.h"
+
+namespace exportctl::screen {
+namespace {
+
+using internal::CanonicalWords;
+using internal::WadeGilesToPinyin;
+
+std::vector<std::string> Words(std::string_view name) { return internal::NameWords(name); }
+
+TEST(Titles, AreNotNameWords) {
+  EXPECT_EQ(Words("Dr. Edison Maya Rios"), Words("Edison Maya Rios"));
+  EXPECT_EQ(Words("Sheikh Haji Abdul Samad"), Words("Abdul Samad"));
+  EXPECT_EQ(Words("Brigadier General Ali Reza"), Words("Ali Reza"));
+  EXPECT_EQ(Words("Monsieur Jean Dupont Jr."), Words("Jean Dupont"));
+  EXPECT_GE(CompareNames("Mrs. Ignace Murwanashyaka", "Ignace Murwanashyaka"), kCertainThreshold);
+  // A business keeps the word: General Electric is not Electric.
+  EXPECT_EQ(Words("General Trading Co")[0], "general");
+  EXPECT_EQ(Words("Major")[0], "major");  // a title alone stays a word
+}
+
+TEST(LegalForms, WrittenOutEqualsAbbreviation) {
+  EXPECT_EQ(Words("Siemens Aktiengesellschaft"), Words("Siemens AG"));
+  EXPECT_EQ(Words("Kraftwerk Gesellschaft mit beschränkter Haftung"), Words("Kraftwerk GmbH"));
+  EXPECT_EQ(Words("Home Credit Limited Liability Company"), Words("Home Credit LLC"));
+  EXPECT_EQ(Words("Citadel Société Anonyme"), Words("Citadel S.A."));
+  EXPECT_EQ(Words("Angstrem Joint Stock Company"), Words("Angstrem JSC"));
+  EXPECT_EQ(Words("华为技术有限公司"), Words("Hua Wei Ji Shu Co., Ltd."));
+  EXPECT_GE(CompareNames("Angstrem Joint Stock Company", "ANGSTREM JSC"), kCertainThreshold);
+  // Initials are not a legal form at the start of a name.
+  EXPECT_EQ(Words("S. A. Khan")[0], "s");
+}
+
+TEST(Digits, ForLettersInsideWordsOfLetters) {
+  EXPECT_EQ(CanonicalWords({"h0ngda", "tr4ding", "jo1nt", "a1i", "sys7em"}),
+            (std::vector<std::string>{"hongda", "trading", "joint", "ali", "system"}));
+  // Model numbers and codes stay as they are.
+  EXPECT_EQ(CanonicalWords({"su35", "mig29", "3m", "a4", "x7"}),
+            (std::vector<std::string>{"su35", "mig29", "3m", "a4", "x7"}));
+  EXPECT_GE(CompareNames("SP3KTR ENGINEERING DESIGN BUREAU", "SPEKTR ENGINEERING DESIGN BUREAU"),
+            kDefaultThreshold);
+}
+
+TEST(Numbers, WrittenOutEqualsNumeralsButSeriesDiffer) {
+  EXPECT_EQ(CanonicalWords({"forty", "four", "trading"}), (std::vector<std::string>{"44", "trading"}));
+  EXPECT_EQ(Words("Rey Airlines No. Forty-Nine"), Words("Rey Airlines 49"));
+  EXPECT_EQ(Words("Asyaf Shipping IV"), Words("Asyaf Shipping 4"));
+  EXPECT_GE(CompareNames("Korea Ryengwang Thirty-Six Fund", "KOREA RYENGWANG 36 FUND"),
+            kDefaultThreshold);
+  EXPECT_LT(CompareNames("Chemical Industries Group Fund 7", "CHEMICAL INDUSTRIES GROUP FUND 8"),
+            kDefaultThreshold);
+  EXPECT_LT(CompareNames("Denisovsky Mine Trading VI", "DENISOVSKY MINE TRADING VII"),
+            kDefaultThreshold);
+}
+
+TEST(Initials, StandForGivenNames) {
+  EXPECT_GE(CompareNames("J.-C. Juncker", "Jean-Claude Juncker"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("A. Qadeer Khan", "Abdul Qadeer Khan"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("K. Juncker", "Jean-Claude Juncker"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("J. Mqallad", "Firas Mqallad"), kDefaultThreshold);
+  // An initial alone never makes a match.
+  EXPECT_EQ(CompareNames("J. K.", "John Kennedy"), 0.0);
+}
+
+TEST(FamilyNames, CarryTheIdentity) {
+  EXPECT_LT(CompareNames("Victor Aliaksandravich Sidorenko", "Victor Aliaksandravich Lukashenka"),
+            0.6);
+  EXPECT_LT(CompareNames("Mohammed Salim Mustafa Al-Mansur", "Muhammed Salim Mustafa Al Ashqar"),
+            kDefaultThreshold);
+  EXPECT_GE(CompareNames("Victor Lukashenka", "Victor Aliaksandravich Lukashenka"),
+            kDefaultThreshold);
+}
+
+TEST(Chinese, WadeGilesIsReadAsPinyin) {
+  EXPECT_EQ(WadeGilesToPinyin("Mao Tse-tung"), "mao ze-dong");
+  EXPECT_EQ(WadeGilesToPinyin("Hsi Chin-p'ing"), "xi jin-ping");
+  EXPECT_EQ(WadeGilesToPinyin("Teng Hsiao-p’ing"), "deng xiao-ping");
+  EXPECT_EQ(WadeGilesToPinyin("Xi Jinping"), "Xi Jinping");    // pinyin already
+  EXPECT_EQ(WadeGilesToPinyin("John Tung"), "John Tung");      // not all Chinese syllables
+  EXPECT_EQ(WadeGilesToPinyin("Chen Wei"), "Chen Wei");        // nothing only Wade-Giles writes
+  EXPECT_GE(CompareNames("Mao Tse-tung", "Mao Zedong"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Hsi Chin-p'ing", "Xi Jinping"), kCertainThreshold);
+}
+
+TEST(Korean, RevisedRomanizationAndMcCuneReischauerKeepVowels) {
+  EXPECT_EQ(FoldToAscii("김정은"), "kim jeong eun");
+  EXPECT_EQ(FoldToAsciiKoreanAsListed("김정은"), "kim jong un");
+  EXPECT_EQ(FoldToAscii("Chŏng Ŭn"), "cheong eun");  // McCune-Reischauer breves
+  EXPECT_GE(CompareNames("김정은", "Kim Jeong-eun"), kCertainThreshold);
+  EXPECT_GE(CompareNames("김정은", "Kim Jong Un"), kCertainThreshold);  // as the lists spell it
+  EXPECT_GE(CompareNames("Kim Chŏng-ŭn", "Kim Jeong-eun"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("김종은", "김정은"), kDefaultThreshold);  // 종 ≠ 정
+  EXPECT_LT(CompareNames("Kim Jong-eun", "Kim Jeong-eun"), kDefaultThreshold);
+  EXPECT_TRUE(internal::DifferentKoreanVowels("jong", "jeong"));
+  EXPECT_FALSE(internal::DifferentKoreanVowels("jong", "jong"));
+}
+
+TEST(Arabic, ArticlesAndMuhammadSpellings) {
+  EXPECT_EQ(Words("Abd El-Haq"), Words("Abd Al-Haq"));
+  EXPECT_EQ(Words("Mohamed al Hassan"), Words("Muhammad Alhassan"));
+  EXPECT_EQ(Words("Nur ad-Din"), Words("Nur al-Din"));
+  EXPECT_EQ(Words("Ali ibn Hussein"), Words("Ali bin Hussein"));
+  EXPECT_GE(CompareNames("Muhammad Abu Hatim el Shaqra", "Mohammad Abu Hatim Al-Shaqra"),
+            kCertainThreshold);
+}
+
+TEST(Cyrillic, GostAndBgnMeet) {
+  EXPECT_EQ(FoldToAscii("Хрущёв"), "khrushchev");  // BGN/PCGN, as the lists write it
+  EXPECT_EQ(FoldToAscii("Ščerbakov"), "shcherbakov");
+  EXPECT_GE(CompareNames("Юрий Щербаков", "Yuriy Shcherbakov"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Igor Vsevolodovič Girkin", "Igor Vsevolodovich Girkin"),
+            kCertainThreshold);
+}
+
+TEST(Scripts, ThroughIcuAndUnreadableOnesAreSaid) {
+  EXPECT_GE(CompareNames("निकॊलै स्मिर्नॊव्", "Nikolai Smirnov"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("ნიქოლაი სმირნოვ", "Nikolai Smirnov"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("նիկոլաի սմիրնով", "Nikolai Smirnov"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("ኒኮለኢ ስሚርኖቭ", "Nikolai Smirnov"), kDefaultThreshold);
+  EXPECT_EQ(FoldToAscii("นิโกลัย"), "nikolay");  // Thai: one word, not its syllables
+  // Khmer has no ICU transliteration: never silently dropped.
+  EXPECT_EQ(UnreadableWords("ហ៊ុន Sen"), (std::vector<std::string>{"ហ៊ុន"}));
+  auto index = Screener::Build({});
+  auto whole = index->Compare("ហ៊ុន សែន", "Hun Sen");
+  ASSERT_FALSE(whole.ok());
+  EXPECT_EQ(whole.status().field(), "name");
+  EXPECT_NE(whole.status().message().find("cannot read"), std::string::npos);
+  EXPECT_FALSE(NameWarnings("ហ៊ុន Sen").empty());
+}
+
+// `screen compare` and `screen` give a pair the same score (the list's word weights included).
+TEST(Compare, AgreesWithScreen) {
+  LoadedList list;
+  list.version.list_id = "test";
+  auto add = [&](std::string id, PartyType type, std::string name) {
+    ListRecord r;
+    r.record_id = std::move(id);
+    r.type = type;
+    r.name = std::move(name);
+    list.records.push_back(std::move(r));
+  };
+  add("1", PartyType::kIndividual, "JUNCKER, Jean-Claude");
+  add("2", PartyType::kEntity, "Siemens Aktiengesellschaft");
+  add("3", PartyType::kUnknown, "MAO, Zedong");
+  add("4", PartyType::kIndividual, "KIM, Jong Un");
+  add("5", PartyType::kIndividual, "AL-HASSAN, Mohammed Ali");
+  add("6", PartyType::kEntity, "Hongda Trading Co., Ltd.");
+  auto index = Screener::Build({list});
+  for (const char* q : {"J.-C. Juncker", "Siemens AG", "Mao Tse-tung", "김정은", "Mohamed Ali el Hassan",
+                        "H0ngda Tr4ding", "Dr. Jean Claude Juncker"}) {
+    auto hits = index->Screen({.name = q, .threshold = 0.5});
+    ASSERT_TRUE(hits.ok()) << q;
+    ASSERT_FALSE(hits->empty()) << q;
+    for (const Hit& h : *hits) {
+      auto compared = index->Compare(q, h.matched_name, h.record->type);
+      ASSERT_TRUE(compared.ok()) << q;
+      EXPECT_NEAR(*compared, h.score, 1e-9) << q << " / " << h.matched_name;
+      EXPECT_GE(h.score, kDefaultThreshold) << q << " / " << h.Explain();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace exportctl::screen
