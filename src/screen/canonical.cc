@@ -410,7 +410,7 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words) {
       const std::string& next = words[i + 1];
       if ((!next.empty() && IsDigit(next[0])) || NumberWord(next) >= 0) continue;
     }
-    if (MuhammadSpellings().count(w) > 0) w = "muhammad";
+    if (MuhammadSpellings().count(w) > 0) w = "mohammed";  // the lists' usual spelling
     if (w == "abdel" || w == "abdal" || w == "abdol" || w == "abdoul") w = "abdul";
     if (w == "ibn") w = "bin";
     // al-/el-/ul- and the assimilated ad-/ar-/as-/ash-/at-/az-/an- join their word.

@@ -385,15 +385,18 @@ ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lam
   result.score = denominator > 0 ? std::min(1.0, numerator / denominator) : 0.0;
   // The family name carries the identity: both names' distinctive ends unmatched means the
   // shared words are given names (or common words) only.
-  auto end_unmatched = [](const NameView& v, uint32_t mask) {
-    if (v.n_words < 2) return false;
-    const size_t last = v.n_words - 1;
-    // An initial the other name has no word for is an unmatched end too ("B. Jamal" / "Hasan
-    // Jamal").
-    auto identifying = [&](size_t i) { return v.distinctive[i] != 0 || ((v.initials >> i) & 1u) != 0; };
-    return (identifying(0) && (mask & 1u) == 0) || (identifying(last) && ((mask >> last) & 1u) == 0);
+  // The family name is the last word of a listed individual (SURNAME, Given is read Given
+  // SURNAME) and of most queries; a query's first word counts only as an initial the listed name
+  // has no word for ("B. Jamal" / "Hasan Jamal"): a first given name alone may differ.
+  auto unmatched = [](const NameView& v, uint32_t mask, size_t i) {
+    return ((mask >> i) & 1u) == 0 && (v.distinctive[i] != 0 || ((v.initials >> i) & 1u) != 0);
   };
-  if (end_unmatched(query, result.query_mask) && end_unmatched(listed, result.listed_mask)) {
+  const bool query_end = query.n_words >= 2 &&
+                         (unmatched(query, result.query_mask, query.n_words - 1) ||
+                          (((query.initials & 1u) != 0) && unmatched(query, result.query_mask, 0)));
+  const bool listed_end = listed.n_words >= 2 && (unmatched(listed, result.listed_mask, listed.n_words - 1) ||
+                                                  unmatched(listed, result.listed_mask, 0));
+  if (query_end && listed_end) {
     result.score *= kDifferentEndsFactor;
   }
   return result;
