@@ -1,5 +1,7 @@
 #include "check/check.h"
 
+#include "data/agreements.h"
+
 #include <algorithm>
 #include <chrono>
 #include <iterator>
@@ -7,6 +9,7 @@
 
 #include "audit/idempotency.h"
 #include "audit/replay.h"
+#include "data/agreements.h"
 #include "determine/decision_json.h"
 #include "determine/transaction.h"
 #include "ledger/ledger_json.h"
@@ -54,8 +57,14 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
     return Status::Error(ErrorCode::kUnavailable, "reserve",
                          "the allocation ledger is not available; nothing was decided or reserved");
   }
+  for (const Agreement* a : o.overlays) {
+    if (a->country == s_.dataset->EffectiveCode(tx.destination) && !a->InForce(tx.as_of))
+      return Status::Invalid("--overlay", "overlay \"" + a->id + "\" (" + a->file + ") is in force " + a->Dates() +
+                                              "; the order is dated " + tx.as_of.ToString());
+  }
   DetermineOptions options;
   options.posture = o.posture;
+  options.overlays = o.overlays;
   options.screener = s_.screener;
   options.allocations = allocations_.get();
   options.ownership = s_.ownership;

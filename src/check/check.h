@@ -63,6 +63,9 @@ struct CheckOptions {
   std::string route;               // recorded with the decision, e.g. "POST /v1/check"
   RetryAnswer retry = RetryAnswer::kFromRecord;
   bool strict = false;             // fields the format does not define are an input error
+  // Country agreements to apply (data/agreements.h), outliving the checks. One for the
+  // destination that is not in force on the transaction's date is an input error ("--overlay").
+  std::span<const Agreement* const> overlays;
 };
 
 struct Checked {

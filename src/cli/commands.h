@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "data/agreements.h"
 
 #include <memory>
 
@@ -56,6 +57,11 @@ void FinishCommandLine(CLI::App& app);
 // The bundled regulatory data, loaded once; on failure prints the error, sets the exit code and
 // returns nullptr.
 const Dataset* LoadDataset(CliContext& ctx);
+// The overlays `--overlay FILE|ID` names (repeatable): a bundled agreement by id (every file
+// under <regulatory data>/agreements is validated first), else a file. Errors name "--overlay"
+// or the file's field; the agreements live as long as the process.
+Result<std::vector<const Agreement*>> LoadOverlays(CliContext& ctx, const Dataset& data,
+                                                   const std::vector<std::string>& arguments);
 // "cli:<user>": the OS account running the command, the audit log's actor for its changes.
 std::string CliActor();
 

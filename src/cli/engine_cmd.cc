@@ -10,6 +10,7 @@
 #include <vector>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <span>
 #include <ctime>
@@ -25,6 +26,7 @@
 #include "core/clock.h"
 #include "core/data_dir.h"
 #include "core/json_writer.h"
+#include "data/agreements.h"
 #include "data/data_json.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
@@ -58,6 +60,42 @@ const Dataset* LoadDataset(CliContext& ctx) {
   }
   data = std::move(*loaded);
   return data.get();
+}
+
+Result<std::vector<const Agreement*>> LoadOverlays(CliContext& ctx, const Dataset& data,
+                                                   const std::vector<std::string>& arguments) {
+  static std::vector<Agreement> bundled;
+  static bool bundled_loaded = false;
+  static std::deque<Agreement> from_files;  // stable addresses
+  std::vector<const Agreement*> out;
+  if (arguments.empty()) return out;
+  if (!bundled_loaded) {
+    auto loaded = LoadAgreementDir(ctx.regulatory_data_dir + "/agreements", data);
+    if (!loaded.ok()) return loaded.status();
+    bundled = std::move(loaded).value();
+    bundled_loaded = true;
+  }
+  for (const auto& arg : arguments) {
+    const Agreement* found = nullptr;
+    for (const auto& a : bundled)
+      if (a.id == arg) found = &a;
+    if (!found) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(arg, ec)) {
+        std::string ids;
+        for (const auto& a : bundled) ids += (ids.empty() ? "" : ", ") + a.id;
+        return Status::Invalid("--overlay", "\"" + arg + "\" is neither a bundled overlay (" + ids + ") nor a file");
+      }
+      auto a = LoadAgreementFile(arg, data);
+      if (!a.ok()) return a.status();
+      from_files.push_back(std::move(a).value());
+      found = &from_files.back();
+    }
+    for (const Agreement* o : out)
+      if (o->id == found->id) return Status::Invalid("--overlay", "overlay \"" + found->id + "\" named twice");
+    out.push_back(found);
+  }
+  return out;
 }
 
 namespace {
@@ -144,6 +182,7 @@ struct CheckOptions {
   std::string idempotency_key;
   std::string audit;
   bool no_audit = false;
+  std::vector<std::string> overlays;
 };
 
 // What `check` runs against, opened from the data directory: screening against the imported
@@ -296,6 +335,15 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
     }
     co.posture = *p;
   }
+  auto overlays = LoadOverlays(ctx, *data, o.overlays);
+  if (!overlays.ok()) return CheckFailed(overlays.status());
+  for (const Agreement* a : *overlays) {
+    // A reservation changes the real ledger: only an agreement codified in law may shape it.
+    if (o.reserve && a->status != AgreementStatus::kCodified)
+      return CheckFailed(Status::Invalid("--overlay", "overlay \"" + a->id + "\" is " + AgreementStatusName(a->status) +
+                                                          ", not codified: --reserve would change the ledger on it (use simulate)"));
+  }
+  co.overlays = *overlays;
   auto services = OpenCheckServices(ctx, o);
   if (!services.ok()) return CheckFailed(services.status());
   const check::Checker checker({.dataset = data, .engine = &engine, .screener = services->screener.get(),
@@ -532,6 +580,8 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   check->add_option("--ledger", co.ledger, "Ledger: a SQLite path or postgresql://… (default: under --data-dir)");
   check->add_option("--idempotency-key", co.idempotency_key, "Retrying with the same key never decides or reserves twice (needs the audit log; with --reserve the default is the transaction's reference)");
   check->add_option("--audit", co.audit, "Audit log: a SQLite path or postgresql://… (default: the ledger's PostgreSQL database, else audit.sqlite under --data-dir)");
+  check->add_option("--overlay", co.overlays,
+                    "Country agreement to apply: a bundled id (data/agreements) or an overlay file; repeatable");
   check->add_flag("--no-audit", co.no_audit, "Do not record the decisions (what-if runs; refused with --reserve)");
   check->callback([&ctx] { ctx.exit_code = RunCheck(ctx, co); });
 

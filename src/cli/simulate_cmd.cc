@@ -2,6 +2,7 @@
 // CSV tables and an HTML report into --out.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,7 @@ struct SimulateOptions {
   std::string orders;
   std::string demand;
   std::vector<std::string> policies;
+  std::vector<std::string> overlays;
   std::string out;
   std::string title = "Policy simulation";
   bool json = false;
@@ -72,6 +74,32 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
   if (!from_demand.ok()) return Failed(ctx, from_demand.status());
   auto orders = simulate::MergeOrders(std::move(from_orders).value(), std::move(from_demand).value());
   if (!orders.ok()) return Failed(ctx, orders.status());
+  // Agreements apply under every policy set; each must be in force on some order's date to its
+  // country, else it is an error (an overlay the run never uses is a mistake, not a result).
+  auto overlays = LoadOverlays(ctx, *data, o.overlays);
+  if (!overlays.ok()) return Failed(ctx, overlays.status());
+  std::vector<const Agreement*> every = *overlays;
+  for (auto& set : sets) {
+    // A policy file's own overlays come after those of --overlay; its data changes are loaded.
+    auto own = LoadOverlays(ctx, *data, set.overlay_names);
+    if (!own.ok())
+      return Failed(ctx, own.status().field() == "--overlay" ? Status::Invalid(set.source + ".overlays", own.status().message())
+                                                             : own.status());
+    set.overlays = *overlays;
+    for (const Agreement* a : *own) {
+      if (std::find(set.overlays.begin(), set.overlays.end(), a) == set.overlays.end()) set.overlays.push_back(a);
+      if (std::find(every.begin(), every.end(), a) == every.end()) every.push_back(a);
+    }
+    if (Status st = simulate::PreparePolicyData(set, ctx.regulatory_data_dir); !st.ok()) return Failed(ctx, st);
+  }
+  for (const Agreement* a : every) {
+    const bool used = std::any_of(orders->begin(), orders->end(), [&](const simulate::Order& order) {
+      return data->EffectiveCode(order.destination) == a->country && a->InForce(order.as_of);
+    });
+    if (!used)
+      return Failed(ctx, Status::Invalid("--overlay", "overlay \"" + a->id + "\" (" + a->file + ", " + a->country + ", " +
+                                                          a->Dates() + ") is in force on no order's date to " + a->country));
+  }
 
   // Screening and the ownership graph as `check` uses them, so the outcomes are check's.
   const DataDir dir(ctx.data_dir);
@@ -149,6 +177,9 @@ void RegisterSimulateCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--policy", o.policies,
                   "Policy set: enforced, codified, or NAME=FILE ({\"posture\": …}); repeat to compare "
                   "(default: enforced and codified)");
+  cmd->add_option("--overlay", o.overlays,
+                  "Country agreement applied under every policy set: a bundled id (data/agreements) or an overlay "
+                  "file; repeatable");
   cmd->add_option("--out", o.out, "Directory for summary.json, report.html and the CSV tables")->required();
   cmd->add_option("--title", o.title, "Title of the HTML report");
   cmd->add_flag("--json", o.json, "Print summary.json on stdout instead of the short text");

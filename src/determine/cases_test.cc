@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include "data/agreements.h"
 #include "data/dataset.h"
 #include "data/test_data.h"
 #include "determine/decision_json.h"
@@ -113,6 +114,52 @@ class CaseScreener : public PartyScreener {
   json j_;
 };
 
+// "allocations": {"country_allocation": {"cap", "used"}, "lpp": {…}}: what a ledger holds for the
+// transaction's accounts (an account not named: the rule's cap, nothing used).
+class CaseAllocations : public AllocationView {
+ public:
+  explicit CaseAllocations(const json& j) : j_(j) {}
+  Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+    const char* key = q.account == AllocationQuery::Account::kCountryAllocation ? "country_allocation"
+                      : q.account == AllocationQuery::Account::kLppConsignee     ? "lpp"
+                                                                                 : "other";
+    const json a = j_.value(key, json::object());
+    AllocationBalance b;
+    b.cap = a.value("cap", q.account == AllocationQuery::Account::kCountryAllocation ? 790000000.0 : 26900000.0);
+    b.used = a.value("used", 0.0);
+    b.account = key;
+    return b;
+  }
+
+ private:
+  json j_;
+};
+
+// "overlays": [bundled id | {"file": "deal.json", "content": {overlay}}]: country agreements
+// (data/agreements.h) applied to the case; a bad one is the expected error.
+Result<std::vector<Agreement>> CaseOverlays(const json& body, const Dataset& data) {
+  std::vector<Agreement> out;
+  auto bundled = LoadAgreementDir(std::string(EXPORTCTL_DEFAULT_DATA_DIR) + "/agreements", data);
+  if (!bundled.ok()) return bundled.status();
+  for (const auto& o : body["overlays"]) {
+    if (o.is_string()) {
+      const auto it = std::find_if(bundled->begin(), bundled->end(), [&](const Agreement& a) { return a.id == o.get<std::string>(); });
+      if (it == bundled->end()) return Status::Invalid("--overlay", "no bundled overlay " + o.dump());
+      out.push_back(*it);
+      continue;
+    }
+    const auto dir = std::filesystem::temp_directory_path() / ("exportctl-case-overlay-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = dir / o.value("file", "overlay.json");
+    std::ofstream(file) << (o["content"].is_string() ? o["content"].get<std::string>() : o["content"].dump());
+    auto a = LoadAgreementFile(file.string(), data);
+    std::filesystem::remove_all(dir);
+    if (!a.ok()) return a.status();
+    out.push_back(std::move(a).value());
+  }
+  return out;
+}
+
 // Whether got has every key of want with an equal value (numbers to 1e-3; objects recursively).
 bool Within(const json& want, const json& got) {
   if (want.is_object()) {
@@ -167,6 +214,18 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     }
     graph.emplace(std::make_shared<ownership::Graph>(std::move(g).value()));
   }
+  std::vector<Agreement> overlays;
+  if (c.body.contains("overlays")) {
+    auto loaded = CaseOverlays(c.body, data);
+    if (!loaded.ok()) {
+      ASSERT_TRUE(c.body.contains("expect_error")) << loaded.status().ToString();
+      EXPECT_EQ(loaded.status().field(), c.body["expect_error"].value("field", "")) << loaded.status().ToString();
+      return;
+    }
+    overlays = std::move(loaded).value();
+  }
+  std::vector<const Agreement*> overlay_ptrs;
+  for (const auto& a : overlays) overlay_ptrs.push_back(&a);
   auto tx = ParseTransaction(input, data);
   if (c.body.contains("expect_error")) {
     ASSERT_FALSE(tx.ok()) << "expected an input error for " << input;
@@ -185,6 +244,9 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   if (c.body.contains("screening")) opts.screener = &screener.emplace(c.body["screening"]);
   if (c.body.contains("posture")) opts.posture = *ParsePosture(c.body["posture"].get<std::string>());
   if (graph) opts.ownership = &*graph;
+  std::optional<CaseAllocations> allocations;
+  if (c.body.contains("allocations")) opts.allocations = &allocations.emplace(c.body["allocations"]);
+  opts.overlays = overlay_ptrs;
   Decision d = engine.Determine(*tx, opts);
   const std::string dump = DecisionToJson(d);
   const json& ex = c.body["expect"];
@@ -261,6 +323,11 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   if (ex.contains("screened_parties")) {
     json got = json::parse(dump)["screened_parties"];
     EXPECT_EQ(got, ex["screened_parties"]) << dump;
+  }
+  // overlays: the country agreements the decision names ({"id", "applied", "status"}), in order.
+  if (ex.contains("overlays")) {
+    const json got = json::parse(dump).value("overlays", json::array());
+    EXPECT_TRUE(Within(ex["overlays"], got)) << "overlays are not " << ex["overlays"].dump() << "\n" << dump;
   }
   if (ex.contains("list_versions")) {
     EXPECT_EQ(d.list_versions, ex["list_versions"].get<std::vector<std::string>>()) << dump;

@@ -114,6 +114,12 @@ struct AlternateOutcome {
   std::vector<std::string> rules;  // the rules that made the difference
 };
 
+// A country agreement (overlay) the decision weighed: in force for its destination on its date.
+struct OverlayUse {
+  std::string id, title, status, dates;  // status: codified, announced, hypothetical
+  bool applied = false;                   // it changed a requirement or the allocation
+};
+
 // A party as the transaction named it: repeated in the decision so a filed decision stands alone.
 struct DecisionParty {
   PartyRole role = PartyRole::kUltimateConsignee;
@@ -149,6 +155,7 @@ struct Decision {
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any
   std::vector<PartyScreening> screened_parties;
+  std::vector<OverlayUse> overlays;          // country agreements weighed (DetermineOptions::overlays)
 };
 
 }  // namespace exportctl

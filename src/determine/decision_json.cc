@@ -247,6 +247,15 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     w.Field("listings_found", static_cast<int64_t>(p.listings_found)).EndObject();
   }
   w.EndArray();
+  if (!d.overlays.empty()) {  // country agreements weighed (only when overlays were given)
+    w.Key("overlays").BeginArray();
+    for (const auto& o : d.overlays) {
+      w.BeginObject().Field("id", o.id).Field("title", o.title).Field("status", o.status).Field("dates", o.dates);
+      w.Key("applied").Bool(o.applied);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.Key("alternate");
   if (!d.alternate) {
     w.Null();

@@ -296,6 +296,7 @@ ItemVerdict Evaluation::EvaluateItem(const TransactionFacts& facts, size_t i, co
     const uint8_t i = plan_.item[k];
     kRuleSteps[i].item(*this, facts, item, *plan_.active[i]);
   }
+  if (!agreements.party_changes.empty()) ApplyAgreementChanges(*this, facts, item);
   if (!item.reqs.empty() && !exceptions_barred) {
     for (uint8_t k = 0; k < plan_.n_exception; ++k) {
       const RuleStep& s = kRuleSteps[plan_.exception[k]];
@@ -356,6 +357,7 @@ void Evaluation::Run(Decision& out) {
     return;
   }
   const TransactionFacts facts = ComputeFacts();
+  if (!opt.overlays.empty()) agreements = AgreementEffectOn(opt.overlays, data.EffectiveCode(tx.destination), date);
 
   // Classification first: LPP needs the transaction's TPP of .a items.
   const Thresholds t = data.ThresholdsOn(date, posture);
@@ -462,6 +464,7 @@ void Evaluation::Run(Decision& out) {
   }
 
   if (explain) Explain(facts, out);
+  if (explain && !opt.overlays.empty()) NoteAgreements(*this, out);
   out.reasons = std::move(findings);
   out.warnings = std::move(warnings);
   out.obligations = std::move(obligations);

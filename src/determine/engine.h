@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 namespace exportctl {
 
 class Dataset;
+struct Agreement;
 
 struct DetermineOptions {
   std::optional<Posture> posture;        // overrides the transaction's posture
@@ -29,6 +31,9 @@ struct DetermineOptions {
   std::string decision_id;               // assigned by the caller (edge); empty = generated
   // Try the facts left out that the rules turn on (Decision::would_change).
   bool explain_what_would_change = true;
+  // Country agreements as overlays (data/agreements.h), applied to a destination on the dates
+  // they are in force; they must outlive the decision (its reasons cite them). Empty: none.
+  std::span<const Agreement* const> overlays;
 };
 
 namespace steps {

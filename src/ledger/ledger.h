@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -88,6 +89,9 @@ class AllocationRules {
     // Countries that gave government-to-government assurances: their country allocation is
     // raised by government_assurance_uplift_fraction (742.6(b)(10)(iii)(C)). Not in the data.
     std::set<std::string> government_assurance_countries;
+    // The uplift (0..1) of a country's allocation on a date, from country agreements
+    // (data/agreements.h); empty: none. Raises the cap like an assurance, by this fraction.
+    std::function<double(const std::string& country, Date as_of)> country_allocation_uplift;
   };
   // Reads ai-diffusion-2025.json, h200-2026.json and acs-2023.json under <data_dir>/regimes.
   static Result<AllocationRules> Load(const std::string& regulatory_data_dir, Options options);
@@ -103,6 +107,12 @@ class AllocationRules {
   // (h200-us). 0 where the data defines no cap on that date (fail closed).
   std::optional<int64_t> CapMilli(const AccountKey& account, Date as_of) const;
   bool IsTrigger(AccountKind kind) const { return kind == AccountKind::kAiaCertification; }
+  // The same rules with other options (a simulation's policy set with its own agreements).
+  AllocationRules WithOptions(Options options) const {
+    AllocationRules r = *this;
+    r.options_ = std::move(options);
+    return r;
+  }
 
   double h100_equivalent_tpp() const { return h100_tpp_; }
   double h200_china_to_us_ratio() const { return h200_ratio_; }

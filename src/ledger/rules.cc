@@ -1,4 +1,5 @@
 // Account identities and the caps derived from the regime data files.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -328,10 +329,11 @@ Result<std::string> AllocationRules::Period(const AccountKey& account, Date as_o
 std::optional<int64_t> AllocationRules::CapMilli(const AccountKey& account, Date as_of) const {
   switch (account.kind) {
     case AccountKind::kCountryAllocation: {
-      const bool assured = options_.government_assurance_countries.count(account.country) > 0;
-      return assured ? static_cast<int64_t>(std::llround(static_cast<double>(country_cap_milli_) *
-                                                         (1.0 + uplift_fraction_)))
-                     : country_cap_milli_;
+      double uplift = options_.government_assurance_countries.count(account.country) > 0 ? uplift_fraction_ : 0.0;
+      if (options_.country_allocation_uplift)
+        uplift = std::max(uplift, std::min(uplift_fraction_, options_.country_allocation_uplift(account.country, as_of)));
+      return uplift > 0 ? static_cast<int64_t>(std::llround(static_cast<double>(country_cap_milli_) * (1.0 + uplift)))
+                        : country_cap_milli_;
     }
     case AccountKind::kLppConsignee:
       return lpp_cap_milli_;

@@ -209,6 +209,9 @@ std::string SummaryJson(const Summary& s) {
   j["policy_sets"] = nlohmann::json::array();
   for (const auto& p : s.policies) {
     nlohmann::json ps = {{"id", p.policy.id}, {"posture", PostureName(p.policy.posture)}, {"source", p.policy.source}};
+    ps["overlays"] = nlohmann::json::array();
+    for (const Agreement* a : p.policy.overlays)
+      ps["overlays"].push_back({{"id", a->id}, {"status", AgreementStatusName(a->status)}, {"dates", a->Dates()}});
     ps["totals"] = TalliesJson(p.totals);
     ps["by_country_quarter"] = nlohmann::json::array();
     for (const auto& [key, tallies] : p.by_country_quarter)
@@ -224,9 +227,14 @@ std::string SummaryJson(const Summary& s) {
   j["flips"] = nlohmann::json::array();
   for (const auto& f : s.flips) {
     nlohmann::json outcomes = nlohmann::json::object();
-    for (size_t i = 0; i < f.outcomes.size() && i < s.policies.size(); ++i) outcomes[s.policies[i].policy.id] = f.outcomes[i];
+    nlohmann::json policies = nlohmann::json::object();
+    for (size_t i = 0; i < f.outcomes.size() && i < s.policies.size(); ++i) {
+      outcomes[s.policies[i].policy.id] = f.outcomes[i];
+      if (i < f.review_policies.size() && !f.review_policies[i].empty())
+        policies[s.policies[i].policy.id] = f.review_policies[i];
+    }
     j["flips"].push_back({{"line", f.line}, {"reference", f.reference}, {"as_of", f.as_of.ToString()},
-                          {"destination", f.destination}, {"outcomes", outcomes},
+                          {"destination", f.destination}, {"outcomes", outcomes}, {"review_policies", policies},
                           {"first_difference",
                            {{f.policy_a, {{"rule", f.rule_a}, {"citation", f.citation_a}, {"reason", f.reason_a}}},
                             {f.policy_b, {{"rule", f.rule_b}, {"citation", f.citation_b}, {"reason", f.reason_b}}}}}});

@@ -1,12 +1,16 @@
 #include "simulate/simulate.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
 #include <thread>
 #include <unordered_set>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -37,17 +41,127 @@ Result<PolicySet> ParsePolicySet(const std::string& argument) {
   if (!in) return Status::Invalid("--policy", "cannot open " + p.source);
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::Invalid(p.source, "not a JSON object");
+  const std::string& f = p.source;  // errors name the file as given
   for (const auto& [key, value] : j.items()) {
-    if (key != "posture" && key != "description")
-      return Status::Invalid(p.source + ".policy." + key,
-                             "not a policy set field (known: posture, description)");
+    (void)value;
+    if (key != "posture" && key != "description" && key != "overlays" && key != "tiers" && key != "caps" &&
+        key != "affiliates_stay_extended_through")
+      return Status::Invalid(f + ".policy." + key, "not a policy set field (known: posture, description, overlays, tiers, caps, "
+                                            "affiliates_stay_extended_through)");
   }
   if (!j.contains("posture") || !j["posture"].is_string())
-    return Status::Invalid(p.source + ".posture", "required: \"enforced\" or \"codified\"");
+    return Status::Invalid(f + ".posture", "required: \"enforced\" or \"codified\"");
   auto posture = ParsePosture(j["posture"].get<std::string>());
-  if (!posture.ok()) return posture.status().WithFieldPrefix(p.source);
+  if (!posture.ok()) return posture.status().WithFieldPrefix(f);
   p.posture = *posture;
+  if (j.contains("description")) {
+    if (!j["description"].is_string()) return Status::Invalid(f + ".description", "must be a string");
+    p.description = j["description"].get<std::string>();
+  }
+  if (j.contains("overlays")) {
+    if (!j["overlays"].is_array()) return Status::Invalid(f + ".overlays", "must be a list of overlay ids or files");
+    for (size_t i = 0; i < j["overlays"].size(); ++i) {
+      const auto& o = j["overlays"][i];
+      if (!o.is_string() || o.get<std::string>().empty())
+        return Status::Invalid(f + ".overlays[" + std::to_string(i) + "]", "must be an overlay id or file");
+      p.overlay_names.push_back(o.get<std::string>());
+    }
+  }
+  if (j.contains("tiers")) {
+    if (!j["tiers"].is_object()) return Status::Invalid(f + ".tiers", "must be an object {\"CC\": 1 or 2}");
+    for (const auto& [code, tier] : j["tiers"].items()) {
+      const std::string field = f + ".tiers." + code;
+      if (code.size() != 2 || !std::isupper(static_cast<unsigned char>(code[0])) || !std::isupper(static_cast<unsigned char>(code[1])))
+        return Status::Invalid(field, "\"" + code + "\" is not an upper-case ISO 3166 code");
+      if (!tier.is_number_integer() || (tier.get<int>() != 1 && tier.get<int>() != 2))
+        return Status::Invalid(field, "must be 1 or 2 (tier 3 is Country Group D:5 and Macau, 742.6(b)(10)(iii)(A)(1): "
+                                      "change D:5 membership in the country data instead)");
+      p.tiers[code] = tier.get<int>();
+    }
+  }
+  if (j.contains("caps")) {
+    if (!j["caps"].is_object()) return Status::Invalid(f + ".caps", "must be an object");
+    for (const auto& [name, v] : j["caps"].items()) {
+      const std::string field = f + ".caps." + name;
+      if (name != "country_allocation_tpp" && name != "lpp_tpp_per_consignee_per_year")
+        return Status::Invalid(field, "not a cap (known: country_allocation_tpp, lpp_tpp_per_consignee_per_year)");
+      if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > 1e12)
+        return Status::Invalid(field, "must be a TPP figure from 0 to 1e12");
+      (name == "country_allocation_tpp" ? p.country_allocation_tpp : p.lpp_tpp_per_consignee_per_year) = v.get<double>();
+    }
+  }
+  if (j.contains("affiliates_stay_extended_through")) {
+    const auto& v = j["affiliates_stay_extended_through"];
+    auto d = v.is_string() ? Date::Parse(v.get<std::string>()) : Result<Date>(Status::Invalid("", "must be a date (YYYY-MM-DD)"));
+    if (!d.ok()) return Status::Invalid(f + ".affiliates_stay_extended_through", d.status().message());
+    p.affiliates_stay_extended_through = *d;
+  }
   return p;
+}
+
+namespace {
+
+Result<nlohmann::json> ReadRegime(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (!in.good() && !in.eof()) return Status::Error(ErrorCode::kDataError, file.string(), "cannot be read");
+  if (j.is_discarded() || !j.contains("parameters")) return Status::Error(ErrorCode::kDataError, file.string(), "not a regime file");
+  return j;
+}
+
+}  // namespace
+
+Status PreparePolicyData(PolicySet& p, const std::string& regulatory_data_dir) {
+  if (!p.ChangesData()) return Status::Ok();
+  namespace fs = std::filesystem;
+  const std::string& f = p.source;
+  std::error_code ec;
+  const fs::path dir = fs::temp_directory_path() / ("exportctl-policy-" + std::to_string(::getpid()) + "-" + p.id);
+  fs::remove_all(dir, ec);
+  fs::copy(regulatory_data_dir, dir, fs::copy_options::recursive, ec);
+  if (ec) return Status::Error(ErrorCode::kUnavailable, f, "cannot copy the regulatory data: " + ec.message());
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove_all(d, e);
+    }
+  } cleanup{dir};
+  // The changes, written where an operator would write them.
+  const fs::path aid_file = dir / "regimes" / "ai-diffusion-2025.json";
+  auto aid = ReadRegime(aid_file);
+  if (!aid.ok()) return aid.status();
+  auto& params = (*aid)["parameters"];
+  if (!p.tiers.empty()) {
+    std::vector<std::string> tier1 = params["tier1_destinations"]["value"].get<std::vector<std::string>>();
+    for (const auto& [code, tier] : p.tiers) {
+      tier1.erase(std::remove(tier1.begin(), tier1.end(), code), tier1.end());
+      if (tier == 1) tier1.push_back(code);
+    }
+    params["tier1_destinations"]["value"] = tier1;
+  }
+  if (p.country_allocation_tpp) params["country_allocation_tpp"]["value"] = *p.country_allocation_tpp;
+  if (p.lpp_tpp_per_consignee_per_year) params["lpp_tpp_per_consignee_per_year"]["value"] = *p.lpp_tpp_per_consignee_per_year;
+  std::ofstream(aid_file, std::ios::trunc) << aid->dump(2);
+  if (p.affiliates_stay_extended_through) {
+    const fs::path aff_file = dir / "regimes" / "affiliates-2025.json";
+    auto aff = ReadRegime(aff_file);
+    if (!aff.ok()) return aff.status();
+    (*aff)["parameters"]["stay_extended_through"]["value"] = p.affiliates_stay_extended_through->ToString();
+    std::ofstream(aff_file, std::ios::trunc) << aff->dump(2);
+  }
+  auto data = std::make_shared<PolicyData>();
+  auto loaded = LoadRegulatoryData(dir.string());
+  if (!loaded.ok()) return Status::Invalid(f, "the policy set's data does not load: " + loaded.status().ToString());
+  data->dataset = std::move(loaded).value();
+  for (const auto& [code, tier] : p.tiers)
+    if (!data->dataset->ResolveCountry(code).ok()) return Status::Invalid(f + ".tiers." + code, "unknown country");
+  auto rules = ledger::AllocationRules::Load(dir.string());
+  if (!rules.ok()) return Status::Invalid(f, "the policy set's allocation rules do not load: " + rules.status().ToString());
+  data->rules = std::make_unique<ledger::AllocationRules>(std::move(rules).value());
+  data->engine = std::make_unique<Engine>(*data->dataset);
+  p.data = std::move(data);
+  return Status::Ok();
 }
 
 std::string QuarterOf(Date d) { return std::to_string(d.year()) + "-Q" + std::to_string(d.quarter()); }
@@ -213,6 +327,12 @@ class BalanceWatch : public AllocationView {
 // One policy set's run: its own ledger and what it has seen.
 struct Lane {
   PolicySet policy;
+  // Its data, engine and allocation rules: the run's, or the policy set's own (PolicyData).
+  const Dataset* dataset = nullptr;
+  const Engine* engine = nullptr;
+  const ledger::AllocationRules* allocation_rules = nullptr;
+  std::unique_ptr<ledger::AllocationRules> rules;  // when its agreements raise a cap
+  std::vector<std::optional<Transaction>> own_txs;  // the chunk parsed on its own data
   std::unique_ptr<ledger::Ledger> ledger;
   PolicySummary summary;
   std::set<std::pair<std::string, std::string>> exhausted;  // (account, period) already reported
@@ -236,13 +356,14 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   options.decision_id = identity->decision_id;
   options.compute_alternate = false;  // the other policy sets are the alternates
   options.explain_what_would_change = false;
+  options.overlays = lane.policy.overlays;
   std::unique_ptr<BalanceWatch> watch;
   ReserveOptions ro{.idempotency_key = identity->ledger_key};
   ro.wrap_allocations = [&watch](const AllocationView* v) -> const AllocationView* {
     watch = std::make_unique<BalanceWatch>(v);
     return watch.get();
   };
-  auto reserved = ReserveForDecision(*s.engine, *lane.ledger, tx, options, ro);
+  auto reserved = ReserveForDecision(*lane.engine, *lane.ledger, tx, options, ro);
   if (!reserved.ok()) return reserved.status();
   out = std::move(reserved->decision);
 
@@ -255,7 +376,7 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   for (const auto& b : watch ? watch->read() : std::vector<AllocationBalance>()) {
     auto key = ledger::AccountKey::Parse(b.account);
     if (!key.ok()) continue;
-    auto period = s.rules->Period(*key, order.as_of);
+    auto period = lane.allocation_rules->Period(*key, order.as_of);
     if (!period.ok()) continue;
     const auto mine = reserved_on.find(b.account);
     const bool reserved_here = mine != reserved_on.end();
@@ -268,7 +389,7 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   }
   for (const auto& p : reserved->written) {
     auto key = ledger::AccountKey::Parse(p.account);
-    if (!key.ok() || s.rules->IsTrigger(key->kind)) continue;  // AIA counts toward a trigger, not a cap
+    if (!key.ok() || lane.allocation_rules->IsTrigger(key->kind)) continue;  // AIA counts toward a trigger, not a cap
     auto balance = lane.ledger->GetBalance(*key, order.as_of);
     if (!balance.ok()) return balance.status();
     AccountBurn& burn = lane.summary.burn[p.account + " (" + p.period + ")"];
@@ -285,9 +406,13 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
 // On each side, the first reason (in the order the rules ran) the other decision does not give:
 // the same rule with the same effect and words counts as given.
 void FirstDifference(const Decision& a, const Decision& b, Flip& f) {
-  auto first_only_in = [](const Decision& x, const Decision& y) -> const Finding* {
+  // A country agreement's finding is a reason, though it carries no effect of its own.
+  auto overlay = [](const Decision& d, std::string_view rule) {
+    return std::any_of(d.overlays.begin(), d.overlays.end(), [&](const OverlayUse& o) { return o.id == rule; });
+  };
+  auto first_only_in = [&](const Decision& x, const Decision& y) -> const Finding* {
     for (const auto& r : x.reasons) {
-      if (r.effect == Effect::kInfo) continue;  // context, not why the outcome differs
+      if (r.effect == Effect::kInfo && !overlay(x, r.rule)) continue;  // context, not why the outcome differs
       const bool shared = std::any_of(y.reasons.begin(), y.reasons.end(), [&](const Finding& s) {
         return s.rule == r.rule && s.effect == r.effect && s.summary == r.summary;
       });
@@ -315,7 +440,21 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
   for (size_t i = 0; i < lanes.size(); ++i) {
     lanes[i].policy = summary_.policies[i].policy;
     lanes[i].summary.policy = lanes[i].policy;
-    auto opened = ledger::Ledger::Open({.location = ledger::kMemoryLocation}, *s_.rules);
+    const PolicyData* own = lanes[i].policy.data.get();
+    lanes[i].dataset = own ? own->dataset.get() : s_.dataset;
+    lanes[i].engine = own ? own->engine.get() : s_.engine;
+    const ledger::AllocationRules* rules = own ? own->rules.get() : s_.rules;
+    if (!lanes[i].policy.overlays.empty()) {
+      // The ledger holds the caps the policy set's agreements raise, as the engine reads them.
+      auto overlays = lanes[i].policy.overlays;
+      lanes[i].rules = std::make_unique<ledger::AllocationRules>(rules->WithOptions(
+          {.country_allocation_uplift = [overlays](const std::string& country, Date d) {
+            return AgreementEffectOn(overlays, country, d).allocation_uplift;
+          }}));
+      rules = lanes[i].rules.get();
+    }
+    lanes[i].allocation_rules = rules;
+    auto opened = ledger::Ledger::Open({.location = ledger::kMemoryLocation}, *rules);
     if (!opened.ok()) return opened.status();
     lanes[i].ledger = std::move(opened).value();
   }
@@ -345,8 +484,23 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
       for (size_t l = w; l < lanes.size(); l += workers) {
         Lane& lane = lanes[l];
         lane.decisions.resize(end - begin);
+        if (lane.dataset != s_.dataset) {
+          // Its own data: the chunk parsed again on it (transactions point into their catalog).
+          lane.own_txs.assign(end - begin, std::nullopt);
+          for (size_t i = begin; i < end; ++i) {
+            auto tx = ParseTransaction(orders[i].text, *lane.dataset, orders[i].as_of);
+            if (!tx.ok()) {
+              failed[l] = tx.status().WithFieldPrefix(orders[i].origin);
+              break;
+            }
+            tx->reference = orders[i].reference;
+            lane.own_txs[i - begin] = std::move(tx).value();
+          }
+          if (!failed[l].ok()) continue;
+        }
         for (size_t i = begin; i < end; ++i) {
-          Status st = DecideOne(s_, lane, orders[i], *txs[i - begin], lane.decisions[i - begin]);
+          const Transaction& tx = lane.dataset != s_.dataset ? *lane.own_txs[i - begin] : *txs[i - begin];
+          Status st = DecideOne(s_, lane, orders[i], tx, lane.decisions[i - begin]);
           if (!st.ok()) {
             failed[l] = st.WithFieldPrefix("line " + std::to_string(orders[i].line));
             break;
@@ -380,12 +534,18 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
       for (size_t l = 1; l < lanes.size(); ++l) {
         const Decision& a = lanes[0].decisions[i - begin];
         const Decision& b = lanes[l].decisions[i - begin];
-        if (a.outcome == b.outcome && a.license_exception == b.license_exception) continue;
+        if (a.outcome == b.outcome && a.license_exception == b.license_exception &&
+            (a.outcome != Outcome::kLicenseRequired || a.review_policy == b.review_policy))
+          continue;
         ++summary_.flips_total;
         if (summary_.flips.size() < kMaxFlipsKept) {
           Flip f{.line = order.line, .reference = order.reference, .as_of = order.as_of,
                  .destination = order.destination};
-          for (const auto& lane : lanes) f.outcomes.push_back(OutcomeName(lane.decisions[i - begin].outcome));
+          for (const auto& lane : lanes) {
+            const Decision& d = lane.decisions[i - begin];
+            f.outcomes.push_back(OutcomeName(d.outcome));
+            f.review_policies.push_back(d.outcome == Outcome::kLicenseRequired ? ReviewPolicyName(d.review_policy) : "");
+          }
           f.policy_a = lanes[0].policy.id;
           f.policy_b = lanes[l].policy.id;
           FirstDifference(a, b, f);

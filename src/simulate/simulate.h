@@ -13,6 +13,7 @@
 #include <functional>
 #include <istream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,11 +21,19 @@
 #include "core/date.h"
 #include "core/posture.h"
 #include "core/status.h"
+#include "data/agreements.h"
 #include "data/dataset.h"
 #include "determine/engine.h"
 #include "ledger/ledger.h"
 
 namespace exportctl::simulate {
+
+// A policy set's own regulatory data: the bundled data with its changes (tiers, caps, the stay).
+struct PolicyData {
+  std::unique_ptr<Dataset> dataset;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<ledger::AllocationRules> rules;
+};
 
 // What the orders are evaluated under. `enforced` and `codified` evaluate each order at its own
 // as_of under that posture.
@@ -32,11 +41,31 @@ struct PolicySet {
   std::string id;      // "enforced", "codified", or the NAME of NAME=FILE
   Posture posture = Posture::kEnforced;
   std::string source;  // "built-in" or the file it was read from
+  std::string description;
+  // Country agreements applied under this policy set (`--overlay`, the file's "overlays"),
+  // outliving the run; the file names them in `overlay_names` until the front end resolves them.
+  std::vector<const Agreement*> overlays;
+  std::vector<std::string> overlay_names;
+  // Changes to the data (docs/simulate.md), applied by PreparePolicyData:
+  std::map<std::string, int> tiers;               // country code → AI Diffusion tier 1 or 2
+  std::optional<double> country_allocation_tpp;   // 742.6(b)(10)(iii)(B)(1)
+  std::optional<double> lpp_tpp_per_consignee_per_year;  // 740.29(a)
+  std::optional<Date> affiliates_stay_extended_through;  // the Affiliates Rule's last stayed day
+  std::shared_ptr<const PolicyData> data;         // set when the policy set changes the data
+  bool ChangesData() const {
+    return !tiers.empty() || country_allocation_tpp || lpp_tpp_per_consignee_per_year || affiliates_stay_extended_through;
+  }
 };
 
-// "enforced", "codified", or NAME=FILE where FILE is {"posture": "enforced"|"codified"}. Errors
-// name the argument ("--policy") or the file's field.
+// "enforced", "codified", or NAME=FILE where FILE is {"posture": "enforced"|"codified",
+// "description"?, "overlays"?: [ID|FILE], "tiers"?: {"CC": 1|2}, "caps"?:
+// {"country_allocation_tpp"?, "lpp_tpp_per_consignee_per_year"?}, "affiliates_stay_extended_through"?:
+// "YYYY-MM-DD"}. Errors name the argument ("--policy") or the file's field.
 Result<PolicySet> ParsePolicySet(const std::string& argument);
+// Builds the policy set's own data when it changes any (a copy of `regulatory_data_dir` with the
+// changes written into its regime files, loaded and checked like the bundled data). Errors name
+// the policy file's field.
+Status PreparePolicyData(PolicySet& policy, const std::string& regulatory_data_dir);
 
 // One order of the scenario: its transaction text as given, where it came from, and the facts
 // needed to order and report it.
@@ -122,6 +151,7 @@ struct Flip {
   Date as_of;
   std::string destination;
   std::vector<std::string> outcomes;  // per policy set, in order
+  std::vector<std::string> review_policies;  // per policy set ("" unless LICENSE_REQUIRED)
   // The first reason (in the order the rules ran) that differs between the first policy set
   // and the first one that decided otherwise: rule, citation and words on each side.
   std::string policy_a, policy_b;

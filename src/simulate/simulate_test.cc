@@ -239,5 +239,97 @@ TEST(Simulation, FlipsNameTheFirstDifferingReasonAndExhaustionIsDated) {
   }
 }
 
+// Policy sets that change the data (docs/simulate.md): a cap, a tier, the Affiliates Rule's stay.
+TEST(PolicySet, DataChangesAreReadCheckedAndApplied) {
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-data-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const char* name, const std::string& text) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path) << text;
+    return path;
+  };
+  const std::string half = write("half.json", R"({"posture": "codified", "caps": {"country_allocation_tpp": 395000000}})");
+  const std::string tier1 = write("tier1.json", R"({"posture": "codified", "tiers": {"MY": 1}})");
+  const std::string stay = write("stay.json", R"({"posture": "enforced", "affiliates_stay_extended_through": "2027-11-09"})");
+  EXPECT_EQ(ParsePolicySet("t=" + write("t3.json", R"({"posture": "codified", "tiers": {"MY": 3}})")).status().field(),
+            (dir / "t3.json").string() + ".tiers.MY");
+  EXPECT_EQ(ParsePolicySet("c=" + write("cap.json", R"({"posture": "codified", "caps": {"country_tpp": 1}})")).status().field(),
+            (dir / "cap.json").string() + ".caps.country_tpp");
+  EXPECT_EQ(ParsePolicySet("s=" + write("bad-stay.json", R"({"posture": "codified", "affiliates_stay_extended_through": "soon"})"))
+                .status().field(),
+            (dir / "bad-stay.json").string() + ".affiliates_stay_extended_through");
+  auto unknown_country = ParsePolicySet("u=" + write("xx.json", R"({"posture": "codified", "tiers": {"XX": 1}})"));
+  ASSERT_TRUE(unknown_country.ok());
+  EXPECT_EQ(PreparePolicyData(*unknown_country, EXPORTCTL_DEFAULT_DATA_DIR).field(), (dir / "xx.json").string() + ".tiers.XX");
+
+  std::vector<PolicySet> sets = {Builtin("codified")};
+  for (const auto& [name, file] : {std::pair{"half", half}, std::pair{"tier1", tier1}, std::pair{"stay", stay}}) {
+    auto p = ParsePolicySet(std::string(name) + "=" + file);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    ASSERT_TRUE(p->ChangesData());
+    ASSERT_TRUE(PreparePolicyData(*p, EXPORTCTL_DEFAULT_DATA_DIR).ok());
+    sets.push_back(std::move(p).value());
+  }
+  // Three 20,000-H100 orders to Malaysia: two fit the 790,000,000 TPP allocation, one fits half of it.
+  std::string jsonl;
+  for (int i = 0; i < 3; ++i) jsonl += TierTwoOrder("my-" + std::to_string(i), "2025-08-1" + std::to_string(i)) + "\n";
+  auto orders = Read(jsonl);
+  ASSERT_TRUE(orders.ok());
+  const SimRun run = Simulate(*orders, sets);
+  const Summary& s = run.summary;
+  EXPECT_EQ(s.policies[0].exhausted.size(), 1u);
+  EXPECT_EQ(s.policies[0].exhausted[0].reference, "my-2");
+  ASSERT_EQ(s.policies[1].exhausted.size(), 1u);
+  EXPECT_EQ(s.policies[1].exhausted[0].reference, "my-1");  // half the cap: the second order no longer fits
+  EXPECT_DOUBLE_EQ(s.policies[1].exhausted[0].cap_tpp, 395000000);
+  EXPECT_EQ(run.decisions[1][1].review_policy, ReviewPolicy::kPresumptionOfDenial);
+  EXPECT_EQ(run.decisions[1][0].review_policy, ReviewPolicy::kPresumptionOfApproval);
+  // Malaysia in Tier 1: no country allocation binds it.
+  EXPECT_TRUE(s.policies[2].exhausted.empty());
+  for (const auto& row : run.decisions) EXPECT_NE(row[2].review_policy, ReviewPolicy::kPresumptionOfDenial);
+  EXPECT_TRUE(s.policies[2].burn.empty());
+  // The stay extended: on 2026-12-01 the Affiliates Rule is still stayed under this policy set.
+  const auto& stay_data = *sets[3].data->dataset;
+  const Parameter* p = stay_data.Param("affiliates-2025", "stay_extended_through");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->value["value"], "2027-11-09");
+  std::filesystem::remove_all(dir);
+}
+
+// An agreement's uplift reaches the policy set's ledger: reservations fit the raised cap.
+TEST(Simulation, AnOverlayUpliftRaisesTheLedgerCapOfItsPolicySet) {
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-ov-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "my.json").string();
+  std::ofstream(file) << R"J({"id": "my-assurance", "title": "t", "country": "MY", "effective": "2025-01-01", "expiry": null,
+    "status": "hypothetical", "changes": [{"kind": "allocation_uplift", "fraction": 1.0, "citation": "15 CFR 742.6(b)(10)(iii)(C)"}]})J";
+  auto deal = LoadAgreementFile(file, BundledData());
+  ASSERT_TRUE(deal.ok()) << deal.status().ToString();
+  PolicySet with = Builtin("codified");
+  with.id = "codified+assurance";
+  with.overlays = {&*deal};
+  std::string jsonl;
+  for (int i = 0; i < 4; ++i) jsonl += TierTwoOrder("my-" + std::to_string(i), "2025-08-1" + std::to_string(i)) + "\n";
+  auto orders = Read(jsonl);
+  ASSERT_TRUE(orders.ok());
+  const SimRun run = Simulate(*orders, {Builtin("codified"), with});
+  const Summary& s = run.summary;
+  // Codified: the third order finds the allocation met. With the assurance all four fit and are reserved.
+  EXPECT_EQ(run.decisions[2][0].review_policy, ReviewPolicy::kPresumptionOfDenial);
+  EXPECT_EQ(run.decisions[2][1].review_policy, ReviewPolicy::kPresumptionOfApproval);
+  EXPECT_EQ(run.decisions[3][1].review_policy, ReviewPolicy::kPresumptionOfApproval);
+  EXPECT_FALSE(run.decisions[3][1].ledger_postings.empty());
+  ASSERT_EQ(run.decisions[3][1].overlays.size(), 1u);
+  EXPECT_EQ(run.decisions[3][1].overlays[0].id, "my-assurance");
+  EXPECT_TRUE(s.policies[1].exhausted.empty());
+  EXPECT_EQ(s.flips_total, 2u);  // a different review policy of LICENSE_REQUIRED is a flip
+  ASSERT_FALSE(s.flips.empty());
+  EXPECT_EQ(s.flips[0].rule_b, "my-assurance");
+  const auto j = nlohmann::json::parse(SummaryJson(s));
+  EXPECT_EQ(j["flips"][0]["review_policies"]["codified"], "presumption_of_denial");
+  EXPECT_EQ(j["policy_sets"][1]["overlays"][0]["id"], "my-assurance");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace exportctl::simulate

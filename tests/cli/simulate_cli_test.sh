@@ -36,4 +36,46 @@ expect "no orders and no demand exits 2" test $? -eq 2
 printf 'country,quarter,chip,quantity,consignee_profile\nAE,2026-Q9,H100 SXM5 80GB,10,local\n' > "$tmp/demand.csv"
 "$bin" simulate --demand "$tmp/demand.csv" --out "$tmp/bad" --data-dir "$d" 2> "$tmp/err" > /dev/null
 expect "a bad demand row exits 2 naming row and column" sh -c "test $? -eq 2 && grep -q '\"field\":\"demand.csv:2.quarter\"' '$tmp/err'"
+# --- Country agreements as overlays (--overlay FILE|ID) -------------------------------------------
+"$bin" simulate --demand "$root/examples/simulate/demand.csv" --policy codified \
+  --overlay us-uae-ai-acceleration-partnership-2025 --out "$tmp/ov" --data-dir "$d" --json > "$tmp/ov.json"
+expect "simulate --overlay with a bundled id exits 0" test $? -eq 0
+expect "the policy set names the overlay it ran under" json_ok "$tmp/ov.json" \
+  "d['policy_sets'][0]['overlays'][0]['id']=='us-uae-ai-acceleration-partnership-2025' and d['policy_sets'][0]['overlays'][0]['status']=='announced'"
+ae_plain=$(python3 -c "import json; print([e['date'] for e in json.load(open('$tmp/summary.json'))['policy_sets'][1]['exhausted'] if e['account']=='country:AE'][0])")
+expect "the doubled UAE allocation (1,580,000,000 TPP) runs out later than the codified one" json_ok "$tmp/ov.json" \
+  "[(e['cap_tpp'], e['date']>'$ae_plain') for e in d['policy_sets'][0]['exhausted'] if e['account']=='country:AE']==[(1580000000, True)]"
+"$bin" simulate --demand "$root/examples/simulate/demand.csv" --overlay no-such-deal --out "$tmp/bad" --data-dir "$d" 2> "$tmp/err" > /dev/null
+expect "an unknown overlay exits 2 naming --overlay" sh -c "test $? -eq 2 && grep -q '\"field\":\"--overlay\"' '$tmp/err'"
+cat > "$tmp/late.json" <<'JSON'
+{"id": "late-deal", "title": "A deal after the demand", "country": "AE", "effective": "2030-01-01", "expiry": null,
+ "status": "hypothetical", "changes": [{"kind": "allocation_uplift", "fraction": 0.5, "citation": "15 CFR 742.6(b)(10)(iii)(C)"}]}
+JSON
+"$bin" simulate --demand "$root/examples/simulate/demand.csv" --overlay "$tmp/late.json" --out "$tmp/bad" --data-dir "$d" 2> "$tmp/err" > /dev/null
+expect "an overlay in force on no order's date exits 2 naming it" sh -c "test $? -eq 2 && grep -q 'late-deal' '$tmp/err'"
+sed 's/"fraction": 0.5/"fraction": 2/' "$tmp/late.json" > "$tmp/bad-deal.json"
+"$bin" simulate --demand "$root/examples/simulate/demand.csv" --overlay "$tmp/bad-deal.json" --out "$tmp/bad" --data-dir "$d" 2> "$tmp/err" > /dev/null
+expect "a bad overlay field exits 2 naming file and field" sh -c "test $? -eq 2 && grep -q '\"field\":\"bad-deal.json.changes\[0\].fraction\"' '$tmp/err'"
+
+printf '%s' '{"as_of":"2026-03-01","posture":"codified","destination":"AE","items":[{"chip":"B200 SXM (HGX)","quantity":100}],"parties":[{"role":"ultimate_consignee","name":"G42","country":"AE","headquarters":"AE","ultimate_parent_headquarters":"AE"}]}' > "$tmp/g42.json"
+"$bin" check "$tmp/g42.json" --overlay uae-g42-gb300-approval-2025-11 --no-audit --data-dir "$d" > "$tmp/dec.json"
+expect "check --overlay exits 0" test $? -eq 0
+expect "the decision names the overlay and warns that it is announced" json_ok "$tmp/dec.json" \
+  "d['overlays'][0]['id']=='uae-g42-gb300-approval-2025-11' and any('announced, not codified law' in w for w in d['warnings'])"
+"$bin" check "$tmp/g42.json" --overlay us-uae-ai-acceleration-partnership-2025 --overlay uae-g42-gb300-approval-2025-11 --no-audit --data-dir "$d" > "$tmp/dec2.json"
+expect "check --overlay is repeatable and names every overlay weighed" json_ok "$tmp/dec2.json" "len(d['overlays'])==2"
+sed 's/2026-03-01/2025-03-01/' "$tmp/g42.json" > "$tmp/g42-early.json"
+"$bin" check "$tmp/g42-early.json" --overlay uae-g42-gb300-approval-2025-11 --no-audit --data-dir "$d" 2> "$tmp/err" > /dev/null
+expect "an order dated outside its overlay exits 2 naming --overlay" sh -c "test $? -eq 2 && grep -q '\"field\":\"--overlay\"' '$tmp/err'"
+"$bin" check "$tmp/g42.json" --overlay uae-g42-gb300-approval-2025-11 --reserve --data-dir "$d" 2> "$tmp/err" > /dev/null
+expect "an announced overlay may not shape a reservation (exit 2)" test $? -eq 2
+# --- Policy sets that change the data --------------------------------------------------------------
+"$bin" simulate --demand "$root/examples/simulate/demand.csv" --policy codified \
+  --policy "uae-tier1=$root/examples/simulate/policy-diffusion-uae-tier1.json" --out "$tmp/pd" --data-dir "$d" --json > "$tmp/pd.json"
+expect "a policy file that changes the data runs (exit 0)" test $? -eq 0
+expect "the UAE in Tier 1 has no country allocation to exhaust" json_ok "$tmp/pd.json" \
+  "any(e['account']=='country:AE' for e in d['policy_sets'][0]['exhausted']) and not any(e['account']=='country:AE' for e in d['policy_sets'][1]['exhausted'])"
+printf '{"posture": "codified", "tiers": {"AE": 3}}' > "$tmp/t3.json"
+"$bin" simulate --demand "$root/examples/simulate/demand.csv" --policy "t3=$tmp/t3.json" --out "$tmp/bad" --data-dir "$d" 2> "$tmp/err" > /dev/null
+expect "tier 3 in a policy file exits 2 naming the field" sh -c "test $? -eq 2 && grep -q 't3.json.tiers.AE' '$tmp/err'"
 exit $fails

@@ -61,6 +61,7 @@ void CountryAllocationStep(Evaluation& ev, const TransactionFacts& facts, ItemCo
       facts.hq_all_tier1)
     return;
   const RuleDef* ca = &rule;
+  if (!ev.agreements.empty() && AgreementVeu(ev, facts, item)) return;
   if (!ev.opt.allocations) {
     ev.Add(ca, Effect::kInfo,
            EXPLAIN("Country allocation (" + FormatTpp(ev.rules.country_allocation) + " TPP for " +
@@ -78,7 +79,11 @@ void CountryAllocationStep(Evaluation& ev, const TransactionFacts& facts, ItemCo
     ev.Add(ca, Effect::kUnresolved,
            EXPLAIN("Country allocation could not be read: " + bal.status().message()), item.idx);
     item.effects.Add(Effect::kUnresolved);
-  } else if (bal->remaining() - ev.country_drawn < item.item_tpp) {
+    return;
+  }
+  // An agreement's uplift raises the cap the rule sets (a ledger told of it holds the same cap).
+  if (ev.agreements.uplift_by) bal->cap = AgreementAllocationCap(ev, ev.rules.country_allocation, item.idx);
+  if (bal->remaining() - ev.country_drawn < item.item_tpp) {
     Finding& af =
         ev.Add(ca, Effect::kLicenseRequired,
                EXPLAIN("Country allocation for " + ev.tx.destination + LedgerSource(*bal) + ": " +

@@ -33,6 +33,13 @@ ItemStepFn SupercomputerEndUseStep;
 // allocations.cc — the LPP room (before the transaction steps) and the country allocation.
 TransactionStepFn LppBalanceStep;
 ItemStepFn CountryAllocationStep;
+// agreements.cc — country agreements as overlays (data/agreements.h): the uplift of the country
+// allocation, and the changes for named parties to the requirements of named rules (run after the
+// item steps, before the exceptions); then what the decision says about the overlays weighed.
+double AgreementAllocationCap(Evaluation& ev, double cap, int item);
+bool AgreementVeu(Evaluation& ev, const TransactionFacts& facts, const ItemContext& item);
+void ApplyAgreementChanges(Evaluation& ev, const TransactionFacts& facts, ItemContext& item);
+void NoteAgreements(Evaluation& ev, Decision& out);
 // hbm.cc — 3A090.c to Macau/D:5.
 ItemStepFn HbmLicenseStep;
 // model_weights.cc — 4E091.

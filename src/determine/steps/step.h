@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/agreements.h"
 #include "data/dataset.h"
 #include "determine/combine.h"
 #include "determine/decision.h"
@@ -324,6 +325,10 @@ class Evaluation {
   std::vector<std::array<jurisdiction::Answer, 2>> party_footnotes;
   // Per item with origin facts: whether the EAR reaches it (the jurisdiction step).
   std::vector<std::optional<jurisdiction::Determination>> jurisdictions;
+  // Country agreements in force for the destination on the date (DetermineOptions::overlays),
+  // and those that changed something (agreements.cc).
+  AgreementEffect agreements;
+  std::vector<const Agreement*> agreements_applied;
 
  private:
   TransactionFacts ComputeFacts();
