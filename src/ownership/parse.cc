@@ -541,6 +541,11 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
 
 // The line of an edge: "<file>:<line>".
 std::string EdgeWhere(const Graph& g, const Edge& e) { return g.file_name + ":" + std::to_string(e.line); }
+// The field of an edge's line as the file names it: a CSV column, or a FollowTheMoney
+// Ownership property.
+std::string EdgeField(const Graph& g, const Edge& e, std::string_view csv_column, std::string_view ftm_property) {
+  return EdgeWhere(g, e) + "." + std::string(g.format == "ftm" ? "properties." + std::string(ftm_property) : std::string(csv_column));
+}
 
 }  // namespace
 
@@ -591,7 +596,7 @@ Status Validate(const Graph& g) {
         if (!active) continue;
         sum += e.share.low.value_or(0);
         if (sum > 100 + 1e-6) {
-          return Status::Invalid(EdgeWhere(g, e) + ".percent",
+          return Status::Invalid(EdgeField(g, e, "percent", "percentage"),
                                  "the owners of \"" + g.entities[e.owned].name + "\" sum to more than 100% (" + FormatPercent(sum) + "%" +
                                      (p ? " on " + p->ToString() : "") + ")");
         }
@@ -618,7 +623,7 @@ Status Validate(const Graph& g) {
           while (k > 0 && stack[k - 1].first != w) --k;
           for (size_t j = k - 1; j < stack.size(); ++j) names += "\"" + g.entities[stack[j].first].name + "\" → ";
           names += "\"" + g.entities[w].name + "\"";
-          return Status::Invalid(EdgeWhere(g, g.edges[ei]) + ".owned", "ownership cycle: " + names);
+          return Status::Invalid(EdgeField(g, g.edges[ei], "owned", "asset"), "ownership cycle: " + names);
         }
         if (state[w] == 0) {
           state[w] = 1;
