@@ -29,6 +29,35 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.file << ": " << c.name; }
 
+// `ownership show` (the coverage calculation over the whole graph) and `check` (the Affiliates
+// Rule step over the owners the graph hands it) must give one answer for a party the graph knows
+// for certain: covered ↔ license required, needs_review ↔ unresolved, not covered ↔ neither.
+// Compared where nothing else decides: owners from the graph only, the rule in force, no
+// temporary general license, the party not listed itself.
+void ExpectShowAgreesWithCheck(const Transaction& tx, const ownership::GraphOwnership& graph, const PartyScreener* screener,
+                               const Dataset& data, const Decision& d) {
+  auto calc = ownership::CoverageUnder(graph.graph(), screener, data, d.as_of);
+  for (const Party& p : tx.parties) {
+    if (p.role == PartyRole::kExporter || !p.owners.empty()) continue;
+    auto m = graph.Match(p);
+    if (!m) continue;
+    const ownership::Coverage& cov = calc->Of(m->entity, d.as_of);
+    if (cov.listed || !p.listings.empty()) continue;
+    const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+    auto state = ownership::Coverage::State::kNotCovered;
+    bool skip = false;
+    for (const auto& f : d.reasons) {
+      if (f.rule != "affiliates.ownership" || !f.summary.starts_with(who)) continue;
+      if (f.summary.find("stayed") != std::string::npos || f.summary.find("temporary general license") != std::string::npos) skip = true;
+      if (f.effect == Effect::kLicenseRequired) state = ownership::Coverage::State::kCovered;
+      if (f.effect == Effect::kUnresolved && state != ownership::Coverage::State::kCovered) state = ownership::Coverage::State::kUncertain;
+    }
+    if (skip) continue;
+    EXPECT_EQ(ownership::CoverageStateName(cov.state), ownership::CoverageStateName(state))
+        << who << ": ownership show and check disagree\n" << DecisionToJson(d);
+  }
+}
+
 std::vector<Case> LoadCases() {
   std::vector<Case> out;
   std::vector<std::filesystem::path> files;
@@ -249,6 +278,7 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   opts.overlays = overlay_ptrs;
   Decision d = engine.Determine(*tx, opts);
   const std::string dump = DecisionToJson(d);
+  if (graph) ExpectShowAgreesWithCheck(*tx, *graph, screener ? &*screener : nullptr, data, d);
   const json& ex = c.body["expect"];
   if (ex.contains("outcome")) EXPECT_EQ(OutcomeName(d.outcome), ex["outcome"].get<std::string>()) << dump;
   if (ex.contains("license_exception")) {

@@ -32,6 +32,23 @@ struct GraphOwners {
   std::string match;          // how it was matched (identifier, name score, country)
   std::vector<Owner> owners;  // its owners as of the date, each with its source and own owners
   std::vector<std::string> doubts;  // what the graph could not say (warnings)
+  // Parts of the chain the walk did not follow (too deep or too many owners): an owner there
+  // could cover the party, so they keep it from being cleared.
+  std::vector<std::string> unweighed;
+  // Owners the transaction states that the graph also knows, as the graph has them (source,
+  // share, own owners), by the index of the stated owner in party.owners: when the two accounts
+  // disagree on coverage, an officer decides.
+  std::vector<std::pair<size_t, Owner>> also_stated;
+  // Graph entities the party may be (a name match below the certain threshold), with their
+  // owners: a candidate that is or may be covered keeps the party from being cleared.
+  struct Candidate {
+    std::string name;
+    std::string entity;  // "\"Name\" (id)"
+    std::string match;   // the matcher's explanation and score
+    std::vector<Owner> owners;
+    std::vector<std::string> unweighed;
+  };
+  std::vector<Candidate> candidates;
 };
 class OwnershipGraphView {
  public:

@@ -561,7 +561,8 @@ Status ParseListings(const Fields& f, const std::string& name, std::vector<Listi
   });
 }
 
-// "owners": [{name, percent, country, restricted_lists, owners}], nested up to kMaxOwnershipDepth
+// "owners": [{name, percent, country, headquarters, joint_venture_partner, restricted_lists, owners}],
+// nested up to kMaxOwnershipDepth
 // levels. A share the caller does not know is null (kept unknown, never read as 0).
 Status ParseOwners(const Dataset& data, const Fields& f, size_t depth, size_t& count, std::vector<Owner>& out,
                    std::vector<std::string>& unknown) {
@@ -581,7 +582,7 @@ Status ParseOwners(const Dataset& data, const Fields& f, size_t depth, size_t& c
     object o;
     if (e.get_object().get(o)) return Status::Invalid(op, "must be an object {name, percent, country, restricted_lists, owners}");
     Fields of(o, op);
-    NoteUnknownFields(o, op, {"name", "percent", "country", "restricted_lists", "owners"}, unknown);
+    NoteUnknownFields(o, op, {"name", "percent", "country", "headquarters", "joint_venture_partner", "restricted_lists", "owners"}, unknown);
     Status st;
     Owner owner;
     auto name = of.Str("name", st, true);
@@ -598,6 +599,10 @@ Status ParseOwners(const Dataset& data, const Fields& f, size_t depth, size_t& c
     }
     EXPORTCTL_RETURN_IF_ERROR(st);
     ResolveCountryField(data, of, "country", st, owner.country, false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    ResolveCountryField(data, of, "headquarters", st, owner.headquarters, false);
+    EXPORTCTL_RETURN_IF_ERROR(st);
+    owner.joint_venture_partner = of.Bool("joint_venture_partner", st);
     EXPORTCTL_RETURN_IF_ERROR(st);
     EXPORTCTL_RETURN_IF_ERROR(ParseListings(of, owner.name, owner.listings, unknown));
     EXPORTCTL_RETURN_IF_ERROR(ParseOwners(data, of, depth + 1, count, owner.owners, unknown));

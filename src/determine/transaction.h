@@ -64,6 +64,10 @@ struct Owner {
   // Upper bound when the share is known only as a range ("25-50%" in an ownership graph).
   std::optional<double> percent_max;
   std::string country;            // resolved ISO code ("" when not given)
+  std::string headquarters;       // resolved ISO code of its headquarters ("" when not given)
+  // The party is a joint venture and this owner is a partner in it (the Affiliates Rule's
+  // temporary general license reads it); absent = not known.
+  std::optional<bool> joint_venture_partner;
   std::string source;             // where an ownership graph has it from ("" when stated)
   std::vector<Listing> listings;  // stated, as for a party
   std::vector<Owner> owners;

@@ -72,7 +72,7 @@ const Coverage& CoverageCalculator::Compute(uint32_t e, Date d, std::unordered_m
     const Edge& edge = g_.edges[i];
     if (!edge.ActiveOn(d)) continue;  // ended before, or starts after, the date
     const Coverage& oc = Compute(edge.owner, d, memo);
-    if (oc.state == Coverage::State::kNotCovered) continue;
+    if (oc.state == Coverage::State::kNotCovered && !oc.us_stake_open) continue;
     const std::string stake = " → " + (edge.share.known() ? edge.share.ToString() : "an unknown share") + " of " + Quoted(ent.name);
     auto extend = [&](std::vector<std::string>& into) {
       for (const auto& p : oc.paths) {
@@ -111,10 +111,12 @@ const Coverage& CoverageCalculator::Compute(uint32_t e, Date d, std::unordered_m
     c.state = Coverage::State::kCovered;
     if (up == Coverage::State::kCovered) c.paths.insert(c.paths.end(), covered.begin(), covered.end());
   } else if (up != Coverage::State::kNotCovered && ent.country == "US") {
-    // The rule covers foreign entities only; whether a US entity's stake counts when listed
-    // parties own it is open (addendum §1.5): an officer decides.
-    c.state = Coverage::State::kUncertain;
-    c.why.push_back(Quoted(ent.name) + " is a US entity owned by listed parties; whether its stake counts under the Affiliates Rule is not settled");
+    // The rule covers foreign entities only, so it is not covered itself (as `check` answers for
+    // a US party); whether its stake counts in what it owns is open (addendum §1.5): an officer
+    // decides for those.
+    c.state = Coverage::State::kNotCovered;
+    c.us_stake_open = true;
+    c.why.push_back(Quoted(ent.name) + " is a US entity owned by listed parties: not covered itself, but whether its stake counts under the Affiliates Rule is not settled");
     c.paths = covered;
     c.paths.insert(c.paths.end(), doubtful.begin(), doubtful.end());
   } else if (up == Coverage::State::kCovered) {

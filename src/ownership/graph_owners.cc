@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <functional>
-#include <set>
+#include <map>
 
 #include "data/dataset.h"
 #include "screen/index_cache.h"
@@ -11,7 +11,10 @@
 namespace exportctl::ownership {
 namespace {
 
-constexpr size_t kMaxOwnerNodes = 500;  // as kMaxOwnersPerTransaction: past it, the chain is cut
+// The walk up the chain follows as far as the coverage calculation does (`ownership show`), so
+// the two agree; past these bounds a branch is cut, and a cut keeps the party from being cleared.
+constexpr size_t kMaxWalkDepth = 64;     // as CoverageCalculator's depth
+constexpr size_t kMaxOwnerNodes = 5000;  // owners weighed per party (a tree walk: shared owners count again)
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -30,6 +33,7 @@ std::string IdentifierMatch(const std::string& party_id) { return "party_id " + 
 std::string NameMatch(const Entity& e) {
   return "name " + Quoted(e.name) + " is the party's name" + (e.country.empty() ? "" : ", country " + e.country);
 }
+std::string EntityText(const Entity& e) { return Quoted(e.name) + " (" + e.id + ")"; }
 
 std::unique_ptr<screen::Screener> BuildMatcher(const std::function<void(const std::function<void(Entity&&)>&)>& each_entity, size_t count) {
   screen::LoadedList list;
@@ -49,43 +53,48 @@ std::unique_ptr<screen::Screener> BuildMatcher(const std::function<void(const st
   return screen::Screener::Build(std::move(lists));
 }
 
+// A graph entity the party may be: scored by the matcher below its certain threshold.
+struct Possible {
+  EntityMatch match;
+  Entity entity;
+};
+std::string PossibleText(const Possible& p) {
+  return "may be " + EntityText(p.entity) + " in the ownership graph (" + p.match.how + "); below the certain threshold: confirm the match or state the owners";
+}
+
 std::optional<EntityMatch> FuzzyMatch(const screen::Screener& matcher, const Party& party,
                                       const std::function<std::optional<std::pair<uint32_t, Entity>>(const std::string&)>& resolve,
-                                      std::vector<std::string>* doubts) {
+                                      std::vector<Possible>* possible) {
   auto hits = matcher.Screen({.name = party.name, .country = party.country, .type = std::nullopt, .sources = {},
                               .threshold = screen::kDefaultThreshold, .limit = 3});
   if (!hits.ok()) return std::nullopt;
   for (const auto& h : *hits) {
     auto found = resolve(h.record->record_id);
     if (!found) continue;
-    const auto& [i, e] = *found;
+    auto& [i, e] = *found;
     if (h.score >= screen::kCertainThreshold) return EntityMatch{i, "screening matcher: " + h.Explain()};
-    if (doubts) {
-      doubts->push_back("may be " + Quoted(e.name) + " (" + e.id + ") in the ownership graph (" + h.Explain() +
-                        "); below the certain threshold, its owners were not weighed: confirm the match or state the owners");
-    }
+    if (possible) possible->push_back({EntityMatch{i, "screening matcher: " + h.Explain()}, std::move(e)});
   }
   return std::nullopt;
 }
 
-GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMatch& m, Date as_of, const StakesFn& stakes_into,
-                       std::vector<std::string> doubts) {
-  GraphOwners out;
-  out.doubts = std::move(doubts);
-  out.entity = Quoted(entity.name) + " (" + entity.id + ")";
-  out.match = m.how;
-  // The stated owners win over the graph's entry for the same owner (no stake counted twice).
-  std::set<std::string> stated;
-  for (const auto& o : party.owners) stated.insert(FoldName(o.name));
+// The owners of `root` up the chain on `as_of`, each with its own owners. Branches past the
+// bounds are not followed; what was cut is said in `unweighed`.
+std::vector<Owner> WalkUp(uint32_t root, const std::string& root_text, Date as_of, const StakesFn& stakes_into,
+                          std::vector<std::string>& unweighed) {
   size_t nodes = 0;
-  bool cut = false;
+  bool too_deep = false, too_many = false;
   std::function<void(uint32_t, size_t, std::vector<Owner>&)> up = [&](uint32_t owned, size_t depth, std::vector<Owner>& into) {
     for (Stake& st : stakes_into(owned)) {
       const Edge& e = st.edge;
       if (!e.ActiveOn(as_of)) continue;
-      if (depth >= kMaxOwnershipDepth || nodes >= kMaxOwnerNodes) {
-        cut = true;
-        return;
+      if (depth >= kMaxWalkDepth) {
+        too_deep = true;
+        continue;
+      }
+      if (nodes >= kMaxOwnerNodes) {
+        too_many = true;
+        continue;
       }
       Owner w;
       w.name = std::move(st.owner.name);
@@ -98,15 +107,50 @@ GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMat
       into.push_back(std::move(w));
     }
   };
-  up(m.entity, 0, out.owners);
-  std::erase_if(out.owners, [&](const Owner& o) {
-    if (!stated.count(FoldName(o.name))) return false;
-    out.doubts.push_back("owner " + Quoted(o.name) + " is stated in the transaction and in the ownership graph (" + o.source + "); the stated share is used");
-    return true;
-  });
-  if (cut) {
-    out.doubts.push_back("the ownership graph above " + out.entity + " has more than " + std::to_string(kMaxOwnershipDepth) + " levels or " +
-                         std::to_string(kMaxOwnerNodes) + " owners; the chain beyond was not weighed: confirm the ownership");
+  std::vector<Owner> owners;
+  up(root, 0, owners);
+  if (too_deep) {
+    unweighed.push_back("the ownership chain above " + root_text + " goes deeper than " + std::to_string(kMaxWalkDepth) +
+                        " levels; the owners beyond were not weighed");
+  }
+  if (too_many) {
+    unweighed.push_back(root_text + " has more than " + std::to_string(kMaxOwnerNodes) +
+                        " owners up the chain in the ownership graph; the owners past them were not weighed");
+  }
+  return owners;
+}
+
+GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMatch& m, Date as_of, const StakesFn& stakes_into) {
+  GraphOwners out;
+  out.entity = EntityText(entity);
+  out.match = m.how;
+  out.owners = WalkUp(m.entity, out.entity, as_of, stakes_into, out.unweighed);
+  // An owner the transaction states and the graph also has is weighed once, as stated; the
+  // graph's account goes beside it, and the step decides whether the two disagree.
+  std::map<std::string, size_t> stated;
+  for (size_t i = 0; i < party.owners.size(); ++i) stated.emplace(FoldName(party.owners[i].name), i);
+  for (auto it = out.owners.begin(); it != out.owners.end();) {
+    if (auto s = stated.find(FoldName(it->name)); s != stated.end()) {
+      out.also_stated.emplace_back(s->second, std::move(*it));
+      it = out.owners.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+// A party matched to no graph entity: the possible ones are weighed as candidates.
+GraphOwners Unmatched(const std::vector<Possible>& possible, Date as_of, const StakesFn& stakes_into) {
+  GraphOwners out;
+  for (const auto& p : possible) {
+    GraphOwners::Candidate c;
+    c.name = p.entity.name;
+    c.entity = EntityText(p.entity);
+    c.match = p.match.how;
+    c.owners = WalkUp(p.match.entity, c.entity, as_of, stakes_into, c.unweighed);
+    out.doubts.push_back(PossibleText(p));
+    out.candidates.push_back(std::move(c));
   }
   return out;
 }
@@ -134,8 +178,18 @@ GraphOwnership::~GraphOwnership() = default;
 
 std::string GraphOwnership::Version() const { return VersionText(g_->version, g_->file_name, g_->sha256, g_->edges.size()); }
 
-std::optional<EntityMatch> GraphOwnership::Match(const Party& party, std::vector<std::string>* doubts) const {
-  const Graph& g = *g_;
+const screen::Screener& GraphOwnership::Matcher() const {
+  if (matcher_) return *matcher_;
+  std::call_once(index_once_, [&] {
+    index_ = BuildMatcher([&](const std::function<void(Entity&&)>& add) {
+      for (const auto& e : g_->entities) add(Entity(e));
+    }, g_->entities.size());
+  });
+  return *index_;
+}
+
+namespace {
+std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& matcher, const Party& party, std::vector<Possible>* possible) {
   if (!party.party_id.empty()) {
     if (auto i = g.IndexOf(party.party_id)) return EntityMatch{*i, IdMatch(party.party_id)};
     if (auto i = g.ByIdentifier(party.party_id)) return EntityMatch{*i, IdentifierMatch(party.party_id)};
@@ -143,39 +197,37 @@ std::optional<EntityMatch> GraphOwnership::Match(const Party& party, std::vector
   for (uint32_t i : g.ByName(party.name)) {
     if (SameCountry(g.entities[i].country, party.country)) return EntityMatch{i, NameMatch(g.entities[i])};
   }
-  const screen::Screener* matcher = matcher_;
-  if (!matcher) {
-    std::call_once(index_once_, [&] {
-      index_ = BuildMatcher([&](const std::function<void(Entity&&)>& add) {
-        for (const auto& e : g.entities) add(Entity(e));
-      }, g.entities.size());
-    });
-    matcher = index_.get();
-  }
-  return FuzzyMatch(*matcher, party, [&](const std::string& id) -> std::optional<std::pair<uint32_t, Entity>> {
+  return FuzzyMatch(matcher, party, [&](const std::string& id) -> std::optional<std::pair<uint32_t, Entity>> {
     auto i = g.IndexOf(id);
     if (!i) return std::nullopt;
     return std::pair<uint32_t, Entity>{*i, g.entities[*i]};
-  }, doubts);
+  }, possible);
+}
+}  // namespace
+
+std::optional<EntityMatch> GraphOwnership::Match(const Party& party, std::vector<std::string>* doubts) const {
+  std::vector<Possible> possible;
+  auto m = MatchLoaded(*g_, Matcher(), party, &possible);
+  if (doubts) {
+    for (const auto& p : possible) doubts->push_back(PossibleText(p));
+  }
+  return m;
 }
 
 Result<GraphOwners> GraphOwnership::OwnersOf(const Party& party, Date as_of) const {
-  std::vector<std::string> doubts;
-  auto m = Match(party, &doubts);
-  if (!m) {
-    GraphOwners out;
-    out.doubts = std::move(doubts);
-    return out;
-  }
   const Graph& g = *g_;
-  return WalkOwners(party, g.entities[m->entity], *m, as_of, [&](uint32_t owned) {
+  const StakesFn stakes = [&](uint32_t owned) {
     std::vector<Stake> out;
     for (uint32_t ei : g.OwnersOf(owned)) {
       const Edge& e = g.edges[ei];
       out.push_back({e, g.entities[e.owner], g.SourceOf(e)});
     }
     return out;
-  }, std::move(doubts));
+  };
+  std::vector<Possible> possible;
+  auto m = MatchLoaded(g, Matcher(), party, &possible);
+  if (!m) return Unmatched(possible, as_of, stakes);
+  return WalkOwners(party, g.entities[m->entity], *m, as_of, stakes);
 }
 
 // ---- StoredGraphOwnership ----
@@ -211,7 +263,7 @@ std::string StoredGraphOwnership::Version() const {
 Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_of) const {
   std::lock_guard lock(impl_->mu);
   const GraphReader& r = *impl_->reader;
-  std::vector<std::string> doubts;
+  std::vector<Possible> possible;
   std::optional<EntityMatch> m;
   // As GraphOwnership::Match, by look-ups.
   if (!party.party_id.empty()) {
@@ -252,17 +304,10 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
       auto e = r.EntityAt(*i);
       if (!e.ok()) return std::nullopt;
       return std::pair<uint32_t, Entity>{*i, std::move(e).value()};
-    }, &doubts);
+    }, &possible);
   }
-  if (!m) {
-    GraphOwners out;
-    out.doubts = std::move(doubts);
-    return out;
-  }
-  auto entity = r.EntityAt(m->entity);
-  if (!entity.ok()) return entity.status();
   Status failed = Status::Ok();
-  GraphOwners out = WalkOwners(party, *entity, *m, as_of, [&](uint32_t owned) {
+  const StakesFn stakes = [&](uint32_t owned) {
     std::vector<Stake> out;
     auto stakes = r.StakesInto(owned);
     if (!stakes.ok()) {
@@ -278,7 +323,15 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
       out.push_back({st.edge, std::move(owner).value(), std::move(st.source)});
     }
     return out;
-  }, std::move(doubts));
+  };
+  GraphOwners out;
+  if (!m) {
+    out = Unmatched(possible, as_of, stakes);
+  } else {
+    auto entity = r.EntityAt(m->entity);
+    if (!entity.ok()) return entity.status();
+    out = WalkOwners(party, *entity, *m, as_of, stakes);
+  }
   if (!failed.ok()) return failed;  // a graph that cannot be read is not "no owners"
   return out;
 }

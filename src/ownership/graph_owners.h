@@ -42,11 +42,12 @@ class GraphOwnership final : public OwnershipGraphView {
   std::string Version() const override;
   // The graph entity a party is: by identifier (party_id), then by name and country folded
   // alike, then by the screening matcher at its certain threshold. Possible matches below it are
-  // returned in `doubts`.
+  // returned in `doubts`; OwnersOf weighs their owners as candidates.
   std::optional<EntityMatch> Match(const Party& party, std::vector<std::string>* doubts = nullptr) const;
   const Graph& graph() const { return *g_; }
 
  private:
+  const screen::Screener& Matcher() const;
   std::shared_ptr<const Graph> g_;
   const screen::Screener* matcher_ = nullptr;
   mutable std::once_flag index_once_;

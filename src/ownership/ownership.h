@@ -182,6 +182,9 @@ struct Coverage {
   std::vector<std::string> paths;  // covered (or possibly covering) owners, listed owner first
   std::vector<std::string> why;    // what keeps it uncertain
   bool red_flag_29 = false;    // a covered owner's share is unknown
+  // A US entity that covered parties own (or may): not covered itself (the rule reaches foreign
+  // entities only), but whether its stake counts in what it owns is open (addendum §1.5).
+  bool us_stake_open = false;
 };
 const char* CoverageStateName(Coverage::State s);  // "not_covered", "covered", "needs_review"
 

@@ -111,6 +111,15 @@ TEST(Coverage, AggregatesWithoutMultiplyingAlongAChain) {
   EXPECT_TRUE(f.Of("X").listed);
 }
 
+// A US entity is not covered itself (as `check` answers for a US party), but whether its stake
+// counts in what it owns is open: that stays for review.
+TEST(Coverage, AUsEntityIsNotCoveredButItsStakeStaysOpen) {
+  Fixture f("X,U,100,s,2026-10-01,CN,US,,\nU,M,100,s,2026-10-01,US,MY,,\n", {"X"});
+  EXPECT_EQ(f.Of("U").state, Coverage::State::kNotCovered);
+  EXPECT_TRUE(f.Of("U").us_stake_open);
+  EXPECT_EQ(f.Of("M").state, Coverage::State::kUncertain);
+}
+
 TEST(Coverage, RangesAndDates) {
   Fixture f("X,A,50-60%,s,2026-10-01,CN,MY,,\nX,B,40-60%,s,2026-10-01,CN,MY,,\nX,C,70,s,2026-10-01,CN,MY,,2026-11-29\nX,D,,s,2026-10-01,CN,MY,,\n", {"X"});
   EXPECT_EQ(f.Of("A").state, Coverage::State::kCovered);
@@ -141,7 +150,73 @@ std::string Describe(const Result<GraphOwners>& r) {
   if (!r.ok()) return "error " + r.status().ToString();
   std::string s = r->entity + "\n" + r->match + "\n" + Describe(r->owners) + "\n";
   for (const auto& d : r->doubts) s += d + "\n";
+  for (const auto& u : r->unweighed) s += "unweighed: " + u + "\n";
+  for (const auto& [i, o] : r->also_stated) s += "also stated #" + std::to_string(i) + ": " + Describe(std::vector<Owner>{o}) + "\n";
+  for (const auto& c : r->candidates) s += "candidate " + c.entity + " (" + c.match + "): " + Describe(c.owners) + "\n";
   return s;
+}
+
+// A walk cut past its bounds says so (the Affiliates Rule step then does not clear the party),
+// and a chain as deep as the coverage calculation follows is walked whole.
+TEST(GraphView, ACutWalkNamesTheCutAndADeepChainIsFollowed) {
+  std::string csv = "owner,owned,percent,source,as_of,owner_country,owned_country\n";
+  for (int i = 0; i < 5001; ++i) csv += "Holder " + std::to_string(i) + ",Wide Party Bhd,0.01,Registry,2026-10-01,MY,MY\n";
+  csv += "Top Holdco,Layer 1 Ltd,100,Orbis,2026-10-01,CN,HK\n";
+  for (int i = 1; i < 10; ++i) csv += "Layer " + std::to_string(i) + " Ltd,Layer " + std::to_string(i + 1) + " Ltd,100,Orbis,2026-10-01,HK,HK\n";
+  csv += "Layer 10 Ltd,Deep Party Bhd,100,Orbis,2026-10-01,HK,MY\n";
+  auto g = ParseGraph(csv, "g.csv");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  GraphOwnership view(std::make_shared<Graph>(std::move(g).value()));
+  const Date d = *Date::Parse("2026-11-30");
+  Party wide;
+  wide.name = "Wide Party Bhd";
+  auto w = view.OwnersOf(wide, d);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->owners.size(), 5000u);
+  ASSERT_EQ(w->unweighed.size(), 1u);
+  EXPECT_NE(w->unweighed[0].find("more than 5000 owners"), std::string::npos) << w->unweighed[0];
+  Party deep;
+  deep.name = "Deep Party Bhd";
+  auto dp = view.OwnersOf(deep, d);
+  ASSERT_TRUE(dp.ok());
+  EXPECT_TRUE(dp->unweighed.empty());
+  const Owner* o = &dp->owners.at(0);
+  int levels = 1;
+  while (!o->owners.empty()) o = &o->owners[0], ++levels;
+  EXPECT_EQ(levels, 11);
+  EXPECT_EQ(o->name, "Top Holdco");
+}
+
+// A party stated with an owner the graph also has gets the graph's account beside it; a party
+// only possibly in the graph gets the candidate entity with its owners.
+TEST(GraphView, StatedOwnersAndPossibleMatchesAreHandedOnNotDropped) {
+  auto g = ParseGraph("owner,owned,percent,source,as_of,owner_country,owned_country\n"
+                      "Shenzhen Holdco,Penang Compute Sdn Bhd,50.5 %,Orbis,2026-10-01,CN,MY\n",
+                      "g.csv");
+  ASSERT_TRUE(g.ok());
+  GraphOwnership view(std::make_shared<Graph>(std::move(g).value()));
+  const Date d = *Date::Parse("2026-11-30");
+  Party p;
+  p.name = "Penang Compute Sdn Bhd";
+  p.owners.push_back(Owner{.name = "Other Co", .percent = 5});
+  p.owners.push_back(Owner{.name = "SHENZHEN HOLDCO", .percent = 10});
+  auto r = view.OwnersOf(p, d);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->owners.empty());
+  ASSERT_EQ(r->also_stated.size(), 1u);
+  EXPECT_EQ(r->also_stated[0].first, 1u);
+  EXPECT_EQ(*r->also_stated[0].second.percent, 50.5);
+  Party maybe;
+  maybe.name = "Penang Kompute Sdn Bhd";
+  maybe.country = "MY";
+  auto m = view.OwnersOf(maybe, d);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->entity.empty());
+  ASSERT_EQ(m->candidates.size(), 1u);
+  EXPECT_EQ(m->candidates[0].entity, "\"Penang Compute Sdn Bhd\" (name:penang compute sdn bhd)");
+  ASSERT_EQ(m->candidates[0].owners.size(), 1u);
+  EXPECT_EQ(m->candidates[0].owners[0].name, "Shenzhen Holdco");
+  EXPECT_EQ(m->doubts.size(), 1u);
 }
 
 TEST(StoredView, AnswersAsTheLoadedGraphWithoutLoadingIt) {

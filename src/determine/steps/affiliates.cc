@@ -22,6 +22,21 @@ struct Standing {
 Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>& owners,
                    const std::string& owned);
 
+const char* StandingText(Standing::State s) {
+  switch (s) {
+    case Standing::State::kCovered: return "covered";
+    case Standing::State::kUncertain: return "possibly covered";
+    case Standing::State::kNotCovered: return "not covered";
+  }
+  return "possibly covered";
+}
+
+std::string ShareText(const Owner& o) {
+  if (!o.percent) return "an unknown share";
+  return FormatDouble(*o.percent) + (o.percent_max && *o.percent_max > *o.percent ? "–" + FormatDouble(*o.percent_max) : "") + "%";
+}
+
+
 // What one owner is under the Affiliates Rule: listed on a list that carries over, covered
 // through its own owners, uncertain, or neither.
 Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
@@ -215,6 +230,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
     const std::string who = std::string(PartyRoleName(p.role)) + " " + Quoted(p.name);
     // The ownership graph's owners join the stated ones.
     std::vector<Owner> from_graph;
+    GraphOwners graph;
     if (ev.opt.ownership && p.role != PartyRole::kExporter) {
       auto g = ev.opt.ownership->OwnersOf(p, ev.date);
       if (!g.ok()) {
@@ -225,28 +241,102 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
         mark(f);
         ev.tx_effects.Add(Effect::kUnresolved);
       } else {
-        for (const auto& doubt : g->doubts) ev.Warn(EXPLAIN(who + ": " + doubt));
-        if (!g->entity.empty()) {
+        graph = std::move(g).value();
+        for (const auto& doubt : graph.doubts) ev.Warn(EXPLAIN(who + ": " + doubt));
+        if (!graph.entity.empty()) {
+          const size_t direct = graph.owners.size() + graph.also_stated.size();
           mark(ev.Add(r, Effect::kInfo,
-                      EXPLAIN(who + " is " + g->entity + " in the ownership graph (" + g->match + "); " +
-                              std::to_string(g->owners.size()) + " direct owner" + (g->owners.size() == 1 ? "" : "s") +
+                      EXPLAIN(who + " is " + graph.entity + " in the ownership graph (" + graph.match + "); " +
+                              std::to_string(direct) + " direct owner" + (direct == 1 ? "" : "s") +
                               " on " + ev.date.ToString())));
-          from_graph = std::move(g->owners);
+          from_graph = std::move(graph.owners);
         }
       }
     }
     std::vector<Owner> merged;
     if (!from_graph.empty()) {
       merged = p.owners;
-      merged.insert(merged.end(), std::make_move_iterator(from_graph.begin()), std::make_move_iterator(from_graph.end()));
+      merged.insert(merged.end(), from_graph.begin(), from_graph.end());
     }
     const std::vector<Owner>& owners = merged.empty() ? p.owners : merged;
-    if (owners.empty()) {
+    if (owners.empty() && graph.candidates.empty() && graph.unweighed.empty()) {
       if (p.role != PartyRole::kExporter) ++unstated;
       continue;
     }
     Standing st = Aggregate(ev, p, owners, p.name);
     for (const auto& n : st.notes) mark(ev.Add(r, Effect::kInfo, EXPLAIN(who + ": " + n)));
+    // Owners the transaction states that the graph also has: weighed as stated, and again as the
+    // graph has them; when one account covers the party (or may) and the other does not, an
+    // officer decides which is right.
+    if (!graph.also_stated.empty()) {
+      std::vector<Owner> alt = from_graph;
+      std::string accounts;
+      for (size_t i = 0; i < p.owners.size(); ++i) {
+        const Owner& o = p.owners[i];
+        auto g = std::find_if(graph.also_stated.begin(), graph.also_stated.end(),
+                              [&](const auto& x) { return x.first == i; });
+        if (g == graph.also_stated.end()) {
+          alt.push_back(o);
+          continue;
+        }
+        alt.push_back(g->second);
+        if (ShareText(o) == ShareText(g->second) && g->second.owners.empty()) {
+          ev.Warn(EXPLAIN(who + ": owner " + Quoted(o.name) + " is stated in the transaction and in the ownership graph (" +
+                          g->second.source + ") with the same share; it is counted once"));
+          continue;
+        }
+        accounts += (accounts.empty() ? "" : "; ") + Quoted(o.name) + " is stated with " + ShareText(o) +
+                    " and the ownership graph has " + ShareText(g->second) + " [" + g->second.source + "]";
+      }
+      Standing as_graph = Aggregate(ev, p, alt, p.name);
+      if (as_graph.state != st.state) {
+        const bool either = st.state != Standing::State::kNotCovered || as_graph.state != Standing::State::kNotCovered;
+        if (either) {
+          Standing both;
+          both.state = Standing::State::kUncertain;
+          both.share = std::max(st.share, as_graph.share);
+          both.sources = st.sources;
+          both.sources.insert(both.sources.end(), as_graph.sources.begin(), as_graph.sources.end());
+          both.why = st.why;
+          both.why.insert(both.why.end(), as_graph.why.begin(), as_graph.why.end());
+          both.why.push_back("the transaction and the ownership graph disagree (" + accounts + "): as stated it is " +
+                             StandingText(st.state) + ", as the graph has it " + StandingText(as_graph.state));
+          both.red_flag_29 = st.red_flag_29 || as_graph.red_flag_29;
+          both.notes = std::move(st.notes);
+          st = std::move(both);
+        }
+      } else if (!accounts.empty() && st.state != Standing::State::kNotCovered) {
+        ev.Warn(EXPLAIN(who + ": " + accounts + "; both accounts give the same answer under the Affiliates Rule"));
+      } else if (!accounts.empty()) {
+        ev.Warn(EXPLAIN(who + ": " + accounts + "; neither account makes it covered by the Affiliates Rule"));
+      }
+    }
+    // A walk that was cut may have missed a covered owner: the party is not cleared.
+    if (!graph.unweighed.empty() && st.state != Standing::State::kCovered) {
+      st.state = Standing::State::kUncertain;
+      st.why.insert(st.why.end(), graph.unweighed.begin(), graph.unweighed.end());
+    }
+    // Graph entities the party may be: one that is (or may be) covered keeps it from being cleared.
+    for (const auto& c : graph.candidates) {
+      if (st.state == Standing::State::kCovered) break;
+      Standing cs = c.owners.empty() ? Standing{} : Aggregate(ev, p, c.owners, c.name);
+      if (!c.unweighed.empty() && cs.state != Standing::State::kCovered) {
+        cs.state = Standing::State::kUncertain;
+        cs.why.insert(cs.why.end(), c.unweighed.begin(), c.unweighed.end());
+      }
+      if (cs.state == Standing::State::kNotCovered) continue;
+      st.state = Standing::State::kUncertain;
+      st.share = std::max(st.share, cs.share);
+      st.sources.insert(st.sources.end(), cs.sources.begin(), cs.sources.end());
+      std::string cpaths;
+      for (const auto& src : cs.sources) cpaths += (cpaths.empty() ? "" : "; ") + src.path;
+      st.why.push_back("the party may be " + c.entity + " in the ownership graph (" + c.match + "), which " +
+                       (cs.state == Standing::State::kCovered ? "is " + FormatDouble(cs.share) + "% owned by parties covered by the Affiliates Rule"
+                                                               : "may be covered by the Affiliates Rule") +
+                       (cpaths.empty() ? "" : " (" + cpaths + ")") + ": confirm or rule out the match");
+      st.why.insert(st.why.end(), cs.why.begin(), cs.why.end());
+      st.red_flag_29 = st.red_flag_29 || cs.red_flag_29;
+    }
     std::string paths;
     for (const auto& s : st.sources) paths += (paths.empty() ? "" : "; ") + s.path;
     if (st.state == Standing::State::kNotCovered) {
@@ -299,21 +389,55 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
             return std::find(a.tgl_not_for.begin(), a.tgl_not_for.end(), s.listing.list) !=
                    a.tgl_not_for.end();
           });
-      std::string basis;
+      std::string basis, jv_doubt;
       if (!through_sdn && !p.country.empty()) {
         if (ev.Groups(p.country, a.tgl_affiliate_groups) != 0) {
           basis = "it is located in " + p.country + " (Country Group A:5 or A:6)";
         } else if (ev.Groups(p.country, a.tgl_excluded_groups) == 0) {
+          // A joint venture with a partner headquartered in the US or A:5/A:6 that the rule does
+          // not reach (addendum §1.9). A stake alone does not make a joint venture, and where an
+          // owner is located is not where it is headquartered: both must be stated.
+          auto partner_hq_ok = [&](const std::string& hq) {
+            return hq == "US" || ev.Groups(hq, a.tgl_partner_groups) != 0;
+          };
           for (const auto& o : owners) {
-            if (!o.percent || *o.percent <= 0 || o.country.empty()) continue;
-            if (o.country != "US" && ev.Groups(o.country, a.tgl_partner_groups) == 0) continue;
+            if (o.joint_venture_partner == false || (o.percent && *o.percent <= 0)) continue;
             if (OwnerStanding(ev, p, o).state != Standing::State::kNotCovered) continue;
-            basis = "it is a joint venture with " + Quoted(o.name) + " (" + o.country + ", " +
-                    FormatDouble(*o.percent) +
-                    "%), a partner the rule does not reach; confirm the joint venture";
-            break;
+            const bool hq_ok = !o.headquarters.empty() && partner_hq_ok(o.headquarters);
+            if (o.joint_venture_partner == true && hq_ok) {
+              basis = "it is a joint venture with " + Quoted(o.name) + " (headquartered in " + o.headquarters +
+                      "), a partner the rule does not reach";
+              break;
+            }
+            // A possible partner whose facts are missing: not cleared, not refused either.
+            std::string missing;
+            if (!o.joint_venture_partner) missing = "whether it is a joint venture with " + Quoted(o.name) + " (\"joint_venture_partner\")";
+            if (o.headquarters.empty()) {
+              if (o.country.empty() || !partner_hq_ok(o.country)) continue;
+              missing += std::string(missing.empty() ? "" : "; ") + "where " + Quoted(o.name) + " is headquartered (\"headquarters\"; " +
+                         o.country + " is where it is located)";
+            } else if (!hq_ok) {
+              continue;
+            }
+            if (jv_doubt.empty()) {
+              jv_doubt = "the temporary general license authorizes a joint venture outside Country Groups E:1/E:2 with a partner "
+                         "headquartered in the US or Country Group A:5/A:6 that the rule does not reach (" + a.tgl_citation +
+                         "); not known: " + missing;
+            }
           }
         }
+      }
+      if (basis.empty() && !jv_doubt.empty()) {
+        uncertain = true;
+        Finding& f = ev.Add(r, Effect::kUnresolved,
+                            EXPLAIN(who + (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
+                                                   : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
+                                    " (" + paths + "); " + jv_doubt + ": confirm the joint venture or apply for a license"));
+        f.citation = a.tgl_citation;
+        if (!a.tgl_verified) f.verified = false;
+        mark(f);
+        ev.tx_effects.Add(Effect::kUnresolved);
+        continue;
       }
       if (!basis.empty()) {
         Finding& f = ev.Add(
@@ -335,9 +459,9 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       Finding& f = ev.Add(
           r, Effect::kUnresolved,
           EXPLAIN(who + ": " + (st.red_flag_29 ? ev.rules.cite.ownership_red_flag + " (" + ev.rules.cite.red_flags + "): " : "") +
-                  "listed parties own it (" + paths +
-                  ") but whether they own " + FormatDouble(a.threshold) + "% or more is not known (" + why +
-                  "): resolve the ownership or apply for a license"));
+                  (paths.empty() ? "whether parties covered by the Affiliates Rule own " + FormatDouble(a.threshold) + "% or more of it"
+                                 : "listed parties own it (" + paths + ") but whether they own " + FormatDouble(a.threshold) + "% or more") +
+                  " is not known (" + why + "): resolve the ownership or apply for a license"));
       f.citation = a.red_flag_citation;
       mark(f);
       ev.tx_effects.Add(Effect::kUnresolved);
