@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/coverage_changes.h"
 #include "core/clock.h"
 #include "data/dataset.h"
 #include "ownership/graph_owners.h"
@@ -29,69 +30,6 @@ void Progress(const std::string& what) {
 }
 void ProgressDone() {
   if (::isatty(STDERR_FILENO)) std::cerr << "\r\033[K" << std::flush;
-}
-
-// Who owns what under the lists in use: a calculator over `g` with the data directory's lists
-// (none imported: no owner is known to be listed, which the output says).
-struct Weigher {
-  std::unique_ptr<screen::ListPartyScreener> screener;
-  std::unique_ptr<ownership::CoverageCalculator> calc;
-  std::string lists;  // the list versions, or why there are none
-};
-Result<Weigher> OpenWeigher(const CliContext& ctx, const Dataset& data, const Graph& g, Date as_of) {
-  Weigher w;
-  auto s = screen::OpenPartyScreener(ctx.data_dir, {.max_age_days = ctx.max_list_age_days});
-  if (!s.ok() && s.status().code() != ErrorCode::kNotFound) return s.status();
-  if (s.ok()) w.screener = std::move(s).value();
-  w.calc = ownership::CoverageUnder(g, w.screener.get(), data, as_of);
-  w.lists = w.screener ? w.calc->list_version() : "no lists imported: no owner is known to be listed";
-  return w;
-}
-
-// The remembered parties (screened by check, the server or `screen --remember`) whose coverage
-// differs between two graphs or two list versions: who became covered, through whom.
-json CoverageChanges(const std::vector<std::string>& parties, const ownership::GraphOwnership* before_graph,
-                     const ownership::CoverageCalculator* before, const ownership::GraphOwnership& after_graph,
-                     const ownership::CoverageCalculator& after, Date as_of) {
-  json out = json::array();
-  for (const auto& name : parties) {
-    Party p;
-    p.name = name;
-    auto m = after_graph.Match(p);
-    std::optional<ownership::EntityMatch> m0 = before_graph ? before_graph->Match(p) : std::nullopt;
-    const Coverage* now = m ? &after.Of(m->entity, as_of) : nullptr;
-    const Coverage* was = m0 && before ? &before->Of(m0->entity, as_of) : nullptr;
-    const auto now_state = now ? now->state : Coverage::State::kNotCovered;
-    const auto was_state = was ? was->state : Coverage::State::kNotCovered;
-    if (now_state == was_state) continue;
-    json j{{"party", name},
-           {"before", ownership::CoverageStateName(was_state)},
-           {"after", ownership::CoverageStateName(now_state)}};
-    if (now) {
-      j["entity"] = after_graph.graph().entities[m->entity].id;
-      j["match"] = m->how;
-      j["share"] = now->share;
-      j["through"] = now->paths;
-      j["why"] = now->why;
-    }
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-void PrintChanges(const json& changes) {
-  for (const auto& c : changes) {
-    std::cout << "  " << c["party"].get<std::string>() << ": " << c["before"].get<std::string>() << " → " << c["after"].get<std::string>();
-    if (c.contains("through") && !c["through"].empty()) {
-      std::cout << " through ";
-      bool first = true;
-      for (const auto& t : c["through"]) {
-        std::cout << (first ? "" : "; ") << t.get<std::string>();
-        first = false;
-      }
-    }
-    std::cout << "\n";
-  }
 }
 
 void RunImport(CliContext& ctx, const std::string& file, bool as_json) {
@@ -138,13 +76,13 @@ void RunImport(CliContext& ctx, const std::string& file, bool as_json) {
   if (!names.empty()) {
     auto shared = std::make_shared<Graph>(std::move(g).value());
     ownership::GraphOwnership after_graph(shared);
-    auto after = OpenWeigher(ctx, *data, *shared, today);
+    auto after = OpenCoverageWeigher(ctx, *data, *shared, today);
     if (!after.ok()) return Fail(ctx, after.status());
     std::optional<ownership::GraphOwnership> before_graph;
-    std::optional<Weigher> before;
+    std::optional<CoverageWeigher> before;
     if (*previous) {
       before_graph.emplace(*previous);
-      auto b = OpenWeigher(ctx, *data, **previous, today);
+      auto b = OpenCoverageWeigher(ctx, *data, **previous, today);
       if (!b.ok()) return Fail(ctx, b.status());
       before.emplace(std::move(b).value());
     }
@@ -159,7 +97,7 @@ void RunImport(CliContext& ctx, const std::string& file, bool as_json) {
             << "): " << imported->entities << " entities, " << imported->edges << " stakes in " << fmt::format("{:.2f}", seconds) << " s\n";
   std::cout << "re-screened " << names.size() << " remembered parties on " << today.ToString() << ": " << changes.size()
             << " whose coverage under the Affiliates Rule changed\n";
-  PrintChanges(changes);
+  PrintCoverageChanges(changes);
 }
 
 void RunStatus(CliContext& ctx, bool as_json) {
@@ -217,7 +155,7 @@ void RunShow(CliContext& ctx, const std::string& who, const std::string& as_of_t
     if (auto m = view.Match(p)) found.push_back(m->entity);
   }
   if (found.empty()) return Fail(ctx, Status::Error(ErrorCode::kNotFound, "name", "no entity \"" + who + "\" in the ownership graph"));
-  auto w = OpenWeigher(ctx, *data, gr, as_of);
+  auto w = OpenCoverageWeigher(ctx, *data, gr, as_of);
   if (!w.ok()) return Fail(ctx, w.status());
   json out = json::array();
   for (uint32_t e : found) out.push_back(ownership::EntityJson(gr, *w->calc, e, as_of));

@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/coverage_changes.h"
 #include "core/clock.h"
 #include "core/utf8.h"
+#include "data/dataset.h"
 #include "screen/csv.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
@@ -334,8 +336,40 @@ void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold
   }
 }
 
+// With an ownership graph and remembered parties, who is covered under the Affiliates Rule
+// through listed owners before the import (nullopt: no graph or nobody to re-screen).
+struct CoverageBefore {
+  std::shared_ptr<const ownership::Graph> graph;
+  std::unique_ptr<ownership::GraphOwnership> owners;
+  CoverageWeigher weigher;
+};
+Result<std::unique_ptr<CoverageBefore>> WeighCoverageBefore(CliContext& ctx, const std::vector<std::string>& parties,
+                                                            Date today) {
+  if (parties.empty()) return std::unique_ptr<CoverageBefore>();
+  auto graph = ownership::OpenGraph(ctx.data_dir);
+  if (!graph.ok()) return graph.status();
+  if (!*graph) return std::unique_ptr<CoverageBefore>();
+  const Dataset* data = LoadDataset(ctx);
+  if (!data) return Status::Error(ErrorCode::kInternal, "regulatory-data", "the regulatory data could not be loaded");
+  auto w = OpenCoverageWeigher(ctx, *data, **graph, today);
+  if (!w.ok()) return w.status();
+  auto before = std::make_unique<CoverageBefore>();
+  before->graph = *graph;
+  before->owners = std::make_unique<ownership::GraphOwnership>(before->graph);
+  before->weigher = std::move(w).value();
+  return before;
+}
+
 void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_json) {
   screen::ListStore store(ctx.data_dir);
+  // The remembered parties and, with an ownership graph, their coverage under the lists being
+  // replaced: a new listing of an owner covers its subsidiaries (Affiliates Rule).
+  auto party_store = screen::PartyStore::Open(ctx.data_dir);
+  if (!party_store.ok()) return Fail(ctx, party_store.status());
+  const auto parties = (*party_store)->Names();
+  const Date today = TodayUtc();
+  auto coverage_before = WeighCoverageBefore(ctx, parties, today);
+  if (!coverage_before.ok()) return Fail(ctx, coverage_before.status());
   json report = json::array();
   std::vector<screen::LoadedList> changed_lists;
   for (const auto& file : files) {
@@ -370,9 +404,6 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
   }
   // Re-screen the stored parties (screened by `check`, the server or `screen --remember`) against
   // the added and changed records only.
-  auto party_store = screen::PartyStore::Open(ctx.data_dir);
-  if (!party_store.ok()) return Fail(ctx, party_store.status());
-  const auto parties = (*party_store)->Names();
   json new_hits = json::array();
   if (!parties.empty()) {
     auto delta_index = screen::Screener::Build(std::move(changed_lists));
@@ -387,12 +418,19 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
       }
     }
   }
+  // Their coverage through the graph's owners under the new lists.
+  json coverage_changes = json::array();
+  if (*coverage_before) {
+    auto& before = **coverage_before;
+    auto after = OpenCoverageWeigher(ctx, *LoadDataset(ctx), *before.graph, today);
+    if (!after.ok()) return Fail(ctx, after.status());
+    coverage_changes =
+        CoverageChanges(parties, before.owners.get(), before.weigher.calc.get(), *before.owners, *after->calc, today);
+  }
   if (as_json) {
-    std::cout << json{{"imported", report},
-                      {"rescreened_parties", parties.size()},
-                      {"new_hits", new_hits}}
-                     .dump(2)
-              << "\n";
+    json out{{"imported", report}, {"rescreened_parties", parties.size()}, {"new_hits", new_hits}};
+    if (*coverage_before) out["coverage_changes"] = coverage_changes;
+    std::cout << out.dump(2) << "\n";
     return;
   }
   for (const auto& e : report) {
@@ -410,6 +448,12 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
   for (const auto& h : new_hits) {
     std::cout << "  " << h["party"].get<std::string>() << " ~ " << h["list"].get<std::string>()
               << " " << h["name"].get<std::string>() << " (" << h["score"] << ")\n";
+  }
+  if (*coverage_before) {
+    std::cout << "weighed their owners in ownership graph version " << (*coverage_before)->graph->version << " on "
+              << today.ToString() << ": " << coverage_changes.size()
+              << " whose coverage under the Affiliates Rule changed\n";
+    PrintCoverageChanges(coverage_changes);
   }
 }
 

@@ -252,4 +252,17 @@ printf 'owner,owned,percent,source,as_of\nShenzhen Holdco Ltd,Asia Holdings Ltd,
 "$bin" --data-dir "$o" ownership diff --json > "$tmp/own-diff.json"
 expect "ownership diff names the changed stakes" python3 -c "import json,sys; d=json.load(open('$tmp/own-diff.json')); sys.exit(0 if d['from_version']==1 and d['to_version']==2 and len(d['stakes'])==2 else 1)"
 
+# A list import re-weighs the remembered parties' owners: a new listing of an owner covers its
+# subsidiaries (Affiliates Rule), and the report says who became covered through whom.
+o2="$tmp/own-data-2"
+echo '{"results":[{"id":"el9","source":"Entity List (EL) - Bureau of Industry and Security","name":"Unrelated Optics Co","addresses":[{"country":"CN"}],"federal_register_notice":"90 FR 2"}]}' > "$tmp/consolidated_2026-11-28.json"
+"$bin" --data-dir "$o2" lists import "$tmp/consolidated_2026-11-28.json" > /dev/null
+"$bin" --data-dir "$o2" --max-list-age-days 36500 ownership import "$tmp/owners.csv" > /dev/null
+"$bin" --data-dir "$o2" --max-list-age-days 36500 check "$tmp/penang.json" > /dev/null
+"$bin" --data-dir "$o2" --max-list-age-days 36500 lists import --json "$tmp/consolidated_2026-11-29.json" > "$tmp/list-cov.json"
+expect "lists import exits 0 with a graph" test $? -eq 0
+expect "lists import reports who became covered through a newly listed owner" python3 -c "import json,sys; r=json.load(open('$tmp/list-cov.json')); c=[x for x in r['coverage_changes'] if x['party']=='Penang Compute Sdn Bhd']; sys.exit(0 if c and c[0]['before']=='not_covered' and c[0]['after']=='covered' and 'Shenzhen Holdco Ltd' in c[0]['through'][0] else 1)"
+"$bin" --data-dir "$o2" --max-list-age-days 36500 lists import "$tmp/consolidated_2026-11-28.json" > "$tmp/list-cov.txt"
+expect "a delisting is reported as the end of coverage" grep -q "Penang Compute Sdn Bhd: covered → not_covered" "$tmp/list-cov.txt"
+
 exit $fails
