@@ -126,12 +126,12 @@ Classification Classify(const ItemSpec& spec, const Thresholds& t) {
       }
       if (w.published) {
         out.eccn = Eccn::kNotControlled4E091;
-        out.notes.push_back("Published weights are not controlled (4E091 Note 1; 15 CFR 734.7(a))");
+        out.notes.push_back(t.published_weights_note);
         return out;
       }
       if (w.below_published_frontier) {
         out.eccn = Eccn::kNotControlled4E091;
-        out.notes.push_back("Trained with fewer operations than needed to match the most capable published model (4E091 Note 2)");
+        out.notes.push_back(t.below_frontier_note);
         return out;
       }
       if (!w.training_operations) {

@@ -84,6 +84,9 @@ struct Thresholds {
   std::string_view derived_note =
       "Derived from published weights; additional training does not exceed the higher of 2.5e25 operations or 25% of "
       "training operations (4E091 Note 1)";
+  std::string_view published_weights_note = "Published weights are not controlled (4E091 Note 1; 15 CFR 734.7(a))";
+  std::string_view below_frontier_note =
+      "Trained with fewer operations than needed to match the most capable published model (4E091 Note 2)";
 };
 
 // ECCN classes in order of severity; kIndeterminate when a missing input could change the class.

@@ -475,13 +475,30 @@ Result<std::unique_ptr<Dataset>> Dataset::Load(const std::string& dir) {
     n[1] = "Memory bandwidth density at or below " + figure(t.hbm_density) + " GB/s/mm2: outside 3A090.c";
     n[2] = "Model trained with " + figure(t.weights_operations) + " or more operations (4E091)";
     n[3] = "Model trained with fewer than " + figure(t.weights_operations) + " operations";
+    auto citation = [&](const char* name, const char* key) -> Result<std::string> {
+      const Parameter* p = ds->Param("ai-diffusion-2025", name);
+      if (!p || !p->value.contains(key) || !p->value[key].is_string() || p->value[key].get<std::string>().empty()) {
+        return DataError(rdir.string(), std::string("ai-diffusion-2025.parameters.") + name + "." + key, "must be a non-empty string");
+      }
+      return p->value[key].get<std::string>();
+    };
+    auto derived = citation("derived_model_floor_operations", "citation");
+    auto published = citation("published_weights_citation", "value");
+    auto frontier = citation("below_frontier_citation", "value");
+    for (const auto* c : {&derived, &published, &frontier}) {
+      if (!c->ok()) return c->status();
+    }
     n[4] = "Derived from published weights; additional training does not exceed the higher of " + figure(t.derived_operations_floor) +
-           " operations or " + figure(t.derived_fraction * 100) + "% of training operations (4E091 Note 1)";
+           " operations or " + figure(t.derived_fraction * 100) + "% of training operations (" + *derived + ")";
+    n[5] = "Published weights are not controlled (" + *published + ")";
+    n[6] = "Trained with fewer operations than needed to match the most capable published model (" + *frontier + ")";
     t.hbm_above_note = n[0];
     t.hbm_below_note = n[1];
     t.weights_note = n[2];
     t.weights_below_note = n[3];
     t.derived_note = n[4];
+    t.published_weights_note = n[5];
+    t.below_frontier_note = n[6];
   }
   // 3A090.c and 4E091 exist on a date when the rules of their steps bind then.
   ds->hbm_rule_ = RuleForStep(ds->rules_, "classification_hbm");

@@ -204,7 +204,7 @@ class Dataset {
   Date reviewed_through_;
   std::string review_basis_;
   Thresholds base_thresholds_;
-  std::array<std::string, 5> threshold_notes_;  // the notes base_thresholds_ views, with its figures
+  std::array<std::string, 7> threshold_notes_;  // the notes base_thresholds_ views, with its figures
 };
 
 }  // namespace exportctl
