@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "core/validate.h"
 #include "cli/decision_text.h"
 #include "core/clock.h"
 #include "core/data_dir.h"
@@ -70,6 +71,7 @@ int RunJurisdiction(CliContext& ctx, const JurisdictionOptions& o) {
       PrintJurisdictionText(it["jurisdiction"], std::cout, "    ");
     }
     for (const auto& w : j["warnings"]) std::cout << "  warning: " << w.get<std::string>() << "\n";
+    if (j["review_required"].get<bool>()) std::cout << "  REVIEW: the decision on these facts is NEEDS_REVIEW (see the warnings)\n";
   } else {
     std::cout << out << "\n";
   }
@@ -78,7 +80,7 @@ int RunJurisdiction(CliContext& ctx, const JurisdictionOptions& o) {
 
 struct DeMinimisOptions {
   std::string file, destination, as_of, posture;
-  double item_value = -1;
+  std::string item_value;  // text: parsed here so junk is an error naming the option
   bool json = false;
 };
 
@@ -106,7 +108,11 @@ int RunDeMinimis(CliContext& ctx, const DeMinimisOptions& o) {
   if (Status st = jurisdiction::ParseBom(*data, *text, bom); !st.ok()) return Fail(st);
   const std::vector<jurisdiction::UsContent>& us = bom.us_content;
   double value = bom.total_usd;
-  if (o.item_value >= 0) value = o.item_value;
+  if (!o.item_value.empty()) {
+    const auto v = ParseDecimal(o.item_value);
+    if (!v || *v <= 0) return Fail(Status::Invalid("--item-value", "must be a positive decimal number of USD, got \"" + o.item_value + "\""));
+    value = *v;
+  }
   double us_sum = 0;
   for (const auto& u : us) us_sum += u.value_usd;
   if (us_sum > value * (1 + 1e-9)) {

@@ -1,5 +1,8 @@
 #include "core/validate.h"
 
+#include <charconv>
+#include <cmath>
+
 #include <string>
 
 namespace exportctl {
@@ -83,6 +86,13 @@ Status CheckExpiry(std::string_view field, Date expires, Date today, int horizon
                                   " days ahead (latest " + latest.ToString() + ")");
   }
   return Status::Ok();
+}
+
+std::optional<double> ParseDecimal(std::string_view text) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::general);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 }  // namespace exportctl

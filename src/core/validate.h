@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "core/date.h"
@@ -28,6 +29,10 @@ Status CheckText(std::string_view field, std::string_view value, TextRule rule);
 // A stable identifier the caller gives (a party_id): CheckText, at most 100 characters, no ':'
 // (it becomes part of a ledger account name).
 Status CheckIdentifier(std::string_view field, std::string_view value);
+
+// A finite decimal number written in full (no hex, no "inf"/"nan", no sign other than '-', no
+// spaces), as typed in a CSV cell or an option: nullopt otherwise.
+std::optional<double> ParseDecimal(std::string_view text);
 
 // How far ahead an officer's clearance may run by default (it must be reviewed at least yearly).
 constexpr int kDefaultClearanceHorizonDays = 366;

@@ -49,6 +49,9 @@ void AppendJurisdictionAnswerJson(const Decision& d, std::string& out) {
   JsonWriter w(out);
   w.BeginObject().Field("reference", d.reference).Field("as_of", d.as_of.ToString()).Field("posture", PostureName(d.posture));
   w.Field("destination", d.destination);
+  // The whole decision's outcome beside the verdicts: an unverified fact (a Country Group
+  // membership) can send a "not_subject" verdict to review, which a client must not miss.
+  w.Field("outcome", OutcomeName(d.outcome)).Field("review_required", d.outcome == Outcome::kNeedsReview);
   w.Key("items").BeginArray();
   for (const auto& it : d.items) {
     w.BeginObject().Field("label", it.label);

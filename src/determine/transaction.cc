@@ -317,6 +317,9 @@ Status ParseCountryList(const Dataset& data, element e, const std::string& path,
 // "origin": where the item was made, with what US technology, plant and content (15 CFR 734.3,
 // 734.4, 734.9). Values a computation needs are checked here: negative or missing values, US
 // content above the item's value, ECCNs that are not ECCNs or whose controls are not known.
+// Far above any order (a quadrillion USD); beyond it a value is a typo or an attack on the arithmetic.
+constexpr double kMaxValueUsd = 1e15;
+
 Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisdiction::Origin>& out,
                    std::vector<std::string>& unknown) {
   auto e = item.Get("origin");
@@ -338,6 +341,7 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
   g.design_technology_subject_to_ear = f.Bool("design_technology_subject_to_ear", st);
   g.value_usd = f.Num("value_usd", st);
   EXPORTCTL_RETURN_IF_ERROR(st);
+  if (g.value_usd && *g.value_usd > kMaxValueUsd) return Status::Invalid(f.Path("value_usd"), "must be at most 10^15 USD");
   if (auto p = f.Get("produced_in")) EXPORTCTL_RETURN_IF_ERROR(ParseCountryList(data, *p, f.Path("produced_in"), g.produced_in));
   if (auto t = f.Get("us_technology_eccns")) {
     g.us_technology_eccns.emplace();
@@ -346,6 +350,11 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
       std::string_view s;
       if (x.get_string().get(s) || !jurisdiction::Rules::IsEccn(s)) {
         return Status::Invalid(xp, "must be an ECCN such as \"3E001\" or \"EAR99\"");
+      }
+      if (!jurisdiction::KnownTechnologyEccn(data, s)) {
+        return Status::Invalid(xp, "\"" + std::string(s) + "\": not EAR99 and not a technology or software ECCN the foreign direct "
+                                   "product rules list (data/regimes/jurisdiction.json); check the ECCN, or leave out US "
+                                   "technology no rule lists");
       }
       g.us_technology_eccns->emplace_back(s);
       return Status::Ok();
@@ -367,6 +376,8 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
       auto chip = xf.Str("chip", st);
       auto value = xf.Num("value_usd", st, true);
       EXPORTCTL_RETURN_IF_ERROR(st);
+      // One part, one classification: an ECCN beside a chip could contradict it.
+      if (eccn && chip) return Status::Invalid(xp, "give \"eccn\" or \"chip\", not both (the chip is classified from the catalog)");
       if (eccn) {
         if (!jurisdiction::Rules::IsEccn(*eccn)) return Status::Invalid(xf.Path("eccn"), "must be an ECCN such as \"3A090.a\" or \"EAR99\"");
         if (!jurisdiction::KnownContentEccn(data, *eccn)) {
@@ -387,6 +398,7 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
       auto q = ParseQuantity(xf, false);
       if (!q.ok()) return q.status();
       u.quantity = *q;
+      if (*value > kMaxValueUsd) return Status::Invalid(xf.Path("value_usd"), "must be at most 10^15 USD");
       u.value_usd = *value;
       sum += *value;
       if (xf.Has("origin_country")) {

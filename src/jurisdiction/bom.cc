@@ -1,5 +1,7 @@
 #include "jurisdiction/bom.h"
 
+#include "core/validate.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -33,9 +35,9 @@ Status ParseBom(const Dataset& data, std::string_view text, Bom& out) {
       if (Status st = CheckUtf8(r[k], at + "." + kHeader[k]); !st.ok()) return st;
     }
     auto number = [&](const std::string& s, const char* col, double& v) -> Status {
-      char* end = nullptr;
-      v = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end != '\0' || !std::isfinite(v)) return Status::Invalid(at + "." + col, "must be a number, got \"" + s + "\"");
+      const auto parsed = ParseDecimal(s);
+      if (!parsed) return Status::Invalid(at + "." + col, "must be a decimal number, got \"" + s + "\"");
+      v = *parsed;
       if (v < 0) return Status::Invalid(at + "." + col, "must not be negative");
       return Status::Ok();
     };
@@ -54,6 +56,8 @@ Status ParseBom(const Dataset& data, std::string_view text, Bom& out) {
     if (!origin.ok()) return Status::Invalid(at + ".origin_country", origin.status().message());
     out.total_usd += line;
     if (*origin != "US") continue;  // only US-origin parts are US content
+    // A US part without a value would count as no content: its value is the question.
+    if (unit <= 0) return Status::Invalid(at + ".unit_value_usd", "must be positive for a US-origin part");
     UsContent u;
     u.part = r[0];
     u.quantity = static_cast<int64_t>(qty);
@@ -73,6 +77,7 @@ Status ParseBom(const Dataset& data, std::string_view text, Bom& out) {
     if (gbs) u.gbs_eligible = *gbs;
     out.us_content.push_back(std::move(u));
   }
+  if (out.total_usd <= 0) return Status::Invalid("BOM", "the lines' total value must be positive (the de minimis denominator)");
   return Status::Ok();
 }
 

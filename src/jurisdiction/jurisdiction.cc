@@ -140,6 +140,18 @@ bool KnownContentEccn(const Dataset& data, std::string_view eccn) {
   return false;
 }
 
+bool KnownTechnologyEccn(const Dataset& data, std::string_view eccn) {
+  if (eccn == "EAR99") return true;
+  for (const char* rule : {"fdp_h", "fdp_e", "fdp_i"}) {
+    const Parameter* p = data.Param("jurisdiction", rule);
+    if (!p || !p->value.contains("value") || !p->value["value"].is_object()) continue;
+    for (const auto& e : p->value["value"].value("inputs", nlohmann::json::array())) {
+      if (e.is_string() && Within(eccn, e.get<std::string>())) return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 Status ReadStrings(const nlohmann::json& v, const char* key, std::vector<std::string>& out, const std::string& where) {
@@ -584,8 +596,11 @@ class Decider {
     }
     w.ratio_percent = w.denominator > 0 ? w.numerator / w.denominator * 100 : 0;
     // "At or below" the level is not subject: only strictly above counts.
-    w.exceeds = w.numerator * 100 > w.threshold_percent * w.denominator;
-    w.open = !w.exceeds && (w.numerator + w.uncertain_usd) * 100 > w.threshold_percent * w.denominator;
+    // In long double: no product of two doubles can overflow it, so huge values cannot compare
+    // as inf > inf (false: a clearance).
+    using LD = long double;
+    w.exceeds = LD(w.numerator) * 100 > LD(w.threshold_percent) * LD(w.denominator);
+    w.open = !w.exceeds && (LD(w.numerator) + LD(w.uncertain_usd)) * 100 > LD(w.threshold_percent) * LD(w.denominator);
     if (w.uncertain_usd > 0) {
       bool in_force = false;
       const Chart* chart = ChartOn(f.as_of, &in_force);
@@ -692,11 +707,14 @@ class Decider {
     // J14, 734.9(h)(2)(ii): design technology developed by a D:5- or Macau-headquartered entity for
     // a mask, wafer or die is within (h) wherever it goes; made with listed software or technology
     // it is itself subject to the EAR (3E001), and the item made from it is its direct product.
-    // Asked of an IC whose designer is headquartered there; a designer elsewhere (or unstated) is
-    // not asked about (state the fact to weigh it).
-    const bool d5_designer = !f.technology && !f.computer && !f.designer_headquarters.empty() && HqArea(f.designer_headquarters, f.as_of);
+    // Asked of an IC whose designer is headquartered there; a designer known to be elsewhere is
+    // not asked about. An IC whose designer is unstated may be one: unknown, never "no".
+    const bool ic = !f.technology && !f.computer;
     const Tri design = g.design_technology_subject_to_ear ? Tri::Of(g.design_technology_subject_to_ear, "")
-                       : d5_designer ? Tri::Unknown(o + "design_technology_subject_to_ear") : Tri::No();
+                       : !ic                              ? Tri::No()
+                       : f.designer_headquarters.empty()  ? Tri::Unknown(f.field + ".designer_headquarters")
+                       : HqArea(f.designer_headquarters, f.as_of) ? Tri::Unknown(o + "design_technology_subject_to_ear")
+                                                                  : Tri::No();
     auto tech_in = [&](const std::vector<std::string>& list) {
       Tri t = Tri::No();
       if (!g.us_technology_eccns) t = Tri::Unknown(o + "us_technology_eccns");
@@ -720,7 +738,10 @@ class Decider {
     // "listed US technology/software: no; plant of listed US-origin technology: yes"
     auto how = [&](const std::vector<std::string>& list) {
       std::string text = std::string("listed US technology/software: ") + Word(tech_in(list).a) + "; plant of listed US-origin technology: " + Word(plant.a);
-      if (d5_designer || g.design_technology_subject_to_ear) {
+      if (ic && f.designer_headquarters.empty() && !g.design_technology_subject_to_ear) {
+        text += "; designer's headquarters: not stated (a D:5- or Macau-headquartered designer's design technology is within "
+                "15 CFR 734.9(h)(2)(ii))";
+      } else if (design.a != Answer::kNo || g.design_technology_subject_to_ear) {
         text += "; design technology subject to the EAR (developed by a D:5- or Macau-headquartered designer, 15 CFR 734.9(h)(2)(ii)): " +
                 std::string(Word(design.a));
       }

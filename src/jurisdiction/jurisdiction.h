@@ -134,6 +134,9 @@ class Rules {
 // Whether the data records the controls of an ECCN given as US content (without a Rules object:
 // the transaction parser checks it).
 bool KnownContentEccn(const Dataset& data, std::string_view eccn);
+// Whether a US technology or software ECCN is EAR99 or one the foreign direct product rules of
+// the data list as an input: any other is refused rather than read as "not listed".
+bool KnownTechnologyEccn(const Dataset& data, std::string_view eccn);
 
 // Decides the question for one item. groups may be empty (the dataset is read directly).
 Determination Decide(const Rules& rules, const Facts& facts, const GroupLookup& groups = {});

@@ -44,6 +44,20 @@ printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd,gbs_eligible\nI
 expect "a bad gbs_eligible value names the BOM field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.gbs_eligible' else 1)"
 printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd\n\xff\xfe,EAR99,TW,1,10\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination MY --as-of 2026-08-01 > /dev/null 2> "$tmp/err"
 expect "ill-formed UTF-8 in a BOM exits 2 naming the field" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.part' else 1)"
+for v in inf 1e400 -5 nan abc 0x10 0; do
+  "$bin" --data-dir "$tmp/jd" deminimis "$root/examples/server-bom.csv" --destination VN --as-of 2025-06-01 --item-value "$v" > "$tmp/out" 2> "$tmp/err"
+  expect "deminimis --item-value $v exits 2 naming the option (never a worksheet)" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='--item-value' and open('$tmp/out').read()=='' else 1)"
+done
+printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd\nGPU,H100 SXM5 80GB,US,8,0\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination VN --as-of 2025-06-01 > /dev/null 2> "$tmp/err"
+expect "a US part valued 0 names the BOM field (it would count as no content)" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.unit_value_usd' else 1)"
+printf 'part,eccn_or_chip,origin_country,quantity,unit_value_usd\nGPU,H100 SXM5 80GB,US,8,0x10\n' | "$bin" --data-dir "$tmp/jd" deminimis - --destination VN --as-of 2025-06-01 > /dev/null 2> "$tmp/err"
+expect "a hexadecimal BOM value is not a decimal number" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='BOM.line 2.unit_value_usd' else 1)"
+"$bin" --data-dir "$tmp/jd" jurisdiction "$root/examples/08-foreign-server-to-vietnam.json" > "$tmp/j.json" 2> "$tmp/err"
+expect "the jurisdiction answer carries the decision's outcome and whether it needs review" python3 -c "import json,sys; j=json.load(open('$tmp/j.json')); sys.exit(0 if j['outcome'] and j['review_required']==(j['outcome']=='NEEDS_REVIEW') else 1)"
+echo '{"reference": "R", "as_of": "2024-06-01", "posture": "enforced", "activity": "export", "destination": "VN", "items": [{"system": {"name": "8-GPU server", "components": [{"chip": "H100 SXM5 80GB", "count": 8}]}, "quantity": 1, "origin": {"in_us": false, "produced_in_us": false, "produced_in": ["TW"], "us_technology_eccns": [], "us_origin_plant": false, "us_content": [{"chip": "H100 SXM5 80GB", "quantity": 2, "value_usd": 60000}], "value_usd": 300000}}], "parties": [{"role": "ultimate_consignee", "name": "Penang Cloud Sdn Bhd", "country": "VN", "headquarters": "VN", "ultimate_parent_headquarters": "VN"}, {"role": "exporter", "name": "KorChip Co", "country": "KR", "headquarters": "KR", "ultimate_parent_headquarters": "KR"}], "end_use": {"supercomputer_prc_macau": false, "for_footnote_1_4_entity": false, "incorporated_into_items_for": []}}' > "$tmp/vn20.json"
+"$bin" --data-dir "$tmp/jd" jurisdiction "$tmp/vn20.json" > "$tmp/vn20-j.json" 2> "$tmp/err"
+"$bin" --data-dir "$tmp/jd" check --no-audit "$tmp/vn20.json" > "$tmp/vn20-c.json" 2> "$tmp/err"
+expect "a not_subject verdict resting on an unverified Country Group membership says review, as check does" python3 -c "import json,sys; j=json.load(open('$tmp/vn20-j.json')); c=json.load(open('$tmp/vn20-c.json')); sys.exit(0 if c['outcome']=='NEEDS_REVIEW' and j['outcome']=='NEEDS_REVIEW' and j['review_required'] else 1)"
 
 "$bin" check --posture lenient "$root/examples/01-h100-to-germany.json" > /dev/null 2> "$tmp/err"
 expect "bad --posture exits 2" test $? -eq 2

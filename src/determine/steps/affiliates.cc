@@ -201,6 +201,20 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
   return st;
 }
 
+// 734.9(e) through ownership (addendum §1.7): the Entity List footnotes of the listed owners of a
+// covered party follow it; of a party that may be covered, they are unknown.
+void RecordOwnerFootnotes(Evaluation& ev, size_t party, const Standing& st) {
+  using jurisdiction::Answer;
+  ev.owner_footnotes.resize(ev.tx.parties.size(), {Answer::kNo, Answer::kNo});
+  const bool covered = st.state == Standing::State::kCovered;
+  for (const auto& s : st.sources) {
+    if (s.listing.list != RestrictedList::kEntityList || (s.listing.footnote != 1 && s.listing.footnote != 4)) continue;
+    Answer& a = ev.owner_footnotes[party][s.listing.footnote == 1 ? 0 : 1];
+    if (covered) a = Answer::kYes;
+    else if (a == Answer::kNo) a = Answer::kUnknown;
+  }
+}
+
 }  // namespace
 
 void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
@@ -227,6 +241,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
     }
   };
   for (const auto& p : ev.tx.parties) {
+    const size_t party = static_cast<size_t>(&p - ev.tx.parties.data());
     const std::string who = std::string(PartyRoleName(p.role)) + " " + Quoted(p.name);
     // The ownership graph's owners join the stated ones.
     std::vector<Owner> from_graph;
@@ -380,6 +395,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
                       "calls for diligence (BIS guidance), not a license requirement"));
       continue;
     }
+    RecordOwnerFootnotes(ev, party, st);
     // The temporary general license of the first window: affiliates located in A:5/A:6, or joint
     // ventures outside E:1/E:2 with a US or A:5/A:6 partner the rule does not reach; never
     // affiliates owned through SDNs.

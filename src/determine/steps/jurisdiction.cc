@@ -10,8 +10,9 @@ namespace {
 void WeighItems(Evaluation& ev);
 }  // namespace
 
-// Entity List footnote 1 or 4 for 734.9(e): stated or screened listings of the party, or of an
-// owner holding 50% or more. Unknown unless screening ran for the party and found nothing.
+// Entity List footnote 1 or 4 for 734.9(e): stated or screened listings of the party itself.
+// Unknown unless screening ran for the party and found nothing. Owners count through the
+// Affiliates Rule, in its windows (Evaluation::owner_footnotes), not here.
 jurisdiction::Answer FootnoteAnswer(const Party& p, const std::vector<Listing>& listings, bool screened, int footnote) {
   using jurisdiction::Answer;
   bool uncertain = !screened && !p.screening_assumed_clear;
@@ -20,21 +21,7 @@ jurisdiction::Answer FootnoteAnswer(const Party& p, const std::vector<Listing>& 
     if (l.score < 1.0) uncertain = true;
     else if (l.footnote == footnote) return Answer::kYes;
   }
-  std::function<Answer(const std::vector<Owner>&)> owned = [&](const std::vector<Owner>& owners) {
-    Answer a = Answer::kNo;
-    for (const auto& o : owners) {
-      const bool majority = o.percent && *o.percent >= 50;
-      bool listed = false;
-      for (const auto& l : o.listings) listed = listed || (l.list == RestrictedList::kEntityList && l.footnote == footnote);
-      const Answer up = listed ? Answer::kYes : owned(o.owners);
-      if (up == Answer::kYes && majority) return Answer::kYes;
-      if (up != Answer::kNo && (!o.percent || majority)) a = Answer::kUnknown;
-    }
-    return a;
-  };
-  const Answer by_owner = owned(p.owners);
-  if (by_owner == Answer::kYes) return Answer::kYes;
-  return uncertain || by_owner == Answer::kUnknown ? Answer::kUnknown : Answer::kNo;
+  return uncertain ? Answer::kUnknown : Answer::kNo;
 }
 
 namespace {
@@ -102,6 +89,13 @@ void WeighItems(Evaluation& ev) {
       } else {  // screening did not run: stated listings only, which never clear a party
         pf.footnote_1 = FootnoteAnswer(p, p.listings, false, 1);
         pf.footnote_4 = FootnoteAnswer(p, p.listings, false, 4);
+      }
+      if (k < ev.owner_footnotes.size()) {  // the owner's footnote follows a covered party
+        auto stronger = [](Answer a, Answer b) { return a == Answer::kYes || b == Answer::kYes ? Answer::kYes
+                                                        : a == Answer::kUnknown || b == Answer::kUnknown ? Answer::kUnknown
+                                                                                                         : Answer::kNo; };
+        pf.footnote_1 = stronger(pf.footnote_1, ev.owner_footnotes[k][0]);
+        pf.footnote_4 = stronger(pf.footnote_4, ev.owner_footnotes[k][1]);
       }
       f.parties.push_back(std::move(pf));
     }

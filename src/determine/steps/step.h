@@ -323,6 +323,9 @@ class Evaluation {
   const std::vector<Classification>* classes = nullptr;
   // Per party: on the Entity List with footnote 1 / 4, from screening and stated listings (734.9(e)).
   std::vector<std::array<jurisdiction::Answer, 2>> party_footnotes;
+  // Per party: footnote 1 / 4 of a listed owner that covers it under the Affiliates Rule in force
+  // (the footnote follows the owner); unknown when the owner's share is. Empty: no owner counted.
+  std::vector<std::array<jurisdiction::Answer, 2>> owner_footnotes;
   // Per item with origin facts: whether the EAR reaches it (the jurisdiction step).
   std::vector<std::optional<jurisdiction::Determination>> jurisdictions;
   // Country agreements in force for the destination on the date (DetermineOptions::overlays),
