@@ -190,7 +190,12 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
                                              r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
     }
     if (out.certification_due) {
-      out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (15 CFR 740.27)");
+      // The citation is the regime data's, as the engine's AIA obligations are (start-up checks it).
+      const Parameter* cite = engine.data().Param("ai-diffusion-2025", "aia_certification_citation");
+      const std::string where = cite && cite->value.contains("value") && cite->value["value"].is_string()
+                                    ? cite->value["value"].get<std::string>()
+                                    : std::string("the AIA certification citation is missing from the regime data");
+      out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (" + where + ")");
     }
     return out;
   }
