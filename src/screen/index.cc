@@ -272,6 +272,7 @@ class ByteReader {
     return true;
   }
   bool AtEnd() const { return at_ == in_.size(); }
+  size_t left() const { return in_.size() - at_; }
 
  private:
   std::string_view in_;
@@ -291,7 +292,7 @@ uint64_t Checksum(std::string_view bytes) {
   return h;
 }
 
-constexpr std::string_view kCacheMagic = "exportctl screen index 1\n";
+constexpr std::string_view kCacheMagic = "exportctl screen index 2\n";
 
 // A vocabulary entry as the key table holds it: its id and WordShape.
 struct KeyEntry {
@@ -1158,6 +1159,18 @@ class IndexImpl final : public Screener {
       w.Strs(r.alt_names), w.Strs(r.countries), w.Strs(r.programs);
       w.Str(r.entity_number), w.Str(r.federal_register_notice), w.Str(r.license_requirement);
       w.Str(r.license_policy), w.Str(r.source_list_url), w.Str(r.start_date);
+      w.Pod<uint64_t>(r.addresses.size());
+      for (const auto& a : r.addresses) {
+        w.Str(a.address), w.Str(a.city), w.Str(a.state), w.Str(a.postal_code), w.Str(a.country);
+      }
+      w.Pod<uint64_t>(r.ids.size());
+      for (const auto& i : r.ids) {
+        w.Str(i.type), w.Str(i.number), w.Str(i.country), w.Str(i.issue_date), w.Str(i.expiration_date);
+      }
+      w.Strs(r.dates_of_birth), w.Strs(r.nationalities), w.Strs(r.citizenships);
+      w.Strs(r.places_of_birth);
+      w.Pod<uint64_t>(r.other_fields.size());
+      for (const auto& [k, v] : r.other_fields) w.Str(k), w.Str(v);
     }
     w.Vec(vocab_lookup_), w.Vec(word_frequency_);
     w.Pod(total_names_);
@@ -1194,6 +1207,31 @@ class IndexImpl final : public Screener {
           !r.Str(rec.license_requirement) || !r.Str(rec.license_policy) ||
           !r.Str(rec.source_list_url) || !r.Str(rec.start_date)) {
         return false;
+      }
+      uint64_t count = 0;
+      if (!r.Pod(count) || count > r.left()) return false;
+      rec.addresses.resize(count);
+      for (auto& a : rec.addresses) {
+        if (!r.Str(a.address) || !r.Str(a.city) || !r.Str(a.state) || !r.Str(a.postal_code) ||
+            !r.Str(a.country)) {
+          return false;
+        }
+      }
+      if (!r.Pod(count) || count > r.left()) return false;
+      rec.ids.resize(count);
+      for (auto& i : rec.ids) {
+        if (!r.Str(i.type) || !r.Str(i.number) || !r.Str(i.country) || !r.Str(i.issue_date) ||
+            !r.Str(i.expiration_date)) {
+          return false;
+        }
+      }
+      if (!r.Strs(rec.dates_of_birth) || !r.Strs(rec.nationalities) || !r.Strs(rec.citizenships) ||
+          !r.Strs(rec.places_of_birth) || !r.Pod(count) || count > r.left()) {
+        return false;
+      }
+      rec.other_fields.resize(count);
+      for (auto& [k, v] : rec.other_fields) {
+        if (!r.Str(k) || !r.Str(v)) return false;
       }
     }
     uint64_t memory = 0;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -151,6 +152,74 @@ Result<std::string> ReadFile(const std::string& path) {
   return bytes;
 }
 
+// The single-valued CSL fields kept as listed in ListRecord::other_fields.
+constexpr const char* kOtherCslFields[] = {
+    "title",        "end_date",    "standard_order", "remarks",      "call_sign",
+    "vessel_type",  "gross_tonnage", "gross_registered_tonnage",     "vessel_flag",
+    "vessel_owner", "source_information_url"};
+
+// CSL CSV "ids": "Passport, 836238033, KP; Gender, Male; …" (type, number[, country]).
+std::vector<ListRecord::Identifier> SplitIds(std::string_view text) {
+  std::vector<ListRecord::Identifier> out;
+  for (const auto& part : SplitOn(text, ';')) {
+    const std::vector<std::string> f = SplitOn(part, ',');
+    if (f.empty()) continue;
+    ListRecord::Identifier id;
+    id.type = f[0];
+    if (f.size() > 1) id.number = f[1];
+    if (f.size() > 2) id.country = f[2];
+    out.push_back(std::move(id));
+  }
+  return out;
+}
+
+// OFAC remarks: "DOB 10 Dec 1948; POB Giza, Egypt; nationality Egypt; Passport 1084010 (Egypt);
+// alt. Passport 19820215; …". Dates of birth, places of birth, nationalities, citizenships and
+// identity documents are taken out; the remarks stay as they are.
+void ReadOfacRemarks(const std::string& remarks, ListRecord& r) {
+  static const char* kIdTypes[] = {"Passport", "National ID No.", "Registration ID", "Tax ID No.",
+                                   "Identification Number", "Cedula No.", "SSN", "C.U.I.T.",
+                                   "Business Registration Number", "Company Number", "D-U-N-S Number",
+                                   "Registration Number", "Vessel Registration Identification",
+                                   "Aircraft Manufacturer's Serial Number (MSN)", "IMO"};
+  for (std::string item : SplitOn(remarks, ';')) {
+    if (item.rfind("alt. ", 0) == 0) item = Trim(item.substr(5));
+    if (!item.empty() && item.back() == '.') item.pop_back();
+    auto after = [&](std::string_view prefix) -> std::optional<std::string> {
+      if (item.size() > prefix.size() && item.compare(0, prefix.size(), prefix) == 0 &&
+          item[prefix.size()] == ' ') {
+        return Trim(std::string_view(item).substr(prefix.size() + 1));
+      }
+      return std::nullopt;
+    };
+    if (auto v = after("DOB")) {
+      r.dates_of_birth.push_back(*v);
+    } else if (auto v = after("POB")) {
+      r.places_of_birth.push_back(*v);
+    } else if (auto v = after("nationality")) {
+      r.nationalities.push_back(*v);
+    } else if (auto v = after("citizen")) {
+      r.citizenships.push_back(*v);
+    } else {
+      for (const char* type : kIdTypes) {
+        auto v = after(type);
+        if (!v) continue;
+        ListRecord::Identifier id;
+        id.type = type;
+        std::string number = *v;
+        if (const size_t open = number.find(" ("); open != std::string::npos) {
+          const size_t close = number.find(')', open);
+          id.country = number.substr(open + 2, close == std::string::npos ? std::string::npos : close - open - 2);
+          number.erase(open);
+        }
+        id.number = Trim(number);
+        if (!id.number.empty()) r.ids.push_back(std::move(id));
+        break;
+      }
+    }
+  }
+}
+
 // ---- CSL JSON ----
 Result<LoadedList> ParseCslJson(std::string_view bytes) {
   simdjson::dom::parser parser;
@@ -214,12 +283,41 @@ Result<LoadedList> ParseCslJson(std::string_view bytes) {
     }
     if (!item["addresses"].get_array().get(arr)) {
       for (auto a : arr) {
-        std::string c = str(a, "country");
+        ListRecord::Address address{str(a, "address"), str(a, "city"), str(a, "state"),
+                                    str(a, "postal_code"), str(a, "country")};
+        std::string c = address.country;
         if (!c.empty() &&
             std::find(r.countries.begin(), r.countries.end(), c) == r.countries.end()) {
           r.countries.push_back(std::move(c));
         }
+        r.addresses.push_back(std::move(address));
       }
+    }
+    if (!item["ids"].get_array().get(arr)) {
+      for (auto a : arr) {
+        ListRecord::Identifier id{str(a, "type"), str(a, "number"), str(a, "country"),
+                                  str(a, "issue_date"), str(a, "expiration_date")};
+        if (!id.type.empty() || !id.number.empty()) r.ids.push_back(std::move(id));
+      }
+    }
+    // Multi-valued fields are arrays in the JSON; a string is read as ";"-joined.
+    auto many = [&](std::string_view key, std::vector<std::string>& into) {
+      simdjson::dom::array values;
+      if (!item[key].get_array().get(values)) {
+        for (auto v : values) {
+          std::string_view text;
+          if (!v.get_string().get(text) && !text.empty()) into.emplace_back(text);
+        }
+      } else if (std::string text = str(item, key); !text.empty()) {
+        into = SplitOn(text, ';');
+      }
+    };
+    many("dates_of_birth", r.dates_of_birth);
+    many("nationalities", r.nationalities);
+    many("citizenships", r.citizenships);
+    many("places_of_birth", r.places_of_birth);
+    for (const char* key : kOtherCslFields) {
+      if (std::string v = str(item, key); !v.empty()) r.other_fields.emplace_back(key, std::move(v));
     }
     out.records.push_back(std::move(r));
     ++index;
@@ -268,12 +366,22 @@ Result<LoadedList> ParseCslCsv(std::string_view bytes) {
     r.alt_names = SplitOn(get(row, "alt_names"), ';');
     r.programs = SplitOn(get(row, "programs"), ';');
     // Addresses are ";"-joined, each ending with the country code: "…, Yerevan, Armenia, AM".
+    // The parts before it cannot be told apart reliably, so they stay one `address` text.
     for (const auto& address : SplitOn(get(row, "addresses"), ';')) {
       const size_t comma = address.rfind(',');
       std::string c = Trim(comma == std::string::npos ? address : address.substr(comma + 1));
+      r.addresses.push_back({comma == std::string::npos ? "" : Trim(address.substr(0, comma)), "", "", "", c});
       if (!c.empty() && std::find(r.countries.begin(), r.countries.end(), c) == r.countries.end()) {
         r.countries.push_back(std::move(c));
       }
+    }
+    r.ids = SplitIds(get(row, "ids"));
+    r.dates_of_birth = SplitOn(get(row, "dates_of_birth"), ';');
+    r.nationalities = SplitOn(get(row, "nationalities"), ';');
+    r.citizenships = SplitOn(get(row, "citizenships"), ';');
+    r.places_of_birth = SplitOn(get(row, "places_of_birth"), ';');
+    for (const char* key : kOtherCslFields) {
+      if (std::string v = get(row, key); !v.empty()) r.other_fields.emplace_back(key, std::move(v));
     }
     out.records.push_back(std::move(r));
   }
@@ -338,6 +446,8 @@ Result<LoadedList> ParseOfacCsv(std::string_view bytes, const std::string& path)
            it != std::sregex_iterator(); ++it) {
         r.alt_names.push_back((*it)[1].str());
       }
+      ReadOfacRemarks(remarks, r);
+      if (!remarks.empty()) r.other_fields.emplace_back("remarks", remarks);
     }
     by_number[r.entity_number] = out.records.size();
     out.records.push_back(std::move(r));
@@ -364,6 +474,11 @@ Result<LoadedList> ParseOfacCsv(std::string_view bytes, const std::string& path)
         if (row.size() < 5) continue;
         auto it = by_number.find(OfacValue(row[0]));
         const std::string country = OfacValue(row[4]);
+        if (it != by_number.end()) {
+          // add.csv: ent_num, add_num, address, city/state/postal code, country, remarks.
+          out.records[it->second].addresses.push_back(
+              {OfacValue(row[2]), OfacValue(row[3]), "", "", country});
+        }
         if (it != by_number.end() && !country.empty()) {
           auto& cs = out.records[it->second].countries;
           if (std::find(cs.begin(), cs.end(), country) == cs.end()) cs.push_back(country);
@@ -397,6 +512,12 @@ Result<LoadedList> ParseDplText(std::string_view bytes) {
     if (r.name.empty()) return Status::Invalid(fmt::format("row {}.Name", i + 1), "missing");
     const std::string country = get(rows[i], "Country");
     if (!country.empty()) r.countries.push_back(country);
+    r.addresses.push_back({get(rows[i], "Street_Address"), get(rows[i], "City"), get(rows[i], "State"),
+                           get(rows[i], "Postal_Code"), country});
+    for (const auto& [column, key] : {std::pair{"Expiration_Date", "end_date"},
+                                      std::pair{"Standard_Order", "standard_order"}}) {
+      if (std::string v = get(rows[i], column); !v.empty()) r.other_fields.emplace_back(key, std::move(v));
+    }
     r.federal_register_notice = get(rows[i], "FR_Citation");
     r.start_date = get(rows[i], "Effective_Date");
     r.record_id = fmt::format("DPL:row{}", i);

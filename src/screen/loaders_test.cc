@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "screen/screen.h"
@@ -40,6 +41,55 @@ TEST(ParseListBytes, CslJsonFields) {
   EXPECT_EQ(r.countries, std::vector<std::string>{"CN"});
   EXPECT_EQ(l->version.source_date, "2026-07-31");
   EXPECT_EQ(l->version.format, "csl-json");
+}
+
+TEST(ParseListBytes, KeepsTheCslFieldsTheCompatibleSearchShows) {
+  const char* json =
+      R"({"results":[{"id":"x2","source":"Specially Designated Nationals (SDN) - Treasury Department",
+    "type":"Individual","name":"QARANI, Yusuf","addresses":[{"address":"1 Road","city":"Kabul","state":null,
+    "postal_code":"1001","country":"AF"}],"dates_of_birth":["1961-03-12"],"nationalities":["AF"],
+    "ids":[{"type":"Passport","number":"OR123","country":"AF"}],"remarks":"r","title":"Mullah"}]})";
+  auto l = ParseListBytes(json, "consolidated_2026-07-31.json");
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  const ListRecord& r = l->records[0];
+  ASSERT_EQ(r.addresses.size(), 1u);
+  EXPECT_EQ(r.addresses[0].city, "Kabul");
+  EXPECT_EQ(r.addresses[0].postal_code, "1001");
+  EXPECT_EQ(r.addresses[0].state, "");
+  EXPECT_EQ(r.dates_of_birth, std::vector<std::string>{"1961-03-12"});
+  ASSERT_EQ(r.ids.size(), 1u);
+  EXPECT_EQ(r.ids[0].number, "OR123");
+  EXPECT_EQ(r.other_fields, (std::vector<std::pair<std::string, std::string>>{{"title", "Mullah"}, {"remarks", "r"}}));
+
+  // CSV: ";"-joined fields; an identifier is "type, number, country".
+  auto csv = LoadListFile(std::string(EXPORTCTL_SHARED_DIR) + "/data/csl/consolidated_2025-06_sample.csv");
+  if (csv.ok()) {
+    const auto it = std::find_if(csv->records.begin(), csv->records.end(),
+                                 [](const ListRecord& x) { return x.dates_of_birth == std::vector<std::string>{"1978-12-05"}; });
+    ASSERT_NE(it, csv->records.end());
+    EXPECT_EQ(it->nationalities, std::vector<std::string>{"KP"});
+    ASSERT_FALSE(it->ids.empty());
+    EXPECT_EQ(it->ids[0].type, "Passport");
+    EXPECT_EQ(it->ids[0].number, "836238033");
+    EXPECT_EQ(it->ids[0].country, "KP");
+  }
+}
+
+TEST(ParseListBytes, OfacRemarksGiveBirthDatesNationalityAndDocuments) {
+  const char* csv =
+      "2676,\"AL ZAWAHIRI, Dr. Ayman\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"
+      "\"DOB 19 Jun 1951; POB Giza, Egypt; nationality Egypt; Passport 1084010 (Egypt); alt. Passport 19820215; "
+      "Operational and Military Leader of JIHAD GROUP.\"\n";
+  auto l = ParseListBytes(csv, "sdn_2024-05-03.csv");
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  const ListRecord& r = l->records[0];
+  EXPECT_EQ(r.dates_of_birth, std::vector<std::string>{"19 Jun 1951"});
+  EXPECT_EQ(r.places_of_birth, std::vector<std::string>{"Giza, Egypt"});
+  EXPECT_EQ(r.nationalities, std::vector<std::string>{"Egypt"});
+  ASSERT_EQ(r.ids.size(), 2u);
+  EXPECT_EQ(r.ids[0].number, "1084010");
+  EXPECT_EQ(r.ids[0].country, "Egypt");
+  EXPECT_EQ(r.ids[1].number, "19820215");
 }
 
 struct RealFile {

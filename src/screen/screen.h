@@ -66,6 +66,22 @@ struct ListRecord {
   std::string license_policy;
   std::string source_list_url;
   std::string start_date;  // as listed, may be empty
+  // The rest of what the CSL carries, as listed (empty when the file has none): shown by the
+  // CSL-compatible search and weighed by the matching API (docs/screening.md, "Compatible APIs").
+  struct Address {
+    std::string address, city, state, postal_code, country;
+  };
+  struct Identifier {
+    std::string type, number, country, issue_date, expiration_date;
+  };
+  std::vector<Address> addresses;
+  std::vector<Identifier> ids;
+  std::vector<std::string> dates_of_birth;  // "1978-12-05", "1955", "10 Dec 1948", as listed
+  std::vector<std::string> nationalities, citizenships, places_of_birth;
+  // Other single-valued CSL fields by their CSL name (title, end_date, standard_order, remarks,
+  // call_sign, vessel_type, gross_tonnage, gross_registered_tonnage, vessel_flag, vessel_owner,
+  // source_information_url), only those present.
+  std::vector<std::pair<std::string, std::string>> other_fields;
 
   // Entity List footnote parsed from the license requirement ("…EAR)4" → 4; §734.9(e)(1) → 1),
   // 0 when none.

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "determine/engine.h"
@@ -46,6 +48,22 @@ class ScreenService {
   virtual Result<std::string> Lists() const = 0;
   // Officer disposition: {"party", "record_id", "reason", "expires"}.
   virtual Result<std::string> Clear(const std::string& body, const RequestContext& ctx) = 0;
+
+  // The APIs screening clients already speak (screen/compat_api.h): the trade.gov CSL API v1
+  // search and sources, and the yente matching API. `params` are the query parameters in order.
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  virtual Result<std::string> CslSearch(const Params& params, const std::string& performed_at) const {
+    (void)params, (void)performed_at;
+    return Status::Error(ErrorCode::kUnavailable, "", "the CSL search is not available on this server");
+  }
+  virtual Result<std::string> CslSources() const {
+    return Status::Error(ErrorCode::kUnavailable, "", "the CSL search is not available on this server");
+  }
+  virtual Result<std::string> Match(const std::string& dataset, const std::string& body,
+                                    const Params& params) const {
+    (void)dataset, (void)body, (void)params;
+    return Status::Error(ErrorCode::kUnavailable, "", "matching is not available on this server");
+  }
 };
 
 // The ownership graph (src/ownership): what checks weigh beside the stated owners, and its routes.

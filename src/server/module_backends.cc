@@ -18,6 +18,7 @@
 #include "screen/sha256.h"
 #include "screen/party_screener.h"
 #include "screen/screen.h"
+#include "screen/compat_api.h"
 #include "screen/screen_json.h"
 #include "server/server.h"
 
@@ -235,7 +236,17 @@ class ModuleScreen final : public ScreenService {
       : screener_(std::make_unique<LiveScreener>(std::move(s), data_dir)),
         data_dir_(std::move(data_dir)),
         today_(std::move(today)),
-        horizon_days_(horizon_days) {}
+        horizon_days_(horizon_days),
+        compat_(screener_->index(), [this] { return screener_->Caveats(); }) {}
+
+  Result<std::string> CslSearch(const Params& params, const std::string& performed_at) const override {
+    return compat_.CslSearch(params, performed_at);
+  }
+  Result<std::string> CslSources() const override { return compat_.CslSources(); }
+  Result<std::string> Match(const std::string& dataset, const std::string& body,
+                            const Params& params) const override {
+    return compat_.Match(dataset, body, params);
+  }
 
   const PartyScreener* screener() const override { return screener_.get(); }
 
@@ -335,6 +346,7 @@ class ModuleScreen final : public ScreenService {
   std::string data_dir_;
   std::function<Date()> today_;
   int horizon_days_;
+  screen::CompatApis compat_;
 };
 
 // The ownership graph under the data directory. An import swaps the graph every later check

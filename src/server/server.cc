@@ -133,6 +133,9 @@ struct Server::Impl {
         {"POST", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenPost},
         {"POST", "/v1/screen/clear", Role::kOfficer, &Impl::HandleScreenClear},
         {"GET", "/v1/lists", Role::kViewer, &Impl::HandleLists},
+        {"GET", "/consolidated_screening_list/v1/search", Role::kAnalyst, &Impl::HandleCslSearch},
+        {"GET", "/consolidated_screening_list/v1/sources", Role::kViewer, &Impl::HandleCslSources},
+        {"POST", "/match/{dataset}", Role::kAnalyst, &Impl::HandleMatch},
         {"GET", "/v1/ownership/{id}", Role::kViewer, &Impl::HandleOwnership},
         {"POST", "/v1/ownership/import", Role::kOfficer, &Impl::HandleOwnershipImport},
         {"GET", "/v1/licenses", Role::kViewer, &Impl::HandleLicenses},
@@ -269,7 +272,17 @@ struct Server::Impl {
 
   bool Authorize(const Route& route, Call& call) {
     if (!route.role) return true;
-    const std::string& header = call.req.get_header_value("Authorization");
+    std::string header = call.req.get_header_value("Authorization");
+    // The key where clients of the APIs we are compatible with send theirs: OpenSanctions
+    // clients write "Authorization: ApiKey <key>", trade.gov clients a subscription-key header
+    // (or query parameter, on the CSL routes only). Read as our Bearer key.
+    if (header.size() > 7 && strncasecmp(header.c_str(), "ApiKey ", 7) == 0) {
+      header = "Bearer " + header.substr(7);
+    } else if (header.empty() && IsCslRoute(route)) {
+      std::string key = call.req.get_header_value("subscription-key");
+      if (key.empty()) key = call.req.get_param_value("subscription-key");
+      if (!key.empty()) header = "Bearer " + key;
+    }
     auto deny = [&](int status, const char* code, const std::string& message,
                     const std::string& log_detail) {
       metrics.CountAuthFailure(status);
@@ -1001,6 +1014,53 @@ struct Server::Impl {
               std::string("the change was made but the audit log cannot record it: ") +
                   record.status().message());
     return false;
+  }
+
+  // ---- APIs screening clients already speak (screen/compat_api.h) -------------------------
+
+  static bool IsCslRoute(const Route& route) {
+    return std::strncmp(route.path, "/consolidated_screening_list/", 29) == 0;
+  }
+
+  static std::string UtcNow() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+  }
+
+  void HandleCslSearch(Call& call) {
+    if (!deps.screen) return Unavailable(call, "screening");
+    Reply(call, deps.screen->CslSearch(call.req.params, UtcNow()));
+  }
+
+  void HandleCslSources(Call& call) {
+    if (!deps.screen) return Unavailable(call, "screening");
+    Reply(call, deps.screen->CslSources());
+  }
+
+  // yente's clients read an error's "detail"; ours read "error". Both are sent.
+  void HandleMatch(Call& call) {
+    if (!deps.screen) return Unavailable(call, "matching");
+    Result<std::string> r = Status::Ok();
+    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) {
+      r = st;
+    } else if (NestedDeeperThan(call.req.body, options.max_json_depth)) {
+      r = Status::Invalid("", "JSON nested deeper than " + std::to_string(options.max_json_depth) + " levels");
+    } else {
+      r = deps.screen->Match(call.param, call.req.body, call.req.params);
+    }
+    if (r.ok()) return SendJson(call.res, 200, *r);
+    const Status& st = r.status();
+    std::string body = ErrorJson(ErrorCodeName(st.code()), st.field(), st.message());
+    body.pop_back();
+    JsonWriter w(body);
+    body += ',';
+    w.Key("detail").String((st.field().empty() ? "" : st.field() + ": ") + st.message());
+    body += '}';
+    SendJson(call.res, HttpStatusFor(st.code()), std::move(body));
   }
 
   void HandleLists(Call& call) {
