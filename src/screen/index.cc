@@ -5,6 +5,10 @@
 #endif
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
+#include <iostream>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <type_traits>
@@ -207,8 +211,63 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
-// Flat byte encoding for the index cache: little-endian PODs as in memory, vectors and strings
-// with a 64-bit length. The reader fails (never reads past the end) on damaged input.
+// An array the queries read: built in memory (the vector) or used in place in the mapped index
+// cache (Map). The vector-like members are for the build only; readers see data()/size().
+template <typename T>
+class Flat {
+ public:
+  static_assert(std::is_trivially_copyable_v<T>);
+  Flat() = default;
+  Flat(const Flat&) = delete;
+  Flat& operator=(const Flat&) = delete;
+  Flat& operator=(const std::vector<T>& v) { vec_ = v; return Sync(); }
+  void Map(const T* data, size_t n) {
+    std::vector<T>().swap(vec_);
+    ptr_ = data, n_ = n;
+  }
+  const T& operator[](size_t i) const { return ptr_[i]; }
+  // Writes are for the build only (a mapped array is read-only memory); reads see either.
+  T& operator[](size_t i) { return const_cast<T*>(ptr_)[i]; }
+  const T* data() const { return ptr_; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const T* begin() const { return ptr_; }
+  const T* end() const { return ptr_ + n_; }
+  const T& back() const { return ptr_[n_ - 1]; }
+  size_t capacity() const { return vec_.capacity(); }
+  std::string_view view() const requires std::is_same_v<T, char> { return {ptr_, n_}; }
+  // Build only.
+  void assign(size_t n, const T& v) { vec_.assign(n, v), Sync(); }
+  void resize(size_t n) { vec_.resize(n), Sync(); }
+  void reserve(size_t n) { vec_.reserve(n), Sync(); }
+  void clear() { vec_.clear(), Sync(); }
+  void shrink_to_fit() { vec_.shrink_to_fit(), Sync(); }
+  void push_back(const T& v) { vec_.push_back(v), Sync(); }
+  template <typename It>
+  void insert(const T* at, It first, It last) {  // appends: `at` is end()
+    (void)at;
+    vec_.insert(vec_.end(), first, last), Sync();
+  }
+  Flat& operator+=(std::string_view text) requires std::is_same_v<T, char> {
+    vec_.insert(vec_.end(), text.begin(), text.end());
+    return Sync();
+  }
+
+ private:
+  Flat& Sync() {
+    ptr_ = vec_.data(), n_ = vec_.size();
+    return *this;
+  }
+  std::vector<T> vec_;
+  const T* ptr_ = nullptr;
+  size_t n_ = 0;
+};
+
+// Flat byte encoding for the index cache: little-endian PODs as in memory, arrays and strings
+// with a 64-bit length; an array's elements start at a multiple of 16 bytes from the start of
+// the file, so the mapped file is read in place. The reader fails (never reads past the end)
+// on damaged input.
+constexpr size_t kArrayAlign = 16;
 class ByteWriter {
  public:
   template <typename T>
@@ -217,9 +276,9 @@ class ByteWriter {
     out_.append(reinterpret_cast<const char*>(&v), sizeof(T));
   }
   template <typename T>
-  void Vec(const std::vector<T>& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
+  void Vec(const Flat<T>& v) {
     Pod<uint64_t>(v.size());
+    out_.append((kArrayAlign - out_.size() % kArrayAlign) % kArrayAlign, '\0');
     if (!v.empty()) out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
   void Str(std::string_view v) {
@@ -238,7 +297,8 @@ class ByteWriter {
 
 class ByteReader {
  public:
-  explicit ByteReader(std::string_view in) : in_(in) {}
+  // Reads `in` from `at` (offsets count from the start of the file, for the alignment).
+  explicit ByteReader(std::string_view in, size_t at = 0) : in_(in), at_(at) {}
   template <typename T>
   bool Pod(T& v) {
     if (in_.size() - at_ < sizeof(T)) return false;
@@ -246,15 +306,27 @@ class ByteReader {
     at_ += sizeof(T);
     return true;
   }
+  // The array in place: `v` points into the bytes, which must outlive it.
   template <typename T>
-  bool Vec(std::vector<T>& v) {
+  bool Vec(Flat<T>& v) {
     uint64_t n = 0;
-    if (!Pod(n) || n > (in_.size() - at_) / sizeof(T)) return false;
-    v.resize(n);
-    if (n) std::memcpy(v.data(), in_.data() + at_, n * sizeof(T));  // data() may be null when empty
+    if (!Pod(n)) return false;
+    const size_t pad = (kArrayAlign - at_ % kArrayAlign) % kArrayAlign;
+    if (in_.size() - at_ < pad) return false;
+    at_ += pad;
+    if (n > (in_.size() - at_) / sizeof(T)) return false;
+    const char* p = in_.data() + at_;
+    if (reinterpret_cast<uintptr_t>(p) % alignof(T) != 0) return false;
+    v.Map(reinterpret_cast<const T*>(p), n);
     at_ += n * sizeof(T);
     return true;
   }
+  bool Skip(uint64_t n) {
+    if (n > in_.size() - at_) return false;
+    at_ += n;
+    return true;
+  }
+  size_t at() const { return at_; }
   bool Str(std::string& v) {
     uint64_t n = 0;
     if (!Pod(n) || n > in_.size() - at_) return false;
@@ -279,20 +351,27 @@ class ByteReader {
   size_t at_ = 0;
 };
 
+// Four independent multiply-xor lanes over 32-byte blocks (a serial chain was the slowest part of
+// reading the cache), folded together with the tail and the length.
 uint64_t Checksum(std::string_view bytes) {
-  uint64_t h = 0x243f6a8885a308d3ULL;
+  uint64_t h[4] = {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL,
+                   0x082efa98ec4e6c89ULL};
   size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, bytes.data() + i, 8);
-    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 32;
+  for (; i + 32 <= bytes.size(); i += 32) {
+    for (int lane = 0; lane < 4; ++lane) {
+      uint64_t w;
+      std::memcpy(&w, bytes.data() + i + 8 * lane, 8);
+      h[lane] = (h[lane] ^ w) * 0x9e3779b97f4a7c15ULL;
+      h[lane] ^= h[lane] >> 32;
+    }
   }
-  for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ULL;
-  return h;
+  uint64_t out = bytes.size();
+  for (uint64_t lane : h) out = (out ^ lane) * 0x9e3779b97f4a7c15ULL, out ^= out >> 29;
+  for (; i < bytes.size(); ++i) out = (out ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ULL;
+  return out;
 }
 
-constexpr std::string_view kCacheMagic = "exportctl screen index 2\n";
+constexpr std::string_view kCacheMagic = "exportctl screen index 3\n";
 
 // A vocabulary entry as the key table holds it: its id and WordShape.
 struct KeyEntry {
@@ -341,6 +420,9 @@ class KeyTable {
         if ((slot.a & kRun) == 0) {
           fn(KeyEntry{slot.a, slot.b});
         } else {
+          // A run reference outside the runs (a writer's mistake) is read as no entry, here
+          // rather than by a pass over every slot when the cache is mapped.
+          if (uint64_t{slot.a & ~kRun} + slot.b > runs_.size()) return;
           const KeyEntry* run = &runs_[slot.a & ~kRun];
           for (uint32_t i = 0; i < slot.b; ++i) fn(run[i]);
         }
@@ -361,12 +443,6 @@ class KeyTable {
     uint64_t size = 0;
     if (!r.Vec(slots_) || !r.Vec(runs_) || !r.Pod(size) || size != slots_.size()) return false;
     size_ = size;
-    for (const Slot& slot : slots_) {  // a damaged run reference must not read out of bounds
-      if (slot.key != 0 && (slot.a & kRun) != 0 &&
-          (uint64_t{slot.a & ~kRun} + slot.b > runs_.size())) {
-        return false;
-      }
-    }
     return true;
   }
   size_t bytes() const {
@@ -386,8 +462,8 @@ class KeyTable {
     x ^= x >> 29;
     return static_cast<size_t>((static_cast<unsigned __int128>(x) * size_) >> 64);
   }
-  std::vector<Slot> slots_;
-  std::vector<KeyEntry> runs_;
+  Flat<Slot> slots_;
+  Flat<KeyEntry> runs_;
   size_t size_ = 0;
 };
 
@@ -399,6 +475,7 @@ class IndexImpl final : public Screener {
       versions_.push_back(list.version);
       for (auto& r : list.records) records_.push_back(std::move(r));
     }
+    record_count_ = records_.size();
     BuildNames();
     BuildVocabulary();
     BuildKeys();
@@ -580,7 +657,15 @@ class IndexImpl final : public Screener {
  public:
 
   const std::vector<ListVersion>& versions() const override { return versions_; }
-  const std::vector<ListRecord>& records() const override { return records_; }
+  const std::vector<ListRecord>& records() const override {
+    if (lazy_records_) {
+      std::call_once(all_records_, [this] {
+        records_.reserve(record_count_);
+        for (uint32_t i = 0; i < record_count_; ++i) records_.push_back(Record(i));
+      });
+    }
+    return records_;
+  }
   size_t name_count() const override { return hot_.size(); }
   size_t memory_bytes() const override { return memory_bytes_; }
 
@@ -853,7 +938,7 @@ class IndexImpl final : public Screener {
       if (internal::IsInitialWord(query.words[i])) initials |= 1u << i;
     }
     Scratch& s = ThreadScratch();
-    s.Reserve(vocab_max_weight_.size(), hot_.size(), records_.size());
+    s.Reserve(vocab_max_weight_.size(), hot_.size(), record_count_);
     const uint32_t epoch = s.epoch;
     if (s.items.size() < q_items) s.items.resize(q_items);
     std::vector<QueryItem>& items = s.items;
@@ -1081,7 +1166,7 @@ class IndexImpl final : public Screener {
     };
     for (uint32_t id : candidates) {
       const HotName& n = hot_[id];
-      if (has_filters && !PassesFilters(records_[n.record], q)) continue;
+      if (has_filters && !PassesFilters(Record(n.record), q)) continue;
       collect_pairs(n);
       if (pairs.empty()) continue;
       const auto scored = internal::ScorePairs(view_for(n), listed_view(n), n.lambda, pairs, false);
@@ -1108,10 +1193,10 @@ class IndexImpl final : public Screener {
       const uint32_t* item_vocab = &hot_items_[n.item_offset];
       auto listed_word = [&](size_t i) { return std::string(VocabText(item_vocab[i])); };
       Hit h;
-      h.record = &records_[n.record];
+      h.record = &Record(n.record);
       h.record_index = n.record;
-      h.matched_name = std::string(name_text_, name_text_offsets_[b.name],
-                                   name_text_offsets_[b.name + 1] - name_text_offsets_[b.name]);
+      h.matched_name = std::string(name_text_.view().substr(
+          name_text_offsets_[b.name], name_text_offsets_[b.name + 1] - name_text_offsets_[b.name]));
       h.alias = n.alias;
       h.score = b.score;
       for (const PairChoice& p : scored.pairs) {
@@ -1141,7 +1226,9 @@ class IndexImpl final : public Screener {
     return hits;
   }
 
-  // Index cache (internal::SerializeScreener): every member the queries read.
+  // Index cache (internal::SerializeScreener): every member the queries read. The records are
+  // written one after another with a table of their offsets, so a process reading the cache in
+  // place parses only the records it shows (Record).
  public:
   void Save(ByteWriter& w) const {
     w.Pod<uint64_t>(versions_.size());
@@ -1150,28 +1237,20 @@ class IndexImpl final : public Screener {
       w.Pod<uint64_t>(v.record_count);
       w.Str(v.source_date);
     }
-    w.Pod<uint64_t>(records_.size());
-    for (const ListRecord& r : records_) {
-      w.Str(r.record_id);
-      w.Pod(r.source);
-      w.Pod(r.type);
-      w.Str(r.name);
-      w.Strs(r.alt_names), w.Strs(r.countries), w.Strs(r.programs);
-      w.Str(r.entity_number), w.Str(r.federal_register_notice), w.Str(r.license_requirement);
-      w.Str(r.license_policy), w.Str(r.source_list_url), w.Str(r.start_date);
-      w.Pod<uint64_t>(r.addresses.size());
-      for (const auto& a : r.addresses) {
-        w.Str(a.address), w.Str(a.city), w.Str(a.state), w.Str(a.postal_code), w.Str(a.country);
-      }
-      w.Pod<uint64_t>(r.ids.size());
-      for (const auto& i : r.ids) {
-        w.Str(i.type), w.Str(i.number), w.Str(i.country), w.Str(i.issue_date), w.Str(i.expiration_date);
-      }
-      w.Strs(r.dates_of_birth), w.Strs(r.nationalities), w.Strs(r.citizenships);
-      w.Strs(r.places_of_birth);
-      w.Pod<uint64_t>(r.other_fields.size());
-      for (const auto& [k, v] : r.other_fields) w.Str(k), w.Str(v);
+    Flat<uint64_t> offsets;
+    std::vector<uint64_t> at;
+    at.reserve(record_count_);
+    w.Pod<uint64_t>(record_count_);
+    const size_t length_at = w.bytes().size();
+    w.Pod<uint64_t>(0);  // the records' length, filled in below
+    for (uint32_t i = 0; i < record_count_; ++i) {
+      at.push_back(w.bytes().size());
+      SaveRecord(w, Record(i));
     }
+    const uint64_t length = w.bytes().size() - length_at - 8;
+    std::memcpy(w.bytes().data() + length_at, &length, 8);
+    offsets = at;
+    w.Vec(offsets);
     w.Vec(vocab_lookup_), w.Vec(word_frequency_);
     w.Pod(total_names_);
     w.Vec(postings_all_offsets_), w.Vec(postings_all_);
@@ -1180,13 +1259,16 @@ class IndexImpl final : public Screener {
     phonetic_keys_.Save(w);
     w.Vec(vocab_max_weight_), w.Vec(hot_), w.Vec(hot_items_), w.Vec(hot_weights_);
     w.Vec(hot_distinctive_);
-    w.Str(name_text_);
+    w.Vec(name_text_);
     w.Vec(name_text_offsets_);
-    w.Str(vocab_arena_);
+    w.Vec(vocab_arena_);
     w.Vec(vocab_arena_offsets_);
     w.Pod<uint64_t>(memory_bytes_);
   }
-  bool Load(ByteReader& r) {
+  // `bytes` is the whole cache file, kept alive by `mapping`; the arrays are used in place.
+  bool Load(ByteReader& r, std::shared_ptr<const void> mapping, std::string_view bytes) {
+    mapping_ = std::move(mapping);
+    mapped_ = bytes;
     uint64_t n = 0;
     if (!r.Pod(n) || n > 1000) return false;
     versions_.resize(n);
@@ -1198,74 +1280,146 @@ class IndexImpl final : public Screener {
       }
       v.record_count = count;
     }
-    if (!r.Pod(n) || n > (uint64_t{1} << 32)) return false;
-    records_.resize(n);
-    for (ListRecord& rec : records_) {
-      if (!r.Str(rec.record_id) || !r.Pod(rec.source) || !r.Pod(rec.type) || !r.Str(rec.name) ||
-          !r.Strs(rec.alt_names) || !r.Strs(rec.countries) || !r.Strs(rec.programs) ||
-          !r.Str(rec.entity_number) || !r.Str(rec.federal_register_notice) ||
-          !r.Str(rec.license_requirement) || !r.Str(rec.license_policy) ||
-          !r.Str(rec.source_list_url) || !r.Str(rec.start_date)) {
+    uint64_t length = 0;
+    if (!r.Pod(n) || n > (uint64_t{1} << 32) || !r.Pod(length)) return false;
+    const uint64_t records_begin = r.at();
+    if (!r.Skip(length) || !r.Vec(record_offsets_) || record_offsets_.size() != n) return false;
+    for (size_t i = 0; i < n; ++i) {  // in order, inside the records' bytes
+      if (record_offsets_[i] < (i ? record_offsets_[i - 1] + 1 : records_begin) ||
+          record_offsets_[i] >= records_begin + length) {
         return false;
-      }
-      uint64_t count = 0;
-      if (!r.Pod(count) || count > r.left()) return false;
-      rec.addresses.resize(count);
-      for (auto& a : rec.addresses) {
-        if (!r.Str(a.address) || !r.Str(a.city) || !r.Str(a.state) || !r.Str(a.postal_code) ||
-            !r.Str(a.country)) {
-          return false;
-        }
-      }
-      if (!r.Pod(count) || count > r.left()) return false;
-      rec.ids.resize(count);
-      for (auto& i : rec.ids) {
-        if (!r.Str(i.type) || !r.Str(i.number) || !r.Str(i.country) || !r.Str(i.issue_date) ||
-            !r.Str(i.expiration_date)) {
-          return false;
-        }
-      }
-      if (!r.Strs(rec.dates_of_birth) || !r.Strs(rec.nationalities) || !r.Strs(rec.citizenships) ||
-          !r.Strs(rec.places_of_birth) || !r.Pod(count) || count > r.left()) {
-        return false;
-      }
-      rec.other_fields.resize(count);
-      for (auto& [k, v] : rec.other_fields) {
-        if (!r.Str(k) || !r.Str(v)) return false;
       }
     }
+    record_count_ = n;
+    lazy_records_ = std::make_unique<std::atomic<ListRecord*>[]>(n);
     uint64_t memory = 0;
     if (!r.Vec(vocab_lookup_) || !r.Vec(word_frequency_) || !r.Pod(total_names_) ||
         !r.Vec(postings_all_offsets_) || !r.Vec(postings_all_) ||
         !r.Vec(postings_distinct_offsets_) || !r.Vec(postings_distinct_) ||
         !deletion_keys_.Load(r) || !phonetic_keys_.Load(r) || !r.Vec(vocab_max_weight_) ||
         !r.Vec(hot_) || !r.Vec(hot_items_) || !r.Vec(hot_weights_) || !r.Vec(hot_distinctive_) ||
-        !r.Str(name_text_) || !r.Vec(name_text_offsets_) || !r.Str(vocab_arena_) ||
+        !r.Vec(name_text_) || !r.Vec(name_text_offsets_) || !r.Vec(vocab_arena_) ||
         !r.Vec(vocab_arena_offsets_) || !r.Pod(memory)) {
       return false;
     }
     memory_bytes_ = memory;
-    // Sizes that the queries index by must agree (the checksum guards the contents).
+    // Sizes and offsets that the queries index by must agree (the checksum guards the contents
+    // against damage; these guard against a writer's mistake).
     const size_t vocab = vocab_max_weight_.size();
-    return vocab_arena_offsets_.size() == vocab + 1 && word_frequency_.size() == vocab &&
-           postings_all_offsets_.size() == vocab + 1 &&
-           postings_distinct_offsets_.size() == vocab + 1 &&
-           name_text_offsets_.size() == hot_.size() + 1;
+    if (vocab_arena_offsets_.size() != vocab + 1 || word_frequency_.size() != vocab ||
+        postings_all_offsets_.size() != vocab + 1 || postings_distinct_offsets_.size() != vocab + 1 ||
+        name_text_offsets_.size() != hot_.size() + 1 || vocab_arena_offsets_.back() > vocab_arena_.size() ||
+        name_text_offsets_.back() > name_text_.size() || postings_all_offsets_.back() > postings_all_.size() ||
+        postings_distinct_offsets_.back() > postings_distinct_.size()) {
+      return false;
+    }
+    for (const HotName& h : hot_) {
+      if (h.record >= record_count_ || uint64_t{h.item_offset} + h.n_items > hot_items_.size() ||
+          uint64_t{h.word_offset} + h.n_words > hot_weights_.size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+  ~IndexImpl() override {
+    for (size_t i = 0; lazy_records_ && i < record_count_; ++i) delete lazy_records_[i].load();
+  }
+
+  // Record i: from the build, or parsed from the mapped cache on first use (thread-safe).
+  const ListRecord& Record(uint32_t i) const {
+    if (!lazy_records_) return records_[i];
+    if (ListRecord* r = lazy_records_[i].load(std::memory_order_acquire)) return *r;
+    auto fresh = std::make_unique<ListRecord>();
+    ByteReader reader(mapped_, record_offsets_[i]);
+    if (!LoadRecord(reader, *fresh)) {
+      // The checksum and offsets were verified on load; a record that still cannot be read is
+      // a defect of the writer. Say so rather than show an empty record as if it were listed.
+      std::cerr << "exportctl: screening index cache record " << i << " is unreadable\n";
+      fresh->record_id = "unreadable-index-cache-record";
+      fresh->name = "(unreadable record: delete the screening index cache)";
+    }
+    ListRecord* expected = nullptr;
+    if (lazy_records_[i].compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) {
+      return *fresh.release();
+    }
+    return *expected;
+  }
+
+ private:
+  static void SaveRecord(ByteWriter& w, const ListRecord& r) {
+    w.Str(r.record_id);
+    w.Pod(r.source);
+    w.Pod(r.type);
+    w.Str(r.name);
+    w.Strs(r.alt_names), w.Strs(r.countries), w.Strs(r.programs);
+    w.Str(r.entity_number), w.Str(r.federal_register_notice), w.Str(r.license_requirement);
+    w.Str(r.license_policy), w.Str(r.source_list_url), w.Str(r.start_date);
+    w.Pod<uint64_t>(r.addresses.size());
+    for (const auto& a : r.addresses) {
+      w.Str(a.address), w.Str(a.city), w.Str(a.state), w.Str(a.postal_code), w.Str(a.country);
+    }
+    w.Pod<uint64_t>(r.ids.size());
+    for (const auto& i : r.ids) {
+      w.Str(i.type), w.Str(i.number), w.Str(i.country), w.Str(i.issue_date), w.Str(i.expiration_date);
+    }
+    w.Strs(r.dates_of_birth), w.Strs(r.nationalities), w.Strs(r.citizenships);
+    w.Strs(r.places_of_birth);
+    w.Pod<uint64_t>(r.other_fields.size());
+    for (const auto& [k, v] : r.other_fields) w.Str(k), w.Str(v);
+  }
+  static bool LoadRecord(ByteReader& r, ListRecord& rec) {
+    if (!r.Str(rec.record_id) || !r.Pod(rec.source) || !r.Pod(rec.type) || !r.Str(rec.name) ||
+        !r.Strs(rec.alt_names) || !r.Strs(rec.countries) || !r.Strs(rec.programs) ||
+        !r.Str(rec.entity_number) || !r.Str(rec.federal_register_notice) ||
+        !r.Str(rec.license_requirement) || !r.Str(rec.license_policy) ||
+        !r.Str(rec.source_list_url) || !r.Str(rec.start_date)) {
+      return false;
+    }
+    if (static_cast<int>(rec.source) < 0 || rec.source > ListSource::kOther ||
+        static_cast<int>(rec.type) < 0 || rec.type > PartyType::kAircraft) {
+      return false;
+    }
+    uint64_t count = 0;
+    if (!r.Pod(count) || count > r.left()) return false;
+    rec.addresses.resize(count);
+    for (auto& a : rec.addresses) {
+      if (!r.Str(a.address) || !r.Str(a.city) || !r.Str(a.state) || !r.Str(a.postal_code) ||
+          !r.Str(a.country)) {
+        return false;
+      }
+    }
+    if (!r.Pod(count) || count > r.left()) return false;
+    rec.ids.resize(count);
+    for (auto& i : rec.ids) {
+      if (!r.Str(i.type) || !r.Str(i.number) || !r.Str(i.country) || !r.Str(i.issue_date) ||
+          !r.Str(i.expiration_date)) {
+        return false;
+      }
+    }
+    if (!r.Strs(rec.dates_of_birth) || !r.Strs(rec.nationalities) || !r.Strs(rec.citizenships) ||
+        !r.Strs(rec.places_of_birth) || !r.Pod(count) || count > r.left()) {
+      return false;
+    }
+    rec.other_fields.resize(count);
+    for (auto& [k, v] : rec.other_fields) {
+      if (!r.Str(k) || !r.Str(v)) return false;
+    }
+    return true;
   }
 
  private:
   std::vector<ListVersion> versions_;
-  std::vector<ListRecord> records_;
+  mutable std::vector<ListRecord> records_;  // built; or every mapped record, on records()
   std::vector<IndexedName> names_;
   std::vector<std::string> vocab_;                         // build only
   std::unordered_map<std::string, uint32_t> vocab_ids_;   // build only
-  std::vector<uint32_t> vocab_lookup_;                     // FindVocabulary
-  std::vector<uint32_t> word_frequency_;  // per vocabulary id: names containing it as a word
+  Flat<uint32_t> vocab_lookup_;                           // FindVocabulary
+  Flat<uint32_t> word_frequency_;  // per vocabulary id: names containing it as a word
   uint32_t total_names_ = 0;
-  std::vector<uint32_t> postings_all_offsets_, postings_all_;
-  std::vector<uint32_t> postings_distinct_offsets_, postings_distinct_;
+  Flat<uint32_t> postings_all_offsets_, postings_all_;
+  Flat<uint32_t> postings_distinct_offsets_, postings_distinct_;
   KeyTable deletion_keys_, phonetic_keys_;
-  std::vector<float> vocab_max_weight_;
+  Flat<float> vocab_max_weight_;
   // Hot per-name data, flat: what scoring a candidate touches.
   struct HotName {
     uint32_t record;
@@ -1277,18 +1431,26 @@ class IndexImpl final : public Screener {
     bool alias;
     bool entity;  // a listed entity (or of unknown type): the query's entity view applies
   };
-  std::vector<HotName> hot_;
-  std::vector<uint32_t> hot_items_;
-  std::vector<float> hot_weights_;
-  std::vector<uint8_t> hot_distinctive_;
-  std::string name_text_;  // listed names (after cleaning and splitting), concatenated
-  std::vector<uint32_t> name_text_offsets_;
-  std::string vocab_arena_;
-  std::vector<uint32_t> vocab_arena_offsets_;
+  Flat<HotName> hot_;
+  Flat<uint32_t> hot_items_;
+  Flat<float> hot_weights_;
+  Flat<uint8_t> hot_distinctive_;
+  Flat<char> name_text_;  // listed names (after cleaning and splitting), concatenated
+  Flat<uint32_t> name_text_offsets_;
+  Flat<char> vocab_arena_;
+  Flat<uint32_t> vocab_arena_offsets_;
   std::string_view VocabText(uint32_t v) const {
-    return std::string_view(vocab_arena_)
-        .substr(vocab_arena_offsets_[v], vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v]);
+    return vocab_arena_.view().substr(vocab_arena_offsets_[v],
+                                      vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v]);
   }
+  // A cache read in place: the mapping the Flat arrays point into, and the records, parsed on
+  // first use (Record) from their offsets in it.
+  std::shared_ptr<const void> mapping_;
+  std::string_view mapped_;
+  Flat<uint64_t> record_offsets_;
+  size_t record_count_ = 0;
+  mutable std::unique_ptr<std::atomic<ListRecord*>[]> lazy_records_;
+  mutable std::once_flag all_records_;
   size_t memory_bytes_ = 0;
 };
 
@@ -1312,19 +1474,29 @@ std::string SerializeScreener(const Screener& screener, std::string_view key) {
   return std::move(w.bytes());
 }
 
-std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key) {
+std::unique_ptr<Screener> DeserializeScreener(std::shared_ptr<const void> owner, std::string_view bytes,
+                                              std::string_view key) {
   if (bytes.size() < kCacheMagic.size() + 8 || bytes.substr(0, kCacheMagic.size()) != kCacheMagic) {
     return nullptr;
   }
   uint64_t sum = 0;
   std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
   if (Checksum(bytes.substr(0, bytes.size() - 8)) != sum) return nullptr;
-  ByteReader r(bytes.substr(kCacheMagic.size(), bytes.size() - 8 - kCacheMagic.size()));
+  ByteReader r(bytes.substr(0, bytes.size() - 8), kCacheMagic.size());
   std::string stored_key;
   if (!r.Str(stored_key) || stored_key != key) return nullptr;
   auto index = std::make_unique<IndexImpl>();
-  if (!index->Load(r) || !r.AtEnd()) return nullptr;
+  if (!index->Load(r, std::move(owner), bytes) || !r.AtEnd()) return nullptr;
   return index;
+}
+
+std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key) {
+  // A copy in memory aligned for the arrays (std::string's buffer need not be).
+  const size_t words = (bytes.size() + 15) / 16;
+  std::shared_ptr<std::max_align_t[]> copy(new std::max_align_t[words + 1]);
+  char* data = reinterpret_cast<char*>(copy.get());
+  if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
+  return DeserializeScreener(std::shared_ptr<const void>(copy, copy.get()), std::string_view(data, bytes.size()), key);
 }
 
 }  // namespace internal

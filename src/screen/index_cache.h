@@ -1,6 +1,7 @@
 // The built index as bytes, for the cache in the data directory (internal; ListStore::OpenIndex).
-// Layout (docs/screening.md, "Index cache"): magic, the caller's key, the records and every flat
-// index array, then a 64-bit checksum of everything before it.
+// Layout (docs/screening.md, "Index cache"): magic, the caller's key, the records with their
+// offsets and every flat index array (16-byte aligned), then a 64-bit checksum of everything
+// before it.
 #pragma once
 
 #include <functional>
@@ -14,7 +15,12 @@ namespace exportctl::screen::internal {
 
 // The bytes of a Screener built by Screener::Build, tagged with `key`.
 std::string SerializeScreener(const Screener& screener, std::string_view key);
-// The Screener those bytes hold, or nullptr when the key differs or the bytes are damaged.
+// The Screener those bytes hold, or nullptr when the key differs or the bytes are damaged (magic
+// and format version, checksum of every byte, sizes and offsets). The arrays are used in place:
+// `owner` keeps `bytes` alive for the Screener's life (a mapping of the cache file).
+std::unique_ptr<Screener> DeserializeScreener(std::shared_ptr<const void> owner, std::string_view bytes,
+                                              std::string_view key);
+// The same over a copy of `bytes`.
 std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key);
 
 // The index cached in `cache` when it was written by this same executable for `content_key`

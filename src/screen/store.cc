@@ -1,4 +1,7 @@
 // The list store and the disposition log in the data directory (docs/screening.md, "Store").
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -208,16 +211,23 @@ std::unique_ptr<Screener> CachedScreener(const std::string& cache_path, const st
   const std::string key = exe.empty() ? "" : exe + content_key;
   const fs::path cache = cache_path;
   if (!key.empty()) {
-    std::error_code ec;
-    const auto size = fs::file_size(cache, ec);
-    std::ifstream in(cache, std::ios::binary);
-    if (!ec && in) {
-      std::string bytes(size, '\0');
-      in.read(bytes.data(), static_cast<std::streamsize>(size));
-      if (in.gcount() == static_cast<std::streamsize>(size)) {
-        if (auto index = DeserializeScreener(bytes, key)) return index;
+    // Mapped, not read: the index's arrays are used in place and only the records a query shows
+    // are parsed (docs/screening.md, "Index cache"). The file is only ever replaced by rename,
+    // never rewritten in place, so the mapping stays valid while this process holds it.
+    const int fd = ::open(cache.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+      const size_t size = static_cast<size_t>(st.st_size);
+      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (map != MAP_FAILED) {
+        std::shared_ptr<const void> owner(map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+        if (auto index = DeserializeScreener(owner, std::string_view(static_cast<const char*>(map), size), key)) {
+          ::close(fd);
+          return index;
+        }
       }
     }
+    if (fd >= 0) ::close(fd);
   }
   std::unique_ptr<Screener> index = build();
   if (index && !key.empty()) {

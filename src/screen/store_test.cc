@@ -110,6 +110,57 @@ TEST(ListStore, IndexCacheIsUsedOnlyWhenCurrentAndIntact) {
   EXPECT_TRUE(Screened(**updated, "Acme Smuggling").empty());
 }
 
+// The cache is mapped and used in place; records are parsed when a query shows them.
+TEST(ListStore, MappedIndexCacheIsReadInPlaceAndNeverUsedDamaged) {
+  TwoListVersions t;
+  ASSERT_TRUE(t.store.Import(t.v1.string()).ok());
+  auto built = t.store.OpenIndex();  // builds and writes the cache
+  ASSERT_TRUE(built.ok());
+  const fs::path cache = fs::path(t.dir.str()) / "data" / "screen" / "index.cache";
+  const auto size = fs::file_size(cache);
+  auto mapped = t.store.OpenIndex();
+  ASSERT_TRUE(mapped.ok());
+  // A hit's record is parsed from the mapping; every record equals the built one.
+  auto hits = (*mapped)->Screen({.name = "Sophgo Technologies", .threshold = 0.5});
+  ASSERT_TRUE(hits.ok() && !hits->empty());
+  EXPECT_EQ((*hits)[0].record->name, "Sophgo Technologies Ltd.");
+  ASSERT_EQ((*mapped)->records().size(), (*built)->records().size());
+  for (size_t i = 0; i < (*built)->records().size(); ++i) {
+    const ListRecord &a = (*built)->records()[i], &b = (*mapped)->records()[i];
+    EXPECT_EQ(a.ContentHash(), b.ContentHash());
+    EXPECT_EQ(a.record_id, b.record_id);
+    EXPECT_EQ(a.addresses.size(), b.addresses.size());
+    EXPECT_EQ(a.other_fields, b.other_fields);
+  }
+  // A cache cut short is not used: rebuilt and written whole again.
+  fs::resize_file(cache, size - 100);
+  auto after_cut = t.store.OpenIndex();
+  ASSERT_TRUE(after_cut.ok());
+  EXPECT_EQ(Screened(**after_cut, "Sophgo Technology"), Screened(**built, "Sophgo Technology"));
+  EXPECT_EQ(fs::file_size(cache), size);
+  // A cache of another format version is not used either.
+  {
+    std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(23);  // the N of "exportctl screen index N"
+    f.put('9');
+  }
+  auto after_version = t.store.OpenIndex();
+  ASSERT_TRUE(after_version.ok());
+  EXPECT_EQ(Screened(**after_version, "Sophgo Technology"), Screened(**built, "Sophgo Technology"));
+  std::ifstream in(cache, std::ios::binary);
+  std::string magic(25, '\0');
+  in.read(magic.data(), 25);
+  EXPECT_EQ(magic, "exportctl screen index 3\n");
+  // An index in use stays valid when a newer import replaces the cache file under it.
+  auto in_use = t.store.OpenIndex();
+  ASSERT_TRUE(in_use.ok());
+  ASSERT_TRUE(t.store.Import(t.v2.string()).ok());
+  auto newer = t.store.OpenIndex();
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ(Screened(**in_use, "Sophgo Technology"), Screened(**built, "Sophgo Technology"));
+  EXPECT_FALSE(Screened(**newer, "Atlas Sanatgaran").empty());
+}
+
 TEST(ListStore, ImportStatusReplaceAndDiff) {
   TwoListVersions t;
   const fs::path &v1 = t.v1, &v2 = t.v2;
