@@ -72,6 +72,7 @@ std::string LockKey(const AccountKey& key) {
     case AccountKind::kLppConsignee:
     case AccountKind::kAiaCertification:
     case AccountKind::kNveu:
+    case AccountKind::kLicense:
       return key.ToString();
   }
   return key.ToString();
@@ -102,6 +103,7 @@ Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey&
     case AccountKind::kAiaCertification:
     case AccountKind::kNveu:
     case AccountKind::kH200Us:
+    case AccountKind::kLicense:  // uncapped here: a reservation carries the license's limit
       c.cap = rules.CapMilli(key, as_of);
       return c;
     case AccountKind::kH200China: {
@@ -534,6 +536,16 @@ class LedgerImpl final : public Ledger {
                                           {"company_headquarters", req.company_headquarters}}));
     auto period = rules_.Period(req.account, req.as_of);
     if (!period.ok()) return period.status();
+    const bool licensed = req.account.kind == AccountKind::kLicense;
+    std::optional<int64_t> limit_milli;
+    if (licensed) {
+      // A license account's cap is the license's limit: without one, nothing is reserved.
+      if (!req.limit) return Status::Invalid("limit", "is required for a license account");
+      if (!std::isfinite(*req.limit) || *req.limit < 0 || *req.limit > kMaxTpp) {
+        return Status::Invalid("limit", "must be a number from 0 to 1e12");
+      }
+      limit_milli = std::llround(*req.limit * 1000.0);
+    }
     PreparedReserve r;
     r.req = req;
     r.milli = *milli;
@@ -541,6 +553,8 @@ class LedgerImpl final : public Ledger {
     const std::string account = req.account.ToString();
     r.fingerprint = Fingerprint({"reserve", account, std::to_string(*milli), req.as_of.ToString(),
                                  req.decision_id, req.transaction_ref, req.company_headquarters});
+    // The limit is part of a license reservation's content (other fingerprints stay as stored).
+    if (limit_milli) r.fingerprint += "limit=" + std::to_string(*limit_milli);
     r.posting.kind = PostingKind::kReserve;
     r.posting.account = account;
     r.posting.period = *period;
@@ -552,7 +566,7 @@ class LedgerImpl final : public Ledger {
     r.trigger = rules_.IsTrigger(req.account.kind);
     // Accounts whose cap depends only on their own totals take the one-step path.
     r.own_cap = LockKey(req.account) == account;
-    r.own_cap_milli = rules_.CapMilli(req.account, req.as_of);
+    r.own_cap_milli = licensed ? limit_milli : rules_.CapMilli(req.account, req.as_of);
     return r;
   }
 
@@ -589,6 +603,7 @@ class LedgerImpl final : public Ledger {
           });
       if (!computed.ok()) return computed.status();
       cap = *computed;
+      if (r.req.account.kind == AccountKind::kLicense) cap.cap = r.own_cap_milli;
     }
     const int64_t before = cap.own.held();
     out.before_tpp = static_cast<double>(before) / 1000.0;

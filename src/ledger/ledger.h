@@ -42,18 +42,21 @@ enum class AccountKind {
   kUveuCountry,        // per UVEU company × country; geographic shares of the company total
   kH200China,          // per exporter × product: China/Macau shipments, capped by the US base
   kH200Us,             // per exporter × product: US shipments (the base; no cap)
+  kLicense,            // per license × measure (units, TPP or USD): what a license the company
+                       // holds still allows (15 CFR 750.7); the limit comes with each reservation
 };
 const char* AccountKindName(AccountKind kind);  // "country", "lpp", "aia", "nveu", ...
 
 // An account's identity. Text form (used in the CLI and stored in the log):
 //   country:AE  lpp:<consignee>  aia:<consignee>  nveu:<company>:<country>
 //   uveu:<company>:<country>  h200-cn:<exporter>:<product>  h200-us:<exporter>:<product>
+//   license:<number>:units|tpp|usd
 // Names may not contain ':'; country codes are upper-case ISO 3166 codes.
 struct AccountKey {
   AccountKind kind = AccountKind::kCountryAllocation;
   std::string country;
-  std::string party;    // consignee (lpp, aia), company (nveu, uveu), exporter (h200)
-  std::string product;  // h200 only
+  std::string party;    // consignee (lpp, aia), company (nveu, uveu), exporter (h200), license number
+  std::string product;  // h200: the product; license: the measure
 
   static AccountKey Country(std::string country);
   static AccountKey Lpp(std::string consignee);
@@ -62,6 +65,8 @@ struct AccountKey {
   static AccountKey Uveu(std::string company, std::string country);
   static AccountKey H200China(std::string exporter, std::string product);
   static AccountKey H200Us(std::string exporter, std::string product);
+  // A license's limit of one measure: "units", "tpp" or "usd" (amounts are in that measure).
+  static AccountKey License(std::string number, std::string measure);
 
   static Result<AccountKey> Parse(const std::string& text);  // field "account" on error
   std::string ToString() const;
@@ -179,13 +184,17 @@ struct Balance {
 
 struct ReserveRequest {
   AccountKey account;
-  double tpp = 0;               // > 0
+  double tpp = 0;               // > 0; on a license account, the amount in its measure
   Date as_of;                   // the decision date; decides the period and the cap
   std::string idempotency_key;  // required: retrying the same request returns the same result
   std::string decision_id;
   std::string transaction_ref;
   // UVEU only: where the company is headquartered ("US" tightens the US share).
   std::string company_headquarters;
+  // License accounts only (required there): the license's limit of the account's measure, as the
+  // license version in force states it. The ledger never lets reserved + used pass it; the
+  // limit is part of the request's content (a retry with another limit is a conflict).
+  std::optional<double> limit;
 };
 
 enum class ReserveStatus {

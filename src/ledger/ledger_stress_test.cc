@@ -1,5 +1,6 @@
 // Reliability on both backends: concurrent threads and processes against a nearly-full
-// allocation, and SIGKILL of the writing process at random points of a reservation stream.
+// allocation, and SIGKILL of the writing process at random points of a reservation stream; each
+// on a country allocation and on a license account (whose limit comes with each reservation).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -28,18 +29,42 @@ constexpr int kSlotsLeft = 100;  // how many units still fit when the race start
 
 class LedgerStressTest : public testing::BackendTest {
  protected:
-  // Leaves exactly kSlotsLeft units of the AE allocation.
-  void FillAllocation() {
-    auto cap = ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-01"));
-    ASSERT_TRUE(cap.ok());
+  // The contended account: the AE allocation, or license D1234567's units (UseLicense).
+  AccountKey account_ = AccountKey::Country("AE");
+  std::string period_ = "2025-2027";
+  std::optional<double> limit_;
+  void UseLicense() {
+    account_ = AccountKey::License("D1234567", "units");
+    period_ = "cumulative";
+    limit_ = testing::kLicenseLimit;
+  }
+  double Cap(Ledger& ledger) {
+    if (limit_) return *limit_;
+    auto cap = ledger.GetBalance(account_, D("2026-06-01"));
+    EXPECT_TRUE(cap.ok() && cap->cap_tpp);
+    return cap.ok() && cap->cap_tpp ? *cap->cap_tpp : 0;
+  }
+  ReserveRequest Request(const std::string& key, double amount) const {
     ReserveRequest r;
-    r.account = AccountKey::Country("AE");
-    r.tpp = *cap->cap_tpp - kSlotsLeft * kUnit;
+    r.account = account_;
+    r.tpp = amount;
     r.as_of = D("2026-06-01");
-    r.idempotency_key = "fill";
-    auto res = ledger_->Reserve(r);
+    r.idempotency_key = key;
+    if (key != "fill") r.decision_id = "dec_" + key;
+    r.limit = limit_;
+    return r;
+  }
+  std::string ChildAccount() const { return limit_ ? "license" : "country"; }
+
+  // Leaves exactly kSlotsLeft units of the account.
+  void FillAllocation() {
+    auto res = ledger_->Reserve(Request("fill", Cap(*ledger_) - kSlotsLeft * kUnit));
     ASSERT_TRUE(res.ok() && res->status == ReserveStatus::kReserved);
   }
+
+  void ConcurrentThreads();
+  void ConcurrentProcesses();
+  void SigkillAtRandomPoints();
 
   // Every acknowledged reservation is in the log with its key, and totals reconcile with it.
   void Verify(Ledger& ledger, const std::map<std::string, int64_t>& acked, bool expect_full) {
@@ -49,8 +74,8 @@ class LedgerStressTest : public testing::BackendTest {
     for (const auto& p : *log) {
       if (!p.idempotency_key.empty()) by_key[p.idempotency_key] = &p;
       ASSERT_EQ(p.kind, PostingKind::kReserve);
-      ASSERT_EQ(p.account, "country:AE");
-      ASSERT_EQ(p.period, "2025-2027");
+      ASSERT_EQ(p.account, account_.ToString());
+      ASSERT_EQ(p.period, period_);
       ASSERT_GT(p.amount_milli, 0);
       ASSERT_EQ(p.decision_id, p.idempotency_key == "fill" ? "" : "dec_" + p.idempotency_key);
     }
@@ -61,22 +86,23 @@ class LedgerStressTest : public testing::BackendTest {
       EXPECT_EQ(it->second->id, id) << key;
       EXPECT_EQ(it->second->amount_milli, std::llround(kUnit * 1000)) << key;
     }
-    auto b = ledger.GetBalance(AccountKey::Country("AE"), D("2026-06-01"));
+    auto b = ledger.GetBalance(account_, D("2026-06-01"));
     ASSERT_TRUE(b.ok());
     auto sums = SumLog(*log);
-    const auto& s = sums[{"country:AE", "2025-2027"}];
+    const auto& s = sums[{account_.ToString(), period_}];
     EXPECT_EQ(std::llround(b->reserved_tpp * 1000), s.reserved_milli);
     EXPECT_EQ(std::llround(b->used_tpp * 1000), s.used_milli);
-    EXPECT_LE(b->reserved_tpp + b->used_tpp, *b->cap_tpp) << "the cap was exceeded";
+    const double cap = Cap(ledger);
+    EXPECT_LE(b->reserved_tpp + b->used_tpp, cap) << "the cap was exceeded";
     if (expect_full) {
       EXPECT_EQ(acked.size(), static_cast<size_t>(kSlotsLeft));
-      EXPECT_DOUBLE_EQ(b->remaining_tpp(), 0);
+      EXPECT_DOUBLE_EQ(cap - b->reserved_tpp - b->used_tpp, 0);
       EXPECT_EQ(log->size(), static_cast<size_t>(kSlotsLeft + 1));
     }
   }
 };
 
-TEST_P(LedgerStressTest, ConcurrentThreadsNeverExceedTheCap) {
+void LedgerStressTest::ConcurrentThreads() {
   FillAllocation();
   constexpr int kThreads = 8, kPerThread = 25;  // 200 attempts for 100 slots
   std::mutex mu;
@@ -86,12 +112,7 @@ TEST_P(LedgerStressTest, ConcurrentThreadsNeverExceedTheCap) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        ReserveRequest r;
-        r.account = AccountKey::Country("AE");
-        r.tpp = kUnit;
-        r.as_of = D("2026-06-01");
-        r.idempotency_key = "t" + std::to_string(t) + "-" + std::to_string(i);
-        r.decision_id = "dec_" + r.idempotency_key;
+        const ReserveRequest r = Request("t" + std::to_string(t) + "-" + std::to_string(i), kUnit);
         auto res = ledger_->Reserve(r);
         if (!res.ok()) {
           ++errors;
@@ -129,7 +150,7 @@ void ReadAcks(int fd, std::map<std::string, int64_t>& acked, int* refused, std::
   }
 }
 
-TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
+void LedgerStressTest::ConcurrentProcesses() {
   if (GetParam() == "memory") GTEST_SKIP() << "a memory ledger lives in one process";
   FillAllocation();
   constexpr int kProcesses = 4, kPerProcess = 50;
@@ -137,7 +158,7 @@ TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
   for (int c = 0; c < kProcesses; ++c) {
     int fd = -1;
     const int pid = SpawnChild({"--ledger-child=reserve", loc_->location(), "p" + std::to_string(c),
-                                std::to_string(kPerProcess), std::to_string(kUnit)},
+                                std::to_string(kPerProcess), std::to_string(kUnit), ChildAccount()},
                                &fd);
     ASSERT_GT(pid, 0);
     children.push_back({pid, fd});
@@ -157,7 +178,7 @@ TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) {
   Verify(*ledger_, acked, true);
 }
 
-TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
+void LedgerStressTest::SigkillAtRandomPoints() {
   if (GetParam() == "memory") GTEST_SKIP() << "a memory ledger lives in one process";
   constexpr int kKills = 100;
   std::mt19937 rng(20260115);  // fixed seed: reproducible kill schedule
@@ -167,7 +188,7 @@ TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
   for (int k = 0; k < kKills; ++k) {
     int fd = -1;
     const int pid = SpawnChild({"--ledger-child=reserve", loc_->location(), "k" + std::to_string(k),
-                                "100000", std::to_string(kUnit)},
+                                "100000", std::to_string(kUnit), ChildAccount()},
                                &fd);
     ASSERT_GT(pid, 0);
     // Let the child acknowledge a random number of reservations (0–5), then kill it after a
@@ -203,16 +224,28 @@ TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) {
   // A retry of any acknowledged request after the crash returns the same posting.
   auto reopened = OpenOrDie(loc_->location());
   const auto& [key, id] = *acked.begin();
-  ReserveRequest r;
-  r.account = AccountKey::Country("AE");
-  r.tpp = kUnit;
-  r.as_of = D("2026-06-01");
-  r.idempotency_key = key;
-  r.decision_id = "dec_" + key;
-  auto again = reopened->Reserve(r);
+  auto again = reopened->Reserve(Request(key, kUnit));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(again->posting.id, id);
+}
+
+TEST_P(LedgerStressTest, ConcurrentThreadsNeverExceedTheCap) { ConcurrentThreads(); }
+TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedTheCap) { ConcurrentProcesses(); }
+TEST_P(LedgerStressTest, SigkillAtRandomPointsLosesNoAcknowledgedPosting) { SigkillAtRandomPoints(); }
+
+// A license account: the same guarantees with the license's limit carried by each reservation.
+TEST_P(LedgerStressTest, ConcurrentThreadsNeverExceedALicense) {
+  UseLicense();
+  ConcurrentThreads();
+}
+TEST_P(LedgerStressTest, ConcurrentProcessesNeverExceedALicense) {
+  UseLicense();
+  ConcurrentProcesses();
+}
+TEST_P(LedgerStressTest, SigkillOnALicenseAccountLosesNoAcknowledgedPosting) {
+  UseLicense();
+  SigkillAtRandomPoints();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerStressTest, ::testing::Values("sqlite", "postgresql", "memory"),

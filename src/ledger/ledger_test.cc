@@ -367,6 +367,63 @@ TEST_P(LedgerTest, AdjustNeedsAReasonAndCannotMakeUsedNegative) {
   ExpectReconciles(D("2026-06-30"));
 }
 
+// A license account (15 CFR 750.7): its limit comes with each reservation, is never passed, is
+// part of the request's content, and a license reservation joins an allocation all or nothing.
+TEST_P(LedgerTest, LicenseAccountsNeverPassTheLicensesLimit) {
+  const AccountKey lic = AccountKey::License("D1234567", "units");
+  EXPECT_EQ(AccountKey::Parse("license:D1234567:units")->ToString(), "license:D1234567:units");
+  EXPECT_EQ(AccountKey::Parse("license:D1234567:pallets").status().field(), "account.measure");
+  ReserveRequest r = Req(lic, 30000, "l1");
+  auto no_limit = ledger_->Reserve(r);
+  ASSERT_FALSE(no_limit.ok());
+  EXPECT_EQ(no_limit.status().field(), "limit");
+  r.limit = -1;
+  EXPECT_EQ(ledger_->Reserve(r).status().field(), "limit");
+  EXPECT_EQ(LogSize(), 0u);
+
+  r.limit = 35000;
+  auto first = ledger_->Reserve(r);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->status, ReserveStatus::kReserved);
+  EXPECT_EQ(first->posting.period, "cumulative");
+  ReserveRequest more = Req(lic, 6000, "l2");
+  more.limit = 35000;
+  auto refused = ledger_->Reserve(more);
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status, ReserveStatus::kInsufficient);
+  EXPECT_DOUBLE_EQ(refused->fits_tpp, 5000);
+  ASSERT_TRUE(refused->cap_tpp);
+  EXPECT_DOUBLE_EQ(*refused->cap_tpp, 35000);
+  EXPECT_EQ(LogSize(), 1u);
+
+  // The same key with another limit is another request.
+  r.limit = 40000;
+  EXPECT_EQ(ledger_->Reserve(r).status().code(), ErrorCode::kConflict);
+  r.limit = 35000;
+  EXPECT_TRUE(ledger_->Reserve(r)->replayed);
+
+  // A revoked or expired license is a limit of 0: nothing fits.
+  ReserveRequest none = Req(lic, 1, "l3");
+  none.limit = 0;
+  EXPECT_EQ(ledger_->Reserve(none)->status, ReserveStatus::kInsufficient);
+
+  // With a country allocation, all or nothing.
+  ReserveRequest tail = Req(lic, 5001, "l4");
+  tail.limit = 35000;
+  auto batch = ledger_->ReserveAll({Req(AccountKey::Country("AE"), 1000, "l5"), tail});
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_FALSE(batch->all_reserved);
+  EXPECT_EQ(LogSize(), 1u);
+  tail.tpp = 5000;
+  tail.idempotency_key = "l6";
+  batch = ledger_->ReserveAll({Req(AccountKey::Country("AE"), 1000, "l5"), tail});
+  ASSERT_TRUE(batch.ok() && batch->all_reserved);
+  EXPECT_EQ(LogSize(), 3u);
+  auto b = ledger_->GetBalance(lic, D("2026-06-01"));
+  ASSERT_TRUE(b.ok());
+  EXPECT_DOUBLE_EQ(b->reserved_tpp, 35000);
+}
+
 TEST_P(LedgerTest, ReserveAllIsAllOrNothing) {
   const AccountKey lpp = AccountKey::Lpp("Acme");
   std::vector<ReserveRequest> batch = {Req(AccountKey::Country("AE"), 1000, "b1"),

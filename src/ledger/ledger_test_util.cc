@@ -156,19 +156,21 @@ int SpawnChild(const std::vector<std::string>& args, int* out_fd) {
 }
 
 // Child modes:
-//   --ledger-child=reserve LOCATION KEY_PREFIX COUNT TPP
-// reserves COUNT times TPP on country:AE (as of 2026-06-01) with keys KEY_PREFIX-i, and prints
+//   --ledger-child=reserve LOCATION KEY_PREFIX COUNT TPP [country|license]
+// reserves COUNT times TPP on country:AE, or on license:D1234567:units with limit kLicenseLimit
+// (as of 2026-06-01) with keys KEY_PREFIX-i, and prints
 // "ID KEY\n" for every acknowledged reservation, "X KEY\n" for every refused one, straight to
 // the pipe (no buffering), after Reserve returned.
 int RunChild(int argc, char** argv) {
   const std::string mode = argv[1];
-  if (mode != "--ledger-child=reserve" || argc != 6) {
+  if (mode != "--ledger-child=reserve" || argc < 6 || argc > 7) {
     std::fprintf(stderr, "bad child invocation\n");
     return 2;
   }
   const std::string location = argv[2], prefix = argv[3];
   const int count = std::atoi(argv[4]);
   const double tpp = std::atof(argv[5]);
+  const bool license = argc == 7 && std::string(argv[6]) == "license";
   auto ledger = Ledger::Open({.location = location}, TestRules());
   if (!ledger.ok()) {
     std::fprintf(stderr, "child: %s\n", ledger.status().ToString().c_str());
@@ -176,7 +178,8 @@ int RunChild(int argc, char** argv) {
   }
   for (int i = 0; i < count; ++i) {
     ReserveRequest req;
-    req.account = AccountKey::Country("AE");
+    req.account = license ? AccountKey::License("D1234567", "units") : AccountKey::Country("AE");
+    if (license) req.limit = kLicenseLimit;
     req.tpp = tpp;
     req.as_of = D("2026-06-01");
     req.idempotency_key = prefix + "-" + std::to_string(i);

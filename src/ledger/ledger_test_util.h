@@ -17,6 +17,8 @@ const char* const kDefaultPostgres =
     "postgresql://exportctl:exportctl@127.0.0.1:5432/exportctl_test";
 
 const AllocationRules& TestRules();
+// The limit of the license account the stress tests contend for (license:D1234567:units).
+inline constexpr double kLicenseLimit = 1'000'000;
 inline Date D(const char* iso) { return *Date::Parse(iso); }
 
 // A location for a fresh, empty ledger. For PostgreSQL, sets *skip_reason (and returns "") when

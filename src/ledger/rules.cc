@@ -25,6 +25,7 @@ constexpr KindName kKinds[] = {
     {AccountKind::kUveuCountry, "uveu", 2},
     {AccountKind::kH200China, "h200-cn", 2},
     {AccountKind::kH200Us, "h200-us", 2},
+    {AccountKind::kLicense, "license", 2},
 };
 
 std::vector<std::string> Split(const std::string& text, char sep) {
@@ -137,6 +138,9 @@ AccountKey AccountKey::H200China(std::string exporter, std::string product) {
 AccountKey AccountKey::H200Us(std::string exporter, std::string product) {
   return {AccountKind::kH200Us, "", std::move(exporter), std::move(product)};
 }
+AccountKey AccountKey::License(std::string number, std::string measure) {
+  return {AccountKind::kLicense, "", std::move(number), std::move(measure)};
+}
 
 std::string AccountKey::ToString() const {
   switch (kind) {
@@ -154,6 +158,8 @@ std::string AccountKey::ToString() const {
       return "h200-cn:" + party + ":" + product;
     case AccountKind::kH200Us:
       return "h200-us:" + party + ":" + product;
+    case AccountKind::kLicense:
+      return "license:" + party + ":" + product;
   }
   return "unknown";
 }
@@ -184,6 +190,7 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
         break;
       case AccountKind::kH200China:
       case AccountKind::kH200Us:
+      case AccountKind::kLicense:
         key.party = parts[1];
         key.product = parts[2];
         break;
@@ -195,7 +202,7 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
       ErrorCode::kNotFound, "account",
       "unknown account \"" + text +
           "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
-          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT");
+          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd");
 }
 
 Status AccountKey::Validate() const {
@@ -213,6 +220,12 @@ Status AccountKey::Validate() const {
     case AccountKind::kH200Us:
       EXPORTCTL_RETURN_IF_ERROR(CheckName("account.exporter", party));
       return CheckName("account.product", product);
+    case AccountKind::kLicense:
+      EXPORTCTL_RETURN_IF_ERROR(CheckName("account.license", party));
+      if (product != "units" && product != "tpp" && product != "usd") {
+        return Status::Invalid("account.measure", "must be units, tpp or usd, got \"" + product + "\"");
+      }
+      return Status::Ok();
   }
   return Status::Invalid("account.kind", "unknown account kind");
 }
@@ -220,7 +233,8 @@ Status AccountKey::Validate() const {
 Result<AllocationRules> AllocationRules::Load(const std::string& dir, Options options) {
   AllocationRules r;
   r.options_ = std::move(options);
-  r.citations_.resize(7);
+  r.citations_.resize(8);
+  r.citations_[static_cast<int>(AccountKind::kLicense)] = "15 CFR 750.7 (the license's terms and conditions)";
   const std::string aid_file = dir + "/regimes/ai-diffusion-2025.json";
   auto aid = ReadJson(aid_file);
   if (!aid.ok()) return aid.status();
@@ -321,6 +335,7 @@ Result<std::string> AllocationRules::Period(const AccountKey& account, Date as_o
     case AccountKind::kUveuCountry:
     case AccountKind::kH200China:
     case AccountKind::kH200Us:
+    case AccountKind::kLicense:
       return std::string("cumulative");
   }
   return Status::Invalid("account.kind", "unknown account kind");
@@ -347,6 +362,8 @@ std::optional<int64_t> AllocationRules::CapMilli(const AccountKey& account, Date
     case AccountKind::kUveuCountry:
     case AccountKind::kH200China:  // depend on other accounts; computed by the ledger
     case AccountKind::kH200Us:
+      return std::nullopt;
+    case AccountKind::kLicense:  // the license's own limit, given with each reservation
       return std::nullopt;
   }
   return 0;
