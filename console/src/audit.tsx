@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, query } from './api';
 import { outcomeLabel } from './format';
 
-const OUTCOMES = ['NO_LICENSE_REQUIRED', 'LICENSE_EXCEPTION', 'LICENSE_REQUIRED', 'PROHIBITED', 'NEEDS_REVIEW', 'NOT_SUBJECT_TO_EAR'];
+const OUTCOMES = ['NO_LICENSE_REQUIRED', 'LICENSE_EXCEPTION', 'LICENSE_REQUIRED', 'PROHIBITED', 'NEEDS_REVIEW', 'NOT_SUBJECT_TO_EAR', 'LICENSED'];
 
 interface Filters { from: string; to: string; kind: string; outcome: string; reference: string; actor: string }
 

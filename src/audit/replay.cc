@@ -84,13 +84,15 @@ std::string StringOr(const nlohmann::json& j, const char* key) {
 
 constexpr AllocationQuery::Account kAccounts[] = {
     AllocationQuery::Account::kCountryAllocation, AllocationQuery::Account::kLppConsignee,
-    AllocationQuery::Account::kAiaCertification, AllocationQuery::Account::kH200ChinaShare};
+    AllocationQuery::Account::kAiaCertification, AllocationQuery::Account::kH200ChinaShare,
+    AllocationQuery::Account::kLicense};
 const char* AccountName(AllocationQuery::Account a) {
   switch (a) {
     case AllocationQuery::Account::kCountryAllocation: return "country";
     case AllocationQuery::Account::kLppConsignee: return "lpp";
     case AllocationQuery::Account::kAiaCertification: return "aia";
     case AllocationQuery::Account::kH200ChinaShare: return "h200_china";
+    case AllocationQuery::Account::kLicense: return "license";
   }
   return "country";
 }
@@ -101,7 +103,7 @@ std::string ScreeningKey(const std::string& party, Date as_of) {
 }
 std::string AllocationKey(const AllocationQuery& q) {
   return std::string(AccountName(q.account)) + '\n' + q.country + '\n' + q.consignee + '\n' +
-         q.exporter + '\n' + q.product + '\n' + q.as_of.ToString();
+         q.exporter + '\n' + q.product + '\n' + q.as_of.ToString() + '\n' + q.license + '\n' + q.measure;
 }
 std::string Describe(const std::string& key) {
   std::string out = key;
@@ -187,6 +189,7 @@ struct FactRecorder::Impl {
       w.BeginObject().Field("account", AccountName(q.account)).Field("country", q.country);
       w.Field("consignee", q.consignee).Field("exporter", q.exporter);
       w.Field("product", q.product).Field("as_of", q.as_of.ToString());
+      if (!q.license.empty()) w.Field("license", q.license).Field("measure", q.measure);
       if (r.ok()) {
         w.Field("cap", r->cap).Field("used", r->used);
         // Which account answered, and what it left out, as the decision says it.
@@ -361,6 +364,8 @@ class RecordedAllocations final : public AllocationView, public Recorded {
       q.consignee = StringOr(e, "consignee");
       q.exporter = StringOr(e, "exporter");
       q.product = StringOr(e, "product");
+      q.license = StringOr(e, "license");
+      q.measure = StringOr(e, "measure");
       q.as_of = *as_of;
       if (e.contains("error")) {
         out->answers_.emplace(AllocationKey(q), RecordedError(e));

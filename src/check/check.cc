@@ -35,6 +35,7 @@ struct Checker::Decided {
   std::string ledger_key;
   bool by_reference = false;
   Transaction tx;
+  std::shared_ptr<const LicenseView> licenses;  // held while the decision is made
 };
 
 Checker::Checker(Services services) : s_(services) {
@@ -68,6 +69,9 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   options.screener = s_.screener;
   options.allocations = allocations_.get();
   options.ownership = s_.ownership;
+  // One version of the licenses for the whole decision (and its reservation).
+  if (s_.licenses) out.licenses = s_.licenses();
+  options.licenses = out.licenses.get();
   // A retry gets its first decision's id: a reservation's from its key or its reference, a
   // check's from its key.
   if (o.reserve) {

@@ -45,6 +45,9 @@ struct Services {
   ledger::Ledger* ledger = nullptr;         // nullptr: allocations not consulted, reserving refused
   audit::AuditLog* audit = nullptr;         // nullptr: decisions not recorded, retries not known
   const OwnershipGraphView* ownership = nullptr;  // nullptr: only the owners a transaction states
+  // The licenses the company holds, as of each check (license::LicenseSource::Current); empty
+  // or answering nullptr: none weighed.
+  std::function<std::shared_ptr<const LicenseView>()> licenses = nullptr;
 };
 
 // How a retry of a recorded request is answered.

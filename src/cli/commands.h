@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "data/agreements.h"
@@ -69,5 +70,8 @@ std::string CliActor();
 void PrintJsonError(const std::string& code, const std::string& field, const std::string& message);
 // PrintJsonError of `s`, and the exit code: 2 for invalid input, else 1.
 void Fail(CliContext& ctx, const Status& s);
+
+// A CSV field, quoted when it holds a comma, a quote or a newline (RFC 4180).
+std::string CsvEscape(std::string_view s);
 
 }  // namespace exportctl::cli

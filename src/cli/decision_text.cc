@@ -86,8 +86,17 @@ void PrintDecisionText(const json& d, std::ostream& os) {
     if (it.contains("performance_density") && !it["performance_density"].is_null()) os << "  PD " << TextValue(it["performance_density"]);
     os << "  H100-eq " << TextValue(it.value("h100_equivalents", json())) << "  -> " << Str(it, "outcome");
     if (!Str(it, "license_exception").empty()) os << " (" << Str(it, "license_exception") << ")";
+    if (!Str(it, "license").empty()) os << " (license " << Str(it, "license") << ")";
     os << "\n";
     if (it.contains("jurisdiction")) PrintJurisdictionText(it["jurisdiction"], os, "    ");
+  }
+  for (const auto& l : Arr(d, "licenses")) {
+    os << "  license " << Str(l, "number") << " (version " << TextValue(l.value("version", json())) << ", expires "
+       << Str(l, "expires") << ")" << (l.value("partial", false) ? ": covers part only, nothing drawn" : "") << "\n";
+    for (const auto& x : Arr(l, "drawdowns")) {
+      os << "    draws " << TextValue(x.value("amount", json())) << " " << Str(x, "measure") << " on " << Str(x, "account") << ", "
+         << TextValue(x.value("remaining_after", json())) << " of " << TextValue(x.value("limit", json())) << " remain after\n";
+    }
   }
   os << "  reasons:\n";
   for (const auto& f : Arr(d, "reasons")) {

@@ -32,6 +32,7 @@
 #include "determine/decision_json.h"
 #include "determine/engine.h"
 #include "ledger/ledger.h"
+#include "license/license.h"
 #include "screen/party_screener.h"
 
 namespace exportctl::cli {
@@ -126,6 +127,8 @@ std::string FormatNum(double v) {
   return out;
 }
 
+}  // namespace
+
 std::string CsvEscape(std::string_view s) {
   if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
   std::string out = "\"";
@@ -135,6 +138,8 @@ std::string CsvEscape(std::string_view s) {
   }
   return out + "\"";
 }
+
+namespace {
 
 // Columns after decision_id were added later; existing columns keep their places.
 constexpr char kDecisionCsvHeader[] =
@@ -187,13 +192,14 @@ struct CheckOptions {
 
 // What `check` runs against, opened from the data directory: screening against the imported
 // lists (when any are), the allocation ledger (with --ledger, --reserve, or when the default
-// ledger file exists) and the audit log (unless --no-audit).
+// ledger file or licenses.sqlite exists) and the audit log (unless --no-audit).
 struct CheckServices {
   std::unique_ptr<screen::ListPartyScreener> screener;
   std::unique_ptr<ledger::AllocationRules> rules;
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<OwnershipGraphView> ownership;
+  std::unique_ptr<license::LicenseSource> licenses;
 };
 
 Result<CheckServices> OpenCheckServices(const CliContext& ctx, const CheckOptions& o) {
@@ -208,8 +214,11 @@ Result<CheckServices> OpenCheckServices(const CliContext& ctx, const CheckOption
   auto graph = OpenOwnershipView(ctx, !o.batch.empty());
   if (!graph.ok()) return graph.status();  // a graph that cannot be read is not "no owners"
   s.ownership = std::move(graph).value();
+  s.licenses = std::make_unique<license::LicenseSource>(dir.root());
   const std::string location = dir.LedgerLocation(o.ledger);
-  if (o.reserve || !o.ledger.empty() || std::filesystem::exists(location)) {
+  // Licenses the company holds are drawn down in the ledger: with any recorded, it is read.
+  const bool licenses = std::filesystem::exists(license::LicenseStore(dir.root()).path());
+  if (o.reserve || !o.ledger.empty() || std::filesystem::exists(location) || licenses) {
     auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
     if (!rules.ok()) return rules.status();
     s.rules = std::make_unique<ledger::AllocationRules>(std::move(rules).value());
@@ -347,7 +356,8 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   auto services = OpenCheckServices(ctx, o);
   if (!services.ok()) return CheckFailed(services.status());
   const check::Checker checker({.dataset = data, .engine = &engine, .screener = services->screener.get(),
-                                .ledger = services->ledger.get(), .audit = services->log.get(), .ownership = services->ownership.get()});
+                                .ledger = services->ledger.get(), .audit = services->log.get(), .ownership = services->ownership.get(),
+                                .licenses = [l = services->licenses.get()] { return l->Current(); }});
 
   if (!o.batch.empty()) return RunBatch(o, checker, co);
 

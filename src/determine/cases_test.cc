@@ -14,6 +14,8 @@
 #include "data/test_data.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
+#include "ledger/ledger.h"
+#include "license/license.h"
 #include "ownership/graph_owners.h"
 
 namespace exportctl {
@@ -276,11 +278,58 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   std::optional<CaseAllocations> allocations;
   if (c.body.contains("allocations")) opts.allocations = &allocations.emplace(c.body["allocations"]);
   opts.overlays = overlay_ptrs;
+  // "licenses": [{"file": {license file}, "revoked": "reason", "used": {"units": N, "tpp": T,
+  // "usd": V}}]: licenses the company holds, as `licenses add` records them, with what shipments
+  // already drew on each (ledger postings on license:<number>:<measure>, on an in-memory ledger).
+  std::optional<license::LicenseIndex> licenses;
+  std::optional<ledger::AllocationRules> rules;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::optional<ledger::LedgerAllocationView> license_ledger_view;
+  if (c.body.contains("licenses")) {
+    std::vector<license::License> held;
+    for (const auto& l : c.body["licenses"]) {
+      auto parsed = license::ParseLicense(l["file"].dump(), data);
+      ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+      parsed->version = 1;
+      if (l.contains("revoked")) {
+        parsed->status = license::LicenseStatus::kRevoked;
+        parsed->reason = l["revoked"].get<std::string>();
+      }
+      held.push_back(*parsed);
+    }
+    licenses.emplace(held);
+    auto r = ledger::AllocationRules::Load(EXPORTCTL_DEFAULT_DATA_DIR);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    rules.emplace(std::move(r).value());
+    auto opened = ledger::Ledger::Open({.location = ledger::kMemoryLocation}, *rules);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ledger = std::move(opened).value();
+    for (const auto& l : c.body["licenses"]) {
+      const json used = l.value("used", json::object());
+      for (const auto& [measure, amount] : used.items()) {
+        auto a = ledger->Adjust({.account = ledger::AccountKey::License(l["file"]["number"].get<std::string>(), measure),
+                                 .tpp = amount.get<double>(), .as_of = tx->as_of, .reason = "shipped before"});
+        ASSERT_TRUE(a.ok()) << a.status().ToString();
+      }
+    }
+    license_ledger_view.emplace(*ledger);
+    opts.licenses = &*licenses;
+    opts.allocations = &*license_ledger_view;  // a case gives "licenses" or "allocations", not both
+  }
   Decision d = engine.Determine(*tx, opts);
   const std::string dump = DecisionToJson(d);
   if (graph) ExpectShowAgreesWithCheck(*tx, *graph, screener ? &*screener : nullptr, data, d);
   const json& ex = c.body["expect"];
   if (ex.contains("outcome")) EXPECT_EQ(OutcomeName(d.outcome), ex["outcome"].get<std::string>()) << dump;
+  if (ex.contains("item_outcomes")) {
+    std::vector<std::string> got;
+    for (const auto& it : d.items) got.push_back(OutcomeName(it.outcome));
+    EXPECT_EQ(got, ex["item_outcomes"].get<std::vector<std::string>>()) << dump;
+  }
+  if (ex.contains("licenses")) {
+    // The licenses the decision names, as its JSON has them (number, items, partial, drawdowns).
+    EXPECT_EQ(json::parse(dump)["licenses"], ex["licenses"]) << dump;
+  }
   if (ex.contains("license_exception")) {
     EXPECT_EQ(d.license_exception, ex["license_exception"].is_null() ? "" : ex["license_exception"].get<std::string>()) << dump;
   }

@@ -10,6 +10,7 @@ const char* OutcomeName(Outcome o) {
     case Outcome::kProhibited: return "PROHIBITED";
     case Outcome::kNeedsReview: return "NEEDS_REVIEW";
     case Outcome::kNotSubjectToEar: return "NOT_SUBJECT_TO_EAR";
+    case Outcome::kLicensed: return "LICENSED";
   }
   return "NEEDS_REVIEW";
 }
@@ -33,6 +34,7 @@ const char* EffectName(Effect e) {
     case Effect::kProhibited: return "prohibited";
     case Effect::kUnresolved: return "unresolved";
     case Effect::kNotSubject: return "not_subject";
+    case Effect::kLicensed: return "licensed";
   }
   return "info";
 }
@@ -41,6 +43,7 @@ Outcome Combine(EffectSet e) {
   if (e.Has(Effect::kProhibited)) return Outcome::kProhibited;
   if (e.Has(Effect::kLicenseRequired)) return Outcome::kLicenseRequired;
   if (e.Has(Effect::kUnresolved)) return Outcome::kNeedsReview;
+  if (e.Has(Effect::kLicensed)) return Outcome::kLicensed;
   if (e.Has(Effect::kLicenseException)) return Outcome::kLicenseException;
   if (e.Has(Effect::kNoLicenseRequired)) return Outcome::kNoLicenseRequired;
   // Only when every item is outside the EAR and nothing else binds.
@@ -66,6 +69,7 @@ Effect EffectOf(Outcome o) {
     case Outcome::kProhibited: return Effect::kProhibited;
     case Outcome::kNeedsReview: return Effect::kUnresolved;
     case Outcome::kNotSubjectToEar: return Effect::kNotSubject;
+    case Outcome::kLicensed: return Effect::kLicensed;
   }
   return Effect::kUnresolved;
 }
@@ -105,9 +109,17 @@ ItemVerdict CombineItem(EffectSet effects, std::span<const Requirement> requirem
     }
   }
   v.outcome = Combine(effects);
+  v.unresolved = effects.Has(Effect::kUnresolved);
   // The exception stays named when an unresolved fact holds the item at NEEDS_REVIEW: it is what
   // the item would ship under once the fact is resolved (its obligations are said).
   if (v.outcome != Outcome::kLicenseRequired) v.policy = ReviewPolicy::kNone;
+  return v;
+}
+
+ItemVerdict ApplyLicense(ItemVerdict v, LicenseCover cover) {
+  if (v.outcome != Outcome::kLicenseRequired || cover == LicenseCover::kNone) return v;
+  v.outcome = cover == LicenseCover::kWhole && !v.unresolved ? Outcome::kLicensed : Outcome::kNeedsReview;
+  if (v.outcome == Outcome::kNeedsReview) v.policy = ReviewPolicy::kNone;
   return v;
 }
 

@@ -1,7 +1,9 @@
 // The one place that decides precedence between findings:
-//   PROHIBITED > LICENSE_REQUIRED > LICENSE_EXCEPTION > NO_LICENSE_REQUIRED > NOT_SUBJECT_TO_EAR,
-// and any unresolved check gives NEEDS_REVIEW unless PROHIBITED or LICENSE_REQUIRED already
-// holds. NOT_SUBJECT_TO_EAR only when every item is outside the EAR and nothing else binds. No
+//   PROHIBITED > LICENSE_REQUIRED > NEEDS_REVIEW > LICENSED > LICENSE_EXCEPTION >
+//   NO_LICENSE_REQUIRED > NOT_SUBJECT_TO_EAR,
+// so any unresolved check gives NEEDS_REVIEW unless PROHIBITED or LICENSE_REQUIRED already
+// holds, and a license the company holds never outranks a prohibition, a requirement it does
+// not meet, or a doubt (ApplyLicense). NOT_SUBJECT_TO_EAR only when every item is outside the EAR and nothing else binds. No
 // findings at all is NEEDS_REVIEW: nothing established that no license is needed.
 #pragma once
 
@@ -81,6 +83,9 @@ struct ItemVerdict {
   ReviewPolicy policy = ReviewPolicy::kNone;
   // Licensed against the destination's country allocation (the allocation step counted it).
   bool draws_country_allocation = false;
+  // An unresolved finding on the item was outranked by its license requirement: it returns if
+  // a license meets the requirement (ApplyLicense).
+  bool unresolved = false;
 };
 
 // One item: no requirement → no license required; else the first exception (in preference order)
@@ -90,6 +95,18 @@ struct ItemVerdict {
 // exception stays named when they hold the item at NEEDS_REVIEW.
 ItemVerdict CombineItem(EffectSet effects, std::span<const Requirement> requirements, ExceptionSet available,
                         bool exceptions_barred);
+
+// How a license the company holds meets an item's license requirements (15 CFR 750.7).
+enum class LicenseCover {
+  kNone,          // no license covers the item, or only part of it
+  kWhole,         // a license covers the item and every one of its requirements
+  kListedParty,   // a license would cover it, but a party is listed (Entity List, Affiliates
+                  // Rule) with its own requirement the license may not have weighed: review
+};
+// The item with the license applied: LICENSED only where the item needs a license (a
+// prohibition, an exception, a doubt are left as they are); an unresolved finding the
+// requirement outranked makes it NEEDS_REVIEW; a listed party makes it NEEDS_REVIEW.
+ItemVerdict ApplyLicense(ItemVerdict v, LicenseCover cover);
 
 // The transaction: its own effects with every item's outcome. A license requirement takes the
 // most restrictive policy among the items and `transaction_policy` (the requirements on the

@@ -166,5 +166,33 @@ TEST(CombineTransaction, MergeTable) {
   }
 }
 
+// A license the company holds (15 CFR 750.7) meets a license requirement only: it never outranks
+// a prohibition or a doubt, and a listed party sends the item to review.
+TEST(ApplyLicense, MeetsARequirementAndNothingElse) {
+  ItemVerdict lr;
+  lr.outcome = Outcome::kLicenseRequired;
+  lr.policy = ReviewPolicy::kPresumptionOfApproval;
+  EXPECT_EQ(ApplyLicense(lr, LicenseCover::kWhole).outcome, Outcome::kLicensed);
+  EXPECT_EQ(ApplyLicense(lr, LicenseCover::kNone).outcome, Outcome::kLicenseRequired);
+  EXPECT_EQ(ApplyLicense(lr, LicenseCover::kListedParty).outcome, Outcome::kNeedsReview);
+  ItemVerdict doubt = lr;
+  doubt.unresolved = true;  // a fact left open was outranked by the requirement: it returns
+  EXPECT_EQ(ApplyLicense(doubt, LicenseCover::kWhole).outcome, Outcome::kNeedsReview);
+  for (Outcome o : {Outcome::kProhibited, Outcome::kNeedsReview, Outcome::kLicenseException, Outcome::kNoLicenseRequired}) {
+    ItemVerdict v;
+    v.outcome = o;
+    EXPECT_EQ(ApplyLicense(v, LicenseCover::kWhole).outcome, o) << OutcomeName(o);
+  }
+  // The transaction: a licensed item with an item that still needs one, a doubt, a prohibition.
+  ItemVerdict licensed = ApplyLicense(lr, LicenseCover::kWhole), nlr;
+  EXPECT_EQ(CombineTransaction({}, std::vector<ItemVerdict>{licensed, nlr}, ReviewPolicy::kNone).outcome, Outcome::kLicensed);
+  EXPECT_EQ(CombineTransaction({}, std::vector<ItemVerdict>{licensed, lr}, ReviewPolicy::kNone).outcome, Outcome::kLicenseRequired);
+  EffectSet red_flag, sdn;
+  red_flag.Add(Effect::kUnresolved);
+  sdn.Add(Effect::kProhibited);
+  EXPECT_EQ(CombineTransaction(red_flag, std::vector<ItemVerdict>{licensed}, ReviewPolicy::kNone).outcome, Outcome::kNeedsReview);
+  EXPECT_EQ(CombineTransaction(sdn, std::vector<ItemVerdict>{licensed}, ReviewPolicy::kNone).outcome, Outcome::kProhibited);
+}
+
 }  // namespace
 }  // namespace exportctl

@@ -21,6 +21,10 @@ enum class Outcome {
   // The EAR does not reach the item (foreign-made, outside every route of 15 CFR 734.3(a)): not
   // "no license required" under the EAR, but outside it; re-checked per shipment.
   kNotSubjectToEar,
+  // Authorized under a license the company holds (15 CFR 750.7): every license requirement of
+  // the items is met by a license covering them (ECCN or chip, destination, parties, date,
+  // enough remaining); named in `licenses`.
+  kLicensed,
 };
 const char* OutcomeName(Outcome o);
 
@@ -36,6 +40,7 @@ enum class Effect {
   kProhibited,
   kUnresolved,         // a fact is missing or a check was not possible: fail closed
   kNotSubject,         // the item is not subject to the EAR (15 CFR 734.3)
+  kLicensed,           // a license the company holds authorizes the item (15 CFR 750.7)
 };
 const char* EffectName(Effect e);
 
@@ -67,6 +72,26 @@ struct ItemResult {
   // Whether the EAR reaches the item, from its "origin" facts; absent when none were given (the
   // item is then taken as US-origin and subject: an assumption the decision states).
   std::optional<jurisdiction::Determination> jurisdiction;
+  // The license that authorizes the item (outcome LICENSED), or that covers part of it; "".
+  std::string license;
+};
+
+// What a license the company holds is drawn down by for this decision, per limit it has
+// (units, TPP, USD): the ledger account license:<number>:<measure>, the amount, the license
+// version's limit and what remains after it. `check --reserve` reserves exactly these.
+struct LicenseDrawdown {
+  std::string measure;  // "units", "tpp", "usd"
+  double amount = 0;
+  double limit = 0;
+  double remaining_after = 0;
+};
+struct LicenseUse {
+  std::string number;
+  int64_t version = 0;
+  std::string expires;              // YYYY-MM-DD
+  std::vector<int> items;           // indexes of the items it authorizes
+  bool partial = false;             // covers only part of what the items need: nothing drawn
+  std::vector<LicenseDrawdown> drawdowns;
 };
 
 // Status of a pipeline step that may be plugged in later (screening, allocation).
@@ -152,6 +177,7 @@ struct Decision {
   // Every fact whose absence left an item's jurisdiction undetermined (items[].jurisdiction.missing,
   // gathered): complete even when would_change stops at its limit.
   std::vector<std::string> missing_facts;
+  std::vector<LicenseUse> licenses;          // licenses the company holds that authorize items
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any
   std::vector<PartyScreening> screened_parties;

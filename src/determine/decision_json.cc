@@ -56,6 +56,9 @@ void AppendJurisdictionAnswerJson(const Decision& d, std::string& out) {
   for (const auto& it : d.items) {
     w.BeginObject().Field("label", it.label);
     w.Field("eccn", it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate");
+    w.Key("license");
+    if (it.license.empty()) w.Null();
+    else w.String(it.license);
     w.Key("jurisdiction").Raw("");
     AppendItemJurisdiction(it, out);
     w.EndObject();
@@ -205,9 +208,30 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     w.Key("review_policy");
     if (it.review_policy == ReviewPolicy::kNone) w.Null();
     else w.String(ReviewPolicyName(it.review_policy));
+    w.Key("license");
+    if (it.license.empty()) w.Null();
+    else w.String(it.license);
     w.Key("jurisdiction").Raw("");
     AppendItemJurisdiction(it, out);
     w.EndObject();
+  }
+  w.EndArray();
+  w.Key("licenses").BeginArray();
+  for (const auto& l : d.licenses) {
+    w.BeginObject().Field("number", l.number).Field("version", l.version).Field("expires", l.expires);
+    w.Key("items").BeginArray();
+    for (int i : l.items) w.Integer(i);
+    w.EndArray();
+    w.Field("partial", l.partial);
+    w.Key("drawdowns").BeginArray();
+    for (const auto& x : l.drawdowns) {
+      w.BeginObject().Field("measure", x.measure).Field("account", "license:" + l.number + ":" + x.measure);
+      w.Key("amount").Number(x.amount);
+      w.Key("limit").Number(x.limit);
+      w.Key("remaining_after").Number(x.remaining_after);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
   }
   w.EndArray();
   w.Key("reasons").BeginArray();

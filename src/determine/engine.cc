@@ -436,6 +436,7 @@ void Evaluation::Run(Decision& out) {
         Add(cls, Effect::kUnresolved, EXPLAIN(item.label + ": classification indeterminate (candidates " + cands + "); missing " + missing + " would decide the outcome"), static_cast<int>(i));
       }
     }
+    ev = HeldLicenseStep(*this, facts, i, c, ev, ir);  // a license the company holds may meet it
     ir.outcome = ev.outcome;
     ir.license_exception = ev.exception ? LicenseExceptionName(*ev.exception) : "";
     ir.review_policy = ev.policy;
@@ -470,6 +471,7 @@ void Evaluation::Run(Decision& out) {
   out.obligations = std::move(obligations);
   out.steps = std::move(steps);
   out.screened_parties = std::move(screened_parties);
+  out.licenses = std::move(license_uses);
 }
 
 // Facts the transaction left out that the rules turn on. Each is tried by Determine; those that

@@ -28,6 +28,7 @@ struct DetermineOptions {
   const PartyScreener* screener = nullptr;
   const AllocationView* allocations = nullptr;
   const OwnershipGraphView* ownership = nullptr;  // nullptr: only stated owners are weighed
+  const LicenseView* licenses = nullptr;  // licenses the company holds; nullptr: none weighed
   std::string decision_id;               // assigned by the caller (edge); empty = generated
   // Try the facts left out that the rules turn on (Decision::would_change).
   bool explain_what_would_change = true;

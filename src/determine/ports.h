@@ -3,7 +3,10 @@
 // the interfaces, so neither depends on the engine.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/date.h"
@@ -59,13 +62,16 @@ class OwnershipGraphView {
 
 // Allocation accounting plugs in here (the ledger). Amounts in TPP.
 struct AllocationQuery {
-  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare };
+  // kLicense: a license the company holds, one limit of it (`license`, `measure`).
+  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare, kLicense };
   Account account = Account::kCountryAllocation;
   std::string country;     // destination
   std::string consignee;     // ultimate consignee name
   std::string consignee_id;  // its stable party_id, when stated (keys its accounts instead of the name)
   std::string exporter;      // exporter name (H200 rule)
   std::string product;       // product (H200 rule)
+  std::string license;       // license number (kLicense)
+  std::string measure;       // "units", "tpp" or "usd" (kLicense)
   Date as_of;
   // The transaction's reference: a reservation it already holds under it is not counted against it.
   std::string reference;
@@ -82,5 +88,50 @@ class AllocationView {
   virtual ~AllocationView() = default;
   virtual Result<AllocationBalance> Balance(const AllocationQuery& q) const = 0;
 };
+
+// Licenses the company holds plug in here (license/): the latest version of each, as the engine
+// weighs them against an item's license requirement (15 CFR 750.7). What a license still
+// allows is read from the ledger (AllocationQuery::Account::kLicense).
+struct HeldLicense {
+  struct Line {
+    std::string eccn;                 // "3A090.a", or a whole entry "3A090"; "" when only a chip
+    std::string chip;                 // catalog chip name; "" when only an ECCN
+    std::optional<int64_t> quantity;  // units; nullopt = no unit limit on this line
+  };
+  struct Party {
+    std::string role, name, country;
+  };
+  std::string number;
+  int64_t version = 0;
+  bool revoked = false;
+  std::string revocation_reason;
+  Date issued, expires;  // valid issued..expires inclusive
+  std::vector<std::string> destinations;
+  std::vector<Line> lines;
+  std::optional<double> tpp_limit, value_usd_limit;
+  std::vector<Party> parties;
+  // The units the license allows: the lines' quantities added up (nullopt when no line has one).
+  std::optional<double> units_limit() const {
+    std::optional<double> total;
+    for (const auto& l : lines) {
+      if (l.quantity) total = total.value_or(0) + static_cast<double>(*l.quantity);
+    }
+    return total;
+  }
+};
+class LicenseView {
+ public:
+  virtual ~LicenseView() = default;
+  // Every license (revoked and expired ones too, so they can be named) that lists `destination`
+  // and has a line for the ECCN or the catalog chip; in number order. Appended to `out`.
+  virtual void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                          std::vector<const HeldLicense*>& out) const = 0;
+  // The license of that number, nullptr when the company holds none.
+  virtual const HeldLicense* Find(std::string_view number) const = 0;
+  // How alike a license's party name and a transaction party's name are, by the screening
+  // matcher (0..1; kCertainNameMatch and above is the same party).
+  virtual double CompareNames(std::string_view licensed, std::string_view stated) const = 0;
+};
+inline constexpr double kCertainNameMatch = 0.97;  // screening's certain threshold
 
 }  // namespace exportctl

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <initializer_list>
 #include <span>
@@ -429,6 +430,9 @@ Status ParseItem(const Dataset& data, element e, const std::string& path, Transa
   EXPORTCTL_RETURN_IF_ERROR(ParseItemSpec(data, e, path, item, unknown));
   object o;
   if (e.get_object().get(o)) return Status::Ok();  // not an object: ParseItemSpec said so
+  Status st;
+  item.value_usd = Fields(o, path).Num("value_usd", st);  // what a license's value limit counts
+  EXPORTCTL_RETURN_IF_ERROR(st);
   return ParseOrigin(data, Fields(o, path), item.origin, unknown);
 }
 
@@ -442,7 +446,7 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
     object wo;
     if (w->get_object().get(wo)) return Status::Invalid(f.Path("model_weights"), "must be an object");
     Fields wf(wo, f.Path("model_weights"));
-    NoteUnknownFields(o, path, {"model_weights", "quantity", "origin"}, unknown);
+    NoteUnknownFields(o, path, {"model_weights", "quantity", "origin", "value_usd"}, unknown);
     NoteUnknownFields(wo, f.Path("model_weights"), {"training_operations", "published", "derived_from_published",
                                         "additional_training_operations", "below_published_frontier", "name"}, unknown);
     item.spec.kind = ItemKind::kModelWeights;
@@ -464,7 +468,7 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
     object ho;
     if (h->get_object().get(ho)) return Status::Invalid(f.Path("hbm"), "must be an object");
     Fields hf(ho, f.Path("hbm"));
-    NoteUnknownFields(o, path, {"hbm", "quantity", "origin"}, unknown);
+    NoteUnknownFields(o, path, {"hbm", "quantity", "origin", "value_usd"}, unknown);
     NoteUnknownFields(ho, f.Path("hbm"), {"memory_bandwidth_gbps", "package_area_mm2", "memory_bandwidth_density", "model"}, unknown);
     item.spec.kind = ItemKind::kHbm;
     if (auto v = hf.Num("memory_bandwidth_gbps", st)) item.spec.memory_bandwidth_gbps = *v;
@@ -484,7 +488,7 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
     object so;
     if (s->get_object().get(so)) return Status::Invalid(f.Path("system"), "must be an object");
     Fields sf(so, f.Path("system"));
-    NoteUnknownFields(o, path, {"system", "quantity", "origin"}, unknown);
+    NoteUnknownFields(o, path, {"system", "quantity", "origin", "value_usd"}, unknown);
     NoteUnknownFields(so, f.Path("system"), {"name", "components"}, unknown);
     item.spec.kind = ItemKind::kSystem;
     item.label = sf.Str("name", st).value_or("system");
@@ -517,7 +521,7 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
     item.quantity = *q;
     return Status::Ok();
   }
-  NoteUnknownFields(o, path, {"quantity", "origin"}, unknown, kChipFields);
+  NoteUnknownFields(o, path, {"quantity", "origin", "value_usd"}, unknown, kChipFields);
   EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, f, item.spec, item.label, unknown));
   auto q = ParseQuantity(f, true);
   if (!q.ok()) return q.status();
@@ -728,10 +732,15 @@ Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
   std::vector<std::string>& unknown = tx.unknown_fields;
   NoteUnknownFields(o, "", {"reference", "as_of", "posture", "activity", "destination", "items", "parties", "end_use",
                             "hbm_exception", "h200_certifications", "red_flags", "aia_certification",
-                            "model_weights_secure_storage", "strict"}, unknown);
+                            "model_weights_secure_storage", "strict", "license"}, unknown);
   strict = f.Bool("strict", st).value_or(false) || strict;
   EXPORTCTL_RETURN_IF_ERROR(st);
   tx.reference = f.Str("reference", st).value_or("");
+  tx.license = f.Str("license", st).value_or("");
+  for (char c : tx.license) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return Status::Invalid("license", "may hold only letters, digits and '-' (a license number)");
+  }
+  if (tx.license.size() > 40) return Status::Invalid("license", "is longer than 40 characters");
   if (auto s = f.Str("as_of", st)) {
     auto d = Date::Parse(*s);
     if (!d.ok()) return Status::Invalid("as_of", d.status().message());

@@ -130,10 +130,15 @@ struct TransactionItem {
   // Where it was made and what US content and technology it has ("origin"): absent = not stated,
   // and the item is then taken as US-origin (subject to the EAR).
   std::optional<jurisdiction::Origin> origin;
+  // The item's value in US dollars ("value_usd"): what a license's value limit counts; absent =
+  // not stated (a license with a value limit then cannot be shown to cover it).
+  std::optional<double> value_usd;
 };
 
 struct Transaction {
   std::string reference;
+  // The license the exporter ships under ("license": "D1234567"); "" = let check find one.
+  std::string license;
   Date as_of;
   std::optional<Posture> posture;      // absent = the caller's default (enforced)
   Activity activity = Activity::kExport;

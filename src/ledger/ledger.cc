@@ -717,6 +717,9 @@ Result<AccountKey> LedgerAllocationView::AccountFor(const AllocationQuery& q) {
     case A::kH200ChinaShare:
       key = AccountKey::H200China(q.exporter, q.product);
       break;
+    case A::kLicense:
+      key = AccountKey::License(q.license, q.measure);
+      break;
   }
   EXPORTCTL_RETURN_IF_ERROR(key.Validate());
   return key;

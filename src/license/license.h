@@ -8,14 +8,19 @@
 //   auto all = store.List();                                      // the latest version of each
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/date.h"
 #include "core/status.h"
+#include "determine/ports.h"
 
 namespace exportctl {
 class Dataset;
@@ -106,6 +111,50 @@ class LicenseStore {
 
  private:
   std::string path_;
+};
+
+// The engine's view of the licenses (determine/ports.h): the latest version of each, revoked and
+// expired ones included (a decision names them), indexed by destination × ECCN entry or chip.
+// Immutable once built; share between threads.
+class LicenseIndex final : public LicenseView {
+ public:
+  explicit LicenseIndex(const std::vector<License>& licenses);
+  // The store's latest versions; none when nothing was recorded yet.
+  static Result<std::unique_ptr<LicenseIndex>> Load(const LicenseStore& store);
+
+  void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                  std::vector<const HeldLicense*>& out) const override;
+  const HeldLicense* Find(std::string_view number) const override;
+  // The screening matcher's score (screen::CompareNames).
+  double CompareNames(std::string_view licensed, std::string_view stated) const override;
+  size_t size() const { return held_.size(); }
+
+ private:
+  std::vector<HeldLicense> held_;                                   // by number
+  std::unordered_map<std::string, std::vector<uint32_t>> by_key_;  // "AE|3A090.a", "AE|chip:<name>"
+  std::unordered_map<std::string, uint32_t> by_number_;
+  // Each license party's identifying words (by its name's storage in held_), sorted.
+  std::unordered_map<const char*, std::vector<std::string>> party_words_;
+};
+
+// The licenses a check weighs, from <data_dir>/licenses.sqlite, read again when the file changes
+// (a license added, amended or revoked by any process is weighed from the next check; the file is
+// looked at no more than every kRecheck). nullptr when the company holds no license, or when the
+// store cannot be read: then no license authorizes anything (fail closed). Thread-safe.
+class LicenseSource {
+ public:
+  static constexpr std::chrono::milliseconds kRecheck{200};
+  explicit LicenseSource(std::string data_dir);
+  std::shared_ptr<const LicenseView> Current() const;
+
+ private:
+  std::string Stamp() const;
+  LicenseStore store_;
+  mutable std::mutex mu_;
+  mutable bool loaded_ = false;
+  mutable std::chrono::steady_clock::time_point checked_;
+  mutable std::string stamp_;
+  mutable std::shared_ptr<const LicenseView> current_;
 };
 
 }  // namespace exportctl::license

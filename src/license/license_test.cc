@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "data/test_data.h"
@@ -156,6 +157,59 @@ TEST(LicenseAttention, ExpiringWithinThirtyDays) {
   EXPECT_EQ(ExpiryAttention(*l, Date::FromYmd(2028, 2, 1)), "");  // expired: authorizes nothing
   l->status = LicenseStatus::kRevoked;
   EXPECT_EQ(ExpiryAttention(*l, Date::FromYmd(2028, 1, 10)), "");
+}
+
+// The engine's view: candidates by destination and ECCN entry or chip; party names compared by
+// the screening matcher, and names sharing no identifying word refused without it.
+TEST(LicenseIndex, FindsByDestinationAndItemAndComparesPartyNames) {
+  auto l = ParseLicense(Example().dump(), BundledData());
+  ASSERT_TRUE(l.ok());
+  json whole = Example();
+  whole["number"] = "D2000000";
+  whole["items"] = json::parse(R"([{"eccn": "3A090", "quantity": null}])");
+  auto w = ParseLicense(whole.dump(), BundledData());
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  const LicenseIndex index({*l, *w});
+  std::vector<const HeldLicense*> found;
+  index.Candidates("AE", "3A090.a", "B300 SXM (HGX, Blackwell Ultra)", found);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0]->number, "D1234567");
+  EXPECT_EQ(found[1]->number, "D2000000");  // the whole entry covers its paragraph
+  found.clear();
+  index.Candidates("SA", "3A090.a", "B300 SXM (HGX, Blackwell Ultra)", found);
+  EXPECT_TRUE(found.empty());
+  found.clear();
+  index.Candidates("AE", "4A090.a", "", found);
+  EXPECT_TRUE(found.empty());
+  ASSERT_NE(index.Find("D1234567"), nullptr);
+  EXPECT_EQ(index.Find("D1234567")->units_limit(), 35000);
+  EXPECT_EQ(index.Find("D7654321"), nullptr);
+  const std::string& licensed = index.Find("D1234567")->parties[0].name;
+  EXPECT_GE(index.CompareNames(licensed, "EXAMPLE COMPUTE, LLC"), kCertainNameMatch);
+  EXPECT_EQ(index.CompareNames(licensed, "Falcon Desert Cloud FZ-LLC"), 0);
+}
+
+// A revocation recorded by any process is weighed from the next look at the store.
+TEST(LicenseSource, ReadsTheStoreAgainWhenItChanges) {
+  const std::string dir = TempDir();
+  const LicenseSource source(dir);
+  EXPECT_EQ(source.Current(), nullptr);  // nothing recorded: no license weighed
+  auto l = ParseLicense(Example().dump(), BundledData());
+  ASSERT_TRUE(l.ok());
+  LicenseStore store(dir);
+  ASSERT_TRUE(store.Add(*l, "test").ok());
+  std::this_thread::sleep_for(LicenseSource::kRecheck + std::chrono::milliseconds(50));
+  auto now = source.Current();
+  ASSERT_NE(now, nullptr);
+  ASSERT_NE(now->Find("D1234567"), nullptr);
+  EXPECT_FALSE(now->Find("D1234567")->revoked);
+  ASSERT_TRUE(store.Revoke("D1234567", "test", "BIS letter").ok());
+  std::this_thread::sleep_for(LicenseSource::kRecheck + std::chrono::milliseconds(50));
+  auto after = source.Current();
+  ASSERT_NE(after, nullptr);
+  EXPECT_TRUE(after->Find("D1234567")->revoked);
+  EXPECT_EQ(after->Find("D1234567")->revocation_reason, "BIS letter");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -55,16 +55,32 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
     it->second.tpp += tpp;
   };
   const std::string dest(data.EffectiveCode(tx.destination));
+  // An item that needs a license, or ships under one the company holds (the license was granted
+  // within the allocation it counts against).
+  auto licensed = [](const ItemResult& it) {
+    return it.outcome == Outcome::kLicenseRequired || it.outcome == Outcome::kLicensed;
+  };
+  // The licenses the company holds, drawn down only when the whole shipment is authorized.
+  if (d.outcome == Outcome::kLicensed) {
+    for (const LicenseUse& use : d.licenses) {
+      if (use.partial) continue;
+      for (const LicenseDrawdown& x : use.drawdowns) {
+        if (x.amount <= 0) continue;
+        add(ledger::AccountKey::License(use.number, x.measure), x.amount);
+        by_account[ledger::AccountKey::License(use.number, x.measure).ToString()].limit = x.limit;
+      }
+    }
+  }
   for (size_t i = 0; i < d.items.size(); ++i) {
     const ItemResult& it = d.items[i];
     if (it.total_tpp <= 0) continue;
     if (it.license_exception == "LPP" || it.license_exception == "AIA") {
       if (consignee.empty()) return Status::Invalid("parties", "the ultimate consignee's name is needed for its " + it.license_exception + " account");
       add(it.license_exception == "LPP" ? ledger::AccountKey::Lpp(consignee) : ledger::AccountKey::Aia(consignee), it.total_tpp);
-    } else if (it.outcome == Outcome::kLicenseRequired && it.draws_country_allocation &&
+    } else if (licensed(it) && it.draws_country_allocation &&
                it.review_policy == ReviewPolicy::kPresumptionOfApproval) {
       add(ledger::AccountKey::Country(dest), it.total_tpp);
-    } else if (it.outcome == Outcome::kLicenseRequired && it.review_policy == ReviewPolicy::kCaseByCase &&
+    } else if (licensed(it) && it.review_policy == ReviewPolicy::kCaseByCase &&
                (dest == "CN" || dest == "MO")) {
       const std::string exporter = PartyName(tx, PartyRole::kExporter);
       if (exporter.empty()) return Status::Invalid("parties", "an exporter party is needed for the H200 rule's China/US account");
@@ -80,13 +96,21 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
 
 namespace {
 
-// "country:MY needs 1000 TPP, 200 fit; …" for the requests that did not fit.
+// What an account's amounts count: TPP, or a license account's own measure (units, tpp, usd).
+std::string MeasureOf(const std::string& account) {
+  if (account.rfind("license:", 0) != 0) return "TPP";
+  return account.substr(account.rfind(':') + 1);
+}
+
+// "country:MY needs 1000 TPP, 200 fit; …" for the requests that did not fit (a license account's
+// amounts are in its own measure).
 std::string Refusal(const std::vector<ledger::ReserveRequest>& requests, const ledger::BatchReservation& batch) {
   std::string out;
   for (size_t i = 0; i < requests.size() && i < batch.items.size(); ++i) {
     if (requests[i].tpp <= batch.items[i].fits_tpp) continue;
     char line[160];
-    std::snprintf(line, sizeof line, " needs %.0f TPP, %.0f fit", requests[i].tpp, std::max(0.0, batch.items[i].fits_tpp));
+    const std::string measure = MeasureOf(requests[i].account.ToString());
+    std::snprintf(line, sizeof line, " needs %.0f %s, %.0f fit", requests[i].tpp, measure.c_str(), std::max(0.0, batch.items[i].fits_tpp));
     if (!out.empty()) out += "; ";
     out += requests[i].account.ToString() + line;
   }
@@ -186,7 +210,7 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
       out.certification_due = out.certification_due || r.certification_due;
       char tpp[32];
       std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
-      out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " TPP on " +
+      out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " " + MeasureOf(r.posting.account) + " on " +
                                              r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
     }
     if (out.certification_due) {

@@ -5,6 +5,7 @@
 // kInvalidInput → 400, kNotFound → 404, kConflict → 409 (idempotency), kUnavailable → 503.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,6 +93,8 @@ class LicenseService {
   // POST /v1/licenses: body is a license file; the recorded license (version 1). A bad file is
   // kInvalidInput naming the field, an existing number kConflict; nothing is stored then.
   virtual Result<std::string> Add(const std::string& body, const RequestContext& ctx) = 0;
+  // The licenses checks weigh now (license::LicenseSource); nullptr: none.
+  virtual std::shared_ptr<const LicenseView> Current() const { return nullptr; }
 };
 
 }  // namespace exportctl::server

@@ -16,7 +16,7 @@ class Metrics {
                                                       0.25,   0.5,     1,      2.5};
   static constexpr std::array<int, 11> kCodes = {200, 400, 401, 403, 404, 405,
                                                  409, 413, 500, 503, 0 /* other */};
-  static constexpr int kOutcomes = 6;  // Outcome enum values (NOT_SUBJECT_TO_EAR the last)
+  static constexpr int kOutcomes = 7;  // Outcome enum values (LICENSED the last)
 
   // Route labels are fixed at construction ("POST /v1/check", …; index = position).
   explicit Metrics(std::vector<std::string> routes);

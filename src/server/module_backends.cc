@@ -455,7 +455,9 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
 class ModuleLicenses final : public LicenseService {
  public:
   ModuleLicenses(std::string data_dir, const Dataset& data, std::function<Date()> today)
-      : store_(std::move(data_dir)), data_(data), today_(std::move(today)) {}
+      : store_(data_dir), source_(data_dir), data_(data), today_(std::move(today)) {}
+
+  std::shared_ptr<const LicenseView> Current() const override { return source_.Current(); }
 
   Result<std::string> List(bool attention, const std::string& as_of) const override {
     Date d = today_();
@@ -484,6 +486,7 @@ class ModuleLicenses final : public LicenseService {
 
  private:
   license::LicenseStore store_;
+  license::LicenseSource source_;
   const Dataset& data_;
   std::function<Date()> today_;
 };

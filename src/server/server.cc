@@ -167,7 +167,9 @@ struct Server::Impl {
                  .screener = deps.screen ? deps.screen->screener() : nullptr,
                  .ledger = deps.ledger ? deps.ledger->ledger() : nullptr,
                  .audit = checker_records ? deps.audit : nullptr,
-                 .ownership = deps.ownership ? deps.ownership->view() : nullptr}) {
+                 .ownership = deps.ownership ? deps.ownership->view() : nullptr,
+                 .licenses = deps.licenses ? std::function([l = deps.licenses] { return l->Current(); })
+                                           : std::function<std::shared_ptr<const LicenseView>()>()}) {
     if (!options.today) options.today = TodayUtc;
     std::string out;
     JsonWriter w(out);

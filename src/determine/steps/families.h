@@ -58,6 +58,11 @@ ExceptionStepFn HbmConditions;
 void ExplainException(Evaluation& ev, const TransactionFacts& facts, const ItemContext& item,
                       LicenseException e);
 
+// held_licenses.cc — after an item's verdict: a license the company holds meeting its license
+// requirement (15 CFR 750.7); the verdict with the license applied (ApplyLicense).
+ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_t i, const Classification& c,
+                            ItemVerdict v, ItemResult& ir);
+
 // The step of each license exception (the table's `grants`).
 StepId ExceptionStepId(LicenseException e);
 

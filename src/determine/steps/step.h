@@ -326,6 +326,8 @@ class Evaluation {
   // Per party: footnote 1 / 4 of a listed owner that covers it under the Affiliates Rule in force
   // (the footnote follows the owner); unknown when the owner's share is. Empty: no owner counted.
   std::vector<std::array<jurisdiction::Answer, 2>> owner_footnotes;
+  // Licenses the company holds that items drew on so far (HeldLicenseStep), in item order.
+  std::vector<LicenseUse> license_uses;
   // Per item with origin facts: whether the EAR reaches it (the jurisdiction step).
   std::vector<std::optional<jurisdiction::Determination>> jurisdictions;
   // Country agreements in force for the destination on the date (DetermineOptions::overlays),

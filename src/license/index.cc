@@ -1,0 +1,153 @@
+// The engine's view of the licenses the company holds (determine/ports.h LicenseView): the latest
+// version of each, indexed by destination and ECCN entry or chip, so that a check against
+// thousands of licenses reads only those that could cover its item.
+#include <algorithm>
+#include <filesystem>
+
+#include "license/license.h"
+#include "screen/normalize.h"
+#include "screen/screen.h"
+
+namespace exportctl::license {
+namespace {
+
+// The words that say who a party is (screening's folding; names and numbers, else every word):
+// two names the screening matcher holds for the same party share one of them.
+std::vector<std::string> IdentityWords(std::string_view name) {
+  std::vector<std::string> all = screen::Tokenize(name), out;
+  for (const auto& t : all) {
+    const screen::TokenClass c = screen::ClassifyToken(t);
+    if (c == screen::TokenClass::kName || c == screen::TokenClass::kNumber) out.push_back(t);
+  }
+  if (out.empty()) out = std::move(all);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Key(std::string_view destination, std::string_view what) {
+  std::string k(destination);
+  k += '|';
+  k += what;
+  return k;
+}
+
+}  // namespace
+
+LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
+  held_.reserve(licenses.size());
+  for (const License& l : licenses) {
+    HeldLicense h;
+    h.number = l.number;
+    h.version = l.version;
+    h.revoked = l.status == LicenseStatus::kRevoked;
+    h.revocation_reason = h.revoked ? l.reason : "";
+    h.issued = l.issued;
+    h.expires = l.expires;
+    h.destinations = l.destinations;
+    for (const auto& i : l.items) h.lines.push_back({i.eccn, i.chip, i.quantity});
+    h.tpp_limit = l.tpp_limit;
+    h.value_usd_limit = l.value_usd_limit;
+    for (const auto& p : l.parties) h.parties.push_back({p.role, p.name, p.country});
+    held_.push_back(std::move(h));
+  }
+  std::sort(held_.begin(), held_.end(), [](const HeldLicense& a, const HeldLicense& b) { return a.number < b.number; });
+  for (uint32_t n = 0; n < held_.size(); ++n) {
+    const HeldLicense& h = held_[n];
+    by_number_.emplace(h.number, n);
+    for (const auto& p : h.parties) party_words_.emplace(p.name.data(), IdentityWords(p.name));
+    for (const auto& d : h.destinations) {
+      for (const auto& line : h.lines) {
+        auto& slot = by_key_[line.chip.empty() ? Key(d, line.eccn) : Key(d, "chip:" + line.chip)];
+        if (slot.empty() || slot.back() != n) slot.push_back(n);
+      }
+    }
+  }
+}
+
+void LicenseIndex::Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                              std::vector<const HeldLicense*>& out) const {
+  const size_t first = out.size();
+  auto add = [&](const std::string& key) {
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) return;
+    for (uint32_t n : it->second) out.push_back(&held_[n]);
+  };
+  if (!eccn.empty()) {
+    add(Key(destination, eccn));
+    // A line naming the whole entry ("3A090") covers its paragraphs ("3A090.a").
+    if (const size_t dot = eccn.find('.'); dot != std::string_view::npos) add(Key(destination, eccn.substr(0, dot)));
+  }
+  if (!chip.empty()) add(Key(destination, "chip:" + std::string(chip)));
+  // In number order, each once (a license may be reached by two keys).
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+            [](const HeldLicense* a, const HeldLicense* b) { return a->number < b->number; });
+  out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
+}
+
+const HeldLicense* LicenseIndex::Find(std::string_view number) const {
+  auto it = by_number_.find(std::string(number));
+  return it == by_number_.end() ? nullptr : &held_[it->second];
+}
+
+double LicenseIndex::CompareNames(std::string_view licensed, std::string_view stated) const {
+  // Names that share no identifying word are not the same party: answered without the scorer,
+  // which costs microseconds a name (a check weighs every license of its destination and item).
+  if (auto it = party_words_.find(licensed.data()); it != party_words_.end()) {
+    thread_local std::string last;
+    thread_local std::vector<std::string> last_words;
+    if (stated != last) {
+      last.assign(stated);
+      last_words = IdentityWords(stated);
+    }
+    bool shared = false;
+    for (const auto& w : last_words) shared = shared || std::binary_search(it->second.begin(), it->second.end(), w);
+    if (!shared) return 0;
+  }
+  return screen::CompareNames(licensed, stated);
+}
+
+Result<std::unique_ptr<LicenseIndex>> LicenseIndex::Load(const LicenseStore& store) {
+  auto all = store.List();
+  if (!all.ok()) return all.status();
+  return std::make_unique<LicenseIndex>(*all);
+}
+
+}  // namespace exportctl::license
+
+namespace exportctl::license {
+
+LicenseSource::LicenseSource(std::string data_dir) : store_(std::move(data_dir)) {}
+
+// The store's files as last read: a commit by any process changes the WAL's or the file's size or
+// modification time.
+std::string LicenseSource::Stamp() const {
+  std::string stamp;
+  for (const std::string& p : {store_.path(), store_.path() + "-wal"}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(p, ec);
+    if (ec) {
+      stamp += "-;";
+      continue;
+    }
+    const auto mtime = std::filesystem::last_write_time(p, ec).time_since_epoch().count();
+    stamp += std::to_string(size) + ":" + std::to_string(mtime) + ";";
+  }
+  return stamp;
+}
+
+std::shared_ptr<const LicenseView> LicenseSource::Current() const {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (loaded_ && now - checked_ < kRecheck) return current_;
+  checked_ = now;
+  std::string stamp = Stamp();
+  if (loaded_ && stamp == stamp_) return current_;
+  auto all = store_.List();
+  // Unreadable: no license authorizes anything until it can be read again (fail closed).
+  current_ = all.ok() && !all->empty() ? std::make_shared<const LicenseIndex>(*all) : nullptr;
+  stamp_ = all.ok() ? std::move(stamp) : "";
+  loaded_ = all.ok();
+  return current_;
+}
+
+}  // namespace exportctl::license
