@@ -64,6 +64,7 @@ const std::map<std::string, std::string>& Examples() {
       {"licenses show", "exportctl licenses show D1234567 --json"},
       {"licenses amend", "exportctl licenses amend D1234567 amended.json --reason \"BIS amendment A1\""},
       {"licenses revoke", "exportctl licenses revoke D1234567 --reason \"Revoked by BIS letter of 2026-09-01\""},
+      {"licenses report", "exportctl licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --csv"},
       {"serve", "exportctl serve --port 8080 --data-dir ./exportctl-data"},
       {"completion", "exportctl completion bash > /etc/bash_completion.d/exportctl"},
   };

@@ -1,12 +1,16 @@
-// licenses add|list|show|amend|revoke: thin wrappers over src/license. Every change is recorded
+// licenses add|list|show|amend|revoke|report: thin wrappers over src/license. Every change is recorded
 // in the audit log under the OS account (cli:<user>).
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/data_dir.h"
+#include "core/json_writer.h"
 #include "data/dataset.h"
+#include "ledger/ledger.h"
 #include "license/license.h"
 
 namespace exportctl::cli {
@@ -117,10 +121,132 @@ void RunShow(CliContext& ctx, const std::string& number, bool as_json) {
   }
 }
 
+// licenses report: what was drawn against a license from the ledger (its accounts
+// license:<number>:units|tpp|usd), reservation by reservation with the decision that made it
+// and whether it shipped (committed), was cancelled (released) or is still held, dated within
+// --from … --to; officers' adjustments too. What a license holder shows BIS (15 CFR 750.7).
+struct ReportOptions {
+  std::string number, from, to, ledger;
+  bool json = false, csv = false;
+};
+
+void RunReport(CliContext& ctx, const ReportOptions& o) {
+  auto l = LicenseStore(ctx.data_dir).Get(o.number);
+  if (!l.ok()) return Fail(ctx, l.status());
+  auto from = Date::Parse(o.from.empty() ? l->issued.ToString() : o.from);
+  if (!from.ok()) return Fail(ctx, from.status().WithFieldPrefix("--from"));
+  auto to = o.to.empty() ? Result<Date>(TodayUtc()) : Date::Parse(o.to);
+  if (!to.ok()) return Fail(ctx, to.status().WithFieldPrefix("--to"));
+  if (*to < *from) return Fail(ctx, Status::Invalid("--to", "is before --from"));
+  auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
+  if (!rules.ok()) return Fail(ctx, rules.status());
+  auto opened = ledger::Ledger::Open({.location = DataDir(ctx.data_dir).LedgerLocation(o.ledger)}, *rules);
+  if (!opened.ok()) return Fail(ctx, opened.status());
+  ledger::Ledger& ledger = **opened;
+
+  struct Row {
+    const ledger::Posting* p;
+    std::string measure, status;
+  };
+  std::vector<ledger::Posting> all;
+  const std::optional<double> limits[3] = {
+      [&]() -> std::optional<double> {
+        std::optional<double> t;
+        for (const auto& i : l->items) {
+          if (i.quantity) t = t.value_or(0) + static_cast<double>(*i.quantity);
+        }
+        return t;
+      }(),
+      l->tpp_limit, l->value_usd_limit};
+  const char* measures[3] = {"units", "tpp", "usd"};
+  double drawn[3] = {0, 0, 0}, held_now[3] = {0, 0, 0};
+  std::vector<std::pair<size_t, std::string>> tags;  // index into all, measure
+  for (int m = 0; m < 3; ++m) {
+    const std::string account = ledger::AccountKey::License(l->number, measures[m]).ToString();
+    auto h = ledger.History(account);
+    if (!h.ok()) return Fail(ctx, h.status());
+    for (auto& p : *h) {
+      tags.push_back({all.size(), measures[m]});
+      all.push_back(std::move(p));
+    }
+    auto b = ledger.GetBalance(ledger::AccountKey::License(l->number, measures[m]), *to);
+    if (!b.ok()) return Fail(ctx, b.status());
+    held_now[m] = b->reserved_tpp + b->used_tpp;
+  }
+  std::vector<Row> rows;
+  for (const auto& [i, measure] : tags) {
+    const ledger::Posting& p = all[i];
+    if (p.kind == ledger::PostingKind::kCommit || p.kind == ledger::PostingKind::kRelease) continue;  // shown with their reservation
+    if (p.as_of < *from || p.as_of > *to) continue;
+    std::string status = p.kind == ledger::PostingKind::kAdjust ? "adjusted" : "reserved";
+    for (const auto& q : all) {
+      if (q.reservation_id != p.id || q.as_of > *to) continue;
+      if (q.kind == ledger::PostingKind::kCommit) status = "shipped";
+      if (q.kind == ledger::PostingKind::kRelease) status = "released";
+    }
+    const int m = measure == "units" ? 0 : measure == "tpp" ? 1 : 2;
+    if (status != "released") drawn[m] += p.tpp();
+    rows.push_back({&p, measure, status});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.p->id < b.p->id; });
+
+  if (o.csv) {
+    std::cout << "license,posting_id,as_of,kind,measure,amount,status,decision_id,transaction_ref,reason\n";
+    for (const auto& r : rows) {
+      std::cout << CsvEscape(l->number) << "," << r.p->id << "," << r.p->as_of.ToString() << "," << ledger::PostingKindName(r.p->kind)
+                << "," << r.measure << "," << json(r.p->tpp()).dump() << "," << r.status << "," << CsvEscape(r.p->decision_id) << ","
+                << CsvEscape(r.p->transaction_ref) << "," << CsvEscape(r.p->reason) << "\n";
+    }
+    return;
+  }
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Field("license", l->number).Field("version", l->version).Field("status", license::LicenseStatusName(l->status));
+  w.Field("from", from->ToString()).Field("to", to->ToString()).Field("expires", l->expires.ToString());
+  w.Key("limits").BeginObject();
+  for (int m = 0; m < 3; ++m) {
+    w.Key(measures[m]);
+    if (limits[m]) w.Number(*limits[m]);
+    else w.Null();
+  }
+  w.EndObject().Key("drawn_in_period").BeginObject();
+  for (int m = 0; m < 3; ++m) w.Key(measures[m]).Number(drawn[m]);
+  w.EndObject().Key("remaining").BeginObject();
+  for (int m = 0; m < 3; ++m) {
+    w.Key(measures[m]);
+    if (limits[m]) w.Number(*limits[m] - held_now[m]);
+    else w.Null();
+  }
+  w.EndObject().Key("shipments").BeginArray();
+  for (const auto& r : rows) {
+    w.BeginObject().Field("posting_id", r.p->id).Field("as_of", r.p->as_of.ToString()).Field("kind", ledger::PostingKindName(r.p->kind));
+    w.Field("measure", r.measure).Field("amount", r.p->tpp()).Field("status", r.status);
+    w.Field("decision_id", r.p->decision_id).Field("transaction_ref", r.p->transaction_ref).Field("reason", r.p->reason);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  if (o.json) {
+    std::cout << json::parse(out).dump(2) << "\n";
+    return;
+  }
+  std::cout << "license " << l->number << " v" << l->version << " (" << license::LicenseStatusName(l->status) << "), "
+            << from->ToString() << " to " << to->ToString() << ": " << rows.size() << " posting(s)\n";
+  for (int m = 0; m < 3; ++m) {
+    if (!limits[m]) continue;
+    std::cout << "  " << measures[m] << ": drawn " << json(drawn[m]).dump() << " in the period, " << json(*limits[m] - held_now[m]).dump()
+              << " of " << json(*limits[m]).dump() << " remain\n";
+  }
+  for (const auto& r : rows) {
+    std::cout << "  " << r.p->as_of.ToString() << "  posting " << r.p->id << "  " << json(r.p->tpp()).dump() << " " << r.measure << "  "
+              << r.status << "  " << (r.p->transaction_ref.empty() ? "-" : r.p->transaction_ref) << "  "
+              << (r.p->decision_id.empty() ? "-" : r.p->decision_id) << "\n";
+  }
+}
+
 }  // namespace
 
 void RegisterLicenseCommands(CLI::App& app, CliContext& ctx) {
-  auto* lic = app.add_subcommand("licenses", "Licenses the company holds (add, list, show, amend, revoke)");
+  auto* lic = app.add_subcommand("licenses", "Licenses the company holds (add, list, show, amend, revoke, report)");
   lic->require_subcommand(1);
 
   auto* add = lic->add_subcommand("add", "Record a license from its JSON file (version 1)");
@@ -167,6 +293,16 @@ void RegisterLicenseCommands(CLI::App& app, CliContext& ctx) {
   revoke->add_option("--reason", *revoke_reason, "Why (required)")->required();
   revoke->add_flag("--json", *revoke_json, "JSON output");
   revoke->callback([&ctx, revoke_number, revoke_reason, revoke_json] { RunRevoke(ctx, *revoke_number, *revoke_reason, *revoke_json); });
+
+  auto* report = lic->add_subcommand("report", "Shipments drawn against a license, with their decisions (JSON, CSV or text)");
+  auto ro = std::make_shared<ReportOptions>();
+  report->add_option("number", ro->number, "License number")->required();
+  report->add_option("--from", ro->from, "First date (YYYY-MM-DD, default the issuing date)");
+  report->add_option("--to", ro->to, "Last date (YYYY-MM-DD, default today)");
+  report->add_option("--ledger", ro->ledger, "Ledger location (default <data-dir>/ledger.sqlite, or postgresql://…)");
+  report->add_flag("--json", ro->json, "JSON output");
+  report->add_flag("--csv", ro->csv, "CSV output: one row per posting");
+  report->callback([&ctx, ro] { RunReport(ctx, *ro); });
 }
 
 }  // namespace exportctl::cli

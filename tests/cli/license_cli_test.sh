@@ -53,4 +53,44 @@ sys.exit(0 if k==['license.added','license.amended','license.revoked'] else 1)"
 "$bin" --data-dir "$d" audit verify > /dev/null
 expect "... and the log verifies" test $? -eq 0
 
+# Checks that use the licenses: LICENSED under D1234567, drawn down by check --reserve.
+c="$tmp/chk"
+order="$root/examples/09-b300-to-uae-licensed.json"
+"$bin" --data-dir "$c" check --no-audit "$order" > "$tmp/before.json"
+expect "without a license the order needs one" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/before.json'))['outcome']=='LICENSE_REQUIRED' else 1)"
+"$bin" --data-dir "$c" licenses add "$file" > /dev/null
+"$bin" --data-dir "$c" check "$order" > "$tmp/lic.json"
+expect "with D1234567 recorded it is LICENSED, naming the license and the drawdown" python3 -c "
+import json,sys; j=json.load(open('$tmp/lic.json')); l=j['licenses'][0]; d=l['drawdowns'][0]
+sys.exit(0 if j['outcome']=='LICENSED' and j['items'][0]['license']=='D1234567' and l['number']=='D1234567' and d['amount']==1000 and d['remaining_after']==34000 else 1)"
+"$bin" --data-dir "$c" check --text "$order" > "$tmp/lic.txt"
+expect "... and --text says it" grep -q "LICENSED" "$tmp/lic.txt"
+"$bin" --data-dir "$c" check --reserve "$order" > "$tmp/res.json"
+expect "check --reserve draws 1000 units on license:D1234567:units" python3 -c "
+import json,sys; j=json.load(open('$tmp/res.json')); p=[x for x in j['ledger_postings'] if 'reserve 1000 units on license:D1234567:units' in x]
+sys.exit(0 if j['outcome']=='LICENSED' and len(p)==1 else 1)"
+"$bin" --data-dir "$c" licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --json > "$tmp/rep.json"
+expect "licenses report lists the shipment with its decision, and what remains" python3 -c "
+import json,sys; j=json.load(open('$tmp/rep.json')); r=json.load(open('$tmp/res.json')); s=j['shipments']
+sys.exit(0 if len(s)==1 and s[0]['decision_id']==r['decision_id'] and s[0]['transaction_ref']=='SO-2026-0917' and s[0]['status']=='reserved' and j['remaining']['units']==34000 and j['limits']['tpp'] is None else 1)"
+"$bin" --data-dir "$c" licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --csv > "$tmp/rep.csv"
+expect "... and as CSV, a header and one row" python3 -c "
+import csv,sys; rows=list(csv.DictReader(open('$tmp/rep.csv'))); sys.exit(0 if len(rows)==1 and rows[0]['measure']=='units' and rows[0]['transaction_ref']=='SO-2026-0917' else 1)"
+"$bin" --data-dir "$c" licenses report D1234567 --from 2026-12-31 --to 2026-01-01 > /dev/null 2> "$tmp/err"
+expect "a report whose --to is before --from exits 2 naming --to" field_is "$tmp/err" "--to"
+python3 -c "import json; j=json.load(open('$order')); j['reference']='SO-2026-0918'; j['items'][0]['quantity']=34500; json.dump(j, open('$tmp/big.json','w'))"
+"$bin" --data-dir "$c" check "$tmp/big.json" > "$tmp/big-out.json"
+expect "a second order larger than what remains is partly covered and needs a license" python3 -c "
+import json,sys; j=json.load(open('$tmp/big-out.json'))
+sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and j['licenses'][0]['partial'] and any('34000 of the 34500 units' in r['summary'] for r in j['reasons']) else 1)"
+"$bin" --data-dir "$c" licenses revoke D1234567 --reason "BIS letter of 2026-09-01" > /dev/null
+python3 -c "import json; j=json.load(open('$order')); j['reference']='SO-2026-0919'; json.dump(j, open('$tmp/after.json','w'))"
+"$bin" --data-dir "$c" check "$tmp/after.json" > "$tmp/rev.json"
+expect "once revoked, the order needs a license and the revoked license is named" python3 -c "
+import json,sys; j=json.load(open('$tmp/rev.json'))
+sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and any('was revoked (BIS letter of 2026-09-01)' in r['summary'] for r in j['reasons']) else 1)"
+python3 -c "import json; j=json.load(open('$order')); j['license']='D 1'; json.dump(j, open('$tmp/junk.json','w'))"
+"$bin" --data-dir "$c" check "$tmp/junk.json" > /dev/null 2> "$tmp/err"
+expect "a license number with a space exits 2 naming license" field_is "$tmp/err" license
+
 exit $fails
