@@ -24,9 +24,9 @@ const Dataset& Data() {
 }
 
 constexpr const char* kOrder =
-    R"({"reference":"B-1","as_of":"2026-06-01","posture":"enforced","destination":"AE",)"
-    R"("items":[{"chip":"B300 SXM (HGX, Blackwell Ultra)","quantity":1000}],)"
-    R"("parties":[{"role":"ultimate_consignee","name":"%s","country":"AE","headquarters":"AE","ultimate_parent_headquarters":"AE"}]})";
+    R"j({"reference":"B-1","as_of":"2026-06-01","posture":"enforced","destination":"AE",)j"
+    R"j("items":[{"chip":"B300 SXM (HGX, Blackwell Ultra)","quantity":1000}],)j"
+    R"j("parties":[{"role":"ultimate_consignee","name":"%s","country":"AE","headquarters":"AE","ultimate_parent_headquarters":"AE"}]})j";
 
 const char* kDestinations[] = {"AE", "SA", "QA", "KW", "BH", "OM", "IN", "VN", "MY", "TH", "ID", "PH", "IL", "TR",
                                "EG", "MA", "KE", "NG", "ZA", "BR", "MX", "AR", "CL", "CO", "PE", "PK", "BD", "LK",
