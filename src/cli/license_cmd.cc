@@ -83,7 +83,7 @@ void RunRevoke(CliContext& ctx, const std::string& number, const std::string& re
   Changed(ctx, LicenseStore(ctx.data_dir).Revoke(number, CliActor(), reason), "license.revoked", as_json);
 }
 
-void RunList(CliContext& ctx, bool attention, const std::string& as_of_text, bool as_json) {
+void RunList(CliContext& ctx, bool attention, const std::string& as_of_text, const std::string& ledger_location, bool as_json) {
   Date today = TodayUtc();
   if (!as_of_text.empty()) {
     auto d = Date::Parse(as_of_text);
@@ -92,7 +92,16 @@ void RunList(CliContext& ctx, bool attention, const std::string& as_of_text, boo
   }
   auto all = LicenseStore(ctx.data_dir).List();
   if (!all.ok()) return Fail(ctx, all.status());
-  const json j = json::parse(license::LicenseListJson(*all, today, attention));
+  // What is left of each license is in the ledger (its license accounts).
+  auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
+  if (!rules.ok()) return Fail(ctx, rules.status());
+  auto opened = ledger::Ledger::Open({.location = DataDir(ctx.data_dir).LedgerLocation(ledger_location)}, *rules);
+  if (!opened.ok()) return Fail(ctx, opened.status());
+  ledger::Ledger& ledger = **opened;
+  auto listed = license::LicenseListJson(*all, today, attention,
+                                         [&ledger, today](const std::string& number) { return ledger::HeldOnLicense(ledger, number, today); });
+  if (!listed.ok()) return Fail(ctx, listed.status());
+  const json j = json::parse(*listed);
   if (as_json) {
     std::cout << j.dump(2) << "\n";
     return;
@@ -149,15 +158,7 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
     std::string measure, status;
   };
   std::vector<ledger::Posting> all;
-  const std::optional<double> limits[3] = {
-      [&]() -> std::optional<double> {
-        std::optional<double> t;
-        for (const auto& i : l->items) {
-          if (i.quantity) t = t.value_or(0) + static_cast<double>(*i.quantity);
-        }
-        return t;
-      }(),
-      l->tpp_limit, l->value_usd_limit};
+  const auto limits = license::LicenseLimits(*l);
   const char* measures[3] = {"units", "tpp", "usd"};
   double drawn[3] = {0, 0, 0}, held_now[3] = {0, 0, 0};
   std::vector<std::pair<size_t, std::string>> tags;  // index into all, measure
@@ -260,10 +261,12 @@ void RegisterLicenseCommands(CLI::App& app, CliContext& ctx) {
   auto attention = std::make_shared<bool>(false);
   auto list_as_of = std::make_shared<std::string>();
   auto list_json = std::make_shared<bool>(false);
-  list->add_flag("--attention", *attention, "Only licenses expiring within 30 days");
+  auto list_ledger = std::make_shared<std::string>();
+  list->add_flag("--attention", *attention, "Only licenses expiring within 30 days or with under 10% of a limit left");
   list->add_option("--as-of", *list_as_of, "Date to judge expiry on (YYYY-MM-DD, default today)");
+  list->add_option("--ledger", *list_ledger, "Ledger to read what is left (default: the embedded SQLite ledger of --data-dir)");
   list->add_flag("--json", *list_json, "JSON output");
-  list->callback([&ctx, attention, list_as_of, list_json] { RunList(ctx, *attention, *list_as_of, *list_json); });
+  list->callback([&ctx, attention, list_as_of, list_ledger, list_json] { RunList(ctx, *attention, *list_as_of, *list_ledger, *list_json); });
 
   auto* show = lic->add_subcommand("show", "A license with every version");
   auto show_number = std::make_shared<std::string>();

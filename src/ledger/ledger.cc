@@ -820,4 +820,15 @@ std::string PostingsToCsv(const std::vector<Posting>& postings) {
   return out;
 }
 
+Result<std::array<double, 3>> HeldOnLicense(Ledger& ledger, const std::string& number, Date as_of) {
+  std::array<double, 3> held{};
+  const char* measures[3] = {"units", "tpp", "usd"};
+  for (int m = 0; m < 3; ++m) {
+    auto b = ledger.GetBalance(AccountKey::License(number, measures[m]), as_of);
+    if (!b.ok()) return b.status();
+    held[m] = b->reserved_tpp + b->used_tpp;
+  }
+  return held;
+}
+
 }  // namespace exportctl::ledger

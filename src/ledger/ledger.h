@@ -22,6 +22,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <array>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -336,5 +337,9 @@ Result<std::vector<Posting>> OwnReservations(Ledger& ledger, const AccountKey& a
 
 // CSV export of the whole log (header + one row per posting), RFC 4180 quoting.
 std::string PostingsToCsv(const std::vector<Posting>& postings);
+
+// What shipments hold on a license on `as_of` (reserved + used on license:<number>:units, :tpp,
+// :usd), in that order: for "under 10 % left" (licenses list --attention, GET /v1/licenses).
+Result<std::array<double, 3>> HeldOnLicense(Ledger& ledger, const std::string& number, Date as_of);
 
 }  // namespace exportctl::ledger

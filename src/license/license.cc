@@ -1,6 +1,9 @@
 // The license file: parsing, validation against the bundled data, and JSON output.
 #include "license/license.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -245,6 +248,31 @@ std::string ExpiryAttention(const License& l, Date today) {
   return "expires on " + l.expires.ToString() + " (in " + std::to_string(days) + " days)";
 }
 
+std::array<std::optional<double>, 3> LicenseLimits(const License& l) {
+  std::optional<double> units;
+  for (const auto& i : l.items) {
+    if (i.quantity) units = units.value_or(0) + static_cast<double>(*i.quantity);
+  }
+  return {units, l.tpp_limit, l.value_usd_limit};
+}
+
+std::string RemainingAttention(const License& l, const std::array<double, 3>& held) {
+  if (l.status != LicenseStatus::kActive) return "";
+  static constexpr const char* kMeasure[3] = {"units", "TPP", "USD"};
+  const auto limits = LicenseLimits(l);
+  std::string why;
+  for (int m = 0; m < 3; ++m) {
+    if (!limits[m] || *limits[m] <= 0) continue;
+    const double left = *limits[m] - held[m];
+    if (left >= kAttentionRemaining * *limits[m]) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "%.1f%% of its %s limit remains (%.0f of %.0f)", 100.0 * std::max(0.0, left) / *limits[m],
+                  kMeasure[m], std::max(0.0, left), *limits[m]);
+    why += (why.empty() ? "" : "; ") + std::string(text);
+  }
+  return why;
+}
+
 }  // namespace exportctl::license
 
 namespace exportctl::license {
@@ -284,12 +312,18 @@ nlohmann::json LicenseJsonValue(const License& l) {
 
 std::string LicenseToJson(const License& l) { return LicenseJsonValue(l).dump(); }
 
-std::string LicenseListJson(const std::vector<License>& licenses, Date today, bool attention_only) {
+Result<std::string> LicenseListJson(const std::vector<License>& licenses, Date today, bool attention_only,
+                                    const HeldOnLicense& held) {
   using nlohmann::json;
   json out = json::array();
   for (const auto& l : licenses) {
     json why = json::array();
     if (std::string e = ExpiryAttention(l, today); !e.empty()) why.push_back(e);
+    if (held && l.status == LicenseStatus::kActive) {
+      auto h = held(l.number);
+      if (!h.ok()) return h.status();
+      if (std::string r = RemainingAttention(l, *h); !r.empty()) why.push_back(r);
+    }
     if (attention_only && why.empty()) continue;
     json j = LicenseJsonValue(l);
     j["attention"] = std::move(why);

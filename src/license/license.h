@@ -14,6 +14,8 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <array>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,7 +80,12 @@ std::string LicenseToJson(const License& l);
 
 // {"as_of", "licenses": [license + "attention": [why, …]]}: every license (attention_only: those
 // with a reason for attention), the latest version of each. Shared by the CLI and the server.
-std::string LicenseListJson(const std::vector<License>& licenses, Date today, bool attention_only);
+// `held`, when given, answers what shipments hold on a license now (units, TPP, USD: reserved and
+// used on its ledger accounts); a license with under kAttentionRemaining of a limit left is then
+// reported too.
+using HeldOnLicense = std::function<Result<std::array<double, 3>>(const std::string& number)>;
+Result<std::string> LicenseListJson(const std::vector<License>& licenses, Date today, bool attention_only,
+                                    const HeldOnLicense& held = nullptr);
 // {"license": the latest version, "versions": [every version, oldest first]}.
 std::string LicenseVersionsJson(const std::vector<License>& versions);
 
@@ -87,6 +94,14 @@ std::string LicenseVersionsJson(const std::vector<License>& versions);
 // licenses are not (they authorize nothing any more).
 inline constexpr int kAttentionDays = 30;
 std::string ExpiryAttention(const License& l, Date today);
+
+// A license's limits as the ledger draws them: units (the items' quantities added up), TPP, USD;
+// nullopt = no limit of that kind.
+std::array<std::optional<double>, 3> LicenseLimits(const License& l);
+// Why a license needs attention for what is left of it: "" when every limit has at least
+// kAttentionRemaining of it left (active licenses only).
+inline constexpr double kAttentionRemaining = 0.10;
+std::string RemainingAttention(const License& l, const std::array<double, 3>& held);
 
 // <data_dir>/licenses.sqlite: every version of every license, append-only (triggers refuse
 // UPDATE and DELETE). Safe to use from several threads and processes (each call is one SQLite

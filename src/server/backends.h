@@ -86,8 +86,9 @@ class OwnershipService {
 class LicenseService {
  public:
   virtual ~LicenseService() = default;
-  // GET /v1/licenses[?attention=true][&as_of=]: {"as_of", "licenses": [...]}.
-  virtual Result<std::string> List(bool attention, const std::string& as_of) const = 0;
+  // GET /v1/licenses[?attention=true][&as_of=]: {"as_of", "licenses": [...]}. With the server's
+  // ledger (nullable), a license with under 10 % of a limit left is reported too.
+  virtual Result<std::string> List(bool attention, const std::string& as_of, ledger::Ledger* ledger) const = 0;
   // GET /v1/licenses/{number}: {"license", "versions"}.
   virtual Result<std::string> Show(const std::string& number) const = 0;
   // POST /v1/licenses: body is a license file; the recorded license (version 1). A bad file is

@@ -459,7 +459,7 @@ class ModuleLicenses final : public LicenseService {
 
   std::shared_ptr<const LicenseView> Current() const override { return source_.Current(); }
 
-  Result<std::string> List(bool attention, const std::string& as_of) const override {
+  Result<std::string> List(bool attention, const std::string& as_of, ledger::Ledger* ledger) const override {
     Date d = today_();
     if (!as_of.empty()) {
       auto p = Date::Parse(as_of);
@@ -468,7 +468,9 @@ class ModuleLicenses final : public LicenseService {
     }
     auto all = store_.List();
     if (!all.ok()) return all.status();
-    return license::LicenseListJson(*all, d, attention);
+    license::HeldOnLicense held;
+    if (ledger) held = [ledger, d](const std::string& number) { return ledger::HeldOnLicense(*ledger, number, d); };
+    return license::LicenseListJson(*all, d, attention, held);
   }
   Result<std::string> Show(const std::string& number) const override {
     auto v = store_.Versions(number);

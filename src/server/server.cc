@@ -920,7 +920,7 @@ struct Server::Impl {
     if (!attention.empty() && attention != "true" && attention != "false") {
       return SendStatus(call.res, Status::Invalid("attention", "must be true or false"));
     }
-    Reply(call, deps.licenses->List(attention == "true", call.req.get_param_value("as_of")));
+    Reply(call, deps.licenses->List(attention == "true", call.req.get_param_value("as_of"), deps.ledger ? deps.ledger->ledger() : nullptr));
   }
 
   void HandleLicense(Call& call) {

@@ -76,6 +76,12 @@ sys.exit(0 if len(s)==1 and s[0]['decision_id']==r['decision_id'] and s[0]['tran
 "$bin" --data-dir "$c" licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --csv > "$tmp/rep.csv"
 expect "... and as CSV, a header and one row" python3 -c "
 import csv,sys; rows=list(csv.DictReader(open('$tmp/rep.csv'))); sys.exit(0 if len(rows)==1 and rows[0]['measure']=='units' and rows[0]['transaction_ref']=='SO-2026-0917' else 1)"
+"$bin" --data-dir "$c" licenses list --attention --as-of 2026-11-30 --json > "$tmp/att-left.json"
+expect "with 34,000 of 35,000 units left the license needs no attention" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/att-left.json'))['licenses']==[] else 1)"
+"$bin" --data-dir "$c" ledger adjust license:D1234567:units 31000 --reason "shipments under D1234567 before go-live" --as-of 2026-11-01 > /dev/null
+"$bin" --data-dir "$c" licenses list --attention --as-of 2026-11-30 --json > "$tmp/att-left.json"
+expect "with 3,000 units left (under 10 %) licenses list --attention reports it" python3 -c "
+import json,sys; l=json.load(open('$tmp/att-left.json'))['licenses']; sys.exit(0 if len(l)==1 and any('units limit remains (3000 of 35000)' in a for a in l[0]['attention']) else 1)"
 "$bin" --data-dir "$c" licenses report D1234567 --from 2026-12-31 --to 2026-01-01 > /dev/null 2> "$tmp/err"
 expect "a report whose --to is before --from exits 2 naming --to" field_is "$tmp/err" "--to"
 python3 -c "import json; j=json.load(open('$order')); j['reference']='SO-2026-0918'; j['items'][0]['quantity']=34500; json.dump(j, open('$tmp/big.json','w'))"
