@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/validate.h"
 #include "core/utf8.h"
 #include "ownership/ownership.h"
 
@@ -28,14 +29,7 @@ std::string FormatPercent(double v) {
   return std::string(buf, r.ptr);
 }
 
-std::optional<double> ReadNumber(std::string_view s) {
-  s = Trim(s);
-  if (s.empty()) return std::nullopt;
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
+std::optional<double> ReadNumber(std::string_view s) { return ParseDecimal(Trim(s)); }
 
 }  // namespace
 
