@@ -83,8 +83,8 @@ Result<Date> DateOf(const json& j, const std::string& field) {
 }
 
 Status KnownKeys(const json& j, const std::string& where, std::initializer_list<const char*> keys) {
-  for (const auto& [key, value] : j.items()) {
-    (void)value;
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // a plain name: clang 14 cannot capture a structured binding
     if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
       std::string known;
       for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
