@@ -1,9 +1,10 @@
-// Batch: transactions as JSON lines (a file or pasted) sent to POST /v1/check/batch a chunk at a
-// time, so a progress bar can follow; each line's decision or error in place, filters by
-// outcome, and the results as JSON lines or CSV.
+// Batch: transactions as JSON lines or CSV orders (a file or pasted) sent to POST /v1/check/batch
+// a chunk at a time, so a progress bar can follow; each line's decision or error in place,
+// filters by outcome, and the results as JSON lines or CSV.
 import { useMemo, useState } from 'preact/hooks';
 import { Api, ApiError } from './api';
 import { outcomeLabel } from './format';
+import { CSV_COLUMNS, Input, readInput } from './orders_csv';
 
 const CHUNK = 500;
 const PAGE = 200;
@@ -40,6 +41,7 @@ function download(name: string, type: string, text: string) {
 export function BatchScreen({ api }: { api: Api }) {
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState('');
+  const [format, setFormat] = useState<'auto' | 'jsonl' | 'csv'>('auto');
   const [rows, setRows] = useState<Row[]>([]);
   const [done, setDone] = useState(0);
   const [total, setTotal] = useState(0);
@@ -56,14 +58,25 @@ export function BatchScreen({ api }: { api: Api }) {
   };
 
   const run = async () => {
-    const lines = text.split('\n').map((t, i) => ({ line: i + 1, text: t })).filter((l) => l.text.trim());
     setRows([]);
     setError('');
     setDone(0);
-    setTotal(lines.length);
     setPage(0);
+    let input: Input[];
+    try {
+      input = readInput(text, format, fileName);
+    } catch (e) {
+      setTotal(0);
+      setError(String((e as Error).message ?? e));
+      return;
+    }
+    // Lines the page could not turn into a transaction (CSV) keep their place with their error.
+    const bad: Row[] = input.filter((l) => l.error).map((l) => ({ line: l.line, error: l.error }));
+    const lines = input.filter((l) => !l.error) as { line: number; text: string }[];
+    setTotal(input.length);
     setBusy(true);
     const out: Row[] = [];
+    const merged = () => [...out, ...bad].sort((a, b) => a.line - b.line);
     try {
       for (let start = 0; start < lines.length; start += CHUNK) {
         const chunk = lines.slice(start, start + CHUNK);
@@ -74,11 +87,15 @@ export function BatchScreen({ api }: { api: Api }) {
           const j = JSON.parse(a);
           out.push(j.error ? { line: chunk[i].line, error: j.error } : { line: chunk[i].line, decision: j });
         });
-        setRows([...out]);
-        setDone(out.length);
+        setRows(merged());
+        setDone(out.length + bad.length);
+      }
+      if (lines.length === 0) {
+        setRows(merged());
+        setDone(bad.length);
       }
     } catch (e) {
-      setError(`${e instanceof ApiError ? e.describe() : String(e)} (after ${out.length} of ${lines.length} lines)`);
+      setError(`${e instanceof ApiError ? e.describe() : String(e)} (after ${out.length} of ${input.length} lines)`);
     } finally {
       setBusy(false);
     }
@@ -97,11 +114,21 @@ export function BatchScreen({ api }: { api: Api }) {
     <div>
       <h1>Batch</h1>
       <fieldset>
-        <legend>Transactions, one JSON object per line</legend>
-        <label for="batch-file">Upload a JSON lines file (.jsonl)</label>
-        <input id="batch-file" type="file" accept=".jsonl,.ndjson,.json,application/x-ndjson" onChange={loadFile} />
+        <legend>Orders: one JSON transaction per line, or CSV</legend>
+        <label for="batch-file">Upload a JSON lines (.jsonl) or CSV (.csv) file</label>
+        <input id="batch-file" type="file" accept=".jsonl,.ndjson,.json,.csv,application/x-ndjson,text/csv" onChange={loadFile} />
         <label for="batch-text">Or paste them{fileName ? ` (loaded ${fileName})` : ''}</label>
         <textarea id="batch-text" rows={8} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <div class="field inline">
+          <label for="batch-format">Read as</label>
+          <select id="batch-format" value={format} onChange={(e) => setFormat(e.currentTarget.value as 'auto' | 'jsonl' | 'csv')}>
+            <option value="auto">by the file name or the first line</option>
+            <option value="jsonl">JSON lines</option>
+            <option value="csv">CSV orders</option>
+          </select>
+        </div>
+        <p class="hint">CSV: a header line, then one order per line with one item and its ultimate consignee. Columns:{' '}
+          <code>{CSV_COLUMNS.join(',')}</code>; an empty cell is left out of the order (unknown).</p>
         <div class="actions">
           <button type="button" onClick={run} disabled={busy || !text.trim()}>Check every line</button>
         </div>

@@ -1,13 +1,28 @@
-// "Check an order": a form (catalog chips with search, quantities, destination, parties, date,
-// activity, end use) or a transaction's JSON, sent to POST /v1/check; the answer as a card.
+// "Check an order": a form (catalog chips with search or explicit specs, quantities, destination,
+// parties with their owners, date, activity, end use, certifications) or a transaction's JSON,
+// pasted or loaded from a file, sent to POST /v1/check; the answer as a card.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api, ApiError, Role, roleAllows, query } from './api';
 import { AllocationChange, DecisionCard } from './decision';
 import { today } from './format';
 
-interface ItemRow { chip: string; quantity: string }
-interface PartyRow { role: string; name: string; country: string; headquarters: string; ultimate_parent_headquarters: string }
 type Tri = '' | 'true' | 'false';
+// An item is a catalog chip or a chip described by its specs (the transaction's explicit form).
+interface Specs { vendor: string; model: string; tpp: string; die_area_mm2: string; memory_bandwidth_gbps: string; datacenter: Tri; designer_headquarters: string }
+interface ItemRow { chip?: string; specs?: Specs; quantity: string }
+// An owner as the Affiliates Rule weighs it; percent left empty is unknown (null), never 0.
+interface OwnerRow { name: string; percent: string; country: string; headquarters: string; joint_venture_partner: Tri }
+interface PartyRow { role: string; name: string; country: string; headquarters: string; ultimate_parent_headquarters: string; owners: OwnerRow[] }
+
+// The H200 rule's five certifications (91 FR 1684; data/regimes/h200-2026.json), as the
+// transaction names them.
+const H200_CERTS: [string, string][] = [
+  ['sufficient_us_supply', 'Sufficient US supply'],
+  ['no_foundry_diversion', 'No foundry capacity diverted'],
+  ['china_volume_within_half_of_us', 'China volume within half of US volume'],
+  ['know_your_customer_and_remote_access', 'Know-your-customer and remote-access controls'],
+  ['third_party_testing_in_us', 'Third-party testing in the US'],
+];
 
 interface Form {
   reference: string;
@@ -21,17 +36,25 @@ interface Form {
   technical_evaluation: Tri;
   supercomputer_prc_macau: Tri;
   for_footnote_1_4_entity: Tri;
+  h200: Record<string, Tri>;
+  aia_certification: Tri;
+  model_weights_secure_storage: Tri;
 }
 
 const ROLES = ['ultimate_consignee', 'end_user', 'purchaser', 'intermediate_consignee', 'exporter'];
 
-const emptyParty = (role = 'ultimate_consignee'): PartyRow => ({ role, name: '', country: '', headquarters: '', ultimate_parent_headquarters: '' });
+const emptyParty = (role = 'ultimate_consignee'): PartyRow => ({ role, name: '', country: '', headquarters: '', ultimate_parent_headquarters: '', owners: [] });
+const emptyOwner = (): OwnerRow => ({ name: '', percent: '', country: '', headquarters: '', joint_venture_partner: '' });
+const emptySpecs = (): Specs => ({ vendor: '', model: '', tpp: '', die_area_mm2: '', memory_bandwidth_gbps: '', datacenter: '', designer_headquarters: '' });
+const specsLabel = (s: Specs) => `${s.vendor.trim()} ${s.model.trim()}`.trim() || 'explicit specs';
+const itemLabel = (it: ItemRow) => it.chip ?? `${specsLabel(it.specs!)} (specs)`;
 
 function initialForm(): Form {
   return {
     reference: '', as_of: today(), posture: 'enforced', activity: 'export', destination: '',
     items: [], parties: [emptyParty()], training_for: '', technical_evaluation: '',
-    supercomputer_prc_macau: '', for_footnote_1_4_entity: '',
+    supercomputer_prc_macau: '', for_footnote_1_4_entity: '', h200: {}, aia_certification: '',
+    model_weights_secure_storage: '',
   };
 }
 
@@ -39,10 +62,12 @@ function initialForm(): Form {
 function toTransaction(f: Form): Record<string, unknown> {
   const tx: Record<string, unknown> = { as_of: f.as_of, posture: f.posture, activity: f.activity, destination: f.destination.trim() };
   if (f.reference.trim()) tx.reference = f.reference.trim();
-  tx.items = f.items.map((i) => ({ chip: i.chip, quantity: Number(i.quantity) }));
+  tx.items = f.items.map((i) => (i.specs ? { ...specsJson(i.specs), quantity: Number(i.quantity) } : { chip: i.chip, quantity: Number(i.quantity) }));
   tx.parties = f.parties.filter((p) => p.name.trim()).map((p) => {
-    const out: Record<string, string> = { role: p.role, name: p.name.trim() };
+    const out: Record<string, unknown> = { role: p.role, name: p.name.trim() };
     for (const k of ['country', 'headquarters', 'ultimate_parent_headquarters'] as const) if (p[k].trim()) out[k] = p[k].trim();
+    const owners = p.owners.filter((o) => o.name.trim()).map(ownerJson);
+    if (owners.length) out.owners = owners;
     return out;
   });
   const endUse: Record<string, unknown> = {};
@@ -51,7 +76,33 @@ function toTransaction(f: Form): Record<string, unknown> {
     if (f[k]) endUse[k] = f[k] === 'true';
   }
   if (Object.keys(endUse).length) tx.end_use = endUse;
+  const certs: Record<string, boolean> = {};
+  for (const [k] of H200_CERTS) if (f.h200[k]) certs[k] = f.h200[k] === 'true';
+  if (Object.keys(certs).length) tx.h200_certifications = certs;
+  for (const k of ['aia_certification', 'model_weights_secure_storage'] as const) if (f[k]) tx[k] = f[k] === 'true';
   return tx;
+}
+
+// Numbers typed as text: an empty field is left out (unknown); anything else is sent as typed
+// when it is not a number, so the server names the field instead of the page guessing.
+function numberOrText(v: string): number | string {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? n : v.trim();
+}
+
+function specsJson(s: Specs): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['vendor', 'model', 'designer_headquarters'] as const) if (s[k].trim()) out[k] = s[k].trim();
+  for (const k of ['tpp', 'die_area_mm2', 'memory_bandwidth_gbps'] as const) if (s[k].trim()) out[k] = numberOrText(s[k]);
+  if (s.datacenter) out.datacenter = s.datacenter === 'true';
+  return out;
+}
+
+function ownerJson(o: OwnerRow): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: o.name.trim(), percent: o.percent.trim() ? numberOrText(o.percent) : null };
+  for (const k of ['country', 'headquarters'] as const) if (o[k].trim()) out[k] = o[k].trim();
+  if (o.joint_venture_partner) out.joint_venture_partner = o.joint_venture_partner === 'true';
+  return out;
 }
 
 function TriSelect({ id, label, value, onChange }: { id: string; label: string; value: Tri; onChange: (v: Tri) => void }) {
@@ -92,6 +143,67 @@ function ChipPicker({ chips, onPick }: { chips: any[]; onPick: (name: string) =>
         ))}
       </ul>
       {matches.length === 0 && <p>No catalog chip matches “{search}”.</p>}
+    </div>
+  );
+}
+
+function specsSummary(s: Specs): string {
+  const parts: string[] = [];
+  if (s.tpp.trim()) parts.push(`TPP ${s.tpp.trim()}`);
+  if (s.die_area_mm2.trim()) parts.push(`die ${s.die_area_mm2.trim()} mm²`);
+  if (s.memory_bandwidth_gbps.trim()) parts.push(`${s.memory_bandwidth_gbps.trim()} GB/s`);
+  if (s.datacenter) parts.push(s.datacenter === 'true' ? 'datacenter' : 'not datacenter');
+  if (s.designer_headquarters.trim()) parts.push(`designer HQ ${s.designer_headquarters.trim()}`);
+  return parts.join(' · ');
+}
+
+// A chip that is not in the catalog, described by its specs (what classification needs).
+function SpecsForm({ onAdd }: { onAdd: (s: Specs) => void }) {
+  const [s, setS] = useState<Specs>(emptySpecs);
+  const field = (k: keyof Specs, label: string, type = 'text') => (
+    <div class="field"><label for={`spec-${k}`}>{label}</label>
+      <input id={`spec-${k}`} type={type} step="any" list={k === 'designer_headquarters' ? 'country-list' : undefined} value={s[k]}
+        onInput={(e) => setS({ ...s, [k]: e.currentTarget.value })} /></div>
+  );
+  return (
+    <details class="specs">
+      <summary>Or describe a chip by its specs</summary>
+      <div class="grid" role="group" aria-label="Explicit specs">
+        {field('vendor', 'Vendor')}
+        {field('model', 'Model')}
+        {field('tpp', 'TPP', 'number')}
+        {field('die_area_mm2', 'Die area (mm²)', 'number')}
+        {field('memory_bandwidth_gbps', 'Memory bandwidth (GB/s)', 'number')}
+        <TriSelect id="spec-datacenter" label="Designed or marketed for datacenters" value={s.datacenter} onChange={(v) => setS({ ...s, datacenter: v })} />
+        {field('designer_headquarters', 'Designer headquarters')}
+        <div class="field"><button type="button" class="secondary" disabled={!s.tpp.trim()}
+          onClick={() => { onAdd(s); setS(emptySpecs()); }}>Add this chip</button></div>
+      </div>
+    </details>
+  );
+}
+
+// A party's owners, one level (nested owners: paste the transaction's JSON).
+function Owners({ party, owners, onChange }: { party: number; owners: OwnerRow[]; onChange: (o: OwnerRow[]) => void }) {
+  const setOwner = (j: number, patch: Partial<OwnerRow>) => onChange(owners.map((o, k) => (k === j ? { ...o, ...patch } : o)));
+  const id = (k: string, j: number) => `owner-${k}-${party}-${j}`;
+  return (
+    <div class="owners" role="group" aria-label={`Owners of party ${party + 1}`}>
+      {owners.map((o, j) => (
+        <div class="grid owner" key={j}>
+          <div class="field"><label for={id('name', j)}>Owner {j + 1} of party {party + 1}</label>
+            <input id={id('name', j)} value={o.name} onInput={(e) => setOwner(j, { name: e.currentTarget.value })} /></div>
+          <div class="field"><label for={id('percent', j)}>Share (%), empty if unknown</label>
+            <input id={id('percent', j)} type="number" min="0" max="100" step="any" value={o.percent} onInput={(e) => setOwner(j, { percent: e.currentTarget.value })} /></div>
+          <div class="field"><label for={id('country', j)}>Owner's country</label>
+            <input id={id('country', j)} list="country-list" value={o.country} onInput={(e) => setOwner(j, { country: e.currentTarget.value })} /></div>
+          <div class="field"><label for={id('hq', j)}>Owner's headquarters</label>
+            <input id={id('hq', j)} list="country-list" value={o.headquarters} onInput={(e) => setOwner(j, { headquarters: e.currentTarget.value })} /></div>
+          <TriSelect id={id('jv', j)} label="Joint venture partner" value={o.joint_venture_partner} onChange={(v) => setOwner(j, { joint_venture_partner: v })} />
+          <div class="field"><button type="button" class="secondary" onClick={() => onChange(owners.filter((_, k) => k !== j))}>Remove owner {j + 1}</button></div>
+        </div>
+      ))}
+      <button type="button" class="secondary" onClick={() => onChange([...owners, emptyOwner()])}>Add an owner of party {party + 1}</button>
     </div>
   );
 }
@@ -225,16 +337,17 @@ export function CheckScreen({ api, role }: { api: Api; role: Role }) {
             <fieldset>
               <legend>Items</legend>
               <ChipPicker chips={chips} onPick={(name) => set({ items: [...form.items, { chip: name, quantity: '1' }] })} />
-              {form.items.length === 0 ? <p class="hint">Pick a chip above to add it.</p> : (
-                <table class="rows">
+              <SpecsForm onAdd={(specs) => set({ items: [...form.items, { specs, quantity: '1' }] })} />
+              {form.items.length === 0 ? <p class="hint">Pick a chip above, or describe one by its specs, to add it.</p> : (
+                <table class="rows" data-testid="order-items">
                   <thead><tr><th scope="col">Chip</th><th scope="col">Quantity</th><th scope="col"><span class="sr-only">Remove</span></th></tr></thead>
                   <tbody>
                     {form.items.map((it, i) => (
                       <tr key={i}>
-                        <td>{it.chip}</td>
-                        <td><input type="number" min="1" step="1" required aria-label={`Quantity of ${it.chip}`} value={it.quantity}
+                        <td>{itemLabel(it)}{it.specs && <div class="hint">{specsSummary(it.specs)}</div>}</td>
+                        <td><input type="number" min="1" step="1" required aria-label={`Quantity of ${itemLabel(it)}`} value={it.quantity}
                           onInput={(e) => setItem(i, { quantity: e.currentTarget.value })} /></td>
-                        <td><button type="button" class="secondary" aria-label={`Remove ${it.chip}`}
+                        <td><button type="button" class="secondary" aria-label={`Remove ${itemLabel(it)}`}
                           onClick={() => set({ items: form.items.filter((_, j) => j !== i) })}>Remove</button></td>
                       </tr>
                     ))}
@@ -258,6 +371,7 @@ export function CheckScreen({ api, role }: { api: Api; role: Role }) {
                   <div class="field"><label for={`party-parent-${i}`}>Ultimate parent HQ</label>
                     <input id={`party-parent-${i}`} list="country-list" value={p.ultimate_parent_headquarters} onInput={(e) => setParty(i, { ultimate_parent_headquarters: e.currentTarget.value })} /></div>
                   <div class="field"><button type="button" class="secondary" onClick={() => set({ parties: form.parties.filter((_, j) => j !== i) })}>Remove party {i + 1}</button></div>
+                  <Owners party={i} owners={p.owners} onChange={(owners) => setParty(i, { owners })} />
                 </div>
               ))}
               <button type="button" class="secondary" onClick={() => set({ parties: [...form.parties, emptyParty('end_user')] })}>Add a party</button>
@@ -270,6 +384,18 @@ export function CheckScreen({ api, role }: { api: Api; role: Role }) {
                 <TriSelect id="technical-evaluation" label="Technical evaluation" value={form.technical_evaluation} onChange={(v) => set({ technical_evaluation: v })} />
                 <TriSelect id="supercomputer" label="Supercomputer end use in the PRC or Macau" value={form.supercomputer_prc_macau} onChange={(v) => set({ supercomputer_prc_macau: v })} />
                 <TriSelect id="footnote-entity" label="For an Entity List footnote 1 or 4 entity" value={form.for_footnote_1_4_entity} onChange={(v) => set({ for_footnote_1_4_entity: v })} />
+              </div>
+            </fieldset>
+            <fieldset>
+              <legend>Certifications</legend>
+              <p class="hint">Left unknown, a certification is not assumed; the decision says what giving it would change.</p>
+              <div class="grid">
+                {H200_CERTS.map(([k, label]) => (
+                  <TriSelect key={k} id={`h200-${k}`} label={`H200 rule: ${label}`} value={form.h200[k] ?? ''}
+                    onChange={(v) => set({ h200: { ...form.h200, [k]: v } })} />
+                ))}
+                <TriSelect id="aia-certification" label="AIA certification (15 CFR 740.27)" value={form.aia_certification} onChange={(v) => set({ aia_certification: v })} />
+                <TriSelect id="weights-storage" label="Model weights kept in secure storage" value={form.model_weights_secure_storage} onChange={(v) => set({ model_weights_secure_storage: v })} />
               </div>
             </fieldset>
           </>

@@ -219,6 +219,71 @@ test('paste JSON; a hostile party name renders as text', async ({ page, url, key
   await page.getByRole('alert').filter({ hasText: /does not parse/ }).waitFor();
 });
 
+test('check an order: explicit specs, owners, certifications, an uploaded file', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.analyst, 'analyst');
+  const card = page.getByTestId('decision');
+  const check = async () => {
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await card.getByTestId('outcome').first().waitFor();
+  };
+  // A chip not in the catalog, by its specs: classified from them.
+  await page.getByText('Or describe a chip by its specs').click();
+  await page.getByLabel('Vendor', { exact: true }).fill('Acme');
+  await page.getByLabel('Model', { exact: true }).fill('X1');
+  await page.getByLabel('TPP', { exact: true }).fill('5000');
+  await page.getByLabel('Die area (mm²)').fill('600');
+  await page.getByLabel('Designed or marketed for datacenters').selectOption('true');
+  await page.getByRole('button', { name: 'Add this chip' }).click();
+  await page.getByLabel('Quantity of Acme X1 (specs)').fill('10');
+  await page.getByLabel('Destination', { exact: true }).fill('MY');
+  await page.getByLabel('Date (as of)').fill('2025-10-01');
+  await page.locator('#party-name-0').fill('Contoh Cloud Sdn Bhd');
+  for (const f of ['#party-country-0', '#party-hq-0', '#party-parent-0']) await page.locator(f).fill('MY');
+  // An owner on the Entity List (imported by this test) with 60 %: the Affiliates Rule, in force then.
+  await page.getByRole('button', { name: 'Add an owner of party 1' }).click();
+  await page.getByLabel('Owner 1 of party 1').fill('Orion Quantum Devices Limited');
+  await page.getByLabel('Share (%), empty if unknown').fill('60');
+  await page.getByLabel("Owner's country").fill('HK');
+  await page.getByLabel("Owner's headquarters").fill('HK');
+  await check();
+  assert.match(await card.getByTestId('items').innerText(), /Acme X1\s+3A090\.a \(a\.1\)\s+5,000/);
+  const reasons = await card.getByTestId('reasons').innerText();
+  assert.match(reasons, /60% owned by parties covered by the Affiliates Rule/);
+  assert.match(reasons, /Orion Quantum Devices Limited/);
+  await axeCheck(page, 'check an order (specs, owners, certifications)');
+
+  // The H200 rule's certifications, given in the form, move the review policy.
+  await page.getByRole('button', { name: 'Remove Acme X1 (specs)' }).click();
+  await page.getByRole('button', { name: 'Remove owner 1' }).click();
+  await page.getByLabel('Search the chip catalog').fill('H200 SXM 141GB');
+  await page.getByRole('button', { name: /H200 SXM 141GB/ }).first().click();
+  await page.getByLabel('Quantity of H200 SXM 141GB').fill('256');
+  await page.getByLabel('Destination', { exact: true }).fill('CN');
+  await page.getByLabel('Date (as of)').fill('2026-03-02');
+  await page.locator('#party-name-0').fill('Example Internet Co');
+  for (const f of ['#party-country-0', '#party-hq-0', '#party-parent-0']) await page.locator(f).fill('CN');
+  await check();
+  await card.getByTestId('items').filter({ hasText: 'H200 SXM 141GB' }).waitFor();
+  assert.match(await card.innerText(), /Review policy\s+presumption of denial/);
+  for (const label of ['Sufficient US supply', 'No foundry capacity diverted', 'China volume within half of US volume',
+    'Know-your-customer and remote-access controls', 'Third-party testing in the US']) {
+    await page.getByLabel(`H200 rule: ${label}`).selectOption('true');
+  }
+  await check();
+  await card.filter({ hasText: /Review policy\s*case by case/ }).waitFor();
+  assert.match(await card.getByTestId('reasons').innerText(), /h200|H200/);
+
+  // A transaction's JSON loaded from a file.
+  await page.getByRole('button', { name: 'Paste JSON' }).click();
+  const tx = { reference: 'UPLOADED-1', as_of: '2025-06-01', destination: 'DE', items: [{ chip: 'H100 SXM5 80GB', quantity: 8 }],
+    parties: [{ role: 'ultimate_consignee', name: 'Beispiel GmbH', country: 'DE', headquarters: 'DE', ultimate_parent_headquarters: 'DE' }] };
+  await page.getByLabel('Or load a file').setInputFiles({ name: 'order.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(tx)) });
+  await page.waitForFunction(() => document.querySelector('#tx-json').value.includes('UPLOADED-1'));
+  await check();
+  await card.getByRole('heading', { name: 'Decision for UPLOADED-1' }).waitFor();
+  await shot(page, 'check-an-order-form');
+});
+
 test('an officer reserves and sees the allocation drop', async ({ page, url, keys }) => {
   await signIn(page, url, keys.officer, 'officer');
   const remaining = [];
@@ -292,6 +357,44 @@ test('batch: progress, a bad line in place, filters and downloads', async ({ pag
   assert.match(csv[2], /^2,,,ERROR,/);
   await axeCheck(page, 'batch');
   await shot(page, 'batch');
+});
+
+test('batch: a CSV file of orders, bad lines in place', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.analyst, 'analyst');
+  await page.getByRole('link', { name: 'Batch' }).click();
+  const csv = [
+    'reference,as_of,destination,chip,quantity,consignee,consignee_country,consignee_headquarters,consignee_ultimate_parent_headquarters',
+    'C-1,2025-06-01,DE,H100 SXM5 80GB,8,"Beispiel, GmbH",DE,DE,DE',
+    'C-2,2025-06-01,DE,H100 SXM5 80GB,ten,Beispiel GmbH,DE,DE,DE',
+    'C-3,2025-06-01,CN,H100 SXM5 80GB,8',
+    '',
+    'C-5,2025-06-01,CN,H100 SXM5 80GB,8,Example Internet Co,CN,CN,CN',
+  ].join('\r\n') + '\r\n';
+  await page.getByLabel(/Upload a JSON lines \(\.jsonl\) or CSV/).setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByText('(loaded orders.csv)').waitFor();
+  await page.getByRole('button', { name: 'Check every line' }).click();
+  await page.getByTestId('batch-status').filter({ hasText: '4 of 4 lines checked' }).waitFor();
+  const table = page.getByTestId('batch-table');
+  const rows = table.locator('tbody tr');
+  assert.equal(await rows.count(), 4);
+  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.cells[0].textContent)), ['2', '3', '4', '6']);
+  assert.match(await rows.nth(0).innerText(), /C-1\s+DE\s+NO LICENSE REQUIRED/);
+  assert.match(await rows.nth(1).innerText(), /field items\[0\]\.quantity/, 'the server names the bad cell\'s field');
+  assert.match(await rows.nth(2).innerText(), /field csv\s+5 cells for 9 columns/);
+  assert.match(await rows.nth(3).innerText(), /C-5\s+CN\s+LICENSE REQUIRED/);
+  // The decision of line 2 names the consignee from the quoted cell.
+  const id = await rows.nth(0).locator('code').textContent();
+  const decision = await page.evaluate(async ({ key, id }) => {
+    const r = await fetch(`/v1/decisions/${id}`, { headers: { Authorization: `Bearer ${key}` } });
+    return r.text();
+  }, { key: keys.analyst, id });
+  assert.match(decision, /Beispiel, GmbH/);
+  // A header the page cannot read is refused before anything is sent.
+  await page.getByLabel(/Or paste them/).fill('reference,destinaton,chip,quantity\nX,DE,H100 SXM5 80GB,1\n');
+  await page.getByLabel('Read as').selectOption('csv');
+  await page.getByRole('button', { name: 'Check every line' }).click();
+  await page.getByRole('alert').filter({ hasText: /unknown column "destinaton"/ }).waitFor();
+  await axeCheck(page, 'batch (CSV)');
 });
 
 test('world by date: Cambodia leaves D:5', async ({ page, url, keys }) => {
