@@ -1,8 +1,10 @@
 // Allocations: every ledger account (country, LPP consignee, VEU) with its cap, used, reserved
 // and remaining TPP and H100-equivalents on a date (GET /v1/ledger/balances), a bar per account,
-// and an account's postings with their decisions (GET /v1/ledger/history).
+// and an account's postings with their decisions and a chart of its drawdown over time
+// (GET /v1/ledger/history).
 import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, query } from './api';
+import { DrawdownChart, runningTotals } from './chart';
 import { num, today } from './format';
 
 function Bar({ row }: { row: any }) {
@@ -25,6 +27,7 @@ export function AllocationsScreen({ api }: { api: Api }) {
   const [data, setData] = useState<any>(null);
   const [error, setError] = useState('');
   const [account, setAccount] = useState<string | null>(null);
+  const [period, setPeriod] = useState<any>(null);  // the balance row chosen: its period and cap
   const [history, setHistory] = useState<any>(null);
 
   useEffect(() => {
@@ -66,7 +69,7 @@ export function AllocationsScreen({ api }: { api: Api }) {
           <tbody>
             {rows.map((r) => (
               <tr key={r.account + r.period}>
-                <td><button type="button" class="link" onClick={() => setAccount(r.account)}
+                <td><button type="button" class="link" onClick={() => { setAccount(r.account); setPeriod(r); }}
                   aria-label={`Postings of ${r.account}`}>{r.account}</button></td>
                 <td>{r.period}</td><td class="n">{num(r.cap_tpp)}</td><td class="n">{num(r.used_tpp)}</td>
                 <td class="n">{num(r.reserved_tpp)}</td><td class="n">{num(r.remaining_tpp)}</td>
@@ -79,8 +82,16 @@ export function AllocationsScreen({ api }: { api: Api }) {
       {account && (
         <section aria-labelledby="history-title">
           <h2 id="history-title">Postings of {account}</h2>
+          {history && period && (
+            <>
+              <h3>Drawdown of {account}, period {period.period}</h3>
+              <DrawdownChart points={runningTotals(postings.filter((p) => p.period === period.period))}
+                cap={typeof period.cap_tpp === 'number' ? period.cap_tpp : null} unit={account.startsWith('license:') ? account.split(':').pop()! : 'TPP'}
+                label={`Drawdown of ${account} (${period.period})`} until={asOf} />
+            </>
+          )}
           {!history ? <p>Loading…</p> : postings.length === 0 ? <p>No postings.</p> : (
-            <table>
+            <table data-testid="postings">
               <thead><tr><th scope="col">#</th><th scope="col">Kind</th><th scope="col">Period</th><th scope="col">TPP</th><th scope="col">As of</th><th scope="col">Decision</th><th scope="col">Reference</th><th scope="col">Recorded</th></tr></thead>
               <tbody>
                 {postings.map((p) => (

@@ -10,6 +10,7 @@ import { BatchScreen } from './batch';
 import { WorldScreen } from './world';
 import { ScreeningScreen } from './screening';
 import { AuditScreen } from './audit';
+import { LicensesScreen } from './licenses';
 
 interface Session {
   api: Api;
@@ -28,6 +29,7 @@ const SCREENS: Screen[] = [
   { id: 'batch', title: 'Batch', role: 'analyst', view: (s) => <BatchScreen api={s.api} /> },
   { id: 'screening', title: 'Screening', role: 'analyst', view: (s) => <ScreeningScreen api={s.api} role={s.me.role} /> },
   { id: 'allocations', title: 'Allocations', role: 'viewer', view: (s) => <AllocationsScreen api={s.api} /> },
+  { id: 'licenses', title: 'Licenses', role: 'viewer', view: (s) => <LicensesScreen api={s.api} /> },
   { id: 'audit', title: 'Audit', role: 'viewer', view: (s) => <AuditScreen api={s.api} /> },
   { id: 'world', title: 'World by date', role: 'viewer', view: (s) => <WorldScreen api={s.api} /> },
 ];

@@ -251,6 +251,7 @@ test('check an order: explicit specs, owners, certifications, an uploaded file',
   assert.match(reasons, /60% owned by parties covered by the Affiliates Rule/);
   assert.match(reasons, /Orion Quantum Devices Limited/);
   await axeCheck(page, 'check an order (specs, owners, certifications)');
+  await shot(page, 'check-an-order-form');
 
   // The H200 rule's certifications, given in the form, move the review policy.
   await page.getByRole('button', { name: 'Remove Acme X1 (specs)' }).click();
@@ -281,7 +282,6 @@ test('check an order: explicit specs, owners, certifications, an uploaded file',
   await page.waitForFunction(() => document.querySelector('#tx-json').value.includes('UPLOADED-1'));
   await check();
   await card.getByRole('heading', { name: 'Decision for UPLOADED-1' }).waitFor();
-  await shot(page, 'check-an-order-form');
 });
 
 test('an officer reserves and sees the allocation drop', async ({ page, url, keys }) => {
@@ -312,6 +312,14 @@ test('an officer reserves and sees the allocation drop', async ({ page, url, key
   await row.getByRole('button').click();
   await page.getByRole('heading', { name: /Postings of lpp:contoh cloud/ }).waitFor();
   await page.getByRole('cell', { name: 'SO-50' }).waitFor();
+  // The account's drawdown over time: both reservations held on their date, under the cap.
+  const chart = page.getByTestId('drawdown-chart');
+  await chart.waitFor();
+  const held = (150 * 15832).toLocaleString('en-US');
+  assert.match(await chart.locator('svg').getAttribute('aria-label'), new RegExp(`now 0 TPP used and ${held} reserved of [\\d,]+`));
+  assert.equal(await chart.getByTestId('chart-cap').count(), 1);
+  assert.match(await chart.getByTestId('chart-held').getAttribute('d'), /^M[\d.]+,[\d.]+H/);
+  assert.match(await chart.locator('table').textContent(), new RegExp(`2025-09-010${held}`));
   await axeCheck(page, 'allocations');
   await shot(page, 'allocations');
 });
@@ -395,6 +403,48 @@ test('batch: a CSV file of orders, bad lines in place', async ({ page, url, keys
   await page.getByRole('button', { name: 'Check every line' }).click();
   await page.getByRole('alert').filter({ hasText: /unknown column "destinaton"/ }).waitFor();
   await axeCheck(page, 'batch (CSV)');
+});
+
+test('licenses: the attention flag, one license with its drawdowns', async ({ page, url, keys }) => {
+  const post = async (path, body, key = keys.officer) => {
+    const r = await fetch(url + path, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    const text = await r.text();
+    assert.equal(r.status, 200, `${path}: ${text}`);
+    return JSON.parse(text);
+  };
+  const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+  await post('/v1/licenses', JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/license-d1234567.json'), 'utf8')));
+  await post('/v1/licenses', { number: 'D7654321', holder: 'Example Exporter Inc', issued: day(-300), expires: day(10),
+    destinations: ['SA'], items: [{ eccn: '3A090.a', quantity: 500 }], tpp_limit: null, value_usd_limit: null,
+    parties: [{ role: 'ultimate_consignee', name: '<img src=x onerror=alert(3)>', country: 'SA' }], conditions: ['Quarterly end-use reports'] });
+  const order = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/09-b300-to-uae-licensed.json'), 'utf8'));
+  const d = await post('/v1/check', { ...order, reserve: true });
+  assert.equal(d.outcome, 'LICENSED');
+
+  await signIn(page, url, keys.viewer, 'viewer');
+  await page.getByRole('link', { name: 'Licenses' }).click();
+  const list = page.getByTestId('licenses');
+  await list.getByRole('cell', { name: 'D7654321' }).waitFor();
+  assert.match(await page.getByTestId('licenses-summary').textContent(), /2 licenses; 1 needs attention/);
+  const soon = list.locator('tr', { hasText: 'D7654321' });
+  assert.match(await soon.getByTestId('attention').textContent(), /expires/);
+  assert.equal(await list.locator('tr', { hasText: 'D1234567' }).getByTestId('attention').textContent(), '—');
+  await page.getByLabel('Only those needing attention').check();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="licenses"] tbody tr').length === 1);
+  await page.getByRole('button', { name: 'Show license D7654321' }).click();
+  const detail = page.getByTestId('license-detail');
+  await detail.getByText('<img src=x onerror=alert(3)> (ultimate consignee, SA)').waitFor();
+  assert.equal(await page.locator('img').count(), 0);
+  await page.getByLabel('Only those needing attention').uncheck();
+  await page.getByRole('button', { name: 'Show license D1234567' }).click();
+  await detail.getByRole('heading', { name: 'License D1234567' }).waitFor();
+  await detail.getByTestId('drawdowns').getByRole('cell', { name: 'SO-2026-0917' }).waitFor();
+  assert.match(await detail.getByTestId('drawdowns').innerText(), /2026-06-01\s+reserve\s+units\s+1,000\s+held\s+SO-2026-0917/);
+  assert.equal(await detail.getByTestId('remaining-units').textContent(), '34,000');
+  assert.match(await detail.getByTestId('drawdown-chart').locator('svg').getAttribute('aria-label'), /1,000 reserved of 35,000/);
+  assert.match(await detail.getByTestId('license-versions').innerText(), /1\s+added\s+active\s+2028-01-31/);
+  await axeCheck(page, 'licenses');
+  await shot(page, 'licenses');
 });
 
 test('world by date: Cambodia leaves D:5', async ({ page, url, keys }) => {
