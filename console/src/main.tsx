@@ -7,7 +7,6 @@ import { Api, ApiError, Me, Role, roleAllows, storedKey, storeKey } from './api'
 import { CheckScreen } from './check';
 import { AllocationsScreen } from './allocations';
 import { BatchScreen } from './batch';
-import { WorldScreen } from './world';
 import { ScreeningScreen } from './screening';
 import { AuditScreen } from './audit';
 import { LicensesScreen } from './licenses';
@@ -31,8 +30,19 @@ const SCREENS: Screen[] = [
   { id: 'allocations', title: 'Allocations', role: 'viewer', view: (s) => <AllocationsScreen api={s.api} /> },
   { id: 'licenses', title: 'Licenses', role: 'viewer', view: (s) => <LicensesScreen api={s.api} /> },
   { id: 'audit', title: 'Audit', role: 'viewer', view: (s) => <AuditScreen api={s.api} /> },
-  { id: 'world', title: 'World by date', role: 'viewer', view: (s) => <WorldScreen api={s.api} /> },
+  { id: 'world', title: 'World by date', role: 'viewer', view: (s) => <World api={s.api} /> },
 ];
+
+// The map's code and shapes are half the bundle: loaded when the screen is first opened.
+function World({ api }: { api: Api }) {
+  const [view, setView] = useState<{ Screen: (p: { api: Api }) => preact.JSX.Element } | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    import('./world').then((m) => setView({ Screen: m.WorldScreen })).catch((e) => setError(`The map could not be loaded: ${e}`));
+  }, []);
+  if (error) return <p role="alert" class="error">{error}</p>;
+  return view ? <view.Screen api={api} /> : <p>Loading the map…</p>;
+}
 
 function screenFromHash(role: Role): Screen | undefined {
   const id = location.hash.replace(/^#\/?/, '');

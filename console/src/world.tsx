@@ -9,6 +9,7 @@ import { feature } from 'topojson-client';
 // Natural Earth 1:110m (world-atlas), keyed by alpha-2 at build time (console/build.mjs).
 import world from 'exportctl-world';
 import { Api, ApiError, query } from './api';
+import { Citation } from './decision';
 import { num, today } from './format';
 
 const FIRST = '2023-11-17';
@@ -44,6 +45,7 @@ export function WorldScreen({ api }: { api: Api }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<any>(null);
   const [allocation, setAllocation] = useState<any>(null);
+  const [regimes, setRegimes] = useState<any[] | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -66,9 +68,13 @@ export function WorldScreen({ api }: { api: Api }) {
     api.get(`/v1/countries/${encodeURIComponent(selected)}${query({ as_of: asOf, posture })}`)
       .then((d) => live && setDetail(d))
       .catch((e) => live && setDetail({ error: e instanceof ApiError ? e.describe() : String(e) }));
+    setRegimes(null);
     api.get(`/v1/ledger/balances${query({ as_of: asOf })}`)
-      .then((b) => live && setAllocation((b.balances ?? []).find((r: any) => r.account === `country:${selected}`) ?? null))
-      .catch(() => live && setAllocation(null));
+      .then((b) => live && setAllocation((b.balances ?? []).find((r: any) => r.account === `country:${selected}`) ?? { none: true }))
+      .catch((e) => live && setAllocation({ error: e instanceof ApiError ? e.describe() : String(e) }));
+    api.get(`/v1/regimes${query({ as_of: asOf, posture })}`)
+      .then((r) => live && setRegimes(Array.isArray(r) ? r : []))
+      .catch(() => live && setRegimes([]));
     return () => { live = false; };
   }, [selected, asOf, posture]);
 
@@ -150,8 +156,31 @@ export function WorldScreen({ api }: { api: Api }) {
                 <dt>Country Groups</dt><dd data-testid="country-groups">{(detail.groups ?? []).join(', ') || 'none'}</dd>
                 <dt>AI Diffusion tier</dt>
                 <dd>{detail.ai_diffusion_tier ? `Tier ${detail.ai_diffusion_tier.tier}${detail.ai_diffusion_tier.binding ? '' : ' (not binding under this posture)'}: ${detail.ai_diffusion_tier.basis ?? ''}` : '—'}</dd>
-                <dt>Allocation (country)</dt><dd>{allocation ? `${num(allocation.remaining_tpp)} TPP left of ${num(allocation.cap_tpp)} (used ${num(allocation.used_tpp)}, reserved ${num(allocation.reserved_tpp)})` : 'no postings on this account in the period'}</dd>
               </dl>
+              <h3>Country allocation (country:{selected}) on {asOf}</h3>
+              {!allocation ? <p>Loading…</p> : allocation.error ? <p role="alert" class="error">{allocation.error}</p>
+                : allocation.none ? <p>No posting on this country's allocation in the period of this date.</p> : (
+                <dl class="facts" data-testid="country-allocation">
+                  <dt>Period</dt><dd>{allocation.period}{allocation.citation ? ` (${allocation.citation})` : ''}</dd>
+                  <dt>Cap</dt><dd>{allocation.cap_tpp != null ? `${num(allocation.cap_tpp)} TPP` : 'no cap'}</dd>
+                  <dt>Used</dt><dd>{num(allocation.used_tpp)} TPP ({num(allocation.used_h100, 1)} H100-eq)</dd>
+                  <dt>Reserved</dt><dd>{num(allocation.reserved_tpp)} TPP ({num(allocation.reserved_h100, 1)} H100-eq)</dd>
+                  <dt>Left</dt><dd>{allocation.remaining_tpp != null ? `${num(allocation.remaining_tpp)} TPP (${num(allocation.remaining_h100, 1)} H100-eq)` : '—'}</dd>
+                </dl>
+              )}
+              <h3>Rules in force on {asOf}, {posture}</h3>
+              <p class="hint">The rules of every regime in force on the date (they apply to every destination; a check says which
+                reach an order to {selected}).</p>
+              {!regimes ? <p>Loading…</p> : (
+                <table data-testid="rules-in-force">
+                  <thead><tr><th scope="col">Regime</th><th scope="col">Rule</th><th scope="col">Citation</th><th scope="col">What it says</th></tr></thead>
+                  <tbody>
+                    {regimes.filter((g) => g.in_force).flatMap((g) => (g.rules ?? []).filter((r: any) => r.active).map((r: any) => (
+                      <tr key={g.id + r.id}><td>{g.id}</td><td><code>{r.id}</code></td><td><Citation text={r.citation ?? ''} /></td><td>{r.summary}</td></tr>
+                    )))}
+                  </tbody>
+                </table>
+              )}
               <h3>Sources of each group on this date</h3>
               <table>
                 <thead><tr><th scope="col">Group</th><th scope="col">Member</th><th scope="col">Verified</th><th scope="col">Source</th></tr></thead>

@@ -157,7 +157,7 @@ TEST_F(ServerTest, ConsoleIsPublicWithStrictHeaders) {
   }
   auto page = Get("/", "");
   EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_NE(page->body.find("<script defer src=\"/console/app.js\"></script>"), std::string::npos);
+  EXPECT_NE(page->body.find("<script type=\"module\" src=\"/console/app.js\"></script>"), std::string::npos);
   EXPECT_EQ(page->body.find("<script>"), std::string::npos) << "no inline script";
   EXPECT_EQ(Get("/console/app.js", "")->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
   auto missing = Get("/console/nothing.js", "");
