@@ -134,12 +134,14 @@ export function WorldScreen({ api }: { api: Api }) {
         {' '}<span class="key none" /> no data
       </p>
       <svg class="map" data-loaded={data ? `${data.as_of} ${data.posture}` : ''} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={`World map on ${asOf}, ${colourBy === 'tier' ? 'AI Diffusion tiers' : 'Country Group ' + colourBy}`}>
+        {/* tabindex in lower case: on an SVG element the attribute name keeps its case, and
+            "tabIndex" would not make the shape focusable. */}
         {shapes.map((s) => {
           const c = byCode.get(s.code);
           const label = c ? `${c.name} (${c.code}): ${(c.groups ?? []).join(', ') || 'no group'}` : s.name;
           return (
             <path key={s.code + s.name} d={s.d} class={'country ' + classOf(s.code) + (selected === s.code ? ' selected' : '')}
-              data-code={s.code} role={c ? 'button' : undefined} tabIndex={c ? 0 : undefined} aria-label={c ? label : undefined}
+              data-code={s.code} role={c ? 'button' : undefined} tabindex={c ? 0 : undefined} aria-label={c ? label : undefined}
               onClick={() => c && setSelected(s.code)}
               onKeyDown={(e) => { if (c && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); setSelected(s.code); } }}>
               <title>{label}</title>

@@ -483,8 +483,10 @@ test('world by date: Cambodia leaves D:5', async ({ page, url, keys }) => {
   await page.getByLabel('Posture', { exact: true }).selectOption('codified');
   await page.getByLabel('Date', { exact: true }).fill('2025-09-01');
   await page.locator('svg.map[data-loaded="2025-09-01 codified"]').waitFor();
-  // Malaysia's two shapes leave sea under the middle of its box: the click is sent to the shape.
-  await page.locator('path[data-code="MY"]').dispatchEvent('click');
+  // By keyboard: the shapes are focusable and Enter opens a country.
+  await page.locator('path[data-code="MY"]').focus();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-code')), 'MY', 'the shape takes the focus');
+  await page.keyboard.press('Enter');
   const alloc = page.getByTestId('country-detail').getByTestId('country-allocation');
   await alloc.waitFor();
   const text = await alloc.innerText();
