@@ -1,7 +1,9 @@
 // Screening: a name (and country) against the imported restricted-party lists (GET /v1/screen),
 // each hit with its list, programs, the entry's license terms, the words that matched and the
 // screener's explanation; officers clear a false hit with a reason and an expiry
-// (POST /v1/screen/clear), which the next check of that party applies.
+// (POST /v1/screen/clear), which the next check of that party applies. The last list import's
+// re-screen of the remembered parties comes from the audit log (GET /v1/audit?kind=lists.rescreened,
+// GET /v1/audit/records/{id}).
 import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, Role, query, roleAllows } from './api';
 import { today } from './format';
@@ -47,6 +49,62 @@ function ClearForm({ api, party, hit, onCleared }: { api: Api; party: string; hi
   );
 }
 
+// What `exportctl lists import` found when it re-screened the remembered parties against the
+// added and changed records of the lists it imported last.
+function LastRescreen({ api }: { api: Api }) {
+  const [record, setRecord] = useState<any>(undefined);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      let last: any = null;
+      let after: string | undefined;
+      for (;;) {
+        const page = await api.get(`/v1/audit${query({ kind: 'lists.rescreened', limit: '500', after })}`);
+        const records: any[] = page.records ?? [];
+        if (records.length) last = records[records.length - 1];
+        if (page.next_after == null) break;
+        after = String(page.next_after);
+      }
+      const whole = last ? await api.get(`/v1/audit/records/${encodeURIComponent(last.id)}`) : null;
+      if (live) setRecord(whole);
+    })().catch((e) => live && setError(e instanceof ApiError ? e.describe() : String(e)));
+    return () => { live = false; };
+  }, []);
+  if (error) return <p role="alert" class="error">Re-screen after list imports: {error}</p>;
+  if (record === undefined) return null;
+  const p = record?.payload ?? {};
+  const hits: any[] = p.new_hits ?? [];
+  const changes: any[] = p.coverage_changes ?? [];
+  return (
+    <section aria-labelledby="rescreen-title" data-testid="rescreen" class="card">
+      <h2 id="rescreen-title">Re-screen after the last list import</h2>
+      {!record ? <p>No list import has re-screened the remembered parties yet (<code>exportctl lists import</code>).</p> : (
+        <>
+          <p data-testid="rescreen-summary">
+            {record.time} by {record.actor}: {(p.imported ?? []).map((i: any) => i.version).join(', ') || 'no list'};{' '}
+            {p.rescreened_parties ?? 0} remembered part{p.rescreened_parties === 1 ? 'y' : 'ies'} re-screened against the added and
+            changed records: {hits.length} new hit{hits.length === 1 ? '' : 's'}{p.coverage_changes ? `, ${changes.length} change${changes.length === 1 ? '' : 's'} of coverage through owners` : ''}.
+          </p>
+          {hits.length > 0 && (
+            <table data-testid="rescreen-hits">
+              <thead><tr><th scope="col">Party</th><th scope="col">Listed name</th><th scope="col">List</th><th scope="col">Match</th><th scope="col">License requirement / policy</th><th scope="col">Record</th></tr></thead>
+              <tbody>{hits.map((h, i) => (
+                <tr key={i}><td>{h.party}</td><td>{h.matched_name ?? h.name}</td><td>{h.list}</td>
+                  <td>{h.certain ? 'certain' : 'possible'} ({Number(h.score).toFixed(3)})</td>
+                  <td>{[h.license_requirement, h.license_policy].filter(Boolean).join(' / ')}</td><td><code>{h.record_id}</code></td></tr>
+              ))}</tbody>
+            </table>
+          )}
+          {changes.length > 0 && (
+            <ul data-testid="rescreen-coverage">{changes.map((c, i) => <li key={i}>{c.party}: {c.before} → {c.after}</li>)}</ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
 export function ScreeningScreen({ api, role }: { api: Api; role: Role }) {
   const [name, setName] = useState('');
   const [country, setCountry] = useState('');
@@ -89,6 +147,7 @@ export function ScreeningScreen({ api, role }: { api: Api; role: Role }) {
         <div class="field"><button type="submit">Screen</button></div>
       </form>
       {error && <p role="alert" class="error">{error}</p>}
+      <LastRescreen api={api} />
       {result && (
         <section aria-labelledby="hits-title">
           <h2 id="hits-title">{hits.length === 0 ? `No hit for “${searched}”` : `${hits.length} hit${hits.length > 1 ? 's' : ''} for “${searched}”`} (threshold {result.threshold})</h2>

@@ -54,12 +54,14 @@ function listRow(id, name, country, requirement, policy) {
   cells[13] = policy;
   return cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
 }
-function importLists() {
+// The list the flows start with; a flow may import it again with rows added (a list update).
+function importLists(added = []) {
   const day = new Date().toISOString().slice(0, 10);
   const file = path.join(dataDir, `consolidated_${day}.csv`);
   fs.writeFileSync(file, [LIST_HEADER,
     listRow('console-test-1', 'Orion Quantum Devices Limited', 'HK', 'For all items subject to the EAR', 'Presumption of denial'),
     listRow('console-test-2', '<img src=x onerror=alert(2)>', 'HK', 'For all items subject to the EAR', 'Case-by-case review'),
+    ...added,
   ].join('\n') + '\n');
   execFileSync(binary, ['lists', 'import', file, '--data-dir', dataDir, '--json']);
 }
@@ -536,6 +538,24 @@ test('screening: explained hits, list entries as text, an officer clears a hit',
   await hit.getByRole('button', { name: 'Clear this hit' }).click();
   await hit.getByTestId('cleared').filter({ hasText: `until ${expires}` }).waitFor();
   assert.equal(dialogs, 0);
+});
+
+test('screening: the re-screen after a list import', async ({ page, url, keys }) => {
+  // A party the server screens (and remembers), then a list that adds it.
+  const party = 'Rescreen Probe Trading Ltd';
+  const r = await fetch(url + '/v1/check', { method: 'POST', headers: { Authorization: `Bearer ${keys.analyst}` },
+    body: JSON.stringify({ reference: 'RESCREEN-1', as_of: '2025-06-01', destination: 'DE', items: [{ chip: 'H100 SXM5 80GB', quantity: 8 }],
+      parties: [{ role: 'ultimate_consignee', name: party, country: 'DE', headquarters: 'DE', ultimate_parent_headquarters: 'DE' }] }) });
+  assert.equal(r.status, 200);
+  importLists([listRow('console-test-3', party, 'DE', 'For all items subject to the EAR', 'Presumption of denial')]);
+  await signIn(page, url, keys.analyst, 'analyst');
+  await page.getByRole('link', { name: 'Screening' }).click();
+  const section = page.getByTestId('rescreen');
+  await section.getByTestId('rescreen-summary').waitFor();
+  assert.match(await section.getByTestId('rescreen-summary').textContent(), /csl@[\d-]+#sha256:\w+ \(3 records\);\s+\d+ remembered part(y|ies) re-screened against the added and changed records: 1 new hit/);
+  assert.match(await section.getByTestId('rescreen-hits').innerText(), new RegExp(`${party}\\s+${party}\\s+EL\\s+certain \\(1\\.000\\)\\s+For all items subject to the EAR / Presumption of denial\\s+console-test-3`));
+  await axeCheck(page, 'screening (re-screen)');
+  await shot(page, 'screening-rescreen');
 });
 
 test('audit: chain status, filters, detail and replay', async ({ page, url, keys }) => {

@@ -427,9 +427,11 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
     coverage_changes =
         CoverageChanges(parties, before.owners.get(), before.weigher.calc.get(), *before.owners, *after->calc, today);
   }
+  json out{{"imported", report}, {"rescreened_parties", parties.size()}, {"new_hits", new_hits}};
+  if (*coverage_before) out["coverage_changes"] = coverage_changes;
+  // What the re-screen found is recorded too, so it can be shown later (GET /v1/audit/records/{id}).
+  if (Status st = RecordCliEvent(ctx, "", "lists.rescreened", out.dump()); !st.ok()) return Fail(ctx, st);
   if (as_json) {
-    json out{{"imported", report}, {"rescreened_parties", parties.size()}, {"new_hits", new_hits}};
-    if (*coverage_before) out["coverage_changes"] = coverage_changes;
     std::cout << out.dump(2) << "\n";
     return;
   }

@@ -129,6 +129,7 @@ struct Server::Impl {
         {"GET", "/v1/audit", Role::kViewer, &Impl::HandleAuditList},
         {"GET", "/v1/audit/verify", Role::kViewer, &Impl::HandleAuditVerify},
         {"GET", "/v1/audit/replay/{id}", Role::kViewer, &Impl::HandleAuditReplay},
+        {"GET", "/v1/audit/records/{id}", Role::kViewer, &Impl::HandleAuditRecord},
         {"GET", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenGet},
         {"POST", "/v1/screen", Role::kAnalyst, &Impl::HandleScreenPost},
         {"POST", "/v1/screen/clear", Role::kOfficer, &Impl::HandleScreenClear},
@@ -629,7 +630,8 @@ struct Server::Impl {
   }
 
   // The decision record the path names, or nullopt once the caller is answered (503, 404).
-  std::optional<audit::AuditRecord> DecisionRecord(Call& call) {
+  // The audit record {id} of any kind (a decision, a clearance, a list import and its re-screen…).
+  std::optional<audit::AuditRecord> AnyRecord(Call& call) {
     if (!deps.audit) {
       SendError(call.res, 503, "unavailable", "", "no audit log configured");
       return std::nullopt;
@@ -639,6 +641,12 @@ struct Server::Impl {
       SendStatus(call.res, record.status());
       return std::nullopt;
     }
+    return std::move(record).value();
+  }
+
+  std::optional<audit::AuditRecord> DecisionRecord(Call& call) {
+    auto record = AnyRecord(call);
+    if (!record) return std::nullopt;
     if (record->kind != "decision") {
       SendError(call.res, 404, "not_found", "id", "no decision with id " + call.param);
       return std::nullopt;
@@ -646,13 +654,16 @@ struct Server::Impl {
     return std::move(record).value();
   }
 
-  void HandleDecision(Call& call) {
-    auto record = DecisionRecord(call);
+  void SendRecord(Call& call, const std::optional<audit::AuditRecord>& record) {
     if (!record) return;
     std::string out;
     audit::AppendRecordJsonl(*record, out);
     SendJson(call.res, 200, std::move(out));
   }
+
+  void HandleDecision(Call& call) { SendRecord(call, DecisionRecord(call)); }
+
+  void HandleAuditRecord(Call& call) { SendRecord(call, AnyRecord(call)); }
 
   // ---- The audit log (the console's Audit screen) ---------------------------------------
 

@@ -221,6 +221,24 @@ TEST_F(ServerTest, AuditListFiltersPagesVerifiesAndReplays) {
   EXPECT_EQ(Get("/v1/audit/replay/dec_nothing", viewer_)->status, 404);
 }
 
+// A record of any kind by its id (the console shows the last list import's re-screen), while
+// /v1/decisions/{id} stays for decisions.
+TEST_F(ServerTest, AuditRecordOfAnyKindById) {
+  auto event = stack_->audit_log->Append({.id = "", .kind = "lists.rescreened", .actor = "cli:test",
+                                          .payload = R"({"rescreened_parties":2,"new_hits":[{"party":"<b>x</b>"}]})"});
+  ASSERT_TRUE(event.ok()) << event.status().ToString();
+  const std::string id = event->id;
+  auto r = Get("/v1/audit/records/" + id, viewer_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json record = ResponseJson(r->body);
+  EXPECT_EQ(record["kind"], "lists.rescreened");
+  EXPECT_EQ(record["id"], id);
+  EXPECT_NE(r->body.find("<b>x</b>"), std::string::npos) << r->body;
+  EXPECT_EQ(Get("/v1/decisions/" + id, viewer_)->status, 404) << "not a decision";
+  EXPECT_EQ(Get("/v1/audit/records/evt_nothing", viewer_)->status, 404);
+  EXPECT_EQ(Get("/v1/audit/records/" + id, "")->status, 401);
+}
+
 TEST_F(ServerTest, CheckDecidesAndRecords) {
   auto r = Post("/v1/check", kTransaction, analyst_);
   ASSERT_TRUE(r);

@@ -196,7 +196,7 @@ c="$tmp/change-data"
 "$bin" --data-dir "$c" lists import "$tmp/consolidated_2026-01-01.json" > /dev/null
 "$bin" --data-dir "$c" screen clear --party "Sopgo Tech" --record a --reason "different company" --expires "$(date -u -d "+90 days" +%F)" --by officer > /dev/null
 "$bin" --data-dir "$c" audit export > "$tmp/changes.jsonl"
-expect "ledger adjustments, list imports and clearances are recorded" python3 -c "import json,sys; k=[json.loads(l)['kind'] for l in open('$tmp/changes.jsonl')]; sys.exit(0 if k==['ledger.adjust','lists.imported','screen.cleared'] else 1)"
+expect "ledger adjustments, list imports with their re-screen, and clearances are recorded" python3 -c "import json,sys; k=[json.loads(l)['kind'] for l in open('$tmp/changes.jsonl')]; sys.exit(0 if k==['ledger.adjust','lists.imported','lists.rescreened','screen.cleared'] else 1)"
 
 # Non-finite figures are no figures: classify refuses them, naming the option.
 for opt in --tpp --performance-density --memory-bandwidth; do
