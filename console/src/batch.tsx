@@ -3,7 +3,7 @@
 // filters by outcome, and the results as JSON lines or CSV.
 import { useMemo, useState } from 'preact/hooks';
 import { Api, ApiError } from './api';
-import { outcomeLabel } from './format';
+import { csvCell, download, outcomeLabel } from './format';
 import { CSV_COLUMNS, Input, readInput } from './orders_csv';
 
 const CHUNK = 500;
@@ -15,10 +15,6 @@ interface Row {
   error?: { code: string; field: string; message: string };
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function toCsv(rows: Row[]): string {
   const head = ['line', 'reference', 'destination', 'outcome', 'license_exception', 'review_policy', 'decision_id', 'error_field', 'error_message'];
@@ -27,16 +23,6 @@ export function toCsv(rows: Row[]): string {
   return [head.join(','), ...body].join('\n') + '\n';
 }
 
-function download(name: string, type: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export function BatchScreen({ api }: { api: Api }) {
   const [text, setText] = useState('');

@@ -13,6 +13,7 @@ export interface Posting {
   reservation_id?: number;
   decision_id?: string;
   transaction_ref?: string;
+  reason?: string;
 }
 
 export interface Point { date: string; used: number; reserved: number }

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, query } from './api';
 import { DrawdownChart, Posting, runningTotals } from './chart';
-import { num, today } from './format';
+import { csvCell, download, num, today } from './format';
 
 const MEASURES = ['units', 'tpp', 'usd'] as const;
 type Measure = (typeof MEASURES)[number];
@@ -24,12 +24,33 @@ function itemsText(l: any): string {
   return (l.items ?? []).map((i: any) => [i.eccn, i.chip, i.quantity != null ? `× ${num(i.quantity)}` : 'no unit limit'].filter(Boolean).join(' ')).join('; ');
 }
 
-// A reservation's fate from the postings that settle it.
-function status(p: Posting, all: Posting[]): string {
-  if (p.kind === 'adjust') return 'adjusted';
-  if (all.some((q) => q.reservation_id === p.id && q.kind === 'commit')) return 'shipped';
-  if (all.some((q) => q.reservation_id === p.id && q.kind === 'release')) return 'released';
-  return 'held';
+// The report `exportctl licenses report N --from --to` gives: each reservation (and adjustment)
+// dated in the period, with its fate by `to`: shipped (committed), released, or still reserved.
+interface ReportRow { p: Posting; measure: Measure; status: string }
+
+function reportRows(postings: Record<string, Posting[]>, from: string, to: string): ReportRow[] {
+  const rows: ReportRow[] = [];
+  for (const m of MEASURES) {
+    for (const p of postings[m]) {
+      if (p.kind === 'commit' || p.kind === 'release') continue;  // shown with their reservation
+      if ((from && p.as_of < from) || (to && p.as_of > to)) continue;
+      let status = p.kind === 'adjust' ? 'adjusted' : 'reserved';
+      for (const q of postings[m]) {
+        if (q.reservation_id !== p.id || (to && q.as_of > to)) continue;
+        if (q.kind === 'commit') status = 'shipped';
+        if (q.kind === 'release') status = 'released';
+      }
+      rows.push({ p, measure: m, status });
+    }
+  }
+  return rows.sort((a, b) => a.p.id - b.p.id);
+}
+
+const REPORT_COLUMNS = ['license', 'posting_id', 'as_of', 'kind', 'measure', 'amount', 'status', 'decision_id', 'transaction_ref', 'reason'];
+
+function reportCsv(number: string, rows: ReportRow[]): string {
+  return [REPORT_COLUMNS.join(','), ...rows.map((r) => [number, r.p.id, r.p.as_of, r.p.kind, r.measure, r.p.tpp, r.status,
+    r.p.decision_id, r.p.transaction_ref, r.p.reason].map(csvCell).join(','))].join('\n') + '\n';
 }
 
 function LicenseDetail({ api, number, asOf }: { api: Api; number: string; asOf: string }) {
@@ -37,6 +58,8 @@ function LicenseDetail({ api, number, asOf }: { api: Api; number: string; asOf: 
   const [postings, setPostings] = useState<Record<string, Posting[]> | null>(null);
   const [balances, setBalances] = useState<Record<string, any>>({});
   const [error, setError] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState(asOf);
 
   useEffect(() => {
     let live = true;
@@ -96,18 +119,35 @@ function LicenseDetail({ api, number, asOf }: { api: Api; number: string; asOf: 
           {postings && MEASURES.filter((m) => postings[m].length).map((m) => (
             <DrawdownChart key={m} points={runningTotals(postings[m])} cap={limitOf(l, m)} unit={m} label={`Drawdown of license ${number} (${m})`} until={asOf} />
           ))}
-          <h3>Drawdowns</h3>
-          {!postings ? <p>Loading…</p> : MEASURES.every((m) => postings[m].length === 0) ? <p>Nothing drawn against this license yet.</p> : (
-            <table data-testid="drawdowns">
-              <thead><tr><th scope="col">Posting</th><th scope="col">As of</th><th scope="col">Kind</th><th scope="col">Measure</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Reference</th><th scope="col">Decision</th></tr></thead>
-              <tbody>
-                {MEASURES.flatMap((m) => postings[m].filter((p) => p.kind === 'reserve' || p.kind === 'adjust').map((p) => (
-                  <tr key={m + p.id}><td class="n">{p.id}</td><td>{p.as_of}</td><td>{p.kind}</td><td>{m}</td><td class="n">{num(p.tpp)}</td>
-                    <td>{status(p, postings[m])}</td><td>{p.transaction_ref}</td><td><code>{p.decision_id}</code></td></tr>
-                )))}
-              </tbody>
-            </table>
-          )}
+          <h3>Drawdowns (the license report)</h3>
+          <div class="grid controls">
+            <div class="field"><label for="report-from">Dated from</label>
+              <input id="report-from" type="date" value={from || l.issued} onInput={(e) => setFrom(e.currentTarget.value)} /></div>
+            <div class="field"><label for="report-to">Dated to</label>
+              <input id="report-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} /></div>
+          </div>
+          {!postings ? <p>Loading…</p> : (() => {
+            const rows = reportRows(postings, from || l.issued, to);
+            const drawn = MEASURES.map((m) => [m, rows.filter((r) => r.measure === m && r.status !== 'released').reduce((n, r) => n + r.p.tpp, 0)] as const)
+              .filter(([m, n]) => n !== 0 || limitOf(l, m) !== null);
+            return rows.length === 0 ? <p data-testid="drawn-in-period">Nothing drawn against this license from {from || l.issued} to {to}.</p> : (
+              <>
+                <p data-testid="drawn-in-period">Drawn from {from || l.issued} to {to} (released reservations not counted): {drawn.map(([m, n]) => `${num(n)} ${m}`).join(', ')}.</p>
+                <table data-testid="drawdowns">
+                  <thead><tr><th scope="col">Posting</th><th scope="col">As of</th><th scope="col">Kind</th><th scope="col">Measure</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Reference</th><th scope="col">Decision</th><th scope="col">Reason</th></tr></thead>
+                  <tbody>
+                    {rows.map((r) => (
+                      <tr key={r.measure + r.p.id}><td class="n">{r.p.id}</td><td>{r.p.as_of}</td><td>{r.p.kind}</td><td>{r.measure}</td><td class="n">{num(r.p.tpp)}</td>
+                        <td>{r.status}</td><td>{r.p.transaction_ref}</td><td><code>{r.p.decision_id}</code></td><td>{r.p.reason}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+                <div class="actions">
+                  <button type="button" class="secondary" onClick={() => download(`license-${number}-report.csv`, 'text/csv', reportCsv(number, rows))}>Download the report (CSV)</button>
+                </div>
+              </>
+            );
+          })()}
           <h3>Versions</h3>
           <table data-testid="license-versions">
             <thead><tr><th scope="col">Version</th><th scope="col">Change</th><th scope="col">Status</th><th scope="col">Expires</th><th scope="col">Reason</th><th scope="col">Recorded</th><th scope="col">By</th></tr></thead>
@@ -166,7 +206,7 @@ export function LicensesScreen({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
-      {selected && <LicenseDetail api={api} number={selected} asOf={asOf} />}
+      {selected && <LicenseDetail key={selected} api={api} number={selected} asOf={asOf} />}
     </div>
   );
 }

@@ -445,12 +445,21 @@ test('licenses: the attention flag, one license with its drawdowns', async ({ pa
   await page.getByRole('button', { name: 'Show license D1234567' }).click();
   await detail.getByRole('heading', { name: 'License D1234567' }).waitFor();
   await detail.getByTestId('drawdowns').getByRole('cell', { name: 'SO-2026-0917' }).waitFor();
-  assert.match(await detail.getByTestId('drawdowns').innerText(), /2026-06-01\s+reserve\s+units\s+1,000\s+held\s+SO-2026-0917/);
+  assert.match(await detail.getByTestId('drawdowns').innerText(), /2026-06-01\s+reserve\s+units\s+1,000\s+reserved\s+SO-2026-0917/);
+  assert.match(await detail.getByTestId('drawn-in-period').textContent(), /Drawn from 2026-02-01 to [\d-]+ .*: 1,000 units\./);
+  // The report as `exportctl licenses report --csv` writes it.
+  const [download] = await Promise.all([page.waitForEvent('download'), detail.getByRole('button', { name: 'Download the report (CSV)' }).click()]);
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'license,posting_id,as_of,kind,measure,amount,status,decision_id,transaction_ref,reason');
+  assert.match(csv[1], /^D1234567,\d+,2026-06-01,reserve,units,1000,reserved,dec_\w+,SO-2026-0917,$/);
+  await shot(page, 'licenses');
+  // A period after the shipment: nothing drawn in it.
+  await detail.getByLabel('Dated from').fill('2026-07-01');
+  await detail.getByTestId('drawn-in-period').filter({ hasText: 'Nothing drawn against this license from 2026-07-01' }).waitFor();
   assert.equal(await detail.getByTestId('remaining-units').textContent(), '34,000');
   assert.match(await detail.getByTestId('drawdown-chart').locator('svg').getAttribute('aria-label'), /1,000 reserved of 35,000/);
   assert.match(await detail.getByTestId('license-versions').innerText(), /1\s+added\s+active\s+2028-01-31/);
   await axeCheck(page, 'licenses');
-  await shot(page, 'licenses');
 });
 
 test('world by date: Cambodia leaves D:5', async ({ page, url, keys }) => {
