@@ -521,7 +521,8 @@ Result<std::string> CompatApis::CslSearch(const QueryParams& params,
         ++kept_without_address;
         return true;
       }
-      for (const auto& [key, words] : address_filters) {
+      for (const auto& filter : address_filters) {
+        const std::vector<std::string>& words = filter.second;  // a plain name: clang 14 cannot capture a binding
         const bool found = std::any_of(texts.begin(), texts.end(), [&words](const auto& t) {
           return std::all_of(words.begin(), words.end(), [&t](const std::string& w) {
             return std::find(t.begin(), t.end(), w) != t.end();
@@ -649,7 +650,9 @@ Result<std::string> CompatApis::Match(std::string_view dataset_name, std::string
   double threshold = kDefaultThreshold, cutoff = 0.5;
   std::set<std::string> include, exclude;
   std::set<std::string> exclude_schema;
-  for (const auto& [key, value] : params) {
+  for (const auto& param : params) {
+    const auto& key = param.first;  // plain names: clang 14 cannot capture a structured binding
+    const auto& value = param.second;
     if (Status st = CheckUtf8(value, key); !st.ok()) return st;
     auto real = [&](double lo, double hi) -> Result<double> {
       double v = 0;
@@ -714,7 +717,9 @@ Result<std::string> CompatApis::Match(std::string_view dataset_name, std::string
     }
     // Each property is a list of strings (a single string is read as a list of one).
     std::map<std::string, std::vector<std::string>> props;
-    for (const auto& [pname, pvalue] : query["properties"].items()) {
+    for (const auto& property : query["properties"].items()) {
+      const std::string& pname = property.key();  // plain names: clang 14 cannot capture a structured binding
+      const json& pvalue = property.value();
       const std::string pfield = field + ".properties." + pname.substr(0, 100);
       std::vector<std::string> values;
       for (const json& v : pvalue.is_array() ? pvalue : json::array({pvalue})) {
