@@ -1,10 +1,10 @@
-#include "server/request_json.h"
+#include "core/strict_json.h"
 
 #include <functional>
 #include <string>
 #include <vector>
 
-namespace exportctl::server {
+namespace exportctl {
 
 bool NestedDeeperThan(std::string_view json, int max_depth) {
   int depth = 0;
@@ -93,8 +93,8 @@ class DuplicateKeyFinder {
 
 }  // namespace
 
-Result<nlohmann::json> ParseRequestJson(std::string_view body, int max_depth) {
-  if (body.empty()) return Status::Invalid("", "the request body is empty; send a JSON object");
+Result<nlohmann::json> ParseJsonStrict(std::string_view body, int max_depth) {
+  if (body.empty()) return Status::Invalid("", "empty; send a JSON object");
   if (NestedDeeperThan(body, max_depth)) {
     return Status::Invalid("", "JSON nested deeper than " + std::to_string(max_depth) + " levels");
   }
@@ -117,4 +117,4 @@ Result<nlohmann::json> ParseRequestJson(std::string_view body, int max_depth) {
   }
 }
 
-}  // namespace exportctl::server
+}  // namespace exportctl

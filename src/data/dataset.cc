@@ -704,6 +704,19 @@ Status Dataset::RequireRegimeData(Date d) const {
 Result<const ChipRecord*> Dataset::FindChip(std::string_view query) const {
   auto it = chip_index_.find(NormalizeKey(query));
   if (it == chip_index_.end()) {
+    // A catalog name without its parenthetical ("B300 SXM" for "B300 SXM (HGX, Blackwell
+    // Ultra)"), when only one chip is so named: how license files and orders write the chip.
+    const std::string key = NormalizeKey(query);
+    const ChipRecord* short_named = nullptr;
+    size_t count = 0;
+    for (const auto& c : chips_) {
+      const size_t paren = c.name.find(" (");
+      if (paren != std::string::npos && NormalizeKey(std::string_view(c.name).substr(0, paren)) == key) {
+        short_named = &c;
+        ++count;
+      }
+    }
+    if (count == 1) return short_named;
     if (const std::string* why = NotInCatalog(query)) return Status::Error(ErrorCode::kNotFound, "", *why);
     std::string hint;
     for (const auto& n : NearestChipNames(query)) hint += (hint.empty() ? "did you mean " : ", ") + ("\"" + n + "\"");

@@ -278,8 +278,8 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   std::optional<CaseAllocations> allocations;
   if (c.body.contains("allocations")) opts.allocations = &allocations.emplace(c.body["allocations"]);
   opts.overlays = overlay_ptrs;
-  // "licenses": [{"file": {license file}, "revoked": "reason", "used": {"units": N, "tpp": T,
-  // "usd": V}}]: licenses the company holds, as `licenses add` records them, with what shipments
+  // "licenses": [{"file": {license file}, "revoked": "reason", "used": {"units": N, "line1": N,
+  // "tpp": T, "usd": V}, "used_on": "YYYY-MM-DD"}]: licenses the company holds, as `licenses add` records them, with what shipments
   // already drew on each (ledger postings on license:<number>:<measure>, on an in-memory ledger).
   std::optional<license::LicenseIndex> licenses;
   std::optional<ledger::AllocationRules> rules;
@@ -306,9 +306,16 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
     ledger = std::move(opened).value();
     for (const auto& l : c.body["licenses"]) {
       const json used = l.value("used", json::object());
+      // "used_on": the date those shipments are posted on (default: the transaction's as_of).
+      Date used_on = tx->as_of;
+      if (l.contains("used_on")) {
+        auto d = Date::Parse(l["used_on"].get<std::string>());
+        ASSERT_TRUE(d.ok()) << d.status().ToString();
+        used_on = *d;
+      }
       for (const auto& [measure, amount] : used.items()) {
         auto a = ledger->Adjust({.account = ledger::AccountKey::License(l["file"]["number"].get<std::string>(), measure),
-                                 .tpp = amount.get<double>(), .as_of = tx->as_of, .reason = "shipped before"});
+                                 .tpp = amount.get<double>(), .as_of = used_on, .reason = "shipped before"});
         ASSERT_TRUE(a.ok()) << a.status().ToString();
       }
     }

@@ -100,12 +100,14 @@ ItemVerdict CombineItem(EffectSet effects, std::span<const Requirement> requirem
 enum class LicenseCover {
   kNone,          // no license covers the item, or only part of it
   kWhole,         // a license covers the item and every one of its requirements
-  kListedParty,   // a license would cover it, but a party is listed (Entity List, Affiliates
-                  // Rule) with its own requirement the license may not have weighed: review
+  kUnweighed,     // a license would cover it, but something it may not have weighed holds it
+                  // for review: a listed party (Entity List, Affiliates Rule), a requirement of
+                  // another rule (end use, headquarters, is-informed letter), a party name that is
+                  // only alike, a condition of the license the transaction may break
 };
 // The item with the license applied: LICENSED only where the item needs a license (a
 // prohibition, an exception, a doubt are left as they are); an unresolved finding the
-// requirement outranked makes it NEEDS_REVIEW; a listed party makes it NEEDS_REVIEW.
+// requirement outranked makes it NEEDS_REVIEW; so does kUnweighed.
 ItemVerdict ApplyLicense(ItemVerdict v, LicenseCover cover);
 
 // The transaction: its own effects with every item's outcome. A license requirement takes the

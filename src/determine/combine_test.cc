@@ -174,7 +174,7 @@ TEST(ApplyLicense, MeetsARequirementAndNothingElse) {
   lr.policy = ReviewPolicy::kPresumptionOfApproval;
   EXPECT_EQ(ApplyLicense(lr, LicenseCover::kWhole).outcome, Outcome::kLicensed);
   EXPECT_EQ(ApplyLicense(lr, LicenseCover::kNone).outcome, Outcome::kLicenseRequired);
-  EXPECT_EQ(ApplyLicense(lr, LicenseCover::kListedParty).outcome, Outcome::kNeedsReview);
+  EXPECT_EQ(ApplyLicense(lr, LicenseCover::kUnweighed).outcome, Outcome::kNeedsReview);
   ItemVerdict doubt = lr;
   doubt.unresolved = true;  // a fact left open was outranked by the requirement: it returns
   EXPECT_EQ(ApplyLicense(doubt, LicenseCover::kWhole).outcome, Outcome::kNeedsReview);

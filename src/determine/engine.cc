@@ -596,6 +596,15 @@ void Evaluation::Explain(const TransactionFacts& facts, Decision& out) {
                      "% of US shipments, KYC and remote-access controls, third-party testing in the US) (" + (regime ? regime->fr : h200->citation) + ")"));
     }
   }
+  if (out.outcome == Outcome::kLicensed && opt.licenses) {
+    // What the licenses drawn on bind the shipment to: their conditions, as written.
+    for (const LicenseUse& use : license_uses) {
+      const HeldLicense* l = use.partial ? nullptr : opt.licenses->Find(use.number);
+      if (!l) continue;
+      Oblige("License " + l->number + ": ship within its terms, and report the shipment under its number (15 CFR 750.7)");
+      for (const std::string& c : l->conditions) Oblige("License " + l->number + " condition (15 CFR 750.7): " + c);
+    }
+  }
   if (Active(StepId::kH200CaseByCase) && facts.dest_china_macau && out.outcome == Outcome::kLicenseRequired &&
       out.review_policy == ReviewPolicy::kPresumptionOfDenial && tx.activity == Activity::kExport) {
     for (size_t i = 0; i < out.items.size(); ++i) {

@@ -110,6 +110,7 @@ struct HeldLicense {
   std::vector<Line> lines;
   std::optional<double> tpp_limit, value_usd_limit;
   std::vector<Party> parties;
+  std::vector<std::string> conditions;  // as written on the license
   // The units the license allows: the lines' quantities added up (nullopt when no line has one).
   std::optional<double> units_limit() const {
     std::optional<double> total;
@@ -131,7 +132,13 @@ class LicenseView {
   // How alike a license's party name and a transaction party's name are, by the screening
   // matcher (0..1; kCertainNameMatch and above is the same party).
   virtual double CompareNames(std::string_view licensed, std::string_view stated) const = 0;
+  // Whether the two are the same name: the same words in the same order once folded (case,
+  // accents, punctuation). A license names its parties exactly; a name the matcher only finds
+  // alike ("Example Computer LLC" for "Example Compute LLC") is for an officer to confirm.
+  virtual bool SameName(std::string_view licensed, std::string_view stated) const = 0;
 };
+// A license line's own unit account: "line1" for items[0] (the line's quantity is its limit).
+inline std::string LicenseLineMeasure(size_t line_index) { return "line" + std::to_string(line_index + 1); }
 inline constexpr double kCertainNameMatch = 0.97;  // screening's certain threshold
 
 }  // namespace exportctl

@@ -96,9 +96,17 @@ std::string BalancesToJson(const std::vector<Balance>& balances, Date as_of, con
     w.BeginObject().Field("account", b.account).Field("period", b.period);
     auto key = AccountKey::Parse(b.account);
     if (key.ok()) w.Field("citation", rules.Citation(key->kind));
+    // A license account counts its own measure (units of a line or of the license, TPP, USD) in
+    // the *_tpp fields; its limit is the license's (`licenses show`, `licenses report`).
+    const bool license = key.ok() && key->kind == AccountKind::kLicense;
+    const bool in_tpp = !license || key->product == "tpp";
+    if (license) {
+      w.Field("measure", key->product);
+      w.Field("note", "a license account: amounts are in its measure; its limit and what remains: licenses report " + key->party);
+    }
     auto amount = [&](const std::string& name, std::optional<double> tpp) {
       NumberOrNull(w, name + "_tpp", tpp);
-      NumberOrNull(w, name + "_h100", tpp ? std::optional<double>(b.ToH100(*tpp)) : std::nullopt);
+      NumberOrNull(w, name + "_h100", tpp && in_tpp ? std::optional<double>(b.ToH100(*tpp)) : std::nullopt);
     };
     amount("cap", b.cap_tpp);
     amount("reserved", b.reserved_tpp);

@@ -94,6 +94,12 @@ Status DateField(const nlohmann::json& obj, const std::string& field_path, const
   return Status::Ok();
 }
 
+// A license line's units: "line1", "line2", … (determine/ports.h LicenseLineMeasure).
+bool IsLineMeasure(const std::string& m) {
+  if (m.size() < 5 || m.compare(0, 4, "line") != 0 || m[4] == '0' || m.size() > 9) return false;
+  return std::all_of(m.begin() + 4, m.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
 const char* AccountKindName(AccountKind kind) {
@@ -202,7 +208,7 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
       ErrorCode::kNotFound, "account",
       "unknown account \"" + text +
           "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
-          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd");
+          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN");
 }
 
 Status AccountKey::Validate() const {
@@ -222,8 +228,8 @@ Status AccountKey::Validate() const {
       return CheckName("account.product", product);
     case AccountKind::kLicense:
       EXPORTCTL_RETURN_IF_ERROR(CheckName("account.license", party));
-      if (product != "units" && product != "tpp" && product != "usd") {
-        return Status::Invalid("account.measure", "must be units, tpp or usd, got \"" + product + "\"");
+      if (product != "units" && product != "tpp" && product != "usd" && !IsLineMeasure(product)) {
+        return Status::Invalid("account.measure", "must be units, tpp, usd or lineN (a line's units), got \"" + product + "\"");
       }
       return Status::Ok();
   }

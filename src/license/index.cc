@@ -24,6 +24,16 @@ std::vector<std::string> IdentityWords(std::string_view name) {
   return out;
 }
 
+// A name's folded words in their order: two names with the same key are the same name.
+std::string NameKey(std::string_view name) {
+  std::string key;
+  for (const auto& t : screen::Tokenize(name)) {
+    key += t;
+    key += ' ';
+  }
+  return key;
+}
+
 std::string Key(std::string_view destination, std::string_view what) {
   std::string k(destination);
   k += '|';
@@ -48,13 +58,17 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
     h.tpp_limit = l.tpp_limit;
     h.value_usd_limit = l.value_usd_limit;
     for (const auto& p : l.parties) h.parties.push_back({p.role, p.name, p.country});
+    h.conditions = l.conditions;
     held_.push_back(std::move(h));
   }
   std::sort(held_.begin(), held_.end(), [](const HeldLicense& a, const HeldLicense& b) { return a.number < b.number; });
   for (uint32_t n = 0; n < held_.size(); ++n) {
     const HeldLicense& h = held_[n];
     by_number_.emplace(h.number, n);
-    for (const auto& p : h.parties) party_words_.emplace(p.name.data(), IdentityWords(p.name));
+    for (const auto& p : h.parties) {
+      party_words_.emplace(p.name.data(), IdentityWords(p.name));
+      party_key_.emplace(p.name.data(), NameKey(p.name));
+    }
     for (const auto& d : h.destinations) {
       for (const auto& line : h.lines) {
         auto& slot = by_key_[line.chip.empty() ? Key(d, line.eccn) : Key(d, "chip:" + line.chip)];
@@ -104,6 +118,18 @@ double LicenseIndex::CompareNames(std::string_view licensed, std::string_view st
     if (!shared) return 0;
   }
   return screen::CompareNames(licensed, stated);
+}
+
+bool LicenseIndex::SameName(std::string_view licensed, std::string_view stated) const {
+  thread_local std::string last;
+  thread_local std::string last_key;
+  if (stated != last || last_key.empty()) {
+    last.assign(stated);
+    last_key = NameKey(stated);
+  }
+  if (last_key.empty()) return false;  // no words to compare (punctuation only): never the same
+  if (auto it = party_key_.find(licensed.data()); it != party_key_.end()) return it->second == last_key;
+  return NameKey(licensed) == last_key;
 }
 
 Result<std::unique_ptr<LicenseIndex>> LicenseIndex::Load(const LicenseStore& store) {

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "classify/classify.h"
+#include "core/strict_json.h"
 #include "core/validate.h"
 #include "data/dataset.h"
 
@@ -82,26 +84,6 @@ Result<std::string> Country(const json& v, const std::string& field, const Datas
 // A catalog chip as a license names it: the catalog's own look-up, or else the one catalog name
 // the text begins (licenses write "B300 SXM" for "B300 SXM (HGX, Blackwell Ultra)"). Two or more
 // candidates stay an error: a license line must name one chip.
-Result<const ChipRecord*> FindLicensedChip(const Dataset& data, const std::string& name) {
-  auto rec = data.FindChip(name);
-  if (rec.ok()) return rec;
-  auto lower = [](std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
-  const std::string q = lower(name);
-  const ChipRecord* found = nullptr;
-  for (const auto& c : data.chips()) {
-    const std::string n = lower(c.name);
-    if (n.size() > q.size() && n.compare(0, q.size(), q) == 0 && (n[q.size()] == ' ' || n[q.size()] == '(')) {
-      if (found) return rec.status();
-      found = &c;
-    }
-  }
-  if (!found) return rec.status();
-  return found;
-}
-
 }  // namespace
 
 const char* LicenseStatusName(LicenseStatus s) { return s == LicenseStatus::kRevoked ? "revoked" : "active"; }
@@ -116,12 +98,9 @@ std::optional<int64_t> License::quantity_limit() const {
 }
 
 Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    return Invalid("", std::string("not valid JSON: ") + e.what());
-  }
+  auto parsed = ParseJsonStrict(json_text, 16);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   if (!j.is_object()) return Invalid("", "a license file is one JSON object");
   EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(j,
                                       {"number", "holder", "issued", "expires", "destinations", "items", "tpp_limit",
@@ -178,9 +157,21 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
     auto chip = Text(it, "chip", f + ".chip", {.max_chars = 200});
     if (!chip.ok()) return chip.status();
     if (!chip->empty()) {
-      auto rec = FindLicensedChip(data, *chip);
+      auto rec = data.FindChip(*chip);
       if (!rec.ok()) return Invalid(f + ".chip", rec.status().message());
       item.chip = (*rec)->name;
+      // A line that names both says the chip's own class: one that contradicts it is a mistake
+      // in the file (a server of these chips is licensed by its own ECCN, without the chip).
+      if (!item.eccn.empty()) {
+        const Classification c = Classify((*rec)->ToSpec(), data.ThresholdsOn(l.issued, Posture::kEnforced));
+        const std::string own = c.determinate ? EccnName(c.eccn) : "";
+        const bool agrees = own == item.eccn || (own.size() > item.eccn.size() && own.compare(0, item.eccn.size(), item.eccn) == 0 &&
+                                                 own[item.eccn.size()] == '.');
+        if (!agrees) {
+          return Invalid(f + ".eccn", "\"" + item.chip + "\" is " + (own.empty() ? std::string("not classified determinately") : own) +
+                                          ", not " + item.eccn + " (name the chip's own ECCN, or leave eccn out)");
+        }
+      }
     }
     if (item.eccn.empty() && item.chip.empty()) return Invalid(f, "names neither an eccn nor a chip");
     auto q = it.find("quantity");

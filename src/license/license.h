@@ -142,6 +142,7 @@ class LicenseIndex final : public LicenseView {
   const HeldLicense* Find(std::string_view number) const override;
   // The screening matcher's score (screen::CompareNames).
   double CompareNames(std::string_view licensed, std::string_view stated) const override;
+  bool SameName(std::string_view licensed, std::string_view stated) const override;
   size_t size() const { return held_.size(); }
 
  private:
@@ -150,6 +151,8 @@ class LicenseIndex final : public LicenseView {
   std::unordered_map<std::string, uint32_t> by_number_;
   // Each license party's identifying words (by its name's storage in held_), sorted.
   std::unordered_map<const char*, std::vector<std::string>> party_words_;
+  // Each license party's folded words in order (SameName), by its name's storage in held_.
+  std::unordered_map<const char*, std::string> party_key_;
 };
 
 // The licenses a check weighs, from <data_dir>/licenses.sqlite, read again when the file changes

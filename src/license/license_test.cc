@@ -81,6 +81,7 @@ TEST(LicenseFile, BadFilesNameTheField) {
       {"unknown item field", [](json& j) { j["items"][0]["qty"] = 3; }, "items[0].qty"},
       {"condition not text", [](json& j) { j["conditions"] = {1}; }, "conditions[0]"},
       {"control character", [](json& j) { j["holder"] = "A\nB"; }, "holder"},
+      {"eccn contradicting the chip", [](json& j) { j["items"][0]["eccn"] = "4A090.a"; }, "items[0].eccn"},
   };
   for (const auto& c : cases) {
     json j = Example();
@@ -90,6 +91,12 @@ TEST(LicenseFile, BadFilesNameTheField) {
     EXPECT_EQ(l.status().code(), ErrorCode::kInvalidInput) << c.name;
     EXPECT_EQ(l.status().field(), c.field) << c.name << ": " << l.status().ToString();
   }
+  // A key given twice: JSON leaves it undefined which one counts, so the file is refused.
+  std::string twice = Example().dump();
+  twice.insert(1, R"("number": "D9999999", )");
+  auto dup = ParseLicense(twice, BundledData());
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().field(), "number") << dup.status().ToString();
   EXPECT_FALSE(ParseLicense("{\"number\": ", BundledData()).ok());
   EXPECT_FALSE(ParseLicense("[]", BundledData()).ok());
 }
@@ -145,6 +152,34 @@ TEST(LicenseStore, VersionsAreAppendedNeverOverwritten) {
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM license_versions", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   EXPECT_EQ(store.Versions("D1234567")->size(), 3u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LicenseFile, AWholeEntryMayBeNamedWithItsChip) {
+  json j = Example();
+  j["items"][0]["eccn"] = "3A090";  // the chip is 3A090.a
+  EXPECT_TRUE(ParseLicense(j.dump(), BundledData()).ok());
+}
+
+TEST(LicenseStore, AnAmendmentKeepsEachLineInItsPlace) {
+  const std::string dir = TempDir();
+  LicenseStore store(dir);
+  json j = Example();
+  j["items"].push_back({{"chip", "H200 SXM 141GB"}, {"quantity", 100}});
+  auto l = ParseLicense(j.dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  ASSERT_TRUE(store.Add(*l, "cli:alice").ok());
+  License swapped = *l;
+  std::swap(swapped.items[0], swapped.items[1]);
+  auto bad = store.Amend(swapped, "cli:bob", "reordered");
+  EXPECT_EQ(bad.status().field(), "items[0]") << bad.status().ToString();
+  License dropped = *l;
+  dropped.items.pop_back();
+  EXPECT_EQ(store.Amend(dropped, "cli:bob", "dropped").status().field(), "items[1]");
+  License added = *l;
+  added.items.push_back({.eccn = "4A090.a", .chip = "", .quantity = 10});
+  EXPECT_TRUE(store.Amend(added, "cli:bob", "a line added after the others").ok());
+  EXPECT_EQ(store.Versions(l->number)->size(), 2u);
   std::filesystem::remove_all(dir);
 }
 

@@ -164,10 +164,25 @@ Result<License> LicenseStore::Amend(License l, const std::string& actor, const s
   l.status = LicenseStatus::kActive;
   l.actor = actor;
   l.reason = reason;
-  return AppendVersion(path_, std::move(l), [](const std::optional<License>& latest) {
+  std::vector<LicenseItem> lines = l.items;
+  return AppendVersion(path_, std::move(l), [lines](const std::optional<License>& latest) {
     if (!latest) return Status::Error(ErrorCode::kNotFound, "number", "no such license (add it first)");
     if (latest->status == LicenseStatus::kRevoked) {
       return Status::Error(ErrorCode::kConflict, "number", "license " + latest->number + " is revoked; a revoked license is not amended");
+    }
+    // What was drawn on a line is kept under its place (ledger account license:N:lineK): an
+    // amendment keeps the lines where they were and adds new ones after them.
+    for (size_t k = 0; k < latest->items.size(); ++k) {
+      const std::string f = "items[" + std::to_string(k) + "]";
+      if (k >= lines.size()) {
+        return Status::Invalid(f, "the amendment drops this line of version " + std::to_string(latest->version) +
+                                      "; keep every line in its place (set its quantity to what is allowed)");
+      }
+      if (lines[k].eccn != latest->items[k].eccn || lines[k].chip != latest->items[k].chip) {
+        return Status::Invalid(f, "the amendment changes what this line covers (version " + std::to_string(latest->version) +
+                                      " has " + (latest->items[k].chip.empty() ? latest->items[k].eccn : latest->items[k].chip) +
+                                      "); keep every line in its place and add new lines after them");
+      }
     }
     return Status::Ok();
   });

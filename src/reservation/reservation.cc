@@ -1,5 +1,7 @@
 #include "reservation/reservation.h"
 
+#include "core/clock.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -190,6 +192,18 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
     out.decision = engine.Determine(tx, options);
     auto requests = ReservationRequests(engine.data(), tx, out.decision, key);
     if (!requests.ok()) return requests.status();
+    if (out.decision.outcome == Outcome::kLicensed) {
+      // The drawdown is made today: a license that has expired since the shipment's date
+      // authorizes no new reservation (a shipment that left in time was reserved in time).
+      const Date today = reserve.today.value_or(TodayUtc());
+      for (const LicenseUse& use : out.decision.licenses) {
+        if (use.partial || use.expires.empty() || today.ToString() <= use.expires) continue;
+        return Status::Error(ErrorCode::kConflict, "license",
+                             "license " + use.number + " expired on " + use.expires + "; a reservation made on " +
+                                 today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
+                                 out.decision.as_of.ToString() + ")");
+      }
+    }
     if (requests->empty()) return out;
     for (const auto& r : *requests) EXPORTCTL_RETURN_IF_ERROR(ledger::CheckConsigneeAccountMigrated(ledger, r.account));
     auto batch = ledger.ReserveAll(*requests);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct ReserveOptions {
   // Wraps the allocation view the decision reads (the audit log records the balances used);
   // empty = none.
   std::function<const AllocationView*(const AllocationView*)> wrap_allocations = nullptr;
+  // The day the reservation is made (default: today, UTC). A license that has expired by then
+  // is not drawn on, whatever date the shipment states: the reservation is refused.
+  std::optional<Date> today;
 };
 
 struct ReservedDecision {

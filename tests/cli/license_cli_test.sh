@@ -95,6 +95,18 @@ python3 -c "import json; j=json.load(open('$order')); j['reference']='SO-2026-09
 expect "once revoked, the order needs a license and the revoked license is named" python3 -c "
 import json,sys; j=json.load(open('$tmp/rev.json'))
 sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and any('was revoked (BIS letter of 2026-09-01)' in r['summary'] for r in j['reasons']) else 1)"
+# A reservation is made today: a license that has expired since the order's as_of is not drawn on.
+e="$tmp/expired"
+edit "j['expires']='2026-06-30'" "$tmp/exp-lic.json"
+"$bin" --data-dir "$e" licenses add "$tmp/exp-lic.json" > /dev/null
+python3 -c "import json; j=json.load(open('$order')); j['as_of']='2026-06-01'; json.dump(j, open('$tmp/back.json','w'))"
+"$bin" --data-dir "$e" check "$tmp/back.json" > "$tmp/back-out.json"
+expect "an order dated within the license's validity is LICENSED" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/back-out.json'))['outcome']=='LICENSED' else 1)"
+"$bin" --data-dir "$e" check --reserve "$tmp/back.json" > "$tmp/out" 2> "$tmp/err"
+expect "... but reserving it after the license expired is refused" test $? -ne 0
+expect "... saying the license expired" grep -q "expired on 2026-06-30" "$tmp/err"
+"$bin" --data-dir "$e" ledger balances --json > "$tmp/bal.json"
+expect "... and nothing is reserved" python3 -c "import json,sys; b=json.load(open('$tmp/bal.json')); b=b.get('balances', b); sys.exit(0 if not any(x.get('reserved_tpp',0) for x in b) else 1)"
 python3 -c "import json; j=json.load(open('$order')); j['license']='D 1'; json.dump(j, open('$tmp/junk.json','w'))"
 "$bin" --data-dir "$c" check "$tmp/junk.json" > /dev/null 2> "$tmp/err"
 expect "a license number with a space exits 2 naming license" field_is "$tmp/err" license

@@ -3,7 +3,9 @@
 // lines, one of its destinations, the parties it names, on a date within its validity, up to what
 // remains of each of its limits (units, TPP, USD: ledger accounts license:<number>:<measure>).
 // It never outranks a prohibition, a doubt, or a listing of a party (ApplyLicense, combine.h).
+#include <cctype>
 #include <cstdio>
+#include <optional>
 
 #include "data/dataset.h"
 
@@ -14,7 +16,6 @@ namespace {
 
 constexpr std::string_view kRule = "license.held";
 constexpr std::string_view kCitation = "15 CFR 750.7";
-constexpr const char* kMeasures[3] = {"units", "tpp", "usd"};
 
 std::string Amount(double v) {
   char buf[32];
@@ -23,8 +24,9 @@ std::string Amount(double v) {
 }
 
 bool LineCovers(const HeldLicense::Line& line, std::string_view eccn, std::string_view chip) {
-  if (!line.chip.empty()) return line.chip == chip;
-  if (eccn.empty() || line.eccn.empty()) return false;
+  if (!line.chip.empty() && line.chip != chip) return false;
+  if (line.eccn.empty()) return true;  // the chip alone
+  if (eccn.empty()) return false;  // a line of an ECCN, and the item's class is not known
   // A whole entry ("3A090") covers its paragraphs ("3A090.a").
   return eccn == line.eccn || (eccn.size() > line.eccn.size() && eccn.substr(0, line.eccn.size()) == line.eccn &&
                                eccn[line.eccn.size()] == '.');
@@ -37,8 +39,11 @@ bool RolesMatch(std::string_view licensed, PartyRole stated) {
 }
 
 // Every consignee and end user of the transaction named on the license ("" when so, else why not).
-// `matched` says how each was matched, for the reason.
-std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, std::string& matched) {
+// `matched` says how each was matched, for the reason; `alike` names the parties whose name is only
+// alike to the licensed one (the screening matcher's certain score, not the same words): the
+// license may then be for another company, which an officer must rule out.
+std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_only, std::string& matched,
+                         std::string& alike) {
   bool consignee = false;
   for (const auto& p : ev.tx.parties) {
     if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser &&
@@ -46,24 +51,60 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, std::string
       continue;
     consignee = consignee || p.role == PartyRole::kUltimateConsignee;
     double best = 0;
+    bool same = false;
     const HeldLicense::Party* best_party = nullptr;
     for (const auto& lp : l.parties) {
       if (!RolesMatch(lp.role, p.role)) continue;
       if (!p.country.empty() && !lp.country.empty() && p.country != lp.country) continue;
+      if (ev.opt.licenses->SameName(lp.name, p.name)) {
+        same = true, best = 1, best_party = &lp;
+        break;
+      }
+      if (exact_only) continue;
       const double score = ev.opt.licenses->CompareNames(lp.name, p.name);
       if (score > best) best = score, best_party = &lp;
     }
     const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+    if (exact_only && !same) return who + " is not named on it word for word";
     if (!best_party || best < kCertainNameMatch) {
       return who + " is not named on it" +
              (best_party ? " (closest: \"" + best_party->name + "\", name score " + FormatDouble(best) + ")" : "");
     }
     if (!matched.empty()) matched += "; ";
-    matched += who + " matches \"" + best_party->name + "\" (name score " + FormatDouble(best) + ")";
+    if (same) {
+      matched += who + " is named on it";
+      continue;
+    }
+    matched += who + " is alike to \"" + best_party->name + "\" (name score " + FormatDouble(best) + ")";
+    if (!alike.empty()) alike += "; ";
+    alike += who + " is not the licensed \"" + best_party->name + "\" word for word (name score " + FormatDouble(best) + ")";
   }
   if (!consignee) return "the transaction names no ultimate consignee to match against the license";
   return "";
 }
+
+// Conditions the engine can check against the transaction: a reexport or transfer under a license
+// that forbids them. The text of the condition decides ("No reexport without BIS authorization").
+std::string BrokenCondition(const Evaluation& ev, const HeldLicense& l) {
+  if (ev.tx.activity != Activity::kReexport && ev.tx.activity != Activity::kTransfer) return "";
+  for (const std::string& c : l.conditions) {
+    std::string folded;
+    for (char ch : c) folded += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (std::string_view bar : {"no reexport", "no re-export", "no retransfer", "no re-transfer", "no transfer"}) {
+      if (folded.find(bar) != std::string::npos) {
+        return std::string("the transaction is a ") + ActivityName(ev.tx.activity) + " and the license's condition says \"" + c + "\"";
+      }
+    }
+  }
+  return "";
+}
+
+// The steps whose license requirement is the item's own, to its destination: what a license for
+// the item and destination is granted for. A requirement of any other rule (an end use, the
+// parties' headquarters, an is-informed letter) the license does not say it weighed.
+constexpr StepId kItemDestinationSteps[] = {StepId::kLicenseArea3a090, StepId::kWorldwideLicenseA, StepId::kLicenseAreaB,
+                                            StepId::kHbmLicense,       StepId::kH200CaseByCase,    StepId::kCountryAllocation,
+                                            StepId::kModelWeights4e091};
 
 }  // namespace
 
@@ -106,18 +147,24 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
 
   size_t other_parties = 0;  // licenses found for the item and destination that name other parties
   std::string first_other;
-  struct Need {
-    double amount = 0;
-    double limit = 0;
-    double remaining = 0;  // before this item
-    bool applies = false;
-  };
-  for (const HeldLicense* l : candidates) {
+  // A license that covers only part of the item is said only when no other covers the whole.
+  std::optional<LicenseUse> partial_use;
+  std::string partial_note;
+  // Weighs one license: nullopt to go on with the next, else the item's verdict. With
+  // exact_names, a license whose parties are not the transaction's word for word is passed over
+  // without the matcher (a company may hold thousands of licenses for one chip and destination):
+  // the second pass weighs those, only when no license named the parties exactly.
+  std::vector<const HeldLicense*> weighed;
+  bool named_exactly = false;  // a license named the parties word for word: no second pass
+  auto weigh = [&](const HeldLicense* l, bool exact_names) -> std::optional<ItemVerdict> {
+    weighed.push_back(l);
     const std::string name = "License " + l->number + " (version " + std::to_string(l->version) + ")";
+    size_t line_index = 0;
     const HeldLicense::Line* line = nullptr;
-    for (const auto& ln : l->lines) {
-      if (LineCovers(ln, eccn, chip)) {
-        line = &ln;
+    for (size_t k = 0; k < l->lines.size(); ++k) {
+      if (LineCovers(l->lines[k], eccn, chip)) {
+        line = &l->lines[k];
+        line_index = k;
         break;
       }
     }
@@ -131,17 +178,23 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       why = "does not authorize the destination " + ev.tx.destination;
       would_cover = false;
     }
-    std::string matched;
+    std::string matched, alike;
     if (why.empty()) {
-      if (std::string p = PartiesNamed(ev, *l, matched); !p.empty()) {
+      if (std::string p = PartiesNamed(ev, *l, exact_names, matched, alike); !p.empty()) {
+        if (exact_names) {
+          weighed.pop_back();  // weighed again by the matcher if no license names them exactly
+          return std::nullopt;
+        }
         // Found by item and destination, it names other parties: counted, the first said (a
         // company may hold hundreds for one destination).
         if (ev.tx.license.empty()) {
           if (other_parties++ == 0) first_other = name + " does not name the parties: " + p;
-          continue;
+          return std::nullopt;
         }
         why = "does not name the parties: " + p;
         would_cover = false;
+      } else if (exact_names) {
+        named_exactly = true;
       }
     }
     if (why.empty() && l->revoked) {
@@ -153,33 +206,38 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     }
     if (!why.empty()) {
       note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + (would_cover ? " would cover this item but " : " ") + why));
-      continue;
+      return std::nullopt;
     }
 
-    // What the item draws on each limit, and what remains of it (ledger less earlier items).
-    Need needs[3];
-    const std::optional<double> limits[3] = {line->quantity ? l->units_limit() : std::nullopt, l->tpp_limit,
-                                             l->value_usd_limit};
-    if (line->quantity && ti.quantity > *line->quantity) why = "allows " + Amount(static_cast<double>(*line->quantity)) + " units of this line in all";
-    for (int m = 0; m < 3 && why.empty(); ++m) {
-      if (!limits[m]) continue;
-      Need& n = needs[m];
-      n.applies = true;
-      n.limit = *limits[m];
-      if (m == 0) n.amount = static_cast<double>(ti.quantity);
-      if (m == 1) {
-        if (!c.tpp) { why = "has a TPP limit, and the item's TPP is not known"; break; }
-        n.amount = ir.total_tpp;
-      }
-      if (m == 2) {
-        if (!ti.value_usd) { why = "has a value limit, and the item states no value_usd"; break; }
-        n.amount = *ti.value_usd;
-      }
+    // What the item draws on each limit, and what remains of it (ledger less earlier items): the
+    // line's own units, the units of every line with a quantity, TPP, USD.
+    struct Need {
+      std::string measure;
+      double amount = 0, limit = 0, remaining = 0;  // remaining: before this item
+    };
+    std::vector<Need> needs;
+    if (line->quantity) {
+      needs.push_back({LicenseLineMeasure(line_index), static_cast<double>(ti.quantity), static_cast<double>(*line->quantity)});
+      needs.push_back({"units", static_cast<double>(ti.quantity), *l->units_limit()});
+    }
+    if (l->tpp_limit) {
+      if (!c.tpp) why = "has a TPP limit, and the item's TPP is not known";
+      needs.push_back({"tpp", ir.total_tpp, *l->tpp_limit});
+    }
+    if (l->value_usd_limit && why.empty()) {
+      // A value limit counts what the shipment is worth: a shipment said to be worth nothing
+      // cannot be shown to fit it.
+      if (!ti.value_usd) why = "has a value limit, and the item states no value_usd";
+      else if (*ti.value_usd <= 0) why = "has a value limit, and the item's value_usd is 0 (state what the shipment is worth)";
+      else needs.push_back({"usd", *ti.value_usd, *l->value_usd_limit});
+    }
+    for (Need& n : needs) {
+      if (!why.empty()) break;
       if (!ev.opt.allocations) { why = "cannot be drawn down: the ledger is not available, so what remains of it is not known"; break; }
       AllocationQuery q;
       q.account = AllocationQuery::Account::kLicense;
       q.license = l->number;
-      q.measure = kMeasures[m];
+      q.measure = n.measure;
       q.as_of = ev.date;
       q.reference = ev.tx.reference;
       auto bal = ev.opt.allocations->Balance(q);
@@ -187,82 +245,112 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       double drawn = 0;
       for (const auto& u : ev.license_uses) {
         if (u.number != l->number) continue;
-        for (const auto& d : u.drawdowns) drawn += d.measure == kMeasures[m] ? d.amount : 0;
+        for (const auto& d : u.drawdowns) drawn += d.measure == n.measure ? d.amount : 0;
       }
       n.remaining = n.limit - bal->used - drawn;
     }
     if (!why.empty()) {
       note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " " + why));
-      continue;
+      return std::nullopt;
     }
     bool fits = true, exhausted = false;
     std::string part;  // what it would cover, measure by measure
-    for (int m = 0; m < 3; ++m) {
-      if (!needs[m].applies) continue;
-      const Need& n = needs[m];
+    for (const Need& n : needs) {
       if (n.remaining + 1e-9 >= n.amount) continue;
       fits = false;
       exhausted = exhausted || n.remaining <= 0;
       if (!part.empty()) part += "; ";
-      part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " + kMeasures[m] + " needed remain";
+      const bool line_measure = n.measure.rfind("line", 0) == 0;
+      part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " +
+              (line_measure ? "units needed remain on its line " + n.measure.substr(4) : n.measure + " needed remain");
     }
     if (!fits && exhausted) {
       note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item but is exhausted (" + part + ")"));
-      continue;
+      return std::nullopt;
     }
     LicenseUse use{.number = l->number, .version = l->version, .expires = l->expires.ToString(), .items = {idx}, .partial = !fits, .drawdowns = {}};
-    std::string draws;
-    for (int m = 0; m < 3; ++m) {
-      if (!needs[m].applies) continue;
-      const Need& n = needs[m];
-      if (fits) use.drawdowns.push_back({kMeasures[m], n.amount, n.limit, n.remaining - n.amount});
-      if (!draws.empty()) draws += ", ";
-      draws += Amount(n.amount) + " " + kMeasures[m] + " (" + Amount(n.remaining - n.amount) + " of " + Amount(n.limit) + " remain after)";
-    }
-    ir.license = l->number;
     if (!fits) {
-      // Part of the item only: the decision says what is covered and what still needs a license.
-      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " covers only part of this item: " + part +
-                                  "; the rest still needs a license (ship at most what remains under it, or apply)"));
-      ev.license_uses.push_back(std::move(use));
-      return v;
+      // Part of the item only: said once no other license covers the whole of it.
+      if (!partial_use) {
+        partial_use = std::move(use);
+        partial_note = ir.label + ": " + name + " covers only part of this item: " + part +
+                       "; the rest still needs a license (ship at most what remains under it, or apply)";
+      }
+      return std::nullopt;
+    }
+    std::string draws;
+    for (const Need& n : needs) {
+      use.drawdowns.push_back({n.measure, n.amount, n.limit, n.remaining - n.amount});
+      if (!draws.empty()) draws += ", ";
+      draws += Amount(n.amount) + " " + (n.measure.rfind("line", 0) == 0 ? "units of line " + n.measure.substr(4) : n.measure) +
+               " (" + Amount(n.remaining - n.amount) + " of " + Amount(n.limit) + " remain after)";
     }
     const std::string valid = " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " +
                               matched + ")";
-    // A party on a list that brings its own license requirement: the license may predate the
-    // listing, and does not override it (15 CFR 744.11); an officer weighs both.
+    // What the license may not have weighed: an officer weighs both. A party on a list with its
+    // own license requirement (the license may predate the listing; 15 CFR 744.11); a requirement
+    // of another rule than the item's own to its destination; a name only alike; a condition the
+    // transaction breaks.
     LicenseCover cover = LicenseCover::kWhole;
+    auto unweighed = [&](const std::string& what) {
+      cover = LicenseCover::kUnweighed;
+      note(Effect::kUnresolved, EXPLAIN(ir.label + ": " + name + " would authorize this item" + valid + ", but " + what +
+                                        "; an officer must review both"));
+    };
     auto from_party_rule = [&](const Finding& f) {
       for (const Requirement& q : ev.party_requirements.view()) {
         if (q.rule == f.rule) return true;
       }
       return false;
     };
-    for (const Finding& f : ev.findings) {
-      // The requirements on every item from the parties or the destination (Entity List,
-      // Affiliates Rule, embargo), not the item's own.
-      if (f.item >= 0 || f.effect != Effect::kLicenseRequired || !from_party_rule(f)) continue;
-      const RuleDef* embargo = ev.rules.Step(StepId::kEmbargo);
-      if (embargo && f.rule == embargo->id) {
-        cover = LicenseCover::kNone;
-        note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item, but does not override the embargo: " + f.summary));
-        break;
+    auto item_destination_rule = [&](const Finding& f) {
+      for (StepId s : kItemDestinationSteps) {
+        const RuleDef* r = ev.rules.Step(s);
+        if (r && r->id == f.rule) return true;
       }
-      cover = LicenseCover::kListedParty;
-      note(Effect::kUnresolved, EXPLAIN(ir.label + ": " + name + " would authorize this item" + valid +
-                                        ", but " + f.summary + " (" + std::string(f.citation) +
-                                        "): a listing the license does not override; an officer must review both"));
+      return false;
+    };
+    for (const Finding& f : ev.findings) {
+      if (f.effect != Effect::kLicenseRequired) continue;
+      if (f.item < 0 && from_party_rule(f)) {
+        // The requirements on every item from the parties or the destination (Entity List,
+        // Affiliates Rule, embargo).
+        const RuleDef* embargo = ev.rules.Step(StepId::kEmbargo);
+        if (embargo && f.rule == embargo->id) {
+          cover = LicenseCover::kNone;
+          note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item, but does not override the embargo: " + f.summary));
+          break;
+        }
+        unweighed(f.summary + " (" + std::string(f.citation) + "): a listing the license does not override");
+      } else if (f.item == idx && !item_destination_rule(f)) {
+        unweighed(f.summary + " (" + std::string(f.citation) + "): a requirement the license does not say it was granted for");
+      }
     }
     if (cover == LicenseCover::kNone) return v;
+    if (!alike.empty()) unweighed(alike + ": confirm it is the licensed party");
+    if (std::string broken = BrokenCondition(ev, *l); !broken.empty()) unweighed(broken);
     const ItemVerdict out = ApplyLicense(v, cover);
     if (out.outcome == Outcome::kLicensed) {
       note(Effect::kLicensed, EXPLAIN(ir.label + ": authorized under " + name + valid + "; draws " + draws));
+      ir.license = l->number;
       ev.license_uses.push_back(std::move(use));
     } else if (cover == LicenseCover::kWhole) {
       note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would authorize this item" + valid +
                                   ", but a fact left open holds it for review"));
     }
     return out;
+  };
+  for (bool exact_names : {true, false}) {
+    if (!exact_names && named_exactly) break;
+    for (const HeldLicense* l : candidates) {
+      if (std::find(weighed.begin(), weighed.end(), l) != weighed.end()) continue;
+      if (auto verdict = weigh(l, exact_names)) return *verdict;
+    }
+  }
+  if (partial_use) {
+    note(Effect::kInfo, EXPLAIN(partial_note));
+    ev.license_uses.push_back(std::move(*partial_use));
+    return v;
   }
   if (other_parties > 0) {
     note(Effect::kInfo, EXPLAIN(ir.label + ": " + first_other +
