@@ -127,6 +127,16 @@ class LicenseView {
   // and has a line for the ECCN or the catalog chip; in number order. Appended to `out`.
   virtual void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
                           std::vector<const HeldLicense*>& out) const = 0;
+  // Among those, the ones naming `party` word for word (SameName): a check reads these instead
+  // of every license of the item and destination.
+  virtual void CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip,
+                                std::string_view party, std::vector<const HeldLicense*>& out) const = 0;
+  // The ones naming a party that shares an identifying word with `party` (the only ones the
+  // matcher can find alike), at most `max`, those sharing the most words first. Returns how many
+  // share a word. A license named only alike is never authorized, so the cap changes what the
+  // decision explains (and NEEDS_REVIEW against LICENSE_REQUIRED), never clears an order.
+  virtual size_t CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip,
+                                 std::string_view party, size_t max, std::vector<const HeldLicense*>& out) const = 0;
   // The license of that number, nullptr when the company holds none.
   virtual const HeldLicense* Find(std::string_view number) const = 0;
   // How alike a license's party name and a transaction party's name are, by the screening

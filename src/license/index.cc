@@ -69,10 +69,17 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
       party_words_.emplace(p.name.data(), IdentityWords(p.name));
       party_key_.emplace(p.name.data(), NameKey(p.name));
     }
+    auto file = [n](std::vector<uint32_t>& slot) {
+      if (slot.empty() || slot.back() != n) slot.push_back(n);
+    };
     for (const auto& d : h.destinations) {
       for (const auto& line : h.lines) {
-        auto& slot = by_key_[line.chip.empty() ? Key(d, line.eccn) : Key(d, "chip:" + line.chip)];
-        if (slot.empty() || slot.back() != n) slot.push_back(n);
+        const std::string bucket = line.chip.empty() ? Key(d, line.eccn) : Key(d, "chip:" + line.chip);
+        file(by_key_[bucket]);
+        for (const auto& p : h.parties) {
+          file(by_name_[bucket + '\x1f' + party_key_[p.name.data()]]);
+          for (const auto& w : party_words_[p.name.data()]) file(by_word_[bucket + '\x1f' + w]);
+        }
       }
     }
   }
@@ -80,11 +87,44 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
 
 void LicenseIndex::Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
                               std::vector<const HeldLicense*>& out) const {
+  Lookup(by_key_, destination, eccn, chip, {""}, out);
+}
+
+void LicenseIndex::CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip,
+                                    std::string_view party, std::vector<const HeldLicense*>& out) const {
+  const std::string key = NameKey(party);
+  if (key.empty()) return;
+  Lookup(by_name_, destination, eccn, chip, {'\x1f' + key}, out);
+}
+
+size_t LicenseIndex::CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip,
+                                     std::string_view party, size_t max, std::vector<const HeldLicense*>& out) const {
+  std::vector<std::string> suffixes;
+  for (auto& w : IdentityWords(party)) suffixes.push_back('\x1f' + w);
+  std::vector<const HeldLicense*> found;  // a license once per word it shares, in number order
+  Lookup(by_word_, destination, eccn, chip, suffixes, found, false);
+  std::vector<std::pair<size_t, const HeldLicense*>> ranked;  // (words shared, license)
+  for (size_t i = 0; i < found.size();) {
+    size_t j = i;
+    while (j < found.size() && found[j] == found[i]) ++j;
+    ranked.push_back({j - i, found[i]});
+    i = j;
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; k < ranked.size() && k < max; ++k) out.push_back(ranked[k].second);
+  return ranked.size();
+}
+
+void LicenseIndex::Lookup(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
+                          std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
+                          std::vector<const HeldLicense*>& out, bool unique) const {
   const size_t first = out.size();
-  auto add = [&](const std::string& key) {
-    auto it = by_key_.find(key);
-    if (it == by_key_.end()) return;
-    for (uint32_t n : it->second) out.push_back(&held_[n]);
+  auto add = [&](const std::string& bucket) {
+    for (const std::string& suffix : suffixes) {
+      auto it = index.find(bucket + suffix);
+      if (it == index.end()) continue;
+      for (uint32_t n : it->second) out.push_back(&held_[n]);
+    }
   };
   if (!eccn.empty()) {
     add(Key(destination, eccn));
@@ -95,7 +135,7 @@ void LicenseIndex::Candidates(std::string_view destination, std::string_view ecc
   // In number order, each once (a license may be reached by two keys).
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
             [](const HeldLicense* a, const HeldLicense* b) { return a->number < b->number; });
-  out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
+  if (unique) out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
 }
 
 const HeldLicense* LicenseIndex::Find(std::string_view number) const {
@@ -117,7 +157,17 @@ double LicenseIndex::CompareNames(std::string_view licensed, std::string_view st
     for (const auto& w : last_words) shared = shared || std::binary_search(it->second.begin(), it->second.end(), w);
     if (!shared) return 0;
   }
-  return screen::CompareNames(licensed, stated);
+  // A decision weighs the same names in each of its evaluations (postures, facts tried): scored
+  // once per stated name.
+  thread_local std::string scored_for;
+  thread_local std::unordered_map<std::string, double> scored;
+  if (stated != scored_for) {
+    scored_for.assign(stated);
+    scored.clear();
+  }
+  auto [it, fresh] = scored.try_emplace(std::string(licensed), 0.0);
+  if (fresh) it->second = screen::CompareNames(licensed, stated);
+  return it->second;
 }
 
 bool LicenseIndex::SameName(std::string_view licensed, std::string_view stated) const {

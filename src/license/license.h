@@ -139,6 +139,10 @@ class LicenseIndex final : public LicenseView {
 
   void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
                   std::vector<const HeldLicense*>& out) const override;
+  void CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip, std::string_view party,
+                        std::vector<const HeldLicense*>& out) const override;
+  size_t CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip, std::string_view party,
+                         size_t max, std::vector<const HeldLicense*>& out) const override;
   const HeldLicense* Find(std::string_view number) const override;
   // The screening matcher's score (screen::CompareNames).
   double CompareNames(std::string_view licensed, std::string_view stated) const override;
@@ -148,6 +152,12 @@ class LicenseIndex final : public LicenseView {
  private:
   std::vector<HeldLicense> held_;                                   // by number
   std::unordered_map<std::string, std::vector<uint32_t>> by_key_;  // "AE|3A090.a", "AE|chip:<name>"
+  // The same buckets by a party's name (folded words in order) and by each identifying word.
+  std::unordered_map<std::string, std::vector<uint32_t>> by_name_, by_word_;
+  // The bucket keys of an item: destination × ECCN, × its whole entry, × chip.
+  void Lookup(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
+              std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
+              std::vector<const HeldLicense*>& out, bool unique = true) const;
   std::unordered_map<std::string, uint32_t> by_number_;
   // Each license party's identifying words (by its name's storage in held_), sorted.
   std::unordered_map<const char*, std::vector<std::string>> party_words_;

@@ -194,6 +194,36 @@ TEST(LicenseAttention, ExpiringWithinThirtyDays) {
   EXPECT_EQ(ExpiryAttention(*l, Date::FromYmd(2028, 1, 10)), "");
 }
 
+// A check reads the licenses naming its consignee word for word, else those sharing a word with
+// it, at most a given number, those sharing the most words first.
+TEST(LicenseIndex, CandidatesByTheConsigneesNameAndWords) {
+  std::vector<License> held;
+  const char* names[] = {"Example Compute LLC", "Example Compute Holdings LLC", "Falcon Compute LLC", "Desert Data LLC"};
+  for (int n = 0; n < 4; ++n) {
+    json j = Example();
+    j["number"] = "D300000" + std::to_string(n);
+    j["parties"][0]["name"] = names[n];
+    auto l = ParseLicense(j.dump(), BundledData());
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    held.push_back(*l);
+  }
+  const LicenseIndex index(held);
+  const std::string chip = "B300 SXM (HGX, Blackwell Ultra)";
+  std::vector<const HeldLicense*> found;
+  index.CandidatesNaming("AE", "3A090.a", chip, "EXAMPLE COMPUTE, LLC", found);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->number, "D3000000");
+  found.clear();
+  index.CandidatesNaming("AE", "3A090.a", chip, "Example Computer LLC", found);
+  EXPECT_TRUE(found.empty());
+  EXPECT_EQ(index.CandidatesAlike("AE", "3A090.a", chip, "Example Compute Group", 2, found), 3u);
+  ASSERT_EQ(found.size(), 2u);  // the two sharing "example" and "compute"; "Falcon Compute" left out
+  EXPECT_EQ(found[0]->number, "D3000000");
+  EXPECT_EQ(found[1]->number, "D3000001");
+  found.clear();
+  EXPECT_EQ(index.CandidatesAlike("SA", "3A090.a", chip, "Example Compute Group", 2, found), 0u);
+}
+
 // The engine's view: candidates by destination and ECCN entry or chip; party names compared by
 // the screening matcher, and names sharing no identifying word refused without it.
 TEST(LicenseIndex, FindsByDestinationAndItemAndComparesPartyNames) {

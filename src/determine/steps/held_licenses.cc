@@ -16,6 +16,9 @@ namespace {
 
 constexpr std::string_view kRule = "license.held";
 constexpr std::string_view kCitation = "15 CFR 750.7";
+// Licenses whose party names are compared by the matcher when none names the consignee word for
+// word: a bound on the cost of a check against thousands of licenses (see CandidatesAlike).
+constexpr size_t kMaxAlike = 16;
 
 std::string Amount(double v) {
   char buf[32];
@@ -141,9 +144,27 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       return v;
     }
     candidates.push_back(named);
-  } else {
-    view->Candidates(ev.tx.destination, eccn, chip, candidates);
   }
+  // The licenses a check reads, without the named one: those naming the ultimate consignee word
+  // for word, then (only if none does) those naming a party that shares a word with it.
+  std::string_view consignee;
+  for (const auto& p : ev.tx.parties) {
+    if (p.role == PartyRole::kUltimateConsignee) {
+      consignee = p.name;
+      break;
+    }
+  }
+  size_t sharing_a_word = 0;  // licenses naming a party that shares a word with the consignee
+  auto lookup = [&](bool exact_names) {
+    if (!ev.tx.license.empty()) return;
+    candidates.clear();
+    if (consignee.empty()) return;
+    if (exact_names) {
+      view->CandidatesNaming(ev.tx.destination, eccn, chip, consignee, candidates);
+    } else {
+      sharing_a_word = view->CandidatesAlike(ev.tx.destination, eccn, chip, consignee, kMaxAlike, candidates);
+    }
+  };
 
   size_t other_parties = 0;  // licenses found for the item and destination that name other parties
   std::string first_other;
@@ -342,6 +363,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
   };
   for (bool exact_names : {true, false}) {
     if (!exact_names && named_exactly) break;
+    lookup(exact_names);
     for (const HeldLicense* l : candidates) {
       if (std::find(weighed.begin(), weighed.end(), l) != weighed.end()) continue;
       if (auto verdict = weigh(l, exact_names)) return *verdict;
@@ -352,13 +374,33 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     ev.license_uses.push_back(std::move(*partial_use));
     return v;
   }
+  if (!ev.explain) return v;
+  if (sharing_a_word > kMaxAlike) {
+    note(Effect::kInfo, EXPLAIN(ir.label + ": " + std::to_string(sharing_a_word) + " licenses for this item and destination name a party sharing a word with \"" +
+                                std::string(consignee) + "\"; the " + std::to_string(kMaxAlike) +
+                                " sharing the most were compared by the name matcher, none names it word for word"));
+  }
+  // What the decision says of the other licenses for the item and destination: the first that
+  // names other parties, how many more do, or that none lists the item there.
+  std::vector<const HeldLicense*> all = candidates;
+  if (ev.tx.license.empty()) {
+    all.clear();
+    view->Candidates(ev.tx.destination, eccn, chip, all);
+  }
+  for (const HeldLicense* l : all) {
+    if (std::find(weighed.begin(), weighed.end(), l) != weighed.end()) continue;
+    if (other_parties++ > 0) continue;
+    std::string matched, alike;
+    first_other = "License " + l->number + " (version " + std::to_string(l->version) + ") does not name the parties: " +
+                  PartiesNamed(ev, *l, false, matched, alike);
+  }
   if (other_parties > 0) {
     note(Effect::kInfo, EXPLAIN(ir.label + ": " + first_other +
                                 (other_parties > 1 ? " (and " + std::to_string(other_parties - 1) +
                                                          " more license(s) for this item and destination name other parties)"
                                                    : std::string())));
   }
-  if (candidates.empty()) {
+  if (all.empty()) {
     note(Effect::kInfo, EXPLAIN(ir.label + ": no license the company holds lists " +
                                 (eccn.empty() ? std::string("this item") : std::string(eccn)) + (chip.empty() ? "" : " / " + std::string(chip)) +
                                 " to " + ev.tx.destination));
