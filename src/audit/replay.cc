@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_writer.h"
+#include "data/agreements.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
@@ -31,21 +32,31 @@ std::string BuildDecisionPayload(const DecisionPayload& p) {
   if (!p.api_route.empty()) w.Field("api_route", p.api_route);
   if (!p.facts.empty()) w.Key("facts").Raw(p.facts);
   if (p.reserve) w.Field("reserve", true);
+  if (!p.overlays.empty()) {
+    w.Key("overlays").BeginArray();
+    for (const auto& o : p.overlays) w.Raw(o);
+    w.EndArray();
+  }
   w.EndObject();
   return out;
 }
 
 RetryMatch MatchRetry(const AuditRecord& record, std::string_view actor, std::string_view request,
-                      std::string_view posture_override, bool reserve) {
+                      std::string_view posture_override, bool reserve,
+                      const std::vector<std::string>& overlays) {
   if (record.actor != actor) return RetryMatch::kDifferentCaller;
   const auto payload = nlohmann::json::parse(record.payload, nullptr, false);
   if (!payload.is_object() || !payload.contains("request")) return RetryMatch::kDifferentRequest;
   const auto recorded_posture = payload.value("posture_override", nlohmann::json());
   const bool recorded_reserve = payload.value("reserve", false);
+  // Another overlay is another question, though the transaction be the same.
+  nlohmann::json asked_overlays = nlohmann::json::array();
+  for (const auto& o : overlays) asked_overlays.push_back(nlohmann::json::parse(o, nullptr, false));
   const bool same = payload["request"] == nlohmann::json::parse(request, nullptr, false) &&
                     (recorded_posture.is_string() ? recorded_posture.get<std::string>() : "") ==
                         posture_override &&
-                    recorded_reserve == reserve;
+                    recorded_reserve == reserve &&
+                    payload.value("overlays", nlohmann::json::array()) == asked_overlays;
   return same ? RetryMatch::kSame : RetryMatch::kDifferentRequest;
 }
 
@@ -85,7 +96,7 @@ std::string StringOr(const nlohmann::json& j, const char* key) {
 constexpr AllocationQuery::Account kAccounts[] = {
     AllocationQuery::Account::kCountryAllocation, AllocationQuery::Account::kLppConsignee,
     AllocationQuery::Account::kAiaCertification, AllocationQuery::Account::kH200ChinaShare,
-    AllocationQuery::Account::kLicense};
+    AllocationQuery::Account::kLicense, AllocationQuery::Account::kAgreementQuota};
 const char* AccountName(AllocationQuery::Account a) {
   switch (a) {
     case AllocationQuery::Account::kCountryAllocation: return "country";
@@ -93,6 +104,7 @@ const char* AccountName(AllocationQuery::Account a) {
     case AllocationQuery::Account::kAiaCertification: return "aia";
     case AllocationQuery::Account::kH200ChinaShare: return "h200_china";
     case AllocationQuery::Account::kLicense: return "license";
+    case AllocationQuery::Account::kAgreementQuota: return "quota";
   }
   return "country";
 }
@@ -103,7 +115,8 @@ std::string ScreeningKey(const std::string& party, Date as_of) {
 }
 std::string AllocationKey(const AllocationQuery& q) {
   return std::string(AccountName(q.account)) + '\n' + q.country + '\n' + q.consignee + '\n' +
-         q.exporter + '\n' + q.product + '\n' + q.as_of.ToString() + '\n' + q.license + '\n' + q.measure;
+         q.exporter + '\n' + q.product + '\n' + q.as_of.ToString() + '\n' + q.license + '\n' + q.measure +
+         (q.quota.empty() ? std::string() : '\n' + q.quota);
 }
 std::string Describe(const std::string& key) {
   std::string out = key;
@@ -190,6 +203,7 @@ struct FactRecorder::Impl {
       w.Field("consignee", q.consignee).Field("exporter", q.exporter);
       w.Field("product", q.product).Field("as_of", q.as_of.ToString());
       if (!q.license.empty()) w.Field("license", q.license).Field("measure", q.measure);
+      if (!q.quota.empty()) w.Field("quota", q.quota).Field("measure", q.measure);
       if (r.ok()) {
         w.Field("cap", r->cap).Field("used", r->used);
         // Which account answered, and what it left out, as the decision says it.
@@ -366,6 +380,7 @@ class RecordedAllocations final : public AllocationView, public Recorded {
       q.product = StringOr(e, "product");
       q.license = StringOr(e, "license");
       q.measure = StringOr(e, "measure");
+      q.quota = StringOr(e, "quota");
       q.as_of = *as_of;
       if (e.contains("error")) {
         out->answers_.emplace(AllocationKey(q), RecordedError(e));
@@ -414,6 +429,21 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
   }
   DetermineOptions options;
   options.decision_id = record.id;
+  // The overlays as recorded (their contents, validated against today's data).
+  std::vector<Agreement> overlays;
+  if (auto o = payload.find("overlays"); o != payload.end()) {
+    if (!o->is_array()) return Status::Invalid("payload.overlays", "record " + record.id + ": not a list of overlays");
+    for (size_t i = 0; i < o->size(); ++i) {
+      auto a = ParseAgreement((*o)[i].dump(), "overlays[" + std::to_string(i) + "]", engine.data());
+      if (!a.ok())
+        return Status::Invalid("payload." + a.status().field(),
+                               "record " + record.id + ": today's data rejects the recorded overlay: " + a.status().message());
+      overlays.push_back(std::move(a).value());
+    }
+  }
+  std::vector<const Agreement*> overlay_ptrs;
+  for (const auto& a : overlays) overlay_ptrs.push_back(&a);
+  options.overlays = overlay_ptrs;
   const std::string posture = StringOr(payload, "posture_override");
   if (posture == "enforced") options.posture = Posture::kEnforced;
   if (posture == "codified") options.posture = Posture::kCodified;

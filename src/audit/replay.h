@@ -1,8 +1,9 @@
 // Replay: re-runs a recorded decision with today's engine and reports whether it agrees.
 // The recorded payload (docs/audit.md, kind "decision") keeps the transaction exactly as the
-// engine parsed it, the posture override, the decision and the facts the engine consulted (the
-// listings screening found for each party, the allocation balances it read), so replay re-runs
-// the decision with the data it recorded, not with today's lists and ledger.
+// engine parsed it, the posture override, the country agreements (overlays) it weighed, the
+// decision and the facts the engine consulted (the listings screening found for each party, the
+// allocation balances it read), so replay re-runs the decision with the data it recorded, not
+// with today's lists, ledger and overlay files.
 #pragma once
 
 #include <memory>
@@ -47,6 +48,9 @@ struct DecisionPayload {
   std::string api_route;                  // e.g. "POST /v1/check"
   std::string facts;                      // FactRecorder::Json(); "" = not recorded
   bool reserve = false;                   // the request asked to reserve ("reserve": true)
+  // The country agreements the decision was asked to weigh (`check --overlay`), each the
+  // overlay's JSON object as read: replay applies these contents, not today's files.
+  std::vector<std::string> overlays;
 };
 std::string BuildDecisionPayload(const DecisionPayload& p);
 
@@ -56,7 +60,8 @@ std::string BuildDecisionPayload(const DecisionPayload& p);
 // override and whether they reserve.
 enum class RetryMatch { kSame, kDifferentRequest, kDifferentCaller };
 RetryMatch MatchRetry(const AuditRecord& record, std::string_view actor, std::string_view request,
-                      std::string_view posture_override, bool reserve);
+                      std::string_view posture_override, bool reserve,
+                      const std::vector<std::string>& overlays = {});
 // The ids of the ledger postings a decision record carries (its "ledger_postings").
 std::vector<int64_t> RecordedPostingIds(const AuditRecord& record);
 // The answer a replayed retry gets: the recorded decision, with the reservation's postings

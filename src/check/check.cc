@@ -1,7 +1,5 @@
 #include "check/check.h"
 
-#include "data/agreements.h"
-
 #include <algorithm>
 #include <chrono>
 #include <iterator>
@@ -23,6 +21,13 @@ constexpr char kReleaseReason[] = "the decision's audit record could not be writ
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The overlays a check weighs, as their audit record keeps them.
+std::vector<std::string> OverlayContents(const CheckOptions& o) {
+  std::vector<std::string> out;
+  for (const Agreement* a : o.overlays) out.push_back(a->json);
+  return out;
 }
 
 }  // namespace
@@ -119,6 +124,7 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   p.api_route = o.route;
   p.facts = facts->Json();
   p.reserve = o.reserve;
+  p.overlays = OverlayContents(o);
   out.entry = audit::AuditEntry{.id = c.decision.decision_id, .kind = "decision", .actor = o.caller,
                                 .payload = audit::BuildDecisionPayload(p)};
   return out;
@@ -132,7 +138,7 @@ Status Checker::RetryOf(const std::string& id, std::string_view request, const T
   auto record = s_.audit->Get(id);
   if (!record.ok()) return record.status().code() == ErrorCode::kNotFound ? Status::Ok() : record.status();
   const std::string posture_override = o.posture ? PostureName(*o.posture) : "";
-  const auto match = audit::MatchRetry(*record, o.caller, request, posture_override, o.reserve);
+  const auto match = audit::MatchRetry(*record, o.caller, request, posture_override, o.reserve, OverlayContents(o));
   if (match == audit::RetryMatch::kSame) {
     if (o.retry == RetryAnswer::kFromRecord) *same = std::move(record).value();
     return Status::Ok();

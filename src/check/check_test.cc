@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "audit/replay.h"
+#include "data/agreements.h"
 #include "data/test_data.h"
 
 namespace exportctl::check {
@@ -154,6 +156,43 @@ TEST_F(CheckTest, NothingStaysReservedWhenTheLogCannotRecord) {
   EXPECT_FALSE(checker_->CheckBatch(lines, Reserve("k1"), [](const LineAnswer&, std::string& out) { out += "answer\n"; }, texts).ok());
   EXPECT_EQ(Postings(ledger::PostingKind::kReserve), 3u);
   EXPECT_EQ(Postings(ledger::PostingKind::kRelease), 3u);
+}
+
+// A decision taken with an overlay (`check --overlay`) replays to the same decision: the record
+// keeps the overlay's contents, so replay neither drops it nor reads a file changed since.
+TEST_F(CheckTest, ADecisionWithAnOverlayReplaysWithTheOverlayItWeighed) {
+  const auto file = dir_ / "deal.json";
+  auto write = [&](const std::string& policy) {
+    std::ofstream(file) << R"({"id": "test-deal", "title": "A hypothetical deal", "country": "AE",
+      "effective": "2026-01-01", "expiry": null, "status": "hypothetical",
+      "changes": [{"kind": "review_policy", "policy": ")" << policy << R"(",
+                   "rules": ["acs.license_area", "aid.worldwide_a"], "citation": "hypothetical"}]})";
+  };
+  write("case_by_case");
+  auto deal = LoadAgreementFile(file.string(), BundledData());
+  ASSERT_TRUE(deal.ok()) << deal.status().ToString();
+  const Agreement* overlays[] = {&*deal};
+  CheckOptions o{.today = Date::FromYmd(2026, 3, 1), .caller = "k1", .route = "test"};
+  o.overlays = overlays;
+  const std::string order = R"({"reference":"AE-1","as_of":"2026-03-01","posture":"codified","destination":"AE",)"
+                            R"J("items":[{"chip":"B200 SXM (HGX)","quantity":1000}],)J"
+                            R"("parties":[{"role":"ultimate_consignee","name":"Gulf Cloud LLC","country":"AE",)"
+                            R"("headquarters":"AE","ultimate_parent_headquarters":"AE"}]})";
+  auto checked = checker_->Check(order, o);
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  ASSERT_EQ(checked->decision.overlays.size(), 1u);
+  EXPECT_TRUE(checked->decision.overlays[0].applied);
+  EXPECT_EQ(checked->decision.review_policy, ReviewPolicy::kCaseByCase);
+  write("presumption_of_denial");  // the file changes after the decision; the record does not
+  auto record = log_->Get(checked->decision.decision_id);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  auto replay = audit::ReplayDecision(*record, engine_);
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_TRUE(replay->agrees) << replay->today_decision;
+  EXPECT_TRUE(replay->identical) << replay->today_decision;
+  // The same order under another overlay is another request, not a retry of this one.
+  EXPECT_EQ(audit::MatchRetry(*record, "k1", order, "", false), audit::RetryMatch::kDifferentRequest);
+  EXPECT_EQ(audit::MatchRetry(*record, "k1", order, "", false, {deal->json}), audit::RetryMatch::kSame);
 }
 
 TEST_F(CheckTest, BatchAnswersInLineOrderAfterOneCommit) {

@@ -35,6 +35,10 @@ std::string Agreement::Dates() const {
   return expiry ? effective.ToString() + " … " + expiry->ToString() : "from " + effective.ToString();
 }
 
+std::string AgreementQuotaName(const Agreement& a, const AgreementChange& change) {
+  return a.id + "/" + std::to_string(change.index);
+}
+
 std::string AgreementPartyKey(std::string_view name) {
   std::string out;
   for (unsigned char c : name)
@@ -175,13 +179,21 @@ Result<Agreement> LoadAgreementFile(const std::string& path, const Dataset& data
   const std::string name = std::filesystem::path(path).filename().string();
   std::ifstream in(path, std::ios::binary);
   if (!in) return Bad(name, "cannot open " + path);
-  const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto a = ParseAgreement(text, name, data);
+  if (a.ok()) a->file = path;
+  return a;
+}
+
+Result<Agreement> ParseAgreement(std::string_view text, const std::string& name, const Dataset& data) {
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Bad(name, "is not valid JSON");
   if (!j.is_object()) return Bad(name, "must be a JSON object (one overlay)");
   EXPORTCTL_RETURN_IF_ERROR(KnownKeys(j, name, {"id", "title", "country", "effective", "expiry", "status", "sources",
                                                 "notes", "changes"}));
   Agreement a;
-  a.file = path;
+  a.file = name;
+  a.json = j.dump();
   auto id = Text(j, name, "id");
   if (!id.ok()) return id.status();
   if (id->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos)
@@ -227,6 +239,7 @@ Result<Agreement> LoadAgreementFile(const std::string& path, const Dataset& data
   for (size_t i = 0; i < j["changes"].size(); ++i) {
     auto ch = ParseChange(j["changes"][i], name + ".changes[" + std::to_string(i) + "]", data, max_uplift);
     if (!ch.ok()) return ch.status();
+    ch->index = i;
     a.changes.push_back(std::move(ch).value());
   }
   return a;

@@ -54,6 +54,7 @@ struct AgreementChange {
   AgreementPolicy policy = AgreementPolicy::kPresumptionOfApproval;  // review_policy
   std::vector<std::string> rules;     // rule ids whose license requirements it changes
   std::string field;                  // "<file>.changes[N]", what messages about it name
+  size_t index = 0;                   // N: its place in the overlay's changes
 };
 
 struct Agreement {
@@ -65,6 +66,7 @@ struct Agreement {
   std::string notes;
   std::vector<AgreementChange> changes;
   std::string file;  // where it was read from
+  std::string json;  // the overlay as read (compact JSON): what an audit record keeps to replay it
   bool InForce(Date d) const { return d >= effective && (!expiry || d <= *expiry); }
   std::string Dates() const;  // "2025-05-15 … 2027-12-31" or "from 2025-05-15"
 };
@@ -73,8 +75,15 @@ struct Agreement {
 // The country must resolve, rule ids must be rules of the dataset, an uplift may not exceed the
 // data's government_assurance_uplift_fraction.
 Result<Agreement> LoadAgreementFile(const std::string& path, const Dataset& data);
+// One overlay from its JSON text, validated as a file is; `name` is what errors name (and the
+// overlay's `file`): a request field ("overlays[0]") or a recorded decision's.
+Result<Agreement> ParseAgreement(std::string_view text, const std::string& name, const Dataset& data);
 // Every *.json in a directory (sorted by name), ids unique. A missing directory is no overlays.
 Result<std::vector<Agreement>> LoadAgreementDir(const std::string& dir, const Dataset& data);
+
+// The name a quota's use is kept under in the ledger: "<overlay id>/<change index>" (account
+// quota:<name>:units|tpp), so that what one order took is not there for the next.
+std::string AgreementQuotaName(const Agreement& a, const AgreementChange& change);
 
 // How a party is matched to an overlay's "parties": letters and digits only, lower case
 // ("G42 Cloud, Ltd." → "g42cloudltd").

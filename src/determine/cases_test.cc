@@ -145,12 +145,17 @@ class CaseScreener : public PartyScreener {
   json j_;
 };
 
-// "allocations": {"country_allocation": {"cap", "used"}, "lpp": {…}}: what a ledger holds for the
-// transaction's accounts (an account not named: the rule's cap, nothing used).
+// "allocations": {"country_allocation": {"cap", "used"}, "lpp": {…}, "quotas": {"<overlay id>/<change
+// index>": {"used"}}}: what a ledger holds for the transaction's accounts (an account not named:
+// the rule's cap, nothing used; a quota: what earlier orders took of it, in its measure).
 class CaseAllocations : public AllocationView {
  public:
   explicit CaseAllocations(const json& j) : j_(j) {}
   Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
+    if (q.account == AllocationQuery::Account::kAgreementQuota) {
+      const json a = j_.value("quotas", json::object()).value(q.quota, json::object());
+      return AllocationBalance{.cap = 0, .used = a.value("used", 0.0), .account = "quota:" + q.quota + ":" + q.measure};
+    }
     const char* key = q.account == AllocationQuery::Account::kCountryAllocation ? "country_allocation"
                       : q.account == AllocationQuery::Account::kLppConsignee     ? "lpp"
                                                                                  : "other";
@@ -402,6 +407,9 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   };
   for (const auto& w : ex.value("warnings_contain", json::array())) {
     EXPECT_TRUE(contains(d.warnings, w.get<std::string>())) << "warning " << w << " missing\n" << dump;
+  }
+  for (const auto& w : ex.value("warnings_exclude", json::array())) {
+    EXPECT_FALSE(contains(d.warnings, w.get<std::string>())) << "a warning says " << w << "\n" << dump;
   }
   for (const auto& o : ex.value("obligations_contain", json::array())) {
     EXPECT_TRUE(contains(d.obligations, o.get<std::string>())) << "obligation " << o << " missing\n" << dump;

@@ -94,6 +94,15 @@ struct LicenseUse {
   std::vector<LicenseDrawdown> drawdowns;
 };
 
+// What a decision takes from a country agreement's quota (data/agreements.h): reserved on
+// quota:<quota>:<measure> with the decision, so that the next order sees what is left.
+struct QuotaDraw {
+  std::string quota;    // AgreementQuotaName
+  std::string measure;  // "units" or "tpp"
+  double amount = 0;
+  double limit = 0;
+};
+
 // Status of a pipeline step that may be plugged in later (screening, allocation).
 struct StepStatus {
   std::string_view step;    // "classification", "screening", "allocation", "red_flags"
@@ -178,6 +187,7 @@ struct Decision {
   // gathered): complete even when would_change stops at its limit.
   std::vector<std::string> missing_facts;
   std::vector<LicenseUse> licenses;          // licenses the company holds that authorize items
+  std::vector<QuotaDraw> quota_draws;        // country agreements' quotas the decision relies on
   std::vector<std::string> ledger_postings;  // reservations made with the decision, if any
   std::vector<std::string> list_versions;    // screening lists used, if any
   std::vector<PartyScreening> screened_parties;

@@ -472,6 +472,7 @@ void Evaluation::Run(Decision& out) {
   out.steps = std::move(steps);
   out.screened_parties = std::move(screened_parties);
   out.licenses = std::move(license_uses);
+  out.quota_draws = std::move(quota_draws);
 }
 
 // Facts the transaction left out that the rules turn on. Each is tried by Determine; those that

@@ -63,7 +63,8 @@ class OwnershipGraphView {
 // Allocation accounting plugs in here (the ledger). Amounts in TPP.
 struct AllocationQuery {
   // kLicense: a license the company holds, one limit of it (`license`, `measure`).
-  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare, kLicense };
+  // kAgreementQuota: what a country agreement's quota has given out (`quota`, `measure`).
+  enum class Account { kCountryAllocation, kLppConsignee, kAiaCertification, kH200ChinaShare, kLicense, kAgreementQuota };
   Account account = Account::kCountryAllocation;
   std::string country;     // destination
   std::string consignee;     // ultimate consignee name
@@ -71,7 +72,8 @@ struct AllocationQuery {
   std::string exporter;      // exporter name (H200 rule)
   std::string product;       // product (H200 rule)
   std::string license;       // license number (kLicense)
-  std::string measure;       // "units", "tpp" or "usd" (kLicense)
+  std::string measure;       // "units", "tpp" or "usd" (kLicense); "units" or "tpp" (kAgreementQuota)
+  std::string quota;         // AgreementQuotaName: "<overlay id>/<change index>" (kAgreementQuota)
   Date as_of;
   // The transaction's reference: a reservation it already holds under it is not counted against it.
   std::string reference;

@@ -73,6 +73,7 @@ std::string LockKey(const AccountKey& key) {
     case AccountKind::kAiaCertification:
     case AccountKind::kNveu:
     case AccountKind::kLicense:
+    case AccountKind::kAgreementQuota:
       return key.ToString();
   }
   return key.ToString();
@@ -104,6 +105,7 @@ Result<Capacity> ComputeCapacity(const AllocationRules& rules, const AccountKey&
     case AccountKind::kNveu:
     case AccountKind::kH200Us:
     case AccountKind::kLicense:  // uncapped here: a reservation carries the license's limit
+    case AccountKind::kAgreementQuota:
       c.cap = rules.CapMilli(key, as_of);
       return c;
     case AccountKind::kH200China: {
@@ -539,7 +541,7 @@ class LedgerImpl final : public Ledger {
                                           {"company_headquarters", req.company_headquarters}}));
     auto period = rules_.Period(req.account, req.as_of);
     if (!period.ok()) return period.status();
-    const bool licensed = req.account.kind == AccountKind::kLicense;
+    const bool licensed = req.account.CarriesLimit();
     std::optional<int64_t> limit_milli;
     if (licensed) {
       // A license account's cap is the license's limit: without one, nothing is reserved.
@@ -606,7 +608,7 @@ class LedgerImpl final : public Ledger {
           });
       if (!computed.ok()) return computed.status();
       cap = *computed;
-      if (r.req.account.kind == AccountKind::kLicense) cap.cap = r.own_cap_milli;
+      if (r.req.account.CarriesLimit()) cap.cap = r.own_cap_milli;
     }
     const int64_t before = cap.own.held();
     out.before_tpp = static_cast<double>(before) / 1000.0;
@@ -722,6 +724,9 @@ Result<AccountKey> LedgerAllocationView::AccountFor(const AllocationQuery& q) {
       break;
     case A::kLicense:
       key = AccountKey::License(q.license, q.measure);
+      break;
+    case A::kAgreementQuota:
+      key = AccountKey::Quota(q.quota, q.measure);
       break;
   }
   EXPORTCTL_RETURN_IF_ERROR(key.Validate());

@@ -45,13 +45,15 @@ enum class AccountKind {
   kH200Us,             // per exporter × product: US shipments (the base; no cap)
   kLicense,            // per license × measure (units, TPP or USD): what a license the company
                        // holds still allows (15 CFR 750.7); the limit comes with each reservation
+  kAgreementQuota,     // per country agreement's quota × measure (units or TPP): what an overlay's
+                       // quota for named parties still allows; its limit comes with each reservation
 };
 const char* AccountKindName(AccountKind kind);  // "country", "lpp", "aia", "nveu", ...
 
 // An account's identity. Text form (used in the CLI and stored in the log):
 //   country:AE  lpp:<consignee>  aia:<consignee>  nveu:<company>:<country>
 //   uveu:<company>:<country>  h200-cn:<exporter>:<product>  h200-us:<exporter>:<product>
-//   license:<number>:units|tpp|usd
+//   license:<number>:units|tpp|usd  quota:<overlay id>/<change index>:units|tpp
 // Names may not contain ':'; country codes are upper-case ISO 3166 codes.
 struct AccountKey {
   AccountKind kind = AccountKind::kCountryAllocation;
@@ -68,6 +70,10 @@ struct AccountKey {
   static AccountKey H200Us(std::string exporter, std::string product);
   // A license's limit of one measure: "units", "tpp" or "usd" (amounts are in that measure).
   static AccountKey License(std::string number, std::string measure);
+  // A country agreement's quota (data/agreements.h, AgreementQuotaName): "units" or "tpp".
+  static AccountKey Quota(std::string quota, std::string measure);
+  // License and quota accounts: the cap is the limit each reservation states.
+  bool CarriesLimit() const { return kind == AccountKind::kLicense || kind == AccountKind::kAgreementQuota; }
 
   static Result<AccountKey> Parse(const std::string& text);  // field "account" on error
   std::string ToString() const;
@@ -192,8 +198,8 @@ struct ReserveRequest {
   std::string transaction_ref;
   // UVEU only: where the company is headquartered ("US" tightens the US share).
   std::string company_headquarters;
-  // License accounts only (required there): the license's limit of the account's measure, as the
-  // license version in force states it. The ledger never lets reserved + used pass it; the
+  // License and quota accounts only (required there): the license's limit of the account's
+  // measure, as the license version in force states it (a quota: as its overlay states it). The ledger never lets reserved + used pass it; the
   // limit is part of the request's content (a retry with another limit is a conflict).
   std::optional<double> limit;
 };

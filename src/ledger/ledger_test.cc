@@ -162,13 +162,13 @@ TEST_P(LedgerTest, BadReservationsNameTheFieldAndWriteNothing) {
 }
 
 TEST_P(LedgerTest, UnknownAccountIsNotFound) {
-  for (const char* text : {"quota:AE", "country", "country:AE:extra", "nveu:OnlyCompany", ""}) {
+  for (const char* text : {"allotment:AE", "country", "country:AE:extra", "nveu:OnlyCompany", ""}) {
     auto key = AccountKey::Parse(text);
     ASSERT_FALSE(key.ok()) << text;
     EXPECT_EQ(key.status().field(), "account") << text;
   }
-  EXPECT_EQ(AccountKey::Parse("quota:AE").status().code(), ErrorCode::kNotFound);
-  auto h = ledger_->History("quota:AE");
+  EXPECT_EQ(AccountKey::Parse("allotment:AE").status().code(), ErrorCode::kNotFound);
+  auto h = ledger_->History("allotment:AE");
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.status().field(), "account");
   for (const char* text : {"country:AE", "lpp:Acme GmbH", "aia:Acme GmbH", "nveu:Acme:AE",

@@ -26,6 +26,7 @@ constexpr KindName kKinds[] = {
     {AccountKind::kH200China, "h200-cn", 2},
     {AccountKind::kH200Us, "h200-us", 2},
     {AccountKind::kLicense, "license", 2},
+    {AccountKind::kAgreementQuota, "quota", 2},
 };
 
 std::vector<std::string> Split(const std::string& text, char sep) {
@@ -147,6 +148,9 @@ AccountKey AccountKey::H200Us(std::string exporter, std::string product) {
 AccountKey AccountKey::License(std::string number, std::string measure) {
   return {AccountKind::kLicense, "", std::move(number), std::move(measure)};
 }
+AccountKey AccountKey::Quota(std::string quota, std::string measure) {
+  return {AccountKind::kAgreementQuota, "", std::move(quota), std::move(measure)};
+}
 
 std::string AccountKey::ToString() const {
   switch (kind) {
@@ -166,6 +170,8 @@ std::string AccountKey::ToString() const {
       return "h200-us:" + party + ":" + product;
     case AccountKind::kLicense:
       return "license:" + party + ":" + product;
+    case AccountKind::kAgreementQuota:
+      return "quota:" + party + ":" + product;
   }
   return "unknown";
 }
@@ -197,6 +203,7 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
       case AccountKind::kH200China:
       case AccountKind::kH200Us:
       case AccountKind::kLicense:
+      case AccountKind::kAgreementQuota:
         key.party = parts[1];
         key.product = parts[2];
         break;
@@ -208,7 +215,8 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
       ErrorCode::kNotFound, "account",
       "unknown account \"" + text +
           "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
-          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN");
+          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN, "
+          "quota:OVERLAY/N:units|tpp");
 }
 
 Status AccountKey::Validate() const {
@@ -232,6 +240,12 @@ Status AccountKey::Validate() const {
         return Status::Invalid("account.measure", "must be units, tpp, usd or lineN (a line's units), got \"" + product + "\"");
       }
       return Status::Ok();
+    case AccountKind::kAgreementQuota:
+      EXPORTCTL_RETURN_IF_ERROR(CheckName("account.quota", party));
+      if (product != "units" && product != "tpp") {
+        return Status::Invalid("account.measure", "must be units or tpp, got \"" + product + "\"");
+      }
+      return Status::Ok();
   }
   return Status::Invalid("account.kind", "unknown account kind");
 }
@@ -239,8 +253,9 @@ Status AccountKey::Validate() const {
 Result<AllocationRules> AllocationRules::Load(const std::string& dir, Options options) {
   AllocationRules r;
   r.options_ = std::move(options);
-  r.citations_.resize(8);
+  r.citations_.resize(9);
   r.citations_[static_cast<int>(AccountKind::kLicense)] = "15 CFR 750.7 (the license's terms and conditions)";
+  r.citations_[static_cast<int>(AccountKind::kAgreementQuota)] = "the country agreement that grants the quota (data/agreements)";
   const std::string aid_file = dir + "/regimes/ai-diffusion-2025.json";
   auto aid = ReadJson(aid_file);
   if (!aid.ok()) return aid.status();
@@ -342,6 +357,7 @@ Result<std::string> AllocationRules::Period(const AccountKey& account, Date as_o
     case AccountKind::kH200China:
     case AccountKind::kH200Us:
     case AccountKind::kLicense:
+    case AccountKind::kAgreementQuota:
       return std::string("cumulative");
   }
   return Status::Invalid("account.kind", "unknown account kind");
@@ -370,6 +386,7 @@ std::optional<int64_t> AllocationRules::CapMilli(const AccountKey& account, Date
     case AccountKind::kH200Us:
       return std::nullopt;
     case AccountKind::kLicense:  // the license's own limit, given with each reservation
+    case AccountKind::kAgreementQuota:
       return std::nullopt;
   }
   return 0;

@@ -73,6 +73,15 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
       }
     }
   }
+  // A country agreement's quota the license requirement was approved under: what the order takes
+  // of it is reserved, so that the next order is decided on what is left.
+  if (d.outcome == Outcome::kLicenseRequired && d.review_policy == ReviewPolicy::kPresumptionOfApproval) {
+    for (const QuotaDraw& q : d.quota_draws) {
+      if (q.amount <= 0) continue;
+      add(ledger::AccountKey::Quota(q.quota, q.measure), q.amount);
+      by_account[ledger::AccountKey::Quota(q.quota, q.measure).ToString()].limit = q.limit;
+    }
+  }
   for (size_t i = 0; i < d.items.size(); ++i) {
     const ItemResult& it = d.items[i];
     if (it.total_tpp <= 0) continue;
@@ -98,9 +107,10 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
 
 namespace {
 
-// What an account's amounts count: TPP, or a license account's own measure (units, tpp, usd).
+// What an account's amounts count: TPP, or a license or quota account's own measure (units, tpp,
+// usd).
 std::string MeasureOf(const std::string& account) {
-  if (account.rfind("license:", 0) != 0) return "TPP";
+  if (account.rfind("license:", 0) != 0 && account.rfind("quota:", 0) != 0) return "TPP";
   return account.substr(account.rfind(':') + 1);
 }
 

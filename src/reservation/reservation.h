@@ -44,7 +44,9 @@ struct ReservedDecision {
 //   ledger::ConsigneeIdentity: its party_id, else its folded name);
 //   items the decision counted against the destination's country allocation (licensed under a
 //   presumption of approval in Tier 2, codified; ItemResult::draws_country_allocation) → country:<dest>;
-//   case-by-case H200-zone exports to China/Macau → h200-cn:<exporter>:<product>.
+//   case-by-case H200-zone exports to China/Macau → h200-cn:<exporter>:<product>;
+//   a LICENSE_REQUIRED decision under a presumption of approval that relies on a country
+//   agreement's quota (Decision::quota_draws) → quota:<overlay>/<change>:units|tpp, with its limit.
 // The destination's account is the one the engine queried (Dataset::EffectiveCode: HK → CN).
 // Errors name the missing fact (e.g. the exporter party for the H200 account).
 Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& data, const Transaction& tx,

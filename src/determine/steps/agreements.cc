@@ -3,6 +3,7 @@
 // evaluation: the country allocation's cap, and the review policy of named rules' requirements for
 // named parties. Nothing here knows a country: the overlays are data.
 #include <algorithm>
+#include <optional>
 
 #include "determine/steps/families.h"
 
@@ -84,35 +85,71 @@ bool AgreementVeu(Evaluation& ev, const TransactionFacts& facts, const ItemConte
 }
 
 // Quota, review policy and VEU changes: the requirements of the rules a change names take its
-// policy, for the parties it names. A quota holds only while this transaction fits it; use of the
-// quota by earlier shipments is not tracked, which the decision says.
+// policy, for the parties it names. A quota holds only while the whole transaction fits what is
+// left of it: the ledger keeps what earlier orders took (quota:<overlay>/<change>, reserved with
+// the decision); without a ledger its use is not tracked, which the decision says.
 void ApplyAgreementChanges(Evaluation& ev, const TransactionFacts& facts, ItemContext& item) {
   int64_t units = 0;
   double tpp = 0;
+  bool tpp_known = true;
   for (size_t i = 0; i < ev.tx.items.size(); ++i) {
     units += ev.tx.items[i].quantity;
     if (ev.classes && (*ev.classes)[i].tpp) tpp += *(*ev.classes)[i].tpp * static_cast<double>(ev.tx.items[i].quantity);
+    else tpp_known = false;
   }
   for (const auto& pc : ev.agreements.party_changes) {
     const AgreementChange& ch = *pc.change;
     if (!Names(ch, facts.consignee)) continue;
     ReviewPolicy policy = ReviewPolicy::kPresumptionOfApproval;
     std::string why;
+    std::optional<QuotaDraw> draw;
     if (ch.kind == AgreementChangeKind::kQuota) {
-      const bool fits = ch.units ? units <= *ch.units : tpp <= *ch.tpp;
+      const std::string measure = ch.units ? "units" : "tpp";
+      const double limit = ch.units ? static_cast<double>(*ch.units) : *ch.tpp;
+      const double need = ch.units ? static_cast<double>(units) : tpp;
       const std::string quota = ch.units ? std::to_string(*ch.units) + " units" : FormatTpp(*ch.tpp) + " TPP";
-      if (!fits) {
-        AddFinding(ev, *pc.agreement, ch,
-                   "This transaction (" + std::to_string(units) + " units, " + FormatTpp(tpp) + " TPP) exceeds the quota of " +
-                       quota + " under " + Label(*pc.agreement) + ": the quota does not cover it",
-                   item.idx);
+      auto amount = [&](double v) { return FormatTpp(v) + (ch.units ? " units" : " TPP"); };
+      auto refuse = [&](const std::string& what) {
+        AddFinding(ev, *pc.agreement, ch, what + " under " + Label(*pc.agreement) + ": the quota does not cover it", item.idx);
+      };
+      if (!ch.units && !tpp_known) {
+        refuse("The quota of " + quota + " is in TPP and an item's TPP is not known");
+        continue;
+      }
+      // What earlier orders took of it, from the ledger.
+      std::optional<double> used;
+      if (ev.opt.allocations) {
+        AllocationQuery q;
+        q.account = AllocationQuery::Account::kAgreementQuota;
+        q.quota = AgreementQuotaName(*pc.agreement, ch);
+        q.measure = measure;
+        q.as_of = ev.date;
+        q.reference = ev.tx.reference;
+        auto bal = ev.opt.allocations->Balance(q);
+        if (!bal.ok()) {
+          refuse("What is left of the quota of " + quota + " could not be read (" + bal.status().message() + ")");
+          continue;
+        }
+        used = bal->used;
+      }
+      const double left = limit - used.value_or(0);
+      if (need > left + 1e-9) {
+        refuse("This transaction (" + std::to_string(units) + " units, " + FormatTpp(tpp) + " TPP) exceeds " +
+               (used && *used > 0 ? "what is left of the quota of " + quota + " (" + amount(std::max(0.0, left)) +
+                                        "; earlier orders took " + amount(*used) + ")"
+                                  : "the quota of " + quota));
         continue;
       }
       why = "within the quota of " + quota + " for \"" + (facts.consignee ? facts.consignee->name : "") + "\"";
-      ev.Warn([&] {
-        return "Overlay \"" + pc.agreement->id + "\": use of its quota (" + quota +
-               ") by earlier shipments is not tracked; confirm what is left of it";
-      });
+      if (used) {
+        why += ", " + amount(left - need) + " left after this transaction";
+        draw = QuotaDraw{AgreementQuotaName(*pc.agreement, ch), measure, need, limit};
+      } else {
+        ev.Warn([&] {
+          return "Overlay \"" + pc.agreement->id + "\": use of its quota (" + quota +
+                 ") by earlier shipments is not tracked (no ledger); confirm what is left of it";
+        });
+      }
     } else if (ch.kind == AgreementChangeKind::kReviewPolicy) {
       policy = PolicyOf(ch.policy);
       why = "review policy set by the agreement";
@@ -131,6 +168,9 @@ void ApplyAgreementChanges(Evaluation& ev, const TransactionFacts& facts, ItemCo
     if (!any) continue;
     item.reqs = std::move(changed);
     MarkApplied(ev, pc.agreement);
+    if (draw && std::none_of(ev.quota_draws.begin(), ev.quota_draws.end(),
+                             [&](const QuotaDraw& d) { return d.quota == draw->quota; }))
+      ev.quota_draws.push_back(std::move(*draw));
     AddFinding(ev, *pc.agreement, ch,
                item.label + ": " + std::string(ReviewPolicyName(policy)) + " for the license requirements of " +
                    [&] {

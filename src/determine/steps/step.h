@@ -334,6 +334,8 @@ class Evaluation {
   // and those that changed something (agreements.cc).
   AgreementEffect agreements;
   std::vector<const Agreement*> agreements_applied;
+  // Quotas of those agreements the items rely on (one each: a quota covers the transaction).
+  std::vector<QuotaDraw> quota_draws;
 
  private:
   TransactionFacts ComputeFacts();
