@@ -30,6 +30,7 @@ struct ServeOptions {
   std::string audit;  // "" = the ledger's database when it is PostgreSQL, else under --data-dir
   size_t max_body_bytes = 1 << 20;
   size_t max_batch_lines = 10000;
+  size_t max_simulate_orders = 10000;
   int threads = 64;
   size_t max_connections = 10000;
   size_t max_connections_per_client = 256;
@@ -119,6 +120,7 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
   options.port = o.port;
   options.max_body_bytes = o.max_body_bytes;
   options.max_batch_lines = o.max_batch_lines;
+  options.max_simulate_orders = o.max_simulate_orders;
   options.threads = o.threads;
   options.max_connections = o.max_connections;
   options.max_connections_per_client = o.max_connections_per_client;
@@ -164,6 +166,8 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
                     "when --ledger is postgresql://…, else audit.sqlite under --data-dir)");
   serve->add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies get 413 (default 1 MiB)");
   serve->add_option("--max-batch-lines", o.max_batch_lines, "Transactions per POST /v1/check/batch (default 10000)");
+  serve->add_option("--max-simulate-orders", o.max_simulate_orders,
+                    "Orders per POST /v1/simulate, after the demand is expanded (default 10000)");
   serve->add_option("--threads", o.threads, "Requests handled at once: worker threads, apart from the connections' event loops (one per core) (default 64)");
   serve->add_option("--max-connections", o.max_connections,
                     "Open connections at once; more get 503 (default 10000)");

@@ -15,6 +15,7 @@
 #include "determine/engine.h"
 #include "ledger/ledger.h"
 #include "screen/party_screener.h"
+#include "simulate/scenario.h"
 #include "simulate/simulate.h"
 
 namespace exportctl::cli {
@@ -70,7 +71,9 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
   };
   auto from_orders = read(o.orders, "--orders", simulate::ReadOrders);
   if (!from_orders.ok()) return Failed(ctx, from_orders.status());
-  auto from_demand = read(o.demand, "--demand", simulate::ExpandDemand);
+  auto from_demand = read(o.demand, "--demand", [](std::istream& in, const std::string& name, const Dataset& d, Date today) {
+    return simulate::ExpandDemand(in, name, d, today);
+  });
   if (!from_demand.ok()) return Failed(ctx, from_demand.status());
   auto orders = simulate::MergeOrders(std::move(from_orders).value(), std::move(from_demand).value());
   if (!orders.ok()) return Failed(ctx, orders.status());
@@ -93,10 +96,7 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
     if (Status st = simulate::PreparePolicyData(set, ctx.regulatory_data_dir); !st.ok()) return Failed(ctx, st);
   }
   for (const Agreement* a : every) {
-    const bool used = std::any_of(orders->begin(), orders->end(), [&](const simulate::Order& order) {
-      return data->EffectiveCode(order.destination) == a->country && a->InForce(order.as_of);
-    });
-    if (!used)
+    if (!simulate::OverlayUsedBy(*a, *orders, *data))
       return Failed(ctx, Status::Invalid("--overlay", "overlay \"" + a->id + "\" (" + a->file + ", " + a->country + ", " +
                                                           a->Dates() + ") is in force on no order's date to " + a->country));
   }

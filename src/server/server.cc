@@ -33,6 +33,9 @@
 #include "server/http_transport.h"
 #include "server/metrics.h"
 #include "server/request_json.h"
+#include "data/agreements.h"
+#include "ledger/ledger.h"
+#include "simulate/scenario.h"
 
 namespace exportctl::server {
 
@@ -114,6 +117,7 @@ struct Server::Impl {
         {"POST", "/v1/check", Role::kAnalyst, &Impl::HandleCheck},
         {"POST", "/v1/check/batch", Role::kAnalyst, &Impl::HandleCheckBatch},
         {"POST", "/v1/classify", Role::kAnalyst, &Impl::HandleClassify},
+        {"POST", "/v1/simulate", Role::kAnalyst, &Impl::HandleSimulate},
         {"POST", "/v1/jurisdiction", Role::kViewer, &Impl::HandleJurisdiction},
         {"GET", "/", std::nullopt, &Impl::HandleConsole},
         {"GET", "/console/{file}", std::nullopt, &Impl::HandleConsoleAsset},
@@ -665,6 +669,45 @@ struct Server::Impl {
 
   void HandleAuditRecord(Call& call) { SendRecord(call, AnyRecord(call)); }
 
+  // ---- The policy simulator (simulate/simulate.h) ----------------------------------------
+
+  // The scenario in the body, run as `exportctl simulate` runs it; the answer is its
+  // summary.json. Nothing is decided for real: no ledger is touched, nothing is recorded.
+  void HandleSimulate(Call& call) {
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    std::call_once(simulate_init, [this] {
+      const std::string dir = deps.dataset->dir();
+      auto bundled = LoadAgreementDir(dir + "/agreements", *deps.dataset);
+      if (!bundled.ok()) {
+        simulate_unavailable = bundled.status();
+        return;
+      }
+      simulate_agreements = std::move(bundled).value();
+      auto rules = ledger::AllocationRules::Load(dir);
+      if (!rules.ok()) {
+        simulate_unavailable = rules.status();
+        return;
+      }
+      simulate_rules = std::make_unique<ledger::AllocationRules>(std::move(rules).value());
+    });
+    if (!simulate_unavailable.ok()) {
+      std::cerr << "exportctl serve: " << simulate_unavailable.ToString() << "\n";
+      return SendError(call.res, 503, "unavailable", "", "the simulator cannot load the regulatory data");
+    }
+    auto scenario = simulate::ParseScenario(*body, *deps.dataset, simulate_agreements, options.today(),
+                                            {.max_orders = options.max_simulate_orders});
+    if (!scenario.ok()) return SendStatus(call.res, scenario.status());
+    // One worker: a request does not take the cores other requests are answered on.
+    simulate::Simulation sim({.dataset = deps.dataset, .engine = deps.engine,
+                              .screener = deps.screen ? deps.screen->screener() : nullptr,
+                              .ownership = deps.ownership ? deps.ownership->view() : nullptr,
+                              .rules = simulate_rules.get(), .workers = 1},
+                             (*scenario)->policies);
+    if (Status st = sim.Run((*scenario)->orders, nullptr); !st.ok()) return SendStatus(call.res, st);
+    SendJson(call.res, 200, simulate::SummaryJson(sim.summary()));
+  }
+
   // ---- The audit log (the console's Audit screen) ---------------------------------------
 
   // Records in seq order, filtered: ?from=&to= (dates or RFC 3339 prefixes), kind, actor (key id),
@@ -1140,6 +1183,11 @@ struct Server::Impl {
   Metrics metrics;
   const bool checker_records;   // decisions are recorded in the audit log
   const check::Checker checker;  // POST /v1/check and /v1/check/batch
+  // POST /v1/simulate: the bundled agreements and allocation rules, loaded on first use.
+  std::once_flag simulate_init;
+  Status simulate_unavailable = Status::Ok();
+  std::vector<Agreement> simulate_agreements;
+  std::unique_ptr<ledger::AllocationRules> simulate_rules;
   std::vector<std::string> outcome_names;
   std::string chips_json;
   std::unique_ptr<HttpServer> http;

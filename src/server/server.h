@@ -6,8 +6,8 @@
 //   server.Wait();                                // until Stop() (e.g. from a SIGTERM watcher)
 //
 // Every route except GET /healthz and the web console's files (GET /, /console/…) needs
-// `Authorization: Bearer <key>`; viewer keys read, analyst keys check, classify and screen,
-// officer keys reserve and change the ledger.
+// `Authorization: Bearer <key>`; viewer keys read, analyst keys check, classify, screen and
+// simulate, officer keys reserve and change the ledger.
 // Every decision is appended to the audit log before the response is sent: the check itself
 // (decide, record the facts, reserve, audit) is check::Checker's (check/check.h).
 #pragma once
@@ -38,6 +38,7 @@ struct ServerOptions {
   int port = 8080;                        // 0 = any free port
   size_t max_body_bytes = 1 << 20;        // larger bodies get 413
   size_t max_batch_lines = 10000;         // POST /v1/check/batch
+  size_t max_simulate_orders = 10000;     // POST /v1/simulate, after the demand is expanded
   int max_json_depth = 32;                // deeper request JSON gets 400
   int threads = 64;                       // requests handled at once (worker threads)
   int io_threads = 0;                     // event loops for the connections; 0 = one per core

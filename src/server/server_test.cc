@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "audit/replay.h"
@@ -22,6 +23,7 @@
 #include "determine/engine.h"
 #include "ownership/ownership.h"
 #include "server/response_json_testing.h"
+#include "simulate/simulate.h"
 #ifdef EXPORTCTL_SERVER_HAS_MODULES
 #include "screen/screen.h"
 #include "server/module_backends.h"
@@ -89,6 +91,7 @@ class ServerTest : public ::testing::Test {
     ServerOptions options;
     options.max_body_bytes = 64 * 1024;
     options.max_batch_lines = 100;
+    options.max_simulate_orders = 20;
     options.today = [] { return Date::FromYmd(2025, 6, 1); };
     stack_ = std::make_unique<Stack>(dir_, options);
     viewer_ = stack_->keys->Create(audit::Role::kViewer, "viewer")->token;
@@ -618,6 +621,99 @@ TEST_F(ServerTest, Metrics) {
   EXPECT_NE(t.find("exportctl_decisions_total{outcome=\"LICENSE_REQUIRED\"} 1"), std::string::npos);
   EXPECT_NE(t.find("exportctl_ledger_postings_total 0"), std::string::npos);
   EXPECT_NE(t.find("exportctl_audit_append_seconds_count 1"), std::string::npos);
+}
+
+// POST /v1/simulate answers what `exportctl simulate` writes to summary.json, for orders sent as
+// JSONL text or as a list, and demand as CSV text; bad input is 400 naming the field and line;
+// nothing is recorded (no decision is taken for real).
+TEST_F(ServerTest, SimulateAnswersTheSummaryAndNamesBadInput) {
+  auto order = [](int i, int quantity = 400) {
+    return R"({"reference":"lpp-)" + std::to_string(i) + R"(","as_of":"2025-06-1)" + std::to_string(i) +
+           R"(","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":)" + std::to_string(quantity) +
+           R"(}],"parties":[{"role":"ultimate_consignee","name":"Delhi Compute","country":"DE","headquarters":"IN",)"
+           R"("ultimate_parent_headquarters":"IN"}]})";
+  };
+  std::string jsonl;
+  json list = json::array();
+  for (int i = 0; i < 6; ++i) {
+    jsonl += order(i) + "\n";
+    list.push_back(json::parse(order(i)));
+  }
+  // The summary the simulator gives for these orders, as the CLI writes it.
+  std::istringstream in(jsonl);
+  auto orders = simulate::ReadOrders(in, "orders", SharedDataset(), Date::FromYmd(2025, 6, 1));
+  ASSERT_TRUE(orders.ok()) << orders.status().ToString();
+  auto rules = ledger::AllocationRules::Load(EXPORTCTL_DEFAULT_DATA_DIR);
+  ASSERT_TRUE(rules.ok());
+  simulate::Simulation sim({.dataset = &SharedDataset(), .engine = &stack_->engine, .rules = &*rules},
+                           {*simulate::ParsePolicySet("enforced"), *simulate::ParsePolicySet("codified")});
+  ASSERT_TRUE(sim.Run(*orders, nullptr).ok());
+  const json expected = json::parse(simulate::SummaryJson(sim.summary()));
+  ASSERT_EQ(expected["flips_total"], 6);
+
+  const int64_t audited = AuditCount();
+  EXPECT_EQ(Post("/v1/simulate", json{{"orders", jsonl}}.dump(), viewer_)->status, 403);
+  auto r = Post("/v1/simulate", json{{"orders", jsonl}, {"policies", {"enforced", "codified"}}}.dump(), analyst_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(ResponseJson(r->body), expected);
+  r = Post("/v1/simulate", json{{"orders", list}}.dump(), analyst_);  // a list; both sets by default
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(ResponseJson(r->body), expected);
+  EXPECT_EQ(AuditCount(), audited);
+
+  // Demand as CSV text, a policy set of the request's own with an overlay written out.
+  const json scenario = {
+      {"demand", "country,quarter,chip,quantity,consignee_profile,orders\nAE,2026-Q1,B200 SXM (HGX),2000,local,2\n"},
+      {"policies",
+       {"codified",
+        {{"id", "tighter"}, {"posture", "codified"},
+         {"overlays", {{{"id", "my-deal"}, {"title", "t"}, {"country", "AE"}, {"effective", "2026-01-01"}, {"expiry", nullptr},
+                        {"status", "hypothetical"},
+                        {"changes", {{{"kind", "review_policy"}, {"policy", "presumption_of_denial"},
+                                      {"rules", {"acs.license_area", "aid.worldwide_a"}}, {"citation", "hypothetical"}}}}}}}}}}};
+  r = Post("/v1/simulate", scenario.dump(), analyst_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json got = ResponseJson(r->body);
+  EXPECT_EQ(got["orders"], 2);
+  EXPECT_EQ(got["policy_sets"][1]["id"], "tighter");
+  EXPECT_EQ(got["policy_sets"][1]["overlays"][0]["id"], "my-deal");
+  EXPECT_EQ(got["flips_total"], 2);
+  EXPECT_EQ(got["flips"][0]["review_policies"]["tighter"], "presumption_of_denial");
+
+  // Bad input: 400 naming the field, and the line of JSONL or CSV text.
+  std::string bad_jsonl = order(0) + "\n" + order(1, -3) + "\n";
+  json bad_list = list;
+  bad_list[1]["items"][0]["quantity"] = -3;
+  json too_many = json::array();
+  for (int i = 0; i < 21; ++i) too_many.push_back(json::parse(order(i % 10)));
+  const std::pair<json, std::string> cases[] = {
+      {{{"orders", bad_jsonl}}, "orders:2.items[0].quantity"},
+      {{{"orders", bad_list}}, "orders[1].items[0].quantity"},
+      {{{"orders", 7}}, "orders"},
+      {{{"demand", "country,quarter,chip,quantity,consignee_profile\nAE,2026-Q5,B200 SXM (HGX),10,local\n"}},
+       "demand:2.quarter"},
+      {{{"demand", "country,quarter,chip,quantity,consignee_profile,orders\nAE,2026-Q1,B200 SXM (HGX),1000,local,21\n"}},
+       "demand:2.orders"},
+      {{{"orders", too_many}}, "orders"},
+      {{{"policies", json::array()}}, "orders"},
+      {{{"orders", jsonl}, {"policies", {"enforced", "strict"}}}, "policies[1]"},
+      {{{"orders", jsonl}, {"policies", {{{"id", "t"}, {"posture", "codified"}, {"tiers", {{"MY", 3}}}}}}}, "policies[0].tiers.MY"},
+      {{{"orders", jsonl}, {"policies", {{{"posture", "codified"}}}}}, "policies[0].id"},
+      {{{"orders", jsonl}, {"policies", {"codified", "codified"}}}, "policies[1].id"},
+      {{{"orders", jsonl}, {"overlays", {"/etc/passwd"}}}, "overlays[0]"},
+      {{{"orders", jsonl}, {"overlays", {"us-uae-ai-acceleration-partnership-2025"}}}, "overlays[0]"},  // no order to AE
+      {{{"orders", jsonl}, {"overlays", {{{"id", "x"}}}}}, "overlays[0].title"},
+      {{{"orders", jsonl}, {"ordres", jsonl}}, "ordres"},
+  };
+  for (const auto& [body, field] : cases) {
+    auto bad = Post("/v1/simulate", body.dump(), analyst_);
+    ASSERT_EQ(bad->status, 400) << body.dump() << "\n" << bad->body;
+    EXPECT_EQ(ErrorOf(bad)["field"], field) << bad->body;
+  }
+  auto dup = Post("/v1/simulate", R"({"orders": "", "orders": "x"})", analyst_);
+  EXPECT_EQ(dup->status, 400);
+  EXPECT_EQ(ErrorOf(dup)["field"], "orders");
+  EXPECT_EQ(AuditCount(), audited);
 }
 
 TEST_F(ServerTest, OpenApiDocumentsEveryRoute) {

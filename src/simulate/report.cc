@@ -179,26 +179,53 @@ std::string BurnDownCharts(const Summary& s) {
   return out;
 }
 
-// Orders decided differently, by destination: a bar per country.
-std::string DisagreementChart(const Summary& s) {
-  std::map<std::string, size_t> by_country;
-  for (const auto& f : s.flips) ++by_country[f.destination];
+#include "simulate/world_map.inc"
+
+// Where the policy sets disagree: a world map, each destination shaded by the orders decided
+// differently (five steps up to the most); countries too small for the outlines' scale are dots.
+std::string DisagreementMap(const Summary& s) {
+  const auto& by_country = s.flips_by_destination;
   if (by_country.empty()) return "<p>The policy sets decided every order alike.</p>";
   size_t max = 0;
   for (const auto& [c, n] : by_country) max = std::max(max, n);
-  std::string out = "<svg role=\"img\" aria-label=\"orders decided differently, by destination\" width=\"520\" height=\"" +
-                    std::to_string(by_country.size() * 22 + 10) + "\">";
-  int y = 4;
-  for (const auto& [country, n] : by_country) {
-    const double w = 400.0 * static_cast<double>(n) / static_cast<double>(max);
-    char rect[160];
-    std::snprintf(rect, sizeof rect, "<rect x=\"60\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"#6a1b9a\"/>", y, w);
-    out += "<text x=\"4\" y=\"" + std::to_string(y + 13) + "\">" + Html(country) + "</text>" + rect +
-           "<text x=\"" + std::to_string(static_cast<int>(66 + w)) + "\" y=\"" + std::to_string(y + 13) + "\">" +
-           std::to_string(n) + "</text>";
-    y += 22;
+  static const char* const kShades[] = {"#e1bee7", "#ce93d8", "#ab47bc", "#7b1fa2", "#4a148c"};
+  auto shade = [&](size_t n) {
+    const size_t step = (n * 5 + max - 1) / max;  // 1..5
+    return kShades[std::clamp<size_t>(step, 1, 5) - 1];
+  };
+  auto title = [](const std::string& code, size_t n) {
+    return "<title>" + Html(code) + ": " + std::to_string(n) + (n == 1 ? " order" : " orders") +
+           " decided differently</title>";
+  };
+  std::string out = "<figure><svg role=\"img\" aria-label=\"world map: orders decided differently, by destination\" viewBox=\"0 0 " +
+                    std::to_string(kMapWidth) + " " + std::to_string(kMapHeight) + "\" width=\"" + std::to_string(kMapWidth) +
+                    "\" height=\"" + std::to_string(kMapHeight) + "\"><path d=\"" + kMapSphere +
+                    "\" fill=\"#eef4f8\" stroke=\"#90a4ae\" stroke-width=\"0.5\"/>";
+  std::string dots;  // drawn last, above the outlines
+  std::set<std::string> drawn;
+  for (const MapCountry& c : kMapCountries) {
+    const auto it = by_country.find(c.code);
+    const size_t n = it == by_country.end() ? 0 : it->second;
+    if (n) drawn.insert(c.code);
+    if (*c.outline) {
+      out += std::string("<path d=\"") + c.outline + "\" fill=\"" + (n ? shade(n) : "#d5d5d5") +
+             "\" stroke=\"#fff\" stroke-width=\"0.3\">" + (n ? title(c.code, n) : "") + "</path>";
+    } else if (n) {
+      char dot[160];
+      std::snprintf(dot, sizeof dot, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.6\">",
+                    static_cast<double>(c.x), static_cast<double>(c.y), shade(n));
+      dots += dot + title(c.code, n) + "</circle>";
+    }
   }
-  return out + "</svg>";
+  out += dots + "</svg><figcaption class=\"legend\">";
+  out += "<span>1 order";
+  for (const char* c : kShades) out += std::string(" <i style=\"background:") + c + "\"></i>";
+  out += " " + std::to_string(max) + (max == 1 ? " order" : " orders") + " decided differently</span>";
+  out += "</figcaption></figure>\n<p>";
+  std::string list;
+  for (const auto& [code, n] : by_country)
+    list += (list.empty() ? "" : " · ") + Html(code) + " " + std::to_string(n) + (drawn.count(code) ? "" : " (not on the map)");
+  return out + list + "</p>";
 }
 
 }  // namespace
@@ -240,6 +267,7 @@ std::string SummaryJson(const Summary& s) {
                             {f.policy_b, {{"rule", f.rule_b}, {"citation", f.citation_b}, {"reason", f.reason_b}}}}}});
   }
   j["flips_total"] = s.flips_total;
+  j["flips_by_destination"] = s.flips_by_destination;
   j["flips_truncated"] = s.flips_total > s.flips.size();
   return j.dump(2) + "\n";
 }
@@ -343,7 +371,7 @@ figure{display:inline-block;margin:0 1.5em 1em 0}figcaption{font-size:12px}
   out += "</table>\n<h2>Where the policy sets disagree</h2><p>" + std::to_string(s.flips_total) +
          " orders decided differently, by destination" +
          (s.flips_total > s.flips.size() ? " (the first " + std::to_string(s.flips.size()) + " shown)" : "") +
-         ".</p>\n" + DisagreementChart(s);
+         ".</p>\n" + DisagreementMap(s);
   out += "\n<table><tr><th>order</th><th>date</th><th>destination</th>";
   for (const auto& p : s.policies) out += "<th>" + Html(p.policy.id) + "</th>";
   out += "<th>first reason that differs</th></tr>";

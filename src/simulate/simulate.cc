@@ -1,12 +1,15 @@
 #include "simulate/simulate.h"
+#include "simulate/scenario.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <unordered_set>
 
@@ -29,24 +32,31 @@ Result<PolicySet> ParsePolicySet(const std::string& argument) {
                                              "\": use enforced, codified, or NAME=FILE");
     return PolicySet{argument, *posture, "built-in"};
   }
-  PolicySet p;
-  p.id = argument.substr(0, eq);
-  p.source = argument.substr(eq + 1);
-  if (p.id.empty() || p.source.empty())
+  const std::string id = argument.substr(0, eq), file = argument.substr(eq + 1);
+  if (id.empty() || file.empty())
     return Status::Invalid("--policy", "\"" + argument + "\": expected NAME=FILE");
-  if (p.id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+  if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
       std::string::npos)
-    return Status::Invalid("--policy", "policy set name \"" + p.id + "\": use letters, digits, '_', '.', '-'");
-  std::ifstream in(p.source, std::ios::binary);
-  if (!in) return Status::Invalid("--policy", "cannot open " + p.source);
+    return Status::Invalid("--policy", "policy set name \"" + id + "\": use letters, digits, '_', '.', '-'");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Invalid("--policy", "cannot open " + file);
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::Invalid(p.source, "not a JSON object");
-  const std::string& f = p.source;  // errors name the file as given
-  for (const auto& [key, value] : j.items()) {
-    (void)value;
-    if (key != "posture" && key != "description" && key != "overlays" && key != "tiers" && key != "caps" &&
+  if (j.is_discarded() || !j.is_object()) return Status::Invalid(file, "not a JSON object");
+  auto p = ParsePolicyObject(j, file, file);  // errors name the file as given
+  if (p.ok()) p->id = id;
+  return p;
+}
+
+Result<PolicySet> ParsePolicyObject(const nlohmann::json& j, const std::string& source, const std::string& f,
+                                    std::initializer_list<const char*> extra_keys) {
+  PolicySet p;
+  p.source = source;
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    const bool extra = std::any_of(extra_keys.begin(), extra_keys.end(), [&](const char* k) { return key == k; });
+    if (!extra && key != "posture" && key != "description" && key != "overlays" && key != "tiers" && key != "caps" &&
         key != "affiliates_stay_extended_through")
-      return Status::Invalid(f + ".policy." + key, "not a policy set field (known: posture, description, overlays, tiers, caps, "
+      return Status::Invalid((source == f ? f + ".policy." : f + ".") + key, "not a policy set field (known: posture, description, overlays, tiers, caps, "
                                             "affiliates_stay_extended_through)");
   }
   if (!j.contains("posture") || !j["posture"].is_string())
@@ -116,7 +126,10 @@ Status PreparePolicyData(PolicySet& p, const std::string& regulatory_data_dir) {
   namespace fs = std::filesystem;
   const std::string& f = p.source;
   std::error_code ec;
-  const fs::path dir = fs::temp_directory_path() / ("exportctl-policy-" + std::to_string(::getpid()) + "-" + p.id);
+  // One directory per call: a server prepares the policy sets of concurrent requests.
+  static std::atomic<uint64_t> serial{0};
+  const fs::path dir = fs::temp_directory_path() / ("exportctl-policy-" + std::to_string(::getpid()) + "-" +
+                                                    std::to_string(serial++) + "-" + p.id);
   fs::remove_all(dir, ec);
   fs::copy(regulatory_data_dir, dir, fs::copy_options::recursive, ec);
   if (ec) return Status::Error(ErrorCode::kUnavailable, f, "cannot copy the regulatory data: " + ec.message());
@@ -249,7 +262,7 @@ Result<int64_t> PositiveInt(const std::string& text, const char* field) {
 }  // namespace
 
 Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& file_name, const Dataset& data,
-                                        Date today) {
+                                        Date today, size_t max_orders) {
   const auto rows = screen::ReadCsv(in);
   if (in.bad()) return Status::Error(ErrorCode::kUnavailable, file_name, "read error");
   const std::vector<std::string> columns = {"country", "quarter", "chip", "quantity", "consignee_profile", "orders"};
@@ -277,6 +290,8 @@ Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& fil
     auto count = row.size() == 6 && !row[5].empty() ? PositiveInt(row[5], "orders") : Result<int64_t>(int64_t{1});
     if (!count.ok()) return count.status().WithFieldPrefix(where);
     if (*count > *quantity) return Status::Invalid(where + ".orders", "more orders than units");
+    if (static_cast<uint64_t>(*count) > max_orders - orders.size())
+      return Status::Invalid(where + ".orders", "the demand expands to more than " + std::to_string(max_orders) + " orders");
     auto party = ProfileParty(row[4], row[0]);
     if (!party.ok()) return party.status().WithFieldPrefix(where);
     const int32_t days = next.days() - start.days();
@@ -375,7 +390,7 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   for (const auto& p : reserved->written) reserved_on[p.account] += p.tpp();
   for (const auto& b : watch ? watch->read() : std::vector<AllocationBalance>()) {
     auto key = ledger::AccountKey::Parse(b.account);
-    if (!key.ok()) continue;
+    if (!key.ok() || key->CarriesLimit()) continue;  // a quota's limit is its overlay's, not the ledger's
     auto period = lane.allocation_rules->Period(*key, order.as_of);
     if (!period.ok()) continue;
     const auto mine = reserved_on.find(b.account);
@@ -389,7 +404,8 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   }
   for (const auto& p : reserved->written) {
     auto key = ledger::AccountKey::Parse(p.account);
-    if (!key.ok() || lane.allocation_rules->IsTrigger(key->kind)) continue;  // AIA counts toward a trigger, not a cap
+    // AIA counts toward a trigger, not a cap; a quota counts units or TPP against its overlay's limit.
+    if (!key.ok() || lane.allocation_rules->IsTrigger(key->kind) || key->CarriesLimit()) continue;
     auto balance = lane.ledger->GetBalance(*key, order.as_of);
     if (!balance.ok()) return balance.status();
     AccountBurn& burn = lane.summary.burn[p.account + " (" + p.period + ")"];
@@ -538,6 +554,7 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
             (a.outcome != Outcome::kLicenseRequired || a.review_policy == b.review_policy))
           continue;
         ++summary_.flips_total;
+        ++summary_.flips_by_destination[order.destination];
         if (summary_.flips.size() < kMaxFlipsKept) {
           Flip f{.line = order.line, .reference = order.reference, .as_of = order.as_of,
                  .destination = order.destination};
@@ -559,6 +576,173 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
   }
   for (size_t l = 0; l < lanes.size(); ++l) summary_.policies[l] = std::move(lanes[l].summary);
   return Status::Ok();
+}
+
+bool OverlayUsedBy(const Agreement& overlay, const std::vector<Order>& orders, const Dataset& data) {
+  return std::any_of(orders.begin(), orders.end(), [&](const Order& order) {
+    return data.EffectiveCode(order.destination) == overlay.country && overlay.InForce(order.as_of);
+  });
+}
+
+namespace {
+
+// An overlay of a request: a bundled id, or an overlay object (never a file: a request does not
+// read the server's files).
+Result<const Agreement*> RequestOverlay(const nlohmann::json& o, const std::string& field, const Dataset& data,
+                                        std::span<const Agreement> bundled, std::deque<Agreement>& own) {
+  if (o.is_string()) {
+    for (const auto& a : bundled)
+      if (a.id == o.get<std::string>()) return &a;
+    std::string ids;
+    for (const auto& a : bundled) ids += (ids.empty() ? "" : ", ") + a.id;
+    return Status::Invalid(field, "\"" + o.get<std::string>() + "\" is not a bundled overlay (" + ids +
+                                      "); send an overlay of your own as an object");
+  }
+  if (!o.is_object()) return Status::Invalid(field, "must be a bundled overlay id or an overlay object");
+  auto a = ParseAgreement(o.dump(), field, data);
+  if (!a.ok()) return a.status();
+  own.push_back(std::move(a).value());
+  return &own.back();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Scenario>> ParseScenario(const nlohmann::json& body, const Dataset& data,
+                                                std::span<const Agreement> bundled, Date today,
+                                                const ScenarioLimits& limits) {
+  if (!body.is_object()) return Status::Invalid("", "the request body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    (void)value;
+    if (key != "orders" && key != "demand" && key != "policies" && key != "overlays")
+      return Status::Invalid(key, "not a field of a simulation (known: orders, demand, policies, overlays)");
+  }
+  auto s = std::make_unique<Scenario>();
+  const std::string too_many = "more than " + std::to_string(limits.max_orders) +
+                               " orders in one request; run larger scenarios with `exportctl simulate`";
+  std::vector<Order> orders;
+  if (auto it = body.find("orders"); it != body.end()) {
+    if (it->is_string()) {
+      const std::string& text = it->get_ref<const std::string&>();
+      size_t lines = 0;
+      for (size_t start = 0; start < text.size();) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        if (text.find_first_not_of(" \t\r", start) < end) ++lines;
+        start = end + 1;
+      }
+      if (lines > limits.max_orders) return Status::Invalid("orders", too_many);
+      std::istringstream in(text);
+      auto read = ReadOrders(in, "orders", data, today);
+      if (!read.ok()) return read.status();
+      orders = std::move(read).value();
+    } else if (it->is_array()) {
+      if (it->size() > limits.max_orders) return Status::Invalid("orders", too_many);
+      for (size_t i = 0; i < it->size(); ++i) {
+        const std::string where = "orders[" + std::to_string(i) + "]";
+        if (!(*it)[i].is_object()) return Status::Invalid(where, "must be a transaction (a JSON object)");
+        auto o = MakeOrder((*it)[i].dump(), i + 1, where, data, today);
+        if (!o.ok()) return o.status();
+        orders.push_back(std::move(o).value());
+      }
+      EXPORTCTL_RETURN_IF_ERROR(SortAndCheck(orders));
+    } else {
+      return Status::Invalid("orders", "must be JSONL text (one transaction per line) or a list of transactions");
+    }
+  }
+  std::vector<Order> demand;
+  if (auto it = body.find("demand"); it != body.end()) {
+    if (!it->is_string()) return Status::Invalid("demand", "must be CSV text (country,quarter,chip,quantity,consignee_profile[,orders])");
+    std::istringstream in(it->get<std::string>());
+    auto read = ExpandDemand(in, "demand", data, today, limits.max_orders - orders.size());
+    if (!read.ok()) return read.status();
+    demand = std::move(read).value();
+  }
+  if (!body.contains("orders") && !body.contains("demand"))
+    return Status::Invalid("orders", "required: the orders (JSONL text or a list of transactions), the demand (CSV text), or both");
+  auto merged = MergeOrders(std::move(orders), std::move(demand));
+  if (!merged.ok()) return merged.status();
+  s->orders = std::move(merged).value();
+  if (s->orders.empty()) return Status::Invalid("orders", "no orders: the orders and the demand are empty");
+
+  // Overlays for every policy set, then each policy set's own; each must be used by some order.
+  std::vector<std::pair<const Agreement*, std::string>> every;  // with the field that named it
+  auto add_every = [&](const Agreement* a, const std::string& field) {
+    for (const auto& [b, f] : every)
+      if (b == a) return;
+    every.emplace_back(a, field);
+  };
+  auto overlay_list = [&](const nlohmann::json& list, const std::string& field) -> Result<std::vector<const Agreement*>> {
+    if (!list.is_array()) return Status::Invalid(field, "must be a list of bundled overlay ids or overlay objects");
+    if (list.size() > limits.max_overlays)
+      return Status::Invalid(field, "more than " + std::to_string(limits.max_overlays) + " overlays");
+    std::vector<const Agreement*> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string where = field + "[" + std::to_string(i) + "]";
+      auto a = RequestOverlay(list[i], where, data, bundled, s->overlays);
+      if (!a.ok()) return a.status();
+      for (const Agreement* o : out)
+        if (o->id == (*a)->id) return Status::Invalid(where, "overlay \"" + o->id + "\" named twice");
+      out.push_back(*a);
+      add_every(*a, where);
+    }
+    return out;
+  };
+  std::vector<const Agreement*> common;
+  if (auto it = body.find("overlays"); it != body.end()) {
+    auto list = overlay_list(*it, "overlays");
+    if (!list.ok()) return list.status();
+    common = std::move(list).value();
+  }
+  const nlohmann::json policies = body.contains("policies") ? body["policies"] : nlohmann::json{"enforced", "codified"};
+  if (!policies.is_array() || policies.empty())
+    return Status::Invalid("policies", "must be a list of policy sets: \"enforced\", \"codified\" or {\"id\", \"posture\", …}");
+  if (policies.size() > limits.max_policy_sets)
+    return Status::Invalid("policies", "more than " + std::to_string(limits.max_policy_sets) + " policy sets");
+  for (size_t i = 0; i < policies.size(); ++i) {
+    const std::string where = "policies[" + std::to_string(i) + "]";
+    const nlohmann::json& pj = policies[i];
+    PolicySet set;
+    std::vector<const Agreement*> own;
+    if (pj.is_string()) {
+      auto posture = ParsePosture(pj.get<std::string>());
+      if (!posture.ok())
+        return Status::Invalid(where, "unknown policy set \"" + pj.get<std::string>() +
+                                          "\": use enforced, codified, or a policy set object");
+      set = PolicySet{pj.get<std::string>(), *posture, "built-in"};
+    } else if (pj.is_object()) {
+      if (!pj.contains("id") || !pj["id"].is_string() || pj["id"].get<std::string>().empty() ||
+          pj["id"].get<std::string>().find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+        return Status::Invalid(where + ".id", "required: a name of letters, digits, '_', '.', '-'");
+      nlohmann::json fields = pj;
+      fields.erase("overlays");  // ids or objects here, resolved below (ParsePolicyObject takes files)
+      auto parsed = ParsePolicyObject(fields, "request", where, {"id"});
+      if (!parsed.ok()) return parsed.status();
+      set = std::move(parsed).value();
+      set.id = pj["id"].get<std::string>();
+      if (pj.contains("overlays")) {
+        auto list = overlay_list(pj["overlays"], where + ".overlays");
+        if (!list.ok()) return list.status();
+        own = std::move(list).value();
+      }
+    } else {
+      return Status::Invalid(where, "must be \"enforced\", \"codified\" or a policy set object");
+    }
+    for (const auto& other : s->policies)
+      if (other.id == set.id) return Status::Invalid(where + ".id", "policy set \"" + set.id + "\" named twice");
+    set.overlays = common;
+    for (const Agreement* a : own)
+      if (std::find(set.overlays.begin(), set.overlays.end(), a) == set.overlays.end()) set.overlays.push_back(a);
+    set.source = where;  // what PreparePolicyData's errors name
+    if (Status st = PreparePolicyData(set, data.dir()); !st.ok()) return st;
+    set.source = pj.is_string() ? "built-in" : "request";
+    s->policies.push_back(std::move(set));
+  }
+  for (const auto& [a, field] : every)
+    if (!OverlayUsedBy(*a, s->orders, data))
+      return Status::Invalid(field, "overlay \"" + a->id + "\" (" + a->country + ", " + a->Dates() +
+                                        ") is in force on no order's date to " + a->country);
+  return s;
 }
 
 }  // namespace exportctl::simulate

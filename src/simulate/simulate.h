@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <istream>
 #include <map>
@@ -94,9 +95,10 @@ Result<std::vector<Order>> ReadOrders(std::istream& in, const std::string& file_
 //   local                 the consignee is in the country, headquartered there
 //   us_headquartered      a US-headquartered company's subsidiary in the country
 //   china_headquartered   a subsidiary of a company headquartered in China (Country Group D:5)
-// Errors name "<file>:<row>" and the column. Returned in date order, references checked.
+// Errors name "<file>:<row>" and the column. Returned in date order, references checked. More
+// than `max_orders` orders in all is an error naming the row that passes it (column "orders").
 Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& file_name, const Dataset& data,
-                                        Date today);
+                                        Date today, size_t max_orders = SIZE_MAX);
 
 // Orders from several sources as one run: date order (as_of, then source order), each reference
 // once (an error names the later order's origin).
@@ -164,6 +166,7 @@ struct Summary {
   std::vector<PolicySummary> policies;
   std::vector<Flip> flips;  // the first kMaxFlipsKept
   size_t flips_total = 0;
+  std::map<std::string, size_t> flips_by_destination;  // every flip, by destination code
 };
 inline constexpr size_t kMaxFlipsKept = 10000;
 
@@ -214,7 +217,8 @@ std::string FlipsCsv(const Summary& s);
 std::string OrdersCsvHeader(const std::vector<PolicySet>& policies);
 void AppendOrderRowCsv(const OrderAnswers& a, std::string& out);
 // A self-contained HTML page with SVG charts: outcomes by quarter per policy set, allocation
-// burn-down per account, and where the policy sets disagree, by country.
+// burn-down per account, and a world map of where the policy sets disagree (countries shaded by
+// the orders decided differently; outlines bundled in the binary, world_map.inc).
 std::string ReportHtml(const Summary& s, const std::string& title);
 
 }  // namespace exportctl::simulate

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -69,6 +70,26 @@ SimRun Simulate(const std::vector<Order>& orders, std::vector<PolicySet> sets, u
 }
 
 PolicySet Builtin(const char* id) { return std::move(ParsePolicySet(id)).value(); }
+
+// `check --reserve` as the CLI runs it, on a fresh ledger and audit log in `dir`.
+struct FreshCheck {
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<audit::AuditLog> log;
+  Engine engine{BundledData()};
+  std::unique_ptr<check::Checker> checker;
+  static std::unique_ptr<FreshCheck> Open(const std::filesystem::path& dir) {
+    auto f = std::make_unique<FreshCheck>();
+    auto ledger = ledger::Ledger::Open({.location = (dir / "ledger.sqlite").string()}, Rules());
+    auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string()});
+    EXPECT_TRUE(ledger.ok() && log.ok());
+    if (!ledger.ok() || !log.ok()) return nullptr;
+    f->ledger = std::move(ledger).value();
+    f->log = std::move(log).value();
+    f->checker = std::make_unique<check::Checker>(
+        check::Services{.dataset = &BundledData(), .engine = &f->engine, .ledger = f->ledger.get(), .audit = f->log.get()});
+    return f;
+  }
+};
 
 TEST(PolicySet, BuiltInNamesAndFilesAreReadAndBadOnesNamed) {
   EXPECT_EQ(Builtin("enforced").posture, Posture::kEnforced);
@@ -165,12 +186,10 @@ TEST(Simulation, EqualsSequentialCheckReserveOnAFreshLedger) {
 
   const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-prop-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  auto ledger = ledger::Ledger::Open({.location = (dir / "ledger.sqlite").string()}, Rules());
-  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
-  auto log = audit::OpenSqliteAuditLog({.path = (dir / "audit.sqlite").string()});
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  const Engine engine(BundledData());
-  const check::Checker checker({.dataset = &BundledData(), .engine = &engine, .ledger = ledger->get(), .audit = log->get()});
+  const auto fresh = FreshCheck::Open(dir);
+  ASSERT_TRUE(fresh);
+  const check::Checker& checker = *fresh->checker;
+  ledger::Ledger& store = *fresh->ledger;
   std::map<std::string, int> outcomes;
   for (size_t i = 0; i < orders->size(); ++i) {
     auto checked = checker.Check((*orders)[i].text, {.today = kToday, .posture = Posture::kCodified, .reserve = true,
@@ -185,7 +204,7 @@ TEST(Simulation, EqualsSequentialCheckReserveOnAFreshLedger) {
   // Both allocations ran out part way: the run must have exercised both sides of each cap.
   EXPECT_EQ(outcomes["LICENSE_EXCEPTION/LPP"], 5) << "4 of 2025's LPP orders fit, and 2026's";
   EXPECT_EQ(outcomes["LICENSE_REQUIRED/"], 4 + 3);
-  auto balances = (*ledger)->Balances(Date::FromYmd(2026, 12, 31));
+  auto balances = store.Balances(Date::FromYmd(2026, 12, 31));
   ASSERT_TRUE(balances.ok());
   std::map<std::string, double> held;
   for (const auto& b : *balances) held[b.account + "@" + b.period] = b.reserved_tpp + b.used_tpp;
@@ -234,6 +253,14 @@ TEST(Simulation, FlipsNameTheFirstDifferingReasonAndExhaustionIsDated) {
     EXPECT_NE(html.find("<svg"), std::string::npos);
     EXPECT_EQ(html.find("<script"), std::string::npos);
     EXPECT_NE(html.find("LPP &lt;test&gt;"), std::string::npos);
+    // A world map of where they disagree: Germany's outline shaded, with its count; drawn from
+    // outlines in the binary, nothing fetched.
+    EXPECT_NE(html.find("aria-label=\"world map: orders decided differently, by destination\""), std::string::npos);
+    EXPECT_NE(html.find("\" stroke=\"#fff\" stroke-width=\"0.3\"><title>DE: 6 orders decided differently</title></path>"),
+              std::string::npos);
+    for (const char* external : {"://", "href=", "src=", "<image", "@import", "url("})
+      EXPECT_EQ(html.find(external), std::string::npos) << external;
+    EXPECT_EQ(j["flips_by_destination"]["DE"], 6);
     EXPECT_NE(FlipsCsv(s).find("lpp-0,2025-06-10,DE,NO_LICENSE_REQUIRED,LICENSE_EXCEPTION"), std::string::npos)
         << FlipsCsv(s);
   }
@@ -328,6 +355,64 @@ TEST(Simulation, AnOverlayUpliftRaisesTheLedgerCapOfItsPolicySet) {
   const auto j = nlohmann::json::parse(SummaryJson(s));
   EXPECT_EQ(j["flips"][0]["review_policies"]["codified"], "presumption_of_denial");
   EXPECT_EQ(j["policy_sets"][1]["overlays"][0]["id"], "my-assurance");
+  std::filesystem::remove_all(dir);
+}
+
+// A quota an overlay grants for named parties depletes across the run: what one order takes of it
+// is reserved (quota:<overlay>/<change>:units), and a later order that exceeds what is left is not
+// approved under it. The same orders sent one by one to `check --reserve` answer the same.
+TEST(Simulation, AnOverlayQuotaDepletesAcrossOrders) {
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-quota-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "quota.json").string();
+  std::ofstream(file) << R"J({"id": "my-quota", "title": "t", "country": "MY", "effective": "2025-01-01", "expiry": null,
+    "status": "hypothetical", "changes": [{"kind": "quota", "parties": ["Contoh Cloud Sdn Bhd"], "units": 25000,
+    "rules": ["aid.country_allocation"], "citation": "hypothetical quota"}]})J";
+  auto deal = LoadAgreementFile(file, BundledData());
+  ASSERT_TRUE(deal.ok()) << deal.status().ToString();
+  PolicySet with = Builtin("codified");
+  with.overlays = {&*deal};
+  std::string jsonl;
+  for (int i = 0; i < 4; ++i) jsonl += TierTwoOrder("my-" + std::to_string(i), "2025-08-1" + std::to_string(i)) + "\n";
+  auto orders = Read(jsonl);
+  ASSERT_TRUE(orders.ok());
+  const SimRun run = Simulate(*orders, {with});
+  // Orders 0 and 1 fit the allocation; order 2 finds it met and takes 20,000 of the 25,000-unit
+  // quota; order 3 needs 20,000 more, 5,000 are left: the allocation's denial stays.
+  EXPECT_EQ(run.decisions[1][0].review_policy, ReviewPolicy::kPresumptionOfApproval);
+  EXPECT_EQ(run.decisions[2][0].review_policy, ReviewPolicy::kPresumptionOfApproval);
+  ASSERT_EQ(run.decisions[2][0].quota_draws.size(), 1u);
+  EXPECT_EQ(run.decisions[2][0].quota_draws[0].quota, "my-quota/0");
+  bool reserved_quota = false;
+  for (const auto& p : run.decisions[2][0].ledger_postings)
+    reserved_quota = reserved_quota || p.find("reserve 20000 units on quota:my-quota/0:units") != std::string::npos;
+  EXPECT_TRUE(reserved_quota) << ::testing::PrintToString(run.decisions[2][0].ledger_postings);
+  EXPECT_EQ(run.decisions[3][0].outcome, Outcome::kLicenseRequired);
+  EXPECT_EQ(run.decisions[3][0].review_policy, ReviewPolicy::kPresumptionOfDenial);
+  EXPECT_TRUE(run.decisions[3][0].quota_draws.empty());
+  bool said = false;
+  for (const auto& r : run.decisions[3][0].reasons)
+    said = said || r.summary.find("exceeds what is left of the quota of 25000 units (5,000 units; earlier orders took 20,000 units)") !=
+                       std::string::npos;
+  EXPECT_TRUE(said);
+
+  const auto fresh = FreshCheck::Open(dir);
+  ASSERT_TRUE(fresh);
+  const check::Checker& checker = *fresh->checker;
+  ledger::Ledger& store = *fresh->ledger;
+  const Agreement* overlays[] = {&*deal};
+  for (size_t i = 0; i < orders->size(); ++i) {
+    check::CheckOptions o{.today = kToday, .posture = Posture::kCodified, .reserve = true, .caller = "cli:test", .route = "test"};
+    o.overlays = overlays;
+    auto checked = checker.Check((*orders)[i].text, o);
+    ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+    EXPECT_EQ(run.decisions[i][0].review_policy, checked->decision.review_policy) << (*orders)[i].reference;
+    EXPECT_EQ(run.decisions[i][0].ledger_postings.size(), checked->postings.size()) << (*orders)[i].reference;
+  }
+  auto quota = store.GetBalance(ledger::AccountKey::Quota("my-quota/0", "units"), Date::FromYmd(2025, 12, 31));
+  ASSERT_TRUE(quota.ok()) << quota.status().ToString();
+  EXPECT_DOUBLE_EQ(quota->reserved_tpp, 20000);
   std::filesystem::remove_all(dir);
 }
 
