@@ -296,9 +296,9 @@ class LedgerImpl final : public Ledger {
     EXPORTCTL_RETURN_IF_ERROR(key.Validate());
     auto period = rules_.Period(key, as_of);
     if (!period.ok()) return period.status();
-    // What a license allows is drawn by every shipment on it, whatever its date: a balance as of
-    // an earlier date would not see later shipments, nor a release made today.
-    const Date totals_as_of = key.kind == AccountKind::kLicense ? Date::FromYmd(9999, 12, 31) : as_of;
+    // What a license (or an agreement's quota) allows is drawn by every shipment on it, whatever
+    // its date: a balance as of an earlier date would not see later shipments, nor a release made today.
+    const Date totals_as_of = key.CarriesLimit() ? Date::FromYmd(9999, 12, 31) : as_of;
     auto cap = ComputeCapacity(
         rules_, key, *period, as_of, "",
         [&](const std::string& a, const std::string& p) { return store_->TotalsAsOf(a, p, totals_as_of); },
@@ -801,8 +801,8 @@ Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q
   auto own = OwnReservations(ledger_, *key, own_key_.empty() ? q.reference : "", own_key_);
   if (!own.ok()) return own.status();
   for (const auto& p : *own) {
-    // Not in the balance as of the decision date (a license's balance has every date).
-    if (p.as_of > q.as_of && key->kind != AccountKind::kLicense) continue;
+    // Not in the balance as of the decision date (a license's or quota's balance has every date).
+    if (p.as_of > q.as_of && !key->CarriesLimit()) continue;
     out.used -= p.tpp();
     char line[160];
     std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());

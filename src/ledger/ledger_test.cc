@@ -442,6 +442,27 @@ TEST_P(LedgerTest, ALicenseBalanceHoldsShipmentsOfEveryDate) {
   EXPECT_DOUBLE_EQ(ledger_->GetBalance(AccountKey::Country("AE"), D("2026-06-01"))->reserved_tpp, 0);
 }
 
+// A country agreement's quota is kept like a license: its limit comes with each reservation, and
+// what later-dated orders took of it counts on every date.
+TEST_P(LedgerTest, AnAgreementQuotaIsCappedByItsLimitAndHoldsOrdersOfEveryDate) {
+  const AccountKey quota = AccountKey::Quota("my-deal/1", "units");
+  EXPECT_EQ(AccountKey::Parse("quota:my-deal/1:units")->ToString(), "quota:my-deal/1:units");
+  EXPECT_EQ(AccountKey::Parse("quota:my-deal/1:usd").status().field(), "account.measure");
+  ReserveRequest r = Req(quota, 30000, "q1", "2026-09-01");
+  EXPECT_EQ(ledger_->Reserve(r).status().field(), "limit");
+  r.limit = 35000;
+  ASSERT_EQ(ledger_->Reserve(r)->status, ReserveStatus::kReserved);
+  ReserveRequest more = Req(quota, 6000, "q2", "2026-06-01");
+  more.limit = 35000;
+  auto refused = ledger_->Reserve(more);
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status, ReserveStatus::kInsufficient);
+  EXPECT_DOUBLE_EQ(refused->fits_tpp, 5000);
+  auto before = ledger_->GetBalance(quota, D("2026-06-01"));
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_DOUBLE_EQ(before->reserved_tpp, 30000);
+}
+
 TEST_P(LedgerTest, ReserveAllIsAllOrNothing) {
   const AccountKey lpp = AccountKey::Lpp("Acme");
   std::vector<ReserveRequest> batch = {Req(AccountKey::Country("AE"), 1000, "b1"),
