@@ -73,7 +73,7 @@ void RunAdd(CliContext& ctx, const std::string& file, bool as_json) {
 void RunAmend(CliContext& ctx, const std::string& number, const std::string& file, const std::string& reason, bool as_json) {
   auto l = ReadLicenseFile(ctx, file);
   if (!l.ok()) return Fail(ctx, l.status());
-  if (l->number != number) {
+  if (l->number != license::CanonicalNumber(number)) {
     return Fail(ctx, Status::Invalid("number", "the file is license " + l->number + ", not " + number));
   }
   Changed(ctx, LicenseStore(ctx.data_dir).Amend(*l, CliActor(), reason), "license.amended", as_json);

@@ -104,6 +104,7 @@ struct HeldLicense {
     std::string role, name, country;
   };
   std::string number;
+  std::string holder;  // the company the license was granted to
   int64_t version = 0;
   bool revoked = false;
   std::string revocation_reason;

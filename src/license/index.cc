@@ -48,6 +48,7 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
   for (const License& l : licenses) {
     HeldLicense h;
     h.number = l.number;
+    h.holder = l.holder;
     h.version = l.version;
     h.revoked = l.status == LicenseStatus::kRevoked;
     h.revocation_reason = h.revoked ? l.reason : "";
@@ -139,7 +140,7 @@ void LicenseIndex::Lookup(const std::unordered_map<std::string, std::vector<uint
 }
 
 const HeldLicense* LicenseIndex::Find(std::string_view number) const {
-  auto it = by_number_.find(std::string(number));
+  auto it = by_number_.find(CanonicalNumber(number));
   return it == by_number_.end() ? nullptr : &held_[it->second];
 }
 

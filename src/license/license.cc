@@ -86,6 +86,14 @@ Result<std::string> Country(const json& v, const std::string& field, const Datas
 // candidates stay an error: a license line must name one chip.
 }  // namespace
 
+std::string CanonicalNumber(std::string_view number) {
+  std::string out;
+  for (char c : number) {
+    if (c != '-') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 const char* LicenseStatusName(LicenseStatus s) { return s == LicenseStatus::kRevoked ? "revoked" : "active"; }
 
 std::optional<int64_t> License::quantity_limit() const {
@@ -114,7 +122,8 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
       return Invalid("number", "may hold only letters, digits and '-'");
     }
   }
-  l.number = *number;
+  l.number = CanonicalNumber(*number);
+  if (l.number.empty()) return Invalid("number", "holds no letter or digit");
   auto holder = Text(j, "holder", "holder", {.required = true, .max_chars = 200});
   if (!holder.ok()) return holder.status();
   l.holder = *holder;

@@ -69,6 +69,10 @@ struct License {
   std::optional<int64_t> quantity_limit() const;
 };
 
+// A license number as the store keeps it: letters in upper case, without '-' ("d-1234567" is
+// "D1234567"), so that one license cannot be recorded twice under two spellings.
+std::string CanonicalNumber(std::string_view number);
+
 // Parses and validates a license file. Every problem is kInvalidInput naming the field
 // ("items[0].eccn", "expires", "destinations[1]", "parties[0].country"): unknown fields, an
 // unknown ECCN or chip, a negative quantity or limit, an expiry before the issuing date, an
@@ -171,7 +175,9 @@ class LicenseIndex final : public LicenseView {
 // store cannot be read: then no license authorizes anything (fail closed). Thread-safe.
 class LicenseSource {
  public:
-  static constexpr std::chrono::milliseconds kRecheck{200};
+  // 0: the file's size and time are looked at by every check (two stats), so a revocation binds the
+  // next check; a revocation made while a check is being decided may still miss that one.
+  static constexpr std::chrono::milliseconds kRecheck{0};
   explicit LicenseSource(std::string data_dir);
   std::shared_ptr<const LicenseView> Current() const;
 

@@ -115,6 +115,14 @@ TEST(LicenseStore, VersionsAreAppendedNeverOverwritten) {
   EXPECT_EQ(v1->change, "added");
   EXPECT_FALSE(v1->recorded_at.empty());
   EXPECT_EQ(store.Add(*l, "cli:alice").status().code(), ErrorCode::kConflict);
+  // The same number spelt otherwise is the same license, not a second one with a fresh limit.
+  json respelt = Example();
+  respelt["number"] = "d-1234567";
+  auto r = ParseLicense(respelt.dump(), BundledData());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->number, "D1234567");
+  EXPECT_EQ(store.Add(*r, "cli:alice").status().code(), ErrorCode::kConflict);
+  EXPECT_TRUE(store.Get("d1234567").ok());
 
   License amended = *l;
   amended.items[0].quantity = 40000;

@@ -188,7 +188,8 @@ Result<License> LicenseStore::Amend(License l, const std::string& actor, const s
   });
 }
 
-Result<License> LicenseStore::Revoke(const std::string& number, const std::string& actor, const std::string& reason) const {
+Result<License> LicenseStore::Revoke(const std::string& given, const std::string& actor, const std::string& reason) const {
+  const std::string number = CanonicalNumber(given);
   EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", reason, {.required = true, .max_chars = 1000}));
   auto current = Get(number);
   if (!current.ok()) return current.status();
@@ -206,7 +207,8 @@ Result<License> LicenseStore::Revoke(const std::string& number, const std::strin
   });
 }
 
-Result<License> LicenseStore::Get(const std::string& number) const {
+Result<License> LicenseStore::Get(const std::string& given) const {
+  const std::string number = CanonicalNumber(given);
   Db d;
   if (Status s = Open(path_, false, d); !s.ok()) {
     if (s.code() == ErrorCode::kNotFound) return Status::Error(ErrorCode::kNotFound, "number", "no license " + number);
@@ -218,7 +220,8 @@ Result<License> LicenseStore::Get(const std::string& number) const {
   return std::move(**l);
 }
 
-Result<std::vector<License>> LicenseStore::Versions(const std::string& number) const {
+Result<std::vector<License>> LicenseStore::Versions(const std::string& given) const {
+  const std::string number = CanonicalNumber(given);
   Db d;
   std::vector<License> out;
   if (Status s = Open(path_, false, d); !s.ok()) return s.code() == ErrorCode::kNotFound ? Result<std::vector<License>>(out) : s;

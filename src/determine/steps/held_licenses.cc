@@ -55,17 +55,19 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_
     consignee = consignee || p.role == PartyRole::kUltimateConsignee;
     double best = 0;
     bool same = false;
+    bool country_unstated = false;  // the name is the licensed one, the party's country is not said
     const HeldLicense::Party* best_party = nullptr;
     for (const auto& lp : l.parties) {
       if (!RolesMatch(lp.role, p.role)) continue;
       if (!p.country.empty() && !lp.country.empty() && p.country != lp.country) continue;
-      if (ev.opt.licenses->SameName(lp.name, p.name)) {
+      const bool same_name = ev.opt.licenses->SameName(lp.name, p.name);
+      if (same_name && (!p.country.empty() || lp.country.empty())) {
         same = true, best = 1, best_party = &lp;
         break;
       }
       if (exact_only) continue;
-      const double score = ev.opt.licenses->CompareNames(lp.name, p.name);
-      if (score > best) best = score, best_party = &lp;
+      const double score = same_name ? 1.0 : ev.opt.licenses->CompareNames(lp.name, p.name);
+      if (score > best) best = score, best_party = &lp, country_unstated = same_name;
     }
     const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
     if (exact_only && !same) return who + " is not named on it word for word";
@@ -80,7 +82,8 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_
     }
     matched += who + " is alike to \"" + best_party->name + "\" (name score " + FormatDouble(best) + ")";
     if (!alike.empty()) alike += "; ";
-    alike += who + " is not the licensed \"" + best_party->name + "\" word for word (name score " + FormatDouble(best) + ")";
+    alike += country_unstated ? who + " states no country, and the license names \"" + best_party->name + "\" in " + best_party->country
+                              : who + " is not the licensed \"" + best_party->name + "\" word for word (name score " + FormatDouble(best) + ")";
   }
   if (!consignee) return "the transaction names no ultimate consignee to match against the license";
   return "";
@@ -349,6 +352,12 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     }
     if (cover == LicenseCover::kNone) return v;
     if (!alike.empty()) unweighed(alike + ": confirm it is the licensed party");
+    // A license authorizes its holder: an exporter that is another company is not shown to ship
+    // under it (an exporter not stated is taken to be the company that holds its licenses).
+    for (const auto& p : ev.tx.parties) {
+      if (p.role != PartyRole::kExporter || l->holder.empty() || ev.opt.licenses->SameName(l->holder, p.name)) continue;
+      unweighed("the license is held by \"" + l->holder + "\" and the transaction's exporter is \"" + p.name + "\"");
+    }
     if (std::string broken = BrokenCondition(ev, *l); !broken.empty()) unweighed(broken);
     const ItemVerdict out = ApplyLicense(v, cover);
     if (out.outcome == Outcome::kLicensed) {
