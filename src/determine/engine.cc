@@ -313,14 +313,14 @@ ItemVerdict Evaluation::EvaluateItem(const TransactionFacts& facts, size_t i, co
 void Evaluation::Run(Decision& out) {
   // Which rules bind depends only on (date, posture): remember the last answer per thread.
   thread_local struct {
-    const CompiledRules* rules = nullptr;
+    uint64_t generation = 0;
     Date date;
     Plan plan;
   } cache[2];
   auto& slot = cache[posture == Posture::kEnforced ? 0 : 1];
-  if (slot.rules != &rules || slot.date != date) {
+  if (slot.generation != rules.generation || slot.date != date) {
     slot.plan = MakePlan(rules, date, posture);
-    slot.rules = &rules;
+    slot.generation = rules.generation;
     slot.date = date;
   }
   plan_ = slot.plan;
@@ -636,6 +636,32 @@ void Evaluation::Explain(const TransactionFacts& facts, Decision& out) {
   }
 }
 
+// Dataset::Provenance reads every source record. A decision asks for the same few (country,
+// group) pairs on one date for each posture, and a batch asks again line after line: the answers
+// are kept per thread for one compilation of the data and one date.
+static MembershipProvenance CachedProvenance(const Dataset& data, const CompiledRules& rules, std::string_view country, Group g,
+                                      Date d) {
+  struct Entry {
+    std::string country;
+    Group group;
+    MembershipProvenance p;
+  };
+  thread_local uint64_t generation = 0;
+  thread_local Date date;
+  thread_local std::vector<Entry> entries;
+  if (generation != rules.generation || date != d) {
+    entries.clear();
+    generation = rules.generation;
+    date = d;
+  }
+  for (const auto& e : entries) {
+    if (e.group == g && e.country == country) return e.p;
+  }
+  const MembershipProvenance p = data.Provenance(country, g, d);
+  if (entries.size() < 256) entries.push_back({std::string(country), g, p});
+  return p;
+}
+
 // A Country Group membership used on a date that no source attests is said in the decision. If
 // answering it the other way (alone or together with the other unverified ones) would change the
 // outcome, the decision fails closed: NEEDS_REVIEW unless a requirement or prohibition holds.
@@ -650,7 +676,7 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
   for (const auto& u : uses) {
     for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
       if (!(u.groups >> g & 1u)) continue;
-      const MembershipProvenance p = data.Provenance(u.country, static_cast<Group>(g), tx.as_of);
+      const MembershipProvenance p = CachedProvenance(data, rules, u.country, static_cast<Group>(g), tx.as_of);
       if (explain) out.country_groups.push_back({u.country, GroupName(static_cast<Group>(g)), p.member, p.verified, false, p.citation});
       if (!p.verified) pairs.push_back({u.country, static_cast<Group>(g), out.country_groups.size() - 1});
     }
@@ -832,11 +858,11 @@ Engine::Engine(const Dataset& data) : data_(data), data_status_(CheckRuleSteps(d
 // The two postures can only disagree on a date where they bind different rules (before the AI
 // Diffusion rule, for instance, they are the same text); then the alternate need not be computed.
 bool Engine::PosturesDiffer(Date d) const {
-  thread_local const CompiledRules* last_rules = nullptr;
+  thread_local uint64_t last_generation = 0;
   thread_local Date last_date;
   thread_local bool last_answer = true;
-  if (last_rules == rules_.get() && last_date == d) return last_answer;
-  last_rules = rules_.get();
+  if (last_generation == rules_->generation && last_date == d) return last_answer;
+  last_generation = rules_->generation;
   last_date = d;
   last_answer = false;
   for (size_t i = 0; i < kNumSteps; ++i) {

@@ -2,6 +2,7 @@
 #include "determine/steps/compiled_rules.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 
 #include "determine/steps/step.h"
@@ -148,6 +149,9 @@ void CompileAffiliates(const Dataset& d, AffiliatesRules& a) {
 
 std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   auto c = std::make_unique<CompiledRules>();
+  static std::atomic<uint64_t> generations{0};
+  c->generation = generations.fetch_add(1, std::memory_order_relaxed) + 1;
+  c->jurisdiction_assumed = d.FindRule("jurisdiction.assumed");
   for (const auto& r : d.rules()) {
     for (const RuleStep& s : RuleSteps()) {
       if (s.name == r.step) c->by_step[static_cast<size_t>(s.id)] = &r;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <bitset>
 #include <optional>
 #include <string>
@@ -81,6 +82,10 @@ struct AffiliatesRules {
 };
 
 struct CompiledRules {
+  // Unique to this compilation (never reused, unlike an address): per-thread caches key on it.
+  uint64_t generation = 0;
+  // The jurisdiction rule an item without origin facts is taken as subject under.
+  const RuleDef* jurisdiction_assumed = nullptr;
   // One rule definition per step (nullptr when the data has none).
   std::array<const RuleDef*, kNumSteps> by_step{};
   // Each regime's rules, to answer "in force on d" without string comparisons.

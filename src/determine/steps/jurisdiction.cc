@@ -31,7 +31,7 @@ void WeighItems(Evaluation& ev) {
   using jurisdiction::Answer;
   using jurisdiction::Verdict;
   ev.jurisdictions.assign(ev.tx.items.size(), std::nullopt);
-  const RuleDef* assumed = ev.data.FindRule("jurisdiction.assumed");
+  const RuleDef* assumed = ev.rules.jurisdiction_assumed;
   std::string without;
   bool weighed = false;
   auto tri = [](const std::optional<bool>& b) { return b ? (*b ? Answer::kYes : Answer::kNo) : Answer::kUnknown; };

@@ -264,6 +264,12 @@ class Evaluation {
   }
   template <typename Text>
   Finding& Add(const RuleDef* r, Effect effect, Text&& summary, int item = -1) {
+    // Context and rules weighed that did not bind change no outcome: an evaluation that computes
+    // the outcome only (explain = false) does not keep them.
+    if (!explain && (effect == Effect::kInfo || effect == Effect::kNoLicenseRequired)) {
+      discarded_ = Finding{};
+      return discarded_;
+    }
     Finding f;
     f.rule = r->id;
     f.citation = r->citation;
@@ -358,6 +364,7 @@ class Evaluation {
   Plan plan_;
   std::vector<GroupUse>* uses_ = nullptr;
   const std::vector<GroupFlip>* flips_ = nullptr;
+  Finding discarded_;  // what Add returns for a finding the outcome-only evaluation does not keep
   std::vector<Counterfactual>* counterfactuals_ = nullptr;
 };
 
