@@ -43,9 +43,11 @@ TEST(WouldChangeCost, LinearInTheItems) {
   const Transaction small = Undetermined(100), large = Undetermined(1000);
   Decision s, l;
   const double per_small = CpuPerItem(engine, small, 5, &s);
-  const double per_large = CpuPerItem(engine, large, 2, &l);
+  const double per_large = CpuPerItem(engine, large, 3, &l);
   EXPECT_EQ(l.outcome, s.outcome);
-  EXPECT_LT(per_large, 2 * per_small) << per_large * 1e6 << " us per item at 1,000, " << per_small * 1e6
+  // Quadratic cost was 35 times the per-item cost at 100; linear is about 1. A margin of 5 keeps
+  // the test failing on the defect without failing on a busy machine's cache and scheduler noise.
+  EXPECT_LT(per_large, 5 * per_small) << per_large * 1e6 << " us per item at 1,000, " << per_small * 1e6
                                               << " us at 100";
   bool said = false;
   for (const auto& w : l.warnings) said = said || w.find("for the first 32 of") != std::string::npos;
