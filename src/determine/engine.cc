@@ -41,6 +41,8 @@ constexpr RuleStep kRuleSteps[] = {
      .read_by = "worldwide_license_a"},
     {.id = StepId::kRedFlags2025, .name = "red_flags_2025", .read_by = "red_flags"},
     {.id = StepId::kAidNotEnforced, .name = "aid_not_enforced", .read_by = "Engine::Determine, when the codified answer differs"},
+    {.id = StepId::kCountryGroupSources, .name = "country_group_sources",
+     .read_by = "CheckMembershipSources, when an unverified Country Group membership decides the outcome", .required = true},
 
     // Transaction steps.
     {.id = StepId::kEmbargo, .name = "embargo", .params = {{{"embargoes", "destinations", kList}}}, .transaction = EmbargoStep},
@@ -721,8 +723,9 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
     }
     if (any) {
       Finding f;
-      f.rule = "country_groups.unverified";
-      f.citation = "15 CFR Part 740 Supp. No. 1 (Country Groups)";
+      const RuleDef* r = rules.Step(StepId::kCountryGroupSources);  // present: CheckRuleSteps requires it
+      f.rule = r->id;
+      f.citation = r->citation;
       f.summary = "Unverified Country Group membership on " + tx.as_of.ToString() + " decides the outcome (" + deciding +
                   "): no source attests it on this date";
       f.effect = Effect::kUnresolved;
@@ -818,6 +821,10 @@ Status CheckRuleSteps(const Dataset& data) {
     named[static_cast<size_t>(step->id)] = true;
   }
   for (const steps::RuleStep& s : steps::RuleSteps()) {
+    if (s.required && !named[static_cast<size_t>(s.id)]) {
+      return Status::Error(ErrorCode::kDataError, "rules",
+                           "no rule names step \"" + std::string(s.name) + "\" (read by " + s.read_by + "); a decision cannot fail closed without it");
+    }
     if (!named[static_cast<size_t>(s.id)]) continue;
     for (const steps::ParamSpec& spec : s.params) {
       if (spec.name.empty()) break;

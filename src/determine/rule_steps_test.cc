@@ -165,5 +165,14 @@ TEST_F(RuleStepData, ParametersOfStepsNoRuleNamesAreNotRequired) {
   EXPECT_TRUE(LoadStatus().ok()) << LoadStatus().ToString();
 }
 
+// The finding that sends an order to review when an unverified Country Group membership decides
+// it cites a rule of the data: data without that rule must not load (it could not fail closed).
+TEST_F(RuleStepData, RequiredStepWithoutARuleIsAnError) {
+  Edit("regimes/country-groups.json", [](auto& j) { j["rules"][0]["step"] = "aid_not_enforced"; });
+  const Status st = LoadStatus();
+  EXPECT_EQ(st.code(), ErrorCode::kDataError);
+  EXPECT_NE(st.message().find("country_group_sources"), std::string::npos) << st.ToString();
+}
+
 }  // namespace
 }  // namespace exportctl

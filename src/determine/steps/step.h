@@ -81,6 +81,7 @@ struct RuleStep {
   LicenseException grants = LicenseException::kCount;  // the exception an exception step grants
   const char* read_by = nullptr;  // a rule without code of its own: which step reads it
   bool always = false;            // the transaction step runs even when its rule does not bind
+  bool required = false;          // the data must name it: a decision cannot fail closed without it
 };
 
 // The table (determine/engine.cc), indexed by StepId.

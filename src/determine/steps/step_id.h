@@ -16,6 +16,7 @@ enum class StepId : uint8_t {
   kTierPolicy,         // tier_policy: applied by worldwide_license_a
   kRedFlags2025,       // red_flags_2025: read by red_flags on and after the 2025 guidance
   kAidNotEnforced,  // aid_not_enforced: said by Engine::Determine when the codified answer differs
+  kCountryGroupSources,  // country_group_sources: an unverified membership that decides the outcome
   // Transaction steps.
   kEmbargo,
   kRestrictedParties,
