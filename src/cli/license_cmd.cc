@@ -79,8 +79,15 @@ void RunAmend(CliContext& ctx, const std::string& number, const std::string& fil
   Changed(ctx, LicenseStore(ctx.data_dir).Amend(*l, CliActor(), reason), "license.amended", as_json);
 }
 
-void RunRevoke(CliContext& ctx, const std::string& number, const std::string& reason, bool as_json) {
-  Changed(ctx, LicenseStore(ctx.data_dir).Revoke(number, CliActor(), reason), "license.revoked", as_json);
+void RunRevoke(CliContext& ctx, const std::string& number, const std::string& reason, const std::string& effective_text,
+               bool as_json) {
+  std::optional<Date> effective;
+  if (!effective_text.empty()) {
+    auto d = Date::Parse(effective_text);
+    if (!d.ok()) return Fail(ctx, d.status().WithFieldPrefix("--effective"));
+    effective = *d;
+  }
+  Changed(ctx, LicenseStore(ctx.data_dir).Revoke(number, CliActor(), reason, effective), "license.revoked", as_json);
 }
 
 void RunList(CliContext& ctx, bool attention, const std::string& as_of_text, const std::string& ledger_location, bool as_json) {
@@ -292,10 +299,15 @@ void RegisterLicenseCommands(CLI::App& app, CliContext& ctx) {
   auto revoke_number = std::make_shared<std::string>();
   auto revoke_reason = std::make_shared<std::string>();
   auto revoke_json = std::make_shared<bool>(false);
+  auto revoke_effective = std::make_shared<std::string>();
   revoke->add_option("number", *revoke_number, "License number")->required();
   revoke->add_option("--reason", *revoke_reason, "Why (required)")->required();
+  revoke->add_option("--effective", *revoke_effective,
+                     "The date the revocation binds from (orders dated on or after it; default: today, UTC)");
   revoke->add_flag("--json", *revoke_json, "JSON output");
-  revoke->callback([&ctx, revoke_number, revoke_reason, revoke_json] { RunRevoke(ctx, *revoke_number, *revoke_reason, *revoke_json); });
+  revoke->callback([&ctx, revoke_number, revoke_reason, revoke_effective, revoke_json] {
+    RunRevoke(ctx, *revoke_number, *revoke_reason, *revoke_effective, *revoke_json);
+  });
 
   auto* report = lic->add_subcommand("report", "Shipments drawn against a license, with their decisions (JSON, CSV or text)");
   auto ro = std::make_shared<ReportOptions>();

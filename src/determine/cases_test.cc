@@ -290,17 +290,32 @@ TEST_P(RegulatoryCase, MatchesExpectation) {
   std::optional<ledger::AllocationRules> rules;
   std::unique_ptr<ledger::Ledger> ledger;
   std::optional<ledger::LedgerAllocationView> license_ledger_view;
+  // "amendments": [{"file": {license file, may give "effective"}, "recorded_on": "YYYY-MM-DD"}]
+  // are versions 2, 3, … (in force from their "effective", else from the day recorded, as the
+  // store does); "revoked_on" is the revocation's date (default: the issuing date).
   if (c.body.contains("licenses")) {
     std::vector<license::License> held;
     for (const auto& l : c.body["licenses"]) {
       auto parsed = license::ParseLicense(l["file"].dump(), data);
       ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
       parsed->version = 1;
-      if (l.contains("revoked")) {
-        parsed->status = license::LicenseStatus::kRevoked;
-        parsed->reason = l["revoked"].get<std::string>();
-      }
+      parsed->effective = parsed->issued;
       held.push_back(*parsed);
+      for (const auto& a : l.value("amendments", json::array())) {
+        auto amended = license::ParseLicense(a["file"].dump(), data);
+        ASSERT_TRUE(amended.ok()) << amended.status().ToString();
+        amended->version = held.back().version + 1;
+        if (!amended->effective) amended->effective = Date::Parse(a["recorded_on"].get<std::string>()).value();
+        held.push_back(*amended);
+      }
+      if (l.contains("revoked")) {
+        license::License revoked = held.back();
+        revoked.version += 1;
+        revoked.status = license::LicenseStatus::kRevoked;
+        revoked.reason = l["revoked"].get<std::string>();
+        revoked.effective = l.contains("revoked_on") ? Date::Parse(l["revoked_on"].get<std::string>()).value() : revoked.issued;
+        held.push_back(revoked);
+      }
     }
     licenses.emplace(held);
     auto r = ledger::AllocationRules::Load(EXPORTCTL_DEFAULT_DATA_DIR);

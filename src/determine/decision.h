@@ -92,6 +92,10 @@ struct LicenseUse {
   std::vector<int> items;           // indexes of the items it authorizes
   bool partial = false;             // covers only part of what the items need: nothing drawn
   std::vector<LicenseDrawdown> drawdowns;
+  // The date a later version revokes the license from (YYYY-MM-DD), "" when none does: an order
+  // dated before it is weighed against the version then in force, but a reservation made on or
+  // after it draws nothing (not in the decision's JSON).
+  std::string revoked_from;
 };
 
 // What a decision takes from a country agreement's quota (data/agreements.h): reserved on

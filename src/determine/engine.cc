@@ -602,10 +602,12 @@ void Evaluation::Explain(const TransactionFacts& facts, Decision& out) {
   if (out.outcome == Outcome::kLicensed && opt.licenses) {
     // What the licenses drawn on bind the shipment to: their conditions, as written.
     for (const LicenseUse& use : license_uses) {
-      const HeldLicense* l = use.partial ? nullptr : opt.licenses->Find(use.number);
+      // The version the decision weighed (the one in force on the order's date).
+      const HeldLicense* found = use.partial ? nullptr : opt.licenses->Find(use.number);
+      const HeldLicense* l = found ? found->Version(use.version) : nullptr;
       if (!l) continue;
       Oblige("License " + l->number + ": ship within its terms, and report the shipment under its number (15 CFR 750.7)");
-      for (const std::string& c : l->conditions) Oblige("License " + l->number + " condition (15 CFR 750.7): " + c);
+      for (const std::string& c : l->conditions) Oblige(steps::LicenseConditionObligation(l->number, c));
     }
   }
   if (Active(StepId::kH200CaseByCase) && facts.dest_china_macau && out.outcome == Outcome::kLicenseRequired &&
@@ -668,7 +670,8 @@ static MembershipProvenance CachedProvenance(const Dataset& data, const Compiled
 // answering it the other way (alone or together with the other unverified ones) would change the
 // outcome, the decision fails closed: NEEDS_REVIEW unless a requirement or prohibition holds.
 void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, const Transaction& tx, Posture posture,
-                            const DetermineOptions& opt, const std::vector<GroupUse>& uses, Decision& out, bool explain) {
+                            const DetermineOptions& opt, const std::vector<GroupUse>& uses, Decision& out, bool explain,
+                            LicenseMemo* memo) {
   struct Unverified {
     std::string_view country;
     Group group;
@@ -700,6 +703,7 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
       }
       Decision alt;
       Evaluation ev(data, rules, tx, posture, bare, /*explain=*/false);
+      ev.license_memo = memo;
       ev.TrackGroups(nullptr, &flips);
       ev.Run(alt);
       results[m] = {alt.outcome, alt.license_exception, alt.review_policy};
@@ -908,15 +912,17 @@ std::string NewDecisionId() {
 static bool Binds(const Finding& f) { return f.effect != Effect::kInfo && f.effect != Effect::kNoLicenseRequired; }
 
 // The outcome alone (rule ids, no text), with the Country Group sources checked.
-Decision Engine::OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options) const {
+Decision Engine::OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options,
+                             steps::LicenseMemo* memo) const {
   Decision d;
   std::vector<GroupUse> uses;
   {
     Evaluation ev(data_, *rules_, tx, posture, options, /*explain=*/false);
+    ev.license_memo = memo;
     ev.TrackGroups(&uses, nullptr);
     ev.Run(d);
   }
-  CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/false);
+  CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/false, memo);
   return d;
 }
 
@@ -943,13 +949,17 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   Decision d;
   std::vector<GroupUse> uses;
   std::vector<Counterfactual> counterfactuals;
+  // The license step's look-ups, kept across this decision's evaluations (only with licenses).
+  std::optional<steps::LicenseMemo> license_memo;
+  steps::LicenseMemo* memo = options.licenses ? &license_memo.emplace() : nullptr;
   {
     Evaluation ev(data_, *rules_, tx, posture, options);
+    ev.license_memo = memo;
     ev.TrackGroups(&uses, nullptr);
     if (options.explain_what_would_change) ev.ProposeCounterfactuals(&counterfactuals);
     ev.Run(d);
   }
-  CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/true);
+  CheckMembershipSources(data_, *rules_, tx, posture, options, uses, d, /*explain=*/true, memo);
   AddInputWarnings(data_, tx, d);
   // What a fact left out would change: only where the answer is not already a clearance, or
   // where an item was taken as subject to the EAR for want of a fact.
@@ -978,7 +988,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
     for (const auto& c : counterfactuals) {
       Transaction given = tx;
       c.give(given);
-      const Decision alt = OutcomeOnly(given, posture, options);
+      const Decision alt = OutcomeOnly(given, posture, options, memo);
       if (c.range && last_range && d.would_change.back().field == c.field && last_range->second == c.range->first &&
           same(d.would_change.back(), alt)) {
         last_range->second = c.range->second;  // the neighbouring interval gives the same: one range
@@ -1002,7 +1012,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   if (options.screener) d.list_versions = options.screener->ListVersions();
   if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
-    const Decision alt = OutcomeOnly(tx, other, options);
+    const Decision alt = OutcomeOnly(tx, other, options, memo);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
       AlternateOutcome a;
       a.posture = other;

@@ -39,6 +39,7 @@ struct DetermineOptions {
 
 namespace steps {
 struct CompiledRules;
+struct LicenseMemo;
 }
 
 class Engine {
@@ -55,7 +56,8 @@ class Engine {
 
  private:
   bool PosturesDiffer(Date d) const;
-  Decision OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options) const;
+  Decision OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options,
+                       steps::LicenseMemo* memo) const;
 
   const Dataset& data_;
   // CheckRuleSteps on the data: data that was not checked at start-up and fails it makes every

@@ -114,6 +114,23 @@ struct HeldLicense {
   std::optional<double> tpp_limit, value_usd_limit;
   std::vector<Party> parties;
   std::vector<std::string> conditions;  // as written on the license
+  // The day this version takes effect (version 1: its issuing date; an amendment or revocation:
+  // its own date, else the day it was recorded), and the version before it (nullptr: version 1).
+  Date effective;
+  const HeldLicense* previous = nullptr;
+  // The version in force on `d`: the latest that took effect on or before it; nullptr when `d` is
+  // before the license took effect (it authorizes nothing yet). Called on the latest version.
+  const HeldLicense* InForceOn(Date d) const {
+    const HeldLicense* v = this;
+    while (v && d < v->effective) v = v->previous;
+    return v;
+  }
+  // Version `n` of this license (called on the latest), nullptr when there is none.
+  const HeldLicense* Version(int64_t n) const {
+    const HeldLicense* v = this;
+    while (v && v->version != n) v = v->previous;
+    return v;
+  }
   // The units the license allows: the lines' quantities added up (nullopt when no line has one).
   std::optional<double> units_limit() const {
     std::optional<double> total;
@@ -127,7 +144,9 @@ class LicenseView {
  public:
   virtual ~LicenseView() = default;
   // Every license (revoked and expired ones too, so they can be named) that lists `destination`
-  // and has a line for the ECCN or the catalog chip; in number order. Appended to `out`.
+  // and has a line for the ECCN or the catalog chip in any of its versions; in number order, each
+  // as its latest version (HeldLicense::InForceOn gives the one an order is weighed against).
+  // Appended to `out`.
   virtual void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
                           std::vector<const HeldLicense*>& out) const = 0;
   // Among those, the ones naming `party` word for word (SameName): a check reads these instead
@@ -140,7 +159,7 @@ class LicenseView {
   // decision explains (and NEEDS_REVIEW against LICENSE_REQUIRED), never clears an order.
   virtual size_t CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip,
                                  std::string_view party, size_t max, std::vector<const HeldLicense*>& out) const = 0;
-  // The license of that number, nullptr when the company holds none.
+  // The license of that number (its latest version), nullptr when the company holds none.
   virtual const HeldLicense* Find(std::string_view number) const = 0;
   // How alike a license's party name and a transaction party's name are, by the screening
   // matcher (0..1; kCertainNameMatch and above is the same party).
@@ -152,6 +171,9 @@ class LicenseView {
 };
 // A license line's own unit account: "line1" for items[0] (the line's quantity is its limit).
 inline std::string LicenseLineMeasure(size_t line_index) { return "line" + std::to_string(line_index + 1); }
+// A per-customer cap's account for one customer: "customer1" for the license's parties[0] (the
+// party the ultimate consignee is matched to; the cap is its limit).
+inline std::string LicenseCustomerMeasure(size_t party_index) { return "customer" + std::to_string(party_index + 1); }
 inline constexpr double kCertainNameMatch = 0.97;  // screening's certain threshold
 
 }  // namespace exportctl

@@ -96,10 +96,14 @@ Status DateField(const nlohmann::json& obj, const std::string& field_path, const
 }
 
 // A license line's units: "line1", "line2", … (determine/ports.h LicenseLineMeasure).
-bool IsLineMeasure(const std::string& m) {
-  if (m.size() < 5 || m.compare(0, 4, "line") != 0 || m[4] == '0' || m.size() > 9) return false;
-  return std::all_of(m.begin() + 4, m.end(), [](char c) { return c >= '0' && c <= '9'; });
+bool IsNumbered(const std::string& m, std::string_view prefix) {
+  const size_t n = prefix.size();
+  if (m.size() <= n || m.compare(0, n, prefix) != 0 || m[n] == '0' || m.size() > n + 5) return false;
+  return std::all_of(m.begin() + static_cast<std::ptrdiff_t>(n), m.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
+bool IsLineMeasure(const std::string& m) { return IsNumbered(m, "line"); }
+// A per-customer cap's units for one of the license's parties: "customer1", … (LicenseCustomerMeasure).
+bool IsCustomerMeasure(const std::string& m) { return IsNumbered(m, "customer"); }
 
 }  // namespace
 
@@ -215,7 +219,7 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
       ErrorCode::kNotFound, "account",
       "unknown account \"" + text +
           "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
-          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN, "
+          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN|customerN, "
           "quota:OVERLAY/N:units|tpp");
 }
 
@@ -236,8 +240,10 @@ Status AccountKey::Validate() const {
       return CheckName("account.product", product);
     case AccountKind::kLicense:
       EXPORTCTL_RETURN_IF_ERROR(CheckName("account.license", party));
-      if (product != "units" && product != "tpp" && product != "usd" && !IsLineMeasure(product)) {
-        return Status::Invalid("account.measure", "must be units, tpp, usd or lineN (a line's units), got \"" + product + "\"");
+      if (product != "units" && product != "tpp" && product != "usd" && !IsLineMeasure(product) && !IsCustomerMeasure(product)) {
+        return Status::Invalid("account.measure",
+                               "must be units, tpp, usd, lineN (a line's units) or customerN (a per-customer cap's units), got \"" +
+                                   product + "\"");
       }
       return Status::Ok();
     case AccountKind::kAgreementQuota:

@@ -54,6 +54,7 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
     h.revocation_reason = h.revoked ? l.reason : "";
     h.issued = l.issued;
     h.expires = l.expires;
+    h.effective = l.effective.value_or(l.issued);
     h.destinations = l.destinations;
     for (const auto& i : l.items) h.lines.push_back({i.eccn, i.chip, i.quantity});
     h.tpp_limit = l.tpp_limit;
@@ -62,24 +63,34 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
     h.conditions = l.conditions;
     held_.push_back(std::move(h));
   }
-  std::sort(held_.begin(), held_.end(), [](const HeldLicense& a, const HeldLicense& b) { return a.number < b.number; });
+  std::sort(held_.begin(), held_.end(), [](const HeldLicense& a, const HeldLicense& b) {
+    return a.number != b.number ? a.number < b.number : a.version < b.version;
+  });
+  // Each number's versions in order, each pointing at the one before; the last is the license.
   for (uint32_t n = 0; n < held_.size(); ++n) {
-    const HeldLicense& h = held_[n];
-    by_number_.emplace(h.number, n);
-    for (const auto& p : h.parties) {
-      party_words_.emplace(p.name.data(), IdentityWords(p.name));
-      party_key_.emplace(p.name.data(), NameKey(p.name));
-    }
+    if (n > 0 && held_[n - 1].number == held_[n].number) held_[n].previous = &held_[n - 1];
+    if (n + 1 == held_.size() || held_[n + 1].number != held_[n].number) latest_.push_back(n);
+  }
+  for (uint32_t n : latest_) {
+    by_number_.emplace(held_[n].number, n);
     auto file = [n](std::vector<uint32_t>& slot) {
       if (slot.empty() || slot.back() != n) slot.push_back(n);
     };
-    for (const auto& d : h.destinations) {
-      for (const auto& line : h.lines) {
-        const std::string bucket = line.chip.empty() ? Key(d, line.eccn) : Key(d, "chip:" + line.chip);
-        file(by_key_[bucket]);
-        for (const auto& p : h.parties) {
-          file(by_name_[bucket + '\x1f' + party_key_[p.name.data()]]);
-          for (const auto& w : party_words_[p.name.data()]) file(by_word_[bucket + '\x1f' + w]);
+    // Filed under what any of its versions covers, so that an order is weighed against the
+    // version in force on its date (an amendment may add or drop a destination, line or party).
+    for (const HeldLicense* h = &held_[n]; h; h = h->previous) {
+      for (const auto& p : h->parties) {
+        party_words_.emplace(p.name.data(), IdentityWords(p.name));
+        party_key_.emplace(p.name.data(), NameKey(p.name));
+      }
+      for (const auto& d : h->destinations) {
+        for (const auto& line : h->lines) {
+          const std::string bucket = line.chip.empty() ? Key(d, line.eccn) : Key(d, "chip:" + line.chip);
+          file(by_key_[bucket]);
+          for (const auto& p : h->parties) {
+            file(by_name_[bucket + '\x1f' + party_key_[p.name.data()]]);
+            for (const auto& w : party_words_[p.name.data()]) file(by_word_[bucket + '\x1f' + w]);
+          }
         }
       }
     }
@@ -184,7 +195,7 @@ bool LicenseIndex::SameName(std::string_view licensed, std::string_view stated) 
 }
 
 Result<std::unique_ptr<LicenseIndex>> LicenseIndex::Load(const LicenseStore& store) {
-  auto all = store.List();
+  auto all = store.AllVersions();
   if (!all.ok()) return all.status();
   return std::make_unique<LicenseIndex>(*all);
 }
@@ -219,7 +230,7 @@ std::shared_ptr<const LicenseView> LicenseSource::Current() const {
   checked_ = now;
   std::string stamp = Stamp();
   if (loaded_ && stamp == stamp_) return current_;
-  auto all = store_.List();
+  auto all = store_.AllVersions();
   // Unreadable: no license authorizes anything until it can be read again (fail closed).
   current_ = all.ok() && !all->empty() ? std::make_shared<const LicenseIndex>(*all) : nullptr;
   stamp_ = all.ok() ? std::move(stamp) : "";

@@ -112,7 +112,7 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
   if (!j.is_object()) return Invalid("", "a license file is one JSON object");
   EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(j,
                                       {"number", "holder", "issued", "expires", "destinations", "items", "tpp_limit",
-                                       "value_usd_limit", "parties", "conditions"},
+                                       "value_usd_limit", "parties", "conditions", "effective"},
                                       ""));
   License l;
   auto number = Text(j, "number", "number", {.required = true, .max_chars = 40});
@@ -135,6 +135,14 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
   l.expires = *expires;
   if (l.expires < l.issued) {
     return Invalid("expires", "is before the issuing date " + l.issued.ToString());
+  }
+  // An amendment's own date (the store checks it against the version it follows).
+  if (j.contains("effective") && !j["effective"].is_null()) {
+    auto effective = DateField(j, "effective");
+    if (!effective.ok()) return effective.status();
+    if (*effective < l.issued) return Invalid("effective", "is before the issuing date " + l.issued.ToString());
+    if (*effective > l.expires) return Invalid("effective", "is after the expiry " + l.expires.ToString());
+    l.effective = *effective;
   }
 
   auto dest = j.find("destinations");
@@ -300,6 +308,7 @@ nlohmann::json LicenseJsonValue(const License& l) {
          {"value_usd_limit", l.value_usd_limit ? json(*l.value_usd_limit) : json(nullptr)},
          {"parties", parties},
          {"conditions", l.conditions},
+         {"effective", l.effective ? json(l.effective->ToString()) : json(nullptr)},
          {"version", l.version},
          {"status", LicenseStatusName(l.status)},
          {"change", l.change},

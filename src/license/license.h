@@ -56,6 +56,12 @@ struct License {
   std::optional<double> value_usd_limit;  // nullopt = no value limit
   std::vector<LicenseParty> parties;
   std::vector<std::string> conditions;    // as written on the license
+  // The day this version takes effect (orders dated on or after it are weighed against it, those
+  // dated before against the version before). A license file names it only for an amendment
+  // ("effective"); the store sets it on every version: the issuing date for version 1, else the
+  // amendment's own date or, when it gives none, the day it was recorded (UTC); a revocation's
+  // date, or the day it was recorded.
+  std::optional<Date> effective;
 
   // Set by the store.
   int64_t version = 0;
@@ -117,10 +123,16 @@ class LicenseStore {
 
   // Version 1 of a new number; kConflict when the number exists.
   Result<License> Add(License l, const std::string& actor) const;
-  // A new version with the file's terms (the number must match and exist, and not be revoked).
+  // A new version with the file's terms (the number must match and exist, and not be revoked),
+  // in force from the file's `effective` date, else from today (UTC): not before the version it
+  // follows takes effect, nor after the amended expiry.
   Result<License> Amend(License l, const std::string& actor, const std::string& reason) const;
-  // A new version, revoked, with the reason (required). kConflict when already revoked.
-  Result<License> Revoke(const std::string& number, const std::string& actor, const std::string& reason) const;
+  // A new version, revoked, with the reason (required), binding orders dated on or after
+  // `effective` (default: today, UTC). kConflict when already revoked.
+  Result<License> Revoke(const std::string& number, const std::string& actor, const std::string& reason,
+                         std::optional<Date> effective = std::nullopt) const;
+  // Every version of every license, by number then version.
+  Result<std::vector<License>> AllVersions() const;
   // The latest version; kNotFound when absent.
   Result<License> Get(const std::string& number) const;
   // Every version of a number, oldest first.
@@ -132,13 +144,17 @@ class LicenseStore {
   std::string path_;
 };
 
-// The engine's view of the licenses (determine/ports.h): the latest version of each, revoked and
-// expired ones included (a decision names them), indexed by destination × ECCN entry or chip.
-// Immutable once built; share between threads.
+// The engine's view of the licenses (determine/ports.h): every version of each (the check weighs
+// the one in force on the order's date), revoked and expired ones included (a decision names
+// them), indexed by destination × ECCN entry or chip of any version. Immutable once built; share
+// between threads (not copied: versions point at the one before).
 class LicenseIndex final : public LicenseView {
  public:
+  // `licenses`: every version to weigh (one or more per number, any order).
   explicit LicenseIndex(const std::vector<License>& licenses);
-  // The store's latest versions; none when nothing was recorded yet.
+  LicenseIndex(const LicenseIndex&) = delete;
+  LicenseIndex& operator=(const LicenseIndex&) = delete;
+  // The store's versions; none when nothing was recorded yet.
   static Result<std::unique_ptr<LicenseIndex>> Load(const LicenseStore& store);
 
   void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
@@ -151,10 +167,11 @@ class LicenseIndex final : public LicenseView {
   // The screening matcher's score (screen::CompareNames).
   double CompareNames(std::string_view licensed, std::string_view stated) const override;
   bool SameName(std::string_view licensed, std::string_view stated) const override;
-  size_t size() const { return held_.size(); }
+  size_t size() const { return latest_.size(); }  // licenses (numbers), not versions
 
  private:
-  std::vector<HeldLicense> held_;                                   // by number
+  std::vector<HeldLicense> held_;                                   // every version, by number then version
+  std::vector<uint32_t> latest_;                                    // each number's latest version in held_
   std::unordered_map<std::string, std::vector<uint32_t>> by_key_;  // "AE|3A090.a", "AE|chip:<name>"
   // The same buckets by a party's name (folded words in order) and by each identifying word.
   std::unordered_map<std::string, std::vector<uint32_t>> by_name_, by_word_;

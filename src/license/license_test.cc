@@ -7,6 +7,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "data/test_data.h"
 
 namespace exportctl::license {
@@ -189,6 +190,63 @@ TEST(LicenseStore, AnAmendmentKeepsEachLineInItsPlace) {
   EXPECT_TRUE(store.Amend(added, "cli:bob", "a line added after the others").ok());
   EXPECT_EQ(store.Versions(l->number)->size(), 2u);
   std::filesystem::remove_all(dir);
+}
+
+// Every version is kept with the day it takes effect; the engine weighs the one in force on the
+// order's date (an amendment from its own date, else the day recorded; a revocation likewise).
+TEST(LicenseStore, VersionsTakeEffectFromTheirDates) {
+  const std::string dir = TempDir();
+  LicenseStore store(dir);
+  auto l = ParseLicense(Example().dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  auto v1 = store.Add(*l, "cli:alice");
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->effective, l->issued);
+  json j = Example();
+  j["destinations"] = {"AE", "SA"};
+  j["effective"] = "2026-07-01";
+  auto a = ParseLicense(j.dump(), BundledData());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(store.Amend(*a, "cli:bob", "A1").ok());
+  j["effective"] = "2026-06-30";  // before version 2 takes effect
+  EXPECT_EQ(store.Amend(*ParseLicense(j.dump(), BundledData()), "cli:bob", "A2").status().field(), "effective");
+  j["effective"] = "2026-01-01";  // before the issuing date: refused by the file's own check
+  EXPECT_EQ(ParseLicense(j.dump(), BundledData()).status().field(), "effective");
+  json added = Example();
+  added["effective"] = "2026-03-01";
+  EXPECT_EQ(store.Add(*ParseLicense(added.dump(), BundledData()), "cli:alice").status().field(), "effective");
+  ASSERT_TRUE(store.Revoke("D1234567", "cli:carol", "BIS letter", Date::FromYmd(2026, 8, 1)).ok());
+
+  auto all = store.AllVersions();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  const LicenseIndex index(*all);
+  EXPECT_EQ(index.size(), 1u);
+  const HeldLicense* latest = index.Find("D1234567");
+  ASSERT_NE(latest, nullptr);
+  EXPECT_EQ(latest->version, 3);
+  EXPECT_EQ(latest->InForceOn(Date::FromYmd(2026, 1, 31)), nullptr);  // before the issuing date
+  EXPECT_EQ(latest->InForceOn(Date::FromYmd(2026, 6, 30))->version, 1);
+  EXPECT_EQ(latest->InForceOn(Date::FromYmd(2026, 7, 1))->version, 2);
+  EXPECT_FALSE(latest->InForceOn(Date::FromYmd(2026, 7, 31))->revoked);
+  EXPECT_TRUE(latest->InForceOn(Date::FromYmd(2026, 8, 1))->revoked);
+  EXPECT_EQ(latest->Version(1)->destinations, std::vector<std::string>{"AE"});
+  // Found by what any version covers: SA only from version 2.
+  std::vector<const HeldLicense*> found;
+  index.Candidates("SA", "3A090.a", "B300 SXM (HGX, Blackwell Ultra)", found);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], latest);
+
+  // An amendment without a date of its own takes effect the day it is recorded.
+  const std::string dir2 = TempDir() + "-2";
+  LicenseStore store2(dir2);
+  ASSERT_TRUE(store2.Add(*l, "cli:alice").ok());
+  auto undated = store2.Amend(*l, "cli:bob", "A1");
+  ASSERT_TRUE(undated.ok()) << undated.status().ToString();
+  EXPECT_EQ(undated->effective, TodayUtc());
+  EXPECT_EQ((*store2.Versions("D1234567"))[1].effective, TodayUtc());
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir2);
 }
 
 TEST(LicenseAttention, ExpiringWithinThirtyDays) {

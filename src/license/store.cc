@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/validate.h"
 #include "license/license.h"
 
@@ -92,6 +93,13 @@ License FromRow(const Stmt& q) {
   if (!t["value_usd_limit"].is_null()) l.value_usd_limit = t["value_usd_limit"].get<double>();
   for (const auto& p : t["parties"]) l.parties.push_back({p.value("role", ""), p.value("name", ""), p.value("country", "")});
   l.conditions = t.value("conditions", std::vector<std::string>());
+  // A version recorded before versions carried their date: version 1 from its issuing date, a
+  // later one from the day it was recorded.
+  if (t.contains("effective") && t["effective"].is_string()) {
+    l.effective = Date::Parse(t["effective"].get<std::string>()).value();
+  } else {
+    l.effective = l.version <= 1 ? l.issued : Date::Parse(l.recorded_at.substr(0, 10)).value();
+  }
   return l;
 }
 
@@ -144,6 +152,11 @@ Result<License> AppendVersion(const std::string& path, License l,
 LicenseStore::LicenseStore(std::string data_dir) : path_(std::move(data_dir) + "/licenses.sqlite") {}
 
 Result<License> LicenseStore::Add(License l, const std::string& actor) const {
+  if (l.effective && *l.effective != l.issued) {
+    return Status::Invalid("effective", "is the date an amendment takes effect; a new license is in force from its issuing date " +
+                                            l.issued.ToString() + " (leave effective out)");
+  }
+  l.effective = l.issued;
   l.change = "added";
   l.status = LicenseStatus::kActive;
   l.actor = actor;
@@ -164,11 +177,26 @@ Result<License> LicenseStore::Amend(License l, const std::string& actor, const s
   l.status = LicenseStatus::kActive;
   l.actor = actor;
   l.reason = reason;
+  // An amendment without a date of its own takes effect the day it is recorded: orders dated
+  // before it are weighed against the version before.
+  const bool dated = l.effective.has_value();
+  if (!dated) l.effective = TodayUtc();
+  if (*l.effective > l.expires) {
+    return Status::Invalid("effective", "the amendment takes effect on " + l.effective->ToString() + ", after its expiry " +
+                                            l.expires.ToString());
+  }
   std::vector<LicenseItem> lines = l.items;
-  return AppendVersion(path_, std::move(l), [lines](const std::optional<License>& latest) {
+  const Date effective = *l.effective;
+  return AppendVersion(path_, std::move(l), [lines, effective, dated](const std::optional<License>& latest) {
     if (!latest) return Status::Error(ErrorCode::kNotFound, "number", "no such license (add it first)");
     if (latest->status == LicenseStatus::kRevoked) {
       return Status::Error(ErrorCode::kConflict, "number", "license " + latest->number + " is revoked; a revoked license is not amended");
+    }
+    if (latest->effective && effective < *latest->effective) {
+      return Status::Invalid("effective", std::string(dated ? "" : "recorded today, ") + "the amendment would take effect on " +
+                                              effective.ToString() + ", before version " + std::to_string(latest->version) +
+                                              " takes effect (" + latest->effective->ToString() +
+                                              "); versions take effect in the order they are recorded (give a later effective date)");
     }
     // What was drawn on a line is kept under its place (ledger account license:N:lineK): an
     // amendment keeps the lines where they were and adds new ones after them.
@@ -188,7 +216,8 @@ Result<License> LicenseStore::Amend(License l, const std::string& actor, const s
   });
 }
 
-Result<License> LicenseStore::Revoke(const std::string& given, const std::string& actor, const std::string& reason) const {
+Result<License> LicenseStore::Revoke(const std::string& given, const std::string& actor, const std::string& reason,
+                                     std::optional<Date> effective) const {
   const std::string number = CanonicalNumber(given);
   EXPORTCTL_RETURN_IF_ERROR(CheckText("reason", reason, {.required = true, .max_chars = 1000}));
   auto current = Get(number);
@@ -198,6 +227,12 @@ Result<License> LicenseStore::Revoke(const std::string& given, const std::string
   l.status = LicenseStatus::kRevoked;
   l.actor = actor;
   l.reason = reason;
+  // Binds orders dated on or after it; those dated before are weighed against the version before.
+  l.effective = effective.value_or(TodayUtc());
+  if (*l.effective < l.issued) {
+    return Status::Invalid("effective", "the revocation's date " + l.effective->ToString() + " is before the license was issued (" +
+                                            l.issued.ToString() + ")");
+  }
   return AppendVersion(path_, std::move(l), [](const std::optional<License>& latest) {
     if (!latest) return Status::Error(ErrorCode::kNotFound, "number", "no such license");
     if (latest->status == LicenseStatus::kRevoked) {
@@ -228,6 +263,16 @@ Result<std::vector<License>> LicenseStore::Versions(const std::string& given) co
   Stmt q(d, (std::string("SELECT ") + kColumns + " FROM license_versions WHERE number=? ORDER BY version").c_str());
   if (!q.s) return d.Err("prepare");
   q.Bind(1, number);
+  while (sqlite3_step(q.s) == SQLITE_ROW) out.push_back(FromRow(q));
+  return out;
+}
+
+Result<std::vector<License>> LicenseStore::AllVersions() const {
+  Db d;
+  std::vector<License> out;
+  if (Status s = Open(path_, false, d); !s.ok()) return s.code() == ErrorCode::kNotFound ? Result<std::vector<License>>(out) : s;
+  Stmt q(d, (std::string("SELECT ") + kColumns + " FROM license_versions ORDER BY number, version").c_str());
+  if (!q.s) return d.Err("prepare");
   while (sqlite3_step(q.s) == SQLITE_ROW) out.push_back(FromRow(q));
   return out;
 }

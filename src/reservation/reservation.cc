@@ -207,6 +207,12 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
       // authorizes no new reservation (a shipment that left in time was reserved in time).
       const Date today = reserve.today.value_or(TodayUtc());
       for (const LicenseUse& use : out.decision.licenses) {
+        if (!use.partial && !use.revoked_from.empty() && today.ToString() >= use.revoked_from) {
+          return Status::Error(ErrorCode::kConflict, "license",
+                               "license " + use.number + " is revoked with effect from " + use.revoked_from + "; a reservation made on " +
+                                   today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
+                                   out.decision.as_of.ToString() + ")");
+        }
         if (use.partial || use.expires.empty() || today.ToString() <= use.expires) continue;
         return Status::Error(ErrorCode::kConflict, "license",
                              "license " + use.number + " expired on " + use.expires + "; a reservation made on " +

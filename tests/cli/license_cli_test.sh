@@ -89,12 +89,50 @@ python3 -c "import json; j=json.load(open('$order')); j['reference']='SO-2026-09
 expect "a second order larger than what remains is partly covered and needs a license" python3 -c "
 import json,sys; j=json.load(open('$tmp/big-out.json'))
 sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and j['licenses'][0]['partial'] and any('34000 of the 34500 units' in r['summary'] for r in j['reasons']) else 1)"
-"$bin" --data-dir "$c" licenses revoke D1234567 --reason "BIS letter of 2026-09-01" > /dev/null
+"$bin" --data-dir "$c" licenses revoke D1234567 --reason "BIS letter of 2026-09-01" --effective 2026-05-15 > /dev/null
 python3 -c "import json; j=json.load(open('$order')); j['reference']='SO-2026-0919'; json.dump(j, open('$tmp/after.json','w'))"
 "$bin" --data-dir "$c" check "$tmp/after.json" > "$tmp/rev.json"
 expect "once revoked, the order needs a license and the revoked license is named" python3 -c "
 import json,sys; j=json.load(open('$tmp/rev.json'))
 sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and any('was revoked (BIS letter of 2026-09-01)' in r['summary'] for r in j['reasons']) else 1)"
+"$bin" --data-dir "$c" licenses show D1234567 --json > "$tmp/show-rev.json"
+expect "... the revocation is recorded with the date it binds from" python3 -c "
+import json,sys; sys.exit(0 if json.load(open('$tmp/show-rev.json'))['license']['effective']=='2026-05-15' else 1)"
+
+# Versions bind from their dates: an amendment from its "effective" date (else the day it is
+# recorded), a revocation from its --effective date (else the day it is recorded).
+a="$tmp/amend"
+"$bin" --data-dir "$a" licenses add "$file" > /dev/null
+edit "j['destinations']=['AE','SA']; j['parties'].append({'role':'ultimate_consignee','name':'Riyadh Compute Co','country':'SA'}); j['effective']='2026-07-01'" "$tmp/a2.json"
+"$bin" --data-dir "$a" licenses amend D1234567 "$tmp/a2.json" --reason "Amendment A1" --json > "$tmp/a2-out.json"
+expect "an amendment with its own effective date records it" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/a2-out.json'))['effective']=='2026-07-01' else 1)"
+python3 -c "
+import json; j=json.load(open('$order')); j['destination']='SA'; j['reference']='SO-SA-1'
+j['parties'][0]={'role':'ultimate_consignee','name':'Riyadh Compute Co','country':'SA','headquarters':'SA','ultimate_parent_headquarters':'SA'}
+json.dump(j, open('$tmp/sa-june.json','w')); j['as_of']='2026-07-01'; json.dump(j, open('$tmp/sa-july.json','w'))"
+"$bin" --data-dir "$a" check "$tmp/sa-june.json" > "$tmp/sa-june-out.json"
+expect "an order dated before the amendment is weighed against version 1, which does not authorize SA" python3 -c "
+import json,sys; j=json.load(open('$tmp/sa-june-out.json'))
+sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and any('version 1, in force on 2026-06-01' in r['summary'] and 'does not authorize the destination SA' in r['summary'] for r in j['reasons']) else 1)"
+"$bin" --data-dir "$a" check "$tmp/sa-july.json" > "$tmp/sa-july-out.json"
+expect "... and one dated from its effective date is LICENSED under version 2" python3 -c "
+import json,sys; j=json.load(open('$tmp/sa-july-out.json')); sys.exit(0 if j['outcome']=='LICENSED' and j['licenses'][0]['version']==2 else 1)"
+edit "j['effective']='2026-06-15'" "$tmp/a3.json"
+"$bin" --data-dir "$a" licenses amend D1234567 "$tmp/a3.json" --reason "A2" > "$tmp/out" 2> "$tmp/err"
+expect "an amendment dated before the version it follows takes effect exits 2 naming effective" field_is "$tmp/err" effective
+edit "j['effective']='2026-03-01'" "$tmp/a1-eff.json"
+"$bin" --data-dir "$tmp/eff-add" licenses add "$tmp/a1-eff.json" > "$tmp/out" 2> "$tmp/err"
+expect "a new license with an effective date other than its issue exits 2 naming effective" field_is "$tmp/err" effective
+"$bin" --data-dir "$a" licenses revoke D1234567 --reason "BIS letter" --effective 2026-13-01 > "$tmp/out" 2> "$tmp/err"
+expect "a revocation date that is not a date exits 2 naming --effective" test $? -eq 2
+"$bin" --data-dir "$a" licenses revoke D1234567 --reason "BIS letter" > /dev/null
+"$bin" --data-dir "$a" check "$tmp/sa-july.json" > "$tmp/rev-july.json"
+expect "a revocation recorded today does not bind an order dated before today" python3 -c "
+import json,sys; sys.exit(0 if json.load(open('$tmp/rev-july.json'))['outcome']=='LICENSED' else 1)"
+"$bin" --data-dir "$a" check --reserve "$tmp/sa-july.json" > "$tmp/out" 2> "$tmp/err"
+expect "... but a reservation made today cannot draw on the revoked license" test $? -ne 0
+expect "... saying it is revoked" grep -q "is revoked with effect from" "$tmp/err"
+
 # A reservation is made today: a license that has expired since the order's as_of is not drawn on.
 e="$tmp/expired"
 edit "j['expires']='2026-06-30'" "$tmp/exp-lic.json"

@@ -63,6 +63,23 @@ void ExplainException(Evaluation& ev, const TransactionFacts& facts, const ItemC
 ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_t i, const Classification& c,
                             ItemVerdict v, ItemResult& ir);
 
+// A license condition as the engine reads it (held_licenses.cc): the machine-checkable subset of
+// the usual wordings; anything else stays an obligation an officer confirms.
+struct LicenseCondition {
+  enum class Kind {
+    kNoReexportOrTransfer,  // "No reexport …", "Not to be reexported", "Re-export prohibited", "No transfer (in-country)"
+    kCustomerCap,           // "per-customer cap of 75,000 units", "not more than N units per customer"
+    kReporting,             // "Quarterly end-use reports": an obligation after shipment
+    kUnread,                // not machine-checked
+  };
+  Kind kind = Kind::kUnread;
+  int64_t cap = 0;  // kCustomerCap: units
+};
+LicenseCondition ReadLicenseCondition(std::string_view text);
+// The obligation a licensed shipment carries for one condition: the text as written, and what the
+// engine checked of it or that it did not.
+std::string LicenseConditionObligation(const std::string& number, const std::string& text);
+
 // The step of each license exception (the table's `grants`).
 StepId ExceptionStepId(LicenseException e);
 

@@ -45,8 +45,10 @@ bool RolesMatch(std::string_view licensed, PartyRole stated) {
 // `matched` says how each was matched, for the reason; `alike` names the parties whose name is only
 // alike to the licensed one (the screening matcher's certain score, not the same words): the
 // license may then be for another company, which an officer must rule out.
+// `consignee_party`, when given, is set to the place on the license of the party the ultimate
+// consignee was matched to.
 std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_only, std::string& matched,
-                         std::string& alike) {
+                         std::string& alike, size_t* consignee_party = nullptr) {
   bool consignee = false;
   for (const auto& p : ev.tx.parties) {
     if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser &&
@@ -57,9 +59,18 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_
     bool same = false;
     bool country_unstated = false;  // the name is the licensed one, the party's country is not said
     const HeldLicense::Party* best_party = nullptr;
+    // The consignee and end user receive the items where they go: a license for several
+    // destinations authorizes each named party in its own country only, so the order's
+    // destination, the party's stated country and the licensed party's country must agree.
+    const bool receives = p.role == PartyRole::kUltimateConsignee || p.role == PartyRole::kEndUser;
+    const HeldLicense::Party* elsewhere = nullptr;  // the same name, licensed in another country
     for (const auto& lp : l.parties) {
       if (!RolesMatch(lp.role, p.role)) continue;
-      if (!p.country.empty() && !lp.country.empty() && p.country != lp.country) continue;
+      if ((!p.country.empty() && !lp.country.empty() && p.country != lp.country) ||
+          (receives && lp.country != ev.tx.destination)) {
+        if (!elsewhere && ev.opt.licenses->SameName(lp.name, p.name)) elsewhere = &lp;
+        continue;
+      }
       const bool same_name = ev.opt.licenses->SameName(lp.name, p.name);
       if (same_name && (!p.country.empty() || lp.country.empty())) {
         same = true, best = 1, best_party = &lp;
@@ -70,10 +81,19 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_
       if (score > best) best = score, best_party = &lp, country_unstated = same_name;
     }
     const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+    if (!same && elsewhere) {
+      return who + " is named on it in " + elsewhere->country +
+             (p.country.empty() || p.country == elsewhere->country ? ", and the order's destination is " + ev.tx.destination
+                                                                    : ", and the order states it in " + p.country) +
+             " (a license authorizes a named party only in its own country, which must be the order's destination)";
+    }
     if (exact_only && !same) return who + " is not named on it word for word";
     if (!best_party || best < kCertainNameMatch) {
       return who + " is not named on it" +
              (best_party ? " (closest: \"" + best_party->name + "\", name score " + FormatDouble(best) + ")" : "");
+    }
+    if (consignee_party && p.role == PartyRole::kUltimateConsignee) {
+      *consignee_party = static_cast<size_t>(best_party - l.parties.data());
     }
     if (!matched.empty()) matched += "; ";
     if (same) {
@@ -89,20 +109,138 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_
   return "";
 }
 
+// A condition's words for reading: lower case, punctuation as spaces (digit groups keep their
+// commas), "re-export" as "reexport".
+std::string FoldCondition(std::string_view text) {
+  std::string out = " ";
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char ch = static_cast<unsigned char>(text[i]);
+    const bool digit_comma = ch == ',' && i > 0 && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+                             std::isdigit(static_cast<unsigned char>(text[i + 1]));
+    if (std::isalnum(ch) || ch == '$' || digit_comma) out += static_cast<char>(std::tolower(ch));
+    else if (out.back() != ' ') out += ' ';
+  }
+  if (out.back() != ' ') out += ' ';
+  for (auto [from, to] : {std::pair<std::string_view, std::string_view>{" re export", " reexport"}, {" re transfer", " retransfer"},
+                          {" end user", " enduser"}}) {
+    for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at)) out.replace(at, from.size(), to);
+  }
+  return out;
+}
+
+bool HasAny(const std::string& folded, std::initializer_list<std::string_view> words) {
+  for (std::string_view w : words) {
+    if (folded.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+LicenseCondition ReadLicenseCondition(std::string_view text) {
+  const std::string f = FoldCondition(text);
+  LicenseCondition out;
+  // A bar on reexport or transfer: the act named with a negation ("No reexport …", "Not to be
+  // reexported", "Re-export prohibited", "No transfer (in-country)", "may not be retransferred").
+  const bool act = HasAny(f, {" reexport", " retransfer", " transfer", " resale", " resell"});
+  const bool negated = HasAny(f, {" no ", " not ", " never ", " prohibit", " forbid", " barred ", " without ", " cannot ", " nor "});
+  if (act && negated) {
+    out.kind = LicenseCondition::Kind::kNoReexportOrTransfer;
+    return out;
+  }
+  // A cap per customer in units: "per-customer cap of 75,000 units", "not more than 75,000 units
+  // to any single customer", "maximum of 75000 units per end user". A cap in dollars or TPP is not
+  // read (an officer confirms it).
+  const bool per_customer = HasAny(f, {" per customer", " each customer", " any customer", " any single customer",
+                                       " any one customer", " single customer", " customer cap", " per enduser", " each enduser",
+                                       " any enduser", " per consignee", " each consignee", " per buyer", " each buyer"});
+  const bool capped = HasAny(f, {" cap", " more than ", " maximum", " max ", " up to ", " at most ", " exceed", " limit"});
+  if (per_customer && capped && !HasAny(f, {"$", " usd", " dollar", " tpp", " value"})) {
+    int64_t cap = 0;
+    int numbers = 0;
+    for (size_t i = 0; i < f.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(f[i])) || f[i - 1] != ' ') continue;
+      size_t j = i;
+      int64_t n = 0;
+      while (j < f.size() && (std::isdigit(static_cast<unsigned char>(f[j])) || f[j] == ',')) {
+        if (f[j] != ',') n = n * 10 + (f[j] - '0');
+        if (n > 1'000'000'000) break;
+        ++j;
+      }
+      if (j < f.size() && f[j] != ' ') continue;  // "4th", "3a090": not a count
+      ++numbers;
+      cap = n;
+      i = j;
+    }
+    if (numbers == 1 && cap > 0) {  // one count only: two numbers are read by an officer
+      out.kind = LicenseCondition::Kind::kCustomerCap;
+      out.cap = cap;
+      return out;
+    }
+  }
+  if (HasAny(f, {" report"})) out.kind = LicenseCondition::Kind::kReporting;
+  return out;
+}
+
+std::string LicenseConditionObligation(const std::string& number, const std::string& text) {
+  std::string o = "License " + number + " condition (15 CFR 750.7): " + text;
+  const LicenseCondition c = ReadLicenseCondition(text);
+  switch (c.kind) {
+    case LicenseCondition::Kind::kNoReexportOrTransfer:
+      return o + " (read as a bar on reexport and transfer (in-country): checked against this order's activity; it binds the items after shipment)";
+    case LicenseCondition::Kind::kCustomerCap:
+      return o + " (read as at most " + std::to_string(c.cap) + " units to each customer: drawn on the consignee's own account of the license)";
+    case LicenseCondition::Kind::kReporting:
+      return o + " (read as a reporting obligation after shipment: not machine-checked)";
+    case LicenseCondition::Kind::kUnread:
+      break;
+  }
+  return o + " (not machine-checked: the engine does not read this condition; an officer must confirm the shipment meets it)";
+}
+
+namespace {
+
 // Conditions the engine can check against the transaction: a reexport or transfer under a license
-// that forbids them. The text of the condition decides ("No reexport without BIS authorization").
+// that bars them (ReadLicenseCondition).
 std::string BrokenCondition(const Evaluation& ev, const HeldLicense& l) {
   if (ev.tx.activity != Activity::kReexport && ev.tx.activity != Activity::kTransfer) return "";
   for (const std::string& c : l.conditions) {
-    std::string folded;
-    for (char ch : c) folded += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    for (std::string_view bar : {"no reexport", "no re-export", "no retransfer", "no re-transfer", "no transfer"}) {
-      if (folded.find(bar) != std::string::npos) {
-        return std::string("the transaction is a ") + ActivityName(ev.tx.activity) + " and the license's condition says \"" + c + "\"";
-      }
+    if (ReadLicenseCondition(c).kind == LicenseCondition::Kind::kNoReexportOrTransfer) {
+      return std::string("the transaction is a ") + ActivityName(ev.tx.activity) + " and the license's condition says \"" + c + "\"";
     }
   }
   return "";
+}
+
+// How a measure is said: "units needed remain on its line 1" / "units of line 1".
+std::string NeedText(const std::string& measure) {
+  if (measure.rfind("line", 0) == 0) return "units needed remain on its line " + measure.substr(4);
+  if (measure.rfind("customer", 0) == 0) return "units needed remain of its per-customer cap for the consignee (party " + measure.substr(8) + " on it)";
+  return measure + " needed remain";
+}
+std::string DrawText(const std::string& measure) {
+  if (measure.rfind("line", 0) == 0) return "units of line " + measure.substr(4);
+  if (measure.rfind("customer", 0) == 0) return "units of the per-customer cap for party " + measure.substr(8);
+  return measure;
+}
+
+// The smallest per-customer cap among a license's conditions (units), nullopt when none.
+std::optional<int64_t> CustomerCap(const HeldLicense& l) {
+  std::optional<int64_t> cap;
+  for (const std::string& c : l.conditions) {
+    const LicenseCondition r = ReadLicenseCondition(c);
+    if (r.kind == LicenseCondition::Kind::kCustomerCap) cap = std::min(cap.value_or(r.cap), r.cap);
+  }
+  return cap;
+}
+
+// The version of a license an order dated `d` is weighed against: the one in force then, or
+// version 1 when none is yet (it then fails on its issuing date).
+const HeldLicense* InForce(const HeldLicense& latest, Date d) {
+  if (const HeldLicense* v = latest.InForceOn(d)) return v;
+  const HeldLicense* first = &latest;
+  while (first->previous) first = first->previous;
+  return first;
 }
 
 // The steps whose license requirement is the item's own, to its destination: what a license for
@@ -113,6 +251,15 @@ constexpr StepId kItemDestinationSteps[] = {StepId::kLicenseArea3a090, StepId::k
                                             StepId::kModelWeights4e091};
 
 }  // namespace
+
+LicenseMemo::Order& LicenseMemo::For(const Transaction& tx) {
+  std::string key = tx.destination + '\x1f' + tx.as_of.ToString() + '\x1f' + tx.reference + '\x1f' + tx.license + '\x1f' +
+                    std::string(ActivityName(tx.activity));
+  for (const auto& p : tx.parties) {
+    key.append("\x1e").append(PartyRoleName(p.role)).append("\x1f").append(p.name).append("\x1f").append(p.country);
+  }
+  return orders_[key];
+}
 
 ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_t i, const Classification& c,
                             ItemVerdict v, ItemResult& ir) {
@@ -158,15 +305,50 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     }
   }
   size_t sharing_a_word = 0;  // licenses naming a party that shares a word with the consignee
+  if (ev.license_memo && !ev.license_order) ev.license_order = &ev.license_memo->For(ev.tx);
+  LicenseMemo::Order* memo = ev.license_order;
   auto lookup = [&](bool exact_names) {
     if (!ev.tx.license.empty()) return;
     candidates.clear();
     if (consignee.empty()) return;
+    LicenseMemo::Lookup* kept = nullptr;
+    if (memo) {
+      std::string key(exact_names ? "n\x1f" : "a\x1f");
+      key.append(eccn).append("\x1f").append(chip);
+      auto [it, fresh] = memo->lookups.try_emplace(std::move(key));
+      if (!fresh) {
+        candidates = it->second.found;
+        sharing_a_word = it->second.sharing;
+        return;
+      }
+      kept = &it->second;
+    }
     if (exact_names) {
       view->CandidatesNaming(ev.tx.destination, eccn, chip, consignee, candidates);
     } else {
       sharing_a_word = view->CandidatesAlike(ev.tx.destination, eccn, chip, consignee, kMaxAlike, candidates);
     }
+    if (kept) kept->found = candidates, kept->sharing = sharing_a_word;
+  };
+  // PartiesNamed, once per license version and pass in a decision.
+  auto parties_named = [&](const HeldLicense& l, bool exact_only, std::string& matched, std::string& alike,
+                           size_t* consignee_party) -> std::string {
+    if (!memo) return PartiesNamed(ev, l, exact_only, matched, alike, consignee_party);
+    auto [it, fresh] = memo->parties.try_emplace({&l, exact_only});
+    LicenseMemo::PartyMatch& m = it->second;
+    if (fresh) m.why = PartiesNamed(ev, l, exact_only, m.matched, m.alike, &m.consignee_party);
+    matched = m.matched;
+    alike = m.alike;
+    if (consignee_party) *consignee_party = m.consignee_party;
+    return m.why;
+  };
+  // A license account's balance, read once per decision.
+  auto balance = [&](const AllocationQuery& q) -> Result<AllocationBalance> {
+    if (!memo) return ev.opt.allocations->Balance(q);
+    std::string key = q.license + '\x1f' + q.measure + '\x1f' + std::to_string(reinterpret_cast<uintptr_t>(ev.opt.allocations));
+    auto it = memo->balances.find(key);
+    if (it == memo->balances.end()) it = memo->balances.emplace(std::move(key), ev.opt.allocations->Balance(q)).first;
+    return it->second;
   };
 
   size_t other_parties = 0;  // licenses found for the item and destination that name other parties
@@ -180,9 +362,19 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
   // the second pass weighs those, only when no license named the parties exactly.
   std::vector<const HeldLicense*> weighed;
   bool named_exactly = false;  // a license named the parties word for word: no second pass
-  auto weigh = [&](const HeldLicense* l, bool exact_names) -> std::optional<ItemVerdict> {
-    weighed.push_back(l);
-    const std::string name = "License " + l->number + " (version " + std::to_string(l->version) + ")";
+  auto weigh = [&](const HeldLicense* latest, bool exact_names) -> std::optional<ItemVerdict> {
+    weighed.push_back(latest);
+    // The version in force on the order's date decides: an amendment binds orders dated from the
+    // day it takes effect, a revocation those dated on or after it. Before version 1 took effect
+    // (its issuing date) nothing is in force: weighed as version 1, it is not yet valid.
+    const HeldLicense* l = InForce(*latest, ev.date);
+    const std::string name = "License " + l->number + " (version " + std::to_string(l->version) +
+                             (l == latest ? std::string()
+                              : latest->revoked
+                                  ? ", in force on " + ev.date.ToString() + "; revoked with effect from " + latest->effective.ToString()
+                                  : ", in force on " + ev.date.ToString() + "; version " + std::to_string(latest->version) +
+                                        " takes effect on " + latest->effective.ToString()) +
+                             ")";
     size_t line_index = 0;
     const HeldLicense::Line* line = nullptr;
     for (size_t k = 0; k < l->lines.size(); ++k) {
@@ -203,8 +395,9 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       would_cover = false;
     }
     std::string matched, alike;
+    size_t consignee_party = 0;
     if (why.empty()) {
-      if (std::string p = PartiesNamed(ev, *l, exact_names, matched, alike); !p.empty()) {
+      if (std::string p = parties_named(*l, exact_names, matched, alike, &consignee_party); !p.empty()) {
         if (exact_names) {
           weighed.pop_back();  // weighed again by the matcher if no license names them exactly
           return std::nullopt;
@@ -222,7 +415,8 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       }
     }
     if (why.empty() && l->revoked) {
-      why = "was revoked" + (l->revocation_reason.empty() ? "" : " (" + l->revocation_reason + ")") + " and authorizes nothing";
+      why = "was revoked" + (l->revocation_reason.empty() ? "" : " (" + l->revocation_reason + ")") + " with effect from " +
+            l->effective.ToString() + " and authorizes nothing";
     } else if (why.empty() && ev.date > l->expires) {
       why = "expired on " + l->expires.ToString();
     } else if (why.empty() && ev.date < l->issued) {
@@ -244,6 +438,11 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       needs.push_back({LicenseLineMeasure(line_index), static_cast<double>(ti.quantity), static_cast<double>(*line->quantity)});
       needs.push_back({"units", static_cast<double>(ti.quantity), *l->units_limit()});
     }
+    // A per-customer cap among its conditions: the units the consignee has received under the
+    // license, on its own account (the consignee's place on the license).
+    if (const std::optional<int64_t> cap = CustomerCap(*l)) {
+      needs.push_back({LicenseCustomerMeasure(consignee_party), static_cast<double>(ti.quantity), static_cast<double>(*cap)});
+    }
     if (l->tpp_limit) {
       if (!c.tpp) why = "has a TPP limit, and the item's TPP is not known";
       needs.push_back({"tpp", ir.total_tpp, *l->tpp_limit});
@@ -264,7 +463,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       q.measure = n.measure;
       q.as_of = ev.date;
       q.reference = ev.tx.reference;
-      auto bal = ev.opt.allocations->Balance(q);
+      auto bal = balance(q);
       if (!bal.ok()) { why = "cannot be drawn down: its account could not be read (" + bal.status().message() + ")"; break; }
       double drawn = 0;
       for (const auto& u : ev.license_uses) {
@@ -284,15 +483,14 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       fits = false;
       exhausted = exhausted || n.remaining <= 0;
       if (!part.empty()) part += "; ";
-      const bool line_measure = n.measure.rfind("line", 0) == 0;
-      part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " +
-              (line_measure ? "units needed remain on its line " + n.measure.substr(4) : n.measure + " needed remain");
+      part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " + NeedText(n.measure);
     }
     if (!fits && exhausted) {
       note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item but is exhausted (" + part + ")"));
       return std::nullopt;
     }
-    LicenseUse use{.number = l->number, .version = l->version, .expires = l->expires.ToString(), .items = {idx}, .partial = !fits, .drawdowns = {}};
+    LicenseUse use{.number = l->number, .version = l->version, .expires = l->expires.ToString(), .items = {idx}, .partial = !fits, .drawdowns = {},
+                   .revoked_from = latest->revoked ? latest->effective.ToString() : std::string()};
     if (!fits) {
       // Part of the item only: said once no other license covers the whole of it.
       if (!partial_use) {
@@ -306,7 +504,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     for (const Need& n : needs) {
       use.drawdowns.push_back({n.measure, n.amount, n.limit, n.remaining - n.amount});
       if (!draws.empty()) draws += ", ";
-      draws += Amount(n.amount) + " " + (n.measure.rfind("line", 0) == 0 ? "units of line " + n.measure.substr(4) : n.measure) +
+      draws += Amount(n.amount) + " " + DrawText(n.measure) +
                " (" + Amount(n.remaining - n.amount) + " of " + Amount(n.limit) + " remain after)";
     }
     const std::string valid = " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " +
@@ -351,6 +549,13 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       }
     }
     if (cover == LicenseCover::kNone) return v;
+    // The Unverified List sets no license requirement of its own (15 CFR 744.15 suspends license
+    // exceptions and asks a UVL statement where no license is required), but a listed party is a
+    // red flag to resolve before proceeding (Supp. No. 3 to part 732); the license may predate
+    // the listing, so an officer weighs both.
+    for (const std::string& listing : ev.unverified_listings) {
+      unweighed(listing + ": an unverified party is a red flag the license does not say BIS weighed (Supp. No. 3 to part 732)");
+    }
     if (!alike.empty()) unweighed(alike + ": confirm it is the licensed party");
     // A license authorizes its holder: an exporter that is another company is not shown to ship
     // under it (an exporter not stated is taken to be the company that holds its licenses).
@@ -396,12 +601,13 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     all.clear();
     view->Candidates(ev.tx.destination, eccn, chip, all);
   }
-  for (const HeldLicense* l : all) {
-    if (std::find(weighed.begin(), weighed.end(), l) != weighed.end()) continue;
+  for (const HeldLicense* latest : all) {
+    if (std::find(weighed.begin(), weighed.end(), latest) != weighed.end()) continue;
     if (other_parties++ > 0) continue;
+    const HeldLicense* l = InForce(*latest, ev.date);
     std::string matched, alike;
     first_other = "License " + l->number + " (version " + std::to_string(l->version) + ") does not name the parties: " +
-                  PartiesNamed(ev, *l, false, matched, alike);
+                  parties_named(*l, false, matched, alike, nullptr);
   }
   if (other_parties > 0) {
     note(Effect::kInfo, EXPLAIN(ir.label + ": " + first_other +

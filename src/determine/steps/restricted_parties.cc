@@ -122,6 +122,7 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
         Finding& f = ev.Add(r, Effect::kInfo, EXPLAIN(summary));
         f.citation = le->citation;
         ev.exceptions_barred = true;
+        ev.unverified_listings.push_back(who + " is on the Unverified List as \"" + l.entry + "\" (" + le->citation + ")");
         ev.Oblige(EXPLAIN("Obtain a UVL statement from the Unverified List party before export (" + le->citation + ")"));
       } else {  // needs_review: a State or Treasury program whose effect depends on the listing
         Finding& f = ev.Add(r, Effect::kUnresolved, EXPLAIN(summary));

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -199,6 +200,31 @@ struct Counterfactual {
 
 // One evaluation (one posture, one candidate class per item): the state the steps read and
 // write. Run (determine/engine.cc) computes the facts, runs the step table and combines.
+// What the license step looks up, kept across the evaluations of one decision (its posture, the
+// other posture, the Country Group answers tried, the facts tried): they weigh the same order
+// against the same licenses, so each look-up, party match and ledger read is made once. Keyed by
+// what it depends on; a fact tried that changes the parties or the date is another order.
+struct LicenseMemo {
+  struct PartyMatch {
+    std::string why, matched, alike;  // PartiesNamed's answer
+    size_t consignee_party = 0;
+  };
+  struct Lookup {
+    std::vector<const HeldLicense*> found;
+    size_t sharing = 0;  // CandidatesAlike: how many share a word
+  };
+  struct Order {
+    std::unordered_map<std::string, Lookup> lookups;  // by kind, ECCN and chip
+    std::map<std::pair<const HeldLicense*, bool>, PartyMatch> parties;  // by license version, exact only
+    std::unordered_map<std::string, Result<AllocationBalance>> balances;  // by license and measure
+  };
+  // The order's parties, destination, date, reference and named license.
+  Order& For(const Transaction& tx);
+
+ private:
+  std::unordered_map<std::string, Order> orders_;
+};
+
 class Evaluation {
  public:
   // explain = false computes the outcome only (rule ids, no text): enough for the alternate
@@ -318,6 +344,9 @@ class Evaluation {
   std::vector<PartyScreening> screened_parties;
   EffectSet tx_effects;             // transaction-level effects (prohibitions, unresolved checks)
   bool exceptions_barred = false;   // Entity List / Unverified List / Affiliates Rule
+  // Parties on the Unverified List (15 CFR 744.15), as the decision names them with the
+  // listing's citation: a red flag no license the company holds is shown to have weighed.
+  std::vector<std::string> unverified_listings;
   Requirements party_requirements;  // embargo, Entity List, MEU: apply to every item
   double lpp_tpp = 0;               // TPP of LPP-eligible items in this transaction
   std::optional<double>
@@ -335,6 +364,9 @@ class Evaluation {
   std::vector<std::array<jurisdiction::Answer, 2>> owner_footnotes;
   // Licenses the company holds that items drew on so far (HeldLicenseStep), in item order.
   std::vector<LicenseUse> license_uses;
+  // Shared by the evaluations of one decision (Engine::Determine); nullptr: nothing kept.
+  LicenseMemo* license_memo = nullptr;
+  LicenseMemo::Order* license_order = nullptr;  // license_memo->For(tx), once
   // Per item with origin facts: whether the EAR reaches it (the jurisdiction step).
   std::vector<std::optional<jurisdiction::Determination>> jurisdictions;
   // Country agreements in force for the destination on the date (DetermineOptions::overlays),
