@@ -158,6 +158,7 @@ std::string BurnDownCharts(const Summary& s) {
       const Date first = burn->points.front().date, last = burn->points.back().date;
       const double span = std::max(1, last.days() - first.days());
       const double cap = *burn->cap_tpp;
+      const std::string unit = burn->measure == "units" ? "units" : "TPP";  // a quota may count units
       std::string path, dots;
       for (const auto& pt : burn->points) {
         const double x = left + (pt.date.days() - first.days()) / span * (w - 2 * left);
@@ -166,10 +167,10 @@ std::string BurnDownCharts(const Summary& s) {
         std::snprintf(seg, sizeof seg, "%s%.1f,%.1f ", path.empty() ? "M" : "L", x, y);
         path += seg;
         std::snprintf(seg, sizeof seg, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#1565c0\"><title>", x, y);
-        dots += seg + pt.date.ToString() + ": " + Num(pt.held_tpp) + " TPP held</title></circle>";
+        dots += seg + pt.date.ToString() + ": " + Num(pt.held_tpp) + " " + unit + " held</title></circle>";
       }
       out += "<figure><figcaption>" + Html(account) + ": " + Html(Num(burn->points.back().held_tpp)) + " of " +
-             Html(Num(cap)) + " TPP held by " + last.ToString() + "</figcaption>";
+             Html(Num(cap)) + " " + unit + " held by " + last.ToString() + "</figcaption>";
       out += "<svg role=\"img\" aria-label=\"burn-down of " + Html(account) + "\" width=\"" + std::to_string(w) +
              "\" height=\"" + std::to_string(h + 4) + "\"><line x1=\"0\" y1=\"10\" x2=\"" + std::to_string(w) +
              "\" y2=\"10\" stroke=\"#c62828\" stroke-dasharray=\"4\"/><path d=\"" + path +
@@ -248,7 +249,7 @@ std::string SummaryJson(const Summary& s) {
     for (const auto& e : p.exhausted)
       ps["exhausted"].push_back({{"account", e.account}, {"period", e.period}, {"cap_tpp", e.cap_tpp},
                                  {"date", e.date.ToString()}, {"reference", e.reference},
-                                 {"remaining_tpp", e.remaining_tpp}});
+                                 {"remaining_tpp", e.remaining_tpp}, {"measure", e.measure}});
     j["policy_sets"].push_back(std::move(ps));
   }
   j["flips"] = nlohmann::json::array();
@@ -289,7 +290,7 @@ std::string ByCountryQuarterCsv(const Summary& s) {
 }
 
 std::string ExhaustedCsv(const Summary& s) {
-  std::string out = "policy_set,account,period,cap_tpp,date,reference,remaining_tpp\n";
+  std::string out = "policy_set,account,period,cap_tpp,date,reference,remaining_tpp,measure\n";
   for (const auto& p : s.policies)
     for (const auto& e : p.exhausted) {
       Cell(p.policy.id, out);
@@ -298,7 +299,8 @@ std::string ExhaustedCsv(const Summary& s) {
       Cell(Num(e.cap_tpp), out);
       Cell(e.date.ToString(), out);
       Cell(e.reference, out);
-      Cell(Num(e.remaining_tpp), out, true);
+      Cell(Num(e.remaining_tpp), out);
+      Cell(e.measure, out, true);
     }
   return out;
 }
@@ -361,7 +363,8 @@ figure{display:inline-block;margin:0 1.5em 1em 0}figcaption{font-size:12px}
       out += "<tr><td>" + Html(p.policy.id) + "</td><td>" + Html(outcome) + "</td><td>" + std::to_string(t.orders) +
              "</td><td>" + std::to_string(t.units) + "</td><td>" + Html(Num(t.tpp)) + "</td></tr>";
   out += "</table>\n<h2>Outcomes over time (TPP)</h2>\n" + OutcomeCharts(s);
-  out += "\n<h2>Allocation burn-down</h2><p>Held (reserved and used) TPP against the cap (dashed).</p>\n" +
+  out += "\n<h2>Allocation burn-down</h2><p>Held (reserved and used) TPP against the cap (dashed); a country "
+         "agreement's quota in its own measure (units or TPP) against its limit.</p>\n" +
          BurnDownCharts(s);
   out += "\n<h2>Allocations exhausted</h2><table><tr><th>policy set</th><th>account</th><th>period</th><th>date</th><th>order</th></tr>";
   for (const auto& p : s.policies)

@@ -354,6 +354,22 @@ struct Lane {
   std::vector<Decision> decisions;  // the current chunk's, by order
 };
 
+// A country agreement's quota as its overlay states it (the ledger's quota account carries no cap
+// of its own: each reservation states the limit).
+struct QuotaLimit {
+  double limit = 0;
+  std::string measure;  // "units" or "tpp"
+};
+std::optional<QuotaLimit> QuotaLimitOf(const std::vector<const Agreement*>& overlays, const ledger::AccountKey& key) {
+  for (const Agreement* a : overlays)
+    for (const AgreementChange& ch : a->changes) {
+      if (ch.kind != AgreementChangeKind::kQuota || AgreementQuotaName(*a, ch) != key.party) continue;
+      if (key.product == "units" && ch.units) return QuotaLimit{static_cast<double>(*ch.units), "units"};
+      if (key.product == "tpp" && ch.tpp) return QuotaLimit{*ch.tpp, "tpp"};
+    }
+  return std::nullopt;
+}
+
 double OrderTpp(const Decision& d) {
   double tpp = 0;
   for (const auto& item : d.items) tpp += item.total_tpp;
@@ -382,34 +398,47 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   if (!reserved.ok()) return reserved.status();
   out = std::move(reserved->decision);
 
-  // Ran out: an account already drawn on had less left than the order's TPP (an order larger
+  // Ran out: an account already drawn on had less left than the order needed (an order larger
   // than a whole untouched allocation is too big, not a sign of exhaustion), or nothing was left
-  // after what it reserved.
+  // after what it reserved. A quota's limit is its overlay's, in its own measure.
   const double tpp = OrderTpp(out);
   std::map<std::string, double> reserved_on;
   for (const auto& p : reserved->written) reserved_on[p.account] += p.tpp();
   for (const auto& b : watch ? watch->read() : std::vector<AllocationBalance>()) {
     auto key = ledger::AccountKey::Parse(b.account);
-    if (!key.ok() || key->CarriesLimit()) continue;  // a quota's limit is its overlay's, not the ledger's
+    if (!key.ok()) continue;
+    std::optional<QuotaLimit> quota;
+    if (key->kind == ledger::AccountKind::kAgreementQuota) {
+      quota = QuotaLimitOf(lane.policy.overlays, *key);
+      if (!quota) continue;
+    } else if (key->CarriesLimit()) {
+      continue;  // a license's limit is its own, not an allocation
+    }
     auto period = lane.allocation_rules->Period(*key, order.as_of);
     if (!period.ok()) continue;
+    const double cap = quota ? quota->limit : b.cap;
+    const double need = quota && quota->measure == "units" ? static_cast<double>(order.units) : tpp;
+    const double remaining = cap - b.used;
     const auto mine = reserved_on.find(b.account);
     const bool reserved_here = mine != reserved_on.end();
-    const double left_after = b.remaining() - (reserved_here ? mine->second : 0.0);
-    if ((b.used > 0 && b.remaining() < tpp && !reserved_here) || left_after <= 1e-9) {
+    const double left_after = remaining - (reserved_here ? mine->second : 0.0);
+    if ((b.used > 0 && remaining < need && !reserved_here) || left_after <= 1e-9) {
       if (lane.exhausted.insert({b.account, *period}).second)
-        lane.summary.exhausted.push_back({b.account, *period, b.cap, order.as_of, order.reference,
-                                          std::max(0.0, b.remaining())});
+        lane.summary.exhausted.push_back({b.account, *period, cap, order.as_of, order.reference, std::max(0.0, remaining),
+                                          quota ? quota->measure : "tpp"});
     }
   }
   for (const auto& p : reserved->written) {
     auto key = ledger::AccountKey::Parse(p.account);
-    // AIA counts toward a trigger, not a cap; a quota counts units or TPP against its overlay's limit.
-    if (!key.ok() || lane.allocation_rules->IsTrigger(key->kind) || key->CarriesLimit()) continue;
+    // AIA counts toward a trigger, not a cap; a license's limit is its own.
+    if (!key.ok() || lane.allocation_rules->IsTrigger(key->kind) || key->kind == ledger::AccountKind::kLicense) continue;
+    std::optional<QuotaLimit> quota;
+    if (key->kind == ledger::AccountKind::kAgreementQuota && !(quota = QuotaLimitOf(lane.policy.overlays, *key))) continue;
     auto balance = lane.ledger->GetBalance(*key, order.as_of);
     if (!balance.ok()) return balance.status();
     AccountBurn& burn = lane.summary.burn[p.account + " (" + p.period + ")"];
-    burn.cap_tpp = balance->cap_tpp;
+    burn.cap_tpp = quota ? std::optional<double>(quota->limit) : balance->cap_tpp;
+    if (quota) burn.measure = quota->measure;
     const double held = balance->reserved_tpp + balance->used_tpp;
     if (!burn.points.empty() && burn.points.back().date == order.as_of)
       burn.points.back().held_tpp = held;

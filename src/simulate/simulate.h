@@ -118,14 +118,16 @@ struct Tally {
 using Tallies = std::map<std::string, Tally>;  // by outcome name
 
 // An allocation that ran out: the first order that found less left than it needed, or after
-// whose reservation nothing was left.
+// whose reservation nothing was left. A country agreement's quota (quota:<overlay>/<change>:units
+// or :tpp) runs out the same way; its cap and what was left are in its own measure.
 struct Exhaustion {
   std::string account;
   std::string period;
-  double cap_tpp = 0;
+  double cap_tpp = 0;     // in `measure`
   Date date;
   std::string reference;  // the order
-  double remaining_tpp = 0;  // what was left when it happened
+  double remaining_tpp = 0;  // what was left when it happened, in `measure`
+  std::string measure = "tpp";  // "tpp", or "units" for a quota in units
 };
 
 // One point of an allocation's burn-down: held (reserved + used) TPP after an order reserved.
@@ -134,7 +136,8 @@ struct BurnPoint {
   double held_tpp = 0;
 };
 struct AccountBurn {
-  std::optional<double> cap_tpp;
+  std::optional<double> cap_tpp;  // in `measure`
+  std::string measure = "tpp";    // "units" for a quota in units
   std::vector<BurnPoint> points;  // one per date (the last of the day), in date order
 };
 

@@ -416,5 +416,82 @@ TEST(Simulation, AnOverlayQuotaDepletesAcrossOrders) {
   std::filesystem::remove_all(dir);
 }
 
+// A quota that runs out is listed with the allocations that did (summary.json "exhausted", with
+// its measure) and drawn in the report's burn-down: in units when it counts units, in TPP when
+// it counts TPP; the date is the order's that found too little left, or that took the last of it.
+TEST(Simulation, AnOverlayQuotaThatRunsOutIsListedAndBurnsDown) {
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-quota-out-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto overlay = [&](const std::string& id, const std::string& amount) {
+    const std::string file = (dir / (id + ".json")).string();
+    std::ofstream(file) << R"J({"id": ")J" + id + R"J(", "title": "t", "country": "MY", "effective": "2025-01-01",
+      "expiry": null, "status": "hypothetical", "changes": [{"kind": "quota", "parties": ["Contoh Cloud Sdn Bhd"], )J" +
+                               amount + R"J(, "rules": ["aid.country_allocation"], "citation": "hypothetical quota"}]})J";
+    auto a = LoadAgreementFile(file, BundledData());
+    EXPECT_TRUE(a.ok()) << a.status().ToString();
+    return std::move(a).value();
+  };
+  // 25,000 units: my-2 takes 20,000, my-3 finds 5,000 left for its 20,000 (runs out on its date).
+  // 20,000 H100s' TPP exactly: my-2 takes all of it (runs out on my-2's date, nothing left).
+  const Agreement units = overlay("my-units", R"("units": 25000)");
+  const Agreement tpp = overlay("my-tpp", R"("tpp": 316640000)");
+  PolicySet by_units = Builtin("codified"), by_tpp = Builtin("codified");
+  by_units.id = "units";
+  by_units.overlays = {&units};
+  by_tpp.id = "tpp";
+  by_tpp.overlays = {&tpp};
+  std::string jsonl;
+  for (int i = 0; i < 4; ++i) jsonl += TierTwoOrder("my-" + std::to_string(i), "2025-08-1" + std::to_string(i)) + "\n";
+  auto orders = Read(jsonl);
+  ASSERT_TRUE(orders.ok());
+  const SimRun run = Simulate(*orders, {by_units, by_tpp});
+  const Summary& s = run.summary;
+  auto find = [](const PolicySummary& p, const std::string& account) -> const Exhaustion* {
+    for (const auto& e : p.exhausted)
+      if (e.account == account) return &e;
+    return nullptr;
+  };
+  const Exhaustion* u = find(s.policies[0], "quota:my-units/0:units");
+  ASSERT_NE(u, nullptr) << SummaryJson(s);
+  EXPECT_EQ(u->reference, "my-3");
+  EXPECT_EQ(u->date, Date::FromYmd(2025, 8, 13));
+  EXPECT_DOUBLE_EQ(u->cap_tpp, 25000);
+  EXPECT_DOUBLE_EQ(u->remaining_tpp, 5000);
+  EXPECT_EQ(u->measure, "units");
+  EXPECT_EQ(u->period, "cumulative");
+  const Exhaustion* t = find(s.policies[1], "quota:my-tpp/0:tpp");
+  ASSERT_NE(t, nullptr) << SummaryJson(s);
+  EXPECT_EQ(t->reference, "my-2");
+  EXPECT_EQ(t->date, Date::FromYmd(2025, 8, 12));
+  EXPECT_DOUBLE_EQ(t->cap_tpp, 316640000);
+  EXPECT_DOUBLE_EQ(t->remaining_tpp, 316640000);  // what was left when my-2 took all of it
+  EXPECT_EQ(t->measure, "tpp");
+  // The country allocation still runs out first, as before.
+  EXPECT_NE(find(s.policies[0], "country:MY"), nullptr);
+
+  // The burn-down: the quota's held amount against its limit, in its measure.
+  ASSERT_EQ(s.policies[0].burn.count("quota:my-units/0:units (cumulative)"), 1u);
+  const AccountBurn& burn = s.policies[0].burn.at("quota:my-units/0:units (cumulative)");
+  EXPECT_EQ(burn.measure, "units");
+  ASSERT_TRUE(burn.cap_tpp);
+  EXPECT_DOUBLE_EQ(*burn.cap_tpp, 25000);
+  ASSERT_EQ(burn.points.size(), 1u);
+  EXPECT_DOUBLE_EQ(burn.points[0].held_tpp, 20000);
+  const std::string html = ReportHtml(s, "quota");
+  EXPECT_NE(html.find("quota:my-units/0:units (cumulative): 20000 of 25000 units held by 2025-08-12"), std::string::npos);
+  EXPECT_NE(html.find("quota:my-tpp/0:tpp (cumulative): 316640000 of 316640000 TPP held by 2025-08-12"), std::string::npos);
+
+  const auto j = nlohmann::json::parse(SummaryJson(s));
+  bool listed = false;
+  for (const auto& e : j["policy_sets"][0]["exhausted"])
+    listed = listed || (e["account"] == "quota:my-units/0:units" && e["date"] == "2025-08-13" && e["measure"] == "units" &&
+                        e["cap_tpp"] == 25000);
+  EXPECT_TRUE(listed) << j["policy_sets"][0]["exhausted"].dump();
+  EXPECT_NE(ExhaustedCsv(s).find("units,quota:my-units/0:units,cumulative,25000,2025-08-13,my-3,5000,units"), std::string::npos)
+      << ExhaustedCsv(s);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace exportctl::simulate
