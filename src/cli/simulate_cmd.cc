@@ -158,7 +158,8 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
   for (const auto& p : s.policies) {
     std::cout << "  " << p.policy.id << " (" << PostureName(p.policy.posture) << "):";
     for (const auto& [outcome, t] : p.totals) std::cout << " " << outcome << " " << t.orders;
-    std::cout << "; " << p.exhausted.size() << " allocations exhausted\n";
+    std::cout << "; " << p.exhausted.size() << " allocations exhausted; " << p.evaluated << " orders evaluated, "
+              << p.reserving << " reserved\n";
   }
   std::cout << "Report: " << (out / "report.html").string() << " (summary.json, orders.csv, by_country_quarter.csv, "
             << "exhausted.csv, flips.csv beside it)\n";

@@ -179,6 +179,69 @@ Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger,
 
 }  // namespace
 
+namespace {
+
+// One attempt's reservation for its decision (out.decision): nothing when the decision reserves
+// nothing, else every request all-or-nothing. False when the ledger refused (`refused` says what
+// did not fit; the caller decides again), an error when the same refusal came twice.
+Result<bool> ReserveAttempt(const Engine& engine, ledger::Ledger& ledger, const Transaction& tx, const std::string& key,
+                            const ReserveOptions& reserve, ReservedDecision& out, std::string& refused) {
+  auto requests = ReservationRequests(engine.data(), tx, out.decision, key);
+  if (!requests.ok()) return requests.status();
+  if (out.decision.outcome == Outcome::kLicensed) {
+    // The drawdown is made today: a license that has expired since the shipment's date
+    // authorizes no new reservation (a shipment that left in time was reserved in time).
+    const Date today = reserve.today.value_or(TodayUtc());
+    for (const LicenseUse& use : out.decision.licenses) {
+      if (!use.partial && !use.revoked_from.empty() && today.ToString() >= use.revoked_from) {
+        return Status::Error(ErrorCode::kConflict, "license",
+                             "license " + use.number + " is revoked with effect from " + use.revoked_from + "; a reservation made on " +
+                                 today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
+                                 out.decision.as_of.ToString() + ")");
+      }
+      if (use.partial || use.expires.empty() || today.ToString() <= use.expires) continue;
+      return Status::Error(ErrorCode::kConflict, "license",
+                           "license " + use.number + " expired on " + use.expires + "; a reservation made on " +
+                               today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
+                               out.decision.as_of.ToString() + ")");
+    }
+  }
+  if (requests->empty()) return true;
+  for (const auto& r : *requests) EXPORTCTL_RETURN_IF_ERROR(ledger::CheckConsigneeAccountMigrated(ledger, r.account));
+  auto batch = ledger.ReserveAll(*requests);
+  if (!batch.ok()) return batch.status();
+  if (!batch->all_reserved) {
+    std::string now = Refusal(*requests, *batch);
+    // The same decision asked for the same amounts and was refused again: the ledger caps an
+    // account the decision does not see, so retrying cannot help.
+    if (!now.empty() && now == refused) {
+      return Status::Error(ErrorCode::kConflict, "", "the reservation does not fit: " + now);
+    }
+    refused = std::move(now);
+    return false;
+  }
+  for (const auto& r : batch->items) {
+    out.postings.push_back(r.posting);
+    if (!r.replayed) out.written.push_back(r.posting);
+    out.certification_due = out.certification_due || r.certification_due;
+    char tpp[32];
+    std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
+    out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " " + MeasureOf(r.posting.account) + " on " +
+                                           r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
+  }
+  if (out.certification_due) {
+    // The citation is the regime data's, as the engine's AIA obligations are (start-up checks it).
+    const Parameter* cite = engine.data().Param("ai-diffusion-2025", "aia_certification_citation");
+    const std::string where = cite && cite->value.contains("value") && cite->value["value"].is_string()
+                                  ? cite->value["value"].get<std::string>()
+                                  : std::string("the AIA certification citation is missing from the regime data");
+    out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (" + where + ")");
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger& ledger, const Transaction& tx,
                                             DetermineOptions options, const ReserveOptions& reserve) {
   const std::string key = reserve.idempotency_key.empty() ? tx.reference : reserve.idempotency_key;
@@ -199,61 +262,29 @@ Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger
   std::string refused;  // the account and amounts that did not fit in the previous attempt
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     ReservedDecision out;
+    out.attempts = attempt + 1;
     out.decision = engine.Determine(tx, options);
-    auto requests = ReservationRequests(engine.data(), tx, out.decision, key);
-    if (!requests.ok()) return requests.status();
-    if (out.decision.outcome == Outcome::kLicensed) {
-      // The drawdown is made today: a license that has expired since the shipment's date
-      // authorizes no new reservation (a shipment that left in time was reserved in time).
-      const Date today = reserve.today.value_or(TodayUtc());
-      for (const LicenseUse& use : out.decision.licenses) {
-        if (!use.partial && !use.revoked_from.empty() && today.ToString() >= use.revoked_from) {
-          return Status::Error(ErrorCode::kConflict, "license",
-                               "license " + use.number + " is revoked with effect from " + use.revoked_from + "; a reservation made on " +
-                                   today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
-                                   out.decision.as_of.ToString() + ")");
-        }
-        if (use.partial || use.expires.empty() || today.ToString() <= use.expires) continue;
-        return Status::Error(ErrorCode::kConflict, "license",
-                             "license " + use.number + " expired on " + use.expires + "; a reservation made on " +
-                                 today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
-                                 out.decision.as_of.ToString() + ")");
-      }
-    }
-    if (requests->empty()) return out;
-    for (const auto& r : *requests) EXPORTCTL_RETURN_IF_ERROR(ledger::CheckConsigneeAccountMigrated(ledger, r.account));
-    auto batch = ledger.ReserveAll(*requests);
-    if (!batch.ok()) return batch.status();
-    if (!batch->all_reserved) {
-      std::string now = Refusal(*requests, *batch);
-      // The same decision asked for the same amounts and was refused again: the ledger caps an
-      // account the decision does not see, so retrying cannot help.
-      if (!now.empty() && now == refused) {
-        return Status::Error(ErrorCode::kConflict, "", "the reservation does not fit: " + now);
-      }
-      refused = std::move(now);
-      continue;
-    }
-    for (const auto& r : batch->items) {
-      out.postings.push_back(r.posting);
-      if (!r.replayed) out.written.push_back(r.posting);
-      out.certification_due = out.certification_due || r.certification_due;
-      char tpp[32];
-      std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
-      out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " " + MeasureOf(r.posting.account) + " on " +
-                                             r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
-    }
-    if (out.certification_due) {
-      // The citation is the regime data's, as the engine's AIA obligations are (start-up checks it).
-      const Parameter* cite = engine.data().Param("ai-diffusion-2025", "aia_certification_citation");
-      const std::string where = cite && cite->value.contains("value") && cite->value["value"].is_string()
-                                    ? cite->value["value"].get<std::string>()
-                                    : std::string("the AIA certification citation is missing from the regime data");
-      out.decision.obligations.push_back("License Exception AIA: the consignee's cumulative TPP reaches the certification trigger; submit its certification to BIS (" + where + ")");
-    }
-    return out;
+    auto done = ReserveAttempt(engine, ledger, tx, key, reserve, out, refused);
+    if (!done.ok()) return done.status();
+    if (*done) return out;
   }
   return Status::Error(ErrorCode::kConflict, "", "the allocation kept changing while reserving; retry the request");
+}
+
+Result<std::optional<ReservedDecision>> ReserveDecided(const Engine& engine, ledger::Ledger& ledger,
+                                                       const Transaction& tx, Decision decision,
+                                                       const ReserveOptions& reserve) {
+  const std::string key = reserve.idempotency_key.empty() ? tx.reference : reserve.idempotency_key;
+  if (key.empty()) {
+    return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
+  }
+  ReservedDecision out;
+  out.decision = std::move(decision);
+  std::string refused;
+  auto done = ReserveAttempt(engine, ledger, tx, key, reserve, out, refused);
+  if (!done.ok()) return done.status();
+  if (!*done) return std::optional<ReservedDecision>();
+  return std::optional<ReservedDecision>(std::move(out));
 }
 
 }  // namespace exportctl

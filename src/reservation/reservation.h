@@ -37,6 +37,7 @@ struct ReservedDecision {
   // it may release if its decision cannot be recorded.
   std::vector<ledger::Posting> written;
   bool certification_due = false;         // AIA: the consignee's certification is now due
+  int attempts = 1;  // how many times the transaction was decided (more when the ledger moved)
 };
 
 // The accounts a decision draws on, one request per (account), amounts in TPP:
@@ -58,5 +59,14 @@ Result<std::vector<ledger::ReserveRequest>> ReservationRequests(const Dataset& d
 Result<ReservedDecision> ReserveForDecision(const Engine& engine, ledger::Ledger& ledger,
                                             const Transaction& tx, DetermineOptions options,
                                             const ReserveOptions& reserve);
+
+// The reservation for a decision already made, in one attempt: what ReserveForDecision does after
+// deciding. For a caller that knows the decision is the one the engine gives now (the policy
+// simulator, reusing an evaluation for an order identical but for its reference, on a ledger
+// that has not moved for the balances it read) and that the key has no earlier postings.
+// Nullopt when the ledger refused it: decide again (ReserveForDecision).
+Result<std::optional<ReservedDecision>> ReserveDecided(const Engine& engine, ledger::Ledger& ledger,
+                                                       const Transaction& tx, Decision decision,
+                                                       const ReserveOptions& reserve);
 
 }  // namespace exportctl

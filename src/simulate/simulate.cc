@@ -2,8 +2,10 @@
 #include "simulate/scenario.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
+#include <deque>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <unistd.h>
@@ -198,13 +201,109 @@ Result<Order> MakeOrder(std::string text, size_t line, const std::string& where,
 
 // Date order, stable; every reference once.
 Status SortAndCheck(std::vector<Order>& orders) {
-  std::unordered_set<std::string> references;
+  std::unordered_set<std::string_view> references;
+  references.reserve(orders.size());
   for (const auto& o : orders)
     if (!references.insert(o.reference).second)
       return Status::Invalid(o.origin + ".reference",
                              "\"" + o.reference + "\" is used by an earlier order: a ledger reserves a reference once");
-  std::stable_sort(orders.begin(), orders.end(), [](const Order& a, const Order& b) { return a.as_of < b.as_of; });
+  auto by_date = [](const Order& a, const Order& b) { return a.as_of < b.as_of; };
+  if (std::is_sorted(orders.begin(), orders.end(), by_date)) return Status::Ok();
+  // Sorted through their indexes: an order is moved once, not at every step of the sort.
+  std::vector<uint32_t> index(orders.size());
+  for (uint32_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::stable_sort(index.begin(), index.end(), [&](uint32_t a, uint32_t b) { return orders[a].as_of < orders[b].as_of; });
+  std::vector<Order> sorted;
+  sorted.reserve(orders.size());
+  for (uint32_t i : index) sorted.push_back(std::move(orders[i]));
+  orders = std::move(sorted);
   return Status::Ok();
+}
+
+// Ids that orders alike but for their reference share (Order::content), unique in the process.
+uint64_t NewContentId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Skips one JSON value of valid JSON text from `i`; npos when the text ends first.
+size_t SkipJsonValue(std::string_view t, size_t i) {
+  int depth = 0;
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '"') {
+      for (++i; i < t.size() && t[i] != '"'; ++i)
+        if (t[i] == '\\') ++i;
+      if (i >= t.size()) return std::string_view::npos;
+      if (depth == 0) return i + 1;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;  // the end of a scalar at the end of its container
+      if (--depth == 0) return i + 1;
+    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+      return i;
+    }
+  }
+  return depth == 0 ? i : std::string_view::npos;
+}
+
+// A validated transaction's text without its top-level "reference" member (and the comma that
+// joined it): two orders whose texts agree without it are the same transaction but for the
+// reference. Nullopt when the text is not read that simply (a key spelt with escapes, two
+// references): such an order shares nothing.
+std::optional<std::string> WithoutReference(std::string_view t) {
+  auto ws = [&](size_t i) {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n')) ++i;
+    return i;
+  };
+  size_t i = ws(0);
+  if (i >= t.size() || t[i] != '{') return std::nullopt;
+  size_t cut_from = std::string_view::npos, cut_to = 0, last_comma = std::string_view::npos;
+  for (i = ws(i + 1); i < t.size() && t[i] != '}';) {
+    const size_t member = i;
+    if (t[i] != '"') return std::nullopt;
+    const size_t key_end = SkipJsonValue(t, i);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    const std::string_view key = t.substr(i + 1, key_end - i - 2);
+    i = ws(key_end);
+    if (i >= t.size() || t[i] != ':') return std::nullopt;
+    i = SkipJsonValue(t, ws(i + 1));
+    if (i == std::string_view::npos) return std::nullopt;
+    const size_t value_end = i;
+    i = ws(i);
+    const bool comma = i < t.size() && t[i] == ',';
+    if (key == "reference") {
+      if (cut_from != std::string_view::npos) return std::nullopt;
+      if (comma) {
+        cut_from = member, cut_to = i + 1;
+      } else if (last_comma != std::string_view::npos) {
+        cut_from = last_comma, cut_to = value_end;
+      } else {
+        cut_from = member, cut_to = value_end;
+      }
+    }
+    if (comma) last_comma = i, i = ws(i + 1);
+  }
+  if (i >= t.size()) return std::nullopt;
+  std::string out(t);
+  if (cut_from != std::string_view::npos) out.erase(cut_from, cut_to - cut_from);
+  return out;
+}
+
+// Gives the orders of one source their content ids: alike but for the reference, one id.
+void AssignContentIds(std::vector<Order>& orders) {
+  std::unordered_map<std::string, uint64_t> ids;
+  for (auto& o : orders) {
+    auto key = WithoutReference(o.text);
+    if (!key) {
+      o.content = NewContentId();
+      continue;
+    }
+    auto [it, inserted] = ids.try_emplace(std::move(*key), 0);
+    if (inserted) it->second = NewContentId();
+    o.content = it->second;
+  }
 }
 
 }  // namespace
@@ -220,11 +319,15 @@ Result<std::vector<Order>> ReadOrders(std::istream& in, const std::string& file_
     orders.push_back(std::move(o).value());
   }
   if (in.bad()) return Status::Error(ErrorCode::kUnavailable, file_name, "read error");
+  AssignContentIds(orders);
   EXPORTCTL_RETURN_IF_ERROR(SortAndCheck(orders));
   return orders;
 }
 
 Result<std::vector<Order>> MergeOrders(std::vector<Order> a, std::vector<Order> b) {
+  if (b.empty()) return a;  // each source came sorted and checked
+  if (a.empty()) return b;
+  a.reserve(a.size() + b.size());
   for (auto& o : b) a.push_back(std::move(o));
   EXPORTCTL_RETURN_IF_ERROR(SortAndCheck(a));
   return a;
@@ -295,15 +398,50 @@ Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& fil
     auto party = ProfileParty(row[4], row[0]);
     if (!party.ok()) return party.status().WithFieldPrefix(where);
     const int32_t days = next.days() - start.days();
+    // The row's transaction, written once per quantity (the first orders take one unit more): an
+    // order is that text with its own date and reference, as nlohmann writes it (keys sorted,
+    // "as_of" first and "reference" last; a date and "demand-R-K" need no escaping).
+    struct Shape {
+      int64_t units = 0;
+      std::string middle;  // from the comma after "as_of" to the comma before "reference"
+      uint64_t content = 0;
+    };
+    std::vector<Shape> shapes;
+    auto shape_of = [&](int64_t units) -> const Shape& {
+      for (const auto& sh : shapes)
+        if (sh.units == units) return sh;
+      const std::string text = nlohmann::json{{"reference", ""}, {"as_of", ""}, {"destination", row[0]},
+                                              {"items", {{{"chip", row[2]}, {"quantity", units}}}},
+                                              {"parties", {*party}}}.dump();
+      constexpr std::string_view kHead = R"({"as_of":"")", kTail = R"("reference":""})";
+      if (text.size() < kHead.size() + kTail.size() || text.compare(0, kHead.size(), kHead) != 0 ||
+          text.compare(text.size() - kTail.size(), kTail.size(), kTail) != 0)
+        std::abort();  // nlohmann writes object keys in order: cannot happen
+      shapes.push_back({units, text.substr(kHead.size(), text.size() - kHead.size() - kTail.size()), NewContentId()});
+      return shapes.back();
+    };
+    // The row's last order, validated: an order of the same quantity and date validates alike.
+    size_t checked = SIZE_MAX;
     for (int64_t k = 0; k < *count; ++k) {
       const int64_t units = *quantity / *count + (k < *quantity % *count ? 1 : 0);
       const Date as_of = Date::FromDays(start.days() + static_cast<int32_t>(k * days / *count));
-      const nlohmann::json tx = {{"reference", "demand-" + std::to_string(r + 1) + "-" + std::to_string(k + 1)},
-                                 {"as_of", as_of.ToString()},
-                                 {"destination", row[0]},
-                                 {"items", {{{"chip", row[2]}, {"quantity", units}}}},
-                                 {"parties", {*party}}};
-      auto o = MakeOrder(tx.dump(), r + 1, where, data, today);
+      const Shape& shape = shape_of(units);
+      std::string reference = "demand-" + std::to_string(r + 1) + "-" + std::to_string(k + 1);
+      std::string text = R"({"as_of":")" + as_of.ToString() + "\"" + shape.middle + R"("reference":")" + reference + "\"}";
+      if (checked != SIZE_MAX && orders[checked].units == units && orders[checked].as_of == as_of) {
+        Order o;
+        o.origin = where;
+        o.line = r + 1;
+        o.text = std::move(text);
+        o.reference = std::move(reference);
+        o.as_of = as_of;
+        o.destination = orders[checked].destination;
+        o.units = units;
+        o.content = shape.content;
+        orders.push_back(std::move(o));
+        continue;
+      }
+      auto o = MakeOrder(std::move(text), r + 1, where, data, today);
       if (!o.ok()) {
         // Name the demand's column, not the transaction built from it.
         Status st = o.status();
@@ -314,6 +452,8 @@ Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& fil
         if (!column.empty()) return Status::Invalid(where + "." + column, st.message());
         return st;
       }
+      o->content = shape.content;
+      checked = orders.size();
       orders.push_back(std::move(o).value());
     }
   }
@@ -323,21 +463,53 @@ Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& fil
 
 namespace {
 
-// Remembers the balances a decision read (the accounts it draws on), to tell when one ran out.
-class BalanceWatch : public AllocationView {
+// A balance a decision read, with the question asked: what tells when an allocation ran out, and
+// what an evaluation reused for a later order must find unchanged.
+struct BalanceRead {
+  AllocationQuery query;
+  AllocationBalance answer;
+  uint64_t version = 0;  // postings written on the account (Lane::versions) when last confirmed
+};
+
+class RecordingView : public AllocationView {
  public:
-  explicit BalanceWatch(const AllocationView* inner) : inner_(inner) {}
+  explicit RecordingView(const AllocationView* inner) : inner_(inner) {}
   Result<AllocationBalance> Balance(const AllocationQuery& q) const override {
     auto b = inner_->Balance(q);
-    if (b.ok() && q.account != AllocationQuery::Account::kAiaCertification) read_.push_back(*b);
+    if (b.ok())
+      reads_.push_back({q, *b});
+    else
+      failed_ = true;
     return b;
   }
-  std::vector<AllocationBalance>& read() const { return read_; }
+  std::vector<BalanceRead>& reads() const { return reads_; }
+  bool failed() const { return failed_; }
 
  private:
   const AllocationView* inner_;
-  mutable std::vector<AllocationBalance> read_;
+  mutable std::vector<BalanceRead> reads_;
+  mutable bool failed_ = false;
 };
+
+// An evaluation kept for the orders after it on the same date that are the same transaction but
+// for their reference (Order::content).
+struct Kept {
+  Decision decision;  // as the engine gave it, before any reservation
+  Transaction tx;     // the transaction (with the reference of the order evaluated)
+  std::vector<BalanceRead> reads;
+  bool reserves = false;
+};
+struct KeptKey {
+  uint64_t content;
+  int32_t day;
+  bool operator==(const KeptKey&) const = default;
+};
+struct KeptKeyHash {
+  size_t operator()(const KeptKey& k) const { return std::hash<uint64_t>()(k.content * 0x9E3779B97F4A7C15ULL ^ static_cast<uint32_t>(k.day)); }
+};
+
+constexpr size_t kOutcomeCount = static_cast<size_t>(Outcome::kLicensed) + 1;
+using OutcomeTallies = std::array<Tally, kOutcomeCount>;
 
 // One policy set's run: its own ledger and what it has seen.
 struct Lane {
@@ -347,11 +519,17 @@ struct Lane {
   const Engine* engine = nullptr;
   const ledger::AllocationRules* allocation_rules = nullptr;
   std::unique_ptr<ledger::AllocationRules> rules;  // when its agreements raise a cap
-  std::vector<std::optional<Transaction>> own_txs;  // the chunk parsed on its own data
   std::unique_ptr<ledger::Ledger> ledger;
   PolicySummary summary;
   std::set<std::pair<std::string, std::string>> exhausted;  // (account, period) already reported
-  std::vector<Decision> decisions;  // the current chunk's, by order
+  // The current chunk's decisions, by order: in `own`, or an evaluation in `kept`.
+  std::vector<const Decision*> decisions;
+  std::deque<Decision> own;
+  std::unordered_map<KeptKey, std::unique_ptr<Kept>, KeptKeyHash> kept;
+  std::vector<std::unique_ptr<Kept>> retired;  // replaced this chunk: its decisions may be in use
+  std::unordered_map<std::string, uint64_t> versions;  // account → postings written on it
+  OutcomeTallies totals{};
+  std::vector<OutcomeTallies> by_bucket;  // by (country, quarter): Run's buckets
 };
 
 // A country agreement's quota as its overlay states it (the ledger's quota account carries no cap
@@ -376,35 +554,20 @@ double OrderTpp(const Decision& d) {
   return tpp;
 }
 
-Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transaction& tx, Decision& out) {
-  // The same identity, and so the same ledger keys, as `check --reserve` gives the order.
-  auto identity = audit::IdentifyRetry("simulate", "", tx.reference);
-  if (!identity.ok()) return identity.status();
-  DetermineOptions options;
-  options.posture = lane.policy.posture;
-  options.screener = s.screener;
-  options.ownership = s.ownership;
-  options.decision_id = identity->decision_id;
-  options.compute_alternate = false;  // the other policy sets are the alternates
-  options.explain_what_would_change = false;
-  options.overlays = lane.policy.overlays;
-  std::unique_ptr<BalanceWatch> watch;
-  ReserveOptions ro{.idempotency_key = identity->ledger_key};
-  ro.wrap_allocations = [&watch](const AllocationView* v) -> const AllocationView* {
-    watch = std::make_unique<BalanceWatch>(v);
-    return watch.get();
-  };
-  auto reserved = ReserveForDecision(*lane.engine, *lane.ledger, tx, options, ro);
-  if (!reserved.ok()) return reserved.status();
-  out = std::move(reserved->decision);
-
+// What an order's decision read and reserved tells of the allocations: those that ran out with it
+// (the summary's exhausted), each drawn account's burn-down, and the accounts it wrote on.
+Status AccountFor(Lane& lane, const Order& order, const Decision& decision, const std::vector<BalanceRead>& reads,
+                  const std::vector<ledger::Posting>& written) {
   // Ran out: an account already drawn on had less left than the order needed (an order larger
   // than a whole untouched allocation is too big, not a sign of exhaustion), or nothing was left
   // after what it reserved. A quota's limit is its overlay's, in its own measure.
-  const double tpp = OrderTpp(out);
+  const double tpp = OrderTpp(decision);
+  if (!written.empty()) ++lane.summary.reserving;
   std::map<std::string, double> reserved_on;
-  for (const auto& p : reserved->written) reserved_on[p.account] += p.tpp();
-  for (const auto& b : watch ? watch->read() : std::vector<AllocationBalance>()) {
+  for (const auto& p : written) reserved_on[p.account] += p.tpp();
+  for (const auto& read : reads) {
+    const AllocationBalance& b = read.answer;
+    if (read.query.account == AllocationQuery::Account::kAiaCertification) continue;  // a trigger, not a cap
     auto key = ledger::AccountKey::Parse(b.account);
     if (!key.ok()) continue;
     std::optional<QuotaLimit> quota;
@@ -428,7 +591,8 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
                                           quota ? quota->measure : "tpp"});
     }
   }
-  for (const auto& p : reserved->written) {
+  for (const auto& p : written) {
+    ++lane.versions[p.account];
     auto key = ledger::AccountKey::Parse(p.account);
     // AIA counts toward a trigger, not a cap; a license's limit is its own.
     if (!key.ok() || lane.allocation_rules->IsTrigger(key->kind) || key->kind == ledger::AccountKind::kLicense) continue;
@@ -444,6 +608,136 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
       burn.points.back().held_tpp = held;
     else
       burn.points.push_back({order.as_of, held});
+  }
+  return Status::Ok();
+}
+
+DetermineOptions OptionsFor(const Services& s, const Lane& lane, const std::string& decision_id) {
+  DetermineOptions options;
+  options.posture = lane.policy.posture;
+  options.screener = s.screener;
+  options.ownership = s.ownership;
+  options.decision_id = decision_id;
+  options.compute_alternate = false;  // the other policy sets are the alternates
+  options.explain_what_would_change = false;
+  options.overlays = lane.policy.overlays;
+  return options;
+}
+
+// The plain path: the order decided and reserved as `check --reserve` does it.
+Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transaction& tx) {
+  // The same identity, and so the same ledger keys, as `check --reserve` gives the order.
+  auto identity = audit::IdentifyRetry("simulate", "", tx.reference);
+  if (!identity.ok()) return identity.status();
+  std::unique_ptr<RecordingView> watch;
+  ReserveOptions ro{.idempotency_key = identity->ledger_key};
+  ro.wrap_allocations = [&watch](const AllocationView* v) -> const AllocationView* {
+    watch = std::make_unique<RecordingView>(v);
+    return watch.get();
+  };
+  auto reserved = ReserveForDecision(*lane.engine, *lane.ledger, tx, OptionsFor(s, lane, identity->decision_id), ro);
+  if (!reserved.ok()) return reserved.status();
+  lane.summary.evaluated += static_cast<size_t>(reserved->attempts);
+  lane.own.push_back(std::move(reserved->decision));
+  lane.decisions.push_back(&lane.own.back());
+  return AccountFor(lane, order, lane.own.back(), watch ? watch->reads() : std::vector<BalanceRead>(), reserved->written);
+}
+
+// Whether every balance a kept evaluation read is still what it was. An account no posting was
+// written on since is unchanged (its balance is its own postings'; the lane's ledger is written
+// by this run only); another is read again, for this order.
+bool StillHolds(Lane& lane, const Order& order, Kept& kept) {
+  for (auto& read : kept.reads) {
+    const std::string& account = read.answer.account;
+    const auto v = lane.versions.find(account);
+    const uint64_t version = v == lane.versions.end() ? 0 : v->second;
+    // An H200 China account's cap is another account's (h200-us): read again.
+    const bool own_postings_only = account.rfind("h200-", 0) != 0;
+    if (own_postings_only && version == read.version) continue;
+    AllocationQuery q = read.query;
+    q.reference = order.reference;
+    const ledger::LedgerAllocationView view(*lane.ledger, order.reference);  // the order's ledger key
+    auto b = view.Balance(q);
+    if (!b.ok() || b->cap != read.answer.cap || b->used != read.answer.used || b->account != read.answer.account ||
+        b->note != read.answer.note)
+      return false;
+    read.version = version;
+  }
+  return true;
+}
+
+// The fast path. Orders the same transaction but for their reference, on one date, reading
+// balances that have not changed, get the same decision: the engine's answer depends on the
+// transaction, its date, the policy set and the balances it reads, and the reference only names
+// the decision and the order's own earlier reservations, of which a fresh ledger whose references
+// are each used once (and hold no '/', so that no key of one order is another's) has none. So
+// such an order is not evaluated again: the kept decision stands for it (shared when it reserves
+// nothing), and what it reserves is reserved for it, in date order, as for any order.
+Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
+  const KeptKey key{order.content, order.as_of.days()};
+  auto found = order.content ? lane.kept.find(key) : lane.kept.end();
+  Kept* kept = found == lane.kept.end() ? nullptr : found->second.get();
+  if (kept && StillHolds(lane, order, *kept)) {
+    if (!kept->reserves) {
+      lane.decisions.push_back(&kept->decision);  // nothing ran out that had not with the order evaluated
+      return Status::Ok();
+    }
+    auto identity = audit::IdentifyRetry("simulate", "", order.reference);
+    if (!identity.ok()) return identity.status();
+    Decision d = kept->decision;
+    d.reference = order.reference;
+    d.decision_id = identity->decision_id;
+    kept->tx.reference = order.reference;
+    auto reserved = ReserveDecided(*lane.engine, *lane.ledger, kept->tx, std::move(d),
+                                   {.idempotency_key = identity->ledger_key});
+    if (!reserved.ok()) return reserved.status();
+    if (*reserved) {
+      lane.own.push_back(std::move((*reserved)->decision));
+      lane.decisions.push_back(&lane.own.back());
+      return AccountFor(lane, order, lane.own.back(), kept->reads, (*reserved)->written);
+    }
+    // Refused: decided again from the start below, as `check --reserve` would.
+  }
+  // Evaluated: the transaction parsed on the policy set's data (or taken from the kept one).
+  std::optional<Transaction> parsed;
+  if (kept) {
+    parsed = kept->tx;
+  } else {
+    auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
+    if (!tx.ok()) return tx.status().WithFieldPrefix(order.origin);
+    parsed = std::move(tx).value();
+  }
+  parsed->reference = order.reference;
+  auto identity = audit::IdentifyRetry("simulate", "", order.reference);
+  if (!identity.ok()) return identity.status();
+  const ledger::LedgerAllocationView ledger_view(*lane.ledger, identity->ledger_key);
+  const RecordingView view(&ledger_view);
+  DetermineOptions options = OptionsFor(s, lane, identity->decision_id);
+  options.allocations = &view;
+  Decision decision = lane.engine->Determine(*parsed, options);
+  ++lane.summary.evaluated;
+  auto evaluated = std::make_unique<Kept>();
+  evaluated->decision = decision;
+  auto reserved = ReserveDecided(*lane.engine, *lane.ledger, *parsed, std::move(decision),
+                                 {.idempotency_key = identity->ledger_key});
+  if (!reserved.ok()) return reserved.status();
+  if (!*reserved) return DecideOne(s, lane, order, *parsed);  // refused: as `check --reserve` goes on
+  for (auto& read : view.reads()) {
+    const auto v = lane.versions.find(read.answer.account);
+    read.version = v == lane.versions.end() ? 0 : v->second;  // before this order's own postings
+  }
+  lane.own.push_back(std::move((*reserved)->decision));
+  lane.decisions.push_back(&lane.own.back());
+  EXPORTCTL_RETURN_IF_ERROR(AccountFor(lane, order, lane.own.back(), view.reads(), (*reserved)->written));
+  // Kept for the next order alike, unless something about it was not a plain answer.
+  if (order.content && !view.failed() && evaluated->decision.outcome != Outcome::kLicensed) {
+    evaluated->reserves = !(*reserved)->postings.empty();
+    evaluated->tx = std::move(*parsed);
+    evaluated->reads = std::move(view.reads());
+    if (!evaluated->reserves) lane.decisions.back() = &evaluated->decision;
+    auto& slot = lane.kept[key];
+    if (slot) lane.retired.push_back(std::move(slot));
+    slot = std::move(evaluated);
   }
   return Status::Ok();
 }
@@ -469,6 +763,14 @@ void FirstDifference(const Decision& a, const Decision& b, Flip& f) {
     f.rule_a = std::string(x->rule), f.citation_a = std::string(x->citation), f.reason_a = x->summary;
   if (const Finding* y = first_only_in(b, a))
     f.rule_b = std::string(y->rule), f.citation_b = std::string(y->citation), f.reason_b = y->summary;
+}
+
+// Tallies as the summary keeps them: by outcome name, only those that occurred.
+Tallies ByName(const OutcomeTallies& t) {
+  Tallies out;
+  for (size_t o = 0; o < t.size(); ++o)
+    if (t[o].orders) out[OutcomeName(static_cast<Outcome>(o))] = t[o];
+  return out;
 }
 
 }  // namespace
@@ -504,81 +806,96 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
     lanes[i].ledger = std::move(opened).value();
   }
   summary_.orders = orders.size();
-  constexpr size_t kChunk = 2048;
+
+  // Evaluations are reused only where that is sound (DecideReusing): every reference once, none
+  // holding '/'.
+  bool reuse = s_.reuse_evaluations;
+  if (reuse) {
+    std::unordered_set<std::string_view> references;
+    references.reserve(orders.size());
+    for (const auto& o : orders)
+      if (o.reference.empty() || o.reference.find('/') != std::string::npos || !references.insert(o.reference).second) {
+        reuse = false;
+        break;
+      }
+  }
+  // Each order's (country, quarter), numbered once for every policy set.
+  std::vector<uint32_t> bucket(orders.size());
+  std::vector<std::pair<std::string, std::string>> buckets;
+  {
+    std::map<std::pair<std::string, int>, uint32_t> numbers;
+    for (size_t i = 0; i < orders.size(); ++i) {
+      const Date d = orders[i].as_of;
+      auto [it, inserted] = numbers.try_emplace({orders[i].destination, d.year() * 4 + d.quarter()}, 0);
+      if (inserted) {
+        it->second = static_cast<uint32_t>(buckets.size());
+        buckets.emplace_back(orders[i].destination, QuarterOf(d));
+      }
+      bucket[i] = it->second;
+    }
+  }
+  for (auto& lane : lanes) lane.by_bucket.assign(buckets.size(), OutcomeTallies{});
+
+  constexpr size_t kChunk = 8192;
   const unsigned workers = std::max(1u, std::min<unsigned>(s_.workers, static_cast<unsigned>(lanes.size())));
   OrderAnswers answers;
   answers.decisions.resize(lanes.size());
   for (size_t begin = 0; begin < orders.size(); begin += kChunk) {
     const size_t end = std::min(orders.size(), begin + kChunk);
-    // The chunk's transactions, parsed once for every policy set (workers take every w-th).
-    std::vector<std::optional<Transaction>> txs(end - begin);
-    std::vector<Status> failed(std::max<size_t>(lanes.size(), workers), Status::Ok());
-    auto parse = [&](unsigned w) {
-      for (size_t i = begin + w; i < end; i += workers) {
-        auto tx = ParseTransaction(orders[i].text, *s_.dataset, orders[i].as_of);
-        if (!tx.ok()) {
-          failed[w] = tx.status().WithFieldPrefix(orders[i].origin);
-          return;
-        }
-        tx->reference = orders[i].reference;
-        txs[i - begin] = std::move(tx).value();
-      }
-    };
-    // Each policy set runs the chunk on its own ledger, in order; policy sets run side by side.
-    auto run_lanes = [&](unsigned w) {
-      for (size_t l = w; l < lanes.size(); l += workers) {
+    // Each policy set runs the chunk on its own ledger, in order; policy sets run side by side,
+    // each worker taking the next one not yet run.
+    std::vector<Status> failed(lanes.size(), Status::Ok());
+    std::atomic<size_t> next_lane{0};
+    auto run_lanes = [&] {
+      for (size_t l; (l = next_lane.fetch_add(1)) < lanes.size();) {
         Lane& lane = lanes[l];
-        lane.decisions.resize(end - begin);
-        if (lane.dataset != s_.dataset) {
-          // Its own data: the chunk parsed again on it (transactions point into their catalog).
-          lane.own_txs.assign(end - begin, std::nullopt);
-          for (size_t i = begin; i < end; ++i) {
-            auto tx = ParseTransaction(orders[i].text, *lane.dataset, orders[i].as_of);
+        lane.decisions.clear();
+        lane.own.clear();
+        lane.retired.clear();
+        // Kept evaluations of earlier dates serve no later order.
+        std::erase_if(lane.kept, [&](const auto& k) { return k.first.day < orders[begin].as_of.days(); });
+        for (size_t i = begin; i < end && failed[l].ok(); ++i) {
+          const Order& order = orders[i];
+          Status st = Status::Ok();
+          if (reuse) {
+            st = DecideReusing(s_, lane, order);
+          } else {
+            auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
             if (!tx.ok()) {
-              failed[l] = tx.status().WithFieldPrefix(orders[i].origin);
+              failed[l] = tx.status().WithFieldPrefix(order.origin);
               break;
             }
-            tx->reference = orders[i].reference;
-            lane.own_txs[i - begin] = std::move(tx).value();
+            tx->reference = order.reference;
+            st = DecideOne(s_, lane, order, *tx);
           }
-          if (!failed[l].ok()) continue;
-        }
-        for (size_t i = begin; i < end; ++i) {
-          const Transaction& tx = lane.dataset != s_.dataset ? *lane.own_txs[i - begin] : *txs[i - begin];
-          Status st = DecideOne(s_, lane, orders[i], tx, lane.decisions[i - begin]);
           if (!st.ok()) {
-            failed[l] = st.WithFieldPrefix("line " + std::to_string(orders[i].line));
+            failed[l] = st.WithFieldPrefix("line " + std::to_string(order.line));
             break;
           }
+          const Decision& d = *lane.decisions.back();
+          const double tpp = OrderTpp(d);
+          const size_t o = static_cast<size_t>(d.outcome);
+          lane.totals[o].Add(order.units, tpp);
+          lane.by_bucket[bucket[i]][o].Add(order.units, tpp);
         }
       }
     };
-    const std::function<void(unsigned)> stages[] = {parse, run_lanes};
-    for (const auto& stage : stages) {
-      std::vector<std::thread> threads;
-      for (unsigned w = 1; w < workers; ++w) threads.emplace_back(stage, w);
-      stage(0);
-      for (auto& t : threads) t.join();
-      for (const auto& st : failed)
-        if (!st.ok()) return st;
-    }
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(run_lanes);
+    run_lanes();
+    for (auto& t : threads) t.join();
+    for (const auto& st : failed)
+      if (!st.ok()) return st;
 
     for (size_t i = begin; i < end; ++i) {
       const Order& order = orders[i];
       answers.order = &order;
-      answers.tpp = OrderTpp(lanes[0].decisions[i - begin]);
-      for (size_t l = 0; l < lanes.size(); ++l) {
-        const Decision& d = lanes[l].decisions[i - begin];
-        answers.decisions[l] = &d;
-        const std::string outcome = OutcomeName(d.outcome);
-        const double tpp = OrderTpp(d);
-        lanes[l].summary.totals[outcome].Add(order.units, tpp);
-        lanes[l].summary.by_country_quarter[{order.destination, QuarterOf(order.as_of)}][outcome].Add(order.units, tpp);
-      }
+      for (size_t l = 0; l < lanes.size(); ++l) answers.decisions[l] = lanes[l].decisions[i - begin];
+      answers.tpp = OrderTpp(*answers.decisions[0]);
       // A flip: some policy set decided otherwise than the first.
       for (size_t l = 1; l < lanes.size(); ++l) {
-        const Decision& a = lanes[0].decisions[i - begin];
-        const Decision& b = lanes[l].decisions[i - begin];
+        const Decision& a = *answers.decisions[0];
+        const Decision& b = *answers.decisions[l];
         if (a.outcome == b.outcome && a.license_exception == b.license_exception &&
             (a.outcome != Outcome::kLicenseRequired || a.review_policy == b.review_policy))
           continue;
@@ -587,10 +904,9 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
         if (summary_.flips.size() < kMaxFlipsKept) {
           Flip f{.line = order.line, .reference = order.reference, .as_of = order.as_of,
                  .destination = order.destination};
-          for (const auto& lane : lanes) {
-            const Decision& d = lane.decisions[i - begin];
-            f.outcomes.push_back(OutcomeName(d.outcome));
-            f.review_policies.push_back(d.outcome == Outcome::kLicenseRequired ? ReviewPolicyName(d.review_policy) : "");
+          for (const Decision* d : answers.decisions) {
+            f.outcomes.push_back(OutcomeName(d->outcome));
+            f.review_policies.push_back(d->outcome == Outcome::kLicenseRequired ? ReviewPolicyName(d->review_policy) : "");
           }
           f.policy_a = lanes[0].policy.id;
           f.policy_b = lanes[l].policy.id;
@@ -603,7 +919,15 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
     }
     if (s_.progress) s_.progress(end, orders.size());
   }
-  for (size_t l = 0; l < lanes.size(); ++l) summary_.policies[l] = std::move(lanes[l].summary);
+  for (size_t l = 0; l < lanes.size(); ++l) {
+    Lane& lane = lanes[l];
+    lane.summary.totals = ByName(lane.totals);
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      Tallies t = ByName(lane.by_bucket[b]);
+      if (!t.empty()) lane.summary.by_country_quarter[buckets[b]] = std::move(t);
+    }
+    summary_.policies[l] = std::move(lane.summary);
+  }
   return Status::Ok();
 }
 

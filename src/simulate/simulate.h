@@ -78,6 +78,9 @@ struct Order {
   Date as_of;
   std::string destination;
   int64_t units = 0;      // items' quantities
+  // Orders with the same non-zero content (ReadOrders, ExpandDemand) are the same transaction but
+  // for their reference: on one date, a policy set evaluates them once (Simulation::Run).
+  uint64_t content = 0;
 };
 
 // Reads a JSONL file of transactions; every line is validated up front (a simulation does not
@@ -147,6 +150,8 @@ struct PolicySummary {
   std::map<std::pair<std::string, std::string>, Tallies> by_country_quarter;  // (country, "2026-Q3")
   std::vector<Exhaustion> exhausted;
   std::map<std::string, AccountBurn> burn;  // by "account (period)": LPP starts again each year
+  size_t evaluated = 0;  // orders the engine evaluated (the others reused an evaluation: Simulation::Run)
+  size_t reserving = 0;  // orders that reserved
 };
 
 // An order whose outcome differs between policy sets, and the first reason that differs.
@@ -177,7 +182,10 @@ inline constexpr size_t kMaxFlipsKept = 10000;
 struct OrderAnswers {
   const Order* order = nullptr;
   double tpp = 0;
-  std::vector<const Decision*> decisions;  // per policy set
+  // Per policy set, valid during the call. Orders alike but for their reference, on one date,
+  // that reserve nothing may share one evaluation (Services::reuse_evaluations): its `reference`
+  // and `decision_id` are then the first such order's; use `order` for the order's own.
+  std::vector<const Decision*> decisions;
 };
 using OrderSink = std::function<void(const OrderAnswers&)>;
 
@@ -188,6 +196,10 @@ struct Services {
   const OwnershipGraphView* ownership = nullptr;
   const ledger::AllocationRules* rules = nullptr;  // required: each policy set's fresh ledger
   unsigned workers = 1;                            // policy sets decided in parallel
+  // Orders alike but for their reference, on one date, reading unchanged balances, are evaluated
+  // once per policy set (Simulation::Run); false: every order through the engine (the same
+  // answers, slower: tests compare the two).
+  bool reuse_evaluations = true;
   std::function<void(size_t done, size_t total)> progress;  // called between chunks
 };
 

@@ -416,6 +416,87 @@ TEST(Simulation, AnOverlayQuotaDepletesAcrossOrders) {
   std::filesystem::remove_all(dir);
 }
 
+// Reusing an evaluation for orders alike but for their reference (the fast path) answers exactly
+// as sending every order through the engine: the same summary.json and report, byte for byte, on
+// a scenario that crosses regime dates (2025-01-13, 2025-05-13), runs a country allocation, LPP
+// allowances and an agreement's quota out, and reserves AIA counts, with several orders alike on
+// one date.
+TEST(Simulation, ReusingEvaluationsGivesTheSameSummaryAsEvaluatingEveryOrder) {
+  std::istringstream demand(
+      "country,quarter,chip,quantity,consignee_profile,orders\n"
+      "MY,2025-Q2,H100 SXM5 80GB,60000,us_headquartered,240\n"
+      "MY,2025-Q3,H100 SXM5 80GB,150000,local,300\n"  // 500 H100s an order: the allocation runs out
+      "DE,2025-Q1,H100 SXM5 80GB,4000,china_headquartered,200\n"
+      "DE,2024-Q4,H100 SXM5 80GB,4000,local,200\n"
+      "IN,2025-Q2,B200 SXM (HGX),9000,local,300\n"              // LPP for a Tier 2 consignee, then its allowance spent
+      "AE,2025-Q2,H200 SXM 141GB,3000,local,150\n");
+  auto from_demand = ExpandDemand(demand, "demand.csv", BundledData(), kToday);
+  ASSERT_TRUE(from_demand.ok()) << from_demand.status().ToString();
+  // JSONL lines alike but for the reference (or with none) on the days around 2025-01-13.
+  std::string jsonl;
+  for (const char* day : {"2025-01-12", "2025-01-13", "2025-01-14"})
+    for (int i = 0; i < 4; ++i) jsonl += LppOrder(std::string("de-") + day + "-" + std::to_string(i), day, 300) + "\n";
+  jsonl += R"({"as_of":"2025-01-13","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":300}],)"
+           R"("parties":[{"role":"ultimate_consignee","name":"Delhi Compute","country":"DE","headquarters":"IN",)"
+           R"("ultimate_parent_headquarters":"IN"}]})" "\n";
+  auto from_jsonl = Read(jsonl);
+  ASSERT_TRUE(from_jsonl.ok()) << from_jsonl.status().ToString();
+  auto orders = MergeOrders(std::move(from_jsonl).value(), std::move(from_demand).value());
+  ASSERT_TRUE(orders.ok()) << orders.status().ToString();
+
+  const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-reuse-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "quota.json").string();
+  std::ofstream(file) << R"J({"id": "my-quota", "title": "t", "country": "MY", "effective": "2025-01-01", "expiry": null,
+    "status": "hypothetical", "changes": [{"kind": "quota", "parties": ["Local compute (MY)", "US cloud subsidiary (MY)"],
+    "units": 6000, "rules": ["aid.country_allocation"], "citation": "hypothetical quota"}]})J";
+  auto deal = LoadAgreementFile(file, BundledData());
+  ASSERT_TRUE(deal.ok()) << deal.status().ToString();
+  PolicySet with = Builtin("codified");
+  with.id = "codified+quota";
+  with.overlays = {&*deal};
+  const std::vector<PolicySet> sets = {Builtin("enforced"), Builtin("codified"), with};
+
+  auto run = [&](bool reuse, unsigned workers) {
+    static const Engine engine(BundledData());
+    Simulation sim({.dataset = &BundledData(), .engine = &engine, .rules = &Rules(), .workers = workers,
+                    .reuse_evaluations = reuse},
+                   sets);
+    std::vector<std::string> rows;
+    const Status st = sim.Run(*orders, [&](const OrderAnswers& a) {
+      std::string row;
+      AppendOrderRowCsv(a, row);
+      for (const Decision* d : a.decisions)
+        row += std::string(ReviewPolicyName(d->review_policy)) + " " + std::to_string(d->reasons.size()) + ";";
+      rows.push_back(std::move(row));
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return std::make_pair(sim.summary(), rows);
+  };
+  const auto [plain, plain_rows] = run(false, 1);
+  const auto [fast, fast_rows] = run(true, 2);
+  EXPECT_EQ(SummaryJson(fast), SummaryJson(plain));
+  EXPECT_EQ(ReportHtml(fast, "t"), ReportHtml(plain, "t"));
+  EXPECT_EQ(ExhaustedCsv(fast), ExhaustedCsv(plain));
+  EXPECT_EQ(fast_rows, plain_rows);
+
+  // The scenario is what it says: evaluations reused, allocations and the quota run out, orders
+  // reserved, and the regime dates make the policy sets disagree.
+  size_t evaluated = 0;
+  for (const auto& p : fast.policies) evaluated += p.evaluated;
+  EXPECT_LT(evaluated * 2, orders->size() * sets.size()) << "fewer than half the orders evaluated";
+  std::set<std::string> ran_out;
+  for (const auto& p : plain.policies)
+    for (const auto& e : p.exhausted) ran_out.insert(e.account);
+  EXPECT_TRUE(ran_out.count("country:MY"));
+  EXPECT_TRUE(ran_out.count("quota:my-quota/0:units"));
+  EXPECT_TRUE(ran_out.count("lpp:id=demand-local-IN"));
+  EXPECT_GT(plain.policies[1].reserving, 100u);
+  EXPECT_GT(plain.flips_total, 0u);
+  std::filesystem::remove_all(dir);
+}
+
 // A quota that runs out is listed with the allocations that did (summary.json "exhausted", with
 // its measure) and drawn in the report's burn-down: in units when it counts units, in TPP when
 // it counts TPP; the date is the order's that found too little left, or that took the last of it.
