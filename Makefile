@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: deps configure build demo test bench sanitize fuzz clean
+.PHONY: deps configure build demo test bench bench-simulate sanitize fuzz clean
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
 
@@ -24,6 +24,10 @@ test: build
 
 bench: build
 	./scripts/bench.sh $(BUILD)
+
+# The policy simulator alone: 1,000,000 orders x 4 policy sets (SIM_ORDERS to change).
+bench-simulate: build
+	bench/simulate.sh $(BUILD)
 
 sanitize: deps
 	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEXPORTCTL_SANITIZE=ON

@@ -26,8 +26,11 @@ std::string ToHex(const unsigned char* p, size_t n) {
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  // EVP_Digest is one call, thread-safe, and uses the CPU's SHA extensions when present.
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+  // EVP_Digest is one call, thread-safe, and uses the CPU's SHA extensions when present. The
+  // algorithm is fetched once: EVP_sha256() makes OpenSSL 3 look it up again at every call, which
+  // cost more than the hash of a short text (decision ids).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (EVP_Digest(data.data(), data.size(), digest, &len, sha256 ? sha256 : EVP_sha256(), nullptr) != 1) {
     std::abort();  // OpenSSL cannot fail to hash in memory; if it does, stop rather than log garbage
   }
   return ToHex(digest, len);

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -37,6 +39,27 @@ Status WriteFile(const std::filesystem::path& path, const std::string& text) {
   f.close();
   if (!f) return Status::Error(ErrorCode::kUnavailable, "--out", "cannot write " + path.string());
   return Status::Ok();
+}
+
+// "\r[##########----------]  50%  500,000 / 1,000,000 orders  4.2 s": one line, redrawn in place.
+std::string ProgressBar(size_t done, size_t total, std::chrono::steady_clock::time_point started) {
+  constexpr size_t kWidth = 30;
+  const size_t filled = total ? done * kWidth / total : kWidth;
+  auto grouped = [](size_t n) {
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (i && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
+  };
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  char tail[64];
+  std::snprintf(tail, sizeof tail, " %3zu%%  ", total ? done * 100 / total : 100);
+  char time[32];
+  std::snprintf(time, sizeof time, " orders  %.1f s", seconds);
+  return "\r\033[Ksimulating [" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "]" + tail +
+         grouped(done) + " / " + grouped(total) + time;
 }
 
 int Failed(CliContext& ctx, const Status& s) {
@@ -125,8 +148,8 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
   const Engine engine(*data);
   simulate::Simulation sim({.dataset = data, .engine = &engine, .screener = screener.get(), .ownership = graph->get(),
                             .rules = &*rules, .workers = std::max(1u, std::thread::hardware_concurrency()),
-                            .progress = [tty](size_t done, size_t total) {
-                              if (tty) std::cerr << "\r\033[Ksimulating " << done << " / " << total << " orders" << std::flush;
+                            .progress = [tty, started = std::chrono::steady_clock::now()](size_t done, size_t total) {
+                              if (tty) std::cerr << ProgressBar(done, total, started) << std::flush;
                             }},
                            sets);
   std::string row;

@@ -13,10 +13,15 @@
 namespace exportctl::ledger::internal {
 namespace {
 
+// The time written on a posting, to the millisecond; formatted again only when the millisecond
+// changed (a simulation writes a hundred thousand postings a second).
 std::string NowUtc() {
   const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  thread_local long long last_ms = -1;
+  thread_local std::string last;
+  if (total_ms == last_ms) return last;
+  const auto ms = total_ms % 1000;
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -24,7 +29,9 @@ std::string NowUtc() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   char out[40];
   std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
-  return out;
+  last_ms = total_ms;
+  last = out;
+  return last;
 }
 
 // One (account, period): its running totals and its postings' effects in the order written.

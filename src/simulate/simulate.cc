@@ -213,10 +213,19 @@ Status SortAndCheck(std::vector<Order>& orders) {
   std::vector<uint32_t> index(orders.size());
   for (uint32_t i = 0; i < index.size(); ++i) index[i] = i;
   std::stable_sort(index.begin(), index.end(), [&](uint32_t a, uint32_t b) { return orders[a].as_of < orders[b].as_of; });
-  std::vector<Order> sorted;
-  sorted.reserve(orders.size());
-  for (uint32_t i : index) sorted.push_back(std::move(orders[i]));
-  orders = std::move(sorted);
+  // Applied in place, cycle by cycle (a second vector of a million orders is memory not needed).
+  for (uint32_t i = 0; i < index.size(); ++i) {
+    if (index[i] == i) continue;
+    Order held = std::move(orders[i]);
+    uint32_t at = i;
+    for (uint32_t from = index[at]; from != i; from = index[at]) {
+      orders[at] = std::move(orders[from]);
+      index[at] = at;
+      at = from;
+    }
+    orders[at] = std::move(held);
+    index[at] = at;
+  }
   return Status::Ok();
 }
 
@@ -373,6 +382,13 @@ Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& fil
       !std::equal(rows[0].begin(), rows[0].end(), columns.begin()))
     return Status::Invalid(file_name + ":1", "the header must be country,quarter,chip,quantity,consignee_profile[,orders]");
   std::vector<Order> orders;
+  size_t expected = 0;  // room for the orders the rows ask for (the rows are checked below)
+  for (size_t r = 1; r < rows.size(); ++r) {
+    int64_t n = 1;
+    if (rows[r].size() == 6 && std::from_chars(rows[r][5].data(), rows[r][5].data() + rows[r][5].size(), n).ec != std::errc()) n = 1;
+    expected += static_cast<size_t>(std::clamp<int64_t>(n, 1, 1 << 20));
+  }
+  orders.reserve(std::min(expected, max_orders));
   for (size_t r = 1; r < rows.size(); ++r) {
     const auto& row = rows[r];
     const std::string where = file_name + ":" + std::to_string(r + 1);
@@ -420,14 +436,18 @@ Result<std::vector<Order>> ExpandDemand(std::istream& in, const std::string& fil
       shapes.push_back({units, text.substr(kHead.size(), text.size() - kHead.size() - kTail.size()), NewContentId()});
       return shapes.back();
     };
+    const std::string row_reference = "demand-" + std::to_string(r + 1) + "-";
     // The row's last order, validated: an order of the same quantity and date validates alike.
     size_t checked = SIZE_MAX;
     for (int64_t k = 0; k < *count; ++k) {
       const int64_t units = *quantity / *count + (k < *quantity % *count ? 1 : 0);
       const Date as_of = Date::FromDays(start.days() + static_cast<int32_t>(k * days / *count));
       const Shape& shape = shape_of(units);
-      std::string reference = "demand-" + std::to_string(r + 1) + "-" + std::to_string(k + 1);
-      std::string text = R"({"as_of":")" + as_of.ToString() + "\"" + shape.middle + R"("reference":")" + reference + "\"}";
+      std::string reference = row_reference + std::to_string(k + 1);
+      std::string text;
+      text.reserve(shape.middle.size() + reference.size() + 40);
+      text.append(R"({"as_of":")").append(as_of.ToString()).append("\"").append(shape.middle);
+      text.append(R"("reference":")").append(reference).append("\"}");
       if (checked != SIZE_MAX && orders[checked].units == units && orders[checked].as_of == as_of) {
         Order o;
         o.origin = where;
@@ -522,11 +542,16 @@ struct Lane {
   std::unique_ptr<ledger::Ledger> ledger;
   PolicySummary summary;
   std::set<std::pair<std::string, std::string>> exhausted;  // (account, period) already reported
-  // The current chunk's decisions, by order: in `own`, or an evaluation in `kept`.
-  std::vector<const Decision*> decisions;
-  std::deque<Decision> own;
+  // A chunk's decisions, by order: in `own`, or an evaluation in `kept`. Two chunks are held: the
+  // one being decided, and the one before it, whose answers are being summed up meanwhile.
+  struct Chunk {
+    std::vector<const Decision*> decisions;
+    std::deque<Decision> own;
+    std::vector<std::unique_ptr<Kept>> retired;  // replaced in this chunk: its decisions may be in use
+  };
+  std::array<Chunk, 2> chunks;
+  Chunk* out = &chunks[0];
   std::unordered_map<KeptKey, std::unique_ptr<Kept>, KeptKeyHash> kept;
-  std::vector<std::unique_ptr<Kept>> retired;  // replaced this chunk: its decisions may be in use
   std::unordered_map<std::string, uint64_t> versions;  // account → postings written on it
   OutcomeTallies totals{};
   std::vector<OutcomeTallies> by_bucket;  // by (country, quarter): Run's buckets
@@ -638,9 +663,9 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
   auto reserved = ReserveForDecision(*lane.engine, *lane.ledger, tx, OptionsFor(s, lane, identity->decision_id), ro);
   if (!reserved.ok()) return reserved.status();
   lane.summary.evaluated += static_cast<size_t>(reserved->attempts);
-  lane.own.push_back(std::move(reserved->decision));
-  lane.decisions.push_back(&lane.own.back());
-  return AccountFor(lane, order, lane.own.back(), watch ? watch->reads() : std::vector<BalanceRead>(), reserved->written);
+  lane.out->own.push_back(std::move(reserved->decision));
+  lane.out->decisions.push_back(&lane.out->own.back());
+  return AccountFor(lane, order, lane.out->own.back(), watch ? watch->reads() : std::vector<BalanceRead>(), reserved->written);
 }
 
 // Whether every balance a kept evaluation read is still what it was. An account no posting was
@@ -679,7 +704,7 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
   Kept* kept = found == lane.kept.end() ? nullptr : found->second.get();
   if (kept && StillHolds(lane, order, *kept)) {
     if (!kept->reserves) {
-      lane.decisions.push_back(&kept->decision);  // nothing ran out that had not with the order evaluated
+      lane.out->decisions.push_back(&kept->decision);  // nothing ran out that had not with the order evaluated
       return Status::Ok();
     }
     auto identity = audit::IdentifyRetry("simulate", "", order.reference);
@@ -692,9 +717,9 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
                                    {.idempotency_key = identity->ledger_key});
     if (!reserved.ok()) return reserved.status();
     if (*reserved) {
-      lane.own.push_back(std::move((*reserved)->decision));
-      lane.decisions.push_back(&lane.own.back());
-      return AccountFor(lane, order, lane.own.back(), kept->reads, (*reserved)->written);
+      lane.out->own.push_back(std::move((*reserved)->decision));
+      lane.out->decisions.push_back(&lane.out->own.back());
+      return AccountFor(lane, order, lane.out->own.back(), kept->reads, (*reserved)->written);
     }
     // Refused: decided again from the start below, as `check --reserve` would.
   }
@@ -726,17 +751,17 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
     const auto v = lane.versions.find(read.answer.account);
     read.version = v == lane.versions.end() ? 0 : v->second;  // before this order's own postings
   }
-  lane.own.push_back(std::move((*reserved)->decision));
-  lane.decisions.push_back(&lane.own.back());
-  EXPORTCTL_RETURN_IF_ERROR(AccountFor(lane, order, lane.own.back(), view.reads(), (*reserved)->written));
+  lane.out->own.push_back(std::move((*reserved)->decision));
+  lane.out->decisions.push_back(&lane.out->own.back());
+  EXPORTCTL_RETURN_IF_ERROR(AccountFor(lane, order, lane.out->own.back(), view.reads(), (*reserved)->written));
   // Kept for the next order alike, unless something about it was not a plain answer.
   if (order.content && !view.failed() && evaluated->decision.outcome != Outcome::kLicensed) {
     evaluated->reserves = !(*reserved)->postings.empty();
     evaluated->tx = std::move(*parsed);
     evaluated->reads = std::move(view.reads());
-    if (!evaluated->reserves) lane.decisions.back() = &evaluated->decision;
+    if (!evaluated->reserves) lane.out->decisions.back() = &evaluated->decision;
     auto& slot = lane.kept[key];
-    if (slot) lane.retired.push_back(std::move(slot));
+    if (slot) lane.out->retired.push_back(std::move(slot));
     slot = std::move(evaluated);
   }
   return Status::Ok();
@@ -840,57 +865,12 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
   const unsigned workers = std::max(1u, std::min<unsigned>(s_.workers, static_cast<unsigned>(lanes.size())));
   OrderAnswers answers;
   answers.decisions.resize(lanes.size());
-  for (size_t begin = 0; begin < orders.size(); begin += kChunk) {
-    const size_t end = std::min(orders.size(), begin + kChunk);
-    // Each policy set runs the chunk on its own ledger, in order; policy sets run side by side,
-    // each worker taking the next one not yet run.
-    std::vector<Status> failed(lanes.size(), Status::Ok());
-    std::atomic<size_t> next_lane{0};
-    auto run_lanes = [&] {
-      for (size_t l; (l = next_lane.fetch_add(1)) < lanes.size();) {
-        Lane& lane = lanes[l];
-        lane.decisions.clear();
-        lane.own.clear();
-        lane.retired.clear();
-        // Kept evaluations of earlier dates serve no later order.
-        std::erase_if(lane.kept, [&](const auto& k) { return k.first.day < orders[begin].as_of.days(); });
-        for (size_t i = begin; i < end && failed[l].ok(); ++i) {
-          const Order& order = orders[i];
-          Status st = Status::Ok();
-          if (reuse) {
-            st = DecideReusing(s_, lane, order);
-          } else {
-            auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
-            if (!tx.ok()) {
-              failed[l] = tx.status().WithFieldPrefix(order.origin);
-              break;
-            }
-            tx->reference = order.reference;
-            st = DecideOne(s_, lane, order, *tx);
-          }
-          if (!st.ok()) {
-            failed[l] = st.WithFieldPrefix("line " + std::to_string(order.line));
-            break;
-          }
-          const Decision& d = *lane.decisions.back();
-          const double tpp = OrderTpp(d);
-          const size_t o = static_cast<size_t>(d.outcome);
-          lane.totals[o].Add(order.units, tpp);
-          lane.by_bucket[bucket[i]][o].Add(order.units, tpp);
-        }
-      }
-    };
-    std::vector<std::thread> threads;
-    for (unsigned w = 1; w < workers; ++w) threads.emplace_back(run_lanes);
-    run_lanes();
-    for (auto& t : threads) t.join();
-    for (const auto& st : failed)
-      if (!st.ok()) return st;
-
+  // A decided chunk's flips and per-order answers (the sink), in order.
+  auto sum_up = [&](size_t begin, size_t end, size_t c) {
     for (size_t i = begin; i < end; ++i) {
       const Order& order = orders[i];
       answers.order = &order;
-      for (size_t l = 0; l < lanes.size(); ++l) answers.decisions[l] = lanes[l].decisions[i - begin];
+      for (size_t l = 0; l < lanes.size(); ++l) answers.decisions[l] = lanes[l].chunks[c].decisions[i - begin];
       answers.tpp = OrderTpp(*answers.decisions[0]);
       // A flip: some policy set decided otherwise than the first.
       for (size_t l = 1; l < lanes.size(); ++l) {
@@ -918,6 +898,58 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
       if (sink) sink(answers);
     }
     if (s_.progress) s_.progress(end, orders.size());
+  };
+  size_t decided_begin = 0, decided_end = 0;  // the chunk decided before this one, not yet summed up
+  for (size_t begin = 0, c = 0; begin < orders.size(); begin += kChunk, c ^= 1) {
+    const size_t end = std::min(orders.size(), begin + kChunk);
+    // Kept evaluations of dates before the previous chunk serve no later order, nor one being summed up.
+    const int32_t keep_from = orders[decided_end > decided_begin ? decided_begin : begin].as_of.days();
+    // Each policy set runs the chunk on its own ledger, in order; policy sets run side by side,
+    // each worker taking the next one not yet run, while this thread sums up the chunk before.
+    std::vector<Status> failed(lanes.size(), Status::Ok());
+    std::atomic<size_t> next_lane{0};
+    auto run_lanes = [&] {
+      for (size_t l; (l = next_lane.fetch_add(1)) < lanes.size();) {
+        Lane& lane = lanes[l];
+        lane.out = &lane.chunks[c];
+        lane.out->decisions.clear();
+        lane.out->own.clear();
+        lane.out->retired.clear();
+        std::erase_if(lane.kept, [&](const auto& k) { return k.first.day < keep_from; });
+        for (size_t i = begin; i < end && failed[l].ok(); ++i) {
+          const Order& order = orders[i];
+          Status st = Status::Ok();
+          if (reuse) {
+            st = DecideReusing(s_, lane, order);
+          } else {
+            auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
+            if (!tx.ok()) {
+              failed[l] = tx.status().WithFieldPrefix(order.origin);
+              break;
+            }
+            tx->reference = order.reference;
+            st = DecideOne(s_, lane, order, *tx);
+          }
+          if (!st.ok()) {
+            failed[l] = st.WithFieldPrefix("line " + std::to_string(order.line));
+            break;
+          }
+          const Decision& d = *lane.out->decisions.back();
+          const double tpp = OrderTpp(d);
+          const size_t o = static_cast<size_t>(d.outcome);
+          lane.totals[o].Add(order.units, tpp);
+          lane.by_bucket[bucket[i]][o].Add(order.units, tpp);
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 0; w < workers; ++w) threads.emplace_back(run_lanes);
+    if (decided_end > decided_begin) sum_up(decided_begin, decided_end, c ^ 1);
+    for (auto& t : threads) t.join();
+    for (const auto& st : failed)
+      if (!st.ok()) return st;
+    decided_begin = begin, decided_end = end;
+    if (end == orders.size()) sum_up(decided_begin, decided_end, c);
   }
   for (size_t l = 0; l < lanes.size(); ++l) {
     Lane& lane = lanes[l];
