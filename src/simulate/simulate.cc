@@ -698,13 +698,23 @@ bool StillHolds(Lane& lane, const Order& order, Kept& kept) {
 // are each used once (and hold no '/', so that no key of one order is another's) has none. So
 // such an order is not evaluated again: the kept decision stands for it (shared when it reserves
 // nothing), and what it reserves is reserved for it, in date order, as for any order.
-Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
+// `alike_later`: a later order is this one's transaction on its date (only then is an evaluation
+// kept; the last order alike lets it go).
+Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool alike_later) {
   const KeptKey key{order.content, order.as_of.days()};
   auto found = order.content ? lane.kept.find(key) : lane.kept.end();
   Kept* kept = found == lane.kept.end() ? nullptr : found->second.get();
+  // The last order alike: the evaluation is not kept past this chunk (its decision may be this order's).
+  auto let_go = [&] {
+    if (kept && !alike_later) {
+      lane.out->retired.push_back(std::move(found->second));
+      lane.kept.erase(found);
+    }
+  };
   if (kept && StillHolds(lane, order, *kept)) {
     if (!kept->reserves) {
       lane.out->decisions.push_back(&kept->decision);  // nothing ran out that had not with the order evaluated
+      let_go();
       return Status::Ok();
     }
     auto identity = audit::IdentifyRetry("simulate", "", order.reference);
@@ -719,7 +729,9 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
     if (*reserved) {
       lane.out->own.push_back(std::move((*reserved)->decision));
       lane.out->decisions.push_back(&lane.out->own.back());
-      return AccountFor(lane, order, lane.out->own.back(), kept->reads, (*reserved)->written);
+      const Status st = AccountFor(lane, order, lane.out->own.back(), kept->reads, (*reserved)->written);
+      let_go();
+      return st;
     }
     // Refused: decided again from the start below, as `check --reserve` would.
   }
@@ -727,6 +739,7 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
   std::optional<Transaction> parsed;
   if (kept) {
     parsed = kept->tx;
+    let_go();
   } else {
     auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
     if (!tx.ok()) return tx.status().WithFieldPrefix(order.origin);
@@ -755,7 +768,7 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order) {
   lane.out->decisions.push_back(&lane.out->own.back());
   EXPORTCTL_RETURN_IF_ERROR(AccountFor(lane, order, lane.out->own.back(), view.reads(), (*reserved)->written));
   // Kept for the next order alike, unless something about it was not a plain answer.
-  if (order.content && !view.failed() && evaluated->decision.outcome != Outcome::kLicensed) {
+  if (order.content && alike_later && !view.failed() && evaluated->decision.outcome != Outcome::kLicensed) {
     evaluated->reserves = !(*reserved)->postings.empty();
     evaluated->tx = std::move(*parsed);
     evaluated->reads = std::move(view.reads());
@@ -844,6 +857,15 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
         break;
       }
   }
+  // Whether a later order is the same transaction on the same date: only then is an evaluation kept.
+  std::vector<bool> alike_later(orders.size(), false);
+  if (reuse) {
+    std::unordered_set<KeptKey, KeptKeyHash> seen;
+    for (size_t i = orders.size(); i-- > 0;) {
+      if (!orders[i].content) continue;
+      alike_later[i] = !seen.insert({orders[i].content, orders[i].as_of.days()}).second;
+    }
+  }
   // Each order's (country, quarter), numbered once for every policy set.
   std::vector<uint32_t> bucket(orders.size());
   std::vector<std::pair<std::string, std::string>> buckets;
@@ -861,7 +883,7 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
   }
   for (auto& lane : lanes) lane.by_bucket.assign(buckets.size(), OutcomeTallies{});
 
-  constexpr size_t kChunk = 8192;
+  constexpr size_t kChunk = 2048;  // two chunks of decisions per policy set are held at a time
   const unsigned workers = std::max(1u, std::min<unsigned>(s_.workers, static_cast<unsigned>(lanes.size())));
   OrderAnswers answers;
   answers.decisions.resize(lanes.size());
@@ -920,7 +942,7 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
           const Order& order = orders[i];
           Status st = Status::Ok();
           if (reuse) {
-            st = DecideReusing(s_, lane, order);
+            st = DecideReusing(s_, lane, order, alike_later[i]);
           } else {
             auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
             if (!tx.ok()) {
