@@ -50,7 +50,7 @@ export function BatchScreen({ api }: { api: Api }) {
     setPage(0);
     let input: Input[];
     try {
-      input = readInput(text, format, fileName);
+      input = await readInput(api, text, format, fileName);
     } catch (e) {
       setTotal(0);
       setError(String((e as Error).message ?? e));

@@ -10,6 +10,7 @@ import { BatchScreen } from './batch';
 import { ScreeningScreen } from './screening';
 import { AuditScreen } from './audit';
 import { LicensesScreen } from './licenses';
+import { SimulateScreen } from './simulate';
 
 interface Session {
   api: Api;
@@ -29,6 +30,7 @@ const SCREENS: Screen[] = [
   { id: 'screening', title: 'Screening', role: 'analyst', view: (s) => <ScreeningScreen api={s.api} role={s.me.role} /> },
   { id: 'allocations', title: 'Allocations', role: 'viewer', view: (s) => <AllocationsScreen api={s.api} /> },
   { id: 'licenses', title: 'Licenses', role: 'viewer', view: (s) => <LicensesScreen api={s.api} /> },
+  { id: 'simulate', title: 'Simulate', role: 'analyst', view: (s) => <SimulateScreen api={s.api} /> },
   { id: 'audit', title: 'Audit', role: 'viewer', view: (s) => <AuditScreen api={s.api} /> },
   { id: 'world', title: 'World by date', role: 'viewer', view: (s) => <World api={s.api} /> },
 ];

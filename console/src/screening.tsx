@@ -137,7 +137,11 @@ export function ScreeningScreen({ api, role }: { api: Api; role: Role }) {
     <div>
       <h1>Screening</h1>
       {lists && (
-        <p data-testid="lists">{lists.length === 0 ? 'No list imported.' : 'Lists: ' + lists.map((l) => `${l.list_id} ${l.source_date ?? ''} (${l.record_count} records${l.stale ? ', stale' : ''})`).join('; ')}</p>
+        <>
+          <p data-testid="lists">{lists.length === 0 ? 'No list imported.' : 'Lists: ' + lists.map((l) => `${l.list_id} ${l.source_date ?? ''} (${l.record_count} records${l.stale ? ', stale' : ''})`).join('; ') +
+            (lists[0]?.loaded_at ? `; loaded by the server at ${lists[0].loaded_at}` : '')}</p>
+          {lists[0]?.reload_error && <p role="alert" class="error" data-testid="lists-reload-error">{lists[0].reload_error}</p>}
+        </>
       )}
       <form onSubmit={search} class="grid">
         <div class="field"><label for="screen-name">Name</label>

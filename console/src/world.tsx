@@ -1,8 +1,10 @@
 // World by date: every country coloured by its AI Diffusion tier or its membership of a Country
-// Group on a date (slider from the first regime, 2023-11-17, to today) under a posture
-// (GET /v1/countries). A country's groups with their sources, its tier and its allocation
-// come from GET /v1/countries/{code} and GET /v1/ledger/balances. The map's shapes are projected
-// once; a date change only recolours them.
+// Group or its place in the license area of advanced-computing items on a date (slider from the
+// first regime, 2023-11-17, to today) under a posture (GET /v1/countries: the server says the
+// license area as its engine decides it; the page works out nothing from the groups). A country's
+// groups with their sources, its tier, license area, the rules that bind an export to it and its
+// allocation come from GET /v1/countries/{code} and GET /v1/ledger/balances. The map's shapes are
+// projected once; a date change only recolours them.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { geoEqualEarth, geoPath } from 'd3-geo';
 import { feature } from 'topojson-client';
@@ -45,7 +47,6 @@ export function WorldScreen({ api }: { api: Api }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<any>(null);
   const [allocation, setAllocation] = useState<any>(null);
-  const [regimes, setRegimes] = useState<any[] | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -68,13 +69,9 @@ export function WorldScreen({ api }: { api: Api }) {
     api.get(`/v1/countries/${encodeURIComponent(selected)}${query({ as_of: asOf, posture })}`)
       .then((d) => live && setDetail(d))
       .catch((e) => live && setDetail({ error: e instanceof ApiError ? e.describe() : String(e) }));
-    setRegimes(null);
     api.get(`/v1/ledger/balances${query({ as_of: asOf })}`)
       .then((b) => live && setAllocation((b.balances ?? []).find((r: any) => r.account === `country:${selected}`) ?? { none: true }))
       .catch((e) => live && setAllocation({ error: e instanceof ApiError ? e.describe() : String(e) }));
-    api.get(`/v1/regimes${query({ as_of: asOf, posture })}`)
-      .then((r) => live && setRegimes(Array.isArray(r) ? r : []))
-      .catch(() => live && setRegimes([]));
     return () => { live = false; };
   }, [selected, asOf, posture]);
 
@@ -93,6 +90,10 @@ export function WorldScreen({ api }: { api: Api }) {
     const c = byCode.get(code);
     if (!c) return 'none';
     if (colourBy === 'tier') return TIER_CLASS[String(c.ai_diffusion_tier)] ?? 'none';
+    if (colourBy === 'license_area') {
+      if (!c.license_area?.rule) return 'none';
+      return c.license_area.in_area ? (c.license_area.verified ? 'area-in' : 'area-unverified') : 'area-out';
+    }
     return (c.groups ?? []).includes(colourBy) ? 'member' : 'other';
   };
 
@@ -121,24 +122,33 @@ export function WorldScreen({ api }: { api: Api }) {
           <label for="world-colour">Colour by</label>
           <select id="world-colour" value={colourBy} onChange={(e) => setColourBy(e.currentTarget.value)}>
             <option value="tier">AI Diffusion tier</option>
+            <option value="license_area">License area (advanced computing)</option>
             {groups.map((g) => <option key={g} value={g}>Country Group {g}</option>)}
           </select>
         </div>
       </div>
       {error && <p role="alert" class="error">{error}</p>}
       {data?.ai_diffusion?.note && colourBy === 'tier' && <p class="hint">{data.ai_diffusion.note}</p>}
-      <p class="legend" aria-hidden="true">
+      {colourBy === 'license_area' && data && (
+        <p class="hint" data-testid="license-area-rule">{data.license_area?.rule
+          ? <>License area on {data.as_of} under the {data.posture} posture: <code>{data.license_area.rule}</code> (<Citation text={data.license_area.citation ?? ''} />), for {data.license_area.items}.</>
+          : `No license-area rule binds on ${data.as_of} under the ${data.posture} posture.`}</p>
+      )}
+      <p class="legend" data-testid="map-legend">
         {colourBy === 'tier'
           ? <><span class="key tier-1" /> Tier 1 <span class="key tier-2" /> Tier 2 <span class="key tier-3" /> Tier 3</>
-          : <><span class="key member" /> in {colourBy} <span class="key other" /> not in {colourBy}</>}
-        {' '}<span class="key none" /> no data
+          : colourBy === 'license_area'
+            ? <><span class="key area-in" /> in the license area <span class="key area-unverified" /> in it by a secondary source <span class="key area-out" /> outside it</>
+            : <><span class="key member" /> in {colourBy} <span class="key other" /> not in {colourBy}</>}
+        {' '}<span class="key none" /> no data{colourBy === 'license_area' ? ' (or no license-area rule binds)' : ''}
       </p>
-      <svg class="map" data-loaded={data ? `${data.as_of} ${data.posture}` : ''} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={`World map on ${asOf}, ${colourBy === 'tier' ? 'AI Diffusion tiers' : 'Country Group ' + colourBy}`}>
+      <svg class="map" data-loaded={data ? `${data.as_of} ${data.posture}` : ''} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={`World map on ${asOf}, ${colourBy === 'tier' ? 'AI Diffusion tiers' : colourBy === 'license_area' ? 'license area of advanced-computing items' : 'Country Group ' + colourBy}`}>
         {/* tabindex in lower case: on an SVG element the attribute name keeps its case, and
             "tabIndex" would not make the shape focusable. */}
         {shapes.map((s) => {
           const c = byCode.get(s.code);
-          const label = c ? `${c.name} (${c.code}): ${(c.groups ?? []).join(', ') || 'no group'}` : s.name;
+          const area = c?.license_area?.rule ? (c.license_area.in_area ? '; in the license area' : '; outside the license area') : '';
+          const label = c ? `${c.name} (${c.code}): ${(c.groups ?? []).join(', ') || 'no group'}${area}` : s.name;
           return (
             <path key={s.code + s.name} d={s.d} class={'country ' + classOf(s.code) + (selected === s.code ? ' selected' : '')}
               data-code={s.code} role={c ? 'button' : undefined} tabindex={c ? 0 : undefined} aria-label={c ? label : undefined}
@@ -158,6 +168,10 @@ export function WorldScreen({ api }: { api: Api }) {
                 <dt>Country Groups</dt><dd data-testid="country-groups">{(detail.groups ?? []).join(', ') || 'none'}</dd>
                 <dt>AI Diffusion tier</dt>
                 <dd>{detail.ai_diffusion_tier ? `Tier ${detail.ai_diffusion_tier.tier}${detail.ai_diffusion_tier.binding ? '' : ' (not binding under this posture)'}: ${detail.ai_diffusion_tier.basis ?? ''}` : '—'}</dd>
+                <dt>License area</dt>
+                <dd data-testid="country-license-area">{detail.license_area?.rule
+                  ? <>{detail.license_area.in_area ? 'inside' : 'outside'} (<code>{detail.license_area.rule}</code>, <Citation text={detail.license_area.citation ?? ''} />, for {detail.license_area.items}){detail.license_area.verified ? '' : ' — rests on a secondary source'}: {detail.license_area.basis}</>
+                  : detail.license_area?.basis ?? '—'}</dd>
               </dl>
               <h3>Country allocation (country:{selected}) on {asOf}</h3>
               {!allocation ? <p>Loading…</p> : allocation.error ? <p role="alert" class="error">{allocation.error}</p>
@@ -170,16 +184,17 @@ export function WorldScreen({ api }: { api: Api }) {
                   <dt>Left</dt><dd>{allocation.remaining_tpp != null ? `${num(allocation.remaining_tpp)} TPP (${num(allocation.remaining_h100, 1)} H100-eq)` : '—'}</dd>
                 </dl>
               )}
-              <h3>Rules in force on {asOf}, {posture}</h3>
-              <p class="hint">The rules of every regime in force on the date (they apply to every destination; a check says which
-                reach an order to {selected}).</p>
-              {!regimes ? <p>Loading…</p> : (
+              <h3>Rules binding an export to {selected} on {asOf}, {posture}</h3>
+              <p class="hint">The license requirements and prohibitions the engine finds for advanced-computing items (3A090.a
+                and .b chips, 3A090.c HBM, 4E091 model weights) exported to a company headquartered in {selected}; rules that
+                turn on the parties themselves (screening, owners, end use) bind by the order, which a check weighs.</p>
+              {(detail.rules_binding ?? []).length === 0 ? <p data-testid="rules-in-force">No license requirement or prohibition binds such an export on this date.</p> : (
                 <table data-testid="rules-in-force">
-                  <thead><tr><th scope="col">Regime</th><th scope="col">Rule</th><th scope="col">Citation</th><th scope="col">What it says</th></tr></thead>
+                  <thead><tr><th scope="col">Regime</th><th scope="col">Rule</th><th scope="col">Citation</th><th scope="col">Effect</th><th scope="col">Items</th></tr></thead>
                   <tbody>
-                    {regimes.filter((g) => g.in_force).flatMap((g) => (g.rules ?? []).filter((r: any) => r.active).map((r: any) => (
-                      <tr key={g.id + r.id}><td>{g.id}</td><td><code>{r.id}</code></td><td><Citation text={r.citation ?? ''} /></td><td>{r.summary}</td></tr>
-                    )))}
+                    {detail.rules_binding.map((r: any) => (
+                      <tr key={r.rule}><td>{r.regime}</td><td><code>{r.rule}</code></td><td><Citation text={r.citation ?? ''} /></td><td>{String(r.effect).replace(/_/g, ' ')}</td><td>{(r.items ?? []).join(', ') || 'every item'}</td></tr>
+                    ))}
                   </tbody>
                 </table>
               )}

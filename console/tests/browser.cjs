@@ -411,6 +411,56 @@ test('batch: a CSV file of orders, bad lines in place', async ({ page, url, keys
   await axeCheck(page, 'batch (CSV)');
 });
 
+test('simulate: orders and demand under three policy sets, flips, exhausted allocations, errors by line', async ({ page, url, keys }) => {
+  await signIn(page, url, keys.analyst, 'analyst');
+  await page.getByRole('link', { name: 'Simulate' }).click();
+  await page.getByRole('heading', { name: 'Simulate', level: 1 }).waitFor();
+  // An Indian-headquartered consignee in Germany: License Exception LPP allows 26,900,000 TPP a
+  // year under the codified posture (1,699 H100s), so the second order of 1,000 runs it out.
+  const order = (ref, date, dest, qty, hq = 'IN') => JSON.stringify({ reference: ref, as_of: date, destination: dest,
+    items: [{ chip: 'H100 SXM5 80GB', quantity: qty }],
+    parties: [{ role: 'ultimate_consignee', name: 'Delhi Compute GmbH', country: dest, headquarters: hq, ultimate_parent_headquarters: hq }] });
+  const good = [order('SIM-1', '2025-06-02', 'DE', 1000), order('SIM-2', '2025-06-03', 'DE', 1000), order('SIM-3', '2025-06-04', 'AE', 100, 'AE')];
+  // A bad line: the server's error names the line and field, shown as the page says it.
+  await page.getByLabel('Or paste them', { exact: true }).first().fill([good[0], order('SIM-X', '2025-06-02', 'DE', -3)].join('\n'));
+  await page.getByRole('button', { name: 'Run the simulation' }).click();
+  const err = page.getByTestId('simulate-error');
+  await err.waitFor();
+  assert.match(await err.innerText(), /orders line 2, field items\[0\]\.quantity; field orders:2\.items\[0\]\.quantity/);
+  // Orders pasted, demand uploaded as a file; the UAE partnership (bundled, announced) chosen
+  // by keyboard as a third policy set.
+  await page.getByLabel('Or paste them', { exact: true }).first().fill(good.join('\n'));
+  await page.getByLabel(/Demand as CSV/).setInputFiles({ name: 'demand.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('country,quarter,chip,quantity,consignee_profile,orders\nAE,2026-Q1,H100 SXM5 80GB,200,local,2\n') });
+  await page.waitForFunction(() => document.querySelector('#sim-demand').value.includes('AE,2026-Q1'));
+  await page.locator('#sim-overlay-us-uae-ai-acceleration-partnership-2025').focus();
+  await page.keyboard.press('Space');
+  assert.equal(await page.locator('#sim-overlay-us-uae-ai-acceleration-partnership-2025').isChecked(), true);
+  await page.getByRole('button', { name: 'Run the simulation' }).focus();
+  await page.keyboard.press('Enter');
+  const results = page.getByTestId('simulate-results');
+  await results.waitFor();
+  assert.match(await results.getByRole('heading', { level: 2 }).innerText(), /^5 orders under 3 policy sets/);
+  const totals = await page.getByTestId('simulate-totals').innerText();
+  assert.match(totals, /enforced\s+NO LICENSE REQUIRED\s+2\s+2,000\s+31,664,000/);
+  assert.match(totals, /codified\s+LICENSE REQUIRED\s+1\s+1,000\s+15,832,000/);
+  assert.match(totals, /codified-with-agreements\s+LICENSE EXCEPTION/);
+  const chart = await page.getByTestId('simulate-chart').locator('svg').getAttribute('aria-label');
+  assert.match(chart, /^Orders by outcome per policy set: enforced: 2 no license required, 3 license required; codified: 4 license exception, 1 license required; codified-with-agreements: /);
+  // SIM-2 flips: no license needed as enforced, LPP exhausted as codified; the first differing
+  // reason is cited.
+  const flips = page.getByTestId('simulate-flips');
+  const sim2 = flips.locator('tr').filter({ hasText: 'SIM-2' });
+  assert.match(await sim2.innerText(), /NO LICENSE REQUIRED/);
+  assert.ok(await sim2.locator('a.cite').count() > 0, 'the first differing reason is cited');
+  const exhausted = await page.getByTestId('simulate-exhausted').innerText();
+  assert.match(exhausted, /codified\s+lpp:delhi compute\s+2025\s+26,900,000\s+2025-06-03\s+SIM-2\s+11,068,000/,
+    'the LPP allowance runs out under the codified posture');
+  assert.doesNotMatch(exhausted, /enforced/, 'nothing runs out as enforced');
+  await axeCheck(page, 'simulate');
+  await shot(page, 'simulate');
+});
+
 test('licenses: the attention flag, one license with its drawdowns', async ({ page, url, keys }) => {
   const post = async (path, body, key = keys.officer) => {
     const r = await fetch(url + path, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
@@ -505,12 +555,32 @@ test('world by date: Cambodia leaves D:5', async ({ page, url, keys }) => {
   const cap = Number(/Cap\s+([\d,]+) TPP/.exec(text)[1].replace(/,/g, ''));
   const used = Number(/Used\s+([\d,]+) TPP/.exec(text)[1].replace(/,/g, ''));
   assert.match(text, new RegExp(`Left\\s+${(cap - used - 31664000).toLocaleString('en-US')} TPP`));
+  // The rules that bind an export to Malaysia on the date, as the server's engine finds them: the
+  // AI Diffusion rule's worldwide .a requirement, not the HBM rule (D:5 and Macau only) nor the
+  // rules of every regime in force.
   const rules = page.getByTestId('country-detail').getByTestId('rules-in-force');
-  await rules.getByRole('link', { name: '15 CFR 742.6(a)(6)(iii)' }).first().waitFor();
-  assert.match(await rules.innerText(), /ai-diffusion-2025/, 'the codified AI Diffusion rule is in force under the codified posture');
+  await rules.getByText('aid.worldwide_a').waitFor();
+  const rulesText = await rules.innerText();
+  assert.match(rulesText, /ai-diffusion-2025/, 'the codified AI Diffusion rule binds under the codified posture');
+  assert.doesNotMatch(rulesText, /hbm\.license|jurisdiction\.|acs\.supercomputer_end_use/, 'only the rules binding Malaysia are listed');
+  // Germany under the enforced posture: nothing binds an export there.
+  await page.getByLabel('Posture', { exact: true }).selectOption('enforced');
+  await page.locator('svg.map[data-loaded="2025-09-01 enforced"]').waitFor();
+  await page.locator('path[data-code="DE"]').click();
+  await page.getByTestId('country-detail').filter({ hasText: '(DE) on 2025-09-01, enforced' })
+    .getByTestId('rules-in-force').filter({ hasText: 'No license requirement or prohibition binds' }).waitFor();
+  await page.getByTestId('country-license-area').filter({ hasText: /^outside/ }).waitFor();
+  // Coloured by the license area the server states: China and the UAE (named) in it, Germany not.
+  await page.getByLabel('Colour by').selectOption('license_area');
+  assert.match(await page.locator('path[data-code="CN"]').getAttribute('class'), /\barea-in\b/);
+  assert.match(await page.locator('path[data-code="AE"]').getAttribute('class'), /\barea-(in|unverified)\b/);
+  assert.match(await page.locator('path[data-code="DE"]').getAttribute('class'), /\barea-out\b/);
+  assert.match(await page.getByTestId('map-legend').innerText(), /in the license area/);
+  await page.getByTestId('license-area-rule').getByRole('link', { name: '15 CFR 742.6(a)(6)(iii)' }).waitFor();
+  await axeCheck(page, 'world by date (license area)');
+  await shot(page, 'world-by-date');
   await page.getByLabel('Colour by').selectOption('tier');
   await axeCheck(page, 'world by date');
-  await shot(page, 'world-by-date');
   return { map_redraw_ms: Math.round(redraw) };
 });
 
@@ -557,8 +627,18 @@ test('screening: the re-screen after a list import', async ({ page, url, keys })
       parties: [{ role: 'ultimate_consignee', name: party, country: 'DE', headquarters: 'DE', ultimate_parent_headquarters: 'DE' }] }) });
   assert.equal(r.status, 200);
   importLists([listRow('console-test-3', party, 'DE', 'For all items subject to the EAR', 'Presumption of denial')]);
+  // The running server picks up the list imported after it started (it looks at most once a
+  // second): the next check of the party finds it, without a restart.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const again = await fetch(url + '/v1/check', { method: 'POST', headers: { Authorization: `Bearer ${keys.analyst}` },
+    body: JSON.stringify({ reference: 'RESCREEN-2', as_of: '2025-06-01', destination: 'DE', items: [{ chip: 'H100 SXM5 80GB', quantity: 8 }],
+      parties: [{ role: 'ultimate_consignee', name: party, country: 'DE', headquarters: 'DE', ultimate_parent_headquarters: 'DE' }] }) });
+  const decided = await again.json();
+  assert.equal(decided.outcome, 'LICENSE_REQUIRED', JSON.stringify(decided.screened_parties));
+  assert.ok(decided.list_versions.some((v) => /\(3 records\)/.test(v)), JSON.stringify(decided.list_versions));
   await signIn(page, url, keys.analyst, 'analyst');
   await page.getByRole('link', { name: 'Screening' }).click();
+  await page.getByTestId('lists').filter({ hasText: /\(3 records\); loaded by the server at \d{4}-\d\d-\d\dT/ }).waitFor();
   const section = page.getByTestId('rescreen');
   await section.getByTestId('rescreen-summary').waitFor();
   assert.match(await section.getByTestId('rescreen-summary').textContent(), /csl@[\d-]+#sha256:\w+ \(3 records\);\s+\d+ remembered part(y|ies) re-screened against the added and changed records: 1 new hit/);

@@ -21,6 +21,7 @@
 
 #include "audit/audit_log.h"
 #include "check/check.h"
+#include "check/orders_csv.h"
 #include "cli/commands.h"
 #include "cli/decision_text.h"
 #include "core/clock.h"
@@ -28,6 +29,7 @@
 #include "core/json_writer.h"
 #include "data/agreements.h"
 #include "data/data_json.h"
+#include "determine/destination_json.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/engine.h"
@@ -166,11 +168,15 @@ void AppendDecisionCsv(const Decision& d, std::string& out) {
          CsvEscape(JoinLines(d.warnings)) + "," + CsvEscape(JoinLines(d.obligations)) + "\n";
 }
 
-void PrintErrorLine(const Status& st, size_t line, std::string& out) {
+void PrintErrorLine(const Status& st, size_t line, std::string& out, bool csv_input = false) {
   JsonWriter w(out);
   w.BeginObject().Key("error").BeginObject();
   w.Field("code", ErrorCodeName(st.code())).Field("field", st.field()).Field("message", st.message());
   if (line) w.Field("line", static_cast<int64_t>(line));
+  // A CSV order's bad cell: the column it came from, beside the transaction field it made.
+  if (csv_input) {
+    if (const std::string column = check::CsvColumnOf(st.field()); !column.empty()) w.Field("column", column);
+  }
   w.EndObject().EndObject();
 }
 
@@ -257,6 +263,25 @@ int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::
   std::ios::sync_with_stdio(false);
   const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   constexpr size_t kChunk = 4096;
+  // CSV orders (by the file's name, or a first line that is not a JSON object) are read whole by
+  // the reader the server uses, then decided as the transactions they make, each under the line
+  // it starts on. JSON lines stream, a chunk at a time.
+  std::string first_line;
+  bool first_pending = static_cast<bool>(std::getline(*in, first_line));
+  const bool csv_input = first_pending && check::LooksLikeOrdersCsv(o.batch == "-" ? "" : o.batch, first_line);
+  std::vector<check::CsvOrder> csv_orders;
+  size_t csv_next = 0;
+  if (csv_input) {
+    std::string text = first_line + "\n";
+    text.append(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
+    auto read = check::ReadOrdersCsv(text);
+    if (!read.ok()) {
+      PrintJsonError(ErrorCodeName(read.status().code()), read.status().field(), read.status().message());
+      return 2;
+    }
+    csv_orders = std::move(read).value();
+    first_pending = false;
+  }
   std::vector<std::string> lines(kChunk);
   std::vector<check::BatchLine> batch(kChunk);
   std::vector<std::string> texts;  // the chunk's output, one per worker
@@ -268,7 +293,7 @@ int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::
     if (!line.answer.ok()) {
       errors.fetch_add(1, std::memory_order_relaxed);
       std::string err;
-      PrintErrorLine(line.answer.status(), line.number, err);
+      PrintErrorLine(line.answer.status(), line.number, err, csv_input);
       std::fprintf(stderr, "%s\n", err.c_str());
       if (!o.csv) out += err + "\n";
     } else if (o.csv) {
@@ -280,9 +305,22 @@ int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::
   };
   for (;;) {
     size_t n = 0;
-    while (n < kChunk && std::getline(*in, lines[n])) {
-      batch[n] = {.number = line_no + n + 1, .text = lines[n]};
-      ++n;
+    if (csv_input) {
+      for (; n < kChunk && csv_next < csv_orders.size(); ++n, ++csv_next) {
+        const check::CsvOrder& order = csv_orders[csv_next];
+        batch[n] = {.number = order.line, .text = order.transaction, .refused = order.error};
+      }
+    } else {
+      if (first_pending) {
+        lines[0] = std::move(first_line);
+        batch[0] = {.number = 1, .text = lines[0]};
+        first_pending = false;
+        n = 1;
+      }
+      while (n < kChunk && std::getline(*in, lines[n])) {
+        batch[n] = {.number = line_no + n + 1, .text = lines[n]};
+        ++n;
+      }
     }
     if (n == 0) break;
     line_no += n;
@@ -578,7 +616,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   auto* check = app.add_subcommand("check", "Decide one transaction (JSON) or a batch (JSONL)");
   static CheckOptions co;
   check->add_option("file", co.file, "Transaction JSON file, or - for stdin");
-  check->add_option("--batch", co.batch, "JSONL file (one transaction per line), or - for stdin");
+  check->add_option("--batch", co.batch, "JSONL file (one transaction per line) or CSV orders (a .csv file, or a first line that is a header), or - for stdin");
   check->add_flag("--csv", co.csv, "CSV output for spreadsheets (a header and one row per decision)");
   check->add_flag("--text", co.text, "Readable text instead of JSON (single transaction)");
   check->add_flag("--json", co.json, "JSON output (the default; JSON lines with --batch)");
@@ -624,7 +662,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
   });
 
   // countries CODE | countries --all  [--as-of D] [--posture P] [--json | --text]
-  auto* countries = app.add_subcommand("countries", "Country Groups and AI Diffusion tier of a destination (or of every country) on a date");
+  auto* countries = app.add_subcommand("countries", "Country Groups, AI Diffusion tier and license area of a destination (or of every country) on a date, and the rules binding it");
   static std::string k_code, k_as_of, k_posture;
   static bool k_all = false, k_text = false;
   countries->add_option("country", k_code, "ISO code, name or alias");
@@ -646,8 +684,9 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
     if (!ReadAsOfAndPosture(ctx, k_as_of, k_posture, d, p)) return;
     std::string out;
     JsonWriter w(out);
+    const Engine engine(*data);
     if (k_all) {
-      WriteCountriesJson(*data, d, p, w);
+      WriteCountriesJson(engine, d, p, w);
       if (!k_text) {
         std::cout << out << '\n';
         return;
@@ -655,13 +694,19 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       const nlohmann::json j = nlohmann::json::parse(out);
       std::cout << "Countries as of " << d.ToString() << " (" << PostureName(p) << " posture)\n"
                 << "AI Diffusion tiers: " << j["ai_diffusion"]["note"].get<std::string>() << "\n";
-      std::printf("%-6s %-40s %-5s %s\n", "CODE", "NAME", "TIER", "COUNTRY GROUPS");
+      const auto& area = j["license_area"];
+      std::cout << "License area: " << (area["rule"].is_null() ? std::string("no license-area rule binds")
+                                                                : area["rule"].get<std::string>() + " (" + area["citation"].get<std::string>() + "), for " + area["items"].get<std::string>())
+                << "\n";
+      std::printf("%-6s %-40s %-5s %-5s %s\n", "CODE", "NAME", "TIER", "AREA", "COUNTRY GROUPS");
       for (const auto& c : j["countries"]) {
         std::string groups;
         for (const auto& g : c["groups"]) groups += (groups.empty() ? "" : " ") + g.get<std::string>();
         if (c.contains("treated_as")) groups += " (treated as " + c["treated_as"].get<std::string>() + ")";
-        std::printf("%-6s %-40s %-5s %s\n", c["code"].get<std::string>().c_str(), c["name"].get<std::string>().c_str(),
-                    c["ai_diffusion_tier"].is_null() ? "-" : std::to_string(c["ai_diffusion_tier"].get<int>()).c_str(), groups.c_str());
+        const auto& la = c["license_area"];
+        std::printf("%-6s %-40s %-5s %-5s %s\n", c["code"].get<std::string>().c_str(), c["name"].get<std::string>().c_str(),
+                    c["ai_diffusion_tier"].is_null() ? "-" : std::to_string(c["ai_diffusion_tier"].get<int>()).c_str(),
+                    la["rule"].is_null() ? "-" : la["in_area"].get<bool>() ? "yes" : "no", groups.c_str());
       }
       return;
     }
@@ -671,7 +716,7 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = 2;
       return;
     }
-    WriteCountryJson(*data, *data->FindCountry(*code), d, p, w);
+    WriteCountryJson(engine, *data->FindCountry(*code), d, p, w);
     if (!k_text) {
       std::cout << out << '\n';
       return;
@@ -688,6 +733,19 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
               << (t["binding"].get<bool>() ? " (binding)" : " (not binding)") << (t["verified"].get<bool>() ? "" : " [unverified]") << "\n";
     if (!t["basis"].get<std::string>().empty()) std::cout << "    basis: " << t["basis"].get<std::string>() << "\n";
     std::cout << "    " << t["note"].get<std::string>() << "\n";
+    const auto& la = j["license_area"];
+    std::cout << "  License area: "
+              << (la["rule"].is_null() ? std::string("none binds")
+                                       : std::string(la["in_area"].get<bool>() ? "inside" : "outside") + " (" + la["rule"].get<std::string>() + ", " +
+                                             la["citation"].get<std::string>() + ", for " + la["items"].get<std::string>() + ")")
+              << (la["verified"].get<bool>() ? "" : " [unverified]") << "\n    " << la["basis"].get<std::string>() << "\n";
+    std::cout << "  Rules binding an export of advanced-computing items here:" << (j["rules_binding"].empty() ? " none" : "") << "\n";
+    for (const auto& r : j["rules_binding"]) {
+      std::string items;
+      for (const auto& i : r["items"]) items += (items.empty() ? "" : ", ") + i.get<std::string>();
+      std::cout << "    " << r["rule"].get<std::string>() << " (" << r["citation"].get<std::string>() << "): "
+                << r["effect"].get<std::string>() << (items.empty() ? "" : " for " + items) << "\n";
+    }
     if (j.contains("note")) std::cout << "  note: " << j["note"].get<std::string>() << "\n";
   });
 }

@@ -54,7 +54,8 @@ void WriteRegimesJson(const Dataset& data, Date d, Posture p, JsonWriter& w) {
   w.EndArray();
 }
 
-void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, JsonWriter& w) {
+void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, JsonWriter& w,
+                      const CountryFields& extra) {
   w.BeginObject().Field("code", c.code).Field("name", c.name).Field("as_of", d.ToString());
   w.Field("posture", PostureName(p));
   if (!c.treat_as.empty()) w.Field("treated_as", c.treat_as);
@@ -78,6 +79,7 @@ void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, 
   else w.Null();
   w.Field("binding", tier.binding).Field("status", tier.status).Field("basis", tier.basis);
   w.Field("verified", tier.verified).Field("note", tier.note).EndObject();
+  if (extra) extra(c, w);
   if (!c.note.empty()) w.Field("note", c.note);
   w.EndObject();
 }
@@ -163,12 +165,14 @@ AiDiffusionTier AiDiffusionTierOf(const Dataset& data, std::string_view code, Da
   return out;
 }
 
-void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w) {
+void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w,
+                        const std::function<void(JsonWriter&)>& extra, const CountryFields& each) {
   w.BeginObject().Field("as_of", d.ToString()).Field("posture", PostureName(p));
   // Whether the tiers bind is the same for every country; the first one's answer says it.
   const AiDiffusionTier any = AiDiffusionTierOf(data, data.countries().empty() ? "" : data.countries().front().code, d, p);
   w.Key("ai_diffusion").BeginObject().Field("binding", any.binding).Field("status", any.status);
   w.Field("note", any.note).EndObject();
+  if (extra) extra(w);
   w.Key("countries").BeginArray();
   for (const Country& c : data.countries()) {
     w.BeginObject().Field("code", c.code).Field("name", c.name);
@@ -182,6 +186,7 @@ void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w) {
     w.Key("ai_diffusion_tier");
     if (tier.tier) w.Integer(*tier.tier);
     else w.Null();
+    if (each) each(c, w);
     w.EndObject();
   }
   w.EndArray().EndObject();

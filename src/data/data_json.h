@@ -2,6 +2,7 @@
 // and the HTTP API serves.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,10 +18,16 @@ void WriteChipJson(const ChipRecord& c, JsonWriter& w);
 void WriteRegimesJson(const Dataset& data, Date d, Posture p, JsonWriter& w);
 // {"code","name","as_of","posture","treated_as"?,"groups":[…],"provenance":[…],
 //  "ai_diffusion_tier":{…},"note"?}
-void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, JsonWriter& w);
+// `extra` writes more fields into the country's object (the engine's facts, which data/ cannot
+// compute: determine/destination_json.h).
+using CountryFields = std::function<void(const Country&, JsonWriter&)>;
+void WriteCountryJson(const Dataset& data, const Country& c, Date d, Posture p, JsonWriter& w,
+                      const CountryFields& extra = {});
 // Every country on (d, p): {"as_of","posture","ai_diffusion":{status…},"countries":[{"code",
 // "name","treated_as"?,"groups","ai_diffusion_tier"}]}.
-void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w);
+// `extra` writes the top-level fields after "ai_diffusion", `each` more fields per country.
+void WriteCountriesJson(const Dataset& data, Date d, Posture p, JsonWriter& w,
+                        const std::function<void(JsonWriter&)>& extra = {}, const CountryFields& each = {});
 
 // The AI Diffusion rule's tier of a destination (15 CFR Part 740 Supp. No. 5; 742.6(b)(10)(iii)),
 // and whether the tiers bind on (d, p): they are codified but not enforced.

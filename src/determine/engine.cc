@@ -188,6 +188,7 @@ TransactionFacts Evaluation::ComputeFacts() {
   // The UAE is named beside the groups (and was inside them in 2023): never cleared by its A:5 row.
   facts.dest_named = std::find(rules.license_area_named.begin(), rules.license_area_named.end(), dest) != rules.license_area_named.end();
   facts.dest_license_area = facts.dest_license_area || facts.dest_named;
+  facts.dest_license_area_b = facts.dest_license_area || dest == "AE";
   for (const auto& e : rules.embargoes) {
     if (e.Covers(dest, date)) facts.embargo = &e;
   }
@@ -774,6 +775,7 @@ using steps::Compile;
 using steps::kNumSteps;
 using steps::AddInputWarnings;
 using steps::CheckMembershipSources;
+using steps::TransactionFacts;
 
 bool IsKnownRuleStep(std::string_view step) {
   for (const steps::RuleStep& s : steps::RuleSteps()) {
@@ -883,6 +885,110 @@ bool Engine::PosturesDiffer(Date d) const {
   return false;
 }
 Engine::~Engine() = default;
+
+LicenseAreaMembership Engine::LicenseArea(std::string_view code, Date d, Posture p) const {
+  LicenseAreaMembership out;
+  Transaction tx;
+  tx.destination = std::string(code);
+  tx.as_of = d;
+  const DetermineOptions opt;
+  Evaluation ev(data_, *rules_, tx, p, opt, /*explain=*/false);
+  const TransactionFacts facts = ev.ComputeFacts();
+  auto active = [&](StepId s) -> const RuleDef* {
+    const RuleDef* r = rules_->by_step[static_cast<size_t>(s)];
+    return r && r->ActiveOn(d, p) ? r : nullptr;
+  };
+  const std::string groups = ev.DestinationGroups(facts);
+  if (const RuleDef* r = active(StepId::kLicenseArea3a090)) {
+    out.rule = r->id;
+    out.citation = r->citation;
+    out.items = "3A090/4A090 .a and .b items";
+    out.in_area = facts.dest_license_area && !facts.dest_us;
+    out.named = facts.dest_named;
+    out.verified = r->verified && !(facts.dest_named && !rules_->license_area_named_verified);
+    out.basis = facts.dest_named ? std::string(code) + " is named beside Country Groups D:1, D:4 and D:5 (" + rules_->license_area_named_citation + ")"
+                : facts.dest_license_area ? std::string(code) + " is in " + groups + ", not A:5/A:6"
+                : (facts.Dest(Group::D1) || facts.Dest(Group::D4) || facts.Dest(Group::D5))
+                    ? std::string(code) + " is in " + groups + ": A:5/A:6 are excluded from the license area"
+                    : std::string(code) + " is in " + groups + ", none of D:1, D:4 or D:5";
+  } else if (const RuleDef* b = active(StepId::kLicenseAreaB)) {
+    out.rule = b->id;
+    out.citation = b->citation;
+    out.items = "3A090/4A090 .b items (.a items need a license to every destination under the AI Diffusion rule)";
+    out.in_area = facts.dest_license_area_b && !facts.dest_us;
+    out.named = facts.dest_license_area_b && !facts.dest_license_area;
+    out.verified = b->verified;
+    out.basis = out.named ? std::string(code) + " is named beside Country Groups D:1, D:4 and D:5"
+                : facts.dest_license_area ? std::string(code) + " is in " + groups + ", not A:5/A:6"
+                : std::string(code) + " is in " + groups + ", outside D:1, D:4 and D:5 or in A:5/A:6";
+  } else {
+    out.basis = "no license-area rule binds on " + d.ToString() + " under the " + PostureName(p) + " posture";
+  }
+  if (facts.dest_us) out.basis = "the United States is not a destination of an export";
+  return out;
+}
+
+std::vector<BindingRule> Engine::RulesBinding(std::string_view code, Date d, Posture p) const {
+  // The engine itself decides: one export of each kind of advanced-computing item to a company
+  // headquartered in the country (and its parent too), with no parties screened or owned.
+  static constexpr const char* kItems[] = {"3A090.a", "3A090.b", "3A090.c (HBM)", "4E091"};
+  Transaction tx;
+  tx.destination = std::string(code);
+  tx.as_of = d;
+  auto chip = [](double tpp, double die_area) {
+    TransactionItem it;
+    it.spec.vendor = "probe";
+    it.spec.model = "probe";
+    it.spec.tpp = tpp;
+    it.spec.die_area_mm2 = die_area;
+    it.spec.datacenter = true;
+    it.spec.designer_headquarters = "US";
+    return it;
+  };
+  tx.items.push_back(chip(6000, 800));   // TPP >= 4800: .a
+  tx.items.push_back(chip(3000, 1000));  // TPP 2400-4800 at density 3.0: .b
+  TransactionItem hbm;
+  hbm.spec.kind = ItemKind::kHbm;
+  hbm.spec.memory_bandwidth_density = 3.3;
+  tx.items.push_back(hbm);
+  TransactionItem weights;
+  weights.spec.kind = ItemKind::kModelWeights;
+  weights.spec.weights.training_operations = 3e26;
+  tx.items.push_back(weights);
+  for (size_t i = 0; i < tx.items.size(); ++i) tx.items[i].label = kItems[i];
+  Party consignee;
+  consignee.role = PartyRole::kUltimateConsignee;
+  consignee.name = "probe";
+  consignee.country = consignee.headquarters = consignee.ultimate_parent_headquarters = std::string(code);
+  tx.parties.push_back(consignee);
+  DetermineOptions opt;
+  opt.posture = p;
+  opt.compute_alternate = false;
+  opt.explain_what_would_change = false;
+  opt.decision_id = "probe";
+  const Decision dec = Determine(tx, opt);
+  std::vector<BindingRule> out;
+  for (const Finding& f : dec.reasons) {
+    if (f.effect != Effect::kLicenseRequired && f.effect != Effect::kProhibited) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const BindingRule& b) { return b.rule == f.rule; });
+    if (it == out.end()) {
+      BindingRule b;
+      b.rule = std::string(f.rule);
+      b.citation = std::string(f.citation);
+      b.effect = EffectName(f.effect);
+      for (const RuleDef& r : data_.rules()) {
+        if (r.id == f.rule) b.regime = r.regime_id;
+      }
+      out.push_back(std::move(b));
+      it = out.end() - 1;
+    }
+    if (f.item >= 0 && static_cast<size_t>(f.item) < std::size(kItems) &&
+        std::find(it->items.begin(), it->items.end(), kItems[f.item]) == it->items.end()) {
+      it->items.push_back(kItems[f.item]);
+    }
+  }
+  return out;
+}
 
 std::string NewDecisionId() {
   static std::atomic<uint64_t> counter{0};

@@ -42,6 +42,29 @@ struct CompiledRules;
 struct LicenseMemo;
 }
 
+// Whether a destination is in the license area of advanced-computing items on a date under a
+// posture, as the license-area steps decide it (the same destination facts a check computes):
+// the AC/S rule's area (15 CFR 742.6(a)(6)(iii): D:1, D:4, D:5 but not A:5/A:6, and the
+// destinations named beside them) while it binds, else the AI Diffusion rule's area of .b items
+// (742.6(a)(6)(iii)(B) as of 2025; .a items then need a license worldwide).
+struct LicenseAreaMembership {
+  bool in_area = false;
+  std::string rule;      // the license-area rule binding on (date, posture); "" = none binds
+  std::string citation;  // its citation
+  std::string items;     // which items the area is for, in words
+  bool named = false;    // in the area by name (the UAE), not by its Country Groups
+  bool verified = true;  // false when membership rests on secondary sources
+  std::string basis;     // why, in words
+};
+
+// A rule that binds an export to a destination on a date under a posture (license requirement
+// or prohibition), as the engine finds it for advanced-computing items (3A090.a datacenter,
+// 3A090.b, 3A090.c HBM, 4E091 model weights) shipped to a recipient headquartered there.
+struct BindingRule {
+  std::string rule, citation, effect, regime;
+  std::vector<std::string> items;  // the probe items it binds ("3A090.a", …)
+};
+
 class Engine {
  public:
   // The dataset must outlive the engine and every decision it returns. Load it with
@@ -53,6 +76,13 @@ class Engine {
 
   Decision Determine(const Transaction& tx, const DetermineOptions& options = {}) const;
   const Dataset& data() const { return data_; }
+
+  // The license area of advanced-computing items for `code` on (d, p).
+  LicenseAreaMembership LicenseArea(std::string_view code, Date d, Posture p) const;
+  // The rules that bind an export of advanced-computing items to `code` on (d, p), in rule-step
+  // order; party-specific rules (screening, the Affiliates Rule) bind by the parties, not the
+  // country, and appear only when the country alone triggers them.
+  std::vector<BindingRule> RulesBinding(std::string_view code, Date d, Posture p) const;
 
  private:
   bool PosturesDiffer(Date d) const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <iostream>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -140,22 +142,48 @@ class ModuleLedger final : public LedgerService {
   std::function<Date()> today_;
 };
 
+// The lists a server screens against, loaded together: the screener over them, their records
+// by id, and the compatible APIs over the same index. Requests hold the snapshot they started
+// with; a reload swaps in a new one whole.
+struct LoadedLists {
+  std::unique_ptr<screen::ListPartyScreener> screener;
+  std::unordered_map<std::string, const screen::ListRecord*> records;
+  std::unique_ptr<screen::CompatApis> compat;
+  std::string loaded_at;  // when this server loaded them (UTC)
+};
+
+std::string NowUtcText() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 // The engine's screener with officers' clearances applied as they are made: the lists' own
 // screener drops the pairs cleared when the server started; this one also drops those cleared
 // since — by this server (at once) or by anyone else writing the disposition file (another server
-// on the same data directory, `exportctl screen clear`), noticed within a second.
+// on the same data directory, `exportctl screen clear`), noticed within a second. Lists imported
+// with `exportctl lists import` while the server runs are noticed the same way (the manifest the
+// import replaces last, by rename, is the lists' generation): they are loaded whole beside the
+// ones in use and swapped in at once, so a check screens against either the old lists or the new
+// ones, never half of each. Lists that cannot be loaded leave the old ones in use, and every
+// check says so (a caveat: NEEDS_REVIEW), until an import that loads.
 class LiveScreener final : public PartyScreener {
  public:
-  LiveScreener(std::unique_ptr<screen::ListPartyScreener> inner, std::string data_dir)
-      : inner_(std::move(inner)), data_dir_(std::move(data_dir)) {
-    for (const auto& r : inner_->index().records()) records_.emplace(r.record_id, &r);
+  LiveScreener(std::unique_ptr<screen::ListPartyScreener> inner, std::string data_dir, screen::ListAgePolicy age)
+      : data_dir_(std::move(data_dir)), age_(std::move(age)) {
+    lists_stamp_ = ManifestStamp();
+    lists_ = Wrap(std::move(inner));
     (void)Reload();
   }
 
   Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override {
-    auto listings = inner_->Screen(party, as_of);
-    if (!listings.ok()) return listings;
     MaybeReload();
+    const std::shared_ptr<const LoadedLists> lists = Lists();
+    auto listings = lists->screener->Screen(party, as_of);
+    if (!listings.ok()) return listings;
     std::shared_ptr<const std::vector<screen::Disposition>> cleared;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -164,7 +192,8 @@ class LiveScreener final : public PartyScreener {
     if (!cleared || cleared->empty()) return listings;
     std::vector<Listing> out;
     for (auto& l : *listings) {
-      const screen::ListRecord* record = Record(l.record_id);
+      auto it = lists->records.find(l.record_id);
+      const screen::ListRecord* record = it == lists->records.end() ? nullptr : it->second;
       const bool drop = record && std::any_of(cleared->begin(), cleared->end(), [&](const auto& d) {
                           return screen::Clears(d, party.name, *record, as_of);
                         });
@@ -172,14 +201,27 @@ class LiveScreener final : public PartyScreener {
     }
     return out;
   }
-  std::vector<std::string> ListVersions() const override { return inner_->ListVersions(); }
-  std::vector<std::string> Caveats() const override { return inner_->Caveats(); }
+  std::vector<std::string> ListVersions() const override {
+    MaybeReload();
+    return Lists()->screener->ListVersions();
+  }
+  std::vector<std::string> Caveats() const override {
+    MaybeReload();
+    std::vector<std::string> out = Lists()->screener->Caveats();
+    if (std::string failed = ReloadError(); !failed.empty()) out.push_back(std::move(failed));
+    return out;
+  }
 
-  const screen::Screener& index() const { return inner_->index(); }
-  const screen::ListAgePolicy& age_policy() const { return inner_->age_policy(); }
-  const screen::ListRecord* Record(const std::string& id) const {
-    auto it = records_.find(id);
-    return it == records_.end() ? nullptr : it->second;
+  // The lists in use (checking first whether an import changed them).
+  std::shared_ptr<const LoadedLists> Current() const {
+    MaybeReload();
+    return Lists();
+  }
+  const screen::ListAgePolicy& age_policy() const { return age_; }
+  // "" when the lists in use are the last imported; else why the last import is not in use.
+  std::string ReloadError() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reload_error_;
   }
   // Re-reads every disposition (after this server wrote one, or the file changed).
   Status Reload() const {
@@ -196,13 +238,32 @@ class LiveScreener final : public PartyScreener {
 
  private:
   using Stamp = std::pair<std::filesystem::file_time_type, uintmax_t>;
-  Stamp FileStamp() const {
-    const std::filesystem::path path = DataDir(data_dir_).dispositions();
+  std::shared_ptr<const LoadedLists> Wrap(std::unique_ptr<screen::ListPartyScreener> s) const {
+    auto l = std::make_shared<LoadedLists>();
+    l->screener = std::move(s);
+    for (const auto& r : l->screener->index().records()) l->records.emplace(r.record_id, &r);
+    const screen::ListPartyScreener* raw = l->screener.get();
+    l->compat = std::make_unique<screen::CompatApis>(raw->index(), [this, raw] {
+      std::vector<std::string> out = raw->Caveats();
+      if (std::string failed = ReloadError(); !failed.empty()) out.push_back(std::move(failed));
+      return out;
+    });
+    l->loaded_at = NowUtcText();
+    return l;
+  }
+  std::shared_ptr<const LoadedLists> Lists() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lists_;
+  }
+  static Stamp StampOf(const std::filesystem::path& path) {
     std::error_code ec, ec2;
     const auto time = std::filesystem::last_write_time(path, ec);
     const auto size = std::filesystem::file_size(path, ec2);
     return {ec ? std::filesystem::file_time_type() : time, ec2 ? 0 : size};
   }
+  Stamp FileStamp() const { return StampOf(DataDir(data_dir_).dispositions()); }
+  Stamp ManifestStamp() const { return StampOf(std::filesystem::path(DataDir(data_dir_).lists()) / "manifest.json"); }
+
   void MaybeReload() const {
     const auto now = std::chrono::steady_clock::now();
     {
@@ -210,6 +271,13 @@ class LiveScreener final : public PartyScreener {
       if (now - checked_ < std::chrono::seconds(1)) return;
       checked_ = now;
     }
+    const Stamp lists = ManifestStamp();
+    bool lists_changed;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      lists_changed = lists != lists_stamp_;
+    }
+    if (lists_changed) ReloadLists(lists);
     Stamp stamp = FileStamp();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -219,11 +287,38 @@ class LiveScreener final : public PartyScreener {
     (void)Reload();
   }
 
-  std::unique_ptr<screen::ListPartyScreener> inner_;
+  // Loads the imported lists beside those in use; swaps them in only when they load whole. One
+  // request loads them; the others go on with the lists in use meanwhile.
+  void ReloadLists(const Stamp& seen) const {
+    std::unique_lock<std::mutex> loading(lists_mu_, std::try_to_lock);
+    if (!loading.owns_lock()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (seen == lists_stamp_) return;  // another request loaded them meanwhile
+    }
+    auto opened = screen::OpenPartyScreener(data_dir_, age_);
+    // The manifest may have been replaced again while loading: the next request looks again.
+    std::lock_guard<std::mutex> lock(mu_);
+    lists_stamp_ = seen;
+    if (!opened.ok()) {
+      reload_error_ = "the lists imported after " + lists_->loaded_at + " could not be loaded (" +
+                      opened.status().message() + "): screening uses the lists loaded at " + lists_->loaded_at +
+                      " until an import that loads";
+      std::cerr << "exportctl serve: " << reload_error_ << "\n";
+      return;
+    }
+    reload_error_.clear();
+    lists_ = Wrap(std::move(opened).value());
+  }
+
   std::string data_dir_;
-  std::unordered_map<std::string, const screen::ListRecord*> records_;
-  mutable std::mutex reload_mu_;  // one reload at a time
-  mutable std::mutex mu_;         // guards the three below
+  screen::ListAgePolicy age_;
+  mutable std::mutex reload_mu_;  // one disposition reload at a time
+  mutable std::mutex lists_mu_;   // one list reload at a time
+  mutable std::mutex mu_;         // guards the members below
+  mutable std::shared_ptr<const LoadedLists> lists_;
+  mutable Stamp lists_stamp_;
+  mutable std::string reload_error_;
   mutable std::shared_ptr<const std::vector<screen::Disposition>> dispositions_;
   mutable Stamp stamp_;
   mutable std::chrono::steady_clock::time_point checked_;
@@ -233,19 +328,21 @@ class ModuleScreen final : public ScreenService {
  public:
   ModuleScreen(std::unique_ptr<screen::ListPartyScreener> s, std::string data_dir,
                std::function<Date()> today, int horizon_days)
-      : screener_(std::make_unique<LiveScreener>(std::move(s), data_dir)),
-        data_dir_(std::move(data_dir)),
+      : data_dir_(std::move(data_dir)),
         today_(std::move(today)),
-        horizon_days_(horizon_days),
-        compat_(screener_->index(), [this] { return screener_->Caveats(); }) {}
-
-  Result<std::string> CslSearch(const Params& params, const std::string& performed_at) const override {
-    return compat_.CslSearch(params, performed_at);
+        horizon_days_(horizon_days) {
+    screen::ListAgePolicy age = s->age_policy();
+    screener_ = std::make_unique<LiveScreener>(std::move(s), data_dir_, std::move(age));
   }
-  Result<std::string> CslSources() const override { return compat_.CslSources(); }
+
+  // Each request answers from the lists in use when it starts (compat_api.h over their index).
+  Result<std::string> CslSearch(const Params& params, const std::string& performed_at) const override {
+    return screener_->Current()->compat->CslSearch(params, performed_at);
+  }
+  Result<std::string> CslSources() const override { return screener_->Current()->compat->CslSources(); }
   Result<std::string> Match(const std::string& dataset, const std::string& body,
                             const Params& params) const override {
-    return compat_.Match(dataset, body, params);
+    return screener_->Current()->compat->Match(dataset, body, params);
   }
 
   const PartyScreener* screener() const override { return screener_.get(); }
@@ -267,14 +364,15 @@ class ModuleScreen final : public ScreenService {
       }
       q.limit = static_cast<size_t>((*j)["limit"].get<int64_t>());
     }
-    auto hits = screener_->index().Screen(q);
+    const auto lists = screener_->Current();
+    auto hits = lists->screener->index().Screen(q);
     if (!hits.ok()) return hits.status();
     std::string out;
     JsonWriter w(out);
     w.BeginObject().Key("hits").BeginArray();
     for (const auto& h : *hits) w.Raw(screen::HitJson(h).dump(-1, ' ', false, json::error_handler_t::replace));
     w.EndArray().Key("list_versions").BeginArray();
-    for (const auto& v : screener_->ListVersions()) w.String(v);
+    for (const auto& v : lists->screener->ListVersions()) w.String(v);
     w.EndArray().Key("warnings").BeginArray();
     for (const auto& c : screener_->Caveats()) w.String(c);
     w.EndArray().EndObject();
@@ -285,8 +383,10 @@ class ModuleScreen final : public ScreenService {
     std::string out;
     JsonWriter w(out);
     w.BeginArray();
+    const auto lists = screener_->Current();
+    const std::string reload_error = screener_->ReloadError();
     const screen::ListAgePolicy& age = screener_->age_policy();
-    for (const auto& a : screen::ListAges(screener_->index().versions(), today_(), age.max_age_days)) {
+    for (const auto& a : screen::ListAges(lists->screener->index().versions(), today_(), age.max_age_days)) {
       const screen::ListVersion& v = *a.version;
       w.BeginObject().Field("list_id", v.list_id).Field("format", v.format);
       w.Field("file_name", v.file_name).Field("sha256", v.sha256);
@@ -297,6 +397,10 @@ class ModuleScreen final : public ScreenService {
       else w.Null();
       w.Field("max_age_days", static_cast<int64_t>(age.max_age_days)).Field("stale", a.stale);
       if (a.stale) w.Field("warning", a.warning);
+      // When this server loaded the lists; and, when lists imported since could not be loaded,
+      // why (the lists above stay in use and every check goes to review).
+      w.Field("loaded_at", lists->loaded_at);
+      if (!reload_error.empty()) w.Field("reload_error", reload_error);
       w.EndObject();
     }
     w.EndArray();
@@ -316,7 +420,9 @@ class ModuleScreen final : public ScreenService {
     if (!expires.ok()) return expires.status();
     auto expires_date = Date::Parse(*expires);
     if (!expires_date.ok()) return Status::Invalid("expires", expires_date.status().message());
-    const screen::ListRecord* record = screener_->Record(*record_id);
+    const auto lists = screener_->Current();
+    auto found = lists->records.find(*record_id);
+    const screen::ListRecord* record = found == lists->records.end() ? nullptr : found->second;
     if (!record) {
       return Status::Error(ErrorCode::kNotFound, "record_id", "no list record " + *record_id);
     }
@@ -346,7 +452,6 @@ class ModuleScreen final : public ScreenService {
   std::string data_dir_;
   std::function<Date()> today_;
   int horizon_days_;
-  screen::CompatApis compat_;
 };
 
 // The ownership graph under the data directory. An import swaps the graph every later check

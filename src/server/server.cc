@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -24,6 +25,8 @@
 #include "core/json_writer.h"
 #include "core/utf8.h"
 #include "data/data_json.h"
+#include "determine/destination_json.h"
+#include "check/orders_csv.h"
 #include "data/dataset.h"
 #include "determine/decision_json.h"
 #include "determine/json_utf8.h"
@@ -118,6 +121,8 @@ struct Server::Impl {
         {"POST", "/v1/check/batch", Role::kAnalyst, &Impl::HandleCheckBatch},
         {"POST", "/v1/classify", Role::kAnalyst, &Impl::HandleClassify},
         {"POST", "/v1/simulate", Role::kAnalyst, &Impl::HandleSimulate},
+        {"POST", "/v1/orders/csv", Role::kAnalyst, &Impl::HandleOrdersCsv},
+        {"GET", "/v1/agreements", Role::kViewer, &Impl::HandleAgreements},
         {"POST", "/v1/jurisdiction", Role::kViewer, &Impl::HandleJurisdiction},
         {"GET", "/", std::nullopt, &Impl::HandleConsole},
         {"GET", "/console/{file}", std::nullopt, &Impl::HandleConsoleAsset},
@@ -543,6 +548,29 @@ struct Server::Impl {
     return out;
   }
 
+  // CSV orders read into transactions by the reader `check --batch` uses (check/orders_csv.h),
+  // for a client to send to /v1/check/batch: {"orders": [{"line", "transaction"} | {"line",
+  // "error"}]}. A header it cannot read is 400 naming "csv" and the line; nothing is decided.
+  void HandleOrdersCsv(Call& call) {
+    auto orders = check::ReadOrdersCsv(call.req.body);
+    if (!orders.ok()) return SendStatus(call.res, orders.status());
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject().Key("orders").BeginArray();
+    for (const check::CsvOrder& o : *orders) {
+      w.BeginObject().Field("line", static_cast<int64_t>(o.line));
+      if (o.error.ok()) {
+        w.Key("transaction").Raw(o.transaction);
+      } else {
+        w.Key("error").BeginObject().Field("code", ErrorCodeName(o.error.code())).Field("field", o.error.field());
+        w.Field("message", o.error.message()).EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(call.res, 200, std::move(out));
+  }
+
   // Whether the EAR reaches each item of a transaction (docs/jurisdiction.md): the question
   // alone, with the de minimis worksheet; not a decision, so nothing is recorded or reserved.
   void HandleJurisdiction(Call& call) {
@@ -673,9 +701,8 @@ struct Server::Impl {
 
   // The scenario in the body, run as `exportctl simulate` runs it; the answer is its
   // summary.json. Nothing is decided for real: no ledger is touched, nothing is recorded.
-  void HandleSimulate(Call& call) {
-    auto body = BodyObject(call);
-    if (!body.ok()) return SendStatus(call.res, body.status());
+  // The bundled agreements and allocation rules, loaded once; false (503 sent) when they cannot be.
+  bool SimulatorReady(Call& call) {
     std::call_once(simulate_init, [this] {
       const std::string dir = deps.dataset->dir();
       auto bundled = LoadAgreementDir(dir + "/agreements", *deps.dataset);
@@ -693,8 +720,16 @@ struct Server::Impl {
     });
     if (!simulate_unavailable.ok()) {
       std::cerr << "exportctl serve: " << simulate_unavailable.ToString() << "\n";
-      return SendError(call.res, 503, "unavailable", "", "the simulator cannot load the regulatory data");
+      SendError(call.res, 503, "unavailable", "", "the simulator cannot load the regulatory data");
+      return false;
     }
+    return true;
+  }
+
+  void HandleSimulate(Call& call) {
+    auto body = BodyObject(call);
+    if (!body.ok()) return SendStatus(call.res, body.status());
+    if (!SimulatorReady(call)) return;
     auto scenario = simulate::ParseScenario(*body, *deps.dataset, simulate_agreements, options.today(),
                                             {.max_orders = options.max_simulate_orders});
     if (!scenario.ok()) return SendStatus(call.res, scenario.status());
@@ -706,6 +741,30 @@ struct Server::Impl {
                              (*scenario)->policies);
     if (Status st = sim.Run((*scenario)->orders, nullptr); !st.ok()) return SendStatus(call.res, st);
     SendJson(call.res, 200, simulate::SummaryJson(sim.summary()));
+  }
+
+  // The bundled country agreements (data/agreements) a scenario may name by id.
+  void HandleAgreements(Call& call) {
+    if (!SimulatorReady(call)) return;
+    std::string out;
+    JsonWriter w(out);
+    w.BeginArray();
+    for (const Agreement& a : simulate_agreements) {
+      w.BeginObject().Field("id", a.id).Field("title", a.title).Field("country", a.country);
+      w.Field("status", AgreementStatusName(a.status)).Field("effective", a.effective.ToString());
+      w.Key("expiry");
+      if (a.expiry) w.String(a.expiry->ToString());
+      else w.Null();
+      w.Field("dates", a.Dates()).Key("changes").BeginArray();
+      for (const AgreementChange& c : a.changes) {
+        w.BeginObject().Field("kind", AgreementChangeKindName(c.kind)).Field("citation", c.citation).EndObject();
+      }
+      w.EndArray().Key("sources").BeginArray();
+      for (const auto& src : a.sources) w.String(src);
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+    SendJson(call.res, 200, std::move(out));
   }
 
   // ---- The audit log (the console's Audit screen) ---------------------------------------
@@ -862,7 +921,7 @@ struct Server::Impl {
   void HandleChips(Call& call) { SendJson(call.res, 200, chips_json); }
 
   // Reference data on ?as_of= and ?posture= (default today, enforced), as `write` shapes it.
-  void SendReferenceData(Call& call, void (*write)(const Dataset&, Date, Posture, JsonWriter&)) {
+  void SendReferenceData(Call& call, const std::function<void(Date, Posture, JsonWriter&)>& write) {
     Date d;
     Posture p;
     if (Status st = ReadDateAndPosture(call.req.get_param_value("as_of"),
@@ -872,14 +931,18 @@ struct Server::Impl {
     }
     std::string out;
     JsonWriter w(out);
-    write(*deps.dataset, d, p, w);
+    write(d, p, w);
     SendJson(call.res, 200, std::move(out));
   }
 
-  void HandleRegimes(Call& call) { SendReferenceData(call, &WriteRegimesJson); }
+  void HandleRegimes(Call& call) {
+    SendReferenceData(call, [this](Date d, Posture p, JsonWriter& w) { WriteRegimesJson(*deps.dataset, d, p, w); });
+  }
 
-  // Every country with its groups and AI Diffusion tier on (as_of, posture).
-  void HandleCountries(Call& call) { SendReferenceData(call, &WriteCountriesJson); }
+  // Every country with its groups, AI Diffusion tier and license area on (as_of, posture).
+  void HandleCountries(Call& call) {
+    SendReferenceData(call, [this](Date d, Posture p, JsonWriter& w) { WriteCountriesJson(*deps.engine, d, p, w); });
+  }
 
   void HandleCountry(Call& call) {
     Date d;
@@ -898,7 +961,7 @@ struct Server::Impl {
     if (!c) return SendError(call.res, 404, "not_found", "code", "unknown country");
     std::string out;
     JsonWriter w(out);
-    WriteCountryJson(data, *c, d, p, w);
+    WriteCountryJson(*deps.engine, *c, d, p, w);
     SendJson(call.res, 200, std::move(out));
   }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -555,6 +556,71 @@ TEST_F(ServerTest, CountriesShowTheAiDiffusionTier) {
   EXPECT_EQ(Get("/v1/countries", "")->status, 401);
 }
 
+// The license area of advanced-computing items as the engine's license-area steps decide it, per
+// country on the date and posture, and the rules that bind an export to one country.
+TEST_F(ServerTest, CountriesShowTheLicenseAreaAndTheRulesBindingThem) {
+  auto area_of = [&](const std::string& query) {
+    json all = ResponseJson(Get("/v1/countries?" + query, viewer_)->body);
+    std::map<std::string, json> by_code;
+    for (const auto& c : all["countries"]) by_code[c["code"].get<std::string>()] = c["license_area"];
+    by_code["*"] = all["license_area"];
+    return by_code;
+  };
+  auto enforced = area_of("as_of=2025-06-01");
+  EXPECT_EQ(enforced["*"]["rule"], "acs.license_area") << enforced["*"].dump();
+  EXPECT_TRUE(enforced["CN"]["in_area"].get<bool>());
+  EXPECT_TRUE(enforced["KH"]["in_area"].get<bool>());   // D:5 until 2025-11-07
+  EXPECT_TRUE(enforced["AE"]["in_area"].get<bool>());   // named beside the groups
+  EXPECT_TRUE(enforced["AE"]["named"].get<bool>());
+  EXPECT_FALSE(enforced["DE"]["in_area"].get<bool>());
+  EXPECT_FALSE(enforced["US"]["in_area"].get<bool>());
+  // Under the codified posture the AI Diffusion rule's area of .b items replaced it.
+  auto codified = area_of("as_of=2025-06-01&posture=codified");
+  EXPECT_EQ(codified["*"]["rule"], "aid.license_area_b");
+  EXPECT_TRUE(codified["CN"]["in_area"].get<bool>());
+  EXPECT_TRUE(codified["AE"]["in_area"].get<bool>());
+  EXPECT_FALSE(codified["DE"]["in_area"].get<bool>());
+  EXPECT_EQ(area_of("as_of=2024-06-01&posture=codified")["*"]["rule"], "acs.license_area");
+
+  auto rules_of = [&](const std::string& path) {
+    auto r = Get(path, viewer_);
+    EXPECT_EQ(r->status, 200) << r->body;
+    json c = ResponseJson(r->body);
+    std::set<std::string> ids;
+    for (const auto& rule : c["rules_binding"]) {
+      EXPECT_FALSE(rule["citation"].get<std::string>().empty()) << rule.dump();
+      ids.insert(rule["rule"].get<std::string>());
+    }
+    return std::make_pair(c, ids);
+  };
+  auto [cn, cn_rules] = rules_of("/v1/countries/CN?as_of=2025-06-01");
+  EXPECT_TRUE(cn["license_area"]["in_area"].get<bool>());
+  EXPECT_EQ(cn["license_area"]["citation"], "15 CFR 742.6(a)(6)(iii)") << cn["license_area"].dump();
+  EXPECT_TRUE(cn_rules.count("acs.license_area"));
+  EXPECT_TRUE(cn_rules.count("acs.headquarters"));
+  EXPECT_TRUE(cn_rules.count("hbm.license"));
+  EXPECT_FALSE(cn_rules.count("aid.worldwide_a"));  // codified only
+  // Germany: nothing binds under the enforced posture; the AI Diffusion rule's worldwide
+  // requirement of .a items does under the codified one, not its .b license area.
+  auto [de, de_rules] = rules_of("/v1/countries/DE?as_of=2025-06-01");
+  EXPECT_TRUE(de_rules.empty()) << de.dump();
+  EXPECT_FALSE(de["license_area"]["in_area"].get<bool>());
+  auto [de_c, de_c_rules] = rules_of("/v1/countries/DE?as_of=2025-06-01&posture=codified");
+  EXPECT_TRUE(de_c_rules.count("aid.worldwide_a")) << de_c.dump();
+  EXPECT_FALSE(de_c_rules.count("aid.license_area_b"));
+  EXPECT_FALSE(de_c_rules.count("hbm.license"));
+  // Cambodia leaves D:5 on 2025-11-07: the HBM rule (D:5 and Macau) stops binding it; it stays
+  // in the license area through D:1.
+  auto [kh_before, kh_before_rules] = rules_of("/v1/countries/KH?as_of=2025-06-01");
+  EXPECT_TRUE(kh_before_rules.count("hbm.license")) << kh_before.dump();
+  auto [kh, kh_rules] = rules_of("/v1/countries/KH?as_of=2025-12-01");
+  EXPECT_FALSE(kh_rules.count("hbm.license")) << kh.dump();
+  EXPECT_TRUE(kh_rules.count("acs.license_area")) << kh.dump();
+  // An embargoed destination: Part 746 binds the whole export.
+  auto [cu, cu_rules] = rules_of("/v1/countries/CU?as_of=2025-06-01");
+  EXPECT_TRUE(cu_rules.count("embargo.part746")) << cu.dump();
+}
+
 // Fields the transaction format does not define are named in a warning; "strict": true refuses
 // them with 400 naming the field (as `check --strict` does).
 TEST_F(ServerTest, UnknownTransactionFieldsWarnOrAreRefused) {
@@ -714,6 +780,46 @@ TEST_F(ServerTest, SimulateAnswersTheSummaryAndNamesBadInput) {
   EXPECT_EQ(dup->status, 400);
   EXPECT_EQ(ErrorOf(dup)["field"], "orders");
   EXPECT_EQ(AuditCount(), audited);
+}
+
+// CSV orders read by the reader `check --batch` uses, for the console to send to the batch route.
+TEST_F(ServerTest, OrdersCsvReadsOrdersAsCheckBatchDoes) {
+  const std::string csv =
+      "reference,destination,chip,quantity,consignee\r\n"
+      "C-1,DE,H100 SXM5 80GB,8,\"Beispiel, GmbH\"\r\n"
+      "C-2,DE,H100 SXM5 80GB\r\n";
+  EXPECT_EQ(Post("/v1/orders/csv", csv, viewer_)->status, 403);
+  auto r = Post("/v1/orders/csv", csv, analyst_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json orders = ResponseJson(r->body)["orders"];
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[0]["line"], 2);
+  EXPECT_EQ(orders[0]["transaction"]["parties"][0]["name"], "Beispiel, GmbH");
+  EXPECT_EQ(orders[0]["transaction"]["items"][0]["quantity"], 8);
+  EXPECT_EQ(orders[1]["line"], 3);
+  EXPECT_EQ(orders[1]["error"]["field"], "csv");
+  auto bad = Post("/v1/orders/csv", "reference,destinaton,chip,quantity\n", analyst_);
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_EQ(ErrorOf(bad)["field"], "csv");
+  EXPECT_NE(ErrorOf(bad)["message"].get<std::string>().find("line 1: unknown column \"destinaton\""), std::string::npos);
+}
+
+// The bundled country agreements a scenario may name by id (the console's Simulate screen offers
+// them), with their status, dates and what each changes.
+TEST_F(ServerTest, AgreementsListTheBundledOverlays) {
+  auto r = Get("/v1/agreements", viewer_);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json list = ResponseJson(r->body);
+  ASSERT_TRUE(list.is_array());
+  std::map<std::string, json> by_id;
+  for (const auto& a : list) by_id[a["id"].get<std::string>()] = a;
+  ASSERT_TRUE(by_id.count("us-uae-ai-acceleration-partnership-2025")) << r->body;
+  const json& uae = by_id["us-uae-ai-acceleration-partnership-2025"];
+  EXPECT_EQ(uae["country"], "AE");
+  EXPECT_EQ(uae["status"], "announced");
+  EXPECT_FALSE(uae["changes"].empty());
+  EXPECT_FALSE(uae["changes"][0]["kind"].get<std::string>().empty());
+  EXPECT_EQ(Get("/v1/agreements", "")->status, 401);
 }
 
 TEST_F(ServerTest, OpenApiDocumentsEveryRoute) {
@@ -1115,6 +1221,74 @@ TEST(ServerLedgerTest, RecheckOfAReservedOrderAndConsigneeSpellings) {
   const json other_reserved = post(order("SO-32", "SAIGON CLOUD J.S.C.", true), "reserve-so-32");
   EXPECT_NE(other_reserved["license_exception"], "LPP") << other_reserved.dump();
   stack.server.Stop();
+  fs::remove_all(dir);
+}
+
+// Lists imported while the server runs (`exportctl lists import` writes the store; the manifest
+// is replaced last) are used by the next check without a restart, whole; lists that cannot be
+// loaded leave the old ones in use, /v1/lists says why and every check goes to review.
+TEST(ServerScreenTest, ListsImportedWhileServingAreUsedByTheNextCheck) {
+  const fs::path dir = TempDir("reload");
+  auto write_list = [&](const std::string& day, const std::vector<std::string>& names) {
+    const fs::path list = dir / ("consolidated_" + day + ".json");
+    json results = json::array();
+    int id = 0;
+    for (const auto& n : names) {
+      results.push_back({{"id", "r" + std::to_string(++id)}, {"source", "Entity List (EL) - Bureau of Industry and Security"},
+                         {"name", n}, {"addresses", {{{"country", "CN"}}}}, {"federal_register_notice", "90 FR 1"}});
+    }
+    std::ofstream(list) << json{{"results", results}}.dump();
+    return list.string();
+  };
+  const std::string data_dir = (dir / "data").string();
+  ASSERT_TRUE(screen::ListStore(data_dir).Import(write_list("2026-01-01", {"Sophgo Technologies Ltd."})).ok());
+  auto screen = OpenScreenService(data_dir, [] { return Date::FromYmd(2026, 1, 5); }, kDefaultClearanceHorizonDays, 90);
+  ASSERT_TRUE(screen.ok()) << screen.status().ToString();
+  const PartyScreener* screener = (*screen)->screener();
+  Party orion;
+  orion.name = "Orion Quantum Devices Limited";
+  orion.country = "CN";
+  const Date d = Date::FromYmd(2026, 1, 5);
+  ASSERT_TRUE(screener->Screen(orion, d)->empty());
+  const std::string first_version = json::parse(*(*screen)->Lists())[0]["version"];
+
+  ASSERT_TRUE(screen::ListStore(data_dir).Import(write_list("2026-01-04", {"Sophgo Technologies Ltd.", "Orion Quantum Devices Limited"})).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the store is looked at once a second
+  auto listed = screener->Screen(orion, d);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u) << "the list imported while serving is used";
+  json lists = json::parse(*(*screen)->Lists());
+  EXPECT_NE(lists[0]["version"], first_version);
+  EXPECT_EQ(lists[0]["source_date"], "2026-01-04");
+  EXPECT_FALSE(lists[0]["loaded_at"].get<std::string>().empty());
+  EXPECT_FALSE(lists[0].contains("reload_error"));
+  EXPECT_TRUE(screener->Caveats().empty());
+  auto hits = json::parse(*(*screen)->Screen(R"({"name":"Orion Quantum Devices"})"));
+  EXPECT_FALSE(hits["hits"].empty()) << hits.dump();
+
+  // A store that cannot be loaded: the lists in use stay, and say why.
+  const fs::path manifest = fs::path(data_dir) / "lists" / "manifest.json";
+  std::string good;
+  {
+    std::ifstream in(manifest);
+    good.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::ofstream(manifest, std::ios::trunc) << "{not json";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  listed = screener->Screen(orion, d);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u) << "the lists in use are kept";
+  ASSERT_EQ(screener->Caveats().size(), 1u);
+  EXPECT_NE(screener->Caveats()[0].find("could not be loaded"), std::string::npos) << screener->Caveats()[0];
+  lists = json::parse(*(*screen)->Lists());
+  EXPECT_EQ(lists[0]["source_date"], "2026-01-04");
+  ASSERT_TRUE(lists[0].contains("reload_error")) << lists.dump();
+  EXPECT_NE(lists[0]["reload_error"].get<std::string>().find("could not be loaded"), std::string::npos);
+  // Once the store loads again, the warning goes.
+  std::ofstream(manifest, std::ios::trunc) << good;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(screener->Caveats().empty());
+  EXPECT_FALSE(json::parse(*(*screen)->Lists())[0].contains("reload_error"));
   fs::remove_all(dir);
 }
 

@@ -71,6 +71,23 @@ expect "batch with an invalid line exits 2" test $rc -eq 2
 expect "batch keeps one output line per input line" test "$(wc -l < "$tmp/batch.out")" -eq "$(wc -l < "$root/examples/batch.jsonl")"
 expect "batch error sits on the bad line" python3 -c "import json,sys; l=open('$tmp/batch.out').read().splitlines(); sys.exit(0 if 'error' in json.loads(l[4]) and json.loads(l[0])['reference']=='B-1' else 1)"
 
+# CSV orders, as the console's Batch screen reads them (one reader: check/orders_csv.h): quoted
+# cells, a bad cell named by its field and column, a short row in place, each under its line.
+"$bin" check --no-audit --batch "$root/examples/orders.csv" > "$tmp/orders.out" 2> "$tmp/orders.err"
+expect "check --batch of CSV orders with bad rows exits 2" test $? -eq 2
+expect "check --batch reads CSV orders: decisions and errors under their lines" python3 -c "
+import json,sys
+l=[json.loads(x) for x in open('$tmp/orders.out')]
+ok = len(l)==4 and l[0]['reference']=='C-1' and l[0]['outcome']=='NO_LICENSE_REQUIRED' and l[0]['consignee']=='Beispiel, GmbH' \
+  and l[1]['error']=={**l[1]['error'], 'line':3, 'field':'items[0].quantity', 'column':'quantity'} \
+  and l[2]['error']['line']==4 and l[2]['error']['field']=='csv' and l[2]['error']['message']=='5 cells for 9 columns' \
+  and l[3]['reference']=='C-5' and l[3]['outcome']=='LICENSE_REQUIRED'
+sys.exit(0 if ok else 1)"
+printf 'reference,destinaton,chip,quantity\nX,DE,H100 SXM5 80GB,1\n' | "$bin" check --no-audit --batch - > "$tmp/out" 2> "$tmp/err"
+expect "a CSV header with an unknown column exits 2" test $? -eq 2
+expect "the error names the line and column" python3 -c "import json,sys; e=json.load(open('$tmp/err'))['error']; sys.exit(0 if e['field']=='csv' and e['message'].startswith('line 1: unknown column \"destinaton\" (column 2') else 1)"
+expect "nothing is decided under a bad header" test ! -s "$tmp/out"
+
 head -4 "$root/examples/batch.jsonl" | "$bin" check --batch - --csv > "$tmp/out.csv"
 expect "CSV batch exits 0 and has a header + 4 rows" test "$(wc -l < "$tmp/out.csv")" -eq 5
 

@@ -84,6 +84,13 @@ expect "countries --text shows groups and tier" bash -c "grep -q 'Country Groups
 expect "countries --all lists every country with groups and tier" json_ok "$tmp/all.json" "len(d['countries'])>200 and {c['code']:c['ai_diffusion_tier'] for c in d['countries']}['FR']==1 and {c['code']:c['ai_diffusion_tier'] for c in d['countries']}['CN']==3 and all('groups' in c for c in d['countries'])"
 "$bin" countries --all --as-of 2025-06-01 --text > "$tmp/all.txt"
 expect "countries --all --text is a table" bash -c "grep -q '^CODE ' '$tmp/all.txt' && grep -q 'not enforced since 2025-05-13' '$tmp/all.txt' && [ \$(wc -l < '$tmp/all.txt') -gt 200 ]"
+# The license area of advanced-computing items as the engine decides it, and the rules binding
+# an export to one country.
+expect "countries --all: license area per country (CN and the UAE in, DE out)" json_ok "$tmp/all.json" "d['license_area']['rule']=='aid.license_area_b' and {c['code']:c['license_area']['in_area'] for c in d['countries']}['CN'] and {c['code']:c['license_area']['in_area'] for c in d['countries']}['AE'] and not {c['code']:c['license_area']['in_area'] for c in d['countries']}['DE']"
+"$bin" countries CN --as-of 2025-06-01 --json > "$tmp/cn.json"
+expect "countries CN: in the AC/S license area, and the rules binding it" json_ok "$tmp/cn.json" "d['license_area']['in_area'] and d['license_area']['rule']=='acs.license_area' and {'acs.license_area','acs.headquarters','hbm.license'} <= {r['rule'] for r in d['rules_binding']} and all(r['citation'] for r in d['rules_binding'])"
+"$bin" countries DE --as-of 2025-06-01 --text > "$tmp/de.txt"
+expect "countries --text: license area and no rule binding Germany (enforced)" bash -c "grep -q 'License area: outside (acs.license_area' '$tmp/de.txt' && grep -q 'Rules binding an export of advanced-computing items here: none' '$tmp/de.txt'"
 "$bin" countries > /dev/null 2> "$tmp/err"
 expect "countries without a country or --all exits 2" test $? -eq 2
 "$bin" countries DE --all > /dev/null 2> "$tmp/err"

@@ -65,7 +65,7 @@ void WorldwideLicenseStep(Evaluation& ev, const TransactionFacts& facts, ItemCon
 void LicenseAreaBStep(Evaluation& ev, const TransactionFacts& facts, ItemContext& item,
                       const RuleDef& rule) {
   if (!item.abroad || !IsB(item.eccn)) return;
-  if (!facts.dest_license_area && ev.data.EffectiveCode(ev.tx.destination) != "AE") return;
+  if (!facts.dest_license_area_b) return;
   Finding& f = ev.Add(
       &rule, Effect::kLicenseRequired,
       EXPLAIN(item.label + " (" + EccnName(item.eccn) + ") to " + ev.tx.destination), item.idx);

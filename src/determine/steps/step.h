@@ -132,6 +132,7 @@ struct TransactionFacts {
   bool dest_license_area =
       false;                // D:1/D:4/D:5 excluding A:5/A:6, and destinations named beside them
   bool dest_named = false;  // named in 742.6(a)(6)(iii) beside the groups (the UAE)
+  bool dest_license_area_b = false;  // the AI Diffusion rule's area of .b items: the above and the UAE
   bool dest_china_macau = false;  // China (incl. Hong Kong) or Macau
   const EmbargoEntry* embargo =
       nullptr;               // the Part 746 embargo covering the destination on the date
@@ -376,8 +377,10 @@ class Evaluation {
   // Quotas of those agreements the items rely on (one each: a quota covers the transaction).
   std::vector<QuotaDraw> quota_draws;
 
- private:
+ // The transaction's facts (Run computes them once; Engine::LicenseArea reads the destination's).
   TransactionFacts ComputeFacts();
+
+ private:
   void Propose(const TransactionFacts& facts, const std::vector<Classification>& classes,
                const Thresholds& t);
   void Explain(const TransactionFacts& facts, Decision& out);
