@@ -73,12 +73,21 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
     bool carries = true;
     std::string program_doubt;
     if (rule->by_program) {
-      carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& p) {
-        return std::find(rule->programs.begin(), rule->programs.end(), p) != rule->programs.end();
-      });
+      auto in = [](const std::vector<std::string>& codes, const std::string& p) {
+        return std::find(codes.begin(), codes.end(), ProgramCode(p)) != codes.end();
+      };
+      carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& p) { return in(rule->programs, p); });
+      std::string unknown;
+      for (const auto& p : l.programs) {
+        if (!in(rule->programs, p) && !in(rule->other_programs, p)) unknown += (unknown.empty() ? "" : ", ") + Quoted(p);
+      }
       if (l.programs.empty()) {
         program_doubt = "the sanctions program of " + on +
                         " is not known, so whether " + ev.rules.cite.sdn_programs + " reaches it is not known";
+      } else if (!carries && !unknown.empty()) {
+        // A code spelt otherwise or a program this data does not know: it may be one of them.
+        program_doubt = on + " is designated under " + unknown + ", a program code this engine does not know, so whether " +
+                        ev.rules.cite.sdn_programs + " reaches it is not known";
       } else if (!carries) {
         std::string progs;
         for (const auto& p : l.programs) progs += (progs.empty() ? "" : ", ") + p;

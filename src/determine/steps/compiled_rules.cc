@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <memory>
 
 #include "determine/steps/step.h"
@@ -113,7 +114,10 @@ void CompileAffiliates(const Dataset& d, AffiliatesRules& a) {
       o.summary = e.value("summary", "");
       o.verified = e.value("verified", true);
       o.by_program = e.contains("programs");
-      if (o.by_program) o.programs = e["programs"].get<std::vector<std::string>>();
+      if (o.by_program) {
+        for (const auto& p : e["programs"].get<std::vector<std::string>>()) o.programs.push_back(ProgramCode(p));
+        for (const auto& p : e.value("other_programs", std::vector<std::string>{})) o.other_programs.push_back(ProgramCode(p));
+      }
       o.programs_citation = e.value("programs_citation", "");
       a.owner_lists.push_back(std::move(o));
     }
@@ -146,6 +150,20 @@ void CompileAffiliates(const Dataset& d, AffiliatesRules& a) {
 }
 
 }  // namespace
+
+std::string ProgramCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == '[' || c == ']') c = ' ';
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+      continue;
+    }
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
 
 std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   auto c = std::make_unique<CompiledRules>();

@@ -52,7 +52,10 @@ struct OwnerListRule {
   std::string citation, wording, summary;
   bool verified = true;
   bool by_program = false;            // only listings under `programs` carry over (SDN)
-  std::vector<std::string> programs;  // OFAC program codes of 744.8(a)(1)
+  std::vector<std::string> programs;  // OFAC program codes of 744.8(a)(1), as ProgramCode spells them
+  // Program codes known not to be of 744.8(a)(1): a listing under only these does not carry over;
+  // a code in neither list is not known, and the party is not cleared on it.
+  std::vector<std::string> other_programs;
   std::string programs_citation;
 };
 struct AffiliatesRules {
@@ -148,6 +151,10 @@ struct CompiledRules {
 
   const RuleDef* Step(StepId id) const { return by_step[static_cast<size_t>(id)]; }
 };
+
+// An OFAC program code as compared: upper case, without the brackets the SDN list writes around
+// it ("[SDGT]") and with runs of spaces as one ("russia-eo14024 " is RUSSIA-EO14024).
+std::string ProgramCode(std::string_view code);
 
 // Compiles the parameters of the rule steps the data names. Parameters are checked at start-up
 // (CheckRuleSteps); what is compiled here may assume they are present and typed.
