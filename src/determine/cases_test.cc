@@ -54,6 +54,8 @@ void ExpectShowAgreesWithCheck(const Transaction& tx, const ownership::GraphOwne
       if (f.effect == Effect::kLicenseRequired) state = ownership::Coverage::State::kCovered;
       if (f.effect == Effect::kUnresolved && state != ownership::Coverage::State::kCovered) state = ownership::Coverage::State::kUncertain;
     }
+    // Several graph entities with the party's name are weighed together by check; show reads one.
+    for (const auto& w : d.warnings) skip = skip || w.find("entities named") != std::string::npos;
     if (skip) continue;
     EXPECT_EQ(ownership::CoverageStateName(cov.state), ownership::CoverageStateName(state))
         << who << ": ownership show and check disagree\n" << DecisionToJson(d);

@@ -60,6 +60,20 @@ constexpr std::pair<RestrictedList, const char*> kListNames[] = {
 };
 }  // namespace
 
+std::string ProgramCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == '[' || c == ']') c = ' ';
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+      continue;
+    }
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 const char* RestrictedListName(RestrictedList l) {
   for (const auto& [list, name] : kListNames) {
     if (list == l) return name;

@@ -39,6 +39,9 @@ enum class RestrictedList {
 };
 const char* RestrictedListName(RestrictedList l);  // "entity_list", "itar_debarred", …
 std::optional<RestrictedList> RestrictedListFromName(std::string_view name);
+// An OFAC program code as compared: upper case, without the brackets the SDN list writes around
+// it ("[SDGT]") and with runs of spaces as one ("russia-eo14024 " is RUSSIA-EO14024).
+std::string ProgramCode(std::string_view code);
 
 struct Listing {
   RestrictedList list = RestrictedList::kEntityList;

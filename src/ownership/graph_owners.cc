@@ -120,11 +120,47 @@ std::vector<Owner> WalkUp(uint32_t root, const std::string& root_text, Date as_o
   return owners;
 }
 
-GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMatch& m, Date as_of, const StakesFn& stakes_into) {
+// Another entity of the graph with the party's name (and a country that does not contradict it):
+// the same company recorded twice, or its stakes split across records.
+struct Namesake {
+  uint32_t index = 0;
+  Entity entity;
+};
+
+// The owners of a namesake join the match's: an owner named in both counts once, with the larger
+// share (an unknown share stays unknown: it may be the larger).
+void MergeOwners(std::vector<Owner>& into, std::vector<Owner>&& more) {
+  for (Owner& o : more) {
+    const std::string key = FoldName(o.name);
+    auto same = std::find_if(into.begin(), into.end(), [&](const Owner& x) { return FoldName(x.name) == key; });
+    if (same == into.end()) {
+      into.push_back(std::move(o));
+      continue;
+    }
+    if (!same->percent) continue;
+    if (!o.percent || *o.percent > *same->percent) *same = std::move(o);
+  }
+}
+
+GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMatch& m, const std::vector<Namesake>& namesakes, Date as_of,
+                       const StakesFn& stakes_into) {
   GraphOwners out;
   out.entity = EntityText(entity);
   out.match = m.how;
   out.owners = WalkUp(m.entity, out.entity, as_of, stakes_into, out.unweighed);
+  if (!namesakes.empty()) {
+    // Which record is the party cannot be told by name: all are weighed together, so the answer
+    // does not depend on the order of the import file.
+    std::string others;
+    for (const Namesake& n : namesakes) {
+      const std::string text = EntityText(n.entity);
+      others += (others.empty() ? "" : ", ") + text;
+      MergeOwners(out.owners, WalkUp(n.index, text, as_of, stakes_into, out.unweighed));
+    }
+    out.match += "; the graph also has " + others + " under this name";
+    out.doubts.push_back("the ownership graph has " + std::to_string(namesakes.size() + 1) + " entities named " + Quoted(entity.name) +
+                         " (" + out.entity + ", " + others + "); their owners are weighed together, an owner named by several counted once with its largest share: state party_id to pick one");
+  }
   // An owner the transaction states and the graph also has is weighed once, as stated; the
   // graph's account goes beside it, and the step decides whether the two disagree.
   std::map<std::string, size_t> stated;
@@ -189,14 +225,23 @@ const screen::Screener& GraphOwnership::Matcher() const {
 }
 
 namespace {
-std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& matcher, const Party& party, std::vector<Possible>* possible) {
+std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& matcher, const Party& party, std::vector<Possible>* possible,
+                                       std::vector<Namesake>* namesakes = nullptr) {
   if (!party.party_id.empty()) {
     if (auto i = g.IndexOf(party.party_id)) return EntityMatch{*i, IdMatch(party.party_id)};
     if (auto i = g.ByIdentifier(party.party_id)) return EntityMatch{*i, IdentifierMatch(party.party_id)};
   }
+  std::optional<EntityMatch> by_name;
   for (uint32_t i : g.ByName(party.name)) {
-    if (SameCountry(g.entities[i].country, party.country)) return EntityMatch{i, NameMatch(g.entities[i])};
+    if (!SameCountry(g.entities[i].country, party.country)) continue;
+    if (!by_name) {
+      by_name = EntityMatch{i, NameMatch(g.entities[i])};
+      if (!namesakes) break;
+    } else {
+      namesakes->push_back({i, g.entities[i]});
+    }
   }
+  if (by_name) return by_name;
   return FuzzyMatch(matcher, party, [&](const std::string& id) -> std::optional<std::pair<uint32_t, Entity>> {
     auto i = g.IndexOf(id);
     if (!i) return std::nullopt;
@@ -225,9 +270,10 @@ Result<GraphOwners> GraphOwnership::OwnersOf(const Party& party, Date as_of) con
     return out;
   };
   std::vector<Possible> possible;
-  auto m = MatchLoaded(g, Matcher(), party, &possible);
+  std::vector<Namesake> namesakes;
+  auto m = MatchLoaded(g, Matcher(), party, &possible, &namesakes);
   if (!m) return Unmatched(possible, as_of, stakes);
-  return WalkOwners(party, g.entities[m->entity], *m, as_of, stakes);
+  return WalkOwners(party, g.entities[m->entity], *m, namesakes, as_of, stakes);
 }
 
 // ---- StoredGraphOwnership ----
@@ -270,14 +316,14 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
     if (auto i = r.IndexOf(party.party_id)) m = EntityMatch{*i, IdMatch(party.party_id)};
     else if (auto j = r.ByIdentifier(party.party_id)) m = EntityMatch{*j, IdentifierMatch(party.party_id)};
   }
+  std::vector<Namesake> namesakes;
   if (!m) {
     for (uint32_t i : r.ByName(party.name)) {
       auto e = r.EntityAt(i);
       if (!e.ok()) return e.status();
-      if (SameCountry(e->country, party.country)) {
-        m = EntityMatch{i, NameMatch(*e)};
-        break;
-      }
+      if (!SameCountry(e->country, party.country)) continue;
+      if (!m) m = EntityMatch{i, NameMatch(*e)};
+      else namesakes.push_back({i, std::move(e).value()});
     }
   }
   if (!m) {
@@ -330,7 +376,7 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
   } else {
     auto entity = r.EntityAt(m->entity);
     if (!entity.ok()) return entity.status();
-    out = WalkOwners(party, *entity, *m, as_of, stakes);
+    out = WalkOwners(party, *entity, *m, namesakes, as_of, stakes);
   }
   if (!failed.ok()) return failed;  // a graph that cannot be read is not "no owners"
   return out;
@@ -341,6 +387,7 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
     RestrictedList list;
     std::vector<std::string> programs;
     bool by_program = false;
+    std::vector<std::string> other_programs;  // known not to carry; a code in neither list may
   };
   std::vector<Rule> rules;
   if (const Parameter* p = data.Param("affiliates-2025", "owner_lists")) {
@@ -348,7 +395,10 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
       auto l = RestrictedListFromName(e.value("list", ""));
       if (!l) continue;
       Rule r{*l, {}, e.contains("programs")};
-      if (r.by_program) r.programs = e["programs"].get<std::vector<std::string>>();
+      if (r.by_program) {
+        for (const auto& pr : e["programs"].get<std::vector<std::string>>()) r.programs.push_back(ProgramCode(pr));
+        for (const auto& pr : e.value("other_programs", std::vector<std::string>{})) r.other_programs.push_back(ProgramCode(pr));
+      }
       rules.push_back(std::move(r));
     }
   }
@@ -369,11 +419,14 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
       const std::string on = std::string(RestrictedListName(l.list)) + (l.entry == ent.name ? "" : " as " + Quoted(l.entry));
       bool maybe = l.score < 1.0;
       if (rule->by_program) {
-        const bool carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& pr) {
-          return std::find(rule->programs.begin(), rule->programs.end(), pr) != rule->programs.end();
-        });
-        if (!l.programs.empty() && !carries) continue;
-        maybe = maybe || l.programs.empty();
+        auto in = [](const std::vector<std::string>& codes, const std::string& pr) {
+          return std::find(codes.begin(), codes.end(), ProgramCode(pr)) != codes.end();
+        };
+        const bool carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& pr) { return in(rule->programs, pr); });
+        const bool unknown = std::any_of(l.programs.begin(), l.programs.end(),
+                                         [&](const std::string& pr) { return !in(rule->programs, pr) && !in(rule->other_programs, pr); });
+        if (!l.programs.empty() && !carries && !unknown) continue;
+        maybe = maybe || l.programs.empty() || !carries;
       }
       if (!maybe) {
         st.carries = ListedStatus::Carries::kYes;

@@ -21,6 +21,7 @@ struct Standing {
 
 Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>& owners,
                    const std::string& owned);
+Standing OwnersUp(Evaluation& ev, const Party& party, const Owner& o);
 
 const char* StandingText(Standing::State s) {
   switch (s) {
@@ -118,7 +119,7 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
              (s.listing.list == RestrictedList::kSdn && s.listing.programs.empty());
     });
   }
-  Standing up = Aggregate(ev, party, o.owners, o.name);
+  Standing up = OwnersUp(ev, party, o);
   st.notes.insert(st.notes.end(), up.notes.begin(), up.notes.end());
   st.share = up.share;
   if (up.state != Standing::State::kNotCovered && o.country == "US" && !listed) {
@@ -206,6 +207,70 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
   } else {
     st.sources = std::move(covered);  // a listed minority, if any
     st.why.clear();
+  }
+  return st;
+}
+
+// An owner's own owners: those stated with it and, for an owner the transaction states, those the
+// ownership graph has for it (an intermediate covered through the graph counts with its whole
+// stake). Owners that came from the graph already carry their chain.
+Standing OwnersUp(Evaluation& ev, const Party& party, const Owner& o) {
+  if (!o.source.empty() || !ev.opt.ownership) return Aggregate(ev, party, o.owners, o.name);
+  Party as_owner;
+  as_owner.role = party.role;
+  as_owner.name = o.name;
+  as_owner.country = o.country;
+  auto g = ev.opt.ownership->OwnersOf(as_owner, ev.date);
+  if (!g.ok()) {
+    Standing st = Aggregate(ev, party, o.owners, o.name);
+    if (st.state != Standing::State::kCovered) {
+      st.state = Standing::State::kUncertain;
+      st.why.push_back("the ownership graph could not be read for owner " + Quoted(o.name) + " (" + g.status().message() + ")");
+    }
+    return st;
+  }
+  const GraphOwners& graph = *g;
+  if (graph.entity.empty() && graph.candidates.empty() && graph.unweighed.empty()) return Aggregate(ev, party, o.owners, o.name);
+  // As stated plus what the graph adds; and, where the graph also has an owner stated here, as the
+  // graph has that one. When the two accounts disagree, an officer decides.
+  std::vector<Owner> as_stated = o.owners, as_graph = o.owners;
+  as_stated.insert(as_stated.end(), graph.owners.begin(), graph.owners.end());
+  for (const auto& also : graph.also_stated) {
+    if (also.first < as_graph.size()) as_graph[also.first] = also.second;
+  }
+  as_graph.insert(as_graph.end(), graph.owners.begin(), graph.owners.end());
+  Standing st = Aggregate(ev, party, as_stated, o.name);
+  if (!graph.entity.empty()) {
+    st.notes.push_back("owner " + Quoted(o.name) + " is " + graph.entity + " in the ownership graph (" + graph.match + ")");
+  }
+  for (const auto& d : graph.doubts) st.notes.push_back("owner " + Quoted(o.name) + ": " + d);
+  if (!graph.also_stated.empty()) {
+    Standing other = Aggregate(ev, party, as_graph, o.name);
+    if (other.state != st.state) {
+      const bool graph_stricter = other.state == Standing::State::kCovered ||
+                                  (other.state == Standing::State::kUncertain && st.state == Standing::State::kNotCovered);
+      if (graph_stricter) {
+        other.notes.insert(other.notes.begin(), st.notes.begin(), st.notes.end());
+        st = std::move(other);
+      }
+      st.state = Standing::State::kUncertain;
+      st.why.push_back("the transaction and the ownership graph disagree on the owners of " + Quoted(o.name));
+    }
+  }
+  auto not_cleared = [&](std::vector<std::string> why) {
+    if (st.state == Standing::State::kCovered) return;
+    st.state = Standing::State::kUncertain;
+    st.why.insert(st.why.end(), why.begin(), why.end());
+  };
+  if (!graph.unweighed.empty()) not_cleared(graph.unweighed);
+  for (const auto& c : graph.candidates) {
+    Standing cs = Aggregate(ev, party, c.owners, c.name);
+    if (cs.state == Standing::State::kNotCovered && c.unweighed.empty()) continue;
+    st.sources.insert(st.sources.end(), cs.sources.begin(), cs.sources.end());
+    st.red_flag_29 = st.red_flag_29 || cs.red_flag_29;
+    not_cleared({"owner " + Quoted(o.name) + " may be " + c.entity + " in the ownership graph (" + c.match + "), which " +
+                 (cs.state == Standing::State::kCovered ? "is covered by the Affiliates Rule" : "may be covered by the Affiliates Rule") +
+                 ": confirm or rule out the match"});
   }
   return st;
 }

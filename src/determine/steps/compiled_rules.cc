@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <memory>
 
 #include "determine/steps/step.h"
@@ -150,20 +149,6 @@ void CompileAffiliates(const Dataset& d, AffiliatesRules& a) {
 }
 
 }  // namespace
-
-std::string ProgramCode(std::string_view code) {
-  std::string out;
-  for (char c : code) {
-    if (c == '[' || c == ']') c = ' ';
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-      continue;
-    }
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   auto c = std::make_unique<CompiledRules>();

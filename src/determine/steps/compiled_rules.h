@@ -152,10 +152,6 @@ struct CompiledRules {
   const RuleDef* Step(StepId id) const { return by_step[static_cast<size_t>(id)]; }
 };
 
-// An OFAC program code as compared: upper case, without the brackets the SDN list writes around
-// it ("[SDGT]") and with runs of spaces as one ("russia-eo14024 " is RUSSIA-EO14024).
-std::string ProgramCode(std::string_view code);
-
 // Compiles the parameters of the rule steps the data names. Parameters are checked at start-up
 // (CheckRuleSteps); what is compiled here may assume they are present and typed.
 std::unique_ptr<CompiledRules> Compile(const Dataset& d);
