@@ -51,6 +51,34 @@ TEST(FollowTheMoney, ARecordWithoutPropertiesIsAnErrorNotACrash) {
   EXPECT_TRUE(company->edges.empty());
 }
 
+// A country code that is not ISO 3166 ("XX") would match no party and silently keep the entity
+// from being found: an input error naming the line and column.
+TEST(Csv, AnUnknownCountryCodeIsAnErrorNotAnEntityNobodyMatches) {
+  auto g = ParseGraph(std::string(kHeader) + "X,A,60,Orbis,2026-10-01,CN,XX,,\n", "g.csv");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().field(), "g.csv:2.owned_country");
+  EXPECT_TRUE(ParseGraph(std::string(kHeader) + "X,A,60,Orbis,2026-10-01,cn,my,,\n", "g.csv").ok());
+}
+
+// FollowTheMoney properties are lists: none of their values is dropped silently.
+TEST(FollowTheMoney, SeveralValuesAreReadNotTruncatedToTheFirst) {
+  const std::string entities =
+      R"({"id":"c1","schema":"Company","properties":{"name":["Owner Co"],"country":["cn"]}})" "\n"
+      R"({"id":"c2","schema":"Company","properties":{"name":["Penang Compute Sdn Bhd"],"country":["sg","my"]}})" "\n";
+  // Two owners in one statement cannot be one share.
+  auto two = ParseGraph(entities + R"({"id":"o1","schema":"Ownership","properties":{"owner":["c1","c2"],"asset":["c2"],"percentage":["60"]}})" "\n", "g.jsonl");
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.status().field(), "g.jsonl:3.properties.owner");
+  // Several countries: not known, so no party is ruled out by it; several dates: the widest span.
+  Graph g = Parse(entities + R"({"id":"o1","schema":"Ownership","properties":{"owner":["c1"],"asset":["c2"],"percentage":["60"],)"
+                  R"("startDate":["2027-01-01","2019"],"endDate":["2020-06-30","2030"]}})" "\n", "g.jsonl");
+  ASSERT_EQ(g.edges.size(), 1u);
+  EXPECT_EQ(g.entities[g.edges[0].owned].country, "");
+  EXPECT_TRUE(g.edges[0].ActiveOn(*Date::Parse("2019-01-01")));
+  EXPECT_TRUE(g.edges[0].ActiveOn(*Date::Parse("2030-12-31")));
+  EXPECT_FALSE(g.edges[0].ActiveOn(*Date::Parse("2031-01-01")));
+}
+
 TEST(Store, AnImportReplacesTheGraphWholeAndKeepsThePreviousOne) {
   const std::string dir = ::testing::TempDir() + "/own-store-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);

@@ -10,6 +10,8 @@
 #include <map>
 #include <sstream>
 
+#include <unicode/uloc.h>
+
 #include "core/validate.h"
 #include "core/utf8.h"
 #include "ownership/ownership.h"
@@ -181,6 +183,18 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
+// Whether an upper-case two-letter code is an ISO 3166 country (ICU's list): a made-up code
+// ("XX") would match no party's country and silently keep the entity from being found.
+bool IsIsoCountry(std::string_view code) {
+  static const std::vector<std::string> codes = [] {
+    std::vector<std::string> out;
+    for (const char* const* c = uloc_getISOCountries(); *c; ++c) out.emplace_back(*c);
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
+  return std::binary_search(codes.begin(), codes.end(), code, [](auto a, auto b) { return std::string_view(a) < std::string_view(b); });
+}
+
 // An ISO-2 code, upper-cased into `buf` and `code` pointed at it; false when it is not one
 // (empty is fine: the country is not known).
 bool UpperCountry(std::string_view& code, char (&buf)[2]) {
@@ -188,6 +202,7 @@ bool UpperCountry(std::string_view& code, char (&buf)[2]) {
   if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) || !std::isalpha(static_cast<unsigned char>(code[1]))) return false;
   buf[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[0])));
   buf[1] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[1])));
+  if (!IsIsoCountry(std::string_view(buf, 2))) return false;
   code = std::string_view(buf, 2);
   return true;
 }
@@ -197,6 +212,7 @@ Status CheckCountry(const std::string& code, const std::string& field) {
   if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) || !std::isalpha(static_cast<unsigned char>(code[1]))) {
     return Status::Invalid(field, "\"" + code + "\" is not an ISO 3166 two-letter country code");
   }
+  if (!IsIsoCountry(code)) return Status::Invalid(field, "\"" + code + "\" is not an ISO 3166 country code");
   return Status::Ok();
 }
 
@@ -444,15 +460,22 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
       pe.line = line;
       EXPORTCTL_RETURN_IF_ERROR(values("owner", tmp));
       if (tmp.empty() || Trim(tmp[0]).empty()) return Status::Invalid(where + ".properties.owner", "the ownership names no owner");
+      // One statement, one stake: several owners or assets cannot be read as one share.
+      if (tmp.size() > 1) return Status::Invalid(where + ".properties.owner", "the ownership names " + std::to_string(tmp.size()) + " owners; state one per Ownership");
       pe.owner = tmp[0];
       EXPORTCTL_RETURN_IF_ERROR(values("asset", tmp));
       if (tmp.empty() || Trim(tmp[0]).empty()) return Status::Invalid(where + ".properties.asset", "the ownership names no asset");
+      if (tmp.size() > 1) return Status::Invalid(where + ".properties.asset", "the ownership names " + std::to_string(tmp.size()) + " assets; state one per Ownership");
       pe.asset = tmp[0];
       EXPORTCTL_RETURN_IF_ERROR(values("percentage", pe.percentages));
+      // Several dates: the stake counts whenever it may have held (the earliest start, the latest
+      // end). ISO text compares as dates once a partial one ("2020") is read as its first day for
+      // a start and its last for an end; each is validated below.
+      auto as_bound = [](const std::string& s, bool end) { return s.substr(0, 10) + std::string(s.size() < 10 ? 10 - s.size() : 0, end ? '~' : ' '); };
       EXPORTCTL_RETURN_IF_ERROR(values("startDate", tmp));
-      if (!tmp.empty()) pe.start = tmp[0];
+      if (!tmp.empty()) pe.start = *std::min_element(tmp.begin(), tmp.end(), [&](const auto& a, const auto& b) { return as_bound(a, false) < as_bound(b, false); });
       EXPORTCTL_RETURN_IF_ERROR(values("endDate", tmp));
-      if (!tmp.empty()) pe.end = tmp[0];
+      if (!tmp.empty()) pe.end = *std::max_element(tmp.begin(), tmp.end(), [&](const auto& a, const auto& b) { return as_bound(a, true) < as_bound(b, true); });
       std::string_view ds;
       simdjson::dom::array datasets;
       if (!obj["datasets"].get(datasets)) {
@@ -475,10 +498,14 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
       EXPORTCTL_RETURN_IF_ERROR(values(prop, tmp));
       if (!tmp.empty()) {
         country = Upper(tmp[0]);
+        // Several countries: which one the entity is in is not known, so none rules a party out.
+        for (const auto& t : tmp) {
+          if (Upper(t) != country) country.clear();
+        }
         break;
       }
     }
-    if (country.size() != 2) country.clear();  // "suhh", "zz-xx": territories without an ISO-2 code
+    if (country.size() != 2 || !IsIsoCountry(country)) country.clear();  // "suhh", "zz-xx": territories without an ISO-2 code
     const std::string key(id);
     if (b.Find(key)) return Status::Invalid(where + ".id", "entity \"" + key + "\" appears twice (first on line " + std::to_string(entity_line[key]) + ")");
     entity_line[key] = line;
