@@ -71,7 +71,7 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   DetermineOptions options;
   options.posture = o.posture;
   options.overlays = o.overlays;
-  options.screener = s_.screener;
+  options.screener = s_.screener && s_.screener->Ready() ? s_.screener : nullptr;
   options.allocations = allocations_.get();
   options.ownership = s_.ownership;
   // One version of the licenses for the whole decision (and its reservation).

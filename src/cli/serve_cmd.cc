@@ -99,12 +99,15 @@ int RunServe(CliContext& ctx, const ServeOptions& o) {
     screen = std::move(screener).value();
   } else if (screener.status().code() == ErrorCode::kNotFound) {
     std::cerr << "exportctl serve: no restricted-party lists imported: screening not performed "
-                 "(decisions say so); screening routes answer 503\n";
+                 "(decisions say so) and screening routes answer 503 until `exportctl lists import`\n";
+    screen = server::AwaitScreenService(ctx.data_dir, {}, o.clearance_horizon_days, ctx.max_list_age_days);
   } else {
     return Fail(screener.status());
   }
   // The ownership graph (none imported yet: checks weigh the stated owners until an import).
-  auto graph = server::OpenOwnershipService(ctx.data_dir, *data, screen ? screen->screener() : nullptr);
+  // (Its coverage reads the lists open at start; a server started without lists weighs owners'
+  // listings in checks once lists are imported, and `ownership show` after a restart.)
+  auto graph = server::OpenOwnershipService(ctx.data_dir, *data, screen && screen->screener()->Ready() ? screen->screener() : nullptr);
   if (!graph.ok()) return Fail(graph.status());
   ownership = std::move(graph).value();
   licenses = server::OpenLicenseService(ctx.data_dir, *data);

@@ -26,6 +26,9 @@ class PartyScreener {
   // What makes every screening answer uncertain, e.g. a list older than the allowed age: each
   // becomes a warning and an unresolved finding (NEEDS_REVIEW unless a license is required).
   virtual std::vector<std::string> Caveats() const { return {}; }
+  // False while a server waits for its first lists: a check then says screening was not
+  // performed, exactly as without a screener, until an import brings lists.
+  virtual bool Ready() const { return true; }
 };
 
 // An ownership graph plugs in here: the owners it knows for a party, up the chain, on a date.

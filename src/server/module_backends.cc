@@ -631,6 +631,102 @@ Result<std::unique_ptr<ScreenService>> OpenScreenService(const std::string& data
       new ModuleScreen(std::move(s).value(), data_dir, std::move(today), clearance_horizon_days));
 }
 
+namespace {
+
+// A screening service that opens once lists are imported (AwaitScreenService).
+class AwaitingScreen final : public ScreenService {
+ public:
+  AwaitingScreen(std::string data_dir, std::function<Date()> today, int horizon_days, int max_age_days)
+      : data_dir_(std::move(data_dir)), today_(std::move(today)), horizon_days_(horizon_days), max_age_days_(max_age_days), proxy_(*this) {}
+
+  const PartyScreener* screener() const override { return &proxy_; }
+  Result<std::string> Screen(const std::string& body) const override {
+    if (auto* s = Open()) return s->Screen(body);
+    return NotYet();
+  }
+  Result<std::string> Lists() const override {
+    if (auto* s = Open()) return s->Lists();
+    return NotYet();
+  }
+  Result<std::string> Clear(const std::string& body, const RequestContext& ctx) override {
+    if (auto* s = Open()) return s->Clear(body, ctx);
+    return NotYet();
+  }
+  Result<std::string> CslSearch(const Params& params, const std::string& performed_at) const override {
+    if (auto* s = Open()) return s->CslSearch(params, performed_at);
+    return NotYet();
+  }
+  Result<std::string> CslSources() const override {
+    if (auto* s = Open()) return s->CslSources();
+    return NotYet();
+  }
+  Result<std::string> Match(const std::string& dataset, const std::string& body, const Params& params) const override {
+    if (auto* s = Open()) return s->Match(dataset, body, params);
+    return NotYet();
+  }
+
+ private:
+  // The engine's side: forwards to the opened lists; not Ready() before.
+  class Proxy final : public PartyScreener {
+   public:
+    explicit Proxy(const AwaitingScreen& owner) : owner_(owner) {}
+    Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override {
+      if (auto* s = owner_.Open()) return s->screener()->Screen(party, as_of);
+      return NotYet();
+    }
+    std::vector<std::string> ListVersions() const override {
+      auto* s = owner_.Open();
+      return s ? s->screener()->ListVersions() : std::vector<std::string>{};
+    }
+    std::vector<std::string> Caveats() const override {
+      auto* s = owner_.Open();
+      return s ? s->screener()->Caveats() : std::vector<std::string>{};
+    }
+    bool Ready() const override { return owner_.Open() != nullptr; }
+
+   private:
+    const AwaitingScreen& owner_;
+  };
+
+  static Status NotYet() {
+    return Status::Error(ErrorCode::kUnavailable, "lists", "screening is not available on this server yet: no restricted-party lists imported");
+  }
+  // The opened service, or nullptr while no lists are imported. Lists that exist but cannot be
+  // opened are said on stderr and looked at again a second later; checks meanwhile say screening
+  // was not performed.
+  ScreenService* Open() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (opened_) return opened_.get();
+    const auto now = std::chrono::steady_clock::now();
+    if (looked_ && now - *looked_ < std::chrono::seconds(1)) return nullptr;
+    looked_ = now;
+    auto s = OpenScreenService(data_dir_, today_, horizon_days_, max_age_days_);
+    if (s.ok()) {
+      opened_ = std::move(s).value();
+      std::cerr << "exportctl serve: restricted-party lists imported: screening from now on\n";
+    } else if (s.status().code() != ErrorCode::kNotFound) {
+      std::cerr << "exportctl serve: the imported lists cannot be opened yet: " << s.status().message() << "\n";
+    }
+    return opened_.get();
+  }
+
+  std::string data_dir_;
+  std::function<Date()> today_;
+  int horizon_days_, max_age_days_;
+  Proxy proxy_;
+  mutable std::mutex mu_;
+  mutable std::unique_ptr<ScreenService> opened_;
+  mutable std::optional<std::chrono::steady_clock::time_point> looked_;
+};
+
+}  // namespace
+
+std::unique_ptr<ScreenService> AwaitScreenService(const std::string& data_dir, std::function<Date()> today, int clearance_horizon_days,
+                                                  int max_list_age_days) {
+  if (!today) today = TodayUtc;
+  return std::make_unique<AwaitingScreen>(data_dir, std::move(today), clearance_horizon_days, max_list_age_days);
+}
+
 Result<std::unique_ptr<OwnershipService>> OpenOwnershipService(const std::string& data_dir, const Dataset& data,
                                                                  const PartyScreener* screener, std::function<Date()> today) {
   if (!today) today = TodayUtc;

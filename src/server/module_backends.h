@@ -31,6 +31,14 @@ Result<std::unique_ptr<ScreenService>> OpenScreenService(
     const std::string& data_dir, std::function<Date()> today,
     int clearance_horizon_days = kDefaultClearanceHorizonDays, int max_list_age_days = 7);
 
+// As OpenScreenService, for a server started before any list was imported: until an import
+// brings lists, checks say screening was not performed and the screening routes answer 503; the
+// first request after an import (looked for at most once a second) opens them, and from then on
+// it is the service OpenScreenService gives.
+std::unique_ptr<ScreenService> AwaitScreenService(const std::string& data_dir, std::function<Date()> today,
+                                                  int clearance_horizon_days = kDefaultClearanceHorizonDays,
+                                                  int max_list_age_days = 7);
+
 // The ownership graph imported under data_dir (none yet: routes answer 404 until an import).
 // Coverage is weighed with `screener`'s lists (nullptr: no owner is known to be listed).
 Result<std::unique_ptr<OwnershipService>> OpenOwnershipService(const std::string& data_dir, const Dataset& data,

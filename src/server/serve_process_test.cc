@@ -288,6 +288,50 @@ TEST(ServeDefaults, CreatesTheLedgerUnderTheDataDirectory) {
   std::filesystem::remove_all(tmpl);
 }
 
+// A server started before any list was imported picks the lists up when they are imported: until
+// then checks say screening was not performed and /v1/screen answers 503; afterwards a listed
+// consignee needs a license, without a restart.
+TEST(ServeDefaults, ListsImportedAfterStartAreUsedWithoutARestart) {
+  char tmpl[] = "/tmp/exportctl_serve_lists_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/data";
+  std::string created;
+  ASSERT_EQ(RunCli({"keys", "create", "--role", "analyst", "--json", "--data-dir", dir}, &created), 0) << created;
+  httplib::Headers h{{"Authorization", "Bearer " + json::parse(created)["key"].get<std::string>()}};
+  const std::string order =
+      R"({"as_of":"2026-11-29","destination":"DE","items":[{"chip":"L40","quantity":1}],)"
+      R"("parties":[{"role":"ultimate_consignee","name":"Inspur Taiwan","country":"TW","headquarters":"TW","ultimate_parent_headquarters":"TW"}]})";
+  int port = 0;
+  const pid_t pid = StartServe({"--data-dir", dir, "--no-ledger", "--max-list-age-days", "36500"}, &port);
+  ASSERT_GT(pid, 0);
+  httplib::Client c("127.0.0.1", port);
+  auto before = c.Post("/v1/check", h, order, "application/json");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->status, 200) << before->body;
+  EXPECT_TRUE(ResponseJson(before->body)["list_versions"].empty()) << before->body;
+  auto screen_before = c.Get("/v1/screen?name=Inspur%20Taiwan", h);
+  ASSERT_TRUE(screen_before);
+  EXPECT_EQ(screen_before->status, 503) << screen_before->body;
+
+  const std::string list = std::string(tmpl) + "/consolidated_2026-11-29.json";
+  std::ofstream(list) << R"({"results":[{"id":"it","source":"Entity List (EL) - Bureau of Industry and Security","name":"Inspur Taiwan",)"
+                         R"("license_requirement":"For all items subject to the EAR.","license_policy":"Presumption of denial.","federal_register_notice":"88 FR 1"}]})";
+  std::string imported;
+  ASSERT_EQ(RunCli({"lists", "import", list, "--data-dir", dir}, &imported), 0) << imported;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // looked for at most once a second
+  auto after = c.Post("/v1/check", h, order, "application/json");
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->status, 200) << after->body;
+  const json d = ResponseJson(after->body);
+  EXPECT_EQ(d["outcome"], "LICENSE_REQUIRED") << after->body;
+  EXPECT_FALSE(d["list_versions"].empty()) << after->body;
+  auto screen_after = c.Get("/v1/screen?name=Inspur%20Taiwan", h);
+  ASSERT_TRUE(screen_after);
+  EXPECT_EQ(screen_after->status, 200) << screen_after->body;
+  EXPECT_EQ(Stop(pid), 0);
+  std::filesystem::remove_all(tmpl);
+}
+
 TEST(RetryStorm, LedgerAndAuditLogAgreeAfterSigkills) {
   char tmpl[] = "/tmp/exportctl_storm_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);

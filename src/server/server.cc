@@ -577,7 +577,7 @@ struct Server::Impl {
     auto tx = ParseTransaction(call.req.body, *deps.dataset, options.today());
     if (!tx.ok()) return SendStatus(call.res, tx.status());
     DetermineOptions opts;
-    opts.screener = deps.screen ? deps.screen->screener() : nullptr;
+    opts.screener = ActiveScreener();
     const Decision d = deps.engine->Determine(*tx, opts);
     std::string out;
     AppendJurisdictionAnswerJson(d, out);
@@ -735,7 +735,7 @@ struct Server::Impl {
     if (!scenario.ok()) return SendStatus(call.res, scenario.status());
     // One worker: a request does not take the cores other requests are answered on.
     simulate::Simulation sim({.dataset = deps.dataset, .engine = deps.engine,
-                              .screener = deps.screen ? deps.screen->screener() : nullptr,
+                              .screener = ActiveScreener(),
                               .ownership = deps.ownership ? deps.ownership->view() : nullptr,
                               .rules = simulate_rules.get(), .workers = 1},
                              (*scenario)->policies);
@@ -966,6 +966,12 @@ struct Server::Impl {
   }
 
   // ---- Screening and ledger (plugged in through backends.h) -----------------------------
+
+  // The screener a request decides with: none while the server waits for its first lists.
+  const PartyScreener* ActiveScreener() const {
+    const PartyScreener* s = deps.screen ? deps.screen->screener() : nullptr;
+    return s && s->Ready() ? s : nullptr;
+  }
 
   void Unavailable(Call& call, const char* what) {
     SendError(call.res, 503, "unavailable", "",
