@@ -375,7 +375,8 @@ class ModuleScreen final : public ScreenService {
     for (const auto& v : lists->screener->ListVersions()) w.String(v);
     w.EndArray().Key("warnings").BeginArray();
     for (const auto& c : screener_->Caveats()) w.String(c);
-    w.EndArray().EndObject();
+    // The score a hit must reach to be shown (docs/screening.md gives its calibration).
+    w.EndArray().Key("threshold").Number(q.threshold).EndObject();
     return out;
   }
 

@@ -328,6 +328,9 @@ TEST(ServeDefaults, ListsImportedAfterStartAreUsedWithoutARestart) {
   auto screen_after = c.Get("/v1/screen?name=Inspur%20Taiwan", h);
   ASSERT_TRUE(screen_after);
   EXPECT_EQ(screen_after->status, 200) << screen_after->body;
+  const json hits = ResponseJson(screen_after->body);
+  EXPECT_FALSE(hits["hits"].empty()) << screen_after->body;
+  EXPECT_TRUE(hits["threshold"].is_number()) << "the console shows the threshold hits are cut at: " << screen_after->body;
   EXPECT_EQ(Stop(pid), 0);
   std::filesystem::remove_all(tmpl);
 }

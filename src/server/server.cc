@@ -71,6 +71,8 @@ std::string ErrorJson(std::string_view code, std::string_view field, std::string
 
 void SendJson(HttpResponse& res, int status, std::string body) {
   res.status = status;
+  // JSON echoes names from orders and lists: a browser must never sniff it as HTML.
+  res.set_header("X-Content-Type-Options", "nosniff");
   res.set_content(std::move(body), "application/json");
 }
 

@@ -141,6 +141,10 @@ TEST_F(ServerTest, HealthzIsPublic) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(ResponseJson(r->body)["status"], "ok");
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");  // JSON is never sniffed as HTML
+  auto denied = Get("/v1/audit/records", "");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->get_header_value("X-Content-Type-Options"), "nosniff") << denied->status;
 }
 
 // The web console is served without a key, with headers that forbid inline script, framing,
