@@ -463,6 +463,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
                            : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
                   " (" + paths + (why.empty() ? "" : "; " + why) + "); the Affiliates Rule is " +
                   status_text + ", so this is no license requirement"));
+      if (w) f.citation = w->citation;  // the stay, not the rule it suspends
       mark(f);
       ev.Warn(EXPLAIN(who + ": owned by listed parties (" + paths +
                       ") while the Affiliates Rule is stayed: a know-your-customer red flag that "
@@ -537,6 +538,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
                              : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
                     " (" + paths + "); the temporary general license authorizes it because " +
                     basis + " (" + a.tgl_citation + ")"));
+        f.citation = a.tgl_citation;  // what authorizes it, not the rule it relieves from
         if (!a.tgl_verified) f.verified = false;
         mark(f);
         ev.Warn(EXPLAIN(who + ": shipped under the Affiliates Rule's temporary general license (" +
