@@ -150,6 +150,8 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
     st.why.insert(st.why.end(), up.why.begin(), up.why.end());
     st.sources.insert(st.sources.end(), up.sources.begin(), up.sources.end());
     st.red_flag_29 = up.red_flag_29;
+  } else {
+    st.sources = std::move(up.sources);  // a listed minority above it, named by the caller
   }
   return st;
 }
@@ -168,7 +170,17 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
   for (const auto& o : owners) {
     Standing os = OwnerStanding(ev, party, o);
     st.notes.insert(st.notes.end(), os.notes.begin(), os.notes.end());
-    if (os.state == Standing::State::kNotCovered) continue;
+    if (os.state == Standing::State::kNotCovered) {
+      // Listed parties below the threshold in an owner: its stake does not count, but the
+      // decision names them (know-your-customer diligence; addendum §1.8).
+      if (os.share > 0) {
+        std::string paths;
+        for (const auto& s : os.sources) paths += (paths.empty() ? "" : "; ") + s.path;
+        st.notes.push_back("owner " + Quoted(o.name) + " is " + FormatDouble(os.share) + "% owned by listed parties (" + paths + "), below " +
+                           FormatDouble(a.threshold) + "%: it is not covered and its stake in " + Quoted(owned) + " does not count");
+      }
+      continue;
+    }
     // A range ("25-50%", from an ownership graph) counts its lower bound; the rest is doubt.
     const double span = o.percent && o.percent_max && *o.percent_max > *o.percent ? *o.percent_max - *o.percent : 0;
     const std::string stake = (o.percent ? FormatDouble(*o.percent) + (span > 0 ? "–" + FormatDouble(*o.percent_max) : "") + "%" : "an unknown share") +
