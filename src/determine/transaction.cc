@@ -74,6 +74,18 @@ std::string ProgramCode(std::string_view code) {
   return out;
 }
 
+ProgramReach ReachOfPrograms(const std::vector<std::string>& programs, const std::vector<std::string>& carrying,
+                             const std::vector<std::string>& others) {
+  ProgramReach r;
+  for (const auto& p : programs) {
+    const std::string code = ProgramCode(p);
+    const bool carries = std::find(carrying.begin(), carrying.end(), code) != carrying.end();
+    r.carries = r.carries || carries;
+    if (!carries && std::find(others.begin(), others.end(), code) == others.end()) r.unknown.push_back(p);
+  }
+  return r;
+}
+
 const char* RestrictedListName(RestrictedList l) {
   for (const auto& [list, name] : kListNames) {
     if (list == l) return name;

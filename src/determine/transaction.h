@@ -42,6 +42,15 @@ std::optional<RestrictedList> RestrictedListFromName(std::string_view name);
 // An OFAC program code as compared: upper case, without the brackets the SDN list writes around
 // it ("[SDGT]") and with runs of spaces as one ("russia-eo14024 " is RUSSIA-EO14024).
 std::string ProgramCode(std::string_view code);
+// A listing's OFAC programs against those whose listings carry over (`carrying`) and those known
+// not to (`others`), both spelt as ProgramCode spells them: whether one carries, and the codes in
+// neither list (as written), which may be either.
+struct ProgramReach {
+  bool carries = false;
+  std::vector<std::string> unknown;
+};
+ProgramReach ReachOfPrograms(const std::vector<std::string>& programs, const std::vector<std::string>& carrying,
+                             const std::vector<std::string>& others);
 
 struct Listing {
   RestrictedList list = RestrictedList::kEntityList;

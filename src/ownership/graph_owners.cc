@@ -419,14 +419,9 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
       const std::string on = std::string(RestrictedListName(l.list)) + (l.entry == ent.name ? "" : " as " + Quoted(l.entry));
       bool maybe = l.score < 1.0;
       if (rule->by_program) {
-        auto in = [](const std::vector<std::string>& codes, const std::string& pr) {
-          return std::find(codes.begin(), codes.end(), ProgramCode(pr)) != codes.end();
-        };
-        const bool carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& pr) { return in(rule->programs, pr); });
-        const bool unknown = std::any_of(l.programs.begin(), l.programs.end(),
-                                         [&](const std::string& pr) { return !in(rule->programs, pr) && !in(rule->other_programs, pr); });
-        if (!l.programs.empty() && !carries && !unknown) continue;
-        maybe = maybe || l.programs.empty() || !carries;
+        const ProgramReach reach = ReachOfPrograms(l.programs, rule->programs, rule->other_programs);
+        if (!l.programs.empty() && !reach.carries && reach.unknown.empty()) continue;
+        maybe = maybe || l.programs.empty() || !reach.carries;
       }
       if (!maybe) {
         st.carries = ListedStatus::Carries::kYes;

@@ -74,14 +74,10 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
     bool carries = true;
     std::string program_doubt;
     if (rule->by_program) {
-      auto in = [](const std::vector<std::string>& codes, const std::string& p) {
-        return std::find(codes.begin(), codes.end(), ProgramCode(p)) != codes.end();
-      };
-      carries = std::any_of(l.programs.begin(), l.programs.end(), [&](const std::string& p) { return in(rule->programs, p); });
+      const ProgramReach reach = ReachOfPrograms(l.programs, rule->programs, rule->other_programs);
+      carries = reach.carries;
       std::string unknown;
-      for (const auto& p : l.programs) {
-        if (!in(rule->programs, p) && !in(rule->other_programs, p)) unknown += (unknown.empty() ? "" : ", ") + Quoted(p);
-      }
+      for (const auto& p : reach.unknown) unknown += (unknown.empty() ? "" : ", ") + Quoted(p);
       if (l.programs.empty()) {
         program_doubt = "the sanctions program of " + on +
                         " is not known, so whether " + ev.rules.cite.sdn_programs + " reaches it is not known";
