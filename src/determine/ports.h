@@ -105,6 +105,9 @@ struct HeldLicense {
   };
   struct Party {
     std::string role, name, country;
+    std::string id;        // the license file's stable id for the party, "" when it gives none
+    std::string customer;  // who the party is for a per-customer cap (LicenseCustomerMeasure): the
+                           // same in every version that names it, whatever its place on the license
   };
   std::string number;
   std::string holder;  // the company the license was granted to
@@ -174,9 +177,12 @@ class LicenseView {
 };
 // A license line's own unit account: "line1" for items[0] (the line's quantity is its limit).
 inline std::string LicenseLineMeasure(size_t line_index) { return "line" + std::to_string(line_index + 1); }
-// A per-customer cap's account for one customer: "customer1" for the license's parties[0] (the
-// party the ultimate consignee is matched to; the cap is its limit).
-inline std::string LicenseCustomerMeasure(size_t party_index) { return "customer" + std::to_string(party_index + 1); }
+// A per-customer cap's account for one customer (the license party the ultimate consignee is
+// matched to; the cap is its limit), keyed by who the party is, not by its place on the license,
+// so an amendment that reorders or adds parties keeps each customer's drawdowns:
+// "customer=id=G42-AE" when the license gives the party an id, else "customer=example compute"
+// (its name folded as ledger consignee identities are: case, accents, punctuation, legal forms).
+inline std::string LicenseCustomerMeasure(std::string_view customer) { return "customer=" + std::string(customer); }
 inline constexpr double kCertainNameMatch = 0.97;  // screening's certain threshold
 
 }  // namespace exportctl

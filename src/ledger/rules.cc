@@ -102,8 +102,16 @@ bool IsNumbered(const std::string& m, std::string_view prefix) {
   return std::all_of(m.begin() + static_cast<std::ptrdiff_t>(n), m.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 bool IsLineMeasure(const std::string& m) { return IsNumbered(m, "line"); }
-// A per-customer cap's units for one of the license's parties: "customer1", … (LicenseCustomerMeasure).
-bool IsCustomerMeasure(const std::string& m) { return IsNumbered(m, "customer"); }
+// A per-customer cap's units for one customer of the license: "customer=<identity>" (the party's
+// id or folded name, LicenseCustomerMeasure), or "customer1", … as ledgers written before kept it
+// by the party's place on the license (still readable, no longer drawn).
+bool IsCustomerMeasure(const std::string& m) {
+  constexpr std::string_view kPrefix = "customer=";
+  if (m.size() > kPrefix.size() && m.compare(0, kPrefix.size(), kPrefix) == 0) {
+    return CheckText("account.measure", m, {.required = true, .max_chars = 220}).ok();
+  }
+  return IsNumbered(m, "customer");
+}
 
 }  // namespace
 
@@ -219,7 +227,7 @@ Result<AccountKey> AccountKey::Parse(const std::string& text) {
       ErrorCode::kNotFound, "account",
       "unknown account \"" + text +
           "\"; accounts are country:CC, lpp:CONSIGNEE, aia:CONSIGNEE, nveu:COMPANY:CC, "
-          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN|customerN, "
+          "uveu:COMPANY:CC, h200-cn:EXPORTER:PRODUCT, h200-us:EXPORTER:PRODUCT, license:NUMBER:units|tpp|usd|lineN|customer=IDENTITY, "
           "quota:OVERLAY/N:units|tpp");
 }
 
@@ -242,7 +250,7 @@ Status AccountKey::Validate() const {
       EXPORTCTL_RETURN_IF_ERROR(CheckName("account.license", party));
       if (product != "units" && product != "tpp" && product != "usd" && !IsLineMeasure(product) && !IsCustomerMeasure(product)) {
         return Status::Invalid("account.measure",
-                               "must be units, tpp, usd, lineN (a line's units) or customerN (a per-customer cap's units), got \"" +
+                               "must be units, tpp, usd, lineN (a line's units) or customer=IDENTITY (a per-customer cap's units for one customer), got \"" +
                                    product + "\"");
       }
       return Status::Ok();

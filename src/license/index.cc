@@ -59,7 +59,7 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
     for (const auto& i : l.items) h.lines.push_back({i.eccn, i.chip, i.quantity});
     h.tpp_limit = l.tpp_limit;
     h.value_usd_limit = l.value_usd_limit;
-    for (const auto& p : l.parties) h.parties.push_back({p.role, p.name, p.country});
+    for (const auto& p : l.parties) h.parties.push_back({p.role, p.name, p.country, p.id, CustomerIdentity(p)});
     h.conditions = l.conditions;
     held_.push_back(std::move(h));
   }

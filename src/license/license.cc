@@ -13,6 +13,7 @@
 #include "core/strict_json.h"
 #include "core/validate.h"
 #include "data/dataset.h"
+#include "ledger/ledger.h"
 
 namespace exportctl::license {
 namespace {
@@ -92,6 +93,12 @@ std::string CanonicalNumber(std::string_view number) {
     if (c != '-') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+std::string CustomerIdentity(const LicenseParty& p) {
+  auto identity = ledger::ConsigneeIdentity(p.name, p.id);
+  // ParseLicense refuses a party that has none; a name of punctuation only is still one customer.
+  return identity.ok() ? *identity : "name=" + p.name;
 }
 
 const char* LicenseStatusName(LicenseStatus s) { return s == LicenseStatus::kRevoked ? "revoked" : "active"; }
@@ -217,7 +224,7 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
     const std::string f = "parties[" + std::to_string(i) + "]";
     const json& p = (*parties)[i];
     if (!p.is_object()) return Invalid(f, "must be an object");
-    EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(p, {"role", "name", "country"}, f + "."));
+    EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(p, {"role", "name", "country", "id"}, f + "."));
     LicenseParty party;
     auto role = Text(p, "role", f + ".role", {.required = true, .max_chars = 40});
     if (!role.ok()) return role.status();
@@ -232,6 +239,14 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
     auto c = Country(p["country"], f + ".country", data);
     if (!c.ok()) return c.status();
     party.country = *c;
+    auto id = Text(p, "id", f + ".id", {.max_chars = 100});
+    if (!id.ok()) return id.status();
+    if (!id->empty()) EXPORTCTL_RETURN_IF_ERROR(CheckIdentifier(f + ".id", *id));
+    party.id = *id;
+    // A per-customer cap is kept under who the party is: a name with nothing to know it by cannot be.
+    if (party.id.empty() && !ledger::ConsigneeIdentity(party.name, "").ok()) {
+      return Invalid(f + ".name", "has no letter or digit to identify the party by");
+    }
     l.parties.push_back(std::move(party));
   }
 
@@ -297,7 +312,11 @@ nlohmann::json LicenseJsonValue(const License& l) {
     items.push_back(std::move(it));
   }
   json parties = json::array();
-  for (const auto& p : l.parties) parties.push_back({{"role", p.role}, {"name", p.name}, {"country", p.country}});
+  for (const auto& p : l.parties) {
+    json party{{"role", p.role}, {"name", p.name}, {"country", p.country}};
+    if (!p.id.empty()) party["id"] = p.id;
+    parties.push_back(std::move(party));
+  }
   json j{{"number", l.number},
          {"holder", l.holder},
          {"issued", l.issued.ToString()},

@@ -41,7 +41,13 @@ struct LicenseParty {
   std::string role;     // ultimate_consignee, end_user, intermediate_consignee, purchaser
   std::string name;
   std::string country;  // ISO code, resolved from the file's code, name or alias
+  std::string id;       // the exporter's stable id for the party ("" when not given): keys its
+                        // per-customer account instead of its name, through renames
 };
+
+// Who a license party is for a per-customer cap (HeldLicense::Party::customer): "id=<id>" when
+// the file gives one, else its name as ledger consignee identities fold it.
+std::string CustomerIdentity(const LicenseParty& p);
 
 enum class LicenseStatus { kActive, kRevoked };
 const char* LicenseStatusName(LicenseStatus s);  // "active", "revoked"

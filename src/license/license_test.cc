@@ -83,6 +83,8 @@ TEST(LicenseFile, BadFilesNameTheField) {
       {"condition not text", [](json& j) { j["conditions"] = {1}; }, "conditions[0]"},
       {"control character", [](json& j) { j["holder"] = "A\nB"; }, "holder"},
       {"eccn contradicting the chip", [](json& j) { j["items"][0]["eccn"] = "4A090.a"; }, "items[0].eccn"},
+      {"party id with a colon", [](json& j) { j["parties"][0]["id"] = "CUST:7"; }, "parties[0].id"},
+      {"party name without a letter", [](json& j) { j["parties"][0]["name"] = "--"; }, "parties[0].name"},
   };
   for (const auto& c : cases) {
     json j = Example();
@@ -168,6 +170,60 @@ TEST(LicenseFile, AWholeEntryMayBeNamedWithItsChip) {
   json j = Example();
   j["items"][0]["eccn"] = "3A090";  // the chip is 3A090.a
   EXPECT_TRUE(ParseLicense(j.dump(), BundledData()).ok());
+}
+
+// A per-customer account is kept under who the party is, not where the license lists it.
+TEST(LicenseFile, ACustomerIsKnownByItsIdElseItsFoldedName) {
+  LicenseParty a{"ultimate_consignee", "Example Compute LLC", "AE", ""};
+  LicenseParty b{"ultimate_consignee", "EXAMPLE COMPUTE, L.L.C.", "AE", ""};
+  EXPECT_EQ(CustomerIdentity(a), "example compute");
+  EXPECT_EQ(CustomerIdentity(b), CustomerIdentity(a));
+  LicenseParty c{"ultimate_consignee", "Example Compute Holdings LLC", "AE", "CUST-77"};
+  EXPECT_EQ(CustomerIdentity(c), "id=CUST-77");
+  json j = Example();
+  j["parties"][0]["id"] = "CUST-77";
+  auto l = ParseLicense(j.dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->parties[0].id, "CUST-77");
+  EXPECT_EQ(json::parse(LicenseToJson(*l))["parties"][0]["id"], "CUST-77");
+  const std::vector<License> held = {*l};
+  LicenseIndex index(held);
+  const HeldLicense* h = index.Find("D1234567");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->parties[0].customer, "id=CUST-77");
+  EXPECT_EQ(LicenseCustomerMeasure(h->parties[0].customer), "customer=id=CUST-77");
+}
+
+// An amendment may reorder parties and add them anywhere (each keeps its account); one that
+// gives a party already named another identity (an id added, dropped or changed) is refused.
+TEST(LicenseStore, AnAmendmentKeepsEachPartysIdentity) {
+  const std::string dir = TempDir();
+  LicenseStore store(dir);
+  json j = Example();
+  j["parties"].push_back({{"role", "ultimate_consignee"}, {"name", "Falcon Compute FZ-LLC"}, {"country", "AE"}, {"id", "F-1"}});
+  auto l = ParseLicense(j.dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  ASSERT_TRUE(store.Add(*l, "cli:alice").ok());
+  License reordered = *l;
+  std::swap(reordered.parties[0], reordered.parties[1]);
+  reordered.parties.insert(reordered.parties.begin(), LicenseParty{"ultimate_consignee", "Oasis Cloud LLC", "AE", ""});
+  reordered.effective = Date::Parse("2026-03-01").value();
+  auto v2 = store.Amend(reordered, "cli:bob", "Oasis Cloud added first");
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  License with_id = reordered;
+  with_id.parties[2].id = "E-9";  // Example Compute LLC had none
+  with_id.effective = Date::Parse("2026-03-02").value();
+  EXPECT_EQ(store.Amend(with_id, "cli:bob", "id added").status().field(), "parties[2].id");
+  License changed = reordered;
+  changed.parties[1].id = "F-2";
+  changed.effective = Date::Parse("2026-03-02").value();
+  EXPECT_EQ(store.Amend(changed, "cli:bob", "id changed").status().field(), "parties[1].id");
+  License renamed = reordered;
+  renamed.parties[1].name = "Falcon Compute Holdings FZ-LLC";  // the id keeps the account
+  renamed.effective = Date::Parse("2026-03-02").value();
+  EXPECT_TRUE(store.Amend(renamed, "cli:bob", "renamed").ok());
+  EXPECT_EQ(store.Versions(l->number)->size(), 3u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(LicenseStore, AnAmendmentKeepsEachLineInItsPlace) {

@@ -91,7 +91,9 @@ License FromRow(const Stmt& q) {
   }
   if (!t["tpp_limit"].is_null()) l.tpp_limit = t["tpp_limit"].get<double>();
   if (!t["value_usd_limit"].is_null()) l.value_usd_limit = t["value_usd_limit"].get<double>();
-  for (const auto& p : t["parties"]) l.parties.push_back({p.value("role", ""), p.value("name", ""), p.value("country", "")});
+  for (const auto& p : t["parties"]) {
+    l.parties.push_back({p.value("role", ""), p.value("name", ""), p.value("country", ""), p.value("id", "")});
+  }
   l.conditions = t.value("conditions", std::vector<std::string>());
   // A version recorded before versions carried their date: version 1 from its issuing date, a
   // later one from the day it was recorded.
@@ -186,8 +188,9 @@ Result<License> LicenseStore::Amend(License l, const std::string& actor, const s
                                             l.expires.ToString());
   }
   std::vector<LicenseItem> lines = l.items;
+  std::vector<LicenseParty> parties = l.parties;
   const Date effective = *l.effective;
-  return AppendVersion(path_, std::move(l), [lines, effective, dated](const std::optional<License>& latest) {
+  return AppendVersion(path_, std::move(l), [lines, parties, effective, dated](const std::optional<License>& latest) {
     if (!latest) return Status::Error(ErrorCode::kNotFound, "number", "no such license (add it first)");
     if (latest->status == LicenseStatus::kRevoked) {
       return Status::Error(ErrorCode::kConflict, "number", "license " + latest->number + " is revoked; a revoked license is not amended");
@@ -210,6 +213,27 @@ Result<License> LicenseStore::Amend(License l, const std::string& actor, const s
         return Status::Invalid(f, "the amendment changes what this line covers (version " + std::to_string(latest->version) +
                                       " has " + (latest->items[k].chip.empty() ? latest->items[k].eccn : latest->items[k].chip) +
                                       "); keep every line in its place and add new lines after them");
+      }
+    }
+    // What a customer received under a per-customer cap is kept under who it is (its id, else its
+    // folded name: ledger account license:N:customer=…), wherever the amendment places it. A party
+    // the version before names by the same name under another identity (an id added, dropped or
+    // changed) would start a new account beside what it already received: refused.
+    auto by_name = [](LicenseParty p) {
+      p.id.clear();
+      return CustomerIdentity(p);
+    };
+    for (size_t k = 0; k < parties.size(); ++k) {
+      const std::string mine = CustomerIdentity(parties[k]);
+      const std::string name = by_name(parties[k]);
+      for (const LicenseParty& before : latest->parties) {
+        const std::string theirs = CustomerIdentity(before);
+        if (theirs == mine || by_name(before) != name) continue;
+        return Status::Invalid("parties[" + std::to_string(k) + "].id",
+                               "version " + std::to_string(latest->version) + " names \"" + before.name + "\" " +
+                                   (before.id.empty() ? std::string("without an id") : "with id \"" + before.id + "\"") +
+                                   " (its per-customer account is license:" + latest->number + ":customer=" + theirs +
+                                   "); an amendment keeps a party's id as it was, so that what it received still counts");
       }
     }
     return Status::Ok();

@@ -133,6 +133,44 @@ import json,sys; sys.exit(0 if json.load(open('$tmp/rev-july.json'))['outcome']=
 expect "... but a reservation made today cannot draw on the revoked license" test $? -ne 0
 expect "... saying it is revoked" grep -q "is revoked with effect from" "$tmp/err"
 
+# A per-customer cap is drawn on the customer's own account, kept under who it is (its id, else its
+# folded name), not its place on the license: an amendment that reorders or adds parties keeps
+# what each customer received (15 CFR 750.7).
+r="$tmp/reorder"
+edit "j['conditions'].append('Per-customer cap of 1,500 units'); j['parties'].append({'role':'ultimate_consignee','name':'Falcon Desert Compute FZ-LLC','country':'AE'})" "$tmp/cap-v1.json"
+"$bin" --data-dir "$r" licenses add "$tmp/cap-v1.json" > /dev/null
+consignee_order() {  # consignee_order NAME REFERENCE OUT
+  python3 -c "
+import json; j=json.load(open('$order')); j['reference']='$2'
+j['parties'][0]={'role':'ultimate_consignee','name':'$1','country':'AE','headquarters':'AE','ultimate_parent_headquarters':'AE'}
+json.dump(j, open('$3','w'))"
+}
+consignee_order "Falcon Desert Compute FZ-LLC" SO-F-1 "$tmp/falcon1.json"
+"$bin" --data-dir "$r" check --reserve "$tmp/falcon1.json" > "$tmp/falcon1-out.json"
+expect "the second party on the license draws 1000 units on its own customer account" python3 -c "
+import json,sys; j=json.load(open('$tmp/falcon1-out.json')); d=[x for x in j['licenses'][0]['drawdowns'] if x['measure'].startswith('customer=')]
+sys.exit(0 if j['outcome']=='LICENSED' and len(d)==1 and d[0]['account']=='license:D1234567:customer=falcon desert compute' and d[0]['remaining_after']==500 else 1)"
+edit "j['conditions'].append('Per-customer cap of 1,500 units'); j['parties']=[{'role':'ultimate_consignee','name':'FALCON DESERT COMPUTE, FZ-LLC','country':'AE'},{'role':'ultimate_consignee','name':'Oasis Cloud LLC','country':'AE'},j['parties'][0]]; j['effective']='2026-05-01'" "$tmp/cap-v2.json"
+"$bin" --data-dir "$r" licenses amend D1234567 "$tmp/cap-v2.json" --reason "Amendment A1: Oasis Cloud added" > /dev/null
+consignee_order "Falcon Desert Compute FZ-LLC" SO-F-2 "$tmp/falcon2.json"
+"$bin" --data-dir "$r" check "$tmp/falcon2.json" > "$tmp/falcon2-out.json"
+expect "after an amendment that moves it to the first place, what it received still counts: 500 of its cap remain" python3 -c "
+import json,sys; j=json.load(open('$tmp/falcon2-out.json'))
+sys.exit(0 if j['outcome']=='LICENSE_REQUIRED' and j['licenses'][0]['version']==2 and any('500 of the 1000 units needed remain of its per-customer cap for \"FALCON DESERT COMPUTE, FZ-LLC\"' in r['summary'] for r in j['reasons']) else 1)"
+consignee_order "Example Compute LLC" SO-E-1 "$tmp/example1.json"
+"$bin" --data-dir "$r" check "$tmp/example1.json" > "$tmp/example1-out.json"
+expect "... and the party now in its old place keeps its own whole cap (nothing swapped)" python3 -c "
+import json,sys; j=json.load(open('$tmp/example1-out.json')); d=[x for x in j['licenses'][0]['drawdowns'] if x['measure'].startswith('customer=')]
+sys.exit(0 if j['outcome']=='LICENSED' and d[0]['account']=='license:D1234567:customer=example compute' and d[0]['remaining_after']==500 else 1)"
+consignee_order "Oasis Cloud LLC" SO-O-1 "$tmp/oasis1.json"
+"$bin" --data-dir "$r" check "$tmp/oasis1.json" > "$tmp/oasis1-out.json"
+expect "... and the party added in second place starts from its whole cap" python3 -c "
+import json,sys; j=json.load(open('$tmp/oasis1-out.json')); d=[x for x in j['licenses'][0]['drawdowns'] if x['measure'].startswith('customer=')]
+sys.exit(0 if j['outcome']=='LICENSED' and d[0]['account']=='license:D1234567:customer=oasis cloud' and d[0]['remaining_after']==500 else 1)"
+edit "j['conditions'].append('Per-customer cap of 1,500 units'); j['parties']=[{'role':'ultimate_consignee','name':'Falcon Desert Compute FZ-LLC','country':'AE','id':'CUST-77'},{'role':'ultimate_consignee','name':'Oasis Cloud LLC','country':'AE'},j['parties'][0]]; j['effective']='2026-05-02'" "$tmp/cap-v3.json"
+"$bin" --data-dir "$r" licenses amend D1234567 "$tmp/cap-v3.json" --reason "ids" > "$tmp/out" 2> "$tmp/err"
+expect "an amendment that gives a named party an id (a new account beside what it received) exits 2 naming parties[0].id" field_is "$tmp/err" "parties[0].id"
+
 # A reservation is made today: a license that has expired since the order's as_of is not drawn on.
 e="$tmp/expired"
 edit "j['expires']='2026-06-30'" "$tmp/exp-lic.json"

@@ -212,15 +212,16 @@ std::string BrokenCondition(const Evaluation& ev, const HeldLicense& l) {
   return "";
 }
 
-// How a measure is said: "units needed remain on its line 1" / "units of line 1".
-std::string NeedText(const std::string& measure) {
+// How a measure is said: "units needed remain on its line 1" / "units of line 1"; a customer's
+// account by the party's name on the license (`customer`).
+std::string NeedText(const std::string& measure, const std::string& customer) {
   if (measure.rfind("line", 0) == 0) return "units needed remain on its line " + measure.substr(4);
-  if (measure.rfind("customer", 0) == 0) return "units needed remain of its per-customer cap for the consignee (party " + measure.substr(8) + " on it)";
+  if (measure.rfind("customer=", 0) == 0) return "units needed remain of its per-customer cap for \"" + customer + "\"";
   return measure + " needed remain";
 }
-std::string DrawText(const std::string& measure) {
+std::string DrawText(const std::string& measure, const std::string& customer) {
   if (measure.rfind("line", 0) == 0) return "units of line " + measure.substr(4);
-  if (measure.rfind("customer", 0) == 0) return "units of the per-customer cap for party " + measure.substr(8);
+  if (measure.rfind("customer=", 0) == 0) return "units of the per-customer cap for \"" + customer + "\"";
   return measure;
 }
 
@@ -440,8 +441,13 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     }
     // A per-customer cap among its conditions: the units the consignee has received under the
     // license, on its own account (the consignee's place on the license).
+    // The account is the party's own (who it is, not its place on the license): an amendment that
+    // reorders or adds parties keeps what each customer received.
+    std::string customer;
     if (const std::optional<int64_t> cap = CustomerCap(*l)) {
-      needs.push_back({LicenseCustomerMeasure(consignee_party), static_cast<double>(ti.quantity), static_cast<double>(*cap)});
+      const HeldLicense::Party& cp = l->parties[consignee_party];
+      customer = cp.name;
+      needs.push_back({LicenseCustomerMeasure(cp.customer), static_cast<double>(ti.quantity), static_cast<double>(*cap)});
     }
     if (l->tpp_limit) {
       if (!c.tpp) why = "has a TPP limit, and the item's TPP is not known";
@@ -483,7 +489,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       fits = false;
       exhausted = exhausted || n.remaining <= 0;
       if (!part.empty()) part += "; ";
-      part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " + NeedText(n.measure);
+      part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " + NeedText(n.measure, customer);
     }
     if (!fits && exhausted) {
       note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item but is exhausted (" + part + ")"));
@@ -504,7 +510,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     for (const Need& n : needs) {
       use.drawdowns.push_back({n.measure, n.amount, n.limit, n.remaining - n.amount});
       if (!draws.empty()) draws += ", ";
-      draws += Amount(n.amount) + " " + DrawText(n.measure) +
+      draws += Amount(n.amount) + " " + DrawText(n.measure, customer) +
                " (" + Amount(n.remaining - n.amount) + " of " + Amount(n.limit) + " remain after)";
     }
     const std::string valid = " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " +
