@@ -102,6 +102,11 @@ struct HeldLicense {
     std::string eccn;                 // "3A090.a", or a whole entry "3A090"; "" when only a chip
     std::string chip;                 // catalog chip name; "" when only an ECCN
     std::optional<int64_t> quantity;  // units; nullopt = no unit limit on this line
+    // Explicit specs (a line of its ECCN within these figures, per unit): the most an item may
+    // have of each; nullopt = the line does not state it. An item whose figure is not known does
+    // not fit a stated one.
+    std::optional<double> tpp, performance_density, memory_bandwidth_gbps, interconnect_bandwidth_gbps;
+    bool has_specs() const { return tpp || performance_density || memory_bandwidth_gbps || interconnect_bandwidth_gbps; }
   };
   struct Party {
     std::string role, name, country;

@@ -56,7 +56,10 @@ LicenseIndex::LicenseIndex(const std::vector<License>& licenses) {
     h.expires = l.expires;
     h.effective = l.effective.value_or(l.issued);
     h.destinations = l.destinations;
-    for (const auto& i : l.items) h.lines.push_back({i.eccn, i.chip, i.quantity});
+    for (const auto& i : l.items) {
+      h.lines.push_back({i.eccn, i.chip, i.quantity, i.tpp, i.performance_density, i.memory_bandwidth_gbps,
+                         i.interconnect_bandwidth_gbps});
+    }
     h.tpp_limit = l.tpp_limit;
     h.value_usd_limit = l.value_usd_limit;
     for (const auto& p : l.parties) h.parties.push_back({p.role, p.name, p.country, p.id, CustomerIdentity(p)});

@@ -170,7 +170,10 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
     const std::string f = "items[" + std::to_string(i) + "]";
     const json& it = (*items)[i];
     if (!it.is_object()) return Invalid(f, "must be an object");
-    EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(it, {"eccn", "chip", "quantity"}, f + "."));
+    EXPORTCTL_RETURN_IF_ERROR(OnlyKnown(it,
+                                        {"eccn", "chip", "quantity", "tpp", "performance_density", "memory_bandwidth_gbps",
+                                         "interconnect_bandwidth_gbps"},
+                                        f + "."));
     LicenseItem item;
     auto eccn = Text(it, "eccn", f + ".eccn", {.max_chars = 20});
     if (!eccn.ok()) return eccn.status();
@@ -197,7 +200,21 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
         }
       }
     }
-    if (item.eccn.empty() && item.chip.empty()) return Invalid(f, "names neither an eccn nor a chip");
+    if (item.eccn.empty() && item.chip.empty()) return Invalid(f, "names neither an eccn nor a chip (explicit specs go with the eccn they are licensed under)");
+    // Explicit specs: the most an item of the line's ECCN may have of each figure, per unit.
+    for (auto [key, slot] : {std::pair<const char*, std::optional<double>*>{"tpp", &item.tpp},
+                             {"performance_density", &item.performance_density},
+                             {"memory_bandwidth_gbps", &item.memory_bandwidth_gbps},
+                             {"interconnect_bandwidth_gbps", &item.interconnect_bandwidth_gbps}}) {
+      auto v = Limit(it, key, f + "." + key);
+      if (!v.ok()) return v.status();
+      if (!*v) continue;
+      if (!item.chip.empty()) {
+        return Invalid(f + "." + key, "a line names a catalog chip or explicit specs, not both (the chip's own specs are its catalog's)");
+      }
+      if (item.eccn.empty()) return Invalid(f + ".eccn", "is required with explicit specs (the ECCN the items are licensed under)");
+      *slot = *v;
+    }
     auto q = it.find("quantity");
     if (q != it.end() && !q->is_null()) {
       if (!q->is_number_integer()) return Invalid(f + ".quantity", "must be a whole number of units, or null for no limit");
@@ -309,6 +326,10 @@ nlohmann::json LicenseJsonValue(const License& l) {
     if (!i.eccn.empty()) it["eccn"] = i.eccn;
     if (!i.chip.empty()) it["chip"] = i.chip;
     it["quantity"] = i.quantity ? json(*i.quantity) : json(nullptr);
+    if (i.tpp) it["tpp"] = *i.tpp;
+    if (i.performance_density) it["performance_density"] = *i.performance_density;
+    if (i.memory_bandwidth_gbps) it["memory_bandwidth_gbps"] = *i.memory_bandwidth_gbps;
+    if (i.interconnect_bandwidth_gbps) it["interconnect_bandwidth_gbps"] = *i.interconnect_bandwidth_gbps;
     items.push_back(std::move(it));
   }
   json parties = json::array();

@@ -30,11 +30,15 @@ class Dataset;
 
 namespace exportctl::license {
 
-// One line of the license: an ECCN (any item of it counts), a catalog chip, or both.
+// One line of the license: an ECCN (any item of it counts), a catalog chip, or both; or an ECCN
+// with explicit specs (items of it within the figures given).
 struct LicenseItem {
   std::string eccn;                 // "3A090.a", or a whole entry "3A090"; "" when only a chip is named
   std::string chip;                 // the catalog chip's name ("B300 SXM"), "" when only an ECCN
   std::optional<int64_t> quantity;  // units; nullopt = no unit limit on this line
+  // Explicit specs, per unit (the transaction item's field names): the most an item may have of
+  // each to be covered by the line; nullopt = not stated. Only with an eccn, never with a chip.
+  std::optional<double> tpp, performance_density, memory_bandwidth_gbps, interconnect_bandwidth_gbps;
 };
 
 struct LicenseParty {

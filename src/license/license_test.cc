@@ -83,6 +83,11 @@ TEST(LicenseFile, BadFilesNameTheField) {
       {"condition not text", [](json& j) { j["conditions"] = {1}; }, "conditions[0]"},
       {"control character", [](json& j) { j["holder"] = "A\nB"; }, "holder"},
       {"eccn contradicting the chip", [](json& j) { j["items"][0]["eccn"] = "4A090.a"; }, "items[0].eccn"},
+      {"specs beside a chip", [](json& j) { j["items"][0]["tpp"] = 20000; }, "items[0].tpp"},
+      {"specs without an eccn", [](json& j) { j["items"][0] = {{"tpp", 20000}}; }, "items[0]"},
+      {"negative spec", [](json& j) { j["items"][0] = {{"eccn", "3A090.a"}, {"memory_bandwidth_gbps", -1}}; }, "items[0].memory_bandwidth_gbps"},
+      {"spec not a number", [](json& j) { j["items"][0] = {{"eccn", "3A090.a"}, {"tpp", "high"}}; }, "items[0].tpp"},
+      {"unknown spec", [](json& j) { j["items"][0] = {{"eccn", "3A090.a"}, {"die_area", 800}}; }, "items[0].die_area"},
       {"party id with a colon", [](json& j) { j["parties"][0]["id"] = "CUST:7"; }, "parties[0].id"},
       {"party name without a letter", [](json& j) { j["parties"][0]["name"] = "--"; }, "parties[0].name"},
   };
@@ -170,6 +175,29 @@ TEST(LicenseFile, AWholeEntryMayBeNamedWithItsChip) {
   json j = Example();
   j["items"][0]["eccn"] = "3A090";  // the chip is 3A090.a
   EXPECT_TRUE(ParseLicense(j.dump(), BundledData()).ok());
+}
+
+// A line of explicit specs (15 CFR 750.7: the license describes the items it authorizes): an ECCN
+// with the most an item may have of each figure, kept as written by the store.
+TEST(LicenseFile, ALineOfExplicitSpecsIsKept) {
+  const std::string dir = TempDir();
+  json j = Example();
+  j["items"][0] = {{"eccn", "3A090.a"}, {"tpp", 20000}, {"performance_density", 25}, {"memory_bandwidth_gbps", 8000},
+                   {"quantity", 500}};
+  auto l = ParseLicense(j.dump(), BundledData());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->items[0].tpp, 20000);
+  EXPECT_EQ(l->items[0].performance_density, 25);
+  EXPECT_EQ(l->items[0].memory_bandwidth_gbps, 8000);
+  EXPECT_FALSE(l->items[0].interconnect_bandwidth_gbps);
+  LicenseStore store(dir);
+  ASSERT_TRUE(store.Add(*l, "cli:alice").ok());
+  auto back = store.Get("D1234567");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->items[0].tpp, 20000);
+  EXPECT_EQ(back->items[0].memory_bandwidth_gbps, 8000);
+  EXPECT_EQ(json::parse(LicenseToJson(*back))["items"][0]["performance_density"], 25);
+  std::filesystem::remove_all(dir);
 }
 
 // A per-customer account is kept under who the party is, not where the license lists it.

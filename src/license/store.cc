@@ -87,6 +87,12 @@ License FromRow(const Stmt& q) {
     item.eccn = i.value("eccn", "");
     item.chip = i.value("chip", "");
     if (i.contains("quantity") && !i["quantity"].is_null()) item.quantity = i["quantity"].get<int64_t>();
+    for (auto [key, slot] : {std::pair<const char*, std::optional<double>*>{"tpp", &item.tpp},
+                             {"performance_density", &item.performance_density},
+                             {"memory_bandwidth_gbps", &item.memory_bandwidth_gbps},
+                             {"interconnect_bandwidth_gbps", &item.interconnect_bandwidth_gbps}}) {
+      if (i.contains(key) && i[key].is_number()) *slot = i[key].get<double>();
+    }
     l.items.push_back(std::move(item));
   }
   if (!t["tpp_limit"].is_null()) l.tpp_limit = t["tpp_limit"].get<double>();

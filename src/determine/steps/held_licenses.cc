@@ -4,6 +4,7 @@
 // remains of each of its limits (units, TPP, USD: ledger accounts license:<number>:<measure>).
 // It never outranks a prohibition, a doubt, or a listing of a party (ApplyLicense, combine.h).
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -33,6 +34,50 @@ bool LineCovers(const HeldLicense::Line& line, std::string_view eccn, std::strin
   // A whole entry ("3A090") covers its paragraphs ("3A090.a").
   return eccn == line.eccn || (eccn.size() > line.eccn.size() && eccn.substr(0, line.eccn.size()) == line.eccn &&
                                eccn[line.eccn.size()] == '.');
+}
+
+// A spec figure as written: "20000", "22.5".
+std::string Figure(double v) {
+  char buf[40];
+  if (std::fabs(v) < 1e15 && v == std::floor(v)) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+// Whether the item is within a line's explicit specs: "" when it is (or the line states none),
+// else why not. Figures are the classification's, per unit; one the line states that is not known
+// for the item, or that rests on an estimated die area, does not fit (fail closed).
+std::string SpecsFit(const HeldLicense::Line& line, const Classification& c, const ItemSpec& spec) {
+  if (!line.has_specs()) return "";
+  std::string why;
+  auto bound = [&](const std::optional<double>& most, std::optional<double> has, std::string_view what, std::string_view unit,
+                   std::string_view unsure = {}) {
+    if (!most || !why.empty()) return;
+    const std::string stated = std::string(what) + " " + Figure(*most) + std::string(unit);
+    if (!has) why = "the item's " + std::string(what) + " is not known (the line is for items of at most " + stated + ")";
+    else if (!unsure.empty()) why = "the item's " + std::string(what) + " " + std::string(unsure) + " (the line is for items of at most " + stated + ")";
+    else if (*has > *most * (1 + 1e-9)) why = "the item's " + std::string(what) + " " + Figure(*has) + std::string(unit) + " is above the line's " + stated;
+  };
+  bound(line.tpp, c.tpp, "TPP", "");
+  bound(line.performance_density, c.performance_density, "performance density", "",
+        spec.die_area_verified ? std::string_view() : std::string_view("rests on an estimated die area"));
+  bound(line.memory_bandwidth_gbps, spec.memory_bandwidth_gbps, "memory bandwidth", " GB/s");
+  bound(line.interconnect_bandwidth_gbps, spec.interconnect_bandwidth_gbps, "interconnect bandwidth", " GB/s");
+  return why;
+}
+
+// A line's explicit specs, as said: "TPP at most 20000, memory bandwidth at most 8000 GB/s".
+std::string SpecsText(const HeldLicense::Line& line) {
+  std::string out;
+  auto add = [&](const std::optional<double>& v, std::string_view what, std::string_view unit) {
+    if (!v) return;
+    out += (out.empty() ? "" : ", ") + std::string(what) + " at most " + Figure(*v) + std::string(unit);
+  };
+  add(line.tpp, "TPP", "");
+  add(line.performance_density, "performance density", "");
+  add(line.memory_bandwidth_gbps, "memory bandwidth", " GB/s");
+  add(line.interconnect_bandwidth_gbps, "interconnect bandwidth", " GB/s");
+  return out;
 }
 
 bool RolesMatch(std::string_view licensed, PartyRole stated) {
@@ -378,18 +423,26 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
                              ")";
     size_t line_index = 0;
     const HeldLicense::Line* line = nullptr;
+    std::string outside_specs;  // why the item is outside the specs of a line of its ECCN
     for (size_t k = 0; k < l->lines.size(); ++k) {
-      if (LineCovers(l->lines[k], eccn, chip)) {
-        line = &l->lines[k];
-        line_index = k;
-        break;
+      if (!LineCovers(l->lines[k], eccn, chip)) continue;
+      if (std::string off = SpecsFit(l->lines[k], c, ti.spec); !off.empty()) {
+        if (outside_specs.empty()) {
+          outside_specs = "lists " + l->lines[k].eccn + " only within explicit specs (line " + std::to_string(k + 1) + ": " +
+                          SpecsText(l->lines[k]) + "), and " + off;
+        }
+        continue;
       }
+      line = &l->lines[k];
+      line_index = k;
+      break;
     }
     std::string why;  // why it does not cover, "" when it does
     bool would_cover = true;  // but for expiry, revocation or what remains
     if (!line) {
-      why = "does not list " + (eccn.empty() ? std::string("the item's class") : std::string(eccn)) +
-            (chip.empty() ? "" : " or " + std::string(chip));
+      why = !outside_specs.empty() ? outside_specs
+                                   : "does not list " + (eccn.empty() ? std::string("the item's class") : std::string(eccn)) +
+                                         (chip.empty() ? "" : " or " + std::string(chip));
       would_cover = false;
     } else if (std::find(l->destinations.begin(), l->destinations.end(), ev.tx.destination) == l->destinations.end()) {
       why = "does not authorize the destination " + ev.tx.destination;
