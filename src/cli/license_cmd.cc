@@ -1,10 +1,14 @@
 // licenses add|list|show|amend|revoke|report: thin wrappers over src/license. Every change is recorded
 // in the audit log under the OS account (cli:<user>).
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "audit/audit_log.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/data_dir.h"
@@ -138,13 +142,61 @@ void RunShow(CliContext& ctx, const std::string& number, bool as_json) {
 }
 
 // licenses report: what was drawn against a license from the ledger (its accounts
-// license:<number>:units|tpp|usd), reservation by reservation with the decision that made it
-// and whether it shipped (committed), was cancelled (released) or is still held, dated within
-// --from … --to; officers' adjustments too. What a license holder shows BIS (15 CFR 750.7).
+// license:<number>:units|tpp|usd), shipment by shipment: each reservation (its postings on the
+// three accounts, made by one decision) with what it drew of each limit, the item(s) and the
+// consignee it shipped to and the decision's outcome (from the decision's record in the audit
+// log, which `check --reserve` always writes), and whether it shipped (committed), was cancelled
+// (released) or is still held, dated within --from … --to; officers' adjustments too. What a
+// license holder shows BIS (15 CFR 750.7).
 struct ReportOptions {
-  std::string number, from, to, ledger;
+  std::string number, from, to, ledger, audit;
   bool json = false, csv = false;
 };
+
+// One shipment (a decision's reservation) or one adjustment.
+struct Shipment {
+  std::string kind;  // "reserve" or "adjust"
+  std::string as_of, status, decision_id, transaction_ref, reason;
+  std::vector<int64_t> postings;
+  std::optional<double> drawn[3];  // units, TPP, USD; nullopt: nothing drawn of it
+  // From the decision's audit record: false when it is not there (an adjustment has none).
+  bool recorded = false;
+  std::string outcome, consignee, consignee_country;
+  struct Item {
+    std::string label, eccn;
+    int64_t quantity = 0;
+  };
+  std::vector<Item> items;  // the decision's items authorized under this license
+};
+
+// What the decision's record says of the shipment: its outcome, consignee, and the items it
+// authorized under `number`. False when the decision is not in the log.
+bool FromRecord(audit::AuditLog& log, const std::string& number, Shipment& s) {
+  auto rec = log.Get(s.decision_id);
+  if (!rec.ok()) return false;
+  const json payload = json::parse(rec->payload, nullptr, false);
+  if (!payload.is_object() || !payload.contains("decision") || !payload["decision"].is_object()) return false;
+  const json& d = payload["decision"];
+  s.outcome = d.value("outcome", "");
+  for (const auto& p : d.value("parties", json::array())) {
+    if (p.value("role", "") != "ultimate_consignee") continue;
+    s.consignee = p.value("name", "");
+    s.consignee_country = p.contains("country") && p["country"].is_string() ? p["country"].get<std::string>() : "";
+    break;
+  }
+  for (const auto& it : d.value("items", json::array())) {
+    if (!it.contains("license") || !it["license"].is_string() || it["license"].get<std::string>() != number) continue;
+    s.items.push_back({it.value("label", ""), it.value("eccn", ""), it.value("quantity", int64_t{0})});
+  }
+  s.recorded = true;
+  return true;
+}
+
+std::string ItemsText(const Shipment& s) {
+  std::string out;
+  for (const auto& i : s.items) out += (out.empty() ? "" : "; ") + i.label + " (" + i.eccn + ") x " + std::to_string(i.quantity);
+  return out;
+}
 
 void RunReport(CliContext& ctx, const ReportOptions& o) {
   auto l = LicenseStore(ctx.data_dir).Get(o.number);
@@ -156,35 +208,39 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
   if (*to < *from) return Fail(ctx, Status::Invalid("--to", "is before --from"));
   auto rules = ledger::AllocationRules::Load(ctx.regulatory_data_dir);
   if (!rules.ok()) return Fail(ctx, rules.status());
-  auto opened = ledger::Ledger::Open({.location = DataDir(ctx.data_dir).LedgerLocation(o.ledger)}, *rules);
+  const DataDir dir(ctx.data_dir);
+  const std::string ledger_location = dir.LedgerLocation(o.ledger);
+  auto opened = ledger::Ledger::Open({.location = ledger_location}, *rules);
   if (!opened.ok()) return Fail(ctx, opened.status());
   ledger::Ledger& ledger = **opened;
 
-  struct Row {
-    const ledger::Posting* p;
-    std::string measure, status;
-  };
   std::vector<ledger::Posting> all;
+  std::vector<int> measure_of;  // per posting in `all`: 0 units, 1 tpp, 2 usd
   const auto limits = license::LicenseLimits(*l);
   const char* measures[3] = {"units", "tpp", "usd"};
   double drawn[3] = {0, 0, 0}, held_now[3] = {0, 0, 0};
-  std::vector<std::pair<size_t, std::string>> tags;  // index into all, measure
   for (int m = 0; m < 3; ++m) {
     const std::string account = ledger::AccountKey::License(l->number, measures[m]).ToString();
     auto h = ledger.History(account);
     if (!h.ok()) return Fail(ctx, h.status());
     for (auto& p : *h) {
-      tags.push_back({all.size(), measures[m]});
+      measure_of.push_back(m);
       all.push_back(std::move(p));
     }
     auto b = ledger.GetBalance(ledger::AccountKey::License(l->number, measures[m]), *to);
     if (!b.ok()) return Fail(ctx, b.status());
     held_now[m] = b->reserved_tpp + b->used_tpp;
   }
-  std::vector<Row> rows;
-  for (const auto& [i, measure] : tags) {
+  // Postings in id order, each reservation grouped with the others its decision made (one per
+  // account it drew on); an adjustment stands alone.
+  std::vector<size_t> order(all.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return all[a].id < all[b].id; });
+  std::vector<Shipment> rows;
+  std::map<std::string, size_t> by_decision;  // decision id (and reference) → row
+  for (size_t i : order) {
     const ledger::Posting& p = all[i];
-    if (p.kind == ledger::PostingKind::kCommit || p.kind == ledger::PostingKind::kRelease) continue;  // shown with their reservation
+    if (p.kind == ledger::PostingKind::kCommit || p.kind == ledger::PostingKind::kRelease) continue;  // with their reservation
     if (p.as_of < *from || p.as_of > *to) continue;
     std::string status = p.kind == ledger::PostingKind::kAdjust ? "adjusted" : "reserved";
     for (const auto& q : all) {
@@ -192,18 +248,58 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
       if (q.kind == ledger::PostingKind::kCommit) status = "shipped";
       if (q.kind == ledger::PostingKind::kRelease) status = "released";
     }
-    const int m = measure == "units" ? 0 : measure == "tpp" ? 1 : 2;
+    const int m = measure_of[i];
     if (status != "released") drawn[m] += p.tpp();
-    rows.push_back({&p, measure, status});
+    size_t row = rows.size();
+    const bool grouped = p.kind == ledger::PostingKind::kReserve && !p.decision_id.empty();
+    const std::string key = p.decision_id + '\x1f' + p.transaction_ref;
+    if (grouped) {
+      if (auto it = by_decision.find(key); it != by_decision.end()) row = it->second;
+    }
+    if (row == rows.size()) {
+      Shipment s;
+      s.kind = ledger::PostingKindName(p.kind);
+      s.as_of = p.as_of.ToString();
+      s.status = status;
+      s.decision_id = p.decision_id;
+      s.transaction_ref = p.transaction_ref;
+      s.reason = p.reason;
+      rows.push_back(std::move(s));
+      if (grouped) by_decision[key] = row;
+    } else if (rows[row].status != status) {
+      rows[row].status = "mixed";  // its postings were settled apart (never by `check`)
+    }
+    rows[row].postings.push_back(p.id);
+    rows[row].drawn[m] = rows[row].drawn[m].value_or(0) + p.tpp();
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.p->id < b.p->id; });
+  // The decisions' records: what shipped where, and the outcome. A ledger without its audit log
+  // (another location, or none) still reports the drawdowns; the shipment says it is not recorded.
+  if (!by_decision.empty()) {
+    auto log = audit::OpenAuditLog({.location = dir.AuditLocation(o.audit, ledger_location), .clock = {}, .read_only = true});
+    if (log.ok()) {
+      for (auto& s : rows) {
+        if (s.kind == "reserve" && !s.decision_id.empty()) FromRecord(**log, l->number, s);
+      }
+    }
+  }
 
+  // Amounts are thousandths exact (the ledger's milli units): "1000", "2.5".
+  auto amount = [](const std::optional<double>& v) {
+    if (!v) return std::string();
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.15g", *v);
+    return std::string(buf);
+  };
   if (o.csv) {
-    std::cout << "license,posting_id,as_of,kind,measure,amount,status,decision_id,transaction_ref,reason\n";
+    std::cout << "license,as_of,kind,status,transaction_ref,decision_id,outcome,items,consignee,consignee_country,units,tpp,"
+                 "value_usd,posting_ids,reason\n";
     for (const auto& r : rows) {
-      std::cout << CsvEscape(l->number) << "," << r.p->id << "," << r.p->as_of.ToString() << "," << ledger::PostingKindName(r.p->kind)
-                << "," << r.measure << "," << json(r.p->tpp()).dump() << "," << r.status << "," << CsvEscape(r.p->decision_id) << ","
-                << CsvEscape(r.p->transaction_ref) << "," << CsvEscape(r.p->reason) << "\n";
+      std::string ids;
+      for (int64_t id : r.postings) ids += (ids.empty() ? "" : " ") + std::to_string(id);
+      std::cout << CsvEscape(l->number) << "," << r.as_of << "," << r.kind << "," << r.status << "," << CsvEscape(r.transaction_ref) << ","
+                << CsvEscape(r.decision_id) << "," << CsvEscape(r.outcome) << "," << CsvEscape(ItemsText(r)) << ","
+                << CsvEscape(r.consignee) << "," << CsvEscape(r.consignee_country) << "," << amount(r.drawn[0]) << ","
+                << amount(r.drawn[1]) << "," << amount(r.drawn[2]) << "," << ids << "," << CsvEscape(r.reason) << "\n";
     }
     return;
   }
@@ -226,10 +322,31 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
     else w.Null();
   }
   w.EndObject().Key("shipments").BeginArray();
+  auto text_or_null = [&](const char* key, const std::string& v, bool known) {
+    w.Key(key);
+    if (known) w.String(v);
+    else w.Null();
+  };
   for (const auto& r : rows) {
-    w.BeginObject().Field("posting_id", r.p->id).Field("as_of", r.p->as_of.ToString()).Field("kind", ledger::PostingKindName(r.p->kind));
-    w.Field("measure", r.measure).Field("amount", r.p->tpp()).Field("status", r.status);
-    w.Field("decision_id", r.p->decision_id).Field("transaction_ref", r.p->transaction_ref).Field("reason", r.p->reason);
+    w.BeginObject().Field("as_of", r.as_of).Field("kind", r.kind).Field("status", r.status);
+    w.Field("transaction_ref", r.transaction_ref).Field("decision_id", r.decision_id);
+    w.Field("decision_recorded", r.recorded);
+    text_or_null("outcome", r.outcome, r.recorded);
+    text_or_null("consignee", r.consignee, r.recorded && !r.consignee.empty());
+    text_or_null("consignee_country", r.consignee_country, r.recorded && !r.consignee_country.empty());
+    w.Key("items").BeginArray();
+    for (const auto& i : r.items) {
+      w.BeginObject().Field("label", i.label).Field("eccn", i.eccn).Field("quantity", i.quantity).EndObject();
+    }
+    w.EndArray().Key("drawn").BeginObject();
+    for (int m = 0; m < 3; ++m) {
+      w.Key(measures[m]);
+      if (r.drawn[m]) w.Number(*r.drawn[m]);
+      else w.Null();
+    }
+    w.EndObject().Key("posting_ids").BeginArray();
+    for (int64_t id : r.postings) w.Integer(id);
+    w.EndArray().Field("reason", r.reason);
     w.EndObject();
   }
   w.EndArray().EndObject();
@@ -238,16 +355,23 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
     return;
   }
   std::cout << "license " << l->number << " v" << l->version << " (" << license::LicenseStatusName(l->status) << "), "
-            << from->ToString() << " to " << to->ToString() << ": " << rows.size() << " posting(s)\n";
+            << from->ToString() << " to " << to->ToString() << ": " << rows.size() << " shipment(s) and adjustment(s)\n";
   for (int m = 0; m < 3; ++m) {
     if (!limits[m]) continue;
-    std::cout << "  " << measures[m] << ": drawn " << json(drawn[m]).dump() << " in the period, " << json(*limits[m] - held_now[m]).dump()
-              << " of " << json(*limits[m]).dump() << " remain\n";
+    std::cout << "  " << measures[m] << ": drawn " << amount(drawn[m]) << " in the period, " << amount(*limits[m] - held_now[m])
+              << " of " << amount(*limits[m]) << " remain\n";
   }
   for (const auto& r : rows) {
-    std::cout << "  " << r.p->as_of.ToString() << "  posting " << r.p->id << "  " << json(r.p->tpp()).dump() << " " << r.measure << "  "
-              << r.status << "  " << (r.p->transaction_ref.empty() ? "-" : r.p->transaction_ref) << "  "
-              << (r.p->decision_id.empty() ? "-" : r.p->decision_id) << "\n";
+    std::string amounts;
+    for (int m = 0; m < 3; ++m) {
+      if (r.drawn[m]) amounts += (amounts.empty() ? "" : ", ") + amount(r.drawn[m]) + " " + measures[m];
+    }
+    std::cout << "  " << r.as_of << "  " << r.status << "  " << amounts << "  "
+              << (r.transaction_ref.empty() ? "-" : r.transaction_ref) << "  " << (r.decision_id.empty() ? "-" : r.decision_id);
+    if (r.recorded) std::cout << "  " << r.outcome << "  " << ItemsText(r) << "  to " << r.consignee << " (" << r.consignee_country << ")";
+    else if (r.kind == "reserve") std::cout << "  (decision not in the audit log)";
+    else if (!r.reason.empty()) std::cout << "  " << r.reason;
+    std::cout << "\n";
   }
 }
 
@@ -315,8 +439,9 @@ void RegisterLicenseCommands(CLI::App& app, CliContext& ctx) {
   report->add_option("--from", ro->from, "First date (YYYY-MM-DD, default the issuing date)");
   report->add_option("--to", ro->to, "Last date (YYYY-MM-DD, default today)");
   report->add_option("--ledger", ro->ledger, "Ledger location (default <data-dir>/ledger.sqlite, or postgresql://…)");
+  report->add_option("--audit", ro->audit, "Audit log with the decisions (default <data-dir>/audit.sqlite, or the ledger's PostgreSQL database)");
   report->add_flag("--json", ro->json, "JSON output");
-  report->add_flag("--csv", ro->csv, "CSV output: one row per posting");
+  report->add_flag("--csv", ro->csv, "CSV output: one row per shipment (or adjustment)");
   report->callback([&ctx, ro] { RunReport(ctx, *ro); });
 }
 

@@ -73,9 +73,15 @@ sys.exit(0 if j['outcome']=='LICENSED' and len(p)==1 else 1)"
 expect "licenses report lists the shipment with its decision, and what remains" python3 -c "
 import json,sys; j=json.load(open('$tmp/rep.json')); r=json.load(open('$tmp/res.json')); s=j['shipments']
 sys.exit(0 if len(s)==1 and s[0]['decision_id']==r['decision_id'] and s[0]['transaction_ref']=='SO-2026-0917' and s[0]['status']=='reserved' and j['remaining']['units']==34000 and j['limits']['tpp'] is None else 1)"
+expect "... the shipment row carries the item, the consignee, the outcome and what it drew" python3 -c "
+import json,sys; s=json.load(open('$tmp/rep.json'))['shipments'][0]
+sys.exit(0 if s['decision_recorded'] and s['outcome']=='LICENSED' and s['consignee']=='Example Compute LLC' and s['consignee_country']=='AE'
+  and s['items']==[{'label':'B300 SXM (HGX, Blackwell Ultra)','eccn':'3A090.a','quantity':1000}] and s['drawn']=={'units':1000,'tpp':None,'usd':None} and len(s['posting_ids'])==1 else 1)"
 "$bin" --data-dir "$c" licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --csv > "$tmp/rep.csv"
-expect "... and as CSV, a header and one row" python3 -c "
-import csv,sys; rows=list(csv.DictReader(open('$tmp/rep.csv'))); sys.exit(0 if len(rows)==1 and rows[0]['measure']=='units' and rows[0]['transaction_ref']=='SO-2026-0917' else 1)"
+expect "... and as CSV, a header and one row per shipment with the same columns" python3 -c "
+import csv,sys; rows=list(csv.DictReader(open('$tmp/rep.csv'))); r=rows[0] if rows else {}
+sys.exit(0 if len(rows)==1 and r['transaction_ref']=='SO-2026-0917' and r['units']=='1000' and r['tpp']=='' and r['outcome']=='LICENSED'
+  and r['consignee']=='Example Compute LLC' and r['items']=='B300 SXM (HGX, Blackwell Ultra) (3A090.a) x 1000' and r['status']=='reserved' else 1)"
 "$bin" --data-dir "$c" licenses list --attention --as-of 2026-11-30 --json > "$tmp/att-left.json"
 expect "with 34,000 of 35,000 units left the license needs no attention" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/att-left.json'))['licenses']==[] else 1)"
 "$bin" --data-dir "$c" ledger adjust license:D1234567:units 31000 --reason "shipments under D1234567 before go-live" --as-of 2026-11-01 > /dev/null
@@ -132,6 +138,17 @@ import json,sys; sys.exit(0 if json.load(open('$tmp/rev-july.json'))['outcome']=
 "$bin" --data-dir "$a" check --reserve "$tmp/sa-july.json" > "$tmp/out" 2> "$tmp/err"
 expect "... but a reservation made today cannot draw on the revoked license" test $? -ne 0
 expect "... saying it is revoked" grep -q "is revoked with effect from" "$tmp/err"
+
+# A shipment drawn on the units, TPP and value of a license is one row of the report, with each.
+t3="$tmp/three"
+edit "j['tpp_limit']=1e9; j['value_usd_limit']=5e8" "$tmp/three.json"
+"$bin" --data-dir "$t3" licenses add "$tmp/three.json" > /dev/null
+python3 -c "import json; j=json.load(open('$order')); j['items'][0]['value_usd']=30000000; json.dump(j, open('$tmp/valued.json','w'))"
+"$bin" --data-dir "$t3" check --reserve "$tmp/valued.json" > "$tmp/valued-out.json"
+"$bin" --data-dir "$t3" licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --json > "$tmp/three-rep.json"
+expect "a shipment drawn on three limits is one report row with units, TPP and value" python3 -c "
+import json,sys; s=json.load(open('$tmp/three-rep.json'))['shipments']; d=json.load(open('$tmp/valued-out.json'))
+sys.exit(0 if d['outcome']=='LICENSED' and len(s)==1 and s[0]['drawn']['units']==1000 and s[0]['drawn']['usd']==30000000 and s[0]['drawn']['tpp']==d['items'][0]['total_tpp'] and len(s[0]['posting_ids'])==3 else 1)"
 
 # A per-customer cap is drawn on the customer's own account, kept under who it is (its id, else its
 # folded name), not its place on the license: an amendment that reorders or adds parties keeps
