@@ -2,8 +2,37 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+
+#include "screen/places.h"
+
 namespace exportctl::screen {
 namespace {
+
+// Places() reads ICU's place names from the checked-in places_icu.inc instead of building them
+// from ICU's locale data in every process; the table must stay what ICU gives. To regenerate it:
+// EXPORTCTL_WRITE_PLACES_TABLE=src/screen/places_icu.inc build/src/screen/screen_tests
+//   --gtest_filter=Places.TableIsIcus
+TEST(Places, TableIsIcus) {
+  const std::vector<std::string> icu = internal::PlacesFromIcu();
+  if (const char* path = std::getenv("EXPORTCTL_WRITE_PLACES_TABLE")) {
+    std::ofstream out(path);
+    out << "// Generated from ICU's locale data by internal::PlacesFromIcu() (src/screen/places.cc);\n"
+           "// regenerate with the test Places.TableIsIcus (src/screen/normalize_test.cc).\n";
+    for (const auto& p : icu) out << '"' << p << "\",\n";
+  }
+  const std::vector<std::string_view> table = internal::PlacesTable();
+  EXPECT_EQ(std::vector<std::string>(table.begin(), table.end()), icu)
+      << "src/screen/places_icu.inc differs from this ICU's place names: regenerate it";
+  EXPECT_GT(icu.size(), 500u);
+  EXPECT_EQ(ClassifyToken("singapore"), TokenClass::kPlace);
+  EXPECT_EQ(ClassifyToken("deutschland"), TokenClass::kPlace);
+  EXPECT_EQ(ClassifyToken("shenzhen"), TokenClass::kPlace);
+  EXPECT_EQ(ClassifyToken("huawei"), TokenClass::kName);
+  const auto classes = ClassifyWords({"united", "arab", "emirates", "trading"});
+  EXPECT_EQ(classes[1], TokenClass::kPlace);
+}
 
 struct FoldCase {
   const char* input;

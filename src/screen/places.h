@@ -22,6 +22,12 @@ struct PlaceVocabulary {
 };
 const PlaceVocabulary& Places();
 
+// ICU's place names (country names, time-zone cities), folded to ASCII words as Places() reads
+// them: sorted, unique, a phrase's words joined by one space. Places() does not call ICU: it reads
+// the same list from places_icu.inc (PlacesTable()), generated from this and checked by a test.
+std::vector<std::string> PlacesFromIcu();
+std::vector<std::string_view> PlacesTable();
+
 // "trading", "technologies", "international", "group", "services", …: what a business does or how
 // it is organised, not who it is.
 bool IsGenericBusinessWord(std::string_view word);
