@@ -125,14 +125,54 @@ TEST(Scripts, ThroughIcuAndUnreadableOnesAreSaid) {
   EXPECT_GE(CompareNames("նիկոլաի սմիրնով", "Nikolai Smirnov"), kDefaultThreshold);
   EXPECT_GE(CompareNames("ኒኮለኢ ስሚርኖቭ", "Nikolai Smirnov"), kDefaultThreshold);
   EXPECT_EQ(FoldToAscii("นิโกลัย"), "nikolay");  // Thai: one word, not its syllables
-  // Khmer has no ICU transliteration: never silently dropped.
-  EXPECT_EQ(UnreadableWords("ហ៊ុន Sen"), (std::vector<std::string>{"ហ៊ុន"}));
+  EXPECT_GE(CompareNames("Николай Смирнов", "Nikolay Smirnov"), kCertainThreshold);
+  EXPECT_LT(CompareNames("निकॊलै स्मिर्नॊव्", "Nikolai Petrov"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("ნიქოლაი სმირნოვ", "Nikolai Petrov"), kDefaultThreshold);
+  // A script without a transliteration (Tifinagh): never silently dropped.
+  EXPECT_EQ(UnreadableWords("ⵜⵉⴼⵉⵏⴰⵖ Sen"), (std::vector<std::string>{"ⵜⵉⴼⵉⵏⴰⵖ"}));
   auto index = Screener::Build({});
-  auto whole = index->Compare("ហ៊ុន សែន", "Hun Sen");
+  auto whole = index->Compare("ⵜⵉⴼⵉⵏⴰⵖ ⴰⵎⴰⵣⵉⵖ", "Hun Sen");
   ASSERT_FALSE(whole.ok());
   EXPECT_EQ(whole.status().field(), "name");
   EXPECT_NE(whole.status().message().find("cannot read"), std::string::npos);
-  EXPECT_FALSE(NameWarnings("ហ៊ុន Sen").empty());
+  EXPECT_FALSE(NameWarnings("ⵜⵉⴼⵉⵏⴰⵖ Sen").empty());
+}
+
+// Khmer has no ICU transliteration; src/screen/khmer.cc romanizes it (UNGEGN letters).
+TEST(Scripts, KhmerIsRomanized) {
+  // Consonant series and the vowels they change: ុ o/u, ី ei/i, ា a/ea; ៊ and ៉ shift the series.
+  EXPECT_EQ(FoldToAscii("ហ៊ុន សែន"), "hun sen");
+  EXPECT_EQ(FoldToAscii("សុខ ហេង"), "sok heng");
+  EXPECT_EQ(FoldToAscii("ជា ស៊ីម"), "chea sim");
+  EXPECT_EQ(FoldToAscii("ស្រី"), "srey");  // ី ending a word: y
+  EXPECT_EQ(FoldToAscii("ម៉ាលី"), "maly");
+  EXPECT_EQ(FoldToAscii("ស៊ីម"), "sim");
+  // Subscript consonants (coeng), nikahit, reahmuk, bantoc, final consonants, one word per run.
+  EXPECT_EQ(FoldToAscii("ភ្នំពេញ"), "phnompenh");
+  EXPECT_EQ(FoldToAscii("ព្រះ"), "preah");
+  EXPECT_EQ(FoldToAscii("កោះកុង"), "kohkong");
+  EXPECT_EQ(FoldToAscii("ចាន់ឌី"), "chandy");
+  EXPECT_EQ(FoldToAscii("ណាំហុង"), "namhong");
+  EXPECT_EQ(FoldToAscii("ទ្រី ភាព"), "try pheap");  // a second-series stop with subscript ro
+  EXPECT_EQ(FoldToAscii("ខ្មែរ"), "khmer");
+  // Independent vowels, digits and punctuation.
+  EXPECT_EQ(FoldToAscii("ឫទ្ធី"), "ritthy");
+  EXPECT_EQ(FoldToAscii("អាន ១២៣"), "an 123");
+  EXPECT_EQ(FoldToAscii("សុខា។"), "sokha");
+  EXPECT_TRUE(UnreadableWords("ហ៊ុន Sen").empty());
+  EXPECT_TRUE(NameWarnings("ហ៊ុន សែន").empty());
+  // Listed Cambodians (SDN, GLOMAG) written in Khmer meet their listed Latin names; the order
+  // (family name first) does not matter.
+  EXPECT_GE(CompareNames("ហ៊ុន សែន", "Hun Sen"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("ទ្រី ភាព", "Try Pheap"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("ចៅ ភិរុណ", "Phirun Chau"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("ហ៊ីង ប៊ុនហៀង", "Hing Bun Heang"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("ភ្នំពេញ Hotel", "PHNOM PENH HOTEL"), kDefaultThreshold);
+  // Different people stay apart.
+  EXPECT_LT(CompareNames("ហ៊ុន សែន", "Sok Heng"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("គីម សុផារី", "Kim Phara"), kDefaultThreshold);
+  auto index = Screener::Build({});
+  EXPECT_TRUE(index->Compare("ហ៊ុន សែន", "Hun Sen").ok());  // no longer refused
 }
 
 // `screen compare` and `screen` give a pair the same score (the list's word weights included).

@@ -1,5 +1,6 @@
 #include "screen/normalize.h"
 
+#include "screen/khmer.h"
 #include "screen/places.h"
 
 #include <unicode/normalizer2.h>
@@ -108,6 +109,7 @@ const std::unordered_set<std::string_view>& LegalForms() {
       "zerenyouxiangongsi",
       "youxiangongsi",
       "gufenyouxiangongsi",
+      "kromhun",  // Khmer ក្រុមហ៊ុន, company
       // Central and Eastern Europe
       "doo",
       "dd",
@@ -223,6 +225,27 @@ icu::UnicodeString RomanizeHangul(const icu::UnicodeString& text, bool as_listed
   return out;
 }
 
+// Every run of Khmer letters of `text` replaced by its romanization (src/screen/khmer.cc): ICU
+// has no Khmer transliterator.
+icu::UnicodeString RomanizeKhmer(const icu::UnicodeString& text) {
+  int32_t i = 0;
+  while (i < text.length() && !internal::IsKhmer(text.charAt(i))) ++i;
+  if (i == text.length()) return text;
+  icu::UnicodeString out(text, 0, i);
+  while (i < text.length()) {
+    if (!internal::IsKhmer(text.charAt(i))) {
+      out.append(text.charAt(i++));
+      continue;
+    }
+    const int32_t start = i;
+    while (i < text.length() && internal::IsKhmer(text.charAt(i))) ++i;
+    const std::string roman = internal::RomanizeKhmer(
+        std::u16string_view(reinterpret_cast<const char16_t*>(text.getBuffer()) + start, i - start));
+    out.append(icu::UnicodeString::fromUTF8(roman));
+  }
+  return out;
+}
+
 class IcuFolder {
  public:
   IcuFolder() {
@@ -258,6 +281,7 @@ class IcuFolder {
                           icu::UnicodeString(false, to.data(), static_cast<int32_t>(to.size())));
     }
     text = RomanizeHangul(text, korean_as_listed);
+    text = RomanizeKhmer(text);
     // Text already in Latin script (accents, ß, ł, …) skips the slower Any-Latin step: NFD,
     // combining marks dropped, a few letters spelled out.
     if (IsLatin(text) && nfd_ != nullptr) {

@@ -433,12 +433,32 @@ for i, p in enumerate(simple[49:84]):
     native = uconv(f"{p[0]} {q[1]}".lower(), f"Latin-{sc}")
     if not re.search("[a-z]", native):
         add(native, full(p), 0, "scripts", f"{sc} vs Latin, other surname")
-# Khmer: ICU has Khmer-Latin only (UNGEGN); these Khmer names are written here with their UNGEGN romanization.
+# Khmer: ICU has no Khmer transliterator (exportctl romanizes it: src/screen/khmer.cc); these
+# well-known Cambodian names are written here in Khmer with their usual romanization.
 KHMER = [("ហ៊ុន សែន", "Hun Sen"), ("សុខ ហេង", "Sok Heng"), ("ជា ស៊ីម", "Chea Sim"), ("ស សុខា", "Sar Sokha"),
          ("កឹម សុខា", "Kem Sokha"), ("ទៀ បាញ់", "Tea Banh"), ("ហោ ណាំហុង", "Hor Namhong"), ("ម៉ម ម៉ាលី", "Mom Mali")]
 for i, (k, lat) in enumerate(KHMER):
     add(k, lat, 1, "scripts", "Khmer vs Latin")
     add(k, KHMER[(i + 1) % len(KHMER)][1], 0, "scripts", "Khmer vs another Latin name")
+# Cambodian persons and entities of the CSL (addresses in KH), their names written here in Khmer
+# script (fixed; Khmer order, family name first; entities as they are written locally, Khmer
+# words with English ones) against the listed name as the CSL writes it (`SURNAME, Given` read as
+# `Given Surname`). Negatives: the next listed Cambodian of the same kind, or a listed name sharing
+# a word.
+KHMER_PERSONS = [("ហ៊ីង ប៊ុនហៀង", "Hing Bun Hieng"), ("គន់ គីម", "Kun Kim"), ("គីង ចាន់ឌី", "King Chandy"),
+                 ("ទ្រី ភាព", "Try Pheap"), ("គីម សុផារី", "Kim Sophary"), ("គីម ផារ៉ា", "Kim Phara"),
+                 ("ចៅ ភិរុណ", "Phirun Chau"), ("ទា វិញ", "Vinh Tea"), ("អ៊ីង ដារ៉ា", "Dara Ing"),
+                 ("កុក អាន", "An Kok")]
+for i, (k, lat) in enumerate(KHMER_PERSONS):
+    add(k, lat, 1, "scripts", "Khmer vs Latin (listed)")
+    add(k, KHMER_PERSONS[(i + 1) % len(KHMER_PERSONS)][1], 0, "scripts", "Khmer vs another listed name")
+KHMER_ENTITIES = [("ភ្នំពេញ Hotel", "Phnom Penh Hotel", "Garden City Hotel"),
+                  ("កោះកុង Resort", "Koh Kong Resort", "O-Smach Resort"),
+                  ("រំដួល Development Co., Ltd.", "Romdoul Development Co., Ltd.", "Union Development Group Co., Ltd."),
+                  ("ក្រុមហ៊ុន ទ្រី ភាព", "Try Pheap Group Co., Ltd.", "Papa Petroleum Co., Ltd.")]
+for k, lat, other in KHMER_ENTITIES:
+    add(k, lat, 1, "scripts", "Khmer vs Latin (listed entity)")
+    add(k, other, 0, "scripts", "Khmer vs another listed entity")
 
 with open(os.path.join(here, "pairs.csv"), "w", newline="", encoding="utf-8") as f:
     w = csv.writer(f)
