@@ -148,6 +148,8 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
   const Engine engine(*data);
   simulate::Simulation sim({.dataset = data, .engine = &engine, .screener = screener.get(), .ownership = graph->get(),
                             .rules = &*rules, .workers = std::max(1u, std::thread::hardware_concurrency()),
+                            // orders.csv reads each order's outcome and exception only
+                            .own_decisions = false,
                             .progress = [tty, started = std::chrono::steady_clock::now()](size_t done, size_t total) {
                               if (tty) std::cerr << ProgressBar(done, total, started) << std::flush;
                             }},

@@ -181,29 +181,31 @@ Result<Earlier> EarlierReservations(const Dataset& data, ledger::Ledger& ledger,
 
 namespace {
 
-// One attempt's reservation for its decision (out.decision): nothing when the decision reserves
-// nothing, else every request all-or-nothing. False when the ledger refused (`refused` says what
-// did not fit; the caller decides again), an error when the same refusal came twice.
-Result<bool> ReserveAttempt(const Engine& engine, ledger::Ledger& ledger, const Transaction& tx, const std::string& key,
-                            const ReserveOptions& reserve, ReservedDecision& out, std::string& refused) {
-  auto requests = ReservationRequests(engine.data(), tx, out.decision, key);
+// The reservation of a decision, all-or-nothing: the postings, or nothing when the decision
+// reserves nothing. False when the ledger refused (`refused` says what did not fit; the caller
+// decides again), an error when the same refusal came twice. The requests carry `decision_id`.
+Result<bool> ReservePostings(const Engine& engine, ledger::Ledger& ledger, const Transaction& tx, const Decision& decision,
+                             const std::string& decision_id, const std::string& key, const ReserveOptions& reserve,
+                             ReservedPostings& out, std::string& refused) {
+  auto requests = ReservationRequests(engine.data(), tx, decision, key);
   if (!requests.ok()) return requests.status();
-  if (out.decision.outcome == Outcome::kLicensed) {
+  for (auto& r : *requests) r.decision_id = decision_id;
+  if (decision.outcome == Outcome::kLicensed) {
     // The drawdown is made today: a license that has expired since the shipment's date
     // authorizes no new reservation (a shipment that left in time was reserved in time).
     const Date today = reserve.today.value_or(TodayUtc());
-    for (const LicenseUse& use : out.decision.licenses) {
+    for (const LicenseUse& use : decision.licenses) {
       if (!use.partial && !use.revoked_from.empty() && today.ToString() >= use.revoked_from) {
         return Status::Error(ErrorCode::kConflict, "license",
                              "license " + use.number + " is revoked with effect from " + use.revoked_from + "; a reservation made on " +
                                  today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
-                                 out.decision.as_of.ToString() + ")");
+                                 decision.as_of.ToString() + ")");
       }
       if (use.partial || use.expires.empty() || today.ToString() <= use.expires) continue;
       return Status::Error(ErrorCode::kConflict, "license",
                            "license " + use.number + " expired on " + use.expires + "; a reservation made on " +
                                today.ToString() + " cannot draw on it, whatever the shipment's as_of (" +
-                               out.decision.as_of.ToString() + ")");
+                               decision.as_of.ToString() + ")");
     }
   }
   if (requests->empty()) return true;
@@ -220,15 +222,34 @@ Result<bool> ReserveAttempt(const Engine& engine, ledger::Ledger& ledger, const 
     refused = std::move(now);
     return false;
   }
-  for (const auto& r : batch->items) {
-    out.postings.push_back(r.posting);
-    if (!r.replayed) out.written.push_back(r.posting);
+  for (auto& r : batch->items) {
     out.certification_due = out.certification_due || r.certification_due;
-    char tpp[32];
-    std::snprintf(tpp, sizeof tpp, "%.0f", r.posting.tpp());
-    out.decision.ledger_postings.push_back("posting " + std::to_string(r.posting.id) + ": reserve " + tpp + " " + MeasureOf(r.posting.account) + " on " +
-                                           r.posting.account + " (" + r.posting.period + ")" + (r.replayed ? ", replayed" : ""));
+    if (!r.replayed) out.written.push_back(r.posting);
+    out.replayed.push_back(r.replayed);
+    out.postings.push_back(std::move(r.posting));
   }
+  return true;
+}
+
+// One attempt's reservation for its decision (out.decision): nothing when the decision reserves
+// nothing, else every request all-or-nothing, written into the decision (its ledger postings,
+// and the AIA certification obligation when due). False when the ledger refused (`refused` says
+// what did not fit; the caller decides again), an error when the same refusal came twice.
+Result<bool> ReserveAttempt(const Engine& engine, ledger::Ledger& ledger, const Transaction& tx, const std::string& key,
+                            const ReserveOptions& reserve, ReservedDecision& out, std::string& refused) {
+  ReservedPostings reserved;
+  auto done = ReservePostings(engine, ledger, tx, out.decision, out.decision.decision_id, key, reserve, reserved, refused);
+  if (!done.ok() || !*done) return done;
+  out.certification_due = reserved.certification_due;
+  out.written = std::move(reserved.written);
+  for (size_t i = 0; i < reserved.postings.size(); ++i) {
+    const ledger::Posting& p = reserved.postings[i];
+    char tpp[32];
+    std::snprintf(tpp, sizeof tpp, "%.0f", p.tpp());
+    out.decision.ledger_postings.push_back("posting " + std::to_string(p.id) + ": reserve " + tpp + " " + MeasureOf(p.account) + " on " +
+                                           p.account + " (" + p.period + ")" + (reserved.replayed[i] ? ", replayed" : ""));
+  }
+  out.postings = std::move(reserved.postings);
   if (out.certification_due) {
     // The citation is the regime data's, as the engine's AIA obligations are (start-up checks it).
     const Parameter* cite = engine.data().Param("ai-diffusion-2025", "aia_certification_citation");
@@ -285,6 +306,21 @@ Result<std::optional<ReservedDecision>> ReserveDecided(const Engine& engine, led
   if (!done.ok()) return done.status();
   if (!*done) return std::optional<ReservedDecision>();
   return std::optional<ReservedDecision>(std::move(out));
+}
+
+Result<std::optional<ReservedPostings>> ReservePostingsFor(const Engine& engine, ledger::Ledger& ledger,
+                                                         const Transaction& tx, const Decision& decision,
+                                                         const std::string& decision_id, const ReserveOptions& reserve) {
+  const std::string key = reserve.idempotency_key.empty() ? tx.reference : reserve.idempotency_key;
+  if (key.empty()) {
+    return Status::Invalid("idempotency_key", "a reservation needs an idempotency key or a transaction reference");
+  }
+  ReservedPostings out;
+  std::string refused;
+  auto done = ReservePostings(engine, ledger, tx, decision, decision_id, key, reserve, out, refused);
+  if (!done.ok()) return done.status();
+  if (!*done) return std::optional<ReservedPostings>();
+  return std::optional<ReservedPostings>(std::move(out));
 }
 
 }  // namespace exportctl

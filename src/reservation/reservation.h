@@ -69,4 +69,18 @@ Result<std::optional<ReservedDecision>> ReserveDecided(const Engine& engine, led
                                                        const Transaction& tx, Decision decision,
                                                        const ReserveOptions& reserve);
 
+// What ReserveDecided reserves, for a caller that keeps the decision as it is (the policy
+// simulator, when orders alike share one decision): the same requests, made under `decision_id`
+// (the order's own), and the postings returned rather than written into the decision's text
+// (ledger_postings) and obligations. Nullopt when the ledger refused it: decide again.
+struct ReservedPostings {
+  std::vector<ledger::Posting> postings;  // the reserve postings written (or replayed)
+  std::vector<bool> replayed;             // per posting
+  std::vector<ledger::Posting> written;   // those this call wrote itself
+  bool certification_due = false;         // AIA: the consignee's certification is now due
+};
+Result<std::optional<ReservedPostings>> ReservePostingsFor(const Engine& engine, ledger::Ledger& ledger,
+                                                         const Transaction& tx, const Decision& decision,
+                                                         const std::string& decision_id, const ReserveOptions& reserve);
+
 }  // namespace exportctl

@@ -700,7 +700,9 @@ bool StillHolds(Lane& lane, const Order& order, Kept& kept) {
 // nothing), and what it reserves is reserved for it, in date order, as for any order.
 // `alike_later`: a later order is this one's transaction on its date (only then is an evaluation
 // kept; the last order alike lets it go).
-Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool alike_later) {
+// `own`: each order gets its own decision (Services::own_decisions); else orders alike share
+// the evaluation's decision even when they reserve, and the postings are not written into it.
+Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool alike_later, bool own) {
   const KeptKey key{order.content, order.as_of.days()};
   auto found = order.content ? lane.kept.find(key) : lane.kept.end();
   Kept* kept = found == lane.kept.end() ? nullptr : found->second.get();
@@ -719,19 +721,32 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool ali
     }
     auto identity = audit::IdentifyRetry("simulate", "", order.reference);
     if (!identity.ok()) return identity.status();
-    Decision d = kept->decision;
-    d.reference = order.reference;
-    d.decision_id = identity->decision_id;
-    kept->tx.reference = order.reference;
-    auto reserved = ReserveDecided(*lane.engine, *lane.ledger, kept->tx, std::move(d),
-                                   {.idempotency_key = identity->ledger_key});
-    if (!reserved.ok()) return reserved.status();
-    if (*reserved) {
-      lane.out->own.push_back(std::move((*reserved)->decision));
-      lane.out->decisions.push_back(&lane.out->own.back());
-      const Status st = AccountFor(lane, order, lane.out->own.back(), kept->reads, (*reserved)->written);
-      let_go();
-      return st;
+    if (!own) {
+      kept->tx.reference = order.reference;
+      auto reserved = ReservePostingsFor(*lane.engine, *lane.ledger, kept->tx, kept->decision, identity->decision_id,
+                                         {.idempotency_key = identity->ledger_key});
+      if (!reserved.ok()) return reserved.status();
+      if (*reserved) {
+        lane.out->decisions.push_back(&kept->decision);
+        const Status st = AccountFor(lane, order, kept->decision, kept->reads, (*reserved)->written);
+        let_go();
+        return st;
+      }
+    } else {
+      Decision d = kept->decision;
+      d.reference = order.reference;
+      d.decision_id = identity->decision_id;
+      kept->tx.reference = order.reference;
+      auto reserved = ReserveDecided(*lane.engine, *lane.ledger, kept->tx, std::move(d),
+                                     {.idempotency_key = identity->ledger_key});
+      if (!reserved.ok()) return reserved.status();
+      if (*reserved) {
+        lane.out->own.push_back(std::move((*reserved)->decision));
+        lane.out->decisions.push_back(&lane.out->own.back());
+        const Status st = AccountFor(lane, order, lane.out->own.back(), kept->reads, (*reserved)->written);
+        let_go();
+        return st;
+      }
     }
     // Refused: decided again from the start below, as `check --reserve` would.
   }
@@ -754,6 +769,38 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool ali
   options.allocations = &view;
   Decision decision = lane.engine->Determine(*parsed, options);
   ++lane.summary.evaluated;
+  if (!own) {
+    auto reserved = ReservePostingsFor(*lane.engine, *lane.ledger, *parsed, decision, decision.decision_id,
+                                       {.idempotency_key = identity->ledger_key});
+    if (!reserved.ok()) return reserved.status();
+    if (!*reserved) return DecideOne(s, lane, order, *parsed);  // refused: as `check --reserve` goes on
+    for (auto& read : view.reads()) {
+      const auto v = lane.versions.find(read.answer.account);
+      read.version = v == lane.versions.end() ? 0 : v->second;  // before this order's own postings
+    }
+    const bool keep = order.content && alike_later && !view.failed() && decision.outcome != Outcome::kLicensed;
+    std::unique_ptr<Kept> evaluated;
+    const Decision* d = nullptr;
+    if (keep) {
+      evaluated = std::make_unique<Kept>();
+      evaluated->decision = std::move(decision);
+      d = &evaluated->decision;
+    } else {
+      lane.out->own.push_back(std::move(decision));
+      d = &lane.out->own.back();
+    }
+    lane.out->decisions.push_back(d);
+    EXPORTCTL_RETURN_IF_ERROR(AccountFor(lane, order, *d, view.reads(), (*reserved)->written));
+    if (keep) {
+      evaluated->reserves = !(*reserved)->postings.empty();
+      evaluated->tx = std::move(*parsed);
+      evaluated->reads = std::move(view.reads());
+      auto& slot = lane.kept[key];
+      if (slot) lane.out->retired.push_back(std::move(slot));
+      slot = std::move(evaluated);
+    }
+    return Status::Ok();
+  }
   auto evaluated = std::make_unique<Kept>();
   evaluated->decision = decision;
   auto reserved = ReserveDecided(*lane.engine, *lane.ledger, *parsed, std::move(decision),
@@ -857,6 +904,8 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
         break;
       }
   }
+  // Without a sink nobody sees an order's own decision: orders alike share one.
+  const bool own_decisions = s_.own_decisions && sink;
   // Whether a later order is the same transaction on the same date: only then is an evaluation kept.
   std::vector<bool> alike_later(orders.size(), false);
   if (reuse) {
@@ -942,7 +991,7 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
           const Order& order = orders[i];
           Status st = Status::Ok();
           if (reuse) {
-            st = DecideReusing(s_, lane, order, alike_later[i]);
+            st = DecideReusing(s_, lane, order, alike_later[i], own_decisions);
           } else {
             auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
             if (!tx.ok()) {

@@ -184,7 +184,8 @@ struct OrderAnswers {
   double tpp = 0;
   // Per policy set, valid during the call. Orders alike but for their reference, on one date,
   // that reserve nothing may share one evaluation (Services::reuse_evaluations): its `reference`
-  // and `decision_id` are then the first such order's; use `order` for the order's own.
+  // and `decision_id` are then the first such order's; use `order` for the order's own. Without
+  // Services::own_decisions, orders alike that reserve may share one too.
   std::vector<const Decision*> decisions;
 };
 using OrderSink = std::function<void(const OrderAnswers&)>;
@@ -200,6 +201,12 @@ struct Services {
   // once per policy set (Simulation::Run); false: every order through the engine (the same
   // answers, slower: tests compare the two).
   bool reuse_evaluations = true;
+  // Each order's decision is its own (its reference, decision id, ledger postings, obligations).
+  // False (and with no sink): orders alike that reuse an evaluation share its decision whether or
+  // not they reserve, and what is reserved is not written into it as text. The outcome,
+  // exception, review policy, items and reasons (all that the summary and orders.csv read) are
+  // the same; it spares a copy of the decision for each order that reserves.
+  bool own_decisions = true;
   std::function<void(size_t done, size_t total)> progress;  // called between chunks
 };
 

@@ -40,6 +40,15 @@ std::string TierTwoOrder(const std::string& ref, const std::string& as_of, int q
          R"("ultimate_parent_headquarters":"MY"}]})";
 }
 
+// Tier 1 destination, consignee headquartered there: License Exception AIA (15 CFR 740.27),
+// counted toward the consignee's certification trigger.
+std::string AiaOrder(const std::string& ref, const std::string& as_of, int quantity) {
+  return R"({"reference":")" + ref + R"(","as_of":")" + as_of + R"(","destination":"DE",)"
+         R"("items":[{"chip":"H100 SXM5 80GB","quantity":)" + std::to_string(quantity) + R"(}],)"
+         R"("parties":[{"role":"ultimate_consignee","name":"Berlin Compute","country":"DE","headquarters":"DE",)"
+         R"("ultimate_parent_headquarters":"DE"}]})";
+}
+
 Result<std::vector<Order>> Read(const std::string& text) {
   std::istringstream in(text);
   return ReadOrders(in, "orders.jsonl", BundledData(), kToday);
@@ -172,17 +181,41 @@ TEST(Demand, BadRowsNameTheRowAndColumn) {
 
 // The property of issue "Policy simulator" §2: N orders under one policy set are N sequential
 // `check --reserve` calls on a fresh ledger — the same outcomes, exceptions and postings.
-TEST(Simulation, EqualsSequentialCheckReserveOnAFreshLedger) {
+class SimulationProperty : public ::testing::TestWithParam<bool> {};
+
+// With each order's own decision (the library's default) and with orders alike sharing one
+// (Services::own_decisions false, as `exportctl simulate` runs): the same outcomes, and the same
+// amounts held on every account, as `check --reserve` on a fresh ledger.
+TEST_P(SimulationProperty, EqualsSequentialCheckReserveOnAFreshLedger) {
+  const bool own = GetParam();
   std::string jsonl;
   std::vector<std::string> texts;
   for (int i = 0; i < 7; ++i) texts.push_back(LppOrder("lpp-" + std::to_string(i), "2025-06-0" + std::to_string(7 - i)));
   for (int i = 0; i < 4; ++i) texts.push_back(TierTwoOrder("my-" + std::to_string(i), "2025-08-1" + std::to_string(i)));
   texts.push_back(LppOrder("lpp-next-year", "2026-01-05"));  // LPP counts per calendar year
+  // Orders alike but for their reference, on one day: they reuse an evaluation and reserve (AIA
+  // counts toward a trigger the decision does not read; 10,000 H100s are 158,320,000 TPP, so the
+  // second reaches the 253,000,000 TPP certification trigger, 740.27(c)).
+  for (int i = 0; i < 6; ++i) texts.push_back(AiaOrder("aia-same-" + std::to_string(i), "2025-09-01", 10000));
+  for (int i = 0; i < 3; ++i) texts.push_back(TierTwoOrder("my-same-" + std::to_string(i), "2025-09-02", 4000));
   for (const auto& t : texts) jsonl += t + "\n";
   auto orders = Read(jsonl);
   ASSERT_TRUE(orders.ok()) << orders.status().ToString();
-  const SimRun run = Simulate(*orders, {Builtin("codified")});
+  static const Engine engine(BundledData());
+  SimRun run;
+  size_t evaluated = 0;
+  {
+    Simulation sim({.dataset = &BundledData(), .engine = &engine, .rules = &Rules(), .own_decisions = own},
+                   {Builtin("codified")});
+    const Status st = sim.Run(*orders, [&](const OrderAnswers& a) {
+      run.decisions.push_back({*a.decisions[0]});
+    });
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    run.summary = sim.summary();
+    evaluated = run.summary.policies[0].evaluated;
+  }
   ASSERT_EQ(run.decisions.size(), orders->size());
+  EXPECT_LT(evaluated, orders->size()) << "orders alike reused an evaluation";
 
   const auto dir = std::filesystem::temp_directory_path() / ("exportctl-sim-prop-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -198,12 +231,18 @@ TEST(Simulation, EqualsSequentialCheckReserveOnAFreshLedger) {
     const Decision& sim = run.decisions[i][0];
     EXPECT_EQ(OutcomeName(sim.outcome), std::string(OutcomeName(checked->decision.outcome))) << (*orders)[i].reference;
     EXPECT_EQ(sim.license_exception, checked->decision.license_exception) << (*orders)[i].reference;
-    EXPECT_EQ(sim.ledger_postings.size(), checked->postings.size()) << (*orders)[i].reference;
+    EXPECT_EQ(sim.review_policy, checked->decision.review_policy) << (*orders)[i].reference;
+    if (own) {
+      EXPECT_EQ(sim.ledger_postings.size(), checked->postings.size()) << (*orders)[i].reference;
+      EXPECT_EQ(sim.reference, (*orders)[i].reference);
+      EXPECT_EQ(sim.obligations, checked->decision.obligations) << (*orders)[i].reference;  // AIA certification due
+    }
     ++outcomes[std::string(OutcomeName(sim.outcome)) + "/" + sim.license_exception];
   }
   // Both allocations ran out part way: the run must have exercised both sides of each cap.
   EXPECT_EQ(outcomes["LICENSE_EXCEPTION/LPP"], 5) << "4 of 2025's LPP orders fit, and 2026's";
-  EXPECT_EQ(outcomes["LICENSE_REQUIRED/"], 4 + 3);
+  EXPECT_EQ(outcomes["LICENSE_EXCEPTION/AIA"], 6);
+  EXPECT_EQ(outcomes["LICENSE_REQUIRED/"], 4 + 3 + 3);
   auto balances = store.Balances(Date::FromYmd(2026, 12, 31));
   ASSERT_TRUE(balances.ok());
   std::map<std::string, double> held;
@@ -212,8 +251,18 @@ TEST(Simulation, EqualsSequentialCheckReserveOnAFreshLedger) {
   for (const auto& [account, burn] : run.summary.policies[0].burn) sim_held[account] = burn.points.back().held_tpp;
   EXPECT_DOUBLE_EQ(sim_held["country:MY (2025-2027)"], held["country:MY@2025-2027"]);
   EXPECT_GT(held["country:MY@2025-2027"], 0);
+  // Every account the check reserved on holds in the simulation what it holds on the ledger.
+  for (const auto& [account_period, tpp] : held) {
+    const size_t at = account_period.rfind('@');
+    const std::string key = account_period.substr(0, at) + " (" + account_period.substr(at + 1) + ")";
+    if (account_period.rfind("aia:", 0) == 0) continue;  // a trigger: no burn-down
+    EXPECT_DOUBLE_EQ(sim_held[key], tpp) << key;
+  }
+  EXPECT_TRUE(std::any_of(held.begin(), held.end(), [](const auto& h) { return h.first.rfind("lpp:", 0) == 0 && h.second > 0; }))
+      << "an LPP account was drawn on";
   std::filesystem::remove_all(dir);
 }
+INSTANTIATE_TEST_SUITE_P(OwnAndSharedDecisions, SimulationProperty, ::testing::Bool());
 
 TEST(Simulation, FlipsNameTheFirstDifferingReasonAndExhaustionIsDated) {
   std::string jsonl;
@@ -458,13 +507,13 @@ TEST(Simulation, ReusingEvaluationsGivesTheSameSummaryAsEvaluatingEveryOrder) {
   with.overlays = {&*deal};
   const std::vector<PolicySet> sets = {Builtin("enforced"), Builtin("codified"), with};
 
-  auto run = [&](bool reuse, unsigned workers) {
+  auto run = [&](bool reuse, unsigned workers, bool own = true, bool with_sink = true) {
     static const Engine engine(BundledData());
     Simulation sim({.dataset = &BundledData(), .engine = &engine, .rules = &Rules(), .workers = workers,
-                    .reuse_evaluations = reuse},
+                    .reuse_evaluations = reuse, .own_decisions = own},
                    sets);
     std::vector<std::string> rows;
-    const Status st = sim.Run(*orders, [&](const OrderAnswers& a) {
+    const Status st = sim.Run(*orders, !with_sink ? OrderSink() : [&](const OrderAnswers& a) {
       std::string row;
       AppendOrderRowCsv(a, row);
       for (const Decision* d : a.decisions)
@@ -480,6 +529,18 @@ TEST(Simulation, ReusingEvaluationsGivesTheSameSummaryAsEvaluatingEveryOrder) {
   EXPECT_EQ(ReportHtml(fast, "t"), ReportHtml(plain, "t"));
   EXPECT_EQ(ExhaustedCsv(fast), ExhaustedCsv(plain));
   EXPECT_EQ(fast_rows, plain_rows);
+  // Orders alike sharing one decision whether or not they reserve (as `exportctl simulate` runs),
+  // and with no sink (as the server runs): the same, byte for byte.
+  const auto [shared, shared_rows] = run(true, 2, false);
+  EXPECT_EQ(SummaryJson(shared), SummaryJson(plain));
+  EXPECT_EQ(ReportHtml(shared, "t"), ReportHtml(plain, "t"));
+  EXPECT_EQ(ExhaustedCsv(shared), ExhaustedCsv(plain));
+  EXPECT_EQ(FlipsCsv(shared), FlipsCsv(plain));
+  EXPECT_EQ(ByCountryQuarterCsv(shared), ByCountryQuarterCsv(plain));
+  EXPECT_EQ(shared_rows, plain_rows);
+  const auto [unseen, unseen_rows] = run(true, 1, true, false);
+  EXPECT_EQ(SummaryJson(unseen), SummaryJson(plain));
+  EXPECT_EQ(ReportHtml(unseen, "t"), ReportHtml(plain, "t"));
 
   // The scenario is what it says: evaluations reused, allocations and the quota run out, orders
   // reserved, and the regime dates make the policy sets disagree.
