@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <unistd.h>
 #endif
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <atomic>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <cmath>
@@ -281,6 +283,13 @@ class ByteWriter {
     out_.append((kArrayAlign - out_.size() % kArrayAlign) % kArrayAlign, '\0');
     if (!v.empty()) out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
+  // An array whose bytes are checked lazily, in blocks (LazySection), not by the whole-file sum.
+  template <typename T>
+  void LazyVec(const Flat<T>& v) {
+    Vec(v);
+    lazy_.push_back({out_.size() - v.size() * sizeof(T), out_.size()});
+  }
+  void MarkLazy(size_t begin, size_t end) { lazy_.push_back({begin, end}); }
   void Str(std::string_view v) {
     Pod<uint64_t>(v.size());
     out_.append(v);
@@ -290,9 +299,11 @@ class ByteWriter {
     for (const auto& x : v) Str(x);
   }
   std::string& bytes() { return out_; }
+  const std::vector<std::pair<size_t, size_t>>& lazy() const { return lazy_; }
 
  private:
   std::string out_;
+  std::vector<std::pair<size_t, size_t>> lazy_;  // [begin, end) offsets, in file order
 };
 
 class ByteReader {
@@ -321,6 +332,14 @@ class ByteReader {
     at_ += n * sizeof(T);
     return true;
   }
+  template <typename T>
+  bool LazyVec(Flat<T>& v) {
+    if (!Vec(v)) return false;
+    lazy_.push_back({at_ - v.size() * sizeof(T), at_});
+    return true;
+  }
+  void MarkLazy(size_t begin, size_t end) { lazy_.push_back({begin, end}); }
+  const std::vector<std::pair<size_t, size_t>>& lazy() const { return lazy_; }
   bool Skip(uint64_t n) {
     if (n > in_.size() - at_) return false;
     at_ += n;
@@ -349,6 +368,7 @@ class ByteReader {
  private:
   std::string_view in_;
   size_t at_ = 0;
+  std::vector<std::pair<size_t, size_t>> lazy_;
 };
 
 // Four independent multiply-xor lanes over 32-byte blocks (a serial chain was the slowest part of
@@ -371,7 +391,69 @@ uint64_t Checksum(std::string_view bytes) {
   return out;
 }
 
-constexpr std::string_view kCacheMagic = "exportctl screen index 3\n";
+// The whole-file sum leaves out the sections checked lazily (`lazy`, in file order).
+uint64_t ChecksumExcept(std::string_view bytes, const std::vector<std::pair<size_t, size_t>>& lazy) {
+  uint64_t out = 0x6a09e667f3bcc909ULL;
+  size_t at = 0;
+  for (const auto& [begin, end] : lazy) {
+    if (begin < at || end < begin || end > bytes.size()) return ~Checksum(bytes);  // never equal
+    out = (out ^ Checksum(bytes.substr(at, begin - at))) * 0x9e3779b97f4a7c15ULL;
+    at = end;
+  }
+  return (out ^ Checksum(bytes.substr(at))) * 0x9e3779b97f4a7c15ULL;
+}
+
+// A section of the mapped cache checked in blocks when first used, not when the cache is opened:
+// a single `screen` or `check` then reads the blocks its query touches (of the 30 MB deletion-key
+// table, tens of KB) instead of the whole file. A block whose sum differs marks the index damaged;
+// the query that met it fails (RunForms), and the cache file is removed so the next process
+// rebuilds it (docs/screening.md, "Index cache").
+class LazySection {
+ public:
+  static constexpr size_t kBlock = 16384;
+  // Sums of `bytes` in blocks of kBlock, for the writer.
+  static void Sums(std::string_view bytes, Flat<uint64_t>& out) {
+    std::vector<uint64_t> sums;
+    for (size_t at = 0; at < bytes.size(); at += kBlock) sums.push_back(Checksum(bytes.substr(at, kBlock)));
+    out = sums;
+  }
+  // The reader's view: `bytes` in the mapping, their block sums (already verified with the rest
+  // of the file), and the index's damage flag.
+  bool Init(std::string_view bytes, const Flat<uint64_t>& sums, std::atomic<bool>* damaged) {
+    if (sums.size() != (bytes.size() + kBlock - 1) / kBlock) return false;
+    bytes_ = bytes, sums_ = sums.data(), damaged_ = damaged;
+    state_ = std::make_unique<std::atomic<uint8_t>[]>(sums.size());
+    return true;
+  }
+  bool lazy() const { return state_ != nullptr; }
+  // True when the block holding byte `offset` matches its sum (checked once per process).
+  bool Verified(size_t offset) const {
+    if (!state_) return true;  // built in memory
+    const size_t block = offset / kBlock;
+    const uint8_t st = state_[block].load(std::memory_order_acquire);
+    if (st != 0) return st == 1;
+    const bool ok = Checksum(bytes_.substr(block * kBlock, kBlock)) == sums_[block];
+    state_[block].store(ok ? 1 : 2, std::memory_order_release);
+    if (!ok) damaged_->store(true, std::memory_order_release);
+    return ok;
+  }
+  // True when every block of [begin, end) matches.
+  bool VerifiedRange(size_t begin, size_t end) const {
+    if (!state_) return true;
+    for (size_t at = begin / kBlock * kBlock; at < end; at += kBlock) {
+      if (!Verified(at)) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+  const uint64_t* sums_ = nullptr;
+  std::atomic<bool>* damaged_ = nullptr;
+  std::unique_ptr<std::atomic<uint8_t>[]> state_;
+};
+
+constexpr std::string_view kCacheMagic = "exportctl screen index 4\n";
 
 // A vocabulary entry as the key table holds it: its id and WordShape.
 struct KeyEntry {
@@ -414,7 +496,12 @@ class KeyTable {
   template <typename Fn>
   void ForEach(uint64_t key, Fn&& fn) const {
     if (slots_.empty()) return;
+    size_t verified_block = SIZE_MAX;
     for (size_t at = Bucket(key);; at = at + 1 == size_ ? 0 : at + 1) {
+      if (check_.lazy() && at * sizeof(Slot) / LazySection::kBlock != verified_block) {
+        if (!check_.Verified(at * sizeof(Slot))) return;  // damaged: the query fails (RunForms)
+        verified_block = at * sizeof(Slot) / LazySection::kBlock;
+      }
       const Slot& slot = slots_[at];
       if (slot.key == key) {
         if ((slot.a & kRun) == 0) {
@@ -435,15 +522,21 @@ class KeyTable {
     if (!slots_.empty()) __builtin_prefetch(&slots_[Bucket(key)]);
   }
   void Save(ByteWriter& w) const {
-    w.Vec(slots_);
+    w.LazyVec(slots_);
     w.Vec(runs_);
     w.Pod<uint64_t>(size_);
+    Flat<uint64_t> sums;
+    LazySection::Sums(SlotBytes(), sums);
+    w.Vec(sums);
   }
-  bool Load(ByteReader& r) {
+  bool Load(ByteReader& r, std::atomic<bool>* damaged) {
     uint64_t size = 0;
-    if (!r.Vec(slots_) || !r.Vec(runs_) || !r.Pod(size) || size != slots_.size()) return false;
+    if (!r.LazyVec(slots_) || !r.Vec(runs_) || !r.Pod(size) || size != slots_.size() ||
+        !r.Vec(slot_sums_)) {
+      return false;
+    }
     size_ = size;
-    return true;
+    return check_.Init(SlotBytes(), slot_sums_, damaged);
   }
   size_t bytes() const {
     return slots_.capacity() * sizeof(Slot) + runs_.capacity() * sizeof(KeyEntry);
@@ -462,9 +555,14 @@ class KeyTable {
     x ^= x >> 29;
     return static_cast<size_t>((static_cast<unsigned __int128>(x) * size_) >> 64);
   }
+  std::string_view SlotBytes() const {
+    return {reinterpret_cast<const char*>(slots_.data()), slots_.size() * sizeof(Slot)};
+  }
   Flat<Slot> slots_;
   Flat<KeyEntry> runs_;
   size_t size_ = 0;
+  Flat<uint64_t> slot_sums_;  // mapped: the slots' block sums
+  LazySection check_;         // mapped: the slots are checked by block when a probe reaches them
 };
 
 class IndexImpl final : public Screener {
@@ -526,6 +624,9 @@ class IndexImpl final : public Screener {
       }
       first_error.reset();
     }
+    // A damaged block of the mapped cache met by this query (or an earlier one): no result is
+    // given from it, complete or not.
+    if (damaged_.load(std::memory_order_acquire)) return DamagedError();
     if (first_error) return *first_error;
     std::stable_sort(merged.begin(), merged.end(), [](const Hit& a, const Hit& b) {
       return a.score != b.score ? a.score > b.score : a.record_index < b.record_index;
@@ -1249,8 +1350,19 @@ class IndexImpl final : public Screener {
     }
     const uint64_t length = w.bytes().size() - length_at - 8;
     std::memcpy(w.bytes().data() + length_at, &length, 8);
+    // The records are checked one by one when a query shows them (Record), by their own sums.
+    w.MarkLazy(length_at + 8, length_at + 8 + length);
+    std::vector<uint64_t> sums;
+    sums.reserve(at.size());
+    for (size_t i = 0; i < at.size(); ++i) {
+      const size_t end = i + 1 < at.size() ? at[i + 1] : length_at + 8 + length;
+      sums.push_back(Checksum(std::string_view(w.bytes()).substr(at[i], end - at[i])));
+    }
     offsets = at;
     w.Vec(offsets);
+    Flat<uint64_t> record_sums;
+    record_sums = sums;
+    w.Vec(record_sums);
     w.Vec(vocab_lookup_), w.Vec(word_frequency_);
     w.Pod(total_names_);
     w.Vec(postings_all_offsets_), w.Vec(postings_all_);
@@ -1283,7 +1395,12 @@ class IndexImpl final : public Screener {
     uint64_t length = 0;
     if (!r.Pod(n) || n > (uint64_t{1} << 32) || !r.Pod(length)) return false;
     const uint64_t records_begin = r.at();
-    if (!r.Skip(length) || !r.Vec(record_offsets_) || record_offsets_.size() != n) return false;
+    if (!r.Skip(length) || !r.Vec(record_offsets_) || record_offsets_.size() != n ||
+        !r.Vec(record_sums_) || record_sums_.size() != n) {
+      return false;
+    }
+    r.MarkLazy(records_begin, records_begin + length);
+    records_end_ = records_begin + length;
     for (size_t i = 0; i < n; ++i) {  // in order, inside the records' bytes
       if (record_offsets_[i] < (i ? record_offsets_[i - 1] + 1 : records_begin) ||
           record_offsets_[i] >= records_begin + length) {
@@ -1296,7 +1413,7 @@ class IndexImpl final : public Screener {
     if (!r.Vec(vocab_lookup_) || !r.Vec(word_frequency_) || !r.Pod(total_names_) ||
         !r.Vec(postings_all_offsets_) || !r.Vec(postings_all_) ||
         !r.Vec(postings_distinct_offsets_) || !r.Vec(postings_distinct_) ||
-        !deletion_keys_.Load(r) || !phonetic_keys_.Load(r) || !r.Vec(vocab_max_weight_) ||
+        !deletion_keys_.Load(r, &damaged_) || !phonetic_keys_.Load(r, &damaged_) || !r.Vec(vocab_max_weight_) ||
         !r.Vec(hot_) || !r.Vec(hot_items_) || !r.Vec(hot_weights_) || !r.Vec(hot_distinctive_) ||
         !r.Vec(name_text_) || !r.Vec(name_text_offsets_) || !r.Vec(vocab_arena_) ||
         !r.Vec(vocab_arena_offsets_) || !r.Pod(memory)) {
@@ -1331,9 +1448,13 @@ class IndexImpl final : public Screener {
     if (ListRecord* r = lazy_records_[i].load(std::memory_order_acquire)) return *r;
     auto fresh = std::make_unique<ListRecord>();
     ByteReader reader(mapped_, record_offsets_[i]);
-    if (!LoadRecord(reader, *fresh)) {
-      // The checksum and offsets were verified on load; a record that still cannot be read is
-      // a defect of the writer. Say so rather than show an empty record as if it were listed.
+    const size_t end = i + 1 < record_count_ ? record_offsets_[i + 1] : records_end_;
+    const bool intact =
+        Checksum(mapped_.substr(record_offsets_[i], end - record_offsets_[i])) == record_sums_[i];
+    if (!intact) damaged_.store(true, std::memory_order_release);  // the query fails (RunForms)
+    if (!intact || !LoadRecord(reader, *fresh)) {
+      // Damaged since it was written (its sum), or a defect of the writer. Say so rather than
+      // show an empty record as if it were listed.
       std::cerr << "exportctl: screening index cache record " << i << " is unreadable\n";
       fresh->record_id = "unreadable-index-cache-record";
       fresh->name = "(unreadable record: delete the screening index cache)";
@@ -1448,10 +1569,28 @@ class IndexImpl final : public Screener {
   std::shared_ptr<const void> mapping_;
   std::string_view mapped_;
   Flat<uint64_t> record_offsets_;
+  Flat<uint64_t> record_sums_;  // each record's sum, checked when it is parsed
+  size_t records_end_ = 0;
   size_t record_count_ = 0;
   mutable std::unique_ptr<std::atomic<ListRecord*>[]> lazy_records_;
   mutable std::once_flag all_records_;
   size_t memory_bytes_ = 0;
+  // A block or record of the mapped cache failed its sum (LazySection, Record): queries fail and
+  // the cache file (cache_path_) is removed so that the next process rebuilds it.
+  mutable std::atomic<bool> damaged_{false};
+  mutable std::once_flag remove_damaged_;
+
+ public:
+  std::string cache_path_;
+  Status DamagedError() const {
+    std::call_once(remove_damaged_, [this] {
+      if (!cache_path_.empty()) ::unlink(cache_path_.c_str());
+    });
+    return Status::Error(ErrorCode::kDataError, "lists",
+                         "the screening index cache" + (cache_path_.empty() ? "" : " " + cache_path_) +
+                             " is damaged (a checksum failed): it was removed and the next run "
+                             "rebuilds it from the imported lists");
+  }
 };
 
 }  // namespace
@@ -1469,25 +1608,37 @@ std::string SerializeScreener(const Screener& screener, std::string_view key) {
   w.bytes().append(kCacheMagic);
   w.Str(key);
   index->Save(w);
-  const uint64_t sum = Checksum(w.bytes());
+  const uint64_t sum = ChecksumExcept(w.bytes(), w.lazy());
   w.Pod(sum);
   return std::move(w.bytes());
 }
 
 std::unique_ptr<Screener> DeserializeScreener(std::shared_ptr<const void> owner, std::string_view bytes,
-                                              std::string_view key) {
+                                              std::string_view key, const std::string& cache_path) {
   if (bytes.size() < kCacheMagic.size() + 8 || bytes.substr(0, kCacheMagic.size()) != kCacheMagic) {
     return nullptr;
   }
   uint64_t sum = 0;
   std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
-  if (Checksum(bytes.substr(0, bytes.size() - 8)) != sum) return nullptr;
+  // The structure is read first (every read bounded by the file), then the sum of everything but
+  // the lazily checked sections (records, key-table slots) is verified before any query runs.
   ByteReader r(bytes.substr(0, bytes.size() - 8), kCacheMagic.size());
   std::string stored_key;
   if (!r.Str(stored_key) || stored_key != key) return nullptr;
   auto index = std::make_unique<IndexImpl>();
   if (!index->Load(r, std::move(owner), bytes) || !r.AtEnd()) return nullptr;
+  if (ChecksumExcept(bytes.substr(0, bytes.size() - 8), r.lazy()) != sum) return nullptr;
+  index->cache_path_ = cache_path;
   return index;
+}
+
+std::vector<std::pair<size_t, size_t>> LazyCacheSections(std::string_view bytes) {
+  if (bytes.size() < kCacheMagic.size() + 8) return {};
+  ByteReader r(bytes.substr(0, bytes.size() - 8), kCacheMagic.size());
+  std::string stored_key;
+  IndexImpl index;
+  if (!r.Str(stored_key) || !index.Load(r, nullptr, bytes)) return {};
+  return r.lazy();
 }
 
 std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::string_view key) {
@@ -1496,7 +1647,7 @@ std::unique_ptr<Screener> DeserializeScreener(std::string_view bytes, std::strin
   std::shared_ptr<std::max_align_t[]> copy(new std::max_align_t[words + 1]);
   char* data = reinterpret_cast<char*>(copy.get());
   if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
-  return DeserializeScreener(std::shared_ptr<const void>(copy, copy.get()), std::string_view(data, bytes.size()), key);
+  return DeserializeScreener(std::shared_ptr<const void>(copy, copy.get()), std::string_view(data, bytes.size()), key, "");
 }
 
 }  // namespace internal

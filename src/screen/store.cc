@@ -218,10 +218,13 @@ std::unique_ptr<Screener> CachedScreener(const std::string& cache_path, const st
     struct stat st {};
     if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_size > 0) {
       const size_t size = static_cast<size_t>(st.st_size);
-      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      // Not populated: a single query reads the pages it touches and the sections checked on
+      // open; the rest (most of the records and key slots) is checked and read only when used.
+      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
       if (map != MAP_FAILED) {
         std::shared_ptr<const void> owner(map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
-        if (auto index = DeserializeScreener(owner, std::string_view(static_cast<const char*>(map), size), key)) {
+        if (auto index = DeserializeScreener(owner, std::string_view(static_cast<const char*>(map), size), key,
+                                             cache.string())) {
           ::close(fd);
           return index;
         }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 
+#include "screen/index_cache.h"
 #include "screen/party_screener.h"
 #include "screen/party_store.h"
 #include "screen/screen.h"
@@ -91,10 +92,11 @@ TEST(ListStore, IndexCacheIsUsedOnlyWhenCurrentAndIntact) {
     EXPECT_FALSE(Screened(**cached, q).empty()) << q;
   }
 
-  // A damaged cache is ignored (and rewritten).
+  // A damaged cache is ignored (and rewritten); damage in the lazily checked sections is
+  // DamagedCacheSectionsAreFoundBeforeUse.
   {
     std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(cache) / 2));
+    f.seekp(static_cast<std::streamoff>(fs::file_size(cache) - 30));
     f.put('\x5a');
   }
   auto after_damage = store.OpenIndex();
@@ -150,7 +152,7 @@ TEST(ListStore, MappedIndexCacheIsReadInPlaceAndNeverUsedDamaged) {
   std::ifstream in(cache, std::ios::binary);
   std::string magic(25, '\0');
   in.read(magic.data(), 25);
-  EXPECT_EQ(magic, "exportctl screen index 3\n");
+  EXPECT_EQ(magic, "exportctl screen index 4\n");
   // An index in use stays valid when a newer import replaces the cache file under it.
   auto in_use = t.store.OpenIndex();
   ASSERT_TRUE(in_use.ok());
@@ -159,6 +161,74 @@ TEST(ListStore, MappedIndexCacheIsReadInPlaceAndNeverUsedDamaged) {
   ASSERT_TRUE(newer.ok());
   EXPECT_EQ(Screened(**in_use, "Sophgo Technology"), Screened(**built, "Sophgo Technology"));
   EXPECT_FALSE(Screened(**newer, "Atlas Sanatgaran").empty());
+}
+
+// The records and the key tables' slots are checked lazily, when a query reaches them (a
+// single `screen` reads a few blocks, not the whole file); damage there fails the query that
+// meets it (never an empty or partial result), removes the cache and the next open rebuilds it.
+// Damage anywhere else is found when the cache is opened, which then rebuilds it.
+TEST(ListStore, DamagedCacheSectionsAreFoundBeforeUse) {
+  TwoListVersions t;
+  ASSERT_TRUE(t.store.Import(t.v1.string()).ok());
+  auto built = t.store.OpenIndex();
+  ASSERT_TRUE(built.ok());
+  const std::vector<std::string> expected = Screened(**built, "Sophgo Technology");
+  ASSERT_FALSE(expected.empty());
+  const fs::path cache = fs::path(t.dir.str()) / "data" / "screen" / "index.cache";
+  std::string original;
+  {
+    std::ifstream in(cache, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto lazy = internal::LazyCacheSections(original);
+  ASSERT_EQ(lazy.size(), 3u);  // the records, the deletion-key slots, the phonetic-key slots
+  auto write = [&](const std::string& bytes) {
+    std::ofstream out(cache, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  };
+  auto damaged_in = [&](size_t begin, size_t end, size_t step) {
+    std::string bytes = original;
+    for (size_t at = begin; at < end; at += step) bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
+    return bytes;
+  };
+
+  // Every block of the deletion-key slots damaged: the first probe finds it.
+  write(damaged_in(lazy[1].first, lazy[1].second, 16384));
+  {
+    auto mapped = t.store.OpenIndex();  // opens: only the eager part is checked here
+    ASSERT_TRUE(mapped.ok());
+    auto hits = (*mapped)->Screen({.name = "Sophgo Technology", .threshold = 0.5});
+    ASSERT_FALSE(hits.ok());
+    EXPECT_EQ(hits.status().code(), ErrorCode::kDataError);
+    EXPECT_NE(hits.status().message().find("damaged"), std::string::npos);
+    EXPECT_FALSE(fs::exists(cache));  // removed, so the next process rebuilds it
+    EXPECT_FALSE((*mapped)->Screen({.name = "Acme", .threshold = 0.5}).ok());  // and stays failed
+  }
+  auto rebuilt = t.store.OpenIndex();
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(Screened(**rebuilt, "Sophgo Technology"), expected);
+  EXPECT_TRUE(fs::exists(cache));
+
+  // A damaged record: found when it is parsed; the query then fails.
+  write(damaged_in((lazy[0].first + lazy[0].second) / 2, (lazy[0].first + lazy[0].second) / 2 + 1, 1));
+  {
+    auto mapped = t.store.OpenIndex();
+    ASSERT_TRUE(mapped.ok());
+    (*mapped)->records();  // parses every record
+    EXPECT_FALSE((*mapped)->Screen({.name = "Sophgo Technology", .threshold = 0.5}).ok());
+  }
+
+  // Damage outside the lazy sections (the per-name arrays after them): the cache is not used.
+  write(damaged_in(lazy[2].second + 64, lazy[2].second + 65, 1));
+  auto reopened = t.store.OpenIndex();
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(Screened(**reopened, "Sophgo Technology"), expected);
+  // The intact cache written again is used, and reads the lazy sections without complaint.
+  write(original);
+  auto intact = t.store.OpenIndex();
+  ASSERT_TRUE(intact.ok());
+  EXPECT_EQ(Screened(**intact, "Sophgo Technology"), expected);
+  EXPECT_EQ((*intact)->records().size(), (*built)->records().size());
 }
 
 TEST(ListStore, ImportStatusReplaceAndDiff) {
