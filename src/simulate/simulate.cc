@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -199,14 +200,35 @@ Result<Order> MakeOrder(std::string text, size_t line, const std::string& where,
   return o;
 }
 
+// The first order (in the order given) whose reference an earlier order already has, if any.
+// Sorted hashes, not a hash set: a million references are checked without a million nodes.
+std::optional<size_t> FirstRepeatedReference(const std::vector<Order>& orders) {
+  std::vector<std::pair<uint64_t, uint32_t>> hashed(orders.size());
+  for (uint32_t i = 0; i < hashed.size(); ++i) hashed[i] = {std::hash<std::string_view>()(orders[i].reference), i};
+  std::sort(hashed.begin(), hashed.end());
+  std::optional<size_t> first;
+  for (size_t g = 0; g < hashed.size();) {
+    size_t end = g + 1;
+    while (end < hashed.size() && hashed[end].first == hashed[g].first) ++end;
+    // One hash, in input order: an order repeats when an earlier one of the run has its reference.
+    for (size_t i = g + 1; i < end; ++i)
+      for (size_t j = g; j < i; ++j)
+        if (orders[hashed[j].second].reference == orders[hashed[i].second].reference) {
+          if (!first || hashed[i].second < *first) first = hashed[i].second;
+          break;
+        }
+    g = end;
+  }
+  return first;
+}
+
 // Date order, stable; every reference once.
 Status SortAndCheck(std::vector<Order>& orders) {
-  std::unordered_set<std::string_view> references;
-  references.reserve(orders.size());
-  for (const auto& o : orders)
-    if (!references.insert(o.reference).second)
-      return Status::Invalid(o.origin + ".reference",
-                             "\"" + o.reference + "\" is used by an earlier order: a ledger reserves a reference once");
+  if (const auto repeated = FirstRepeatedReference(orders)) {
+    const Order& o = orders[*repeated];
+    return Status::Invalid(o.origin + ".reference",
+                           "\"" + o.reference + "\" is used by an earlier order: a ledger reserves a reference once");
+  }
   auto by_date = [](const Order& a, const Order& b) { return a.as_of < b.as_of; };
   if (std::is_sorted(orders.begin(), orders.end(), by_date)) return Status::Ok();
   // Sorted through their indexes: an order is moved once, not at every step of the sort.
@@ -553,6 +575,10 @@ struct Lane {
   Chunk* out = &chunks[0];
   std::unordered_map<KeptKey, std::unique_ptr<Kept>, KeptKeyHash> kept;
   std::unordered_map<std::string, uint64_t> versions;  // account → postings written on it
+  // Transactions parsed on this policy set's data, by Order::content: orders alike are the same
+  // transaction but for their reference and date (ParseTransaction reads nothing else from the
+  // date), so one parse serves every date. Bounded: cleared when it grows past kParsedKept.
+  std::unordered_map<uint64_t, Transaction> parsed;
   OutcomeTallies totals{};
   std::vector<OutcomeTallies> by_bucket;  // by (country, quarter): Run's buckets
 };
@@ -755,10 +781,19 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool ali
   if (kept) {
     parsed = kept->tx;
     let_go();
+  } else if (auto known = order.content ? lane.parsed.find(order.content) : lane.parsed.end();
+             known != lane.parsed.end()) {
+    parsed = known->second;
+    parsed->as_of = order.as_of;
   } else {
     auto tx = ParseTransaction(order.text, *lane.dataset, order.as_of);
     if (!tx.ok()) return tx.status().WithFieldPrefix(order.origin);
     parsed = std::move(tx).value();
+    if (order.content) {
+      constexpr size_t kParsedKept = 4096;
+      if (lane.parsed.size() >= kParsedKept) lane.parsed.clear();
+      lane.parsed.emplace(order.content, *parsed);
+    }
   }
   parsed->reference = order.reference;
   auto identity = audit::IdentifyRetry("simulate", "", order.reference);
@@ -896,24 +931,24 @@ Status Simulation::Run(const std::vector<Order>& orders, const OrderSink& sink) 
   // holding '/'.
   bool reuse = s_.reuse_evaluations;
   if (reuse) {
-    std::unordered_set<std::string_view> references;
-    references.reserve(orders.size());
-    for (const auto& o : orders)
-      if (o.reference.empty() || o.reference.find('/') != std::string::npos || !references.insert(o.reference).second) {
-        reuse = false;
-        break;
-      }
+    reuse = std::none_of(orders.begin(), orders.end(), [](const Order& o) {
+      return o.reference.empty() || o.reference.find('/') != std::string::npos;
+    }) && !FirstRepeatedReference(orders);
   }
   // Without a sink nobody sees an order's own decision: orders alike share one.
   const bool own_decisions = s_.own_decisions && sink;
-  // Whether a later order is the same transaction on the same date: only then is an evaluation kept.
+  // Whether a later order is the same transaction on the same date: only then is an evaluation
+  // kept. (content, day, index) sorted: each but the last of a run has one alike after it.
   std::vector<bool> alike_later(orders.size(), false);
   if (reuse) {
-    std::unordered_set<KeptKey, KeptKeyHash> seen;
-    for (size_t i = orders.size(); i-- > 0;) {
-      if (!orders[i].content) continue;
-      alike_later[i] = !seen.insert({orders[i].content, orders[i].as_of.days()}).second;
-    }
+    std::vector<std::tuple<uint64_t, int32_t, uint32_t>> keys;
+    keys.reserve(orders.size());
+    for (uint32_t i = 0; i < orders.size(); ++i)
+      if (orders[i].content) keys.emplace_back(orders[i].content, orders[i].as_of.days(), i);
+    std::sort(keys.begin(), keys.end());
+    for (size_t k = 0; k + 1 < keys.size(); ++k)
+      if (std::get<0>(keys[k]) == std::get<0>(keys[k + 1]) && std::get<1>(keys[k]) == std::get<1>(keys[k + 1]))
+        alike_later[std::get<2>(keys[k])] = true;
   }
   // Each order's (country, quarter), numbered once for every policy set.
   std::vector<uint32_t> bucket(orders.size());

@@ -134,6 +134,11 @@ TEST(ReadOrders, DateOrderReferencesFromLinesAndErrorsNamingLineAndField) {
 
   auto dup = Read(LppOrder("a", "2025-06-01") + "\n" + LppOrder("a", "2025-06-02") + "\n");
   EXPECT_EQ(dup.status().field(), "orders.jsonl:2.reference");
+  // Several references repeated: the first order (in the file) whose reference an earlier one has.
+  auto dups = Read(LppOrder("c", "2025-06-01") + "\n" + LppOrder("b", "2025-06-01") + "\n" + LppOrder("d", "2025-06-01") +
+                   "\n" + LppOrder("b", "2025-06-03") + "\n" + LppOrder("c", "2025-06-02") + "\n");
+  EXPECT_EQ(dups.status().field(), "orders.jsonl:4.reference");
+  EXPECT_NE(dups.status().message().find("\"b\" is used by an earlier order"), std::string::npos) << dups.status().ToString();
   auto bad = Read(LppOrder("a", "2025-06-01") + "\n" +
                   R"({"reference":"x","as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":-3}]})");
   EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidInput);
