@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "audit/idempotency.h"
@@ -10,6 +12,7 @@
 #include "data/agreements.h"
 #include "determine/decision_json.h"
 #include "determine/transaction.h"
+#include "ledger/ledger.h"
 #include "ledger/ledger_json.h"
 #include "reservation/reservation.h"
 
@@ -43,6 +46,28 @@ struct Checker::Decided {
   std::shared_ptr<const LicenseView> licenses;  // held while the decision is made
 };
 
+// What the lines of one batch chunk share when they reserve nothing: the license accounts'
+// balances (ledger::BatchAllocationView: read once per account, not per line) and the licenses
+// held, each kept for at most kMaxAge. A batch line is then decided on the ledger and licenses as
+// they were at most kMaxAge before it (a revocation or reservation made meanwhile binds the lines
+// after that), as if it had been decided then; a line that reserves reads both afresh.
+struct Checker::BatchShared {
+  static constexpr std::chrono::milliseconds kMaxAge = ledger::BatchAllocationView::kMaxAge;
+  std::optional<ledger::BatchAllocationView> allocations;
+  std::mutex mu;
+  std::shared_ptr<const LicenseView> licenses;
+  std::optional<std::chrono::steady_clock::time_point> licenses_read;
+  std::shared_ptr<const LicenseView> Licenses(const std::function<std::shared_ptr<const LicenseView>()>& source) {
+    std::lock_guard lock(mu);
+    const auto now = std::chrono::steady_clock::now();
+    if (!licenses_read || now - *licenses_read >= kMaxAge) {
+      licenses = source();
+      licenses_read = now;
+    }
+    return licenses;
+  }
+};
+
 Checker::Checker(Services services) : s_(services) {
   if (s_.ledger) allocations_ = std::make_unique<ledger::LedgerAllocationView>(*s_.ledger);
 }
@@ -50,7 +75,7 @@ Checker::Checker(Services services) : s_(services) {
 Checker::~Checker() = default;
 
 // Parse, decide, reserve, and build the audit entry; nothing recorded yet.
-Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOptions& o) const {
+Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOptions& o, BatchShared* batch) const {
   auto parsed = ParseTransaction(request, *s_.dataset, o.today, o.strict);
   if (!parsed.ok()) return parsed.status();
   Decided out;
@@ -72,10 +97,10 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   options.posture = o.posture;
   options.overlays = o.overlays;
   options.screener = s_.screener && s_.screener->Ready() ? s_.screener : nullptr;
-  options.allocations = allocations_.get();
+  options.allocations = batch && batch->allocations ? &*batch->allocations : allocations_.get();
   options.ownership = s_.ownership;
   // One version of the licenses for the whole decision (and its reservation).
-  if (s_.licenses) out.licenses = s_.licenses();
+  if (s_.licenses) out.licenses = batch ? batch->Licenses(s_.licenses) : s_.licenses();
   options.licenses = out.licenses.get();
   // A retry gets its first decision's id: a reservation's from its key or its reference, a
   // check's from its key.
@@ -216,13 +241,20 @@ Status Checker::CheckBatch(std::span<const BatchLine> lines, const CheckOptions&
   std::vector<Share> shares(workers);
   if (texts.size() < workers) texts.resize(workers);
   const size_t per = (lines.size() + workers - 1) / workers;
+  // A chunk that reserves nothing reads the license accounts once, not once per line (a small one
+  // reads them as a single check does).
+  std::optional<BatchShared> shared;
+  if (!o.reserve && lines.size() >= 64) {
+    shared.emplace();
+    if (s_.ledger) shared->allocations.emplace(*s_.ledger);
+  }
   auto decide = [&](unsigned w) {
     Share& share = shares[w];
     std::string& text = texts[w];
     for (size_t i = w * per; i < std::min(lines.size(), (w + 1) * per); ++i) {
       const BatchLine& line = lines[i];
       if (line.refused.ok() && line.text.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank
-      auto decided = line.refused.ok() ? Decide(line.text, o) : Result<Decided>(line.refused);
+      auto decided = line.refused.ok() ? Decide(line.text, o, shared ? &*shared : nullptr) : Result<Decided>(line.refused);
       if (!decided.ok()) {
         write({line.number, decided.status()}, text);
         continue;

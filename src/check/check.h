@@ -122,7 +122,8 @@ class Checker {
 
  private:
   struct Decided;
-  Result<Decided> Decide(std::string_view request, const CheckOptions& options) const;
+  struct BatchShared;  // what the lines of a batch chunk that reserves nothing share (check.cc)
+  Result<Decided> Decide(std::string_view request, const CheckOptions& options, BatchShared* batch = nullptr) const;
   Status RetryOf(const std::string& id, std::string_view request, const Transaction& tx,
                  bool by_reference, const CheckOptions& options,
                  std::optional<audit::AuditRecord>* same) const;

@@ -812,6 +812,62 @@ Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q
   return out;
 }
 
+Result<AllocationBalance> BatchAllocationView::Balance(const AllocationQuery& q) const {
+  auto key = LedgerAllocationView::AccountFor(q);
+  if (!key.ok()) return key.status();
+  const std::string name = key->ToString();
+  // A license's (or a quota's) balance does not depend on the date asked (every shipment on it
+  // counts, whatever its date): one read serves every order. Any other account's does.
+  const bool every_date = key->CarriesLimit();
+  const std::string slot = every_date ? name : name + '@' + q.as_of.ToString();
+  std::shared_ptr<const Snapshot> snap;
+  {
+    std::lock_guard lock(mu_);
+    auto it = accounts_.find(slot);
+    if (it != accounts_.end() && std::chrono::steady_clock::now() - it->second->read < max_age_) snap = it->second;
+  }
+  if (!snap) {
+    auto fresh = std::make_shared<Snapshot>();
+    fresh->read = std::chrono::steady_clock::now();
+    EXPORTCTL_RETURN_IF_ERROR(CheckConsigneeAccountMigrated(ledger_, *key));
+    // The postings first, then the totals: a reservation written in between is in the totals and
+    // not among the postings, so it is counted, never left out (fail closed).
+    auto history = ledger_.History(name);
+    if (!history.ok()) return history.status();
+    for (auto& p : *history) {
+      if (p.kind == PostingKind::kReserve || p.kind == PostingKind::kRelease) fresh->settlements.push_back(std::move(p));
+    }
+    auto b = ledger_.GetBalance(*key, q.as_of);
+    if (!b.ok()) return b.status();
+    fresh->balance = std::move(*b);
+    snap = fresh;
+    std::lock_guard lock(mu_);
+    accounts_[slot] = fresh;
+  }
+  AllocationBalance out;
+  out.cap = snap->balance.cap_tpp.value_or(0);  // uncapped accounts are not queried by the engine
+  out.used = snap->balance.reserved_tpp + snap->balance.used_tpp;
+  out.account = name;
+  // As LedgerAllocationView leaves them out (OwnReservations): the reference's reservations on the
+  // account that were not released.
+  if (q.reference.empty()) return out;
+  for (const Posting& p : snap->settlements) {
+    if (p.kind != PostingKind::kReserve || p.transaction_ref != q.reference) continue;
+    const bool released = std::any_of(snap->settlements.begin(), snap->settlements.end(), [&](const Posting& s) {
+      return s.kind == PostingKind::kRelease && s.reservation_id == p.id;
+    });
+    if (released) continue;
+    // Not in the balance as of the decision date (a license's or quota's balance has every date).
+    if (p.as_of > q.as_of && !every_date) continue;
+    out.used -= p.tpp();
+    char line[160];
+    std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());
+    out.note += std::string(out.note.empty() ? "leaves out the reservation this transaction already holds: " : "; ") +
+                line + (p.transaction_ref.empty() ? "" : " for " + p.transaction_ref);
+  }
+  return out;
+}
+
 std::string PostingsToCsv(const std::vector<Posting>& postings) {
   std::string out =
       "id,kind,account,period,tpp,as_of,reservation_id,decision_id,transaction_ref,idempotency_key,"

@@ -16,6 +16,9 @@
 // the same SQLite file or PostgreSQL database. Every mutating call is one transaction: it either
 // writes exactly one posting or nothing. Errors are values (Status/Result) naming the field.
 #pragma once
+#include <unordered_map>
+#include <mutex>
+#include <chrono>
 
 #include <cstdint>
 #include <memory>
@@ -329,6 +332,33 @@ class LedgerAllocationView : public AllocationView {
  private:
   Ledger& ledger_;
   std::string own_key_;
+};
+
+// A batch's view of the ledger (`check --batch` and POST /v1/check/batch, never when reserving: a
+// reservation is checked against the ledger itself, all or nothing). Each account is read once
+// (per decision date, for an account whose balance depends on it) and kept for `max_age`: its
+// totals and its reserve and release postings, from which the reservations an order already holds
+// under its reference are left out as LedgerAllocationView does, without a query per order. What
+// a batch line answers is then the ledger as it was at most `max_age` before, as if the line had
+// been decided then. Thread-safe.
+class BatchAllocationView : public AllocationView {
+ public:
+  static constexpr std::chrono::milliseconds kMaxAge{250};
+  explicit BatchAllocationView(Ledger& ledger, std::chrono::milliseconds max_age = kMaxAge)
+      : ledger_(ledger), direct_(ledger), max_age_(max_age) {}
+  Result<AllocationBalance> Balance(const AllocationQuery& query) const override;
+
+ private:
+  struct Snapshot {
+    std::chrono::steady_clock::time_point read;
+    ledger::Balance balance;  // the account's totals (the type, not the member function)
+    std::vector<Posting> settlements;  // reserve and release postings on the account
+  };
+  Ledger& ledger_;
+  LedgerAllocationView direct_;
+  std::chrono::milliseconds max_age_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Snapshot>> accounts_;
 };
 
 // An error naming the legacy account when `key` is a consignee identity account that a legacy

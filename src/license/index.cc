@@ -133,12 +133,17 @@ size_t LicenseIndex::CandidatesAlike(std::string_view destination, std::string_v
 void LicenseIndex::Lookup(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
                           std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
                           std::vector<const HeldLicense*>& out, bool unique) const {
-  const size_t first = out.size();
+  // Each bucket holds places in held_, ascending; held_ is in number order, so ordering places
+  // orders licenses by number without comparing numbers (a bucket may hold thousands).
+  thread_local std::vector<uint32_t> found;
+  found.clear();
+  size_t buckets = 0;
   auto add = [&](const std::string& bucket) {
     for (const std::string& suffix : suffixes) {
       auto it = index.find(bucket + suffix);
       if (it == index.end()) continue;
-      for (uint32_t n : it->second) out.push_back(&held_[n]);
+      found.insert(found.end(), it->second.begin(), it->second.end());
+      ++buckets;
     }
   };
   if (!eccn.empty()) {
@@ -148,9 +153,10 @@ void LicenseIndex::Lookup(const std::unordered_map<std::string, std::vector<uint
   }
   if (!chip.empty()) add(Key(destination, "chip:" + std::string(chip)));
   // In number order, each once (a license may be reached by two keys).
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-            [](const HeldLicense* a, const HeldLicense* b) { return a->number < b->number; });
-  if (unique) out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
+  if (buckets > 1) std::sort(found.begin(), found.end());
+  if (unique) found.erase(std::unique(found.begin(), found.end()), found.end());
+  out.reserve(out.size() + found.size());
+  for (uint32_t n : found) out.push_back(&held_[n]);
 }
 
 const HeldLicense* LicenseIndex::Find(std::string_view number) const {

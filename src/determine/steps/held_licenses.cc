@@ -299,11 +299,16 @@ constexpr StepId kItemDestinationSteps[] = {StepId::kLicenseArea3a090, StepId::k
 }  // namespace
 
 LicenseMemo::Order& LicenseMemo::For(const Transaction& tx) {
-  std::string key = tx.destination + '\x1f' + tx.as_of.ToString() + '\x1f' + tx.reference + '\x1f' + tx.license + '\x1f' +
-                    std::string(ActivityName(tx.activity));
+  // Asked once per evaluation (dozens per decision): the key is built in a buffer kept by the
+  // thread, and a new entry's key allocated only when the order is new.
+  thread_local std::string key;
+  key.clear();
+  key.append(tx.destination).append("\x1f").append(tx.as_of.ToString()).append("\x1f").append(tx.reference);
+  key.append("\x1f").append(tx.license).append("\x1f").append(ActivityName(tx.activity));
   for (const auto& p : tx.parties) {
     key.append("\x1e").append(PartyRoleName(p.role)).append("\x1f").append(p.name).append("\x1f").append(p.country);
   }
+  if (auto it = orders_.find(key); it != orders_.end()) return it->second;
   return orders_[key];
 }
 
@@ -414,13 +419,16 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     // day it takes effect, a revocation those dated on or after it. Before version 1 took effect
     // (its issuing date) nothing is in force: weighed as version 1, it is not yet valid.
     const HeldLicense* l = InForce(*latest, ev.date);
-    const std::string name = "License " + l->number + " (version " + std::to_string(l->version) +
-                             (l == latest ? std::string()
-                              : latest->revoked
-                                  ? ", in force on " + ev.date.ToString() + "; revoked with effect from " + latest->effective.ToString()
-                                  : ", in force on " + ev.date.ToString() + "; version " + std::to_string(latest->version) +
-                                        " takes effect on " + latest->effective.ToString()) +
-                             ")";
+    // Said only where a reason is written (a decision's evaluations are mostly not explained).
+    auto name = [&]() -> std::string {
+      return "License " + l->number + " (version " + std::to_string(l->version) +
+             (l == latest ? std::string()
+              : latest->revoked
+                  ? ", in force on " + ev.date.ToString() + "; revoked with effect from " + latest->effective.ToString()
+                  : ", in force on " + ev.date.ToString() + "; version " + std::to_string(latest->version) +
+                        " takes effect on " + latest->effective.ToString()) +
+             ")";
+    };
     size_t line_index = 0;
     const HeldLicense::Line* line = nullptr;
     std::string outside_specs;  // why the item is outside the specs of a line of its ECCN
@@ -459,7 +467,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
         // Found by item and destination, it names other parties: counted, the first said (a
         // company may hold hundreds for one destination).
         if (ev.tx.license.empty()) {
-          if (other_parties++ == 0) first_other = name + " does not name the parties: " + p;
+          if (other_parties++ == 0) first_other = name() + " does not name the parties: " + p;
           return std::nullopt;
         }
         why = "does not name the parties: " + p;
@@ -477,7 +485,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       why = "is not valid before its issuing date " + l->issued.ToString();
     }
     if (!why.empty()) {
-      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + (would_cover ? " would cover this item but " : " ") + why));
+      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name() + (would_cover ? " would cover this item but " : " ") + why));
       return std::nullopt;
     }
 
@@ -532,7 +540,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       n.remaining = n.limit - bal->used - drawn;
     }
     if (!why.empty()) {
-      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " " + why));
+      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name() + " " + why));
       return std::nullopt;
     }
     bool fits = true, exhausted = false;
@@ -545,7 +553,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       part += Amount(std::max(0.0, n.remaining)) + " of the " + Amount(n.amount) + " " + NeedText(n.measure, customer);
     }
     if (!fits && exhausted) {
-      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item but is exhausted (" + part + ")"));
+      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name() + " would cover this item but is exhausted (" + part + ")"));
       return std::nullopt;
     }
     LicenseUse use{.number = l->number, .version = l->version, .expires = l->expires.ToString(), .items = {idx}, .partial = !fits, .drawdowns = {},
@@ -554,20 +562,22 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
       // Part of the item only: said once no other license covers the whole of it.
       if (!partial_use) {
         partial_use = std::move(use);
-        partial_note = ir.label + ": " + name + " covers only part of this item: " + part +
+        partial_note = ir.label + ": " + name() + " covers only part of this item: " + part +
                        "; the rest still needs a license (ship at most what remains under it, or apply)";
       }
       return std::nullopt;
     }
-    std::string draws;
-    for (const Need& n : needs) {
-      use.drawdowns.push_back({n.measure, n.amount, n.limit, n.remaining - n.amount});
-      if (!draws.empty()) draws += ", ";
-      draws += Amount(n.amount) + " " + DrawText(n.measure, customer) +
-               " (" + Amount(n.remaining - n.amount) + " of " + Amount(n.limit) + " remain after)";
-    }
-    const std::string valid = " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " +
-                              matched + ")";
+    for (const Need& n : needs) use.drawdowns.push_back({n.measure, n.amount, n.limit, n.remaining - n.amount});
+    auto draws = [&] {
+      std::string out;
+      for (const Need& n : needs) {
+        if (!out.empty()) out += ", ";
+        out += Amount(n.amount) + " " + DrawText(n.measure, customer) + " (" + Amount(n.remaining - n.amount) + " of " +
+               Amount(n.limit) + " remain after)";
+      }
+      return out;
+    };
+    auto valid = [&] { return " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " + matched + ")"; };
     // What the license may not have weighed: an officer weighs both. A party on a list with its
     // own license requirement (the license may predate the listing; 15 CFR 744.11); a requirement
     // of another rule than the item's own to its destination; a name only alike; a condition the
@@ -575,7 +585,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     LicenseCover cover = LicenseCover::kWhole;
     auto unweighed = [&](const std::string& what) {
       cover = LicenseCover::kUnweighed;
-      note(Effect::kUnresolved, EXPLAIN(ir.label + ": " + name + " would authorize this item" + valid + ", but " + what +
+      note(Effect::kUnresolved, EXPLAIN(ir.label + ": " + name() + " would authorize this item" + valid() + ", but " + what +
                                         "; an officer must review both"));
     };
     auto from_party_rule = [&](const Finding& f) {
@@ -599,7 +609,7 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
         const RuleDef* embargo = ev.rules.Step(StepId::kEmbargo);
         if (embargo && f.rule == embargo->id) {
           cover = LicenseCover::kNone;
-          note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would cover this item, but does not override the embargo: " + f.summary));
+          note(Effect::kInfo, EXPLAIN(ir.label + ": " + name() + " would cover this item, but does not override the embargo: " + f.summary));
           break;
         }
         unweighed(f.summary + " (" + std::string(f.citation) + "): a listing the license does not override");
@@ -625,11 +635,11 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
     if (std::string broken = BrokenCondition(ev, *l); !broken.empty()) unweighed(broken);
     const ItemVerdict out = ApplyLicense(v, cover);
     if (out.outcome == Outcome::kLicensed) {
-      note(Effect::kLicensed, EXPLAIN(ir.label + ": authorized under " + name + valid + "; draws " + draws));
+      note(Effect::kLicensed, EXPLAIN(ir.label + ": authorized under " + name() + valid() + "; draws " + draws()));
       ir.license = l->number;
       ev.license_uses.push_back(std::move(use));
     } else if (cover == LicenseCover::kWhole) {
-      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name + " would authorize this item" + valid +
+      note(Effect::kInfo, EXPLAIN(ir.label + ": " + name() + " would authorize this item" + valid() +
                                   ", but a fact left open holds it for review"));
     }
     return out;
