@@ -168,6 +168,11 @@ void RunShow(CliContext& ctx, const std::string& who, const std::string& as_of_t
               << ") on " << as_of.ToString() << ": " << e["coverage"]["status"].get<std::string>() << " under the Affiliates Rule";
     if (e["coverage"]["share"].get<double>() > 0) std::cout << ", " << e["coverage"]["share"].get<double>() << "% owned by covered parties";
     std::cout << "\n";
+    if (!e["aliases"].empty()) {
+      std::string aka;
+      for (const auto& a : e["aliases"]) aka += (aka.empty() ? "\"" : ", \"") + a.get<std::string>() + "\"";
+      std::cout << "  also known as " << aka << "\n";
+    }
     for (const auto& p : e["coverage"]["paths"]) std::cout << "  through " << p.get<std::string>() << "\n";
     for (const auto& y : e["coverage"]["why"]) std::cout << "  review: " << y.get<std::string>() << "\n";
     PrintOwners(e["owners"], 1);

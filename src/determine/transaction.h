@@ -72,6 +72,8 @@ struct Listing {
 // listed on, and its own owners in turn (the Affiliates Rule looks up the chain).
 struct Owner {
   std::string name;
+  // Other names an ownership graph knows it by: each is screened like the name.
+  std::vector<std::string> aliases;
   std::optional<double> percent;  // 0–100; absent = unknown
   // Upper bound when the share is known only as a range ("25-50%" in an ownership graph).
   std::optional<double> percent_max;

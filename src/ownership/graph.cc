@@ -43,6 +43,9 @@ void Graph::Index() {
     by_id_[i] = {Hash(entities[i].id), i};
     by_name_[i] = {Hash(FoldName(entities[i].name)), i};
   }
+  for (uint32_t i = 0; i < entities.size(); ++i) {
+    for (const auto& a : entities[i].aliases) by_name_.push_back({Hash(FoldName(a)), i});
+  }
   by_identifier_.clear();
   for (uint32_t i = 0; i < entities.size(); ++i) {
     for (const auto& id : entities[i].identifiers) by_identifier_.push_back({Hash(id), i});
@@ -78,8 +81,11 @@ std::optional<uint32_t> Graph::ByIdentifier(std::string_view identifier) const {
 }
 
 std::vector<uint32_t> Graph::ByName(std::string_view name) const {
-  const std::string folded = FoldName(name);
-  return Lookup(by_name_, Hash(folded), [&](uint32_t i) { return FoldName(entities[i].name) == folded; });
+  auto found = Lookup(by_name_, Hash(FoldName(name)), [&](uint32_t i) { return SameName(entities[i], name) != nullptr; });
+  // An entity whose name and other name fold alike is found once; import order.
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
 }
 
 std::span<const uint32_t> Graph::OwnersOf(uint32_t owned) const {

@@ -30,8 +30,10 @@ using StakesFn = std::function<std::vector<Stake>(uint32_t owned)>;
 
 std::string IdMatch(const std::string& party_id) { return "party_id " + Quoted(party_id) + " is its id"; }
 std::string IdentifierMatch(const std::string& party_id) { return "party_id " + Quoted(party_id) + " is one of its identifiers"; }
-std::string NameMatch(const Entity& e) {
-  return "name " + Quoted(e.name) + " is the party's name" + (e.country.empty() ? "" : ", country " + e.country);
+std::string NameMatch(const Entity& e, const std::string& party_name) {
+  const std::string* as = SameName(e, party_name);
+  const std::string which = !as || as == &e.name ? "name " + Quoted(e.name) : "its other name " + Quoted(*as) + " (name " + Quoted(e.name) + ")";
+  return which + " is the party's name" + (e.country.empty() ? "" : ", country " + e.country);
 }
 std::string EntityText(const Entity& e) { return Quoted(e.name) + " (" + e.id + ")"; }
 
@@ -44,6 +46,7 @@ std::unique_ptr<screen::Screener> BuildMatcher(const std::function<void(const st
     screen::ListRecord r;
     r.record_id = std::move(e.id);
     r.name = std::move(e.name);
+    r.alt_names = std::move(e.aliases);
     r.type = e.schema == "Person" ? screen::PartyType::kIndividual : screen::PartyType::kEntity;
     if (!e.country.empty()) r.countries.push_back(std::move(e.country));
     list.records.push_back(std::move(r));
@@ -98,6 +101,7 @@ std::vector<Owner> WalkUp(uint32_t root, const std::string& root_text, Date as_o
       }
       Owner w;
       w.name = std::move(st.owner.name);
+      w.aliases = std::move(st.owner.aliases);
       w.country = std::move(st.owner.country);
       w.percent = e.share.low;
       if (e.share.range()) w.percent_max = e.share.high;
@@ -165,8 +169,14 @@ GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMat
   // graph's account goes beside it, and the step decides whether the two disagree.
   std::map<std::string, size_t> stated;
   for (size_t i = 0; i < party.owners.size(); ++i) stated.emplace(FoldName(party.owners[i].name), i);
+  // A stated owner may use any of the graph owner's names.
+  auto stated_as = [&](const Owner& o) {
+    auto s = stated.find(FoldName(o.name));
+    for (size_t k = 0; s == stated.end() && k < o.aliases.size(); ++k) s = stated.find(FoldName(o.aliases[k]));
+    return s;
+  };
   for (auto it = out.owners.begin(); it != out.owners.end();) {
-    if (auto s = stated.find(FoldName(it->name)); s != stated.end()) {
+    if (auto s = stated_as(*it); s != stated.end()) {
       out.also_stated.emplace_back(s->second, std::move(*it));
       it = out.owners.erase(it);
     } else {
@@ -235,7 +245,7 @@ std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& m
   for (uint32_t i : g.ByName(party.name)) {
     if (!SameCountry(g.entities[i].country, party.country)) continue;
     if (!by_name) {
-      by_name = EntityMatch{i, NameMatch(g.entities[i])};
+      by_name = EntityMatch{i, NameMatch(g.entities[i], party.name)};
       if (!namesakes) break;
     } else {
       namesakes->push_back({i, g.entities[i]});
@@ -322,13 +332,14 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
       auto e = r.EntityAt(i);
       if (!e.ok()) return e.status();
       if (!SameCountry(e->country, party.country)) continue;
-      if (!m) m = EntityMatch{i, NameMatch(*e)};
+      if (!m) m = EntityMatch{i, NameMatch(*e, party.name)};
       else namesakes.push_back({i, std::move(e).value()});
     }
   }
   if (!m) {
     if (!impl_->matcher && impl_->matcher_status.ok()) {
-      const std::string key = "ownership@" + std::to_string(r.version()) + "#" + r.sha256() + "#" + std::to_string(r.edge_count());
+      // "+names": built over the other names too (a matcher cached before them is rebuilt).
+      const std::string key = "ownership@" + std::to_string(r.version()) + "#" + r.sha256() + "#" + std::to_string(r.edge_count()) + "+names";
       impl_->matcher = screen::internal::CachedScreener(impl_->data_dir + "/ownership.matcher", key, [&]() -> std::unique_ptr<screen::Screener> {
         std::unique_ptr<screen::Screener> built;
         impl_->matcher_status = Status::Ok();
@@ -404,16 +415,21 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
   }
   return [&screener, rules, as_of](const Entity& ent) {
     ListedStatus st;
-    Party p;
-    p.name = ent.name;
-    p.country = ent.country;
-    auto res = screener.Screen(p, as_of);
-    if (!res.ok()) {
-      st.carries = ListedStatus::Carries::kMaybe;
-      st.lists = "screening of " + Quoted(ent.name) + " failed: " + res.status().message();
-      return st;
+    // Every name the entity goes by is screened: the listing may be under an other name.
+    std::vector<Listing> found;
+    for (size_t k = 0; k <= ent.aliases.size(); ++k) {
+      Party p;
+      p.name = k == 0 ? ent.name : ent.aliases[k - 1];
+      p.country = ent.country;
+      auto res = screener.Screen(p, as_of);
+      if (!res.ok()) {
+        st.carries = ListedStatus::Carries::kMaybe;
+        st.lists = "screening of " + Quoted(p.name) + " failed: " + res.status().message();
+        return st;
+      }
+      found.insert(found.end(), std::make_move_iterator(res->begin()), std::make_move_iterator(res->end()));
     }
-    for (const Listing& l : *res) {
+    for (const Listing& l : found) {
       auto rule = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.list == l.list; });
       if (rule == rules.end()) continue;
       const std::string on = std::string(RestrictedListName(l.list)) + (l.entry == ent.name ? "" : " as " + Quoted(l.entry));

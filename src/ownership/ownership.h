@@ -43,6 +43,9 @@ Result<Share> ParseShare(std::string_view text, const std::string& field);
 struct Entity {
   std::string id;    // FollowTheMoney id, or the CSV identifier, else "name:<folded name>"
   std::string name;
+  // Its other names (FollowTheMoney: the further `name` values, `alias`, `previousName`): a party
+  // or a listing may use any of them, so each is matched and screened like the name.
+  std::vector<std::string> aliases;
   std::string country;                   // ISO-2, upper case; "" when not known
   std::vector<std::string> identifiers;  // registration numbers, LEI, INN, …
   std::string schema;                    // Company, Person, … ("" from CSV)
@@ -73,7 +76,8 @@ class Graph {
   std::optional<uint32_t> IndexOf(std::string_view id) const;
   // The first entity (in import order) that lists `identifier` among its identifiers.
   std::optional<uint32_t> ByIdentifier(std::string_view identifier) const;
-  // Entities whose name folds to the same words as `name` (case, spacing, punctuation).
+  // Entities whose name or one of whose other names folds to the same words as `name` (case,
+  // spacing, punctuation).
   std::vector<uint32_t> ByName(std::string_view name) const;
   // Edges into `owned` (its owners), in import order.
   std::span<const uint32_t> OwnersOf(uint32_t owned) const;
@@ -91,6 +95,8 @@ std::string SourceText(std::string_view file, uint32_t line, std::string_view so
 
 // "Acme  Holding, Ltd." → "acme holding ltd": how names are compared for identity.
 std::string FoldName(std::string_view name);
+// The entity's name or other name that folds as `name` does; nullptr when none does.
+const std::string* SameName(const Entity& e, std::string_view name);
 
 // Parses an import file. The format is told by the content: a first line starting with "{" is
 // FollowTheMoney JSON lines, else CSV with a header. Then Validate. Errors name the file line.

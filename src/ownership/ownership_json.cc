@@ -14,6 +14,7 @@ json OwnersUp(const Graph& g, const CoverageCalculator& calc, uint32_t e, Date d
     const Entity& o = g.entities[edge.owner];
     json j{{"id", o.id},
            {"name", o.name},
+           {"aliases", o.aliases},
            {"country", o.country},
            {"share", edge.share.ToString()},
            {"source", g.SourceOf(edge)},
@@ -39,6 +40,7 @@ json EntityJson(const Graph& g, const CoverageCalculator& calc, uint32_t e, Date
   size_t budget = 2000;
   return json{{"id", ent.id},
               {"name", ent.name},
+              {"aliases", ent.aliases},
               {"country", ent.country},
               {"identifiers", ent.identifiers},
               {"schema", ent.schema},

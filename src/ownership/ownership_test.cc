@@ -169,7 +169,9 @@ namespace {
 std::string Describe(const std::vector<Owner>& owners) {
   std::string s;
   for (const auto& o : owners) {
-    s += "[" + o.name + "|" + o.country + "|" + (o.percent ? std::to_string(*o.percent) : "?") + "|" +
+    std::string aka;
+    for (const auto& a : o.aliases) aka += "aka " + a + "|";
+    s += "[" + o.name + "|" + aka + o.country + "|" + (o.percent ? std::to_string(*o.percent) : "?") + "|" +
          (o.percent_max ? std::to_string(*o.percent_max) : "") + "|" + o.source + "|" + Describe(o.owners) + "]";
   }
   return s;
@@ -288,6 +290,59 @@ TEST(StoredView, AnswersAsTheLoadedGraphWithoutLoadingIt) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/ownership.matcher"));  // built once, read by the next check
   auto again = StoredGraphOwnership::Open(dir);
   EXPECT_EQ(Describe((*again)->OwnersOf(parties[3], d)), Describe(memory.OwnersOf(parties[3], d)));
+  std::filesystem::remove_all(dir);
+}
+
+// An entity's other names (FollowTheMoney: further `name` values, `alias`, `previousName`) are
+// kept through the store, find the entity as its name does, and go with it as an owner, so a
+// party or a listing under any of them is not missed.
+TEST(StoredView, AnEntityIsFoundByEveryNameItGoesBy) {
+  const std::string dir = ::testing::TempDir() + "/own-aliases-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  const std::string ftm =
+      R"({"id":"c1","schema":"Company","properties":{"name":["Guangdong New Holdco","Shenzhen Holdco"],"previousName":["SZ Holdco Old"],"country":["cn"]}})" "\n"
+      R"({"id":"c2","schema":"Company","properties":{"name":["Penang Compute Sdn Bhd","PCSB Malaysia"],"alias":["Penang AI Cloud","PENANG COMPUTE SDN. BHD."],"country":["my"]}})" "\n"
+      R"({"id":"o1","schema":"Ownership","properties":{"owner":["c1"],"asset":["c2"],"percentage":["60"]}})" "\n";
+  Graph g = Parse(ftm, "g.jsonl");
+  ASSERT_EQ(g.entities.size(), 2u);
+  // The alias that folds as the name is not kept twice.
+  EXPECT_EQ(g.entities[1].aliases, (std::vector<std::string>{"PCSB Malaysia", "Penang AI Cloud"}));
+  EXPECT_EQ(g.entities[0].aliases, (std::vector<std::string>{"Shenzhen Holdco", "SZ Holdco Old"}));
+  EXPECT_EQ(g.ByName("penang ai cloud"), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(g.ByName("Penang Compute Sdn Bhd"), (std::vector<uint32_t>{1}));
+  ASSERT_TRUE(GraphStore(dir).Import(g).ok());
+  auto loaded = GraphStore(dir).Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->entities[1].aliases, g.entities[1].aliases);
+  EXPECT_EQ(loaded->ByName("PCSB Malaysia"), (std::vector<uint32_t>{1}));
+  auto reader = GraphReader::Open(dir);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->ByName("PCSB Malaysia"), (std::vector<uint32_t>{1}));
+  EXPECT_EQ((*reader)->EntityAt(0)->aliases, g.entities[0].aliases);
+  GraphOwnership memory(std::make_shared<Graph>(std::move(loaded).value()));
+  auto stored = StoredGraphOwnership::Open(dir);
+  ASSERT_TRUE(stored.ok() && *stored);
+  const Date d = *Date::Parse("2026-11-30");
+  std::vector<Party> parties(4);
+  parties[0].name = "PCSB Malaysia";
+  parties[1].name = "Penang AI Cloud";
+  parties[1].country = "MY";
+  parties[2].name = "Penang A.I. Clouds";  // the matcher, over the other names too
+  parties[3].name = "Penang Compute Sdn Bhd";
+  parties[3].owners.push_back(Owner{.name = "SZ Holdco Old", .percent = 60});  // stated under a former name
+  for (size_t i = 0; i < parties.size(); ++i) {
+    const std::string m = Describe(memory.OwnersOf(parties[i], d));
+    EXPECT_EQ(Describe((*stored)->OwnersOf(parties[i], d)), m) << "party " << i;
+    if (i < 3) {
+      EXPECT_NE(m.find("[Guangdong New Holdco|aka Shenzhen Holdco|aka SZ Holdco Old|CN|60"), std::string::npos) << "party " << i << ": " << m;
+    }
+  }
+  EXPECT_NE(Describe(memory.OwnersOf(parties[0], d)).find("its other name \"PCSB Malaysia\""), std::string::npos);
+  // The graph's account of a stated owner goes beside it, not counted a second time.
+  auto four = memory.OwnersOf(parties[3], d);
+  ASSERT_TRUE(four.ok());
+  EXPECT_TRUE(four->owners.empty());
+  ASSERT_EQ(four->also_stated.size(), 1u);
   std::filesystem::remove_all(dir);
 }
 

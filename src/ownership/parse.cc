@@ -104,6 +104,15 @@ void FoldInto(std::string_view name, std::string& out) {
 
 }  // namespace
 
+const std::string* SameName(const Entity& e, std::string_view name) {
+  const std::string folded = FoldName(name);
+  if (FoldName(e.name) == folded) return &e.name;
+  for (const auto& a : e.aliases) {
+    if (FoldName(a) == folded) return &a;
+  }
+  return nullptr;
+}
+
 std::string FoldName(std::string_view name) {
   std::string out;
   out.reserve(name.size());
@@ -489,6 +498,7 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
     if (std::find(std::begin(kEntitySchemas), std::end(kEntitySchemas), schema) == std::end(kEntitySchemas)) continue;
     EXPORTCTL_RETURN_IF_ERROR(values("name", tmp));
     std::string name = tmp.empty() ? "" : std::string(Trim(tmp[0]));
+    const std::vector<std::string> names = tmp;
     if (name.empty()) {
       std::string_view caption;
       if (!obj["caption"].get(caption)) name = std::string(Trim(caption));
@@ -509,8 +519,27 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
     const std::string key(id);
     if (b.Find(key)) return Status::Invalid(where + ".id", "entity \"" + key + "\" appears twice (first on line " + std::to_string(entity_line[key]) + ")");
     entity_line[key] = line;
+    // The other names: each is matched and screened like the name (an alias may be the listed one).
+    std::vector<std::string> aliases;
+    {
+      std::vector<std::string> seen{FoldName(name)};
+      auto add = [&](std::string_view n) {
+        n = Trim(n);
+        if (n.empty()) return;
+        std::string folded = FoldName(n);
+        if (folded.empty() || std::find(seen.begin(), seen.end(), folded) != seen.end()) return;
+        seen.push_back(std::move(folded));
+        aliases.emplace_back(n);
+      };
+      for (size_t i = 1; i < names.size(); ++i) add(names[i]);
+      for (const char* prop : {"alias", "previousName"}) {
+        EXPORTCTL_RETURN_IF_ERROR(values(prop, tmp));
+        for (const auto& t : tmp) add(t);
+      }
+    }
     const uint32_t idx = b.Entity(key, name, country, "");
     b.g.entities[idx].schema = std::string(schema);
+    b.g.entities[idx].aliases = std::move(aliases);
     for (auto prop : kIdentifierProps) {
       EXPORTCTL_RETURN_IF_ERROR(values(std::string(prop).c_str(), tmp));
       for (auto& t : tmp) b.g.entities[idx].identifiers.push_back(std::move(t));

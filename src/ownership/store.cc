@@ -35,7 +35,7 @@ struct Query {
   bool Null(int c) const { return sqlite3_column_type(s, c) == SQLITE_NULL; }
 };
 
-constexpr char kSep = '\x1f';  // between identifiers
+constexpr char kSep = '\x1f';  // between identifiers, and between other names
 
 std::vector<std::string> SplitIdentifiers(const std::string& ids) {
   std::vector<std::string> out;
@@ -56,6 +56,7 @@ Entity EntityRow(const Query& q) {
   e.country = q.ColText(2);
   e.identifiers = SplitIdentifiers(q.ColText(3));
   e.schema = q.ColText(4);
+  e.aliases = SplitIdentifiers(q.ColText(6));
   return e;
 }
 
@@ -82,9 +83,9 @@ Status OpenDb(const std::string& path, bool create, Conn& c) {
   return Status::Ok();
 }
 
-// The layout this code writes (PRAGMA user_version). A file of the first layout (a source text
-// per edge, no look-up indexes) is not read: import the graph again.
-constexpr int kSchema = 2;
+// The layout this code writes (PRAGMA user_version). A file of an earlier layout (1: a source
+// text per edge, no look-up indexes; 2: no other names) is not read: import the graph again.
+constexpr int kSchema = 3;
 
 Status CheckSchema(const Conn& c, bool writing) {
   int version = 0;
@@ -142,28 +143,33 @@ Result<GraphStore::Imported> GraphStore::Import(const Graph& g) const {
   // The graph in use becomes the previous one (without its look-up indexes: `diff` reads it whole).
   const char* rotate[] = {
       "DROP TABLE IF EXISTS entities_previous", "DROP TABLE IF EXISTS edges_previous", "DROP TABLE IF EXISTS sources_previous",
-      "DROP TABLE IF EXISTS identifiers_previous", "DELETE FROM graphs WHERE slot='previous'",
+      "DROP TABLE IF EXISTS identifiers_previous", "DROP TABLE IF EXISTS names_previous", "DELETE FROM graphs WHERE slot='previous'",
       "UPDATE graphs SET slot='previous' WHERE slot='current'",
       "DROP INDEX IF EXISTS entities_current_id", "DROP INDEX IF EXISTS entities_current_folded",
       "DROP INDEX IF EXISTS edges_current_owned", "DROP INDEX IF EXISTS identifiers_current_identifier",
-      "CREATE TABLE IF NOT EXISTS entities_current(idx INTEGER PRIMARY KEY, id TEXT, name TEXT, folded TEXT, country TEXT, identifiers TEXT, schema TEXT)",
+      "DROP INDEX IF EXISTS names_current_folded",
+      "CREATE TABLE IF NOT EXISTS entities_current(idx INTEGER PRIMARY KEY, id TEXT, name TEXT, folded TEXT, country TEXT, identifiers TEXT, schema TEXT, aliases TEXT)",
       "CREATE TABLE IF NOT EXISTS edges_current(owner INTEGER, owned INTEGER, low REAL, high REAL, line INTEGER, source INTEGER, start INTEGER, end_ INTEGER)",
       "CREATE TABLE IF NOT EXISTS sources_current(idx INTEGER PRIMARY KEY, text TEXT)",
       "CREATE TABLE IF NOT EXISTS identifiers_current(identifier TEXT, entity INTEGER)",
+      "CREATE TABLE IF NOT EXISTS names_current(folded TEXT, entity INTEGER)",
       "ALTER TABLE entities_current RENAME TO entities_previous", "ALTER TABLE edges_current RENAME TO edges_previous",
       "ALTER TABLE sources_current RENAME TO sources_previous", "ALTER TABLE identifiers_current RENAME TO identifiers_previous",
-      "CREATE TABLE entities_current(idx INTEGER PRIMARY KEY, id TEXT, name TEXT, folded TEXT, country TEXT, identifiers TEXT, schema TEXT)",
+      "ALTER TABLE names_current RENAME TO names_previous",
+      "CREATE TABLE entities_current(idx INTEGER PRIMARY KEY, id TEXT, name TEXT, folded TEXT, country TEXT, identifiers TEXT, schema TEXT, aliases TEXT)",
       "CREATE TABLE edges_current(owner INTEGER, owned INTEGER, low REAL, high REAL, line INTEGER, source INTEGER, start INTEGER, end_ INTEGER)",
       "CREATE TABLE sources_current(idx INTEGER PRIMARY KEY, text TEXT)",
-      "CREATE TABLE identifiers_current(identifier TEXT, entity INTEGER)"};
+      "CREATE TABLE identifiers_current(identifier TEXT, entity INTEGER)",
+      "CREATE TABLE names_current(folded TEXT, entity INTEGER)"};
   for (const char* sql : rotate) {
     if (Status s = c.Exec(sql); !s.ok()) return fail(s);
   }
   {
-    Query q(c, "INSERT INTO entities_current VALUES(?,?,?,?,?,?,?)");
+    Query q(c, "INSERT INTO entities_current VALUES(?,?,?,?,?,?,?,?)");
     Query qi(c, "INSERT INTO identifiers_current VALUES(?,?)");
-    if (!q.s || !qi.s) return fail(c.Err("prepare"));
-    std::string ids, folded;
+    Query qn(c, "INSERT INTO names_current VALUES(?,?)");
+    if (!q.s || !qi.s || !qn.s) return fail(c.Err("prepare"));
+    std::string ids, folded, aliases;
     for (size_t i = 0; i < g.entities.size(); ++i) {
       const Entity& e = g.entities[i];
       ids.clear();
@@ -188,6 +194,16 @@ Result<GraphStore::Imported> GraphStore::Import(const Graph& g) const {
       q.Text(5, e.country);
       q.Text(6, ids);
       q.Text(7, e.schema);
+      aliases.clear();
+      for (const auto& a : e.aliases) {
+        if (!aliases.empty()) aliases.push_back(kSep);
+        aliases += a;
+        qn.Text(1, FoldName(a));
+        qn.Int(2, static_cast<int64_t>(i));
+        if (sqlite3_step(qn.s) != SQLITE_DONE) return fail(c.Err("insert name"));
+        sqlite3_reset(qn.s);
+      }
+      q.Text(8, aliases);
       if (sqlite3_step(q.s) != SQLITE_DONE) return fail(c.Err("insert entity"));
       sqlite3_reset(q.s);
     }
@@ -223,7 +239,8 @@ Result<GraphStore::Imported> GraphStore::Import(const Graph& g) const {
   const char* indexes[] = {"CREATE INDEX entities_current_id ON entities_current(id) WHERE id IS NOT NULL",
                            "CREATE INDEX entities_current_folded ON entities_current(folded)",
                            "CREATE INDEX edges_current_owned ON edges_current(owned)",
-                           "CREATE INDEX identifiers_current_identifier ON identifiers_current(identifier)"};
+                           "CREATE INDEX identifiers_current_identifier ON identifiers_current(identifier)",
+                           "CREATE INDEX names_current_folded ON names_current(folded)"};
   for (const char* sql : indexes) {
     if (Status s = c.Exec(sql); !s.ok()) return fail(s);
   }
@@ -268,7 +285,7 @@ Result<Graph> GraphStore::Load(bool previous) const {
     return q.s && sqlite3_step(q.s) == SQLITE_ROW ? sqlite3_column_int64(q.s, 0) + 1 : 0;
   };
   {
-    Query q(c, ("SELECT id, name, country, identifiers, schema, folded FROM entities_" + slot + " ORDER BY idx").c_str());  // as EntityRow
+    Query q(c, ("SELECT id, name, country, identifiers, schema, folded, aliases FROM entities_" + slot + " ORDER BY idx").c_str());  // as EntityRow
     if (!q.s) return c.Err("read entities");
     g.entities.reserve(static_cast<size_t>(count("entities_" + slot)));
     while (sqlite3_step(q.s) == SQLITE_ROW) g.entities.push_back(EntityRow(q));
@@ -330,8 +347,9 @@ Result<std::unique_ptr<GraphReader>> GraphReader::Open(const std::string& data_d
   EXPORTCTL_RETURN_IF_ERROR(prepare(d.by_id, "SELECT idx FROM entities_current WHERE id=? ORDER BY idx LIMIT 1"));
   EXPORTCTL_RETURN_IF_ERROR(prepare(d.by_name_id, "SELECT idx FROM entities_current WHERE folded=? AND id IS NULL ORDER BY idx LIMIT 1"));
   EXPORTCTL_RETURN_IF_ERROR(prepare(d.by_identifier, "SELECT entity FROM identifiers_current WHERE identifier=? ORDER BY entity LIMIT 1"));
-  EXPORTCTL_RETURN_IF_ERROR(prepare(d.by_name, "SELECT idx FROM entities_current WHERE folded=? ORDER BY idx"));
-  EXPORTCTL_RETURN_IF_ERROR(prepare(d.entity, "SELECT id, name, country, identifiers, schema, folded FROM entities_current WHERE idx=?"));
+  // By the name or another name (an entity that has both once, in import order).
+  EXPORTCTL_RETURN_IF_ERROR(prepare(d.by_name, "SELECT idx FROM entities_current WHERE folded=?1 UNION SELECT entity FROM names_current WHERE folded=?1 ORDER BY 1"));
+  EXPORTCTL_RETURN_IF_ERROR(prepare(d.entity, "SELECT id, name, country, identifiers, schema, folded, aliases FROM entities_current WHERE idx=?"));
   EXPORTCTL_RETURN_IF_ERROR(prepare(d.stakes, "SELECT owner, owned, low, high, line, source, start, end_ FROM edges_current WHERE owned=? ORDER BY rowid"));
   EXPORTCTL_RETURN_IF_ERROR(prepare(d.sources, "SELECT text FROM sources_current WHERE idx=?"));
   return r;
@@ -408,7 +426,7 @@ Result<std::vector<GraphReader::Stake>> GraphReader::StakesInto(uint32_t owned) 
 }
 
 Status GraphReader::EachEntity(const std::function<void(Entity&&)>& f) const {
-  Query q(db_->c, "SELECT id, name, country, identifiers, schema, folded FROM entities_current ORDER BY idx");
+  Query q(db_->c, "SELECT id, name, country, identifiers, schema, folded, aliases FROM entities_current ORDER BY idx");
   if (!q.s) return db_->c.Err("read entities");
   while (sqlite3_step(q.s) == SQLITE_ROW) f(EntityRow(q));
   return Status::Ok();

@@ -45,17 +45,33 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
   Standing st;
   std::vector<Listing> listings = o.listings;
   if (ev.opt.screener) {
-    Party as_party;
-    as_party.role = party.role;
-    as_party.name = o.name;
-    as_party.country = o.country;
-    auto res = ev.opt.screener->Screen(as_party, ev.date);
-    if (res.ok()) {
-      listings.insert(listings.end(), std::make_move_iterator(res->begin()),
-                      std::make_move_iterator(res->end()));
-    } else {
-      st.why.push_back("screening of owner " + Quoted(o.name) +
-                       " failed: " + res.status().message());
+    // Every name the owner goes by: a listing may be under an other name the graph knows.
+    for (size_t k = 0; k <= o.aliases.size(); ++k) {
+      Party as_party;
+      as_party.role = party.role;
+      as_party.name = k == 0 ? o.name : o.aliases[k - 1];
+      as_party.country = o.country;
+      auto res = ev.opt.screener->Screen(as_party, ev.date);
+      if (res.ok()) {
+        listings.insert(listings.end(), std::make_move_iterator(res->begin()),
+                        std::make_move_iterator(res->end()));
+      } else {
+        st.why.push_back("screening of owner " + Quoted(as_party.name) +
+                         " failed: " + res.status().message());
+      }
+    }
+    if (!o.aliases.empty()) {
+      // One record found under two names counts once, at its best score.
+      std::stable_sort(listings.begin() + static_cast<std::ptrdiff_t>(o.listings.size()), listings.end(),
+                       [](const Listing& x, const Listing& y) { return x.score > y.score; });
+      for (size_t i = o.listings.size(); i < listings.size(); ++i) {
+        for (size_t j = o.listings.size(); j < i; ++j) {
+          if (!listings[i].record_id.empty() && listings[j].list == listings[i].list && listings[j].record_id == listings[i].record_id) {
+            listings.erase(listings.begin() + static_cast<std::ptrdiff_t>(i--));
+            break;
+          }
+        }
+      }
     }
   }
   bool listed = false;
@@ -219,9 +235,92 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
   return st;
 }
 
+// The owners of `owned` on both accounts: as the transaction states them (plus the owners only
+// the graph has), and with each stated owner the graph also has replaced by the graph's account
+// of it. When the accounts disagree and either covers (or may cover), an officer decides. A walk
+// the graph cut, or a graph entity `owned` may be, keeps it from being cleared. `self` names
+// `owned` in the reasons ("the party", "owner \"X\""); warnings start with `who`.
+Standing WeighAccounts(Evaluation& ev, const Party& party, const std::vector<Owner>& stated, const GraphOwners& graph,
+                       const std::string& owned, const std::string& who, const std::string& self) {
+  std::vector<Owner> owners = stated;
+  owners.insert(owners.end(), graph.owners.begin(), graph.owners.end());
+  Standing st = Aggregate(ev, party, owners, owned);
+  if (!graph.also_stated.empty()) {
+    std::vector<Owner> alt;
+    std::string accounts;
+    for (size_t i = 0; i < stated.size(); ++i) {
+      const Owner& o = stated[i];
+      auto g = std::find_if(graph.also_stated.begin(), graph.also_stated.end(), [&](const auto& x) { return x.first == i; });
+      if (g == graph.also_stated.end()) {
+        alt.push_back(o);
+        continue;
+      }
+      alt.push_back(g->second);
+      if (ShareText(o) == ShareText(g->second) && g->second.owners.empty()) {
+        ev.Warn(EXPLAIN(who + ": owner " + Quoted(o.name) + " is stated in the transaction and in the ownership graph (" +
+                        g->second.source + ") with the same share; it is counted once"));
+        continue;
+      }
+      accounts += (accounts.empty() ? "" : "; ") + Quoted(o.name) + " is stated with " + ShareText(o) +
+                  " and the ownership graph has " + ShareText(g->second) + " [" + g->second.source + "]";
+    }
+    alt.insert(alt.end(), graph.owners.begin(), graph.owners.end());
+    Standing as_graph = Aggregate(ev, party, alt, owned);
+    if (as_graph.state != st.state) {
+      const bool either = st.state != Standing::State::kNotCovered || as_graph.state != Standing::State::kNotCovered;
+      if (either) {
+        Standing both;
+        both.state = Standing::State::kUncertain;
+        both.share = std::max(st.share, as_graph.share);
+        both.sources = st.sources;
+        both.sources.insert(both.sources.end(), as_graph.sources.begin(), as_graph.sources.end());
+        both.why = st.why;
+        both.why.insert(both.why.end(), as_graph.why.begin(), as_graph.why.end());
+        both.why.push_back("the transaction and the ownership graph disagree on the owners of " + Quoted(owned) + " (" + accounts +
+                           "): as stated it is " + StandingText(st.state) + ", as the graph has it " + StandingText(as_graph.state));
+        both.red_flag_29 = st.red_flag_29 || as_graph.red_flag_29;
+        both.notes = std::move(st.notes);
+        st = std::move(both);
+      }
+    } else if (!accounts.empty() && st.state != Standing::State::kNotCovered) {
+      ev.Warn(EXPLAIN(who + ": " + accounts + "; both accounts give the same answer under the Affiliates Rule"));
+    } else if (!accounts.empty()) {
+      ev.Warn(EXPLAIN(who + ": " + accounts + "; neither account makes it covered by the Affiliates Rule"));
+    }
+  }
+  // A walk that was cut may have missed a covered owner: not cleared.
+  if (!graph.unweighed.empty() && st.state != Standing::State::kCovered) {
+    st.state = Standing::State::kUncertain;
+    st.why.insert(st.why.end(), graph.unweighed.begin(), graph.unweighed.end());
+  }
+  // Graph entities it may be: one that is (or may be) covered keeps it from being cleared.
+  for (const auto& c : graph.candidates) {
+    if (st.state == Standing::State::kCovered) break;
+    Standing cs = c.owners.empty() ? Standing{} : Aggregate(ev, party, c.owners, c.name);
+    if (!c.unweighed.empty() && cs.state != Standing::State::kCovered) {
+      cs.state = Standing::State::kUncertain;
+      cs.why.insert(cs.why.end(), c.unweighed.begin(), c.unweighed.end());
+    }
+    if (cs.state == Standing::State::kNotCovered) continue;
+    st.state = Standing::State::kUncertain;
+    st.share = std::max(st.share, cs.share);
+    st.sources.insert(st.sources.end(), cs.sources.begin(), cs.sources.end());
+    std::string cpaths;
+    for (const auto& src : cs.sources) cpaths += (cpaths.empty() ? "" : "; ") + src.path;
+    st.why.push_back(self + " may be " + c.entity + " in the ownership graph (" + c.match + "), which " +
+                     (cs.state == Standing::State::kCovered ? "is " + FormatDouble(cs.share) + "% owned by parties covered by the Affiliates Rule"
+                                                             : "may be covered by the Affiliates Rule") +
+                     (cpaths.empty() ? "" : " (" + cpaths + ")") + ": confirm or rule out the match");
+    st.why.insert(st.why.end(), cs.why.begin(), cs.why.end());
+    st.red_flag_29 = st.red_flag_29 || cs.red_flag_29;
+  }
+  return st;
+}
+
 // An owner's own owners: those stated with it and, for an owner the transaction states, those the
 // ownership graph has for it (an intermediate covered through the graph counts with its whole
-// stake). Owners that came from the graph already carry their chain.
+// stake), weighed on both accounts as a party's are. Owners that came from the graph already
+// carry their chain.
 Standing OwnersUp(Evaluation& ev, const Party& party, const Owner& o) {
   if (!o.source.empty() || !ev.opt.ownership) return Aggregate(ev, party, o.owners, o.name);
   Party as_owner;
@@ -239,47 +338,12 @@ Standing OwnersUp(Evaluation& ev, const Party& party, const Owner& o) {
   }
   const GraphOwners& graph = *g;
   if (graph.entity.empty() && graph.candidates.empty() && graph.unweighed.empty()) return Aggregate(ev, party, o.owners, o.name);
-  // As stated plus what the graph adds; and, where the graph also has an owner stated here, as the
-  // graph has that one. When the two accounts disagree, an officer decides.
-  std::vector<Owner> as_stated = o.owners, as_graph = o.owners;
-  as_stated.insert(as_stated.end(), graph.owners.begin(), graph.owners.end());
-  for (const auto& also : graph.also_stated) {
-    if (also.first < as_graph.size()) as_graph[also.first] = also.second;
-  }
-  as_graph.insert(as_graph.end(), graph.owners.begin(), graph.owners.end());
-  Standing st = Aggregate(ev, party, as_stated, o.name);
+  const std::string who = std::string(PartyRoleName(party.role)) + " " + Quoted(party.name);
+  Standing st = WeighAccounts(ev, party, o.owners, graph, o.name, who, "owner " + Quoted(o.name));
   if (!graph.entity.empty()) {
     st.notes.push_back("owner " + Quoted(o.name) + " is " + graph.entity + " in the ownership graph (" + graph.match + ")");
   }
   for (const auto& d : graph.doubts) st.notes.push_back("owner " + Quoted(o.name) + ": " + d);
-  if (!graph.also_stated.empty()) {
-    Standing other = Aggregate(ev, party, as_graph, o.name);
-    if (other.state != st.state) {
-      const bool graph_stricter = other.state == Standing::State::kCovered ||
-                                  (other.state == Standing::State::kUncertain && st.state == Standing::State::kNotCovered);
-      if (graph_stricter) {
-        other.notes.insert(other.notes.begin(), st.notes.begin(), st.notes.end());
-        st = std::move(other);
-      }
-      st.state = Standing::State::kUncertain;
-      st.why.push_back("the transaction and the ownership graph disagree on the owners of " + Quoted(o.name));
-    }
-  }
-  auto not_cleared = [&](std::vector<std::string> why) {
-    if (st.state == Standing::State::kCovered) return;
-    st.state = Standing::State::kUncertain;
-    st.why.insert(st.why.end(), why.begin(), why.end());
-  };
-  if (!graph.unweighed.empty()) not_cleared(graph.unweighed);
-  for (const auto& c : graph.candidates) {
-    Standing cs = Aggregate(ev, party, c.owners, c.name);
-    if (cs.state == Standing::State::kNotCovered && c.unweighed.empty()) continue;
-    st.sources.insert(st.sources.end(), cs.sources.begin(), cs.sources.end());
-    st.red_flag_29 = st.red_flag_29 || cs.red_flag_29;
-    not_cleared({"owner " + Quoted(o.name) + " may be " + c.entity + " in the ownership graph (" + c.match + "), which " +
-                 (cs.state == Standing::State::kCovered ? "is covered by the Affiliates Rule" : "may be covered by the Affiliates Rule") +
-                 ": confirm or rule out the match"});
-  }
   return st;
 }
 
@@ -326,7 +390,6 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
     const size_t party = static_cast<size_t>(&p - ev.tx.parties.data());
     const std::string who = std::string(PartyRoleName(p.role)) + " " + Quoted(p.name);
     // The ownership graph's owners join the stated ones.
-    std::vector<Owner> from_graph;
     GraphOwners graph;
     if (ev.opt.ownership && p.role != PartyRole::kExporter) {
       auto g = ev.opt.ownership->OwnersOf(p, ev.date);
@@ -346,94 +409,15 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
                       EXPLAIN(who + " is " + graph.entity + " in the ownership graph (" + graph.match + "); " +
                               std::to_string(direct) + " direct owner" + (direct == 1 ? "" : "s") +
                               " on " + ev.date.ToString())));
-          from_graph = std::move(graph.owners);
         }
       }
     }
-    std::vector<Owner> merged;
-    if (!from_graph.empty()) {
-      merged = p.owners;
-      merged.insert(merged.end(), from_graph.begin(), from_graph.end());
-    }
-    const std::vector<Owner>& owners = merged.empty() ? p.owners : merged;
-    if (owners.empty() && graph.candidates.empty() && graph.unweighed.empty()) {
+    if (p.owners.empty() && graph.owners.empty() && graph.candidates.empty() && graph.unweighed.empty()) {
       if (p.role != PartyRole::kExporter) ++unstated;
       continue;
     }
-    Standing st = Aggregate(ev, p, owners, p.name);
+    Standing st = WeighAccounts(ev, p, p.owners, graph, p.name, who, "the party");
     for (const auto& n : st.notes) mark(ev.Add(r, Effect::kInfo, EXPLAIN(who + ": " + n)));
-    // Owners the transaction states that the graph also has: weighed as stated, and again as the
-    // graph has them; when one account covers the party (or may) and the other does not, an
-    // officer decides which is right.
-    if (!graph.also_stated.empty()) {
-      std::vector<Owner> alt = from_graph;
-      std::string accounts;
-      for (size_t i = 0; i < p.owners.size(); ++i) {
-        const Owner& o = p.owners[i];
-        auto g = std::find_if(graph.also_stated.begin(), graph.also_stated.end(),
-                              [&](const auto& x) { return x.first == i; });
-        if (g == graph.also_stated.end()) {
-          alt.push_back(o);
-          continue;
-        }
-        alt.push_back(g->second);
-        if (ShareText(o) == ShareText(g->second) && g->second.owners.empty()) {
-          ev.Warn(EXPLAIN(who + ": owner " + Quoted(o.name) + " is stated in the transaction and in the ownership graph (" +
-                          g->second.source + ") with the same share; it is counted once"));
-          continue;
-        }
-        accounts += (accounts.empty() ? "" : "; ") + Quoted(o.name) + " is stated with " + ShareText(o) +
-                    " and the ownership graph has " + ShareText(g->second) + " [" + g->second.source + "]";
-      }
-      Standing as_graph = Aggregate(ev, p, alt, p.name);
-      if (as_graph.state != st.state) {
-        const bool either = st.state != Standing::State::kNotCovered || as_graph.state != Standing::State::kNotCovered;
-        if (either) {
-          Standing both;
-          both.state = Standing::State::kUncertain;
-          both.share = std::max(st.share, as_graph.share);
-          both.sources = st.sources;
-          both.sources.insert(both.sources.end(), as_graph.sources.begin(), as_graph.sources.end());
-          both.why = st.why;
-          both.why.insert(both.why.end(), as_graph.why.begin(), as_graph.why.end());
-          both.why.push_back("the transaction and the ownership graph disagree (" + accounts + "): as stated it is " +
-                             StandingText(st.state) + ", as the graph has it " + StandingText(as_graph.state));
-          both.red_flag_29 = st.red_flag_29 || as_graph.red_flag_29;
-          both.notes = std::move(st.notes);
-          st = std::move(both);
-        }
-      } else if (!accounts.empty() && st.state != Standing::State::kNotCovered) {
-        ev.Warn(EXPLAIN(who + ": " + accounts + "; both accounts give the same answer under the Affiliates Rule"));
-      } else if (!accounts.empty()) {
-        ev.Warn(EXPLAIN(who + ": " + accounts + "; neither account makes it covered by the Affiliates Rule"));
-      }
-    }
-    // A walk that was cut may have missed a covered owner: the party is not cleared.
-    if (!graph.unweighed.empty() && st.state != Standing::State::kCovered) {
-      st.state = Standing::State::kUncertain;
-      st.why.insert(st.why.end(), graph.unweighed.begin(), graph.unweighed.end());
-    }
-    // Graph entities the party may be: one that is (or may be) covered keeps it from being cleared.
-    for (const auto& c : graph.candidates) {
-      if (st.state == Standing::State::kCovered) break;
-      Standing cs = c.owners.empty() ? Standing{} : Aggregate(ev, p, c.owners, c.name);
-      if (!c.unweighed.empty() && cs.state != Standing::State::kCovered) {
-        cs.state = Standing::State::kUncertain;
-        cs.why.insert(cs.why.end(), c.unweighed.begin(), c.unweighed.end());
-      }
-      if (cs.state == Standing::State::kNotCovered) continue;
-      st.state = Standing::State::kUncertain;
-      st.share = std::max(st.share, cs.share);
-      st.sources.insert(st.sources.end(), cs.sources.begin(), cs.sources.end());
-      std::string cpaths;
-      for (const auto& src : cs.sources) cpaths += (cpaths.empty() ? "" : "; ") + src.path;
-      st.why.push_back("the party may be " + c.entity + " in the ownership graph (" + c.match + "), which " +
-                       (cs.state == Standing::State::kCovered ? "is " + FormatDouble(cs.share) + "% owned by parties covered by the Affiliates Rule"
-                                                               : "may be covered by the Affiliates Rule") +
-                       (cpaths.empty() ? "" : " (" + cpaths + ")") + ": confirm or rule out the match");
-      st.why.insert(st.why.end(), cs.why.begin(), cs.why.end());
-      st.red_flag_29 = st.red_flag_29 || cs.red_flag_29;
-    }
     std::string paths;
     for (const auto& s : st.sources) paths += (paths.empty() ? "" : "; ") + s.path;
     if (st.state == Standing::State::kNotCovered) {
@@ -499,6 +483,8 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
           auto partner_hq_ok = [&](const std::string& hq) {
             return hq == "US" || ev.Groups(hq, a.tgl_partner_groups) != 0;
           };
+          std::vector<Owner> owners = p.owners;  // as stated, and those only the graph has
+          owners.insert(owners.end(), graph.owners.begin(), graph.owners.end());
           for (const auto& o : owners) {
             if (o.joint_venture_partner == false || (o.percent && *o.percent <= 0)) continue;
             if (OwnerStanding(ev, p, o).state != Standing::State::kNotCovered) continue;
