@@ -2,6 +2,7 @@
 #include "cli/coverage_changes.h"
 
 #include <iostream>
+#include <map>
 
 #include "data/dataset.h"
 
@@ -46,6 +47,67 @@ json CoverageChanges(const std::vector<std::string>& parties, const ownership::G
       j["why"] = now->why;
     }
     out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json StatedCoverageChanges(const std::vector<screen::PartyStore::StatedStake>& stakes, const Dataset& data,
+                           const PartyScreener* before, const PartyScreener& after, Date as_of) {
+  // The stated stakes as a graph of their own (an entity per name), weighed by the calculator the
+  // ownership graph uses, so the two agree on aggregation, chains and unknown shares. One owner
+  // stated for one party with different shares in different checks: the range between them.
+  ownership::Graph g;
+  std::map<std::string, uint32_t> index;
+  auto entity = [&](const std::string& name) {
+    const std::string key = "name:" + ownership::FoldName(name);
+    auto [it, added] = index.emplace(key, static_cast<uint32_t>(g.entities.size()));
+    if (added) {
+      ownership::Entity e;
+      e.id = key;
+      e.name = name;
+      g.entities.push_back(std::move(e));
+    }
+    return it->second;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, size_t> edge_of;
+  g.file_name = "stated in checks";
+  for (const auto& st : stakes) {
+    const uint32_t owner = entity(st.owner), owned = entity(st.owned);
+    auto [it, added] = edge_of.emplace(std::pair{owner, owned}, g.edges.size());
+    if (added) {
+      ownership::Edge e;
+      e.owner = owner;
+      e.owned = owned;
+      if (st.percent) e.share.low = e.share.high = *st.percent;
+      g.edges.push_back(e);
+      continue;
+    }
+    ownership::Share& sh = g.edges[it->second].share;
+    if (!st.percent || !sh.known()) {
+      sh = {};  // stated once as unknown: unknown
+    } else {
+      sh.low = std::min(*sh.low, *st.percent);
+      sh.high = std::max(*sh.high, *st.percent);
+    }
+  }
+  g.Index();
+  auto was = ownership::CoverageUnder(g, before, data, as_of);
+  auto now = ownership::CoverageUnder(g, &after, data, as_of);
+  json out = json::array();
+  std::vector<bool> owned(g.entities.size(), false);
+  for (const auto& e : g.edges) owned[e.owned] = true;
+  for (uint32_t i = 0; i < g.entities.size(); ++i) {
+    if (!owned[i]) continue;
+    const Coverage& c1 = now->Of(i, as_of);
+    const Coverage& c0 = was->Of(i, as_of);
+    if (c1.state == c0.state) continue;
+    out.push_back(json{{"party", g.entities[i].name},
+                       {"before", ownership::CoverageStateName(c0.state)},
+                       {"after", ownership::CoverageStateName(c1.state)},
+                       {"match", "owners stated in earlier checks"},
+                       {"share", c1.share},
+                       {"through", c1.paths},
+                       {"why", c1.why}});
   }
   return out;
 }

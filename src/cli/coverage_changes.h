@@ -11,6 +11,7 @@
 #include "core/date.h"
 #include "ownership/graph_owners.h"
 #include "screen/party_screener.h"
+#include "screen/party_store.h"
 
 namespace exportctl::cli {
 
@@ -29,6 +30,12 @@ Result<CoverageWeigher> OpenCoverageWeigher(const CliContext& ctx, const Dataset
 nlohmann::json CoverageChanges(const std::vector<std::string>& parties, const ownership::GraphOwnership* before_graph,
                                const ownership::CoverageCalculator* before, const ownership::GraphOwnership& after_graph,
                                const ownership::CoverageCalculator& after, Date as_of);
+
+// The same for the owners that earlier checks stated (remembered with the parties): the parties
+// whose coverage through them differs between the lists before (`before`: null when there were
+// none) and after an import. Each change names the stated owners it is covered through.
+nlohmann::json StatedCoverageChanges(const std::vector<screen::PartyStore::StatedStake>& stakes, const Dataset& data,
+                                     const PartyScreener* before, const PartyScreener& after, Date as_of);
 
 void PrintCoverageChanges(const nlohmann::json& changes);
 

@@ -370,6 +370,14 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
   const Date today = TodayUtc();
   auto coverage_before = WeighCoverageBefore(ctx, parties, today);
   if (!coverage_before.ok()) return Fail(ctx, coverage_before.status());
+  // Owners stated in earlier checks, and the lists they were weighed under (none: nobody listed).
+  const auto stakes = (*party_store)->Stakes();
+  std::unique_ptr<screen::ListPartyScreener> lists_before;
+  if (!stakes.empty()) {
+    auto s = screen::OpenPartyScreener(ctx.data_dir, {.max_age_days = ctx.max_list_age_days});
+    if (!s.ok() && s.status().code() != ErrorCode::kNotFound) return Fail(ctx, s.status());
+    if (s.ok()) lists_before = std::move(s).value();
+  }
   json report = json::array();
   std::vector<screen::LoadedList> changed_lists;
   for (const auto& file : files) {
@@ -422,13 +430,24 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
   json coverage_changes = json::array();
   if (*coverage_before) {
     auto& before = **coverage_before;
-    auto after = OpenCoverageWeigher(ctx, *LoadDataset(ctx), *before.graph, today);
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    auto after = OpenCoverageWeigher(ctx, *data, *before.graph, today);
     if (!after.ok()) return Fail(ctx, after.status());
     coverage_changes =
         CoverageChanges(parties, before.owners.get(), before.weigher.calc.get(), *before.owners, *after->calc, today);
   }
+  json stated_changes = json::array();
+  if (!stakes.empty()) {
+    auto after = screen::OpenPartyScreener(ctx.data_dir, {.max_age_days = ctx.max_list_age_days});
+    if (!after.ok()) return Fail(ctx, after.status());
+    const Dataset* data = LoadDataset(ctx);
+    if (!data) return;
+    stated_changes = StatedCoverageChanges(stakes, *data, lists_before.get(), **after, today);
+  }
   json out{{"imported", report}, {"rescreened_parties", parties.size()}, {"new_hits", new_hits}};
   if (*coverage_before) out["coverage_changes"] = coverage_changes;
+  if (!stakes.empty()) out["stated_owner_coverage_changes"] = stated_changes;
   // What the re-screen found is recorded too, so it can be shown later (GET /v1/audit/records/{id}).
   if (Status st = RecordCliEvent(ctx, "", "lists.rescreened", out.dump()); !st.ok()) return Fail(ctx, st);
   if (as_json) {
@@ -456,6 +475,11 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
               << today.ToString() << ": " << coverage_changes.size()
               << " whose coverage under the Affiliates Rule changed\n";
     PrintCoverageChanges(coverage_changes);
+  }
+  if (!stakes.empty()) {
+    std::cout << "weighed the owners stated in earlier checks (" << stakes.size() << " stakes) on " << today.ToString() << ": "
+              << stated_changes.size() << " parties whose coverage under the Affiliates Rule changed\n";
+    PrintCoverageChanges(stated_changes);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "screen/party_screener.h"
 
+#include <functional>
+
 #include "core/clock.h"
 
 #include <algorithm>
@@ -55,7 +57,19 @@ std::vector<std::string> ListPartyScreener::Caveats() const {
 
 Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date as_of) const {
   if (parties_) {
-    if (Status st = parties_->Remember(party.name, TodayUtc().ToString()); !st.ok()) {
+    const std::string today = TodayUtc().ToString();
+    Status st = parties_->Remember(party.name, today);
+    // The owners it states, up the chain: a later listing of one of them says whom it covers.
+    std::function<void(const std::string&, const std::vector<Owner>&, int)> stakes = [&](const std::string& owned,
+                                                                                         const std::vector<Owner>& owners, int depth) {
+      for (const Owner& o : owners) {
+        if (!st.ok() || depth > 16) return;
+        st = parties_->RememberStake(owned, o.name, o.percent, today);
+        stakes(o.name, o.owners, depth + 1);
+      }
+    };
+    stakes(party.name, party.owners, 0);
+    if (!st.ok()) {
       std::call_once(keep_failed_, [&] {
         std::cerr << "exportctl: screened parties are not being kept for re-screening: " << st.ToString() << "\n";
       });

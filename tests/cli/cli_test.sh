@@ -293,6 +293,19 @@ echo '{"results":[{"id":"el9","source":"Entity List (EL) - Bureau of Industry an
 "$bin" --data-dir "$o2" --max-list-age-days 36500 lists import --json "$tmp/consolidated_2026-11-29.json" > "$tmp/list-cov.json"
 expect "lists import exits 0 with a graph" test $? -eq 0
 expect "lists import reports who became covered through a newly listed owner" python3 -c "import json,sys; r=json.load(open('$tmp/list-cov.json')); c=[x for x in r['coverage_changes'] if x['party']=='Penang Compute Sdn Bhd']; sys.exit(0 if c and c[0]['before']=='not_covered' and c[0]['after']=='covered' and 'Shenzhen Holdco Ltd' in c[0]['through'][0] else 1)"
+
+# Without a graph: the owners a check stated are remembered with the party, and a list import
+# that lists one of them says which party it now covers, through which stated chain.
+o3="$tmp/own-data-3"
+"$bin" --data-dir "$o3" lists import "$tmp/consolidated_2026-11-28.json" > /dev/null
+echo '{"as_of":"2026-11-30","destination":"MY","items":[{"chip":"L40","quantity":4}],"parties":[{"role":"ultimate_consignee","name":"Kedah Chips Bhd","country":"MY","headquarters":"MY","ultimate_parent_headquarters":"MY","owners":[{"name":"Asia Holdings Ltd","percent":60,"country":"HK","owners":[{"name":"Shenzhen Holdco Ltd","percent":50,"country":"CN"}]},{"name":"Local Investor","percent":40,"country":"MY"}]}]}' > "$tmp/kedah.json"
+"$bin" --data-dir "$o3" --max-list-age-days 36500 check "$tmp/kedah.json" > "$tmp/kedah-before.json"
+"$bin" --data-dir "$o3" --max-list-age-days 36500 lists import --json "$tmp/consolidated_2026-11-29.json" > "$tmp/list-stated.json"
+expect "lists import exits 0 with stated owners remembered" test $? -eq 0
+expect "lists import reports who became covered through a stated owner" python3 -c "import json,sys; r=json.load(open('$tmp/list-stated.json')); c=[x for x in r['stated_owner_coverage_changes'] if x['party']=='Kedah Chips Bhd']; sys.exit(0 if c and c[0]['before']=='not_covered' and c[0]['after']=='covered' and 'Shenzhen Holdco Ltd' in c[0]['through'][0] and 'Asia Holdings Ltd' in c[0]['through'][0] else 1)"
+expect "the stated owner not listed is not reported" python3 -c "import json,sys; r=json.load(open('$tmp/list-stated.json')); sys.exit(0 if not [x for x in r['stated_owner_coverage_changes'] if x['party']=='Local Investor'] else 1)"
+"$bin" --data-dir "$o3" --max-list-age-days 36500 check "$tmp/kedah.json" > "$tmp/kedah-after.json"
+expect "the next check agrees" python3 -c "import json,sys; b=json.load(open('$tmp/kedah-before.json')); a=json.load(open('$tmp/kedah-after.json')); sys.exit(0 if b['outcome']=='NO_LICENSE_REQUIRED' and a['outcome']=='LICENSE_REQUIRED' else 1)"
 "$bin" --data-dir "$o2" --max-list-age-days 36500 lists import "$tmp/consolidated_2026-11-28.json" > "$tmp/list-cov.txt"
 expect "a delisting is reported as the end of coverage" grep -q "Penang Compute Sdn Bhd: covered → not_covered" "$tmp/list-cov.txt"
 
