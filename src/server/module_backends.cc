@@ -6,6 +6,7 @@
 #include <iostream>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -456,21 +457,50 @@ class ModuleScreen final : public ScreenService {
 };
 
 // The ownership graph under the data directory. An import swaps the graph every later check
-// weighs; checks in flight keep the one they started with.
+// weighs; checks in flight keep the one they started with. A graph imported by another process
+// (`exportctl ownership import` beside a running server) is loaded in the background and swapped
+// in when whole; until then the graph in use is weighed.
 class ModuleOwnership final : public OwnershipService, public OwnershipGraphView {
  public:
   ModuleOwnership(std::string data_dir, const Dataset& data, const PartyScreener* screener, std::function<Date()> today,
-                  std::shared_ptr<const ownership::Graph> graph)
-      : data_dir_(std::move(data_dir)), data_(data), screener_(screener), today_(std::move(today)) {
+                  std::shared_ptr<const ownership::Graph> graph, std::pair<std::filesystem::file_time_type, uintmax_t> stamp)
+      : data_dir_(std::move(data_dir)), data_(data), screener_(screener), today_(std::move(today)), stamp_(stamp) {
     if (graph) Swap(std::move(graph));
+  }
+  ~ModuleOwnership() override {
+    std::thread loading;
+    {
+      std::lock_guard lock(mu_);
+      loading = std::move(loader_);
+    }
+    if (loading.joinable()) loading.join();  // it takes mu_ as it ends
+  }
+  static std::pair<std::filesystem::file_time_type, uintmax_t> FileStamp(const std::string& data_dir) {
+    std::error_code ec, ec2;
+    const std::filesystem::path path = std::filesystem::path(data_dir) / "ownership.sqlite";
+    const auto time = std::filesystem::last_write_time(path, ec);
+    const auto size = std::filesystem::file_size(path, ec2);
+    return {ec ? std::filesystem::file_time_type() : time, ec2 ? 0 : size};
   }
 
   const OwnershipGraphView* view() const override { return this; }
 
   Result<GraphOwners> OwnersOf(const Party& party, Date as_of) const override {
     auto st = Current();
-    if (!st) return GraphOwners{};
-    return st->view.OwnersOf(party, as_of);
+    std::string failed;
+    {
+      std::lock_guard lock(mu_);
+      failed = reload_error_;
+    }
+    GraphOwners out;
+    if (st) {
+      auto owners = st->view.OwnersOf(party, as_of);
+      if (!owners.ok()) return owners;
+      out = std::move(owners).value();
+    }
+    // A newer graph that could not be read may have owners this one lacks: not cleared on it.
+    if (!failed.empty()) out.unweighed.push_back(failed);
+    return out;
   }
   std::string Version() const override {
     auto st = Current();
@@ -511,6 +541,11 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
     if (!imported.ok()) return imported.status();
     g->version = imported->version;
     Swap(std::make_shared<const ownership::Graph>(std::move(g).value()));
+    {
+      std::lock_guard lock(mu_);
+      stamp_ = FileStamp(data_dir_);  // already in use: not loaded again
+      reload_error_.clear();
+    }
     return json{{"version", imported->version}, {"file", *file}, {"entities", imported->entities}, {"edges", imported->edges},
                 {"note", "applies to the next check"}}
         .dump(-1, ' ', false, json::error_handler_t::replace);
@@ -538,10 +573,36 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
     explicit State(std::shared_ptr<const ownership::Graph> g) : graph(g), view(g) {}
   };
   std::shared_ptr<const State> Current() const {
+    MaybeReload();
     std::lock_guard lock(mu_);
     return state_;
   }
-  void Swap(std::shared_ptr<const ownership::Graph> g) {
+  // At most once a second: a changed ownership.sqlite is loaded on a thread of its own.
+  void MaybeReload() const {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu_);
+    if (loading_ || now - checked_ < std::chrono::seconds(1)) return;
+    checked_ = now;
+    const auto stamp = FileStamp(data_dir_);
+    if (stamp == stamp_) return;
+    loading_ = true;
+    if (loader_.joinable()) loader_.join();  // the previous load has finished (loading_ was false)
+    loader_ = std::thread([this, stamp] {
+      auto g = ownership::OpenGraph(data_dir_);
+      if (g.ok() && *g) Swap(std::move(g).value());
+      std::lock_guard done(mu_);
+      stamp_ = stamp;
+      loading_ = false;
+      if (!g.ok()) {
+        reload_error_ = "the ownership graph in " + data_dir_ + " changed but could not be loaded (" + g.status().message() +
+                        "); the graph loaded before is weighed until an import that loads";
+        std::cerr << "exportctl serve: " << reload_error_ << "\n";
+      } else {
+        reload_error_.clear();
+      }
+    });
+  }
+  void Swap(std::shared_ptr<const ownership::Graph> g) const {
     auto st = std::make_shared<State>(std::move(g));
     st->calc = ownership::CoverageUnder(*st->graph, screener_, data_, today_());
     std::lock_guard lock(mu_);
@@ -552,8 +613,13 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
   const Dataset& data_;
   const PartyScreener* screener_;
   std::function<Date()> today_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const State> state_;
+  mutable std::mutex mu_;  // guards the members below
+  mutable std::shared_ptr<const State> state_;
+  mutable std::pair<std::filesystem::file_time_type, uintmax_t> stamp_;
+  mutable std::chrono::steady_clock::time_point checked_;
+  mutable bool loading_ = false;
+  mutable std::string reload_error_;
+  mutable std::thread loader_;
 };
 
 // Licenses under the data directory: every call reads the store, so a license added from the
@@ -731,9 +797,10 @@ std::unique_ptr<ScreenService> AwaitScreenService(const std::string& data_dir, s
 Result<std::unique_ptr<OwnershipService>> OpenOwnershipService(const std::string& data_dir, const Dataset& data,
                                                                  const PartyScreener* screener, std::function<Date()> today) {
   if (!today) today = TodayUtc;
+  const auto stamp = ModuleOwnership::FileStamp(data_dir);  // before loading: a later import is loaded again
   auto g = ownership::OpenGraph(data_dir);
   if (!g.ok()) return g.status();
-  return std::unique_ptr<OwnershipService>(new ModuleOwnership(data_dir, data, screener, std::move(today), std::move(g).value()));
+  return std::unique_ptr<OwnershipService>(new ModuleOwnership(data_dir, data, screener, std::move(today), std::move(g).value(), stamp));
 }
 
 }  // namespace exportctl::server

@@ -1536,6 +1536,24 @@ TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
   EXPECT_EQ(conflict->status, 409) << conflict->body;
   EXPECT_EQ(ownership::GraphStore(data_dir).Load()->version, version);  // imported once
   EXPECT_EQ(check().value("outcome", ""), "LICENSE_REQUIRED");
+
+  // A graph imported by another process (`exportctl ownership import` beside the server) reaches
+  // the server's checks without a restart; one that cannot be read keeps them from clearing.
+  auto outcome_becomes = [&](const std::string& want) {
+    std::string got;
+    for (int i = 0; i < 100 && got != want; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      got = check().value("outcome", "");
+    }
+    return got;
+  };
+  auto cleared = ownership::ParseGraph(header + "Local Investor,Penang Compute Sdn Bhd,100,Registry,2026-11-01,MY,MY\n", "owners-3.csv");
+  ASSERT_TRUE(cleared.ok());
+  ASSERT_TRUE(ownership::GraphStore(data_dir).Import(*cleared).ok());
+  EXPECT_EQ(outcome_becomes("NO_LICENSE_REQUIRED"), "NO_LICENSE_REQUIRED");
+  std::ofstream(fs::path(data_dir) / "ownership.sqlite", std::ios::trunc) << "not a database, but bytes a disk could hold";
+  const std::string damaged = outcome_becomes("NEEDS_REVIEW");
+  EXPECT_EQ(damaged, "NEEDS_REVIEW");
   EXPECT_TRUE((*log)->Verify().ok);
   server.Stop();
   fs::remove_all(dir);
