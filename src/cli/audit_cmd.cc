@@ -71,9 +71,7 @@ bool ValidTimeBound(const std::string& s) {
 void AppendKeyJson(const audit::ApiKeyInfo& k, JsonWriter& w) {
   w.BeginObject().Field("key_id", k.key_id).Field("role", audit::RoleName(k.role));
   w.Field("label", k.label).Field("created_at", k.created_at);
-  w.Key("revoked_at");
-  if (k.revoked_at.empty()) w.Null();
-  else w.String(k.revoked_at);
+  w.OptionalField("revoked_at", k.revoked_at);
   w.EndObject();
 }
 

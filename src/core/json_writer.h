@@ -36,6 +36,11 @@ class JsonWriter {
   JsonWriter& Integer(int64_t v);
   JsonWriter& Bool(bool v) { Sep(); out_ += v ? "true" : "false"; return *this; }
   JsonWriter& Null() { Sep(); out_ += "null"; return *this; }
+  // A text field that may be absent: null when empty (never "").
+  JsonWriter& OptionalField(std::string_view k, std::string_view v) {
+    Key(k);
+    return v.empty() ? Null() : String(v);
+  }
   // Inserts already-serialized JSON as one value.
   JsonWriter& Raw(std::string_view json) { Sep(); out_ += json; return *this; }
 

@@ -72,6 +72,8 @@ struct ItemResult {
   // Whether the EAR reaches the item, from its "origin" facts; absent when none were given (the
   // item is then taken as US-origin and subject: an assumption the decision states).
   std::optional<jurisdiction::Determination> jurisdiction;
+  // Without origin facts: the citation of that assumption (the data's "jurisdiction.assumed").
+  std::string_view jurisdiction_assumed;
   // The license that authorizes the item (outcome LICENSED), or that covers part of it; "".
   std::string license;
 };

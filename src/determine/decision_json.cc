@@ -42,7 +42,9 @@ static void AppendItemJurisdiction(const ItemResult& it, std::string& out) {
   }
   JsonWriter w(out);
   w.BeginObject().Field("verdict", "subject").Field("assumed", true);
-  w.Field("basis", "no origin facts given: taken as US-origin, subject to the EAR (15 CFR 734.3(a)(2))").EndObject();
+  std::string basis = "no origin facts given: taken as US-origin, subject to the EAR";
+  if (!it.jurisdiction_assumed.empty()) basis.append(" (").append(it.jurisdiction_assumed).append(")");
+  w.Field("basis", basis).EndObject();
 }
 
 void AppendJurisdictionAnswerJson(const Decision& d, std::string& out) {
@@ -56,9 +58,7 @@ void AppendJurisdictionAnswerJson(const Decision& d, std::string& out) {
   for (const auto& it : d.items) {
     w.BeginObject().Field("label", it.label);
     w.Field("eccn", it.classification.determinate ? EccnName(it.classification.eccn) : "indeterminate");
-    w.Key("license");
-    if (it.license.empty()) w.Null();
-    else w.String(it.license);
+    w.OptionalField("license", it.license);
     w.Key("jurisdiction").Raw("");
     AppendItemJurisdiction(it, out);
     w.EndObject();
@@ -172,22 +172,14 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
   w.Key("parties").BeginArray();
   for (const auto& p : d.parties) {
     w.BeginObject().Field("role", PartyRoleName(p.role)).Field("name", p.name);
-    w.Key("country");
-    if (p.country.empty()) w.Null();
-    else w.String(p.country);
+    w.OptionalField("country", p.country);
     w.EndObject();
   }
   w.EndArray();
   w.Field("outcome", OutcomeName(d.outcome));
-  w.Key("license_exception");
-  if (d.license_exception.empty()) w.Null();
-  else w.String(d.license_exception);
-  w.Key("review_policy");
-  if (d.review_policy == ReviewPolicy::kNone) w.Null();
-  else w.String(ReviewPolicyName(d.review_policy));
-  w.Key("policy_wording");
-  if (d.policy_wording.empty()) w.Null();
-  else w.String(d.policy_wording);
+  w.OptionalField("license_exception", d.license_exception);
+  w.OptionalField("review_policy", ReviewPolicyName(d.review_policy));  // "" for none
+  w.OptionalField("policy_wording", d.policy_wording);
   w.Field("posture", PostureName(d.posture));
   w.Key("regimes").BeginArray();
   for (const auto& r : d.regimes) w.String(r);
@@ -202,15 +194,9 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     w.Key("total_tpp").Number(it.total_tpp);
     w.Key("h100_equivalents").Number(RoundH100(it.classification.h100_per_unit * static_cast<double>(it.quantity)));
     w.Field("outcome", OutcomeName(it.outcome));
-    w.Key("license_exception");
-    if (it.license_exception.empty()) w.Null();
-    else w.String(it.license_exception);
-    w.Key("review_policy");
-    if (it.review_policy == ReviewPolicy::kNone) w.Null();
-    else w.String(ReviewPolicyName(it.review_policy));
-    w.Key("license");
-    if (it.license.empty()) w.Null();
-    else w.String(it.license);
+    w.OptionalField("license_exception", it.license_exception);
+    w.OptionalField("review_policy", ReviewPolicyName(it.review_policy));  // "" for none
+    w.OptionalField("license", it.license);
     w.Key("jurisdiction").Raw("");
     AppendItemJurisdiction(it, out);
     w.EndObject();
@@ -290,12 +276,8 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     const AlternateOutcome& a = *d.alternate;
     w.BeginObject();
     w.Field("posture", PostureName(a.posture)).Field("outcome", OutcomeName(a.outcome));
-    w.Key("license_exception");
-    if (a.license_exception.empty()) w.Null();
-    else w.String(a.license_exception);
-    w.Key("review_policy");
-    if (a.review_policy == ReviewPolicy::kNone) w.Null();
-    else w.String(ReviewPolicyName(a.review_policy));
+    w.OptionalField("license_exception", a.license_exception);
+    w.OptionalField("review_policy", ReviewPolicyName(a.review_policy));  // "" for none
     w.Key("rules").BeginArray();
     for (const auto& r : a.rules) w.String(r);
     w.EndArray();
@@ -307,9 +289,7 @@ void WriteDecision(const Decision& d, const std::string_view* postings, std::str
     w.Field("outcome", OutcomeName(c.outcome)).Key("license_exception");
     if (c.license_exception.empty()) w.Null();
     else w.String(c.license_exception);
-    w.Key("review_policy");
-    if (c.review_policy == ReviewPolicy::kNone) w.Null();
-    else w.String(ReviewPolicyName(c.review_policy));
+    w.OptionalField("review_policy", ReviewPolicyName(c.review_policy));  // "" for none
     w.Field("summary", c.summary).EndObject();
   }
   w.EndArray();

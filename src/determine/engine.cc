@@ -407,6 +407,7 @@ void Evaluation::Run(Decision& out) {
 
     ItemVerdict ev;
     if (i < jurisdictions.size()) ir.jurisdiction = std::move(jurisdictions[i]);
+    if (!ir.jurisdiction && rules.jurisdiction_assumed) ir.jurisdiction_assumed = rules.jurisdiction_assumed->citation;
     if (ir.jurisdiction && ir.jurisdiction->verdict == jurisdiction::Verdict::kNotSubject) {
       ev.outcome = Outcome::kNotSubjectToEar;  // outside the EAR: no licensing step applies to it
     } else if (c.determinate) {

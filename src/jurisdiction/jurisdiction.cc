@@ -777,8 +777,9 @@ class Decider {
       weigh(route(rule, "fdp_h", And(h_product, reach),
                   "product scope: " + f.item + " (" + eccns + "), " + how(r_.h_inputs) + " → " + Word(h_product.a) + "; reach: " + reach_text));
       if (!hworld && hworld_codified && reach2023.a != Answer::kYes && h_product.a != Answer::kNo) {
-        out.notes.push_back("The codified worldwide reach of 15 CFR 734.9(h)(2)(i) (90 FR 4557) would make " + f.item +
+        out.notes.push_back("The codified worldwide reach of " + std::string(r_.fdp_h_worldwide->citation) + " would make " + f.item +
                             " subject to the EAR; BIS does not enforce it (policy of 2025-05-13), so under the enforced posture it does not by itself make the item subject");
+        out.codified_reach.push_back({r_.fdp_h_worldwide->id, out.notes.back()});
       }
     }
 
@@ -833,9 +834,10 @@ class Decider {
         route(r_.fdp_l, "fdp_l", Tri::No(), text + " (codified, not enforced)");
         // Under `enforced` the weights are not read as 4E091 at all; the codified text would be.
         if (trained.a != Answer::kNo) {
-          out.notes.push_back("The codified 15 CFR 734.9(l) (90 FR 4557) would make " + f.item +
+          out.notes.push_back("The codified " + std::string(r_.fdp_l->citation) + " would make " + f.item +
                               " subject to the EAR if it meets 4E091; BIS does not enforce the AI Diffusion rule (policy of 2025-05-13), so under the "
                               "enforced posture it does not by itself make the item subject");
+          out.codified_reach.push_back({r_.fdp_l->id, out.notes.back()});
         }
       }
     }

@@ -105,6 +105,13 @@ struct Determination {
   // the date): each leaves the item undetermined and the decision goes to review.
   std::vector<std::string> unsupported;
   std::vector<std::string> notes;      // e.g. the codified worldwide reach not enforced
+  // Codified rules, not enforced on the date, that would make the item subject: the rule id in
+  // the data and its note (also in `notes`).
+  struct CodifiedReach {
+    std::string_view rule;
+    std::string note;
+  };
+  std::vector<CodifiedReach> codified_reach;
   bool gp10 = false;                   // the GP10 presumption applies (flag)
   Worksheet de_minimis;
 };

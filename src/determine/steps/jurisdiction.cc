@@ -183,14 +183,8 @@ void WeighItems(Evaluation& ev) {
         }
       }
     }
-    for (const auto& n : j.notes) {
-      if (n.find("734.9(h)(2)(i)") != std::string::npos) {
-        ev.Add(rule_of("jurisdiction.fdp_h_worldwide"), Effect::kInfo, EXPLAIN(item.label + ": " + n), idx);
-      } else if (n.find("734.9(l)") != std::string::npos) {
-        ev.Add(rule_of("jurisdiction.fdp_l"), Effect::kInfo, EXPLAIN(item.label + ": " + n), idx);
-      }
-      ev.Warn(EXPLAIN(item.label + ": " + n));
-    }
+    for (const auto& c : j.codified_reach) ev.Add(rule_of(c.rule), Effect::kInfo, EXPLAIN(item.label + ": " + c.note), idx);
+    for (const auto& n : j.notes) ev.Warn(EXPLAIN(item.label + ": " + n));
     ev.jurisdictions[i] = std::move(j);
   }
   if (!without.empty() && assumed) {
