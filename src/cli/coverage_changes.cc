@@ -26,6 +26,7 @@ json CoverageChanges(const std::vector<std::string>& parties, const ownership::G
                      const ownership::CoverageCalculator* before, const ownership::GraphOwnership& after_graph,
                      const ownership::CoverageCalculator& after, Date as_of) {
   json out = json::array();
+  std::map<std::string, size_t> reported;  // graph entity → its row: one entity, one row
   for (const auto& name : parties) {
     Party p;
     p.name = name;
@@ -33,10 +34,21 @@ json CoverageChanges(const std::vector<std::string>& parties, const ownership::G
     std::optional<ownership::EntityMatch> m0 = before_graph ? before_graph->Match(p) : std::nullopt;
     const Coverage* now = m ? &after.Of(m->entity, as_of) : nullptr;
     const Coverage* was = m0 && before ? &before->Of(m0->entity, as_of) : nullptr;
+    // A party listed itself is restricted by its own listing (the re-screen's new hits say when
+    // that changes): what it owns or is owned by is not its coverage.
+    if ((now && now->listed) || (was && was->listed)) continue;
     const auto now_state = now ? now->state : Coverage::State::kNotCovered;
     const auto was_state = was ? was->state : Coverage::State::kNotCovered;
     if (now_state == was_state) continue;
+    const std::string entity = m ? "after:" + after_graph.graph().entities[m->entity].id
+                                 : "before:" + before_graph->graph().entities[m0->entity].id;
+    if (auto r = reported.find(entity); r != reported.end()) {
+      out[r->second]["remembered_as"].push_back(name);  // another name of the same entity
+      continue;
+    }
+    reported.emplace(entity, out.size());
     json j{{"party", name},
+           {"remembered_as", json::array({name})},
            {"before", ownership::CoverageStateName(was_state)},
            {"after", ownership::CoverageStateName(now_state)}};
     if (now) {
@@ -94,13 +106,18 @@ json StatedCoverageChanges(const std::vector<screen::PartyStore::StatedStake>& s
   auto was = ownership::CoverageUnder(g, before, data, as_of);
   auto now = ownership::CoverageUnder(g, &after, data, as_of);
   json out = json::array();
-  std::vector<bool> owned(g.entities.size(), false);
-  for (const auto& e : g.edges) owned[e.owned] = true;
+  // The parties checked: owned in some stake and owner in none (an intermediate shows in the
+  // chain of the party above it).
+  std::vector<bool> owned(g.entities.size(), false), owner(g.entities.size(), false);
+  for (const auto& e : g.edges) {
+    owned[e.owned] = true;
+    owner[e.owner] = true;
+  }
   for (uint32_t i = 0; i < g.entities.size(); ++i) {
-    if (!owned[i]) continue;
+    if (!owned[i] || owner[i]) continue;
     const Coverage& c1 = now->Of(i, as_of);
     const Coverage& c0 = was->Of(i, as_of);
-    if (c1.state == c0.state) continue;
+    if (c1.state == c0.state || c1.listed || c0.listed) continue;
     out.push_back(json{{"party", g.entities[i].name},
                        {"before", ownership::CoverageStateName(c0.state)},
                        {"after", ownership::CoverageStateName(c1.state)},

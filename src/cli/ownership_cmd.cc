@@ -32,7 +32,7 @@ void ProgressDone() {
   if (::isatty(STDERR_FILENO)) std::cerr << "\r\033[K" << std::flush;
 }
 
-void RunImport(CliContext& ctx, const std::string& file, bool as_json) {
+void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool strict, bool as_json) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return;
   const auto started = std::chrono::steady_clock::now();
@@ -47,6 +47,11 @@ void RunImport(CliContext& ctx, const std::string& file, bool as_json) {
     ProgressDone();
     return Fail(ctx, g.status());
   }
+  if (strict && !g->warnings.empty()) {
+    ProgressDone();
+    return Fail(ctx, Status::Invalid(file, g->warnings.front() + " (--strict)"));
+  }
+  for (const auto& w : g->warnings) std::cerr << "warning: " << w << "\n";
   g->sha256 = screen::Sha256Hex(bytes);
   bytes.clear();
   bytes.shrink_to_fit();
@@ -57,14 +62,14 @@ void RunImport(CliContext& ctx, const std::string& file, bool as_json) {
     ProgressDone();
     return Fail(ctx, previous.status());
   }
-  auto imported = store.Import(*g);
+  auto imported = store.Import(*g, allow_empty);
   ProgressDone();
   if (!imported.ok()) return Fail(ctx, imported.status());
   g->version = imported->version;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   json report{{"file", file},          {"format", g->format},   {"sha256", g->sha256},
               {"version", imported->version}, {"entities", imported->entities}, {"edges", imported->edges},
-              {"seconds", seconds}};
+              {"seconds", seconds}, {"warnings", g->warnings}};
   if (*previous) report["previous_version"] = (*previous)->version;
   if (Status st = RecordCliEvent(ctx, "", "ownership.imported", report.dump()); !st.ok()) return Fail(ctx, st);
   // Re-screen the remembered parties whose coverage the new graph changes.
@@ -159,13 +164,21 @@ void RunShow(CliContext& ctx, const std::string& who, const std::string& as_of_t
   if (!w.ok()) return Fail(ctx, w.status());
   json out = json::array();
   for (uint32_t e : found) out.push_back(ownership::EntityJson(gr, *w->calc, e, as_of));
+  const json rule = ownership::RuleStatusJson(*data, as_of);
   if (as_json) {
-    std::cout << json{{"graph_version", gr.version}, {"lists", w->lists}, {"entities", out}}.dump(2) << "\n";
+    std::cout << json{{"graph_version", gr.version}, {"lists", w->lists}, {"affiliates_rule", rule}, {"entities", out}}.dump(2) << "\n";
     return;
   }
+  const std::string status = rule["status"].get<std::string>();
+  std::cout << "the Affiliates Rule on " << as_of.ToString() << ": "
+            << (status == "in_force" ? "in force" : status == "stayed" ? "stayed (ownership by listed parties is a red flag, not a license requirement)"
+                                                                        : "not in force")
+            << " (" << rule["citation"].get<std::string>() << ")\n";
   for (const auto& e : out) {
+    const std::string state = e["coverage"]["status"].get<std::string>();
     std::cout << e["name"].get<std::string>() << " (" << e["id"].get<std::string>() << (e["country"].get<std::string>().empty() ? "" : ", " + e["country"].get<std::string>())
-              << ") on " << as_of.ToString() << ": " << e["coverage"]["status"].get<std::string>() << " under the Affiliates Rule";
+              << ") on " << as_of.ToString() << ": " << (status == "in_force" || state == "not_covered" ? state : state + " if the rule applied")
+              << " under the Affiliates Rule";
     if (e["coverage"]["share"].get<double>() > 0) std::cout << ", " << e["coverage"]["share"].get<double>() << "% owned by covered parties";
     std::cout << "\n";
     if (!e["aliases"].empty()) {
@@ -232,8 +245,12 @@ void RegisterOwnershipCommands(CLI::App& app, CliContext& ctx) {
   auto imp_json = std::make_shared<bool>(false);
   imp->add_option("file", *file, "CSV (owner,owned,percent,source,as_of[,owner_country,owned_country,owner_id,owned_id,start_date,end_date]) or .jsonl")
       ->required();
+  auto imp_empty = std::make_shared<bool>(false);
+  auto imp_strict = std::make_shared<bool>(false);
   imp->add_flag("--json", *imp_json, "JSON output");
-  imp->callback([&ctx, file, imp_json] { RunImport(ctx, *file, *imp_json); });
+  imp->add_flag("--allow-empty", *imp_empty, "Accept a file without any stake (it empties the graph; refused otherwise)");
+  imp->add_flag("--strict", *imp_strict, "A column this import does not read is an error, not a warning");
+  imp->callback([&ctx, file, imp_json, imp_empty, imp_strict] { RunImport(ctx, *file, *imp_empty, *imp_strict, *imp_json); });
 
   auto* status = own->add_subcommand("status", "The ownership graph in use: its file, version and size");
   auto status_json = std::make_shared<bool>(false);

@@ -69,6 +69,7 @@ class Graph {
   std::string file_name, format, sha256;  // what it was imported from
   int64_t version = 0;                    // the store's import counter (0: not stored)
   std::string imported_at;
+  std::vector<std::string> warnings;      // what the import did not read (unknown columns); not stored
 
   // Builds the look-up tables below; call after filling the vectors.
   void Index();
@@ -114,8 +115,10 @@ class GraphStore {
     int64_t version = 0;
     size_t entities = 0, edges = 0;
   };
-  // Replaces the graph in one transaction: on any failure the previous graph stays in use.
-  Result<Imported> Import(const Graph& g) const;
+  // Replaces the graph in one transaction: on any failure the previous graph stays in use. A
+  // graph without a stake (a header-only or truncated export) would disarm every check that
+  // relied on the one in use: refused unless `allow_empty`.
+  Result<Imported> Import(const Graph& g, bool allow_empty = false) const;
   // The graph in use; kNotFound when none was imported. `previous`: the one it replaced.
   Result<Graph> Load(bool previous = false) const;
   bool Exists() const;

@@ -1,5 +1,8 @@
 #include "ownership/ownership_json.h"
 
+#include "data/dataset.h"
+#include "determine/steps/compiled_rules.h"
+
 namespace exportctl::ownership {
 namespace {
 
@@ -47,6 +50,21 @@ json EntityJson(const Graph& g, const CoverageCalculator& calc, uint32_t e, Date
               {"as_of", as_of.ToString()},
               {"coverage", CoverageJson(calc.Of(e, as_of))},
               {"owners", OwnersUp(g, calc, e, as_of, 0, budget)}};
+}
+
+json RuleStatusJson(const Dataset& data, Date as_of) {
+  const auto rules = steps::Compile(data);
+  const steps::AffiliatesRules& a = rules->affiliates;
+  if (const steps::AffiliatesWindow* w = a.On(as_of, Posture::kEnforced)) {
+    return json{{"status", w->in_force ? "in_force" : "stayed"}, {"citation", w->citation}, {"verified", w->verified && a.data_error.empty()}};
+  }
+  const auto& ws = a.windows[static_cast<size_t>(Posture::kEnforced)];
+  const bool before = !ws.empty() && as_of < ws.front().from;
+  if (before) {
+    return json{{"status", "not_in_force"}, {"citation", "before " + ws.front().from.ToString() + " (" + ws.front().citation + ")"}, {"verified", true}};
+  }
+  // No window covers the date: the step applies the rule (fail closed), and so does this answer.
+  return json{{"status", "in_force"}, {"citation", "no status window in the data covers " + as_of.ToString() + "; applied as in force"}, {"verified", false}};
 }
 
 }  // namespace exportctl::ownership

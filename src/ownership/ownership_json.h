@@ -4,7 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/date.h"
 #include "ownership/ownership.h"
+
+namespace exportctl {
+class Dataset;
+}
 
 namespace exportctl::ownership {
 
@@ -14,5 +19,10 @@ nlohmann::json CoverageJson(const Coverage& c);
 // "country", "share", "source", "start"?, "end"?, "counts_on_date", "coverage", "owners"}]}:
 // at most 2000 owners, 16 levels up.
 nlohmann::json EntityJson(const Graph& g, const CoverageCalculator& calc, uint32_t entity, Date as_of);
+// The Affiliates Rule on a date as enforced, from the regime data: {"status": "in_force" |
+// "stayed" | "not_in_force", "citation", "verified"}. A coverage is a license requirement only
+// while the rule is in force; `check` weighs the posture and the windows, `ownership show` says
+// which window the date falls in.
+nlohmann::json RuleStatusJson(const Dataset& data, Date as_of);
 
 }  // namespace exportctl::ownership

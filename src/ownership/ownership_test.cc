@@ -60,6 +60,33 @@ TEST(Csv, AnUnknownCountryCodeIsAnErrorNotAnEntityNobodyMatches) {
   EXPECT_TRUE(ParseGraph(std::string(kHeader) + "X,A,60,Orbis,2026-10-01,cn,my,,\n", "g.csv").ok());
 }
 
+// A column given twice is refused (which of the two shares counts is not known; the last one
+// used to win silently), an unknown column is named, "≥50%" reads as ">=50%", and a file without
+// a stake does not replace the graph in use unless that is what the caller asks for.
+TEST(Csv, ARepeatedColumnIsRefusedAndAnUnknownOneIsNamed) {
+  auto twice = ParseGraph("owner,owned,percent,source,as_of,owner_country,owned_country,percent\nS,P,60,x,2026-10-01,CN,MY,10\n", "g.csv");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().field(), "g.csv:1.percent");
+  auto unknown = ParseGraph("owner,owned,percent,source,as_of,enddate\nS,P,60,x,2026-10-01,2020-01-01\n", "g.csv");
+  ASSERT_TRUE(unknown.ok()) << unknown.status().ToString();
+  ASSERT_EQ(unknown->warnings.size(), 1u);
+  EXPECT_NE(unknown->warnings[0].find("\"enddate\""), std::string::npos);
+  EXPECT_EQ(*ParseShare("\u226550%", "f")->low, 50);
+  const std::string dir = ::testing::TempDir() + "/own-empty-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  GraphStore store(dir);
+  ASSERT_TRUE(store.Import(*unknown).ok());
+  auto empty = ParseGraph("owner,owned,percent,source,as_of\n", "empty.csv");
+  ASSERT_TRUE(empty.ok());
+  auto refused = store.Import(*empty);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "empty.csv");
+  EXPECT_EQ(store.Load()->edges.size(), 1u);  // the graph in use stays
+  ASSERT_TRUE(store.Import(*empty, /*allow_empty=*/true).ok());
+  EXPECT_EQ(store.Load()->edges.size(), 0u);
+  std::filesystem::remove_all(dir);
+}
+
 // FollowTheMoney properties are lists: none of their values is dropped silently.
 TEST(FollowTheMoney, SeveralValuesAreReadNotTruncatedToTheFirst) {
   const std::string entities =
@@ -300,11 +327,13 @@ TEST(StoredView, AnEntityIsFoundByEveryNameItGoesBy) {
   const std::string dir = ::testing::TempDir() + "/own-aliases-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   const std::string ftm =
-      R"({"id":"c1","schema":"Company","properties":{"name":["Guangdong New Holdco","Shenzhen Holdco"],"previousName":["SZ Holdco Old"],"country":["cn"]}})" "\n"
+      R"({"id":"c1","schema":"Company","properties":{"name":["Guangdong New Holdco","Shenzhen Holdco"],"previousName":["SZ Holdco Old"],"weakAlias":["SZH"],"country":["cn"]}})" "\n"
       R"({"id":"c2","schema":"Company","properties":{"name":["Penang Compute Sdn Bhd","PCSB Malaysia"],"alias":["Penang AI Cloud","PENANG COMPUTE SDN. BHD."],"country":["my"]}})" "\n"
       R"({"id":"o1","schema":"Ownership","properties":{"owner":["c1"],"asset":["c2"],"percentage":["60"]}})" "\n";
   Graph g = Parse(ftm, "g.jsonl");
   ASSERT_EQ(g.entities.size(), 2u);
+  ASSERT_EQ(g.warnings.size(), 1u);  // weakAlias is said to be unused, not dropped silently
+  EXPECT_NE(g.warnings[0].find("weakAlias"), std::string::npos);
   // The alias that folds as the name is not kept twice.
   EXPECT_EQ(g.entities[1].aliases, (std::vector<std::string>{"PCSB Malaysia", "Penang AI Cloud"}));
   EXPECT_EQ(g.entities[0].aliases, (std::vector<std::string>{"Shenzhen Holdco", "SZ Holdco Old"}));

@@ -53,6 +53,9 @@ Result<Share> ParseShare(std::string_view text, const std::string& field) {
   if (s.starts_with(">=") || s.starts_with("<=")) {
     bound = s[0] == '>' ? kAbove : kBelow;
     s = Trim(s.substr(2));
+  } else if (s.starts_with("\u2265") || s.starts_with("\u2264")) {  // "≥50%", "≤25%"
+    bound = s.starts_with("\u2265") ? kAbove : kBelow;
+    s = Trim(s.substr(3));
   } else if (!s.empty() && (s[0] == '>' || s[0] == '<')) {
     bound = s[0] == '>' ? kAbove : kBelow;
     s = Trim(s.substr(1));
@@ -322,7 +325,22 @@ Result<Graph> ParseCsvGraph(std::string_view text, const std::string& file) {
   if (!NextCsvRecord(text, pos, line, header, header_n, unterminated)) return Status::Invalid(file + ":1", "empty file: expected a CSV header");
   header.resize(header_n);
   std::map<std::string, size_t> col;
-  for (size_t i = 0; i < header.size(); ++i) col[FoldName(header[i])] = i;
+  for (size_t i = 0; i < header.size(); ++i) {
+    // A column given twice would let one of two shares be read silently: refused.
+    auto [at, added] = col.emplace(FoldName(header[i]), i);
+    if (!added) {
+      return Status::Invalid(file + ":1." + header[i], "the column \"" + header[i] + "\" appears twice (columns " + std::to_string(at->second + 1) +
+                                                           " and " + std::to_string(i + 1) + "); which one holds the figure is not known");
+    }
+  }
+  // A column this import does not read is named, never dropped silently ("enddate" for end_date).
+  static const char* const kKnown[] = {"owner", "owned", "percent", "source", "as of", "owner country", "owned country",
+                                       "owner id", "owned id", "start date", "end date"};
+  for (const auto& [name, i] : col) {
+    if (std::find_if(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return name == k; }) == std::end(kKnown)) {
+      b.g.warnings.push_back(file + ":1: the column \"" + header[i] + "\" is not one this import reads; it was not used");
+    }
+  }
   auto column = [&](const char* name) -> std::optional<size_t> {
     auto it = col.find(name);
     if (it == col.end()) return std::nullopt;
@@ -417,6 +435,7 @@ struct PendingEdge {
 Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
   Builder b;
   std::vector<PendingEdge> pending;
+  size_t weak_aliases = 0;  // entities with weakAlias values (not used: said in a warning)
   std::unordered_map<std::string, size_t> entity_line;
   simdjson::dom::parser parser;
   size_t pos = 0, line = 0;
@@ -536,6 +555,8 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
         EXPORTCTL_RETURN_IF_ERROR(values(prop, tmp));
         for (const auto& t : tmp) add(t);
       }
+      EXPORTCTL_RETURN_IF_ERROR(values("weakAlias", tmp));
+      if (!tmp.empty()) ++weak_aliases;
     }
     const uint32_t idx = b.Entity(key, name, country, "");
     b.g.entities[idx].schema = std::string(schema);
@@ -583,6 +604,10 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
       // An entity that owns nothing may lack a name; one that is owned is matched by name.
       b.g.entities[i].name = b.g.entities[i].id;
     }
+  }
+  if (weak_aliases > 0) {
+    b.g.warnings.push_back(file + ": " + std::to_string(weak_aliases) +
+                           " entities carry weakAlias values; they are neither matched nor screened (short or generic names)");
   }
   b.g.format = "ftm";
   b.g.file_name = file;

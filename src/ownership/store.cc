@@ -119,7 +119,12 @@ GraphStore::GraphStore(std::string data_dir) : path_(std::move(data_dir) + "/own
 
 bool GraphStore::Exists() const { return std::filesystem::exists(path_); }
 
-Result<GraphStore::Imported> GraphStore::Import(const Graph& g) const {
+Result<GraphStore::Imported> GraphStore::Import(const Graph& g, bool allow_empty) const {
+  if (g.edges.empty() && !allow_empty) {
+    return Status::Invalid(g.file_name.empty() ? "file" : g.file_name,
+                           "no ownership stake in the file: importing it would replace the graph in use with an empty one (a truncated "
+                           "export?); nothing imported (to empty the graph on purpose, allow an empty import)");
+  }
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
   Conn c;

@@ -522,7 +522,8 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
     if (found.empty()) return Status::Error(ErrorCode::kNotFound, "id", "no entity " + id + " in the ownership graph");
     json out = json::array();
     for (uint32_t e : found) out.push_back(ownership::EntityJson(*st->graph, *st->calc, e, d));
-    return json{{"graph_version", st->graph->version}, {"lists", st->calc->list_version()}, {"entities", out}}
+    return json{{"graph_version", st->graph->version}, {"lists", st->calc->list_version()},
+                {"affiliates_rule", ownership::RuleStatusJson(data_, d)}, {"entities", out}}
         .dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
@@ -534,12 +535,18 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
     auto content = String(*j, "content", true);
     if (!content.ok()) return content.status();
     if (file->empty() || file->find('/') != std::string::npos) return Status::Invalid("file_name", "a file name without a directory");
+    bool allow_empty = false;
+    if (j->contains("allow_empty")) {
+      if (!(*j)["allow_empty"].is_boolean()) return Status::Invalid("allow_empty", "not true or false");
+      allow_empty = (*j)["allow_empty"].get<bool>();
+    }
     auto g = ownership::ParseGraph(*content, *file);
     if (!g.ok()) return g.status();
     g->sha256 = screen::Sha256Hex(*content);
-    auto imported = ownership::GraphStore(data_dir_).Import(*g);
+    auto imported = ownership::GraphStore(data_dir_).Import(*g, allow_empty);
     if (!imported.ok()) return imported.status();
     g->version = imported->version;
+    const std::vector<std::string> warnings = g->warnings;
     Swap(std::make_shared<const ownership::Graph>(std::move(g).value()));
     {
       std::lock_guard lock(mu_);
@@ -547,7 +554,7 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
       reload_error_.clear();
     }
     return json{{"version", imported->version}, {"file", *file}, {"entities", imported->entities}, {"edges", imported->edges},
-                {"note", "applies to the next check"}}
+                {"warnings", warnings}, {"note", "applies to the next check"}}
         .dump(-1, ' ', false, json::error_handler_t::replace);
   }
 

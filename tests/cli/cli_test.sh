@@ -278,6 +278,13 @@ expect "the import reports who became covered through whom" python3 -c "import j
 expect "the next check weighs the graph's owners" python3 -c "import json,sys; b=json.load(open('$tmp/penang-before.json')); a=json.load(open('$tmp/penang-after.json')); sys.exit(0 if b['outcome']=='NO_LICENSE_REQUIRED' and a['outcome']=='LICENSE_REQUIRED' and any('owners.csv:3' in r['summary'] for r in a['reasons']) else 1)"
 "$bin" --data-dir "$o" --max-list-age-days 36500 ownership show "Penang Compute Sdn Bhd" --as-of 2026-11-30 --json > "$tmp/own-show.json"
 expect "ownership show gives the owners up the chain with coverage" python3 -c "import json,sys; e=json.load(open('$tmp/own-show.json'))['entities'][0]; sys.exit(0 if e['coverage']['status']=='covered' and e['owners'][0]['owners'][0]['coverage']['listed'] else 1)"
+"$bin" --data-dir "$o" --max-list-age-days 36500 ownership show "Penang Compute Sdn Bhd" --as-of 2026-03-01 > "$tmp/own-show-stayed.txt"
+expect "ownership show on a stayed date says the rule is stayed, not that a license is needed" python3 -c "import sys; t=open('$tmp/own-show-stayed.txt').read(); sys.exit(0 if 'stayed' in t and 'covered if the rule applied' in t else 1)"
+printf 'owner,owned,percent,source,as_of\n' > "$tmp/owners-empty.csv"
+"$bin" --data-dir "$o" ownership import "$tmp/owners-empty.csv" > /dev/null 2> "$tmp/err"
+expect "a file without any stake is refused (exit 2) and the graph stays" test $? -eq 2
+"$bin" --data-dir "$o" ownership status --json > "$tmp/own-status2.json"
+expect "the graph in use is unchanged" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/own-status2.json'))['graph']['edges']==2 else 1)"
 printf 'owner,owned,percent,source,as_of\nShenzhen Holdco Ltd,Asia Holdings Ltd,40,Orbis,2026-11-01\n' > "$tmp/owners2.csv"
 "$bin" --data-dir "$o" --max-list-age-days 36500 ownership import "$tmp/owners2.csv" > /dev/null
 "$bin" --data-dir "$o" ownership diff --json > "$tmp/own-diff.json"
