@@ -438,18 +438,27 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words) {
 }
 
 bool DifferentKoreanVowels(std::string_view a, std::string_view b) {
-  if (a == b || a.size() > 7 || b.size() > 7) return false;
-  auto fold = [](std::string_view w) {
-    std::string out;
-    for (size_t i = 0; i < w.size(); ++i) {
-      out.push_back(w[i]);
-      if (w[i] == 'e' && i + 1 < w.size() && (w[i + 1] == 'o' || w[i + 1] == 'u')) out.pop_back();
-    }
-    return out;
+  if (a.size() > 7 || b.size() > 7 || a == b) return false;
+  // An e before o or u (eo, eu) is the vowel distinction; without it the words would be equal.
+  // Compared in place: this runs for every word pair a query meets.
+  auto dropped = [](std::string_view w, size_t i) {
+    return w[i] == 'e' && i + 1 < w.size() && (w[i + 1] == 'o' || w[i + 1] == 'u');
   };
-  const bool a_eo = a.find("eo") != std::string_view::npos || a.find("eu") != std::string_view::npos;
-  const bool b_eo = b.find("eo") != std::string_view::npos || b.find("eu") != std::string_view::npos;
-  return a_eo != b_eo && fold(a) == fold(b);
+  auto has_eo = [&](std::string_view w) {
+    for (size_t i = 0; i + 1 < w.size(); ++i) {
+      if (dropped(w, i)) return true;
+    }
+    return false;
+  };
+  if (has_eo(a) == has_eo(b)) return false;
+  size_t i = 0, j = 0;
+  for (;;) {
+    while (i < a.size() && dropped(a, i)) ++i;
+    while (j < b.size() && dropped(b, j)) ++j;
+    if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
+    if (a[i] != b[j]) return false;
+    ++i, ++j;
+  }
 }
 
 }  // namespace exportctl::screen::internal

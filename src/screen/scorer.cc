@@ -291,9 +291,16 @@ uint64_t SkeletonKey(std::string_view word, bool probe) {
 }
 
 bool SkeletonMatch(std::string_view a, std::string_view b) {
-  if (!IsSkeletonWord(a) || IsSkeletonWord(b) || !SkeletonEligible(b)) return false;
+  // `a` a skeleton word (no vowel), `b` a word with a vowel, both eligible, with the same
+  // skeleton. The letter tests and skeletons first: the word classes (hash lookups) are asked
+  // only for the few pairs whose skeletons agree.
+  if (a.size() < 2 || b.size() < 2 || !std::none_of(a.begin(), a.end(), IsVowel) ||
+      std::none_of(b.begin(), b.end(), IsVowel)) {
+    return false;
+  }
   const std::string skeleton = Skeleton(a);
-  return skeleton.size() >= kMinSkeletonLetters && skeleton == Skeleton(b);
+  if (skeleton.size() < kMinSkeletonLetters || skeleton != Skeleton(b)) return false;
+  return SkeletonEligible(a) && SkeletonEligible(b);
 }
 
 bool Comparable(std::string_view a, std::string_view b, bool query_word) {
