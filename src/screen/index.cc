@@ -137,7 +137,7 @@ inline int Popcount26(uint32_t x) {  // no popcnt instruction assumed: SWAR
 // An upper bound of RawSimilarity from letter sets and lengths alone: Jaro's matches m are at
 // most the shared letters plus the fewer repeated letters; the Winkler prefix adds at most 0.4.
 // Words with the same letter set are never excluded (doubled letters and swaps are repaired).
-inline bool MayReach(uint32_t shape_a, uint32_t shape_b, double floor) {
+[[gnu::always_inline]] inline bool MayReach(uint32_t shape_a, uint32_t shape_b, double floor) {
   if (shape_a == kNoShape || shape_b == kNoShape) return true;
   constexpr uint32_t kLetters = (1u << 26) - 1;
   if ((shape_a & kLetters) == (shape_b & kLetters)) return true;
@@ -155,6 +155,8 @@ inline bool MayReach(uint32_t shape_a, uint32_t shape_b, double floor) {
 // A word or join of the query with what candidate lookup needs.
 struct QueryItem {
   std::string text;
+  std::string cache_key;  // text and whether it is a word or a join (MatchCache)
+  const std::pair<uint32_t, uint32_t>* cached = nullptr;  // its MatchCache range, if known
   uint32_t shape = 0;
   double join_floor = 0;  // kMinJoinSimilarity for joins: lower pairs never count
   std::vector<uint64_t> keys;
@@ -173,7 +175,13 @@ struct Best {
 struct Scratch {
   uint32_t epoch = 0;
   uint32_t item_epoch = 0;
-  std::vector<uint32_t> vocab_stamp, vocab_slot, item_stamp;
+  // Per vocabulary entry, together so a lookup costs one cache miss, not three: `stamp` (== epoch
+  // when the entry was matched by this query), its `slot` in sims, and `item` (== item_epoch when
+  // already tried for the current query item).
+  struct VocabMark {
+    uint32_t stamp = 0, slot = 0, item = 0, unused = 0;
+  };
+  std::vector<VocabMark> vocab_marks;
   std::vector<uint32_t> name_stamp;
   std::vector<uint32_t> record_stamp, record_slot;
   std::vector<QueryItem> items;
@@ -182,14 +190,12 @@ struct Scratch {
   std::vector<Best> best;
   std::vector<PairChoice> pairs;
   void Reserve(size_t vocab, size_t names, size_t records) {
-    if (vocab_stamp.size() < vocab) {
-      vocab_stamp.resize(vocab, 0), vocab_slot.resize(vocab, 0), item_stamp.resize(vocab, 0);
-    }
+    if (vocab_marks.size() < vocab) vocab_marks.resize(vocab);
     if (name_stamp.size() < names) name_stamp.resize(names, 0);
     if (record_stamp.size() < records)
       record_stamp.resize(records, 0), record_slot.resize(records, 0);
     if (++epoch == 0) {
-      std::fill(vocab_stamp.begin(), vocab_stamp.end(), 0);
+      for (VocabMark& m : vocab_marks) m.stamp = 0;
       std::fill(name_stamp.begin(), name_stamp.end(), 0);
       std::fill(record_stamp.begin(), record_stamp.end(), 0);
       epoch = 1;
@@ -198,10 +204,10 @@ struct Scratch {
     matched_vocab.clear();
     candidates.clear();
   }
-  // A fresh stamp for item_stamp: vocabulary entries already tried for the current query item.
+  // A fresh stamp for VocabMark::item: vocabulary entries already tried for the current query item.
   uint32_t NextItem() {
     if (++item_epoch == 0) {
-      std::fill(item_stamp.begin(), item_stamp.end(), 0);
+      for (VocabMark& m : vocab_marks) m.item = 0;
       item_epoch = 1;
     }
     return item_epoch;
@@ -211,6 +217,39 @@ struct Scratch {
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
   return scratch;
+}
+
+// Per thread: the vocabulary entries, with their similarities, that a query word or join reached
+// through the key tables. They depend only on the item (its text, and whether it is a word or a
+// join) and the index, and names repeat their words (given names, family names, legal forms), so
+// a repeated item skips its key lookups and comparisons. Bounded; emptied when another index is
+// queried or when full.
+struct MatchCache {
+  struct Match {
+    uint32_t vocab;
+    float sim;
+  };
+  static constexpr size_t kMaxItems = 50000, kMaxMatches = size_t{1} << 20;
+  uint64_t index_id = 0;
+  std::unordered_map<std::string, std::pair<uint32_t, uint32_t>> items;  // → [begin, end) of matches
+  std::vector<Match> matches;
+  void Use(uint64_t id) {
+    if (id != index_id || items.size() >= kMaxItems || matches.size() >= kMaxMatches) {
+      items.clear();
+      matches.clear();
+      index_id = id;
+    }
+  }
+};
+
+MatchCache& ThreadMatchCache() {
+  thread_local MatchCache cache;
+  return cache;
+}
+
+uint64_t NextIndexId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 // An array the queries read: built in memory (the vector) or used in place in the mapped index
@@ -1043,11 +1082,20 @@ class IndexImpl final : public Screener {
     const uint32_t epoch = s.epoch;
     if (s.items.size() < q_items) s.items.resize(q_items);
     std::vector<QueryItem>& items = s.items;
+    MatchCache& match_cache = ThreadMatchCache();
+    if (!brute_force) match_cache.Use(instance_id_);
     for (size_t i = 0; i < q_items; ++i) {
       QueryItem& item = items[i];
       item.text = query.ItemText(i);
       item.keys.clear();
-      internal::DeletionKeys(item.text, item.keys);
+      item.cache_key = item.text;
+      item.cache_key.push_back(i < query.words.size() ? '\x01' : '\x02');  // word or join
+      item.cached = nullptr;
+      if (!brute_force) {
+        auto it = match_cache.items.find(item.cache_key);
+        if (it != match_cache.items.end()) item.cached = &it->second;
+      }
+      if (item.cached == nullptr) internal::DeletionKeys(item.text, item.keys);
       item.phonetic = internal::PhoneticKey(item.text);
       item.skeleton = i < query.words.size() ? internal::SkeletonKey(item.text, true) : 0;
       item.shape = WordShape(item.text, i < query.words.size());
@@ -1058,13 +1106,14 @@ class IndexImpl final : public Screener {
     std::vector<float>& sims = s.sims;
     std::vector<uint32_t>& matched_vocab = s.matched_vocab;
     auto slot_of = [&](uint32_t v) -> uint32_t {
-      if (s.vocab_stamp[v] != epoch) {
-        s.vocab_stamp[v] = epoch;
-        s.vocab_slot[v] = static_cast<uint32_t>(matched_vocab.size());
+      Scratch::VocabMark& m = s.vocab_marks[v];
+      if (m.stamp != epoch) {
+        m.stamp = epoch;
+        m.slot = static_cast<uint32_t>(matched_vocab.size());
         matched_vocab.push_back(v);
         sims.resize(sims.size() + q_items, 0.0f);
       }
-      return s.vocab_slot[v];
+      return m.slot;
     };
     // Pairs below the floor never count (for a query join: below kMinJoinSimilarity), so they are
     // not stored.
@@ -1076,7 +1125,8 @@ class IndexImpl final : public Screener {
     auto may_reach = [&](const QueryItem& item, KeyEntry e, double floor) {
       return MayReach(item.shape, e.shape, std::max(floor, item.join_floor - 1e-6));
     };
-    auto consider = [&](size_t qi, KeyEntry e, double floor) {
+    // The similarity stored for the pair, or none (-1).
+    auto consider = [&](size_t qi, KeyEntry e, double floor) -> float {
       const QueryItem& item = items[qi];
       const std::string_view text = VocabText(e.vocab);
       double sim = internal::RawSimilarity(item.text, text);
@@ -1084,11 +1134,12 @@ class IndexImpl final : public Screener {
           internal::SkeletonMatch(item.text, text)) {
         sim = internal::kSkeletonSimilarity;
       }
-      if (sim < floor) return;
+      if (sim < floor) return -1.0f;
       // The join floor is applied to the stored (float) value, as ScorePairs applies it.
       const float stored = static_cast<float>(sim);
-      if (stored < item.join_floor) return;
+      if (stored < item.join_floor) return -1.0f;
       sims[slot_of(e.vocab) * q_items + qi] = stored;
+      return stored;
     };
 
     std::vector<uint32_t>& candidates = s.candidates;
@@ -1109,22 +1160,43 @@ class IndexImpl final : public Screener {
     } else {
       // Every probe is a likely cache miss: start them all before the first lookup.
       for (size_t qi = 0; qi < q_items; ++qi) {
+        if (items[qi].cached != nullptr) continue;
         for (uint64_t k : items[qi].keys) deletion_keys_.Prefetch(k);
         if (items[qi].phonetic != 0) phonetic_keys_.Prefetch(items[qi].phonetic);
         if (items[qi].skeleton != 0) phonetic_keys_.Prefetch(items[qi].skeleton);
       }
       for (size_t qi = 0; qi < q_items; ++qi) {
+        if (const auto* range = items[qi].cached; range != nullptr) {
+          // The same pairs, in the same order, as the lookups below found for this item before.
+          for (uint32_t m = range->first; m < range->second; ++m) {
+            const MatchCache::Match& match = match_cache.matches[m];
+            sims[slot_of(match.vocab) * q_items + qi] = match.sim;
+          }
+          continue;
+        }
+        const size_t first_match = match_cache.matches.size();
         const uint32_t item_stamp = s.NextItem();
         auto visit = [&](KeyEntry e) {
           const double floor = floor_of(items[qi], e);
           if (!may_reach(items[qi], e, floor)) return;
-          if (s.item_stamp[e.vocab] == item_stamp) return;  // reached through another key
-          s.item_stamp[e.vocab] = item_stamp;
-          consider(qi, e, floor);
+          uint32_t& tried = s.vocab_marks[e.vocab].item;
+          if (tried == item_stamp) return;  // reached through another key
+          tried = item_stamp;
+          const float stored = consider(qi, e, floor);
+          if (stored >= 0) match_cache.matches.push_back({e.vocab, stored});
         };
         for (uint64_t k : items[qi].keys) deletion_keys_.ForEach(k, visit);
         if (items[qi].phonetic != 0) phonetic_keys_.ForEach(items[qi].phonetic, visit);
         if (items[qi].skeleton != 0) phonetic_keys_.ForEach(items[qi].skeleton, visit);
+        // A lookup that met a damaged block of the mapped cache is not kept (the query fails).
+        if (damaged_.load(std::memory_order_acquire)) {
+          match_cache.matches.resize(first_match);
+        } else {
+          // A repeated item within this query keeps its first range.
+          match_cache.items.emplace(items[qi].cache_key,
+                                    std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(first_match),
+                                                                  static_cast<uint32_t>(match_cache.matches.size())));
+        }
       }
       // Prune with an upper bound (docs/screening.md, "Index"): with s_i the best similarity of
       // query word i to any comparable listed word and m_i the largest listed weight it can pair
@@ -1224,7 +1296,7 @@ class IndexImpl final : public Screener {
     }
 
     // A 512-bit filter of the matched vocabulary: most listed words were not matched, and the
-    // filter answers without reading vocab_stamp.
+    // filter answers without reading vocab_marks.
     uint64_t matched_filter[8] = {};
     for (uint32_t v : matched_vocab) matched_filter[(v >> 6) & 7] |= uint64_t{1} << (v & 63);
     std::vector<Best>& best = s.best;  // one per record
@@ -1240,8 +1312,9 @@ class IndexImpl final : public Screener {
       for (size_t ci = 0; ci < n.n_items; ++ci) {
         const uint32_t v = item_vocab[ci];
         if (((matched_filter[(v >> 6) & 7] >> (v & 63)) & 1u) == 0) continue;
-        if (s.vocab_stamp[v] != epoch) continue;
-        const float* row = &sims[s.vocab_slot[v] * q_items];
+        const Scratch::VocabMark& m = s.vocab_marks[v];
+        if (m.stamp != epoch) continue;
+        const float* row = &sims[m.slot * q_items];
         for (size_t qi = 0; qi < q_items; ++qi) {
           if (row[qi] > 0) {
             pairs.push_back({static_cast<uint8_t>(qi), static_cast<uint8_t>(ci), row[qi]});
@@ -1578,6 +1651,8 @@ class IndexImpl final : public Screener {
   // A block or record of the mapped cache failed its sum (LazySection, Record): queries fail and
   // the cache file (cache_path_) is removed so that the next process rebuilds it.
   mutable std::atomic<bool> damaged_{false};
+  // Tells this index's entries in the per-thread MatchCache from another's.
+  const uint64_t instance_id_ = NextIndexId();
   mutable std::once_flag remove_damaged_;
 
  public:

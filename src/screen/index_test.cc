@@ -202,6 +202,63 @@ void ExpectSameHits(const std::vector<Hit>& a, const std::vector<Hit>& b, const 
 
 // The index returns exactly what a full scan with the same scorer returns (real CSL, sampled
 // treated UN names and negatives, at a low threshold so that many hits are compared).
+// A query word already met in this thread is not looked up in the key tables again
+// (docs/screening.md, "Index"): a repeated query, or one sharing words with earlier ones, gets the
+// hits the lookups give, and another index is never answered from the first index's words.
+TEST(Screener, RepeatedWordsGiveTheSameHitsInEveryIndex) {
+  auto first = Screener::Build({SmallList()});
+  const std::vector<std::string> queries = {"Gazprom Bank",      "Nicolas Maduro",
+                                            "Maduro Gazprombank", "Huawei Gazprom Trading",
+                                            "Gazprom Bank",      "Nicolas Nicolas Maduro"};
+  std::vector<std::vector<Hit>> first_hits;
+  for (const auto& q : queries) {
+    ScreenQuery query{.name = q, .threshold = 0.6, .limit = 50};
+    auto hits = first->Screen(query);
+    auto slow = first->ScreenBruteForce(query);
+    ASSERT_TRUE(hits.ok() && slow.ok()) << q;
+    ExpectSameHits(*hits, *slow, q);
+    first_hits.push_back(*hits);
+  }
+  for (size_t i = 0; i < queries.size(); ++i) {
+    auto again = first->Screen({.name = queries[i], .threshold = 0.6, .limit = 50});
+    ASSERT_TRUE(again.ok()) << queries[i];
+    ExpectSameHits(*again, first_hits[i], queries[i]);
+  }
+  auto gazprom = first->Screen({.name = "Gazprom Bank"});
+  ASSERT_TRUE(gazprom.ok());
+  ASSERT_FALSE(gazprom->empty());
+  EXPECT_EQ((*gazprom)[0].record->record_id, "r2");
+
+  // A second index with other words (other vocabulary ids): its own answers.
+  LoadedList other;
+  other.version.list_id = "other";
+  ListRecord r;
+  r.record_id = "o1";
+  r.source = ListSource::kSdn;
+  r.type = PartyType::kIndividual;
+  r.name = "MADURO GUERRA, Nicolasa";
+  other.records.push_back(r);
+  other.version.record_count = 1;
+  auto second = Screener::Build({other});
+  for (const auto& q : queries) {
+    ScreenQuery query{.name = q, .threshold = 0.6, .limit = 50};
+    auto hits = second->Screen(query);
+    auto slow = second->ScreenBruteForce(query);
+    ASSERT_TRUE(hits.ok() && slow.ok()) << q;
+    ExpectSameHits(*hits, *slow, q);
+    for (const Hit& h : *hits) EXPECT_EQ(h.record->record_id, "o1") << q;
+  }
+  auto none = second->Screen({.name = "Gazprom Bank", .threshold = 0.6});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  // And the first index again, after the second filled this thread's cache.
+  for (size_t i = 0; i < queries.size(); ++i) {
+    auto again = first->Screen({.name = queries[i], .threshold = 0.6, .limit = 50});
+    ASSERT_TRUE(again.ok()) << queries[i];
+    ExpectSameHits(*again, first_hits[i], queries[i]);
+  }
+}
+
 TEST(Screener, IndexEqualsBruteForceOnTheCsl) {
   const std::string csl = testing::SharedData("csl/consolidated_2026-07-31.json");
   const std::string treated = testing::SharedData("eval/yente/positives_un_treated.csv");
