@@ -6,7 +6,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <optional>
+#include <type_traits>
 
 #include "data/dataset.h"
 
@@ -296,26 +298,142 @@ constexpr StepId kItemDestinationSteps[] = {StepId::kLicenseArea3a090, StepId::k
                                             StepId::kHbmLicense,       StepId::kH200CaseByCase,    StepId::kCountryAllocation,
                                             StepId::kModelWeights4e091};
 
+// The key's parts, each of fixed size or with its length first, so two keys are equal only when
+// every part is. Written into a buffer kept by the thread (a key is built in every evaluation).
+class KeyWriter {
+ public:
+  explicit KeyWriter(std::string& buf) : buf_(buf) {
+    if (buf_.size() < 512) buf_.resize(512);
+  }
+  template <typename T>
+  void Put(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    Raw(&v, sizeof v);
+  }
+  void Text(std::string_view s) {
+    Put(s.size());
+    Raw(s.data(), s.size());
+  }
+  void Optional(const std::optional<double>& v) {
+    Put(v.has_value());
+    Put(v.value_or(0.0));
+  }
+  std::string_view view() const { return std::string_view(buf_.data(), at_); }
+
+ private:
+#if defined(__GNUC__)
+  __attribute__((always_inline))
+#endif
+  inline void Raw(const void* p, size_t n) {
+    if (at_ + n > buf_.size()) [[unlikely]] buf_.resize(std::max(buf_.size() * 2, at_ + n));
+    std::memcpy(buf_.data() + at_, p, n);
+    at_ += n;
+  }
+  std::string& buf_;
+  size_t at_ = 0;
+};
+
 }  // namespace
 
 LicenseMemo::Order& LicenseMemo::For(const Transaction& tx) {
-  // Asked once per evaluation (dozens per decision): the key is built in a buffer kept by the
+  // Asked once per evaluation (dozens per decision): the key is built in buffers kept by the
   // thread, and a new entry's key allocated only when the order is new.
-  thread_local std::string key;
-  key.clear();
-  key.append(tx.destination).append("\x1f").append(tx.as_of.ToString()).append("\x1f").append(tx.reference);
-  key.append("\x1f").append(tx.license).append("\x1f").append(ActivityName(tx.activity));
+  thread_local std::string buffer, key;
+  KeyWriter k(buffer);
+  k.Text(tx.destination);
+  k.Put(tx.as_of.days());
+  k.Text(tx.reference);
+  k.Text(tx.license);
+  k.Put(tx.activity);
+  k.Put(tx.parties.size());
   for (const auto& p : tx.parties) {
-    key.append("\x1e").append(PartyRoleName(p.role)).append("\x1f").append(p.name).append("\x1f").append(p.country);
+    k.Put(p.role);
+    k.Text(p.name);
+    k.Text(p.country);
   }
+  key.assign(k.view());
   if (auto it = orders_.find(key); it != orders_.end()) return it->second;
   return orders_[key];
 }
 
-ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_t i, const Classification& c,
-                            ItemVerdict v, ItemResult& ir) {
+namespace {
+
+// What Weigh reads besides the order (the LicenseMemo::Order is keyed by the transaction's
+// parties, destination, date, reference, named license and activity): the views, the item, its
+// class and verdict so far, whether a prohibition holds, the license requirements found (the
+// transaction's and the item's), the party requirements, the Unverified List parties, and what
+// earlier items drew. A part that differs in any way is another key (fail closed: a miss only
+// weighs again).
+void VerdictKey(KeyWriter& k, const Evaluation& ev, size_t i, const Classification& c, const ItemVerdict& v,
+                const ItemResult& ir) {
+  k.Put(&ev.rules);
+  k.Put(ev.opt.licenses);
+  k.Put(ev.opt.allocations);
+  k.Put(ev.explain);
+  k.Put(ev.date.days());
+  k.Put(i);
+  k.Put(v.outcome);
+  k.Put(v.exception.has_value());
+  if (v.exception) k.Put(*v.exception);
+  k.Put(v.policy);
+  k.Put(v.draws_country_allocation);
+  k.Put(v.unresolved);
+  const TransactionItem& ti = ev.tx.items[i];
+  k.Put(ti.quantity);
+  k.Optional(ti.value_usd);
+  k.Put(ti.spec.catalog);
+  k.Put(ti.spec.die_area_verified);
+  k.Optional(ti.spec.memory_bandwidth_gbps);
+  k.Optional(ti.spec.interconnect_bandwidth_gbps);
+  k.Put(c.determinate);
+  k.Put(c.eccn);
+  k.Optional(c.tpp);
+  k.Optional(c.performance_density);
+  k.Text(ir.label);
+  k.Put(ir.total_tpp);
+  k.Put(ev.tx_effects.Has(Effect::kProhibited));
+  const int idx = static_cast<int>(i);
+  for (const Finding& f : ev.findings) {
+    if (f.effect != Effect::kLicenseRequired || (f.item >= 0 && f.item != idx)) continue;
+    k.Put('f');
+    k.Put(f.item);
+    k.Text(f.rule);
+    k.Text(f.citation);
+    k.Text(f.summary);
+  }
+  for (const Requirement& q : ev.party_requirements.view()) {
+    k.Put('q');
+    k.Text(q.rule);
+  }
+  for (const std::string& l : ev.unverified_listings) {
+    k.Put('u');
+    k.Text(l);
+  }
+  for (const LicenseUse& u : ev.license_uses) {
+    k.Put('l');
+    k.Text(u.number);
+    k.Put(u.version);
+    k.Text(u.expires);
+    k.Put(u.partial);
+    k.Text(u.revoked_from);
+    k.Put(u.items.size());
+    for (int item : u.items) k.Put(item);
+    for (const LicenseDrawdown& d : u.drawdowns) {
+      k.Put('d');
+      k.Text(d.measure);
+      k.Put(d.amount);
+      k.Put(d.limit);
+      k.Put(d.remaining_after);
+    }
+  }
+}
+
+}  // namespace
+
+// Weighs the licenses for one item (HeldLicenseStep's work, every time).
+static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i, const Classification& c, ItemVerdict v,
+                         ItemResult& ir) {
   const LicenseView* view = ev.opt.licenses;
-  if (!view || v.outcome != Outcome::kLicenseRequired) return v;
   const TransactionItem& ti = ev.tx.items[i];
   const int idx = static_cast<int>(i);
   const std::string_view eccn = c.determinate ? std::string_view(EccnName(c.eccn)) : std::string_view();
@@ -691,6 +809,39 @@ ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_
   }
   (void)facts;
   return v;
+}
+
+ItemVerdict HeldLicenseStep(Evaluation& ev, const TransactionFacts& facts, size_t i, const Classification& c,
+                            ItemVerdict v, ItemResult& ir) {
+  if (!ev.opt.licenses || v.outcome != Outcome::kLicenseRequired) return v;
+  // The explained evaluation weighs afresh (its reasons are text); the others, dozens per
+  // decision (the other posture, the Country Group answers and the facts tried), replay the
+  // answer of an earlier evaluation whose inputs were the same, byte for byte.
+  if (!ev.license_memo || ev.explain) return Weigh(ev, facts, i, c, v, ir);
+  if (!ev.license_order) ev.license_order = &ev.license_memo->For(ev.tx);
+  thread_local std::string buffer;
+  KeyWriter writer(buffer);
+  VerdictKey(writer, ev, i, c, v, ir);
+  thread_local std::string key;  // the look-up's key, its capacity kept
+  key.assign(writer.view());
+  auto& kept_verdicts = ev.license_order->verdicts;
+  if (auto it = kept_verdicts.find(key); it != kept_verdicts.end()) {
+    const LicenseMemo::Order::Kept& kept = it->second;
+    ev.findings.insert(ev.findings.end(), kept.findings.begin(), kept.findings.end());
+    ev.license_uses.insert(ev.license_uses.end(), kept.uses.begin(), kept.uses.end());
+    if (kept.license) ir.license = *kept.license;
+    return kept.verdict;
+  }
+  const size_t findings_before = ev.findings.size(), uses_before = ev.license_uses.size();
+  const std::string license_before = ir.license;
+  LicenseMemo::Order::Kept kept;
+  kept.verdict = Weigh(ev, facts, i, c, v, ir);
+  kept.findings.assign(ev.findings.begin() + static_cast<std::ptrdiff_t>(findings_before), ev.findings.end());
+  kept.uses.assign(ev.license_uses.begin() + static_cast<std::ptrdiff_t>(uses_before), ev.license_uses.end());
+  if (ir.license != license_before) kept.license = ir.license;
+  const ItemVerdict out = kept.verdict;
+  kept_verdicts.emplace(key, std::move(kept));
+  return out;
 }
 
 }  // namespace exportctl::steps

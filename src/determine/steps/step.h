@@ -218,6 +218,16 @@ struct LicenseMemo {
     std::unordered_map<std::string, Lookup> lookups;  // by kind, ECCN and chip
     std::map<std::pair<const HeldLicense*, bool>, PartyMatch> parties;  // by license version, exact only
     std::unordered_map<std::string, Result<AllocationBalance>> balances;  // by license and measure
+    // The step's answer for one item in an evaluation that is not explained, keyed by everything
+    // else the step reads (the item, its class and verdict so far, the requirements and listings
+    // found, earlier items' drawdowns: held_licenses.cc, VerdictKey): replayed, not weighed again.
+    struct Kept {
+      ItemVerdict verdict;
+      std::vector<Finding> findings;  // what the step appended
+      std::vector<LicenseUse> uses;   // what the step appended to license_uses
+      std::optional<std::string> license;  // ItemResult::license, when the step set it
+    };
+    std::unordered_map<std::string, Kept> verdicts;
   };
   // The order's parties, destination, date, reference and named license.
   Order& For(const Transaction& tx);
