@@ -336,9 +336,10 @@ Result<Graph> ParseCsvGraph(std::string_view text, const std::string& file) {
   // A column this import does not read is named, never dropped silently ("enddate" for end_date).
   static const char* const kKnown[] = {"owner", "owned", "percent", "source", "as of", "owner country", "owned country",
                                        "owner id", "owned id", "start date", "end date"};
-  for (const auto& [name, i] : col) {
+  for (const auto& entry : col) {
+    const std::string& name = entry.first;
     if (std::find_if(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return name == k; }) == std::end(kKnown)) {
-      b.g.warnings.push_back(file + ":1: the column \"" + header[i] + "\" is not one this import reads; it was not used");
+      b.g.warnings.push_back(file + ":1: the column \"" + header[entry.second] + "\" is not one this import reads; it was not used");
     }
   }
   auto column = [&](const char* name) -> std::optional<size_t> {
