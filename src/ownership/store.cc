@@ -174,7 +174,7 @@ Result<GraphStore::Imported> GraphStore::Import(const Graph& g, bool allow_empty
     Query qi(c, "INSERT INTO identifiers_current VALUES(?,?)");
     Query qn(c, "INSERT INTO names_current VALUES(?,?)");
     if (!q.s || !qi.s || !qn.s) return fail(c.Err("prepare"));
-    std::string ids, folded, aliases;
+    std::string ids, folded, aliases, folded_alias;
     for (size_t i = 0; i < g.entities.size(); ++i) {
       const Entity& e = g.entities[i];
       ids.clear();
@@ -203,7 +203,8 @@ Result<GraphStore::Imported> GraphStore::Import(const Graph& g, bool allow_empty
       for (const auto& a : e.aliases) {
         if (!aliases.empty()) aliases.push_back(kSep);
         aliases += a;
-        qn.Text(1, FoldName(a));
+        folded_alias = FoldName(a);  // bound without a copy (SQLITE_STATIC): it must outlive the step
+        qn.Text(1, folded_alias);
         qn.Int(2, static_cast<int64_t>(i));
         if (sqlite3_step(qn.s) != SQLITE_DONE) return fail(c.Err("insert name"));
         sqlite3_reset(qn.s);
