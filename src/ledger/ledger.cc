@@ -784,6 +784,16 @@ Result<std::vector<Posting>> OwnReservations(Ledger& ledger, const AccountKey& a
   return out;
 }
 
+// A reservation the transaction already holds is not in the balance it is weighed against (it
+// would count twice); the balance's note names it. Shared by the live and the batch views.
+static void LeaveOutOwnReservation(const Posting& p, AllocationBalance& out) {
+  out.used -= p.tpp();
+  char line[160];
+  std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());
+  out.note += std::string(out.note.empty() ? "leaves out the reservation this transaction already holds: " : "; ") +
+              line + (p.transaction_ref.empty() ? "" : " for " + p.transaction_ref);
+}
+
 Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q) const {
   auto key = AccountFor(q);
   if (!key.ok()) return key.status();
@@ -803,11 +813,7 @@ Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q
   for (const auto& p : *own) {
     // Not in the balance as of the decision date (a license's or quota's balance has every date).
     if (p.as_of > q.as_of && !key->CarriesLimit()) continue;
-    out.used -= p.tpp();
-    char line[160];
-    std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());
-    out.note += std::string(out.note.empty() ? "leaves out the reservation this transaction already holds: " : "; ") +
-                line + (p.transaction_ref.empty() ? "" : " for " + p.transaction_ref);
+    LeaveOutOwnReservation(p, out);
   }
   return out;
 }
@@ -859,11 +865,7 @@ Result<AllocationBalance> BatchAllocationView::Balance(const AllocationQuery& q)
     if (released) continue;
     // Not in the balance as of the decision date (a license's or quota's balance has every date).
     if (p.as_of > q.as_of && !every_date) continue;
-    out.used -= p.tpp();
-    char line[160];
-    std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());
-    out.note += std::string(out.note.empty() ? "leaves out the reservation this transaction already holds: " : "; ") +
-                line + (p.transaction_ref.empty() ? "" : " for " + p.transaction_ref);
+    LeaveOutOwnReservation(p, out);
   }
   return out;
 }

@@ -575,6 +575,14 @@ struct Lane {
   Chunk* out = &chunks[0];
   std::unordered_map<KeptKey, std::unique_ptr<Kept>, KeptKeyHash> kept;
   std::unordered_map<std::string, uint64_t> versions;  // account → postings written on it
+  uint64_t VersionOf(const std::string& account) const {
+    const auto v = versions.find(account);
+    return v == versions.end() ? 0 : v->second;
+  }
+  // Stamps what an evaluation read with the accounts' versions before the order's own postings.
+  void Stamp(std::vector<BalanceRead>& reads) const {
+    for (auto& read : reads) read.version = VersionOf(read.answer.account);
+  }
   // Transactions parsed on this policy set's data, by Order::content: orders alike are the same
   // transaction but for their reference and date (ParseTransaction reads nothing else from the
   // date), so one parse serves every date. Bounded: cleared when it grows past kParsedKept.
@@ -700,8 +708,7 @@ Status DecideOne(const Services& s, Lane& lane, const Order& order, const Transa
 bool StillHolds(Lane& lane, const Order& order, Kept& kept) {
   for (auto& read : kept.reads) {
     const std::string& account = read.answer.account;
-    const auto v = lane.versions.find(account);
-    const uint64_t version = v == lane.versions.end() ? 0 : v->second;
+    const uint64_t version = lane.VersionOf(account);
     // An H200 China account's cap is another account's (h200-us): read again.
     const bool own_postings_only = account.rfind("h200-", 0) != 0;
     if (own_postings_only && version == read.version) continue;
@@ -809,10 +816,7 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool ali
                                        {.idempotency_key = identity->ledger_key});
     if (!reserved.ok()) return reserved.status();
     if (!*reserved) return DecideOne(s, lane, order, *parsed);  // refused: as `check --reserve` goes on
-    for (auto& read : view.reads()) {
-      const auto v = lane.versions.find(read.answer.account);
-      read.version = v == lane.versions.end() ? 0 : v->second;  // before this order's own postings
-    }
+    lane.Stamp(view.reads());
     const bool keep = order.content && alike_later && !view.failed() && decision.outcome != Outcome::kLicensed;
     std::unique_ptr<Kept> evaluated;
     const Decision* d = nullptr;
@@ -842,10 +846,7 @@ Status DecideReusing(const Services& s, Lane& lane, const Order& order, bool ali
                                  {.idempotency_key = identity->ledger_key});
   if (!reserved.ok()) return reserved.status();
   if (!*reserved) return DecideOne(s, lane, order, *parsed);  // refused: as `check --reserve` goes on
-  for (auto& read : view.reads()) {
-    const auto v = lane.versions.find(read.answer.account);
-    read.version = v == lane.versions.end() ? 0 : v->second;  // before this order's own postings
-  }
+  lane.Stamp(view.reads());
   lane.out->own.push_back(std::move((*reserved)->decision));
   lane.out->decisions.push_back(&lane.out->own.back());
   EXPORTCTL_RETURN_IF_ERROR(AccountFor(lane, order, lane.out->own.back(), view.reads(), (*reserved)->written));
