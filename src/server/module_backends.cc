@@ -28,6 +28,15 @@
 namespace exportctl::server {
 namespace {
 
+// A file's modification time and size: what tells a server that another process changed it.
+using Stamp = std::pair<std::filesystem::file_time_type, uintmax_t>;
+Stamp StampOf(const std::filesystem::path& path) {
+  std::error_code ec, ec2;
+  const auto time = std::filesystem::last_write_time(path, ec);
+  const auto size = std::filesystem::file_size(path, ec2);
+  return {ec ? std::filesystem::file_time_type() : time, ec2 ? 0 : size};
+}
+
 using nlohmann::json;
 
 // Small typed readers over a request body; errors name the field.
@@ -238,7 +247,6 @@ class LiveScreener final : public PartyScreener {
   }
 
  private:
-  using Stamp = std::pair<std::filesystem::file_time_type, uintmax_t>;
   std::shared_ptr<const LoadedLists> Wrap(std::unique_ptr<screen::ListPartyScreener> s) const {
     auto l = std::make_shared<LoadedLists>();
     l->screener = std::move(s);
@@ -255,12 +263,6 @@ class LiveScreener final : public PartyScreener {
   std::shared_ptr<const LoadedLists> Lists() const {
     std::lock_guard<std::mutex> lock(mu_);
     return lists_;
-  }
-  static Stamp StampOf(const std::filesystem::path& path) {
-    std::error_code ec, ec2;
-    const auto time = std::filesystem::last_write_time(path, ec);
-    const auto size = std::filesystem::file_size(path, ec2);
-    return {ec ? std::filesystem::file_time_type() : time, ec2 ? 0 : size};
   }
   Stamp FileStamp() const { return StampOf(DataDir(data_dir_).dispositions()); }
   Stamp ManifestStamp() const { return StampOf(std::filesystem::path(DataDir(data_dir_).lists()) / "manifest.json"); }
@@ -463,7 +465,7 @@ class ModuleScreen final : public ScreenService {
 class ModuleOwnership final : public OwnershipService, public OwnershipGraphView {
  public:
   ModuleOwnership(std::string data_dir, const Dataset& data, const PartyScreener* screener, std::function<Date()> today,
-                  std::shared_ptr<const ownership::Graph> graph, std::pair<std::filesystem::file_time_type, uintmax_t> stamp)
+                  std::shared_ptr<const ownership::Graph> graph, Stamp stamp)
       : data_dir_(std::move(data_dir)), data_(data), screener_(screener), today_(std::move(today)), stamp_(stamp) {
     if (graph) Swap(std::move(graph));
   }
@@ -475,13 +477,7 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
     }
     if (loading.joinable()) loading.join();  // it takes mu_ as it ends
   }
-  static std::pair<std::filesystem::file_time_type, uintmax_t> FileStamp(const std::string& data_dir) {
-    std::error_code ec, ec2;
-    const std::filesystem::path path = std::filesystem::path(data_dir) / "ownership.sqlite";
-    const auto time = std::filesystem::last_write_time(path, ec);
-    const auto size = std::filesystem::file_size(path, ec2);
-    return {ec ? std::filesystem::file_time_type() : time, ec2 ? 0 : size};
-  }
+  static Stamp FileStamp(const std::string& data_dir) { return StampOf(std::filesystem::path(data_dir) / "ownership.sqlite"); }
 
   const OwnershipGraphView* view() const override { return this; }
 
@@ -622,7 +618,7 @@ class ModuleOwnership final : public OwnershipService, public OwnershipGraphView
   std::function<Date()> today_;
   mutable std::mutex mu_;  // guards the members below
   mutable std::shared_ptr<const State> state_;
-  mutable std::pair<std::filesystem::file_time_type, uintmax_t> stamp_;
+  mutable Stamp stamp_;
   mutable std::chrono::steady_clock::time_point checked_;
   mutable bool loading_ = false;
   mutable std::string reload_error_;
