@@ -37,6 +37,15 @@ std::string NameMatch(const Entity& e, const std::string& party_name) {
 }
 std::string EntityText(const Entity& e) { return Quoted(e.name) + " (" + e.id + ")"; }
 
+// Graph entities with the party's name but another country are not taken as the party; a party
+// whose stated country is wrong would then escape its owners, so the decision says they exist.
+std::string ElsewhereText(const Party& party, const std::vector<Entity>& elsewhere) {
+  std::string list;
+  for (const Entity& e : elsewhere) list += (list.empty() ? "" : ", ") + EntityText(e) + " in " + e.country;
+  return "the ownership graph has " + list + " under the party's name but in another country than the party's (" + party.country +
+         "): not taken as the party; if it is the same company, state party_id";
+}
+
 std::unique_ptr<screen::Screener> BuildMatcher(const std::function<void(const std::function<void(Entity&&)>&)>& each_entity, size_t count) {
   screen::LoadedList list;
   list.version.list_id = "ownership";
@@ -236,14 +245,17 @@ const screen::Screener& GraphOwnership::Matcher() const {
 
 namespace {
 std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& matcher, const Party& party, std::vector<Possible>* possible,
-                                       std::vector<Namesake>* namesakes = nullptr) {
+                                       std::vector<Namesake>* namesakes = nullptr, std::vector<Entity>* elsewhere = nullptr) {
   if (!party.party_id.empty()) {
     if (auto i = g.IndexOf(party.party_id)) return EntityMatch{*i, IdMatch(party.party_id)};
     if (auto i = g.ByIdentifier(party.party_id)) return EntityMatch{*i, IdentifierMatch(party.party_id)};
   }
   std::optional<EntityMatch> by_name;
   for (uint32_t i : g.ByName(party.name)) {
-    if (!SameCountry(g.entities[i].country, party.country)) continue;
+    if (!SameCountry(g.entities[i].country, party.country)) {
+      if (elsewhere) elsewhere->push_back(g.entities[i]);
+      continue;
+    }
     if (!by_name) {
       by_name = EntityMatch{i, NameMatch(g.entities[i], party.name)};
       if (!namesakes) break;
@@ -281,9 +293,12 @@ Result<GraphOwners> GraphOwnership::OwnersOf(const Party& party, Date as_of) con
   };
   std::vector<Possible> possible;
   std::vector<Namesake> namesakes;
-  auto m = MatchLoaded(g, Matcher(), party, &possible, &namesakes);
-  if (!m) return Unmatched(possible, as_of, stakes);
-  return WalkOwners(party, g.entities[m->entity], *m, namesakes, as_of, stakes);
+  std::vector<Entity> elsewhere;
+  auto m = MatchLoaded(g, Matcher(), party, &possible, &namesakes, &elsewhere);
+  if (m) return WalkOwners(party, g.entities[m->entity], *m, namesakes, as_of, stakes);
+  GraphOwners out = Unmatched(possible, as_of, stakes);
+  if (!elsewhere.empty()) out.doubts.push_back(ElsewhereText(party, elsewhere));
+  return out;
 }
 
 // ---- StoredGraphOwnership ----
@@ -327,11 +342,15 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
     else if (auto j = r.ByIdentifier(party.party_id)) m = EntityMatch{*j, IdentifierMatch(party.party_id)};
   }
   std::vector<Namesake> namesakes;
+  std::vector<Entity> elsewhere;
   if (!m) {
     for (uint32_t i : r.ByName(party.name)) {
       auto e = r.EntityAt(i);
       if (!e.ok()) return e.status();
-      if (!SameCountry(e->country, party.country)) continue;
+      if (!SameCountry(e->country, party.country)) {
+        elsewhere.push_back(std::move(e).value());
+        continue;
+      }
       if (!m) m = EntityMatch{i, NameMatch(*e, party.name)};
       else namesakes.push_back({i, std::move(e).value()});
     }
@@ -384,6 +403,7 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
   GraphOwners out;
   if (!m) {
     out = Unmatched(possible, as_of, stakes);
+    if (!elsewhere.empty()) out.doubts.push_back(ElsewhereText(party, elsewhere));
   } else {
     auto entity = r.EntityAt(m->entity);
     if (!entity.ok()) return entity.status();

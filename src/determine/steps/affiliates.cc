@@ -1,6 +1,10 @@
 // The Affiliates Rule (90 FR 47201; Supp. No. 8 to Part 744): a foreign party 50% or more owned,
 // directly or indirectly, by Entity List, MEU List or 15 CFR 744.8 SDN parties carries their
 // restrictions, on the dates the rule is in force under the posture (its status windows are data).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
 #include "determine/steps/families.h"
 
 namespace exportctl::steps {
@@ -32,9 +36,22 @@ const char* StandingText(Standing::State s) {
   return "possibly covered";
 }
 
+// Four digits, unless rounding would carry a share across a whole percent: 49.99999999% is below
+// 50% (the step compares within 1e-9) and must not read "50%".
+std::string FormatShare(double v) {
+  constexpr double kEps = 1e-9;
+  const double whole = std::floor(v + kEps);
+  char buf[32];
+  for (int digits = 4; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::floor(std::strtod(buf, nullptr) + kEps) == whole) break;
+  }
+  return buf;
+}
+
 std::string ShareText(const Owner& o) {
   if (!o.percent) return "an unknown share";
-  return FormatDouble(*o.percent) + (o.percent_max && *o.percent_max > *o.percent ? "–" + FormatDouble(*o.percent_max) : "") + "%";
+  return FormatShare(*o.percent) + (o.percent_max && *o.percent_max > *o.percent ? "–" + FormatShare(*o.percent_max) : "") + "%";
 }
 
 
@@ -188,14 +205,14 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
       if (os.share > 0) {
         std::string paths;
         for (const auto& s : os.sources) paths += (paths.empty() ? "" : "; ") + s.path;
-        st.notes.push_back("owner " + Quoted(o.name) + " is " + FormatDouble(os.share) + "% owned by listed parties (" + paths + "), below " +
-                           FormatDouble(a.threshold) + "%: it is not covered and its stake in " + Quoted(owned) + " does not count");
+        st.notes.push_back("owner " + Quoted(o.name) + " is " + FormatShare(os.share) + "% owned by listed parties (" + paths + "), below " +
+                           FormatShare(a.threshold) + "%: it is not covered and its stake in " + Quoted(owned) + " does not count");
       }
       continue;
     }
     // A range ("25-50%", from an ownership graph) counts its lower bound; the rest is doubt.
     const double span = o.percent && o.percent_max && *o.percent_max > *o.percent ? *o.percent_max - *o.percent : 0;
-    const std::string stake = (o.percent ? FormatDouble(*o.percent) + (span > 0 ? "–" + FormatDouble(*o.percent_max) : "") + "%" : "an unknown share") +
+    const std::string stake = (o.percent ? FormatShare(*o.percent) + (span > 0 ? "–" + FormatShare(*o.percent_max) : "") + "%" : "an unknown share") +
                               (o.source.empty() ? "" : " [" + o.source + "]");
     for (auto& src : os.sources) src.path += " → " + stake + " of " + Quoted(owned);
     if (os.state == Standing::State::kCovered) {
@@ -203,7 +220,7 @@ Standing Aggregate(Evaluation& ev, const Party& party, const std::vector<Owner>&
         st.share += *o.percent;
         if (span > 0) {
           possible += span;
-          st.why.push_back(Quoted(o.name) + " owns " + FormatDouble(*o.percent) + "–" + FormatDouble(*o.percent_max) + "% of " + Quoted(owned));
+          st.why.push_back(Quoted(o.name) + " owns " + FormatShare(*o.percent) + "–" + FormatShare(*o.percent_max) + "% of " + Quoted(owned));
         }
         covered.insert(covered.end(), os.sources.begin(), os.sources.end());
       } else {
@@ -308,7 +325,7 @@ Standing WeighAccounts(Evaluation& ev, const Party& party, const std::vector<Own
     std::string cpaths;
     for (const auto& src : cs.sources) cpaths += (cpaths.empty() ? "" : "; ") + src.path;
     st.why.push_back(self + " may be " + c.entity + " in the ownership graph (" + c.match + "), which " +
-                     (cs.state == Standing::State::kCovered ? "is " + FormatDouble(cs.share) + "% owned by parties covered by the Affiliates Rule"
+                     (cs.state == Standing::State::kCovered ? "is " + FormatShare(cs.share) + "% owned by parties covered by the Affiliates Rule"
                                                              : "may be covered by the Affiliates Rule") +
                      (cpaths.empty() ? "" : " (" + cpaths + ")") + ": confirm or rule out the match");
     st.why.insert(st.why.end(), cs.why.begin(), cs.why.end());
@@ -424,12 +441,12 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       if (st.share > 0) {
         const bool significant = a.minority > 0 && st.share + 1e-9 >= a.minority;
         mark(ev.Add(r, Effect::kInfo,
-                    EXPLAIN(who + " is " + FormatDouble(st.share) + "% owned by listed parties (" +
-                            paths + "), below " + FormatDouble(a.threshold) +
+                    EXPLAIN(who + " is " + FormatShare(st.share) + "% owned by listed parties (" +
+                            paths + "), below " + FormatShare(a.threshold) +
                             "%: not covered by the Affiliates Rule")));
         if (significant) {
           ev.Warn(EXPLAIN(who + ": significant minority ownership by listed parties (" +
-                          FormatDouble(st.share) + "%: " + paths +
+                          FormatShare(st.share) + "%: " + paths +
                           ") is a red flag; do more diligence on control and ties before shipping "
                           "(" + ev.rules.cite.red_flags + "; " + ev.rules.cite.owned_entities + ")"));
         }
@@ -451,8 +468,8 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       Finding& f = ev.Add(
           r, Effect::kInfo,
           EXPLAIN(who +
-                  (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
-                           : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
+                  (covered ? " is " + FormatShare(st.share) + "% owned by listed parties"
+                           : " may be " + FormatShare(a.threshold) + "% or more owned by listed parties") +
                   " (" + paths + (why.empty() ? "" : "; " + why) + "); the Affiliates Rule is " +
                   status_text + ", so this is no license requirement"));
       if (w) f.citation = w->citation;  // the stay, not the rule it suspends
@@ -515,8 +532,8 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       if (basis.empty() && !jv_doubt.empty()) {
         uncertain = true;
         Finding& f = ev.Add(r, Effect::kUnresolved,
-                            EXPLAIN(who + (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
-                                                   : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
+                            EXPLAIN(who + (covered ? " is " + FormatShare(st.share) + "% owned by listed parties"
+                                                   : " may be " + FormatShare(a.threshold) + "% or more owned by listed parties") +
                                     " (" + paths + "); " + jv_doubt + ": confirm the joint venture or apply for a license"));
         f.citation = a.tgl_citation;
         if (!a.tgl_verified) f.verified = false;
@@ -528,8 +545,8 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
         Finding& f = ev.Add(
             r, Effect::kInfo,
             EXPLAIN(who +
-                    (covered ? " is " + FormatDouble(st.share) + "% owned by listed parties"
-                             : " may be " + FormatDouble(a.threshold) + "% or more owned by listed parties") +
+                    (covered ? " is " + FormatShare(st.share) + "% owned by listed parties"
+                             : " may be " + FormatShare(a.threshold) + "% or more owned by listed parties") +
                     " (" + paths + "); the temporary general license authorizes it because " +
                     basis + " (" + a.tgl_citation + ")"));
         f.citation = a.tgl_citation;  // what authorizes it, not the rule it relieves from
@@ -545,8 +562,8 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       Finding& f = ev.Add(
           r, Effect::kUnresolved,
           EXPLAIN(who + ": " + (st.red_flag_29 ? ev.rules.cite.ownership_red_flag + " (" + ev.rules.cite.red_flags + "): " : "") +
-                  (paths.empty() ? "whether parties covered by the Affiliates Rule own " + FormatDouble(a.threshold) + "% or more of it"
-                                 : "listed parties own it (" + paths + ") but whether they own " + FormatDouble(a.threshold) + "% or more") +
+                  (paths.empty() ? "whether parties covered by the Affiliates Rule own " + FormatShare(a.threshold) + "% or more of it"
+                                 : "listed parties own it (" + paths + ") but whether they own " + FormatShare(a.threshold) + "% or more") +
                   " is not known (" + why + "): resolve the ownership or apply for a license"));
       f.citation = a.red_flag_citation;
       mark(f);
@@ -579,7 +596,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       if (owners_on.empty()) continue;
       Finding& f =
           ev.Add(r, Effect::kLicenseRequired,
-                 EXPLAIN(who + " is " + FormatDouble(st.share) +
+                 EXPLAIN(who + " is " + FormatShare(st.share) +
                          "% owned by parties covered by the Affiliates Rule (" + owners_on +
                          "): " + rule.summary + "; the rule is " + status_text));
       f.citation = rule.citation;
@@ -599,7 +616,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
     ev.Warn(EXPLAIN("Ownership not stated for " + std::to_string(unstated) + " part" +
                     (unstated == 1 ? "y" : "ies") + " (\"owners\"): the Affiliates Rule is " +
                     status_text +
-                    "; a party " + FormatDouble(a.threshold) + "% or more owned by " + ev.rules.cite.owner_lists +
+                    "; a party " + FormatShare(a.threshold) + "% or more owned by " + ev.rules.cite.owner_lists +
                     " parties carries their restrictions, and screening names does not find it" +
                     (verified ? "" : " (" + a.unverified_warning + ")")));
     ev.Step({"ownership", uncertain ? "unresolved" : "partial",

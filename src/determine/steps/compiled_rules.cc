@@ -85,14 +85,25 @@ void CompileAffiliates(const Dataset& d, AffiliatesRules& a) {
       for (auto& ws : a.windows) {
         auto stay = std::find_if(ws.rbegin(), ws.rend(),
                                  [](const AffiliatesWindow& w) { return !w.in_force; });
-        if (stay == ws.rend() || !stay->through || *stay->through >= *ext) continue;
+        if (stay == ws.rend() || !stay->through || *stay->through == *ext) continue;
+        if (*stay->through > *ext) {
+          // An extension cannot shorten the stay: the date is a mistake, said, not ignored.
+          fail("stay_extended_through: " + ext->ToString() + " is before the stay's last day " +
+               stay->through->ToString() + "; the extension is not applied");
+          break;
+        }
         const Date last_stayed = *stay->through;
         stay->through = *ext;
-        stay->citation += "; stay extended through " + ext->ToString() +
-                          " (operator setting stay_extended_through)";
+        const std::string extended = "stay extended through " + ext->ToString() +
+                                     " (operator setting stay_extended_through)";
+        stay->citation += "; " + extended;
         const Date next = Date::FromDays(ext->days() + 1);
         for (auto& w : ws) {
-          if (w.from > last_stayed && w.from <= *ext) w.from = next;
+          if (w.from > last_stayed && w.from <= *ext) {
+            w.from = next;
+            // The window's own citation names the date the extension moved.
+            w.citation += "; " + extended + ": in force again from " + next.ToString();
+          }
         }
         std::erase_if(ws,
                       [](const AffiliatesWindow& w) { return w.through && *w.through < w.from; });
