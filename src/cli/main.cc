@@ -1,4 +1,6 @@
+#include <cctype>
 #include <cstdlib>
+#include <string_view>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -19,6 +21,29 @@ void Fail(CliContext& ctx, const Status& s) {
   PrintJsonError(ErrorCodeName(s.code()), s.field(), s.message());
   ctx.exit_code = s.code() == ErrorCode::kInvalidInput ? 2 : 1;
 }
+
+namespace {
+
+bool AskedForJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+// The option a CLI11 message names ("Could not convert: --tpp = abc"), else the command line.
+std::string OptionNamedIn(std::string_view message) {
+  const size_t at = message.find("--");
+  if (at == std::string_view::npos || at + 2 >= message.size() || !std::isalpha(static_cast<unsigned char>(message[at + 2])))
+    return "command line";
+  size_t end = at + 2;
+  while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '-')) ++end;
+  return std::string(message.substr(at, end - at));
+}
+
+}  // namespace
 
 }  // namespace exportctl::cli
 
@@ -58,6 +83,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A caller that asked for JSON gets its command-line error as JSON too (help stays text).
+    if (e.get_exit_code() != 0 && AskedForJson(argc, argv)) {
+      PrintJsonError("invalid_input", OptionNamedIn(e.what()), e.what());
+      return 2;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }

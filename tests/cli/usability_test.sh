@@ -111,6 +111,17 @@ expect "check --batch --strict reports the line in place" python3 -c "import jso
 echo '{"strict":true,"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H20","quantity":1,"qty":2}]}' | "$bin" check --no-audit - > /dev/null 2> "$tmp/err"
 expect "\"strict\": true in the transaction refuses unknown fields too" json_ok "$tmp/err" "d['error']['field']=='items[0].qty'"
 
+# --- Command-line errors under --json are JSON naming the option ---------------------------
+"$bin" check "$root/examples/01-h100-to-germany.json" --bogus --json > "$tmp/out" 2> "$tmp/err"
+expect "an unknown option under --json exits 2" test $? -eq 2
+expect "an unknown option under --json is a JSON error naming it" \
+  json_ok "$tmp/err" "d['error']['code']=='invalid_input' and d['error']['field']=='--bogus'"
+"$bin" --json --max-list-age-days abc lists status > /dev/null 2> "$tmp/err"
+expect "a value that does not convert under --json is a JSON error naming the option" \
+  json_ok "$tmp/err" "d['error']['field']=='--max-list-age-days' and 'abc' in d['error']['message']"
+"$bin" check --bogus > /dev/null 2> "$tmp/err"
+expect "without --json the error stays text" grep -q "not expected: --bogus" "$tmp/err"
+
 # --- Shell completion and the man page --------------------------------------------------------
 expect "bash completion is valid bash" bash -n "$tmp/exportctl.bash"
 complete_words() {  # complete_words WORD... : what bash would offer for the last word
