@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -171,10 +172,7 @@ struct Shipment {
 
 // What the decision's record says of the shipment: its outcome, consignee, and the items it
 // authorized under `number`. False when the decision is not in the log.
-bool FromRecord(audit::AuditLog& log, const std::string& number, Shipment& s) {
-  auto rec = log.Get(s.decision_id);
-  if (!rec.ok()) return false;
-  const json payload = json::parse(rec->payload, nullptr, false);
+bool FromPayload(const json& payload, const std::string& number, Shipment& s) {
   if (!payload.is_object() || !payload.contains("decision") || !payload["decision"].is_object()) return false;
   const json& d = payload["decision"];
   s.outcome = d.value("outcome", "");
@@ -190,6 +188,12 @@ bool FromRecord(audit::AuditLog& log, const std::string& number, Shipment& s) {
   }
   s.recorded = true;
   return true;
+}
+
+bool FromRecord(audit::AuditLog& log, const std::string& number, Shipment& s) {
+  auto rec = log.Get(s.decision_id);
+  if (!rec.ok()) return false;
+  return FromPayload(json::parse(rec->payload, nullptr, false), number, s);
 }
 
 std::string ItemsText(const Shipment& s) {
@@ -274,11 +278,43 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
   }
   // The decisions' records: what shipped where, and the outcome. A ledger without its audit log
   // (another location, or none) still reports the drawdowns; the shipment says it is not recorded.
-  if (!by_decision.empty()) {
-    auto log = audit::OpenAuditLog({.location = dir.AuditLocation(o.audit, ledger_location), .clock = {}, .read_only = true});
-    if (log.ok()) {
-      for (auto& s : rows) {
-        if (s.kind == "reserve" && !s.decision_id.empty()) FromRecord(**log, l->number, s);
+  auto log = audit::OpenAuditLog({.location = dir.AuditLocation(o.audit, ledger_location), .clock = {}, .read_only = true});
+  if (!log.ok() && log.status().code() != ErrorCode::kNotFound) return Fail(ctx, log.status());
+  if (log.ok()) {
+    for (auto& s : rows) {
+      if (s.kind == "reserve" && !s.decision_id.empty()) FromRecord(**log, l->number, s);
+    }
+    // A limit the license does not set is not drawn on the ledger: the reserving decisions that
+    // shipped under it are found in the log (none can predate the license's first version).
+    if (!limits[0] || !limits[1] || !limits[2]) {
+      std::set<std::string> listed;
+      for (const auto& s : rows) listed.insert(s.decision_id);
+      auto versions = license::LicenseStore(ctx.data_dir).Versions(l->number);
+      if (!versions.ok()) return Fail(ctx, versions.status());
+      const std::string since = versions->empty() ? "" : versions->front().recorded_at;
+      std::vector<Shipment> unlimited;
+      Status scanned = (*log)->Scan({.from = since, .to = ""}, [&](const audit::AuditRecord& rec) {
+        if (rec.kind != "decision" || listed.count(rec.id)) return true;
+        const json payload = json::parse(rec.payload, nullptr, false);
+        if (!payload.is_object() || !payload.value("reserve", false) || !payload.contains("decision")) return true;
+        const json& d = payload["decision"];
+        auto as_of = Date::Parse(d.value("as_of", ""));
+        if (!as_of.ok() || *as_of < *from || *as_of > *to) return true;
+        Shipment s;
+        s.kind = "reserve";
+        s.as_of = as_of->ToString();
+        s.status = "recorded";
+        s.decision_id = rec.id;
+        s.transaction_ref = d.contains("reference") && d["reference"].is_string() ? d["reference"].get<std::string>() : "";
+        s.reason = "nothing drawn on the ledger: the license sets no limit the items count against";
+        if (!FromPayload(payload, l->number, s) || s.items.empty()) return true;
+        unlimited.push_back(std::move(s));
+        return true;
+      });
+      if (!scanned.ok()) return Fail(ctx, scanned);
+      if (!unlimited.empty()) {
+        rows.insert(rows.end(), std::make_move_iterator(unlimited.begin()), std::make_move_iterator(unlimited.end()));
+        std::stable_sort(rows.begin(), rows.end(), [](const Shipment& a, const Shipment& b) { return a.as_of < b.as_of; });
       }
     }
   }

@@ -150,6 +150,23 @@ expect "a shipment drawn on three limits is one report row with units, TPP and v
 import json,sys; s=json.load(open('$tmp/three-rep.json'))['shipments']; d=json.load(open('$tmp/valued-out.json'))
 sys.exit(0 if d['outcome']=='LICENSED' and len(s)==1 and s[0]['drawn']['units']==1000 and s[0]['drawn']['usd']==30000000 and s[0]['drawn']['tpp']==d['items'][0]['total_tpp'] and len(s[0]['posting_ids'])==3 else 1)"
 
+# A license that sets no limit draws nothing on the ledger: its shipments still appear in the
+# report, from the reserving decisions in the audit log (15 CFR 750.7); a check that did not
+# reserve is not a shipment.
+nl="$tmp/nolimit"
+edit "del j['items'][0]['quantity']" "$tmp/nolimit.json"
+"$bin" --data-dir "$nl" licenses add "$tmp/nolimit.json" > /dev/null
+"$bin" --data-dir "$nl" check "$order" > /dev/null
+"$bin" --data-dir "$nl" check --reserve "$order" > "$tmp/nl-res.json"
+"$bin" --data-dir "$nl" licenses report D1234567 --from 2026-01-01 --to 2026-12-31 --json > "$tmp/nl-rep.json"
+expect "a shipment under a license without limits is a report row from its decision" python3 -c "
+import json,sys; s=json.load(open('$tmp/nl-rep.json'))['shipments']; d=json.load(open('$tmp/nl-res.json'))
+sys.exit(0 if d['outcome']=='LICENSED' and len(s)==1 and s[0]['decision_id']==d['decision_id'] and s[0]['status']=='recorded'
+  and s[0]['consignee']=='Example Compute LLC' and s[0]['items'][0]['quantity']==1000 and s[0]['posting_ids']==[] else 1)"
+"$bin" --data-dir "$nl" licenses report D1234567 --from 2026-07-01 --to 2026-12-31 --json > "$tmp/nl-rep2.json"
+expect "... and only within --from … --to (the order's date)" python3 -c "
+import json,sys; sys.exit(0 if json.load(open('$tmp/nl-rep2.json'))['shipments']==[] else 1)"
+
 # A per-customer cap is drawn on the customer's own account, kept under who it is (its id, else its
 # folded name), not its place on the license: an amendment that reorders or adds parties keeps
 # what each customer received (15 CFR 750.7).
