@@ -224,6 +224,7 @@ TransactionFacts Evaluation::ComputeFacts() {
 }
 
 void Evaluation::DestinationNotes() {
+  if (!explain) return;  // warnings only
   // Cambodia and other dated Country Group changes: say which table the answer rests on.
   if (const MembershipChange* ch = data.ChangeFor(tx.destination, Group::D5)) {
     if (ch->to && date >= *ch->to && ch->table_conformed && date < *ch->table_conformed) {
@@ -243,10 +244,12 @@ namespace {
 // No license requirement bound the item: say which rules were weighed and the facts that kept
 // each out (the item's class, the destination's groups, the recipients' headquarters).
 void ExplainNoRequirement(Evaluation& ev, const TransactionFacts& facts, const ItemContext& item) {
+  // Its findings change no outcome: an outcome-only evaluation would not keep them.
+  if (!ev.explain) return;
   const Eccn eccn = item.eccn;
   const Classification& c = item.c;
   const int idx = item.idx;
-  const std::string cls = item.label + " (" + EccnName(eccn) + ")";
+  const std::string cls = Cat({item.label, " (", EccnName(eccn), ")"});
   const bool exporting = item.exporting;
   const RuleDef* area = nullptr;
   if (eccn == Eccn::k3A090c) area = ev.Active(StepId::kHbmLicense);
@@ -266,18 +269,23 @@ void ExplainNoRequirement(Evaluation& ev, const TransactionFacts& facts, const I
         idx);
     return;
   }
-  std::string why;
-  if (!exporting) why = "the activity is use in place, not an export, reexport or transfer";
-  else if (facts.dest_us) why = "the destination is the United States";
-  else if (eccn == Eccn::k3A090c) why = ev.tx.destination + " is in " + ev.DestinationGroups(facts) + ", neither Macau nor D:5";
-  else if (!facts.Dest(Group::D1) && !facts.Dest(Group::D4) && !facts.Dest(Group::D5)) why = ev.tx.destination + " is in " + ev.DestinationGroups(facts) + ", none of D:1, D:4 or D:5";
-  else if (!facts.dest_license_area) why = ev.tx.destination + " is in " + ev.DestinationGroups(facts) + ": A:5/A:6 are excluded from the license area";
-  else why = ev.tx.destination + " is in " + ev.DestinationGroups(facts);
-  ev.Add(area, Effect::kNoLicenseRequired, EXPLAIN(cls + " needs no license under this rule: " + why), idx);
+  std::string why;  // the facts that keep the item out of the rule
+  std::string_view why_fixed;
+  if (!exporting) why_fixed = "the activity is use in place, not an export, reexport or transfer";
+  else if (facts.dest_us) why_fixed = "the destination is the United States";
+  else {
+    std::string_view tail;
+    if (eccn == Eccn::k3A090c) tail = ", neither Macau nor D:5";
+    else if (!facts.Dest(Group::D1) && !facts.Dest(Group::D4) && !facts.Dest(Group::D5)) tail = ", none of D:1, D:4 or D:5";
+    else if (!facts.dest_license_area) tail = ": A:5/A:6 are excluded from the license area";
+    why = Cat({ev.tx.destination, " is in ", ev.DestinationGroups(facts), tail});
+    why_fixed = why;
+  }
+  ev.Add(area, Effect::kNoLicenseRequired, EXPLAIN(Cat({cls, " needs no license under this rule: ", why_fixed})), idx);
   if (const RuleDef* hq = ev.Active(StepId::kHeadquartersD5Macau); hq && IsAdvanced(eccn) && exporting) {
     ev.Add(hq, Effect::kNoLicenseRequired,
-        EXPLAIN(cls + ": no ultimate consignee or end user is headquartered, or has its ultimate parent, in D:5 or Macau (" +
-                ev.RecipientHeadquarters() + ")"),
+        EXPLAIN(Cat({cls, ": no ultimate consignee or end user is headquartered, or has its ultimate parent, in D:5 or Macau (",
+                     ev.RecipientHeadquarters(), ")"})),
         idx);
   }
 }
@@ -359,7 +367,31 @@ void Evaluation::Run(Decision& out) {
     out.warnings.push_back("no regime data for " + date.ToString());
     return;
   }
-  const TransactionFacts facts = ComputeFacts();
+  // The facts depend on the transaction and the date, not on the posture: an evaluation of the
+  // same transaction under the other posture takes them as computed, with the memberships read.
+  TransactionFacts computed;
+  const TransactionFacts* shared = nullptr;
+  const bool can_share = shared_facts_ && !flips_;
+  if (can_share && shared_facts_->ready && (!uses_ || shared_facts_->tracked)) {
+    if (uses_) {
+      for (const GroupUse& u : shared_facts_->uses) {
+        auto it = std::find_if(uses_->begin(), uses_->end(), [&](const GroupUse& x) { return x.country == u.country; });
+        if (it == uses_->end()) uses_->push_back(u);
+        else it->groups |= u.groups;
+      }
+    }
+    shared = &shared_facts_->facts;
+  } else {
+    const bool first_reads = !uses_ || uses_->empty();
+    computed = ComputeFacts();
+    if (can_share && !shared_facts_->ready && first_reads) {
+      shared_facts_->facts = computed;
+      if (uses_) shared_facts_->uses = *uses_;
+      shared_facts_->tracked = uses_ != nullptr;
+      shared_facts_->ready = true;
+    }
+  }
+  const TransactionFacts& facts = shared ? *shared : computed;
   if (!opt.overlays.empty()) agreements = AgreementEffectOn(opt.overlays, data.EffectiveCode(tx.destination), date);
 
   // Classification first: LPP needs the transaction's TPP of .a items.
@@ -1020,12 +1052,13 @@ static bool Binds(const Finding& f) { return f.effect != Effect::kInfo && f.effe
 
 // The outcome alone (rule ids, no text), with the Country Group sources checked.
 Decision Engine::OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options,
-                             steps::LicenseMemo* memo) const {
+                             steps::LicenseMemo* memo, steps::SharedFacts* shared) const {
   Decision d;
   std::vector<GroupUse> uses;
   {
     Evaluation ev(data_, *rules_, tx, posture, options, /*explain=*/false);
     ev.license_memo = memo;
+    ev.ShareFacts(shared);
     ev.TrackGroups(&uses, nullptr);
     ev.Run(d);
   }
@@ -1059,9 +1092,11 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   // The license step's look-ups, kept across this decision's evaluations (only with licenses).
   std::optional<steps::LicenseMemo> license_memo;
   steps::LicenseMemo* memo = options.licenses ? &license_memo.emplace() : nullptr;
+  steps::SharedFacts facts;  // for the other posture's evaluation of this transaction
   {
     Evaluation ev(data_, *rules_, tx, posture, options);
     ev.license_memo = memo;
+    ev.ShareFacts(&facts);
     ev.TrackGroups(&uses, nullptr);
     if (options.explain_what_would_change) ev.ProposeCounterfactuals(&counterfactuals);
     ev.Run(d);
@@ -1119,7 +1154,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   if (options.screener) d.list_versions = options.screener->ListVersions();
   if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
-    const Decision alt = OutcomeOnly(tx, other, options, memo);
+    const Decision alt = OutcomeOnly(tx, other, options, memo, &facts);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
       AlternateOutcome a;
       a.posture = other;

@@ -40,6 +40,7 @@ struct DetermineOptions {
 namespace steps {
 struct CompiledRules;
 struct LicenseMemo;
+struct SharedFacts;
 }
 
 // Whether a destination is in the license area of advanced-computing items on a date under a
@@ -87,7 +88,7 @@ class Engine {
  private:
   bool PosturesDiffer(Date d) const;
   Decision OutcomeOnly(const Transaction& tx, Posture posture, const DetermineOptions& options,
-                       steps::LicenseMemo* memo) const;
+                       steps::LicenseMemo* memo, steps::SharedFacts* shared = nullptr) const;
 
   const Dataset& data_;
   // CheckRuleSteps on the data: data that was not checked at start-up and fails it makes every

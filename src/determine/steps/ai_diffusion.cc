@@ -8,6 +8,7 @@ namespace exportctl::steps {
 // Between the rule's effective date and its compliance date (the regime's, in the data): a
 // notice, no requirement.
 void CompliancePendingStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
+  if (!ev.explain) return;  // context and a warning: no outcome turns on them
   const Regime* regime = ev.data.FindRegime(r->regime_id);
   const std::string effective = regime ? regime->effective.ToString() : "?";
   const std::string compliance =

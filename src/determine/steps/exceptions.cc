@@ -55,8 +55,8 @@ void ExplainException(Evaluation& ev, const TransactionFacts& facts, const ItemC
   if (!r) return;
   const Eccn eccn = item.eccn;
   const Classification& c = item.c;
-  const std::string cls = item.label + " (" + EccnName(eccn) + ")";
   ev.Add(r, Effect::kLicenseException, EXPLAIN([&] {
+           const std::string cls = item.label + " (" + EccnName(eccn) + ")";
            std::string overcome;
            for (const Requirement& rq : item.reqs.view()) {
              if (overcome.find(rq.rule) == std::string::npos)

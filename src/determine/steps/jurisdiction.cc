@@ -188,8 +188,8 @@ void WeighItems(Evaluation& ev) {
     ev.jurisdictions[i] = std::move(j);
   }
   if (!without.empty() && assumed) {
-    ev.Add(assumed, Effect::kInfo, EXPLAIN("No origin facts for " + without + ": taken as US-origin, subject to the EAR (" +
-                                        std::string(assumed->citation) + "); give items[].origin to weigh whether the EAR reaches a foreign-made item"));
+    ev.Add(assumed, Effect::kInfo, EXPLAIN(Cat({"No origin facts for ", without, ": taken as US-origin, subject to the EAR (",
+                                                assumed->citation, "); give items[].origin to weigh whether the EAR reaches a foreign-made item"})));
   }
   ev.Step({"jurisdiction", weighed ? "performed" : "assumed",
         weighed ? std::string_view(ev.rules.cite.jurisdiction_weighed_detail)

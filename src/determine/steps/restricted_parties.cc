@@ -19,17 +19,17 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
   }
   for (const auto& p : ev.tx.parties) {
     std::vector<Listing> listings = p.listings;
-    PartyScreening ps{std::string(PartyRoleName(p.role)), p.name, "not_screened", p.listings.size(),
-                      0};
+    std::string_view status = "not_screened";
+    size_t listings_found = 0;
     if (ev.opt.screener) {
       auto res = ev.opt.screener->Screen(p, ev.date);
       if (res.ok()) {
-        ps.status = "screened";
-        ps.listings_found = res->size();
+        status = "screened";
+        listings_found = res->size();
         listings.insert(listings.end(), std::make_move_iterator(res->begin()),
                         std::make_move_iterator(res->end()));
       } else {
-        ps.status = "failed";
+        status = "failed";
         screened_all = false;
         ev.Add(r, Effect::kUnresolved,
                EXPLAIN("Screening of \"" + p.name + "\" failed: " + res.status().message()));
@@ -39,9 +39,11 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
       screened_all = false;
     }
     // For 734.9(e): a clean answer only from a screening against current lists.
-    const bool clean_screen = ps.status == "screened" && caveats.empty();
+    const bool clean_screen = status == "screened" && caveats.empty();
     ev.party_footnotes.push_back({FootnoteAnswer(p, listings, clean_screen, 1), FootnoteAnswer(p, listings, clean_screen, 4)});
-    if (ev.explain) ev.screened_parties.push_back(std::move(ps));
+    if (ev.explain) {
+      ev.screened_parties.push_back({std::string(PartyRoleName(p.role)), p.name, status, p.listings.size(), listings_found});
+    }
     // Several records of one list (e.g. a parent and its affiliated entities) make one finding:
     // the best match per (list, certain/possible), the others counted.
     std::stable_sort(listings.begin(), listings.end(),

@@ -7,6 +7,15 @@
 
 namespace exportctl::steps {
 
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
 std::string FormatTpp(double v) {
   char buf[48];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
@@ -71,22 +80,33 @@ std::string TransactionFacts::HqUnknownFact() const {
 }
 
 std::string Evaluation::DestinationGroups(const TransactionFacts& facts) const {
-  std::string groups;
+  if (!facts.dest_groups) return "no Country Group";
+  std::string groups = "Country Groups ";
+  bool first = true;
   for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
-    if (facts.Dest(static_cast<Group>(g)))
-      groups += (groups.empty() ? "" : ", ") + std::string(GroupName(static_cast<Group>(g)));
+    if (!facts.Dest(static_cast<Group>(g))) continue;
+    if (!first) groups += ", ";
+    groups += GroupName(static_cast<Group>(g));
+    first = false;
   }
-  return groups.empty() ? "no Country Group" : "Country Groups " + groups;
+  return groups;
 }
 
 std::string Evaluation::RecipientHeadquarters() const {
   std::string out;
+  out.reserve(128);
   for (const auto& p : tx.parties) {
     if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser) continue;
-    out += (out.empty() ? "" : "; ") + std::string(PartyRoleName(p.role)) + " \"" + p.name +
-           "\" headquartered in " + p.headquarters;
-    if (!p.ultimate_parent_headquarters.empty())
-      out += ", ultimate parent in " + p.ultimate_parent_headquarters;
+    if (!out.empty()) out += "; ";
+    out += PartyRoleName(p.role);
+    out += " \"";
+    out += p.name;
+    out += "\" headquartered in ";
+    out += p.headquarters;
+    if (!p.ultimate_parent_headquarters.empty()) {
+      out += ", ultimate parent in ";
+      out += p.ultimate_parent_headquarters;
+    }
   }
   return out;
 }

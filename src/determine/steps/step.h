@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <span>
@@ -105,6 +106,8 @@ inline bool IsB(Eccn e) { return e == Eccn::k3A090b || e == Eccn::k4A090b; }
 inline bool IsAdvanced(Eccn e) { return IsA(e) || IsB(e); }
 
 // Text helpers shared by the steps.
+// The pieces joined in one allocation (a chain of `+` reallocates as the text grows).
+std::string Cat(std::initializer_list<std::string_view> parts);
 std::string FormatTpp(double v);     // 26,900,000; two decimals when not whole
 std::string FormatDouble(double v);  // %.4g
 std::string Quoted(const std::string& name);
@@ -236,6 +239,15 @@ struct LicenseMemo {
   std::unordered_map<std::string, Order> orders_;
 };
 
+// The transaction's facts as one evaluation computed them, for another evaluation of the same
+// transaction object on the same date (the other posture): they do not depend on the posture.
+struct SharedFacts {
+  bool ready = false;
+  bool tracked = false;  // `uses` holds the memberships computing them read
+  TransactionFacts facts;
+  std::vector<GroupUse> uses;
+};
+
 class Evaluation {
  public:
   // explain = false computes the outcome only (rule ids, no text): enough for the alternate
@@ -256,6 +268,8 @@ class Evaluation {
     uses_ = uses;
     flips_ = flips;
   }
+  // Takes the transaction's facts from *shared when set there, else sets them there.
+  void ShareFacts(SharedFacts* shared) { shared_facts_ = shared; }
   // Collects the facts left out that could change the outcome, for the caller to try.
   void ProposeCounterfactuals(std::vector<Counterfactual>* out) { counterfactuals_ = out; }
   // Where a step adds the facts it found left out (null when they are not being tried).
@@ -412,6 +426,7 @@ class Evaluation {
   const std::vector<GroupFlip>* flips_ = nullptr;
   Finding discarded_;  // what Add returns for a finding the outcome-only evaluation does not keep
   std::vector<Counterfactual>* counterfactuals_ = nullptr;
+  SharedFacts* shared_facts_ = nullptr;
 };
 
 }  // namespace exportctl::steps
