@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <bitset>
 #include <chrono>
 #include <cmath>
@@ -336,7 +337,7 @@ void Evaluation::Run(Decision& out) {
   }
   plan_ = slot.plan;
   findings.reserve(8);
-  if (explain) steps.reserve(4);
+  if (explain) steps.reserve(8);
   out.posture = posture;
   out.as_of = date;
   out.reference = tx.reference;
@@ -347,6 +348,7 @@ void Evaluation::Run(Decision& out) {
     out.parties.reserve(tx.parties.size());
     for (const auto& p : tx.parties) out.parties.push_back({p.role, p.name, p.country});
   }
+  if (explain) out.regimes.reserve(rules.regimes.size());
   for (const auto& [regime, regime_rules] : rules.regimes) {
     if (!explain) break;
     for (const RuleDef* r : regime_rules) {
@@ -424,10 +426,11 @@ void Evaluation::Run(Decision& out) {
   std::array<ItemVerdict, 4> few;
   std::vector<ItemVerdict> many(tx.items.size() > few.size() ? tx.items.size() : 0);
   const std::span<ItemVerdict> verdicts = many.empty() ? std::span<ItemVerdict>(few.data(), tx.items.size()) : std::span<ItemVerdict>(many);
+  out.items.reserve(out.items.size() + tx.items.size());  // each result is built in place
   for (size_t i = 0; i < tx.items.size(); ++i) {
     const Classification& c = classes[i];
     const TransactionItem& item = tx.items[i];
-    ItemResult ir;
+    ItemResult& ir = out.items.emplace_back();
     ir.label = item.label;
     ir.quantity = item.quantity;
     ir.total_tpp = c.tpp ? *c.tpp * static_cast<double>(item.quantity) : 0;
@@ -479,7 +482,6 @@ void Evaluation::Run(Decision& out) {
     ir.draws_country_allocation = ev.draws_country_allocation;
     verdicts[i] = ev;
     if (explain) ir.classification = std::move(classes[i]);  // c is not used after this
-    out.items.push_back(std::move(ir));
   }
 
   // The transaction's outcome, exception and policy follow its items and its own findings.
@@ -544,7 +546,6 @@ void Evaluation::Propose(const TransactionFacts& facts, const std::vector<Classi
   for (size_t i = 0; i < classes.size(); ++i) {
     const Classification& c = classes[i];
     const ItemSpec& spec = tx.items[i].spec;
-    const std::string item = "items[" + std::to_string(i) + "]";
     // 4E091 weights: License Exception AIA needs the storage assurance (one fact for the
     // transaction, proposed once however many items are weights).
     if (c.determinate && c.eccn == Eccn::k4E091 && !tx.model_weights_secure_storage && !storage_proposed) {
@@ -554,6 +555,7 @@ void Evaluation::Propose(const TransactionFacts& facts, const std::vector<Classi
                      [](Transaction& x) { x.model_weights_secure_storage = true; }});
     }
     if (c.determinate || spec.kind != ItemKind::kIntegratedCircuit) continue;
+    const std::string item = "items[" + std::to_string(i) + "]";
     const bool no_area = std::find(c.missing.begin(), c.missing.end(), std::string_view("die_area_mm2")) != c.missing.end();
     // An indeterminate chip: one die area inside each interval the performance density thresholds
     // cut (PD = TPP / die area, so PD >= t exactly when the area is at most TPP / t).
@@ -712,6 +714,11 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
     size_t use;  // index into out.country_groups (when explained)
   };
   std::vector<Unverified> pairs;
+  if (explain) {
+    size_t n = out.country_groups.size();
+    for (const auto& u : uses) n += static_cast<size_t>(std::popcount(u.groups));
+    out.country_groups.reserve(n);
+  }
   for (const auto& u : uses) {
     for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
       if (!(u.groups >> g & 1u)) continue;
@@ -1055,6 +1062,7 @@ Decision Engine::OutcomeOnly(const Transaction& tx, Posture posture, const Deter
                              steps::LicenseMemo* memo, steps::SharedFacts* shared) const {
   Decision d;
   std::vector<GroupUse> uses;
+  uses.reserve(4);
   {
     Evaluation ev(data_, *rules_, tx, posture, options, /*explain=*/false);
     ev.license_memo = memo;
@@ -1068,8 +1076,8 @@ Decision Engine::OutcomeOnly(const Transaction& tx, Posture posture, const Deter
 
 Decision Engine::Determine(const Transaction& tx, const DetermineOptions& options) const {
   const Posture posture = options.posture.value_or(tx.posture.value_or(Posture::kEnforced));
+  Decision d;  // one named result, so that it is returned in place
   if (!data_status_.ok()) {
-    Decision d;
     d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
     d.reference = tx.reference;
     d.as_of = tx.as_of;
@@ -1086,8 +1094,8 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
     d.warnings.push_back("regulatory data failed its start-up check: " + data_status_.ToString());
     return d;
   }
-  Decision d;
   std::vector<GroupUse> uses;
+  uses.reserve(4);
   std::vector<Counterfactual> counterfactuals;
   // The license step's look-ups, kept across this decision's evaluations (only with licenses).
   std::optional<steps::LicenseMemo> license_memo;
