@@ -328,10 +328,20 @@ void Evaluation::Run(Decision& out) {
     uint64_t generation = 0;
     Date date;
     Plan plan;
+    std::vector<std::string_view> regimes;  // ids of the regimes with a rule in force
   } cache[2];
   auto& slot = cache[posture == Posture::kEnforced ? 0 : 1];
   if (slot.generation != rules.generation || slot.date != date) {
     slot.plan = MakePlan(rules, date, posture);
+    slot.regimes.clear();
+    for (const auto& [regime, regime_rules] : rules.regimes) {
+      for (const RuleDef* r : regime_rules) {
+        if (r->ActiveOn(date, posture)) {
+          slot.regimes.push_back(regime->id);
+          break;
+        }
+      }
+    }
     slot.generation = rules.generation;
     slot.date = date;
   }
@@ -348,16 +358,7 @@ void Evaluation::Run(Decision& out) {
     out.parties.reserve(tx.parties.size());
     for (const auto& p : tx.parties) out.parties.push_back({p.role, p.name, p.country});
   }
-  if (explain) out.regimes.reserve(rules.regimes.size());
-  for (const auto& [regime, regime_rules] : rules.regimes) {
-    if (!explain) break;
-    for (const RuleDef* r : regime_rules) {
-      if (r->ActiveOn(date, posture)) {
-        out.regimes.push_back(regime->id);
-        break;
-      }
-    }
-  }
+  if (explain) out.regimes = slot.regimes;
   if (date < data.first_effective()) {
     Finding f;
     f.rule = "no_regime_data";
@@ -398,14 +399,28 @@ void Evaluation::Run(Decision& out) {
 
   // Classification first: LPP needs the transaction's TPP of .a items.
   const Thresholds t = data.ThresholdsOn(date, posture);
-  std::vector<Classification> classes;
-  classes.reserve(tx.items.size());
+  std::vector<Classification> own;  // classified here, not taken from the other evaluation
+  const std::vector<Classification>* classified = &own;
+  if (shared_facts_ && shared_facts_->classes_ready && shared_facts_->hbm_active == t.hbm_active &&
+      shared_facts_->weights_active == t.weights_active) {
+    classified = &shared_facts_->classes;
+  } else {
+    own.reserve(tx.items.size());
+    for (const auto& item : tx.items) own.push_back(Classify(item.spec, t));
+    if (shared_facts_ && !shared_facts_->classes_ready) {
+      shared_facts_->classes = std::move(own);
+      shared_facts_->hbm_active = t.hbm_active;
+      shared_facts_->weights_active = t.weights_active;
+      shared_facts_->classes_ready = true;
+      classified = &shared_facts_->classes;
+    }
+  }
+  const std::vector<Classification>& classes = *classified;
   bool all_determinate = true;
-  for (const auto& item : tx.items) {
-    classes.push_back(Classify(item.spec, t));
-    const Classification& c = classes.back();
+  for (size_t i = 0; i < tx.items.size(); ++i) {
+    const Classification& c = classes[i];
     all_determinate = all_determinate && c.determinate;
-    if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp += *c.tpp * static_cast<double>(item.quantity);
+    if (c.determinate && IsA(c.eccn) && c.tpp) lpp_tpp += *c.tpp * static_cast<double>(tx.items[i].quantity);
   }
   this->classes = &classes;
   // The step table, in order: ledger reads, then the transaction steps (destination notes first).
@@ -481,7 +496,10 @@ void Evaluation::Run(Decision& out) {
     ir.review_policy = ev.policy;
     ir.draws_country_allocation = ev.draws_country_allocation;
     verdicts[i] = ev;
-    if (explain) ir.classification = std::move(classes[i]);  // c is not used after this
+    if (explain) {
+      if (classified == &own) ir.classification = std::move(own[i]);  // c is not used after this
+      else ir.classification = classes[i];  // the other evaluation reads them too
+    }
   }
 
   // The transaction's outcome, exception and policy follow its items and its own findings.

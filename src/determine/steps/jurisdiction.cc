@@ -30,7 +30,10 @@ void WeighItems(Evaluation& ev) {
   const std::vector<Classification>& classes = *ev.classes;
   using jurisdiction::Answer;
   using jurisdiction::Verdict;
-  ev.jurisdictions.assign(ev.tx.items.size(), std::nullopt);
+  // Items without origin facts have no determination: the list is only needed beside one that has.
+  if (std::any_of(ev.tx.items.begin(), ev.tx.items.end(), [](const TransactionItem& it) { return it.origin.has_value(); })) {
+    ev.jurisdictions.assign(ev.tx.items.size(), std::nullopt);
+  }
   const RuleDef* assumed = ev.rules.jurisdiction_assumed;
   std::string without;
   bool weighed = false;

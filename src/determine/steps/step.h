@@ -246,6 +246,11 @@ struct SharedFacts {
   bool tracked = false;  // `uses` holds the memberships computing them read
   TransactionFacts facts;
   std::vector<GroupUse> uses;
+  // The items' classes under the thresholds of one evaluation (the postures share them except for
+  // whether 3A090.c and 4E091 exist on the date).
+  bool classes_ready = false;
+  bool hbm_active = false, weights_active = false;
+  std::vector<Classification> classes;
 };
 
 class Evaluation {
