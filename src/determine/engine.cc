@@ -322,6 +322,14 @@ ItemVerdict Evaluation::EvaluateItem(const TransactionFacts& facts, size_t i, co
   return v;
 }
 
+// Whether an item's class can turn on the classes that exist on the date (Thresholds::hbm_active,
+// weights_active): HBM and model weights, or a system holding one. Other items classify alike
+// under both postures.
+static bool ClassTurnsOnDate(const ItemSpec& s) {
+  if (s.kind == ItemKind::kHbm || s.kind == ItemKind::kModelWeights) return true;
+  return std::any_of(s.components.begin(), s.components.end(), [](const SystemComponent& c) { return ClassTurnsOnDate(c.spec); });
+}
+
 void Evaluation::Run(Decision& out) {
   // Which rules bind depends only on (date, posture): remember the last answer per thread.
   thread_local struct {
@@ -401,8 +409,9 @@ void Evaluation::Run(Decision& out) {
   const Thresholds t = data.ThresholdsOn(date, posture);
   std::vector<Classification> own;  // classified here, not taken from the other evaluation
   const std::vector<Classification>* classified = &own;
-  if (shared_facts_ && shared_facts_->classes_ready && shared_facts_->hbm_active == t.hbm_active &&
-      shared_facts_->weights_active == t.weights_active) {
+  if (shared_facts_ && shared_facts_->classes_ready &&
+      ((shared_facts_->hbm_active == t.hbm_active && shared_facts_->weights_active == t.weights_active) ||
+       std::none_of(tx.items.begin(), tx.items.end(), [](const TransactionItem& it) { return ClassTurnsOnDate(it.spec); }))) {
     classified = &shared_facts_->classes;
   } else {
     own.reserve(tx.items.size());

@@ -119,30 +119,41 @@ void H20IsInformedStep(Evaluation& ev, const TransactionFacts& facts, ItemContex
   const auto& mb = item.spec.memory_bandwidth_gbps;
   const auto& ib = item.spec.interconnect_bandwidth_gbps;
   const CompiledRules::Letter* letter = nullptr;
-  std::string why;
+  enum class Reach { kNamed, kMemory, kInterconnect } reach = Reach::kNamed;
   for (const auto& l : ev.rules.h20_letters) {
     if (ev.date < l.from || letter) continue;
     if (item.spec.catalog &&
         std::find(l.chips.begin(), l.chips.end(), item.spec.catalog->id) != l.chips.end()) {
       letter = &l;
-      why = "named in " + l.vendor + "'s letter";
+      reach = Reach::kNamed;
     } else if (l.bandwidth_test && mb && *mb >= ev.rules.h20_memory_bw) {
       letter = &l;
-      why = "memory bandwidth " + FormatTpp(*mb) + " GB/s reaches the H20's " +
-            FormatTpp(ev.rules.h20_memory_bw) + " (" + l.vendor + "'s letter)";
+      reach = Reach::kMemory;
     } else if (l.bandwidth_test && ib && *ib >= ev.rules.h20_interconnect_bw) {
       letter = &l;
-      why = "interconnect bandwidth " + FormatTpp(*ib) + " GB/s reaches the H20's " +
-            FormatTpp(ev.rules.h20_interconnect_bw) + " (" + l.vendor + "'s letter)";
+      reach = Reach::kInterconnect;
     }
   }
+  // How the letter reaches the item, in words (only for a decision that is shown).
+  auto why = [&]() -> std::string {
+    switch (reach) {
+      case Reach::kNamed: return "named in " + letter->vendor + "'s letter";
+      case Reach::kMemory:
+        return "memory bandwidth " + FormatTpp(*mb) + " GB/s reaches the H20's " +
+               FormatTpp(ev.rules.h20_memory_bw) + " (" + letter->vendor + "'s letter)";
+      case Reach::kInterconnect:
+        return "interconnect bandwidth " + FormatTpp(*ib) + " GB/s reaches the H20's " +
+               FormatTpp(ev.rules.h20_interconnect_bw) + " (" + letter->vendor + "'s letter)";
+    }
+    return {};
+  };
   if (letter && in_scope) {
     const std::string where =
         facts.dest_china_macau || facts.dest_d5_macau
             ? "destined to " + ev.tx.destination
             : "for an entity headquartered (or with its ultimate parent) in China, Macau or D:5";
     Finding& f = ev.Add(r, Effect::kLicenseRequired,
-                        EXPLAIN(item.label + " is covered by the is-informed requirement (" + why +
+                        EXPLAIN(item.label + " is covered by the is-informed requirement (" + why() +
                                 "), " + where + ": " + letter->citation),
                         item.idx);
     f.review_policy = item.ApplyH200(ReviewPolicy::kPresumptionOfDenial);
