@@ -705,28 +705,27 @@ void Evaluation::Explain(const TransactionFacts& facts, Decision& out) {
 
 // Dataset::Provenance reads every source record. A decision asks for the same few (country,
 // group) pairs on one date for each posture, and a batch asks again line after line: the answers
-// are kept per thread for one compilation of the data and one date.
-static MembershipProvenance CachedProvenance(const Dataset& data, const CompiledRules& rules, std::string_view country, Group g,
-                                      Date d) {
-  struct Entry {
-    std::string country;
-    Group group;
-    MembershipProvenance p;
-  };
+// are kept per thread for one compilation of the data and one date, one entry per country.
+struct ProvenanceEntry {
+  std::string country;
+  uint32_t known = 0;  // the groups answered in p
+  std::array<MembershipProvenance, static_cast<size_t>(Group::kCount)> p;
+};
+static ProvenanceEntry* CachedProvenances(const CompiledRules& rules, std::string_view country, Date d) {
   thread_local uint64_t generation = 0;
   thread_local Date date;
-  thread_local std::vector<Entry> entries;
+  thread_local std::vector<ProvenanceEntry> entries;
   if (generation != rules.generation || date != d) {
     entries.clear();
     generation = rules.generation;
     date = d;
   }
-  for (const auto& e : entries) {
-    if (e.group == g && e.country == country) return e.p;
+  for (auto& e : entries) {
+    if (e.country == country) return &e;
   }
-  const MembershipProvenance p = data.Provenance(country, g, d);
-  if (entries.size() < 256) entries.push_back({std::string(country), g, p});
-  return p;
+  if (entries.size() >= 256) return nullptr;  // not kept: asked of the data each time
+  entries.push_back({std::string(country), 0, {}});
+  return &entries.back();
 }
 
 // A Country Group membership used on a date that no source attests is said in the decision. If
@@ -747,9 +746,19 @@ void CheckMembershipSources(const Dataset& data, const CompiledRules& rules, con
     out.country_groups.reserve(n);
   }
   for (const auto& u : uses) {
-    for (int g = 0; g < static_cast<int>(Group::kCount); ++g) {
-      if (!(u.groups >> g & 1u)) continue;
-      const MembershipProvenance p = CachedProvenance(data, rules, u.country, static_cast<Group>(g), tx.as_of);
+    ProvenanceEntry* kept = CachedProvenances(rules, u.country, tx.as_of);
+    for (uint32_t bits = u.groups; bits; bits &= bits - 1) {  // the groups read, in Group order
+      const int g = std::countr_zero(bits);
+      MembershipProvenance p;
+      if (kept && (kept->known >> g & 1u)) {
+        p = kept->p[static_cast<size_t>(g)];
+      } else {
+        p = data.Provenance(u.country, static_cast<Group>(g), tx.as_of);
+        if (kept) {
+          kept->p[static_cast<size_t>(g)] = p;
+          kept->known |= 1u << g;
+        }
+      }
       if (explain) out.country_groups.push_back({u.country, GroupName(static_cast<Group>(g)), p.member, p.verified, false, p.citation});
       if (!p.verified) pairs.push_back({u.country, static_cast<Group>(g), out.country_groups.size() - 1});
     }

@@ -17,6 +17,8 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
     ev.tx_effects.Add(Effect::kUnresolved);
     ev.Warn(EXPLAIN("Screening lists are not current: " + c));
   }
+  const bool any_origin = std::any_of(ev.tx.items.begin(), ev.tx.items.end(),
+                                     [](const TransactionItem& it) { return it.origin.has_value(); });
   for (const auto& p : ev.tx.parties) {
     std::vector<Listing> listings = p.listings;
     std::string_view status = "not_screened";
@@ -40,7 +42,8 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
     }
     // For 734.9(e): a clean answer only from a screening against current lists.
     const bool clean_screen = status == "screened" && caveats.empty();
-    ev.party_footnotes.push_back({FootnoteAnswer(p, listings, clean_screen, 1), FootnoteAnswer(p, listings, clean_screen, 4)});
+    // Read by the jurisdiction step for items with origin facts alone (734.9(e)).
+    if (any_origin) ev.party_footnotes.push_back({FootnoteAnswer(p, listings, clean_screen, 1), FootnoteAnswer(p, listings, clean_screen, 4)});
     if (ev.explain) {
       ev.screened_parties.push_back({std::string(PartyRoleName(p.role)), p.name, status, p.listings.size(), listings_found});
     }

@@ -4,15 +4,20 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace exportctl::steps {
 
 std::string Cat(std::initializer_list<std::string_view> parts) {
   size_t n = 0;
   for (std::string_view p : parts) n += p.size();
-  std::string out;
-  out.reserve(n);
-  for (std::string_view p : parts) out.append(p);
+  std::string out(n, '\0');
+  char* at = out.data();
+  for (std::string_view p : parts) {
+    if (p.empty()) continue;
+    std::memcpy(at, p.data(), p.size());
+    at += p.size();
+  }
   return out;
 }
 
