@@ -270,19 +270,22 @@ void ExplainNoRequirement(Evaluation& ev, const TransactionFacts& facts, const I
         idx);
     return;
   }
-  std::string why;  // the facts that keep the item out of the rule
-  std::string_view why_fixed;
-  if (!exporting) why_fixed = "the activity is use in place, not an export, reexport or transfer";
-  else if (facts.dest_us) why_fixed = "the destination is the United States";
-  else {
+  // The facts that keep the item out of the rule.
+  if (!exporting || facts.dest_us) {
+    ev.Add(area, Effect::kNoLicenseRequired,
+           EXPLAIN(Cat({cls, " needs no license under this rule: ",
+                        !exporting ? "the activity is use in place, not an export, reexport or transfer"
+                                   : "the destination is the United States"})),
+           idx);
+  } else {
     std::string_view tail;
     if (eccn == Eccn::k3A090c) tail = ", neither Macau nor D:5";
     else if (!facts.Dest(Group::D1) && !facts.Dest(Group::D4) && !facts.Dest(Group::D5)) tail = ", none of D:1, D:4 or D:5";
     else if (!facts.dest_license_area) tail = ": A:5/A:6 are excluded from the license area";
-    why = Cat({ev.tx.destination, " is in ", ev.DestinationGroups(facts), tail});
-    why_fixed = why;
+    ev.Add(area, Effect::kNoLicenseRequired,
+           EXPLAIN(Cat({cls, " needs no license under this rule: ", ev.tx.destination, " is in ", ev.DestinationGroups(facts), tail})),
+           idx);
   }
-  ev.Add(area, Effect::kNoLicenseRequired, EXPLAIN(Cat({cls, " needs no license under this rule: ", why_fixed})), idx);
   if (const RuleDef* hq = ev.Active(StepId::kHeadquartersD5Macau); hq && IsAdvanced(eccn) && exporting) {
     ev.Add(hq, Effect::kNoLicenseRequired,
         EXPLAIN(Cat({cls, ": no ultimate consignee or end user is headquartered, or has its ultimate parent, in D:5 or Macau (",
@@ -1201,6 +1204,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
     const Decision alt = OutcomeOnly(tx, other, options, memo, &facts);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {
       AlternateOutcome a;
+      a.rules.reserve(4);
       a.posture = other;
       a.outcome = alt.outcome;
       a.license_exception = alt.license_exception;
@@ -1226,8 +1230,8 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
           Finding f;
           f.rule = r->id;
           f.citation = r->citation;
-          f.summary = std::string("The codified AI Diffusion rule would give ") + OutcomeName(alt.outcome) +
-                      "; BIS does not enforce it, but it remains in the CFR (legal risk)";
+          f.summary = steps::Cat({"The codified AI Diffusion rule would give ", OutcomeName(alt.outcome),
+                                  "; BIS does not enforce it, but it remains in the CFR (legal risk)"});
           f.effect = Effect::kInfo;
           d.reasons.push_back(std::move(f));
         }

@@ -32,29 +32,27 @@ void WorldwideLicenseStep(Evaluation& ev, const TransactionFacts& facts, ItemCon
                                              : ExceptionBit(LicenseException::kACA))
                                       : 0;
   ex |= ExceptionBit(LicenseException::kAIA) | ExceptionBit(LicenseException::kLPP);
-  ReviewPolicy p;
-  std::string tier;
-  if (facts.dest_d5_macau) {
-    p = ReviewPolicy::kPresumptionOfDenial;
-    tier = "Tier 3 (Macau or Country Group D:5)";
-  } else if (facts.hq_d5_macau) {
-    // The destination's own tier is not Tier 3: name the party that brings the denial.
-    p = ReviewPolicy::kPresumptionOfDenial;
-    tier = std::string(facts.dest_tier1 ? "Tier 1" : "Tier 2") + ", but " + facts.hq_d5_fact +
-           " (D:5 or Macau), so Tier 3's presumption of denial applies";
-  } else if (facts.dest_tier1 || facts.hq_all_tier1) {
-    p = ReviewPolicy::kPresumptionOfApproval;
-    tier = facts.dest_tier1 ? "a " + ev.rules.cite.tier1_list + " destination (Tier 1)"
-                            : "Tier 2, entity headquartered in Tier 1";
-  } else {
-    p = ReviewPolicy::kPresumptionOfApproval;
-    tier = "Tier 2 (presumption of approval up to the country allocation)";
-  }
+  ReviewPolicy p = facts.dest_d5_macau || facts.hq_d5_macau ? ReviewPolicy::kPresumptionOfDenial
+                                                             : ReviewPolicy::kPresumptionOfApproval;
+  // The destination's tier in words (only for a decision that is shown).
+  auto tier = [&]() -> std::string {
+    if (facts.dest_d5_macau) return "Tier 3 (Macau or Country Group D:5)";
+    if (facts.hq_d5_macau) {
+      // The destination's own tier is not Tier 3: name the party that brings the denial.
+      return std::string(facts.dest_tier1 ? "Tier 1" : "Tier 2") + ", but " + facts.hq_d5_fact +
+             " (D:5 or Macau), so Tier 3's presumption of denial applies";
+    }
+    if (facts.dest_tier1 || facts.hq_all_tier1) {
+      return facts.dest_tier1 ? "a " + ev.rules.cite.tier1_list + " destination (Tier 1)"
+                              : "Tier 2, entity headquartered in Tier 1";
+    }
+    return "Tier 2 (presumption of approval up to the country allocation)";
+  };
   p = item.ApplyH200(p);
   Finding& f =
       ev.Add(&rule, Effect::kLicenseRequired,
-             EXPLAIN(item.label + " (" + EccnName(item.eccn) +
-                     ") needs a license to any destination; " + ev.tx.destination + " is " + tier),
+             EXPLAIN(Cat({item.label, " (", EccnName(item.eccn),
+                          ") needs a license to any destination; ", ev.tx.destination, " is ", tier()})),
              item.idx);
   f.review_policy = p;
   if (p == ReviewPolicy::kPresumptionOfDenial) f.policy_wording = "presumption of denial";
