@@ -205,15 +205,25 @@ TransactionFacts Evaluation::ComputeFacts() {
       if (!facts.hq_unknown) facts.hq_unknown_party = &p;
       facts.hq_unknown = true;
     }
-    if (D5OrMacau(p.headquarters) || D5OrMacau(p.ultimate_parent_headquarters)) {
+    // A headquarters in the destination has the destination's answers, read above (the same
+    // memberships, answered the same way); another is read here.
+    auto d5_or_macau = [&](const std::string& code) {
+      return code == tx.destination && !code.empty() ? facts.dest_d5_macau : D5OrMacau(code);
+    };
+    auto tier1_hq = [&](const std::string& code) { return code == tx.destination ? facts.dest_tier1 : Tier1(code); };
+    const bool hq_d5 = d5_or_macau(p.headquarters);
+    // The parent is read only when the party's own headquarters did not decide it.
+    const bool parent_d5 = !hq_d5 && (p.ultimate_parent_headquarters == p.headquarters ? hq_d5 : d5_or_macau(p.ultimate_parent_headquarters));
+    if (hq_d5 || parent_d5) {
       if (!facts.hq_d5_macau) {
         const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
-        facts.hq_d5_fact = D5OrMacau(p.headquarters) ? who + " is headquartered in " + p.headquarters
-                                                : who + "'s ultimate parent is headquartered in " + p.ultimate_parent_headquarters;
+        facts.hq_d5_fact = hq_d5 ? who + " is headquartered in " + p.headquarters
+                                 : who + "'s ultimate parent is headquartered in " + p.ultimate_parent_headquarters;
       }
       facts.hq_d5_macau = true;
     }
-    if (Tier1(p.headquarters) && Tier1(p.ultimate_parent_headquarters)) ++tier1;
+    if (tier1_hq(p.headquarters) && (p.ultimate_parent_headquarters == p.headquarters ? tier1_hq(p.headquarters)
+                                                                                   : tier1_hq(p.ultimate_parent_headquarters))) ++tier1;
   }
   facts.no_recipient = recipients == 0;
   if (facts.no_recipient) facts.hq_unknown = true;
