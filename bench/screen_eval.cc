@@ -1,6 +1,8 @@
 // Screening quality and speed on the shared evaluation data (../shared/data). Prints the figures
 // quoted in docs/PERFORMANCE.md ("Screening").
-// Usage: screen_eval [SHARED_DATA_DIR] [--quick] [--speed]
+// Usage: screen_eval [SHARED_DATA_DIR] [--quick] [--speed] [--list FILE]
+//   --list   write every UN name not found at the threshold and every negative with a candidate
+//            (name, best listed name, score) to FILE, to compare two versions line by line
 //   --quick  5,000 negatives, no brute-force comparison
 //   --speed  only load, build and the single-thread negatives loop (for perf record)
 #include <fmt/format.h>
@@ -111,9 +113,12 @@ struct Recall {
 int main(int argc, char** argv) {
   std::string shared = "../shared/data";
   bool quick = false, speed_only = false;
+  std::string list_path;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--quick")
+    if (a == "--list" && i + 1 < argc)
+      list_path = argv[++i];
+    else if (a == "--quick")
       quick = true;
     else if (a == "--speed")
       speed_only = true;
@@ -126,6 +131,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::cout << "# Screening evaluation (" << shared << ")\n\n";
+  std::ofstream listing;
+  if (!list_path.empty()) listing.open(list_path);
 
   // ---- Import ----
   const long rss_before = RssKb();
@@ -177,6 +184,9 @@ int main(int argc, char** argv) {
             break;
           }
         }
+      }
+      if (listing.is_open() && (t.rank == SIZE_MAX || t.score < kDefaultThreshold)) {
+        listing << "un_missed\t" << treated[i] << "\t" << untreated[i] << "\t" << t.score << "\n";
       }
       un_twins.push_back(t);
     }
@@ -238,6 +248,10 @@ int main(int argc, char** argv) {
         continue;
       }
       if (!hits->empty()) {
+        if (listing.is_open()) {
+          listing << "negative\t" << negatives[i] << "\t" << (*hits)[0].matched_name << "\t"
+                  << (*hits)[0].score << "\n";
+        }
         (i < us_count ? fp_us : fp_global)++;
         if ((*hits)[0].score >= kCertainThreshold) ++strong;
       }

@@ -146,24 +146,165 @@ bool IsApostrophe(std::string_view s, size_t i, size_t* len) {
 
 // ---- Words ----
 
-const std::unordered_set<std::string_view>& Titles() {
-  static const std::unordered_set<std::string_view> k = {
-      "mr",        "mrs",      "ms",       "miss",      "mx",        "dr",       "doctor",
-      "prof",      "professor", "sir",     "dame",      "lord",      "lady",     "madam",
-      "madame",    "mme",      "mlle",     "monsieur",  "messrs",    "herr",     "frau",
-      "senor",     "senora",   "senorita", "sheikh",    "shaikh",    "sheik",    "shaykh",
-      "haji",      "hajji",    "hadji",    "hajj",      "alhaj",     "alhajji",  "mullah",
-      "mulla",     "maulana",  "mawlana",  "maulvi",    "mawlawi",   "molvi",    "ayatollah",
-      "hojatoleslam", "general", "gen",    "lt",        "lieutenant", "colonel", "col",
-      "major",     "maj",      "captain",  "capt",      "admiral",   "adm",      "brigadier",
-      "brig",      "commander", "cmdr",    "sergeant",  "sgt",       "marshal",  "rev",
-      "reverend",  "engr",     "eng",      "hon",       "honorable", "honourable", "excellency"};
+// Titles, honorifics and generational suffixes: not name words (docs/screening.md, "Canonical
+// words"). One table, by language; a phrase is written as the words FoldToAscii gives ("Al-Haj" →
+// "al haj"). kTitle: dropped before a person's name; kSuffix: after it; kBoth: "Sr" is Señor
+// before a name and Senior after it. Words that are also common given names or surnames where
+// they stand (Don, Amir, Sultan, King, Pan, Tan, Sri, Sen, Pastor; Sayed, Syed and Seyed, which
+// lists write as part of the name, also after it) are left out: dropping them would make two
+// people one.
+enum class TitleKind : uint8_t { kTitle, kSuffix, kBoth };
+struct TitleEntry {
+  std::string_view phrase;
+  TitleKind kind;
+};
+constexpr TitleEntry kTitleTable[] = {
+    // English: address, academic, religious, political, judicial
+    {"mr", TitleKind::kTitle}, {"mrs", TitleKind::kTitle}, {"ms", TitleKind::kTitle},
+    {"miss", TitleKind::kTitle}, {"mx", TitleKind::kTitle}, {"mister", TitleKind::kTitle},
+    {"missus", TitleKind::kTitle}, {"messrs", TitleKind::kTitle}, {"madam", TitleKind::kTitle},
+    {"dr", TitleKind::kTitle}, {"doctor", TitleKind::kTitle}, {"prof", TitleKind::kTitle},
+    {"professor", TitleKind::kTitle}, {"sir", TitleKind::kTitle}, {"dame", TitleKind::kTitle},
+    {"lord", TitleKind::kTitle}, {"lady", TitleKind::kTitle}, {"rev", TitleKind::kTitle},
+    {"revd", TitleKind::kTitle}, {"reverend", TitleKind::kTitle}, {"fr", TitleKind::kTitle},
+{"rabbi", TitleKind::kTitle}, {"archbishop", TitleKind::kTitle},
+    {"cardinal", TitleKind::kTitle}, {"hon", TitleKind::kTitle}, {"honorable", TitleKind::kTitle},
+    {"honourable", TitleKind::kTitle}, {"the honorable", TitleKind::kTitle},
+    {"the honourable", TitleKind::kTitle}, {"rt hon", TitleKind::kTitle},
+    {"right honourable", TitleKind::kTitle}, {"excellency", TitleKind::kTitle},
+    {"his excellency", TitleKind::kTitle}, {"her excellency", TitleKind::kTitle},
+    {"his highness", TitleKind::kTitle}, {"her highness", TitleKind::kTitle},
+    {"his royal highness", TitleKind::kTitle}, {"prince", TitleKind::kTitle},
+    {"princess", TitleKind::kTitle}, {"judge", TitleKind::kTitle}, {"president", TitleKind::kTitle},
+    {"pres", TitleKind::kTitle}, {"vice president", TitleKind::kTitle},
+    {"prime minister", TitleKind::kTitle}, {"minister", TitleKind::kTitle},
+    {"senator", TitleKind::kTitle}, {"governor", TitleKind::kTitle}, {"gov", TitleKind::kTitle},
+    {"ambassador", TitleKind::kTitle}, {"amb", TitleKind::kTitle}, {"mayor", TitleKind::kTitle},
+    {"chairman", TitleKind::kTitle}, {"commissioner", TitleKind::kTitle},
+    {"engr", TitleKind::kTitle}, {"eng", TitleKind::kTitle}, {"engineer", TitleKind::kTitle},
+    // Military and police ranks (English, Spanish, Portuguese, German, Russian)
+    {"general", TitleKind::kTitle}, {"gen", TitleKind::kTitle}, {"lt", TitleKind::kTitle},
+    {"lieutenant", TitleKind::kTitle}, {"colonel", TitleKind::kTitle}, {"col", TitleKind::kTitle},
+    {"major", TitleKind::kTitle}, {"maj", TitleKind::kTitle}, {"captain", TitleKind::kTitle},
+    {"capt", TitleKind::kTitle}, {"cpt", TitleKind::kTitle}, {"admiral", TitleKind::kTitle},
+    {"adm", TitleKind::kTitle}, {"brigadier", TitleKind::kTitle}, {"brig", TitleKind::kTitle},
+    {"commander", TitleKind::kTitle}, {"cmdr", TitleKind::kTitle}, {"cdr", TitleKind::kTitle},
+    {"commodore", TitleKind::kTitle}, {"sergeant", TitleKind::kTitle}, {"sgt", TitleKind::kTitle},
+    {"corporal", TitleKind::kTitle}, {"cpl", TitleKind::kTitle}, {"marshal", TitleKind::kTitle},
+    {"field marshal", TitleKind::kTitle}, {"gral", TitleKind::kTitle},
+    {"coronel", TitleKind::kTitle}, {"cnel", TitleKind::kTitle}, {"teniente", TitleKind::kTitle},
+    {"tte", TitleKind::kTitle}, {"capitan", TitleKind::kTitle}, {"comandante", TitleKind::kTitle},
+    {"cmdte", TitleKind::kTitle}, {"sargento", TitleKind::kTitle}, {"almirante", TitleKind::kTitle},
+    {"oberst", TitleKind::kTitle}, {"leutnant", TitleKind::kTitle}, {"polkovnik", TitleKind::kTitle},
+    // French, German, Dutch
+    {"monsieur", TitleKind::kTitle}, {"madame", TitleKind::kTitle}, {"mme", TitleKind::kTitle},
+    {"mlle", TitleKind::kTitle}, {"mademoiselle", TitleKind::kTitle}, {"maitre", TitleKind::kTitle},
+    {"herr", TitleKind::kTitle}, {"frau", TitleKind::kTitle}, {"fraulein", TitleKind::kTitle},
+    {"doktor", TitleKind::kTitle}, {"dipl", TitleKind::kTitle}, {"dipl ing", TitleKind::kTitle},
+    {"mag", TitleKind::kTitle}, {"dhr", TitleKind::kTitle}, {"mevr", TitleKind::kTitle},
+    {"mevrouw", TitleKind::kTitle}, {"drs", TitleKind::kTitle}, {"ir", TitleKind::kTitle},
+    // Spanish, Portuguese, Italian
+    {"senor", TitleKind::kTitle}, {"senora", TitleKind::kTitle}, {"senorita", TitleKind::kTitle},
+    {"sr", TitleKind::kBoth}, {"sra", TitleKind::kTitle}, {"srta", TitleKind::kTitle},
+    {"senhor", TitleKind::kTitle}, {"senhora", TitleKind::kTitle}, {"dra", TitleKind::kTitle},
+    {"lic", TitleKind::kTitle}, {"licenciado", TitleKind::kTitle}, {"licenciada", TitleKind::kTitle},
+    {"ing", TitleKind::kTitle}, {"ingeniero", TitleKind::kTitle}, {"arq", TitleKind::kTitle},
+    {"sig", TitleKind::kTitle}, {"signor", TitleKind::kTitle}, {"signore", TitleKind::kTitle},
+    {"signora", TitleKind::kTitle}, {"sig ra", TitleKind::kTitle}, {"dott", TitleKind::kTitle},
+    {"dottore", TitleKind::kTitle}, {"dottoressa", TitleKind::kTitle}, {"dott ssa", TitleKind::kTitle},
+    {"avv", TitleKind::kTitle}, {"avvocato", TitleKind::kTitle},
+    // Russian and Slavic address
+    {"gospodin", TitleKind::kTitle}, {"gospozha", TitleKind::kTitle},
+    // Arabic, Persian, South and Southeast Asian
+    {"sheikh", TitleKind::kTitle}, {"shaikh", TitleKind::kTitle}, {"sheik", TitleKind::kTitle},
+    {"shaykh", TitleKind::kTitle}, {"cheikh", TitleKind::kTitle}, {"sheikha", TitleKind::kTitle},
+    {"shaikha", TitleKind::kTitle}, {"haji", TitleKind::kTitle}, {"hajji", TitleKind::kTitle},
+    {"hadji", TitleKind::kTitle}, {"hajj", TitleKind::kTitle}, {"alhaj", TitleKind::kTitle},
+    {"alhajj", TitleKind::kTitle}, {"alhaji", TitleKind::kTitle}, {"alhajji", TitleKind::kTitle},
+    {"alhadj", TitleKind::kTitle}, {"elhadj", TitleKind::kTitle}, {"elhaj", TitleKind::kTitle},
+    {"al haj", TitleKind::kTitle}, {"al hajj", TitleKind::kTitle}, {"al haji", TitleKind::kTitle},
+    {"al hajji", TitleKind::kTitle}, {"al hadj", TitleKind::kTitle}, {"el hadj", TitleKind::kTitle},
+    {"el haj", TitleKind::kTitle}, {"el hadji", TitleKind::kTitle}, {"imam", TitleKind::kTitle},
+    {"emir", TitleKind::kTitle}, {"sayyid", TitleKind::kTitle}, {"as sayyid", TitleKind::kTitle},
+    {"mullah", TitleKind::kTitle}, {"mulla", TitleKind::kTitle}, {"maulana", TitleKind::kTitle},
+    {"mawlana", TitleKind::kTitle}, {"maulvi", TitleKind::kTitle}, {"mawlawi", TitleKind::kTitle},
+    {"molvi", TitleKind::kTitle}, {"moulvi", TitleKind::kTitle}, {"mawlavi", TitleKind::kTitle},
+    {"mufti", TitleKind::kTitle}, {"qari", TitleKind::kTitle}, {"ayatollah", TitleKind::kTitle},
+    {"grand ayatollah", TitleKind::kTitle}, {"hojatoleslam", TitleKind::kTitle},
+    {"hojjatoleslam", TitleKind::kTitle}, {"janab", TitleKind::kTitle}, {"shri", TitleKind::kTitle},
+    {"shrimati", TitleKind::kTitle}, {"smt", TitleKind::kTitle}, {"datuk", TitleKind::kTitle},
+    {"dato", TitleKind::kTitle}, {"datin", TitleKind::kTitle}, {"datuk seri", TitleKind::kTitle},
+    {"dato seri", TitleKind::kTitle}, {"tan sri", TitleKind::kTitle}, {"tun", TitleKind::kTitle},
+    {"bapak", TitleKind::kTitle}, {"khun", TitleKind::kTitle},
+    // Generational suffixes and degrees after a name (Roman numerals only as the last word)
+    {"jr", TitleKind::kSuffix}, {"jnr", TitleKind::kSuffix}, {"junior", TitleKind::kSuffix},
+    {"snr", TitleKind::kSuffix}, {"senior", TitleKind::kSuffix}, {"esq", TitleKind::kSuffix},
+    {"esquire", TitleKind::kSuffix}, {"phd", TitleKind::kSuffix}, {"ph d", TitleKind::kSuffix},
+    {"md", TitleKind::kSuffix}, {"m d", TitleKind::kSuffix}, {"dds", TitleKind::kSuffix},
+    {"mba", TitleKind::kSuffix}, {"ret", TitleKind::kSuffix}, {"ii", TitleKind::kSuffix},
+    {"iii", TitleKind::kSuffix}, {"iv", TitleKind::kSuffix}, {"2nd", TitleKind::kSuffix},
+    {"3rd", TitleKind::kSuffix}, {"4th", TitleKind::kSuffix},
+};
+
+struct TitleTables {
+  // Phrases by their first word (titles) and by their last word (suffixes), longest first.
+  std::unordered_map<std::string_view, std::vector<std::vector<std::string_view>>> titles, suffixes;
+  std::unordered_set<std::string_view> title_words;
+};
+const TitleTables& Titles() {
+  static const TitleTables k = [] {
+    TitleTables t;
+    for (const TitleEntry& e : kTitleTable) {
+      std::vector<std::string_view> words;
+      for (size_t at = 0; at < e.phrase.size();) {
+        size_t end = e.phrase.find(' ', at);
+        if (end == std::string_view::npos) end = e.phrase.size();
+        words.push_back(e.phrase.substr(at, end - at));
+        at = end + 1;
+      }
+      if (e.kind != TitleKind::kSuffix) {
+        t.titles[words.front()].push_back(words);
+        if (words.size() == 1) t.title_words.insert(words.front());
+      }
+      if (e.kind != TitleKind::kTitle) t.suffixes[words.back()].push_back(words);
+    }
+    auto longest_first = [](auto& m) {
+      for (auto& [w, list] : m) {
+        std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+      }
+    };
+    longest_first(t.titles);
+    longest_first(t.suffixes);
+    return t;
+  }();
   return k;
 }
-const std::unordered_set<std::string_view>& Suffixes() {
-  static const std::unordered_set<std::string_view> k = {"jr", "sr", "junior", "senior", "esq",
-                                                         "phd"};
-  return k;
+
+// Words of a title phrase starting at words[i] (0: none).
+size_t TitleAt(const std::vector<std::string>& words, size_t i) {
+  const auto& titles = Titles().titles;
+  auto it = titles.find(words[i]);
+  if (it == titles.end()) return 0;
+  for (const auto& phrase : it->second) {
+    if (i + phrase.size() <= words.size() &&
+        std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<long>(i))) {
+      return phrase.size();
+    }
+  }
+  return 0;
+}
+// Words of a suffix phrase ending with the last of words[0, end) (0: none).
+size_t SuffixBefore(const std::vector<std::string>& words, size_t end) {
+  const auto& suffixes = Titles().suffixes;
+  auto it = suffixes.find(words[end - 1]);
+  if (it == suffixes.end()) return 0;
+  for (const auto& phrase : it->second) {
+    if (phrase.size() <= end &&
+        std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<long>(end - phrase.size()))) {
+      return phrase.size();
+    }
+  }
+  return 0;
 }
 
 struct Phrase {
@@ -245,7 +386,16 @@ bool IsVowelLetter(char c) {
 
 // "h0ngda" → "hongda": only digits that stand for letters, one at a time, in a word of at least
 // two letters with at least twice as many letters as digits ("su35", "mig29", "3m" stay).
+// "1st", "2nd", "3rd", "44th": an ordinal number, not letters.
+bool IsOrdinal(std::string_view w) {
+  size_t d = 0;
+  while (d < w.size() && IsDigit(w[d])) ++d;
+  const std::string_view rest = w.substr(d);
+  return d > 0 && (rest == "st" || rest == "nd" || rest == "rd" || rest == "th");
+}
+
 std::string ReadDigitsAsLetters(const std::string& w) {
+  if (IsOrdinal(w)) return w;
   size_t letters = 0, digits = 0;
   for (size_t i = 0; i < w.size(); ++i) {
     if (IsLetter(w[i])) ++letters;
@@ -343,9 +493,9 @@ std::string WadeGilesToPinyin(std::string_view s) {
   return out;
 }
 
-bool IsTitleWord(std::string_view word) { return Titles().count(word) > 0; }
+bool IsTitleWord(std::string_view word) { return Titles().title_words.count(word) > 0; }
 
-std::vector<std::string> CanonicalWords(std::vector<std::string> words) {
+std::vector<std::string> CanonicalWords(std::vector<std::string> words, bool abjad) {
   for (std::string& w : words) w = ReadDigitsAsLetters(w);
   // Legal forms written out, and spelled as letters.
   std::vector<std::string> out;
@@ -374,11 +524,23 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words) {
     const TokenClass c = ClassifyToken(w);
     return c == TokenClass::kLegalForm || c == TokenClass::kGeneric;
   });
+  // A title or suffix that is the whole name stays ("Major", "Judge").
   if (!business) {
     size_t lead = 0;
-    while (lead + 1 < words.size() && IsTitleWord(words[lead])) ++lead;
+    // In a name written in Arabic or Hebrew letters a vowel-less word is a consonant skeleton
+    // ("سارا" → "sr"), not an abbreviated title.
+    auto skeleton = [&](size_t i) {
+      return abjad && std::none_of(words[i].begin(), words[i].end(), IsVowelLetter);
+    };
+    for (size_t n; lead < words.size() && !skeleton(lead) && (n = TitleAt(words, lead)) > 0 &&
+                   lead + n < words.size();) {
+      lead += n;
+    }
     words.erase(words.begin(), words.begin() + static_cast<long>(lead));
-    while (words.size() > 1 && Suffixes().count(words.back()) > 0) words.pop_back();
+    for (size_t n; !words.empty() && !skeleton(words.size() - 1) &&
+                   (n = SuffixBefore(words, words.size())) > 0 && n < words.size();) {
+      words.resize(words.size() - n);
+    }
   }
 
   // Numbers, digits for letters, Arabic articles and spellings.

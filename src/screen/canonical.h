@@ -25,7 +25,9 @@ std::string WadeGilesToPinyin(std::string_view utf8);
 //     hongda; 0 o, 1 i/l, 3 e, 4 a, 5 s, 7 t);
 //   - Arabic articles are joined to their word ("al hassan", "el-hassan", "ad din" → alhassan,
 //     aldin), the spellings of Muhammad are one word, "ibn" is "bin".
-std::vector<std::string> CanonicalWords(std::vector<std::string> words);
+// `abjad`: the name was written in Arabic or Hebrew letters, so its vowel-less words are
+// consonant skeletons, never abbreviated titles ("sr", "mr").
+std::vector<std::string> CanonicalWords(std::vector<std::string> words, bool abjad = false);
 
 // Words that are titles or honorifics (for tests and the documentation).
 bool IsTitleWord(std::string_view word);

@@ -26,6 +26,41 @@ TEST(Titles, AreNotNameWords) {
   EXPECT_EQ(Words("Major")[0], "major");  // a title alone stays a word
 }
 
+// The title table covers address, academic, religious, military and political titles across
+// languages, and generational suffixes; a title that is the whole name stays a word.
+TEST(Titles, AcrossLanguagesAndSuffixes) {
+  EXPECT_EQ(Words("Mister Charles J. McVey"), Words("Charles J. McVey"));
+  EXPECT_EQ(Words("Doktor Hans Gerd Mueller"), Words("Hans Gerd Mueller"));
+  EXPECT_EQ(Words("Dott. Ing. Marco Rossi"), Words("Marco Rossi"));
+  EXPECT_EQ(Words("Sra. Maria Lopez"), Words("Maria Lopez"));
+  EXPECT_EQ(Words("Imam Anwar Awlaki"), Words("Anwar Awlaki"));
+  EXPECT_EQ(Words("Al-Haj Sirajuddin Haqqani"), Words("Sirajuddin Haqqani"));
+  EXPECT_EQ(Words("Hajji Ibrahim Ali"), Words("Ibrahim Ali"));
+  EXPECT_EQ(Words("Sayyid Hassan Nasrallah"), Words("Hassan Nasrallah"));
+  EXPECT_EQ(Words("Emir Abu Bakr Baghdadi"), Words("Abu Bakr Baghdadi"));
+  EXPECT_EQ(Words("His Excellency President Nicolas Maduro"), Words("Nicolas Maduro"));
+  EXPECT_EQ(Words("Judge Ivan Petrov"), Words("Ivan Petrov"));
+  EXPECT_EQ(Words("Colonel Ahmed Yusuf"), Words("Ahmed Yusuf"));
+  // Suffixes: Sr is Senior after a name (Señor before it), Roman and ordinal generations, degrees.
+  EXPECT_EQ(Words("Charles J. McVey III"), Words("Charles J. McVey"));
+  EXPECT_EQ(Words("Charles McVey 2nd"), Words("Charles McVey"));
+  EXPECT_EQ(Words("Robert Smith Jnr"), Words("Robert Smith"));
+  EXPECT_EQ(Words("Robert Smith Snr."), Words("Robert Smith"));
+  EXPECT_EQ(Words("Robert Smith Sr."), Words("Robert Smith"));
+  EXPECT_EQ(Words("Sr. Roberto Gomez"), Words("Roberto Gomez"));
+  EXPECT_EQ(Words("Ayman Zawahiri MD"), Words("Ayman Zawahiri"));
+  EXPECT_EQ(Words("Ayman Zawahiri, Ph.D."), Words("Ayman Zawahiri"));
+  EXPECT_GE(CompareNames("Mister Charles J. McVey", "Charles J. McVey"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Hajji Ibrahim Ali", "Ibrahim Ali"), kCertainThreshold);
+  // A title never clears a name and never makes one: different people stay apart.
+  EXPECT_LT(CompareNames("Imam Anwar Awlaki", "Imam Anwar Ibrahim"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Colonel Ahmed Yusuf", "Colonel Ahmed Khalil"), kDefaultThreshold);
+  // A title or suffix that is the whole name stays; a business keeps its words and numbers.
+  EXPECT_EQ(Words("Judge"), (std::vector<std::string>{"judge"}));
+  EXPECT_EQ(Words("President Trading Co")[0], "president");
+  EXPECT_LT(CompareNames("Harmony Holdings II", "Harmony Holdings III"), kDefaultThreshold);
+}
+
 TEST(LegalForms, WrittenOutEqualsAbbreviation) {
   EXPECT_EQ(Words("Siemens Aktiengesellschaft"), Words("Siemens AG"));
   EXPECT_EQ(Words("Kraftwerk Gesellschaft mit beschränkter Haftung"), Words("Kraftwerk GmbH"));

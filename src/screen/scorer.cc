@@ -177,7 +177,12 @@ bool PreparedName::ItemDistinctive(size_t item) const {
 }
 
 std::vector<std::string> NameWords(std::string_view name) {
-  std::vector<std::string> words = CanonicalWords(Tokenize(WadeGilesToPinyin(name)));
+  // Arabic (U+0600–U+06FF, lead bytes D8–DB) or Hebrew (U+0590–U+05FF: D6 9x–Bx, D7) letters.
+  const bool abjad = std::any_of(name.begin(), name.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b >= 0xD7 && b <= 0xDB;
+  });
+  std::vector<std::string> words = CanonicalWords(Tokenize(WadeGilesToPinyin(name)), abjad);
   for (auto& w : words) w = CanonicalLegalForm(w);
   if (words.size() > kMaxWords) words.resize(kMaxWords);
   return words;
