@@ -218,6 +218,10 @@ int main(int argc, char** argv) {
           }
         }
       }
+      if (listing.is_open() && (t.rank != 0 || t.score < kDefaultThreshold)) {
+        listing << "csl_not_first\t" << treated[i] << "\t" << untreated[i] << "\t" << t.rank << "\t"
+                << t.score << "\n";
+      }
       csl_twins.push_back(t);
     }
     fmt::print("UN treated → full CSL, for the {} whose original is a CSL name or alias: {}\n\n",

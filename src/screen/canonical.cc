@@ -427,6 +427,49 @@ std::string ReadDigitsAsLetters(const std::string& w) {
   return out;
 }
 
+// The Arabic article `w` before `next`: al, el, or assimilated to next's sun letter (ad-Din,
+// ash-Shami, an-Nur).
+bool IsArticle(std::string_view w, std::string_view next) {
+  if (next.size() < 2 || !IsLetter(next[0])) return false;
+  if (w == "al" || w == "el") return true;
+  return (w == "ad" || w == "ar" || w == "as" || w == "at" || w == "az" || w == "an" || w == "ash" ||
+          w == "ath" || w == "adh") &&
+         next.compare(0, w.size() - 1, w.substr(1)) == 0;
+}
+
+// Length of a leading Abdul/Abdel/Abdal/Abdol/Abdoul/Abdur/Abdor/Abder: the whole word, or a
+// prefix followed by at least four letters (Abdulrahman; Abdullah stays); 0 for none.
+size_t AbdulPrefix(std::string_view w) {
+  static constexpr std::string_view kPrefixes[] = {"abdoul", "abdul", "abdel", "abdal",
+                                                   "abdol",  "abdur", "abdor", "abder"};
+  for (std::string_view p : kPrefixes) {
+    if (w == p) return p.size();
+    if (w.size() >= p.size() + 4 && w.compare(0, p.size(), p) == 0 &&
+        std::all_of(w.begin(), w.end(), IsLetter)) {
+      return p.size();
+    }
+  }
+  return 0;
+}
+
+// "din" of the compounds X al-Din (Nur al-Din, Salah ad-Din) in its spellings.
+bool IsDin(std::string_view w) { return w == "din" || w == "deen" || w == "dine" || w == "ddin"; }
+
+// One spelling of the compounds written as one word: Nuruddin, Noureddine, Nuraddin, Nuraldin →
+// nuruddin; Salaheddine → salahuddin. The stem keeps at least three letters.
+std::string UddinCompound(std::string w) {
+  static constexpr std::string_view kEndings[] = {"uddeen", "eddine", "uddin", "eddin", "addin",
+                                                  "oddin",  "aldin",  "eldin", "uldin"};
+  for (std::string_view e : kEndings) {
+    if (w.size() >= e.size() + 3 && w.compare(w.size() - e.size(), e.size(), e) == 0) {
+      w.resize(w.size() - e.size());
+      w += "uddin";
+      return w;
+    }
+  }
+  return w;
+}
+
 const std::unordered_set<std::string_view>& MuhammadSpellings() {
   static const std::unordered_set<std::string_view> k = {
       "mohammed", "mohammad", "mohamed", "mohamad", "muhammad", "muhammed", "muhamad",
@@ -573,24 +616,42 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words, bool abj
       if ((!next.empty() && IsDigit(next[0])) || NumberWord(next) >= 0) continue;
     }
     if (MuhammadSpellings().count(w) > 0) w = "mohammed";  // the lists' usual spelling
-    if (w == "abdel" || w == "abdal" || w == "abdol" || w == "abdoul") w = "abdul";
+    // Abd al-X: "Abd al-Rahman", "Abdel Rahman", "Abdulrahman" are "abdul rahman" ("Abdur" keeps
+    // its spelling, one letter from Abdul); "Abd" alone (a name written surname first) is Abdul.
+    if (const size_t prefix = AbdulPrefix(w); prefix > 0 && prefix < w.size()) {
+      std::string head = w.substr(0, prefix);
+      w.erase(0, prefix);
+      out.push_back(head == "abdur" || head == "abdor" || head == "abder" ? head : "abdul");
+    } else if (w == "abd" || w == "abdel" || w == "abdal" || w == "abdol" || w == "abdoul") {
+      w = "abdul";
+    } else if (w == "adb" && i + 2 < words.size() && IsArticle(words[i + 1], words[i + 2])) {
+      w = "abdul";  // Abd with two letters swapped, as lists misspell it ("Adb al-Hamid")
+    }
+    if (w == "abdul" && i + 2 < words.size() && IsArticle(words[i + 1], words[i + 2])) {
+      out.push_back(std::move(w));
+      ++i;  // Abd al-, Abdul al-: the article is part of Abdul
+      continue;
+    }
     if (w == "ibn") w = "bin";
-    // al-/el-/ul- and the assimilated ad-/ar-/as-/ash-/at-/az-/an- join their word.
+    w = UddinCompound(std::move(w));
+    // The Arabic article is its own word "al" (a stop word), written al-/el- or assimilated to a
+    // sun letter (ad-Din, ash-Shami, an-Nur): "Hassan Masri" is "Hassan al-Masri", and a joined
+    // spelling ("Almasri") meets the join of "al"+"masri". "ul"/"ud"
+    // (izafat, Zia-ul-Haq) joins the word before it.
     if (!last && words[i + 1].size() >= 2 && IsLetter(words[i + 1][0])) {
       const std::string& next = words[i + 1];
-      std::string joined;
-      if (w == "al" || w == "el") {
-        joined = "al" + next;
-      } else if (w == "ul") {
-        joined = "ul" + next;
-      } else if ((w == "ad" || w == "ar" || w == "as" || w == "at" || w == "az" || w == "an" ||
-                  w == "ash" || w == "ath" || w == "adh") &&
-                 next.compare(0, w.size() - 1, w, 1) == 0) {
-        joined = "al" + next;
-      }
-      if (!joined.empty()) {
-        out.push_back(std::move(joined));
+      const bool article = IsArticle(w, next);
+      if (article && w != "al" && w != "el" && (w == "an" || w == "at" || w == "as") && i == 0) {
+        // English "an", "at", "as" opening a name are not the article.
+      } else if ((article || w == "ud" || w == "ul") && !out.empty() && IsDin(next)) {
+        out.back() += "uddin";  // Nur al-Din, Nur ud-Din: Nuruddin
         ++i;
+        continue;
+      } else if (article) {
+        out.emplace_back("al");
+        continue;
+      } else if ((w == "ul" || w == "ud") && !out.empty() && !IsDigit(out.back()[0])) {
+        out.back() += w;
         continue;
       }
     }

@@ -133,6 +133,7 @@ const std::unordered_set<std::string_view>& StopWords() {
       "et",                                              // Romance
       "di",  "da",  "do",  "dos", "das", "della", "e",   // Italian, Portuguese
       "der", "die", "und", "van", "von", "fur",   "zu",  // German, Dutch
+      "al",  // the Arabic article, its own word (docs/screening.md, "Canonical words")
   };
   return kWords;
 }

@@ -489,6 +489,27 @@ REVIEW = [
     ("Sayyid Omar Al-Tikriti", "Omar Hussain", 0, "title", "same title, other family name (review)"),
     ("Emir Ali Muhammad Al-Jaburi", "Ali Muhammad Muhsin Salih Al-Hadi", 0, "title", "same title, other family name (review)"),
     ("Denis Igorevich Kovach III", "Denis Igorevich Gusev", 0, "title", "suffix, other family name (review)"),
+    # Arabic article: with and without it, sun-letter forms, X al-Din compounds
+    ("Harith Sulayman Dari", "Harith Sulayman Al-Dari", 1, "arabic", "article left out (review)"),
+    ("Ibrahim Hassan Tali Asiri", "Ibrahim Hassan Tali Al-Asiri", 1, "arabic", "article left out (review)"),
+    ("Uday Saddam Hussein Tikriti", "Uday Saddam Hussein Al-Tikriti", 1, "arabic", "article left out (review)"),
+    ("Sami Jasim Muhammad Jaburi", "Sami Jasim Muhammad Al-Jaburi", 1, "arabic", "article left out (review)"),
+    ("Nawfal Hammadi as-Sultan", "Nawfal Hammadi Al-Sultan", 1, "arabic", "sun-letter article (review)"),
+    ("Harith Sulayman ad-Dari", "Harith Sulayman Al-Dari", 1, "arabic", "sun-letter article (review)"),
+    ("Nuruddin Dibiski", "Nur Al-Din Al-Dibiski", 1, "arabic", "al-Din compound, article left out (review)"),
+    ("Noureddine al-Dibiski", "Nur Al-Din Al-Dibiski", 1, "arabic", "al-Din compound (review)"),
+    ("Saifuddin Fulayyih Hassan Taha Rawi", "Saif-al-Din Fulayyih Hassan Taha Al-Rawi", 1, "arabic", "al-Din compound, article left out (review)"),
+    ("Taha Muhyiddin Maruf", "Taha Muhyi-al-Din Ma'ruf", 1, "arabic", "al-Din compound (review)"),
+    ("Ghazi Nasruddin", "Ghazi Nasr Al Din", 1, "arabic", "al-Din compound (review)"),
+    ("Qasim Tajuddin", "Qasim Taji Al-Din", 1, "arabic", "al-Din compound (review)"),
+    ("Abdulhamid Salim Ibrahim Ismail Brukan Khatuni", "Abd Al Hamid Salim Ibrahim Ismail Brukan Al-Khatuni", 1, "arabic", "Abd al- joined, article left out (review)"),
+    ("Harith Sulayman al-Asiri", "Harith Sulayman Al-Dari", 0, "arabic", "same given names, other family name (review)"),
+    ("Nur al-Din al-Rawi", "Nur Al-Din Al-Dibiski", 0, "arabic", "same given names, other family name (review)"),
+    ("Uday Saddam Hussein al-Jaburi", "Uday Saddam Hussein Al-Tikriti", 0, "arabic", "same given names, other family name (review)"),
+    ("Qasim Nasruddin", "Qasim Taji Al-Din", 0, "arabic", "other al-Din compound (review)"),
+    ("Nawfal Hammadi as-Sadr", "Nawfal Hammadi Al-Sultan", 0, "arabic", "same given names, other family name (review)"),
+    ("Ibrahim Hassan at-Tikriti", "Ibrahim Hassan Tali Al-Asiri", 0, "arabic", "same given names, other family name (review)"),
+    ("Dari", "Al-Dabski", 0, "arabic", "article only in common (review)"),
 ]
 for row in REVIEW:
     add(*row)
