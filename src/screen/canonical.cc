@@ -353,7 +353,93 @@ const std::vector<Phrase>& LegalPhrases() {
       {{"b", "v"}, {"bv"}, true},
       {{"n", "v"}, {"nv"}, true},
       {{"a", "g"}, {"ag"}, true},
+      // Nordic, Polish, Russian and Ukrainian, Central European, Asian (written out, or spelled
+      // as letters: "Sp. z o.o.", "A/S", "K.K.")
+      {{"aktiebolag"}, {"ab"}},
+      {{"aktiebolaget"}, {"ab"}},
+      {{"aktieselskab"}, {"as"}},
+      {{"aksjeselskap"}, {"as"}},
+      {{"allmennaksjeselskap"}, {"asa"}},
+      {{"anpartsselskab"}, {"aps"}},
+      {{"osakeyhtio"}, {"oy"}},
+      {{"julkinen", "osakeyhtio"}, {"oyj"}},
+      {{"anonim", "sirketi"}, {"as"}},
+      {{"spolka", "z", "ograniczona", "odpowiedzialnoscia"}, {"sp", "zoo"}},
+      {{"spolka", "z", "o", "o"}, {"sp", "zoo"}},
+      {{"sp", "z", "o", "o"}, {"sp", "zoo"}},
+      {{"sp", "z", "oo"}, {"sp", "zoo"}},
+      {{"spolka", "akcyjna"}, {"sa"}},
+      {{"tovarystvo", "z", "obmezhenoyu", "vidpovidalnistyu"}, {"tov"}},
+      {{"tovarystvo", "z", "obmezhenoiu", "vidpovidalnistiu"}, {"tov"}},
+      {{"drustvo", "s", "ogranicenom", "odgovornoscu"}, {"doo"}},
+      {{"spolecnost", "s", "rucenim", "omezenym"}, {"sro"}},
+      {{"korlatolt", "felelossegu", "tarsasag"}, {"kft"}},
+      {{"societe", "par", "actions", "simplifiee"}, {"sas"}},
+      {{"sociedad", "limitada"}, {"sl"}},
+      {{"sociedade", "limitada"}, {"ltda"}},
+      {{"sendirian", "berhad"}, {"sdn", "bhd"}},
+      {{"perseroan", "terbatas"}, {"pt"}},
+      {{"kabushiki", "kaisha"}, {"kk"}},
+      {{"kabushiki", "gaisha"}, {"kk"}},
+      {{"kabushikikaisha"}, {"kk"}},
+      {{"kabushikigaisha"}, {"kk"}},
+      {{"yugen", "kaisha"}, {"yk"}},
+      {{"godo", "kaisha"}, {"gk"}},
+      {{"a", "s"}, {"as"}, true},
+      {{"a", "b"}, {"ab"}, true},
+      {{"o", "y"}, {"oy"}, true},
+      {{"k", "k"}, {"kk"}, true},
+      {{"k", "g"}, {"kg"}, true},
+      {{"d", "o", "o"}, {"doo"}, true},
+      {{"s", "r", "o"}, {"sro"}, true},
+      {{"g", "m", "b", "h"}, {"gmbh"}, true},
   };
+  return k;
+}
+
+// Russian company forms written out, in BGN/PCGN, GOST and ISO 9 spellings: "obshchestvo s
+// ogranichennoy otvetstvennost'yu" (ООО), "(otkrytoye | zakrytoye | publichnoye) aktsionernoye
+// obshchestvo" (OAO, ZAO, PAO, AO). Generated once from the spellings of each word.
+const std::vector<Phrase>& RussianLegalPhrases() {
+  static const std::vector<Phrase> k = [] {
+    static constexpr std::string_view kSociety[] = {"obshchestvo", "obshhestvo", "obschestvo"};
+    static constexpr std::string_view kLimited[] = {"ogranichennoy", "ogranichennoi", "ogranichennoj"};
+    static constexpr std::string_view kLiability[] = {"otvetstvennostyu", "otvetstvennostiu",
+                                                      "otvetstvennostju", "otvetstvennost"};
+    static constexpr std::string_view kJointStock[] = {"aktsionernoye", "aktsionernoe", "akcionernoe",
+                                                       "akcionernoye"};
+    static constexpr std::pair<std::string_view, std::string_view> kKinds[] = {
+        {"otkrytoye", "oao"}, {"otkrytoe", "oao"}, {"zakrytoye", "zao"}, {"zakrytoe", "zao"},
+        {"publichnoye", "pao"}, {"publichnoe", "pao"}, {"nepublichnoye", "ao"}, {"nepublichnoe", "ao"}};
+    std::vector<Phrase> out;
+    for (auto society : kSociety) {
+      for (auto limited : kLimited) {
+        for (auto liability : kLiability) out.push_back({{society, "s", limited, liability}, {"ooo"}});
+      }
+      for (auto joint : kJointStock) {
+        for (const auto& [kind, form] : kKinds) out.push_back({{kind, joint, society}, {form}});
+        out.push_back({{joint, society}, {"ao"}});
+      }
+    }
+    return out;
+  }();
+  return k;
+}
+
+// Every legal-form phrase by its first word (a name's words are looked up, not scanned).
+const std::unordered_map<std::string_view, std::vector<const Phrase*>>& LegalPhrasesByFirstWord() {
+  static const auto k = [] {
+    std::unordered_map<std::string_view, std::vector<const Phrase*>> m;
+    for (const auto* list : {&LegalPhrases(), &RussianLegalPhrases()}) {
+      for (const Phrase& p : *list) m[p.words.front()].push_back(&p);
+    }
+    // Longest first: "julkinen osakeyhtio" before "osakeyhtio".
+    for (auto& [w, phrases] : m) {
+      std::stable_sort(phrases.begin(), phrases.end(),
+                       [](const Phrase* a, const Phrase* b) { return a->words.size() > b->words.size(); });
+    }
+    return m;
+  }();
   return k;
 }
 
@@ -545,7 +631,11 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words, bool abj
   out.reserve(words.size());
   for (size_t i = 0; i < words.size();) {
     bool replaced = false;
-    for (const Phrase& p : LegalPhrases()) {
+    const auto& by_first = LegalPhrasesByFirstWord();
+    const auto found = by_first.find(words[i]);
+    static const std::vector<const Phrase*> kNone;
+    for (const Phrase* phrase : found == by_first.end() ? kNone : found->second) {
+      const Phrase& p = *phrase;
       const size_t n = p.words.size();
       if (i + n > words.size() ||
           !std::equal(p.words.begin(), p.words.end(), words.begin() + static_cast<long>(i))) {

@@ -73,6 +73,36 @@ TEST(LegalForms, WrittenOutEqualsAbbreviation) {
   EXPECT_EQ(Words("S. A. Khan")[0], "s");
 }
 
+// Legal forms of more languages, written out or spelled as letters, meet their abbreviations; the
+// Russian and Ukrainian forms also meet the English ones the lists write (ООО is an LLC).
+TEST(LegalForms, MoreLanguagesAndLetters) {
+  EXPECT_EQ(Words("Volvo Aktiebolag"), Words("Volvo AB"));
+  EXPECT_EQ(Words("Elektrim Spolka z ograniczona odpowiedzialnoscia"), Words("Elektrim Sp. z o.o."));
+  EXPECT_EQ(Words("Romashka Obshchestvo s Ogranichennoy Otvetstvennostyu"), Words("Romashka OOO"));
+  EXPECT_EQ(Words("Общество с ограниченной ответственностью Ромашка"), Words("OOO Romashka"));
+  EXPECT_EQ(Words("OOO Romashka"), Words("Limited Liability Company Romashka"));
+  EXPECT_EQ(Words("Zakrytoe Aktsionernoe Obshchestvo Almaz"), Words("ZAO Almaz"));
+  EXPECT_EQ(Words("Otkrytoye Aktsionernoye Obshchestvo Almaz"), Words("Open Joint Stock Company Almaz"));
+  EXPECT_EQ(Words("PAO Almaz"), Words("PJSC Almaz"));
+  EXPECT_EQ(Words("Aktsionernoe Obshchestvo Almaz"), Words("AO Almaz"));
+  EXPECT_EQ(Words("Nokia Osakeyhtio"), Words("Nokia Oy"));
+  EXPECT_EQ(Words("Maersk A/S"), Words("Maersk Aktieselskab"));
+  EXPECT_EQ(Words("Acme Pty. Ltd."), Words("Acme Proprietary Limited"));
+  EXPECT_EQ(Words("Sugon Singapore Pte. Ltd."), Words("Sugon Singapore Private Limited"));
+  EXPECT_EQ(Words("Petronas Sdn. Bhd."), Words("Petronas Sendirian Berhad"));
+  EXPECT_EQ(Words("Sony K.K."), Words("Sony Kabushiki Kaisha"));
+  EXPECT_EQ(Words("ソニー株式会社").back(), "kk");
+  EXPECT_EQ(Words("Ferrari S.r.l."), Words("Ferrari Societa a responsabilita limitata"));
+  EXPECT_EQ(Words("Philips N.V."), Words("Philips Naamloze Vennootschap"));
+  EXPECT_GE(CompareNames("Elektrim Spolka z ograniczona odpowiedzialnoscia", "ELEKTRIM SP. Z O.O."), kCertainThreshold);
+  EXPECT_GE(CompareNames("Petronas Sendirian Berhad", "PETRONAS SDN BHD"), kCertainThreshold);
+  // A shared legal form never makes a match.
+  EXPECT_LT(CompareNames("Almaz Obshchestvo s Ogranichennoy Otvetstvennostyu", "OOO Rubin"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Volvo Aktiebolag", "Scania AB"), kDefaultThreshold);
+  // Letters are a legal form only at the end of a name: "A. S. Khan" keeps its initials.
+  EXPECT_EQ(Words("A. S. Khan")[0], "a");
+}
+
 TEST(Digits, ForLettersInsideWordsOfLetters) {
   EXPECT_EQ(CanonicalWords({"h0ngda", "tr4ding", "jo1nt", "a1i", "sys7em"}),
             (std::vector<std::string>{"hongda", "trading", "joint", "ali", "system"}));

@@ -94,6 +94,10 @@ std::string CanonicalLegalForm(std::string w) {
   static const std::pair<std::string_view, std::string_view> kSynonyms[] = {
       {"company", "co"},       {"limited", "ltd"},  {"corporation", "corp"},
       {"incorporated", "inc"}, {"companies", "co"}, {"gesellschaft", "gmbh"},
+      // Russian and Ukrainian forms as the lists also write them in English (ООО is an LLC).
+      {"ooo", "llc"},          {"tov", "llc"},      {"ao", "jsc"},
+      {"oao", "ojsc"},         {"zao", "cjsc"},     {"pao", "pjsc"},
+      {"pte", "pvt"},          {"berhad", "bhd"},   {"limitada", "ltda"},
   };
   for (const auto& [from, to] : kSynonyms) {
     if (w == from) return std::string(to);
