@@ -513,6 +513,79 @@ std::string ReadDigitsAsLetters(const std::string& w) {
   return out;
 }
 
+// Russian names in the romanizations lists mix (BGN/PCGN, ICAO, GOST, ISO 9, the German and
+// French habits) written one way: Iurii / Yuriy / Yurij / Yury → yury, Evgenii / Yevgeniy →
+// evgeny, Kuznecov / Kuznetsov → kuznecov, Iuliia / Yuliya → yuliya, Tolstoj / Tolstoy →
+// tolstoy, x → ks (GOST 7.79 B Mixail, English Alexander), Fyodor → fedor. GOST 7.79 B shh
+// (щ) is not folded: Arabic names write sh + h (Mashhadani). Only name words of four letters or more that are not pinyin (a
+// Chinese name split into syllables must still meet its joined spelling); the same fold on both
+// sides, so a name meets itself unchanged. Differences of one letter (Sergei / Sergey,
+// Zaitsev / Zaytsev, Kh / H) are left to the word similarity.
+void FoldRomanization(std::string& w) {
+  if (w.size() < 4 || !std::all_of(w.begin(), w.end(), IsLetter)) return;
+  auto vowel = [](char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; };
+  std::string f = w;
+  // Word-initial Ю, Я, Е: iu/yu, ia/ya, ie/ye/e before a consonant.
+  if (f[0] == 'i' && (f[1] == 'u' || f[1] == 'a') && !vowel(f[2]) && f[2] != 'y') {
+    f[0] = 'y';
+  } else if ((f[0] == 'y' || f[0] == 'i') && f[1] == 'e' && !vowel(f[2]) && f[2] != 'y') {
+    f.erase(0, 1);
+  }
+  // Endings: -ii, -iy, -ij, -yj, -yy (й after и/ы) → -y; a final j after a vowel → y.
+  const size_t n = f.size();
+  const char a = f[n - 2], b = f[n - 1];
+  if ((a == 'i' && (b == 'i' || b == 'y' || b == 'j')) || (a == 'y' && (b == 'y' || b == 'j'))) {
+    f.resize(n - 1);
+    f.back() = 'y';
+  } else if (vowel(a) && b == 'j') {
+    f.back() = 'y';
+  }
+  std::string out;
+  out.reserve(f.size() + 1);
+  for (size_t i = 0; i < f.size(); ++i) {
+    const char c = f[i];
+    const char next = i + 1 < f.size() ? f[i + 1] : '\0';
+    // ц: ts before a vowel or v is GOST/ISO c (Kuznetsov, Tsvetkov).
+    if (c == 't' && next == 's' && i + 2 < f.size() && (vowel(f[i + 2]) || f[i + 2] == 'y' || f[i + 2] == 'v')) {
+      out.push_back('c');
+      ++i;
+      continue;
+    }
+    // й as GOST/ISO j after a vowel and before a consonant: i (Mixajlovich, Majkov).
+    if (c == 'j' && i > 0 && vowel(f[i - 1]) && next != '\0' && !vowel(next) && next != 'y') {
+      out.push_back('i');
+      continue;
+    }
+    // ч as German tsch: ch (Igorevitsch).
+    if (c == 't' && next == 's' && i + 3 < f.size() && f[i + 2] == 'c' && f[i + 3] == 'h') {
+      out += "ch";
+      i += 3;
+      continue;
+    }
+    // х / кс: GOST 7.79 B writes х as x (Mixail), English writes кс as x (Alexander): ks meets
+    // both within one letter (Miksail / Mikhail, Aleksandr).
+    if (c == 'x') {
+      out += "ks";
+      continue;
+    }
+    // ё after a consonant: yo or e (Fyodor / Fedor, Artyom / Artem); not after the consonants
+    // Korean writes before yo (Kyo, Hyo, Ryo, Myo, Pyo, Nyo).
+    if (c == 'y' && next == 'o' && i > 0 && std::string_view("ftvldzbs").find(f[i - 1]) != std::string_view::npos) {
+      out.push_back('e');
+      ++i;
+      continue;
+    }
+    // я after и: ICAO -iia → -iya (Iuliia, Mariia).
+    if (c == 'i' && next == 'i' && i + 2 < f.size() && f[i + 2] == 'a') {
+      out += "iy";
+      ++i;
+      continue;
+    }
+    out.push_back(c);
+  }
+  if (out != w && !IsPinyinWord(w)) w = std::move(out);
+}
+
 // The Arabic article `w` before `next`: al, el, or assimilated to next's sun letter (ad-Din,
 // ash-Shami, an-Nur).
 bool IsArticle(std::string_view w, std::string_view next) {
@@ -745,6 +818,7 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words, bool abj
         continue;
       }
     }
+    if (ClassifyToken(w) == TokenClass::kName) FoldRomanization(w);
     out.push_back(std::move(w));
   }
   return out;

@@ -209,6 +209,31 @@ TEST(Cyrillic, GostAndBgnMeet) {
             kCertainThreshold);
 }
 
+// Russian names in the romanizations lists mix (ICAO, GOST, BGN/PCGN, German and French
+// habits) meet; different surnames stay apart.
+TEST(Cyrillic, RomanizationsMeet) {
+  EXPECT_EQ(Words("Iurii"), Words("Yuriy"));
+  EXPECT_EQ(Words("Yury"), Words("Yurij"));
+  EXPECT_EQ(Words("Kuznecov"), Words("Kuznetsov"));
+  EXPECT_EQ(Words("Evgenii"), Words("Yevgeniy"));
+  EXPECT_EQ(Words("Iuliia"), Words("Yuliya"));
+  EXPECT_EQ(Words("Fyodor"), Words("Fedor"));
+  EXPECT_EQ(Words("Tolstoj"), Words("Tolstoy"));
+  EXPECT_EQ(Words("Aleksandr"), Words("Alexandr"));
+  EXPECT_GE(CompareNames("Iurii Kuznecov", "Yuriy Kuznetsov"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Aleksandr Hodorkovskij", "Alexander Khodorkovsky"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("Dmitrij Cvetkov", "Dmitriy Tsvetkov"), kCertainThreshold);
+  EXPECT_GE(CompareNames("Vasilii Shuiskii", "Vasiliy Shuyskiy"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("Igor Mixajlovich Stramilov", "Igor Mikhailovich Stramilov"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("Fedor Emelianenko", "Fyodor Yemelyanenko"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("Юрий Кузнецов", "Iurii Kuznecov"), kCertainThreshold);
+  EXPECT_LT(CompareNames("Iurii Kuznecov", "Yuriy Kovalev"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Evgenii Zhukov", "Yevgeniy Zhuravlev"), kDefaultThreshold);
+  // Pinyin is left as written, so a name split into syllables still meets its joined spelling.
+  EXPECT_EQ(Words("Yezhen"), (std::vector<std::string>{"yezhen"}));
+  EXPECT_GE(CompareNames("海康威视", "Haikang Weishi"), kDefaultThreshold);
+}
+
 TEST(Scripts, ThroughIcuAndUnreadableOnesAreSaid) {
   EXPECT_GE(CompareNames("निकॊलै स्मिर्नॊव्", "Nikolai Smirnov"), kDefaultThreshold);
   EXPECT_GE(CompareNames("ნიქოლაი სმირნოვ", "Nikolai Smirnov"), kDefaultThreshold);

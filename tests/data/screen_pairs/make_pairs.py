@@ -533,6 +533,24 @@ REVIEW = [
     ("Sunrise Travel Sendirian Berhad", "MAHAN TRAVEL AND TOURISM SDN BHD", 0, "legal_form", "same legal form, other name (review)"),
     ("Toyo Japan Kabushiki Kaisha", "ASCOTEC JAPAN K.K.", 0, "legal_form", "same legal form, other name (review)"),
     ("Optiks Spolka z o.o.", "Universal Sp. z o.o.", 0, "legal_form", "same legal form, other name (review)"),
+    # Russian romanizations: ICAO, GOST 7.79 B, German/French habits vs the listed BGN/PCGN
+    ("Iurii Aleksandrovich Petrov", "Yury Aleksandrovich Petrov", 1, "cyrillic", "ICAO Iurii (review)"),
+    ("Sergei Viktorovich Chizhov", "Sergey Viktorovich Chizhov", 1, "cyrillic", "-ei for -ey (review)"),
+    ("Valerii Igorevich Limarenko", "Valeriy Igorevich Limarenko", 1, "cyrillic", "ICAO -ii (review)"),
+    ("Valerij Igorevitsch Limarenko", "Valeriy Igorevich Limarenko", 1, "cyrillic", "German -ij, -itsch (review)"),
+    ("Eduard Mikhailovich Sheremetcev", "Eduard Mikhailovich Sheremettsev", 1, "cyrillic", "GOST c for ts (review)"),
+    ("Aleksei Valerianovich Kanaev", "Alexey Valerianovich Kanayev", 1, "cyrillic", "ICAO Aleksei, -aev (review)"),
+    ("Alexandr Bogdanovich Karlin", "Alexander Bogdanovich Karlin", 1, "cyrillic", "Alexandr (review)"),
+    ("Igor Mixajlovich Stramilov", "Igor Mikhailovich Stramilov", 1, "cyrillic", "GOST 7.79 B x, j (review)"),
+    ("Vladislav Aleksandrovich Tretyak", "Vladislav Alexandrovich Tretiak", 1, "cyrillic", "ia / ya, ks / x (review)"),
+    ("Roman Mikhailovich Vodianov", "Roman Mikhaylovich Vodyanov", 1, "cyrillic", "ICAO ia, ai (review)"),
+    ("Hennadii Oleksandrovych Shelestenko", "Hennadiy Oleksandrovych Shelestenko", 1, "cyrillic", "ICAO -ii (review)"),
+    ("Aleksandr Valerevich Diukov", "Aleksandr Valeryevich Dyukov", 1, "cyrillic", "ICAO iu (review)"),
+    ("Sergei Aleksandrovich Shargunov", "Sergey Aleksandrovich Chizhov", 0, "cyrillic", "same given names, other surname (review)"),
+    ("Iurii Aleksandrovich Dyukov", "Yury Aleksandrovich Petrov", 0, "cyrillic", "same given names, other surname (review)"),
+    ("Valerii Igorevich Sheremetcev", "Valeriy Igorevich Limarenko", 0, "cyrillic", "same given names, other surname (review)"),
+    ("Aleksei Valerianovich Karlin", "Alexey Valerianovich Kanayev", 0, "cyrillic", "same given names, other surname (review)"),
+    ("Roman Mikhailovich Stramilov", "Roman Mikhaylovich Vodyanov", 0, "cyrillic", "same given names, other surname (review)"),
 ]
 for row in REVIEW:
     add(*row)
