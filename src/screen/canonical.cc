@@ -480,18 +480,29 @@ bool IsOrdinal(std::string_view w) {
   return d > 0 && (rest == "st" || rest == "nd" || rest == "rd" || rest == "th");
 }
 
+// Several digits ("P00tin", "S4m4t4", "R4d10tester") are read as letters too when they stand
+// among the letters: a letter before the last digit and after the first, at least as many letters
+// as digits. A block of digits at either end is a model or series number ("su35", "b737", "3m").
 std::string ReadDigitsAsLetters(const std::string& w) {
   if (IsOrdinal(w)) return w;
-  size_t letters = 0, digits = 0;
+  size_t letters = 0, digits = 0, first_digit = w.size(), last_digit = 0;
+  bool adjacent = false;
   for (size_t i = 0; i < w.size(); ++i) {
     if (IsLetter(w[i])) ++letters;
     if (IsDigit(w[i])) {
       ++digits;
       if (std::string_view("013457").find(w[i]) == std::string_view::npos) return w;
-      if (i + 1 < w.size() && IsDigit(w[i + 1])) return w;
+      adjacent = adjacent || (i + 1 < w.size() && IsDigit(w[i + 1]));
+      first_digit = std::min(first_digit, i);
+      last_digit = i;
     }
   }
-  if (digits == 0 || letters < 2 || digits * 2 > letters) return w;
+  if (digits == 0 || letters < 2) return w;
+  const bool one_at_a_time = !adjacent && digits * 2 <= letters;
+  const bool among_letters = letters >= digits &&
+                             std::any_of(w.begin(), w.begin() + static_cast<long>(last_digit), IsLetter) &&
+                             std::any_of(w.begin() + static_cast<long>(first_digit), w.end(), IsLetter);
+  if (!one_at_a_time && !(digits >= 2 && among_letters)) return w;
   std::string out = w;
   for (size_t i = 0; i < out.size(); ++i) {
     switch (out[i]) {
@@ -743,8 +754,22 @@ std::vector<std::string> CanonicalWords(std::vector<std::string> words, bool abj
       lead += n;
     }
     words.erase(words.begin(), words.begin() + static_cast<long>(lead));
+    // A generation (II, III, 3rd) follows a given name and a family name; after one word it is a
+    // series number ("Series II" ≠ "Series III").
+    // After a word that names a series (Series, Fund, Phase, Block, Mark, …) it is a number.
+    auto generation = [](const std::string& w) {
+      return w == "ii" || w == "iii" || w == "iv" || w == "2nd" || w == "3rd" || w == "4th";
+    };
+    auto series = [](const std::string& w) {
+      static const std::unordered_set<std::string_view> k = {
+          "series", "fund", "class", "tranche", "phase", "unit", "block", "lot", "stage", "mark",
+          "mk", "model", "type", "version", "edition", "generation", "part", "round", "project"};
+      return k.count(w) > 0;
+    };
     for (size_t n; !words.empty() && !skeleton(words.size() - 1) &&
-                   (n = SuffixBefore(words, words.size())) > 0 && n < words.size();) {
+                   (n = SuffixBefore(words, words.size())) > 0 &&
+                   n + (generation(words.back()) ? 1 : 0) < words.size() &&
+                   !(generation(words.back()) && series(words[words.size() - 2]));) {
       words.resize(words.size() - n);
     }
   }

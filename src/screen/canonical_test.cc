@@ -113,6 +113,26 @@ TEST(Digits, ForLettersInsideWordsOfLetters) {
             kDefaultThreshold);
 }
 
+// Several digits for letters among the letters of a word are read as letters; a block of digits
+// at an end of a word is a model or series number, and numbers that differ never match.
+TEST(Digits, SeveralAmongTheLetters) {
+  EXPECT_EQ(CanonicalWords({"p00tin", "s4m4t4", "r4d10tester", "k0r3a", "n4t10nal"}),
+            (std::vector<std::string>{"pootin", "samata", "radiotester", "korea", "national"}));
+  EXPECT_EQ(CanonicalWords({"su35", "b737", "tu154", "3m", "4x4", "1337"}),
+            (std::vector<std::string>{"su35", "b737", "tu154", "3m", "4x4", "1337"}));
+  EXPECT_GE(CompareNames("Vladimir P00tin", "Vladimir Putin"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("S4m4t4", "Samata"), kCertainThreshold);
+  EXPECT_GE(CompareNames("R4d10tester", "Radiotester"), kCertainThreshold);
+  EXPECT_GE(CompareNames("G4zpr0mb4nk", "Gazprombank"), kCertainThreshold);
+  EXPECT_GE(CompareNames("4hm4d Sh4h M4s00d", "Ahmad Shah Masood"), kCertainThreshold);
+  EXPECT_LT(CompareNames("Tu154 Service", "Tu134 Service"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("B737 Leasing", "B747 Leasing"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Atlas Fund 3", "Atlas Fund 4"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Series II", "Series III"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("Orbit Series II", "Orbit Series III"), kDefaultThreshold);
+  EXPECT_LT(CompareNames("S4m4t4", "Sumitomo"), kDefaultThreshold);
+}
+
 TEST(Numbers, WrittenOutEqualsNumeralsButSeriesDiffer) {
   EXPECT_EQ(CanonicalWords({"forty", "four", "trading"}), (std::vector<std::string>{"44", "trading"}));
   EXPECT_EQ(Words("Rey Airlines No. Forty-Nine"), Words("Rey Airlines 49"));

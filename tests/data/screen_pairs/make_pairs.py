@@ -551,6 +551,20 @@ REVIEW = [
     ("Valerii Igorevich Sheremetcev", "Valeriy Igorevich Limarenko", 0, "cyrillic", "same given names, other surname (review)"),
     ("Aleksei Valerianovich Karlin", "Alexey Valerianovich Kanayev", 0, "cyrillic", "same given names, other surname (review)"),
     ("Roman Mikhailovich Stramilov", "Roman Mikhaylovich Vodyanov", 0, "cyrillic", "same given names, other surname (review)"),
+    # Several digits for letters in one word; model and series numbers that differ
+    ("Vl4d1m1r P00tin", "Vladimir Putin", 1, "digit_obfuscation", "several digits (review)"),
+    ("G4zpr0mb4nk", "GAZPROMBANK", 1, "digit_obfuscation", "several digits (review)"),
+    ("R0s0b0r0n3xp0rt", "ROSOBORONEXPORT", 1, "digit_obfuscation", "several digits (review)"),
+    ("4lm4z 4nt3y", "ALMAZ-ANTEY", 1, "digit_obfuscation", "several digits (review)"),
+    ("S4m4t4 Tr4d1ng", "SAMATA TRADING", 1, "digit_obfuscation", "several digits (fixed name) (review)"),
+    ("R4d10tester", "RADIOTESTER", 1, "digit_obfuscation", "several digits, adjacent (fixed name) (review)"),
+    ("Sh4mkh4n1 M0h4mm4d", "Mohammad Shamkhani", 1, "digit_obfuscation", "several digits (review)"),
+    ("N0r1n5k N1ck3l", "NORILSK NICKEL", 1, "digit_obfuscation", "several digits (review)"),
+    ("Tu154 Aviation Services", "TU134 AVIATION SERVICES", 0, "digit_obfuscation", "model numbers differ (fixed name) (review)"),
+    ("B737 Leasing", "B747 LEASING", 0, "digit_obfuscation", "model numbers differ (fixed name) (review)"),
+    ("Orbit Series II", "ORBIT SERIES III", 0, "number", "series II vs III, no business word (review)"),
+    ("G4zpr0mb4nk", "GAZPROMNEFT", 0, "digit_obfuscation", "several digits, other name (review)"),
+    ("R0s4t0m", "ROSNEFT", 0, "digit_obfuscation", "several digits, other name (review)"),
 ]
 for row in REVIEW:
     add(*row)
