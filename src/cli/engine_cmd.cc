@@ -19,6 +19,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/validate.h"
 #include "audit/audit_log.h"
 #include "check/check.h"
 #include "check/orders_csv.h"
@@ -109,6 +110,11 @@ bool ReadInput(const std::string& path, std::string& out, CliContext& ctx) {
     ss << std::cin.rdbuf();
     out = ss.str();
     return true;
+  }
+  if (Status st = CheckInputFile("file", path); !st.ok()) {
+    PrintJsonError("invalid_input", "file", st.message());
+    ctx.exit_code = 2;
+    return false;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -253,6 +259,10 @@ int RunBatch(const CheckOptions& o, const check::Checker& checker, const check::
   std::ifstream file;
   std::istream* in = &std::cin;
   if (o.batch != "-") {
+    if (Status st = CheckInputFile("--batch", o.batch); !st.ok()) {
+      PrintJsonError("invalid_input", "--batch", st.message());
+      return 2;
+    }
     file.open(o.batch, std::ios::binary);
     if (!file) {
       PrintJsonError("invalid_input", "--batch", "cannot open " + o.batch);

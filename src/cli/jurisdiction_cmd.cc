@@ -30,6 +30,7 @@ Result<std::string> ReadAll(const std::string& path, const char* field) {
     ss << std::cin.rdbuf();
     return ss.str();
   }
+  EXPORTCTL_RETURN_IF_ERROR(CheckInputFile(field, path));
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Invalid(field, "cannot open " + path);
   ss << in.rdbuf();

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/validate.h"
 #include "audit/audit_log.h"
 #include "cli/commands.h"
 #include "core/clock.h"
@@ -28,6 +29,7 @@ using nlohmann::json;
 Result<License> ReadLicenseFile(CliContext& ctx, const std::string& file) {
   const Dataset* data = LoadDataset(ctx);
   if (!data) return Status::Error(ErrorCode::kDataError, "regulatory_data", "the bundled data could not be loaded");
+  EXPORTCTL_RETURN_IF_ERROR(CheckInputFile("file", file));
   std::ifstream in(file, std::ios::binary);
   if (!in) return Status::Invalid("file", "cannot read " + file);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

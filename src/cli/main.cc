@@ -1,5 +1,6 @@
 #include <cctype>
 #include <cstdlib>
+#include <exception>
 #include <string_view>
 #include <iostream>
 
@@ -90,6 +91,11 @@ int main(int argc, char** argv) {
     }
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // Commands run inside parse(): anything they did not turn into an error value is still an
+    // answer (JSON, exit 1), never an abort that leaves the caller guessing.
+    PrintJsonError("internal", "", std::string("unexpected error: ") + e.what());
+    return 1;
   }
   return ctx.exit_code;
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/validate.h"
 #include "cli/commands.h"
 #include "cli/coverage_changes.h"
 #include "core/clock.h"
@@ -37,6 +38,10 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
   if (!data) return;
   const auto started = std::chrono::steady_clock::now();
   Progress("reading " + file + " …");
+  if (Status st = CheckInputFile("file", file); !st.ok()) {
+    ProgressDone();
+    return Fail(ctx, st);
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) return Fail(ctx, Status::Invalid("file", "cannot read " + file));
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

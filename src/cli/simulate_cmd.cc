@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/validate.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/data_dir.h"
@@ -85,6 +86,7 @@ int RunSimulate(CliContext& ctx, const SimulateOptions& o) {
   // Reads one input with its reader; errors name the file's base name, line and field.
   auto read = [&](const std::string& path, const char* option, auto reader) -> Result<std::vector<simulate::Order>> {
     if (path.empty()) return std::vector<simulate::Order>();
+    EXPORTCTL_RETURN_IF_ERROR(CheckInputFile(option, path));
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::Invalid(option, "cannot open " + path);
     if (tty) std::cerr << "reading " << path << " …" << std::flush;

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include <string>
+#include <system_error>
+#include <filesystem>
 
 namespace exportctl {
 namespace {
@@ -93,6 +95,22 @@ std::optional<double> ParseDecimal(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::general);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+Status CheckInputFile(std::string_view field, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) {
+    return Status::Invalid(std::string(field),
+                           "cannot open '" + path + "': " +
+                               (ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                  : "no such file"));
+  }
+  if (fs::is_directory(st)) {
+    return Status::Invalid(std::string(field), "'" + path + "' is a directory, not a file");
+  }
+  return Status::Ok();
 }
 
 }  // namespace exportctl

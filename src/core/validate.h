@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/date.h"
@@ -33,6 +34,11 @@ Status CheckIdentifier(std::string_view field, std::string_view value);
 // A finite decimal number written in full (no hex, no "inf"/"nan", no sign other than '-', no
 // spaces), as typed in a CSV cell or an option: nullopt otherwise.
 std::optional<double> ParseDecimal(std::string_view text);
+
+// A file the user names as input (`check FILE`, `--batch FILE`, an import): it must exist and be
+// a regular file (or a pipe such as /dev/stdin). A directory opens as a stream on Linux and then
+// reads as nothing or aborts; this turns both into an input error naming `field`.
+Status CheckInputFile(std::string_view field, const std::string& path);
 
 // How far ahead an officer's clearance may run by default (it must be reviewed at least yearly).
 constexpr int kDefaultClearanceHorizonDays = 366;

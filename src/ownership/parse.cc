@@ -6,15 +6,15 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include <unicode/uloc.h>
-
 #include "core/validate.h"
 #include "core/utf8.h"
 #include "ownership/ownership.h"
+#include "screen/screen.h"
 
 namespace exportctl::ownership {
 namespace {
@@ -195,17 +195,9 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-// Whether an upper-case two-letter code is an ISO 3166 country (ICU's list): a made-up code
-// ("XX") would match no party's country and silently keep the entity from being found.
-bool IsIsoCountry(std::string_view code) {
-  static const std::vector<std::string> codes = [] {
-    std::vector<std::string> out;
-    for (const char* const* c = uloc_getISOCountries(); *c; ++c) out.emplace_back(*c);
-    std::sort(out.begin(), out.end());
-    return out;
-  }();
-  return std::binary_search(codes.begin(), codes.end(), code, [](auto a, auto b) { return std::string_view(a) < std::string_view(b); });
-}
+// Whether an upper-case two-letter code is an ISO 3166 country: a made-up code ("XX") would
+// match no party's country and silently keep the entity from being found.
+bool IsIsoCountry(std::string_view code) { return screen::IsIsoCountryCode(code); }
 
 // An ISO-2 code, upper-cased into `buf` and `code` pointed at it; false when it is not one
 // (empty is fine: the country is not known).
@@ -725,6 +717,7 @@ Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name) {
 }
 
 Result<Graph> ParseGraphFile(const std::string& path) {
+  if (std::filesystem::is_directory(path)) return CheckInputFile("file", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error(ErrorCode::kNotFound, "file", "cannot read " + path);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/idempotency.h"
+#include "core/validate.h"
 #include "reservation/reservation.h"
 #include "screen/csv.h"
 
@@ -42,6 +43,7 @@ Result<PolicySet> ParsePolicySet(const std::string& argument) {
   if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
       std::string::npos)
     return Status::Invalid("--policy", "policy set name \"" + id + "\": use letters, digits, '_', '.', '-'");
+  EXPORTCTL_RETURN_IF_ERROR(CheckInputFile("--policy", file));
   std::ifstream in(file, std::ios::binary);
   if (!in) return Status::Invalid("--policy", "cannot open " + file);
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
