@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/validate.h"
 #include "cli/commands.h"
 #include "cli/coverage_changes.h"
 #include "core/clock.h"
@@ -108,7 +109,8 @@ Result<screen::ScreenQuery> MakeQuery(const ScreenOptions& o, const std::string&
       return Status::Invalid("list", "unknown list code " + code + " (EL, DPL, UVL, MEU, SDN, …)");
     q.sources.push_back(*s);
   }
-  if (o.threshold <= 0 || o.threshold > 1) return Status::Invalid("threshold", "must be in (0, 1]");
+  // Written so that nan is refused too: a threshold nothing reaches would clear every name.
+  if (!(o.threshold > 0 && o.threshold <= 1)) return Status::Invalid("threshold", "must be in (0, 1]");
   return q;
 }
 
@@ -172,6 +174,7 @@ struct BatchRow {
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
+  EXPORTCTL_RETURN_IF_ERROR(CheckInputFile("batch", path));
   std::ifstream in(path);
   if (!in) return Status::Invalid("batch", "cannot open " + path);
   std::vector<BatchRow> rows;
@@ -293,10 +296,12 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
 }
 
 void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold) {
+  if (!(threshold > 0 && threshold <= 1)) return Fail(ctx, Status::Invalid("threshold", "must be in (0, 1]"));
+  if (Status st = CheckInputFile("pairs", pairs_path); !st.ok()) return Fail(ctx, st);
   std::ifstream in(pairs_path);
   if (!in) return Fail(ctx, Status::Invalid("pairs", "cannot open " + pairs_path));
   auto rows = screen::ReadCsv(in);
-  if (rows.empty()) return;
+  if (rows.empty()) return Fail(ctx, Status::Invalid("pairs", pairs_path + " holds no name pairs"));
   size_t c1 = 0, c2 = 1;
   bool header = false;
   for (size_t i = 0; i < rows[0].size(); ++i) {
@@ -314,6 +319,7 @@ void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold
     return Fail(ctx, opened.status());
   }
   const bool lists = !index->versions().empty();
+  size_t scored_pairs = 0;
   for (size_t i = header ? 1 : 0; i < rows.size(); ++i) {
     const auto& row = rows[i];
     if (row.empty() || (row.size() == 1 && row[0].empty())) continue;
@@ -333,7 +339,9 @@ void RunCompare(CliContext& ctx, const std::string& pairs_path, double threshold
            {"match", score >= threshold},
            {"word_weights", lists ? "lists" : "neutral"}};
     std::cout << j.dump() << '\n';
+    ++scored_pairs;
   }
+  if (scored_pairs == 0) return Fail(ctx, Status::Invalid("pairs", pairs_path + " holds no name pairs"));
 }
 
 // With an ownership graph and remembered parties, who is covered under the Affiliates Rule
@@ -581,7 +589,7 @@ scr->add_option("--type", o->type, "individual, entity, vessel or aircraft");
 scr->add_option("--list", o->lists, "Only these lists (EL, DPL, UVL, MEU, SDN, ISN, DTC, SSI, …)")
     ->delimiter(',');
 scr->add_option("--threshold", o->threshold, "Minimum score (default 0.84)");
-scr->add_option("--limit", o->limit, "Maximum hits (default 10)");
+scr->add_option("--limit", o->limit, "Maximum hits (default 10)")->check(CLI::Range(1, 1000));
 scr->add_flag("--json", o->json, "JSON output");
 scr->add_option("--batch", o->batch, "CSV (name[,country]) or JSONL ({\"name\",\"country\"}) file");
 scr->add_flag("--remember", o->remember, "Keep the party for re-screening after list imports");

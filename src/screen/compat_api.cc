@@ -158,6 +158,16 @@ const std::unordered_map<std::string, std::string>& CountryNames() {
                                      {"syria", "SY"}, {"iran", "IR"}, {"west bank", "PS"},
                                      {"gaza", "PS"}, {"palestinian", "PS"}, {"turkey", "TR"},
                                      {"czech republic", "CZ"}, {"congo democratic republic of the", "CD"},
+                                     // ISO 3166 / UN formal names, as clients and lists write them.
+                                     {"russian federation", "RU"}, {"iran islamic republic of", "IR"},
+                                     {"korea republic of", "KR"}, {"republic of korea", "KR"},
+                                     {"korea democratic people s republic of", "KP"},
+                                     {"democratic people s republic of korea", "KP"}, {"viet nam", "VN"},
+                                     {"syrian arab republic", "SY"}, {"lao people s democratic republic", "LA"},
+                                     {"venezuela bolivarian republic of", "VE"}, {"bolivia plurinational state of", "BO"},
+                                     {"tanzania united republic of", "TZ"}, {"moldova republic of", "MD"},
+                                     {"taiwan province of china", "TW"}, {"people s republic of china", "CN"},
+                                     {"united states of america", "US"}, {"great britain", "GB"},
                                      {"united states", "US"}, {"united kingdom", "GB"}}) {
       (*m)[name] = code;
     }
@@ -479,8 +489,7 @@ Result<std::string> CompatApis::CslSearch(const QueryParams& params,
   }
   std::set<std::string> countries;
   for (const auto& c : SplitComma(get("countries"))) {
-    if (c.size() != 2 || !std::isalpha(static_cast<unsigned char>(c[0])) ||
-        !std::isalpha(static_cast<unsigned char>(c[1]))) {
+    if (!IsIsoCountryCode(c)) {
       return Invalid("countries", fmt::format("'{}' is not an ISO 3166-1 alpha-2 code", c));
     }
     countries.insert(Upper(c));
@@ -685,8 +694,14 @@ Result<std::string> CompatApis::Match(std::string_view dataset_name, std::string
   }
   cutoff = std::min(cutoff, threshold);
 
-  json request = json::parse(body, nullptr, false);
-  if (request.is_discarded() || !request.is_object()) return Invalid("", "the request body must be a JSON object");
+  json request;
+  try {
+    request = json::parse(body);
+  } catch (const json::parse_error& e) {
+    // Where it broke helps a client find a truncated or hand-edited body.
+    return Invalid("", fmt::format("the request body is not valid JSON (at byte {})", e.byte));
+  }
+  if (!request.is_object()) return Invalid("", "the request body must be a JSON object");
   if (!request.contains("queries") || !request["queries"].is_object()) {
     return Invalid("queries", "must be an object of named queries");
   }
@@ -714,6 +729,11 @@ Result<std::string> CompatApis::Match(std::string_view dataset_name, std::string
     }
     if (!query.contains("properties") || !query["properties"].is_object()) {
       return Invalid(field + ".properties", "must be an object");
+    }
+    for (const auto& part : query.items()) {
+      const std::string& key = part.key();
+      if (key != "schema" && key != "properties" && key != "id")
+        warnings.push_back(fmt::format("{}.{}: field ignored", field, key.substr(0, 100)));
     }
     // Each property is a list of strings (a single string is read as a list of one).
     std::map<std::string, std::vector<std::string>> props;

@@ -633,6 +633,10 @@ class IndexImpl final : public Screener {
   Result<std::vector<Hit>> RunForms(const ScreenQuery& q, bool brute_force) const {
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(q.name, "name"));
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(q.country, "country"));
+    // A filter that can match nothing would clear every name: refuse it instead.
+    if (!q.country.empty() && !IsIsoCountryCode(q.country))
+      return Status::Invalid("country", "'" + q.country + "' is not an ISO 3166-1 alpha-2 country code");
+    if (!(q.threshold > 0 && q.threshold <= 1)) return Status::Invalid("threshold", "must be in (0, 1]");
     const internal::CleanedName cleaned = internal::CleanName(q.name);
     std::vector<std::string> forms{cleaned.text};
     if (!cleaned.plain.empty() && cleaned.plain != cleaned.text) forms.push_back(cleaned.plain);

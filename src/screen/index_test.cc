@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -79,6 +80,27 @@ TEST(Screener, CountryAndTypeFilters) {
   hits = index->Screen({.name = "Gazprombank", .type = PartyType::kIndividual});
   ASSERT_TRUE(hits.ok());
   EXPECT_TRUE(hits->empty());
+}
+
+// A filter that matches nothing would clear every name: it is an error naming the field.
+TEST(Screener, AFilterThatIsNotACountryCodeOrAThresholdThatIsNotANumberIsAnError) {
+  auto index = Screener::Build({SmallList()});
+  for (const char* c : {"CHN", "ZZ", "China", "RU ", "R"}) {
+    auto hits = index->Screen({.name = "Gazprombank", .country = c});
+    ASSERT_FALSE(hits.ok()) << c;
+    EXPECT_EQ(hits.status().field(), "country") << c;
+  }
+  auto lower = index->Screen({.name = "Gazprombank", .country = "ru"});
+  ASSERT_TRUE(lower.ok());
+  EXPECT_EQ(lower->size(), 1u);
+  for (double t : {std::nan(""), 0.0, -0.5, 1.5}) {
+    auto hits = index->Screen({.name = "Gazprombank", .threshold = t});
+    ASSERT_FALSE(hits.ok()) << t;
+    EXPECT_EQ(hits.status().field(), "threshold") << t;
+  }
+  EXPECT_TRUE(IsIsoCountryCode("XK"));
+  EXPECT_TRUE(IsIsoCountryCode("cn"));
+  EXPECT_FALSE(IsIsoCountryCode("XX"));
 }
 
 // A listed distinctive name followed by a place, a legal form or a generic business word is the

@@ -3,6 +3,8 @@
 #include <functional>
 
 #include "core/clock.h"
+#include "screen/evasion.h"
+#include "screen/normalize.h"
 
 #include <algorithm>
 #include <iostream>
@@ -100,6 +102,18 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
     l.programs = r.programs;
     l.score = h.score >= kCertainThreshold ? 1.0 : h.score;
     out.push_back(std::move(l));
+  }
+  // Fail closed: a name with words we cannot read (a script without a transliteration) is not
+  // cleared on the words we could read; the check goes to review until it is romanized.
+  if (out.empty()) {
+    const std::vector<std::string> unreadable = UnreadableWords(internal::CleanName(party.name).text);
+    if (!unreadable.empty()) {
+      std::string words;
+      for (const auto& w : unreadable) words += (words.empty() ? "'" : ", '") + w + "'";
+      return Status::Invalid("party.name", "could not read " + words +
+                                               " in Latin letters (no transliteration for its script): the "
+                                               "party cannot be cleared on the rest of its name; give its romanization");
+    }
   }
   return out;
 }

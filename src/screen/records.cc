@@ -1,7 +1,10 @@
 // Value-type helpers: list codes, record identity and hashing, version strings, list diffs.
 #include <fmt/format.h>
 
+#include <unicode/uloc.h>
+
 #include <algorithm>
+#include <cctype>
 #include <regex>
 #include <unordered_map>
 
@@ -9,6 +12,24 @@
 #include "screen/screen.h"
 
 namespace exportctl::screen {
+
+bool IsIsoCountryCode(std::string_view code) {
+  static const std::vector<std::string> codes = [] {
+    std::vector<std::string> out;
+    for (const char* const* c = uloc_getISOCountries(); *c; ++c) out.emplace_back(*c);
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
+  // XK (Kosovo) is a user-assigned code that the lists and the regulatory data use.
+  if (code == "XK" || code == "xk") return true;
+  if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) ||
+      !std::isalpha(static_cast<unsigned char>(code[1])))
+    return false;
+  const char upper[2] = {static_cast<char>(std::toupper(static_cast<unsigned char>(code[0]))),
+                         static_cast<char>(std::toupper(static_cast<unsigned char>(code[1])))};
+  return std::binary_search(codes.begin(), codes.end(), std::string_view(upper, 2),
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
 
 const char* ListSourceCode(ListSource source) {
   switch (source) {

@@ -1516,6 +1516,13 @@ TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
   const json own = ResponseJson(screened->body)["ownership"];
   EXPECT_EQ(own["coverage"]["status"], "covered") << screened->body;
   EXPECT_NE(own["coverage"]["paths"][0].get<std::string>().find("Shenzhen Holdco Ltd"), std::string::npos) << screened->body;
+  // A country filter that matches no record would clear every name: refused, naming the field.
+  for (const char* country : {"CHN", "ZZ", "China"}) {
+    auto refused = c.Get(std::string("/v1/screen?name=Penang%20Compute%20Sdn%20Bhd&country=") + country, as_analyst);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << country << " " << refused->body;
+    EXPECT_EQ(ResponseJson(refused->body)["error"]["field"], "country") << refused->body;
+  }
 
   // A retried import (the same Idempotency-Key and file) answers from its record and imports
   // nothing again; the key with another file is a conflict and changes nothing.

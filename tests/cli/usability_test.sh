@@ -122,6 +122,44 @@ expect "a value that does not convert under --json is a JSON error naming the op
 "$bin" check --bogus > /dev/null 2> "$tmp/err"
 expect "without --json the error stays text" grep -q "not expected: --bogus" "$tmp/err"
 
+# --- Inputs that would silently clear or abort ---------------------------------------------
+mkdir -p "$tmp/adir"
+for cmd in "check $tmp/adir" "check --batch $tmp/adir" "licenses add $tmp/adir" "ownership import $tmp/adir" \
+           "screen --batch $tmp/adir" "screen compare --pairs $tmp/adir" "jurisdiction $tmp/adir"; do
+  # shellcheck disable=SC2086
+  "$bin" $cmd --data-dir "$d" --json > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  expect "$cmd: a directory is bad input (exit 2)" test "$rc" -eq 2
+  expect "$cmd: the error says it is a directory" grep -q "is a directory" "$tmp/err"
+done
+"$bin" check "$tmp/no-such.json" --no-audit > /dev/null 2> "$tmp/err"
+expect "check of a missing file exits 2" test $? -eq 2
+expect "check of a missing file says so" grep -q "no such file" "$tmp/err"
+for c in CHN zz China "RU "; do
+  "$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --country "$c" --data-dir "$d" --json > "$tmp/out" 2> "$tmp/err"
+  expect "screen --country '$c' is refused (exit 2)" test $? -eq 2
+  expect "screen --country '$c' names the field" json_ok "$tmp/err" "d['error']['field']=='country'"
+done
+"$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --country cn --data-dir "$d" --json > "$tmp/out"
+expect "screen --country in lower case works" json_ok "$tmp/out" "d['hits']"
+"$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --threshold nan --data-dir "$d" --json > /dev/null 2> "$tmp/err"
+expect "screen --threshold nan is refused" json_ok "$tmp/err" "d['error']['field']=='threshold'"
+"$bin" screen compare --pairs "$tmp/pairs.csv" --threshold nan --json > /dev/null 2> "$tmp/err"
+expect "screen compare --threshold nan is refused" json_ok "$tmp/err" "d['error']['field']=='threshold'"
+: > "$tmp/empty.csv"
+"$bin" screen compare --pairs "$tmp/empty.csv" --json > /dev/null 2> "$tmp/err"
+expect "screen compare of an empty file is bad input" test $? -eq 2
+"$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --limit -1 --data-dir "$d" > /dev/null 2>&1
+expect "screen --limit -1 is refused" test $? -eq 2
+party_tx() {
+  printf '{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],"parties":[{"role":"ultimate_consignee","name":"%s","country":"DE","headquarters":"DE","ultimate_parent_headquarters":"DE"}]}' "$1"
+}
+party_tx "Sen Trading" | "$bin" --max-list-age-days 36500 check --no-audit --data-dir "$d" - > "$tmp/read.json"
+expect "a party named in Latin letters clears" json_ok "$tmp/read.json" "d['outcome']=='NO_LICENSE_REQUIRED'"
+party_tx "ⵜⵉⴼⵉⵏⴰⵖ Sen Trading" | "$bin" --max-list-age-days 36500 check --no-audit --data-dir "$d" - > "$tmp/unread.json"
+expect "a party with words in a script we cannot read goes to review" \
+  json_ok "$tmp/unread.json" "d['outcome']=='NEEDS_REVIEW' and 'romanization' in json.dumps(d)"
+
 # --- Shell completion and the man page --------------------------------------------------------
 expect "bash completion is valid bash" bash -n "$tmp/exportctl.bash"
 complete_words() {  # complete_words WORD... : what bash would offer for the last word
