@@ -1026,17 +1026,8 @@ struct Server::Impl {
   }
 
   void HandleOwnershipImport(Call& call) {
-    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) return SendStatus(call.res, st);
-    auto body = BodyObject(call);
-    if (!body.ok()) return SendStatus(call.res, body.status());
-    if (!deps.ownership) return Unavailable(call, "the ownership graph");
-    const std::string request = body->dump();
-    std::lock_guard<std::mutex> lock(clear_mu);  // one change at a time
-    std::string id;
-    if (!RetryOfChange(call, "ownership.imported", request, &id)) return;
-    auto r = deps.ownership->Import(request, Context(call));
-    if (r.ok() && !RecordChange(call, "ownership.imported", request, *r, id)) return;
-    Reply(call, r);
+    RecordedChange(call, "ownership.imported", deps.ownership != nullptr, "the ownership graph",
+                   [&](const std::string& request) { return deps.ownership->Import(request, Context(call)); });
   }
 
   void HandleLicenses(Call& call) {
@@ -1054,30 +1045,30 @@ struct Server::Impl {
   }
 
   void HandleLicenseAdd(Call& call) {
-    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) return SendStatus(call.res, st);
-    auto body = BodyObject(call);
-    if (!body.ok()) return SendStatus(call.res, body.status());
-    if (!deps.licenses) return Unavailable(call, "licenses");
-    const std::string request = body->dump();
-    std::lock_guard<std::mutex> lock(clear_mu);  // one change at a time
-    std::string id;
-    if (!RetryOfChange(call, "license.added", request, &id)) return;
-    auto r = deps.licenses->Add(request, Context(call));
-    if (r.ok() && !RecordChange(call, "license.added", request, *r, id)) return;
-    Reply(call, r);
+    RecordedChange(call, "license.added", deps.licenses != nullptr, "licenses",
+                   [&](const std::string& request) { return deps.licenses->Add(request, Context(call)); });
   }
 
   void HandleScreenClear(Call& call) {
+    RecordedChange(call, "screen.cleared", deps.screen != nullptr, "screening",
+                   [&](const std::string& request) { return deps.screen->Clear(request, Context(call)); });
+  }
+
+  // An officer's change (a clearance, a license, a graph import) from a JSON body: one change at
+  // a time, so two retries sent together cannot both write one; a retry answers from its
+  // record; the change is recorded in the audit log before it is answered.
+  template <typename Apply>
+  void RecordedChange(Call& call, const char* kind, bool available, const char* what, Apply apply) {
+    if (Status st = CheckJsonUtf8(call.req.body); !st.ok()) return SendStatus(call.res, st);
     auto body = BodyObject(call);
     if (!body.ok()) return SendStatus(call.res, body.status());
-    if (!deps.screen) return Unavailable(call, "screening");
+    if (!available) return Unavailable(call, what);
     const std::string request = body->dump();
-    // One clearance at a time: two retries sent together must not both write one.
     std::lock_guard<std::mutex> lock(clear_mu);
     std::string id;
-    if (!RetryOfChange(call, "screen.cleared", request, &id)) return;
-    auto r = deps.screen->Clear(request, Context(call));
-    if (r.ok() && !RecordChange(call, "screen.cleared", request, *r, id)) return;
+    if (!RetryOfChange(call, kind, request, &id)) return;
+    auto r = apply(request);
+    if (r.ok() && !RecordChange(call, kind, request, *r, id)) return;
     Reply(call, r);
   }
 
