@@ -327,9 +327,12 @@ TEST(Compare, AgreesWithScreen) {
   add("4", PartyType::kIndividual, "KIM, Jong Un");
   add("5", PartyType::kIndividual, "AL-HASSAN, Mohammed Ali");
   add("6", PartyType::kEntity, "Hongda Trading Co., Ltd.");
+  add("7", PartyType::kEntity, "SUGON");
+  add("8", PartyType::kIndividual, "PUTIN, Vladimir Vladimirovich");
   auto index = Screener::Build({list});
   for (const char* q : {"J.-C. Juncker", "Siemens AG", "Mao Tse-tung", "김정은", "Mohamed Ali el Hassan",
-                        "H0ngda Tr4ding", "Dr. Jean Claude Juncker"}) {
+                        "H0ngda Tr4ding", "Dr. Jean Claude Juncker", "Sugon Singapore Pte Ltd",
+                        "Vladimir Putin"}) {
     auto hits = index->Screen({.name = q, .threshold = 0.5});
     ASSERT_TRUE(hits.ok()) << q;
     ASSERT_FALSE(hits->empty()) << q;
@@ -337,9 +340,15 @@ TEST(Compare, AgreesWithScreen) {
       auto compared = index->Compare(q, h.matched_name, h.record->type);
       ASSERT_TRUE(compared.ok()) << q;
       EXPECT_NEAR(*compared, h.score, 1e-9) << q << " / " << h.matched_name;
+      // `screen compare` does not know the record's type: the listed name is found in the lists.
+      auto untyped = index->Compare(q, h.matched_name);
+      ASSERT_TRUE(untyped.ok()) << q;
+      EXPECT_NEAR(*untyped, h.score, 1e-9) << q << " / " << h.matched_name;
       EXPECT_GE(h.score, kDefaultThreshold) << q << " / " << h.Explain();
     }
   }
+  // Without lists, a business query meets a bare listed name as an entity's, as Screen() would.
+  EXPECT_GE(CompareNames("Sugon Singapore Pte Ltd", "Sugon"), kDefaultThreshold);
 }
 
 }  // namespace

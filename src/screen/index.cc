@@ -733,19 +733,42 @@ class IndexImpl final : public Screener {
     struct Listed {
       PreparedName prepared;
       bool hangul = false;
+      bool indexed_only = false;  // "SURNAME, Given" read as a listed individual: only if indexed
+      size_t part = 0;
+      std::vector<ListedScoring> indexed;  // the indexed names with these words
     };
     std::vector<Listed> listed;
+    size_t part_count = 0;
     for (std::string& part : SplitAffiliated(CleanListedName(listed_name))) {
-      Listed l;
-      l.hangul = HasHangul(part);
-      l.prepared.words = internal::NameWords(
-          listed_type == PartyType::kIndividual ? ReorderSurnameFirst(part) : part);
-      if (l.prepared.words.empty()) continue;
-      internal::WeighWords(
-          l.prepared, [&](size_t i) { return WordFrequencyFactor(l.prepared.words[i]); }, false);
-      listed.push_back(std::move(l));
+      ++part_count;
+      std::vector<std::pair<std::string, bool>> texts;
+      if (listed_type == PartyType::kIndividual) {
+        texts.push_back({ReorderSurnameFirst(part), false});
+      } else {
+        texts.push_back({part, false});
+        // Of unknown type, it may be how the lists write an individual (Screen shows the name
+        // as listed: "PUTIN, Vladimir").
+        if (listed_type == PartyType::kUnknown && ReorderSurnameFirst(part) != part) {
+          texts.push_back({ReorderSurnameFirst(part), true});
+        }
+      }
+      for (auto& text : texts) {
+        Listed l;
+        l.hangul = HasHangul(part);
+        l.indexed_only = text.second;
+        l.part = part_count;
+        l.prepared.words = internal::NameWords(text.first);
+        if (l.prepared.words.empty()) continue;
+        if (listed_type == PartyType::kUnknown) l.indexed = IndexedScorings(l.prepared.words);
+        internal::WeighWords(
+            l.prepared, [&](size_t i) { return WordFrequencyFactor(l.prepared.words[i]); }, false);
+        listed.push_back(std::move(l));
+      }
     }
     if (listed.empty()) return Status::Invalid("listed_name", "has no letters or digits to match");
+    // A part the lists hold, in either reading, is scored only as they hold it.
+    std::vector<bool> part_indexed(part_count + 1, false);
+    for (const Listed& l : listed) part_indexed[l.part] = part_indexed[l.part] || !l.indexed.empty();
     double best = 0;
     bool any_form = false;
     for (size_t f = 0; f < qf.forms.size(); ++f) {
@@ -758,8 +781,6 @@ class IndexImpl final : public Screener {
       internal::WeighWords(entity, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, true);
       for (const Listed& l : listed) {
         if (qf.korean_as_listed[f] && l.hangul) continue;
-        const bool is_entity = listed_type == PartyType::kEntity ||
-                               (listed_type == PartyType::kUnknown && IsBusinessName(l.prepared.words));
         std::vector<PairChoice> pairs;
         for (size_t i = 0; i < query.item_count(); ++i) {
           const std::string qi = query.ItemText(i);
@@ -776,12 +797,26 @@ class IndexImpl final : public Screener {
             }
           }
         }
-        const float lambda = listed_type == PartyType::kIndividual ? 0.5f : 0.3f;  // as IndexedName::lambda
         internal::NameView listed_view = l.prepared.view();
         listed_view.initials = 0;  // only the query's initials are read as initials (as in Run)
-        const auto scored = internal::ScorePairs((is_entity ? entity : query).view(), listed_view,
-                                                 lambda, pairs, false);
-        best = std::max(best, scored.score);
+        // How the listed name is scored, as Screen() scores it: a name the lists hold is scored as
+        // each indexed name with its words (the record's type decides λ and the entity view);
+        // any other name as a record of `listed_type` (BuildNames' rule), and, when that type is
+        // unknown, as an entity's when either name is a business's (a legal form or generic word:
+        // "Sugon Singapore Pte Ltd" against "Sugon").
+        std::vector<ListedScoring> ways = l.indexed;
+        if (ways.empty() && (l.indexed_only || part_indexed[l.part])) continue;
+        if (ways.empty()) {
+          ListedScoring way = ScoringFor(listed_type, l.prepared.words);
+          way.entity = way.entity || (listed_type == PartyType::kUnknown && IsBusinessQuery(query.words));
+          ways.push_back(way);
+        }
+        for (const ListedScoring& way : ways) {
+          std::vector<PairChoice> tried = pairs;  // ScorePairs consumes its pairs
+          const auto scored = internal::ScorePairs((way.entity ? entity : query).view(), listed_view,
+                                                   way.lambda, tried, false);
+          best = std::max(best, scored.score);
+        }
       }
     }
     if (!any_form) return Status::Invalid("name", "has no letters or digits to match");
@@ -789,6 +824,48 @@ class IndexImpl final : public Screener {
   }
 
  private:
+  // How a listed name is scored: λ (what its unmatched words cost) and whether the query's entity
+  // view applies. One rule for the index (BuildNames) and Compare.
+  struct ListedScoring {
+    float lambda = 0.3f;
+    bool entity = false;
+  };
+  static ListedScoring ScoringFor(PartyType type, const std::vector<std::string>& words) {
+    return {type == PartyType::kIndividual ? 0.5f : 0.3f,
+            type == PartyType::kEntity || (type == PartyType::kUnknown && IsBusinessName(words))};
+  }
+  // The scorings of the indexed names with exactly these words (empty when the lists hold none).
+  std::vector<ListedScoring> IndexedScorings(const std::vector<std::string>& words) const {
+    std::call_once(names_by_words_built_, [this] {
+      for (uint32_t id = 0; id < hot_.size(); ++id) {
+        const HotName& n = hot_[id];
+        std::string key;
+        for (uint32_t i = 0; i < n.n_words; ++i) {
+          if (i > 0) key.push_back(' ');
+          key.append(VocabText(hot_items_[n.item_offset + i]));
+        }
+        names_by_words_[std::move(key)].push_back(id);
+      }
+    });
+    std::string key;
+    for (const auto& w : words) key += (key.empty() ? "" : " ") + w;
+    std::vector<ListedScoring> out;
+    if (auto it = names_by_words_.find(key); it != names_by_words_.end()) {
+      for (uint32_t id : it->second) out.push_back({hot_[id].lambda, hot_[id].entity});
+    }
+    return out;
+  }
+
+  // A query names a business when it has a generic business word, or a legal form after its first
+  // word (a first word such as "Sa" or "Ao" is as often a name).
+  static bool IsBusinessQuery(const std::vector<std::string>& words) {
+    for (size_t i = 0; i < words.size(); ++i) {
+      const TokenClass c = ClassifyToken(words[i]);
+      if (c == TokenClass::kGeneric || (c == TokenClass::kLegalForm && i > 0)) return true;
+    }
+    return false;
+  }
+
   // A listed name of unknown type is an entity's when it has a legal form or a generic business
   // word (the DPL lists people and firms alike).
   static bool IsBusinessName(const std::vector<std::string>& words) {
@@ -831,11 +908,11 @@ class IndexImpl final : public Screener {
             n.text = part;
             n.prepared.words = internal::NameWords(text);
             if (n.prepared.words.empty()) continue;
-            n.lambda = rec.type == PartyType::kIndividual ? 0.5f : 0.3f;
             // A record of unknown type (the DPL lists people and firms alike) is an entity when
             // its name has a legal form or a generic business word.
-            n.entity = rec.type == PartyType::kEntity ||
-                       (rec.type == PartyType::kUnknown && IsBusinessName(n.prepared.words));
+            const ListedScoring scoring = ScoringFor(rec.type, n.prepared.words);
+            n.lambda = scoring.lambda;
+            n.entity = scoring.entity;
             out.push_back(std::move(n));
           }
         };
@@ -1651,6 +1728,9 @@ class IndexImpl final : public Screener {
   size_t record_count_ = 0;
   mutable std::unique_ptr<std::atomic<ListRecord*>[]> lazy_records_;
   mutable std::once_flag all_records_;
+  // Indexed names by their words joined with spaces, for Compare (built on its first use).
+  mutable std::once_flag names_by_words_built_;
+  mutable std::unordered_map<std::string, std::vector<uint32_t>> names_by_words_;
   size_t memory_bytes_ = 0;
   // A block or record of the mapped cache failed its sum (LazySection, Record): queries fail and
   // the cache file (cache_path_) is removed so that the next process rebuilds it.

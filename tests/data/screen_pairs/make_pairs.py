@@ -565,6 +565,21 @@ REVIEW = [
     ("Orbit Series II", "ORBIT SERIES III", 0, "number", "series II vs III, no business word (review)"),
     ("G4zpr0mb4nk", "GAZPROMNEFT", 0, "digit_obfuscation", "several digits, other name (review)"),
     ("R0s4t0m", "ROSNEFT", 0, "digit_obfuscation", "several digits, other name (review)"),
+    # A business's place and legal form around a listed entity's bare name: `screen compare`
+    # scores it as `screen` does (the query's entity view)
+    ("Sugon Singapore Pte Ltd", "SUGON", 1, "business_query", "place and legal form added (review)"),
+    ("Promsvyazradio Moscow LLC", "PROMSVYAZRADIO", 1, "business_query", "place and legal form added (review)"),
+    ("Handasieh Dubai FZE", "HANDASIEH", 1, "business_query", "place and legal form added (review)"),
+    ("Mostotrest Russia JSC", "MOSTOTREST", 1, "business_query", "place and legal form added (review)"),
+    ("Vysochaishy Trading Co., Ltd.", "VYSOCHAISHY", 1, "business_query", "generic word and legal form added (review)"),
+    ("Rostfinance Bank Kazan OOO", "BANK ROSTFINANCE", 1, "business_query", "place and legal form added (review)"),
+    ("Iran Pooya Tehran Co.", "IRAN POOYA", 1, "business_query", "place and legal form added (review)"),
+    ("Yakuza Holdings Ltd", "YAKUZA", 1, "business_query", "generic word and legal form added (review)"),
+    ("Sugon Singapore Pte Ltd", "SUMMIT", 0, "business_query", "other name, same place and legal form (review)"),
+    ("Promkomplekt Moscow LLC", "PROMSVYAZRADIO", 0, "business_query", "other name, same place and legal form (review)"),
+    ("Handasieh Dubai FZE", "HANDAL", 0, "business_query", "other name (review)"),
+    ("Malberg Trading Co., Ltd.", "MALTA", 0, "business_query", "other name, same legal form (review)"),
+    ("Sa Sokha", "Kem Sokha", 0, "business_query", "a first word that is also a legal form (review)"),
 ]
 for row in REVIEW:
     add(*row)
