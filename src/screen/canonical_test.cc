@@ -310,6 +310,48 @@ TEST(Scripts, KhmerIsRomanized) {
   EXPECT_TRUE(index->Compare("ហ៊ុន សែន", "Hun Sen").ok());  // no longer refused
 }
 
+// A query that contains a listed business's whole name, with words after it, is that business
+// (fail closed); a name over kMaxNameChars is refused, naming the field.
+TEST(Containment, WordsAfterAListedBusinessName) {
+  EXPECT_GE(CompareNames("Huawei Technologies Co., Ltd. Procurement Department", "Huawei Technologies Co., Ltd."),
+            kCertainThreshold);
+  EXPECT_GE(CompareNames("Huawei Technologies Co Ltd Shenzhen Branch Office Attn John Smith",
+                         "Huawei Technologies Co., Ltd."),
+            kCertainThreshold);
+  EXPECT_GE(CompareNames("Huawei Technologies Procurement Department", "Huawei Technologies Co., Ltd."),
+            kDefaultThreshold);
+  EXPECT_GE(CompareNames("Rosoboronexport JSC Moscow Representative Office", "ROSOBORONEXPORT JSC"),
+            kDefaultThreshold);
+  EXPECT_GE(CompareNames("Rosoboronexport JSC Attention Ivan Petrov", "ROSOBORONEXPORT JSC"), kCertainThreshold);
+  // Another business with the same legal form and words is not.
+  EXPECT_LT(CompareNames("Acme Technologies Co., Ltd. Procurement Department", "Huawei Technologies Co., Ltd."),
+            kDefaultThreshold);
+  // A person's name is not cut.
+  EXPECT_LT(CompareNames("Renata Sa Costa", "Renata Sa"), kCertainThreshold);
+  LoadedList list;
+  list.version.list_id = "test";
+  ListRecord r;
+  r.record_id = "1";
+  r.type = PartyType::kEntity;
+  r.name = "HUAWEI TECHNOLOGIES CO., LTD.";
+  list.records.push_back(r);
+  auto index = Screener::Build({list});
+  auto hits = index->Screen({.name = "Huawei Technologies Co., Ltd. Procurement Department"});
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_GE((*hits)[0].score, kCertainThreshold);
+  ASSERT_FALSE((*hits)[0].query_notes.empty());
+  EXPECT_NE((*hits)[0].query_notes.back().find("also screened as"), std::string::npos);
+  const std::string long_name(kMaxNameChars + 1, 'a');
+  auto refused = index->Screen({.name = long_name});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "name");
+  auto compared = index->Compare("Huawei", long_name);
+  ASSERT_FALSE(compared.ok());
+  EXPECT_EQ(compared.status().field(), "listed_name");
+  EXPECT_TRUE(index->Screen({.name = std::string(kMaxNameChars, 'a')}).ok());
+}
+
 // `screen compare` and `screen` give a pair the same score (the list's word weights included).
 TEST(Compare, AgreesWithScreen) {
   LoadedList list;

@@ -18,6 +18,7 @@
 #include <numeric>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/utf8.h"
 #include "screen/evasion.h"
@@ -630,8 +631,18 @@ class IndexImpl final : public Screener {
 
   // Every form the name can be read in (as displayed, as stored under bidi controls, with spaced
   // letters joined); each record keeps its best hit over the forms.
+  // A name longer than kMaxNameChars characters is refused, naming the field.
+  static Status CheckLength(std::string_view utf8, const char* field) {
+    size_t chars = 0;
+    for (char c : utf8) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (chars <= kMaxNameChars) return Status::Ok();
+    return Status::Invalid(field, "is longer than " + std::to_string(kMaxNameChars) + " characters (" +
+                                      std::to_string(chars) + ")");
+  }
+
   Result<std::vector<Hit>> RunForms(const ScreenQuery& q, bool brute_force) const {
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(q.name, "name"));
+    EXPORTCTL_RETURN_IF_ERROR(CheckLength(q.name, "name"));
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(q.country, "country"));
     // A filter that can match nothing would clear every name: refuse it instead.
     if (!q.country.empty() && !IsIsoCountryCode(q.country))
@@ -686,6 +697,52 @@ class IndexImpl final : public Screener {
     std::vector<std::string> notes;
     Status error;
   };
+  // The words of `name` up to its last legal form (else its last generic business word) when a
+  // name word comes before it and the words after it add a name word but no number (a series or
+  // fund number is part of the name: "Holdings II" ≠ "Holdings III"); "" when there is none. Many
+  // legal forms are also names (Sa, Ao, Åsa, Ip): alone, only one that is no one's name cuts;
+  // with another legal form or generic word, any does.
+  static bool UnambiguousLegalForm(std::string_view w) {
+    static const std::unordered_set<std::string_view> k = {
+        "ltd", "llc", "inc", "corp", "gmbh", "plc", "jsc", "ojsc", "pjsc", "cjsc", "llp", "bv", "nv",
+        "srl", "sarl", "spa", "pvt", "bhd", "fze", "fzco", "kft", "sro", "doo", "ltda", "zoo", "oyj",
+        "eood", "ead", "sdn", "tov", "zao", "oao", "pao"};
+    return k.count(w) > 0;
+  }
+  static std::string BusinessHead(const std::string& name) {
+    const std::vector<std::string> words = internal::NameWords(name);
+    std::vector<TokenClass> classes;
+    classes.reserve(words.size());
+    for (const auto& w : words) classes.push_back(ClassifyToken(w));
+    const size_t business_words = static_cast<size_t>(std::count_if(classes.begin(), classes.end(), [](TokenClass c) {
+      return c == TokenClass::kLegalForm || c == TokenClass::kGeneric;
+    }));
+    auto tail_adds_name = [&](size_t end) {
+      bool name = false;
+      for (size_t i = end; i < words.size(); ++i) {
+        if (classes[i] == TokenClass::kNumber) return false;
+        name = name || classes[i] == TokenClass::kName;
+      }
+      return name;
+    };
+    size_t legal_end = 0, generic_end = 0;  // one past the cut word; 0 = none
+    bool name_before = false;
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      const TokenClass c = classes[i];
+      if (name_before && c == TokenClass::kLegalForm && classes[i + 1] != TokenClass::kLegalForm &&
+          (business_words > 1 || UnambiguousLegalForm(words[i])) && tail_adds_name(i + 1)) {
+        legal_end = i + 1;
+      }
+      if (name_before && c == TokenClass::kGeneric && tail_adds_name(i + 1)) generic_end = i + 1;
+      name_before = name_before || c == TokenClass::kName || c == TokenClass::kNumber;
+    }
+    const size_t end = legal_end > 0 ? legal_end : generic_end;
+    if (end == 0) return "";
+    std::string head;
+    for (size_t i = 0; i < end; ++i) head += (i ? " " : "") + words[i];
+    return head;
+  }
+
   static QueryForms ReadQuery(const internal::CleanedName& cleaned) {
     QueryForms out;
     out.notes = cleaned.notes;
@@ -697,6 +754,13 @@ class IndexImpl final : public Screener {
       const std::string folded = FoldToAscii(forms[i]);
       std::string joined = internal::JoinSpacedLetters(folded);
       if (joined != folded) forms.push_back(std::move(joined));
+    }
+    // A business name with words after its legal form ("Huawei Technologies Co., Ltd.
+    // Procurement Department") contains the listed name: it is also screened without them (fail
+    // closed), and likewise after its last generic business word when it has no legal form.
+    if (std::string head = BusinessHead(forms[0]); !head.empty()) {
+      out.notes.push_back("also screened as '" + head + "', without the words after its legal form or business word");
+      forms.push_back(std::move(head));
     }
     out.korean_as_listed.assign(forms.size(), false);
     for (size_t i = 0, n = forms.size(); i < n; ++i) {
@@ -727,6 +791,8 @@ class IndexImpl final : public Screener {
                          PartyType listed_type) const override {
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(party, "name"));
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(listed_name, "listed_name"));
+    EXPORTCTL_RETURN_IF_ERROR(CheckLength(party, "name"));
+    EXPORTCTL_RETURN_IF_ERROR(CheckLength(listed_name, "listed_name"));
     const QueryForms qf = ReadQuery(internal::CleanName(party));
     if (!qf.error.ok()) return qf.error;
     // The listed name as BuildNames indexes it.

@@ -135,6 +135,9 @@ Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& fil
 bool IsIsoCountryCode(std::string_view code);
 
 inline constexpr double kDefaultThreshold = 0.84;  // a possible match ("match" in compare)
+// Longest party or listed name screened, in characters: a longer one is an input error naming its
+// field (no list holds a name near this long; the CSL's longest is under 400).
+inline constexpr size_t kMaxNameChars = 1000;
 inline constexpr double kCertainThreshold = 0.97;  // at or above: treated as a listing
 
 struct ScreenQuery {

@@ -580,6 +580,20 @@ REVIEW = [
     ("Handasieh Dubai FZE", "HANDAL", 0, "business_query", "other name (review)"),
     ("Malberg Trading Co., Ltd.", "MALTA", 0, "business_query", "other name, same legal form (review)"),
     ("Sa Sokha", "Kem Sokha", 0, "business_query", "a first word that is also a legal form (review)"),
+    # A listed business's whole name with words after it (a department, an addressee)
+    ("Huawei Technologies Co., Ltd. Procurement Department", "HUAWEI TECHNOLOGIES CO., LTD.", 1, "containment", "words after the listed name (review)"),
+    ("Malberg Limited Accounts Payable", "MALBERG LIMITED", 1, "containment", "words after the listed name (review)"),
+    ("Freshvale EOOD Attn Georgi Petrov", "FRESHVALE EOOD", 1, "containment", "words after the listed name (review)"),
+    ("Ravee SARL Service Achats", "RAVEE SARL", 1, "containment", "words after the listed name (review)"),
+    ("BSQRD Limited Head Office Nicosia", "BSQRD LIMITED", 1, "containment", "words after the listed name (review)"),
+    ("Tamas Company Ltd Purchasing", "TAMAS COMPANY", 1, "containment", "words after the listed name (review)"),
+    ("Mahan Travel and Tourism Sdn Bhd Kuala Lumpur Branch Reservations", "MAHAN TRAVEL AND TOURISM SDN BHD", 1, "containment", "words after the listed name (review)"),
+    ("Talib and Sons Pty Ltd Warehouse Receiving", "TALIB AND SONS PTY LTD", 1, "containment", "words after the listed name (review)"),
+    ("Malvern Limited Accounts Payable", "MALBERG LIMITED", 0, "containment", "other name with the same words after it (review)"),
+    ("Freshline EOOD Attn Georgi Petrov", "FRESHVALE EOOD", 0, "containment", "other name with the same words after it (review)"),
+    ("Harmony Grove Corporation Holdings II Trust", "HARMONY GROVE CORPORATION Holdings III", 0, "containment", "series number in the words after it (review)"),
+    ("Oliver Asa Bergstrom", "OLIVE", 0, "containment", "a person's name with a legal-form word (review)"),
+    ("Talib Hussain Pty Ltd Receiving", "TALIB AND SONS PTY LTD", 0, "containment", "other name, same legal form (review)"),
 ]
 for row in REVIEW:
     add(*row)
