@@ -1148,7 +1148,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   std::vector<Counterfactual> counterfactuals;
   // The license step's look-ups, kept across this decision's evaluations (only with licenses).
   std::optional<steps::LicenseMemo> license_memo;
-  steps::LicenseMemo* memo = options.licenses ? &license_memo.emplace() : nullptr;
+  steps::LicenseMemo* memo = options.licenses ? &license_memo.emplace(tx) : nullptr;
   steps::SharedFacts facts;  // for the other posture's evaluation of this transaction
   {
     Evaluation ev(data_, *rules_, tx, posture, options);

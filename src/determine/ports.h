@@ -160,6 +160,12 @@ class LicenseView {
   // Appended to `out`.
   virtual void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
                           std::vector<const HeldLicense*>& out) const = 0;
+  // How many licenses Candidates would give (returned), how many of them are not in `skip`
+  // (*unskipped) and the first of those in number order (*first, nullptr when none), without
+  // listing them (a decision explains the other licenses of its item and destination by count).
+  virtual size_t CountCandidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                                 const std::vector<const HeldLicense*>& skip, size_t* unskipped,
+                                 const HeldLicense** first) const = 0;
   // Among those, the ones naming `party` word for word (SameName): a check reads these instead
   // of every license of the item and destination.
   virtual void CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip,

@@ -2,6 +2,7 @@
 // version of each, indexed by destination and ECCN entry or chip, so that a check against
 // thousands of licenses reads only those that could cover its item.
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 
 #include "license/license.h"
@@ -32,6 +33,30 @@ std::string NameKey(std::string_view name) {
     key += ' ';
   }
   return key;
+}
+
+// A stated party's key and words, kept for the last name asked by the thread: a decision asks
+// them for the same consignee in each look-up and each license weighed.
+const std::string& StatedKey(std::string_view stated) {
+  thread_local std::string last, key;
+  thread_local bool ready = false;
+  if (!ready || stated != last) {
+    last.assign(stated);
+    key = NameKey(stated);
+    ready = true;
+  }
+  return key;
+}
+const std::vector<std::string>& StatedWords(std::string_view stated) {
+  thread_local std::string last;
+  thread_local std::vector<std::string> words;
+  thread_local bool ready = false;
+  if (!ready || stated != last) {
+    last.assign(stated);
+    words = IdentityWords(stated);
+    ready = true;
+  }
+  return words;
 }
 
 std::string Key(std::string_view destination, std::string_view what) {
@@ -105,9 +130,58 @@ void LicenseIndex::Candidates(std::string_view destination, std::string_view ecc
   Lookup(by_key_, destination, eccn, chip, {""}, out);
 }
 
+size_t LicenseIndex::Buckets(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
+                             std::string_view eccn, std::string_view chip, std::string_view suffix,
+                             const std::vector<uint32_t>* out[3]) const {
+  size_t n = 0;
+  auto add = [&](std::string bucket) {
+    bucket += suffix;
+    if (auto it = index.find(bucket); it != index.end()) out[n++] = &it->second;
+  };
+  if (!eccn.empty()) {
+    add(Key(destination, eccn));
+    if (const size_t dot = eccn.find('.'); dot != std::string_view::npos) add(Key(destination, eccn.substr(0, dot)));
+  }
+  if (!chip.empty()) add(Key(destination, "chip:" + std::string(chip)));
+  return n;
+}
+
+size_t LicenseIndex::CountCandidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                                     const std::vector<const HeldLicense*>& skip, size_t* unskipped,
+                                     const HeldLicense** first) const {
+  const std::vector<uint32_t>* buckets[3];
+  const size_t n = Buckets(by_key_, destination, eccn, chip, "", buckets);
+  // The places to skip, ascending (skip holds a few licenses: those a decision weighed).
+  thread_local std::vector<uint32_t> skipped;
+  skipped.clear();
+  for (const HeldLicense* h : skip) {
+    if (h >= held_.data() && h < held_.data() + held_.size()) skipped.push_back(static_cast<uint32_t>(h - held_.data()));
+  }
+  std::sort(skipped.begin(), skipped.end());
+  // The buckets' places merged in ascending order, each once.
+  size_t at[3] = {0, 0, 0}, total = 0, left = 0, s = 0;
+  *first = nullptr;
+  for (;;) {
+    uint32_t next = UINT32_MAX;
+    for (size_t b = 0; b < n; ++b) {
+      if (at[b] < buckets[b]->size()) next = std::min(next, (*buckets[b])[at[b]]);
+    }
+    if (next == UINT32_MAX) break;
+    for (size_t b = 0; b < n; ++b) {
+      if (at[b] < buckets[b]->size() && (*buckets[b])[at[b]] == next) ++at[b];
+    }
+    ++total;
+    while (s < skipped.size() && skipped[s] < next) ++s;
+    if (s < skipped.size() && skipped[s] == next) continue;
+    if (left++ == 0) *first = &held_[next];
+  }
+  *unskipped = left;
+  return total;
+}
+
 void LicenseIndex::CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip,
                                     std::string_view party, std::vector<const HeldLicense*>& out) const {
-  const std::string key = NameKey(party);
+  const std::string& key = StatedKey(party);
   if (key.empty()) return;
   Lookup(by_name_, destination, eccn, chip, {'\x1f' + key}, out);
 }
@@ -115,7 +189,7 @@ void LicenseIndex::CandidatesNaming(std::string_view destination, std::string_vi
 size_t LicenseIndex::CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip,
                                      std::string_view party, size_t max, std::vector<const HeldLicense*>& out) const {
   std::vector<std::string> suffixes;
-  for (auto& w : IdentityWords(party)) suffixes.push_back('\x1f' + w);
+  for (const auto& w : StatedWords(party)) suffixes.push_back('\x1f' + w);
   std::vector<const HeldLicense*> found;  // a license once per word it shares, in number order
   Lookup(by_word_, destination, eccn, chip, suffixes, found, false);
   std::vector<std::pair<size_t, const HeldLicense*>> ranked;  // (words shared, license)
@@ -168,12 +242,7 @@ double LicenseIndex::CompareNames(std::string_view licensed, std::string_view st
   // Names that share no identifying word are not the same party: answered without the scorer,
   // which costs microseconds a name (a check weighs every license of its destination and item).
   if (auto it = party_words_.find(licensed.data()); it != party_words_.end()) {
-    thread_local std::string last;
-    thread_local std::vector<std::string> last_words;
-    if (stated != last) {
-      last.assign(stated);
-      last_words = IdentityWords(stated);
-    }
+    const std::vector<std::string>& last_words = StatedWords(stated);
     bool shared = false;
     for (const auto& w : last_words) shared = shared || std::binary_search(it->second.begin(), it->second.end(), w);
     if (!shared) return 0;
@@ -192,12 +261,7 @@ double LicenseIndex::CompareNames(std::string_view licensed, std::string_view st
 }
 
 bool LicenseIndex::SameName(std::string_view licensed, std::string_view stated) const {
-  thread_local std::string last;
-  thread_local std::string last_key;
-  if (stated != last || last_key.empty()) {
-    last.assign(stated);
-    last_key = NameKey(stated);
-  }
+  const std::string& last_key = StatedKey(stated);
   if (last_key.empty()) return false;  // no words to compare (punctuation only): never the same
   if (auto it = party_key_.find(licensed.data()); it != party_key_.end()) return it->second == last_key;
   return NameKey(licensed) == last_key;

@@ -169,6 +169,9 @@ class LicenseIndex final : public LicenseView {
 
   void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
                   std::vector<const HeldLicense*>& out) const override;
+  size_t CountCandidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                         const std::vector<const HeldLicense*>& skip, size_t* unskipped,
+                         const HeldLicense** first) const override;
   void CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip, std::string_view party,
                         std::vector<const HeldLicense*>& out) const override;
   size_t CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip, std::string_view party,
@@ -189,6 +192,10 @@ class LicenseIndex final : public LicenseView {
   void Lookup(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
               std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
               std::vector<const HeldLicense*>& out, bool unique = true) const;
+  // The buckets of an item in `index` (at most three: ECCN, its whole entry, chip).
+  size_t Buckets(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
+                 std::string_view eccn, std::string_view chip, std::string_view suffix,
+                 const std::vector<uint32_t>* out[3]) const;
   std::unordered_map<std::string, uint32_t> by_number_;
   // Each license party's identifying words (by its name's storage in held_), sorted.
   std::unordered_map<const char*, std::vector<std::string>> party_words_;

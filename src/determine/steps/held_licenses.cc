@@ -4,6 +4,7 @@
 // remains of each of its limits (units, TPP, USD: ledger accounts license:<number>:<measure>).
 // It never outranks a prohibition, a doubt, or a listing of a party (ApplyLicense, combine.h).
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,11 @@ constexpr size_t kMaxAlike = 16;
 
 std::string Amount(double v) {
   char buf[32];
+  // A whole number (what limits and drawdowns are) printed as "%.0f" would, without its cost.
+  if (v == std::floor(v) && std::fabs(v) < 1e15 && !(v == 0 && std::signbit(v))) {
+    const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
+    return std::string(buf, r.ptr);
+  }
   std::snprintf(buf, sizeof buf, "%.0f", v);
   return buf;
 }
@@ -298,6 +304,12 @@ constexpr StepId kItemDestinationSteps[] = {StepId::kLicenseArea3a090, StepId::k
                                             StepId::kHbmLicense,       StepId::kH200CaseByCase,    StepId::kCountryAllocation,
                                             StepId::kModelWeights4e091};
 
+#if defined(__GNUC__)
+#define KEY_INLINE __attribute__((always_inline)) inline
+#else
+#define KEY_INLINE inline
+#endif
+
 // The key's parts, each of fixed size or with its length first, so two keys are equal only when
 // every part is. Written into a buffer kept by the thread (a key is built in every evaluation).
 class KeyWriter {
@@ -306,25 +318,22 @@ class KeyWriter {
     if (buf_.size() < 512) buf_.resize(512);
   }
   template <typename T>
-  void Put(const T& v) {
+  KEY_INLINE void Put(const T& v) {
     static_assert(std::is_trivially_copyable_v<T>);
     Raw(&v, sizeof v);
   }
-  void Text(std::string_view s) {
+  KEY_INLINE void Text(std::string_view s) {
     Put(s.size());
     Raw(s.data(), s.size());
   }
-  void Optional(const std::optional<double>& v) {
+  KEY_INLINE void Optional(const std::optional<double>& v) {
     Put(v.has_value());
     Put(v.value_or(0.0));
   }
   std::string_view view() const { return std::string_view(buf_.data(), at_); }
 
  private:
-#if defined(__GNUC__)
-  __attribute__((always_inline))
-#endif
-  inline void Raw(const void* p, size_t n) {
+  KEY_INLINE void Raw(const void* p, size_t n) {
     if (at_ + n > buf_.size()) [[unlikely]] buf_.resize(std::max(buf_.size() * 2, at_ + n));
     std::memcpy(buf_.data() + at_, p, n);
     at_ += n;
@@ -335,7 +344,28 @@ class KeyWriter {
 
 }  // namespace
 
+namespace {
+// Whether two transactions are the same order for the memo: what LicenseMemo::For keys by.
+bool SameOrder(const Transaction& a, const Transaction& b) {
+  if (&a == &b) return true;
+  if (a.destination != b.destination || a.as_of.days() != b.as_of.days() || a.reference != b.reference ||
+      a.license != b.license || a.activity != b.activity || a.parties.size() != b.parties.size())
+    return false;
+  for (size_t i = 0; i < a.parties.size(); ++i) {
+    const auto &p = a.parties[i], &q = b.parties[i];
+    if (p.role != q.role || p.name != q.name || p.country != q.country) return false;
+  }
+  return true;
+}
+}  // namespace
+
 LicenseMemo::Order& LicenseMemo::For(const Transaction& tx) {
+  if (!SameOrder(own_tx_, tx)) return Keyed(tx);
+  if (!own_order_) own_order_ = &Keyed(own_tx_);  // unordered_map: the entry does not move
+  return *own_order_;
+}
+
+LicenseMemo::Order& LicenseMemo::Keyed(const Transaction& tx) {
   // Asked once per evaluation (dozens per decision): the key is built in buffers kept by the
   // thread, and a new entry's key allocated only when the order is new.
   thread_local std::string buffer, key;
@@ -438,7 +468,11 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
   const int idx = static_cast<int>(i);
   const std::string_view eccn = c.determinate ? std::string_view(EccnName(c.eccn)) : std::string_view();
   const std::string_view chip = ti.spec.catalog ? std::string_view(ti.spec.catalog->name) : std::string_view();
+  thread_local Finding dropped;
   auto note = [&](Effect e, auto&& text) -> Finding& {
+    // Context changes no outcome: an evaluation that is not explained does not keep it (as
+    // Evaluation::Add), so it is neither stored nor replayed.
+    if (!ev.explain && e == Effect::kInfo) return dropped;
     Finding f;
     f.rule = kRule;
     f.citation = kCitation;
@@ -783,26 +817,31 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
   }
   // What the decision says of the other licenses for the item and destination: the first that
   // names other parties, how many more do, or that none lists the item there.
-  std::vector<const HeldLicense*> all = candidates;
+  // Counted in the index, not listed: the item and destination may have thousands.
+  size_t listed = candidates.size(), unweighed = 0;
+  const HeldLicense* first_unweighed = nullptr;
   if (ev.tx.license.empty()) {
-    all.clear();
-    view->Candidates(ev.tx.destination, eccn, chip, all);
+    listed = view->CountCandidates(ev.tx.destination, eccn, chip, weighed, &unweighed, &first_unweighed);
+  } else {
+    for (const HeldLicense* latest : candidates) {
+      if (std::find(weighed.begin(), weighed.end(), latest) != weighed.end()) continue;
+      if (unweighed++ == 0) first_unweighed = latest;
+    }
   }
-  for (const HeldLicense* latest : all) {
-    if (std::find(weighed.begin(), weighed.end(), latest) != weighed.end()) continue;
-    if (other_parties++ > 0) continue;
-    const HeldLicense* l = InForce(*latest, ev.date);
+  if (first_unweighed && other_parties == 0) {
+    const HeldLicense* l = InForce(*first_unweighed, ev.date);
     std::string matched, alike;
     first_other = "License " + l->number + " (version " + std::to_string(l->version) + ") does not name the parties: " +
                   parties_named(*l, false, matched, alike, nullptr);
   }
+  other_parties += unweighed;
   if (other_parties > 0) {
     note(Effect::kInfo, EXPLAIN(ir.label + ": " + first_other +
                                 (other_parties > 1 ? " (and " + std::to_string(other_parties - 1) +
                                                          " more license(s) for this item and destination name other parties)"
                                                    : std::string())));
   }
-  if (all.empty()) {
+  if (listed == 0) {
     note(Effect::kInfo, EXPLAIN(ir.label + ": no license the company holds lists " +
                                 (eccn.empty() ? std::string("this item") : std::string(eccn)) + (chip.empty() ? "" : " / " + std::string(chip)) +
                                 " to " + ev.tx.destination));

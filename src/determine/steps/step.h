@@ -232,11 +232,18 @@ struct LicenseMemo {
     };
     std::unordered_map<std::string, Kept> verdicts;
   };
+  // `own`: the decision's transaction, which must outlive the memo.
+  explicit LicenseMemo(const Transaction& own) : own_tx_(own) {}
   // The order's parties, destination, date, reference and named license.
   Order& For(const Transaction& tx);
 
  private:
+  Order& Keyed(const Transaction& tx);
   std::unordered_map<std::string, Order> orders_;
+  // Most evaluations weigh the decision's own transaction, or a fact tried that leaves its
+  // parties, destination and date as they were: compared field by field, no key built.
+  const Transaction& own_tx_;
+  Order* own_order_ = nullptr;
 };
 
 // The transaction's facts as one evaluation computed them, for another evaluation of the same
