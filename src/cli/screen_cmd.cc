@@ -368,7 +368,7 @@ Result<std::unique_ptr<CoverageBefore>> WeighCoverageBefore(CliContext& ctx, con
   return before;
 }
 
-void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_json) {
+void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool allow_shrink, bool as_json) {
   screen::ListStore store(ctx.data_dir);
   // The remembered parties and, with an ownership graph, their coverage under the lists being
   // replaced: a new listing of an owner covers its subsidiaries (Affiliates Rule).
@@ -390,7 +390,7 @@ void RunImport(CliContext& ctx, const std::vector<std::string>& files, bool as_j
   std::vector<screen::LoadedList> changed_lists;
   for (const auto& file : files) {
     const auto started = std::chrono::steady_clock::now();
-    auto imported = store.Import(file);
+    auto imported = store.Import(file, allow_shrink);
     if (!imported.ok()) return Fail(ctx, imported.status());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -559,7 +559,10 @@ void RegisterScreenCommands(CLI::App& app, CliContext& ctx) {
   auto import_json = std::make_shared<bool>(false);
   import->add_option("files", *files, "List files")->required()->check(CLI::ExistingFile);
   import->add_flag("--json", *import_json, "JSON output");
-  import->callback([&ctx, files, import_json] { RunImport(ctx, *files, *import_json);
+  auto allow_shrink = std::make_shared<bool>(false);
+  import->add_flag("--allow-shrink", *allow_shrink,
+                   "Import a file with no records, or with less than half the records of the list it replaces");
+  import->callback([&ctx, files, allow_shrink, import_json] { RunImport(ctx, *files, *allow_shrink, *import_json);
 });
 
 auto* status = lists->add_subcommand("status", "Imported lists with their versions");

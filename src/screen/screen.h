@@ -230,7 +230,10 @@ class ListStore {
     LoadedList list;
     std::optional<LoadedList> previous;
   };
-  Result<Imported> Import(const std::string& path) const;
+  // A file with no records, or with less than half the records of the version it replaces (when
+  // that had 100 or more), is refused unless allow_shrink: a truncated download would otherwise
+  // replace the list and clear every party it no longer holds.
+  Result<Imported> Import(const std::string& path, bool allow_shrink = false) const;
   Result<std::vector<ListVersion>> Status() const;
   Result<std::vector<LoadedList>> LoadAll() const;
   // Every imported list as a built index. Read from <data_dir>/screen/index.cache when that cache

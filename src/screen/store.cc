@@ -80,7 +80,7 @@ ListVersion VersionFromJson(const json& j) {
 
 }  // namespace
 
-Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
+Result<ListStore::Imported> ListStore::Import(const std::string& path, bool allow_shrink) const {
   auto loaded = LoadListFile(path);
   if (!loaded.ok()) return loaded.status();
   auto manifest = ReadManifest(data_dir_);
@@ -88,6 +88,25 @@ Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
   Imported result;
   result.list = std::move(loaded).value();
   const ListVersion& v = result.list.version;
+  for (const auto& entry : (*manifest)["lists"]) {
+    if (entry.value("list_id", "") != v.list_id) continue;
+    const fs::path old_file = ListsDir(data_dir_) / entry.value("stored_dir", "") / entry.value("file_name", "");
+    if (auto previous = LoadListFile(old_file.string()); previous.ok()) result.previous = std::move(previous).value();
+  }
+  if (!allow_shrink) {
+    const size_t now = result.list.records.size();
+    if (now == 0) {
+      return Status::Invalid("file", path + " holds no list records: importing it would replace the " + v.list_id +
+                                         " list with nothing (use --allow-shrink if that is meant)");
+    }
+    if (result.previous && result.previous->records.size() >= 100 && now * 2 < result.previous->records.size()) {
+      return Status::Invalid(
+          "file", path + " holds " + std::to_string(now) + " records where the " + v.list_id + " list it replaces (" +
+                      result.previous->version.source_date + ") held " + std::to_string(result.previous->records.size()) +
+                      ": a truncated or partial file would clear the parties it leaves out; nothing was imported "
+                      "(use --allow-shrink if the list really shrank)");
+    }
+  }
 
   // Copy the file (and OFAC alt/add siblings) into lists/files/<sha256 prefix>/.
   const std::string stored_dir = "files/" + v.sha256.substr(0, 16);
@@ -111,15 +130,7 @@ Result<ListStore::Imported> ListStore::Import(const std::string& path) const {
   json& lists = (*manifest)["lists"];
   json updated = json::array();
   for (const auto& entry : lists) {
-    if (entry.value("list_id", "") == v.list_id) {
-      const fs::path old_file =
-          ListsDir(data_dir_) / entry.value("stored_dir", "") / entry.value("file_name", "");
-      if (auto previous = LoadListFile(old_file.string()); previous.ok()) {
-        result.previous = std::move(previous).value();
-      }
-      continue;
-    }
-    updated.push_back(entry);
+    if (entry.value("list_id", "") != v.list_id) updated.push_back(entry);
   }
   updated.push_back(VersionToJson(v, stored_dir));
   (*manifest)["lists"] = updated;

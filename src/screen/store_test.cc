@@ -63,6 +63,47 @@ std::vector<std::string> Screened(const Screener& index, const std::string& name
   return out;
 }
 
+// A truncated download must not replace a list: listed parties it leaves out would clear.
+TEST(ListStore, AnEmptyOrTruncatedListIsRefusedUnlessTheShrinkIsAllowed) {
+  TempDir dir;
+  ListStore store(dir.str() + "/data");
+  auto list_of = [&](const std::string& date, int n) {
+    std::string body = R"({"results":[)";
+    for (int i = 0; i < n; ++i) {
+      body += (i ? "," : "") + std::string(R"({"id":"r)") + std::to_string(i) +
+              R"(","source":"Entity List (EL) - Bureau of Industry and Security","name":"Company Number )" +
+              std::to_string(i) + R"( Ltd"})";
+    }
+    const fs::path p = fs::path(dir.str()) / ("consolidated_" + date + ".json");
+    WriteFile(p, body + "]}");
+    return p.string();
+  };
+  const std::string empty = list_of("2026-01-01", 0);
+  auto refused = store.Import(empty);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "file");
+  EXPECT_NE(refused.status().message().find("no list records"), std::string::npos) << refused.status().message();
+
+  ASSERT_TRUE(store.Import(list_of("2026-01-02", 200)).ok());
+  const std::string truncated = list_of("2026-01-03", 99);
+  auto shrunk = store.Import(truncated);
+  ASSERT_FALSE(shrunk.ok());
+  EXPECT_NE(shrunk.status().message().find("holds 99 records where the csl list it replaces (2026-01-02) held 200"),
+            std::string::npos)
+      << shrunk.status().message();
+  auto status = store.Status();
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->size(), 1u);
+  EXPECT_EQ((*status)[0].record_count, 200u) << "nothing was imported";
+  EXPECT_FALSE(store.Import(empty).ok()) << "an empty file never replaces a list";
+
+  EXPECT_TRUE(store.Import(list_of("2026-01-04", 100)).ok()) << "half the records is a shrink we accept";
+  auto allowed = store.Import(truncated, /*allow_shrink=*/true);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->previous->records.size(), 100u);
+  EXPECT_TRUE(store.Import(empty, /*allow_shrink=*/true).ok());
+}
+
 TEST(ListStore, IndexCacheIsUsedOnlyWhenCurrentAndIntact) {
   TwoListVersions t;
   const fs::path &v1 = t.v1, &v2 = t.v2;

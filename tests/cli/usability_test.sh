@@ -160,6 +160,16 @@ party_tx "ⵜⵉⴼⵉⵏⴰⵖ Sen Trading" | "$bin" --max-list-age-days 36500 
 expect "a party with words in a script we cannot read goes to review" \
   json_ok "$tmp/unread.json" "d['outcome']=='NEEDS_REVIEW' and 'romanization' in json.dumps(d)"
 
+"$bin" lists import "$tmp/consolidated_2026-01-01.json" --data-dir "$tmp/shrink" > /dev/null
+echo '{"total":0,"sources_used":[],"results":[]}' > "$tmp/consolidated_2026-01-02.json"
+"$bin" lists import "$tmp/consolidated_2026-01-02.json" --data-dir "$tmp/shrink" --json > /dev/null 2> "$tmp/err"
+expect "lists import of a file with no records is refused (exit 2)" test $? -eq 2
+expect "lists import of an empty file says why" grep -q "holds no list records" "$tmp/err"
+"$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --data-dir "$tmp/shrink" --json > "$tmp/out"
+expect "the refused import left the list as it was" json_ok "$tmp/out" "d['hits']"
+"$bin" lists import "$tmp/consolidated_2026-01-02.json" --allow-shrink --data-dir "$tmp/shrink" > /dev/null
+expect "lists import --allow-shrink imports it" test $? -eq 0
+
 # --- Shell completion and the man page --------------------------------------------------------
 expect "bash completion is valid bash" bash -n "$tmp/exportctl.bash"
 complete_words() {  # complete_words WORD... : what bash would offer for the last word
