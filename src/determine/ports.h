@@ -31,6 +31,17 @@ class PartyScreener {
   virtual bool Ready() const { return true; }
 };
 
+// What screening finds for an owner under every name it goes by (a listing may be under an other
+// name an ownership graph knows), in the order of the names. A name whose screening fails is in
+// `failures` (name, why); the other names are still screened. The Affiliates Rule step and the
+// coverage of graph entities (`ownership show`) both read owners through it.
+struct NamesScreened {
+  std::vector<Listing> listings;
+  std::vector<std::pair<std::string, std::string>> failures;
+};
+NamesScreened ScreenNames(const PartyScreener& screener, PartyRole role, const std::string& name,
+                          const std::vector<std::string>& aliases, const std::string& country, Date as_of);
+
 // An ownership graph plugs in here: the owners it knows for a party, up the chain, on a date.
 // They join the owners the transaction states in the Affiliates Rule step.
 struct GraphOwners {

@@ -1,6 +1,7 @@
 #include "determine/transaction.h"
 
 #include "determine/json_utf8.h"
+#include "determine/ports.h"
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -71,6 +72,24 @@ std::string ProgramCode(std::string_view code) {
     out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+NamesScreened ScreenNames(const PartyScreener& screener, PartyRole role, const std::string& name,
+                          const std::vector<std::string>& aliases, const std::string& country, Date as_of) {
+  NamesScreened out;
+  for (size_t k = 0; k <= aliases.size(); ++k) {
+    Party p;
+    p.role = role;
+    p.name = k == 0 ? name : aliases[k - 1];
+    p.country = country;
+    auto res = screener.Screen(p, as_of);
+    if (!res.ok()) {
+      out.failures.emplace_back(std::move(p.name), res.status().message());
+      continue;
+    }
+    out.listings.insert(out.listings.end(), std::make_move_iterator(res->begin()), std::make_move_iterator(res->end()));
+  }
   return out;
 }
 

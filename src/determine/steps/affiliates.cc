@@ -63,20 +63,9 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
   std::vector<Listing> listings = o.listings;
   if (ev.opt.screener) {
     // Every name the owner goes by: a listing may be under an other name the graph knows.
-    for (size_t k = 0; k <= o.aliases.size(); ++k) {
-      Party as_party;
-      as_party.role = party.role;
-      as_party.name = k == 0 ? o.name : o.aliases[k - 1];
-      as_party.country = o.country;
-      auto res = ev.opt.screener->Screen(as_party, ev.date);
-      if (res.ok()) {
-        listings.insert(listings.end(), std::make_move_iterator(res->begin()),
-                        std::make_move_iterator(res->end()));
-      } else {
-        st.why.push_back("screening of owner " + Quoted(as_party.name) +
-                         " failed: " + res.status().message());
-      }
-    }
+    NamesScreened found = ScreenNames(*ev.opt.screener, party.role, o.name, o.aliases, o.country, ev.date);
+    listings.insert(listings.end(), std::make_move_iterator(found.listings.begin()), std::make_move_iterator(found.listings.end()));
+    for (const auto& [name, why] : found.failures) st.why.push_back("screening of owner " + Quoted(name) + " failed: " + why);
     if (!o.aliases.empty()) {
       // One record found under two names counts once, at its best score.
       std::stable_sort(listings.begin() + static_cast<std::ptrdiff_t>(o.listings.size()), listings.end(),
