@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "core/validate.h"
@@ -403,7 +404,12 @@ int RunCheck(CliContext& ctx, const CheckOptions& o) {
   co.overlays = *overlays;
   auto services = OpenCheckServices(ctx, o);
   if (!services.ok()) return CheckFailed(services.status());
-  const check::Checker checker({.dataset = data, .engine = &engine, .screener = services->screener.get(),
+  // A batch screens each name once: owners up a graph's chains recur line after line, and each
+  // line is decided under both postures.
+  std::optional<screen::MemoScreener> memo;
+  if (!o.batch.empty() && services->screener) memo.emplace(*services->screener);
+  const PartyScreener* screener = memo ? static_cast<const PartyScreener*>(&*memo) : services->screener.get();
+  const check::Checker checker({.dataset = data, .engine = &engine, .screener = screener,
                                 .ledger = services->ledger.get(), .audit = services->log.get(), .ownership = services->ownership.get(),
                                 .licenses = [l = services->licenses.get()] { return l->Current(); }});
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <unordered_map>
 
 #include "data/dataset.h"
 #include "screen/index_cache.h"
@@ -228,7 +229,26 @@ Result<std::shared_ptr<const Graph>> OpenGraph(const std::string& data_dir) {
   return std::shared_ptr<const Graph>(std::make_shared<Graph>(std::move(g).value()));
 }
 
-GraphOwnership::GraphOwnership(std::shared_ptr<const Graph> graph, const screen::Screener* matcher) : g_(std::move(graph)), matcher_(matcher) {}
+// What MatchLoaded found for a party: the same graph and matcher give the same answer.
+struct Matched {
+  std::optional<EntityMatch> match;
+  std::vector<Possible> possible;
+  std::vector<Namesake> namesakes;
+  std::vector<Entity> elsewhere;
+};
+
+struct GraphOwnership::MatchMemo {
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kPerShard = 8192;  // names kept per shard; emptied past it
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<const Matched>> by_party;
+  };
+  Shard shards[kShards];
+};
+
+GraphOwnership::GraphOwnership(std::shared_ptr<const Graph> graph, const screen::Screener* matcher)
+    : g_(std::move(graph)), matcher_(matcher), memo_(std::make_unique<MatchMemo>()) {}
 GraphOwnership::~GraphOwnership() = default;
 
 std::string GraphOwnership::Version() const { return VersionText(g_->version, g_->file_name, g_->sha256, g_->edges.size()); }
@@ -291,13 +311,29 @@ Result<GraphOwners> GraphOwnership::OwnersOf(const Party& party, Date as_of) con
     }
     return out;
   };
-  std::vector<Possible> possible;
-  std::vector<Namesake> namesakes;
-  std::vector<Entity> elsewhere;
-  auto m = MatchLoaded(g, Matcher(), party, &possible, &namesakes, &elsewhere);
-  if (m) return WalkOwners(party, g.entities[m->entity], *m, namesakes, as_of, stakes);
-  GraphOwners out = Unmatched(possible, as_of, stakes);
-  if (!elsewhere.empty()) out.doubts.push_back(ElsewhereText(party, elsewhere));
+  std::string key;
+  key.reserve(party.party_id.size() + party.name.size() + party.country.size() + 2);
+  key.append(party.party_id).push_back('\x1f');
+  key.append(party.name).push_back('\x1f');
+  key.append(party.country);
+  MatchMemo::Shard& shard = memo_->shards[std::hash<std::string>{}(key) % MatchMemo::kShards];
+  std::shared_ptr<const Matched> found;
+  {
+    std::lock_guard lock(shard.mu);
+    if (auto it = shard.by_party.find(key); it != shard.by_party.end()) found = it->second;
+  }
+  if (!found) {
+    auto fresh = std::make_shared<Matched>();
+    fresh->match = MatchLoaded(g, Matcher(), party, &fresh->possible, &fresh->namesakes, &fresh->elsewhere);
+    found = fresh;
+    std::lock_guard lock(shard.mu);
+    if (shard.by_party.size() >= MatchMemo::kPerShard) shard.by_party.clear();
+    shard.by_party.emplace(std::move(key), found);
+  }
+  const Matched& m = *found;
+  if (m.match) return WalkOwners(party, g.entities[m.match->entity], *m.match, m.namesakes, as_of, stakes);
+  GraphOwners out = Unmatched(m.possible, as_of, stakes);
+  if (!m.elsewhere.empty()) out.doubts.push_back(ElsewhereText(party, m.elsewhere));
   return out;
 }
 
@@ -436,20 +472,13 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
   return [&screener, rules, as_of](const Entity& ent) {
     ListedStatus st;
     // Every name the entity goes by is screened: the listing may be under an other name.
-    std::vector<Listing> found;
-    for (size_t k = 0; k <= ent.aliases.size(); ++k) {
-      Party p;
-      p.name = k == 0 ? ent.name : ent.aliases[k - 1];
-      p.country = ent.country;
-      auto res = screener.Screen(p, as_of);
-      if (!res.ok()) {
-        st.carries = ListedStatus::Carries::kMaybe;
-        st.lists = "screening of " + Quoted(p.name) + " failed: " + res.status().message();
-        return st;
-      }
-      found.insert(found.end(), std::make_move_iterator(res->begin()), std::make_move_iterator(res->end()));
+    const NamesScreened screened = ScreenNames(screener, PartyRole::kUltimateConsignee, ent.name, ent.aliases, ent.country, as_of);
+    if (!screened.failures.empty()) {
+      st.carries = ListedStatus::Carries::kMaybe;
+      st.lists = "screening of " + Quoted(screened.failures.front().first) + " failed: " + screened.failures.front().second;
+      return st;
     }
-    for (const Listing& l : found) {
+    for (const Listing& l : screened.listings) {
       auto rule = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.list == l.list; });
       if (rule == rules.end()) continue;
       const std::string on = std::string(RestrictedListName(l.list)) + (l.entry == ent.name ? "" : " as " + Quoted(l.entry));

@@ -48,10 +48,14 @@ class GraphOwnership final : public OwnershipGraphView {
 
  private:
   const screen::Screener& Matcher() const;
+  struct MatchMemo;
   std::shared_ptr<const Graph> g_;
   const screen::Screener* matcher_ = nullptr;
   mutable std::once_flag index_once_;
   mutable std::unique_ptr<screen::Screener> index_;
+  // Which entity a party is, by (party_id, name, country): asked again for the same party under
+  // each posture and on every line that names it, and dear for a name the graph does not hold.
+  std::unique_ptr<MatchMemo> memo_;
 };
 
 // The graph in <data_dir> read per party rather than loaded whole: the entity a party is (by id,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <unordered_map>
 
 namespace exportctl::screen {
 
@@ -116,6 +117,43 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
     }
   }
   return out;
+}
+
+namespace {
+constexpr size_t kMemoShards = 16;
+}  // namespace
+
+struct MemoScreener::Shard {
+  std::mutex mu;
+  std::unordered_map<std::string, Result<std::vector<Listing>>> answers;
+};
+
+MemoScreener::MemoScreener(const PartyScreener& inner, size_t capacity)
+    : inner_(inner), capacity_(std::max<size_t>(1, capacity / kMemoShards)), shards_(std::make_unique<Shard[]>(kMemoShards)) {}
+MemoScreener::~MemoScreener() = default;
+
+Result<std::vector<Listing>> MemoScreener::Screen(const Party& party, Date as_of) const {
+  if (!party.owners.empty() || !party.listings.empty()) return inner_.Screen(party, as_of);
+  // Everything a screener may read of a plain party: its name, where it is, its id and role.
+  std::string key;
+  key.reserve(party.name.size() + party.country.size() + party.party_id.size() + party.headquarters.size() + 24);
+  key.append(party.name).push_back('\x1f');
+  key.append(party.country).push_back('\x1f');
+  key.append(party.headquarters).push_back('\x1f');
+  key.append(party.ultimate_parent_headquarters).push_back('\x1f');
+  key.append(party.party_id).push_back('\x1f');
+  key.append(std::to_string(static_cast<int>(party.role))).push_back('\x1f');
+  key.append(std::to_string(as_of.days())).push_back(party.screening_assumed_clear ? '1' : '0');
+  Shard& shard = shards_[std::hash<std::string>{}(key) % kMemoShards];
+  {
+    std::lock_guard lock(shard.mu);
+    if (auto it = shard.answers.find(key); it != shard.answers.end()) return it->second;
+  }
+  auto answer = inner_.Screen(party, as_of);
+  std::lock_guard lock(shard.mu);
+  if (shard.answers.size() >= capacity_) shard.answers.clear();
+  shard.answers.emplace(std::move(key), answer);
+  return answer;
 }
 
 std::vector<std::string> ListPartyScreener::ListVersions() const {

@@ -54,6 +54,28 @@ class ListPartyScreener final : public PartyScreener {
   mutable std::once_flag keep_failed_;
 };
 
+// A batch's screening, kept: the same name is screened once per batch rather than once per
+// decision, posture and owner (graph owners recur in every line that names one of the companies
+// they own). For a screener whose answers do not change during the batch (the CLI's lists, opened
+// once); the answer to a name is the inner screener's first answer, errors included. Parties that
+// state owners or listings are screened afresh (what the inner screener keeps of them may differ).
+// Thread-safe; bounded (emptied past `capacity` names).
+class MemoScreener final : public PartyScreener {
+ public:
+  explicit MemoScreener(const PartyScreener& inner, size_t capacity = size_t{1} << 18);
+  ~MemoScreener() override;
+  Result<std::vector<Listing>> Screen(const Party& party, Date as_of) const override;
+  std::vector<std::string> ListVersions() const override { return inner_.ListVersions(); }
+  std::vector<std::string> Caveats() const override { return inner_.Caveats(); }
+  bool Ready() const override { return inner_.Ready(); }
+
+ private:
+  struct Shard;
+  const PartyScreener& inner_;
+  size_t capacity_;
+  std::unique_ptr<Shard[]> shards_;
+};
+
 // Loads every list in <data_dir>/lists and the dispositions in <data_dir>/screen, and keeps the
 // parties it screens in <data_dir>/screen/parties.jsonl (PartyStore). Fails (kNotFound) when no
 // list has been imported: screening against nothing must not look like "no hit".
