@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
+#include <thread>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -44,10 +46,24 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) return Fail(ctx, Status::Invalid("file", "cannot read " + file));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Read whole in one call (a stream iterator copies a character at a time).
+  std::string bytes;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0) {
+    bytes.resize(static_cast<size_t>(size));
+    in.read(bytes.data(), size);
+    bytes.resize(static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return Fail(ctx, Status::Invalid("file", "cannot read " + file));
   Progress("parsing and checking " + std::to_string(bytes.size() / 1024) + " KiB …");
   const size_t slash = file.find_last_of('/');
+  // The file's hash is computed beside the parse: both only read the bytes.
+  std::string sha256;
+  std::thread hashing([&bytes, &sha256] { sha256 = screen::Sha256Hex(bytes); });
   auto g = ownership::ParseGraph(bytes, slash == std::string::npos ? file : file.substr(slash + 1));
+  hashing.join();
   if (!g.ok()) {
     ProgressDone();
     return Fail(ctx, g.status());
@@ -57,15 +73,22 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
     return Fail(ctx, Status::Invalid(file, g->warnings.front() + " (--strict)"));
   }
   for (const auto& w : g->warnings) std::cerr << "warning: " << w << "\n";
-  g->sha256 = screen::Sha256Hex(bytes);
+  g->sha256 = std::move(sha256);
   bytes.clear();
   bytes.shrink_to_fit();
   Progress("storing " + std::to_string(g->edges.size()) + " ownership stakes …");
   ownership::GraphStore store(ctx.data_dir);
-  auto previous = ownership::OpenGraph(ctx.data_dir);
-  if (!previous.ok()) {
-    ProgressDone();
-    return Fail(ctx, previous.status());
+  // The graph in use, by its version only: it is loaded whole (from the previous slot, after the
+  // import) only when remembered parties are weighed against it.
+  std::optional<int64_t> previous_version;
+  {
+    auto reader = ownership::GraphReader::Open(ctx.data_dir);
+    if (reader.ok()) {
+      previous_version = (*reader)->version();
+    } else if (reader.status().code() != ErrorCode::kNotFound) {
+      ProgressDone();
+      return Fail(ctx, reader.status());
+    }
   }
   auto imported = store.Import(*g, allow_empty);
   ProgressDone();
@@ -75,7 +98,7 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
   json report{{"file", file},          {"format", g->format},   {"sha256", g->sha256},
               {"version", imported->version}, {"entities", imported->entities}, {"edges", imported->edges},
               {"seconds", seconds}, {"warnings", g->warnings}};
-  if (*previous) report["previous_version"] = (*previous)->version;
+  if (previous_version) report["previous_version"] = *previous_version;
   if (Status st = RecordCliEvent(ctx, "", "ownership.imported", report.dump()); !st.ok()) return Fail(ctx, st);
   // Re-screen the remembered parties whose coverage the new graph changes.
   auto parties = screen::PartyStore::Open(ctx.data_dir);
@@ -84,15 +107,21 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
   const Date today = TodayUtc();
   json changes = json::array();
   if (!names.empty()) {
+    std::shared_ptr<const Graph> previous;
+    if (previous_version) {
+      auto loaded = store.Load(true);
+      if (!loaded.ok()) return Fail(ctx, loaded.status());
+      previous = std::make_shared<const Graph>(std::move(loaded).value());
+    }
     auto shared = std::make_shared<Graph>(std::move(g).value());
     ownership::GraphOwnership after_graph(shared);
     auto after = OpenCoverageWeigher(ctx, *data, *shared, today);
     if (!after.ok()) return Fail(ctx, after.status());
     std::optional<ownership::GraphOwnership> before_graph;
     std::optional<CoverageWeigher> before;
-    if (*previous) {
-      before_graph.emplace(*previous);
-      auto b = OpenCoverageWeigher(ctx, *data, **previous, today);
+    if (previous) {
+      before_graph.emplace(previous);
+      auto b = OpenCoverageWeigher(ctx, *data, *previous, today);
       if (!b.ok()) return Fail(ctx, b.status());
       before.emplace(std::move(b).value());
     }
