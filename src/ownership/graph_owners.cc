@@ -39,12 +39,12 @@ std::string NameMatch(const Entity& e, const std::string& party_name) {
 std::string EntityText(const Entity& e) { return Quoted(e.name) + " (" + e.id + ")"; }
 
 // Graph entities with the party's name but another country are not taken as the party; a party
-// whose stated country is wrong would then escape its owners, so the decision says they exist.
-std::string ElsewhereText(const Party& party, const std::vector<Entity>& elsewhere) {
-  std::string list;
-  for (const Entity& e : elsewhere) list += (list.empty() ? "" : ", ") + EntityText(e) + " in " + e.country;
-  return "the ownership graph has " + list + " under the party's name but in another country than the party's (" + party.country +
-         "): not taken as the party; if it is the same company, state party_id";
+// whose stated country is wrong would then escape its owners, so they are weighed as possible
+// matches (a covered one sends the decision to review) and the decision says they exist.
+std::string ElsewhereText(const Party& party, const Entity& e) {
+  return "the ownership graph has " + EntityText(e) + " in " + e.country +
+         " under the party's name but in another country than the party's (" + party.country +
+         "): not taken as the party, weighed as a possible match; if it is the same company, state party_id";
 }
 
 std::unique_ptr<screen::Screener> BuildMatcher(const std::function<void(const std::function<void(Entity&&)>&)>& each_entity, size_t count) {
@@ -196,17 +196,24 @@ GraphOwners WalkOwners(const Party& party, const Entity& entity, const EntityMat
   return out;
 }
 
-// A party matched to no graph entity: the possible ones are weighed as candidates.
-GraphOwners Unmatched(const std::vector<Possible>& possible, Date as_of, const StakesFn& stakes_into) {
+// A party matched to no graph entity: the possible ones, and the entities of its name in another
+// country, are weighed as candidates.
+GraphOwners Unmatched(const Party& party, const std::vector<Possible>& possible, const std::vector<Namesake>& elsewhere,
+                      Date as_of, const StakesFn& stakes_into) {
   GraphOwners out;
-  for (const auto& p : possible) {
+  auto weigh = [&](uint32_t index, const Entity& e, std::string how, std::string doubt) {
     GraphOwners::Candidate c;
-    c.name = p.entity.name;
-    c.entity = EntityText(p.entity);
-    c.match = p.match.how;
-    c.owners = WalkUp(p.match.entity, c.entity, as_of, stakes_into, c.unweighed);
-    out.doubts.push_back(PossibleText(p));
+    c.name = e.name;
+    c.entity = EntityText(e);
+    c.match = std::move(how);
+    c.owners = WalkUp(index, c.entity, as_of, stakes_into, c.unweighed);
+    out.doubts.push_back(std::move(doubt));
     out.candidates.push_back(std::move(c));
+  };
+  for (const auto& p : possible) weigh(p.match.entity, p.entity, p.match.how, PossibleText(p));
+  for (const auto& n : elsewhere) {
+    weigh(n.index, n.entity, "the party's name, in " + n.entity.country + " where the party is in " + party.country,
+          ElsewhereText(party, n.entity));
   }
   return out;
 }
@@ -234,7 +241,7 @@ struct Matched {
   std::optional<EntityMatch> match;
   std::vector<Possible> possible;
   std::vector<Namesake> namesakes;
-  std::vector<Entity> elsewhere;
+  std::vector<Namesake> elsewhere;  // the party's name in another country
 };
 
 struct GraphOwnership::MatchMemo {
@@ -265,7 +272,7 @@ const screen::Screener& GraphOwnership::Matcher() const {
 
 namespace {
 std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& matcher, const Party& party, std::vector<Possible>* possible,
-                                       std::vector<Namesake>* namesakes = nullptr, std::vector<Entity>* elsewhere = nullptr) {
+                                       std::vector<Namesake>* namesakes = nullptr, std::vector<Namesake>* elsewhere = nullptr) {
   if (!party.party_id.empty()) {
     if (auto i = g.IndexOf(party.party_id)) return EntityMatch{*i, IdMatch(party.party_id)};
     if (auto i = g.ByIdentifier(party.party_id)) return EntityMatch{*i, IdentifierMatch(party.party_id)};
@@ -273,7 +280,7 @@ std::optional<EntityMatch> MatchLoaded(const Graph& g, const screen::Screener& m
   std::optional<EntityMatch> by_name;
   for (uint32_t i : g.ByName(party.name)) {
     if (!SameCountry(g.entities[i].country, party.country)) {
-      if (elsewhere) elsewhere->push_back(g.entities[i]);
+      if (elsewhere) elsewhere->push_back({i, g.entities[i]});
       continue;
     }
     if (!by_name) {
@@ -332,9 +339,7 @@ Result<GraphOwners> GraphOwnership::OwnersOf(const Party& party, Date as_of) con
   }
   const Matched& m = *found;
   if (m.match) return WalkOwners(party, g.entities[m.match->entity], *m.match, m.namesakes, as_of, stakes);
-  GraphOwners out = Unmatched(m.possible, as_of, stakes);
-  if (!m.elsewhere.empty()) out.doubts.push_back(ElsewhereText(party, m.elsewhere));
-  return out;
+  return Unmatched(party, m.possible, m.elsewhere, as_of, stakes);
 }
 
 // ---- StoredGraphOwnership ----
@@ -378,13 +383,13 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
     else if (auto j = r.ByIdentifier(party.party_id)) m = EntityMatch{*j, IdentifierMatch(party.party_id)};
   }
   std::vector<Namesake> namesakes;
-  std::vector<Entity> elsewhere;
+  std::vector<Namesake> elsewhere;
   if (!m) {
     for (uint32_t i : r.ByName(party.name)) {
       auto e = r.EntityAt(i);
       if (!e.ok()) return e.status();
       if (!SameCountry(e->country, party.country)) {
-        elsewhere.push_back(std::move(e).value());
+        elsewhere.push_back({i, std::move(e).value()});
         continue;
       }
       if (!m) m = EntityMatch{i, NameMatch(*e, party.name)};
@@ -438,8 +443,7 @@ Result<GraphOwners> StoredGraphOwnership::OwnersOf(const Party& party, Date as_o
   };
   GraphOwners out;
   if (!m) {
-    out = Unmatched(possible, as_of, stakes);
-    if (!elsewhere.empty()) out.doubts.push_back(ElsewhereText(party, elsewhere));
+    out = Unmatched(party, possible, elsewhere, as_of, stakes);
   } else {
     auto entity = r.EntityAt(m->entity);
     if (!entity.ok()) return entity.status();
