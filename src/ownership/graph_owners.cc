@@ -80,6 +80,8 @@ std::optional<EntityMatch> FuzzyMatch(const screen::Screener& matcher, const Par
                                       std::vector<Possible>* possible) {
   auto hits = matcher.Screen({.name = party.name, .country = party.country, .type = std::nullopt, .sources = {},
                               .threshold = screen::kDefaultThreshold, .limit = 3});
+  // A country the matcher cannot filter by must not hide the party's possible matches.
+  if (!hits.ok()) hits = matcher.Screen({.name = party.name, .threshold = screen::kDefaultThreshold, .limit = 3});
   if (!hits.ok()) return std::nullopt;
   for (const auto& h : *hits) {
     auto found = resolve(h.record->record_id);

@@ -99,6 +99,8 @@ TEST(Screener, AFilterThatIsNotACountryCodeOrAThresholdThatIsNotANumberIsAnError
     EXPECT_EQ(hits.status().field(), "threshold") << t;
   }
   EXPECT_TRUE(IsIsoCountryCode("XK"));
+  EXPECT_TRUE(IsIsoCountryCode("UA-43")) << "the regulatory data's covered regions are party countries";
+  EXPECT_FALSE(IsIsoCountryCode("ZZ-43"));
   EXPECT_TRUE(IsIsoCountryCode("cn"));
   EXPECT_FALSE(IsIsoCountryCode("XX"));
 }

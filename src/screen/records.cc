@@ -22,6 +22,10 @@ bool IsIsoCountryCode(std::string_view code) {
   }();
   // XK (Kosovo) is a user-assigned code that the lists and the regulatory data use.
   if (code == "XK" || code == "xk") return true;
+  // An ISO 3166-2 subdivision ("UA-43", Crimea), as the regulatory data names covered regions.
+  if (code.size() >= 4 && code.size() <= 6 && code[2] == '-' &&
+      std::all_of(code.begin() + 3, code.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }))
+    return IsIsoCountryCode(code.substr(0, 2));
   if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) ||
       !std::isalpha(static_cast<unsigned char>(code[1])))
     return false;

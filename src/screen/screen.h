@@ -130,8 +130,9 @@ Result<LoadedList> LoadListFile(const std::string& path);
 // The same, from bytes already read (`file_name` picks siblings and the source date).
 Result<LoadedList> ParseListBytes(std::string_view bytes, const std::string& file_name);
 
-// Whether `code` is an ISO 3166-1 alpha-2 country code (ICU's list), in either case: a filter by
-// "CHN", "ZZ" or "China" would match no record and silently clear the party.
+// Whether `code` is an ISO 3166-1 alpha-2 country code (ICU's list, and XK), in either case, or
+// an ISO 3166-2 subdivision of one ("UA-43"): a filter by "CHN", "ZZ" or "China" would match no
+// record and silently clear the party.
 bool IsIsoCountryCode(std::string_view code);
 
 inline constexpr double kDefaultThreshold = 0.84;  // a possible match ("match" in compare)
