@@ -760,6 +760,8 @@ bool FindDuplicateKey(element e, std::string* path) {
 
 Result<Transaction> ParseTransaction(std::string_view json, const Dataset& data,
                                      std::optional<Date> default_as_of, bool strict) {
+  // A UTF-8 byte order mark, as some Windows editors write one, is not part of the JSON.
+  if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root)) {

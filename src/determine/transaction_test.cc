@@ -26,6 +26,16 @@ TEST(ParseTransaction, MalformedJsonSaysWhere) {
   EXPECT_FALSE(inf.ok());
 }
 
+// Windows editors may start a file with a UTF-8 byte order mark: it is not read as JSON text.
+TEST(ParseTransaction, AByteOrderMarkIsNotPartOfTheTransaction) {
+  auto tx = ParseTransaction("\xEF\xBB\xBF{\"as_of\": \"2025-06-01\", \"destination\": \"DE\", \"items\": [{\"chip\": \"H20\", \"quantity\": 1}]}", Data());
+  ASSERT_TRUE(tx.ok()) << tx.status().message();
+  EXPECT_EQ(tx->destination, "DE");
+  // Only at the start: a second one is malformed JSON, said with its place.
+  auto twice = ParseTransaction("\xEF\xBB\xBF\xEF\xBB\xBF{\"as_of\": \"2025-06-01\"}", Data());
+  ASSERT_FALSE(twice.ok());
+}
+
 TEST(ParseTransaction, IssueExample) {
   const char* json = R"({"reference": "SO-1042", "as_of": "2025-06-01", "posture": "enforced",
    "activity": "export", "destination": "IN",
