@@ -173,7 +173,8 @@ struct BatchRow {
 // JSON that may hold bytes the input had wrong (an error row quotes them): never throws.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
+// `unknown`: the fields of JSON lines it does not read ("line 3.contry"), for a warning.
+Result<std::vector<BatchRow>> ReadBatch(const std::string& path, std::vector<std::string>& unknown) {
   EXPORTCTL_RETURN_IF_ERROR(CheckInputFile("batch", path));
   std::ifstream in(path);
   if (!in) return Status::Invalid("batch", "cannot open " + path);
@@ -194,6 +195,12 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
       }
       try {
         const json j = json::parse(line);
+        if (j.is_object()) {
+          for (const auto& field : j.items()) {
+            const std::string& key = field.key();
+            if (key != "name" && key != "country" && key != "id") unknown.push_back(fmt::format("line {}.{}", n, key.substr(0, 100)));
+          }
+        }
         r = BatchRow{j.value("name", ""), j.value("country", ""),
                      j.contains("id") ? j["id"].dump() : "", Status::Ok()};
         if (r.name.empty()) r.error = Status::Invalid(fmt::format("line {}.name", n), "is required");
@@ -227,8 +234,20 @@ Result<std::vector<BatchRow>> ReadBatch(const std::string& path) {
   return rows;
 }
 
+// The lists' age warnings, and the input fields the batch did not read (never silently dropped).
+json BatchWarnings(const CliContext& ctx, const std::vector<screen::ListVersion>& versions,
+                   const std::vector<std::string>& unknown) {
+  json out = StaleWarnings(ctx, versions);
+  constexpr size_t kNamed = 20;
+  for (size_t i = 0; i < unknown.size() && i < kNamed; ++i)
+    out.push_back("Unknown field \"" + unknown[i] + "\" was ignored (a line reads name, country and id)");
+  if (unknown.size() > kNamed) out.push_back(std::to_string(unknown.size() - kNamed) + " more unknown fields were ignored");
+  return out;
+}
+
 void RunBatch(CliContext& ctx, const ScreenOptions& o) {
-  auto rows = ReadBatch(o.batch);
+  std::vector<std::string> unknown;
+  auto rows = ReadBatch(o.batch, unknown);
   if (!rows.ok()) return Fail(ctx, rows.status());
   auto base = MakeQuery(o, "x", "");
   if (!base.ok()) return Fail(ctx, base.status());
@@ -290,7 +309,7 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
                     {"with_hits", with_hits},
                     {"seconds", seconds},
                     {"list_versions", VersionsJson(ctx, index->versions())},
-                    {"warnings", StaleWarnings(ctx, index->versions())}}
+                    {"warnings", BatchWarnings(ctx, index->versions(), unknown)}}
                    .dump()
             << "\n";
 }

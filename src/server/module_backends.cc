@@ -378,6 +378,12 @@ class ModuleScreen final : public ScreenService {
     for (const auto& v : lists->screener->ListVersions()) w.String(v);
     w.EndArray().Key("warnings").BeginArray();
     for (const auto& c : screener_->Caveats()) w.String(c);
+    // Fields this request does not read are said, never silently dropped ("threshold", "contry").
+    for (const auto& field : j->items()) {
+      const std::string& key = field.key();
+      if (key != "name" && key != "country" && key != "limit")
+        w.String("Unknown field \"" + key.substr(0, 100) + "\" was ignored (the request reads name, country and limit)");
+    }
     // The score a hit must reach to be shown (docs/screening.md gives its calibration).
     w.EndArray().Key("threshold").Number(q.threshold).EndObject();
     return out;

@@ -1516,6 +1516,14 @@ TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
   const json own = ResponseJson(screened->body)["ownership"];
   EXPECT_EQ(own["coverage"]["status"], "covered") << screened->body;
   EXPECT_NE(own["coverage"]["paths"][0].get<std::string>().find("Shenzhen Holdco Ltd"), std::string::npos) << screened->body;
+  // Fields the request does not read are named in its warnings.
+  auto unread = c.Post("/v1/screen", as_analyst, R"({"name":"Penang Compute Sdn Bhd","contry":"MY","threshold":0.5})",
+                       "application/json");
+  ASSERT_TRUE(unread);
+  ASSERT_EQ(unread->status, 200) << unread->body;
+  const std::string unread_warnings = ResponseJson(unread->body)["warnings"].dump();
+  EXPECT_NE(unread_warnings.find("Unknown field \\\"contry\\\" was ignored"), std::string::npos) << unread_warnings;
+  EXPECT_NE(unread_warnings.find("threshold"), std::string::npos) << unread_warnings;
   // A country filter that matches no record would clear every name: refused, naming the field.
   for (const char* country : {"CHN", "ZZ", "China"}) {
     auto refused = c.Get(std::string("/v1/screen?name=Penang%20Compute%20Sdn%20Bhd&country=") + country, as_analyst);

@@ -151,6 +151,9 @@ expect "screen compare --threshold nan is refused" json_ok "$tmp/err" "d['error'
 expect "screen compare of an empty file is bad input" test $? -eq 2
 "$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --limit -1 --data-dir "$d" > /dev/null 2>&1
 expect "screen --limit -1 is refused" test $? -eq 2
+printf '%s\n' '{"name":"Sophgo Technologies","contry":"CN"}' > "$tmp/rows.jsonl"
+"$bin" --max-list-age-days 36500 screen --batch "$tmp/rows.jsonl" --data-dir "$d" --json > /dev/null 2> "$tmp/err"
+expect "screen --batch names a JSON line's unknown field in a warning" grep -q 'Unknown field \\"line 1.contry\\" was ignored' "$tmp/err"
 party_tx() {
   printf '{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H100 SXM5 80GB","quantity":8}],"parties":[{"role":"ultimate_consignee","name":"%s","country":"DE","headquarters":"DE","ultimate_parent_headquarters":"DE"}]}' "$1"
 }
