@@ -195,10 +195,6 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-// Whether an upper-case two-letter code is an ISO 3166 country: a made-up code ("XX") would
-// match no party's country and silently keep the entity from being found.
-bool IsIsoCountry(std::string_view code) { return screen::IsIsoCountryCode(code); }
-
 // An ISO-2 code, upper-cased into `buf` and `code` pointed at it; false when it is not one
 // (empty is fine: the country is not known).
 bool UpperCountry(std::string_view& code, char (&buf)[2]) {
@@ -206,7 +202,7 @@ bool UpperCountry(std::string_view& code, char (&buf)[2]) {
   if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) || !std::isalpha(static_cast<unsigned char>(code[1]))) return false;
   buf[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[0])));
   buf[1] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[1])));
-  if (!IsIsoCountry(std::string_view(buf, 2))) return false;
+  if (!screen::IsIsoCountryCode(std::string_view(buf, 2))) return false;
   code = std::string_view(buf, 2);
   return true;
 }
@@ -216,7 +212,7 @@ Status CheckCountry(const std::string& code, const std::string& field) {
   if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) || !std::isalpha(static_cast<unsigned char>(code[1]))) {
     return Status::Invalid(field, "\"" + code + "\" is not an ISO 3166 two-letter country code");
   }
-  if (!IsIsoCountry(code)) return Status::Invalid(field, "\"" + code + "\" is not an ISO 3166 country code");
+  if (!screen::IsIsoCountryCode(code)) return Status::Invalid(field, "\"" + code + "\" is not an ISO 3166 country code");
   return Status::Ok();
 }
 
@@ -527,7 +523,7 @@ Result<Graph> ParseFtmGraph(std::string_view text, const std::string& file) {
         break;
       }
     }
-    if (country.size() != 2 || !IsIsoCountry(country)) country.clear();  // "suhh", "zz-xx": territories without an ISO-2 code
+    if (country.size() != 2 || !screen::IsIsoCountryCode(country)) country.clear();  // "suhh", "zz-xx": territories without an ISO-2 code
     const std::string key(id);
     if (b.Find(key)) return Status::Invalid(where + ".id", "entity \"" + key + "\" appears twice (first on line " + std::to_string(entity_line[key]) + ")");
     entity_line[key] = line;

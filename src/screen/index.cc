@@ -769,10 +769,7 @@ class IndexImpl final : public Screener {
       out.korean_as_listed.push_back(true);
     }
     // Fail closed: a word in a script we cannot read is said, never silently left out.
-    const std::vector<std::string> unreadable = UnreadableWords(cleaned.text);
-    if (!unreadable.empty()) {
-      std::string words;
-      for (const auto& w : unreadable) words += (words.empty() ? "'" : ", '") + w + "'";
+    if (const std::string words = QuotedUnreadableWords(cleaned.text); !words.empty()) {
       if (FoldToAscii(cleaned.text).empty()) {
         out.error = Status::Invalid(
             "name", "is written in a script exportctl cannot read in Latin letters (" + words +
@@ -1910,10 +1907,7 @@ std::string Hit::Explain() const {
 std::vector<std::string> NameWarnings(std::string_view name) {
   if (!CheckUtf8(name, "name").ok()) return {};
   std::vector<std::string> notes = internal::CleanName(name).notes;
-  const auto unreadable = UnreadableWords(internal::CleanName(name).text);
-  if (!unreadable.empty()) {
-    std::string words;
-    for (const auto& w : unreadable) words += (words.empty() ? "'" : ", '") + w + "'";
+  if (const std::string words = QuotedUnreadableWords(internal::CleanName(name).text); !words.empty()) {
     notes.push_back("could not read " + words +
                     " in Latin letters (no transliteration for its script): screened without it; "
                     "give its romanization");

@@ -567,6 +567,12 @@ std::vector<std::string> UnreadableWords(std::string_view utf8) {
   return out;
 }
 
+std::string QuotedUnreadableWords(std::string_view utf8) {
+  std::string words;
+  for (const auto& w : UnreadableWords(utf8)) words += (words.empty() ? "'" : ", '") + w + "'";
+  return words;
+}
+
 std::vector<std::string> Tokenize(std::string_view utf8) {
   const std::string folded = FoldToAscii(utf8);
   std::vector<std::string> tokens;

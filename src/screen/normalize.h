@@ -43,6 +43,8 @@ std::string FoldToAsciiKoreanAsListed(std::string_view utf8);
 // The words of `utf8` written in letters that FoldToAscii cannot read in Latin letters (a script
 // ICU has no transliteration for, such as Khmer): they cannot be compared, and the caller says so.
 std::vector<std::string> UnreadableWords(std::string_view utf8);
+// The same words quoted for a message ("'ⵜⵉⴼⵉⵏⴰⵖ', '…'"); empty when there are none.
+std::string QuotedUnreadableWords(std::string_view utf8);
 
 // FoldToAscii, then split on spaces.
 std::vector<std::string> Tokenize(std::string_view utf8);

@@ -107,10 +107,7 @@ Result<std::vector<Listing>> ListPartyScreener::Screen(const Party& party, Date 
   // Fail closed: a name with words we cannot read (a script without a transliteration) is not
   // cleared on the words we could read; the check goes to review until it is romanized.
   if (out.empty()) {
-    const std::vector<std::string> unreadable = UnreadableWords(internal::CleanName(party.name).text);
-    if (!unreadable.empty()) {
-      std::string words;
-      for (const auto& w : unreadable) words += (words.empty() ? "'" : ", '") + w + "'";
+    if (const std::string words = QuotedUnreadableWords(internal::CleanName(party.name).text); !words.empty()) {
       return Status::Invalid("party.name", "could not read " + words +
                                                " in Latin letters (no transliteration for its script): the "
                                                "party cannot be cleared on the rest of its name; give its romanization");
