@@ -114,12 +114,13 @@ Result<screen::ScreenQuery> MakeQuery(const ScreenOptions& o, const std::string&
   return q;
 }
 
-void PrintHitsText(const CliContext& ctx, const std::string& name, const std::vector<Hit>& hits,
-                   const std::vector<screen::ListVersion>& versions) {
+void PrintHitsText(const std::string& name, const std::vector<Hit>& hits,
+                   const std::vector<screen::ListVersion>& versions,
+                   const std::vector<std::string>& warnings) {
   std::cout << "Screening \"" << name << "\" against";
   for (const auto& v : versions) std::cout << " " << v.ToString();
   std::cout << "\n";
-  PrintWarnings(Warnings(ctx, versions, name));
+  PrintWarnings(warnings);
   if (hits.empty()) {
     std::cout << "  no hit at or above the threshold\n";
     return;
@@ -150,17 +151,20 @@ void RunScreenOne(CliContext& ctx, const ScreenOptions& o) {
     Status kept = parties.ok() ? (*parties)->Remember(o.name, TodayUtc().ToString()) : parties.status();
     if (!kept.ok()) return Fail(ctx, kept);
   }
+  std::vector<std::string> warnings = Warnings(ctx, index->versions(), o.name);
+  if (std::string note = screen::CountryFilterNote(*index, *query, *hits); !note.empty())
+    warnings.push_back(std::move(note));
   if (o.json) {
     json out{{"name", o.name},
              {"threshold", o.threshold},
              {"list_versions", VersionsJson(ctx, index->versions())},
-             {"warnings", Warnings(ctx, index->versions(), o.name)}};
+             {"warnings", warnings}};
     json arr = json::array();
     for (const Hit& h : *hits) arr.push_back(screen::HitJson(h));
     out["hits"] = arr;
     std::cout << out.dump(2) << "\n";
   } else {
-    PrintHitsText(ctx, o.name, *hits, index->versions());
+    PrintHitsText(o.name, *hits, index->versions(), warnings);
   }
 }
 
@@ -277,7 +281,13 @@ void RunBatch(CliContext& ctx, const ScreenOptions& o) {
         for (const Hit& h : *hits) arr.push_back(screen::HitJson(h));
         j["hits"] = arr;
       }
-      if (hits.ok() && !hits->empty() && !(*hits)[0].query_notes.empty()) j["warnings"] = (*hits)[0].query_notes;
+      std::vector<std::string> warnings;
+      if (hits.ok() && !hits->empty()) warnings = (*hits)[0].query_notes;
+      if (hits.ok()) {
+        if (std::string note = screen::CountryFilterNote(*index, q, *hits); !note.empty())
+          warnings.push_back(std::move(note));
+      }
+      if (!warnings.empty()) j["warnings"] = warnings;
       out[i] = Dump(j);
       ++done;
     }
@@ -606,7 +616,7 @@ diff->callback([&ctx, diff_paths, diff_json] {
 auto* scr = app.add_subcommand("screen", "Screen a party name against the imported lists");
 auto o = std::make_shared<ScreenOptions>();
 scr->add_option("name", o->name, "Party name");
-scr->add_option("--country", o->country, "ISO-2 country: drops records listed only elsewhere");
+scr->add_option("--country", o->country, "ISO-2 country: records listed only elsewhere are left out (said in a warning)");
 scr->add_option("--type", o->type, "individual, entity, vessel or aircraft");
 scr->add_option("--list", o->lists, "Only these lists (EL, DPL, UVL, MEU, SDN, ISN, DTC, SSI, …)")
     ->delimiter(',');

@@ -1,6 +1,11 @@
 #include "screen/screen_json.h"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
 
 namespace exportctl::screen {
 
@@ -36,6 +41,42 @@ nlohmann::json HitJson(const Hit& h) {
   j["generic_words"] = h.generic_words;
   j["explanation"] = h.Explain();
   return j;
+}
+
+}  // namespace exportctl::screen
+
+namespace exportctl::screen {
+
+std::string CountryFilterNote(const Screener& screener, const ScreenQuery& query,
+                              const std::vector<Hit>& kept) {
+  if (query.country.empty()) return "";
+  ScreenQuery all = query;
+  all.country.clear();
+  auto hits = screener.Screen(all);
+  if (!hits.ok()) {
+    return "Could not tell whether the country filter " + query.country +
+           " left out hits listed elsewhere (" + hits.status().message() + "): screen without it";
+  }
+  size_t left_out = 0;
+  const Hit* best = nullptr;
+  for (const Hit& h : *hits) {
+    const bool shown = std::any_of(kept.begin(), kept.end(), [&](const Hit& k) {
+      return k.record_index == h.record_index;
+    });
+    if (shown) continue;
+    ++left_out;
+    if (best == nullptr || h.score > best->score) best = &h;
+  }
+  if (best == nullptr) return "";
+  std::string where;
+  for (const auto& c : best->record->countries) where += (where.empty() ? "" : ", ") + c;
+  return fmt::format(
+      "The country filter {} left out {} hit{} at or above the threshold listed only in other "
+      "countries (best: {} {} \"{}\", {}, score {:.3f}): a list names the countries it knew of, "
+      "not every one a party works in; screen without the filter to see them",
+      query.country, left_out, left_out == 1 ? "" : "s", ListSourceCode(best->record->source),
+      best->record->record_id, best->record->name, where.empty() ? "no country" : where,
+      best->score);
 }
 
 }  // namespace exportctl::screen

@@ -378,6 +378,8 @@ class ModuleScreen final : public ScreenService {
     for (const auto& v : lists->screener->ListVersions()) w.String(v);
     w.EndArray().Key("warnings").BeginArray();
     for (const auto& c : screener_->Caveats()) w.String(c);
+    if (std::string note = screen::CountryFilterNote(lists->screener->index(), q, *hits); !note.empty())
+      w.String(note);
     // Fields this request does not read are said, never silently dropped ("threshold", "contry").
     for (const auto& field : j->items()) {
       const std::string& key = field.key();

@@ -1531,6 +1531,15 @@ TEST(ServerOwnershipTest, ImportedGraphReachesTheNextCheck) {
     EXPECT_EQ(refused->status, 400) << country << " " << refused->body;
     EXPECT_EQ(ResponseJson(refused->body)["error"]["field"], "country") << refused->body;
   }
+  // A country filter that leaves out a listed party listed elsewhere says so: an empty answer
+  // alone would read as a clearance.
+  auto elsewhere = c.Get("/v1/screen?name=Shenzhen%20Holdco%20Ltd&country=MY", as_analyst);
+  ASSERT_TRUE(elsewhere);
+  ASSERT_EQ(elsewhere->status, 200) << elsewhere->body;
+  const json left_out = ResponseJson(elsewhere->body);
+  EXPECT_TRUE(left_out["hits"].empty()) << elsewhere->body;
+  EXPECT_NE(left_out["warnings"].dump().find("left out 1 hit"), std::string::npos) << elsewhere->body;
+  EXPECT_NE(left_out["warnings"].dump().find("Shenzhen Holdco Ltd"), std::string::npos) << elsewhere->body;
 
   // A retried import (the same Idempotency-Key and file) answers from its record and imports
   // nothing again; the key with another file is a conflict and changes nothing.

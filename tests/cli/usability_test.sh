@@ -142,6 +142,19 @@ for c in CHN zz China "RU "; do
 done
 "$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --country cn --data-dir "$d" --json > "$tmp/out"
 expect "screen --country in lower case works" json_ok "$tmp/out" "d['hits']"
+# A record lists the countries the list knew of: a country filter that leaves out an exact hit
+# listed elsewhere says so (an empty answer would read as a clearance).
+mkdir -p "$tmp/dfilter"
+echo '{"results":[{"id":"m","source":"Specially Designated Nationals (SDN) - Treasury Department","name":"MAHAN AIR","addresses":[{"country":"IR"}]}]}' > "$tmp/consolidated_2026-01-02.json"
+"$bin" lists import "$tmp/consolidated_2026-01-02.json" --data-dir "$tmp/dfilter" > /dev/null 2>&1
+"$bin" --max-list-age-days 36500 screen "Mahan Air" --country DE --data-dir "$tmp/dfilter" --json > "$tmp/out"
+expect "screen --country: a hit listed elsewhere is left out" json_ok "$tmp/out" "d['hits']==[]"
+expect "screen --country: the hit left out is named in a warning" json_ok "$tmp/out" "any('left out 1 hit' in w and 'MAHAN AIR' in w for w in d['warnings'])"
+"$bin" --max-list-age-days 36500 screen "Mahan Air" --country IR --data-dir "$tmp/dfilter" --json > "$tmp/out"
+expect "screen --country of the listed country: no filter warning" json_ok "$tmp/out" "len(d['hits'])==1 and not any('left out' in w for w in d['warnings'])"
+echo '{"name":"Mahan Air","country":"DE"}' > "$tmp/filter.jsonl"
+"$bin" --max-list-age-days 36500 screen --batch "$tmp/filter.jsonl" --data-dir "$tmp/dfilter" > "$tmp/out" 2> /dev/null
+expect "screen --batch: a row's country filter that left out a hit says so" json_ok "$tmp/out" "any('left out 1 hit' in w for w in d['warnings'])"
 "$bin" --max-list-age-days 36500 screen "Sophgo Technologies" --threshold nan --data-dir "$d" --json > /dev/null 2> "$tmp/err"
 expect "screen --threshold nan is refused" json_ok "$tmp/err" "d['error']['field']=='threshold'"
 "$bin" screen compare --pairs "$tmp/pairs.csv" --threshold nan --json > /dev/null 2> "$tmp/err"
