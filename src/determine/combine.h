@@ -7,6 +7,7 @@
 // findings at all is NEEDS_REVIEW: nothing established that no license is needed.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -55,6 +56,19 @@ struct Requirement {
 // An item's requirements: a handful at most, kept inline (this is the hot path), contiguous.
 class Requirements {
  public:
+  Requirements() = default;
+  // Copies only the requirements held (each item starts from the transaction's: a copy per item).
+  Requirements(const Requirements& o) : size_(o.size_), overflow_(o.overflow_) {
+    std::copy_n(o.items_.begin(), o.size_, items_.begin());
+  }
+  Requirements& operator=(const Requirements& o) {
+    if (this != &o) {
+      std::copy_n(o.items_.begin(), o.size_, items_.begin());
+      size_ = o.size_;
+      overflow_ = o.overflow_;
+    }
+    return *this;
+  }
   void push_back(const Requirement& r) {
     if (!overflow_.empty() || size_ == kCapacity) {
       if (overflow_.empty()) overflow_.assign(items_.begin(), items_.end());
@@ -70,7 +84,7 @@ class Requirements {
 
  private:
   static constexpr size_t kCapacity = 12;
-  std::array<Requirement, kCapacity> items_{};
+  std::array<Requirement, kCapacity> items_;  // [0, size_) in use
   size_t size_ = 0;
   std::vector<Requirement> overflow_;
 };
