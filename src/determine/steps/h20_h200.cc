@@ -116,6 +116,8 @@ void H20IsInformedStep(Evaluation& ev, const TransactionFacts& facts, ItemContex
   if (!item.abroad || item.spec.kind != ItemKind::kIntegratedCircuit) return;
   const RuleDef* r = &rule;
   const bool in_scope = facts.dest_china_macau || facts.dest_d5_macau || facts.hq_d5_macau;
+  // Every finding below needs the scope, or a recipient's headquarters unknown: no letter to look up.
+  if (!in_scope && !facts.hq_unknown) return;
   const auto& mb = item.spec.memory_bandwidth_gbps;
   const auto& ib = item.spec.interconnect_bandwidth_gbps;
   const CompiledRules::Letter* letter = nullptr;
