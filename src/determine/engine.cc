@@ -225,6 +225,14 @@ TransactionFacts Evaluation::ComputeFacts() {
     if (tier1_hq(p.headquarters) && (p.ultimate_parent_headquarters == p.headquarters ? tier1_hq(p.headquarters)
                                                                                    : tier1_hq(p.ultimate_parent_headquarters))) ++tier1;
   }
+  for (const auto& p : tx.parties) {
+    if (p.role != PartyRole::kPurchaser && p.role != PartyRole::kIntermediateConsignee) continue;
+    const bool located = p.role == PartyRole::kIntermediateConsignee && D5OrMacau(p.country);
+    if (located || D5OrMacau(p.headquarters) || D5OrMacau(p.ultimate_parent_headquarters)) {
+      facts.other_d5_party = &p;
+      break;
+    }
+  }
   facts.no_recipient = recipients == 0;
   if (facts.no_recipient) facts.hq_unknown = true;
   facts.hq_all_tier1 = recipients > 0 && tier1 == recipients;

@@ -59,16 +59,37 @@ void HeadquartersStep(Evaluation& ev, const TransactionFacts& facts, ItemContext
            item.idx);
     item.effects.Add(Effect::kUnresolved);
   }
+  if (!facts.hq_d5_macau && facts.other_d5_party != nullptr) {
+    const Party& p = *facts.other_d5_party;
+    const bool located = p.role == PartyRole::kIntermediateConsignee && ev.D5OrMacau(p.country);
+    ev.Add(r, Effect::kUnresolved,
+           EXPLAIN(std::string(PartyRoleName(p.role)) + " \"" + p.name + "\" is " +
+                   (located ? "located in " + p.country + " (the item would enter D:5 or Macau on its way)"
+                            : "headquartered (or has its ultimate parent) in D:5 or Macau (" +
+                                  (ev.D5OrMacau(p.headquarters) ? p.headquarters : p.ultimate_parent_headquarters) + ")") +
+                   ": whether " + item.label + " is for a D:5- or Macau-headquartered entity (" + r->citation +
+                   ") is left to review"),
+           item.idx);
+    item.effects.Add(Effect::kUnresolved);
+  }
 }
 
-// Supercomputer end use in Macau / D:5.
+// Supercomputer end use in Macau / D:5: the supercomputer's location counts, not the ship-to
+// country, so a supercomputer stated to be in the PRC or Macau reaches an order shipped elsewhere.
 void SupercomputerEndUseStep(Evaluation& ev, const TransactionFacts& facts, ItemContext& item,
                              const RuleDef& rule) {
-  if (!item.abroad || !ev.tx.end_use.supercomputer || !facts.dest_d5_macau) return;
+  if (!item.abroad) return;
+  const bool at_destination = ev.tx.end_use.supercomputer && facts.dest_d5_macau;
+  const bool in_prc_macau = ev.tx.end_use.supercomputer_prc_macau.value_or(false);
+  if (!at_destination && !in_prc_macau) return;
   const RuleDef* r = &rule;
   Finding& f = ev.Add(
       r, Effect::kLicenseRequired,
-      EXPLAIN(item.label + " is for a supercomputer end use in " + ev.tx.destination), item.idx);
+      EXPLAIN(at_destination ? item.label + " is for a supercomputer end use in " + ev.tx.destination
+                             : item.label + " is for a supercomputer located in or destined to the PRC or Macau "
+                                            "(end_use.supercomputer_prc_macau), whatever the ship-to country (" +
+                                   ev.tx.destination + ")"),
+      item.idx);
   f.review_policy = ReviewPolicy::kPresumptionOfDenial;
   f.policy_wording = r->policy_wording;
   item.reqs.push_back({r->id, f.review_policy, 0});

@@ -145,6 +145,10 @@ struct TransactionFacts {
   const Party* hq_unknown_party = nullptr;  // the first such recipient
   bool hq_all_tier1 = false;         // every recipient is headquartered in a Supp. 5(a) destination
   bool no_recipient = false;         // no ultimate consignee or end user stated
+  // A purchaser or intermediate consignee headquartered (or with its parent) in D:5 or Macau, or an
+  // intermediate consignee located there: whether the item is "for" it, or enters D:5 on its way,
+  // is not established by the recipients alone (the first such party).
+  const Party* other_d5_party = nullptr;
   const Party* consignee = nullptr;  // the ultimate consignee (its ledger accounts)
 
   bool Dest(Group g) const { return dest_groups >> static_cast<int>(g) & 1u; }
