@@ -116,6 +116,10 @@ constexpr RuleStep kRuleSteps[] = {
      .item = Gp10KnowledgeStep},
     {.id = StepId::kGp10PrcIcs, .name = "gp10_prc_ics", .params = {{{"guidance-2025-05", "named_prc_ics", kStringList}}},
      .item = Gp10PrcIcsStep},
+    // An item subject to the EAR for an Entity List footnote 1 or 4 entity: their entries' license
+    // requirement (15 CFR 744.11), whatever route brought the item in.
+    {.id = StepId::kEntityListFootnoteEndUse, .name = "entity_list_footnote_end_use",
+     .params = {{{"restricted-lists", "footnote_entries_citation", kString}}}, .item = FootnoteEntityEndUseStep},
 
     // License exceptions, in the order their conditions are read (preference is Combine's).
     {.id = StepId::kExceptionNac, .name = "exception_nac",

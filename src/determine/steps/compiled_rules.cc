@@ -291,6 +291,7 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   cite.red_flags = StringParam(d, "affiliates-2025", "red_flags_citation");
   cite.ownership_red_flag = StringParam(d, "affiliates-2025", "ownership_red_flag");
   cite.jurisdiction_reach = StringParam(d, "jurisdiction", "reach_citation");
+  cite.footnote_entries = StringParam(d, "restricted-lists", "footnote_entries_citation");
   cite.jurisdiction_weighed_detail =
       "items with origin facts weighed under " + StringParam(d, "jurisdiction", "weighed_citation") + " (see items[].jurisdiction)";
   c->affiliates.red_flag_citation = cite.red_flags + " (" + cite.ownership_red_flag + "); " + cite.owned_entities;

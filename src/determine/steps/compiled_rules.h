@@ -146,6 +146,7 @@ struct CompiledRules {
     std::string is_informed;              // h20-2025
     std::string owned_entities, sdn_programs, owner_lists, red_flags, ownership_red_flag;  // affiliates-2025
     std::string jurisdiction_reach;  // jurisdiction reach_citation
+    std::string footnote_entries;    // restricted-lists footnote_entries_citation
     std::string jurisdiction_weighed_detail;  // the step's detail, naming weighed_citation
   } cite;
 

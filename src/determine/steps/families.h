@@ -11,6 +11,9 @@ namespace exportctl::steps {
 TransactionStepFn EmbargoStep;
 // restricted_parties.cc — Entity List, DPL, UVL, MEU, SDN and the lists an officer reviews.
 TransactionStepFn RestrictedPartiesStep;
+// An item subject to the EAR stated to be for an Entity List footnote 1 or 4 entity
+// (end_use.for_footnote_1_4_entity), whether or not the entity is a screened party.
+ItemStepFn FootnoteEntityEndUseStep;
 // affiliates.cc — the Affiliates Rule (ownership by listed parties).
 TransactionStepFn AffiliatesStep;
 // jurisdiction.cc — whether the EAR reaches each item with origin facts (734.3, 734.4, 734.9);

@@ -33,6 +33,7 @@ void WeighItems(Evaluation& ev) {
   // Items without origin facts have no determination: the list is only needed beside one that has.
   if (std::any_of(ev.tx.items.begin(), ev.tx.items.end(), [](const TransactionItem& it) { return it.origin.has_value(); })) {
     ev.jurisdictions.assign(ev.tx.items.size(), std::nullopt);
+    ev.subject_by_entity_fdp.assign(ev.tx.items.size(), false);
   }
   const RuleDef* assumed = ev.rules.jurisdiction_assumed;
   std::string without;
@@ -117,6 +118,7 @@ void WeighItems(Evaluation& ev) {
       for (const auto& r : j.routes) {
         if (r.met == Answer::kYes && !r.excludes) {
           ev.Add(rule_of(r.rule), Effect::kInfo, EXPLAIN(item.label + " is subject to the EAR (" + r.name + "): " + r.summary), idx);
+          if (r.name == "fdp_e") ev.subject_by_entity_fdp[i] = true;
         }
       }
       if (j.gp10) {

@@ -165,4 +165,28 @@ void RestrictedPartiesStep(Evaluation& ev, const TransactionFacts&, const RuleDe
   }
 }
 
+// An item subject to the EAR that is for an Entity List footnote 1 or 4 entity (stated:
+// end_use.for_footnote_1_4_entity), listed party or not. A foreign-made item the Entity List FDP
+// rule brought in needs a license under 744.11(a)(2)(i)/(ii) (the rule's citation); any other item
+// subject to the EAR under the entries themselves, which require a license "for all items subject
+// to the EAR" with a presumption of denial (footnote_entries_citation). No license exception
+// applies to a listed entity (744.16(b)).
+void FootnoteEntityEndUseStep(Evaluation& ev, const TransactionFacts&, ItemContext& item, const RuleDef& rule) {
+  if (!item.abroad || ev.tx.end_use.for_footnote_1_4_entity != true) return;
+  const bool by_fdp = item.index < ev.subject_by_entity_fdp.size() && ev.subject_by_entity_fdp[item.index];
+  Finding& f = ev.Add(
+      &rule, Effect::kLicenseRequired,
+      EXPLAIN(item.label + (by_fdp ? " is subject to the EAR through the Entity List foreign direct product rule (734.9(e))"
+                                   : " is subject to the EAR") +
+              " and is for an Entity List footnote 1 or 4 entity (end_use.for_footnote_1_4_entity): " +
+              (by_fdp ? "a license is required for it"
+                      : "the entries of footnote 1 and 4 entities require a license for all items subject to the EAR") +
+              ", and no license exception applies"),
+      item.idx);
+  if (!by_fdp) f.citation = ev.rules.cite.footnote_entries;
+  f.review_policy = ReviewPolicy::kPresumptionOfDenial;
+  f.policy_wording = rule.policy_wording;
+  item.reqs.push_back({rule.id, f.review_policy, 0});
+}
+
 }  // namespace exportctl::steps

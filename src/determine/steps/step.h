@@ -410,6 +410,9 @@ class Evaluation {
   LicenseMemo::Order* license_order = nullptr;  // license_memo->For(tx), once
   // Per item with origin facts: whether the EAR reaches it (the jurisdiction step).
   std::vector<std::optional<jurisdiction::Determination>> jurisdictions;
+  // Per item with origin facts: the Entity List foreign direct product rule (734.9(e)) is among
+  // the routes that make it subject (the jurisdiction step; read by entity_list_footnote_end_use).
+  std::vector<bool> subject_by_entity_fdp;
   // Country agreements in force for the destination on the date (DetermineOptions::overlays),
   // and those that changed something (agreements.cc).
   AgreementEffect agreements;

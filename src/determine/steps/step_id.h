@@ -38,6 +38,7 @@ enum class StepId : uint8_t {
   kAiTrainingPolicy,
   kGp10Knowledge,
   kGp10PrcIcs,
+  kEntityListFootnoteEndUse,  // entity_list_footnote_end_use: an item for a footnote 1 or 4 entity
   // License exceptions: whether each one's own conditions hold for an item.
   kExceptionNac,
   kExceptionAca,

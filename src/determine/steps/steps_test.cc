@@ -61,6 +61,16 @@ TEST(RestrictedPartiesStep, EntityListListingNeedsALicense) {
   ExpectFired(d, "screening.restricted_party", Effect::kLicenseRequired, "is on the entity_list");
 }
 
+TEST(RestrictedPartiesStep, ItemForAFootnoteEntityNeedsALicense) {
+  // No listed party: the stated end use alone (15 CFR 744.11(a)), a US-origin H100 to Malaysia.
+  const std::string tx = R"({"as_of":"2024-06-01","destination":"MY","items":[{"chip":"H100 SXM5 80GB","quantity":1}],)" + kMyParty;
+  const Decision d = Decide(tx + R"(,"end_use":{"for_footnote_1_4_entity":true}})");
+  ExpectFired(d, "screening.footnote_1_4_end_use", Effect::kLicenseRequired, "footnote 1 or 4 entity");
+  EXPECT_EQ(d.outcome, Outcome::kLicenseRequired);
+  EXPECT_EQ(d.review_policy, ReviewPolicy::kPresumptionOfDenial);
+  EXPECT_EQ(Fired(Decide(tx + "}"), "screening.footnote_1_4_end_use", Effect::kLicenseRequired), nullptr);
+}
+
 TEST(AffiliatesStep, MajorityOwnedByAnEntityListPartyNeedsALicense) {
   const Decision d = Decide(
       R"({"as_of":"2025-09-29","destination":"MY","items":[{"chip":"L40","quantity":4}],"parties":[{"role":"ultimate_consignee",)"
