@@ -1,4 +1,6 @@
 #include "classify/classify.h"
+#include "classify/catalog_figures.h"
+#include "data/dataset.h"
 
 #include <gtest/gtest.h>
 
@@ -136,6 +138,44 @@ TEST(Classify, ModelWeights) {
   w.weights.training_operations = 5e26;
   w.weights.derived_from_published = false;
   EXPECT_EQ(Classify(w, t).eccn, Eccn::kEar99);
+}
+
+// A catalog chip's figures stand against stated ones that would lower its control; figures that
+// agree, raise control or fill a gap are taken.
+TEST(CatalogFigures, StatedFigureThatLowersControlIsNamed) {
+  ChipRecord h100;
+  h100.name = "H100 SXM5 80GB";
+  h100.tpp = 15832;
+  h100.die_area_mm2 = 814;
+  h100.memory_bandwidth_gbps = 3350;
+  h100.datacenter = true;
+  h100.designer_headquarters = "US";
+  auto stated = [&](auto&& change) {
+    ItemSpec s = h100.ToSpec();
+    change(s);
+    return StatedFigureLowersControl(s);
+  };
+  EXPECT_FALSE(stated([](ItemSpec&) {}));
+  auto tpp = stated([](ItemSpec& s) { s.tpp = 1000; });
+  ASSERT_TRUE(tpp);
+  EXPECT_EQ(tpp->field, "tpp");
+  EXPECT_EQ(tpp->stated, "1000");
+  EXPECT_EQ(tpp->catalog, "15832");
+  EXPECT_NE(tpp->message.find("H100 SXM5 80GB"), std::string::npos);
+  EXPECT_EQ(stated([](ItemSpec& s) { s.datacenter = false; })->field, "datacenter");
+  EXPECT_EQ(stated([](ItemSpec& s) { s.die_area_mm2 = 2000; })->field, "die_area_mm2");
+  EXPECT_EQ(stated([](ItemSpec& s) { s.performance_density = 5.0; })->field, "performance_density");
+  EXPECT_EQ(stated([](ItemSpec& s) { s.memory_bandwidth_gbps = 3000; })->field, "memory_bandwidth_gbps");
+  EXPECT_EQ(stated([](ItemSpec& s) { s.designer_headquarters = "CN"; })->field, "designer_headquarters");
+  // Agreeing, raising and the usual rounding of the catalog's density (19.45) are taken.
+  EXPECT_FALSE(stated([](ItemSpec& s) { s.tpp = 15832; s.datacenter = true; }));
+  EXPECT_FALSE(stated([](ItemSpec& s) { s.tpp = 20000; s.die_area_mm2 = 700; s.memory_bandwidth_gbps = 4000; }));
+  EXPECT_FALSE(stated([](ItemSpec& s) { s.performance_density = 19.45; }));
+  EXPECT_FALSE(stated([](ItemSpec& s) { s.interconnect_bandwidth_gbps = 100; }));  // the catalog has none
+  // Without a catalog chip nothing is compared.
+  ItemSpec own;
+  own.tpp = 1;
+  EXPECT_FALSE(StatedFigureLowersControl(own));
 }
 
 }  // namespace

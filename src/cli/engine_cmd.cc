@@ -24,6 +24,7 @@
 #include "audit/audit_log.h"
 #include "check/check.h"
 #include "check/orders_csv.h"
+#include "classify/catalog_figures.h"
 #include "cli/commands.h"
 #include "cli/decision_text.h"
 #include "core/clock.h"
@@ -610,6 +611,15 @@ void RegisterEngineCommands(CLI::App& app, CliContext& ctx) {
     if (c_pd) spec.performance_density = c_pd;
     if (c_bw) spec.memory_bandwidth_gbps = c_bw;
     if (c_dc) spec.datacenter = c_dc;
+    // A catalog chip's figures stand against an option that would lower its control (as in check).
+    if (auto off = StatedFigureLowersControl(spec)) {
+      const std::string option = off->field == "tpp" ? "--tpp" : off->field == "die_area_mm2" ? "--die-area"
+                                 : off->field == "performance_density" ? "--performance-density"
+                                 : off->field == "memory_bandwidth_gbps" ? "--memory-bandwidth" : "--" + off->field;
+      PrintJsonError("invalid_input", option, off->message);
+      ctx.exit_code = 2;
+      return;
+    }
     Date d;
     Posture posture;
     if (!ReadAsOfAndPosture(ctx, c_as_of, c_posture, d, posture)) return;

@@ -1,5 +1,6 @@
 #include "determine/transaction.h"
 
+#include "classify/catalog_figures.h"
 #include "determine/json_utf8.h"
 #include "determine/ports.h"
 
@@ -316,6 +317,11 @@ Status ParseIcSpec(const Dataset& data, const Fields& f, ItemSpec& spec, std::st
   ResolveCountryField(data, f, "designer_headquarters", st, hq, false);
   EXPORTCTL_RETURN_IF_ERROR(st);
   if (!hq.empty()) spec.designer_headquarters = hq;
+  // A catalog chip is what the catalog says: a stated figure may fill, agree or raise, not lower.
+  if (auto off = StatedFigureLowersControl(spec)) {
+    const std::string field = off->field == "tpp" && !f.Has("tpp") ? "throughput" : off->field;
+    return Status::Invalid(f.Path(field), off->message);
+  }
   if (label.empty()) {
     label = (spec.vendor.empty() ? "" : spec.vendor + " ") + spec.model;
     if (label.empty()) label = "unnamed item";
