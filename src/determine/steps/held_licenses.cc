@@ -265,6 +265,21 @@ std::string BrokenCondition(const Evaluation& ev, const HeldLicense& l) {
   return "";
 }
 
+// A condition on reexport in words the engine does not read ("Reexports require prior BIS
+// approval"): on a reexport it may forbid or condition the very shipment, so the license is not
+// taken to authorize it until an officer has read it. Only a bar read as such (BrokenCondition)
+// is checked.
+std::string UnreadReexportCondition(const Evaluation& ev, const HeldLicense& l) {
+  if (ev.tx.activity != Activity::kReexport) return "";
+  for (const std::string& c : l.conditions) {
+    if (FoldCondition(c).find("reexport") == std::string::npos) continue;  // "re-export" is folded to it
+    if (ReadLicenseCondition(c).kind == LicenseCondition::Kind::kNoReexportOrTransfer) continue;
+    return "the transaction is a reexport and the license's condition \"" + c +
+           "\" on reexport is not one the engine reads (not machine-checked)";
+  }
+  return "";
+}
+
 // How a measure is said: "units needed remain on its line 1" / "units of line 1"; a customer's
 // account by the party's name on the license (`customer`).
 std::string NeedText(const std::string& measure, const std::string& customer) {
@@ -785,6 +800,7 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
       unweighed("the license is held by \"" + l->holder + "\" and the transaction's exporter is \"" + p.name + "\"");
     }
     if (std::string broken = BrokenCondition(ev, *l); !broken.empty()) unweighed(broken);
+    else if (std::string unread = UnreadReexportCondition(ev, *l); !unread.empty()) unweighed(unread);
     const ItemVerdict out = ApplyLicense(v, cover);
     if (out.outcome == Outcome::kLicensed) {
       note(Effect::kLicensed, EXPLAIN(ir.label + ": authorized under " + name() + valid() + "; draws " + draws()));
