@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "audit/audit_log.h"
+#include "core/csv_writer.h"
 #include "audit/crypto.h"
 #include "core/json_writer.h"
 
@@ -94,17 +95,6 @@ void AppendRecordJsonl(const AuditRecord& r, std::string& out) {
       .EndObject();
 }
 
-namespace {
-void AppendCsvField(std::string_view v, std::string& out) {
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-}  // namespace
-
 void AppendRecordCsvHeader(std::string& out) {
   out += "seq,id,kind,time,actor,payload,prev_hash,hash";
 }
@@ -114,7 +104,7 @@ void AppendRecordCsv(const AuditRecord& r, std::string& out) {
   for (const std::string* f : {&r.id, &r.kind, &r.time, &r.actor, &r.payload, &r.prev_hash,
                                &r.hash}) {
     out += ',';
-    AppendCsvField(*f, out);
+    AppendCsvText(*f, out, CsvQuoting::kAlways);  // neutralised like every CSV cell we write
   }
 }
 

@@ -71,7 +71,4 @@ void PrintJsonError(const std::string& code, const std::string& field, const std
 // PrintJsonError of `s`, and the exit code: 2 for invalid input, else 1.
 void Fail(CliContext& ctx, const Status& s);
 
-// A CSV field, quoted when it holds a comma, a quote or a newline (RFC 4180).
-std::string CsvEscape(std::string_view s);
-
 }  // namespace exportctl::cli

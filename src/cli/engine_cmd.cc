@@ -26,6 +26,7 @@
 #include "check/orders_csv.h"
 #include "classify/catalog_figures.h"
 #include "cli/commands.h"
+#include "core/csv_writer.h"
 #include "cli/decision_text.h"
 #include "core/clock.h"
 #include "core/data_dir.h"
@@ -139,16 +140,6 @@ std::string FormatNum(double v) {
 
 }  // namespace
 
-std::string CsvEscape(std::string_view s) {
-  if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 namespace {
 
 // Columns after decision_id were added later; existing columns keep their places.
@@ -169,11 +160,20 @@ void AppendDecisionCsv(const Decision& d, std::string& out) {
     if (f.effect == Effect::kInfo) continue;
     rules += (rules.empty() ? "" : "; ") + std::string(f.rule) + " (" + std::string(f.citation) + ")";
   }
-  out += CsvEscape(d.reference) + "," + d.as_of.ToString() + "," + PostureName(d.posture) + "," + OutcomeName(d.outcome) + "," +
-         CsvEscape(d.license_exception) + "," + ReviewPolicyName(d.review_policy) + "," + CsvEscape(eccns) + "," +
-         CsvEscape(rules) + "," + (d.alternate ? OutcomeName(d.alternate->outcome) : "") + "," + d.decision_id + "," +
-         CsvEscape(d.destination) + "," + CsvEscape(Consignee(d) ? Consignee(d)->name : "") + "," + CsvEscape(d.policy_wording) + "," +
-         CsvEscape(JoinLines(d.warnings)) + "," + CsvEscape(JoinLines(d.obligations)) + "\n";
+  // Every cell through the one CSV cell writer (core/csv_writer.h): a reference or a party name
+  // beginning with = + - @ reaches a spreadsheet as text, not as a formula.
+  const std::string cells[] = {d.reference, d.as_of.ToString(), PostureName(d.posture), OutcomeName(d.outcome),
+                                    d.license_exception, ReviewPolicyName(d.review_policy), eccns, rules,
+                                    d.alternate ? OutcomeName(d.alternate->outcome) : "", d.decision_id, d.destination,
+                                    Consignee(d) ? Consignee(d)->name : "", d.policy_wording, JoinLines(d.warnings),
+                                    JoinLines(d.obligations)};
+  bool first = true;
+  for (const std::string& cell : cells) {
+    if (!first) out += ',';
+    first = false;
+    AppendCsvText(cell, out);
+  }
+  out += '\n';
 }
 
 void PrintErrorLine(const Status& st, size_t line, std::string& out, bool csv_input = false) {

@@ -12,6 +12,7 @@
 #include "core/validate.h"
 #include "audit/audit_log.h"
 #include "cli/commands.h"
+#include "core/csv_writer.h"
 #include "core/clock.h"
 #include "core/data_dir.h"
 #include "core/json_writer.h"
@@ -334,10 +335,22 @@ void RunReport(CliContext& ctx, const ReportOptions& o) {
     for (const auto& r : rows) {
       std::string ids;
       for (int64_t id : r.postings) ids += (ids.empty() ? "" : " ") + std::to_string(id);
-      std::cout << CsvEscape(l->number) << "," << r.as_of << "," << r.kind << "," << r.status << "," << CsvEscape(r.transaction_ref) << ","
-                << CsvEscape(r.decision_id) << "," << CsvEscape(r.outcome) << "," << CsvEscape(ItemsText(r)) << ","
-                << CsvEscape(r.consignee) << "," << CsvEscape(r.consignee_country) << "," << amount(r.drawn[0]) << ","
-                << amount(r.drawn[1]) << "," << amount(r.drawn[2]) << "," << ids << "," << CsvEscape(r.reason) << "\n";
+      // Text through the one CSV cell writer (a consignee or reference beginning with = + - @ stays
+      // text in a spreadsheet); the amounts as numbers (an adjustment may be negative).
+      std::string row;
+      for (const std::string& cell : {l->number, r.as_of, r.kind, r.status, r.transaction_ref, r.decision_id, r.outcome,
+                                      ItemsText(r), r.consignee, r.consignee_country}) {
+        AppendCsvText(cell, row);
+        row += ',';
+      }
+      for (const auto& drawn : r.drawn) {
+        AppendCsvNumber(amount(drawn), row);
+        row += ',';
+      }
+      AppendCsvText(ids, row);
+      row += ',';
+      AppendCsvText(r.reason, row);
+      std::cout << row << "\n";
     }
     return;
   }

@@ -1,5 +1,6 @@
 // Posting semantics, once for both backends: validation, caps, idempotency, settle rules.
 #include "ledger/ledger.h"
+#include "core/csv_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -641,15 +642,6 @@ class LedgerImpl final : public Ledger {
   AllocationRules rules_;
 };
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -878,11 +870,23 @@ std::string PostingsToCsv(const std::vector<Posting>& postings) {
   for (const auto& p : postings) {
     char amount[64];
     std::snprintf(amount, sizeof amount, "%.3f", p.tpp());
-    out += std::to_string(p.id) + "," + PostingKindName(p.kind) + "," + CsvField(p.account) + "," +
-           p.period + "," + amount + "," + p.as_of.ToString() + "," +
-           (p.reservation_id ? std::to_string(p.reservation_id) : "") + "," +
-           CsvField(p.decision_id) + "," + CsvField(p.transaction_ref) + "," +
-           CsvField(p.idempotency_key) + "," + CsvField(p.reason) + "," + p.recorded_at + "\r\n";
+    // Text through the one CSV cell writer (a reference or reason beginning with = + - @ stays text
+    // in a spreadsheet); the amount as a number (an adjustment may be negative).
+    out += std::to_string(p.id) + ",";
+    for (const std::string& cell : {std::string(PostingKindName(p.kind)), p.account, p.period}) {
+      AppendCsvText(cell, out);
+      out += ',';
+    }
+    AppendCsvNumber(amount, out);
+    out += ',';
+    out += p.as_of.ToString();
+    out += ',';
+    if (p.reservation_id) out += std::to_string(p.reservation_id);
+    for (const std::string* cell : {&p.decision_id, &p.transaction_ref, &p.idempotency_key, &p.reason, &p.recorded_at}) {
+      out += ',';
+      AppendCsvText(*cell, out);
+    }
+    out += "\r\n";
   }
   return out;
 }

@@ -675,6 +675,25 @@ TEST_P(LedgerTest, LegacyConsigneeAccountsAreCarriedOverOncePerPeriod) {
   EXPECT_EQ(LogSize(), size);  // a rerun writes nothing
 }
 
+// A reference or reason a spreadsheet would run as a formula is exported as text; a negative
+// adjustment stays a number.
+TEST(PostingsToCsv, NeutralisesFormulaTextAndKeepsNegativeAmounts) {
+  Posting p;
+  p.id = 7;
+  p.kind = PostingKind::kAdjust;
+  p.account = "country:AE";
+  p.period = "2025-2027";
+  p.amount_milli = -4500;
+  p.as_of = D("2026-06-01");
+  p.transaction_ref = "=HYPERLINK(\"http://x\")";
+  p.reason = "@SUM(A1)";
+  p.recorded_at = "2026-06-01T00:00:00Z";
+  const std::string csv = PostingsToCsv({p});
+  EXPECT_NE(csv.find("7,adjust,country:AE,2025-2027,-4.500,2026-06-01,,,\"'=HYPERLINK(\"\"http://x\"\")\",,\"'@SUM(A1)\","),
+            std::string::npos)
+      << csv;
+}
+
 TEST(ConsigneeIdentity, FoldsSpellingsAndLegalFormsAndPrefersThePartyId) {
   for (const char* name : {"Saigon Cloud JSC", "SAIGON CLOUD J.S.C.", "Saigon Cloud Co., Ltd.", "  saigon-cloud  ",
                            "The Saigon Cloud Joint Stock Company"}) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "simulate/simulate.h"
+#include "core/csv_writer.h"
 
 namespace exportctl::simulate {
 namespace {
@@ -20,17 +21,14 @@ nlohmann::json TalliesJson(const Tallies& t) {
 }
 
 // RFC 4180: quoted when it holds a comma, quote or line break.
+// Text through the one CSV cell writer (an order's reference beginning with = + - @ stays text in
+// a spreadsheet); figures the report formats as numbers (NumCell), which may be negative.
 void Cell(std::string_view v, std::string& out, bool last = false) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-  } else {
-    out += '"';
-    for (char c : v) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
-  }
+  AppendCsvText(v, out);
+  out += last ? '\n' : ',';
+}
+void NumCell(std::string_view v, std::string& out, bool last = false) {
+  AppendCsvNumber(v, out);
   out += last ? '\n' : ',';
 }
 // Whole numbers as such (TPP totals are large), else three decimals.
@@ -282,9 +280,9 @@ std::string ByCountryQuarterCsv(const Summary& s) {
         Cell(key.first, out);
         Cell(key.second, out);
         Cell(outcome, out);
-        Cell(std::to_string(t.orders), out);
-        Cell(std::to_string(t.units), out);
-        Cell(Num(t.tpp), out, true);
+        NumCell(std::to_string(t.orders), out);
+        NumCell(std::to_string(t.units), out);
+        NumCell(Num(t.tpp), out, true);
       }
   return out;
 }
@@ -296,10 +294,10 @@ std::string ExhaustedCsv(const Summary& s) {
       Cell(p.policy.id, out);
       Cell(e.account, out);
       Cell(e.period, out);
-      Cell(Num(e.cap_tpp), out);
+      NumCell(Num(e.cap_tpp), out);
       Cell(e.date.ToString(), out);
       Cell(e.reference, out);
-      Cell(Num(e.remaining_tpp), out);
+      NumCell(Num(e.remaining_tpp), out);
       Cell(e.measure, out, true);
     }
   return out;
@@ -310,7 +308,7 @@ std::string FlipsCsv(const Summary& s) {
   for (const auto& p : s.policies) out += "," + p.policy.id;
   out += ",policy_a,rule_a,citation_a,reason_a,policy_b,rule_b,citation_b,reason_b\n";
   for (const auto& f : s.flips) {
-    Cell(std::to_string(f.line), out);
+    NumCell(std::to_string(f.line), out);
     Cell(f.reference, out);
     Cell(f.as_of.ToString(), out);
     Cell(f.destination, out);
@@ -329,12 +327,12 @@ std::string OrdersCsvHeader(const std::vector<PolicySet>& policies) {
 }
 
 void AppendOrderRowCsv(const OrderAnswers& a, std::string& out) {
-  Cell(std::to_string(a.order->line), out);
+  NumCell(std::to_string(a.order->line), out);
   Cell(a.order->reference, out);
   Cell(a.order->as_of.ToString(), out);
   Cell(a.order->destination, out);
-  Cell(std::to_string(a.order->units), out);
-  Cell(Num(a.tpp), out, a.decisions.empty());
+  NumCell(std::to_string(a.order->units), out);
+  NumCell(Num(a.tpp), out, a.decisions.empty());
   for (size_t i = 0; i < a.decisions.size(); ++i) {
     Cell(OutcomeName(a.decisions[i]->outcome), out);
     Cell(a.decisions[i]->license_exception, out, i + 1 == a.decisions.size());

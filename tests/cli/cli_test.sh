@@ -251,6 +251,13 @@ expect "an exception is a reason with its rule and citation" python3 -c "import 
 expect "no license required names its rules" python3 -c "import json,sys; d=json.load(open('$tmp/de.json')); sys.exit(0 if d['outcome']=='NO_LICENSE_REQUIRED' and any(r['effect']=='no_license_required' and r['rule']=='acs.license_area' for r in d['reasons']) else 1)"
 python3 -c "import json; print(json.dumps(json.load(open('$root/examples/06-rtx4090-nac.json'))))" | "$bin" check --no-audit --batch - --csv > "$tmp/nac.csv"
 expect "CSV carries destination, consignee, warnings and obligations" python3 -c "import csv,sys; r=list(csv.DictReader(open('$tmp/nac.csv'))); sys.exit(0 if len(r)==1 and r[0]['destination']=='HK' and r[0]['consignee']=='Example Trading Ltd' and 'NAC' in r[0]['obligations'] and r[0]['warnings'] else 1)"
+# CSV injection: a reference or party name a spreadsheet would run as a formula reaches the CSV as
+# text (a leading single quote, quoted), in check --csv and in audit export --csv.
+python3 -c "import json; d=json.load(open('$root/examples/06-rtx4090-nac.json')); d['reference']='=HYPERLINK(\"http://x\",\"y\")'; d['parties'][0]['name']='@SUM(1+1)*cmd'; print(json.dumps(d))" > "$tmp/formula.jsonl"
+"$bin" --data-dir "$tmp/formula-dir" check --batch "$tmp/formula.jsonl" --csv > "$tmp/formula.csv"
+expect "check --csv neutralises formula cells" python3 -c "import csv,sys; r=list(csv.DictReader(open('$tmp/formula.csv'))); sys.exit(0 if len(r)==1 and r[0]['reference']=='\'=HYPERLINK(\"http://x\",\"y\")' and r[0]['consignee']=='\'@SUM(1+1)*cmd' else 1)"
+"$bin" --data-dir "$tmp/formula-dir" audit export --csv > "$tmp/formula-audit.csv"
+expect "audit export --csv has no cell beginning with = + - @" python3 -c "import csv,sys; rows=list(csv.reader(open('$tmp/formula-audit.csv'))); sys.exit(0 if len(rows)==2 and not any(c[:1] in '=+-@' and c for row in rows for c in row) else 1)"
 t="$tmp/text-audit"
 "$bin" --data-dir "$t" check "$root/examples/06-rtx4090-nac.json" > "$tmp/rec.json"
 id=$(python3 -c "import json; print(json.load(open('$tmp/rec.json'))['decision_id'])")
