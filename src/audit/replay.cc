@@ -41,23 +41,36 @@ std::string BuildDecisionPayload(const DecisionPayload& p) {
   return out;
 }
 
+namespace {
+// The request, posture override and overlays of a decision payload against those asked.
+bool SameBody(const nlohmann::json& payload, std::string_view request, std::string_view posture_override,
+              const std::vector<std::string>& overlays) {
+  if (!payload.is_object() || !payload.contains("request")) return false;
+  const auto recorded_posture = payload.value("posture_override", nlohmann::json());
+  // Another overlay is another question, though the transaction be the same.
+  nlohmann::json asked_overlays = nlohmann::json::array();
+  for (const auto& o : overlays) asked_overlays.push_back(nlohmann::json::parse(o, nullptr, false));
+  const auto asked = nlohmann::json::parse(request, nullptr, false);
+  return !asked.is_discarded() && payload["request"] == asked &&
+         (recorded_posture.is_string() ? recorded_posture.get<std::string>() : "") == posture_override &&
+         payload.value("overlays", nlohmann::json::array()) == asked_overlays;
+}
+}  // namespace
+
 RetryMatch MatchRetry(const AuditRecord& record, std::string_view actor, std::string_view request,
                       std::string_view posture_override, bool reserve,
                       const std::vector<std::string>& overlays) {
   if (record.actor != actor) return RetryMatch::kDifferentCaller;
   const auto payload = nlohmann::json::parse(record.payload, nullptr, false);
-  if (!payload.is_object() || !payload.contains("request")) return RetryMatch::kDifferentRequest;
-  const auto recorded_posture = payload.value("posture_override", nlohmann::json());
-  const bool recorded_reserve = payload.value("reserve", false);
-  // Another overlay is another question, though the transaction be the same.
-  nlohmann::json asked_overlays = nlohmann::json::array();
-  for (const auto& o : overlays) asked_overlays.push_back(nlohmann::json::parse(o, nullptr, false));
-  const bool same = payload["request"] == nlohmann::json::parse(request, nullptr, false) &&
-                    (recorded_posture.is_string() ? recorded_posture.get<std::string>() : "") ==
-                        posture_override &&
-                    recorded_reserve == reserve &&
-                    payload.value("overlays", nlohmann::json::array()) == asked_overlays;
+  const bool same = SameBody(payload, request, posture_override, overlays) &&
+                    payload.value("reserve", false) == reserve;
   return same ? RetryMatch::kSame : RetryMatch::kDifferentRequest;
+}
+
+bool SameRequestBody(const AuditRecord& record, std::string_view request, std::string_view posture_override,
+                     const std::vector<std::string>& overlays) {
+  if (record.kind != "decision") return false;
+  return SameBody(nlohmann::json::parse(record.payload, nullptr, false), request, posture_override, overlays);
 }
 
 std::vector<int64_t> RecordedPostingIds(const AuditRecord& record) {

@@ -62,6 +62,11 @@ enum class RetryMatch { kSame, kDifferentRequest, kDifferentCaller };
 RetryMatch MatchRetry(const AuditRecord& record, std::string_view actor, std::string_view request,
                       std::string_view posture_override, bool reserve,
                       const std::vector<std::string>& overlays = {});
+// Whether a decision record answered this transaction (as a JSON value, key order and spacing
+// aside) with the same posture override and overlays, whoever sent it and whether it reserved: a
+// check of a reserved order is the very request the reservation was made for only then.
+bool SameRequestBody(const AuditRecord& record, std::string_view request, std::string_view posture_override,
+                     const std::vector<std::string>& overlays = {});
 // The ids of the ledger postings a decision record carries (its "ledger_postings").
 std::vector<int64_t> RecordedPostingIds(const AuditRecord& record);
 // The answer a replayed retry gets: the recorded decision, with the reservation's postings

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -32,6 +33,46 @@ std::vector<std::string> OverlayContents(const CheckOptions& o) {
   for (const Agreement* a : o.overlays) out.push_back(a->json);
   return out;
 }
+
+// Which reservations held under a check's reference this very request made: those whose
+// reserving decision's audit record holds the same transaction (as a JSON value), posture
+// override and overlays. Only those are left out of the balances the check weighs; one made for
+// an amended order (or another order naming the reference) is counted, as reserving this request
+// would count it. The idempotency key does not enter: a check sent under the reservation's key is
+// that reservation's retry (answered from its record, or 409). Without the log nothing can be
+// compared, so every reservation counts (fail closed).
+ledger::SameRequest SameRequestAs(audit::AuditLog* log, std::string_view request, const CheckOptions& o) {
+  if (!log) return nullptr;
+  struct Memo {
+    std::mutex mu;
+    std::map<std::string, bool> same;  // by decision id: one record read per reservation's decision
+  };
+  return [log, memo = std::make_shared<Memo>(), request = std::string(request),
+          posture = std::string(o.posture ? PostureName(*o.posture) : ""),
+          overlays = OverlayContents(o)](const ledger::Posting& reservation) {
+    if (reservation.decision_id.empty()) return false;
+    std::lock_guard lock(memo->mu);
+    auto it = memo->same.find(reservation.decision_id);
+    if (it != memo->same.end()) return it->second;
+    auto record = log->Get(reservation.decision_id);
+    const bool same = record.ok() && audit::SameRequestBody(*record, request, posture, overlays);
+    memo->same.emplace(reservation.decision_id, same);
+    return same;
+  };
+}
+
+// A batch line's view of the ledger view its chunk shares: the line's own reservations are those
+// its request made.
+class BatchLineView final : public AllocationView {
+ public:
+  BatchLineView(const ledger::BatchAllocationView& shared, ledger::SameRequest same)
+      : shared_(shared), same_(std::move(same)) {}
+  Result<AllocationBalance> Balance(const AllocationQuery& q) const override { return shared_.Balance(q, same_); }
+
+ private:
+  const ledger::BatchAllocationView& shared_;
+  ledger::SameRequest same_;
+};
 
 }  // namespace
 
@@ -68,9 +109,7 @@ struct Checker::BatchShared {
   }
 };
 
-Checker::Checker(Services services) : s_(services) {
-  if (s_.ledger) allocations_ = std::make_unique<ledger::LedgerAllocationView>(*s_.ledger);
-}
+Checker::Checker(Services services) : s_(services) {}
 
 Checker::~Checker() = default;
 
@@ -97,7 +136,17 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   options.posture = o.posture;
   options.overlays = o.overlays;
   options.screener = s_.screener && s_.screener->Ready() ? s_.screener : nullptr;
-  options.allocations = batch && batch->allocations ? &*batch->allocations : allocations_.get();
+  // The ledger as this request sees it (a reservation decides on its own view, reservation/).
+  std::optional<ledger::LedgerAllocationView> ledger_view;
+  std::optional<BatchLineView> batch_view;
+  if (s_.ledger && !o.reserve) {
+    auto same = SameRequestAs(s_.audit, request, o);
+    if (batch && batch->allocations) {
+      options.allocations = &batch_view.emplace(*batch->allocations, std::move(same));
+    } else {
+      options.allocations = &ledger_view.emplace(*s_.ledger, "", std::move(same));
+    }
+  }
   options.ownership = s_.ownership;
   // One version of the licenses for the whole decision (and its reservation).
   if (s_.licenses) out.licenses = batch ? batch->Licenses(s_.licenses) : s_.licenses();

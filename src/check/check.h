@@ -131,7 +131,6 @@ class Checker {
                       const std::string& caller) const;
 
   Services s_;
-  std::unique_ptr<AllocationView> allocations_;  // over s_.ledger
 };
 
 }  // namespace exportctl::check

@@ -9,9 +9,12 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 
+#include "audit/audit_test_util.h"
 #include "audit/replay.h"
+#include "determine/decision_json.h"
 #include "data/agreements.h"
 #include "data/test_data.h"
 
@@ -227,6 +230,73 @@ TEST_F(CheckTest, BatchAnswersInLineOrderAfterOneCommit) {
   ASSERT_EQ(ids.size(), 97u);
   for (const auto& id : ids) EXPECT_TRUE(log_->Get(id).ok()) << id;
 }
+
+// A check of an order whose reference holds a reservation leaves that reservation out only when
+// it is the very request that reserved (same transaction); an amended order under the same
+// reference counts it, as reserving the amended order would. On both ledger backends, for a
+// single check and for a batch (which shares one view of the ledger between its lines).
+class ReferenceRecheckTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReferenceRecheckTest, OnlyTheRequestThatReservedLeavesItsReservationOut) {
+  audit::testing::TestDatabase db(GetParam(), "ledger.sqlite");
+  AUDIT_REQUIRE_DATABASE(db);
+  auto rules = ledger::AllocationRules::Load(EXPORTCTL_DEFAULT_DATA_DIR);
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  auto ledger = ledger::Ledger::Open({.location = db.location()}, *rules);
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  auto log = audit::OpenAuditLog({.location = db.postgres() ? db.location() : db.dir() + "/audit.sqlite"});
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  Engine engine(BundledData());
+  Checker checker(Services{.dataset = &BundledData(), .engine = &engine, .ledger = ledger->get(), .audit = log->get()});
+  const Date today = Date::FromYmd(2025, 6, 1);
+  // 1,500 H100 hold 23,748,000 TPP of the consignee's 26,900,000 under LPP; 1,600 would fit alone,
+  // not beside them.
+  auto reserved = checker.Check(Order("SO-9", 1500), {.today = today, .reserve = true, .caller = "k1", .route = "test"});
+  ASSERT_TRUE(reserved.ok()) << reserved.status().ToString();
+  ASSERT_EQ(reserved->decision.license_exception, "LPP");
+  ASSERT_EQ(reserved->postings.size(), 1u);
+  const std::string posting = "posting " + std::to_string(reserved->postings[0].id);
+  const CheckOptions check{.today = today, .caller = "k2", .route = "test"};
+
+  auto same = checker.Check(Order("SO-9", 1500), check);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  const std::string same_json = DecisionToJson(same->decision);
+  EXPECT_EQ(same->decision.license_exception, "LPP") << same_json;
+  EXPECT_NE(same_json.find("leaves out the reservation this transaction already holds: " + posting), std::string::npos) << same_json;
+
+  auto amended = checker.Check(Order("SO-9", 1600), check);
+  ASSERT_TRUE(amended.ok()) << amended.status().ToString();
+  const std::string amended_json = DecisionToJson(amended->decision);
+  EXPECT_NE(amended->decision.license_exception, "LPP") << amended_json;
+  EXPECT_NE(amended_json.find("counts the reservation " + posting), std::string::npos) << amended_json;
+  // Reserving the amended order (under its own key) would refuse LPP too: the check agrees.
+  auto reserving = checker.Check(Order("SO-9", 1600), {.today = today, .reserve = true, .caller = "k1",
+                                                       .idempotency_key = "so-9-amended", .route = "test"});
+  ASSERT_TRUE(reserving.ok()) << reserving.status().ToString();
+  EXPECT_EQ(reserving->decision.license_exception, amended->decision.license_exception);
+
+  // A batch large enough to share one ledger view between its lines answers as single checks do.
+  std::vector<std::string> inputs = {Order("SO-9", 1500), Order("SO-9", 1600)};
+  for (int i = 0; i < 70; ++i) inputs.push_back(Order("B-" + std::to_string(i), 1));
+  std::vector<BatchLine> lines;
+  for (size_t i = 0; i < inputs.size(); ++i) lines.push_back({.number = i + 1, .text = inputs[i]});
+  std::mutex mu;
+  std::map<size_t, std::string> exceptions;
+  std::vector<std::string> texts;
+  const Status st = checker.CheckBatch(
+      lines, check,
+      [&](const LineAnswer& line, std::string&) {
+        std::lock_guard lock(mu);
+        exceptions[line.number] = line.answer.ok() ? line.answer->decision.license_exception : "error";
+      },
+      texts, 2);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(exceptions[1], "LPP");
+  EXPECT_NE(exceptions[2], "LPP");
+  EXPECT_NE(exceptions[2], "error");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReferenceRecheckTest, ::testing::Values("sqlite", "postgresql"));
 
 }  // namespace
 }  // namespace exportctl::check

@@ -782,8 +782,36 @@ static void LeaveOutOwnReservation(const Posting& p, AllocationBalance& out) {
   out.used -= p.tpp();
   char line[160];
   std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());
-  out.note += std::string(out.note.empty() ? "leaves out the reservation this transaction already holds: " : "; ") +
+  out.note += std::string(out.note.empty() ? "" : "; ") + "leaves out the reservation this transaction already holds: " +
               line + (p.transaction_ref.empty() ? "" : " for " + p.transaction_ref);
+}
+
+// A reservation under the transaction's reference made for another request (an earlier version
+// of the order, or another order naming the same reference) stays in the balance: the decision
+// says so, and how to replace it, since reserving this request would count it too.
+static void CountReferenceReservation(const Posting& p, AllocationBalance& out) {
+  char line[200];
+  std::snprintf(line, sizeof line, "posting %lld, %.0f TPP", static_cast<long long>(p.id), p.tpp());
+  out.note += std::string(out.note.empty() ? "" : "; ") + "counts the reservation " + line + " held under reference " +
+              p.transaction_ref + " for a different request" +
+              (p.decision_id.empty() ? std::string() : " (decision " + p.decision_id + ")") +
+              ": if this order replaces it, release that reservation (exportctl ledger release " + std::to_string(p.id) +
+              ") before reserving this one";
+}
+
+// The unreleased reservations of the query's reference on the account: left out when the
+// request made them (same_request), else counted and named. Shared by the live and batch views.
+static void WeighReferenceReservations(const std::vector<Posting>& held, const AllocationQuery& q, bool every_date,
+                                       const SameRequest& same_request, AllocationBalance& out) {
+  for (const Posting& p : held) {
+    // Not in the balance as of the decision date (a license's or quota's balance has every date).
+    if (p.as_of > q.as_of && !every_date) continue;
+    if (same_request && same_request(p)) {
+      LeaveOutOwnReservation(p, out);
+    } else {
+      CountReferenceReservation(p, out);
+    }
+  }
 }
 
 Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q) const {
@@ -796,21 +824,31 @@ Result<AllocationBalance> LedgerAllocationView::Balance(const AllocationQuery& q
   out.cap = b->cap_tpp.value_or(0);  // uncapped accounts are not queried by the engine
   out.used = b->reserved_tpp + b->used_tpp;
   out.account = key->ToString();
-  // The transaction's own reservation (an earlier `check --reserve` of the same reference) is not
-  // counted against it: a re-check answers as the reserving check did.
-  // Reserving (own_key_ given), only this request's own earlier postings are left out: another
-  // request for the same reference is another reservation.
-  auto own = OwnReservations(ledger_, *key, own_key_.empty() ? q.reference : "", own_key_);
-  if (!own.ok()) return own.status();
-  for (const auto& p : *own) {
-    // Not in the balance as of the decision date (a license's or quota's balance has every date).
-    if (p.as_of > q.as_of && !key->CarriesLimit()) continue;
-    LeaveOutOwnReservation(p, out);
+  // Reserving (own_key_ given), only this request's own earlier postings are left out (a retry):
+  // another request for the same reference is another reservation.
+  if (!own_key_.empty()) {
+    auto own = OwnReservations(ledger_, *key, "", own_key_);
+    if (!own.ok()) return own.status();
+    for (const auto& p : *own) {
+      if (p.as_of > q.as_of && !key->CarriesLimit()) continue;
+      LeaveOutOwnReservation(p, out);
+    }
+    return out;
   }
+  // A check: the reservation an earlier `check --reserve` of this very request holds is not
+  // counted against it (a re-check answers as the reserving check did); one made for another
+  // request under the same reference (an amended order) is counted, as reserving would count it.
+  auto held = OwnReservations(ledger_, *key, q.reference, "");
+  if (!held.ok()) return held.status();
+  WeighReferenceReservations(*held, q, key->CarriesLimit(), same_request_, out);
   return out;
 }
 
 Result<AllocationBalance> BatchAllocationView::Balance(const AllocationQuery& q) const {
+  return Balance(q, nullptr);
+}
+
+Result<AllocationBalance> BatchAllocationView::Balance(const AllocationQuery& q, const SameRequest& same_request) const {
   auto key = LedgerAllocationView::AccountFor(q);
   if (!key.ok()) return key.status();
   const std::string name = key->ToString();
@@ -846,19 +884,18 @@ Result<AllocationBalance> BatchAllocationView::Balance(const AllocationQuery& q)
   out.cap = snap->balance.cap_tpp.value_or(0);  // uncapped accounts are not queried by the engine
   out.used = snap->balance.reserved_tpp + snap->balance.used_tpp;
   out.account = name;
-  // As LedgerAllocationView leaves them out (OwnReservations): the reference's reservations on the
+  // As LedgerAllocationView weighs them (OwnReservations): the reference's reservations on the
   // account that were not released.
   if (q.reference.empty()) return out;
+  std::vector<Posting> held;
   for (const Posting& p : snap->settlements) {
     if (p.kind != PostingKind::kReserve || p.transaction_ref != q.reference) continue;
     const bool released = std::any_of(snap->settlements.begin(), snap->settlements.end(), [&](const Posting& s) {
       return s.kind == PostingKind::kRelease && s.reservation_id == p.id;
     });
-    if (released) continue;
-    // Not in the balance as of the decision date (a license's or quota's balance has every date).
-    if (p.as_of > q.as_of && !every_date) continue;
-    LeaveOutOwnReservation(p, out);
+    if (!released) held.push_back(p);
   }
+  WeighReferenceReservations(held, q, every_date, same_request, out);
   return out;
 }
 

@@ -315,23 +315,34 @@ class Ledger {
   virtual std::string backend() const = 0;  // "sqlite" or "postgresql"
 };
 
+// Whether a reservation held under the transaction's reference (AllocationQuery::reference) was
+// made for this very request: the same transaction, as the check's front end knows it (check/:
+// the reserving decision's audit record holds the same request). Only such a reservation is left
+// out of the balance a check weighs; any other is counted, and the balance's note names it (an
+// amended order under the reference of a reserved one must not fit where reserving it would not).
+using SameRequest = std::function<bool(const Posting& reservation)>;
+
 // The determination engine's read-only view of the ledger (determine/engine.h). Maps the
 // engine's queries to accounts (consignees by ConsigneeIdentity); "used" is reserved + committed,
-// less the reservation the transaction itself already holds under its reference
-// (AllocationQuery::reference, OwnReservations), which the balance's note names. Errors (bad query, store down)
-// are returned as errors, which the engine treats as "unresolved" (fail closed).
+// less the reservation the transaction itself already holds under its reference when
+// `same_request` says it was made for this very request (OwnReservations); the balance's note
+// names every unreleased reservation of the reference, left out or counted. Errors (bad query,
+// store down) are returned as errors, which the engine treats as "unresolved" (fail closed).
 class LedgerAllocationView : public AllocationView {
  public:
   // own_key (reserving, reservation/reservation.h): leave out only what was reserved under this
   // idempotency key (a retry), not other reservations of the same reference.
-  explicit LedgerAllocationView(Ledger& ledger, std::string own_key = "")
-      : ledger_(ledger), own_key_(std::move(own_key)) {}
+  // same_request (not reserving): which reservations of the reference are this request's own;
+  // nullptr: none is, every one is counted.
+  explicit LedgerAllocationView(Ledger& ledger, std::string own_key = "", SameRequest same_request = nullptr)
+      : ledger_(ledger), own_key_(std::move(own_key)), same_request_(std::move(same_request)) {}
   Result<AllocationBalance> Balance(const AllocationQuery& query) const override;
   static Result<AccountKey> AccountFor(const AllocationQuery& query);
 
  private:
   Ledger& ledger_;
   std::string own_key_;
+  SameRequest same_request_;
 };
 
 // A batch's view of the ledger (`check --batch` and POST /v1/check/batch, never when reserving: a
@@ -346,7 +357,10 @@ class BatchAllocationView : public AllocationView {
   static constexpr std::chrono::milliseconds kMaxAge{250};
   explicit BatchAllocationView(Ledger& ledger, std::chrono::milliseconds max_age = kMaxAge)
       : ledger_(ledger), direct_(ledger), max_age_(max_age) {}
+  // Counts every reservation of the query's reference (no request is known to be its own).
   Result<AllocationBalance> Balance(const AllocationQuery& query) const override;
+  // Leaves out those `same_request` says the line's request made (a batch line's own view).
+  Result<AllocationBalance> Balance(const AllocationQuery& query, const SameRequest& same_request) const;
 
  private:
   struct Snapshot {

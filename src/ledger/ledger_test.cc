@@ -550,8 +550,12 @@ TEST_P(LedgerTest, ABatchViewAnswersLicenseAccountsAsTheDirectViewDoes) {
   ASSERT_TRUE(ledger_->Release({.reservation_id = released.id, .as_of = D("2026-06-02"), .reason = "cancelled"}).ok());
   ASSERT_TRUE(ledger_->Commit({.reservation_id = shipped.id, .as_of = D("2026-06-03")}).ok());
   ASSERT_TRUE(ledger_->Adjust({.account = units, .tpp = 75, .as_of = D("2026-06-04"), .reason = "shipped before go-live"}).ok());
-  LedgerAllocationView direct(*ledger_);
+  // Every reservation of the reference is the request's own here (check/ decides that from the
+  // audit log); without that, each is counted (below).
+  const SameRequest mine = [](const Posting&) { return true; };
+  LedgerAllocationView direct(*ledger_, "", mine);
   BatchAllocationView batch(*ledger_, std::chrono::hours(1));
+  LedgerAllocationView plain(*ledger_);
   AllocationQuery q;
   q.account = AllocationQuery::Account::kLicense;
   q.license = "D1234567";
@@ -560,7 +564,7 @@ TEST_P(LedgerTest, ABatchViewAnswersLicenseAccountsAsTheDirectViewDoes) {
   for (const std::string ref : {"SO-1", "SO-2", "SO-3", ""}) {
     q.reference = ref;
     auto a = direct.Balance(q);
-    auto b = batch.Balance(q);
+    auto b = batch.Balance(q, mine);
     ASSERT_TRUE(a.ok() && b.ok()) << ref;
     EXPECT_DOUBLE_EQ(a->used, b->used) << ref;
     EXPECT_DOUBLE_EQ(a->cap, b->cap) << ref;
@@ -568,15 +572,24 @@ TEST_P(LedgerTest, ABatchViewAnswersLicenseAccountsAsTheDirectViewDoes) {
     EXPECT_EQ(a->note, b->note) << ref;
   }
   q.reference = "SO-3";
-  EXPECT_DOUBLE_EQ(batch.Balance(q)->used, 1000 + 300 + 50 + 75);
+  EXPECT_DOUBLE_EQ(batch.Balance(q, mine)->used, 1000 + 300 + 50 + 75);
   q.reference = "SO-1";
-  EXPECT_DOUBLE_EQ(batch.Balance(q)->used, 300 + 50 + 75);  // its own 1000 left out, the released 200 not held
+  EXPECT_DOUBLE_EQ(batch.Balance(q, mine)->used, 300 + 50 + 75);  // its own 1000 left out, the released 200 not held
+  // A request that did not make SO-1's reservation (an amended order under the same reference)
+  // counts it, on both views, and is told which posting and how to replace it.
+  for (const AllocationView* view : std::initializer_list<const AllocationView*>{&batch, &plain}) {
+    auto counted = view->Balance(q);
+    ASSERT_TRUE(counted.ok());
+    EXPECT_DOUBLE_EQ(counted->used, 1000 + 300 + 50 + 75);
+    EXPECT_NE(counted->note.find("counts the reservation posting"), std::string::npos) << counted->note;
+    EXPECT_NE(counted->note.find("for a different request"), std::string::npos) << counted->note;
+  }
   // Kept for its max age: a reservation made meanwhile is seen by a view read after it.
   reserve(400, "k5", "SO-4");
   q.reference = "SO-3";
-  EXPECT_DOUBLE_EQ(batch.Balance(q)->used, 1425);
+  EXPECT_DOUBLE_EQ(batch.Balance(q, mine)->used, 1425);
   BatchAllocationView fresh(*ledger_, std::chrono::milliseconds(0));
-  EXPECT_DOUBLE_EQ(fresh.Balance(q)->used, 1825);
+  EXPECT_DOUBLE_EQ(fresh.Balance(q, mine)->used, 1825);
   EXPECT_DOUBLE_EQ(direct.Balance(q)->used, 1825);
   // A dated account (a country allocation) is kept per decision date, and answers as the direct
   // view does: its own reservation dated after the decision is not in the balance of that date.
@@ -594,7 +607,7 @@ TEST_P(LedgerTest, ABatchViewAnswersLicenseAccountsAsTheDirectViewDoes) {
       q.as_of = D(date);
       q.reference = ref;
       auto a = direct.Balance(q);
-      auto b = batch.Balance(q);
+      auto b = batch.Balance(q, mine);
       ASSERT_TRUE(a.ok() && b.ok()) << date << ref;
       EXPECT_DOUBLE_EQ(a->cap, b->cap) << date << ref;
       EXPECT_DOUBLE_EQ(a->used, b->used) << date << ref;
@@ -603,7 +616,7 @@ TEST_P(LedgerTest, ABatchViewAnswersLicenseAccountsAsTheDirectViewDoes) {
   }
   q.as_of = D("2026-07-15");
   q.reference = "SO-3";
-  EXPECT_DOUBLE_EQ(batch.Balance(q)->used, 1500);
+  EXPECT_DOUBLE_EQ(batch.Balance(q, mine)->used, 1500);
   q.account = AllocationQuery::Account::kLppConsignee;
   q.consignee = "Acme";
   EXPECT_DOUBLE_EQ(batch.Balance(q)->cap, direct.Balance(q)->cap);

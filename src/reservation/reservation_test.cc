@@ -83,7 +83,8 @@ TEST_F(ReservationTest, ACheckOfAReservedOrderDoesNotCountItsOwnReservation) {
   ASSERT_TRUE(reserved.ok()) << reserved.status().ToString();
   ASSERT_EQ(reserved->decision.license_exception, "LPP");
   ASSERT_EQ(reserved->postings.size(), 1u);
-  ledger::LedgerAllocationView view(*ledger_);
+  // The check use case (check/) says which reservations of the reference this request made.
+  ledger::LedgerAllocationView view(*ledger_, "", [](const ledger::Posting&) { return true; });
   const Decision again = engine.Determine(Tx("SO-9", 1500), {.allocations = &view});
   EXPECT_EQ(again.outcome, reserved->decision.outcome);
   EXPECT_EQ(again.license_exception, "LPP");
@@ -91,6 +92,13 @@ TEST_F(ReservationTest, ACheckOfAReservedOrderDoesNotCountItsOwnReservation) {
   // Another order for the same consignee does see the reservation.
   const Decision other = engine.Determine(Tx("SO-10", 1500), {.allocations = &view});
   EXPECT_NE(other.license_exception, "LPP");
+  // An amended order under the same reference (1,600 units: another request) counts the
+  // reservation, as reserving it would: LPP's room is not there twice.
+  ledger::LedgerAllocationView amended_view(*ledger_);
+  const Decision amended = engine.Determine(Tx("SO-9", 1600), {.allocations = &amended_view});
+  EXPECT_NE(amended.license_exception, "LPP") << DecisionToJson(amended);
+  EXPECT_TRUE(SaysSomewhere(amended, "counts the reservation posting " + std::to_string(reserved->postings[0].id)))
+      << DecisionToJson(amended);
   // Once released, the reservation is no longer left out (there is nothing to leave out).
   ASSERT_TRUE(ledger_->Release({.reservation_id = reserved->postings[0].id, .as_of = *Date::Parse("2025-09-01")}).ok());
   const Decision released = engine.Determine(Tx("SO-9", 1500), {.allocations = &view});

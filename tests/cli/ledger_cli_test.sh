@@ -39,6 +39,13 @@ said=any('already holds' in x['summary'] for x in b['reasons'])
 sys.exit(0 if a['license_exception']=='LPP' and b['license_exception']=='LPP' and said else 1)"
 order SO-10 '"name":"Contoh Cloud Sdn Bhd"' 1500 | "$bin" --data-dir "$r" check - > "$tmp/other.json"
 expect "another order for the consignee still sees the reservation" python3 -c "import json,sys; sys.exit(0 if json.load(open('$tmp/other.json'))['license_exception']!='LPP' else 1)"
+# A7: an amended order under the reserved reference is another request: the reservation counts.
+order SO-9 '"name":"Contoh Cloud Sdn Bhd"' 1600 | "$bin" --data-dir "$r" check - > "$tmp/amended.json"
+expect "an amended order under a reserved reference counts the reservation and says so" python3 -c "
+import json,sys
+d=json.load(open('$tmp/amended.json'))
+said=any('counts the reservation' in x['summary'] and 'different request' in x['summary'] for x in d['reasons'])
+sys.exit(0 if d['license_exception']!='LPP' and said else 1)"
 
 # 9.4: one LPP allowance per consignee, however spelt; the decision names the account.
 order S-1 '"name":"Saigon Cloud JSC"' 1500 | "$bin" --data-dir "$r" check --reserve - > "$tmp/s1.json"
