@@ -873,4 +873,71 @@ bool DifferentKoreanVowels(std::string_view a, std::string_view b) {
   }
 }
 
+namespace {
+// The initial of a pinyin syllable (longest first: "zh" before "z"); "" for none.
+std::string_view PinyinInitial(std::string_view s) {
+  for (std::string_view ini : kPinyinInitials) {
+    if (!ini.empty() && s.substr(0, ini.size()) == ini) return ini;
+  }
+  return "";
+}
+// Initials that Wade-Giles and other romanizations write for one pinyin initial (ch for zh, j and
+// q; k for g; t for d; p for b; s or hs for x): such syllables may be one name.
+int RomanizationGroup(std::string_view ini) {
+  static const std::pair<std::string_view, int> kGroups[] = {
+      {"zh", 1}, {"ch", 1}, {"j", 1}, {"q", 1}, {"z", 2}, {"c", 2}, {"g", 3}, {"k", 3},
+      {"d", 4},  {"t", 4},  {"b", 5}, {"p", 5}, {"x", 6}, {"s", 6}, {"sh", 6}};
+  for (const auto& [i, g] : kGroups) {
+    if (i == ini) return g;
+  }
+  return 0;
+}
+}  // namespace
+
+// `w` as at most two pinyin syllables (as IsPinyinWord reads it: longest syllable first), or false.
+// Chinese given names have one or two; longer words read as pinyin are as often other names
+// ("sofianne" as so-fian-ne).
+struct Syllables {
+  std::array<std::string_view, 2> s;
+  size_t n = 0;
+};
+bool PinyinSyllables(std::string_view w, Syllables& out) {
+  if (w.empty()) return out.n > 0;
+  if (out.n >= out.s.size()) return false;
+  if (out.n > 0 && (w[0] == 'a' || w[0] == 'e' || w[0] == 'o')) return false;
+  for (size_t n = std::min<size_t>(6, w.size()); n >= 1; --n) {
+    if (!IsPinyinSyllable(w.substr(0, n))) continue;
+    out.s[out.n++] = w.substr(0, n);
+    if (PinyinSyllables(w.substr(n), out)) return true;
+    --out.n;
+  }
+  return false;
+}
+
+bool DifferentPinyinSyllables(std::string_view a, std::string_view b) {
+  if (a == b || a.size() > 12 || b.size() > 12 || a.empty() || b.empty()) return false;
+  // Every pinyin syllable ends in a vowel, n, g or r (er): most other words are out at once.
+  auto pinyin_end = [](char c) {
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'n' || c == 'g' || c == 'r';
+  };
+  if (!pinyin_end(a.back()) || !pinyin_end(b.back())) return false;
+  Syllables sa, sb;
+  if (!PinyinSyllables(a, sa) || !PinyinSyllables(b, sb) || sa.n != sb.n) return false;
+  // Two syllables each: one of them shared, as in a Chinese given name ("jiarong" / "jiadong");
+  // otherwise the words are as often other names read as pinyin ("tania" / "tanya").
+  if (sa.n == 2 && sa.s[0] != sb.s[0] && sa.s[1] != sb.s[1]) return false;
+  for (size_t i = 0; i < sa.n; ++i) {
+    if (sa.s[i] == sb.s[i]) continue;
+    // Wade-Giles "yen" is pinyin "yan".
+    if ((sa.s[i] == "yen" && sb.s[i] == "yan") || (sa.s[i] == "yan" && sb.s[i] == "yen")) continue;
+    const std::string_view ia = PinyinInitial(sa.s[i]), ib = PinyinInitial(sb.s[i]);
+    if (sa.s[i].substr(ia.size()) == sb.s[i].substr(ib.size()) && RomanizationGroup(ia) != 0 &&
+        RomanizationGroup(ia) == RomanizationGroup(ib)) {
+      continue;  // "zhang" / "chang": one syllable in two romanizations
+    }
+    return true;
+  }
+  return false;
+}
+
 }  // namespace exportctl::screen::internal

@@ -36,4 +36,11 @@ bool IsTitleWord(std::string_view word);
 // other ㅗ or ㅜ ("o", "u"): different vowels, so different syllables (정 jeong ≠ 종 jong).
 bool DifferentKoreanVowels(std::string_view a, std::string_view b);
 
+// True when `a` and `b` are pinyin words of as many syllables (one or two), one of which differs ("zhan" /
+// "zhang", "jia" / "jian", "jiarong" / "jiadong"): one letter apart, they are different
+// characters, so different names (a Chinese name is made of such syllables, and one-letter slack
+// between them made most false positives of Chinese names). Syllables that differ only in an
+// initial other romanizations write for the same sound ("zhang" / "chang") may be one name.
+bool DifferentPinyinSyllables(std::string_view a, std::string_view b);
+
 }  // namespace exportctl::screen::internal

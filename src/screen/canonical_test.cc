@@ -395,3 +395,22 @@ TEST(Compare, AgreesWithScreen) {
 
 }  // namespace
 }  // namespace exportctl::screen
+
+namespace exportctl::screen {
+namespace {
+// Different pinyin syllables are different characters: "zhan" is not "zhang" (most false positives
+// of Chinese-character names paired such syllables); other romanizations of one syllable still pair.
+TEST(PinyinSyllables, DifferentSyllablesAreDifferentNames) {
+  EXPECT_TRUE(internal::DifferentPinyinSyllables("zhan", "zhang"));
+  EXPECT_TRUE(internal::DifferentPinyinSyllables("jia", "jian"));
+  EXPECT_TRUE(internal::DifferentPinyinSyllables("jiarong", "jiadong"));
+  EXPECT_FALSE(internal::DifferentPinyinSyllables("zhang", "chang"));
+  EXPECT_FALSE(internal::DifferentPinyinSyllables("chunyen", "chunyan"));
+  EXPECT_FALSE(internal::DifferentPinyinSyllables("tania", "tanya"));      // no syllable shared
+  EXPECT_FALSE(internal::DifferentPinyinSyllables("sofianne", "sofiane"));  // three syllables
+  EXPECT_FALSE(internal::DifferentPinyinSyllables("ivanov", "ivanova"));    // not pinyin
+  EXPECT_LT(CompareNames("Jia Zhang", "Jian Zhang"), kDefaultThreshold);
+  EXPECT_GE(CompareNames("Zhang Jian", "Jian Zhang"), kDefaultThreshold);
+}
+}  // namespace
+}  // namespace exportctl::screen

@@ -130,6 +130,7 @@ json ScreeningJson(const Hit& h) {
           {"certain", h.score >= kCertainThreshold},
           {"matched_name", h.matched_name},
           {"alias", h.alias},
+          {"contained", h.contained},
           {"matched_words", words},
           {"unmatched_query_words", h.unmatched_query_words},
           {"unmatched_listed_words", h.unmatched_listed_words},

@@ -169,6 +169,7 @@ struct QueryItem {
 struct Best {
   uint32_t name;
   double score;
+  bool contained = false;  // scored as a listed name the query contains (ScoreContained)
 };
 
 // Per-thread scratch, stamped so nothing is cleared between queries; the buffers are reused so a
@@ -190,6 +191,7 @@ struct Scratch {
   std::vector<uint32_t> matched_vocab, candidates;
   std::vector<Best> best;
   std::vector<PairChoice> pairs;
+  std::vector<uint32_t> contained;
   void Reserve(size_t vocab, size_t names, size_t records) {
     if (vocab_marks.size() < vocab) vocab_marks.resize(vocab);
     if (name_stamp.size() < names) name_stamp.resize(names, 0);
@@ -493,7 +495,7 @@ class LazySection {
   std::unique_ptr<std::atomic<uint8_t>[]> state_;
 };
 
-constexpr std::string_view kCacheMagic = "exportctl screen index 4\n";
+constexpr std::string_view kCacheMagic = "exportctl screen index 5\n";
 
 // A vocabulary entry as the key table holds it: its id and WordShape.
 struct KeyEntry {
@@ -652,14 +654,17 @@ class IndexImpl final : public Screener {
     std::vector<std::string> forms{cleaned.text};
     if (!cleaned.plain.empty() && cleaned.plain != cleaned.text) forms.push_back(cleaned.plain);
     if (!cleaned.logical.empty() && cleaned.logical != cleaned.text) forms.push_back(cleaned.logical);
-    const QueryForms qf = ReadQuery(cleaned);
+    QueryForms qf = ReadQuery(cleaned);
     if (!qf.error.ok()) return qf.error;
     std::optional<Result<std::vector<Hit>>> first_error;
     std::vector<Hit> merged;
     for (size_t f = 0; f < qf.forms.size(); ++f) {
       ScreenQuery fq = q;
       fq.name = qf.forms[f];
-      auto hits = Run(fq, brute_force);
+      // The first form's words with the pieces of a split word joined, when it has such pieces.
+      std::string joined;
+      auto hits = Run(fq, brute_force, f == 0 ? &joined : nullptr);
+      if (!joined.empty()) AddJoinedForm(qf, std::move(joined));
       if (!hits.ok()) {
         if (!first_error && merged.empty()) first_error = hits;
         continue;
@@ -743,6 +748,56 @@ class IndexImpl final : public Screener {
     return head;
   }
 
+  // A word split into three or more short pieces ("Ka sper sky Lab") escapes the scorer, whose
+  // joins repair two pieces: the name is also screened with adjacent pieces of up to
+  // kMaxPieceLetters letters joined where the joined word is a listed word ("kaspersky lab").
+  static constexpr size_t kMaxPieceLetters = 5, kMaxPieces = 6, kMinJoinedLetters = 6;
+  std::string JoinedPieces(const std::vector<std::string>& words, const std::vector<std::string>* listed_words) const {
+    auto piece = [](const std::string& w) {
+      return !w.empty() && w.size() <= kMaxPieceLetters &&
+             std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    };
+    std::string form;
+    bool joined_any = false;
+    for (size_t i = 0; i < words.size();) {
+      size_t end = i;  // one past the longest run of pieces from i that joins into a listed word
+      std::string joined, best;
+      for (size_t j = i; j < words.size() && j - i < kMaxPieces && piece(words[j]); ++j) {
+        joined += words[j];
+        if (j - i + 1 < 3 || joined.size() < kMinJoinedLetters) continue;
+        // The joined word as the lists' words are written: a Russian ending folded ("samarskiy" is
+        // listed "samarsky"; the canonical reading runs only for such endings, it is not cheap).
+        std::string word = joined;
+        uint32_t v = FindVocabulary(word);
+        const size_t n = word.size();
+        if (v == kNotInVocabulary && (word.compare(n - 2, 2, "iy") == 0 || word.compare(n - 2, 2, "ij") == 0 ||
+                                      word.compare(n - 2, 2, "ii") == 0 || word.compare(n - 2, 2, "yj") == 0)) {
+          const std::vector<std::string> canonical = internal::NameWords(joined);
+          if (canonical.size() == 1) word = canonical[0], v = FindVocabulary(word);
+        }
+        const bool listed = (v != kNotInVocabulary && word_frequency_[v] > 0) ||
+                            (listed_words && std::find(listed_words->begin(), listed_words->end(), word) != listed_words->end());
+        // Only a name word: a split legal form or generic word identifies no one.
+        if (listed && ClassifyToken(word) == TokenClass::kName) end = j + 1, best = joined;
+      }
+      if (!form.empty()) form.push_back(' ');
+      if (end > i) {
+        form += best;
+        joined_any = true;
+        i = end;
+      } else {
+        form += words[i++];
+      }
+    }
+    return joined_any ? form : "";
+  }
+  static void AddJoinedForm(QueryForms& qf, std::string form) {
+    if (std::find(qf.forms.begin(), qf.forms.end(), form) != qf.forms.end()) return;
+    qf.notes.push_back("also screened as '" + form + "', with the pieces of a split word joined");
+    qf.forms.push_back(std::move(form));
+    qf.korean_as_listed.push_back(false);
+  }
+
   static QueryForms ReadQuery(const internal::CleanedName& cleaned) {
     QueryForms out;
     out.notes = cleaned.notes;
@@ -790,7 +845,7 @@ class IndexImpl final : public Screener {
     EXPORTCTL_RETURN_IF_ERROR(CheckUtf8(listed_name, "listed_name"));
     EXPORTCTL_RETURN_IF_ERROR(CheckLength(party, "name"));
     EXPORTCTL_RETURN_IF_ERROR(CheckLength(listed_name, "listed_name"));
-    const QueryForms qf = ReadQuery(internal::CleanName(party));
+    QueryForms qf = ReadQuery(internal::CleanName(party));
     if (!qf.error.ok()) return qf.error;
     // The listed name as BuildNames indexes it.
     struct Listed {
@@ -829,6 +884,14 @@ class IndexImpl final : public Screener {
       }
     }
     if (listed.empty()) return Status::Invalid("listed_name", "has no letters or digits to match");
+    // Pieces of a split word are joined into a word of the lists or of this listed name.
+    std::vector<std::string> listed_words;
+    for (const Listed& l : listed) listed_words.insert(listed_words.end(), l.prepared.words.begin(), l.prepared.words.end());
+    if (!qf.forms.empty()) {
+      if (std::string form = JoinedPieces(internal::NameWords(qf.forms[0]), &listed_words); !form.empty()) {
+        AddJoinedForm(qf, std::move(form));
+      }
+    }
     // A part the lists hold, in either reading, is scored only as they hold it.
     std::vector<bool> part_indexed(part_count + 1, false);
     for (const Listed& l : listed) part_indexed[l.part] = part_indexed[l.part] || !l.indexed.empty();
@@ -874,11 +937,25 @@ class IndexImpl final : public Screener {
           way.entity = way.entity || (listed_type == PartyType::kUnknown && IsBusinessQuery(query.words));
           ways.push_back(way);
         }
+        // A listed entity name the query contains whole, as Screen() finds it (ContainedNames).
+        uint32_t required = 0;
+        bool contained = false;
+        if (ContainableListed(l.prepared.words, l.prepared.raw_classes)) {
+          const std::vector<uint8_t> at = internal::ContainmentWords(l.prepared.raw_classes);
+          const std::string text = internal::ContainmentText(l.prepared.words, at, 0, at.size());
+          const auto runs = internal::ContainmentRuns(query.words, query.raw_classes, internal::kMaxWords);
+          contained = std::find(runs.begin(), runs.end(), text) != runs.end();
+          for (uint8_t i : at) required |= 1u << i;
+        }
         for (const ListedScoring& way : ways) {
           std::vector<PairChoice> tried = pairs;  // ScorePairs consumes its pairs
           const auto scored = internal::ScorePairs((way.entity ? entity : query).view(), listed_view,
                                                    way.lambda, tried, false);
           best = std::max(best, scored.score);
+          if (contained && way.entity) {
+            tried = pairs;
+            best = std::max(best, internal::ScoreContained(entity.view(), listed_view, way.lambda, required, tried, false).score);
+          }
         }
       }
     }
@@ -1026,6 +1103,13 @@ class IndexImpl final : public Screener {
       for (uint32_t v : seen) ++word_frequency_[v];
     }
     total_names_ = static_cast<uint32_t>(names_.size());
+    // Words the lists write in a person's name (containment of one-word names: ContainableListed).
+    std::vector<uint8_t> personal(vocab_.size(), 0);
+    for (const auto& n : names_) {
+      if (records_[n.record].type != PartyType::kIndividual) continue;
+      for (size_t i = 0; i < n.prepared.words.size(); ++i) personal[n.item_vocab[i]] = 1;
+    }
+    vocab_personal_ = personal;
     for (auto& n : names_) {
       internal::WeighWords(
           n.prepared,
@@ -1138,6 +1222,7 @@ class IndexImpl final : public Screener {
     }
     std::vector<IndexedName>().swap(names_);
     BuildVocabularyLookup();
+    BuildContainment();
     std::vector<std::string>().swap(vocab_);
     std::unordered_map<std::string, uint32_t>().swap(vocab_ids_);
     phonetic_keys_.Build(std::move(phonetic_pairs));
@@ -1154,8 +1239,85 @@ class IndexImpl final : public Screener {
     bytes += deletion_keys_.bytes() + phonetic_keys_.bytes();
     bytes += hot_.size() * sizeof(HotName) + hot_items_.size() * 4 + hot_weights_.size() * 4 +
              hot_distinctive_.size() + vocab_arena_.size() + vocab_arena_offsets_.size() * 4 +
-             vocab_max_weight_.size() * 4 + name_text_.size() + name_text_offsets_.size() * 4;
+             vocab_max_weight_.size() * 4 + name_text_.size() + name_text_offsets_.size() * 4 +
+             contain_keys_.size() * 8 + contain_names_.size() * 4 + vocab_personal_.size();
     memory_bytes_ = bytes;
+  }
+
+  // Name `id` as a listed entity name a query may contain: its containment words' text and the
+  // bits of those words; false when it is not containable (internal::Containable).
+  bool ContainmentOf(uint32_t id, std::string* text, uint32_t* required) const {
+    const HotName& n = hot_[id];
+    if (!n.entity) return false;
+    std::vector<std::string> words;
+    words.reserve(n.n_words);
+    for (uint32_t i = 0; i < n.n_words; ++i) words.emplace_back(VocabText(hot_items_[n.item_offset + i]));
+    const std::vector<TokenClass> classes = ClassifyWords(words);
+    if (!ContainableListed(words, classes)) return false;
+    const std::vector<uint8_t> at = internal::ContainmentWords(classes);
+    if (text) *text = internal::ContainmentText(words, at, 0, at.size());
+    if (required) {
+      *required = 0;
+      for (uint8_t i : at) *required |= 1u << i;
+    }
+    return true;
+  }
+  // internal::Containable, and a listed name of one containment word is not a word the lists also
+  // write in a person's name ("LLC MARKUS", "DENISE COMPANY": "Markus Berg" is a person).
+  bool ContainableListed(const std::vector<std::string>& words, const std::vector<TokenClass>& classes) const {
+    if (!internal::Containable(words, classes)) return false;
+    const std::vector<uint8_t> at = internal::ContainmentWords(classes);
+    if (at.size() != 1) return true;
+    const uint32_t v = FindVocabulary(words[at[0]]);
+    return v == kNotInVocabulary || vocab_personal_[v] == 0;
+  }
+  uint32_t Required(uint32_t id) const {
+    uint32_t required = 0;
+    ContainmentOf(id, nullptr, &required);
+    return required;
+  }
+  static uint64_t ContainmentKey(std::string_view text) { return WordHash(text) | 1; }
+  void BuildContainment() {
+    std::vector<std::pair<uint64_t, uint32_t>> keyed;
+    std::string text;
+    for (uint32_t id = 0; id < hot_.size(); ++id) {
+      if (!ContainmentOf(id, &text, nullptr)) continue;
+      keyed.push_back({ContainmentKey(text), id});
+      contain_max_words_ = std::max<uint64_t>(contain_max_words_, std::count(text.begin(), text.end(), ' ') + 1);
+    }
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<uint64_t> keys;
+    std::vector<uint32_t> names;
+    for (const auto& [k, id] : keyed) keys.push_back(k), names.push_back(id);
+    contain_keys_ = keys;
+    contain_names_ = names;
+  }
+  // The listed entity names contained in a query whose containment runs are `runs`.
+  void ContainedNames(const std::vector<std::string>& runs, bool brute_force, std::vector<uint32_t>& out) const {
+    out.clear();
+    if (brute_force) {
+      std::call_once(contain_texts_built_, [this] {
+        contain_texts_.resize(hot_.size());
+        for (uint32_t id = 0; id < hot_.size(); ++id) ContainmentOf(id, &contain_texts_[id], nullptr);
+      });
+      for (uint32_t id = 0; id < hot_.size(); ++id) {
+        if (!contain_texts_[id].empty() && std::find(runs.begin(), runs.end(), contain_texts_[id]) != runs.end()) {
+          out.push_back(id);
+        }
+      }
+      return;
+    }
+    std::string text;
+    for (const std::string& run : runs) {
+      const uint64_t key = ContainmentKey(run);
+      const uint64_t* at = std::lower_bound(contain_keys_.begin(), contain_keys_.end(), key);
+      for (; at != contain_keys_.end() && *at == key; ++at) {
+        const uint32_t id = contain_names_[at - contain_keys_.begin()];
+        if (ContainmentOf(id, &text, nullptr) && text == run) out.push_back(id);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
   }
 
   // Exact word → vocabulary id, an open-addressing table over the vocabulary arena (the build's
@@ -1204,12 +1366,15 @@ class IndexImpl final : public Screener {
     return false;
   }
 
-  Result<std::vector<Hit>> Run(const ScreenQuery& q, bool brute_force) const {
+  // `joined`, when given, receives the query's words with the pieces of a split word joined
+  // (JoinedPieces), or "".
+  Result<std::vector<Hit>> Run(const ScreenQuery& q, bool brute_force, std::string* joined = nullptr) const {
     PreparedName query;
     query.words = internal::NameWords(q.name);
     if (query.words.empty()) {
       return Status::Invalid("name", "has no letters or digits to match");
     }
+    if (joined) *joined = JoinedPieces(query.words, nullptr);
     // Two views of the query: compared with a listed entity, its places and generic business
     // words weigh less (`entity`); compared with anything else, every word is a name (`query`).
     internal::WeighWords(query, [&](size_t i) { return WordFrequencyFactor(query.words[i]); }, false);
@@ -1482,6 +1647,17 @@ class IndexImpl final : public Screener {
       return internal::NameView{n.n_words, &hot_weights_[n.word_offset],
                                 &hot_distinctive_[n.word_offset]};
     };
+    // A record keeps its best-scoring name.
+    auto keep = [&](uint32_t id, double score, bool contained) {
+      const HotName& n = hot_[id];
+      if (s.record_stamp[n.record] != epoch) {
+        s.record_stamp[n.record] = epoch;
+        s.record_slot[n.record] = static_cast<uint32_t>(best.size());
+        best.push_back({id, score, contained});
+      } else if (score > best[s.record_slot[n.record]].score) {
+        best[s.record_slot[n.record]] = {id, score, contained};
+      }
+    };
     for (uint32_t id : candidates) {
       const HotName& n = hot_[id];
       if (has_filters && !PassesFilters(Record(n.record), q)) continue;
@@ -1489,12 +1665,22 @@ class IndexImpl final : public Screener {
       if (pairs.empty()) continue;
       const auto scored = internal::ScorePairs(view_for(n), listed_view(n), n.lambda, pairs, false);
       if (scored.score < q.threshold) continue;
-      if (s.record_stamp[n.record] != epoch) {
-        s.record_stamp[n.record] = epoch;
-        s.record_slot[n.record] = static_cast<uint32_t>(best.size());
-        best.push_back({id, scored.score});
-      } else if (scored.score > best[s.record_slot[n.record]].score) {
-        best[s.record_slot[n.record]] = {id, scored.score};
+      keep(id, scored.score, false);
+    }
+    // Listed entity names the query contains whole ("Mahan Air Cargo" / MAHAN AIR): scored with
+    // the query's other words at a lower weight (internal::ScoreContained).
+    if (contain_max_words_ > 0 || brute_force) {
+      const std::vector<std::string> runs =
+          internal::ContainmentRuns(query.words, query.raw_classes, std::max<size_t>(contain_max_words_, brute_force ? internal::kMaxWords : 0));
+      ContainedNames(runs, brute_force, s.contained);
+      for (uint32_t id : s.contained) {
+        const HotName& n = hot_[id];
+        if (has_filters && !PassesFilters(Record(n.record), q)) continue;
+        collect_pairs(n);
+        if (pairs.empty()) continue;
+        const auto scored = internal::ScoreContained(entity_view, listed_view(n), n.lambda, Required(id), pairs, false);
+        if (scored.score < q.threshold) continue;
+        keep(id, scored.score, true);
       }
     }
     std::sort(best.begin(), best.end(), [&](const Best& a, const Best& b) {
@@ -1507,7 +1693,9 @@ class IndexImpl final : public Screener {
     for (const Best& b : best) {
       const HotName& n = hot_[b.name];
       collect_pairs(n);
-      const auto scored = internal::ScorePairs(view_for(n), listed_view(n), n.lambda, pairs, true);
+      const auto scored = b.contained
+                              ? internal::ScoreContained(entity_view, listed_view(n), n.lambda, Required(b.name), pairs, true)
+                              : internal::ScorePairs(view_for(n), listed_view(n), n.lambda, pairs, true);
       const uint32_t* item_vocab = &hot_items_[n.item_offset];
       auto listed_word = [&](size_t i) { return std::string(VocabText(item_vocab[i])); };
       Hit h;
@@ -1517,6 +1705,7 @@ class IndexImpl final : public Screener {
           name_text_offsets_[b.name], name_text_offsets_[b.name + 1] - name_text_offsets_[b.name]));
       h.alias = n.alias;
       h.score = b.score;
+      h.contained = b.contained;
       for (const PairChoice& p : scored.pairs) {
         const size_t qw = query.words.size();
         const std::string query_item = p.query_item < qw ? query.words[p.query_item]
@@ -1592,6 +1781,8 @@ class IndexImpl final : public Screener {
     w.Vec(name_text_offsets_);
     w.Vec(vocab_arena_);
     w.Vec(vocab_arena_offsets_);
+    w.Vec(vocab_personal_), w.Vec(contain_keys_), w.Vec(contain_names_);
+    w.Pod<uint64_t>(contain_max_words_);
     w.Pod<uint64_t>(memory_bytes_);
   }
   // `bytes` is the whole cache file, kept alive by `mapping`; the arrays are used in place.
@@ -1633,7 +1824,8 @@ class IndexImpl final : public Screener {
         !deletion_keys_.Load(r, &damaged_) || !phonetic_keys_.Load(r, &damaged_) || !r.Vec(vocab_max_weight_) ||
         !r.Vec(hot_) || !r.Vec(hot_items_) || !r.Vec(hot_weights_) || !r.Vec(hot_distinctive_) ||
         !r.Vec(name_text_) || !r.Vec(name_text_offsets_) || !r.Vec(vocab_arena_) ||
-        !r.Vec(vocab_arena_offsets_) || !r.Pod(memory)) {
+        !r.Vec(vocab_arena_offsets_) || !r.Vec(vocab_personal_) || !r.Vec(contain_keys_) || !r.Vec(contain_names_) ||
+        !r.Pod(contain_max_words_) || !r.Pod(memory)) {
       return false;
     }
     memory_bytes_ = memory;
@@ -1644,8 +1836,12 @@ class IndexImpl final : public Screener {
         postings_all_offsets_.size() != vocab + 1 || postings_distinct_offsets_.size() != vocab + 1 ||
         name_text_offsets_.size() != hot_.size() + 1 || vocab_arena_offsets_.back() > vocab_arena_.size() ||
         name_text_offsets_.back() > name_text_.size() || postings_all_offsets_.back() > postings_all_.size() ||
-        postings_distinct_offsets_.back() > postings_distinct_.size()) {
+        postings_distinct_offsets_.back() > postings_distinct_.size() ||
+        contain_keys_.size() != contain_names_.size() || vocab_personal_.size() != vocab || contain_max_words_ > internal::kMaxWords) {
       return false;
+    }
+    for (uint32_t id : contain_names_) {
+      if (id >= hot_.size()) return false;
     }
     for (const HotName& h : hot_) {
       if (h.record >= record_count_ || uint64_t{h.item_offset} + h.n_items > hot_items_.size() ||
@@ -1777,6 +1973,16 @@ class IndexImpl final : public Screener {
   Flat<uint32_t> name_text_offsets_;
   Flat<char> vocab_arena_;
   Flat<uint32_t> vocab_arena_offsets_;
+  // Listed entity names a query may contain (internal::Containable): the hash of their
+  // containment words' text, sorted, and the name id of each; the longest such run of words.
+  Flat<uint8_t> vocab_personal_;  // per vocabulary id: 1 when a listed individual's name has the word
+  Flat<uint64_t> contain_keys_;
+  Flat<uint32_t> contain_names_;
+  uint64_t contain_max_words_ = 0;
+  // The brute-force reference's containment texts per name ("" when not containable), built on
+  // its first use from the words, not from the hashed table.
+  mutable std::once_flag contain_texts_built_;
+  mutable std::vector<std::string> contain_texts_;
   std::string_view VocabText(uint32_t v) const {
     return vocab_arena_.view().substr(vocab_arena_offsets_[v],
                                       vocab_arena_offsets_[v + 1] - vocab_arena_offsets_[v]);
@@ -1888,6 +2094,10 @@ std::string Hit::Explain() const {
     out += ";";
   }
   for (const auto& note : query_notes) out += " note: " + note + ";";
+  if (contained) {
+    out += " contains the listed name whole: the query's other words weigh less, and a contained name is"
+           " never certain (they may name another party);";
+  }
   for (const auto& [words, what] : {std::pair{&place_words, "place"}, std::pair{&legal_form_words, "legal form"},
                                     std::pair{&generic_words, "generic business word"}}) {
     if (words->empty()) continue;

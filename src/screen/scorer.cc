@@ -127,6 +127,7 @@ double ClassFactor(TokenClass c) {
 
 void WeighWords(PreparedName& p, const std::function<double(size_t)>& frequency, bool entity_query) {
   p.classes = ClassifyWords(p.words);
+  p.raw_classes = p.classes;
   auto is = [&](TokenClass c) { return std::find(p.classes.begin(), p.classes.end(), c) != p.classes.end(); };
   // A place before the first name word is often a given name ("Jordan Powell", "Sofia Luna"),
   // unless a legal form or generic business word says the party is a business ("Shenzhen Huawei
@@ -332,6 +333,8 @@ bool Comparable(std::string_view a, std::string_view b, bool query_word) {
 double RawSimilarity(std::string_view a, std::string_view b) {
   if (DifferentKoreanVowels(a, b)) return 0.0;  // 정 jeong ≠ 종 jong
   double s = JaroWinkler(a, b);
+  // Below kMinWordSimilarity no pair counts: the syllable test runs only where it can matter.
+  if (s >= kMinWordSimilarity && DifferentPinyinSyllables(a, b)) return 0.0;  // 张 zhang ≠ 战 zhan
   if (s >= 0.95 || a.size() < 2 || b.size() < 2) return s;
   if (SqueezedEqual(a, b)) return 0.95;
   if (a.size() == b.size()) {
@@ -350,6 +353,64 @@ double WordSimilarity(std::string_view a, std::string_view b, bool query_word) {
   double s = RawSimilarity(a, b);
   if (query_word && s < kSkeletonSimilarity && SkeletonMatch(a, b)) s = kSkeletonSimilarity;
   return s >= MinSimilarity(a.size(), b.size()) ? s : 0.0;
+}
+
+std::vector<uint8_t> ContainmentWords(const std::vector<TokenClass>& classes) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < classes.size(); ++i) {
+    if (classes[i] != TokenClass::kLegalForm && classes[i] != TokenClass::kStopWord) out.push_back(static_cast<uint8_t>(i));
+  }
+  return out;
+}
+
+bool Containable(const std::vector<std::string>& words, const std::vector<TokenClass>& classes) {
+  const std::vector<uint8_t> at = ContainmentWords(classes);
+  if (at.empty()) return false;
+  // Places and generic words alone name no one ("Global Trading"): a name word is needed.
+  if (std::none_of(at.begin(), at.end(), [&](uint8_t i) { return classes[i] == TokenClass::kName; })) return false;
+  if (at.size() == 1) return words[at[0]].size() >= kMinContainedWordLetters;
+  return true;
+}
+
+std::string ContainmentText(const std::vector<std::string>& words, const std::vector<uint8_t>& positions,
+                            size_t begin, size_t end) {
+  std::string out;
+  for (size_t k = begin; k < end; ++k) {
+    if (k > begin) out.push_back(' ');
+    out += words[positions[k]];
+  }
+  return out;
+}
+
+std::vector<std::string> ContainmentRuns(const std::vector<std::string>& words, const std::vector<TokenClass>& classes,
+                                         size_t max_len) {
+  std::vector<std::string> out;
+  const std::vector<uint8_t> at = ContainmentWords(classes);
+  size_t first_name = SIZE_MAX;  // in `at`
+  for (size_t k = 0; k < at.size() && first_name == SIZE_MAX; ++k) {
+    if (classes[at[k]] == TokenClass::kName) first_name = k;
+  }
+  for (size_t begin = 0; begin < at.size(); ++begin) {
+    for (size_t end = begin + 1; end <= at.size() && end - begin <= max_len; ++end) {
+      if (end - begin == 1 && begin != first_name) continue;
+      out.push_back(ContainmentText(words, at, begin, end));
+    }
+  }
+  return out;
+}
+
+ScoreResult ScoreContained(const NameView& query, const NameView& listed, double lambda, uint32_t listed_required,
+                           std::vector<PairChoice>& pairs, bool want_pairs) {
+  NameView contained = query;
+  contained.descriptive = query.n_words >= 32 ? ~0u : (1u << query.n_words) - 1;
+  contained.unmatched_descriptive = std::min(query.unmatched_descriptive, kContainedLambda);
+  ScoreResult r = ScorePairs(contained, listed, lambda, pairs, want_pairs);
+  if ((r.listed_mask & listed_required) != listed_required) {
+    r.score = 0;
+    r.pairs.clear();
+  }
+  r.score = std::min(r.score, kContainedMaxScore);
+  return r;
 }
 
 ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lambda,

@@ -64,6 +64,7 @@ struct NameView {
 struct PreparedName {
   std::vector<std::string> words;
   std::vector<TokenClass> classes;   // per word (ClassifyWords)
+  std::vector<TokenClass> raw_classes;  // per word, ClassifyWords before WeighWords' view
   std::vector<float> weights;        // per word
   std::vector<uint8_t> distinctive;  // per word: 1 for class kName or kNumber
   float unmatched_descriptive = 1.0f;  // NameView::unmatched_descriptive
@@ -146,6 +147,29 @@ inline bool InitialFits(std::string_view initial, std::string_view listed) {
 // an Arabic name chain: "John Michael Smith" / "John Michael Brown", "Kim Jong Un" / "Kim Jong
 // Il") are different people sharing given names: their score is multiplied by this.
 inline constexpr double kDifferentEndsFactor = 0.75;
+// A query that contains a listed entity's whole name ("Mahan Air Cargo" / MAHAN AIR) is that
+// entity or one of its parts (fail closed): the listed name's containment words (every word but
+// legal forms and stop words) appear in the query, in order and next to each other (its legal
+// forms and stop words aside). The query's other words then cost kContainedLambda of their weight,
+// as a listed entity's unmatched words cost λ; the score stays below certain (an officer decides
+// whether the extra words name another party). A listed name of one such word must be a name word
+// of at least kMinContainedWordLetters letters and the query's first name word ("Zorblax Cargo"):
+// short one-word names are as often given names or common words ("Sara", "Day").
+inline constexpr float kContainedLambda = 0.3f;
+inline constexpr double kContainedMaxScore = 0.96;
+inline constexpr size_t kMinContainedWordLetters = 5;
+// Positions of a name's containment words (`classes` from ClassifyWords, before WeighWords).
+std::vector<uint8_t> ContainmentWords(const std::vector<TokenClass>& classes);
+// True when a listed entity name (its words and ClassifyWords classes) can be found contained.
+bool Containable(const std::vector<std::string>& words, const std::vector<TokenClass>& classes);
+// The key of a run of containment words (their texts joined).
+std::string ContainmentText(const std::vector<std::string>& words, const std::vector<uint8_t>& positions,
+                            size_t begin, size_t end);
+// Every run of the query's containment words a listed name may be (ContainmentText), at most
+// `max_len` words long; runs of one word only at the query's first name word.
+std::vector<std::string> ContainmentRuns(const std::vector<std::string>& words, const std::vector<TokenClass>& classes,
+                                         size_t max_len);
+
 struct ScoreResult {
   double score = 0;
   std::vector<PairChoice> pairs;  // accepted pairs
@@ -159,5 +183,11 @@ struct ScoreResult {
 // consumed (sorted).
 ScoreResult ScorePairs(const NameView& query, const NameView& listed, double lambda,
                        std::vector<PairChoice>& pairs, bool want_pairs);
+// The score of a listed entity name contained in the query: ScorePairs with every unmatched
+// query word at kContainedLambda of its weight, at most kContainedMaxScore; 0 unless every one of
+// the listed name's containment words (`listed_required`, bit per word) is matched.
+ScoreResult ScoreContained(const NameView& query, const NameView& listed, double lambda, uint32_t listed_required,
+                           std::vector<PairChoice>& pairs, bool want_pairs);
+
 
 }  // namespace exportctl::screen::internal

@@ -171,6 +171,9 @@ struct Hit {
   // What the query's text hid (NameWarnings): bidirectional controls, invisible characters,
   // look-alike letters of another script in a word.
   std::vector<std::string> query_notes;
+  // The query contains the listed entity's whole name with words of its own ("Mahan Air Cargo" /
+  // MAHAN AIR): scored with those words at a lower weight, never certain (docs/screening.md).
+  bool contained = false;
   // "alias 'GAZPROMBANK' (SDN record 12345): gazprom+bank~gazprombank 1.00; score 0.97"
   std::string Explain() const;
 };

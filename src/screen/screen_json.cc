@@ -28,6 +28,7 @@ nlohmann::json HitJson(const Hit& h) {
   j["certain"] = h.score >= kCertainThreshold;
   j["matched_name"] = h.matched_name;
   j["alias"] = h.alias;
+  j["contained"] = h.contained;
   json words = json::array();
   for (const auto& m : h.matched) {
     words.push_back(

@@ -193,7 +193,7 @@ TEST(ListStore, MappedIndexCacheIsReadInPlaceAndNeverUsedDamaged) {
   std::ifstream in(cache, std::ios::binary);
   std::string magic(25, '\0');
   in.read(magic.data(), 25);
-  EXPECT_EQ(magic, "exportctl screen index 4\n");
+  EXPECT_EQ(magic, "exportctl screen index 5\n");
   // An index in use stays valid when a newer import replaces the cache file under it.
   auto in_use = t.store.OpenIndex();
   ASSERT_TRUE(in_use.ok());

@@ -598,6 +598,80 @@ REVIEW = [
 for row in REVIEW:
     add(*row)
 
+# A listed entity's whole name with a word of the query's own after it ("Mahan Air Cargo"), and a
+# listed word split into three pieces ("Ka sper sky Lab") (2026-12-02, generated from the CSL with a
+# generator of their own, so the pairs above stay as they were). Positives: CSL entity names
+# (ASCII, no legal form) with one of the words below appended; one-word names of five letters or
+# more; a word of eight to fifteen letters of a CSL entity name split into three pieces. Negatives:
+# the name with its first word taken from another listed entity, and the extra word; a short
+# (up to four letters) one-word listed entity name as the given name of a listed person's family
+# name ("Sara Goodwin" / SARA); the pieces of another listed entity's word in the name's place.
+rng2 = random.Random(31)
+EXTRA = ["Cargo", "Express", "Maritime", "Aviation", "Petroleum", "Marine", "Energy", "Airways",
+         "Freight", "Chemicals"]
+LEGAL = {"co", "ltd", "llc", "inc", "corp", "company", "limited", "corporation", "gmbh", "ag",
+         "sa", "jsc", "ojsc", "cjsc", "pjsc", "plc", "llp", "bv", "nv", "srl", "sarl", "spa",
+         "pvt", "fze", "fzco", "ooo", "oao", "zao", "pao", "tov", "pte", "bhd", "sdn", "pty", "kg"}
+STOP = {"the", "of", "and", "de", "la", "al", "el", "for", "&"}
+
+
+def plain_words(n):
+    return re.findall(r"[A-Za-z0-9]+", n)
+
+
+plain = [n for n in firms if re.fullmatch(r"[A-Za-z ]+", n)
+         and not any(w.lower() in LEGAL or w.lower() in STOP for w in n.split())]
+multi = [n for n in plain if 2 <= len(n.split()) <= 4]
+single = sorted({n for n in plain if len(n.split()) == 1})
+rng2.shuffle(multi)
+rng2.shuffle(single)
+for i, n in enumerate(multi[:40]):
+    add(f"{n} {EXTRA[i % len(EXTRA)]}", n, 1, "contained_name", "a word after the listed name")
+for i, n in enumerate([x for x in single if len(x) >= 5][:20]):
+    add(f"{n} {EXTRA[i % len(EXTRA)]}", n, 1, "contained_name", "a word after a one-word listed name")
+for i, n in enumerate(multi[40:70]):
+    other = multi[70 + i].split()
+    words = n.split()
+    if words[0].lower() == other[0].lower():
+        continue
+    add(" ".join([other[0]] + words[1:]) + f" {EXTRA[i % len(EXTRA)]}", n, 0, "contained_name",
+        "the first word from another listed name, and a word after it")
+short = [x for x in single if len(x) <= 4 and x.isalpha()]
+for i, w in enumerate(short[:20]):
+    p = people[(i * 37) % len(people)]
+    add(f"{w.title()} {p[1]}", w, 0, "contained_name", "a short one-word listed name as a given name")
+
+
+def split3(word):
+    k = len(word)
+    a, b = (k + 2) // 3, (2 * k + 2) // 3
+    return [word[:a], word[a:b], word[b:]]
+
+
+long_word = []
+for n in firms:
+    words = n.split()
+    if not re.fullmatch(r"[A-Za-z ]+", n) or len(words) > 4:
+        continue
+    cands = [j for j, w in enumerate(words) if 8 <= len(w) <= 15 and w.lower() not in LEGAL]
+    if cands:
+        long_word.append((n, cands[0]))
+long_word = sorted(set(long_word))
+rng2.shuffle(long_word)
+for n, j in long_word[:40]:
+    words = n.split()
+    pieces = split3(words[j].title())
+    add(" ".join(words[:j] + pieces + words[j + 1:]), n, 1, "split_word", "a listed word split into three pieces")
+# Negatives: names of two words, so that the split word carries the name.
+short_names = [x for x in long_word[40:] if len(x[0].split()) == 2]
+for i, (n, j) in enumerate(short_names[:20]):
+    words = n.split()
+    other, k = short_names[20 + i]
+    if other.split()[k].lower() == words[j].lower():
+        continue
+    pieces = split3(other.split()[k].title())
+    add(" ".join(words[:j] + pieces + words[j + 1:]), n, 0, "split_word", "another listed word split into three pieces in its place")
+
 with open(os.path.join(here, "pairs.csv"), "w", newline="", encoding="utf-8") as f:
     w = csv.writer(f)
     w.writerow(["name1", "name2", "label", "class", "how"])
