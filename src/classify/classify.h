@@ -55,6 +55,9 @@ struct ItemSpec {
 struct SystemComponent {
   ItemSpec spec;
   int64_t count = 1;
+  // ISO codes of the countries the chip was produced in; nullopt = not stated (the GP10
+  // presumption asks it of a 3A090 chip in a system produced in D:5 or Macau).
+  std::optional<std::vector<std::string>> produced_in;
 };
 
 // Thresholds of ECCN 3A090 and friends, loaded from the regime data (never constants in code).

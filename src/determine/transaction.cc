@@ -559,8 +559,11 @@ Status ParseItemSpec(const Dataset& data, element e, const std::string& path, Tr
       Fields cf(co, cp);
       SystemComponent comp;
       std::string clabel;
-      NoteUnknownFields(co, cp, {"count"}, unknown, kChipFields);
+      NoteUnknownFields(co, cp, {"count", "produced_in"}, unknown, kChipFields);
       EXPORTCTL_RETURN_IF_ERROR(ParseIcSpec(data, cf, comp.spec, clabel, unknown));
+      if (auto p = cf.Get("produced_in")) {
+        EXPORTCTL_RETURN_IF_ERROR(ParseCountryList(data, *p, cf.Path("produced_in"), comp.produced_in.emplace()));
+      }
       auto n = ParseQuantity(cf, true, "count");
       if (!n.ok()) return n.status();
       comp.count = *n;

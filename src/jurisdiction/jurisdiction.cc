@@ -105,6 +105,7 @@ struct Rules::Impl {
   std::vector<std::string> h_outputs, h_inputs, e1_inputs, e4_inputs, i_inputs, i_countries, gp10_eccns,
       gp10_countries, h_countries, h_hq_countries, ignored;
   uint32_t h_groups = 0, h_excluding = 0, h_hq_groups = 0, gp10_groups = 0;
+  std::vector<std::string> gp10_named;  // catalog ids of the chips BIS's guidance names
   std::vector<Embargo> embargoes;
   const RuleDef *us_located = nullptr, *us_origin = nullptr, *published = nullptr, *no_de_minimis = nullptr,
                 *de_minimis = nullptr, *fdp_h = nullptr, *fdp_h_worldwide = nullptr, *fdp_e = nullptr,
@@ -331,6 +332,12 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const Dataset& d) {
     auto gg = ReadGroups(**g, "designer_groups", where + "gp10");
     if (!gg.ok()) return gg.status();
     impl->gp10_groups = *gg;
+    // The chips the guidance names are in its own regime file (the GP10 steps declare them too).
+    const Parameter* named = d.Param("guidance-2025-05", "named_prc_ics");
+    if (!named || !named->value.contains("value")) {
+      return Status::Error(ErrorCode::kDataError, "jurisdiction", "regimes/guidance-2025-05.json: parameters.named_prc_ics is required");
+    }
+    EXPORTCTL_RETURN_IF_ERROR(ReadStrings(named->value, "value", impl->gp10_named, "regimes/guidance-2025-05.json: parameters.named_prc_ics"));
     auto ig = param("ignored_technology");
     if (!ig.ok()) return ig.status();
     impl->ignored = (*ig)->get<std::vector<std::string>>();
@@ -417,6 +424,111 @@ class Decider {
   }
   bool HqArea(std::string_view code, Date d) const {
     return !code.empty() && (Is(code, r_.h_hq_countries) || Groups(code, r_.h_hq_groups, d) != 0);
+  }
+
+  // D:5 or Macau, as the GP10 data says (designer's headquarters or place of production).
+  bool Gp10Place(std::string_view code, Date d) const {
+    return !code.empty() && (Is(code, r_.gp10_countries) || Groups(code, r_.gp10_groups, d) != 0);
+  }
+  bool Gp10Named(const ItemSpec& s) const {
+    return s.catalog && std::find(r_.gp10_named.begin(), r_.gp10_named.end(), s.catalog->id) != r_.gp10_named.end();
+  }
+  // Whether every class (candidate) is one the presumption covers; unknown when some are, or
+  // when the item is unclassified.
+  Answer Gp10Class(const std::vector<std::string>& eccns) const {
+    size_t in = 0;
+    for (const auto& e : eccns) in += AnyWithin(e, r_.gp10_eccns) ? 1 : 0;
+    return eccns.empty() || (in != 0 && in != eccns.size()) ? Answer::kUnknown : in == 0 ? Answer::kNo : Answer::kYes;
+  }
+
+  // One chip or item: named by the guidance, or in a covered class and designed or produced in
+  // D:5 or Macau. `designer_asked`: an IC, whose unstated designer may be a PRC one. A place of
+  // production counts when stated (an item without origin facts is taken as US-origin). `why` is
+  // "LABEL (the reason)".
+  Gp10Presumption Gp10One(const ItemSpec& s, const std::string& label, const std::string& field,
+                          const std::vector<std::string>& eccns, const std::vector<std::string>* produced_in,
+                          bool designer_asked, Date d) const {
+    Gp10Presumption p;
+    if (Gp10Named(s)) {
+      p.applies = Answer::kYes;
+      p.named = true;
+      p.why = label + " (named in BIS's guidance)";
+      return p;
+    }
+    std::string tie;  // what ties it to the PRC
+    if (Gp10Place(s.designer_headquarters, d)) tie = "designed by a company headquartered in " + s.designer_headquarters;
+    for (const auto& c : produced_in ? *produced_in : std::vector<std::string>{}) {
+      if (tie.empty() && Gp10Place(c, d)) tie = "produced in " + c;
+    }
+    const Answer cls = Gp10Class(eccns);
+    std::string classes;
+    for (const auto& e : eccns) classes += (classes.empty() ? "" : " or ") + e;
+    if (classes.empty()) classes = "unclassified";
+    if (cls == Answer::kNo) {
+      p.why = label + " (" + classes + ", outside the classes the presumption covers)";
+    } else if (!tie.empty()) {
+      p.applies = cls;
+      p.why = label + " (" + (cls == Answer::kYes ? classes : "class not determined: " + classes) + ", " + tie + ")";
+      if (cls == Answer::kUnknown) p.missing.push_back(field);
+    } else if (designer_asked && s.designer_headquarters.empty()) {
+      p.applies = Answer::kUnknown;
+      p.why = label + " (" + classes + ", its designer's headquarters not stated: a D:5 or Macau designer cannot be ruled out)";
+      p.missing.push_back(field + ".designer_headquarters");
+    } else {
+      p.why = label + " (" + classes + ", neither designed nor produced in D:5 or Macau)";
+    }
+    return p;
+  }
+
+  Gp10Presumption PresumeGp10(const Gp10Facts& f) const {
+    ItemSpec ic;
+    const ItemSpec& s = f.spec ? *f.spec : ic;
+    const std::vector<std::string>* made = f.produced_in ? &*f.produced_in : nullptr;
+    if (s.kind != ItemKind::kSystem) {
+      return Gp10One(s, f.item, f.field, f.eccns, made, s.kind == ItemKind::kIntegratedCircuit, f.as_of);
+    }
+    // A system is treated like the chips it contains (the guidance reaches servers and boards
+    // containing PRC 3A090 ICs): a named or PRC 3A090 chip in it makes it presumed; a 3A090 chip
+    // whose designer is not stated, or whose place of production is not stated when the system
+    // was produced in D:5 or Macau, leaves it open. Its chips are classified on their own.
+    std::string made_prc;
+    for (const auto& c : made ? *made : std::vector<std::string>{}) {
+      if (made_prc.empty() && Gp10Place(c, f.as_of)) made_prc = c;
+    }
+    const Thresholds t = r_.data->ThresholdsOn(f.as_of, f.posture);
+    Gp10Presumption open;
+    auto leave_open = [&](const std::string& why, const std::string& field) {
+      open.applies = Answer::kUnknown;
+      open.why += (open.why.empty() ? f.item + " contains " : ", and ") + why;
+      Merge(open.missing, {field});
+    };
+    for (size_t k = 0; k < s.components.size(); ++k) {
+      const SystemComponent& comp = s.components[k];
+      const ItemSpec& c = comp.spec;
+      const Classification cls = Classify(c, t);
+      std::vector<std::string> eccns;
+      if (cls.determinate) eccns.push_back(EccnName(cls.eccn));
+      for (Eccn e : cls.candidates) eccns.push_back(EccnName(e));
+      std::string label = c.catalog ? c.catalog->name : (c.vendor.empty() ? "" : c.vendor + " ") + c.model;
+      if (label.empty()) label = "component " + std::to_string(k + 1);
+      const std::string field = f.field + ".system.components[" + std::to_string(k) + "]";
+      Gp10Presumption p = Gp10One(c, label, field, eccns, comp.produced_in ? &*comp.produced_in : nullptr, true, f.as_of);
+      if (p.applies == Answer::kYes) {
+        p.why = f.item + " contains " + p.why;
+        return p;
+      }
+      if (p.applies == Answer::kUnknown) {
+        for (const auto& m : p.missing) leave_open(p.why, m);
+      } else if (!made_prc.empty() && !comp.produced_in && Gp10Class(eccns) != Answer::kNo) {
+        leave_open(label + " (" + (eccns.empty() ? std::string("unclassified") : eccns.front()) + "), whose place of production is not stated while " + f.item +
+                       " was produced in " + made_prc,
+                   field + ".produced_in");
+      }
+    }
+    if (open.applies == Answer::kUnknown) return open;
+    open.why = f.item + ": no chip in it is named by BIS's guidance, or a 3A090 chip designed" +
+               std::string(made_prc.empty() ? "" : " or produced") + " in D:5 or Macau";
+    return open;
   }
 
   // Whether any party (or its ultimate parent) is headquartered in D:5 or Macau.
@@ -842,19 +954,22 @@ class Decider {
       }
     }
 
-    // T10: the GP10 presumption for PRC (D:5) 3A090 ICs.
+    // T10: the GP10 presumption for PRC (D:5 or Macau) 3A090 ICs and the systems containing them.
     if (r_.gp10->ActiveOn(f.as_of, f.posture)) {
-      Tri d5 = f.designer_headquarters.empty() ? Tri::Unknown(f.field + ".designer_headquarters")
-               : (Is(f.designer_headquarters, r_.gp10_countries) || Groups(f.designer_headquarters, r_.gp10_groups, f.as_of))
-                   ? Tri::Yes() : Tri::No();
-      for (const auto& c : g.produced_in) {
-        if (Is(c, r_.gp10_countries) || Groups(c, r_.gp10_groups, f.as_of)) d5 = Tri::Yes();
-      }
-      const Tri met = And(eccn_in(r_.gp10_eccns), d5);
-      out.gp10 = met.a == Answer::kYes;
-      weigh(route(r_.gp10, "gp10_presumption", met,
-                  f.item + " (" + eccns + ") developed or produced by a PRC or other D:5 entity: " + Word(d5.a) +
-                      (out.gp10 ? "; presumed made in violation of the EAR (General Prohibition 10 applies to using or dealing in it)" : "")));
+      Gp10Facts gf;
+      gf.item = f.item;
+      gf.field = f.field;
+      ItemSpec ic;
+      ic.designer_headquarters = f.designer_headquarters;
+      gf.spec = f.spec ? f.spec : &ic;
+      gf.eccns = f.eccns;
+      gf.produced_in = g.produced_in;
+      gf.as_of = f.as_of;
+      gf.posture = f.posture;
+      const Gp10Presumption p = PresumeGp10(gf);
+      out.gp10 = p.applies == Answer::kYes;
+      weigh(route(r_.gp10, "gp10_presumption", Tri{p.applies, p.missing},
+                  p.why + (out.gp10 ? "; presumed made in violation of the EAR (General Prohibition 10 applies to using or dealing in it)" : "")));
     }
 
     if (subject) {
@@ -878,6 +993,10 @@ class Decider {
 
 Determination Decide(const Rules& rules, const Facts& facts, const GroupLookup& groups) {
   return Decider(rules.impl(), groups).Decide(facts);
+}
+
+Gp10Presumption PresumeGp10(const Rules& rules, const Gp10Facts& facts, const GroupLookup& groups) {
+  return Decider(rules.impl(), groups).PresumeGp10(facts);
 }
 
 Worksheet DeMinimis(const Rules& rules, const std::vector<UsContent>& content, std::optional<double> value_usd,

@@ -47,6 +47,9 @@ struct Facts {
   bool technology = false; // technology or software (model weights): 734.3(b)(3) can apply
   bool model_weights = false;  // 4E091-type weights: 734.9(l) can apply
   std::string designer_headquarters;  // J15: "" = unknown
+  // The item as specified (a catalog chip, a system's components), for the GP10 presumption;
+  // null: an IC designed by designer_headquarters.
+  const ItemSpec* spec = nullptr;
   std::string destination;            // J9, ISO code
   Date as_of;                         // J1
   Posture posture = Posture::kEnforced;
@@ -118,6 +121,28 @@ struct Determination {
 
 class Rules;
 
+// General Prohibition 10 (15 CFR 736.2(b)(10)) as BIS's guidance of 2025-05-13 reads it: a PRC
+// 3A090 IC is presumed a foreign direct product made in violation of the EAR, so using or dealing
+// in it risks violating GP10. One test for every caller (the jurisdiction route, the GP10 steps).
+struct Gp10Facts {
+  std::string item;                 // label, for texts
+  std::string field;                // path of the item, e.g. "items[0]"
+  const ItemSpec* spec = nullptr;   // the item; a system's components are read from it
+  std::vector<std::string> eccns;   // its class, or every candidate class; {} = unclassified
+  // The countries the item was produced in (origin.produced_in); nullopt = no origin facts.
+  std::optional<std::vector<std::string>> produced_in;
+  Date as_of;
+  Posture posture = Posture::kEnforced;  // a system's components are classified under it
+};
+
+struct Gp10Presumption {
+  // yes: presumed; unknown: a fact not stated (in `missing`) could make it apply.
+  Answer applies = Answer::kNo;
+  bool named = false;                // a chip the guidance names (the item, or one in the system)
+  std::string why;                   // what ties it to the PRC, or what is not stated
+  std::vector<std::string> missing;  // field paths, e.g. "items[0].designer_headquarters"
+};
+
 // Country Group membership as the caller reads it (the engine records what it read). Returns the
 // groups of `read` (bits in the order of data/dataset.h Group) the country is in on the date.
 using GroupLookup = std::function<uint32_t(std::string_view code, uint32_t read)>;
@@ -147,6 +172,12 @@ bool KnownTechnologyEccn(const Dataset& data, std::string_view eccn);
 
 // Decides the question for one item. groups may be empty (the dataset is read directly).
 Determination Decide(const Rules& rules, const Facts& facts, const GroupLookup& groups = {});
+
+// The GP10 presumption for one item: it applies to a 3A090/4A090 item (the classes in the data)
+// whose designer is headquartered in D:5 or Macau or that was produced there, to a chip the
+// guidance names (whatever its class), and to a system containing any such chip. An IC (or a
+// system's 3A090 IC) whose designer is not stated may be one: unknown, never "no".
+Gp10Presumption PresumeGp10(const Rules& rules, const Gp10Facts& facts, const GroupLookup& groups = {});
 
 // The de minimis worksheet alone (for a bill of materials): content, item value, destination, date.
 Worksheet DeMinimis(const Rules& rules, const std::vector<UsContent>& content, std::optional<double> value_usd,

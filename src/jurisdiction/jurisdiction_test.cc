@@ -96,6 +96,60 @@ TEST(Jurisdiction, ThreeA090ContentByDateAndPosture) {
   EXPECT_DOUBLE_EQ(DeMinimis(TheRules(), content, 100, "VN", D("2024-06-01"), Posture::kEnforced).numerator, 50);
 }
 
+// 15 CFR 736.2(b)(10), BIS guidance of 2025-05-13: one presumption for ICs and the systems
+// containing them.
+Gp10Facts Gp10Item(const ItemSpec& spec, std::vector<std::string> eccns, std::optional<std::vector<std::string>> made = std::nullopt) {
+  Gp10Facts f;
+  f.item = "item";
+  f.field = "items[0]";
+  f.spec = &spec;
+  f.eccns = std::move(eccns);
+  f.produced_in = std::move(made);
+  f.as_of = D("2025-06-01");
+  return f;
+}
+
+ItemSpec Chip(const char* name) { return (*BundledData().FindChip(name))->ToSpec(); }
+
+TEST(Gp10Presumption, AnIcDesignedOrProducedInD5OrMacau) {
+  ItemSpec ic;
+  ic.designer_headquarters = "KR";
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(ic, {"3A090.a"}, std::vector<std::string>{"TW"})).applies, Answer::kNo);
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(ic, {"3A090.a"}, std::vector<std::string>{"CN"})).applies, Answer::kYes);
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(ic, {"3A991.p"}, std::vector<std::string>{"CN"})).applies, Answer::kNo);
+  ic.designer_headquarters = "MO";
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(ic, {"3A090.a"})).applies, Answer::kYes);
+  ic.designer_headquarters.clear();  // an unstated designer may be a PRC one
+  const Gp10Presumption open = PresumeGp10(TheRules(), Gp10Item(ic, {"3A090.a"}));
+  EXPECT_EQ(open.applies, Answer::kUnknown);
+  EXPECT_EQ(open.missing, std::vector<std::string>{"items[0].designer_headquarters"});
+  // A named chip whatever its class.
+  const Gp10Presumption named = PresumeGp10(TheRules(), Gp10Item(Chip("Ascend 910D"), {}));
+  EXPECT_EQ(named.applies, Answer::kYes);
+  EXPECT_TRUE(named.named);
+}
+
+TEST(Gp10Presumption, ASystemIsTreatedLikeItsChips) {
+  ItemSpec server;
+  server.kind = ItemKind::kSystem;
+  server.components.push_back({Chip("H100 SXM5 80GB"), 8, std::nullopt});
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(server, {"4A090.a"})).applies, Answer::kNo);
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(server, {"4A090.a"}, std::vector<std::string>{"TW"})).applies, Answer::kNo);
+  // Produced in the PRC: where its chips were produced decides, and is asked.
+  const Gp10Presumption open = PresumeGp10(TheRules(), Gp10Item(server, {"4A090.a"}, std::vector<std::string>{"CN"}));
+  EXPECT_EQ(open.applies, Answer::kUnknown);
+  EXPECT_EQ(open.missing, std::vector<std::string>{"items[0].system.components[0].produced_in"});
+  server.components[0].produced_in = std::vector<std::string>{"TW"};
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(server, {"4A090.a"}, std::vector<std::string>{"CN"})).applies, Answer::kNo);
+  server.components[0].produced_in = std::vector<std::string>{"CN"};
+  EXPECT_EQ(PresumeGp10(TheRules(), Gp10Item(server, {"4A090.a"})).applies, Answer::kYes);
+  server.components.push_back({Chip("Ascend 910B"), 8, std::nullopt});
+  server.components[0].produced_in.reset();
+  const Gp10Presumption ascend = PresumeGp10(TheRules(), Gp10Item(server, {"4A090.a"}));
+  EXPECT_EQ(ascend.applies, Answer::kYes);
+  EXPECT_TRUE(ascend.named);
+}
+
 TEST(Jurisdiction, EccnsAreWrittenAsEccns) {
   EXPECT_TRUE(Rules::IsEccn("3E001"));
   EXPECT_TRUE(Rules::IsEccn("3A090.a"));

@@ -211,7 +211,6 @@ std::unique_ptr<CompiledRules> Compile(const Dataset& d) {
   }
   c->h20_memory_bw = NumberParam(d, "h20-2025", "h20_memory_bandwidth_gbps");
   c->h20_interconnect_bw = NumberParam(d, "h20-2025", "h20_interconnect_bandwidth_gbps");
-  c->gp10_named = ListParam(d, "guidance-2025-05", "named_prc_ics");
   c->h200_max_tpp = NumberParam(d, "h200-2026", "zone_max_tpp");
   c->h200_max_bw = NumberParam(d, "h200-2026", "zone_max_dram_bandwidth_gbps");
   c->h200_china_to_us_ratio = NumberParam(d, "h200-2026", "china_to_us_ratio");

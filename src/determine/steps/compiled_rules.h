@@ -110,7 +110,6 @@ struct CompiledRules {
   };
   std::vector<Letter> h20_letters;
   double h20_memory_bw = 0, h20_interconnect_bw = 0;
-  std::vector<std::string> gp10_named;
   double h200_max_tpp = 0, h200_max_bw = 0;
   std::string h200_us_market_date;    // commercially available in the US on this date
   double h200_china_to_us_ratio = 0;  // China/Macau shipments at most this share of US shipments

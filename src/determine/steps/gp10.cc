@@ -1,75 +1,83 @@
-// General Prohibition 10 (15 CFR 736.2(b)(10)) and PRC-designed advanced-computing ICs: before
+// General Prohibition 10 (15 CFR 736.2(b)(10)) and PRC advanced-computing ICs: before
 // BIS's guidance of 2025-05-13 its knowledge standard (a red flag to resolve), from it the
-// guidance's presumption (Huawei Ascend 910B/910C/910D named), any activity, anywhere.
+// guidance's presumption (Huawei Ascend 910B/910C/910D named), any activity, anywhere. Which items
+// are PRC 3A090 ICs is jurisdiction::PresumeGp10's question, for these steps and the jurisdiction
+// step alike: named chips, a 3A090/4A090 item designed or produced in D:5 or Macau, and systems
+// containing any of them.
 #include "determine/steps/families.h"
 
 namespace exportctl::steps {
 namespace {
 
-bool NamedInGuidance(const Evaluation& ev, const ItemSpec& s) {
-  return s.catalog && std::find(ev.rules.gp10_named.begin(), ev.rules.gp10_named.end(),
-                                s.catalog->id) != ev.rules.gp10_named.end();
+// The presumption for the item under the class being weighed (one candidate at a time).
+jurisdiction::Gp10Presumption Presume(Evaluation& ev, const ItemContext& item) {
+  if (!ev.rules.jurisdiction_rules) {  // fail closed: the data that says which ICs are PRC ones
+    return {jurisdiction::Answer::kUnknown, false,
+            "the GP10 data cannot be read (" + ev.rules.jurisdiction_error + ")", {}};
+  }
+  jurisdiction::Gp10Facts f;
+  f.item = item.label;
+  f.field = "items[" + std::to_string(item.index) + "]";
+  f.spec = &item.spec;
+  f.eccns.push_back(EccnName(item.eccn));
+  if (item.tx_item.origin) f.produced_in = item.tx_item.origin->produced_in;
+  f.as_of = ev.date;
+  f.posture = ev.posture;
+  return jurisdiction::PresumeGp10(*ev.rules.jurisdiction_rules, f,
+                                   [&ev](std::string_view code, uint32_t read) { return ev.Groups(code, read); });
 }
 
 }  // namespace
 
-// Before the guidance: a PRC-designed 3A090 IC is a red flag that its production likely violated
-// the EAR; resolve it before dealing (no presumption yet).
+// Before the guidance: a PRC 3A090 IC is a red flag that its production likely violated the EAR;
+// resolve it before dealing (no presumption yet).
 void Gp10KnowledgeStep(Evaluation& ev, const TransactionFacts&, ItemContext& item,
                        const RuleDef& rule) {
   if (ev.Active(StepId::kGp10PrcIcs)) return;
-  const ItemSpec& s = item.spec;
-  if (NamedInGuidance(ev, s) || (ev.D5OrMacau(s.designer_headquarters) && IsAdvanced(item.eccn))) {
-    // The guidance's date: its regime's effective date in the data.
-    const RuleDef* guidance = ev.rules.Step(StepId::kGp10PrcIcs);
-    const Regime* regime = guidance ? ev.data.FindRegime(guidance->regime_id) : nullptr;
-    ev.Add(&rule, Effect::kUnresolved,
-           EXPLAIN(item.label +
-                   " is a PRC-designed 3A090 IC: under General Prohibition 10 dealing "
-                   "in it is prohibited with knowledge that a violation "
-                   "occurred in its production; that is a red flag to resolve before "
-                   "proceeding (BIS's guidance presuming it came " +
-                   (regime ? "on " + regime->effective.ToString() : std::string("later")) + ")"),
-           item.idx);
-    item.effects.Add(Effect::kUnresolved);
-  }
+  const jurisdiction::Gp10Presumption p = Presume(ev, item);
+  if (p.applies != jurisdiction::Answer::kYes) return;
+  // The guidance's date: its regime's effective date in the data.
+  const RuleDef* guidance = ev.rules.Step(StepId::kGp10PrcIcs);
+  const Regime* regime = guidance ? ev.data.FindRegime(guidance->regime_id) : nullptr;
+  ev.Add(&rule, Effect::kUnresolved,
+         EXPLAIN(p.why +
+                 ": a PRC 3A090 IC (or an item containing one); under General Prohibition 10 dealing "
+                 "in it is prohibited with knowledge that a violation "
+                 "occurred in its production; that is a red flag to resolve before "
+                 "proceeding (BIS's guidance presuming it came " +
+                 (regime ? "on " + regime->effective.ToString() : std::string("later")) + ")"),
+         item.idx);
+  item.effects.Add(Effect::kUnresolved);
 }
 
-// From the guidance: dealing in a PRC 3A090 IC risks violating GP10 (prohibited), except for
-// technical evaluation or destructive testing (its safe harbour); an IC whose designer's
-// headquarters is not stated cannot be ruled out.
+// From the guidance: dealing in a PRC 3A090 IC (or a system containing one) risks violating GP10
+// (prohibited), except for technical evaluation or destructive testing (its safe harbour); an
+// item a fact left out could make one (an IC's designer not stated) cannot be ruled out.
 void Gp10PrcIcsStep(Evaluation& ev, const TransactionFacts&, ItemContext& item,
                     const RuleDef& rule) {
-  const ItemSpec& s = item.spec;
-  const bool named = NamedInGuidance(ev, s);
-  const bool prc = ev.D5OrMacau(s.designer_headquarters);
-  if (named || (prc && IsAdvanced(item.eccn))) {
-    if (ev.tx.end_use.technical_evaluation) {
-      ev.Add(
-          &rule, Effect::kInfo,
-          EXPLAIN(item.label + " is a PRC advanced-computing IC; acquired solely for technical "
-                               "evaluation or destructive testing (safe harbour in the guidance)"),
-          item.idx);
-      ev.Warn(EXPLAIN(item.label + ": GP10 safe harbour relied on; keep the item to technical "
-                                   "evaluation or destructive testing"));
-    } else {
-      ev.Add(&rule, Effect::kProhibited,
-             EXPLAIN(item.label + " is a PRC 3A090 IC" +
-                     std::string(named ? " named in BIS's guidance" : "") +
-                     ": using, transferring or otherwise dealing in it risks violating General "
-                     "Prohibition 10"),
-             item.idx);
-      item.effects.Add(Effect::kProhibited);
-    }
-  } else if (s.kind == ItemKind::kIntegratedCircuit && s.designer_headquarters.empty() &&
-             IsAdvanced(item.eccn)) {
-    ev.Add(
-        &rule, Effect::kUnresolved,
-        EXPLAIN(item.label +
-                ": designer headquarters not stated, so GP10 (PRC 3A090 ICs) cannot be ruled out"),
-        item.idx);
+  const jurisdiction::Gp10Presumption p = Presume(ev, item);
+  if (p.applies == jurisdiction::Answer::kNo) return;
+  if (p.applies == jurisdiction::Answer::kUnknown) {
+    ev.Add(&rule, Effect::kUnresolved,
+           EXPLAIN(p.why + ", so GP10 (PRC 3A090 ICs) cannot be ruled out"), item.idx);
     item.effects.Add(Effect::kUnresolved);
+    return;
   }
+  if (ev.tx.end_use.technical_evaluation) {
+    ev.Add(&rule, Effect::kInfo,
+           EXPLAIN(p.why + ": a PRC advanced-computing IC (or an item containing one); acquired solely for technical "
+                           "evaluation or destructive testing (safe harbour in the guidance)"),
+           item.idx);
+    ev.Warn(EXPLAIN(item.label + ": GP10 safe harbour relied on; keep the item to technical "
+                                 "evaluation or destructive testing"));
+    return;
+  }
+  ev.Add(&rule, Effect::kProhibited,
+         EXPLAIN(p.why +
+                 ": presumed a PRC 3A090 IC (or an item containing one) made in violation of the EAR; using, "
+                 "transferring or otherwise dealing in it risks violating General Prohibition 10"),
+         item.idx);
+  item.effects.Add(Effect::kProhibited);
 }
 
 }  // namespace exportctl::steps

@@ -66,18 +66,7 @@ void WeighItems(Evaluation& ev) {
     f.model_weights = f.technology;
     if (f.technology && !f.origin.published) f.origin.published = item.spec.weights.published;
     f.designer_headquarters = item.spec.designer_headquarters;
-    if (item.spec.kind == ItemKind::kSystem) {  // a system is PRC-developed if a chip in it is
-      f.designer_headquarters.clear();
-      bool all = true;
-      for (const auto& comp : item.spec.components) {
-        const std::string& hq = comp.spec.designer_headquarters;
-        all = all && !hq.empty();
-        if (ev.D5OrMacau(hq)) f.designer_headquarters = hq;
-      }
-      if (f.designer_headquarters.empty() && all && !item.spec.components.empty()) {
-        f.designer_headquarters = item.spec.components.front().spec.designer_headquarters;
-      }
-    }
+    f.spec = &item.spec;  // the GP10 presumption reads a catalog chip's name and a system's chips
     f.destination = ev.tx.destination;
     f.as_of = ev.date;
     f.posture = ev.posture;
