@@ -60,6 +60,14 @@ for alias, target in ecfr['aliases'].items():
 countries['HK']['treat_as'] = 'CN'
 countries['HK']['treat_as_citation'] = 'Hong Kong is treated as China under the EAR (alias mapping in 15 CFR Part 740 Supp. No. 1 as extracted [CG-2026]; "China (including Hong Kong and Macau)" [H20-TH])'
 countries['HK']['aliases'] += ['Hong Kong SAR']
+# 15 CFR 772.1 defines the United States to include Puerto Rico and all territories, dependencies
+# and possessions: shipping there is not an export, and parties there are US parties.
+for code in ['AS', 'GU', 'MP', 'PR', 'UM', 'VI']:
+    countries[code]['treat_as'] = 'US'
+    countries[code]['treat_as_citation'] = ('15 CFR 772.1 ("United States": the 50 States, the District of Columbia, '
+                                            'Puerto Rico, and all territories, dependencies and possessions of the '
+                                            'United States): shipping there is not an export and a party located or '
+                                            'headquartered there is a US party')
 countries['MO']['note'] = 'Macau is not in Country Group D:5; the EAR names "Macau or a destination specified in Country Group D:5" explicitly.'
 countries['MO']['aliases'] += ['Macao SAR', 'Macau SAR']
 
@@ -160,7 +168,7 @@ provenance = [
 ]
 
 out = {
-    'version': '2026-11-29.1',
+    'version': '2026-12-02.1',
     'source': 'Country Groups: ' + SNAP + ', extracted by seelpeed-debug/export-controls-agent-mcp; names: ISO 3166-1 (Debian iso-codes)',
     'membership_note': ('Membership is the 2026-07-23 table, with the dated memberships listed (from/until, each with its citation). '
                         'Provenance says which source attests membership and non-membership in a group on a date: the table '

@@ -593,6 +593,14 @@ std::string_view Dataset::EffectiveCode(std::string_view code) const {
   return code;
 }
 
+std::vector<std::string> Dataset::UnitedStatesCodes() const {
+  std::vector<std::string> out{"US"};
+  for (const auto& c : countries_) {
+    if (c.treat_as == "US") out.push_back(c.code);
+  }
+  return out;
+}
+
 uint32_t Dataset::GroupMask(std::string_view code, Date d) const {
   const Country* c = FindCountry(code);
   if (!c) return 0;

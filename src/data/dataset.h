@@ -149,6 +149,11 @@ class Dataset {
   }
   // The code whose Country Group membership applies (HK → CN; UA-43 → UA-43).
   std::string_view EffectiveCode(std::string_view code) const;
+  // The United States as the EAR defines it (15 CFR 772.1): the US and the places the data treats
+  // as the US (Puerto Rico, Guam, the US Virgin Islands and the other territories).
+  bool IsUnitedStates(std::string_view code) const { return EffectiveCode(code) == "US"; }
+  // Every code IsUnitedStates accepts, "US" first (for modules that do not hold the dataset).
+  std::vector<std::string> UnitedStatesCodes() const;
   bool InGroup(std::string_view code, Group g, Date d) const { return GroupMask(code, d) >> static_cast<int>(g) & 1u; }
   // All Country Groups of a destination on d, one bit per Group.
   uint32_t GroupMask(std::string_view code, Date d) const;

@@ -457,7 +457,7 @@ Status ParseOrigin(const Dataset& data, const Fields& item, std::optional<jurisd
         std::string oc;
         ResolveCountryField(data, xf, "origin_country", st, oc, false);
         EXPORTCTL_RETURN_IF_ERROR(st);
-        if (oc != "US") return Status::Invalid(xf.Path("origin_country"), "US content must be of US origin (got " + oc + "); leave foreign parts out");
+        if (!data.IsUnitedStates(oc)) return Status::Invalid(xf.Path("origin_country"), "US content must be of US origin (got " + oc + "); leave foreign parts out");
       }
       g.us_content->push_back(std::move(u));
       return Status::Ok();

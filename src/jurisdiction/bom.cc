@@ -55,7 +55,7 @@ Status ParseBom(const Dataset& data, std::string_view text, Bom& out) {
     auto origin = data.ResolveCountry(r[2]);
     if (!origin.ok()) return Status::Invalid(at + ".origin_country", origin.status().message());
     out.total_usd += line;
-    if (*origin != "US") continue;  // only US-origin parts are US content
+    if (!data.IsUnitedStates(*origin)) continue;  // only US-origin parts are US content (PR etc. included)
     // A US part without a value would count as no content: its value is the question.
     if (unit <= 0) return Status::Invalid(at + ".unit_value_usd", "must be positive for a US-origin part");
     UsContent u;

@@ -761,7 +761,8 @@ class Decider {
     weigh(route(r_.us_located, "us_located", Tri::Of(g.in_us, o + "in_us"),
                 g.in_us ? (*g.in_us ? f.item + " is in, or moves through, the United States" : f.item + " is not in the United States")
                         : "whether " + f.item + " is in, or moves through, the United States is not stated"));
-    const bool made_in_us = std::find(g.produced_in.begin(), g.produced_in.end(), "US") != g.produced_in.end();
+    const bool made_in_us = std::any_of(g.produced_in.begin(), g.produced_in.end(),
+                                        [&](const std::string& c) { return r_.data->IsUnitedStates(c); });
     Tri us_origin = made_in_us ? Tri::Yes() : Tri::Of(g.produced_in_us, o + "produced_in_us");
     std::string produced = g.produced_in.empty() ? std::string("not stated") : "";
     for (const auto& c : g.produced_in) produced += (produced.empty() ? "" : ", ") + c;

@@ -29,8 +29,13 @@ const char* CoverageStateName(Coverage::State s) {
   return "needs_review";
 }
 
-CoverageCalculator::CoverageCalculator(const Graph& g, ListedFn listed, std::string list_version, double threshold)
-    : g_(g), listed_(std::move(listed)), list_version_(std::move(list_version)), threshold_(threshold) {}
+CoverageCalculator::CoverageCalculator(const Graph& g, ListedFn listed, std::string list_version, double threshold,
+                                       std::vector<std::string> united_states)
+    : g_(g),
+      listed_(std::move(listed)),
+      list_version_(std::move(list_version)),
+      threshold_(threshold),
+      united_states_(std::move(united_states)) {}
 
 const Coverage& CoverageCalculator::Of(uint32_t entity, Date as_of) const {
   std::lock_guard lock(mu_);
@@ -110,7 +115,8 @@ const Coverage& CoverageCalculator::Compute(uint32_t e, Date d, std::unordered_m
   if (c.listed) {
     c.state = Coverage::State::kCovered;
     if (up == Coverage::State::kCovered) c.paths.insert(c.paths.end(), covered.begin(), covered.end());
-  } else if (up != Coverage::State::kNotCovered && ent.country == "US") {
+  } else if (up != Coverage::State::kNotCovered &&
+             std::find(united_states_.begin(), united_states_.end(), ent.country) != united_states_.end()) {
     // The rule covers foreign entities only, so it is not covered itself (as `check` answers for
     // a US party); whether its stake counts in what it owns is open (addendum §1.5): an officer
     // decides for those.

@@ -509,10 +509,11 @@ ListedFn ListedByScreening(const PartyScreener& screener, const Dataset& data, D
 std::unique_ptr<CoverageCalculator> CoverageUnder(const Graph& g, const PartyScreener* screener, const Dataset& data, Date as_of) {
   double threshold = 50;
   if (const Parameter* p = data.Param("affiliates-2025", "threshold_percent")) threshold = p->value.value("value", 50.0);
-  if (!screener) return std::make_unique<CoverageCalculator>(g, nullptr, "", threshold);
+  if (!screener) return std::make_unique<CoverageCalculator>(g, nullptr, "", threshold, data.UnitedStatesCodes());
   std::string lists;
   for (const auto& v : screener->ListVersions()) lists += (lists.empty() ? "" : "; ") + v;
-  return std::make_unique<CoverageCalculator>(g, ListedByScreening(*screener, data, as_of), lists, threshold);
+  return std::make_unique<CoverageCalculator>(g, ListedByScreening(*screener, data, as_of), lists, threshold,
+                                              data.UnitedStatesCodes());
 }
 
 }  // namespace exportctl::ownership

@@ -201,7 +201,10 @@ const char* CoverageStateName(Coverage::State s);  // "not_covered", "covered", 
 // date). The rule's figures come from the regime data (threshold, minority warning).
 class CoverageCalculator {
  public:
-  CoverageCalculator(const Graph& g, ListedFn listed, std::string list_version, double threshold = 50);
+  // united_states: the country codes that are the United States (15 CFR 772.1: "US" and the
+  // territories the country data treats as the US), whose entities the rule does not cover.
+  CoverageCalculator(const Graph& g, ListedFn listed, std::string list_version, double threshold = 50,
+                     std::vector<std::string> united_states = {"US"});
   const Coverage& Of(uint32_t entity, Date as_of) const;
   const std::string& list_version() const { return list_version_; }
   int64_t graph_version() const { return g_.version; }
@@ -212,6 +215,7 @@ class CoverageCalculator {
   ListedFn listed_;
   std::string list_version_;
   double threshold_;
+  std::vector<std::string> united_states_;
   mutable std::mutex mu_;
   mutable std::unordered_map<int32_t, std::unordered_map<uint32_t, Coverage>> by_date_;
   mutable std::unordered_map<uint32_t, ListedStatus> listed_cache_;

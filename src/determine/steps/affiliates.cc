@@ -140,7 +140,7 @@ Standing OwnerStanding(Evaluation& ev, const Party& party, const Owner& o) {
   Standing up = OwnersUp(ev, party, o);
   st.notes.insert(st.notes.end(), up.notes.begin(), up.notes.end());
   st.share = up.share;
-  if (up.state != Standing::State::kNotCovered && o.country == "US" && !listed) {
+  if (up.state != Standing::State::kNotCovered && ev.data.IsUnitedStates(o.country) && !listed) {
     // The rule covers foreign entities only; whether a US entity's stake counts when listed
     // parties own it is an open question (addendum §1.5): an officer decides.
     st.why.push_back(Quoted(o.name) +
@@ -442,7 +442,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
       }
       continue;
     }
-    if (p.country == "US") {
+    if (ev.data.IsUnitedStates(p.country)) {
       mark(ev.Add(r, Effect::kInfo,
                   EXPLAIN(who +
                           " is a US entity: the Affiliates Rule covers foreign entities only, "
@@ -487,7 +487,7 @@ void AffiliatesStep(Evaluation& ev, const TransactionFacts&, const RuleDef* r) {
           // not reach (addendum §1.9). A stake alone does not make a joint venture, and where an
           // owner is located is not where it is headquartered: both must be stated.
           auto partner_hq_ok = [&](const std::string& hq) {
-            return hq == "US" || ev.Groups(hq, a.tgl_partner_groups) != 0;
+            return ev.data.IsUnitedStates(hq) || ev.Groups(hq, a.tgl_partner_groups) != 0;
           };
           std::vector<Owner> owners = p.owners;  // as stated, and those only the graph has
           owners.insert(owners.end(), graph.owners.begin(), graph.owners.end());

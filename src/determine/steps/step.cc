@@ -85,6 +85,7 @@ std::string TransactionFacts::HqUnknownFact() const {
 }
 
 std::string Evaluation::DestinationGroups(const TransactionFacts& facts) const {
+  if (facts.dest_us) return "the United States (15 CFR 772.1): not an export destination";
   if (!facts.dest_groups) return "no Country Group";
   std::string groups = "Country Groups ";
   bool first = true;
