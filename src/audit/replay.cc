@@ -1,9 +1,13 @@
 #include "audit/replay.h"
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "audit/crypto.h"
 #include "core/json_writer.h"
 #include "data/agreements.h"
 #include "data/dataset.h"
@@ -169,6 +173,64 @@ void WriteError(JsonWriter& w, const Status& st) {
   w.Field("field", st.field()).Field("message", st.message()).EndObject();
 }
 
+// ---- Licenses: the versions the license steps were shown, and what they asked -------------------
+
+// One version of a license as the engine sees it (HeldLicense), without its hash. Replay parses it
+// back and writes it again: the same bytes, so the recorded SHA-256 checks the round trip.
+std::string HeldLicenseVersionJson(const HeldLicense& l) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject().Field("number", l.number).Field("holder", l.holder).Field("version", l.version);
+  w.Field("revoked", l.revoked).Field("revocation_reason", l.revocation_reason);
+  w.Field("issued", l.issued.ToString()).Field("expires", l.expires.ToString()).Field("effective", l.effective.ToString());
+  w.Key("destinations").BeginArray();
+  for (const auto& d : l.destinations) w.String(d);
+  w.EndArray().Key("lines").BeginArray();
+  for (const auto& line : l.lines) {
+    w.BeginObject().Field("eccn", line.eccn).Field("chip", line.chip);
+    if (line.quantity) w.Field("quantity", *line.quantity);
+    if (line.tpp) w.Key("tpp").Number(*line.tpp);
+    if (line.performance_density) w.Key("performance_density").Number(*line.performance_density);
+    if (line.memory_bandwidth_gbps) w.Key("memory_bandwidth_gbps").Number(*line.memory_bandwidth_gbps);
+    if (line.interconnect_bandwidth_gbps) w.Key("interconnect_bandwidth_gbps").Number(*line.interconnect_bandwidth_gbps);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (l.tpp_limit) w.Key("tpp_limit").Number(*l.tpp_limit);
+  if (l.value_usd_limit) w.Key("value_usd_limit").Number(*l.value_usd_limit);
+  w.Key("parties").BeginArray();
+  for (const auto& p : l.parties) {
+    w.BeginObject().Field("role", p.role).Field("name", p.name).Field("country", p.country);
+    w.Field("id", p.id).Field("customer", p.customer).EndObject();
+  }
+  w.EndArray().Key("conditions").BeginArray();
+  for (const auto& c : l.conditions) w.String(c);
+  w.EndArray().EndObject();
+  return out;
+}
+
+std::string LicenseQuestionKey(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (std::string_view p : parts) key.append(p).push_back('\n');
+  return key;
+}
+
+// The numbers of licenses (in the order given), for an answer.
+void WriteNumbers(JsonWriter& w, const char* key, const std::vector<const HeldLicense*>& licenses, size_t from = 0) {
+  w.Key(key).BeginArray();
+  for (size_t i = from; i < licenses.size(); ++i) w.String(licenses[i]->number);
+  w.EndArray();
+}
+
+std::string SortedNumbers(const std::vector<const HeldLicense*>& licenses) {
+  std::vector<std::string> numbers;
+  for (const HeldLicense* l : licenses) numbers.push_back(l->number);
+  std::sort(numbers.begin(), numbers.end());
+  std::string out;
+  for (const auto& n : numbers) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
 }  // namespace
 
 struct FactRecorder::Impl {
@@ -230,15 +292,133 @@ struct FactRecorder::Impl {
       return r;
     }
   };
+  struct Licenses final : LicenseView {
+    Impl* owner = nullptr;
+    const LicenseView* inner = nullptr;
+    // Every version of each license shown to the engine, once per number.
+    void Shown(const HeldLicense* l) const {
+      if (!l) return;
+      std::lock_guard lock(owner->held_mu);
+      if (!owner->held_numbers.insert(l->number).second) return;
+      std::vector<const HeldLicense*> chain;
+      for (const HeldLicense* v = l; v; v = v->previous) chain.push_back(v);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("number", l->number).Key("versions").BeginArray();
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        const std::string version = HeldLicenseVersionJson(**it);
+        w.Raw(version.substr(0, version.size() - 1) + ",\"sha256\":\"" + Sha256Hex(version) + "\"}");
+      }
+      w.EndArray().EndObject();
+      owner->held.push_back(std::move(json));
+    }
+    void ShownAll(const std::vector<const HeldLicense*>& v, size_t from) const {
+      for (size_t i = from; i < v.size(); ++i) Shown(v[i]);
+    }
+    void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                    std::vector<const HeldLicense*>& out) const override {
+      const size_t from = out.size();
+      inner->Candidates(destination, eccn, chip, out);
+      ShownAll(out, from);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "candidates").Field("destination", destination).Field("eccn", eccn).Field("chip", chip);
+      WriteNumbers(w, "numbers", out, from);
+      w.EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"candidates", destination, eccn, chip}), std::move(json));
+    }
+    size_t CountCandidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                           const std::vector<const HeldLicense*>& skip, size_t* unskipped,
+                           const HeldLicense** first) const override {
+      size_t unskipped_here = 0;
+      const HeldLicense* first_here = nullptr;
+      const size_t listed = inner->CountCandidates(destination, eccn, chip, skip, &unskipped_here, &first_here);
+      if (unskipped) *unskipped = unskipped_here;
+      if (first) *first = first_here;
+      Shown(first_here);
+      const std::string skipped = SortedNumbers(skip);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "count").Field("destination", destination).Field("eccn", eccn).Field("chip", chip);
+      w.Field("skip", skipped).Field("listed", static_cast<int64_t>(listed)).Field("unskipped", static_cast<int64_t>(unskipped_here));
+      w.Field("first", first_here ? first_here->number : std::string()).EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"count", destination, eccn, chip, skipped}), std::move(json));
+      return listed;
+    }
+    void CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip,
+                          std::string_view party, std::vector<const HeldLicense*>& out) const override {
+      const size_t from = out.size();
+      inner->CandidatesNaming(destination, eccn, chip, party, out);
+      ShownAll(out, from);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "naming").Field("destination", destination).Field("eccn", eccn).Field("chip", chip);
+      w.Field("party", party);
+      WriteNumbers(w, "numbers", out, from);
+      w.EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"naming", destination, eccn, chip, party}), std::move(json));
+    }
+    size_t CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip,
+                           std::string_view party, size_t max, std::vector<const HeldLicense*>& out) const override {
+      const size_t from = out.size();
+      const size_t sharing = inner->CandidatesAlike(destination, eccn, chip, party, max, out);
+      ShownAll(out, from);
+      const std::string max_text = std::to_string(max);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "alike").Field("destination", destination).Field("eccn", eccn).Field("chip", chip);
+      w.Field("party", party).Field("max", static_cast<int64_t>(max)).Field("sharing", static_cast<int64_t>(sharing));
+      WriteNumbers(w, "numbers", out, from);
+      w.EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"alike", destination, eccn, chip, party, max_text}), std::move(json));
+      return sharing;
+    }
+    const HeldLicense* Find(std::string_view number) const override {
+      const HeldLicense* found = inner->Find(number);
+      Shown(found);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "find").Field("number", number).Field("found", found ? found->number : std::string());
+      w.EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"find", number}), std::move(json));
+      return found;
+    }
+    double CompareNames(std::string_view licensed, std::string_view stated) const override {
+      const double score = inner->CompareNames(licensed, stated);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "compare").Field("licensed", licensed).Field("stated", stated);
+      w.Key("value").Number(score);
+      w.EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"compare", licensed, stated}), std::move(json));
+      return score;
+    }
+    bool SameName(std::string_view licensed, std::string_view stated) const override {
+      const bool same = inner->SameName(licensed, stated);
+      std::string json;
+      JsonWriter w(json);
+      w.BeginObject().Field("question", "same_name").Field("licensed", licensed).Field("stated", stated);
+      w.Field("value", same).EndObject();
+      owner->license_answers.Put(LicenseQuestionKey({"same_name", licensed, stated}), std::move(json));
+      return same;
+    }
+  };
   Screening screening_view;
   Allocations allocation_view;
-  Answers screening, allocations;
+  Licenses license_view;
+  Answers screening, allocations, license_answers;
+  std::mutex held_mu;
+  std::set<std::string> held_numbers;
+  std::vector<std::string> held;  // each license shown: {"number", "versions": [...]}
   std::mutex caveats_mu;
   std::vector<std::string> caveats;  // the screener's caveats (stale lists) when it was asked
 };
 
-FactRecorder::FactRecorder(const PartyScreener* screener, const AllocationView* allocations)
+FactRecorder::FactRecorder(const PartyScreener* screener, const AllocationView* allocations,
+                           const LicenseView* licenses)
     : impl_(std::make_unique<Impl>()) {
+  impl_->license_view.owner = impl_.get();
+  impl_->license_view.inner = licenses;
   impl_->screening_view.owner = impl_.get();
   impl_->screening_view.inner = screener;
   impl_->allocation_view.owner = impl_.get();
@@ -251,6 +431,9 @@ const PartyScreener* FactRecorder::screener() const {
 }
 const AllocationView* FactRecorder::allocations() const {
   return impl_->allocation_view.inner ? &impl_->allocation_view : nullptr;
+}
+const LicenseView* FactRecorder::licenses() const {
+  return impl_->license_view.inner ? &impl_->license_view : nullptr;
 }
 const AllocationView* FactRecorder::RecordAllocations(const AllocationView* inner) {
   impl_->allocation_view.inner = inner;
@@ -275,6 +458,19 @@ std::string FactRecorder::Json() const {
   w.Key("allocations");
   if (allocations()) {
     impl_->allocations.AppendArray(w);
+  } else {
+    w.Null();
+  }
+  w.Key("licenses");
+  if (licenses()) {
+    w.BeginObject().Key("held").BeginArray();
+    {
+      std::lock_guard lock(impl_->held_mu);
+      for (const auto& h : impl_->held) w.Raw(h);
+    }
+    w.EndArray().Key("answers");
+    impl_->license_answers.AppendArray(w);
+    w.EndObject();
   } else {
     w.Null();
   }
@@ -417,6 +613,160 @@ class RecordedAllocations final : public AllocationView, public Recorded {
   std::map<std::string, Result<AllocationBalance>> answers_;
 };
 
+// The licenses as the license steps saw them then: the versions recorded (each checked against
+// its SHA-256) and the answers recorded; a question not recorded is answered "none" (no license
+// authorizes anything on it) and listed as unrecorded, never from today's license store.
+class RecordedLicenses final : public LicenseView, public Recorded {
+ public:
+  static Result<std::unique_ptr<RecordedLicenses>> Parse(const nlohmann::json& facts) {
+    auto out = std::make_unique<RecordedLicenses>();
+    for (const auto& h : facts.value("held", nlohmann::json::array())) {
+      const std::string number = StringOr(h, "number");
+      const HeldLicense* previous = nullptr;
+      for (const auto& v : h.value("versions", nlohmann::json::array())) {
+        auto version = ParseVersion(v);
+        if (!version.ok()) return version.status().WithFieldPrefix("facts.licenses.held");
+        version->previous = previous;
+        const std::string sha = StringOr(v, "sha256");
+        if (version->number != number || Sha256Hex(HeldLicenseVersionJson(*version)) != sha) {
+          return Status::Invalid("facts.licenses.held", "license " + number + " version " + std::to_string(version->version) +
+                                                            " does not match its recorded SHA-256");
+        }
+        out->versions_.push_back(std::move(version).value());
+        previous = &out->versions_.back();
+      }
+      if (previous) out->latest_[number] = previous;
+    }
+    for (const auto& a : facts.value("answers", nlohmann::json::array())) {
+      const std::string q = StringOr(a, "question");
+      std::string key;
+      if (q == "candidates") key = LicenseQuestionKey({q, StringOr(a, "destination"), StringOr(a, "eccn"), StringOr(a, "chip")});
+      else if (q == "count") key = LicenseQuestionKey({q, StringOr(a, "destination"), StringOr(a, "eccn"), StringOr(a, "chip"), StringOr(a, "skip")});
+      else if (q == "naming") key = LicenseQuestionKey({q, StringOr(a, "destination"), StringOr(a, "eccn"), StringOr(a, "chip"), StringOr(a, "party")});
+      else if (q == "alike") key = LicenseQuestionKey({q, StringOr(a, "destination"), StringOr(a, "eccn"), StringOr(a, "chip"), StringOr(a, "party"),
+                                                       std::to_string(a.value("max", int64_t{0}))});
+      else if (q == "find") key = LicenseQuestionKey({q, StringOr(a, "number")});
+      else if (q == "compare" || q == "same_name") key = LicenseQuestionKey({q, StringOr(a, "licensed"), StringOr(a, "stated")});
+      else return Status::Invalid("facts.licenses.answers", "unknown question \"" + q + "\"");
+      out->answers_[key] = a;
+    }
+    return out;
+  }
+
+  void Candidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                  std::vector<const HeldLicense*>& out) const override {
+    if (const auto* a = Answer({"candidates", destination, eccn, chip})) Append((*a)["numbers"], out);
+  }
+  size_t CountCandidates(std::string_view destination, std::string_view eccn, std::string_view chip,
+                         const std::vector<const HeldLicense*>& skip, size_t* unskipped,
+                         const HeldLicense** first) const override {
+    if (unskipped) *unskipped = 0;
+    if (first) *first = nullptr;
+    const auto* a = Answer({"count", destination, eccn, chip, SortedNumbers(skip)});
+    if (!a) return 0;
+    if (unskipped) *unskipped = a->value("unskipped", size_t{0});
+    if (first) *first = Latest(StringOr(*a, "first"));
+    return a->value("listed", size_t{0});
+  }
+  void CandidatesNaming(std::string_view destination, std::string_view eccn, std::string_view chip, std::string_view party,
+                        std::vector<const HeldLicense*>& out) const override {
+    if (const auto* a = Answer({"naming", destination, eccn, chip, party})) Append((*a)["numbers"], out);
+  }
+  size_t CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip, std::string_view party,
+                         size_t max, std::vector<const HeldLicense*>& out) const override {
+    const auto* a = Answer({"alike", destination, eccn, chip, party, std::to_string(max)});
+    if (!a) return 0;
+    Append((*a)["numbers"], out);
+    return a->value("sharing", size_t{0});
+  }
+  const HeldLicense* Find(std::string_view number) const override {
+    const auto* a = Answer({"find", number});
+    return a ? Latest(StringOr(*a, "found")) : nullptr;
+  }
+  double CompareNames(std::string_view licensed, std::string_view stated) const override {
+    const auto* a = Answer({"compare", licensed, stated});
+    return a ? a->value("value", 0.0) : 0.0;
+  }
+  bool SameName(std::string_view licensed, std::string_view stated) const override {
+    const auto* a = Answer({"same_name", licensed, stated});
+    return a ? a->value("value", false) : false;
+  }
+
+ private:
+  static Result<HeldLicense> ParseVersion(const nlohmann::json& v) {
+    if (!v.is_object()) return Status::Invalid("versions", "each version is an object");
+    HeldLicense l;
+    l.number = StringOr(v, "number");
+    l.holder = StringOr(v, "holder");
+    l.version = v.value("version", int64_t{0});
+    l.revoked = v.value("revoked", false);
+    l.revocation_reason = StringOr(v, "revocation_reason");
+    for (auto [field, date] : {std::pair{"issued", &l.issued}, std::pair{"expires", &l.expires}, std::pair{"effective", &l.effective}}) {
+      auto d = Date::Parse(StringOr(v, field));
+      if (!d.ok()) return Status::Invalid(std::string("versions.") + field, d.status().message());
+      *date = *d;
+    }
+    for (const auto& d : v.value("destinations", nlohmann::json::array())) l.destinations.push_back(d.get<std::string>());
+    auto optional_number = [](const nlohmann::json& j, const char* key) -> std::optional<double> {
+      auto it = j.find(key);
+      if (it == j.end() || !it->is_number()) return std::nullopt;
+      return it->get<double>();
+    };
+    for (const auto& x : v.value("lines", nlohmann::json::array())) {
+      HeldLicense::Line line;
+      line.eccn = StringOr(x, "eccn");
+      line.chip = StringOr(x, "chip");
+      if (auto q = x.find("quantity"); q != x.end() && q->is_number_integer()) line.quantity = q->get<int64_t>();
+      line.tpp = optional_number(x, "tpp");
+      line.performance_density = optional_number(x, "performance_density");
+      line.memory_bandwidth_gbps = optional_number(x, "memory_bandwidth_gbps");
+      line.interconnect_bandwidth_gbps = optional_number(x, "interconnect_bandwidth_gbps");
+      l.lines.push_back(std::move(line));
+    }
+    l.tpp_limit = optional_number(v, "tpp_limit");
+    l.value_usd_limit = optional_number(v, "value_usd_limit");
+    for (const auto& p : v.value("parties", nlohmann::json::array())) {
+      l.parties.push_back({.role = StringOr(p, "role"), .name = StringOr(p, "name"), .country = StringOr(p, "country"),
+                           .id = StringOr(p, "id"), .customer = StringOr(p, "customer")});
+    }
+    for (const auto& c : v.value("conditions", nlohmann::json::array())) l.conditions.push_back(c.get<std::string>());
+    return l;
+  }
+  const nlohmann::json* Answer(std::initializer_list<std::string_view> parts) const {
+    const std::string key = LicenseQuestionKey(parts);
+    auto it = answers_.find(key);
+    if (it == answers_.end()) {
+      (void)Unrecorded("license", key);
+      return nullptr;
+    }
+    Used();
+    return &it->second;
+  }
+  const HeldLicense* Latest(const std::string& number) const {
+    auto it = latest_.find(number);
+    return it == latest_.end() ? nullptr : it->second;
+  }
+  void Append(const nlohmann::json& numbers, std::vector<const HeldLicense*>& out) const {
+    if (!numbers.is_array()) return;
+    for (const auto& n : numbers) {
+      if (const HeldLicense* l = n.is_string() ? Latest(n.get<std::string>()) : nullptr) out.push_back(l);
+    }
+  }
+  std::deque<HeldLicense> versions_;  // stable addresses: versions point at the one before
+  std::map<std::string, const HeldLicense*> latest_;
+  std::map<std::string, nlohmann::json> answers_;
+};
+
+// The licenses a recorded decision weighed, from its JSON: "D1234567 version 2", …
+std::string LicensesNamed(const nlohmann::json& decision) {
+  std::string out;
+  for (const auto& l : decision.value("licenses", nlohmann::json::array())) {
+    if (!l.is_object()) continue;
+    out += (out.empty() ? "" : ", ") + StringOr(l, "number") + " version " + std::to_string(l.value("version", int64_t{0}));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& engine) {
@@ -464,7 +814,20 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
   ReplayReport report;
   std::unique_ptr<RecordedScreener> screener;
   std::unique_ptr<RecordedAllocations> allocations;
+  std::unique_ptr<RecordedLicenses> licenses;
+  bool license_facts = false;
   if (auto facts = payload.find("facts"); facts != payload.end() && facts->is_object()) {
+    // "licenses": null when no license was held (none weighed then either); absent in records
+    // written before licenses were recorded.
+    if (auto l = facts->find("licenses"); l != facts->end()) {
+      license_facts = true;
+      if (l->is_object()) {
+        auto parsed = RecordedLicenses::Parse(*l);
+        if (!parsed.ok()) return parsed.status();
+        licenses = std::move(parsed).value();
+        options.licenses = licenses.get();
+      }
+    }
     report.facts_recorded = true;
     if (auto s = facts->find("screening"); s != facts->end() && s->is_array()) {
       std::vector<std::string> versions;
@@ -490,7 +853,8 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
   }
   const Decision today = engine.Determine(*tx, options);
   for (const Recorded* r : {static_cast<const Recorded*>(screener.get()),
-                            static_cast<const Recorded*>(allocations.get())}) {
+                            static_cast<const Recorded*>(allocations.get()),
+                            static_cast<const Recorded*>(licenses.get())}) {
     if (!r) continue;
     report.facts_used += r->used();
     report.unrecorded.insert(report.unrecorded.end(), r->unrecorded().begin(),
@@ -524,6 +888,18 @@ Result<ReplayReport> ReplayDecision(const AuditRecord& record, const Engine& eng
     }
   }
   report.identical = report.differences.empty();
+  // A decision that weighed licenses the company holds, recorded before the licenses were kept
+  // with its facts: replay has no view of them, so its answer says nothing about the decision.
+  const std::string named = LicensesNamed(recorded);
+  if (!license_facts && (report.recorded_outcome == "LICENSED" || !named.empty())) {
+    report.replayable = false;
+    report.agrees = false;
+    report.identical = false;
+    report.not_replayable = "license facts: the decision weighed licenses the company holds" +
+                            (named.empty() ? std::string() : " (" + named + ")") +
+                            ", and its record was written before the license versions a decision weighs were recorded "
+                            "with its facts; replay cannot weigh them";
+  }
   return report;
 }
 
@@ -531,7 +907,9 @@ void AppendReplayReportJson(const ReplayReport& r, std::string& out) {
   JsonWriter w(out);
   w.BeginObject()
       .Field("id", r.id)
-      .Field("agrees", r.agrees)
+      .Field("replayable", r.replayable);
+  if (!r.replayable) w.Field("not_replayable", r.not_replayable);
+  w.Field("agrees", r.agrees)
       .Field("identical", r.identical)
       .Field("facts_recorded", r.facts_recorded)
       .Field("facts_used", static_cast<int64_t>(r.facts_used))

@@ -24,6 +24,12 @@ struct ReplayReport {
   int facts_used = 0;                        // recorded answers today's engine asked for again
   std::vector<std::string> unrecorded;       // questions today's engine asked that were not
                                              // recorded (answered "not recorded": an error)
+  // False when the record cannot be replayed faithfully: it weighed licenses the company holds
+  // (a LICENSED decision, or one naming licenses) but was written before the licenses were
+  // recorded with its facts. `not_replayable` says why ("license facts: …"); such a record is
+  // reported as not replayable, not as a disagreement.
+  bool replayable = true;
+  std::string not_replayable;
   bool agrees = false;        // same outcome, license exception and review policy
   bool identical = false;     // the whole decision is the same (ids and data version aside)
   std::string recorded_outcome, today_outcome;
@@ -77,21 +83,28 @@ std::string RecordedAnswer(const AuditRecord& record);
 // screener and the allocation view the decision uses. One per decision; thread-safe.
 class FactRecorder {
  public:
-  // Either may be nullptr (that step is not performed); the wrapper is then nullptr too.
-  FactRecorder(const PartyScreener* screener, const AllocationView* allocations);
+  // Any may be nullptr (that step is not performed); the wrapper is then nullptr too.
+  FactRecorder(const PartyScreener* screener, const AllocationView* allocations,
+               const LicenseView* licenses = nullptr);
   ~FactRecorder();
   FactRecorder(const FactRecorder&) = delete;
   FactRecorder& operator=(const FactRecorder&) = delete;
 
   const PartyScreener* screener() const;
   const AllocationView* allocations() const;
+  // The licenses the company holds, as the license steps see them: each license shown to the
+  // engine is recorded with every version (and each version's SHA-256), and each question asked
+  // with its answer, so replay weighs the same versions whatever the store holds today.
+  const LicenseView* licenses() const;
   // Records the balances read through `inner` instead (e.g. the view a reservation decides
   // with); returns the recording wrapper. A balance read again replaces the earlier answer, so
   // a decision made again (the ledger moved) leaves the answers its final version used.
   const AllocationView* RecordAllocations(const AllocationView* inner);
   // {"screening": [{"party", "as_of", "listings": [...]} | {…, "error"}] | null,
   //  "allocations": [{"account", "country", "consignee", "exporter", "product", "as_of",
-  //                   "cap", "used"} | {…, "error"}] | null}   (null: step not performed)
+  //                   "cap", "used"} | {…, "error"}] | null,   (null: step not performed)
+  //  "licenses": {"held": [{"number", "versions": [{…the version…, "sha256"}]}],
+  //               "answers": [{"question", …, "numbers"|"found"|"value"…}]} | null}
   std::string Json() const;
 
  private:

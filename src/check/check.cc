@@ -170,9 +170,10 @@ Result<Checker::Decided> Checker::Decide(std::string_view request, const CheckOp
   // What the engine consults (listings, balances) is recorded with the decision for replay.
   std::optional<audit::FactRecorder> facts;
   if (s_.audit) {
-    facts.emplace(options.screener, options.allocations);
+    facts.emplace(options.screener, options.allocations, options.licenses);
     options.screener = facts->screener();
     options.allocations = facts->allocations();
+    options.licenses = facts->licenses();
   }
   Checked& c = out.checked;
   if (o.reserve) {

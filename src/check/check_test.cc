@@ -12,9 +12,12 @@
 #include <map>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "audit/audit_test_util.h"
 #include "audit/replay.h"
 #include "determine/decision_json.h"
+#include "license/license.h"
 #include "data/agreements.h"
 #include "data/test_data.h"
 
@@ -229,6 +232,67 @@ TEST_F(CheckTest, BatchAnswersInLineOrderAfterOneCommit) {
   EXPECT_EQ(texts[0] + texts[1] + texts[2] + texts[3], expected);
   ASSERT_EQ(ids.size(), 97u);
   for (const auto& id : ids) EXPECT_TRUE(log_->Get(id).ok()) << id;
+}
+
+// A LICENSED decision records the license versions the license steps weighed (each with its
+// SHA-256) and the answers they got, so replay weighs the same versions without the license store
+// and agrees; a record written before license facts were kept is "not replayable", not a
+// disagreement.
+TEST_F(CheckTest, ALicensedDecisionReplaysWithTheLicenseVersionsItWeighed) {
+  auto lic = license::ParseLicense(
+      R"({"number": "D1234567", "holder": "Example Exporter Inc", "issued": "2026-02-01", "expires": "2028-01-31",
+          "destinations": ["AE"], "items": [{"eccn": "3A090.a", "chip": "B300 SXM", "quantity": 35000}],
+          "parties": [{"role": "ultimate_consignee", "name": "Example Compute LLC", "country": "AE"}],
+          "conditions": ["Quarterly end-use reports"]})",
+      BundledData());
+  ASSERT_TRUE(lic.ok()) << lic.status().ToString();
+  lic->version = 1;
+  std::shared_ptr<const LicenseView> held = std::make_shared<license::LicenseIndex>(std::vector<license::License>{*lic});
+  Checker checker(Services{.dataset = &BundledData(), .engine = &engine_, .ledger = ledger_.get(), .audit = log_.get(),
+                           .licenses = [held] { return held; }});
+  const std::string order =
+      R"j({"reference": "SO-2026-0917", "as_of": "2026-06-01", "posture": "enforced", "destination": "AE",
+          "items": [{"chip": "B300 SXM (HGX, Blackwell Ultra)", "quantity": 1000}],
+          "parties": [{"role": "ultimate_consignee", "name": "Example Compute LLC", "country": "AE",
+                       "headquarters": "AE", "ultimate_parent_headquarters": "AE"},
+                      {"role": "exporter", "name": "Example Exporter Inc", "country": "US"}]})j";
+  auto checked = checker.Check(order, {.today = Date::FromYmd(2026, 6, 1), .caller = "k1", .route = "test"});
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  ASSERT_EQ(checked->decision.outcome, Outcome::kLicensed) << DecisionToJson(checked->decision);
+  auto record = log_->Get(checked->decision.decision_id);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  const auto payload = nlohmann::json::parse(record->payload);
+  const auto& versions = payload["facts"]["licenses"]["held"].at(0)["versions"];
+  EXPECT_EQ(payload["facts"]["licenses"]["held"][0]["number"], "D1234567");
+  EXPECT_EQ(versions.at(0)["version"], 1);
+  EXPECT_EQ(versions.at(0)["sha256"].get<std::string>().size(), 64u);
+
+  auto replay = audit::ReplayDecision(*record, engine_);
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_TRUE(replay->replayable);
+  EXPECT_TRUE(replay->agrees) << replay->today_decision;
+  EXPECT_TRUE(replay->identical) << ::testing::PrintToString(replay->differences);
+  EXPECT_TRUE(replay->unrecorded.empty()) << ::testing::PrintToString(replay->unrecorded);
+
+  // A recorded version that does not match its SHA-256 is refused, naming the facts.
+  auto tampered = *record;
+  auto changed = payload;
+  changed["facts"]["licenses"]["held"][0]["versions"][0]["lines"][0]["quantity"] = 99999;
+  tampered.payload = changed.dump();
+  auto refused = audit::ReplayDecision(tampered, engine_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "facts.licenses.held");
+
+  // Written before license facts were kept: not replayable (license facts), not a disagreement.
+  auto old = *record;
+  auto without = payload;
+  without["facts"].erase("licenses");
+  old.payload = without.dump();
+  auto old_replay = audit::ReplayDecision(old, engine_);
+  ASSERT_TRUE(old_replay.ok()) << old_replay.status().ToString();
+  EXPECT_FALSE(old_replay->replayable);
+  EXPECT_EQ(old_replay->not_replayable.rfind("license facts: ", 0), 0u) << old_replay->not_replayable;
+  EXPECT_NE(old_replay->not_replayable.find("D1234567 version 1"), std::string::npos) << old_replay->not_replayable;
 }
 
 // A check of an order whose reference holds a reservation leaves that reservation out only when

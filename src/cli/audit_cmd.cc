@@ -1,6 +1,7 @@
 // audit verify|head|show|replay|export and keys create|revoke|list: thin wrappers over the audit
 // library. Exit codes: 0 success, 2 invalid input, 1 anything else — including a log that fails
-// verification and a replay that disagrees, so scripts can alert on them.
+// verification and a replay that disagrees, so scripts can alert on them; `audit replay` exits 3
+// for a record it cannot replay faithfully (a LICENSED decision recorded without its license facts).
 #include <unistd.h>
 
 #include <cstdio>
@@ -190,7 +191,9 @@ void RegisterAuditCommands(CLI::App& app, CliContext& ctx) {
     std::string out;
     audit::AppendReplayReportJson(*report, out);
     std::cout << out << '\n';
-    ctx.exit_code = report->agrees ? 0 : 1;
+    // 3: the record cannot be replayed faithfully (not_replayable says why), which is not a
+    // disagreement; 1: today's engine disagrees.
+    ctx.exit_code = !report->replayable ? 3 : report->agrees ? 0 : 1;
   });
 
   // audit export [--from D] [--to D] [--format jsonl|csv | --csv] [--output FILE]

@@ -65,6 +65,11 @@ import json,sys; j=json.load(open('$tmp/lic.json')); l=j['licenses'][0]; d=l['dr
 sys.exit(0 if j['outcome']=='LICENSED' and j['items'][0]['license']=='D1234567' and l['number']=='D1234567' and d['amount']==1000 and d['remaining_after']==34000 else 1)"
 "$bin" --data-dir "$c" check --text "$order" > "$tmp/lic.txt"
 expect "... and --text says it" grep -q "LICENSED" "$tmp/lic.txt"
+lic_id=$(python3 -c "import json; print(json.load(open('$tmp/lic.json'))['decision_id'])")
+"$bin" --data-dir "$c" audit replay "$lic_id" > "$tmp/lic-replay.json"
+expect "audit replay of the LICENSED decision agrees: it weighs the license versions recorded with it" python3 -c "
+import json,sys; r=json.load(open('$tmp/lic-replay.json'))
+sys.exit(0 if r['replayable'] and r['agrees'] and r['today_outcome']=='LICENSED' and not r['unrecorded'] else 1)"
 "$bin" --data-dir "$c" check --reserve "$order" > "$tmp/res.json"
 expect "check --reserve draws 1000 units on license:D1234567:units" python3 -c "
 import json,sys; j=json.load(open('$tmp/res.json')); p=[x for x in j['ledger_postings'] if 'reserve 1000 units on license:D1234567:units' in x]
