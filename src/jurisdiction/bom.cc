@@ -45,8 +45,11 @@ Status ParseBom(const Dataset& data, std::string_view text, Bom& out) {
     EXPORTCTL_RETURN_IF_ERROR(number(r[3], "quantity", qty));
     EXPORTCTL_RETURN_IF_ERROR(number(r[4], "unit_value_usd", unit));
     if (qty != std::floor(qty) || qty < 1 || qty > 1e12) return Status::Invalid(at + ".quantity", "must be a whole number from 1 to 10^12");
+    // The same bound as a transaction's values: beyond it a ratio of sums means nothing.
+    constexpr double kMaxValueUsd = 1e15;
     const double line = qty * unit;
-    if (!std::isfinite(line) || !std::isfinite(out.total_usd + line)) return Status::Invalid(at + ".unit_value_usd", "the line's value is too large");
+    if (unit > kMaxValueUsd || line > kMaxValueUsd || out.total_usd + line > kMaxValueUsd)
+      return Status::Invalid(at + ".unit_value_usd", "the line's value (quantity x unit value) must be at most 10^15 USD in all");
     std::optional<bool> gbs;
     if (r.size() == 6 && !r[5].empty()) {
       if (r[5] != "true" && r[5] != "false") return Status::Invalid(at + ".gbs_eligible", "must be true, false or empty (not stated)");

@@ -177,12 +177,15 @@ Result<License> ParseLicense(std::string_view json_text, const Dataset& data) {
     LicenseItem item;
     auto eccn = Text(it, "eccn", f + ".eccn", {.max_chars = 20});
     if (!eccn.ok()) return eccn.status();
+    // An empty string is not "no ECCN": it is a field filled in wrong (leave it out instead).
+    if (eccn->empty() && it.contains("eccn")) return Invalid(f + ".eccn", "is empty: name the ECCN or leave the field out");
     if (!eccn->empty() && !KnownEccns().count(*eccn)) {
       return Invalid(f + ".eccn", "unknown ECCN \"" + *eccn + "\" (known: 3A090[.a|.b|.c], 4A090[.a|.b], 4E091, 3A991.p, 4A994.l)");
     }
     item.eccn = *eccn;
     auto chip = Text(it, "chip", f + ".chip", {.max_chars = 200});
     if (!chip.ok()) return chip.status();
+    if (chip->empty() && it.contains("chip")) return Invalid(f + ".chip", "is empty: name the chip or leave the field out");
     if (!chip->empty()) {
       auto rec = data.FindChip(*chip);
       if (!rec.ok()) return Invalid(f + ".chip", rec.status().message());

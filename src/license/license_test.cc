@@ -63,6 +63,8 @@ TEST(LicenseFile, BadFilesNameTheField) {
   const std::vector<Bad> cases = {
       {"unknown eccn", [](json& j) { j["items"][0]["eccn"] = "3A999.x"; }, "items[0].eccn"},
       {"unknown chip", [](json& j) { j["items"][0]["chip"] = "Nonexistent Z9"; }, "items[0].chip"},
+      {"empty eccn beside a chip", [](json& j) { j["items"][0]["eccn"] = ""; }, "items[0].eccn"},
+      {"empty chip beside an eccn", [](json& j) { j["items"][0] = {{"eccn", "3A090.a"}, {"chip", ""}, {"quantity", 5}}; }, "items[0].chip"},
       {"negative quantity", [](json& j) { j["items"][0]["quantity"] = -5; }, "items[0].quantity"},
       {"zero quantity", [](json& j) { j["items"][0]["quantity"] = 0; }, "items[0].quantity"},
       {"fractional quantity", [](json& j) { j["items"][0]["quantity"] = 1.5; }, "items[0].quantity"},
