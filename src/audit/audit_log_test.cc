@@ -305,6 +305,36 @@ TEST_P(AuditLogTest, PostgresRefusesUpdatesAndDeletes) {
   EXPECT_EQ(log->Verify().records_checked, 2);
 }
 
+// A short-lived process (a CLI call) leaves its records in the WAL for the next one; they are
+// read by every later opener, and the WAL does not grow without bound across such processes.
+TEST_P(AuditLogTest, SqliteShortLivedAppendsStayReadableAndTheWalBounded) {
+  if (db_->postgres()) GTEST_SKIP() << "SQLite only";
+  const std::string wal = path_ + "-wal";
+  for (int call = 0; call < 200; ++call) {
+    auto log = OpenAuditLog({.location = path_, .clock = {},
+                             .durability = Durability::kProcessCrash});
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    auto r = (*log)->Append({.id = "dec_" + std::to_string(call), .kind = "decision",
+                             .actor = "cli", .payload = R"({"pad":")" + std::string(9000, 'x') + "\"}"});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    if (call == 0) {
+      log->reset();
+      ASSERT_TRUE(std::filesystem::exists(wal));
+      auto reader = OpenAuditLog({.location = path_, .clock = {}, .read_only = true});
+      ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+      EXPECT_TRUE((*reader)->Get("dec_0").ok());
+    }
+  }
+  // 200 commits of two 16 KiB pages or more each: without checkpoints the WAL would pass
+  // 400 frames; a process that finds 64 or more empties it on its way out.
+  EXPECT_LT(std::filesystem::file_size(wal), 128u * (16384 + 24)) << "the WAL was never emptied";
+  auto reader = OpenAuditLog({.location = path_, .clock = {}, .read_only = true});
+  ASSERT_TRUE(reader.ok());
+  const VerifyReport report = (*reader)->Verify();
+  EXPECT_TRUE(report.ok);
+  EXPECT_EQ(report.records_checked, 200);
+}
+
 TEST(AuditLocationTest, RedactsPasswords) {
   EXPECT_EQ(RedactLocation("postgresql://u:secret@host:5432/db"), "postgresql://u:***@host:5432/db");
   EXPECT_EQ(RedactLocation("postgres://u@host/db"), "postgres://u@host/db");

@@ -1,9 +1,15 @@
 #include "audit/crypto.h"
 
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but EVP's first use
+// loads the configuration and the default provider (3-5 ms, more than a whole CLI `check`
+// spends on its audit record); the low-level functions run the same assembly (SHA extensions
+// when the CPU has them) with no set-up.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <sys/random.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <vector>
 
@@ -24,21 +30,27 @@ std::string ToHex(const unsigned char* p, size_t n) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // EVP_Digest is one call, thread-safe, and uses the CPU's SHA extensions when present. The
-  // algorithm is fetched once: EVP_sha256() makes OpenSSL 3 look it up again at every call, which
-  // cost more than the hash of a short text (decision ids).
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (EVP_Digest(data.data(), data.size(), digest, &len, sha256 ? sha256 : EVP_sha256(), nullptr) != 1) {
-    std::abort();  // OpenSSL cannot fail to hash in memory; if it does, stop rather than log garbage
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_CTX ctx;
+  // OpenSSL cannot fail to hash in memory; if it does, stop rather than log garbage.
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, data.data(), data.size()) != 1 ||
+      SHA256_Final(digest, &ctx) != 1) {
+    std::abort();
   }
-  return ToHex(digest, len);
+  return ToHex(digest, sizeof digest);
 }
 
 std::string RandomHex(size_t bytes) {
+  // The kernel's generator (getrandom(2)): OpenSSL's RAND_bytes would first seed its own DRBG,
+  // a millisecond or more per process for the few ids a CLI call needs.
   std::vector<unsigned char> buf(bytes);
-  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) std::abort();
+  size_t filled = 0;
+  while (filled < buf.size()) {
+    const ssize_t n = getrandom(buf.data() + filled, buf.size() - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) std::abort();  // no randomness: stop rather than issue guessable ids or keys
+    filled += static_cast<size_t>(n);
+  }
   return ToHex(buf.data(), buf.size());
 }
 

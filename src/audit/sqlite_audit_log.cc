@@ -1,6 +1,7 @@
 // The SQLite audit log (the default): one file in WAL mode. Writes are serialised by SQLite's
 // write lock (BEGIN IMMEDIATE), so several processes on one file keep one chain; readers share
 // one connection. The chain itself is built and verified in chained_log.cc.
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -112,6 +113,16 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
     }
     checkpoint_cv_.notify_all();
     if (checkpointer_.joinable()) checkpointer_.join();
+    // The WAL is left for the next process (its records are durable already: every commit is
+    // synced), so that a one-shot CLI call costs one fsync, not four, and does not delete and
+    // re-create the WAL (a directory sync). The first opener after it re-reads the WAL to
+    // rebuild its index, so a process that finds it longer than a few commits empties it.
+    // Never waiting here: a busy reader or writer elsewhere leaves it to a later process.
+    if (write_db_.get() && wal_frames_.load() >= kCheckpointOnCloseFrames) {
+      sqlite3_busy_timeout(write_db_.get(), 0);
+      (void)sqlite3_wal_checkpoint_v2(write_db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                      nullptr, nullptr);
+    }
   }
 
   Status Open() {
@@ -123,23 +134,23 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
       // Checkpoints (copying the WAL into the database, with an fsync) run on their own
       // connection and thread, so that an append never waits for one.
       EXPORTCTL_RETURN_IF_ERROR(write_db_.Exec("PRAGMA wal_autocheckpoint=0"));
-      EXPORTCTL_RETURN_IF_ERROR(checkpoint_db_.Open(options_.path, false,
-                                                    options_.durability == Durability::kFsync));
+      KeepWalOnClose(write_db_);
+      sqlite3_wal_hook(write_db_.get(), &SqliteAuditLog::CountWalFrames, this);
       checkpointer_ = std::thread([this] { CheckpointLoop(); });
+      return Status::Ok();  // the read connection is opened by the first read
     }
-    EXPORTCTL_RETURN_IF_ERROR(read_db_.Open(options_.path, options_.read_only));
-    if (options_.read_only) {
-      Stmt check(read_db_, "SELECT value FROM audit_meta WHERE key='format'");
-      if (!check.ok() || check.Step() != SQLITE_ROW) {
-        return Status::Error(ErrorCode::kNotFound, "",
-                             options_.path + " is not an exportctl audit log");
-      }
+    EXPORTCTL_RETURN_IF_ERROR(read_db_.Open(options_.path, true));
+    Stmt check(read_db_, "SELECT value FROM audit_meta WHERE key='format'");
+    if (!check.ok() || check.Step() != SQLITE_ROW) {
+      return Status::Error(ErrorCode::kNotFound, "",
+                           options_.path + " is not an exportctl audit log");
     }
     return Status::Ok();
   }
 
   Result<AuditRecord> Get(const std::string& id) const override {
     std::lock_guard<std::mutex> lock(read_mu_);
+    EXPORTCTL_RETURN_IF_ERROR(OpenReadDb());
     Stmt s(read_db_, (std::string(kSelectColumns) + "WHERE id = ?1").c_str());
     if (!s.ok()) return read_db_.Error("audit get");
     s.Bind(1, id);
@@ -154,6 +165,7 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
   Status Scan(const TimeRange& range,
               const std::function<bool(const AuditRecord&)>& visit) const override {
     std::lock_guard<std::mutex> lock(read_mu_);
+    EXPORTCTL_RETURN_IF_ERROR(OpenReadDb());
     Stmt s(read_db_, (std::string(kSelectColumns) +
                       "WHERE (?1 = '' OR time >= ?1) AND (?2 = '' OR time <= ?2) ORDER BY seq")
                          .c_str());
@@ -169,6 +181,7 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
 
   Result<Anchor> Head() const override {
     std::lock_guard<std::mutex> lock(read_mu_);
+    EXPORTCTL_RETURN_IF_ERROR(OpenReadDb());
     return ReadHead(read_db_);
   }
 
@@ -194,6 +207,7 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
   Status ReadChain(Anchor* head,
                    const std::function<bool(const AuditRecord&)>& visit) const override {
     std::lock_guard<std::mutex> lock(read_mu_);
+    EXPORTCTL_RETURN_IF_ERROR(OpenReadDb());
     // One read transaction: the head and the records come from the same snapshot.
     EXPORTCTL_RETURN_IF_ERROR(read_db_.Exec("BEGIN"));
     struct EndTxn {
@@ -213,13 +227,41 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
   }
 
  private:
+  // A WAL this long (16 KiB pages, about 1 MiB) is emptied by the process that closes the log.
+  static constexpr int kCheckpointOnCloseFrames = 64;
+
+  static void KeepWalOnClose(const Db& db) {
+    sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  }
+
+  static int CountWalFrames(void* self, sqlite3*, const char*, int frames) {
+    static_cast<SqliteAuditLog*>(self)->wal_frames_.store(frames);
+    return SQLITE_OK;
+  }
+
+  // The read connection, opened by the first read (read_mu_ held): a process that only
+  // appends, as a CLI `check`, never opens it.
+  Status OpenReadDb() const {
+    if (read_db_.get()) return Status::Ok();
+    EXPORTCTL_RETURN_IF_ERROR(read_db_.Open(options_.path, false));
+    KeepWalOnClose(read_db_);
+    return Status::Ok();
+  }
+
+  // Every 200 ms; the connection is opened on the first round, so a process that ends sooner
+  // (a CLI call) neither opens it nor checkpoints on its way out.
   void CheckpointLoop() {
     std::unique_lock<std::mutex> lock(checkpoint_mu_);
     while (!stop_checkpoints_) {
       checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      if (stop_checkpoints_) break;
       lock.unlock();
+      if (!checkpoint_db_.get() &&
+          checkpoint_db_.Open(options_.path, false, options_.durability == Durability::kFsync).ok()) {
+        KeepWalOnClose(checkpoint_db_);
+      }
       // PASSIVE never blocks writers; a failure (e.g. busy) is retried on the next round.
-      (void)checkpoint_db_.Exec("PRAGMA wal_checkpoint(PASSIVE)");
+      if (checkpoint_db_.get()) (void)checkpoint_db_.Exec("PRAGMA wal_checkpoint(PASSIVE)");
       lock.lock();
     }
   }
@@ -227,9 +269,10 @@ class SqliteAuditLog final : public internal::ChainedAuditLog {
   SqliteAuditOptions options_;
   Db write_db_;  // used by the current leader only
   std::unique_ptr<WriteStatements> statements_;  // write_db_'s, prepared on the first write
+  std::atomic<int> wal_frames_{0};  // the WAL's length after this process's last commit
   mutable std::mutex read_mu_;
-  Db read_db_;
-  Db checkpoint_db_;
+  mutable Db read_db_;
+  Db checkpoint_db_;  // the checkpoint thread's
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stop_checkpoints_ = false;
