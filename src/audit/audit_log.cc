@@ -8,6 +8,8 @@
 #include "core/csv_writer.h"
 #include "audit/crypto.h"
 #include "core/json_writer.h"
+#include "core/data_dir.h"
+#include "core/postgres_module.h"
 
 namespace exportctl::audit {
 
@@ -121,6 +123,31 @@ void AppendVerifyReportJson(const VerifyReport& r, std::string& out) {
     w.Field("problem", r.problem).EndObject();
   }
   w.EndObject();
+}
+
+bool IsPostgresUrl(const std::string& location) { return exportctl::IsPostgresUrl(location); }
+
+std::string RedactLocation(const std::string& location) {
+  if (!IsPostgresUrl(location)) return location;
+  const size_t scheme = location.find("://") + 3;
+  const size_t at = location.find('@', scheme);
+  if (at == std::string::npos) return location;
+  const size_t colon = location.find(':', scheme);
+  if (colon == std::string::npos || colon > at) return location;
+  return location.substr(0, colon + 1) + "***" + location.substr(at);
+}
+
+Result<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditLogOptions& options) {
+  if (!IsPostgresUrl(options.location)) {
+    return OpenSqliteAuditLog({.path = options.location,
+                               .clock = options.clock,
+                               .read_only = options.read_only,
+                               .durability = options.durability});
+  }
+  using Open = Result<std::unique_ptr<AuditLog>> (*)(const AuditLogOptions&);
+  auto open = PostgresModuleFunction("exportctl_postgres_open_audit_log");
+  if (!open.ok()) return open.status();
+  return reinterpret_cast<Open>(*open)(options);
 }
 
 }  // namespace exportctl::audit

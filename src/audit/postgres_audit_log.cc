@@ -254,28 +254,14 @@ class PostgresAuditLog final : public internal::ChainedAuditLog {
 
 }  // namespace
 
-bool IsPostgresUrl(const std::string& location) { return exportctl::IsPostgresUrl(location); }
+}  // namespace exportctl::audit
 
-std::string RedactLocation(const std::string& location) {
-  if (!IsPostgresUrl(location)) return location;
-  const size_t scheme = location.find("://") + 3;
-  const size_t at = location.find('@', scheme);
-  if (at == std::string::npos) return location;
-  const size_t colon = location.find(':', scheme);
-  if (colon == std::string::npos || colon > at) return location;
-  return location.substr(0, colon + 1) + "***" + location.substr(at);
-}
-
-Result<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditLogOptions& options) {
-  if (!IsPostgresUrl(options.location)) {
-    return OpenSqliteAuditLog({.path = options.location,
-                               .clock = options.clock,
-                               .read_only = options.read_only,
-                               .durability = options.durability});
-  }
-  auto log = std::make_unique<PostgresAuditLog>(options);
+// The PostgreSQL module's entry point for the audit log (core/postgres_module.h).
+extern "C" __attribute__((visibility("default")))
+exportctl::Result<std::unique_ptr<exportctl::audit::AuditLog>>
+exportctl_postgres_open_audit_log(const exportctl::audit::AuditLogOptions& options) {
+  using exportctl::audit::AuditLog;
+  auto log = std::make_unique<exportctl::audit::PostgresAuditLog>(options);
   EXPORTCTL_RETURN_IF_ERROR(log->Open());
   return std::unique_ptr<AuditLog>(std::move(log));
 }
-
-}  // namespace exportctl::audit

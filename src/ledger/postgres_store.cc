@@ -434,11 +434,15 @@ class PostgresStore final : public Store {
 };
 
 }  // namespace
+}  // namespace exportctl::ledger::internal
 
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_string) {
+// The PostgreSQL module's entry point for the ledger (core/postgres_module.h).
+extern "C" __attribute__((visibility("default")))
+exportctl::Result<std::unique_ptr<exportctl::ledger::internal::Store>>
+exportctl_postgres_open_store(const std::string& connection_string) {
+  using exportctl::ledger::internal::PostgresStore;
+  using exportctl::ledger::internal::Store;
   auto store = std::make_unique<PostgresStore>(connection_string);
   EXPORTCTL_RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<Store>(std::move(store));
 }
-
-}  // namespace exportctl::ledger::internal

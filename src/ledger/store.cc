@@ -2,7 +2,16 @@
 // check-then-append reservation step.
 #include "ledger/store.h"
 
+#include "core/postgres_module.h"
+
 namespace exportctl::ledger::internal {
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_string) {
+  using Open = Result<std::unique_ptr<Store>> (*)(const std::string&);
+  auto open = PostgresModuleFunction("exportctl_postgres_open_store");
+  if (!open.ok()) return open.status();
+  return reinterpret_cast<Open>(*open)(connection_string);
+}
 
 std::string LedgerTablesSql(const std::string& id_type, const std::string& int_type,
                             const std::string& totals_table_options) {

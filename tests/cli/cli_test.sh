@@ -325,4 +325,13 @@ expect "the next check agrees" python3 -c "import json,sys; b=json.load(open('$t
 "$bin" --data-dir "$o2" --max-list-age-days 36500 lists import "$tmp/consolidated_2026-11-28.json" > "$tmp/list-cov.txt"
 expect "a delisting is reported as the end of coverage" grep -q "Penang Compute Sdn Bhd: covered → not_covered" "$tmp/list-cov.txt"
 
+# PostgreSQL is loaded only when asked for: the command starts without libpq, and a missing
+# PostgreSQL module is a clear error naming it, not a crash or a silent fallback to SQLite.
+expect "exportctl does not load libpq at start" bash -c "! ldd '$bin' | grep -q libpq"
+echo '{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H20","quantity":1}]}' > "$tmp/h20.json"
+EXPORTCTL_POSTGRES_MODULE="$tmp/no-such-module.so" "$bin" --data-dir "$tmp/pgless" check --ledger postgresql://nobody@127.0.0.1:1/none "$tmp/h20.json" > "$tmp/out" 2> "$tmp/err"
+expect "a PostgreSQL ledger without the module exits 1" test $? -eq 1
+expect "... saying the module was not found" grep -q "exportctl-postgres.so was not found" "$tmp/err"
+expect "... and prints no decision" test ! -s "$tmp/out"
+
 exit $fails
