@@ -158,9 +158,29 @@ size_t LicenseIndex::CountCandidates(std::string_view destination, std::string_v
     if (h >= held_.data() && h < held_.data() + held_.size()) skipped.push_back(static_cast<uint32_t>(h - held_.data()));
   }
   std::sort(skipped.begin(), skipped.end());
+  skipped.erase(std::unique(skipped.begin(), skipped.end()), skipped.end());
+  *first = nullptr;
+  if (n == 1) {
+    // One bucket (places ascending, each once): counted by its size less the skipped it holds.
+    const std::vector<uint32_t>& b = *buckets[0];
+    size_t in_bucket = 0;
+    for (uint32_t k : skipped) in_bucket += std::binary_search(b.begin(), b.end(), k) ? 1 : 0;
+    size_t s = 0;
+    for (uint32_t k : b) {
+      while (s < skipped.size() && skipped[s] < k) ++s;
+      if (s < skipped.size() && skipped[s] == k) continue;
+      *first = &held_[k];
+      break;
+    }
+    *unskipped = b.size() - in_bucket;
+    return b.size();
+  }
+  if (n == 0) {
+    *unskipped = 0;
+    return 0;
+  }
   // The buckets' places merged in ascending order, each once.
   size_t at[3] = {0, 0, 0}, total = 0, left = 0, s = 0;
-  *first = nullptr;
   for (;;) {
     uint32_t next = UINT32_MAX;
     for (size_t b = 0; b < n; ++b) {
@@ -188,28 +208,48 @@ void LicenseIndex::CandidatesNaming(std::string_view destination, std::string_vi
 
 size_t LicenseIndex::CandidatesAlike(std::string_view destination, std::string_view eccn, std::string_view chip,
                                      std::string_view party, size_t max, std::vector<const HeldLicense*>& out) const {
-  std::vector<std::string> suffixes;
+  thread_local std::vector<std::string> suffixes;
+  suffixes.clear();
   for (const auto& w : StatedWords(party)) suffixes.push_back('\x1f' + w);
-  std::vector<const HeldLicense*> found;  // a license once per word it shares, in number order
-  Lookup(by_word_, destination, eccn, chip, suffixes, found, false);
-  std::vector<std::pair<size_t, const HeldLicense*>> ranked;  // (words shared, license)
-  for (size_t i = 0; i < found.size();) {
-    size_t j = i;
-    while (j < found.size() && found[j] == found[i]) ++j;
-    ranked.push_back({j - i, found[i]});
-    i = j;
+  // A license's place once per word it shares, ascending: a run of places is one license, its
+  // length the words it shares.
+  thread_local std::vector<uint32_t> found;
+  Places(by_word_, destination, eccn, chip, suffixes, found, false);
+  size_t most = 0, licenses = 0;
+  for (size_t i = 0, j = 0; i < found.size(); i = j) {
+    for (j = i + 1; j < found.size() && found[j] == found[i];) ++j;
+    most = std::max(most, j - i);
+    ++licenses;
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (size_t k = 0; k < ranked.size() && k < max; ++k) out.push_back(ranked[k].second);
-  return ranked.size();
+  // The `max` sharing the most words, in number order among those sharing as many: what a stable
+  // sort by words shared (most first) would put first, without sorting them all (a word such as
+  // "compute" may be shared by hundreds, and a license shares at most a few words).
+  size_t taken = 0;
+  for (size_t shared = most; shared > 0 && taken < max; --shared) {
+    for (size_t i = 0, j = 0; i < found.size() && taken < max; i = j) {
+      for (j = i + 1; j < found.size() && found[j] == found[i];) ++j;
+      if (j - i != shared) continue;
+      out.push_back(&held_[found[i]]);
+      ++taken;
+    }
+  }
+  return licenses;
 }
 
 void LicenseIndex::Lookup(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
                           std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
                           std::vector<const HeldLicense*>& out, bool unique) const {
+  thread_local std::vector<uint32_t> found;
+  Places(index, destination, eccn, chip, suffixes, found, unique);
+  out.reserve(out.size() + found.size());
+  for (uint32_t n : found) out.push_back(&held_[n]);
+}
+
+void LicenseIndex::Places(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
+                          std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
+                          std::vector<uint32_t>& found, bool unique) const {
   // Each bucket holds places in held_, ascending; held_ is in number order, so ordering places
   // orders licenses by number without comparing numbers (a bucket may hold thousands).
-  thread_local std::vector<uint32_t> found;
   found.clear();
   size_t buckets = 0;
   auto add = [&](const std::string& bucket) {
@@ -229,8 +269,6 @@ void LicenseIndex::Lookup(const std::unordered_map<std::string, std::vector<uint
   // In number order, each once (a license may be reached by two keys).
   if (buckets > 1) std::sort(found.begin(), found.end());
   if (unique) found.erase(std::unique(found.begin(), found.end()), found.end());
-  out.reserve(out.size() + found.size());
-  for (uint32_t n : found) out.push_back(&held_[n]);
 }
 
 const HeldLicense* LicenseIndex::Find(std::string_view number) const {
@@ -249,15 +287,20 @@ double LicenseIndex::CompareNames(std::string_view licensed, std::string_view st
   }
   // A decision weighs the same names in each of its evaluations (postures, facts tried): scored
   // once per stated name.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
   thread_local std::string scored_for;
-  thread_local std::unordered_map<std::string, double> scored;
+  thread_local std::unordered_map<std::string, double, Hash, std::equal_to<>> scored;
   if (stated != scored_for) {
     scored_for.assign(stated);
     scored.clear();
   }
-  auto [it, fresh] = scored.try_emplace(std::string(licensed), 0.0);
-  if (fresh) it->second = screen::CompareNames(licensed, stated);
-  return it->second;
+  if (auto it = scored.find(licensed); it != scored.end()) return it->second;
+  const double score = screen::CompareNames(licensed, stated);
+  scored.emplace(std::string(licensed), score);
+  return score;
 }
 
 bool LicenseIndex::SameName(std::string_view licensed, std::string_view stated) const {

@@ -192,6 +192,10 @@ class LicenseIndex final : public LicenseView {
   void Lookup(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
               std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
               std::vector<const HeldLicense*>& out, bool unique = true) const;
+  // The same as places in held_, ascending (a license once per bucket it is in unless `unique`).
+  void Places(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
+              std::string_view eccn, std::string_view chip, const std::vector<std::string>& suffixes,
+              std::vector<uint32_t>& found, bool unique) const;
   // The buckets of an item in `index` (at most three: ECCN, its whole entry, chip).
   size_t Buckets(const std::unordered_map<std::string, std::vector<uint32_t>>& index, std::string_view destination,
                  std::string_view eccn, std::string_view chip, std::string_view suffix,

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 #include <type_traits>
+#include <unordered_map>
 
 #include "data/dataset.h"
 
@@ -94,14 +95,23 @@ bool RolesMatch(std::string_view licensed, PartyRole stated) {
   return licensed == s || (stated == PartyRole::kEndUser && licensed == "ultimate_consignee");
 }
 
-// Every consignee and end user of the transaction named on the license ("" when so, else why not).
-// `matched` says how each was matched, for the reason; `alike` names the parties whose name is only
-// alike to the licensed one (the screening matcher's certain score, not the same words): the
-// license may then be for another company, which an officer must rule out.
-// `consignee_party`, when given, is set to the place on the license of the party the ultimate
-// consignee was matched to.
-std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_only, std::string& matched,
-                         std::string& alike, size_t* consignee_party = nullptr) {
+// Every consignee and end user of the transaction named on the license: `named` when so, and
+// `alike` when a party's name is only alike to the licensed one (the screening matcher's certain
+// score, not the same words): the license may then be for another company, which an officer must
+// rule out. `consignee_party` is the place on the license of the party the ultimate consignee was
+// matched to.
+// The texts (why not, how each was matched, which are only alike) are written only when `text` is
+// given: an evaluation that is not explained reads the answer, never the words (the same loop
+// decides both, so the answer cannot differ).
+struct PartiesText {
+  std::string why, matched, alike;
+};
+struct PartiesAnswer {
+  bool named = false, alike = false;
+  size_t consignee_party = 0;
+};
+PartiesAnswer PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_only, PartiesText* text) {
+  PartiesAnswer out;
   bool consignee = false;
   for (const auto& p : ev.tx.parties) {
     if (p.role != PartyRole::kUltimateConsignee && p.role != PartyRole::kEndUser &&
@@ -133,33 +143,50 @@ std::string PartiesNamed(const Evaluation& ev, const HeldLicense& l, bool exact_
       const double score = same_name ? 1.0 : ev.opt.licenses->CompareNames(lp.name, p.name);
       if (score > best) best = score, best_party = &lp, country_unstated = same_name;
     }
-    const std::string who = std::string(PartyRoleName(p.role)) + " \"" + p.name + "\"";
+    auto who = [&] { return std::string(PartyRoleName(p.role)) + " \"" + p.name + "\""; };
     if (!same && elsewhere) {
-      return who + " is named on it in " + elsewhere->country +
-             (p.country.empty() || p.country == elsewhere->country ? ", and the order's destination is " + ev.tx.destination
-                                                                    : ", and the order states it in " + p.country) +
-             " (a license authorizes a named party only in its own country, which must be the order's destination)";
+      if (text) {
+        text->why = who() + " is named on it in " + elsewhere->country +
+                    (p.country.empty() || p.country == elsewhere->country ? ", and the order's destination is " + ev.tx.destination
+                                                                           : ", and the order states it in " + p.country) +
+                    " (a license authorizes a named party only in its own country, which must be the order's destination)";
+      }
+      return out;
     }
-    if (exact_only && !same) return who + " is not named on it word for word";
+    if (exact_only && !same) {
+      if (text) text->why = who() + " is not named on it word for word";
+      return out;
+    }
     if (!best_party || best < kCertainNameMatch) {
-      return who + " is not named on it" +
-             (best_party ? " (closest: \"" + best_party->name + "\", name score " + FormatDouble(best) + ")" : "");
+      if (text) {
+        text->why = who() + " is not named on it" +
+                    (best_party ? " (closest: \"" + best_party->name + "\", name score " + FormatDouble(best) + ")" : "");
+      }
+      return out;
     }
-    if (consignee_party && p.role == PartyRole::kUltimateConsignee) {
-      *consignee_party = static_cast<size_t>(best_party - l.parties.data());
+    if (p.role == PartyRole::kUltimateConsignee) {
+      out.consignee_party = static_cast<size_t>(best_party - l.parties.data());
     }
+    if (!same) out.alike = true;
+    if (!text) continue;
+    std::string& matched = text->matched;
     if (!matched.empty()) matched += "; ";
     if (same) {
-      matched += who + " is named on it";
+      matched += who() + " is named on it";
       continue;
     }
-    matched += who + " is alike to \"" + best_party->name + "\" (name score " + FormatDouble(best) + ")";
+    matched += who() + " is alike to \"" + best_party->name + "\" (name score " + FormatDouble(best) + ")";
+    std::string& alike = text->alike;
     if (!alike.empty()) alike += "; ";
-    alike += country_unstated ? who + " states no country, and the license names \"" + best_party->name + "\" in " + best_party->country
-                              : who + " is not the licensed \"" + best_party->name + "\" word for word (name score " + FormatDouble(best) + ")";
+    alike += country_unstated ? who() + " states no country, and the license names \"" + best_party->name + "\" in " + best_party->country
+                              : who() + " is not the licensed \"" + best_party->name + "\" word for word (name score " + FormatDouble(best) + ")";
   }
-  if (!consignee) return "the transaction names no ultimate consignee to match against the license";
-  return "";
+  if (!consignee) {
+    if (text) text->why = "the transaction names no ultimate consignee to match against the license";
+    return out;
+  }
+  out.named = true;
+  return out;
 }
 
 // A condition's words for reading: lower case, punctuation as spaces (digit groups keep their
@@ -188,9 +215,29 @@ bool HasAny(const std::string& folded, std::initializer_list<std::string_view> w
   return false;
 }
 
+LicenseCondition ReadCondition(std::string_view text);
+
 }  // namespace
 
+// A condition's reading depends on its words only: kept by the thread for each text read (a
+// decision reads the conditions of the license it draws on in several evaluations and again for
+// its obligations; a batch reads the same few licenses line after line).
 LicenseCondition ReadLicenseCondition(std::string_view text) {
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  thread_local std::unordered_map<std::string, LicenseCondition, Hash, std::equal_to<>> read;
+  if (auto it = read.find(text); it != read.end()) return it->second;
+  const LicenseCondition c = ReadCondition(text);
+  if (read.size() >= 4096) read.clear();  // bounded: a company's conditions are a few hundred texts
+  read.emplace(std::string(text), c);
+  return c;
+}
+
+namespace {
+
+LicenseCondition ReadCondition(std::string_view text) {
   const std::string f = FoldCondition(text);
   LicenseCondition out;
   // A bar on reexport or transfer: the act named with a negation ("No reexport …", "Not to be
@@ -234,6 +281,8 @@ LicenseCondition ReadLicenseCondition(std::string_view text) {
   if (HasAny(f, {" report"})) out.kind = LicenseCondition::Kind::kReporting;
   return out;
 }
+
+}  // namespace
 
 std::string LicenseConditionObligation(const std::string& number, const std::string& text) {
   std::string o = "License " + number + " condition (15 CFR 750.7): " + text;
@@ -548,17 +597,29 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
     }
     if (kept) kept->found = candidates, kept->sharing = sharing_a_word;
   };
-  // PartiesNamed, once per license version and pass in a decision.
-  auto parties_named = [&](const HeldLicense& l, bool exact_only, std::string& matched, std::string& alike,
-                           size_t* consignee_party) -> std::string {
-    if (!memo) return PartiesNamed(ev, l, exact_only, matched, alike, consignee_party);
-    auto [it, fresh] = memo->parties.try_emplace({&l, exact_only});
-    LicenseMemo::PartyMatch& m = it->second;
-    if (fresh) m.why = PartiesNamed(ev, l, exact_only, m.matched, m.alike, &m.consignee_party);
-    matched = m.matched;
-    alike = m.alike;
-    if (consignee_party) *consignee_party = m.consignee_party;
-    return m.why;
+  // PartiesNamed, once per license version and pass in a decision; its texts only when asked
+  // (`text`: an explained evaluation writes a reason with them).
+  LicenseMemo::PartyMatch unkept;  // without a memo: the last answer
+  auto parties_named = [&](const HeldLicense& l, bool exact_only, bool text) -> const LicenseMemo::PartyMatch& {
+    LicenseMemo::PartyMatch* m = &unkept;
+    bool fresh = true;
+    if (memo) {
+      auto [it, inserted] = memo->parties.try_emplace({&l, exact_only});
+      m = &it->second;
+      fresh = inserted;
+    } else {
+      unkept = {};
+    }
+    if (fresh || (text && !m->written)) {
+      PartiesText t;
+      const PartiesAnswer a = PartiesNamed(ev, l, exact_only, text ? &t : nullptr);
+      m->named = a.named, m->alike = a.alike, m->consignee_party = a.consignee_party;
+      if (text) {
+        m->written = true;
+        m->why = std::move(t.why), m->matched = std::move(t.matched), m->alike_text = std::move(t.alike);
+      }
+    }
+    return *m;
   };
   // A license account's balance, read once per decision.
   auto balance = [&](const AllocationQuery& q) -> Result<AllocationBalance> {
@@ -623,24 +684,30 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
       why = "does not authorize the destination " + ev.tx.destination;
       would_cover = false;
     }
-    std::string matched, alike;
+    bool alike = false;  // a party's name is only alike to the licensed one
     size_t consignee_party = 0;
     if (why.empty()) {
-      if (std::string p = parties_named(*l, exact_names, matched, alike, &consignee_party); !p.empty()) {
+      const LicenseMemo::PartyMatch& m = parties_named(*l, exact_names, false);
+      if (!m.named) {
         if (exact_names) {
           weighed.pop_back();  // weighed again by the matcher if no license names them exactly
           return std::nullopt;
         }
         // Found by item and destination, it names other parties: counted, the first said (a
-        // company may hold hundreds for one destination).
+        // company may hold hundreds for one destination); said only by an explained evaluation.
         if (ev.tx.license.empty()) {
-          if (other_parties++ == 0) first_other = name() + " does not name the parties: " + p;
+          if (other_parties++ == 0 && ev.explain) {
+            first_other = name() + " does not name the parties: " + parties_named(*l, exact_names, true).why;
+          }
           return std::nullopt;
         }
-        why = "does not name the parties: " + p;
+        why = ev.explain ? "does not name the parties: " + parties_named(*l, exact_names, true).why
+                         : std::string("does not name the parties");
         would_cover = false;
-      } else if (exact_names) {
-        named_exactly = true;
+      } else {
+        alike = m.alike;
+        consignee_party = m.consignee_party;
+        if (exact_names) named_exactly = true;
       }
     }
     if (why.empty() && l->revoked) {
@@ -744,7 +811,10 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
       }
       return out;
     };
-    auto valid = [&] { return " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " + matched + ")"; };
+    auto valid = [&] {
+      return " (valid " + l->issued.ToString() + " through " + l->expires.ToString() + "; " +
+             parties_named(*l, exact_names, true).matched + ")";
+    };
     // What the license may not have weighed: an officer weighs both. A party on a list with its
     // own license requirement (the license may predate the listing; 15 CFR 744.11); a requirement
     // of another rule than the item's own to its destination; a name only alike; a condition the
@@ -792,7 +862,7 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
     for (const std::string& listing : ev.unverified_listings) {
       unweighed(listing + ": an unverified party is a red flag the license does not say BIS weighed (Supp. No. 3 to part 732)");
     }
-    if (!alike.empty()) unweighed(alike + ": confirm it is the licensed party");
+    if (alike) unweighed(ev.explain ? parties_named(*l, exact_names, true).alike_text + ": confirm it is the licensed party" : std::string());
     // A license authorizes its holder: an exporter that is another company is not shown to ship
     // under it (an exporter not stated is taken to be the company that holds its licenses).
     for (const auto& p : ev.tx.parties) {
@@ -846,9 +916,8 @@ static ItemVerdict Weigh(Evaluation& ev, const TransactionFacts& facts, size_t i
   }
   if (first_unweighed && other_parties == 0) {
     const HeldLicense* l = InForce(*first_unweighed, ev.date);
-    std::string matched, alike;
     first_other = "License " + l->number + " (version " + std::to_string(l->version) + ") does not name the parties: " +
-                  parties_named(*l, false, matched, alike, nullptr);
+                  parties_named(*l, false, true).why;
   }
   other_parties += unweighed;
   if (other_parties > 0) {

@@ -214,8 +214,10 @@ struct Counterfactual {
 // what it depends on; a fact tried that changes the parties or the date is another order.
 struct LicenseMemo {
   struct PartyMatch {
-    std::string why, matched, alike;  // PartiesNamed's answer
+    bool named = false, alike = false;  // PartiesNamed's answer
     size_t consignee_party = 0;
+    bool written = false;  // its texts below, written only when an explained evaluation asks them
+    std::string why, matched, alike_text;
   };
   struct Lookup {
     std::vector<const HeldLicense*> found;
