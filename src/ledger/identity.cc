@@ -1,4 +1,5 @@
 // Consignee identities for LPP/AIA accounts (ledger.h), with the screening normalizer.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ std::string Join(const std::vector<std::string>& tokens) {
   return out;
 }
 
+// A consignee's identity from its name (ConsigneeIdentity without a party id).
+Result<std::string> NameIdentity(std::string_view name);
+
 }  // namespace
 
 Result<std::string> ConsigneeIdentity(std::string_view name, std::string_view party_id) {
@@ -40,6 +44,20 @@ Result<std::string> ConsigneeIdentity(std::string_view name, std::string_view pa
     EXPORTCTL_RETURN_IF_ERROR(CheckIdentifier("party_id", party_id));
     return std::string(kIdPrefix) + std::string(party_id);
   }
+  // The identity of the last name asked, kept by the thread: a check asks it for the same
+  // consignee on each of its balance reads (and a batch line after line).
+  thread_local std::string last_name;
+  thread_local std::optional<Result<std::string>> last;
+  if (last && name == last_name) return *last;
+  Result<std::string> identity = NameIdentity(name);
+  last_name.assign(name);
+  last = identity;
+  return identity;
+}
+
+namespace {
+
+Result<std::string> NameIdentity(std::string_view name) {
   const std::vector<std::string> tokens = JoinSingleLetters(screen::Tokenize(name));
   std::vector<std::string> distinctive;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -57,6 +75,8 @@ Result<std::string> ConsigneeIdentity(std::string_view name, std::string_view pa
   if (identity.size() > 200) identity.resize(200);  // account names are at most 200 characters
   return identity;
 }
+
+}  // namespace
 
 bool IsConsigneeIdentity(std::string_view party) {
   if (party.substr(0, kIdPrefix.size()) == kIdPrefix) return party.size() > kIdPrefix.size();
