@@ -1162,6 +1162,8 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   std::optional<steps::LicenseMemo> license_memo;
   steps::LicenseMemo* memo = options.licenses ? &license_memo.emplace(tx) : nullptr;
   steps::SharedFacts facts;  // for the other posture's evaluation of this transaction
+  const bool alternate = options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of);
+  facts.keep_gp10 = alternate;
   {
     Evaluation ev(data_, *rules_, tx, posture, options);
     ev.license_memo = memo;
@@ -1221,7 +1223,7 @@ Decision Engine::Determine(const Transaction& tx, const DetermineOptions& option
   }
   d.decision_id = options.decision_id.empty() ? NewDecisionId() : options.decision_id;
   if (options.screener) d.list_versions = options.screener->ListVersions();
-  if (options.compute_alternate && tx.as_of >= data_.first_effective() && PosturesDiffer(tx.as_of)) {
+  if (alternate) {
     const Posture other = posture == Posture::kEnforced ? Posture::kCodified : Posture::kEnforced;
     const Decision alt = OutcomeOnly(tx, other, options, memo, &facts);
     if (alt.outcome != d.outcome || alt.license_exception != d.license_exception || alt.review_policy != d.review_policy) {

@@ -447,7 +447,7 @@ class Decider {
   // "LABEL (the reason)".
   Gp10Presumption Gp10One(const ItemSpec& s, const std::string& label, const std::string& field,
                           const std::vector<std::string>& eccns, const std::vector<std::string>* produced_in,
-                          bool designer_asked, Date d) const {
+                          bool designer_asked, Date d, bool why_if_not = true) const {
     Gp10Presumption p;
     if (Gp10Named(s)) {
       p.applies = Answer::kYes;
@@ -457,10 +457,15 @@ class Decider {
     }
     std::string tie;  // what ties it to the PRC
     if (Gp10Place(s.designer_headquarters, d)) tie = "designed by a company headquartered in " + s.designer_headquarters;
-    for (const auto& c : produced_in ? *produced_in : std::vector<std::string>{}) {
-      if (tie.empty() && Gp10Place(c, d)) tie = "produced in " + c;
+    if (produced_in) {
+      for (const auto& c : *produced_in) {
+        if (tie.empty() && Gp10Place(c, d)) tie = "produced in " + c;
+      }
     }
     const Answer cls = Gp10Class(eccns);
+    const bool unstated_designer = designer_asked && s.designer_headquarters.empty();
+    // A "no" is worded only when asked for (the memberships above are read either way).
+    if (!why_if_not && (cls == Answer::kNo || (tie.empty() && !unstated_designer))) return p;
     std::string classes;
     for (const auto& e : eccns) classes += (classes.empty() ? "" : " or ") + e;
     if (classes.empty()) classes = "unclassified";
@@ -470,7 +475,7 @@ class Decider {
       p.applies = cls;
       p.why = label + " (" + (cls == Answer::kYes ? classes : "class not determined: " + classes) + ", " + tie + ")";
       if (cls == Answer::kUnknown) p.missing.push_back(field);
-    } else if (designer_asked && s.designer_headquarters.empty()) {
+    } else if (unstated_designer) {
       p.applies = Answer::kUnknown;
       p.why = label + " (" + classes + ", its designer's headquarters not stated: a D:5 or Macau designer cannot be ruled out)";
       p.missing.push_back(field + ".designer_headquarters");
@@ -481,11 +486,11 @@ class Decider {
   }
 
   Gp10Presumption PresumeGp10(const Gp10Facts& f) const {
-    ItemSpec ic;
-    const ItemSpec& s = f.spec ? *f.spec : ic;
+    std::optional<ItemSpec> ic;  // built only when the facts name no item
+    const ItemSpec& s = f.spec ? *f.spec : ic.emplace();
     const std::vector<std::string>* made = f.produced_in ? &*f.produced_in : nullptr;
     if (s.kind != ItemKind::kSystem) {
-      return Gp10One(s, f.item, f.field, f.eccns, made, s.kind == ItemKind::kIntegratedCircuit, f.as_of);
+      return Gp10One(s, f.item, f.field, f.eccns, made, s.kind == ItemKind::kIntegratedCircuit, f.as_of, f.why_if_not);
     }
     // A system is treated like the chips it contains (the guidance reaches servers and boards
     // containing PRC 3A090 ICs): a named or PRC 3A090 chip in it makes it presumed; a 3A090 chip

@@ -133,6 +133,9 @@ struct Gp10Facts {
   std::optional<std::vector<std::string>> produced_in;
   Date as_of;
   Posture posture = Posture::kEnforced;  // a system's components are classified under it
+  // Whether `why` is worded when the presumption does not apply (applies = no): the GP10 steps
+  // drop it, the jurisdiction route states it. The answer and the memberships read are the same.
+  bool why_if_not = true;
 };
 
 struct Gp10Presumption {

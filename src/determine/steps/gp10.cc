@@ -15,6 +15,20 @@ jurisdiction::Gp10Presumption Presume(Evaluation& ev, const ItemContext& item) {
     return {jurisdiction::Answer::kUnknown, false,
             "the GP10 data cannot be read (" + ev.rules.jurisdiction_error + ")", {}};
   }
+  // The other posture's evaluation of the same item and class takes the answer kept by the first,
+  // reading the same memberships again (so that they are recorded, and checked to answer alike).
+  SharedFacts* shared = item.spec.kind == ItemKind::kSystem ? nullptr : ev.shared_facts();
+  if (shared && !shared->keep_gp10) shared = nullptr;
+  if (shared) {
+    for (const SharedFacts::Gp10Kept& k : shared->gp10) {
+      if (k.item != item.index || k.eccn != item.eccn) continue;
+      bool same = true;
+      for (const auto& [code, read, answer] : k.reads) same = ev.Groups(code, read) == answer && same;
+      if (same) return k.presumption;
+      shared = nullptr;  // answered otherwise: weighed again, and not kept
+      break;
+    }
+  }
   jurisdiction::Gp10Facts f;
   f.item = item.label;
   f.field = "items[" + std::to_string(item.index) + "]";
@@ -23,8 +37,21 @@ jurisdiction::Gp10Presumption Presume(Evaluation& ev, const ItemContext& item) {
   if (item.tx_item.origin) f.produced_in = item.tx_item.origin->produced_in;
   f.as_of = ev.date;
   f.posture = ev.posture;
-  return jurisdiction::PresumeGp10(*ev.rules.jurisdiction_rules, f,
-                                   [&ev](std::string_view code, uint32_t read) { return ev.Groups(code, read); });
+  f.why_if_not = false;  // both steps return on a "no" without its words
+  if (!shared) {
+    return jurisdiction::PresumeGp10(*ev.rules.jurisdiction_rules, f,
+                                     [&ev](std::string_view code, uint32_t read) { return ev.Groups(code, read); });
+  }
+  SharedFacts::Gp10Kept& kept = shared->gp10.emplace_back();
+  kept.item = item.index;
+  kept.eccn = item.eccn;
+  kept.presumption = jurisdiction::PresumeGp10(
+      *ev.rules.jurisdiction_rules, f, [&ev, &kept](std::string_view code, uint32_t read) {
+        const uint32_t answer = ev.Groups(code, read);
+        kept.reads.emplace_back(std::string(code), read, answer);
+        return answer;
+      });
+  return kept.presumption;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -264,6 +265,17 @@ struct SharedFacts {
   bool classes_ready = false;
   bool hbm_active = false, weights_active = false;
   std::vector<Classification> classes;
+  // The GP10 presumption of an item that is not a system, per class weighed: it depends on the
+  // item, its class, the date and the memberships read (kept with their answers, and read again
+  // by the other evaluation so that it records them), not on the posture (gp10.cc).
+  struct Gp10Kept {
+    size_t item = 0;
+    Eccn eccn{};
+    jurisdiction::Gp10Presumption presumption;
+    std::vector<std::tuple<std::string, uint32_t, uint32_t>> reads;  // code, groups read, answer
+  };
+  std::vector<Gp10Kept> gp10;
+  bool keep_gp10 = false;  // another evaluation will read them (Engine::Determine sets it)
 };
 
 class Evaluation {
@@ -288,6 +300,8 @@ class Evaluation {
   }
   // Takes the transaction's facts from *shared when set there, else sets them there.
   void ShareFacts(SharedFacts* shared) { shared_facts_ = shared; }
+  // What this evaluation may share with the other posture's (null when answers are flipped).
+  SharedFacts* shared_facts() const { return flips_ ? nullptr : shared_facts_; }
   // Collects the facts left out that could change the outcome, for the caller to try.
   void ProposeCounterfactuals(std::vector<Counterfactual>* out) { counterfactuals_ = out; }
   // Where a step adds the facts it found left out (null when they are not being tried).
