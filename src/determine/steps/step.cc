@@ -84,6 +84,43 @@ std::string TransactionFacts::HqUnknownFact() const {
                    " is not stated (give the party's own headquarters if it has no parent)";
 }
 
+Evaluation::CountryAnswer Evaluation::CountryOn(std::string_view code) const {
+  const int key = Dataset::Alpha2Key(code);
+  if (key < 0) {  // not a two-letter code (a region such as UA-43): asked of the data each time
+    const std::string_view eff = data.EffectiveCode(code);
+    return {eff, data.GroupMask(eff, date)};
+  }
+  struct Entry {
+    uint32_t stamp = 0;  // the cache's stamp when answered; another stamp: not answered
+    uint32_t groups = 0;
+    bool self = true;  // the code is its own effective code (else `effective`, owned by the data)
+    std::string_view effective;
+  };
+  thread_local struct {
+    uint64_t generation = 0;
+    Date date;
+    uint32_t stamp = 0;
+    std::array<Entry, 26 * 26> entries;
+  } cache;
+  if (cache.stamp == 0 || cache.generation != rules.generation || cache.date != date) {
+    cache.generation = rules.generation;
+    cache.date = date;
+    if (++cache.stamp == 0) {  // wrapped: forget every answer
+      cache.entries.fill(Entry{});
+      cache.stamp = 1;
+    }
+  }
+  Entry& e = cache.entries[static_cast<size_t>(key)];
+  if (e.stamp != cache.stamp) {
+    const std::string_view eff = data.EffectiveCode(code);
+    e.self = eff.data() == code.data() && eff.size() == code.size();
+    e.effective = e.self ? std::string_view() : eff;
+    e.groups = data.GroupMask(eff, date);
+    e.stamp = cache.stamp;
+  }
+  return {e.self ? code : e.effective, e.groups};
+}
+
 std::string Evaluation::DestinationGroups(const TransactionFacts& facts) const {
   if (facts.dest_us) return "the United States (15 CFR 772.1): not an export destination";
   if (!facts.dest_groups) return "no Country Group";

@@ -308,11 +308,19 @@ class Evaluation {
   std::vector<Counterfactual>* counterfactuals() const { return counterfactuals_; }
 
   // --- What the steps use. ---
-  bool IsMacau(std::string_view code) const { return data.EffectiveCode(code) == "MO"; }
+  // The code whose memberships apply (Dataset::EffectiveCode) and its Country Groups on the date
+  // (Dataset::GroupMask), kept per thread for one compilation of the data and one date.
+  struct CountryAnswer {
+    std::string_view effective;
+    uint32_t groups = 0;
+  };
+  CountryAnswer CountryOn(std::string_view code) const;
+  bool IsMacau(std::string_view code) const { return CountryOn(code).effective == "MO"; }
   // Every Country Group read goes through here: `read` names the groups the caller looks at.
   uint32_t Groups(std::string_view code, uint32_t read) const {
-    const std::string_view eff = data.EffectiveCode(code);
-    uint32_t mask = data.GroupMask(eff, date);
+    const CountryAnswer country = CountryOn(code);
+    const std::string_view eff = country.effective;
+    uint32_t mask = country.groups;
     if (flips_) {
       for (const auto& f : *flips_) {
         if (f.country == eff) mask ^= f.groups;
@@ -332,7 +340,7 @@ class Evaluation {
     return !code.empty() && (IsMacau(code) || Groups(code, GroupBit(Group::D5)) != 0);
   }
   bool Tier1(std::string_view code) const {
-    const int key = Dataset::Alpha2Key(data.EffectiveCode(code));
+    const int key = Dataset::Alpha2Key(CountryOn(code).effective);
     return key >= 0 && rules.tier1_set[key];
   }
   // The step's rule when it binds on this date under this posture (resolved once in Run).
