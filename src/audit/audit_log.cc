@@ -145,7 +145,7 @@ Result<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditLogOptions& options) {
                                .durability = options.durability});
   }
   using Open = Result<std::unique_ptr<AuditLog>> (*)(const AuditLogOptions&);
-  auto open = PostgresModuleFunction("exportctl_postgres_open_audit_log");
+  auto open = PostgresModuleFunction(PostgresModule::kAudit, "exportctl_postgres_open_audit_log");
   if (!open.ok()) return open.status();
   return reinterpret_cast<Open>(*open)(options);
 }

@@ -10,19 +10,24 @@
 namespace exportctl {
 namespace {
 
-constexpr char kModuleName[] = "exportctl-postgres.so";
+const char* FileName(PostgresModule module) {
+  return module == PostgresModule::kLedger ? "exportctl-postgres-ledger.so"
+                                           : "exportctl-postgres-audit.so";
+}
 
-std::vector<std::string> Candidates() {
-  if (const char* env = std::getenv("EXPORTCTL_POSTGRES_MODULE"); env && *env) return {env};
+std::vector<std::string> Candidates(const std::string& file) {
+  if (const char* env = std::getenv("EXPORTCTL_POSTGRES_MODULE_DIR"); env && *env) {
+    return {(std::filesystem::path(env) / file).string()};
+  }
   std::vector<std::string> out;
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    out.push_back((exe.parent_path() / kModuleName).string());
-    out.push_back((exe.parent_path().parent_path() / EXPORTCTL_INSTALL_LIBDIR / "exportctl" /
-                   kModuleName).string());
+    out.push_back((exe.parent_path() / file).string());
+    out.push_back((exe.parent_path().parent_path() / EXPORTCTL_INSTALL_LIBDIR / "exportctl" / file)
+                      .string());
   }
-  out.push_back(EXPORTCTL_POSTGRES_MODULE_BUILT);
+  out.push_back((std::filesystem::path(EXPORTCTL_POSTGRES_MODULE_BUILD_DIR) / file).string());
   return out;
 }
 
@@ -31,10 +36,10 @@ struct Module {
   std::string error;
 };
 
-Module Load() {
+Module Load(PostgresModule module) {
   Module m;
   std::string looked;
-  for (const std::string& path : Candidates()) {
+  for (const std::string& path : Candidates(FileName(module))) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
       looked += (looked.empty() ? "" : ", ") + path;
@@ -49,15 +54,25 @@ Module Load() {
     }
     return m;  // found: loaded, or the reason it is not
   }
-  m.error = "PostgreSQL support is not installed: " + std::string(kModuleName) +
+  m.error = "PostgreSQL support is not installed: " + std::string(FileName(module)) +
             " was not found (looked for " + looked + ")";
   return m;
 }
 
+// Each module loaded once per process, when first asked for (thread-safe).
+const Module& Loaded(PostgresModule which) {
+  if (which == PostgresModule::kLedger) {
+    static const Module ledger = Load(PostgresModule::kLedger);
+    return ledger;
+  }
+  static const Module audit = Load(PostgresModule::kAudit);
+  return audit;
+}
+
 }  // namespace
 
-Result<void*> PostgresModuleFunction(const char* name) {
-  static const Module module = Load();  // once per process, thread-safe
+Result<void*> PostgresModuleFunction(PostgresModule which, const char* name) {
+  const Module& module = Loaded(which);
   if (!module.handle) return Status::Error(ErrorCode::kUnavailable, "", module.error);
   void* fn = dlsym(module.handle, name);
   if (!fn) {

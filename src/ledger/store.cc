@@ -8,7 +8,7 @@ namespace exportctl::ledger::internal {
 
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_string) {
   using Open = Result<std::unique_ptr<Store>> (*)(const std::string&);
-  auto open = PostgresModuleFunction("exportctl_postgres_open_store");
+  auto open = PostgresModuleFunction(PostgresModule::kLedger, "exportctl_postgres_open_store");
   if (!open.ok()) return open.status();
   return reinterpret_cast<Open>(*open)(connection_string);
 }

@@ -329,9 +329,9 @@ expect "a delisting is reported as the end of coverage" grep -q "Penang Compute 
 # PostgreSQL module is a clear error naming it, not a crash or a silent fallback to SQLite.
 expect "exportctl does not load libpq at start" bash -c "! ldd '$bin' | grep -q libpq"
 echo '{"as_of":"2025-06-01","destination":"DE","items":[{"chip":"H20","quantity":1}]}' > "$tmp/h20.json"
-EXPORTCTL_POSTGRES_MODULE="$tmp/no-such-module.so" "$bin" --data-dir "$tmp/pgless" check --ledger postgresql://nobody@127.0.0.1:1/none "$tmp/h20.json" > "$tmp/out" 2> "$tmp/err"
+EXPORTCTL_POSTGRES_MODULE_DIR="$tmp/no-such-dir" "$bin" --data-dir "$tmp/pgless" check --ledger postgresql://nobody@127.0.0.1:1/none "$tmp/h20.json" > "$tmp/out" 2> "$tmp/err"
 expect "a PostgreSQL ledger without the module exits 1" test $? -eq 1
-expect "... saying the module was not found" grep -q "exportctl-postgres.so was not found" "$tmp/err"
+expect "... saying the module was not found" grep -q "exportctl-postgres-ledger.so was not found" "$tmp/err"
 expect "... and prints no decision" test ! -s "$tmp/out"
 
 exit $fails
