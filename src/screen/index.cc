@@ -245,9 +245,55 @@ struct MatchCache {
   }
 };
 
-MatchCache& ThreadMatchCache() {
-  thread_local MatchCache cache;
-  return cache;
+// One cache per index a thread queries, the least recently used replaced: a check screens each
+// party against the lists and then against the ownership graph's names, and a single cache was
+// emptied at every change of index.
+MatchCache& ThreadMatchCache(uint64_t index_id) {
+  constexpr size_t kIndexes = 3;
+  thread_local MatchCache caches[kIndexes];
+  thread_local uint64_t used[kIndexes] = {};
+  thread_local uint64_t clock = 0;
+  size_t pick = 0;
+  for (size_t i = 0; i < kIndexes; ++i) {
+    if (caches[i].index_id == index_id) {
+      pick = i;
+      break;
+    }
+    if (used[i] < used[pick]) pick = i;
+  }
+  used[pick] = ++clock;
+  return caches[pick];
+}
+
+// Per thread: what a query's text reads as, before any index is consulted (internal::NameWords,
+// IndexImpl::ReadQuery: functions of the text alone). A party is screened against the lists and
+// then against the ownership graph's names, and for a name the index finds little for, reading it
+// (transliteration, canonical words, legal forms) is most of the query's cost: the second index
+// reuses the first's reading. Direct-mapped by the text's hash, a few dozen texts per thread.
+template <typename V>
+struct TextMemo {
+  static constexpr size_t kSlots = 64;
+  struct Slot {
+    bool used = false;
+    std::string text;
+    V value;
+  };
+  Slot slots[kSlots];
+  template <typename F>
+  const V& Get(std::string_view text, F&& compute) {
+    Slot& s = slots[std::hash<std::string_view>{}(text) & (kSlots - 1)];
+    if (!s.used || s.text != text) {
+      s.value = compute();  // before `used`: a compute that throws leaves the slot empty
+      s.text.assign(text);
+      s.used = true;
+    }
+    return s.value;
+  }
+};
+
+const std::vector<std::string>& MemoNameWords(std::string_view text) {
+  thread_local TextMemo<std::vector<std::string>> memo;
+  return memo.Get(text, [&] { return internal::NameWords(text); });
 }
 
 uint64_t NextIndexId() {
@@ -650,11 +696,7 @@ class IndexImpl final : public Screener {
     if (!q.country.empty() && !IsIsoCountryCode(q.country))
       return Status::Invalid("country", "'" + q.country + "' is not an ISO 3166-1 alpha-2 country code");
     if (!(q.threshold > 0 && q.threshold <= 1)) return Status::Invalid("threshold", "must be in (0, 1]");
-    const internal::CleanedName cleaned = internal::CleanName(q.name);
-    std::vector<std::string> forms{cleaned.text};
-    if (!cleaned.plain.empty() && cleaned.plain != cleaned.text) forms.push_back(cleaned.plain);
-    if (!cleaned.logical.empty() && cleaned.logical != cleaned.text) forms.push_back(cleaned.logical);
-    QueryForms qf = ReadQuery(cleaned);
+    QueryForms qf = ReadQueryMemo(q.name);
     if (!qf.error.ok()) return qf.error;
     std::optional<Result<std::vector<Hit>>> first_error;
     std::vector<Hit> merged;
@@ -715,7 +757,7 @@ class IndexImpl final : public Screener {
     return k.count(w) > 0;
   }
   static std::string BusinessHead(const std::string& name) {
-    const std::vector<std::string> words = internal::NameWords(name);
+    const std::vector<std::string>& words = MemoNameWords(name);
     std::vector<TokenClass> classes;
     classes.reserve(words.size());
     for (const auto& w : words) classes.push_back(ClassifyToken(w));
@@ -798,6 +840,11 @@ class IndexImpl final : public Screener {
     qf.korean_as_listed.push_back(false);
   }
 
+  // ReadQuery(CleanName(name)), the last few dozen names per thread (TextMemo).
+  static QueryForms ReadQueryMemo(std::string_view name) {
+    thread_local TextMemo<QueryForms> memo;
+    return memo.Get(name, [&] { return ReadQuery(internal::CleanName(name)); });
+  }
   static QueryForms ReadQuery(const internal::CleanedName& cleaned) {
     QueryForms out;
     out.notes = cleaned.notes;
@@ -1370,7 +1417,7 @@ class IndexImpl final : public Screener {
   // (JoinedPieces), or "".
   Result<std::vector<Hit>> Run(const ScreenQuery& q, bool brute_force, std::string* joined = nullptr) const {
     PreparedName query;
-    query.words = internal::NameWords(q.name);
+    query.words = MemoNameWords(q.name);
     if (query.words.empty()) {
       return Status::Invalid("name", "has no letters or digits to match");
     }
@@ -1391,7 +1438,7 @@ class IndexImpl final : public Screener {
     const uint32_t epoch = s.epoch;
     if (s.items.size() < q_items) s.items.resize(q_items);
     std::vector<QueryItem>& items = s.items;
-    MatchCache& match_cache = ThreadMatchCache();
+    MatchCache& match_cache = ThreadMatchCache(instance_id_);
     if (!brute_force) match_cache.Use(instance_id_);
     for (size_t i = 0; i < q_items; ++i) {
       QueryItem& item = items[i];
