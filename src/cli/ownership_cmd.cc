@@ -62,7 +62,8 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
   // The file's hash is computed beside the parse: both only read the bytes.
   std::string sha256;
   std::thread hashing([&bytes, &sha256] { sha256 = screen::Sha256Hex(bytes); });
-  auto g = ownership::ParseGraph(bytes, slash == std::string::npos ? file : file.substr(slash + 1));
+  // The look-up tables are built below only when remembered parties are weighed against the graph.
+  auto g = ownership::ParseGraph(bytes, slash == std::string::npos ? file : file.substr(slash + 1), /*index=*/false);
   hashing.join();
   if (!g.ok()) {
     ProgressDone();
@@ -113,6 +114,7 @@ void RunImport(CliContext& ctx, const std::string& file, bool allow_empty, bool 
       if (!loaded.ok()) return Fail(ctx, loaded.status());
       previous = std::make_shared<const Graph>(std::move(loaded).value());
     }
+    g->Index();
     auto shared = std::make_shared<Graph>(std::move(g).value());
     ownership::GraphOwnership after_graph(shared);
     auto after = OpenCoverageWeigher(ctx, *data, *shared, today);

@@ -101,7 +101,8 @@ const std::string* SameName(const Entity& e, std::string_view name);
 
 // Parses an import file. The format is told by the content: a first line starting with "{" is
 // FollowTheMoney JSON lines, else CSV with a header. Then Validate. Errors name the file line.
-Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name);
+// `index`: build the look-up tables (Graph::Index); an import that only stores the graph skips them.
+Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name, bool index = true);
 Result<Graph> ParseGraphFile(const std::string& path);
 // Shares within 0–100 (by construction), owners of one entity summing past 100 % at any date,
 // and ownership cycles are errors naming the line of an edge involved.

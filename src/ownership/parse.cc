@@ -129,40 +129,51 @@ namespace {
 // compared against the entities' own ids, so no key is stored twice), edges with their line.
 struct Builder {
   Graph g;
-  std::vector<uint32_t> slots;  // entity index + 1; 0 = empty
-  std::vector<uint32_t> hashes;
+  // entity index + 1 (0 = empty) beside its key's hash: one cache line read per probe.
+  struct Slot {
+    uint32_t entity = 0;
+    uint32_t hash = 0;
+  };
+  std::vector<Slot> slots;
 
-  std::optional<uint32_t> Find(std::string_view key) const {
+  // Sized once for about `entities` entities (the table still grows past them).
+  void Expect(size_t entities) {
+    size_t n = 1024;
+    while (n < 2 * entities) n *= 2;
+    if (n > slots.size()) Rehash(n);
+  }
+  void Rehash(size_t n) {
+    std::vector<Slot> old(n);
+    old.swap(slots);
+    for (const Slot& s : old) {
+      if (s.entity) Place(s.entity - 1, s.hash);
+    }
+  }
+  std::optional<uint32_t> Find(std::string_view key) const { return Find(key, static_cast<uint32_t>(std::hash<std::string_view>{}(key))); }
+  std::optional<uint32_t> Find(std::string_view key, uint32_t h) const {
     if (slots.empty()) return std::nullopt;
-    const uint32_t h = static_cast<uint32_t>(std::hash<std::string_view>{}(key));
     for (size_t i = h & (slots.size() - 1);; i = (i + 1) & (slots.size() - 1)) {
-      if (!slots[i]) return std::nullopt;
-      if (hashes[i] == h && g.entities[slots[i] - 1].id == key) return slots[i] - 1;
+      const Slot& s = slots[i];
+      if (!s.entity) return std::nullopt;
+      if (s.hash == h && g.entities[s.entity - 1].id == key) return s.entity - 1;
     }
   }
   void Place(uint32_t idx, uint32_t h) {
     for (size_t i = h & (slots.size() - 1);; i = (i + 1) & (slots.size() - 1)) {
-      if (!slots[i]) {
-        slots[i] = idx + 1;
-        hashes[i] = h;
+      if (!slots[i].entity) {
+        slots[i] = {idx + 1, h};
         return;
       }
     }
   }
   uint32_t Entity(std::string_view key, std::string_view name, std::string_view country, std::string_view identifier) {
-    if (auto i = Find(key)) {
+    const uint32_t h = static_cast<uint32_t>(std::hash<std::string_view>{}(key));
+    if (auto i = Find(key, h)) {
       auto& e = g.entities[*i];
       if (e.country.empty()) e.country = std::string(country);
       return *i;
     }
-    if ((g.entities.size() + 1) * 2 > slots.size()) {  // keep the table at most half full
-      std::vector<uint32_t> old_slots(std::max<size_t>(1024, slots.size() * 2), 0), old_hashes(old_slots.size(), 0);
-      old_slots.swap(slots);
-      old_hashes.swap(hashes);
-      for (size_t i = 0; i < old_slots.size(); ++i) {
-        if (old_slots[i]) Place(old_slots[i] - 1, old_hashes[i]);
-      }
-    }
+    if ((g.entities.size() + 1) * 2 > slots.size()) Rehash(std::max<size_t>(1024, slots.size() * 2));  // at most half full
     const uint32_t idx = static_cast<uint32_t>(g.entities.size());
     ownership::Entity e;
     e.id = std::string(key);
@@ -170,7 +181,7 @@ struct Builder {
     e.country = std::string(country);
     if (!identifier.empty()) e.identifiers.emplace_back(identifier);
     g.entities.push_back(std::move(e));
-    Place(idx, static_cast<uint32_t>(std::hash<std::string_view>{}(key)));
+    Place(idx, h);
     return idx;
   }
 };
@@ -350,6 +361,7 @@ Result<Graph> ParseCsvGraph(std::string_view text, const std::string& file) {
   const size_t lines = static_cast<size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos), text.end(), '\n')) + 1;
   b.g.edges.reserve(lines);
   b.g.entities.reserve(2 * lines);
+  b.Expect(lines);
   SourceIndex source_index;
   std::string key, src;
   while (true) {
@@ -702,13 +714,13 @@ Status Validate(const Graph& g) {
   return Status::Ok();
 }
 
-Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name) {
+Result<Graph> ParseGraph(std::string_view bytes, const std::string& file_name, bool index) {
   size_t i = bytes.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   while (i < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[i]))) ++i;
   auto g = i < bytes.size() && bytes[i] == '{' ? ParseFtmGraph(bytes, file_name) : ParseCsvGraph(bytes, file_name);
   if (!g.ok()) return g;
   EXPORTCTL_RETURN_IF_ERROR(Validate(*g));
-  g->Index();
+  if (index) g->Index();
   return g;
 }
 
