@@ -64,6 +64,24 @@ bool IsPinyinWord(std::string_view w, int depth = 0) {
   return false;
 }
 
+// IsPinyinWord of a whole word, kept per thread for the last few hundred words (direct-mapped by
+// hash): every query name's letter words are tried as pinyin (WadeGilesToPinyin), the syllable
+// search is dear, and names repeat their words ("holdings", "trading", "co").
+bool IsPinyinWordMemo(std::string_view w) {
+  struct Slot {
+    std::string word;
+    bool used = false, pinyin = false;
+  };
+  thread_local std::array<Slot, 512> slots;
+  Slot& s = slots[std::hash<std::string_view>{}(w) & (slots.size() - 1)];
+  if (!s.used || s.word != w) {
+    s.pinyin = IsPinyinWord(w);
+    s.word.assign(w);
+    s.used = true;
+  }
+  return s.pinyin;
+}
+
 struct WadeGiles {
   std::string pinyin;
   bool only_wade_giles = false;  // a spelling pinyin never has
@@ -688,7 +706,7 @@ std::string WadeGilesToPinyin(std::string_view s) {
     auto wg = ParseWadeGiles(t.text);
     std::string plain = t.text;
     plain.erase(std::remove(plain.begin(), plain.end(), '\''), plain.end());
-    const bool pinyin = IsPinyinWord(plain);
+    const bool pinyin = IsPinyinWordMemo(plain);
     if (!wg && !pinyin) return std::string(s);  // not a name in Chinese syllables
     // An apostrophe after a consonant is Wade-Giles aspiration (pinyin's comes before a vowel).
     any_only = any_only || (wg && ((wg->only_wade_giles && !pinyin) || plain != t.text));
