@@ -144,10 +144,13 @@ Result<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditLogOptions& options) {
                                .read_only = options.read_only,
                                .durability = options.durability});
   }
-  using Open = Result<std::unique_ptr<AuditLog>> (*)(const AuditLogOptions&);
+  using Open = void (*)(const AuditLogOptions&, Result<std::unique_ptr<AuditLog>>*);
   auto open = PostgresModuleFunction(PostgresModule::kAudit, "exportctl_postgres_open_audit_log");
   if (!open.ok()) return open.status();
-  return reinterpret_cast<Open>(*open)(options);
+  Result<std::unique_ptr<AuditLog>> log =
+      Status::Error(ErrorCode::kInternal, "", "the PostgreSQL audit module gave no answer");
+  reinterpret_cast<Open>(*open)(options, &log);
+  return log;
 }
 
 }  // namespace exportctl::audit

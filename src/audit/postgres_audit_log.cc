@@ -256,12 +256,16 @@ class PostgresAuditLog final : public internal::ChainedAuditLog {
 
 }  // namespace exportctl::audit
 
-// The PostgreSQL module's entry point for the audit log (core/postgres_module.h).
-extern "C" __attribute__((visibility("default")))
-exportctl::Result<std::unique_ptr<exportctl::audit::AuditLog>>
-exportctl_postgres_open_audit_log(const exportctl::audit::AuditLogOptions& options) {
+// The PostgreSQL module's entry point for the audit log (core/postgres_module.h); the answer is
+// written to *out (a C-linkage function does not return a C++ type).
+extern "C" __attribute__((visibility("default"))) void exportctl_postgres_open_audit_log(
+    const exportctl::audit::AuditLogOptions& options,
+    exportctl::Result<std::unique_ptr<exportctl::audit::AuditLog>>* out) {
   using exportctl::audit::AuditLog;
   auto log = std::make_unique<exportctl::audit::PostgresAuditLog>(options);
-  EXPORTCTL_RETURN_IF_ERROR(log->Open());
-  return std::unique_ptr<AuditLog>(std::move(log));
+  if (exportctl::Status st = log->Open(); !st.ok()) {
+    *out = st;
+    return;
+  }
+  *out = std::unique_ptr<AuditLog>(std::move(log));
 }

@@ -436,13 +436,17 @@ class PostgresStore final : public Store {
 }  // namespace
 }  // namespace exportctl::ledger::internal
 
-// The PostgreSQL module's entry point for the ledger (core/postgres_module.h).
-extern "C" __attribute__((visibility("default")))
-exportctl::Result<std::unique_ptr<exportctl::ledger::internal::Store>>
-exportctl_postgres_open_store(const std::string& connection_string) {
+// The PostgreSQL module's entry point for the ledger (core/postgres_module.h); the answer is
+// written to *out (a C-linkage function does not return a C++ type).
+extern "C" __attribute__((visibility("default"))) void exportctl_postgres_open_store(
+    const std::string& connection_string,
+    exportctl::Result<std::unique_ptr<exportctl::ledger::internal::Store>>* out) {
   using exportctl::ledger::internal::PostgresStore;
   using exportctl::ledger::internal::Store;
   auto store = std::make_unique<PostgresStore>(connection_string);
-  EXPORTCTL_RETURN_IF_ERROR(store->Init());
-  return std::unique_ptr<Store>(std::move(store));
+  if (exportctl::Status st = store->Init(); !st.ok()) {
+    *out = st;
+    return;
+  }
+  *out = std::unique_ptr<Store>(std::move(store));
 }
