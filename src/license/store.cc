@@ -165,24 +165,8 @@ bool FastTerms(std::string_view text, License& l) {
   return true;
 }
 
-// A stored version back into a License: the terms as written by LicenseToJson, the version's
-// own columns over them.
-License FromRow(const Stmt& q) {
-  // columns: number, version, change, status, terms, reason, actor, recorded_at
-  {
-    License l;
-    l.number = q.Col(0);
-    l.version = sqlite3_column_int64(q.s, 1);
-    l.change = q.Col(2);
-    l.status = q.Col(3) == "revoked" ? LicenseStatus::kRevoked : LicenseStatus::kActive;
-    l.reason = q.Col(5);
-    l.actor = q.Col(6);
-    l.recorded_at = q.Col(7);
-    const auto terms = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 4));
-    if (terms && FastTerms(std::string_view(terms, static_cast<size_t>(sqlite3_column_bytes(q.s, 4))), l)) return l;
-  }
-  const json t = json::parse(q.Col(4));
-  License l;
+// The version's own columns: number, version, change, status, (terms,) reason, actor, recorded_at.
+void ReadVersionColumns(const Stmt& q, License& l) {
   l.number = q.Col(0);
   l.version = sqlite3_column_int64(q.s, 1);
   l.change = q.Col(2);
@@ -190,6 +174,20 @@ License FromRow(const Stmt& q) {
   l.reason = q.Col(5);
   l.actor = q.Col(6);
   l.recorded_at = q.Col(7);
+}
+
+// A stored version back into a License: the terms as written by LicenseToJson, the version's
+// own columns over them.
+License FromRow(const Stmt& q) {
+  {
+    License l;
+    ReadVersionColumns(q, l);
+    const auto terms = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 4));
+    if (terms && FastTerms(std::string_view(terms, static_cast<size_t>(sqlite3_column_bytes(q.s, 4))), l)) return l;
+  }
+  const json t = json::parse(q.Col(4));
+  License l;
+  ReadVersionColumns(q, l);
   l.holder = t.value("holder", "");
   l.issued = Date::Parse(t.value("issued", "")).value();
   l.expires = Date::Parse(t.value("expires", "")).value();
