@@ -144,13 +144,8 @@ Result<std::unique_ptr<AuditLog>> OpenAuditLog(const AuditLogOptions& options) {
                                .read_only = options.read_only,
                                .durability = options.durability});
   }
-  using Open = void (*)(const AuditLogOptions&, Result<std::unique_ptr<AuditLog>>*);
-  auto open = PostgresModuleFunction(PostgresModule::kAudit, "exportctl_postgres_open_audit_log");
-  if (!open.ok()) return open.status();
-  Result<std::unique_ptr<AuditLog>> log =
-      Status::Error(ErrorCode::kInternal, "", "the PostgreSQL audit module gave no answer");
-  reinterpret_cast<Open>(*open)(options, &log);
-  return log;
+  return CallPostgresModule<std::unique_ptr<AuditLog>>(PostgresModule::kAudit,
+                                                       "exportctl_postgres_open_audit_log", options);
 }
 
 }  // namespace exportctl::audit

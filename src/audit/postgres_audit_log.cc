@@ -11,7 +11,6 @@
 
 #include "audit/audit_log.h"
 #include "audit/chained_log.h"
-#include "core/data_dir.h"
 
 namespace exportctl::audit {
 namespace {

@@ -5,6 +5,8 @@
 // (Kerberos, LDAP, GnuTLS...), which were about a fifth of a one-shot CLI call.
 #pragma once
 
+#include <string>
+
 #include "core/status.h"
 
 namespace exportctl {
@@ -16,5 +18,18 @@ enum class PostgresModule { kLedger, kAudit };
 // Modules are looked for in $EXPORTCTL_POSTGRES_MODULE_DIR when set, else next to the running
 // executable, else in ../lib/exportctl/ beside it (the installed layout), else in the build tree.
 Result<void*> PostgresModuleFunction(PostgresModule module, const char* name);
+
+// Calls the module's entry point `name`, a C-linkage function that takes `args` and writes its
+// answer to a last Result<T>* (a C-linkage function does not return a C++ type). An entry point
+// that writes nothing leaves an internal error, never an answer.
+template <typename T, typename... Args>
+Result<T> CallPostgresModule(PostgresModule module, const char* name, const Args&... args) {
+  auto fn = PostgresModuleFunction(module, name);
+  if (!fn.ok()) return fn.status();
+  Result<T> out = Status::Error(ErrorCode::kInternal, "",
+                                std::string("the PostgreSQL module's ") + name + " gave no answer");
+  reinterpret_cast<void (*)(const Args&..., Result<T>*)>(*fn)(args..., &out);
+  return out;
+}
 
 }  // namespace exportctl

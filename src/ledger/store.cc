@@ -7,13 +7,8 @@
 namespace exportctl::ledger::internal {
 
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& connection_string) {
-  using Open = void (*)(const std::string&, Result<std::unique_ptr<Store>>*);
-  auto open = PostgresModuleFunction(PostgresModule::kLedger, "exportctl_postgres_open_store");
-  if (!open.ok()) return open.status();
-  Result<std::unique_ptr<Store>> store =
-      Status::Error(ErrorCode::kInternal, "", "the PostgreSQL ledger module gave no answer");
-  reinterpret_cast<Open>(*open)(connection_string, &store);
-  return store;
+  return CallPostgresModule<std::unique_ptr<Store>>(PostgresModule::kLedger, "exportctl_postgres_open_store",
+                                                    connection_string);
 }
 
 std::string LedgerTablesSql(const std::string& id_type, const std::string& int_type,
